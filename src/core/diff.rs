@@ -1,0 +1,217 @@
+//! Structural diff between two states, as a readable list of changes.
+//!
+//! Each change has an operation (`add`, `remove`, `replace`), a JSON Pointer path, and the values
+//! before and after. Arrays of objects that carry an identifying key (`id`, `sku`, `lineId`, ...)
+//! are matched by that key rather than by position, so inserting a line at the top of a purchase
+//! order is one added line, not every line changed. Subtrees that are equal on both sides are
+//! skipped whole.
+//!
+//! This is hand-written because no crate fit: `json-patch`'s `diff` and `serde_json_diff` match
+//! arrays by position only, and `jsondiffpatch` has no Rust port.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+/// The kind of a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    Add,
+    Remove,
+    Replace,
+}
+
+impl Op {
+    /// The RFC 6902 name of the operation.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Remove => "remove",
+            Op::Replace => "replace",
+        }
+    }
+}
+
+/// One change between two states.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Difference {
+    pub op: Op,
+    /// A JSON Pointer (RFC 6901). Array elements are named by their index on the side they exist
+    /// on: the new index for `add` and `replace`, the old one for `remove`.
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Keys that identify an object within an array, tried in this order.
+pub const IDENTITY_KEYS: [&str; 8] = [
+    "id", "lineId", "line_id", "sku", "key", "uuid", "_id", "code",
+];
+
+/// The changes that turn `before` into `after`.
+pub fn diff(before: &Value, after: &Value) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let empty = Value::Object(Map::new());
+    // An aggregate that does not exist yet (or any more) is shown as fields added (or removed).
+    match (before, after) {
+        (Value::Null, Value::Object(_)) => diff_values(&empty, after, &mut String::new(), &mut out),
+        (Value::Object(_), Value::Null) => {
+            diff_values(before, &empty, &mut String::new(), &mut out)
+        }
+        _ => diff_values(before, after, &mut String::new(), &mut out),
+    }
+    out
+}
+
+fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Difference>) {
+    if before == after {
+        return;
+    }
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) => diff_objects(old, new, path, out),
+        (Value::Array(old), Value::Array(new)) => match identity_key(old, new) {
+            Some(key) => diff_keyed_arrays(old, new, key, path, out),
+            None => diff_positional_arrays(old, new, path, out),
+        },
+        _ => out.push(Difference {
+            op: Op::Replace,
+            path: path.clone(),
+            before: Some(before.clone()),
+            after: Some(after.clone()),
+        }),
+    }
+}
+
+fn diff_objects(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    path: &mut String,
+    out: &mut Vec<Difference>,
+) {
+    for (key, old_value) in old {
+        match new.get(key) {
+            Some(new_value) => with_segment(path, key, |path| {
+                diff_values(old_value, new_value, path, out)
+            }),
+            None => out.push(removed(join(path, key), old_value)),
+        }
+    }
+    for (key, new_value) in new {
+        if !old.contains_key(key) {
+            out.push(added(join(path, key), new_value));
+        }
+    }
+}
+
+fn diff_positional_arrays(
+    old: &[Value],
+    new: &[Value],
+    path: &mut String,
+    out: &mut Vec<Difference>,
+) {
+    for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
+        with_segment(path, &idx.to_string(), |path| {
+            diff_values(old_item, new_item, path, out)
+        });
+    }
+    // Removals are listed from the end, so that applying them in order keeps indexes valid.
+    for idx in (new.len()..old.len()).rev() {
+        out.push(removed(join(path, &idx.to_string()), &old[idx]));
+    }
+    for (idx, item) in new.iter().enumerate().skip(old.len()) {
+        out.push(added(join(path, &idx.to_string()), item));
+    }
+}
+
+fn diff_keyed_arrays(
+    old: &[Value],
+    new: &[Value],
+    key: &str,
+    path: &mut String,
+    out: &mut Vec<Difference>,
+) {
+    let old_by_id = index_by_id(old, key);
+    let new_by_id = index_by_id(new, key);
+    for (old_idx, old_item) in old.iter().enumerate().rev() {
+        if !new_by_id.contains_key(&id_text(old_item, key)) {
+            out.push(removed(join(path, &old_idx.to_string()), old_item));
+        }
+    }
+    for (new_idx, new_item) in new.iter().enumerate() {
+        match old_by_id.get(&id_text(new_item, key)).copied() {
+            Some(old_idx) => with_segment(path, &new_idx.to_string(), |path| {
+                diff_values(&old[old_idx], new_item, path, out)
+            }),
+            None => out.push(added(join(path, &new_idx.to_string()), new_item)),
+        }
+    }
+}
+
+/// The first identity key that every element on both sides has, with a string or number value
+/// that is unique within each side.
+fn identity_key(old: &[Value], new: &[Value]) -> Option<&'static str> {
+    if old.is_empty() || new.is_empty() {
+        return None;
+    }
+    IDENTITY_KEYS
+        .into_iter()
+        .find(|key| unique_scalar_ids(old, key) && unique_scalar_ids(new, key))
+}
+
+fn unique_scalar_ids(items: &[Value], key: &str) -> bool {
+    let mut seen = HashSet::with_capacity(items.len());
+    items.iter().all(|item| {
+        matches!(item.get(key), Some(Value::String(_) | Value::Number(_)))
+            && seen.insert(id_text(item, key))
+    })
+}
+
+/// The identity of an array element as text; `"7"` and `7` stay distinct.
+fn id_text(item: &Value, key: &str) -> String {
+    item.get(key).map(Value::to_string).unwrap_or_default()
+}
+
+fn index_by_id(items: &[Value], key: &str) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(idx, item)| (id_text(item, key), idx))
+        .collect()
+}
+
+fn with_segment(path: &mut String, segment: &str, f: impl FnOnce(&mut String)) {
+    let len = path.len();
+    push_segment(path, segment);
+    f(path);
+    path.truncate(len);
+}
+
+fn join(path: &str, segment: &str) -> String {
+    let mut joined = path.to_string();
+    push_segment(&mut joined, segment);
+    joined
+}
+
+/// Appends an RFC 6901 reference token, escaping `~` and `/`.
+fn push_segment(path: &mut String, segment: &str) {
+    path.push('/');
+    path.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+}
+
+fn added(path: String, value: &Value) -> Difference {
+    Difference {
+        op: Op::Add,
+        path,
+        before: None,
+        after: Some(value.clone()),
+    }
+}
+
+fn removed(path: String, value: &Value) -> Difference {
+    Difference {
+        op: Op::Remove,
+        path,
+        before: Some(value.clone()),
+        after: None,
+    }
+}

@@ -1,0 +1,210 @@
+//! Deep links: the view a person is looking at, as URL query parameters, both ways.
+//!
+//! The URL *is* the view state: the app writes it on every change and reads it on start, so a
+//! link reopens the same stream, moment, panel, comparison and filter. The parameters are a
+//! stable contract (documented in the README): their meaning never changes, parameters this
+//! version does not know are kept as they came, and `to_query(from_query(q)) == q` for every
+//! query this module writes. Values are percent-encoded only where the query syntax needs it,
+//! so that links stay readable (`t=2026-03-31T23:59:59Z`).
+//!
+//! No credential ever goes in a link: a `src` with a user or password is refused.
+
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+/// Characters escaped in a query value: those with a meaning in a query or URL, and space.
+const VALUE: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'&')
+    .add(b'+')
+    .add(b'<')
+    .add(b'=')
+    .add(b'>')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'|')
+    .add(b'\\')
+    .add(b'^');
+
+/// The view, as a deep link carries it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewState {
+    /// `src`: URL of the event source. `None`: the bundled demo (or a local file, see `file`).
+    pub src: Option<String>,
+    /// `file`: the name of a local file (or `(pasted)`) the view was made from; it cannot be
+    /// fetched, so opening the link asks for it.
+    pub file: Option<String>,
+    /// `stream`: the stream inspected. `None`: the first stream.
+    pub stream: Option<String>,
+    /// `v`: the selected version. Wins over `t`.
+    pub version: Option<u64>,
+    /// `t`: the selected instant (RFC 3339), kept as written.
+    pub time: Option<String>,
+    /// `cmp`: the pinned comparison point. `None`: the previous event.
+    pub compare: Option<Compare>,
+    /// `view`: the panel shown. `None`: the tree.
+    pub panel: Option<Panel>,
+    /// `q`: the event-list filter.
+    pub filter: Option<String>,
+    /// Parameters this version does not know, raw, in their order (`embed`, `theme`, a host's own).
+    pub extra: Vec<(String, String)>,
+}
+
+/// A pinned comparison point.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Compare {
+    /// `v:N`: the state after version N.
+    Version(u64),
+    /// `t:INSTANT`: the state as of an instant, kept as written.
+    Time(String),
+}
+
+/// The panel shown beside the event list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Tree,
+    Raw,
+    Diff,
+}
+
+impl Panel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Panel::Tree => "tree",
+            Panel::Raw => "raw",
+            Panel::Diff => "diff",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Panel> {
+        match text {
+            "tree" => Some(Panel::Tree),
+            "raw" => Some(Panel::Raw),
+            "diff" => Some(Panel::Diff),
+            _ => None,
+        }
+    }
+}
+
+impl Compare {
+    /// The parameter value: `v:N` or `t:INSTANT`.
+    pub fn to_param(&self) -> String {
+        match self {
+            Compare::Version(version) => format!("v:{version}"),
+            Compare::Time(time) => format!("t:{time}"),
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Compare> {
+        if let Some(version) = text.strip_prefix("v:") {
+            return version.parse().ok().map(Compare::Version);
+        }
+        text.strip_prefix("t:")
+            .filter(|time| !time.is_empty())
+            .map(|time| Compare::Time(time.to_string()))
+    }
+}
+
+impl ViewState {
+    /// Reads a query string (with or without the leading `?`). Values that cannot mean anything
+    /// are dropped and described in the returned list, so the page can say what was ignored.
+    pub fn from_query(query: &str) -> (ViewState, Vec<String>) {
+        let mut view = ViewState::default();
+        let mut ignored = Vec::new();
+        let query = query.strip_prefix('?').unwrap_or(query);
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            let value = decode(raw_value);
+            match decode(raw_key).as_str() {
+                "src" => match check_source(&value) {
+                    Ok(()) => view.src = Some(value),
+                    Err(why) => ignored.push(why),
+                },
+                "file" => view.file = Some(value),
+                "stream" => view.stream = Some(value),
+                "v" => match value.parse() {
+                    Ok(version) => view.version = Some(version),
+                    Err(_) => ignored.push(format!("v={value} is not a version number")),
+                },
+                "t" => view.time = Some(value),
+                "cmp" => match Compare::parse(&value) {
+                    Some(compare) => view.compare = Some(compare),
+                    None => ignored.push(format!("cmp={value} is not v:N or t:INSTANT")),
+                },
+                "view" => match Panel::parse(&value) {
+                    Some(panel) => view.panel = Some(panel),
+                    None => ignored.push(format!("view={value} is not tree, raw or diff")),
+                },
+                "q" => view.filter = Some(value),
+                _ => view
+                    .extra
+                    .push((raw_key.to_string(), raw_value.to_string())),
+            }
+        }
+        (view, ignored)
+    }
+
+    /// Writes the query string, without the leading `?`; empty for the default view.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        let mut put = |key, value: Option<String>| {
+            if let Some(value) = value {
+                pairs.push((key, encode(&value)));
+            }
+        };
+        put("src", self.src.clone());
+        put("file", self.file.clone());
+        put("stream", self.stream.clone());
+        put("v", self.version.map(|v| v.to_string()));
+        put("t", self.time.clone());
+        put("cmp", self.compare.as_ref().map(Compare::to_param));
+        put("view", self.panel.map(|p| p.as_str().to_string()));
+        put("q", self.filter.clone());
+        let known = pairs
+            .into_iter()
+            .map(|(key, value)| format!("{key}={value}"));
+        let extra = self
+            .extra
+            .iter()
+            .map(|(key, value)| match value.is_empty() {
+                true => key.clone(),
+                false => format!("{key}={value}"),
+            });
+        known.chain(extra).collect::<Vec<_>>().join("&")
+    }
+
+    /// The value of an unknown (reserved) parameter such as `theme` or `embed`.
+    pub fn extra_param(&self, key: &str) -> Option<String> {
+        self.extra
+            .iter()
+            .find(|(raw_key, _)| decode(raw_key) == key)
+            .map(|(_, value)| decode(value))
+    }
+}
+
+/// Refuses a source URL that carries credentials: links are shared, credentials must not be.
+pub fn check_source(src: &str) -> Result<(), String> {
+    let authority = src
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+    match authority {
+        Some(authority) if authority.contains('@') => {
+            Err("src carries a user name or password; credentials are never put in a link".into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn encode(value: &str) -> String {
+    utf8_percent_encode(value, VALUE).to_string()
+}
+
+/// Decodes a query value; `+` is a space, as in HTML forms (`encode` never writes a bare `+`).
+fn decode(value: &str) -> String {
+    percent_decode_str(&value.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}

@@ -1,0 +1,17 @@
+//! The pure core of Chronoscope.
+//!
+//! **Invariant: `core` knows nothing about the browser.** It has no Leptos, no web-sys and no I/O,
+//! so `cargo test --no-default-features` builds and tests all of it natively, and it can be
+//! benchmarked without a browser. Data flows one way: bytes are split into records and decoded
+//! (`decode`) into canonical events (`event`), folded into state (`reduce`) and indexed with
+//! snapshots (`timeline`); two states are compared (`diff`); the view a person is looking at is
+//! encoded in a URL (`link`). The bundled demo history comes from `demo`.
+
+pub mod decode;
+pub mod demo;
+pub mod diff;
+pub mod event;
+pub mod link;
+pub mod reduce;
+pub mod time;
+pub mod timeline;

@@ -1,0 +1,39 @@
+//! Reducing: how one event changes the state of its aggregate.
+//!
+//! Replay is a pure fold of `apply` over a stream's events, starting from `null`. The json-patch
+//! crate does the RFC 6902 and RFC 7396 work; this module only chooses which one an event asks
+//! for. A patch that fails leaves the state exactly as it was and is reported, so that one bad
+//! event never stops the replay.
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::core::event::{Change, Event};
+
+/// Why an event could not be applied to the state.
+#[derive(Debug, Error, PartialEq)]
+pub enum ReduceError {
+    #[error("json patch failed: {0}")]
+    Patch(String),
+}
+
+/// Applies one event to a state. On error the state is unchanged.
+pub fn apply(state: &mut Value, event: &Event) -> Result<(), ReduceError> {
+    match &event.change {
+        Change::Snapshot(snapshot) => {
+            *state = snapshot.clone();
+            Ok(())
+        }
+        Change::Patch(patch) => apply_patch(state, patch),
+        Change::Merge => {
+            json_patch::merge(state, &event.data);
+            Ok(())
+        }
+        Change::Keep => Ok(()),
+    }
+}
+
+/// Applies an RFC 6902 patch atomically: on error the document is unchanged.
+pub fn apply_patch(state: &mut Value, patch: &json_patch::Patch) -> Result<(), ReduceError> {
+    json_patch::patch(state, patch).map_err(|err| ReduceError::Patch(err.to_string()))
+}

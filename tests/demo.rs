@@ -1,0 +1,75 @@
+//! The bundled demo history: deterministic, realistic, and the same bytes as the checked-in file.
+
+use std::collections::BTreeSet;
+
+use chronoscope::core::decode::decode_text;
+use chronoscope::core::demo::demo_ndjson;
+use chronoscope::core::timeline::Timeline;
+
+#[test]
+fn the_checked_in_demo_file_is_the_generator_output() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/cambium-demo.ndjson");
+    let on_disk = std::fs::read_to_string(path).unwrap();
+    assert!(
+        on_disk == demo_ndjson(),
+        "demo/cambium-demo.ndjson is stale: run `cargo run --no-default-features --bin gen-demo`"
+    );
+}
+
+#[test]
+fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
+    let (decoded, _) = decode_text(&demo_ndjson(), None);
+    assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
+    let n_events = decoded.events.len();
+    assert!((1_800..=2_300).contains(&n_events), "{n_events} events");
+    let timeline = Timeline::build(decoded.events);
+    assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
+    assert_eq!(timeline.streams().len(), 46);
+    let kinds: BTreeSet<&str> = timeline.kinds().iter().map(String::as_str).collect();
+    for kind in [
+        "PoCreated",
+        "PoLineAdded",
+        "PoLineChanged",
+        "PoLineRemoved",
+        "PoSubmitted",
+        "PoApproved",
+        "PoRejected",
+        "PoReceived",
+        "PoClosed",
+        "BadgeRequested",
+        "BadgeApproved",
+        "BadgePrinted",
+        "BadgeActivated",
+        "BadgeRevoked",
+    ] {
+        assert!(kinds.contains(kind), "no {kind}");
+    }
+    let users: BTreeSet<&str> = timeline.events().iter().filter_map(|e| e.user()).collect();
+    assert!(users.len() >= 8, "{users:?}");
+    let first = timeline.events().first().unwrap().time;
+    let last = timeline.events().last().unwrap().time;
+    assert!(
+        (last - first).num_days() > 120,
+        "spans {} days",
+        (last - first).num_days()
+    );
+    // Every PO's total matches its lines, as Cambium's would.
+    for stream in timeline
+        .streams()
+        .iter()
+        .filter(|s| s.name.starts_with("po-"))
+    {
+        let state = timeline.state_after(&stream.name, Some(stream.n_events - 1));
+        let total: f64 = state["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["qty"].as_f64().unwrap() * l["unitPrice"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (total - state["total"].as_f64().unwrap()).abs() < 0.01,
+            "{}",
+            stream.name
+        );
+    }
+}

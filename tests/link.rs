@@ -1,0 +1,79 @@
+//! Deep links: URL -> view -> URL round trips, and what is refused or ignored.
+
+use chronoscope::core::link::{check_source, Compare, Panel, ViewState};
+
+#[test]
+fn a_full_link_round_trips_exactly() {
+    let query = "src=https://cambium.example/api/po-events.ndjson?page%3D1%26size%3D5&stream=po-1042&v=57&cmp=t:2026-03-31T23:59:59Z&view=diff&q=Approved%20by%20ana&embed=1&theme=dark";
+    let (view, ignored) = ViewState::from_query(query);
+    assert!(ignored.is_empty(), "{ignored:?}");
+    assert_eq!(
+        view.src.as_deref(),
+        Some("https://cambium.example/api/po-events.ndjson?page=1&size=5")
+    );
+    assert_eq!(view.stream.as_deref(), Some("po-1042"));
+    assert_eq!(view.version, Some(57));
+    assert_eq!(
+        view.compare,
+        Some(Compare::Time("2026-03-31T23:59:59Z".into()))
+    );
+    assert_eq!(view.panel, Some(Panel::Diff));
+    assert_eq!(view.filter.as_deref(), Some("Approved by ana"));
+    assert_eq!(view.extra_param("theme").as_deref(), Some("dark"));
+    assert_eq!(view.to_query(), query);
+}
+
+#[test]
+fn every_parameter_round_trips_from_view_to_url_and_back() {
+    let view = ViewState {
+        src: Some("/data/orders & badges.json".into()),
+        file: Some("export (1).ndjson".into()),
+        stream: Some("po/1042 #ü".into()),
+        version: Some(0),
+        time: Some("2026-04-01T01:59:59+02:00".into()),
+        compare: Some(Compare::Version(12)),
+        panel: Some(Panel::Raw),
+        filter: Some("a+b=c%".into()),
+        extra: vec![("host".into(), "x".into())],
+    };
+    let query = view.to_query();
+    assert!(query.contains("t=2026-04-01T01:59:59%2B02:00"), "{query}");
+    let (back, ignored) = ViewState::from_query(&format!("?{query}"));
+    assert!(ignored.is_empty());
+    assert_eq!(back, view);
+    assert_eq!(back.to_query(), query);
+}
+
+#[test]
+fn the_default_view_is_an_empty_query() {
+    assert_eq!(ViewState::default().to_query(), "");
+    assert_eq!(ViewState::from_query("").0, ViewState::default());
+    assert_eq!(ViewState::from_query("?").0, ViewState::default());
+}
+
+#[test]
+fn meaningless_values_are_ignored_and_explained() {
+    let (view, ignored) = ViewState::from_query("v=abc&cmp=x:1&view=chart&stream=s");
+    assert_eq!(view.version, None);
+    assert_eq!(view.compare, None);
+    assert_eq!(view.panel, None);
+    assert_eq!(view.stream.as_deref(), Some("s"));
+    assert_eq!(
+        ignored,
+        vec![
+            "v=abc is not a version number",
+            "cmp=x:1 is not v:N or t:INSTANT",
+            "view=chart is not tree, raw or diff"
+        ]
+    );
+}
+
+#[test]
+fn credentials_are_never_accepted_in_a_source_link() {
+    let (view, ignored) = ViewState::from_query("src=https://admin:hunter2@es.example/streams/po");
+    assert_eq!(view.src, None);
+    assert_eq!(ignored.len(), 1);
+    assert!(ignored[0].contains("credentials"));
+    assert!(check_source("https://es.example/streams/po?user=a@b").is_ok());
+    assert!(check_source("demo/cambium-demo.ndjson").is_ok());
+}

@@ -1,0 +1,119 @@
+//! The peer suites for JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7396), run as they are
+//! through Chronoscope's reducer.
+
+mod common;
+
+use chronoscope::core::decode::{decode_text, Format};
+use chronoscope::core::reduce;
+use chronoscope::core::timeline::Timeline;
+use common::corpus_json;
+use serde_json::{json, Value};
+
+struct Tally {
+    passed: usize,
+    failed: Vec<String>,
+}
+
+fn run_patch_suite(file: &str) -> Tally {
+    let records = corpus_json(file);
+    let mut tally = Tally {
+        passed: 0,
+        failed: Vec::new(),
+    };
+    for (idx, record) in records.as_array().unwrap().iter().enumerate() {
+        if record.get("disabled").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        let name = format!(
+            "{file}[{idx}] {}",
+            record.get("comment").and_then(Value::as_str).unwrap_or("")
+        );
+        let original = record["doc"].clone();
+        let mut doc = original.clone();
+        let outcome = serde_json::from_value::<json_patch::Patch>(record["patch"].clone())
+            .map_err(|err| err.to_string())
+            .and_then(|patch| reduce::apply_patch(&mut doc, &patch).map_err(|e| e.to_string()));
+        let ok = match (record.get("expected"), record.get("error"), outcome) {
+            (Some(expected), _, Ok(())) => doc == *expected,
+            (None, Some(_), Err(_)) => doc == original,
+            (None, None, Ok(())) => true,
+            _ => false,
+        };
+        if ok {
+            tally.passed += 1;
+        } else {
+            tally.failed.push(name);
+        }
+    }
+    tally
+}
+
+#[test]
+fn json_patch_tests_json_passes_through_the_reducer() {
+    let tally = run_patch_suite("json-patch/tests.json");
+    eprintln!("json-patch/tests.json: {} passed", tally.passed);
+    assert_eq!(tally.failed, Vec::<String>::new());
+    assert_eq!(tally.passed, 92);
+}
+
+#[test]
+fn json_patch_spec_tests_pass_through_the_reducer() {
+    let tally = run_patch_suite("json-patch/spec_tests.json");
+    eprintln!("json-patch/spec_tests.json: {} passed", tally.passed);
+    assert_eq!(tally.failed, Vec::<String>::new());
+    assert_eq!(tally.passed, 16);
+}
+
+/// Applies a merge patch the way replay does: as the `data` of a canonical event.
+fn merge_through_replay(doc: &Value, patch: &Value) -> Value {
+    let ndjson = format!(
+        "{}\n{}\n",
+        json!({"stream": "s", "type": "Doc", "time": "2026-01-01T00:00:00Z", "snapshot": doc}),
+        json!({"stream": "s", "type": "Merged", "time": "2026-01-01T00:00:01Z", "data": patch}),
+    );
+    let (decoded, _) = decode_text(&ndjson, Some(Format::Canonical));
+    assert!(decoded.problems.is_empty());
+    Timeline::build(decoded.events).state_after("s", Some(1))
+}
+
+#[test]
+fn rfc7396_appendix_a_passes_through_the_merge_reducer() {
+    let cases = corpus_json("json-merge-patch/rfc7396-appendix-A.TRANSCRIBED.json");
+    let cases = cases.as_array().unwrap();
+    assert_eq!(cases.len(), 15);
+    for case in cases {
+        let state = merge_through_replay(&case["doc"], &case["patch"]);
+        assert_eq!(state, case["expected"], "{}", case["comment"]);
+    }
+}
+
+#[test]
+fn idubrov_merge_suite_passes_through_the_merge_reducer() {
+    let cases = corpus_json("json-merge-patch/idubrov-json-patch-specs-merge_tests.json");
+    let cases = cases.as_array().unwrap();
+    assert!(!cases.is_empty());
+    for case in cases {
+        let state = merge_through_replay(&case["doc"], &case["patch"]);
+        assert_eq!(state, case["expected"], "{}", case["comment"]);
+    }
+}
+
+#[test]
+fn leadpony_merge_suites_pass_through_the_merge_reducer() {
+    let mut n_cases = 0;
+    for file in [
+        "json-merge-patch/leadpony-rfc7396-examples.json",
+        "json-merge-patch/leadpony-testsuite-json-merge-patch.json",
+        "json-merge-patch/leadpony-testsuite-json-merge-diff.json",
+    ] {
+        for group in corpus_json(file).as_array().unwrap() {
+            for test in group["tests"].as_array().unwrap() {
+                let state = merge_through_replay(&group["source"], &test["patch"]);
+                assert_eq!(state, test["target"], "{file}: {}", test["description"]);
+                n_cases += 1;
+            }
+        }
+    }
+    eprintln!("leadpony merge suites: {n_cases} passed");
+    assert!(n_cases > 30, "only {n_cases} cases found");
+}

@@ -1,0 +1,171 @@
+//! Replay, snapshots and temporal queries over the timeline.
+
+mod common;
+
+use chronoscope::core::decode::{decode_text, Format, Place};
+use chronoscope::core::demo::demo_ndjson;
+use chronoscope::core::reduce;
+use chronoscope::core::time::parse_instant;
+use chronoscope::core::timeline::{Timeline, SNAPSHOT_EVERY};
+use common::events;
+use serde_json::{json, Value};
+
+fn po_history() -> Timeline {
+    Timeline::build(events(
+        r#"{"stream":"po-1","type":"PoCreated","time":"2026-01-05T09:00:00Z","data":{"status":"draft","lines":[]}}
+{"stream":"po-1","type":"PoLineAdded","time":"2026-01-05T09:10:00Z","patch":[{"op":"add","path":"/lines/-","value":{"lineId":"L1","qty":2}}]}
+{"stream":"badge-1","type":"BadgeRequested","time":"2026-01-05T09:15:00Z","data":{"status":"requested"}}
+{"stream":"po-1","type":"PoApproved","time":"2026-03-31T23:59:59Z","data":{"status":"approved","approvedBy":"dana"}}
+{"stream":"po-1","type":"PoReset","time":"2026-04-02T00:00:00Z","snapshot":{"status":"archived"}}"#,
+    ))
+}
+
+#[test]
+fn replays_merge_patch_and_snapshot_events_into_state() {
+    let timeline = po_history();
+    assert_eq!(timeline.state_after("po-1", None), Value::Null);
+    assert_eq!(
+        timeline.state_after("po-1", Some(0)),
+        json!({"status": "draft", "lines": []})
+    );
+    assert_eq!(
+        timeline.state_after("po-1", Some(1)),
+        json!({"status": "draft", "lines": [{"lineId": "L1", "qty": 2}]})
+    );
+    assert_eq!(
+        timeline.state_after("po-1", Some(2)),
+        json!({"status": "approved", "approvedBy": "dana", "lines": [{"lineId": "L1", "qty": 2}]})
+    );
+    assert_eq!(
+        timeline.state_after("po-1", Some(3)),
+        json!({"status": "archived"})
+    );
+    assert_eq!(
+        timeline.state_after("badge-1", Some(0)),
+        json!({"status": "requested"})
+    );
+}
+
+#[test]
+fn lists_streams_with_counts_in_order_of_appearance() {
+    let timeline = po_history();
+    let streams: Vec<_> = timeline
+        .streams()
+        .into_iter()
+        .map(|s| (s.name, s.n_events))
+        .collect();
+    assert_eq!(
+        streams,
+        vec![("po-1".to_string(), 4), ("badge-1".to_string(), 1)]
+    );
+}
+
+#[test]
+fn answers_temporal_queries_with_the_last_event_at_or_before_the_instant() {
+    let timeline = po_history();
+    let at = |t: &str| timeline.position_at_time("po-1", parse_instant(t).unwrap());
+    assert_eq!(at("2026-01-01T00:00:00Z"), None);
+    assert_eq!(at("2026-01-05T09:00:00Z"), Some(0));
+    assert_eq!(at("2026-03-31T23:59:58Z"), Some(1));
+    assert_eq!(at("2026-03-31T23:59:59Z"), Some(2));
+    assert_eq!(at("2026-04-01T01:59:59+02:00"), Some(2));
+    assert_eq!(at("2030-01-01T00:00:00Z"), Some(3));
+}
+
+#[test]
+fn finds_positions_by_version() {
+    let timeline = po_history();
+    assert_eq!(timeline.position_of_version("po-1", 3), Some(2));
+    assert_eq!(timeline.position_of_version("po-1", 9), None);
+    assert_eq!(timeline.position_of_version("nope", 1), None);
+}
+
+#[test]
+fn snapshots_give_the_same_state_as_a_replay_from_zero_at_every_position() {
+    let (decoded, _) = decode_text(&demo_ndjson(), Some(Format::Canonical));
+    let timeline = Timeline::build(decoded.events);
+    let streams = timeline.streams();
+    assert!(streams.iter().any(|s| s.n_events > SNAPSHOT_EVERY + 1));
+    for stream in streams {
+        let mut state = Value::Null;
+        for (pos, event) in timeline.stream_events(&stream.name).enumerate() {
+            reduce::apply(&mut state, event).unwrap();
+            assert_eq!(
+                timeline.state_after(&stream.name, Some(pos)),
+                state,
+                "{} at {pos}",
+                stream.name
+            );
+        }
+    }
+}
+
+#[test]
+fn a_patch_that_fails_is_a_problem_and_leaves_the_state_as_it_was() {
+    let timeline = Timeline::build(events(
+        r#"{"stream":"s","type":"A","time":"2026-01-01T00:00:00Z","data":{"a":1}}
+{"stream":"s","type":"B","time":"2026-01-01T00:00:01Z","patch":[{"op":"add","path":"/b","value":2},{"op":"remove","path":"/missing"}]}
+{"stream":"s","type":"C","time":"2026-01-01T00:00:02Z","data":{"c":3}}"#,
+    ));
+    assert_eq!(timeline.state_after("s", Some(1)), json!({"a": 1}));
+    assert_eq!(timeline.state_after("s", Some(2)), json!({"a": 1, "c": 3}));
+    assert_eq!(timeline.problems().len(), 1);
+    assert_eq!(
+        timeline.problems()[0].place,
+        Place::Event {
+            stream: "s".into(),
+            version: 2
+        }
+    );
+    assert!(timeline.problems()[0]
+        .message
+        .contains("the state is left as it was"));
+}
+
+#[test]
+fn a_version_that_goes_backwards_is_a_problem_but_still_found() {
+    let timeline = Timeline::build(events(
+        r#"{"stream":"s","type":"A","time":"2026-01-01T00:00:00Z","version":5,"data":{}}
+{"stream":"s","type":"B","time":"2026-01-01T00:00:01Z","version":3,"data":{}}"#,
+    ));
+    assert_eq!(timeline.problems().len(), 1);
+    assert_eq!(
+        timeline.problems()[0].to_string(),
+        "event s v3: version 3 does not follow version 5 of the same stream"
+    );
+    assert_eq!(timeline.position_of_version("s", 3), Some(1));
+}
+
+#[test]
+fn building_in_slices_gives_the_same_timeline_as_building_at_once() {
+    let (decoded, _) = decode_text(&demo_ndjson(), Some(Format::Canonical));
+    let whole = Timeline::build(decoded.events.clone());
+    let mut sliced = Timeline::default();
+    for chunk in decoded.events.chunks(97) {
+        sliced.push(chunk.to_vec());
+    }
+    for stream in whole.streams() {
+        let last = stream.n_events - 1;
+        assert_eq!(
+            sliced.state_after(&stream.name, Some(last)),
+            whole.state_after(&stream.name, Some(last))
+        );
+        assert_eq!(
+            sliced.state_after(&stream.name, Some(last / 2)),
+            whole.state_after(&stream.name, Some(last / 2))
+        );
+    }
+}
+
+#[test]
+fn density_counts_every_event_once_and_names_the_main_type() {
+    let timeline = po_history();
+    let bins = timeline.density("po-1", 100);
+    assert_eq!(bins.len(), 100);
+    assert_eq!(bins.iter().map(|b| b.n_events).sum::<usize>(), 4);
+    assert_eq!(bins[0].n_events, 2);
+    assert_eq!(bins[1].main_kind, None);
+    let kind_name = |bin: usize| &timeline.kinds()[bins[bin].main_kind.unwrap()];
+    assert_eq!(kind_name(98), "PoApproved");
+    assert_eq!(kind_name(99), "PoReset");
+}
