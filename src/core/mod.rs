@@ -13,5 +13,6 @@ pub mod diff;
 pub mod event;
 pub mod link;
 pub mod reduce;
+pub mod selection;
 pub mod time;
 pub mod timeline;
