@@ -1,0 +1,129 @@
+//! The app shell: creates the context from the URL, starts the first load, and lays out panels.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
+
+use super::context::AppCtx;
+use super::keyboard::use_keyboard;
+use super::loader::{load_file, load_url, DEMO_URL};
+use super::source_bar::SourceBar;
+use super::state_panel::StatePanel;
+use super::stream_list::StreamList;
+use super::timeline_scrubber::TimelineScrubber;
+use super::event_list::EventList;
+use super::url::{read_view, write_view};
+use crate::core::decode::{Place, Problem};
+use crate::core::link::ViewState;
+
+/// The whole app, as mounted on the page.
+#[component]
+pub fn App() -> impl IntoView {
+    let (view, ignored) = read_view();
+    let ctx = AppCtx::new(view.clone());
+    provide_context(ctx);
+    ctx.source_problems.set(
+        ignored
+            .into_iter()
+            .map(|message| Problem {
+                place: Place::Source,
+                message: format!("link: {message}"),
+            })
+            .collect(),
+    );
+    apply_theme(&view);
+    Effect::new(move |_| ctx.view.with(write_view));
+    start_first_load(ctx, &view);
+    use_keyboard(ctx);
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        let file = ev
+            .data_transfer()
+            .and_then(|transfer| transfer.files())
+            .and_then(|files| files.get(0));
+        if let Some(file) = file {
+            open_file(ctx, file);
+        }
+    };
+    view! {
+        <div
+            class="app"
+            class:embedded=view.extra_param("embed").is_some_and(|e| e == "1")
+            on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
+            on:drop=on_drop
+        >
+            <SourceBar/>
+            <Inspector/>
+        </div>
+    }
+}
+
+/// Everything below the source bar: streams, timeline, events, state. Needs an `AppCtx`.
+#[component]
+pub fn Inspector() -> impl IntoView {
+    view! {
+        <main class="inspector">
+            <StreamList/>
+            <section class="work">
+                <TimelineScrubber/>
+                <div class="panes">
+                    <EventList/>
+                    <StatePanel/>
+                </div>
+            </section>
+        </main>
+    }
+}
+
+fn start_first_load(ctx: AppCtx, view: &ViewState) {
+    if let Some(src) = view.src.clone() {
+        spawn_local(load_url(ctx, src.clone(), src));
+    } else if let Some(file) = view.file.clone() {
+        ctx.needs_file.set(Some(file));
+    } else {
+        spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into()));
+    }
+}
+
+/// Loads a local file. When a deep link asked for this file, the rest of its view is kept;
+/// otherwise the view starts afresh on the new data.
+pub fn open_file(ctx: AppCtx, file: web_sys::File) {
+    let name = file.name();
+    let keep_view = ctx.needs_file.get_untracked().is_some();
+    ctx.view.update(|view| {
+        if !keep_view {
+            reset_selection(view);
+        }
+        view.src = None;
+        view.file = Some(name);
+    });
+    ctx.source_problems.set(Vec::new());
+    spawn_local(load_file(ctx, file));
+}
+
+/// Clears what only makes sense for one source: the stream, moment, comparison and filter.
+pub fn reset_selection(view: &mut ViewState) {
+    view.stream = None;
+    view.version = None;
+    view.time = None;
+    view.compare = None;
+    view.filter = None;
+}
+
+/// Follows the system's light or dark setting unless `?theme=light|dark` says otherwise.
+fn apply_theme(view: &ViewState) {
+    if let Some(theme) = view.extra_param("theme").filter(|t| t == "light" || t == "dark") {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-theme", &theme);
+        }
+    }
+}
+
+/// The first file of a file input's change event.
+pub fn input_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    ev.target()?
+        .dyn_into::<web_sys::HtmlInputElement>()
+        .ok()?
+        .files()?
+        .get(0)
+}

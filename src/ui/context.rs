@@ -1,0 +1,142 @@
+//! The app-wide context: the view state (the deep link), the loaded data, and memos over them.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use serde_json::Value;
+
+use crate::core::decode::{Detection, Problem};
+use crate::core::diff::{diff, Difference};
+use crate::core::event::Event;
+use crate::core::link::ViewState;
+use crate::core::selection::{select, Selection};
+use crate::core::timeline::Timeline;
+
+/// Data loaded from one source.
+#[derive(Debug)]
+pub struct Loaded {
+    pub timeline: Timeline,
+    /// Problems found while decoding (replay problems live in the timeline).
+    pub problems: Vec<Problem>,
+    pub detection: Detection,
+    /// Where the data came from, for people: a URL, a file name, "pasted text".
+    pub label: String,
+}
+
+/// How far a load has come.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Progress {
+    pub label: String,
+    pub bytes: u64,
+    pub total_bytes: Option<u64>,
+    pub n_events: usize,
+}
+
+/// The one context every component reads; get it with `use_app()`.
+#[derive(Clone, Copy)]
+pub struct AppCtx {
+    /// The view state. Writing it updates the URL.
+    pub view: RwSignal<ViewState>,
+    pub loaded: RwSignal<Option<Arc<Loaded>>>,
+    pub progress: RwSignal<Option<Progress>>,
+    /// Problems that are not the data's: a failed fetch, a link parameter that was ignored.
+    pub source_problems: RwSignal<Vec<Problem>>,
+    /// The local file a deep link needs before it can be shown, if any.
+    pub needs_file: RwSignal<Option<String>>,
+    /// Which event types are shown in the list (all when empty).
+    pub selection: Memo<Selection>,
+    pub state: Memo<Value>,
+    pub compare_state: Memo<Value>,
+    pub changes: Memo<Vec<Difference>>,
+    pub playing: RwSignal<bool>,
+}
+
+impl AppCtx {
+    /// Creates the context in the current reactive owner.
+    pub fn new(view: ViewState) -> AppCtx {
+        let view = RwSignal::new(view);
+        let loaded: RwSignal<Option<Arc<Loaded>>> = RwSignal::new(None);
+        let selection = Memo::new(move |_| {
+            let view = view.get();
+            loaded.with(|loaded| match loaded {
+                Some(loaded) => select(&loaded.timeline, &view),
+                None => Selection::default(),
+            })
+        });
+        let state_at = move |pos: fn(&Selection) -> Option<usize>| {
+            Memo::new(move |_| {
+                let selection = selection.get();
+                loaded.with(|loaded| match (loaded, &selection.stream) {
+                    (Some(loaded), Some(stream)) => {
+                        loaded.timeline.state_after(stream, pos(&selection))
+                    }
+                    _ => Value::Null,
+                })
+            })
+        };
+        let state = state_at(|s| s.pos);
+        let compare_state = state_at(|s| s.compare);
+        let changes = Memo::new(move |_| compare_state.with(|before| state.with(|after| diff(before, after))));
+        AppCtx {
+            view,
+            loaded,
+            progress: RwSignal::new(None),
+            source_problems: RwSignal::new(Vec::new()),
+            needs_file: RwSignal::new(None),
+            selection,
+            state,
+            compare_state,
+            changes,
+            playing: RwSignal::new(false),
+        }
+    }
+
+    /// The event at a position of the selected stream, cloned out of the timeline.
+    pub fn event_at(&self, pos: Option<usize>) -> Option<Event> {
+        let stream = self.selection.with(|s| s.stream.clone())?;
+        self.loaded.with(|loaded| {
+            loaded
+                .as_ref()
+                .and_then(|l| l.timeline.event_at(&stream, pos?).cloned())
+        })
+    }
+
+    /// The number of events in the selected stream.
+    pub fn stream_len(&self) -> usize {
+        let stream = self.selection.with(|s| s.stream.clone());
+        self.loaded.with(|loaded| match (loaded, stream) {
+            (Some(loaded), Some(stream)) => loaded.timeline.stream_len(&stream),
+            _ => 0,
+        })
+    }
+
+    /// Selects the state after the event at `pos` of the selected stream.
+    pub fn select_position(&self, pos: usize) {
+        if let Some(event) = self.event_at(Some(pos)) {
+            self.view.update(|view| {
+                view.version = Some(event.version);
+                view.time = None;
+            });
+        }
+    }
+
+    /// Moves the selection by `delta` events, staying within the stream.
+    pub fn step(&self, delta: isize) {
+        let n_events = self.stream_len();
+        if n_events == 0 {
+            return;
+        }
+        let pos = self.selection.with_untracked(|s| s.pos);
+        let target = match pos {
+            Some(pos) => (pos as isize + delta).clamp(0, n_events as isize - 1) as usize,
+            None if delta > 0 => (delta - 1).min(n_events as isize - 1) as usize,
+            None => return,
+        };
+        self.select_position(target);
+    }
+}
+
+/// The app context; panics outside the app, where no component can work anyway.
+pub fn use_app() -> AppCtx {
+    expect_context::<AppCtx>()
+}

@@ -1,0 +1,50 @@
+//! The selected event: who did what and when (UTC and local), and its stored payload.
+
+use leptos::prelude::*;
+
+use super::context::use_app;
+use super::format::{local, utc};
+use crate::core::event::Change;
+
+/// A card describing the event whose after-state is shown.
+#[component]
+pub fn EventDetail() -> impl IntoView {
+    let ctx = use_app();
+    let event = Memo::new(move |_| ctx.event_at(ctx.selection.get().pos));
+    move || match event.get() {
+        None => view! { <div class="event-detail empty">"Before the stream's first event: the aggregate does not exist yet."</div> }.into_any(),
+        Some(event) => {
+            let how = match &event.change {
+                Change::Merge => "merges its data (RFC 7396)",
+                Change::Patch(_) => "applies a JSON Patch (RFC 6902)",
+                Change::Snapshot(_) => "replaces the state (snapshot)",
+                Change::Keep => "leaves the state as it was",
+            };
+            let payload = serde_json::to_string_pretty(&serde_json::json!({
+                "id": event.id,
+                "data": event.data,
+                "meta": event.meta,
+                "change": event.change,
+            }))
+            .unwrap_or_default();
+            view! {
+                <div class="event-detail" data-testid="event-detail">
+                    <div class="headline">
+                        <span class="version">{format!("v{}", event.version)}</span>
+                        <strong class="kind">{event.kind.clone()}</strong>
+                        " by "
+                        <span class="user" data-testid="event-user">{event.user().unwrap_or("unknown").to_string()}</span>
+                    </div>
+                    <div class="times">
+                        <span title="UTC">{utc(&event.time)}</span>
+                        <span class="local" title="Your local time">{format!("local {}", local(&event.time))}</span>
+                    </div>
+                    <details class="payload">
+                        <summary>{format!("Stored event · {how}")}</summary>
+                        <pre>{payload}</pre>
+                    </details>
+                </div>
+            }.into_any()
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The selected stream's events (version, type, time, author), filtered by `q`, virtualized:
+//! only the rows in view (plus a few) are in the DOM, whatever the stream's length.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use super::context::use_app;
+use super::format::{count, local, short_utc, utc};
+use super::timeline_scrubber::N_KIND_COLOURS;
+
+/// The height of one row, in CSS pixels; the style sheet uses the same.
+pub const ROW_HEIGHT: f64 = 28.0;
+/// Rows rendered beyond the visible ones, above and below.
+const OVERSCAN: usize = 6;
+
+/// The event list with its filter.
+#[component]
+pub fn EventList() -> impl IntoView {
+    let ctx = use_app();
+    let scroll_top = RwSignal::new(0.0);
+    let viewport_height = RwSignal::new(480.0);
+    let scroller = NodeRef::<html::Div>::new();
+
+    // Positions (in the stream) of the events that match the filter, ascending.
+    let matching = Memo::new(move |_| {
+        let stream = ctx.selection.with(|s| s.stream.clone());
+        let filter = ctx.view.with(|v| v.filter.clone()).unwrap_or_default().to_lowercase();
+        ctx.loaded.with(|l| {
+            let (Some(l), Some(stream)) = (l.as_ref(), stream) else {
+                return Vec::new();
+            };
+            l.timeline
+                .stream_events(&stream)
+                .enumerate()
+                .filter(|(_, e)| {
+                    filter.is_empty()
+                        || e.kind.to_lowercase().contains(&filter)
+                        || e.user().is_some_and(|u| u.to_lowercase().contains(&filter))
+                        || e.version.to_string() == filter
+                        || e.id.as_deref().is_some_and(|id| id.to_lowercase().contains(&filter))
+                })
+                .map(|(pos, _)| pos)
+                .collect::<Vec<_>>()
+        })
+    });
+    let window_rows = move || {
+        let first = (scroll_top.get() / ROW_HEIGHT) as usize;
+        let n_visible = (viewport_height.get() / ROW_HEIGHT).ceil() as usize;
+        let start = first.saturating_sub(OVERSCAN);
+        matching.with(|m| {
+            let end = (first + n_visible + OVERSCAN).min(m.len());
+            (start.min(end), end)
+        })
+    };
+    let measure = move || {
+        if let Some(el) = scroller.get_untracked() {
+            viewport_height.set(el.client_height().max(1) as f64);
+            scroll_top.set(el.scroll_top() as f64);
+        }
+    };
+    // Keep the selected event in view when the selection moves.
+    Effect::new(move |_| {
+        let pos = ctx.selection.with(|s| s.pos);
+        let (Some(pos), Some(el)) = (pos, scroller.get()) else {
+            return;
+        };
+        let Ok(row_idx) = matching.with(|m| m.binary_search(&pos)) else {
+            return;
+        };
+        let row_top = row_idx as f64 * ROW_HEIGHT;
+        let height = el.client_height() as f64;
+        let top = el.scroll_top() as f64;
+        if row_top < top {
+            el.set_scroll_top(row_top as i32);
+        } else if row_top + ROW_HEIGHT > top + height {
+            el.set_scroll_top((row_top + ROW_HEIGHT - height) as i32);
+        }
+        measure();
+    });
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    request_animation_frame(measure);
+
+    let rows = move || {
+        let (start, end) = window_rows();
+        let selected = ctx.selection.with(|s| s.pos);
+        let pinned = ctx.selection.with(|s| s.compare_pinned.then_some(s.compare).flatten());
+        let stream = ctx.selection.with(|s| s.stream.clone()).unwrap_or_default();
+        let positions: Vec<usize> = matching.with(|m| m[start..end].to_vec());
+        ctx.loaded.with(|l| {
+            let Some(l) = l.as_ref() else {
+                return Vec::new();
+            };
+            positions
+                .into_iter()
+                .enumerate()
+                .filter_map(|(offset, pos)| {
+                    let event = l.timeline.event_at(&stream, pos)?;
+                    let kind_colour = l.timeline.kind_index(&event.kind).unwrap_or(0) % N_KIND_COLOURS;
+                    let is_selected = Some(pos) == selected;
+                    let top = (start + offset) as f64 * ROW_HEIGHT;
+                    Some(view! {
+                        <div
+                            class="event-row"
+                            class:pinned=Some(pos) == pinned
+                            role="option"
+                            data-testid="event-row"
+                            data-version=event.version.to_string()
+                            aria-selected=if is_selected { "true" } else { "false" }
+                            style=format!("top: {top}px")
+                            title=format!("{} · local {}", utc(&event.time), local(&event.time))
+                            on:click=move |_| ctx.select_position(pos)
+                        >
+                            <span class="version">{event.version}</span>
+                            <span class=format!("kind kind-{kind_colour}")>{event.kind.clone()}</span>
+                            <span class="user">{event.user().unwrap_or("—").to_string()}</span>
+                            <span class="time">{short_utc(&event.time)}</span>
+                        </div>
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+
+    view! {
+        <section class="events" aria-label="Events">
+            <div class="events-head">
+                <h2>"Events"</h2>
+                <input
+                    id="event-filter"
+                    type="search"
+                    data-testid="filter"
+                    placeholder="Filter: type, user, version, id  (/)"
+                    aria-label="Filter events"
+                    prop:value=move || ctx.view.with(|v| v.filter.clone()).unwrap_or_default()
+                    on:input=move |ev| {
+                        let text = event_target_value(&ev);
+                        ctx.view.update(|v| v.filter = (!text.is_empty()).then_some(text));
+                    }
+                />
+                <span class="match-count">{move || {
+                    let n = matching.with(Vec::len);
+                    format!("{} shown", count(n))
+                }}</span>
+            </div>
+            <div class="event-scroller" node_ref=scroller role="listbox" aria-label="Events of the stream" on:scroll=move |_| measure()>
+                <div class="event-spacer" style=move || format!("height: {}px", matching.with(Vec::len) as f64 * ROW_HEIGHT)>
+                    {rows}
+                </div>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,49 @@
+//! The keyboard map: ←/→ one event, PgUp/PgDn ten, Home/End the ends, Space play or pause,
+//! `/` the filter, `c` copy the link. Keys typed into a field are left to the field.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::context::AppCtx;
+use super::url::{copy_text, pinned_link};
+
+/// Installs the keyboard map on the window for the app's lifetime.
+pub fn use_keyboard(ctx: AppCtx) {
+    let handle = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(&ev) {
+            return;
+        }
+        let n_events = ctx.stream_len();
+        let handled = match ev.key().as_str() {
+            "ArrowLeft" => ctx.step(-1),
+            "ArrowRight" => ctx.step(1),
+            "PageUp" => ctx.step(-10),
+            "PageDown" => ctx.step(10),
+            "Home" if n_events > 0 => ctx.select_position(0),
+            "End" if n_events > 0 => ctx.select_position(n_events - 1),
+            " " => ctx.playing.update(|playing| *playing = !*playing),
+            "/" => {
+                if let Some(filter) = document().get_element_by_id("event-filter") {
+                    let _ = filter.unchecked_into::<web_sys::HtmlElement>().focus();
+                }
+            }
+            "c" => {
+                let selection = ctx.selection.get_untracked();
+                let version = ctx.event_at(selection.pos).map(|e| e.version);
+                copy_text(&pinned_link(&ctx.view.get_untracked(), &selection, version));
+            }
+            _ => return,
+        };
+        let () = handled;
+        ev.prevent_default();
+    });
+    on_cleanup(move || handle.remove());
+}
+
+fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
+    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+        return false;
+    };
+    matches!(target.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        && target.get_attribute("type").as_deref() != Some("range")
+}

@@ -1,0 +1,27 @@
+//! The browser app: thin Leptos glue over `core`.
+//!
+//! One context (`AppCtx`) holds the view state, which *is* the deep link, and the loaded
+//! timeline. Every panel reads the view through memos over core calls (`select`, `state_after`,
+//! `diff`) and changes it only by writing a new view state, which `url` mirrors into the address
+//! bar with `replaceState`. No component keeps a second copy of what the URL says.
+
+mod app;
+mod context;
+mod diff_list;
+mod event_detail;
+mod event_list;
+mod format;
+mod json_tree;
+mod keyboard;
+mod loader;
+mod source_bar;
+mod state_panel;
+mod stream_list;
+mod timeline_scrubber;
+mod url;
+
+pub use app::{App, Inspector};
+pub use context::{AppCtx, Loaded};
+pub use diff_list::DiffList;
+pub use event_list::EventList;
+pub use json_tree::JsonTree;

@@ -1,0 +1,203 @@
+//! The source bar: where data comes from (URL, file, paste, demo), what was loaded, what went
+//! wrong, and the "copy link" button.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::{input_file, open_file, reset_selection};
+use super::context::use_app;
+use super::format::{bytes, count};
+use super::loader::{load_text, load_url, DEMO_URL};
+use super::url::{copy_text, pinned_link};
+
+/// The top bar and the load status below it.
+#[component]
+pub fn SourceBar() -> impl IntoView {
+    let ctx = use_app();
+    let url_text = RwSignal::new(ctx.view.get_untracked().src.unwrap_or_default());
+    let paste_open = RwSignal::new(false);
+    let paste_text = RwSignal::new(String::new());
+    let copied = RwSignal::new(false);
+
+    let load_from_url = move |url: String, label: String, src: Option<String>| {
+        ctx.view.update(|view| {
+            reset_selection(view);
+            view.src = src;
+            view.file = None;
+        });
+        ctx.source_problems.set(Vec::new());
+        ctx.needs_file.set(None);
+        spawn_local(load_url(ctx, url, label));
+    };
+    let on_url_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let url = url_text.get_untracked().trim().to_string();
+        if !url.is_empty() {
+            if let Err(why) = crate::core::link::check_source(&url) {
+                ctx.source_problems.set(vec![crate::core::decode::Problem {
+                    place: crate::core::decode::Place::Source,
+                    message: why,
+                }]);
+                return;
+            }
+            load_from_url(url.clone(), url.clone(), Some(url));
+        }
+    };
+    let on_demo = move |_| {
+        url_text.set(String::new());
+        load_from_url(DEMO_URL.into(), "demo".into(), None);
+    };
+    let on_paste_load = move |_| {
+        let text = paste_text.get_untracked();
+        ctx.view.update(|view| {
+            reset_selection(view);
+            view.src = None;
+            view.file = Some("(pasted)".into());
+        });
+        ctx.source_problems.set(Vec::new());
+        paste_open.set(false);
+        spawn_local(load_text(ctx, text, "pasted text".into()));
+    };
+    let on_copy = move |_| {
+        let version = ctx.event_at(ctx.selection.get_untracked().pos).map(|e| e.version);
+        let link = pinned_link(&ctx.view.get_untracked(), &ctx.selection.get_untracked(), version);
+        copied.set(copy_text(&link));
+        set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+    };
+
+    let summary = move || {
+        if let Some(progress) = ctx.progress.get() {
+            let got = match progress.total_bytes {
+                Some(total) => format!("{} of {}", bytes(progress.bytes), bytes(total)),
+                None => bytes(progress.bytes),
+            };
+            return format!("Loading {}… {got} · {} events", progress.label, count(progress.n_events));
+        }
+        ctx.loaded.with(|loaded| match loaded {
+            Some(loaded) => {
+                let n_problems = loaded.problems.len() + loaded.timeline.problems().len();
+                let mut text = format!(
+                    "{} events · {} streams",
+                    count(loaded.timeline.events().len()),
+                    count(loaded.timeline.streams().len())
+                );
+                if n_problems > 0 {
+                    text.push_str(&format!(
+                        " · {} problem{}",
+                        count(n_problems),
+                        if n_problems == 1 { "" } else { "s" }
+                    ));
+                }
+                text
+            }
+            None => "Nothing loaded".to_string(),
+        })
+    };
+    let problems = move || {
+        let mut all: Vec<String> = ctx.source_problems.get().iter().map(|p| p.to_string()).collect();
+        ctx.loaded.with(|loaded| {
+            if let Some(loaded) = loaded {
+                all.extend(loaded.problems.iter().map(|p| p.to_string()));
+                all.extend(loaded.timeline.problems().iter().map(|p| p.to_string()));
+            }
+        });
+        all
+    };
+    let progress_fraction = move || {
+        ctx.progress.get().and_then(|p| {
+            p.total_bytes
+                .filter(|&t| t > 0)
+                .map(|t| (p.bytes as f64 / t as f64).min(1.0))
+        })
+    };
+
+    view! {
+        <header class="source-bar">
+            <h1 class="brand" title="Chronoscope: a time-travel inspector for event-sourced systems">
+                "Chronoscope"
+            </h1>
+            <form class="source-url" on:submit=on_url_submit>
+                <input
+                    type="text"
+                    data-testid="source-url"
+                    aria-label="URL of an event stream"
+                    placeholder="URL of an event stream (NDJSON or JSON)"
+                    prop:value=move || url_text.get()
+                    on:input=move |ev| url_text.set(event_target_value(&ev))
+                />
+                <button type="submit">"Load"</button>
+            </form>
+            <label class="button file-button">
+                "Open file…"
+                <input
+                    type="file"
+                    data-testid="file-input"
+                    accept=".json,.ndjson,.jsonl,.txt,application/json"
+                    on:change=move |ev| {
+                        if let Some(file) = input_file(&ev) {
+                            open_file(ctx, file);
+                        }
+                    }
+                />
+            </label>
+            <button type="button" data-testid="paste-toggle" on:click=move |_| paste_open.update(|o| *o = !*o)>
+                "Paste…"
+            </button>
+            <button type="button" on:click=on_demo>"Demo"</button>
+            <span class="format" title=move || ctx.loaded.with(|l| l.as_ref().map(|l| l.detection.reason.clone()).unwrap_or_default())>
+                {move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("{} · format: {} (auto)", l.label, l.detection.format.label())).unwrap_or_default())}
+            </span>
+            <button type="button" class="primary" data-testid="copy-link" on:click=on_copy title="Copy a link to this exact view (c)">
+                {move || if copied.get() { "Link copied" } else { "Copy link" }}
+            </button>
+        </header>
+        <div class="status-line">
+            <span data-testid="load-summary">{summary}</span>
+            {move || progress_fraction().map(|f| view! { <progress max="1" value=f></progress> })}
+            <span class="drop-hint">"Drop a file anywhere to open it"</span>
+        </div>
+        <Show when=move || paste_open.get()>
+            <div class="paste-box">
+                <textarea
+                    data-testid="paste-text"
+                    aria-label="Pasted events"
+                    placeholder="Paste NDJSON or a JSON array of events"
+                    prop:value=move || paste_text.get()
+                    on:input=move |ev| paste_text.set(event_target_value(&ev))
+                ></textarea>
+                <button type="button" data-testid="paste-load" on:click=on_paste_load>"Load pasted text"</button>
+            </div>
+        </Show>
+        {move || ctx.needs_file.get().map(|name| view! {
+            <div class="needs-file" data-testid="needs-file" role="alert">
+                "This link was made from a local file, "
+                <strong>{name}</strong>
+                ", which a link cannot carry. Choose it to open the same view: "
+                <input type="file" aria-label="Choose the file" on:change=move |ev| {
+                    if let Some(file) = input_file(&ev) {
+                        open_file(ctx, file);
+                    }
+                }/>
+            </div>
+        })}
+        {move || {
+            let problems = problems();
+            (!problems.is_empty()).then(|| view! {
+                <details class="problems" open=true>
+                    <summary>{format!("{} problem{}", count(problems.len()), if problems.len() == 1 { "" } else { "s" })}</summary>
+                    <ul>
+                        {problems.into_iter().take(200).map(|p| view! { <li data-testid="load-error">{p}</li> }).collect_view()}
+                    </ul>
+                </details>
+            })
+        }}
+        {move || {
+            let notes = ctx.selection.get().notes;
+            (!notes.is_empty()).then(|| view! {
+                <ul class="view-notes">
+                    {notes.into_iter().map(|n| view! { <li data-testid="view-note">{n}</li> }).collect_view()}
+                </ul>
+            })
+        }}
+    }
+}

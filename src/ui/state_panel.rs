@@ -1,0 +1,86 @@
+//! The state panel: the aggregate's state at the selected moment as a tree or raw JSON, or what
+//! changed since the comparison point (the previous event, or a pinned moment).
+
+use leptos::prelude::*;
+
+use super::context::use_app;
+use super::diff_list::DiffList;
+use super::event_detail::EventDetail;
+use super::json_tree::JsonTree;
+use super::url::copy_text;
+use crate::core::link::{Compare, Panel};
+
+/// Tabs over the state and the change list, with the comparison controls.
+#[component]
+pub fn StatePanel() -> impl IntoView {
+    let ctx = use_app();
+    let panel = move || ctx.view.with(|v| v.panel.unwrap_or(Panel::Tree));
+    let set_panel = move |panel: Panel| ctx.view.update(|v| v.panel = Some(panel));
+    let raw = Memo::new(move |_| ctx.state.with(|s| serde_json::to_string_pretty(s).unwrap_or_default()));
+    let copied = RwSignal::new(false);
+    let compare_label = move || {
+        let selection = ctx.selection.get();
+        let compare_event = ctx.event_at(selection.compare);
+        match (selection.compare_pinned, compare_event) {
+            (false, Some(e)) => format!("previous event (v{})", e.version),
+            (false, None) => "before the first event".to_string(),
+            (true, Some(e)) => format!("pinned v{}", e.version),
+            (true, None) => "pinned: before the first event".to_string(),
+        }
+    };
+    let pin_here = move |_| {
+        let version = ctx.event_at(ctx.selection.get_untracked().pos).map(|e| e.version);
+        if let Some(version) = version {
+            ctx.view.update(|v| {
+                v.compare = Some(Compare::Version(version));
+                v.panel = Some(Panel::Diff);
+            });
+        }
+    };
+    let tab = move |which: Panel, label: &'static str| {
+        view! {
+            <button
+                type="button"
+                role="tab"
+                data-testid=format!("tab-{}", which.as_str())
+                aria-selected=move || if panel() == which { "true" } else { "false" }
+                on:click=move |_| set_panel(which)
+            >{label}</button>
+        }
+    };
+    view! {
+        <section class="state" aria-label="State">
+            <EventDetail/>
+            <div class="tabs" role="tablist">
+                {tab(Panel::Tree, "Tree")}
+                {tab(Panel::Raw, "Raw")}
+                {tab(Panel::Diff, "Diff")}
+                <span class="compare" data-testid="compare">
+                    "compare with: " {compare_label}
+                </span>
+                <button type="button" title="Compare other moments with this one" on:click=pin_here>"Pin this moment"</button>
+                <Show when=move || ctx.selection.with(|s| s.compare_pinned)>
+                    <button type="button" data-testid="unpin" on:click=move |_| ctx.view.update(|v| v.compare = None)>"Unpin"</button>
+                </Show>
+            </div>
+            <div class="panel-body">
+                {move || match panel() {
+                    Panel::Tree => view! { <JsonTree value=ctx.state/> }.into_any(),
+                    Panel::Raw => view! {
+                        <div class="raw">
+                            <button type="button" class="copy" on:click=move |_| {
+                                copied.set(copy_text(&raw.get_untracked()));
+                                set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+                            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                            <pre data-testid="state-json">{move || raw.get()}</pre>
+                        </div>
+                    }.into_any(),
+                    Panel::Diff => view! {
+                        <p class="diff-caption">{move || format!("{} change(s) from {} to the selected moment", ctx.changes.with(Vec::len), compare_label())}</p>
+                        <DiffList changes=ctx.changes/>
+                    }.into_any(),
+                }}
+            </div>
+        </section>
+    }
+}

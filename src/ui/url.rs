@@ -1,0 +1,43 @@
+//! The address bar as the store of the view state: read it on start, write it on every change.
+
+use leptos::prelude::*;
+
+use crate::core::link::ViewState;
+use crate::core::selection::Selection;
+
+/// The view state in the current URL, with the parameters that were ignored and why.
+pub fn read_view() -> (ViewState, Vec<String>) {
+    let search = window().location().search().unwrap_or_default();
+    ViewState::from_query(&search)
+}
+
+/// Writes the view state into the URL without adding a history entry.
+pub fn write_view(view: &ViewState) {
+    let query = view.to_query();
+    let path = window().location().pathname().unwrap_or_default();
+    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    if let Ok(history) = window().history() {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+    }
+}
+
+/// A link that reopens this exact view even when the source grows: the stream and the moment
+/// are pinned to what is shown now.
+pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>) -> String {
+    let mut pinned = view.clone();
+    pinned.stream = selection.stream.clone().or(pinned.stream);
+    if pinned.time.is_none() {
+        pinned.version = version.or(pinned.version);
+    }
+    let location = window().location();
+    let origin = location.origin().unwrap_or_default();
+    let path = location.pathname().unwrap_or_default();
+    format!("{origin}{path}?{}", pinned.to_query())
+}
+
+/// Copies text to the clipboard; returns false where the browser refuses.
+pub fn copy_text(text: &str) -> bool {
+    let clipboard = window().navigator().clipboard();
+    let _ = clipboard.write_text(text);
+    true
+}
