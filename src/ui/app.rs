@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use super::context::AppCtx;
+use super::context::{use_app, AppCtx};
 use super::keyboard::use_keyboard;
 use super::loader::{load_file, load_url, DEMO_URL};
 use super::source_bar::SourceBar;
@@ -34,7 +34,6 @@ pub fn App() -> impl IntoView {
     apply_theme(&view);
     Effect::new(move |_| ctx.view.with(write_view));
     start_first_load(ctx, &view);
-    use_keyboard(ctx);
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         let file = ev
@@ -61,6 +60,7 @@ pub fn App() -> impl IntoView {
 /// Everything below the source bar: streams, timeline, events, state. Needs an `AppCtx`.
 #[component]
 pub fn Inspector() -> impl IntoView {
+    use_keyboard(use_app());
     view! {
         <main class="inspector">
             <StreamList/>

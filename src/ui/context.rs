@@ -5,6 +5,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde_json::Value;
 
+use super::timeline_scrubber::N_KIND_COLOURS;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
@@ -43,8 +44,10 @@ pub struct AppCtx {
     pub source_problems: RwSignal<Vec<Problem>>,
     /// The local file a deep link needs before it can be shown, if any.
     pub needs_file: RwSignal<Option<String>>,
-    /// Which event types are shown in the list (all when empty).
     pub selection: Memo<Selection>,
+    /// The event types of the selected stream, in order of first appearance in the log; an
+    /// event type's colour is its index here, so colours are distinct within a stream.
+    pub stream_kinds: Memo<Vec<String>>,
     pub state: Memo<Value>,
     pub compare_state: Memo<Value>,
     pub changes: Memo<Vec<Difference>>,
@@ -61,6 +64,22 @@ impl AppCtx {
             loaded.with(|loaded| match loaded {
                 Some(loaded) => select(&loaded.timeline, &view),
                 None => Selection::default(),
+            })
+        });
+        let stream_kinds = Memo::new(move |_| {
+            let stream = selection.with(|s| s.stream.clone());
+            loaded.with(|loaded| {
+                let (Some(loaded), Some(stream)) = (loaded, stream) else {
+                    return Vec::new();
+                };
+                let timeline = &loaded.timeline;
+                let mut kinds: Vec<usize> = timeline
+                    .stream_events(&stream)
+                    .filter_map(|e| timeline.kind_index(&e.kind))
+                    .collect();
+                kinds.sort_unstable();
+                kinds.dedup();
+                kinds.into_iter().map(|k| timeline.kinds()[k].clone()).collect()
             })
         });
         let state_at = move |pos: fn(&Selection) -> Option<usize>| {
@@ -84,6 +103,7 @@ impl AppCtx {
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             selection,
+            stream_kinds,
             state,
             compare_state,
             changes,
@@ -99,6 +119,15 @@ impl AppCtx {
                 .as_ref()
                 .and_then(|l| l.timeline.event_at(&stream, pos?).cloned())
         })
+    }
+
+    /// The colour class (`kind-N`) of an event type in the selected stream.
+    pub fn kind_colour(&self, kind: &str) -> String {
+        let idx = self
+            .stream_kinds
+            .with(|kinds| kinds.iter().position(|k| k == kind))
+            .unwrap_or(0);
+        format!("kind-{}", idx % N_KIND_COLOURS)
     }
 
     /// The number of events in the selected stream.

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::{count, local, short_utc, utc};
-use super::timeline_scrubber::N_KIND_COLOURS;
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
 pub const ROW_HEIGHT: f64 = 28.0;
@@ -52,9 +51,15 @@ pub fn EventList() -> impl IntoView {
             (start.min(end), end)
         })
     };
+    // The list can never show more than the window does, even where its box is not bounded.
     let measure = move || {
         if let Some(el) = scroller.get_untracked() {
-            viewport_height.set(el.client_height().max(1) as f64);
+            let window_height = window()
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(1_000.0);
+            viewport_height.set((el.client_height() as f64).clamp(1.0, window_height));
             scroll_top.set(el.scroll_top() as f64);
         }
     };
@@ -96,7 +101,7 @@ pub fn EventList() -> impl IntoView {
                 .enumerate()
                 .filter_map(|(offset, pos)| {
                     let event = l.timeline.event_at(&stream, pos)?;
-                    let kind_colour = l.timeline.kind_index(&event.kind).unwrap_or(0) % N_KIND_COLOURS;
+                    let kind_colour = ctx.kind_colour(&event.kind);
                     let is_selected = Some(pos) == selected;
                     let top = (start + offset) as f64 * ROW_HEIGHT;
                     Some(view! {
@@ -112,7 +117,7 @@ pub fn EventList() -> impl IntoView {
                             on:click=move |_| ctx.select_position(pos)
                         >
                             <span class="version">{event.version}</span>
-                            <span class=format!("kind kind-{kind_colour}")>{event.kind.clone()}</span>
+                            <span class=format!("kind {kind_colour}")>{event.kind.clone()}</span>
                             <span class="user">{event.user().unwrap_or("—").to_string()}</span>
                             <span class="time">{short_utc(&event.time)}</span>
                         </div>

@@ -33,25 +33,6 @@ pub fn TimelineScrubber() -> impl IntoView {
             Some((timeline.density(&stream, N_BINS), first, last, timeline.kinds().to_vec()))
         })
     });
-    let kinds_in_stream = Memo::new(move |_| {
-        let stream = stream();
-        ctx.loaded.with(|l| {
-            let (Some(l), Some(stream)) = (l.as_ref(), stream) else {
-                return Vec::new();
-            };
-            let mut kinds: Vec<usize> = l
-                .timeline
-                .stream_events(&stream)
-                .filter_map(|e| l.timeline.kind_index(&e.kind))
-                .collect();
-            kinds.sort_unstable();
-            kinds.dedup();
-            kinds
-                .into_iter()
-                .map(|k| (k, l.timeline.kinds()[k].clone()))
-                .collect::<Vec<_>>()
-        })
-    });
     let cursor_event = Memo::new(move |_| ctx.event_at(ctx.selection.get().pos));
     let cursor_text = move || {
         let view = ctx.view.get();
@@ -113,11 +94,11 @@ pub fn TimelineScrubber() -> impl IntoView {
         <section class="timeline" aria-label="Timeline">
             <div class="strip" title="Events over time; click to see the state as of that moment" on:click=on_strip_click>
                 <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
-                    {move || density.get().map(|(bins, _, _, _)| {
+                    {move || density.get().map(|(bins, _, _, kinds)| {
                         let max = bins.iter().map(|b| b.n_events).max().unwrap_or(1).max(1) as f64;
                         bins.into_iter().enumerate().filter(|(_, b)| b.n_events > 0).map(|(idx, bin)| {
                             let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
-                            let colour = format!("kind-{}", bin.main_kind.unwrap_or(0) % N_KIND_COLOURS);
+                            let colour = ctx.kind_colour(&kinds[bin.main_kind.unwrap_or(0)]);
                             view! { <rect class=colour x=idx.to_string() y=(20.0 - height).to_string() width="0.85" height=height.to_string()></rect> }
                         }).collect_view()
                     })}
@@ -126,11 +107,11 @@ pub fn TimelineScrubber() -> impl IntoView {
             </div>
             <div class="scrub-row">
                 <button type="button" title="First event (Home)" aria-label="First event" on:click=move |_| ctx.select_position(0)>"⇤"</button>
-                <button type="button" title="Previous event (←)" aria-label="Previous event" on:click=move |_| ctx.step(-1)>"|◀"</button>
+                <button type="button" title="Previous event (←)" aria-label="Previous event" on:click=move |_| ctx.step(-1)>"‹"</button>
                 <button type="button" data-testid="play" title="Play or pause (Space)" aria-label="Play or pause" on:click=move |_| ctx.playing.update(|p| *p = !*p)>
                     {move || if ctx.playing.get() { "❚❚" } else { "▶" }}
                 </button>
-                <button type="button" title="Next event (→)" aria-label="Next event" on:click=move |_| ctx.step(1)>"▶|"</button>
+                <button type="button" title="Next event (→)" aria-label="Next event" on:click=move |_| ctx.step(1)>"›"</button>
                 <button type="button" title="Last event (End)" aria-label="Last event" on:click=move |_| ctx.select_position(ctx.stream_len().saturating_sub(1))>"⇥"</button>
                 <input
                     type="range"
@@ -150,8 +131,8 @@ pub fn TimelineScrubber() -> impl IntoView {
             </div>
             <div class="time-row">
                 <ul class="legend">
-                    {move || kinds_in_stream.get().into_iter().map(|(k, name)| view! {
-                        <li><span class=format!("swatch kind-{}", k % N_KIND_COLOURS)></span>{name}</li>
+                    {move || ctx.stream_kinds.get().into_iter().map(|name| view! {
+                        <li><span class=format!("swatch {}", ctx.kind_colour(&name))></span>{name}</li>
                     }).collect_view()}
                 </ul>
                 <form class="as-of" on:submit=move |ev| { ev.prevent_default(); apply_as_of(); }>

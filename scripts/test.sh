@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The second README command, and what CI runs: installs what is missing, then runs every check
+# and every test layer: format, lints, native core tests, component tests in headless Chromium,
+# a release build, and end-to-end journeys against the built dist/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "clippy (native core, and the browser app)"
+cargo clippy --no-default-features --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --bins --test components -- -D warnings
+
+step "native tests of the core"
+cargo test --no-default-features
+
+step "component tests in headless Chromium (wasm-bindgen-test)"
+cargo test --target wasm32-unknown-unknown --test components
+
+step "release build (trunk, wasm-opt)"
+trunk build --release --offline
+wasm=$(ls dist/*.wasm)
+echo "wasm bundle: $(stat -c %s "$wasm") bytes, $(gzip -9c "$wasm" | wc -c) bytes gzipped"
+
+step "end-to-end journeys in headless Chromium"
+node --test --test-concurrency=1 tests/e2e/

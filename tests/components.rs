@@ -1,0 +1,212 @@
+//! Component tests: real Leptos components mounted in headless Chromium (wasm-bindgen-test).
+//! Run with `cargo test --target wasm32-unknown-unknown --test components`.
+#![cfg(all(target_arch = "wasm32", feature = "ui"))]
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::Arc;
+
+use chronoscope::core::decode::{decode_text, Format};
+use chronoscope::core::diff::diff;
+use chronoscope::core::link::ViewState;
+use chronoscope::core::timeline::Timeline;
+use chronoscope::ui::{AppCtx, DiffList, Inspector, JsonTree, Loaded};
+use gloo_timers::future::TimeoutFuture;
+use leptos::prelude::*;
+use serde_json::{json, Value};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The app's real style sheet, so that layout (and with it virtualization) is as in the app.
+fn install_style_sheet() {
+    if document().get_element_by_id("app-style").is_none() {
+        let style = document().create_element("style").unwrap();
+        style.set_id("app-style");
+        style.set_text_content(Some(include_str!("../style/main.css")));
+        document().head().unwrap().append_child(&style).unwrap();
+    }
+}
+
+/// Mounts a view into a fresh container of a fixed size and returns the container.
+fn mount<F, V>(f: F) -> web_sys::HtmlElement
+where
+    F: FnOnce() -> V + 'static,
+    V: IntoView + 'static,
+{
+    install_style_sheet();
+    let container: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    container.set_attribute("style", "width: 1200px; height: 700px; display: flex;").unwrap();
+    document().body().unwrap().append_child(&container).unwrap();
+    leptos::mount::mount_to(container.clone(), f).forget();
+    container
+}
+
+async fn settle() {
+    TimeoutFuture::new(30).await;
+}
+
+fn all(container: &web_sys::HtmlElement, selector: &str) -> Vec<web_sys::Element> {
+    let list = container.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().unchecked_into())
+        .collect()
+}
+
+fn one(container: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
+    container
+        .query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no {selector}"))
+}
+
+/// A stream of `n` events, each merging `{"n": i}`, with a hostile string in the first one.
+fn long_stream(n: usize) -> Loaded {
+    let mut text = String::new();
+    for i in 1..=n {
+        let data = if i == 1 {
+            json!({"n": i, "note": "<img src=x onerror=\"window.pwned=1\">"})
+        } else {
+            json!({"n": i})
+        };
+        let event = json!({"stream": "po-1", "type": if i % 2 == 0 { "PoLineChanged" } else { "PoLineAdded" },
+            "time": format!("2026-01-01T00:00:{:02}Z", i % 60), "data": data, "meta": {"user": "ana"}});
+        text.push_str(&event.to_string());
+        text.push('\n');
+    }
+    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
+    Loaded {
+        timeline: Timeline::build(decoded.events),
+        problems: decoded.problems,
+        detection,
+        label: "test".into(),
+    }
+}
+
+/// Mounts the inspector over loaded data and hands back its context.
+fn mount_inspector(loaded: Loaded, query: &str) -> (web_sys::HtmlElement, AppCtx) {
+    let ctx_out = Rc::new(Cell::new(None));
+    let ctx_in = ctx_out.clone();
+    let view = ViewState::from_query(query).0;
+    let container = mount(move || {
+        let ctx = AppCtx::new(view);
+        provide_context(ctx);
+        ctx.loaded.set(Some(Arc::new(loaded)));
+        ctx_in.set(Some(ctx));
+        view! { <Inspector/> }
+    });
+    (container, ctx_out.get().unwrap())
+}
+
+#[wasm_bindgen_test]
+async fn json_tree_shows_untrusted_keys_and_values_as_text() {
+    let hostile = json!({"<img src=x onerror=alert(1)>": "<script>window.pwned = 1</script><b>bold</b>"});
+    let container = mount(move || view! { <JsonTree value=Signal::derive(move || hostile.clone())/> });
+    settle().await;
+    assert!(all(&container, "img").is_empty());
+    assert!(all(&container, "script").is_empty());
+    assert!(all(&container, "b").is_empty());
+    let text = container.text_content().unwrap();
+    assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
+    assert!(text.contains("<script>window.pwned = 1</script><b>bold</b>"), "{text}");
+}
+
+#[wasm_bindgen_test]
+async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
+    let before = json!({"lines": [{"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 2}]});
+    let after = json!({"lines": [{"lineId": "L0", "qty": 9}, {"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 3}]});
+    let changes = diff(&before, &after);
+    let container = mount(move || view! { <DiffList changes=Signal::derive(move || changes.clone())/> });
+    settle().await;
+    let entries = all(&container, "[data-testid=diff-entry]");
+    let described: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (e.get_attribute("data-op").unwrap(), e.get_attribute("data-path").unwrap()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![("add".into(), "/lines/0".into()), ("replace".into(), "/lines/2/qty".into())]
+    );
+    assert!(entries[1].text_content().unwrap().contains("2 → 3"));
+}
+
+#[wasm_bindgen_test]
+async fn event_list_renders_only_the_visible_rows_of_a_long_stream() {
+    let (container, _) = mount_inspector(long_stream(10_000), "");
+    settle().await;
+    let rows = all(&container, "[data-testid=event-row]");
+    assert!(!rows.is_empty());
+    assert!(rows.len() <= 60, "{} rows in the DOM", rows.len());
+    let selected = all(&container, "[data-testid=event-row][aria-selected=true]");
+    assert_eq!(selected.len(), 1);
+    assert_eq!(selected[0].get_attribute("data-version").as_deref(), Some("10000"));
+    assert!(one(&container, "[data-testid=cursor]").text_content().unwrap().starts_with("v10000 ·"));
+    assert!(all(&container, "img").is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
+    let (container, ctx) = mount_inspector(long_stream(50), "view=raw");
+    settle().await;
+    let press = |key: &str| {
+        let init = web_sys::KeyboardEventInit::new();
+        init.set_key(key);
+        init.set_bubbles(true);
+        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        window().dispatch_event(&event).unwrap();
+    };
+    press("ArrowLeft");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(49));
+    press("Home");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(1));
+    press("PageDown");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(11));
+    let state: Value = serde_json::from_str(&one(&container, "[data-testid=state-json]").text_content().unwrap()).unwrap();
+    assert_eq!(state["n"], json!(11));
+    press("End");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(50));
+
+    let row = all(&container, "[data-testid=event-row]")
+        .into_iter()
+        .find(|r| r.get_attribute("data-version").as_deref() == Some("48"))
+        .expect("row 48 is in view");
+    row.unchecked_ref::<web_sys::HtmlElement>().click();
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(48));
+    let selected = one(&container, "[data-testid=event-row][aria-selected=true]");
+    assert_eq!(selected.get_attribute("data-version").as_deref(), Some("48"));
+}
+
+#[wasm_bindgen_test]
+async fn the_diff_panel_compares_with_a_pinned_moment() {
+    let (container, _) = mount_inspector(long_stream(20), "v=20&cmp=v:1&view=diff");
+    settle().await;
+    let entries = all(&container, "[data-testid=diff-entry]");
+    let described: Vec<(String, String)> = entries
+        .iter()
+        .map(|e| (e.get_attribute("data-op").unwrap(), e.get_attribute("data-path").unwrap()))
+        .collect();
+    assert_eq!(
+        described,
+        vec![("replace".into(), "/n".into())],
+        "the note stays, n changes from 1 to 20"
+    );
+    assert!(one(&container, "[data-testid=compare]").text_content().unwrap().contains("pinned v1"));
+    let pinned = all(&container, ".event-row.pinned");
+    assert!(pinned.iter().all(|r| r.get_attribute("data-version").as_deref() == Some("1")));
+}
+
+#[wasm_bindgen_test]
+async fn the_filter_keeps_matching_rows_and_writes_q() {
+    let (container, ctx) = mount_inspector(long_stream(30), "q=PoLineChanged");
+    settle().await;
+    let rows = all(&container, "[data-testid=event-row]");
+    assert_eq!(rows.len(), 15);
+    assert!(rows.iter().all(|r| r.text_content().unwrap().contains("PoLineChanged")));
+    assert_eq!(ctx.view.get_untracked().filter.as_deref(), Some("PoLineChanged"));
+}
