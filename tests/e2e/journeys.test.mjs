@@ -1,0 +1,282 @@
+// End-to-end journeys: the built dist/ served on 127.0.0.1 and driven in Debian's headless
+// Chromium with Playwright. Run by scripts/test.sh after `trunk build --release`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(join(root, 'tools', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const dist = join(root, 'dist');
+const fixtures = join(here, 'fixtures');
+const artifacts = join(here, 'artifacts');
+const demoLines = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8').trim().split('\n').map(JSON.parse);
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
+
+let server, base, browser;
+const problems = [];
+
+before(async () => {
+  assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is missing: run trunk build --release first');
+  server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = path.startsWith('/fixtures/') ? join(fixtures, path.slice('/fixtures/'.length)) : join(dist, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(dist) && !file.startsWith(fixtures) || !existsSync(file)) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  mkdirSync(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A new page that records console errors and uncaught exceptions (a Rust panic is both). */
+async function open(url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
+  });
+  page.on('dialog', (dialog) => { problems.push(`dialog opened: ${dialog.message()}`); dialog.dismiss(); });
+  await page.goto(base + url);
+  return page;
+}
+
+const summary = (page) => page.getByTestId('load-summary');
+const cursor = (page) => page.getByTestId('cursor');
+const query = (page) => new URL(page.url()).search;
+
+async function waitForDemo(page) {
+  await assertText(summary(page), /^1,930 events · 46 streams$/);
+}
+
+async function assertText(locator, pattern) {
+  await locator.first().waitFor();
+  for (let i = 0; i < 100; i++) {
+    const text = (await locator.first().textContent()) ?? '';
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match((await locator.first().textContent()) ?? '', pattern);
+}
+
+/** The demo's first PO approval, as a reader of the demo file finds it. */
+function firstApproval() {
+  const approval = demoLines.find((e) => e.type === 'PoApproved');
+  const stream = demoLines.filter((e) => e.stream === approval.stream);
+  return { approval, stream };
+}
+
+test('the demo loads, and scrubbing, clicks, keys and play move the selection and the URL', async () => {
+  const page = await open('');
+  await waitForDemo(page);
+  const { approval, stream } = firstApproval();
+  await page.locator(`[data-testid=stream-row][data-stream="${approval.stream}"]`).click();
+  const last = stream.at(-1).version;
+  await assertText(cursor(page), new RegExp(`^v${last} · `));
+  assert.equal(await page.locator('[data-testid=event-row][aria-selected=true]').getAttribute('data-version'), String(last));
+
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), new RegExp(`^v${last - 1} · `));
+  assert.equal(query(page), `?stream=${approval.stream}&v=${last - 1}`);
+  await page.keyboard.press('Home');
+  await assertText(cursor(page), /^v1 · /);
+  await page.keyboard.press('PageDown');
+  await assertText(cursor(page), /^v11 · /);
+
+  await page.getByTestId('scrubber').fill('4');
+  await assertText(cursor(page), /^v5 · /);
+
+  await page.locator('[data-testid=event-row][data-version="3"]').click();
+  await assertText(cursor(page), /^v3 · /);
+  assert.match(query(page), /&v=3$/);
+
+  await page.getByTestId('play').click();
+  await assertText(cursor(page), /^v[4-9] · /);
+  await page.keyboard.press('Space');
+  const paused = await cursor(page).textContent();
+  await new Promise((r) => setTimeout(r, 800));
+  assert.equal(await cursor(page).textContent(), paused, 'play stops on Space');
+
+  const rows = await page.locator('[data-testid=event-row]').count();
+  assert.ok(rows > 0 && rows <= 60, `${rows} event rows in the DOM`);
+  await page.context().close();
+});
+
+test('a deep link opens the state and diff at a version, with the approver', async () => {
+  const { approval } = firstApproval();
+  const raw = await open(`?stream=${approval.stream}&v=${approval.version}&view=raw`);
+  await waitForDemo(raw);
+  const state = JSON.parse(await assertText(raw.getByTestId('state-json'), /"status"/));
+  assert.equal(state.status, 'approved');
+  assert.equal(state.approval.by, approval.meta.user);
+  assert.equal(state.poNumber, `PO-${approval.stream.slice(3)}`);
+  assert.equal(await raw.getByTestId('event-user').textContent(), approval.meta.user);
+  assert.equal(query(raw), `?stream=${approval.stream}&v=${approval.version}&view=raw`, 'URL -> view -> URL is unchanged');
+
+  const diff = await open(`?stream=${approval.stream}&v=${approval.version}&view=diff`);
+  await waitForDemo(diff);
+  await diff.getByTestId('diff-entry').first().waitFor();
+  const status = diff.locator('[data-testid=diff-entry][data-path="/status"]');
+  assert.equal(await status.getAttribute('data-op'), 'replace');
+  assert.match(await status.textContent(), /"submitted"\s*→\s*"approved"/);
+  assert.equal(await diff.locator('[data-testid=diff-entry][data-path="/approval"]').getAttribute('data-op'), 'add');
+  await raw.context().close();
+  await diff.context().close();
+});
+
+test('a copied link reopens exactly the same view in a new browser', async () => {
+  const { approval } = firstApproval();
+  const page = await open(`?stream=${approval.stream}`, { permissions: ['clipboard-read', 'clipboard-write'] });
+  await waitForDemo(page);
+  await page.keyboard.press('Home');
+  await page.locator('[data-testid=event-row][data-version="4"]').click();
+  await page.getByRole('button', { name: 'Pin this moment' }).click();
+  await page.keyboard.press('End');
+  await page.getByTestId('filter').fill('PoLine');
+  await page.getByTestId('tab-diff').click();
+  await page.getByTestId('copy-link').click();
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(link, new RegExp(`^${base.replace(/[.?]/g, '\\$&')}\\?stream=${approval.stream}&v=\\d+&cmp=v:4&view=diff&q=PoLine$`));
+
+  const again = await open(link.slice(base.length));
+  await waitForDemo(again);
+  for (const p of [page, again]) await p.getByTestId('diff-entry').first().waitFor();
+  assert.equal(await again.getByTestId('cursor').textContent(), await page.getByTestId('cursor').textContent());
+  assert.equal(await again.getByTestId('compare').textContent(), await page.getByTestId('compare').textContent());
+  const entries = (p) => p.getByTestId('diff-entry').evaluateAll((els) => els.map((e) => `${e.dataset.op} ${e.dataset.path} ${e.textContent}`));
+  assert.deepEqual(await entries(again), await entries(page));
+  assert.equal(await again.getByTestId('filter').inputValue(), 'PoLine');
+  assert.equal(query(again), link.slice(base.length));
+  await page.context().close();
+  await again.context().close();
+});
+
+test('the state as of a time is the state after every event at or before it', async () => {
+  const { approval, stream } = firstApproval();
+  const at = new Date(approval.time);
+  const justBefore = new Date(at.getTime() - 1000).toISOString().replace('.000Z', 'Z');
+  const page = await open(`?stream=${approval.stream}&t=${justBefore}&view=raw`);
+  await waitForDemo(page);
+  const previous = stream[stream.indexOf(approval) - 1];
+  await assertText(cursor(page), new RegExp(`^v${previous.version} · .* as of ${justBefore}$`));
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).status, 'submitted');
+
+  await page.getByTestId('as-of').fill(approval.time);
+  await page.getByTestId('as-of').press('Enter');
+  await assertText(cursor(page), new RegExp(`^v${approval.version} · `));
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).status, 'approved');
+  assert.match(query(page), new RegExp(`t=${approval.time}`));
+  await page.context().close();
+});
+
+test('a malformed file shows each problem with its line, keeps the good events, and renders payloads as text', async () => {
+  const page = await open('');
+  await waitForDemo(page);
+  await page.getByTestId('file-input').setInputFiles(join(fixtures, 'malformed.ndjson'));
+  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  const errors = await page.getByTestId('load-error').allTextContents();
+  assert.equal(errors.length, 3);
+  assert.match(errors[0], /^line 2: not valid JSON/);
+  assert.equal(errors[1], 'line 3: missing `stream`');
+  assert.match(errors[2], /^line 5: `not a time` is not an RFC 3339 time/);
+  assert.equal(query(page), '?file=malformed.ndjson');
+
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), /^v2 · /);
+  assert.equal(await page.getByTestId('event-user').textContent(), '<b>mallory</b>');
+  await page.getByTestId('tab-raw').click();
+  assert.match(await page.getByTestId('state-json').textContent(), /<img src=x onerror=/);
+  assert.equal(await page.locator('img').count(), 0, 'no payload became an element');
+  assert.equal(await page.locator('b').count(), 0);
+  assert.equal(await page.evaluate(() => window.pwned), undefined);
+
+  // The link keeps everything but the data, and asks for the file by name.
+  const link = query(page);
+  const again = await open(link);
+  await assertText(again.getByTestId('needs-file'), /malformed\.ndjson/);
+  await again.getByTestId('needs-file').locator('input[type=file]').setInputFiles(join(fixtures, 'malformed.ndjson'));
+  await assertText(cursor(again), /^v2 · /);
+  assert.equal(query(again), link);
+  await page.context().close();
+  await again.context().close();
+});
+
+test('pasted text loads, and its link names it', async () => {
+  const page = await open('');
+  await waitForDemo(page);
+  await page.getByTestId('paste-toggle').click();
+  await page.getByTestId('paste-text').fill(demoLines.slice(0, 40).map((e) => JSON.stringify(e)).join('\n'));
+  await page.getByTestId('paste-load').click();
+  await assertText(summary(page), /^40 events · \d+ streams$/);
+  assert.match(query(page), /^\?file=\(pasted\)/);
+  await page.context().close();
+});
+
+test('failed fetches say which URL and what status, and nothing panics', async () => {
+  const missing = await open('?src=/fixtures/missing.ndjson');
+  await assertText(missing.getByTestId('load-error'), /\/fixtures\/missing\.ndjson \(HTTP 404\): the server answered 404/);
+  await assertText(summary(missing), /^Nothing loaded$/);
+
+  const unreachable = await open('?src=http://127.0.0.1:9/events.ndjson');
+  await assertText(unreachable.getByTestId('load-error'), /http:\/\/127\.0\.0\.1:9\/events\.ndjson \(no response\): could not fetch/);
+
+  const fixture = await open('?src=fixtures/malformed.ndjson&v=3');
+  await assertText(summary(fixture), /^3 events · 1 streams · 3 problems$/);
+  await assertText(cursor(fixture), /^v3 · /);
+
+  const secret = await open('?src=https://admin:hunter2@example.com/events.ndjson');
+  await assertText(secret.getByTestId('load-error'), /credentials are never put in a link/);
+  for (const p of [missing, unreachable, fixture, secret]) await p.context().close();
+});
+
+test('screenshots of the main views, light and dark, wide and narrow', async () => {
+  const { approval } = firstApproval();
+  for (const [name, width, scheme, view] of [
+    ['wide-light-diff', 1400, 'light', 'diff'],
+    ['wide-dark-tree', 1400, 'dark', 'tree'],
+    ['narrow-light-tree', 480, 'light', 'tree'],
+    ['narrow-dark-diff', 480, 'dark', 'diff'],
+  ]) {
+    const page = await open(`?stream=${approval.stream}&v=${approval.version}&view=${view}`, { viewport: { width, height: 900 }, colorScheme: scheme });
+    await waitForDemo(page);
+    await page.getByTestId('event-detail').waitFor();
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, scheme === 'dark' ? 'rgb(18, 21, 27)' : 'rgb(247, 248, 250)', `${name} follows the system theme`);
+    if (width === 480) {
+      assert.ok(await page.getByTestId('stream-picker').isVisible(), 'the stream list is a picker in a narrow panel');
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow}px`);
+    }
+    await page.screenshot({ path: join(artifacts, `${name}.png`) });
+    await page.context().close();
+  }
+});
+
+test('no page panicked or logged an error', () => {
+  const expected = [/events\.ndjson/, /missing\.ndjson/];
+  const unexpected = problems.filter((p) => !expected.some((re) => re.test(p)));
+  assert.deepEqual(unexpected, []);
+  assert.ok(!problems.some((p) => /panicked/.test(p)), problems.join('\n'));
+});
