@@ -36,8 +36,11 @@ where
     V: IntoView + 'static,
 {
     install_style_sheet();
-    let container: web_sys::HtmlElement = document().create_element("div").unwrap().unchecked_into();
-    container.set_attribute("style", "width: 1200px; height: 700px; display: flex;").unwrap();
+    let container: web_sys::HtmlElement =
+        document().create_element("div").unwrap().unchecked_into();
+    container
+        .set_attribute("style", "width: 1200px; height: 700px; display: flex;")
+        .unwrap();
     document().body().unwrap().append_child(&container).unwrap();
     leptos::mount::mount_to(container.clone(), f).forget();
     container
@@ -101,15 +104,20 @@ fn mount_inspector(loaded: Loaded, query: &str) -> (web_sys::HtmlElement, AppCtx
 
 #[wasm_bindgen_test]
 async fn json_tree_shows_untrusted_keys_and_values_as_text() {
-    let hostile = json!({"<img src=x onerror=alert(1)>": "<script>window.pwned = 1</script><b>bold</b>"});
-    let container = mount(move || view! { <JsonTree value=Signal::derive(move || hostile.clone())/> });
+    let hostile =
+        json!({"<img src=x onerror=alert(1)>": "<script>window.pwned = 1</script><b>bold</b>"});
+    let container =
+        mount(move || view! { <JsonTree value=Signal::derive(move || hostile.clone())/> });
     settle().await;
     assert!(all(&container, "img").is_empty());
     assert!(all(&container, "script").is_empty());
     assert!(all(&container, "b").is_empty());
     let text = container.text_content().unwrap();
     assert!(text.contains("<img src=x onerror=alert(1)>"), "{text}");
-    assert!(text.contains("<script>window.pwned = 1</script><b>bold</b>"), "{text}");
+    assert!(
+        text.contains("<script>window.pwned = 1</script><b>bold</b>"),
+        "{text}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -117,16 +125,25 @@ async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
     let before = json!({"lines": [{"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 2}]});
     let after = json!({"lines": [{"lineId": "L0", "qty": 9}, {"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 3}]});
     let changes = diff(&before, &after);
-    let container = mount(move || view! { <DiffList changes=Signal::derive(move || changes.clone())/> });
+    let container =
+        mount(move || view! { <DiffList changes=Signal::derive(move || changes.clone())/> });
     settle().await;
     let entries = all(&container, "[data-testid=diff-entry]");
     let described: Vec<(String, String)> = entries
         .iter()
-        .map(|e| (e.get_attribute("data-op").unwrap(), e.get_attribute("data-path").unwrap()))
+        .map(|e| {
+            (
+                e.get_attribute("data-op").unwrap(),
+                e.get_attribute("data-path").unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         described,
-        vec![("add".into(), "/lines/0".into()), ("replace".into(), "/lines/2/qty".into())]
+        vec![
+            ("add".into(), "/lines/0".into()),
+            ("replace".into(), "/lines/2/qty".into())
+        ]
     );
     assert!(entries[1].text_content().unwrap().contains("2 → 3"));
 }
@@ -140,8 +157,14 @@ async fn event_list_renders_only_the_visible_rows_of_a_long_stream() {
     assert!(rows.len() <= 60, "{} rows in the DOM", rows.len());
     let selected = all(&container, "[data-testid=event-row][aria-selected=true]");
     assert_eq!(selected.len(), 1);
-    assert_eq!(selected[0].get_attribute("data-version").as_deref(), Some("10000"));
-    assert!(one(&container, "[data-testid=cursor]").text_content().unwrap().starts_with("v10000 ·"));
+    assert_eq!(
+        selected[0].get_attribute("data-version").as_deref(),
+        Some("10000")
+    );
+    assert!(one(&container, "[data-testid=cursor]")
+        .text_content()
+        .unwrap()
+        .starts_with("v10000 ·"));
     assert!(all(&container, "img").is_empty());
 }
 
@@ -153,7 +176,8 @@ async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
         let init = web_sys::KeyboardEventInit::new();
         init.set_key(key);
         init.set_bubbles(true);
-        let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+        let event =
+            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
         window().dispatch_event(&event).unwrap();
     };
     press("ArrowLeft");
@@ -165,7 +189,12 @@ async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
     press("PageDown");
     settle().await;
     assert_eq!(ctx.view.get_untracked().version, Some(11));
-    let state: Value = serde_json::from_str(&one(&container, "[data-testid=state-json]").text_content().unwrap()).unwrap();
+    let state: Value = serde_json::from_str(
+        &one(&container, "[data-testid=state-json]")
+            .text_content()
+            .unwrap(),
+    )
+    .unwrap();
     assert_eq!(state["n"], json!(11));
     press("End");
     settle().await;
@@ -179,7 +208,10 @@ async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
     settle().await;
     assert_eq!(ctx.view.get_untracked().version, Some(48));
     let selected = one(&container, "[data-testid=event-row][aria-selected=true]");
-    assert_eq!(selected.get_attribute("data-version").as_deref(), Some("48"));
+    assert_eq!(
+        selected.get_attribute("data-version").as_deref(),
+        Some("48")
+    );
 }
 
 #[wasm_bindgen_test]
@@ -189,16 +221,26 @@ async fn the_diff_panel_compares_with_a_pinned_moment() {
     let entries = all(&container, "[data-testid=diff-entry]");
     let described: Vec<(String, String)> = entries
         .iter()
-        .map(|e| (e.get_attribute("data-op").unwrap(), e.get_attribute("data-path").unwrap()))
+        .map(|e| {
+            (
+                e.get_attribute("data-op").unwrap(),
+                e.get_attribute("data-path").unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         described,
         vec![("replace".into(), "/n".into())],
         "the note stays, n changes from 1 to 20"
     );
-    assert!(one(&container, "[data-testid=compare]").text_content().unwrap().contains("pinned v1"));
+    assert!(one(&container, "[data-testid=compare]")
+        .text_content()
+        .unwrap()
+        .contains("pinned v1"));
     let pinned = all(&container, ".event-row.pinned");
-    assert!(pinned.iter().all(|r| r.get_attribute("data-version").as_deref() == Some("1")));
+    assert!(pinned
+        .iter()
+        .all(|r| r.get_attribute("data-version").as_deref() == Some("1")));
 }
 
 #[wasm_bindgen_test]
@@ -207,6 +249,11 @@ async fn the_filter_keeps_matching_rows_and_writes_q() {
     settle().await;
     let rows = all(&container, "[data-testid=event-row]");
     assert_eq!(rows.len(), 15);
-    assert!(rows.iter().all(|r| r.text_content().unwrap().contains("PoLineChanged")));
-    assert_eq!(ctx.view.get_untracked().filter.as_deref(), Some("PoLineChanged"));
+    assert!(rows
+        .iter()
+        .all(|r| r.text_content().unwrap().contains("PoLineChanged")));
+    assert_eq!(
+        ctx.view.get_untracked().filter.as_deref(),
+        Some("PoLineChanged")
+    );
 }

@@ -49,7 +49,14 @@ fn a_time_selects_the_state_as_of_that_instant() {
 #[test]
 fn a_pinned_comparison_is_resolved_by_version_or_time() {
     let by_version = select(&timeline(), &view("stream=po-1&cmp=v:1"));
-    assert_eq!((by_version.pos, by_version.compare, by_version.compare_pinned), (Some(2), Some(0), true));
+    assert_eq!(
+        (
+            by_version.pos,
+            by_version.compare,
+            by_version.compare_pinned
+        ),
+        (Some(2), Some(0), true)
+    );
     let by_time = select(&timeline(), &view("stream=po-1&cmp=t:2026-01-01T00:00:00Z"));
     assert_eq!((by_time.compare, by_time.compare_pinned), (None, true));
 }

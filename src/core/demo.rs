@@ -247,7 +247,7 @@ fn badge(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, String, Value
     let mut out = vec![(
         time,
         stream.clone(),
-        json!({"type": "BadgeRequested", "meta": {"user": "hr.ops"}, "data": {"badgeId": format!("B-{number:04}"), "holder": holder, "site": if number % 2 == 0 { "Plant 2" } else { "HQ" }, "accessLevel": 1 + rng.below(3), "status": "requested"}}),
+        json!({"type": "BadgeRequested", "meta": {"user": "hr.ops"}, "data": {"badgeId": format!("B-{number:04}"), "holder": holder, "site": if number.is_multiple_of(2) { "Plant 2" } else { "HQ" }, "accessLevel": 1 + rng.below(3), "status": "requested"}}),
     )];
     let steps = [
         (

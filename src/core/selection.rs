@@ -34,7 +34,9 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
         requested => {
             let first = timeline.streams().into_iter().next().map(|s| s.name);
             if let (Some(name), Some(first)) = (requested, &first) {
-                notes.push(format!("stream `{name}` is not in this source; showing `{first}`"));
+                notes.push(format!(
+                    "stream `{name}` is not in this source; showing `{first}`"
+                ));
             }
             first
         }
@@ -48,12 +50,12 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
     let n_events = timeline.stream_len(&stream);
     let latest = n_events.checked_sub(1);
     let pos = match (view.version, &view.time) {
-        (Some(version), _) => timeline
-            .position_of_version(&stream, version)
-            .or_else(|| {
-                notes.push(format!("`{stream}` has no version {version}; showing the latest"));
-                latest
-            }),
+        (Some(version), _) => timeline.position_of_version(&stream, version).or_else(|| {
+            notes.push(format!(
+                "`{stream}` has no version {version}; showing the latest"
+            ));
+            latest
+        }),
         (None, Some(time)) => match parse_instant(time) {
             Ok(time) => timeline.position_at_time(&stream, time),
             Err(err) => {
@@ -68,7 +70,9 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
         Some(Compare::Version(version)) => match timeline.position_of_version(&stream, *version) {
             Some(p) => (Some(p), true),
             None => {
-                notes.push(format!("`{stream}` has no version {version} to compare with"));
+                notes.push(format!(
+                    "`{stream}` has no version {version} to compare with"
+                ));
                 (pos.and_then(|p| p.checked_sub(1)), false)
             }
         },

@@ -115,7 +115,7 @@ impl Timeline {
             line.max_time.push(max_time);
             line.event_idx.push(log_idx);
             line.versions.push(event.version);
-            if line.event_idx.len() % SNAPSHOT_EVERY == 0 {
+            if line.event_idx.len().is_multiple_of(SNAPSHOT_EVERY) {
                 line.snapshots.push(line.head.clone());
             }
             self.events.push(event);

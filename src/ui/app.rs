@@ -5,13 +5,13 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::context::{use_app, AppCtx};
+use super::event_list::EventList;
 use super::keyboard::use_keyboard;
 use super::loader::{load_file, load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
-use super::event_list::EventList;
 use super::url::{read_view, write_view};
 use crate::core::decode::{Place, Problem};
 use crate::core::link::ViewState;
@@ -112,7 +112,10 @@ pub fn reset_selection(view: &mut ViewState) {
 
 /// Follows the system's light or dark setting unless `?theme=light|dark` says otherwise.
 fn apply_theme(view: &ViewState) {
-    if let Some(theme) = view.extra_param("theme").filter(|t| t == "light" || t == "dark") {
+    if let Some(theme) = view
+        .extra_param("theme")
+        .filter(|t| t == "light" || t == "dark")
+    {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-theme", &theme);
         }

@@ -79,7 +79,10 @@ impl AppCtx {
                     .collect();
                 kinds.sort_unstable();
                 kinds.dedup();
-                kinds.into_iter().map(|k| timeline.kinds()[k].clone()).collect()
+                kinds
+                    .into_iter()
+                    .map(|k| timeline.kinds()[k].clone())
+                    .collect()
             })
         });
         let state_at = move |pos: fn(&Selection) -> Option<usize>| {
@@ -95,7 +98,9 @@ impl AppCtx {
         };
         let state = state_at(|s| s.pos);
         let compare_state = state_at(|s| s.compare);
-        let changes = Memo::new(move |_| compare_state.with(|before| state.with(|after| diff(before, after))));
+        let changes = Memo::new(move |_| {
+            compare_state.with(|before| state.with(|after| diff(before, after)))
+        });
         AppCtx {
             view,
             loaded,

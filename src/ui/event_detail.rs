@@ -11,7 +11,8 @@ use crate::core::event::Change;
 pub fn EventDetail() -> impl IntoView {
     let ctx = use_app();
     let event = Memo::new(move |_| ctx.event_at(ctx.selection.get().pos));
-    move || match event.get() {
+    move || {
+        match event.get() {
         None => view! { <div class="event-detail empty">"Before the stream's first event: the aggregate does not exist yet."</div> }.into_any(),
         Some(event) => {
             let how = match &event.change {
@@ -46,5 +47,6 @@ pub fn EventDetail() -> impl IntoView {
                 </div>
             }.into_any()
         }
+    }
     }
 }

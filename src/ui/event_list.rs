@@ -23,7 +23,11 @@ pub fn EventList() -> impl IntoView {
     // Positions (in the stream) of the events that match the filter, ascending.
     let matching = Memo::new(move |_| {
         let stream = ctx.selection.with(|s| s.stream.clone());
-        let filter = ctx.view.with(|v| v.filter.clone()).unwrap_or_default().to_lowercase();
+        let filter = ctx
+            .view
+            .with(|v| v.filter.clone())
+            .unwrap_or_default()
+            .to_lowercase();
         ctx.loaded.with(|l| {
             let (Some(l), Some(stream)) = (l.as_ref(), stream) else {
                 return Vec::new();
@@ -36,7 +40,9 @@ pub fn EventList() -> impl IntoView {
                         || e.kind.to_lowercase().contains(&filter)
                         || e.user().is_some_and(|u| u.to_lowercase().contains(&filter))
                         || e.version.to_string() == filter
-                        || e.id.as_deref().is_some_and(|id| id.to_lowercase().contains(&filter))
+                        || e.id
+                            .as_deref()
+                            .is_some_and(|id| id.to_lowercase().contains(&filter))
                 })
                 .map(|(pos, _)| pos)
                 .collect::<Vec<_>>()
@@ -89,7 +95,9 @@ pub fn EventList() -> impl IntoView {
     let rows = move || {
         let (start, end) = window_rows();
         let selected = ctx.selection.with(|s| s.pos);
-        let pinned = ctx.selection.with(|s| s.compare_pinned.then_some(s.compare).flatten());
+        let pinned = ctx
+            .selection
+            .with(|s| s.compare_pinned.then_some(s.compare).flatten());
         let stream = ctx.selection.with(|s| s.stream.clone()).unwrap_or_default();
         let positions: Vec<usize> = matching.with(|m| m[start..end].to_vec());
         ctx.loaded.with(|l| {

@@ -67,7 +67,11 @@ fn preview(items: &[Value]) -> String {
             crate::core::diff::IDENTITY_KEYS
                 .iter()
                 .find_map(|k| item.get(*k))
-                .map(|id| id.as_str().map(str::to_string).unwrap_or_else(|| id.to_string()))
+                .map(|id| {
+                    id.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| id.to_string())
+                })
         })
         .collect();
     match ids.len() {

@@ -14,7 +14,7 @@ pub fn use_keyboard(ctx: AppCtx) {
             return;
         }
         let n_events = ctx.stream_len();
-        let handled = match ev.key().as_str() {
+        match ev.key().as_str() {
             "ArrowLeft" => ctx.step(-1),
             "ArrowRight" => ctx.step(1),
             "PageUp" => ctx.step(-10),
@@ -33,15 +33,17 @@ pub fn use_keyboard(ctx: AppCtx) {
                 copy_text(&pinned_link(&ctx.view.get_untracked(), &selection, version));
             }
             _ => return,
-        };
-        let () = handled;
+        }
         ev.prevent_default();
     });
     on_cleanup(move || handle.remove());
 }
 
 fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {
-    let Some(target) = ev.target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) else {
+    let Some(target) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
         return false;
     };
     matches!(target.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")

@@ -32,7 +32,8 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
         Err(problem) => {
             ctx.progress.set(None);
             ctx.loaded.set(None);
-            ctx.source_problems.update(|problems| problems.push(problem));
+            ctx.source_problems
+                .update(|problems| problems.push(problem));
         }
     }
 }
@@ -99,9 +100,9 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
     if let Some(body) = raw.body() {
         let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
         loop {
-            let chunk = JsFuture::from(reader.read())
-                .await
-                .map_err(|err| problem(status, format!("the download broke off: {}", js_text(&err))))?;
+            let chunk = JsFuture::from(reader.read()).await.map_err(|err| {
+                problem(status, format!("the download broke off: {}", js_text(&err)))
+            })?;
             let done = Reflect::get(&chunk, &"done".into())
                 .ok()
                 .and_then(|d| d.as_bool())
@@ -123,7 +124,10 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
     String::from_utf8(bytes).map_err(|err| {
         problem(
             status,
-            format!("the response is not UTF-8 text (byte {})", err.utf8_error().valid_up_to()),
+            format!(
+                "the response is not UTF-8 text (byte {})",
+                err.utf8_error().valid_up_to()
+            ),
         )
     })
 }

@@ -59,10 +59,19 @@ pub fn SourceBar() -> impl IntoView {
         spawn_local(load_text(ctx, text, "pasted text".into()));
     };
     let on_copy = move |_| {
-        let version = ctx.event_at(ctx.selection.get_untracked().pos).map(|e| e.version);
-        let link = pinned_link(&ctx.view.get_untracked(), &ctx.selection.get_untracked(), version);
+        let version = ctx
+            .event_at(ctx.selection.get_untracked().pos)
+            .map(|e| e.version);
+        let link = pinned_link(
+            &ctx.view.get_untracked(),
+            &ctx.selection.get_untracked(),
+            version,
+        );
         copied.set(copy_text(&link));
-        set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
+        set_timeout(
+            move || copied.set(false),
+            std::time::Duration::from_millis(1500),
+        );
     };
 
     let summary = move || {
@@ -71,7 +80,11 @@ pub fn SourceBar() -> impl IntoView {
                 Some(total) => format!("{} of {}", bytes(progress.bytes), bytes(total)),
                 None => bytes(progress.bytes),
             };
-            return format!("Loading {}… {got} · {} events", progress.label, count(progress.n_events));
+            return format!(
+                "Loading {}… {got} · {} events",
+                progress.label,
+                count(progress.n_events)
+            );
         }
         ctx.loaded.with(|loaded| match loaded {
             Some(loaded) => {
@@ -94,7 +107,12 @@ pub fn SourceBar() -> impl IntoView {
         })
     };
     let problems = move || {
-        let mut all: Vec<String> = ctx.source_problems.get().iter().map(|p| p.to_string()).collect();
+        let mut all: Vec<String> = ctx
+            .source_problems
+            .get()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         ctx.loaded.with(|loaded| {
             if let Some(loaded) = loaded {
                 all.extend(loaded.problems.iter().map(|p| p.to_string()));

@@ -16,7 +16,10 @@ pub fn StatePanel() -> impl IntoView {
     let ctx = use_app();
     let panel = move || ctx.view.with(|v| v.panel.unwrap_or(Panel::Tree));
     let set_panel = move |panel: Panel| ctx.view.update(|v| v.panel = Some(panel));
-    let raw = Memo::new(move |_| ctx.state.with(|s| serde_json::to_string_pretty(s).unwrap_or_default()));
+    let raw = Memo::new(move |_| {
+        ctx.state
+            .with(|s| serde_json::to_string_pretty(s).unwrap_or_default())
+    });
     let copied = RwSignal::new(false);
     let compare_label = move || {
         let selection = ctx.selection.get();
@@ -29,7 +32,9 @@ pub fn StatePanel() -> impl IntoView {
         }
     };
     let pin_here = move |_| {
-        let version = ctx.event_at(ctx.selection.get_untracked().pos).map(|e| e.version);
+        let version = ctx
+            .event_at(ctx.selection.get_untracked().pos)
+            .map(|e| e.version);
         if let Some(version) = version {
             ctx.view.update(|v| {
                 v.compare = Some(Compare::Version(version));

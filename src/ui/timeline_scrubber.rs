@@ -29,26 +29,34 @@ pub fn TimelineScrubber() -> impl IntoView {
         ctx.loaded.with(|l| {
             let timeline = &l.as_ref()?.timeline;
             let first = timeline.event_at(&stream, 0)?.time;
-            let last = timeline.event_at(&stream, timeline.stream_len(&stream) - 1)?.time;
-            Some((timeline.density(&stream, N_BINS), first, last, timeline.kinds().to_vec()))
+            let last = timeline
+                .event_at(&stream, timeline.stream_len(&stream) - 1)?
+                .time;
+            Some((
+                timeline.density(&stream, N_BINS),
+                first,
+                last,
+                timeline.kinds().to_vec(),
+            ))
         })
     });
     let cursor_event = Memo::new(move |_| ctx.event_at(ctx.selection.get().pos));
     let cursor_text = move || {
         let view = ctx.view.get();
         match (cursor_event.get(), &view.time) {
-            (Some(event), Some(time)) => format!(
-                "v{} · {} · as of {}",
-                event.version,
-                utc(&event.time),
-                time
-            ),
+            (Some(event), Some(time)) => {
+                format!("v{} · {} · as of {}", event.version, utc(&event.time), time)
+            }
             (Some(event), None) => format!("v{} · {}", event.version, utc(&event.time)),
             (None, Some(time)) => format!("before the first event · as of {time}"),
             (None, None) => "no event".into(),
         }
     };
-    let cursor_local = move || cursor_event.get().map(|e| format!("local {}", local(&e.time)));
+    let cursor_local = move || {
+        cursor_event
+            .get()
+            .map(|e| format!("local {}", local(&e.time)))
+    };
     let marker_x = move || {
         let (_, first, last, _) = density.get()?;
         let event = cursor_event.get()?;

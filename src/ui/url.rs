@@ -15,7 +15,11 @@ pub fn read_view() -> (ViewState, Vec<String>) {
 pub fn write_view(view: &ViewState) {
     let query = view.to_query();
     let path = window().location().pathname().unwrap_or_default();
-    let url = if query.is_empty() { path } else { format!("{path}?{query}") };
+    let url = if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{query}")
+    };
     if let Ok(history) = window().history() {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
     }
