@@ -64,6 +64,19 @@ fn one(container: &web_sys::HtmlElement, selector: &str) -> web_sys::Element {
         .unwrap_or_else(|| panic!("no {selector}"))
 }
 
+/// Each diff entry's `data-op` and `data-path`.
+fn op_and_path(entries: &[web_sys::Element]) -> Vec<(String, String)> {
+    entries
+        .iter()
+        .map(|e| {
+            (
+                e.get_attribute("data-op").unwrap(),
+                e.get_attribute("data-path").unwrap(),
+            )
+        })
+        .collect()
+}
+
 /// A stream of `n` events, each merging `{"n": i}`, with a hostile string in the first one.
 fn long_stream(n: usize) -> Loaded {
     let mut text = String::new();
@@ -129,15 +142,7 @@ async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
         mount(move || view! { <DiffList changes=Signal::derive(move || changes.clone())/> });
     settle().await;
     let entries = all(&container, "[data-testid=diff-entry]");
-    let described: Vec<(String, String)> = entries
-        .iter()
-        .map(|e| {
-            (
-                e.get_attribute("data-op").unwrap(),
-                e.get_attribute("data-path").unwrap(),
-            )
-        })
-        .collect();
+    let described = op_and_path(&entries);
     assert_eq!(
         described,
         vec![
@@ -219,15 +224,7 @@ async fn the_diff_panel_compares_with_a_pinned_moment() {
     let (container, _) = mount_inspector(long_stream(20), "v=20&cmp=v:1&view=diff");
     settle().await;
     let entries = all(&container, "[data-testid=diff-entry]");
-    let described: Vec<(String, String)> = entries
-        .iter()
-        .map(|e| {
-            (
-                e.get_attribute("data-op").unwrap(),
-                e.get_attribute("data-path").unwrap(),
-            )
-        })
-        .collect();
+    let described = op_and_path(&entries);
     assert_eq!(
         described,
         vec![("replace".into(), "/n".into())],

@@ -10,6 +10,9 @@ use super::format::{bytes, count};
 use super::loader::{load_text, load_url, DEMO_URL};
 use super::url::{copy_text, pinned_link};
 
+/// How many problems are listed; the rest are counted.
+const MAX_LISTED: usize = 200;
+
 /// The top bar and the load status below it.
 #[component]
 pub fn SourceBar() -> impl IntoView {
@@ -204,7 +207,10 @@ pub fn SourceBar() -> impl IntoView {
                 <details class="problems" open=true>
                     <summary>{format!("{} problem{}", count(problems.len()), if problems.len() == 1 { "" } else { "s" })}</summary>
                     <ul>
-                        {problems.into_iter().take(200).map(|p| view! { <li data-testid="load-error">{p}</li> }).collect_view()}
+                        {problems.iter().take(MAX_LISTED).map(|p| view! { <li data-testid="load-error">{p.clone()}</li> }).collect_view()}
+                        {(problems.len() > MAX_LISTED).then(|| view! {
+                            <li class="more">{format!("… and {} more", count(problems.len() - MAX_LISTED))}</li>
+                        })}
                     </ul>
                 </details>
             })

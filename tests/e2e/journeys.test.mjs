@@ -25,8 +25,20 @@ const problems = [];
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is missing: run trunk build --release first');
-  server = createServer((req, res) => {
+  server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/slow/demo.ndjson') {
+      // The demo, sent in ten pieces 200 ms apart, so that a page can be seen loading.
+      const body = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'));
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
+      const piece = Math.ceil(body.length / 10);
+      for (let at = 0; at < body.length; at += piece) {
+        res.write(body.subarray(at, at + piece));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      res.end();
+      return;
+    }
     const file = path.startsWith('/fixtures/') ? join(fixtures, path.slice('/fixtures/'.length)) : join(dist, path === '/' ? 'index.html' : path);
     if (!file.startsWith(dist) && !file.startsWith(fixtures) || !existsSync(file)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
@@ -118,6 +130,12 @@ test('the demo loads, and scrubbing, clicks, keys and play move the selection an
   const paused = await cursor(page).textContent();
   await new Promise((r) => setTimeout(r, 800));
   assert.equal(await cursor(page).textContent(), paused, 'play stops on Space');
+
+  const bars = await page.locator('.strip rect').evaluateAll((els) => els.map((e) => e.getAttribute('class')));
+  assert.ok(bars.length > 5 && bars.every((c) => /^kind-\d$/.test(c)), `density bars: ${bars}`);
+  const legend = await page.locator('.legend li').allTextContents();
+  assert.deepEqual(legend.slice(0, 2), ['PoCreated', 'PoLineAdded']);
+  assert.ok(legend.includes('PoApproved'));
 
   const rows = await page.locator('[data-testid=event-row]').count();
   assert.ok(rows > 0 && rows <= 60, `${rows} event rows in the DOM`);
@@ -221,6 +239,45 @@ test('a malformed file shows each problem with its line, keeps the good events, 
   assert.equal(query(again), link);
   await page.context().close();
   await again.context().close();
+});
+
+test('a slow download shows its progress, then the data', async () => {
+  const page = await open('?src=slow/demo.ndjson');
+  await assertText(summary(page), /^Loading slow\/demo\.ndjson… \d+ KB of 5\d\d KB/);
+  assert.ok(await page.locator('.status-line progress').isVisible(), 'a progress bar is shown');
+  await waitForDemo(page);
+  assert.equal(await page.locator('.status-line progress').count(), 0);
+  await page.context().close();
+});
+
+test('a file dropped on the page loads', async () => {
+  const page = await open('');
+  await waitForDemo(page);
+  const text = readFileSync(join(fixtures, 'malformed.ndjson'), 'utf8');
+  const transfer = await page.evaluateHandle((text) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([text], 'dropped.ndjson', { type: 'application/x-ndjson' }));
+    return transfer;
+  }, text);
+  await page.dispatchEvent('.app', 'drop', { dataTransfer: transfer });
+  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  assert.equal(query(page), '?file=dropped.ndjson');
+  await page.context().close();
+});
+
+test('the state tree folds and unfolds', async () => {
+  const { approval } = firstApproval();
+  const page = await open(`?stream=${approval.stream}&v=${approval.version}`);
+  await waitForDemo(page);
+  const vendor = page.locator('[data-testid=state-tree] details:has(> summary > .key:text-is("vendor"))');
+  const children = vendor.locator(':scope > .children');
+  await assertText(children, /Northwind|Acme|Globex|Initech|Umbrella|Stark/);
+  assert.ok(await children.isVisible());
+  await vendor.locator(':scope > summary').click();
+  assert.ok(!(await children.isVisible()), 'a click folds the object');
+  await vendor.locator(':scope > summary').click();
+  assert.ok(await children.isVisible());
+  await page.context().close();
 });
 
 test('pasted text loads, and its link names it', async () => {
