@@ -43,6 +43,8 @@ pub enum Change {
     Patch(json_patch::Patch),
     /// The value replaces the state.
     Snapshot(Value),
+    /// The aggregate ends: its state becomes `null` (a row deleted, an aggregate closed for good).
+    Delete,
     /// The state stays as it is (an event with no `data` and nothing else that changes state).
     Keep,
 }

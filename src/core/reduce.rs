@@ -29,6 +29,10 @@ pub fn apply(state: &mut Value, event: &Event) -> Result<(), ReduceError> {
             json_patch::merge(state, &event.data);
             Ok(())
         }
+        Change::Delete => {
+            *state = Value::Null;
+            Ok(())
+        }
         Change::Keep => Ok(()),
     }
 }

@@ -27,3 +27,14 @@ pub fn events(ndjson: &str) -> Vec<Event> {
     assert_eq!(decoded.problems, vec![], "unexpected problems");
     decoded.events
 }
+
+/// Decodes a corpus file with format detection.
+pub fn decode_corpus(
+    relative: &str,
+) -> (
+    chronoscope::core::decode::Decoded,
+    chronoscope::core::decode::Detection,
+) {
+    let text = std::fs::read_to_string(corpus_path(relative)).unwrap();
+    decode_text(&text, None)
+}

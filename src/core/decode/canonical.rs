@@ -19,7 +19,7 @@ pub fn looks_like(object: &Map<String, Value>) -> bool {
 }
 
 /// Decodes one canonical record.
-pub fn decode(value: Value) -> Result<Vec<Draft>, String> {
+pub fn decode(value: Value) -> Result<Draft, String> {
     let Value::Object(mut object) = value else {
         return Err(format!(
             "expected an event object, found {}",
@@ -64,19 +64,19 @@ pub fn decode(value: Value) -> Result<Vec<Draft>, String> {
         Change::Keep
     };
     let data = object.remove("data").unwrap_or(Value::Null);
-    Ok(vec![Draft {
+    Ok(Draft {
         stream,
         version,
         id,
         kind,
-        time,
+        time: Some(time),
         data,
         meta,
         change,
-    }])
+    })
 }
 
-fn take_string(object: &mut Map<String, Value>, field: &str) -> Result<String, String> {
+pub(crate) fn take_string(object: &mut Map<String, Value>, field: &str) -> Result<String, String> {
     match object.remove(field) {
         Some(Value::String(text)) if !text.is_empty() => Ok(text),
         Some(Value::String(_)) => Err(format!("`{field}` is empty")),
@@ -88,7 +88,7 @@ fn take_string(object: &mut Map<String, Value>, field: &str) -> Result<String, S
     }
 }
 
-fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

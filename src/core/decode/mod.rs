@@ -10,6 +10,9 @@
 //! its place (line or array element) and what is wrong, and every good record still decodes.
 
 pub mod canonical;
+pub mod cloudevents;
+pub mod debezium;
+pub mod kurrent;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -67,23 +70,40 @@ impl fmt::Display for Problem {
 pub enum Format {
     /// Chronoscope's own `{stream, type, time, data, ...}` events.
     Canonical,
+    /// KurrentDB / EventStoreDB AtomPub JSON: feeds, entries and single events.
+    Kurrent,
+    /// CloudEvents 1.0 JSON, single events and batches.
+    CloudEvents,
+    /// Debezium change events, with or without the `{schema, payload}` wrapper.
+    Debezium,
 }
 
 impl Format {
-    /// Every format, in the order detection tries them.
-    pub const ALL: [Format; 1] = [Format::Canonical];
+    /// Every format, in the order detection tries them; canonical is the fallback.
+    pub const ALL: [Format; 4] = [
+        Format::Kurrent,
+        Format::CloudEvents,
+        Format::Debezium,
+        Format::Canonical,
+    ];
 
     /// The format's name for people.
     pub fn label(self) -> &'static str {
         match self {
             Format::Canonical => "Chronoscope events",
+            Format::Kurrent => "KurrentDB / EventStoreDB",
+            Format::CloudEvents => "CloudEvents 1.0",
+            Format::Debezium => "Debezium change events",
         }
     }
 
-    /// The format's stable key, as used in deep links.
+    /// The format's stable key, as used in deep links (`fmt=`).
     pub fn key(self) -> &'static str {
         match self {
             Format::Canonical => "canonical",
+            Format::Kurrent => "kurrent",
+            Format::CloudEvents => "cloudevents",
+            Format::Debezium => "debezium",
         }
     }
 
@@ -92,9 +112,26 @@ impl Format {
         Format::ALL.into_iter().find(|format| format.key() == key)
     }
 
-    fn decode(self, value: Value) -> Result<Vec<Draft>, String> {
+    /// Why a record looks like this format, if it does.
+    fn recognise(self, value: &Value) -> Option<String> {
         match self {
-            Format::Canonical => canonical::decode(value),
+            Format::Canonical => value
+                .as_object()
+                .filter(|object| canonical::looks_like(object))
+                .map(|_| "records have `stream`, `type` and `time`".to_string()),
+            Format::Kurrent => kurrent::looks_like(value),
+            Format::CloudEvents => cloudevents::looks_like(value),
+            Format::Debezium => debezium::looks_like(value),
+        }
+    }
+
+    /// Decodes one record into zero or more events; each failure is described on its own.
+    fn decode(self, value: Value) -> Vec<Result<Draft, String>> {
+        match self {
+            Format::Canonical => vec![canonical::decode(value)],
+            Format::Kurrent => kurrent::decode(value),
+            Format::CloudEvents => cloudevents::decode(value),
+            Format::Debezium => debezium::decode(value),
         }
     }
 }
@@ -106,21 +143,24 @@ pub struct Detection {
     pub reason: String,
 }
 
-/// Guesses the format of a source from its first records.
+/// Guesses the format of a source from its first record that is valid JSON.
 pub fn detect(records: &[Record<'_>]) -> Detection {
     let first = records
         .iter()
+        .take(20)
         .find_map(|record| serde_json::from_str::<Value>(record.text).ok());
-    let reason = match first.as_ref().and_then(Value::as_object) {
-        Some(object) if canonical::looks_like(object) => {
-            "records have `stream`, `type` and `time`".to_string()
-        }
-        _ => "no other format matched".to_string(),
-    };
-    Detection {
-        format: Format::Canonical,
-        reason,
-    }
+    first
+        .and_then(|value| {
+            Format::ALL.into_iter().find_map(|format| {
+                format
+                    .recognise(&value)
+                    .map(|reason| Detection { format, reason })
+            })
+        })
+        .unwrap_or(Detection {
+            format: Format::Canonical,
+            reason: "no format matched, so records are read as Chronoscope events".into(),
+        })
 }
 
 /// An event as a format decoder gives it: everything but the log position, and with the version
@@ -131,7 +171,9 @@ pub struct Draft {
     pub version: Option<u64>,
     pub id: Option<String>,
     pub kind: String,
-    pub time: DateTime<Utc>,
+    /// `None` where the source has no time (CloudEvents makes it optional): the event then
+    /// takes the time of the stream's previous event, and `meta.time_absent` says so.
+    pub time: Option<DateTime<Utc>>,
     pub data: Value,
     pub meta: Map<String, Value>,
     pub change: Change,
@@ -257,7 +299,8 @@ fn json_problem(err: &serde_json::Error) -> Problem {
 pub struct Decoder {
     format: Format,
     next_seq: u64,
-    last_version: HashMap<String, u64>,
+    /// The last version and time of each stream so far.
+    last: HashMap<String, (u64, DateTime<Utc>)>,
 }
 
 impl Decoder {
@@ -265,7 +308,7 @@ impl Decoder {
         Decoder {
             format,
             next_seq: 0,
-            last_version: HashMap::new(),
+            last: HashMap::new(),
         }
     }
 
@@ -277,23 +320,32 @@ impl Decoder {
         problems: &mut Vec<Problem>,
     ) {
         for record in records {
-            let drafts = serde_json::from_str::<Value>(record.text)
-                .map_err(|err| format!("not valid JSON: {err}"))
-                .and_then(|value| self.format.decode(value));
-            match drafts {
-                Ok(drafts) => events.extend(drafts.into_iter().map(|draft| self.finish(draft))),
-                Err(message) => problems.push(Problem {
-                    place: record.place.into(),
-                    message,
-                }),
+            let drafts = match serde_json::from_str::<Value>(record.text) {
+                Ok(value) => self.format.decode(value),
+                Err(err) => vec![Err(format!("not valid JSON: {err}"))],
+            };
+            for draft in drafts {
+                match draft {
+                    Ok(draft) => events.push(self.finish(draft)),
+                    Err(message) => problems.push(Problem {
+                        place: record.place.into(),
+                        message,
+                    }),
+                }
             }
         }
     }
 
-    fn finish(&mut self, draft: Draft) -> Event {
-        let last = self.last_version.entry(draft.stream.clone()).or_insert(0);
-        let version = draft.version.unwrap_or(*last + 1);
-        *last = version;
+    fn finish(&mut self, mut draft: Draft) -> Event {
+        let (last_version, last_time) = self.last.get(&draft.stream).copied().unzip();
+        let version = draft
+            .version
+            .unwrap_or_else(|| last_version.map_or(1, |v| v + 1));
+        let time = draft.time.unwrap_or_else(|| {
+            draft.meta.insert("time_absent".into(), Value::Bool(true));
+            last_time.unwrap_or(DateTime::UNIX_EPOCH)
+        });
+        self.last.insert(draft.stream.clone(), (version, time));
         let seq = self.next_seq;
         self.next_seq += 1;
         Event {
@@ -302,7 +354,7 @@ impl Decoder {
             version,
             id: draft.id,
             kind: draft.kind,
-            time: draft.time,
+            time,
             data: draft.data,
             meta: draft.meta,
             change: draft.change,
