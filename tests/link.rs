@@ -28,6 +28,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     let view = ViewState {
         src: Some("/data/orders & badges.json".into()),
         file: Some("export (1).ndjson".into()),
+        format: Some("kurrent".into()),
         stream: Some("po/1042 #ü".into()),
         version: Some(0),
         time: Some("2026-04-01T01:59:59+02:00".into()),

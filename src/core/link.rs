@@ -37,6 +37,8 @@ pub struct ViewState {
     /// `file`: the name of a local file (or `(pasted)`) the view was made from; it cannot be
     /// fetched, so opening the link asks for it.
     pub file: Option<String>,
+    /// `fmt`: the source format chosen by the user (a `Format` key). `None`: detected.
+    pub format: Option<String>,
     /// `stream`: the stream inspected. `None`: the first stream.
     pub stream: Option<String>,
     /// `v`: the selected version. Wins over `t`.
@@ -124,6 +126,7 @@ impl ViewState {
                     Err(why) => ignored.push(why),
                 },
                 "file" => view.file = Some(value),
+                "fmt" => view.format = Some(value),
                 "stream" => view.stream = Some(value),
                 "v" => match value.parse() {
                     Ok(version) => view.version = Some(version),
@@ -157,6 +160,7 @@ impl ViewState {
         };
         put("src", self.src.clone());
         put("file", self.file.clone());
+        put("fmt", self.format.clone());
         put("stream", self.stream.clone());
         put("v", self.version.map(|v| v.to_string()));
         put("t", self.time.clone());

@@ -52,6 +52,40 @@ pub struct AppCtx {
     pub compare_state: Memo<Value>,
     pub changes: Memo<Vec<Difference>>,
     pub playing: RwSignal<bool>,
+    /// A credential for the source's server, typed by the user. Kept in memory only: never in
+    /// the URL, never in storage.
+    pub credential: RwSignal<Credential>,
+    /// The text of a local file or paste, kept so that choosing another format can re-read it.
+    pub local_text: StoredValue<Option<String>>,
+}
+
+/// A credential sent as the `Authorization` header when fetching a source.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Credential {
+    #[default]
+    None,
+    Basic {
+        user: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
+}
+
+impl Credential {
+    /// The `Authorization` header value, if there is a credential.
+    pub fn header(&self) -> Option<String> {
+        use base64::Engine;
+        match self {
+            Credential::None => None,
+            Credential::Basic { user, password } => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            )),
+            Credential::Bearer { token } => Some(format!("Bearer {}", token.trim())),
+        }
+    }
 }
 
 impl AppCtx {
@@ -113,6 +147,8 @@ impl AppCtx {
             compare_state,
             changes,
             playing: RwSignal::new(false),
+            credential: RwSignal::new(Credential::None),
+            local_text: StoredValue::new(None),
         }
     }
 

@@ -1,16 +1,20 @@
-//! Loading: fetch a URL (with progress), read a file or take pasted text, then decode and replay
-//! it in slices so the page never freezes, and publish the result into the context.
+//! Loading: fetch a URL (with progress, and page by page for a KurrentDB feed), read a file or
+//! take pasted text, then decode and replay it in slices so the page never freezes, and publish
+//! the result into the context.
 
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Reflect, Uint8Array};
 use leptos::prelude::*;
+use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, Progress};
-use crate::core::decode::{detect, split_records, Decoder, Place, Problem};
+use crate::core::decode::{
+    detect, kurrent, split_records, Decoder, Detection, Format, Place, Problem,
+};
 use crate::core::timeline::Timeline;
 
 /// Where the bundled demo is served from.
@@ -19,52 +23,218 @@ pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
 /// How many records are decoded between two yields to the browser.
 const SLICE: usize = 2_000;
 
-/// Fetches a URL and loads it; a failed fetch becomes a problem naming the URL and status.
-pub async fn load_url(ctx: AppCtx, url: String, label: String) {
-    ctx.progress.set(Some(Progress {
-        label: label.clone(),
-        bytes: 0,
-        total_bytes: None,
-        n_events: 0,
-    }));
-    match fetch_text(&ctx, &url, &label).await {
-        Ok(text) => load_text(ctx, text, label).await,
-        Err(problem) => {
-            ctx.progress.set(None);
-            ctx.loaded.set(None);
-            ctx.source_problems
-                .update(|problems| problems.push(problem));
+/// A KurrentDB read stops after this many pages, whatever the links say.
+const MAX_PAGES: usize = 100_000;
+
+/// Decodes text into a timeline, a slice at a time, across one or more pages of a source.
+struct Ingest {
+    ctx: AppCtx,
+    decoder: Decoder,
+    timeline: Timeline,
+    problems: Vec<Problem>,
+    detection: Detection,
+    n_events: usize,
+}
+
+impl Ingest {
+    fn new(ctx: AppCtx, detection: Detection) -> Ingest {
+        Ingest {
+            ctx,
+            decoder: Decoder::new(detection.format),
+            timeline: Timeline::default(),
+            problems: Vec::new(),
+            detection,
+            n_events: 0,
         }
     }
+
+    /// Decodes one text (a whole source, or one page of it), yielding between slices. Problems
+    /// of a page other than the first say which page.
+    async fn take(&mut self, text: &str, page: Option<usize>) {
+        let (records, split_problems) = split_records(text);
+        let n_before = self.problems.len();
+        self.problems.extend(split_problems);
+        for slice in records.chunks(SLICE) {
+            let mut events = Vec::with_capacity(slice.len());
+            self.decoder.decode(slice, &mut events, &mut self.problems);
+            self.n_events += events.len();
+            self.timeline.push(events);
+            let n_events = self.n_events;
+            self.ctx.progress.update(|progress| {
+                if let Some(progress) = progress {
+                    progress.n_events = n_events;
+                }
+            });
+            TimeoutFuture::new(0).await;
+        }
+        if let Some(page) = page.filter(|&p| p > 1) {
+            for problem in &mut self.problems[n_before..] {
+                problem.message = format!("page {page}: {}", problem.message);
+            }
+        }
+    }
+
+    fn publish(self, label: String) {
+        self.ctx.progress.set(None);
+        self.ctx.needs_file.set(None);
+        self.ctx.loaded.set(Some(Arc::new(Loaded {
+            timeline: self.timeline,
+            problems: self.problems,
+            detection: self.detection,
+            label,
+        })));
+    }
+}
+
+/// The format chosen in the view (`fmt=`), or what the records look like.
+fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
+    let chosen = ctx
+        .view
+        .with_untracked(|v| v.format.clone())
+        .and_then(|key| Format::from_key(&key));
+    match chosen {
+        Some(format) => Detection {
+            format,
+            reason: "chosen by the user".into(),
+        },
+        None => detect(&split_records(text).0),
+    }
+}
+
+/// Fetches a URL and loads it. A KurrentDB feed is read whole, forwards, page by page. A failed
+/// fetch becomes a problem naming the URL and status.
+pub async fn load_url(ctx: AppCtx, url: String, label: String) {
+    set_progress(&ctx, &label, 0, None);
+    let first = match fetch_text(&ctx, &url, &label).await {
+        Ok(text) => text,
+        Err(problem) => return fail(ctx, problem),
+    };
+    let detection = choose_format(&ctx, &first);
+    let feed = (detection.format == Format::Kurrent)
+        .then(|| serde_json::from_str::<Value>(&first).ok())
+        .flatten()
+        .filter(|feed| feed.get("entries").is_some());
+    let mut ingest = Ingest::new(ctx, detection);
+    match feed {
+        Some(feed) => {
+            if let Err(problem) = read_kurrent_stream(&mut ingest, &url, feed, first, &label).await
+            {
+                ingest.problems.push(problem);
+            }
+        }
+        None => ingest.take(&first, None).await,
+    }
+    ingest.publish(label);
+}
+
+/// Reads a KurrentDB stream forwards: from the `last` page (`0/forward/N`), each page reversed,
+/// following `previous` until a page comes back empty.
+async fn read_kurrent_stream(
+    ingest: &mut Ingest,
+    src: &str,
+    head: Value,
+    head_text: String,
+    label: &str,
+) -> Result<(), Problem> {
+    let (mut url, mut text) = match kurrent::start_page(&head) {
+        Some(last) => {
+            let url = with_embed(&resolve(&last, src));
+            let text = fetch_text(&ingest.ctx, &url, label).await?;
+            (url, text)
+        }
+        None => (src.to_string(), head_text),
+    };
+    let mut seen = std::collections::HashSet::new();
+    for page in 1..=MAX_PAGES {
+        let feed: Value = serde_json::from_str(&text).map_err(|err| Problem {
+            place: Place::Url {
+                url: url.clone(),
+                status: 200,
+            },
+            message: format!("page {page} is not JSON: {err}"),
+        })?;
+        if kurrent::is_empty_page(&feed) {
+            return Ok(());
+        }
+        ingest.take(&text, Some(page)).await;
+        let Some(next) = kurrent::next_page(&feed) else {
+            return Ok(());
+        };
+        url = with_embed(&resolve(&next, &url));
+        if !seen.insert(url.clone()) {
+            return Err(Problem {
+                place: Place::Url { url, status: 200 },
+                message: "the feed links back to a page already read; reading stopped".into(),
+            });
+        }
+        set_progress(&ingest.ctx, &format!("{label}, page {}", page + 1), 0, None);
+        text = fetch_text(&ingest.ctx, &url, label).await?;
+    }
+    Ok(())
 }
 
 /// Decodes and replays a source's text in slices, then publishes it.
 pub async fn load_text(ctx: AppCtx, text: String, label: String) {
-    let (records, mut problems) = split_records(&text);
-    let detection = detect(&records);
-    let mut decoder = Decoder::new(detection.format);
-    let mut timeline = Timeline::default();
-    let mut n_events = 0;
-    for slice in records.chunks(SLICE) {
-        let mut events = Vec::with_capacity(slice.len());
-        decoder.decode(slice, &mut events, &mut problems);
-        n_events += events.len();
-        timeline.push(events);
-        ctx.progress.update(|progress| {
-            if let Some(progress) = progress {
-                progress.n_events = n_events;
-            }
-        });
-        TimeoutFuture::new(0).await;
+    let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text));
+    ingest.take(&text, None).await;
+    ingest.publish(label);
+}
+
+/// Reads a local file the user chose or dropped.
+pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
+    let name = file.name();
+    set_progress(&ctx, &name, 0, Some(file.size() as u64));
+    match JsFuture::from(file.text()).await {
+        Ok(text) => {
+            let text = text.as_string().unwrap_or_default();
+            ctx.local_text.set_value(Some(text.clone()));
+            load_text(ctx, text, name).await
+        }
+        Err(err) => fail(
+            ctx,
+            Problem {
+                place: Place::Source,
+                message: format!("could not read {name}: {}", js_text(&err)),
+            },
+        ),
     }
+}
+
+fn fail(ctx: AppCtx, problem: Problem) {
     ctx.progress.set(None);
-    ctx.needs_file.set(None);
-    ctx.loaded.set(Some(Arc::new(Loaded {
-        timeline,
-        problems,
-        detection,
-        label,
-    })));
+    ctx.loaded.set(None);
+    ctx.source_problems
+        .update(|problems| problems.push(problem));
+}
+
+fn set_progress(ctx: &AppCtx, label: &str, bytes: u64, total_bytes: Option<u64>) {
+    ctx.progress.set(Some(Progress {
+        label: label.to_string(),
+        bytes,
+        total_bytes,
+        n_events: ctx
+            .progress
+            .with_untracked(|p| p.as_ref().map_or(0, |p| p.n_events)),
+    }));
+}
+
+/// A link of a page, made absolute against the page it came from.
+fn resolve(link: &str, base: &str) -> String {
+    let base = web_sys::Url::new_with_base(base, &window().location().href().unwrap_or_default());
+    base.and_then(|base| web_sys::Url::new_with_base(link, &base.href()))
+        .map(|url| url.href())
+        .unwrap_or_else(|_| link.to_string())
+}
+
+/// Asks KurrentDB for event bodies: `embed=body`, unless the URL already says how to embed.
+fn with_embed(url: &str) -> String {
+    if url.contains("embed=") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&embed=body")
+    } else {
+        format!("{url}?embed=body")
+    }
 }
 
 async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Problem> {
@@ -75,20 +245,27 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
         },
         message,
     };
-    let response = gloo_net::http::Request::get(url)
-        .send()
-        .await
-        .map_err(|err| {
-            problem(
-                0,
-                format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
-            )
-        })?;
+    let request = build_request(ctx, url)
+        .map_err(|err| problem(0, format!("not a URL that can be fetched: {err}")))?;
+    let response = request.send().await.map_err(|err| {
+        problem(
+            0,
+            format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
+        )
+    })?;
     let status = response.status();
     if !response.ok() {
+        let hint = if status == 401 || status == 403 {
+            "; enter a credential under Credentials… and load again"
+        } else {
+            ""
+        };
         return Err(problem(
             status,
-            format!("the server answered {status} {}", response.status_text()),
+            format!(
+                "the server answered {status} {}{hint}",
+                response.status_text()
+            ),
         ));
     }
     let total_bytes = response
@@ -113,12 +290,7 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
             if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
                 bytes.extend(Uint8Array::new(&value).to_vec());
             }
-            ctx.progress.set(Some(Progress {
-                label: label.to_string(),
-                bytes: bytes.len() as u64,
-                total_bytes,
-                n_events: 0,
-            }));
+            set_progress(ctx, label, bytes.len() as u64, total_bytes);
         }
     }
     String::from_utf8(bytes).map_err(|err| {
@@ -132,27 +304,23 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
     })
 }
 
-/// Reads a local file the user chose or dropped.
-pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
-    let name = file.name();
-    ctx.progress.set(Some(Progress {
-        label: name.clone(),
-        bytes: 0,
-        total_bytes: Some(file.size() as u64),
-        n_events: 0,
-    }));
-    match JsFuture::from(file.text()).await {
-        Ok(text) => load_text(ctx, text.as_string().unwrap_or_default(), name).await,
-        Err(err) => {
-            ctx.progress.set(None);
-            ctx.source_problems.update(|problems| {
-                problems.push(Problem {
-                    place: Place::Source,
-                    message: format!("could not read {name}: {}", js_text(&err)),
-                })
-            });
-        }
+/// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
+/// because that builder appends a stray `&` to a URL that already has a query.
+fn build_request(ctx: &AppCtx, url: &str) -> Result<gloo_net::http::Request, String> {
+    let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
+    headers
+        .set("Accept", kurrent::ACCEPT)
+        .map_err(|e| js_text(&e))?;
+    if let Some(authorization) = ctx.credential.with_untracked(|c| c.header()) {
+        headers
+            .set("Authorization", &authorization)
+            .map_err(|e| js_text(&e))?;
     }
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|e| js_text(&e))?;
+    Ok(request.into())
 }
 
 fn js_text(value: &JsValue) -> String {

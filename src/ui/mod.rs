@@ -21,7 +21,7 @@ mod timeline_scrubber;
 mod url;
 
 pub use app::{App, Inspector};
-pub use context::{AppCtx, Loaded};
+pub use context::{AppCtx, Credential, Loaded};
 pub use diff_list::DiffList;
 pub use event_list::EventList;
 pub use json_tree::JsonTree;

@@ -5,10 +5,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::app::{input_file, open_file, reset_selection};
-use super::context::use_app;
+use super::context::{use_app, Credential};
 use super::format::{bytes, count};
 use super::loader::{load_text, load_url, DEMO_URL};
 use super::url::{copy_text, pinned_link};
+use crate::core::decode::Format;
 
 /// How many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 200;
@@ -22,12 +23,14 @@ pub fn SourceBar() -> impl IntoView {
     let paste_text = RwSignal::new(String::new());
     let copied = RwSignal::new(false);
 
+    let creds_open = RwSignal::new(false);
     let load_from_url = move |url: String, label: String, src: Option<String>| {
         ctx.view.update(|view| {
             reset_selection(view);
             view.src = src;
             view.file = None;
         });
+        ctx.local_text.set_value(None);
         ctx.source_problems.set(Vec::new());
         ctx.needs_file.set(None);
         spawn_local(load_url(ctx, url, label));
@@ -52,6 +55,7 @@ pub fn SourceBar() -> impl IntoView {
     };
     let on_paste_load = move |_| {
         let text = paste_text.get_untracked();
+        ctx.local_text.set_value(Some(text.clone()));
         ctx.view.update(|view| {
             reset_selection(view);
             view.src = None;
@@ -60,6 +64,18 @@ pub fn SourceBar() -> impl IntoView {
         ctx.source_problems.set(Vec::new());
         paste_open.set(false);
         spawn_local(load_text(ctx, text, "pasted text".into()));
+    };
+    // Choosing a format re-reads the current source with it, and the link keeps the choice.
+    let on_format = move |key: String| {
+        ctx.view
+            .update(|view| view.format = (!key.is_empty()).then_some(key));
+        ctx.source_problems.set(Vec::new());
+        let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
+        match (src, ctx.local_text.get_value()) {
+            (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
+            (None, Some(text)) => spawn_local(load_text(ctx, text, label.unwrap_or_default())),
+            (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
+        }
     };
     let on_copy = move |_| {
         let version = ctx
@@ -165,9 +181,20 @@ pub fn SourceBar() -> impl IntoView {
                 "Paste…"
             </button>
             <button type="button" on:click=on_demo>"Demo"</button>
-            <span class="format" title=move || ctx.loaded.with(|l| l.as_ref().map(|l| l.detection.reason.clone()).unwrap_or_default())>
-                {move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("{} · format: {} (auto)", l.label, l.detection.format.label())).unwrap_or_default())}
-            </span>
+            <button type="button" data-testid="credentials-toggle" title="A credential for the source's server; never put in a link" on:click=move |_| creds_open.update(|o| *o = !*o)>
+                {move || if ctx.credential.with(|c| *c == Credential::None) { "Credentials…" } else { "Credentials ✓" }}
+            </button>
+            <label class="format" title=move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("Why: {}", l.detection.reason)).unwrap_or_default())>
+                <span data-testid="format-detected">
+                    {move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("{} · {} ({})", l.label, l.detection.format.label(), if ctx.view.with(|v| v.format.is_some()) { "chosen" } else { "detected" })).unwrap_or_default())}
+                </span>
+                <select data-testid="format-select" aria-label="Source format" on:change=move |ev| on_format(event_target_value(&ev))>
+                    <option value="" selected=move || ctx.view.with(|v| v.format.is_none())>"Detect format"</option>
+                    {Format::ALL.into_iter().map(|format| view! {
+                        <option value=format.key() selected=move || ctx.view.with(|v| v.format.as_deref() == Some(format.key()))>{format.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
             <button type="button" class="primary" data-testid="copy-link" on:click=on_copy title="Copy a link to this exact view (c)">
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}
             </button>
@@ -177,6 +204,9 @@ pub fn SourceBar() -> impl IntoView {
             {move || progress_fraction().map(|f| view! { <progress max="1" value=f></progress> })}
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
+        <Show when=move || creds_open.get()>
+            <CredentialForm/>
+        </Show>
         <Show when=move || paste_open.get()>
             <div class="paste-box">
                 <textarea
@@ -223,5 +253,53 @@ pub fn SourceBar() -> impl IntoView {
                 </ul>
             })
         }}
+    }
+}
+
+/// Where the user types a credential for the source's server. It stays in memory, is sent only
+/// as the `Authorization` header, and never goes into a link.
+#[component]
+fn CredentialForm() -> impl IntoView {
+    let ctx = use_app();
+    let scheme = RwSignal::new(match ctx.credential.get_untracked() {
+        Credential::None => "none",
+        Credential::Basic { .. } => "basic",
+        Credential::Bearer { .. } => "bearer",
+    });
+    let user = RwSignal::new(String::new());
+    let secret = RwSignal::new(String::new());
+    let save = move || {
+        ctx.credential.set(match scheme.get_untracked() {
+            "basic" => Credential::Basic {
+                user: user.get_untracked(),
+                password: secret.get_untracked(),
+            },
+            "bearer" => Credential::Bearer {
+                token: secret.get_untracked(),
+            },
+            _ => Credential::None,
+        });
+    };
+    view! {
+        <form class="credentials" autocomplete="off" on:submit=move |ev| { ev.prevent_default(); save(); }>
+            <select data-testid="credential-scheme" aria-label="Credential type" on:change=move |ev| {
+                scheme.set(match event_target_value(&ev).as_str() { "basic" => "basic", "bearer" => "bearer", _ => "none" });
+                save();
+            }>
+                <option value="none" selected=move || scheme.get() == "none">"No credential"</option>
+                <option value="basic" selected=move || scheme.get() == "basic">"Basic (user, password)"</option>
+                <option value="bearer" selected=move || scheme.get() == "bearer">"Bearer token"</option>
+            </select>
+            <Show when=move || scheme.get() == "basic">
+                <input type="text" data-testid="credential-user" aria-label="User" placeholder="user"
+                    prop:value=move || user.get() on:input=move |ev| { user.set(event_target_value(&ev)); save(); }/>
+            </Show>
+            <Show when=move || scheme.get() != "none">
+                <input type="password" data-testid="credential-secret" aria-label="Password or token"
+                    placeholder=move || if scheme.get() == "basic" { "password" } else { "token" }
+                    prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); save(); }/>
+            </Show>
+            <span class="hint">"Kept in this tab's memory only; never put in a link."</span>
+        </form>
     }
 }

@@ -21,12 +21,69 @@ const demoLines = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8'
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
 
 let server, base, browser;
+const requested = [];
+
+/** A KurrentDB stream of 45 events, served the way the server's AtomPub API pages it. */
+const kurrentEvents = Array.from({ length: 45 }, (_, n) => ({
+  eventId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  eventType: n === 0 ? 'PoCreated' : n === 30 ? 'PoApproved' : 'PoLineChanged',
+  eventNumber: n,
+  data: n === 0 ? { poNumber: 'PO-9001', status: 'draft', n } : n === 30 ? { status: 'approved', approvedBy: 'dana.reyes', n } : { n },
+  metaData: { user: n === 30 ? 'dana.reyes' : 'ana.silva', $correlationId: `corr-${n}` },
+  updated: new Date(Date.UTC(2026, 2, 1, 9, n, 0, 123)).toISOString().replace('.123Z', '.1234567Z'),
+}));
+
+function serveKurrent(req, res, path) {
+  const secure = path.startsWith('/secure/');
+  if (secure && req.headers.authorization !== 'Basic ' + Buffer.from('admin:changeit').toString('base64')) {
+    res.writeHead(401);
+    res.end();
+    return;
+  }
+  if (!/atom\+json/.test(req.headers.accept || '')) {
+    // Without the Atom media type the server answers with a description document.
+    res.writeHead(200, { 'content-type': 'application/vnd.eventstore.streamdesc+json' });
+    res.end(JSON.stringify({ title: "Description document for 'po-kurrent'", _links: {} }));
+    return;
+  }
+  const url = new URL(req.url, base);
+  const feedBase = `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/po-kurrent`;
+  const embed = url.searchParams.get('embed') === 'body';
+  const forward = path.match(/\/(\d+)\/forward\/(\d+)$/);
+  const [from, size] = forward ? [Number(forward[1]), Number(forward[2])] : [25, 20];
+  const slice = kurrentEvents.slice(from, from + size);
+  const entries = slice.reverse().map((e) => ({
+    title: `${e.eventNumber}@po-kurrent`,
+    id: `${feedBase}/${e.eventNumber}`,
+    updated: e.updated,
+    summary: e.eventType,
+    ...(embed ? { eventId: e.eventId, eventType: e.eventType, eventNumber: e.eventNumber, streamId: 'po-kurrent', isJson: true,
+      data: JSON.stringify(e.data), metaData: JSON.stringify(e.metaData), isMetaData: true, isLinkMetaData: false,
+      positionEventNumber: e.eventNumber, positionStreamId: 'po-kurrent' } : {}),
+    links: [{ uri: `${feedBase}/${e.eventNumber}`, relation: 'edit' }],
+  }));
+  const links = [
+    { uri: feedBase, relation: 'self' },
+    { uri: `${feedBase}/head/backward/20`, relation: 'first' },
+    { uri: `${feedBase}/0/forward/20`, relation: 'last' },
+    { uri: `${feedBase}/${Math.max(from - 1, 0)}/backward/20`, relation: 'next' },
+    { uri: `${feedBase}/${from + size}/forward/20`, relation: 'previous' },
+  ];
+  res.writeHead(200, { 'content-type': 'application/vnd.eventstore.atom+json; charset=utf-8' });
+  res.end(JSON.stringify({ title: "Event stream 'po-kurrent'", id: feedBase, updated: '2026-03-01T10:00:00Z', streamId: 'po-kurrent',
+    author: { name: 'EventStore' }, headOfStream: !forward, links, entries }));
+}
 const problems = [];
 
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is missing: run trunk build --release first');
   server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    requested.push(req.url);
+    if (path.startsWith('/streams/') || path.startsWith('/secure/streams/')) {
+      serveKurrent(req, res, path);
+      return;
+    }
     if (path === '/slow/demo.ndjson') {
       // The demo, sent in ten pieces 200 ms apart, so that a page can be seen loading.
       const body = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'));
@@ -241,6 +298,57 @@ test('a malformed file shows each problem with its line, keeps the good events, 
   await again.context().close();
 });
 
+test('a deep link to a KurrentDB stream reads every page forwards and shows the state at a version', async () => {
+  requested.length = 0;
+  const page = await open('?src=/streams/po-kurrent&stream=po-kurrent&v=30&view=raw');
+  await assertText(summary(page), /^45 events · 1 streams$/);
+  await assertText(page.getByTestId('format-detected'), /KurrentDB \/ EventStoreDB \(detected\)/);
+  await assertText(cursor(page), /^v30 · 2026-03-01T09:30:00\.123456700Z$/);
+  const state = JSON.parse(await page.getByTestId('state-json').textContent());
+  assert.deepEqual(state, { poNumber: 'PO-9001', status: 'approved', n: 30, approvedBy: 'dana.reyes' });
+  assert.equal(await page.getByTestId('event-user').textContent(), 'dana.reyes');
+  const pages = requested.filter((u) => u.includes('/forward/'));
+  assert.deepEqual(pages, ['/streams/po-kurrent/0/forward/20?embed=body', '/streams/po-kurrent/20/forward/20?embed=body',
+    '/streams/po-kurrent/40/forward/20?embed=body', '/streams/po-kurrent/60/forward/20?embed=body']);
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), /^v29 · /);
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).status, 'draft');
+  await page.context().close();
+});
+
+test('a credential typed in is sent to the server and never put in the link', async () => {
+  const page = await open('?src=/secure/streams/po-kurrent&v=44&view=raw');
+  await assertText(page.getByTestId('load-error'), /\/secure\/streams\/po-kurrent \(HTTP 401\): the server answered 401 .*Credentials/);
+  await page.getByTestId('credentials-toggle').click();
+  await page.getByTestId('credential-scheme').selectOption('basic');
+  await page.getByTestId('credential-user').fill('admin');
+  await page.getByTestId('credential-secret').fill('changeit');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await assertText(summary(page), /^45 events · 1 streams$/);
+  await assertText(cursor(page), /^v44 · /);
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).n, 44);
+  assert.equal(await page.getByTestId('load-error').count(), 0);
+  assert.ok(!/admin|changeit|authorization/i.test(page.url()), page.url());
+  await page.context().close();
+});
+
+test('choosing a format re-reads the source with it and the link keeps the choice', async () => {
+  const page = await open('?src=fixtures/malformed.ndjson');
+  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  await page.getByTestId('format-select').selectOption('cloudevents');
+  await assertText(summary(page), /^0 events · 0 streams · \d+ problems$/);
+  assert.match(await page.getByTestId('load-error').first().textContent(), /^line 1: missing required attribute `specversion`/);
+  assert.equal(query(page), '?src=fixtures/malformed.ndjson&fmt=cloudevents');
+  await assertText(page.getByTestId('format-detected'), /CloudEvents 1\.0 \(chosen\)/);
+  const again = await open(query(page));
+  await assertText(summary(again), /^0 events · 0 streams · \d+ problems$/);
+  await page.getByTestId('format-select').selectOption('');
+  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  assert.equal(query(page), '?src=fixtures/malformed.ndjson');
+  await page.context().close();
+  await again.context().close();
+});
+
 test('a slow download shows its progress, then the data', async () => {
   const page = await open('?src=slow/demo.ndjson');
   await assertText(summary(page), /^Loading slow\/demo\.ndjson… \d+ KB of 5\d\d KB/);
@@ -332,7 +440,7 @@ test('screenshots of the main views, light and dark, wide and narrow', async () 
 });
 
 test('no page panicked or logged an error', () => {
-  const expected = [/events\.ndjson/, /missing\.ndjson/];
+  const expected = [/events\.ndjson/, /missing\.ndjson/, /secure\/streams/];
   const unexpected = problems.filter((p) => !expected.some((re) => re.test(p)));
   assert.deepEqual(unexpected, []);
   assert.ok(!problems.some((p) => /panicked/.test(p)), problems.join('\n'));

@@ -19,7 +19,7 @@ use crate::core::event::Change;
 use crate::core::time::parse_instant;
 
 /// The media types a KurrentDB server answers feeds with; requests should accept both.
-pub const ACCEPT: &str = "application/vnd.eventstore.atom+json, application/vnd.kurrent.atom+json;q=0.9, application/json;q=0.5";
+pub const ACCEPT: &str = "application/vnd.eventstore.atom+json, application/vnd.kurrent.atom+json;q=0.9, application/json;q=0.5, */*;q=0.1";
 
 /// Why a value looks like KurrentDB's Atom JSON, if it does.
 pub fn looks_like(value: &Value) -> Option<String> {
