@@ -18,6 +18,9 @@ pub struct Event {
     pub stream: String,
     /// The event's version within its stream.
     pub version: u64,
+    /// The event's global position in the store it came from (Marten `seq_id`, Axon
+    /// `global_index`), where the source has one; events are replayed in this order.
+    pub position: Option<u64>,
     /// The source's identifier for the event, if it has one.
     pub id: Option<String>,
     /// The event type, e.g. `PoApproved`.
@@ -43,6 +46,9 @@ pub enum Change {
     Patch(json_patch::Patch),
     /// The value replaces the state.
     Snapshot(Value),
+    /// These fields of the state take these values; the rest stay (audit rows that record
+    /// only what changed). A state that is not an object becomes one.
+    Fields(Map<String, Value>),
     /// The aggregate ends: its state becomes `null` (a row deleted, an aggregate closed for good).
     Delete,
     /// The state stays as it is (an event with no `data` and nothing else that changes state).

@@ -29,6 +29,17 @@ pub fn apply(state: &mut Value, event: &Event) -> Result<(), ReduceError> {
             json_patch::merge(state, &event.data);
             Ok(())
         }
+        Change::Fields(fields) => {
+            if !state.is_object() {
+                *state = Value::Object(Default::default());
+            }
+            if let Value::Object(object) = state {
+                for (field, value) in fields {
+                    object.insert(field.clone(), value.clone());
+                }
+            }
+            Ok(())
+        }
         Change::Delete => {
             *state = Value::Null;
             Ok(())

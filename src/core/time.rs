@@ -4,13 +4,66 @@
 //! of fractional digits up to nanoseconds, and converts to UTC, so that times from different
 //! sources compare correctly.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
 /// Parses an RFC 3339 instant (`2026-03-31T23:59:59Z`, `2026-04-01T01:59:59+02:00`) into UTC.
 pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
         .map_err(|err| format!("`{text}` is not an RFC 3339 time: {err}"))
+}
+
+/// An instant read from a database export, and whether it carried a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DbTime {
+    pub time: DateTime<Utc>,
+    /// True when the text had no offset and `naive_offset` was assumed.
+    pub naive: bool,
+}
+
+/// Parses the times database exports write: RFC 3339, psql's `2024-01-01 10:00:00.123+00`
+/// (space, short offset), and naive `2024-01-01 10:00:00` (no zone), which is read in
+/// `naive_offset` and flagged so that the page can say so.
+pub fn parse_db_time(text: &str, naive_offset: FixedOffset) -> Result<DbTime, String> {
+    let text = text.trim();
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(DbTime {
+            time: time.with_timezone(&Utc),
+            naive: false,
+        });
+    }
+    let with_t = text.replacen(' ', "T", 1);
+    // psql writes `+00` or `+05:30`; RFC 3339 wants `+00:00`.
+    let widened = match with_t.rfind(['+', '-']) {
+        Some(idx) if idx > 10 && with_t[idx + 1..].len() == 2 => format!("{with_t}:00"),
+        _ => with_t.clone(),
+    };
+    if let Ok(time) = DateTime::parse_from_rfc3339(&widened) {
+        return Ok(DbTime {
+            time: time.with_timezone(&Utc),
+            naive: false,
+        });
+    }
+    let naive = NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S%.f")
+        .map_err(|_| format!("`{text}` is not a time (RFC 3339, or `YYYY-MM-DD HH:MM:SS`)"))?;
+    let time = naive_offset
+        .from_local_datetime(&naive)
+        .single()
+        .ok_or_else(|| format!("`{text}` does not exist at offset {naive_offset}"))?;
+    Ok(DbTime {
+        time: time.with_timezone(&Utc),
+        naive: true,
+    })
+}
+
+/// Epoch milliseconds, given as a number or a string of digits.
+pub fn from_epoch_millis(value: &serde_json::Value) -> Option<DateTime<Utc>> {
+    let ms = match value {
+        serde_json::Value::Number(n) => n.as_i64()?,
+        serde_json::Value::String(s) => s.trim().parse().ok()?,
+        _ => return None,
+    };
+    DateTime::from_timestamp_millis(ms)
 }
 
 /// Formats an instant as RFC 3339 in UTC with a `Z`, keeping only the fractional digits it needs.
@@ -32,6 +85,21 @@ mod tests {
     fn keeps_fractional_digits_that_matter() {
         let t = parse_instant("2018-04-26T14:48:09.1234Z").unwrap();
         assert_eq!(format_utc(&t), "2018-04-26T14:48:09.123400Z");
+    }
+
+    #[test]
+    fn reads_psql_and_naive_database_times() {
+        let utc = FixedOffset::east_opt(0).unwrap();
+        let psql = parse_db_time("2024-01-01 10:00:00.123+00", utc).unwrap();
+        assert_eq!(format_utc(&psql.time), "2024-01-01T10:00:00.123Z");
+        assert!(!psql.naive);
+        let india = parse_db_time("2024-01-01 10:00:00+05:30", utc).unwrap();
+        assert_eq!(format_utc(&india.time), "2024-01-01T04:30:00Z");
+        let naive =
+            parse_db_time("2024-01-01 10:00:00", FixedOffset::east_opt(7200).unwrap()).unwrap();
+        assert_eq!(format_utc(&naive.time), "2024-01-01T08:00:00Z");
+        assert!(naive.naive);
+        assert!(parse_db_time("01/02/2024", utc).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub fn EventDetail() -> impl IntoView {
                 Change::Merge => "merges its data (RFC 7396)",
                 Change::Patch(_) => "applies a JSON Patch (RFC 6902)",
                 Change::Snapshot(_) => "replaces the state (snapshot)",
+                Change::Fields(_) => "sets the fields it changed (audit row)",
                 Change::Delete => "ends the aggregate (its state becomes null)",
                 Change::Keep => "leaves the state as it was",
             };

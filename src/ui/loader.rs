@@ -13,8 +13,9 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, Progress};
 use crate::core::decode::{
-    detect, kurrent, split_records, Decoder, Detection, Format, Place, Problem,
+    detect, kurrent, order_by_position, split_records, Decoder, Detection, Format, Place, Problem,
 };
+use crate::core::event::Event;
 use crate::core::timeline::Timeline;
 
 /// Where the bundled demo is served from.
@@ -30,10 +31,9 @@ const MAX_PAGES: usize = 100_000;
 struct Ingest {
     ctx: AppCtx,
     decoder: Decoder,
-    timeline: Timeline,
+    events: Vec<Event>,
     problems: Vec<Problem>,
     detection: Detection,
-    n_events: usize,
 }
 
 impl Ingest {
@@ -41,10 +41,9 @@ impl Ingest {
         Ingest {
             ctx,
             decoder: Decoder::new(detection.format),
-            timeline: Timeline::default(),
+            events: Vec::new(),
             problems: Vec::new(),
             detection,
-            n_events: 0,
         }
     }
 
@@ -55,16 +54,9 @@ impl Ingest {
         let n_before = self.problems.len();
         self.problems.extend(split_problems);
         for slice in records.chunks(SLICE) {
-            let mut events = Vec::with_capacity(slice.len());
-            self.decoder.decode(slice, &mut events, &mut self.problems);
-            self.n_events += events.len();
-            self.timeline.push(events);
-            let n_events = self.n_events;
-            self.ctx.progress.update(|progress| {
-                if let Some(progress) = progress {
-                    progress.n_events = n_events;
-                }
-            });
+            self.decoder
+                .decode(slice, &mut self.events, &mut self.problems);
+            self.show_count(self.events.len());
             TimeoutFuture::new(0).await;
         }
         if let Some(page) = page.filter(|&p| p > 1) {
@@ -74,11 +66,28 @@ impl Ingest {
         }
     }
 
-    fn publish(self, label: String) {
+    fn show_count(&self, n_events: usize) {
+        self.ctx.progress.update(|progress| {
+            if let Some(progress) = progress {
+                progress.n_events = n_events;
+            }
+        });
+    }
+
+    /// Puts the events in the store's order, replays them into a timeline in slices, and
+    /// shows the result.
+    async fn publish(mut self, label: String) {
+        order_by_position(&mut self.events);
+        let mut timeline = Timeline::default();
+        let mut events = std::mem::take(&mut self.events).into_iter().peekable();
+        while events.peek().is_some() {
+            timeline.push(events.by_ref().take(SLICE).collect());
+            TimeoutFuture::new(0).await;
+        }
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
         self.ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline: self.timeline,
+            timeline,
             problems: self.problems,
             detection: self.detection,
             label,
@@ -124,7 +133,7 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
         }
         None => ingest.take(&first, None).await,
     }
-    ingest.publish(label);
+    ingest.publish(label).await;
 }
 
 /// Reads a KurrentDB stream forwards: from the `last` page (`0/forward/N`), each page reversed,
@@ -177,7 +186,7 @@ async fn read_kurrent_stream(
 pub async fn load_text(ctx: AppCtx, text: String, label: String) {
     let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text));
     ingest.take(&text, None).await;
-    ingest.publish(label);
+    ingest.publish(label).await;
 }
 
 /// Reads a local file the user chose or dropped.

@@ -70,6 +70,7 @@ pub fn decode(value: Value) -> Result<Draft, String> {
         id,
         kind,
         time: Some(time),
+        position: None,
         data,
         meta,
         change,

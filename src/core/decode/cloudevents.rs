@@ -125,6 +125,7 @@ fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> 
         id: Some(id),
         kind,
         time,
+        position: None,
         data: data.unwrap_or(Value::Null),
         meta,
         change,

@@ -193,6 +193,7 @@ fn draft(
         id: None,
         kind: kind.to_string(),
         time: Some(time),
+        position: None,
         data,
         meta,
         change,

@@ -184,6 +184,7 @@ fn finish(
         id,
         kind,
         time: Some(time),
+        position: None,
         data: data.unwrap_or(Value::Null),
         meta,
         change,

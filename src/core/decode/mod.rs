@@ -174,6 +174,8 @@ pub struct Draft {
     /// `None` where the source has no time (CloudEvents makes it optional): the event then
     /// takes the time of the stream's previous event, and `meta.time_absent` says so.
     pub time: Option<DateTime<Utc>>,
+    /// The global position in the source store, where it has one.
+    pub position: Option<u64>,
     pub data: Value,
     pub meta: Map<String, Value>,
     pub change: Change,
@@ -352,6 +354,7 @@ impl Decoder {
             seq,
             stream: draft.stream,
             version,
+            position: draft.position,
             id: draft.id,
             kind: draft.kind,
             time,
@@ -381,5 +384,21 @@ pub fn decode_text(text: &str, format: Option<Format>) -> (Decoded, Detection) {
     };
     let mut events = Vec::with_capacity(records.len());
     Decoder::new(detection.format).decode(&records, &mut events, &mut problems);
+    order_by_position(&mut events);
     (Decoded { events, problems }, detection)
+}
+
+/// Puts events in the store's global order (Marten `seq_id`, Axon `global_index`) when every
+/// event has a position, keeping the source order among equals; log positions are renumbered.
+pub fn order_by_position(events: &mut [Event]) {
+    if events.is_empty() || events.iter().any(|e| e.position.is_none()) {
+        return;
+    }
+    if events.windows(2).all(|w| w[0].position <= w[1].position) {
+        return;
+    }
+    events.sort_by_key(|e| e.position);
+    for (seq, event) in events.iter_mut().enumerate() {
+        event.seq = seq as u64;
+    }
 }
