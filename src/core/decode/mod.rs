@@ -9,15 +9,24 @@
 //! Nothing here aborts the whole load: a record that cannot be read becomes a `Problem` that names
 //! its place (line or array element) and what is wrong, and every good record still decodes.
 
+pub mod audit_net;
+pub mod axon;
 pub mod canonical;
 pub mod cloudevents;
 pub mod debezium;
+pub mod django_auditlog;
+pub mod envers;
 pub mod kurrent;
+pub mod laravel;
+pub mod mapping;
+pub mod marten;
+pub mod paper_trail;
+mod rows;
 
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -74,17 +83,42 @@ pub enum Format {
     Kurrent,
     /// CloudEvents 1.0 JSON, single events and batches.
     CloudEvents,
+    /// Marten `mt_events` rows.
+    Marten,
     /// Debezium change events, with or without the `{schema, payload}` wrapper.
     Debezium,
+    /// Laravel auditing `audits` rows.
+    Laravel,
+    /// paper_trail `versions` rows.
+    PaperTrail,
+    /// django-auditlog `LogEntry` rows.
+    DjangoAuditlog,
+    /// Audit.NET events, including Entity Framework entries.
+    AuditNet,
+    /// Hibernate Envers `_AUD` rows.
+    Envers,
+    /// Axon `domain_event_entry` rows.
+    Axon,
+    /// Any other JSON, read with a user's mapping.
+    Mapping,
 }
 
 impl Format {
-    /// Every format, in the order detection tries them; canonical is the fallback.
-    pub const ALL: [Format; 4] = [
+    /// Every format, in the order detection tries them; canonical is the fallback, and the
+    /// custom mapping is only ever chosen, never detected.
+    pub const ALL: [Format; 12] = [
         Format::Kurrent,
         Format::CloudEvents,
+        Format::Marten,
         Format::Debezium,
+        Format::Laravel,
+        Format::PaperTrail,
+        Format::DjangoAuditlog,
+        Format::AuditNet,
+        Format::Envers,
+        Format::Axon,
         Format::Canonical,
+        Format::Mapping,
     ];
 
     /// The format's name for people.
@@ -93,7 +127,15 @@ impl Format {
             Format::Canonical => "Chronoscope events",
             Format::Kurrent => "KurrentDB / EventStoreDB",
             Format::CloudEvents => "CloudEvents 1.0",
+            Format::Marten => "Marten mt_events",
             Format::Debezium => "Debezium change events",
+            Format::Laravel => "Laravel auditing",
+            Format::PaperTrail => "paper_trail versions",
+            Format::DjangoAuditlog => "django-auditlog",
+            Format::AuditNet => "Audit.NET",
+            Format::Envers => "Hibernate Envers",
+            Format::Axon => "Axon domain_event_entry",
+            Format::Mapping => "Custom mapping",
         }
     }
 
@@ -103,7 +145,15 @@ impl Format {
             Format::Canonical => "canonical",
             Format::Kurrent => "kurrent",
             Format::CloudEvents => "cloudevents",
+            Format::Marten => "marten",
             Format::Debezium => "debezium",
+            Format::Laravel => "laravel",
+            Format::PaperTrail => "paper-trail",
+            Format::DjangoAuditlog => "django-auditlog",
+            Format::AuditNet => "audit-net",
+            Format::Envers => "envers",
+            Format::Axon => "axon",
+            Format::Mapping => "mapping",
         }
     }
 
@@ -121,17 +171,51 @@ impl Format {
                 .map(|_| "records have `stream`, `type` and `time`".to_string()),
             Format::Kurrent => kurrent::looks_like(value),
             Format::CloudEvents => cloudevents::looks_like(value),
+            Format::Marten => marten::looks_like(value),
             Format::Debezium => debezium::looks_like(value),
+            Format::Laravel => laravel::looks_like(value),
+            Format::PaperTrail => paper_trail::looks_like(value),
+            Format::DjangoAuditlog => django_auditlog::looks_like(value),
+            Format::AuditNet => audit_net::looks_like(value),
+            Format::Envers => envers::looks_like(value),
+            Format::Axon => axon::looks_like(value),
+            Format::Mapping => None,
         }
     }
 
     /// Decodes one record into zero or more events; each failure is described on its own.
-    fn decode(self, value: Value) -> Vec<Result<Draft, String>> {
+    fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, String>> {
         match self {
             Format::Canonical => vec![canonical::decode(value)],
             Format::Kurrent => kurrent::decode(value),
             Format::CloudEvents => cloudevents::decode(value),
+            Format::Marten => vec![marten::decode(value, options)],
             Format::Debezium => debezium::decode(value),
+            Format::Laravel => vec![laravel::decode(value, options)],
+            Format::PaperTrail => vec![paper_trail::decode(value, options)],
+            Format::DjangoAuditlog => vec![django_auditlog::decode(value, options)],
+            Format::AuditNet => audit_net::decode(value, options),
+            Format::Envers => vec![envers::decode(value, options)],
+            Format::Axon => vec![axon::decode(value, options)],
+            Format::Mapping => vec![mapping::decode(value, options)],
+        }
+    }
+}
+
+/// Choices that change how records are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// The offset in which times without a zone (`2024-01-01 10:00:00`) are read. UTC by default.
+    pub naive_offset: FixedOffset,
+    /// The user's mapping, for `Format::Mapping`.
+    pub mapping: Option<mapping::Mapping>,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> DecodeOptions {
+        DecodeOptions {
+            naive_offset: FixedOffset::east_opt(0).expect("zero is a valid offset"),
+            mapping: None,
         }
     }
 }
@@ -300,6 +384,7 @@ fn json_problem(err: &serde_json::Error) -> Problem {
 #[derive(Debug)]
 pub struct Decoder {
     format: Format,
+    options: DecodeOptions,
     next_seq: u64,
     /// The last version and time of each stream so far.
     last: HashMap<String, (u64, DateTime<Utc>)>,
@@ -307,8 +392,13 @@ pub struct Decoder {
 
 impl Decoder {
     pub fn new(format: Format) -> Decoder {
+        Decoder::with_options(format, DecodeOptions::default())
+    }
+
+    pub fn with_options(format: Format, options: DecodeOptions) -> Decoder {
         Decoder {
             format,
+            options,
             next_seq: 0,
             last: HashMap::new(),
         }
@@ -323,7 +413,7 @@ impl Decoder {
     ) {
         for record in records {
             let drafts = match serde_json::from_str::<Value>(record.text) {
-                Ok(value) => self.format.decode(value),
+                Ok(value) => self.format.decode(value, &self.options),
                 Err(err) => vec![Err(format!("not valid JSON: {err}"))],
             };
             for draft in drafts {
@@ -374,6 +464,15 @@ pub struct Decoded {
 
 /// Splits and decodes a whole source in one go (the browser does the same in slices).
 pub fn decode_text(text: &str, format: Option<Format>) -> (Decoded, Detection) {
+    decode_text_with(text, format, DecodeOptions::default())
+}
+
+/// `decode_text` with decoding options (the zone of naive times, a mapping).
+pub fn decode_text_with(
+    text: &str,
+    format: Option<Format>,
+    options: DecodeOptions,
+) -> (Decoded, Detection) {
     let (records, mut problems) = split_records(text);
     let detection = match format {
         Some(format) => Detection {
@@ -383,7 +482,7 @@ pub fn decode_text(text: &str, format: Option<Format>) -> (Decoded, Detection) {
         None => detect(&records),
     };
     let mut events = Vec::with_capacity(records.len());
-    Decoder::new(detection.format).decode(&records, &mut events, &mut problems);
+    Decoder::with_options(detection.format, options).decode(&records, &mut events, &mut problems);
     order_by_position(&mut events);
     (Decoded { events, problems }, detection)
 }

@@ -1,0 +1,172 @@
+//! A custom mapping, for any other JSON export whose columns are not known in advance (Cambium's
+//! `audit_logs` and `po_activity_log` among them).
+//!
+//! The user says with JSON Pointers (RFC 6901) which field is the stream (one pointer, or several
+//! joined with `:`), type, time, version, author, id and data, and what the data is: a `merge`
+//! patch (RFC 7396, the default), a JSON `patch` (RFC 6902), a full `state`, or `changes` as
+//! `{field: [old, new]}`. A mapping is a small JSON document:
+//!
+//! ```json
+//! {"stream": ["/table_name", "/record_id"], "type": "/action", "time": "/created_at",
+//!  "user": "/user_email", "data": "/new_values", "data_is": "merge"}
+//! ```
+//!
+//! It can be saved as a file, loaded by URL, and is carried in the deep link (`map=`).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::rows::{json_in_text, new_values_of_changes, text};
+use super::{DecodeOptions, Draft};
+use crate::core::event::Change;
+use crate::core::time::{from_epoch_millis, parse_db_time};
+
+/// Where each part of an event is in a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub stream: Pointers,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where the data is; absent: the whole record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub data_is: DataIs,
+}
+
+/// One JSON Pointer, or several whose values are joined with `:`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Pointers {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// What a mapped record's data means for the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataIs {
+    #[default]
+    Merge,
+    Patch,
+    State,
+    Changes,
+}
+
+impl Mapping {
+    /// Reads a mapping document, naming what is wrong with it.
+    pub fn parse(text: &str) -> Result<Mapping, String> {
+        let mapping: Mapping =
+            serde_json::from_str(text).map_err(|err| format!("the mapping is not valid: {err}"))?;
+        for pointer in mapping.pointers() {
+            if !pointer.is_empty() && !pointer.starts_with('/') {
+                return Err(format!(
+                    "`{pointer}` is not a JSON Pointer (it must start with `/`)"
+                ));
+            }
+        }
+        Ok(mapping)
+    }
+
+    /// The mapping as compact JSON, as it goes into a link or a file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn pointers(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = match &self.stream {
+            Pointers::One(p) => vec![p],
+            Pointers::Many(ps) => ps.iter().map(String::as_str).collect(),
+        };
+        all.extend([&self.kind, &self.time].map(String::as_str));
+        all.extend(
+            [&self.version, &self.user, &self.id, &self.data]
+                .into_iter()
+                .flatten()
+                .map(String::as_str),
+        );
+        all
+    }
+}
+
+/// Decodes one record with the mapping in the options.
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+    let mapping = options
+        .mapping
+        .as_ref()
+        .ok_or("the custom mapping format needs a mapping")?;
+    let get = |pointer: &str| value.pointer(pointer).filter(|v| !v.is_null());
+    let required = |pointer: &str, what: &str| {
+        get(pointer)
+            .map(text)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("no {what} at `{pointer}`"))
+    };
+    let stream = match &mapping.stream {
+        Pointers::One(pointer) => required(pointer, "stream")?,
+        Pointers::Many(pointers) => pointers
+            .iter()
+            .map(|p| required(p, "stream part"))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(":"),
+    };
+    let kind = required(&mapping.kind, "type")?;
+    let mut meta = Map::new();
+    let time_value = get(&mapping.time).ok_or_else(|| format!("no time at `{}`", mapping.time))?;
+    let time = match from_epoch_millis(time_value).filter(|_| time_value.is_number()) {
+        Some(time) => time,
+        None => {
+            let parsed = parse_db_time(&text(time_value), options.naive_offset)?;
+            if parsed.naive {
+                meta.insert(
+                    "time_zone_assumed".into(),
+                    options.naive_offset.to_string().into(),
+                );
+            }
+            parsed.time
+        }
+    };
+    if let Some(user) = mapping.user.as_deref().and_then(get) {
+        meta.insert("user".into(), Value::String(text(user)));
+    }
+    let version = match mapping.version.as_deref().and_then(get) {
+        Some(v) => Some(
+            v.as_u64()
+                .or_else(|| v.as_str()?.trim().parse().ok())
+                .ok_or_else(|| format!("version {v} is not a whole number"))?,
+        ),
+        None => None,
+    };
+    let data = match &mapping.data {
+        Some(pointer) => get(pointer).map(json_in_text).unwrap_or(Value::Null),
+        None => value.clone(),
+    };
+    let change = match mapping.data_is {
+        DataIs::Merge => Change::Merge,
+        DataIs::State => Change::Snapshot(data.clone()),
+        DataIs::Patch => Change::Patch(
+            serde_json::from_value(data.clone())
+                .map_err(|err| format!("the data is not an RFC 6902 JSON Patch: {err}"))?,
+        ),
+        DataIs::Changes => Change::Fields(new_values_of_changes(&data)?),
+    };
+    Ok(Draft {
+        stream,
+        version,
+        id: mapping.id.as_deref().and_then(get).map(text),
+        kind,
+        time: Some(time),
+        position: None,
+        data,
+        meta,
+        change,
+    })
+}

@@ -1,0 +1,96 @@
+//! Helpers for formats that are database rows exported as JSON (audit tables, Marten, Axon,
+//! Envers): columns looked up without regard to case, JSON stored inside text columns, and the
+//! time formats databases write.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::DecodeOptions;
+use crate::core::time::{from_epoch_millis, parse_db_time};
+
+/// A column by any of its names, compared without regard to case.
+pub fn column<'a>(row: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    names
+        .iter()
+        .find_map(|name| {
+            row.get(*name).or_else(|| {
+                row.iter()
+                    .find(|(key, _)| key.eq_ignore_ascii_case(name))
+                    .map(|(_, value)| value)
+            })
+        })
+        .filter(|value| !value.is_null())
+}
+
+/// True when the row has every one of these columns.
+pub fn has_all(row: &Map<String, Value>, names: &[&str]) -> bool {
+    names
+        .iter()
+        .all(|name| column(row, &[name]).is_some() || row.contains_key(*name))
+}
+
+/// A column's value as text: strings as they are, other values as JSON.
+pub fn text(value: &Value) -> String {
+    value
+        .as_str()
+        .map(str::to_string)
+        .unwrap_or_else(|| value.to_string())
+}
+
+/// A required column as text.
+pub fn required_text(row: &Map<String, Value>, names: &[&str]) -> Result<String, String> {
+    column(row, names)
+        .map(text)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| format!("missing `{}`", names[0]))
+}
+
+/// JSON kept in a text column (`'{"status": "approved"}'`) is parsed; other values stay.
+pub fn json_in_text(value: &Value) -> Value {
+    match value {
+        Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
+            serde_json::from_str(text).unwrap_or_else(|_| value.clone())
+        }
+        other => other.clone(),
+    }
+}
+
+/// The time of a row from the first of these columns: RFC 3339, psql text, naive text (read
+/// in the chosen zone and noted in `meta.time_zone_assumed`), or epoch milliseconds.
+pub fn row_time(
+    row: &Map<String, Value>,
+    names: &[&str],
+    options: &DecodeOptions,
+    meta: &mut Map<String, Value>,
+) -> Result<DateTime<Utc>, String> {
+    let value = column(row, names).ok_or_else(|| format!("missing `{}`", names[0]))?;
+    if let Some(time) = value
+        .is_number()
+        .then(|| from_epoch_millis(value))
+        .flatten()
+    {
+        return Ok(time);
+    }
+    let parsed = parse_db_time(&text(value), options.naive_offset)?;
+    if parsed.naive {
+        meta.insert(
+            "time_zone_assumed".into(),
+            Value::String(options.naive_offset.to_string()),
+        );
+    }
+    Ok(parsed.time)
+}
+
+/// `{field: [old, new]}` change maps (django-auditlog, paper_trail) as the new values.
+pub fn new_values_of_changes(changes: &Value) -> Result<Map<String, Value>, String> {
+    let object = changes
+        .as_object()
+        .ok_or("changes must be an object of `field: [old, new]`")?;
+    object
+        .iter()
+        .map(|(field, pair)| match pair.as_array().map(Vec::as_slice) {
+            Some([_, new]) => Ok((field.clone(), new.clone())),
+            _ => Err(format!("change of `{field}` is not `[old, new]`")),
+        })
+        .collect()
+}
