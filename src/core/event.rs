@@ -34,6 +34,9 @@ pub struct Event {
     pub meta: Map<String, Value>,
     /// How the event changes its aggregate's state.
     pub change: Change,
+    /// The `data` as stored, where an upcaster changed it (`data` is then the upcast form).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stored: Option<Value>,
 }
 
 /// How an event changes the state of its aggregate.

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod diff;
 pub mod event;
 pub mod link;
+pub mod projection;
 pub mod reduce;
 pub mod selection;
 pub mod time;

@@ -1,6 +1,7 @@
 //! Reducing: how one event changes the state of its aggregate.
 //!
-//! Replay is a pure fold of `apply` over a stream's events, starting from `null`. The json-patch
+//! Replay is a pure fold of `apply` over a stream's events, starting from `null`; with a
+//! projection, its rules decide for the event types they name (see `projection`). The json-patch
 //! crate does the RFC 6902 and RFC 7396 work; this module only chooses which one an event asks
 //! for. A patch that fails leaves the state exactly as it was and is reported, so that one bad
 //! event never stops the replay.
@@ -9,15 +10,33 @@ use serde_json::Value;
 use thiserror::Error;
 
 use crate::core::event::{Change, Event};
+use crate::core::projection::Projection;
 
 /// Why an event could not be applied to the state.
 #[derive(Debug, Error, PartialEq)]
 pub enum ReduceError {
     #[error("json patch failed: {0}")]
     Patch(String),
+    #[error("{0}")]
+    Projection(String),
 }
 
-/// Applies one event to a state. On error the state is unchanged.
+/// Applies one event to a state, by the projection's rules where it has rules for the event's
+/// type, else by the event's own change. On error the state is unchanged.
+pub fn apply_with(
+    state: &mut Value,
+    event: &Event,
+    projection: Option<&Projection>,
+) -> Result<(), ReduceError> {
+    match projection {
+        Some(projection) if projection.has_rules(&event.kind) => {
+            projection.apply(state, event).map_err(ReduceError::Projection)
+        }
+        _ => apply(state, event),
+    }
+}
+
+/// Applies one event to a state by its own change. On error the state is unchanged.
 pub fn apply(state: &mut Value, event: &Event) -> Result<(), ReduceError> {
     match &event.change {
         Change::Snapshot(snapshot) => {

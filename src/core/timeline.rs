@@ -11,12 +11,14 @@
 //! goes backwards) are kept with the place they happened.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::core::decode::{Place, Problem};
 use crate::core::event::Event;
+use crate::core::projection::Projection;
 use crate::core::reduce;
 
 /// How many events lie between two snapshots of a stream's state.
@@ -25,6 +27,8 @@ pub const SNAPSHOT_EVERY: usize = 64;
 /// The loaded log, indexed per stream.
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
+    /// Rules and upcasters that decide how events become state, if any.
+    projection: Option<Arc<Projection>>,
     events: Vec<Event>,
     streams: Vec<StreamLine>,
     stream_by_name: HashMap<String, usize>,
@@ -72,10 +76,31 @@ impl Timeline {
         timeline
     }
 
-    /// Appends events to the log, replaying each into its stream's state.
+    /// An empty timeline that replays with a projection's rules and upcasters.
+    pub fn with_projection(projection: Option<Arc<Projection>>) -> Timeline {
+        Timeline {
+            projection,
+            ..Timeline::default()
+        }
+    }
+
+    /// The projection this timeline replays with.
+    pub fn projection(&self) -> Option<&Projection> {
+        self.projection.as_deref()
+    }
+
+    /// Appends events to the log, upcasting and replaying each into its stream's state.
     pub fn push(&mut self, events: Vec<Event>) {
         self.events.reserve(events.len());
-        for event in events {
+        for mut event in events {
+            if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
+                for message in projection.upcast(&mut event) {
+                    self.problems.push(Problem {
+                        place: place_of(&event),
+                        message,
+                    });
+                }
+            }
             let log_idx = self.events.len();
             let stream_idx = match self.stream_by_name.get(&event.stream) {
                 Some(&idx) => idx,
@@ -102,7 +127,7 @@ impl Timeline {
                     });
                 }
             }
-            if let Err(err) = reduce::apply(&mut line.head, &event) {
+            if let Err(err) = reduce::apply_with(&mut line.head, &event, self.projection.as_deref()) {
                 self.problems.push(Problem {
                     place: place_of(&event),
                     message: format!("{err}; the state is left as it was"),
@@ -194,7 +219,7 @@ impl Timeline {
         let mut state = line.snapshots[snapshot_k].clone();
         for &idx in &line.event_idx[snapshot_k * SNAPSHOT_EVERY..n_applied] {
             // A failed event was reported when the timeline was built; replay skips it the same way.
-            let _ = reduce::apply(&mut state, &self.events[idx]);
+            let _ = reduce::apply_with(&mut state, &self.events[idx], self.projection.as_deref());
         }
         state
     }

@@ -451,6 +451,7 @@ impl Decoder {
             data: draft.data,
             meta: draft.meta,
             change: draft.change,
+            stored: None,
         }
     }
 }
