@@ -2,9 +2,21 @@
 
 use std::collections::BTreeSet;
 
+use std::sync::Arc;
+
 use chronoscope::core::decode::decode_text;
-use chronoscope::core::demo::demo_ndjson;
+use chronoscope::core::demo::{demo_ndjson, demo_projection};
+use chronoscope::core::projection::Projection;
 use chronoscope::core::timeline::Timeline;
+
+#[test]
+fn the_checked_in_projection_is_the_generator_output() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/demo/cambium.projection.json");
+    assert!(
+        std::fs::read_to_string(path).unwrap() == demo_projection(),
+        "demo/cambium.projection.json is stale"
+    );
+}
 
 #[test]
 fn the_checked_in_demo_file_is_the_generator_output() {
@@ -22,8 +34,16 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
     assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
     let n_events = decoded.events.len();
     assert!((1_800..=2_300).contains(&n_events), "{n_events} events");
-    let timeline = Timeline::build(decoded.events);
+    let projection = Projection::parse(&demo_projection()).unwrap();
+    let mut timeline = Timeline::with_projection(Some(Arc::new(projection)));
+    timeline.push(decoded.events);
     assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
+    let n_upcast = timeline
+        .events()
+        .iter()
+        .filter(|e| e.stored.is_some())
+        .count();
+    assert!(n_upcast > 50, "{n_upcast} events upcast");
     assert_eq!(timeline.streams().len(), 46);
     let kinds: BTreeSet<&str> = timeline.kinds().iter().map(String::as_str).collect();
     for kind in [
@@ -60,9 +80,15 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
         .filter(|s| s.name.starts_with("po-"))
     {
         let state = timeline.state_after(&stream.name, Some(stream.n_events - 1));
-        let total: f64 = state["lines"]
-            .as_array()
-            .unwrap()
+        let lines = state["lines"].as_array().unwrap();
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.get("quantity").is_none() && l["qty"].is_u64()),
+            "{}: {lines:?}",
+            stream.name
+        );
+        let total: f64 = lines
             .iter()
             .map(|l| l["qty"].as_f64().unwrap() * l["unitPrice"].as_f64().unwrap())
             .sum();

@@ -28,7 +28,10 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     let view = ViewState {
         src: Some("/data/orders & badges.json".into()),
         file: Some("export (1).ndjson".into()),
-        format: Some("kurrent".into()),
+        format: Some("mapping".into()),
+        mapping: Some(r#"{"stream":"/table_name","type":"/action","time":"/changed_at"}"#.into()),
+        projection: Some("https://cambium.example/po.projection.json".into()),
+        naive_offset: Some("+02:00".into()),
         stream: Some("po/1042 #ü".into()),
         version: Some(0),
         time: Some("2026-04-01T01:59:59+02:00".into()),
@@ -77,4 +80,16 @@ fn credentials_are_never_accepted_in_a_source_link() {
     assert!(ignored[0].contains("credentials"));
     assert!(check_source("https://es.example/streams/po?user=a@b").is_ok());
     assert!(check_source("demo/cambium-demo.ndjson").is_ok());
+}
+
+#[test]
+fn time_zone_offsets_are_checked() {
+    use chronoscope::core::link::parse_offset;
+    assert_eq!(parse_offset("+02:00").unwrap().local_minus_utc(), 7200);
+    assert_eq!(parse_offset("-05:30").unwrap().local_minus_utc(), -19800);
+    assert_eq!(parse_offset("Z").unwrap().local_minus_utc(), 0);
+    assert!(parse_offset("CET").is_none());
+    let (view, ignored) = ViewState::from_query("tz=CET");
+    assert_eq!(view.naive_offset, None);
+    assert_eq!(ignored, vec!["tz=CET is not an offset like +02:00"]);
 }

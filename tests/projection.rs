@@ -53,13 +53,24 @@ fn rules_append_insert_merge_by_key_remove_increment_set_and_delete() {
     let timeline = timeline(HISTORY);
     assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
     let at = |pos| timeline.state_after("po-1", Some(pos));
-    assert_eq!(at(3)["lines"].as_array().unwrap().iter().map(|l| l["lineId"].as_str().unwrap()).collect::<Vec<_>>(), ["L0", "L1", "L2"]);
+    assert_eq!(
+        at(3)["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["lineId"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["L0", "L1", "L2"]
+    );
     assert_eq!(at(4)["lines"][2]["qty"], json!(6));
     assert_eq!(at(5)["lines"].as_array().unwrap().len(), 2);
     assert_eq!(at(7)["reminders"], json!(2));
     assert_eq!(at(8)["status"], json!("approved"));
     assert_eq!(at(8)["approval"], json!({"by": "dana.reyes"}));
-    assert!(at(8).get("note").is_none(), "rules replace the default merge for their types");
+    assert!(
+        at(8).get("note").is_none(),
+        "rules replace the default merge for their types"
+    );
     assert_eq!(at(9), json!(null));
 }
 
@@ -67,14 +78,24 @@ fn rules_append_insert_merge_by_key_remove_increment_set_and_delete() {
 fn v1_and_v2_shapes_fold_into_one_state_and_keep_the_stored_form() {
     let timeline = timeline(HISTORY);
     let lines = timeline.state_after("po-1", Some(2))["lines"].clone();
-    assert_eq!(lines, json!([
-        {"lineId": "L1", "qty": 2, "unitPrice": 9.5, "currency": "USD"},
-        {"lineId": "L2", "qty": 5, "unitPrice": 1.25, "currency": "EUR"}
-    ]));
+    assert_eq!(
+        lines,
+        json!([
+            {"lineId": "L1", "qty": 2, "unitPrice": 9.5, "currency": "USD"},
+            {"lineId": "L2", "qty": 5, "unitPrice": 1.25, "currency": "EUR"}
+        ])
+    );
     let v1 = timeline.event_at("po-1", 1).unwrap();
-    assert_eq!(v1.stored, Some(json!({"line": {"lineId": "L1", "quantity": 2}, "price": 9.5})));
+    assert_eq!(
+        v1.stored,
+        Some(json!({"line": {"lineId": "L1", "quantity": 2}, "price": 9.5}))
+    );
     assert_eq!(v1.meta["upcast_to"], json!(2));
-    assert_eq!(timeline.event_at("po-1", 2).unwrap().stored, None, "a v2 event is left as stored");
+    assert_eq!(
+        timeline.event_at("po-1", 2).unwrap().stored,
+        None,
+        "a v2 event is left as stored"
+    );
 }
 
 #[test]
@@ -89,16 +110,45 @@ fn a_rule_that_fails_names_the_rule_and_the_event_and_changes_nothing() {
         "event po-1 v2: projection rule 1 of PoLineRemoved: no element of `/lines` has lineId = \"L9\"; the state is left as it was",
         "event po-1 v3: projection rule 1 of PoLineChanged: the event has nothing at `/data/changes`; the state is left as it was",
     ]);
-    assert_eq!(timeline.state_after("po-1", Some(2)), json!({"lines": [{"lineId": "L1"}]}));
+    assert_eq!(
+        timeline.state_after("po-1", Some(2)),
+        json!({"lines": [{"lineId": "L1"}]})
+    );
     assert!(matches!(timeline.problems()[0].place, Place::Event { .. }));
 }
 
 #[test]
 fn a_bad_projection_document_says_which_rule_is_wrong() {
     let no_value = r#"{"rules": {"PoApproved": [{"op": "set", "path": "/status"}, {"op": "set", "path": "/x", "literal": 1}]}}"#;
-    assert_eq!(Projection::parse(no_value).unwrap_err(), "rule 1 of PoApproved: needs a `value` pointer or a `literal`");
+    assert_eq!(
+        Projection::parse(no_value).unwrap_err(),
+        "rule 1 of PoApproved: needs a `value` pointer or a `literal`"
+    );
     let bad_op = r#"{"rules": {"PoApproved": [{"op": "explode"}]}}"#;
-    assert!(Projection::parse(bad_op).unwrap_err().contains("unknown variant `explode`"));
-    let bad_pointer = r#"{"rules": {"PoApproved": [{"op": "set", "path": "status", "literal": 1}]}}"#;
-    assert_eq!(Projection::parse(bad_pointer).unwrap_err(), "rule 1 of PoApproved: `status` is not a JSON Pointer");
+    assert!(Projection::parse(bad_op)
+        .unwrap_err()
+        .contains("unknown variant `explode`"));
+    let bad_pointer =
+        r#"{"rules": {"PoApproved": [{"op": "set", "path": "status", "literal": 1}]}}"#;
+    assert_eq!(
+        Projection::parse(bad_pointer).unwrap_err(),
+        "rule 1 of PoApproved: `status` is not a JSON Pointer"
+    );
+}
+
+#[test]
+fn replaying_with_another_projection_starts_from_the_stored_events() {
+    let with_rules = timeline(HISTORY);
+    let without = with_rules.replay_with(None);
+    assert_eq!(
+        without.state_after("po-1", Some(1))["line"],
+        json!({"lineId": "L1", "quantity": 2}),
+        "merged as stored"
+    );
+    assert!(without.events().iter().all(|e| e.stored.is_none()));
+    let again = without.replay_with(Some(Arc::new(Projection::parse(PROJECTION).unwrap())));
+    assert_eq!(
+        again.state_after("po-1", Some(8)),
+        with_rules.state_after("po-1", Some(8))
+    );
 }

@@ -1,7 +1,8 @@
-//! Writes the bundled demo history to `demo/cambium-demo.ndjson`.
+//! Writes the bundled demo history and its projection into `demo/`.
 fn main() -> std::io::Result<()> {
-    let path = "demo/cambium-demo.ndjson";
-    std::fs::write(path, chronoscope::core::demo::demo_ndjson())?;
-    println!("wrote {path}");
+    use chronoscope::core::demo::{demo_ndjson, demo_projection};
+    std::fs::write("demo/cambium-demo.ndjson", demo_ndjson())?;
+    std::fs::write("demo/cambium.projection.json", demo_projection())?;
+    println!("wrote demo/cambium-demo.ndjson and demo/cambium.projection.json");
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! The bundled demo: a deterministic, Cambium-like history of purchase orders and badges.
 //!
 //! About 2,000 canonical events over 46 streams and six months: POs are created, their lines
-//! added, changed and removed (as JSON Patches, some inserted at the top), submitted, rejected
-//! and reworked, approved, received in parts and closed; badges are requested, approved, printed,
-//! activated and sometimes revoked. The same seed always gives the same bytes, and
-//! `demo/cambium-demo.ndjson` is this output (a test keeps the two equal; regenerate it with
+//! added, inserted at the top, changed and removed, submitted, rejected and reworked, approved,
+//! received in parts and closed; badges are requested, approved, printed, activated and sometimes
+//! revoked. Line and receipt events are domain events, read with a **projection**
+//! (`demo/cambium.projection.json`); lines written before February use the first schema, which
+//! the projection's **upcaster** brings up to date. The same seed always gives the same bytes,
+//! and the files in `demo/` are this output (a test keeps them equal; regenerate them with
 //! `cargo run --no-default-features --bin gen-demo`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
@@ -142,7 +144,10 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
             continue;
         }
         let roll = rng.below(10);
-        let (kind, patch) = if lines.len() < 2 || roll < 4 {
+        // Before February, Cambium wrote lines in its first schema (`quantity`, `price`); the
+        // demo projection's upcaster brings them to the second (`qty`, `unitPrice`).
+        let schema = if time < schema_2_since() { 1 } else { 2 };
+        let (kind, mut data) = if lines.len() < 2 || roll < 4 {
             let (sku, description, unit_cents) = *rng.pick(&ITEMS);
             let line = Line {
                 line_id: format!("L{next_line}"),
@@ -150,48 +155,47 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
                 unit_cents,
             };
             next_line += 1;
-            let value = json!({"lineId": line.line_id, "sku": sku, "description": description, "qty": line.qty, "unitPrice": cents(line.unit_cents)});
+            let value = if schema == 1 {
+                json!({"lineId": line.line_id, "sku": sku, "description": description, "quantity": line.qty, "price": cents(line.unit_cents)})
+            } else {
+                json!({"lineId": line.line_id, "sku": sku, "description": description, "qty": line.qty, "unitPrice": cents(line.unit_cents)})
+            };
             // Now and then a line goes in at the top, as Cambium's "insert above" does.
             let at_top = rng.below(5) == 0;
-            let path = if at_top { "/lines/0" } else { "/lines/-" };
             if at_top {
                 lines.insert(0, line);
             } else {
                 lines.push(line);
             }
-            (
-                "PoLineAdded",
-                vec![json!({"op": "add", "path": path, "value": value})],
-            )
+            let kind = if at_top {
+                "PoLineInserted"
+            } else {
+                "PoLineAdded"
+            };
+            (kind, json!({"line": value}))
         } else if roll < 8 {
             let idx = rng.below(lines.len() as u64) as usize;
             lines[idx].qty = 1 + rng.below(60);
-            let path = format!("/lines/{idx}/qty");
-            (
-                "PoLineChanged",
-                vec![json!({"op": "replace", "path": path, "value": lines[idx].qty})],
-            )
+            let data = json!({"lineId": lines[idx].line_id, "changes": {"qty": lines[idx].qty}});
+            ("PoLineChanged", data)
         } else {
             let idx = rng.below(lines.len() as u64) as usize;
-            lines.remove(idx);
-            (
-                "PoLineRemoved",
-                vec![json!({"op": "remove", "path": format!("/lines/{idx}")})],
-            )
+            let removed = lines.remove(idx);
+            ("PoLineRemoved", json!({"lineId": removed.line_id}))
         };
-        let mut patch = patch;
         let total: u64 = lines.iter().map(|l| l.qty * l.unit_cents).sum();
-        patch.push(json!({"op": "replace", "path": "/total", "value": cents(total)}));
+        data["total"] = cents(total);
         let user = if rng.below(6) == 0 {
             *rng.pick(&REQUESTERS)
         } else {
             requester
         };
-        let data = json!({"lineCount": lines.len()});
-        push(
-            time,
-            json!({"type": kind, "meta": {"user": user}, "data": data, "patch": patch}),
-        );
+        let meta = if kind != "PoLineChanged" && kind != "PoLineRemoved" && schema == 1 {
+            json!({"user": user})
+        } else {
+            json!({"user": user, "schema_version": 2})
+        };
+        push(time, json!({"type": kind, "meta": meta, "data": data}));
     }
     let stage = rng.below(10);
     time += Duration::hours(1 + rng.below(30) as i64);
@@ -223,10 +227,9 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
             "partially_received"
         };
         let receipt_value = json!({"receiptId": format!("GR-{number}-{receipt}"), "by": receiver, "lines": lines.iter().map(|l| json!({"lineId": l.line_id, "qty": l.qty.div_ceil(n_receipts)})).collect::<Vec<_>>()});
-        let patch = json!([{"op": "add", "path": "/receipts/-", "value": receipt_value}, {"op": "replace", "path": "/status", "value": status}]);
         push(
             time,
-            json!({"type": "PoReceived", "meta": {"user": receiver}, "data": {"receipt": receipt}, "patch": patch}),
+            json!({"type": "PoReceived", "meta": {"user": receiver}, "data": {"receipt": receipt_value, "status": status}}),
         );
     }
     if stage < 4 {
@@ -279,6 +282,41 @@ fn badge(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, String, Value
         out.push((time, stream.clone(), json!({"type": "BadgeRevoked", "meta": {"user": "hr.ops"}, "data": {"status": "revoked", "revocation": {"reason": "Contract ended"}}})));
     }
     out
+}
+
+fn schema_2_since() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap()
+}
+
+/// The projection the demo is read with: line events append, insert, change and remove lines
+/// by `lineId`, receipts append, and the first schema of `PoLineAdded` is upcast to the second.
+pub fn demo_projection() -> String {
+    let total = json!({"op": "set", "path": "/total", "value": "/data/total"});
+    let projection = json!({
+        "upcasters": [
+            {"type": "PoLineAdded", "up_to": 2, "steps": [
+                {"rename": "/line/quantity", "to": "/line/qty"},
+                {"rename": "/line/price", "to": "/line/unitPrice"}
+            ]},
+            {"type": "PoLineInserted", "up_to": 2, "steps": [
+                {"rename": "/line/quantity", "to": "/line/qty"},
+                {"rename": "/line/price", "to": "/line/unitPrice"}
+            ]}
+        ],
+        "rules": {
+            "PoLineAdded": [{"op": "append", "path": "/lines", "value": "/data/line"}, total],
+            "PoLineInserted": [{"op": "prepend", "path": "/lines", "value": "/data/line"}, total],
+            "PoLineChanged": [{"op": "merge", "path": "/lines", "key": "lineId", "match": "/data/lineId", "value": "/data/changes"}, total],
+            "PoLineRemoved": [{"op": "remove_by_key", "path": "/lines", "key": "lineId", "match": "/data/lineId"}, total],
+            "PoReceived": [
+                {"op": "append", "path": "/receipts", "value": "/data/receipt"},
+                {"op": "set", "path": "/status", "value": "/data/status"}
+            ]
+        }
+    });
+    let mut text = serde_json::to_string_pretty(&projection).expect("the projection serializes");
+    text.push('\n');
+    text
 }
 
 fn start_time(rng: &mut SplitMix64) -> DateTime<Utc> {

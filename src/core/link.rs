@@ -39,6 +39,12 @@ pub struct ViewState {
     pub file: Option<String>,
     /// `fmt`: the source format chosen by the user (a `Format` key). `None`: detected.
     pub format: Option<String>,
+    /// `map`: the custom mapping, as its JSON, or the URL of a mapping file.
+    pub mapping: Option<String>,
+    /// `proj`: the projection, as the URL of a projection file or as its JSON.
+    pub projection: Option<String>,
+    /// `tz`: the offset (`+02:00`) in which times without a zone are read. `None`: UTC.
+    pub naive_offset: Option<String>,
     /// `stream`: the stream inspected. `None`: the first stream.
     pub stream: Option<String>,
     /// `v`: the selected version. Wins over `t`.
@@ -127,6 +133,12 @@ impl ViewState {
                 },
                 "file" => view.file = Some(value),
                 "fmt" => view.format = Some(value),
+                "map" => view.mapping = Some(value),
+                "proj" => view.projection = Some(value),
+                "tz" => match parse_offset(&value) {
+                    Some(_) => view.naive_offset = Some(value),
+                    None => ignored.push(format!("tz={value} is not an offset like +02:00")),
+                },
                 "stream" => view.stream = Some(value),
                 "v" => match value.parse() {
                     Ok(version) => view.version = Some(version),
@@ -161,6 +173,9 @@ impl ViewState {
         put("src", self.src.clone());
         put("file", self.file.clone());
         put("fmt", self.format.clone());
+        put("map", self.mapping.clone());
+        put("proj", self.projection.clone());
+        put("tz", self.naive_offset.clone());
         put("stream", self.stream.clone());
         put("v", self.version.map(|v| v.to_string()));
         put("t", self.time.clone());
@@ -187,6 +202,24 @@ impl ViewState {
             .find(|(raw_key, _)| decode(raw_key) == key)
             .map(|(_, value)| decode(value))
     }
+}
+
+/// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it.
+pub fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
+    if text == "Z" || text == "UTC" {
+        return chrono::FixedOffset::east_opt(0);
+    }
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (hours, minutes) = text[1..].split_once(':')?;
+    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
 /// Refuses a source URL that carries credentials: links are shared, credentials must not be.

@@ -86,9 +86,19 @@ pub struct Upcaster {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(untagged, deny_unknown_fields)]
 pub enum Step {
-    Rename { rename: String, to: String },
-    Move { #[serde(rename = "move")] from: String, to: String },
-    Default { default: String, value: Value },
+    Rename {
+        rename: String,
+        to: String,
+    },
+    Move {
+        #[serde(rename = "move")]
+        from: String,
+        to: String,
+    },
+    Default {
+        default: String,
+        value: Value,
+    },
 }
 
 fn default_version_at() -> String {
@@ -138,14 +148,20 @@ impl Projection {
     /// Upcasts an event in place, keeping its stored `data` if it changed. Returns the problems,
     /// each naming the upcaster.
     pub fn upcast(&self, event: &mut Event) -> Vec<String> {
-        let mut upcasters: Vec<&Upcaster> =
-            self.upcasters.iter().filter(|u| u.kind == event.kind).collect();
+        let mut upcasters: Vec<&Upcaster> = self
+            .upcasters
+            .iter()
+            .filter(|u| u.kind == event.kind)
+            .collect();
         upcasters.sort_by_key(|u| u.up_to);
         upcasters
             .into_iter()
             .filter_map(|upcaster| {
                 upcaster.apply(event).err().map(|err| {
-                    format!("upcaster of {} to v{}: {err}", upcaster.kind, upcaster.up_to)
+                    format!(
+                        "upcaster of {} to v{}: {err}",
+                        upcaster.kind, upcaster.up_to
+                    )
                 })
             })
             .collect()
@@ -154,14 +170,24 @@ impl Projection {
 
 impl Rule {
     fn check(&self) -> Result<(), String> {
-        let needs_value = !matches!(self.op, RuleOp::Delete | RuleOp::RemoveByKey | RuleOp::Increment);
+        let needs_value = !matches!(
+            self.op,
+            RuleOp::Delete | RuleOp::RemoveByKey | RuleOp::Increment
+        );
         if needs_value && self.value.is_none() && self.literal.is_none() {
             return Err("needs a `value` pointer or a `literal`".into());
         }
-        if self.op == RuleOp::RemoveByKey && (self.key.is_none() || self.matches.is_none() && self.literal.is_none()) {
-            return Err("`remove_by_key` needs a `key` and a `match` pointer (or a `literal`)".into());
+        if self.op == RuleOp::RemoveByKey
+            && (self.key.is_none() || self.matches.is_none() && self.literal.is_none())
+        {
+            return Err(
+                "`remove_by_key` needs a `key` and a `match` pointer (or a `literal`)".into(),
+            );
         }
-        for pointer in [Some(&self.path), self.value.as_ref(), self.matches.as_ref()].into_iter().flatten() {
+        for pointer in [Some(&self.path), self.value.as_ref(), self.matches.as_ref()]
+            .into_iter()
+            .flatten()
+        {
             if !pointer.is_empty() && !pointer.starts_with('/') {
                 return Err(format!("`{pointer}` is not a JSON Pointer"));
             }
@@ -239,12 +265,19 @@ impl Rule {
                 let before = items.len();
                 items.retain(|item| item.get(key) != Some(&wanted));
                 if items.len() == before {
-                    return Err(format!("no element of `{}` has {key} = {wanted}", self.path));
+                    return Err(format!(
+                        "no element of `{}` has {key} = {wanted}",
+                        self.path
+                    ));
                 }
             }
             RuleOp::Increment => {
                 let by = self.value_from(event)?;
-                let current = if target.is_null() { json!(0) } else { target.clone() };
+                let current = if target.is_null() {
+                    json!(0)
+                } else {
+                    target.clone()
+                };
                 *target = match (current.as_i64(), by.as_i64()) {
                     (Some(a), Some(b)) => json!(a + b),
                     _ => match (current.as_f64(), by.as_f64()) {
@@ -326,7 +359,11 @@ fn slot<'a>(root: &'a mut Value, pointer: &str) -> Result<&'a mut Value, String>
             }
             Value::Null => {
                 *current = Value::Object(Map::new());
-                current.as_object_mut().expect("just made an object").entry(token).or_insert(Value::Null)
+                current
+                    .as_object_mut()
+                    .expect("just made an object")
+                    .entry(token)
+                    .or_insert(Value::Null)
             }
             other => return Err(format!("cannot go into {other} at `{pointer}`")),
         };
@@ -340,7 +377,11 @@ fn take(root: &mut Value, pointer: &str) -> Result<Value, String> {
         .rsplit_once('/')
         .ok_or_else(|| format!("`{pointer}` is not a JSON Pointer"))?;
     let last = last.replace("~1", "/").replace("~0", "~");
-    let parent = if parent.is_empty() { Some(root) } else { root.pointer_mut(parent) };
+    let parent = if parent.is_empty() {
+        Some(root)
+    } else {
+        root.pointer_mut(parent)
+    };
     parent
         .and_then(Value::as_object_mut)
         .and_then(|object| object.remove(&last))

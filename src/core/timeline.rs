@@ -84,6 +84,26 @@ impl Timeline {
         }
     }
 
+    /// The same log replayed with another projection (or none): events go back to their stored
+    /// form first, so upcasters see them as the source wrote them.
+    pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
+        let events = self
+            .events
+            .iter()
+            .cloned()
+            .map(|mut event| {
+                if let Some(stored) = event.stored.take() {
+                    event.data = stored;
+                    event.meta.remove("upcast_to");
+                }
+                event
+            })
+            .collect();
+        let mut timeline = Timeline::with_projection(projection);
+        timeline.push(events);
+        timeline
+    }
+
     /// The projection this timeline replays with.
     pub fn projection(&self) -> Option<&Projection> {
         self.projection.as_deref()
@@ -127,7 +147,8 @@ impl Timeline {
                     });
                 }
             }
-            if let Err(err) = reduce::apply_with(&mut line.head, &event, self.projection.as_deref()) {
+            if let Err(err) = reduce::apply_with(&mut line.head, &event, self.projection.as_deref())
+            {
                 self.problems.push(Problem {
                     place: place_of(&event),
                     message: format!("{err}; the state is left as it was"),
