@@ -97,6 +97,7 @@ fn long_stream(n: usize) -> Loaded {
         problems: decoded.problems,
         detection,
         label: "test".into(),
+        projection_text: None,
     }
 }
 

@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use super::context::{use_app, AppCtx};
 use super::event_list::EventList;
 use super::keyboard::use_keyboard;
-use super::loader::{load_file, load_url, DEMO_URL};
+use super::loader::{load_file, load_text, load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
@@ -99,6 +99,18 @@ pub fn open_file(ctx: AppCtx, file: web_sys::File) {
     });
     ctx.source_problems.set(Vec::new());
     spawn_local(load_file(ctx, file));
+}
+
+/// Reads the current source again (after the format, mapping or time zone changed), keeping
+/// the rest of the view.
+pub fn reload_source(ctx: AppCtx) {
+    ctx.source_problems.set(Vec::new());
+    let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
+    match (src, ctx.local_text.get_value()) {
+        (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
+        (None, Some(text)) => spawn_local(load_text(ctx, text, label.unwrap_or_default())),
+        (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
+    }
 }
 
 /// Clears what only makes sense for one source: the stream, moment, comparison and filter.

@@ -22,6 +22,8 @@ pub struct Loaded {
     pub detection: Detection,
     /// Where the data came from, for people: a URL, a file name, "pasted text".
     pub label: String,
+    /// The projection document the timeline replays with, as written.
+    pub projection_text: Option<String>,
 }
 
 /// How far a load has come.

@@ -30,6 +30,11 @@ pub fn EventDetail() -> impl IntoView {
                 "change": event.change,
             }))
             .unwrap_or_default();
+            let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+            let upcast = event.stored.as_ref().map(|stored| {
+                let to = event.meta.get("upcast_to").map(|v| v.to_string()).unwrap_or_default();
+                (pretty(stored), pretty(&event.data), to)
+            });
             view! {
                 <div class="event-detail" data-testid="event-detail">
                     <div class="headline">
@@ -46,6 +51,12 @@ pub fn EventDetail() -> impl IntoView {
                         <summary>{format!("Stored event · {how}")}</summary>
                         <pre>{payload}</pre>
                     </details>
+                    {upcast.map(|(stored, current, to)| view! {
+                        <div class="versions" data-testid="upcast">
+                            <div><h4>"Stored data"</h4><pre data-testid="stored-form">{stored}</pre></div>
+                            <div><h4>{format!("Upcast to schema v{to}")}</h4><pre data-testid="upcast-form">{current}</pre></div>
+                        </div>
+                    })}
                 </div>
             }.into_any()
         }

@@ -12,14 +12,21 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, Progress};
+use crate::core::decode::mapping::Mapping;
+use crate::core::decode::DecodeOptions;
 use crate::core::decode::{
     detect, kurrent, order_by_position, split_records, Decoder, Detection, Format, Place, Problem,
 };
 use crate::core::event::Event;
+use crate::core::link::parse_offset;
+use crate::core::projection::Projection;
 use crate::core::timeline::Timeline;
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
+
+/// The projection the bundled demo is read with.
+pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 
 /// How many records are decoded between two yields to the browser.
 const SLICE: usize = 2_000;
@@ -31,18 +38,57 @@ const MAX_PAGES: usize = 100_000;
 struct Ingest {
     ctx: AppCtx,
     decoder: Decoder,
+    projection: Option<(Arc<Projection>, String)>,
     events: Vec<Event>,
     problems: Vec<Problem>,
     detection: Detection,
 }
 
 impl Ingest {
-    fn new(ctx: AppCtx, detection: Detection) -> Ingest {
+    /// Prepares to decode with the view's choices: the zone of naive times, the mapping, and
+    /// the projection (fetched if it is a URL). A choice that cannot be used is a problem, and
+    /// loading goes on without it.
+    async fn new(ctx: AppCtx, detection: Detection) -> Ingest {
+        let mut problems = Vec::new();
+        let view = ctx.view.get_untracked();
+        let mut options = DecodeOptions::default();
+        if let Some(offset) = view.naive_offset.as_deref().and_then(parse_offset) {
+            options.naive_offset = offset;
+        }
+        if let Some(mapping) = &view.mapping {
+            match fetch_document(&ctx, mapping, "mapping")
+                .await
+                .and_then(|text| {
+                    Mapping::parse(&text).map_err(|message| doc_problem(mapping, message))
+                }) {
+                Ok(mapping) => options.mapping = Some(mapping),
+                Err(problem) => problems.push(problem),
+            }
+        }
+        let is_demo = view.src.is_none() && view.file.is_none();
+        let projection_source = view
+            .projection
+            .clone()
+            .or_else(|| is_demo.then(|| DEMO_PROJECTION_URL.to_string()));
+        let mut projection = None;
+        if let Some(source) = projection_source {
+            match fetch_document(&ctx, &source, "projection")
+                .await
+                .and_then(|text| {
+                    Projection::parse(&text)
+                        .map(|p| (Arc::new(p), text))
+                        .map_err(|message| doc_problem(&source, message))
+                }) {
+                Ok(found) => projection = Some(found),
+                Err(problem) => problems.push(problem),
+            }
+        }
         Ingest {
             ctx,
-            decoder: Decoder::new(detection.format),
+            decoder: Decoder::with_options(detection.format, options),
+            projection,
             events: Vec::new(),
-            problems: Vec::new(),
+            problems,
             detection,
         }
     }
@@ -78,7 +124,8 @@ impl Ingest {
     /// shows the result.
     async fn publish(mut self, label: String) {
         order_by_position(&mut self.events);
-        let mut timeline = Timeline::default();
+        let (projection, projection_text) = self.projection.take().unzip();
+        let mut timeline = Timeline::with_projection(projection);
         let mut events = std::mem::take(&mut self.events).into_iter().peekable();
         while events.peek().is_some() {
             timeline.push(events.by_ref().take(SLICE).collect());
@@ -91,16 +138,20 @@ impl Ingest {
             problems: self.problems,
             detection: self.detection,
             label,
+            projection_text,
         })));
     }
 }
 
-/// The format chosen in the view (`fmt=`), or what the records look like.
+/// The format chosen in the view (`fmt=`, or a mapping given with `map=`), or what the records
+/// look like.
 fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
-    let chosen = ctx
+    let (format, has_mapping) = ctx
         .view
-        .with_untracked(|v| v.format.clone())
-        .and_then(|key| Format::from_key(&key));
+        .with_untracked(|v| (v.format.clone(), v.mapping.is_some()));
+    let chosen = format
+        .and_then(|key| Format::from_key(&key))
+        .or(has_mapping.then_some(Format::Mapping));
     match chosen {
         Some(format) => Detection {
             format,
@@ -123,7 +174,7 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
         .then(|| serde_json::from_str::<Value>(&first).ok())
         .flatten()
         .filter(|feed| feed.get("entries").is_some());
-    let mut ingest = Ingest::new(ctx, detection);
+    let mut ingest = Ingest::new(ctx, detection).await;
     match feed {
         Some(feed) => {
             if let Err(problem) = read_kurrent_stream(&mut ingest, &url, feed, first, &label).await
@@ -184,7 +235,7 @@ async fn read_kurrent_stream(
 
 /// Decodes and replays a source's text in slices, then publishes it.
 pub async fn load_text(ctx: AppCtx, text: String, label: String) {
-    let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text));
+    let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text)).await;
     ingest.take(&text, None).await;
     ingest.publish(label).await;
 }
@@ -207,6 +258,26 @@ pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
             },
         ),
     }
+}
+
+/// A mapping or projection given inline (JSON) or as the URL of a file.
+async fn fetch_document(ctx: &AppCtx, source: &str, what: &str) -> Result<String, Problem> {
+    if source.trim_start().starts_with('{') {
+        return Ok(source.to_string());
+    }
+    fetch_text(ctx, source, what).await
+}
+
+fn doc_problem(source: &str, message: String) -> Problem {
+    let place = if source.trim_start().starts_with('{') {
+        Place::Source
+    } else {
+        Place::Url {
+            url: source.to_string(),
+            status: 200,
+        }
+    };
+    Problem { place, message }
 }
 
 fn fail(ctx: AppCtx, problem: Problem) {

@@ -14,6 +14,7 @@ mod format;
 mod json_tree;
 mod keyboard;
 mod loader;
+mod model_panel;
 mod source_bar;
 mod state_panel;
 mod stream_list;

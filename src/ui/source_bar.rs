@@ -4,10 +4,11 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::app::{input_file, open_file, reset_selection};
+use super::app::{input_file, open_file, reload_source, reset_selection};
 use super::context::{use_app, Credential};
 use super::format::{bytes, count};
 use super::loader::{load_text, load_url, DEMO_URL};
+use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::url::{copy_text, pinned_link};
 use crate::core::decode::Format;
 
@@ -69,14 +70,9 @@ pub fn SourceBar() -> impl IntoView {
     let on_format = move |key: String| {
         ctx.view
             .update(|view| view.format = (!key.is_empty()).then_some(key));
-        ctx.source_problems.set(Vec::new());
-        let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
-        match (src, ctx.local_text.get_value()) {
-            (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
-            (None, Some(text)) => spawn_local(load_text(ctx, text, label.unwrap_or_default())),
-            (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
-        }
+        reload_source(ctx);
     };
+    let model_open = RwSignal::new(false);
     let on_copy = move |_| {
         let version = ctx
             .event_at(ctx.selection.get_untracked().pos)
@@ -181,6 +177,9 @@ pub fn SourceBar() -> impl IntoView {
                 "Paste…"
             </button>
             <button type="button" on:click=on_demo>"Demo"</button>
+            <button type="button" data-testid="model-toggle" title="How events become state: projection rules, upcasters, a custom mapping" on:click=move |_| model_open.update(|o| *o = !*o)>
+                "Projection…"
+            </button>
             <button type="button" data-testid="credentials-toggle" title="A credential for the source's server; never put in a link" on:click=move |_| creds_open.update(|o| *o = !*o)>
                 {move || if ctx.credential.with(|c| *c == Credential::None) { "Credentials…" } else { "Credentials ✓" }}
             </button>
@@ -207,6 +206,10 @@ pub fn SourceBar() -> impl IntoView {
         <Show when=move || creds_open.get()>
             <CredentialForm/>
         </Show>
+        <Show when=move || model_open.get()>
+            <ModelPanel/>
+        </Show>
+        <NaiveTimeNote/>
         <Show when=move || paste_open.get()>
             <div class="paste-box">
                 <textarea

@@ -16,6 +16,8 @@ const { chromium } = require('playwright-core');
 const dist = join(root, 'dist');
 const fixtures = join(here, 'fixtures');
 const artifacts = join(here, 'artifacts');
+const formatFixtures = join(root, 'tests', 'fixtures');
+const corpus = join(root, '..', 'shared', 'corpus');
 const demoLines = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8').trim().split('\n').map(JSON.parse);
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
@@ -96,8 +98,10 @@ before(async () => {
       res.end();
       return;
     }
-    const file = path.startsWith('/fixtures/') ? join(fixtures, path.slice('/fixtures/'.length)) : join(dist, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dist) && !file.startsWith(fixtures) || !existsSync(file)) {
+    const roots = [['/fixtures/', fixtures], ['/formats/', formatFixtures], ['/corpus/', corpus]];
+    const [prefix, dir] = roots.find(([prefix]) => path.startsWith(prefix)) ?? ['/', dist];
+    const file = join(dir, path === '/' ? 'index.html' : path.slice(prefix.length));
+    if (!file.startsWith(dir) || !existsSync(file)) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       res.end('not found');
       return;
@@ -349,9 +353,104 @@ test('choosing a format re-reads the source with it and the link keeps the choic
   await again.context().close();
 });
 
+// One source of each format: where it is, the format the page should detect, and the state
+// that a reader of that format's documentation expects at a version of a stream.
+const formatCases = [
+  ['corpus/eventstore/extracted_json/read-stream-embed-body.REPAIRED.response.json', /KurrentDB/, 'newstream', 0, (s) => assert.deepEqual(s, { a: '1' })],
+  ['corpus/cloudevents/json-format_example_06.json', /CloudEvents/, '/mycontext/9', 1, (s) => assert.equal(s.appinfoB, 123)],
+  ['formats/marten-mt-events.json', /Marten/, '5f2a1b9e-1042-4000-8000-000000001042', 3, (s) => assert.equal(s.status, 'approved')],
+  ['corpus/debezium/docs_postgresql_examples/update.REPAIRED.json', /Debezium/, 'public.customers:1', 1, (s) => assert.equal(s.first_name, 'Anne Marie')],
+  ['formats/laravel-audits.json', /Laravel/, 'App\\Models\\PurchaseOrder:1042', 3, (s) => assert.equal(s.approved_by, 'dana.reyes')],
+  ['formats/paper-trail-versions.ndjson', /paper_trail/, 'Badge:7', 2, (s) => assert.equal(s.status, 'active')],
+  ['formats/django-logentry.json', /django-auditlog/, 'purchasing.purchaseorder:1042', 2, (s) => assert.equal(s.status, 'approved')],
+  ['corpus/audit-logs/audit.net/README-AuditEvent-output-example.json', /Audit\.NET/, 'Order:39dc0d86-d5fc-4d2e-b918-fb1a97710c99', 1, (s) => assert.equal(s.Status, -1)],
+  ['formats/envers-purchase-order-aud.json', /Envers/, 'purchase_order_aud:1042', 9, (s) => assert.equal(s.total, 1250)],
+  ['formats/axon-domain-event-entry.json', /Axon/, 'B-0007', 0, (s) => assert.equal(s.holder, 'ana.silva')],
+];
+
+test('every format loads from a URL and from a file, is detected, and shows the right state', async () => {
+  for (const [path, format, stream, version, check] of formatCases) {
+    const view = `stream=${encodeURIComponent(stream)}&v=${version}&view=raw`;
+    const byUrl = await open(`?src=${path}&${view}`);
+    await assertText(byUrl.getByTestId('format-detected'), format);
+    await assertText(cursor(byUrl), new RegExp(`^v${version} · `));
+    check(JSON.parse(await byUrl.getByTestId('state-json').textContent()));
+
+    const name = path.split('/').at(-1);
+    const byFile = await open(`?file=${encodeURIComponent(name)}&${view}`);
+    await assertText(byFile.getByTestId('needs-file'), new RegExp(name.replace(/[.]/g, '\\.')));
+    await byFile.getByTestId('needs-file').locator('input[type=file]').setInputFiles(join(path.startsWith('corpus/') ? corpus : formatFixtures, path.split('/').slice(1).join('/')));
+    await assertText(byFile.getByTestId('format-detected'), format);
+    await assertText(cursor(byFile), new RegExp(`^v${version} · `));
+    check(JSON.parse(await byFile.getByTestId('state-json').textContent()));
+    await byUrl.context().close();
+    await byFile.context().close();
+  }
+});
+
+test('a custom mapping typed in the app reads Cambium audit logs, and the link carries it', async () => {
+  const page = await open('?src=formats/cambium-audit-logs.json');
+  await assertText(summary(page), /^0 events · 0 streams · 4 problems$/);
+  await page.getByTestId('model-toggle').click();
+  await page.getByTestId('mapping-text').fill(readFileSync(join(formatFixtures, 'cambium-audit-logs.mapping.json'), 'utf8'));
+  await page.getByTestId('mapping-apply').click();
+  await assertText(summary(page), /^4 events · 2 streams$/);
+  await assertText(page.getByTestId('format-detected'), /Custom mapping \(chosen\)/);
+  const params = new URLSearchParams(query(page));
+  assert.equal(params.get('src'), 'formats/cambium-audit-logs.json');
+  assert.equal(params.get('fmt'), 'mapping');
+  assert.deepEqual(JSON.parse(params.get('map')), JSON.parse(readFileSync(join(formatFixtures, 'cambium-audit-logs.mapping.json'), 'utf8')));
+  const again = await open(query(page) + '&stream=purchase_orders:1042&v=503&view=raw');
+  await assertText(summary(again), /^4 events · 2 streams$/);
+  await assertText(again.getByTestId('view-note'), /no version 503/);
+  const state = JSON.parse(await again.getByTestId('state-json').textContent());
+  assert.deepEqual(state, { number: 'PO-1042', status: 'approved', vendor_id: 318, approved_by: 'dana.reyes' });
+  assert.equal(await again.getByTestId('event-user').textContent(), 'dana.reyes@cambium.example');
+  await page.getByTestId('mapping-text').fill('{"stream": "table_name", "type": "/action", "time": "/changed_at"}');
+  await page.getByTestId('mapping-apply').click();
+  await assertText(page.getByTestId('mapping-error'), /`table_name` is not a JSON Pointer/);
+  await page.context().close();
+  await again.context().close();
+});
+
+test('times without a zone are read as UTC, said so, and can be read in another offset', async () => {
+  const page = await open('?src=formats/laravel-audits.json&stream=' + encodeURIComponent('App\\Models\\PurchaseOrder:1042') + '&v=3');
+  await assertText(cursor(page), /^v3 · 2026-03-31T23:30:00Z$/);
+  await assertText(page.getByTestId('naive-time-note'), /without a zone/);
+  await page.getByTestId('naive-offset').selectOption('+02:00');
+  await assertText(cursor(page), /^v3 · 2026-03-31T21:30:00Z$/);
+  assert.match(query(page), /&tz=%2B02:00&/);
+  await page.context().close();
+});
+
+test('the demo replays its lines through a projection and shows upcast events beside their stored form', async () => {
+  const v1 = demoLines.find((e) => e.type === 'PoLineAdded' && e.data.line.quantity !== undefined);
+  const page = await open(`?stream=${v1.stream}&v=${v1.version}&view=raw`);
+  await waitForDemo(page);
+  const state = JSON.parse(await page.getByTestId('state-json').textContent());
+  const line = state.lines.find((l) => l.lineId === v1.data.line.lineId);
+  assert.deepEqual([line.qty, line.unitPrice, line.quantity], [v1.data.line.quantity, v1.data.line.price, undefined]);
+  assert.equal(state.total, v1.data.total);
+  assert.match(await page.getByTestId('stored-form').textContent(), /"quantity"/);
+  assert.match(await page.getByTestId('upcast-form').textContent(), /"qty"/);
+
+  // An edited projection replays the same events at once, and the link keeps it.
+  await page.getByTestId('model-toggle').click();
+  const edited = JSON.parse(await page.getByTestId('projection-text').inputValue());
+  delete edited.rules.PoLineAdded;
+  await page.getByTestId('projection-text').fill(JSON.stringify(edited, null, 2));
+  await page.getByTestId('projection-apply').click();
+  await assertText(page.getByTestId('state-json'), /"line"/);
+  assert.deepEqual(JSON.parse(new URLSearchParams(query(page)).get('proj')), edited);
+  await page.getByTestId('projection-text').fill('{"rules": {"PoApproved": [{"op": "set"}]}}');
+  await page.getByTestId('projection-apply').click();
+  await assertText(page.getByTestId('projection-error'), /rule 1 of PoApproved: needs a `value` pointer or a `literal`/);
+  await page.context().close();
+});
+
 test('a slow download shows its progress, then the data', async () => {
   const page = await open('?src=slow/demo.ndjson');
-  await assertText(summary(page), /^Loading slow\/demo\.ndjson… \d+ KB of 5\d\d KB/);
+  await assertText(summary(page), /^Loading slow\/demo\.ndjson… \d+ KB of \d+ KB/);
   assert.ok(await page.locator('.status-line progress').isVisible(), 'a progress bar is shown');
   await waitForDemo(page);
   assert.equal(await page.locator('.status-line progress').count(), 0);

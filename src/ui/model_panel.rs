@@ -1,0 +1,171 @@
+//! How events become state, editable in the app: the projection (rules and upcasters) and a
+//! custom mapping, each as JSON with its errors named, loadable from a URL and kept in the link;
+//! and the zone in which times without one are read.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use super::app::reload_source;
+use super::context::{use_app, Loaded};
+use crate::core::decode::mapping::Mapping;
+use crate::core::projection::Projection;
+
+/// The projection and mapping editors.
+#[component]
+pub fn ModelPanel() -> impl IntoView {
+    let ctx = use_app();
+    let projection_text = RwSignal::new(
+        ctx.loaded
+            .with_untracked(|l| l.as_ref().and_then(|l| l.projection_text.clone()))
+            .unwrap_or_else(|| "{\n  \"rules\": {},\n  \"upcasters\": []\n}".into()),
+    );
+    let projection_error = RwSignal::new(None::<String>);
+    let projection_url = RwSignal::new(String::new());
+    let mapping_text = RwSignal::new(ctx.view.with_untracked(|v| {
+        v.mapping
+            .as_deref()
+            .and_then(|m| Mapping::parse(m).ok())
+            .and_then(|m| serde_json::to_string_pretty(&m).ok())
+            .unwrap_or_else(|| {
+                "{\n  \"stream\": [\"/table_name\", \"/record_id\"],\n  \"type\": \"/action\",\n  \"time\": \"/created_at\",\n  \"user\": \"/user\",\n  \"data\": \"/new_values\",\n  \"data_is\": \"merge\"\n}".into()
+            })
+    }));
+    let mapping_error = RwSignal::new(None::<String>);
+
+    // Replays the loaded events with a projection; the link keeps `link_value` (JSON or URL).
+    let apply_projection = move |text: String, link_value: String| match Projection::parse(&text) {
+        Ok(projection) => {
+            projection_error.set(None);
+            if let Some(old) = ctx.loaded.get_untracked() {
+                ctx.loaded.set(Some(Arc::new(Loaded {
+                    timeline: old.timeline.replay_with(Some(Arc::new(projection))),
+                    problems: old.problems.clone(),
+                    detection: old.detection.clone(),
+                    label: old.label.clone(),
+                    projection_text: Some(text),
+                })));
+            }
+            ctx.view.update(|v| v.projection = Some(link_value));
+        }
+        Err(err) => projection_error.set(Some(err)),
+    };
+    let on_apply_projection = move |_| {
+        let text = projection_text.get_untracked();
+        let compact = serde_json::from_str::<serde_json::Value>(&text)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| text.clone());
+        apply_projection(text, compact);
+    };
+    let on_load_projection = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let url = projection_url.get_untracked();
+        spawn_local(async move {
+            match gloo_net::http::Request::get(&url).send().await {
+                Ok(response) if response.ok() => {
+                    let text = response.text().await.unwrap_or_default();
+                    projection_text.set(text.clone());
+                    apply_projection(text, url);
+                }
+                Ok(response) => projection_error.set(Some(format!(
+                    "{url} (HTTP {}): the server answered {} {}",
+                    response.status(),
+                    response.status(),
+                    response.status_text()
+                ))),
+                Err(err) => projection_error.set(Some(format!("{url} (no response): {err}"))),
+            }
+        });
+    };
+    let on_apply_mapping = move |_| match Mapping::parse(&mapping_text.get_untracked()) {
+        Ok(mapping) => {
+            mapping_error.set(None);
+            ctx.view.update(|v| {
+                v.mapping = Some(mapping.to_json());
+                v.format = Some("mapping".into());
+            });
+            reload_source(ctx);
+        }
+        Err(err) => mapping_error.set(Some(err)),
+    };
+    let mapping_download = move || {
+        format!(
+            "data:application/json;charset=utf-8,{}",
+            js_sys::encode_uri_component(&mapping_text.get())
+        )
+    };
+
+    view! {
+        <section class="model-panel" aria-label="Projection and mapping">
+            <div class="model-column">
+                <h3>"Projection: rules per event type, and upcasters"</h3>
+                <textarea data-testid="projection-text" aria-label="Projection JSON" spellcheck="false"
+                    prop:value=move || projection_text.get()
+                    on:input=move |ev| projection_text.set(event_target_value(&ev))></textarea>
+                <div class="model-actions">
+                    <button type="button" data-testid="projection-apply" on:click=on_apply_projection>"Apply projection"</button>
+                    <form on:submit=on_load_projection>
+                        <input type="text" data-testid="projection-url" placeholder="or load one from a URL"
+                            prop:value=move || projection_url.get() on:input=move |ev| projection_url.set(event_target_value(&ev))/>
+                        <button type="submit">"Load"</button>
+                    </form>
+                </div>
+                {move || projection_error.get().map(|e| view! { <p class="model-error" data-testid="projection-error" role="alert">{e}</p> })}
+            </div>
+            <div class="model-column">
+                <h3>"Custom mapping: JSON Pointers into each record"</h3>
+                <textarea data-testid="mapping-text" aria-label="Mapping JSON" spellcheck="false"
+                    prop:value=move || mapping_text.get()
+                    on:input=move |ev| mapping_text.set(event_target_value(&ev))></textarea>
+                <div class="model-actions">
+                    <button type="button" data-testid="mapping-apply" on:click=on_apply_mapping>"Read the source with this mapping"</button>
+                    <a class="button" download="chronoscope-mapping.json" href=mapping_download>"Save mapping"</a>
+                </div>
+                {move || mapping_error.get().map(|e| view! { <p class="model-error" data-testid="mapping-error" role="alert">{e}</p> })}
+            </div>
+        </section>
+    }
+}
+
+/// Where times without a zone were read, with a choice of another offset.
+#[component]
+pub fn NaiveTimeNote() -> impl IntoView {
+    let ctx = use_app();
+    let assumed = Memo::new(move |_| {
+        ctx.loaded.with(|l| {
+            l.as_ref().is_some_and(|l| {
+                l.timeline
+                    .events()
+                    .iter()
+                    .any(|e| e.meta.contains_key("time_zone_assumed"))
+            })
+        })
+    });
+    let offsets: Vec<String> = (-12..=14)
+        .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()))
+        .chain(["+05:30".to_string(), "+09:30".to_string()])
+        .collect();
+    move || {
+        assumed.get().then(|| {
+            let current = ctx.view.with(|v| v.naive_offset.clone()).unwrap_or_else(|| "+00:00".into());
+            let options = offsets.clone();
+            view! {
+                <div class="naive-note" data-testid="naive-time-note">
+                    "This source writes times without a zone; they are read at UTC offset "
+                    <select data-testid="naive-offset" aria-label="Offset of times without a zone" on:change=move |ev| {
+                        let value = event_target_value(&ev);
+                        ctx.view.update(|v| v.naive_offset = (value != "+00:00").then_some(value));
+                        reload_source(ctx);
+                    }>
+                        {options.into_iter().map(|o| {
+                            let selected = o == current;
+                            view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                    "."
+                </div>
+            }
+        })
+    }
+}
