@@ -195,26 +195,17 @@ impl Rule {
         Ok(())
     }
 
+    /// The rule's value: from the event at `value`, else the `literal`, else 1 (for `increment`).
     fn value_from(&self, event: &Value) -> Result<Value, String> {
-        match (&self.value, &self.literal) {
-            (Some(pointer), _) => event
-                .pointer(pointer)
-                .cloned()
-                .ok_or_else(|| format!("the event has nothing at `{pointer}`")),
-            (None, Some(literal)) => Ok(literal.clone()),
-            (None, None) => Ok(json!(1)),
+        if self.value.is_none() && self.literal.is_none() {
+            return Ok(json!(1));
         }
+        pick(event, self.value.as_deref(), &self.literal)
     }
 
+    /// The key an element must have: from the event at `match`, else the `literal`.
     fn key_value(&self, event: &Value) -> Result<Value, String> {
-        match (&self.matches, &self.literal) {
-            (Some(pointer), _) => event
-                .pointer(pointer)
-                .cloned()
-                .ok_or_else(|| format!("the event has nothing at `{pointer}`")),
-            (None, Some(literal)) => Ok(literal.clone()),
-            (None, None) => Err("no `match`".into()),
-        }
+        pick(event, self.matches.as_deref(), &self.literal)
     }
 
     fn apply(&self, state: &mut Value, event: &Value) -> Result<(), String> {
@@ -323,6 +314,18 @@ impl Upcaster {
         event.data = data;
         event.meta.insert("upcast_to".into(), json!(self.up_to));
         Ok(())
+    }
+}
+
+/// A value from the event at a pointer, else a literal.
+fn pick(event: &Value, pointer: Option<&str>, literal: &Option<Value>) -> Result<Value, String> {
+    match (pointer, literal) {
+        (Some(pointer), _) => event
+            .pointer(pointer)
+            .cloned()
+            .ok_or_else(|| format!("the event has nothing at `{pointer}`")),
+        (None, Some(literal)) => Ok(literal.clone()),
+        (None, None) => Err("no `match` or `literal`".into()),
     }
 }
 
