@@ -185,7 +185,7 @@ pub fn SourceBar() -> impl IntoView {
             </button>
             <label class="format" title=move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("Why: {}", l.detection.reason)).unwrap_or_default())>
                 <span data-testid="format-detected">
-                    {move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("{} · {} ({})", l.label, l.detection.format.label(), if ctx.view.with(|v| v.format.is_some()) { "chosen" } else { "detected" })).unwrap_or_default())}
+                    {move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("{} · {} ({})", l.label, l.detection.format.label(), if ctx.view.with(|v| v.format.is_some() || v.mapping.is_some()) { "chosen" } else { "detected" })).unwrap_or_default())}
                 </span>
                 <select data-testid="format-select" aria-label="Source format" on:change=move |ev| on_format(event_target_value(&ev))>
                     <option value="" selected=move || ctx.view.with(|v| v.format.is_none())>"Detect format"</option>

@@ -406,6 +406,13 @@ test('a custom mapping typed in the app reads Cambium audit logs, and the link c
   const state = JSON.parse(await again.getByTestId('state-json').textContent());
   assert.deepEqual(state, { number: 'PO-1042', status: 'approved', vendor_id: 318, approved_by: 'dana.reyes' });
   assert.equal(await again.getByTestId('event-user').textContent(), 'dana.reyes@cambium.example');
+  // A mapping file loaded by URL, with a projection file by URL, in the link alone.
+  const byUrl = await open('?src=formats/cambium-audit-logs.json&map=formats/cambium-audit-logs.mapping.json&proj=formats/cambium-audit-logs.projection.json&stream=badges:7&view=raw');
+  await assertText(summary(byUrl), /^4 events · 2 streams$/);
+  await assertText(byUrl.getByTestId('format-detected'), /Custom mapping \(chosen\)/);
+  assert.deepEqual(JSON.parse(await byUrl.getByTestId('state-json').textContent()), { holder: 'ana.silva', status: 'requested', inserts: 1 });
+  await byUrl.context().close();
+
   await page.getByTestId('mapping-text').fill('{"stream": "table_name", "type": "/action", "time": "/changed_at"}');
   await page.getByTestId('mapping-apply').click();
   await assertText(page.getByTestId('mapping-error'), /`table_name` is not a JSON Pointer/);
