@@ -99,3 +99,25 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
         );
     }
 }
+
+#[test]
+fn benchmark_data_is_about_300_bytes_an_event_and_replays_without_problems() {
+    let text = chronoscope::core::bench_data::bench_ndjson(5_000);
+    let per_event = text.len() / 5_000;
+    assert!(
+        (250..=350).contains(&per_event),
+        "{per_event} bytes per event"
+    );
+    let (decoded, _) = decode_text(&text, None);
+    assert!(decoded.problems.is_empty(), "{:?}", &decoded.problems[..1]);
+    assert_eq!(decoded.events.len(), 5_000);
+    let timeline = Timeline::build(decoded.events);
+    assert!(
+        timeline.problems().is_empty(),
+        "{:?}",
+        &timeline.problems()[..1]
+    );
+    assert_eq!(timeline.streams().len(), 100);
+    let last = timeline.state_after("po-000007", Some(49));
+    assert_eq!(last["lines"].as_array().unwrap().len(), 2 + 20);
+}

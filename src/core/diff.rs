@@ -69,6 +69,12 @@ fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<D
     }
     match (before, after) {
         (Value::Object(old), Value::Object(new)) => diff_objects(old, new, path, out),
+        // Arrays whose elements keep their identities in place (the common case: an element
+        // changed, nothing moved) are compared by position, which gives the same changes as
+        // matching by key, without building indexes.
+        (Value::Array(old), Value::Array(new)) if same_identities_in_place(old, new) => {
+            diff_positional_arrays(old, new, path, out)
+        }
         (Value::Array(old), Value::Array(new)) => match identity_key(old, new) {
             Some(key) => diff_keyed_arrays(old, new, key, path, out),
             None => diff_positional_arrays(old, new, path, out),
@@ -133,12 +139,12 @@ fn diff_keyed_arrays(
     let old_by_id = index_by_id(old, key);
     let new_by_id = index_by_id(new, key);
     for (old_idx, old_item) in old.iter().enumerate().rev() {
-        if !new_by_id.contains_key(&id_text(old_item, key)) {
+        if !id_of(old_item, key).is_some_and(|id| new_by_id.contains_key(&id)) {
             out.push(removed(join(path, &old_idx.to_string()), old_item));
         }
     }
     for (new_idx, new_item) in new.iter().enumerate() {
-        match old_by_id.get(&id_text(new_item, key)).copied() {
+        match id_of(new_item, key).and_then(|id| old_by_id.get(&id).copied()) {
             Some(old_idx) => with_segment(path, &new_idx.to_string(), |path| {
                 diff_values(&old[old_idx], new_item, path, out)
             }),
@@ -158,24 +164,54 @@ fn identity_key(old: &[Value], new: &[Value]) -> Option<&'static str> {
         .find(|key| unique_scalar_ids(old, key) && unique_scalar_ids(new, key))
 }
 
+/// True when both arrays have the same length and each pair of elements has the same identity
+/// (the same value at the first identity key the old element has), or neither is keyed.
+fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
+    old.len() == new.len()
+        && old.iter().zip(new).all(|(a, b)| {
+            match IDENTITY_KEYS
+                .iter()
+                .find_map(|k| a.get(*k).map(|id| (*k, id)))
+            {
+                Some((key, id)) => b.get(key) == Some(id),
+                None => !IDENTITY_KEYS.iter().any(|k| b.get(*k).is_some()),
+            }
+        })
+}
+
 fn unique_scalar_ids(items: &[Value], key: &str) -> bool {
     let mut seen = HashSet::with_capacity(items.len());
-    items.iter().all(|item| {
-        matches!(item.get(key), Some(Value::String(_) | Value::Number(_)))
-            && seen.insert(id_text(item, key))
-    })
+    items
+        .iter()
+        .all(|item| id_of(item, key).is_some_and(|id| seen.insert(id)))
 }
 
-/// The identity of an array element as text; `"7"` and `7` stay distinct.
-fn id_text(item: &Value, key: &str) -> String {
-    item.get(key).map(Value::to_string).unwrap_or_default()
+/// The identity of an array element, hashable without allocating; `"7"` and `7` stay distinct.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Id<'a> {
+    Text(&'a str),
+    Signed(i64),
+    Unsigned(u64),
+    Float(u64),
 }
 
-fn index_by_id(items: &[Value], key: &str) -> HashMap<String, usize> {
+fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
+    match item.get(key)? {
+        Value::String(text) => Some(Id::Text(text)),
+        Value::Number(n) => Some(match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Id::Unsigned(u),
+            (None, Some(i), _) => Id::Signed(i),
+            (None, None, f) => Id::Float(f.unwrap_or(f64::NAN).to_bits()),
+        }),
+        _ => None,
+    }
+}
+
+fn index_by_id<'a>(items: &'a [Value], key: &str) -> HashMap<Id<'a>, usize> {
     items
         .iter()
         .enumerate()
-        .map(|(idx, item)| (id_text(item, key), idx))
+        .filter_map(|(idx, item)| id_of(item, key).map(|id| (id, idx)))
         .collect()
 }
 

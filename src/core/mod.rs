@@ -7,6 +7,7 @@
 //! snapshots (`timeline`); two states are compared (`diff`); the view a person is looking at is
 //! encoded in a URL (`link`). The bundled demo history comes from `demo`.
 
+pub mod bench_data;
 pub mod decode;
 pub mod demo;
 pub mod diff;

@@ -412,9 +412,12 @@ impl Decoder {
         problems: &mut Vec<Problem>,
     ) {
         for record in records {
-            let drafts = match serde_json::from_str::<Value>(record.text) {
-                Ok(value) => self.format.decode(value, &self.options),
-                Err(err) => vec![Err(format!("not valid JSON: {err}"))],
+            let drafts = match (self.format, serde_json::from_str::<Value>) {
+                (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
+                (format, parse) => match parse(record.text) {
+                    Ok(value) => format.decode(value, &self.options),
+                    Err(err) => vec![Err(format!("not valid JSON: {err}"))],
+                },
             };
             for draft in drafts {
                 match draft {
@@ -437,7 +440,13 @@ impl Decoder {
             draft.meta.insert("time_absent".into(), Value::Bool(true));
             last_time.unwrap_or(DateTime::UNIX_EPOCH)
         });
-        self.last.insert(draft.stream.clone(), (version, time));
+        // Only a stream seen for the first time costs a copy of its name.
+        match self.last.get_mut(&draft.stream) {
+            Some(last) => *last = (version, time),
+            None => {
+                self.last.insert(draft.stream.clone(), (version, time));
+            }
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         Event {

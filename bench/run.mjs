@@ -1,0 +1,166 @@
+// The browser benchmark: Chronoscope (WebAssembly) and its JavaScript peers, timed in the same
+// headless Chromium run on the same bytes. Run by scripts/bench.sh, which builds the page and
+// the data first. Prints a Markdown table; each time is a p50 (and p95) over repeated trials.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { brotliCompressSync, constants } from 'node:zlib';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const require = createRequire(join(root, 'tools', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const [dataFile, nEventsText] = process.argv.slice(2);
+const nEvents = Number(nEventsText);
+const pageDir = join(root, 'target', 'bench-dist');
+const modules = join(root, 'tools', 'node_modules');
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = path === '/data.ndjson' ? dataFile
+    : path.startsWith('/node_modules/') ? join(modules, path.slice('/node_modules/'.length))
+    : join(pageDir, path === '/' ? 'index.html' : path);
+  if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
+  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream', 'content-length': statSync(file).size });
+  res.end(readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const base = `http://127.0.0.1:${server.address().port}/`;
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--enable-precise-memory-info', '--js-flags=--expose-gc --max-old-space-size=8192'],
+});
+const page = await browser.newPage();
+page.on('console', (m) => { if (m.type() === 'error') console.error('page:', m.text()); });
+await page.goto(base);
+await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.ingest, null, { timeout: 60_000 });
+const version = browser.version();
+
+const results = await page.evaluate(async ({ nEvents }) => {
+  const wasm = window.wasmBindings;
+  const { default: microdiff } = await import('microdiff');
+  const jsondiffpatch = await import('jsondiffpatch');
+  const { produce } = await import('immer');
+  const stats = (xs) => { const s = [...xs].sort((a, b) => a - b); const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))]; return { p50: at(0.5), p95: at(0.95) }; };
+  const time = (f) => { const t0 = performance.now(); const r = f(); return [performance.now() - t0, r]; };
+  const trials = (n, f) => stats(Array.from({ length: n }, () => time(f)[0]));
+  const out = {};
+
+  const bytes = new Uint8Array(await (await fetch('/data.ndjson')).arrayBuffer());
+  out.bytes = bytes.length;
+
+  // Peer: a Worker decoding the same bytes and calling JSON.parse per line.
+  const workerCode = `onmessage = (e) => { const t0 = performance.now(); const text = new TextDecoder().decode(e.data);
+    let n = 0; let start = 0; for (;;) { const end = text.indexOf('\\n', start); const line = end < 0 ? text.slice(start) : text.slice(start, end);
+    if (line) { JSON.parse(line); n++; } if (end < 0) break; start = end + 1; } postMessage({ ms: performance.now() - t0, n }); };`;
+  const worker = new Worker(URL.createObjectURL(new Blob([workerCode], { type: 'text/javascript' })));
+  const workerRun = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); const copy = bytes.slice(); worker.postMessage(copy, [copy.buffer]); });
+  const parseTimes = [];
+  for (let i = 0; i < 3; i++) parseTimes.push((await workerRun()).ms);
+  out.peerParse = stats(parseTimes);
+
+  // Chronoscope: decode, index and snapshot the same bytes.
+  try {
+    const ingestTimes = [];
+    for (let i = 0; i < 3; i++) { const [ms, n] = time(() => wasm.ingest(bytes)); ingestTimes.push(ms); out.nEvents = n; }
+    out.ingest = stats(ingestTimes);
+    out.wasmMemory = wasm.memory_bytes();
+    out.replay = trials(3, () => wasm.replay());
+    const jumps = [];
+    for (let i = 0; i < 300; i++) { const k = Math.floor((i * 7919 + 13) % nEvents); jumps.push(time(() => wasm.jump(k))[0]); }
+    out.jump = stats(jumps);
+  } catch (err) {
+    out.ingestError = String(err && err.message || err);
+  }
+  wasm.unload();
+
+  // Peers: the same events as JS objects, folded by a hand-written spread reducer and by Immer.
+  gc();
+  const heapBefore = performance.memory.usedJSHeapSize;
+  const text = new TextDecoder().decode(bytes);
+  let objects = [];
+  let start = 0;
+  for (;;) { const end = text.indexOf('\n', start); const line = end < 0 ? text.slice(start) : text.slice(start, end); if (line) objects.push(JSON.parse(line)); if (end < 0) break; start = end + 1; }
+  gc();
+  out.jsHeap = performance.memory.usedJSHeapSize - heapBefore;
+  const applyOps = (state, ev) => {
+    if (ev.patch) {
+      let next = state;
+      for (const op of ev.patch) {
+        if (op.path === '/lines/-') next = { ...next, lines: [...next.lines, op.value] };
+        else if (op.path === '/total') next = { ...next, total: op.value };
+        else if (op.path === '/lines/0/qty') next = { ...next, lines: [{ ...next.lines[0], qty: op.value }, ...next.lines.slice(1)] };
+      }
+      return next;
+    }
+    return { ...state, ...ev.data };
+  };
+  const spread = () => { const states = new Map(); for (const ev of objects) states.set(ev.stream, applyOps(states.get(ev.stream) || {}, ev)); return states.size; };
+  out.spread = trials(3, spread);
+  const immerFold = () => { const states = new Map(); for (const ev of objects) { states.set(ev.stream, produce(states.get(ev.stream) || {}, (draft) => {
+    if (ev.patch) { for (const op of ev.patch) { if (op.path === '/lines/-') draft.lines.push(op.value); else if (op.path === '/total') draft.total = op.value; else if (op.path === '/lines/0/qty') draft.lines[0].qty = op.value; } }
+    else Object.assign(draft, ev.data); })); } return states.size; };
+  out.immer = trials(1, immerFold);
+  objects = null;
+
+  // Diff of two 20k-item arrays of objects with ids (one inserted at the top, one changed).
+  const a = Array.from({ length: 20_000 }, (_, i) => ({ id: i, sku: `SKU-${i}`, qty: i % 17 }));
+  const b = a.map((o) => ({ ...o }));
+  b[10_000].qty = 99;
+  b.unshift({ id: -1, sku: 'new', qty: 1 });
+  wasm.diff_prepare(JSON.stringify(a), JSON.stringify(b));
+  out.diff20kChanges = wasm.diff_run();
+  out.diff20k = trials(10, () => wasm.diff_run());
+  const differ = jsondiffpatch.create({ objectHash: (o, i) => (o.id !== undefined ? String(o.id) : `$$index:${i}`) });
+  out.jsondiffpatch20k = trials(3, () => differ.diff(a, b));
+  out.microdiff20k = trials(3, () => microdiff(a, b));
+
+  // Diff of two 1 MB states one leaf apart.
+  const big = { orders: Array.from({ length: 4_000 }, (_, i) => ({ id: i, note: 'x'.repeat(200), lines: [{ lineId: 'L1', qty: i }] })) };
+  const big2 = structuredClone(big);
+  big2.orders[2_500].lines[0].qty = -1;
+  out.bigBytes = JSON.stringify(big).length;
+  wasm.diff_prepare(JSON.stringify(big), JSON.stringify(big2));
+  out.diff1mb = trials(50, () => wasm.diff_run());
+  out.microdiff1mb = trials(10, () => microdiff(big, big2));
+  out.jsondiffpatch1mb = trials(10, () => differ.diff(big, big2));
+  return out;
+}, { nEvents });
+
+await browser.close();
+server.close();
+
+const wasmFile = readdirSync(join(root, 'dist')).find((f) => f.endsWith('.wasm'));
+const appWasm = wasmFile ? readFileSync(join(root, 'dist', wasmFile)) : null;
+const brotli = appWasm ? brotliCompressSync(appWasm, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length : null;
+
+const ms = (x) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(1) : x.toFixed(3)) + ' ms';
+const t = (s) => `${ms(s.p50)} (p95 ${ms(s.p95)})`;
+const ratio = (peer, ours) => `${(peer / ours).toFixed(1)}×`;
+const mb = (n) => `${(n / 1e6).toFixed(0)} MB`;
+const rows = [];
+const r = results;
+if (r.ingestError) {
+  rows.push([`ingest ${nEvents.toLocaleString('en')} events (${mb(r.bytes)} NDJSON)`, `failed: ${r.ingestError}`, `JSON.parse per line in a Worker: ${t(r.peerParse)}`, '—', '≤ 2 s and ≤ the Worker', 'missed']);
+} else {
+  const eps = nEvents / (r.replay.p50 / 1000);
+  rows.push([`ingest ${nEvents.toLocaleString('en')} events (${mb(r.bytes)} NDJSON): parsed, indexed, snapshots`, t(r.ingest), `JSON.parse per line in a Worker: ${t(r.peerParse)}`, ratio(r.peerParse.p50, r.ingest.p50), '≤ 2 s and ≤ the Worker', r.ingest.p50 <= 2000 && r.ingest.p50 <= r.peerParse.p50 ? 'met' : 'missed']);
+  rows.push(['jump to a random event: state and diff ready', t(r.jump), '—', '—', 'p95 ≤ 10 ms', r.jump.p95 <= 10 ? 'met' : 'missed']);
+  rows.push(['replay (fold) every event', `${ms(r.replay.p50)} = ${(eps / 1e6).toFixed(2)} M events/s`, `JS spread reducer ${ms(r.spread.p50)}; Immer ${ms(r.immer.p50)} (parse excluded)`, ratio(r.spread.p50, r.replay.p50), '≥ 1 M events/s', eps >= 1e6 ? 'met' : 'missed']);
+  rows.push(['memory with the events and snapshots', `${mb(r.wasmMemory)} of wasm memory`, `JS heap holding the events as objects: ${mb(r.jsHeap)}`, ratio(r.jsHeap, r.wasmMemory), '≤ 600 MB and < the JS heap', r.wasmMemory <= 600e6 && r.wasmMemory < r.jsHeap ? 'met' : 'missed']);
+}
+rows.push([`diff of two 20k-item arrays with ids (${r.diff20kChanges} changes)`, t(r.diff20k), `jsondiffpatch ${t(r.jsondiffpatch20k)}; microdiff ${t(r.microdiff20k)}`, `${ratio(r.jsondiffpatch20k.p50, r.diff20k.p50)} vs jsondiffpatch; ${ratio(r.microdiff20k.p50, r.diff20k.p50)} vs microdiff`, '≥ 100× jsondiffpatch; faster than microdiff', r.jsondiffpatch20k.p50 >= 100 * r.diff20k.p50 && r.microdiff20k.p50 > r.diff20k.p50 ? 'met' : 'missed']);
+rows.push([`diff of two ${mb(r.bigBytes)} states one leaf apart`, t(r.diff1mb), `microdiff ${t(r.microdiff1mb)}; jsondiffpatch ${t(r.jsondiffpatch1mb)}`, ratio(r.microdiff1mb.p50, r.diff1mb.p50) + ' vs microdiff', '≤ 0.5 ms', r.diff1mb.p50 <= 0.5 ? 'met' : 'missed']);
+rows.push(['bundle: the app\'s wasm after brotli', brotli ? `${(brotli / 1000).toFixed(0)} KB (${(appWasm.length / 1000).toFixed(0)} KB raw)` : 'dist/ not built', '—', '—', '≤ 350 KB', brotli && brotli <= 350_000 ? 'met' : 'missed']);
+rows.push(['main thread while loading; event list DOM at 1M rows; 60 fps', 'not measured by this benchmark yet', '—', '—', 'no task > 50 ms; ≤ 200 nodes', 'not measured']);
+
+console.log(`\nChronoscope benchmark, ${new Date().toISOString().slice(0, 10)}, Chromium ${version}, ${process.env.BENCH_MACHINE || 'this machine'}\n`);
+console.log('| workload | Chronoscope | JS peer (same run, same data) | ratio (peer / ours) | target | |');
+console.log('|---|---|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -1,0 +1,54 @@
+//! Synthetic event streams for benchmarks: any number of PO-like canonical events of about
+//! 300 bytes each (nested objects, line arrays, JSON Patches and merges), always the same bytes
+//! for the same count, so that Chronoscope and its JavaScript peers are measured on the same
+//! data.
+
+use serde_json::json;
+
+const STATUSES: [&str; 4] = ["submitted", "approved", "received", "invoiced"];
+
+/// How many events each synthetic stream has.
+pub const EVENTS_PER_STREAM: usize = 50;
+
+/// `n_events` canonical events as NDJSON, interleaved across `n_events / 50` streams in time
+/// order, one per second from 2026-01-01.
+pub fn bench_ndjson(n_events: usize) -> String {
+    let mut out = String::with_capacity(n_events * 310);
+    let n_streams = n_events.div_ceil(EVENTS_PER_STREAM).max(1);
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    for k in 0..n_events {
+        let stream = k % n_streams;
+        let version = k / n_streams + 1;
+        let time = (base + chrono::Duration::seconds(k as i64)).format("%Y-%m-%dT%H:%M:%SZ");
+        let user = format!("user-{:02}", (k * 7 + stream) % 40);
+        let head = format!(
+            r#"{{"stream":"po-{stream:06}","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
+        );
+        let body = match version {
+            1 => json!({"type": "PoCreated", "data": {
+                "poNumber": format!("PO-{stream:06}"), "status": "draft", "currency": "USD",
+                "vendor": {"id": format!("V-{}", stream % 997), "name": "Acme Industrial Supply"},
+                "lines": [
+                    {"lineId": "L1", "sku": "SKU-1100", "qty": 4, "unitPrice": 12.5},
+                    {"lineId": "L2", "sku": "SKU-2034", "qty": 2, "unitPrice": 24.3}
+                ],
+                "total": 98.6}}),
+            v if v % 5 == 0 => json!({"type": "PoStatusChanged", "data": {
+                "status": STATUSES[(v / 5) % 4],
+                "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),
+            v if v % 2 == 0 => json!({"type": "PoLineAdded", "patch": [
+                {"op": "add", "path": "/lines/-", "value": {"lineId": format!("L{}", v + 1), "sku": format!("SKU-{}", 1000 + v * 37 % 5000), "qty": 1 + v % 9, "unitPrice": 3.75}},
+                {"op": "replace", "path": "/total", "value": 98.6 + v as f64 * 3.75}
+            ], "data": {"reason": "requested by site"}}),
+            v => json!({"type": "PoLineChanged", "patch": [
+                {"op": "replace", "path": "/lines/0/qty", "value": v % 40 + 1},
+                {"op": "replace", "path": "/total", "value": 98.6 + v as f64 * 2.5}
+            ], "data": {"lineId": "L1", "reason": "quantity corrected after review"}}),
+        };
+        let body = body.to_string();
+        out.push_str(&head);
+        out.push_str(&body[1..]);
+        out.push('\n');
+    }
+    out
+}
