@@ -16,7 +16,7 @@ if [ ! -s "$data" ]; then
   cargo run --quiet --release --no-default-features --bin gen-bench -- "$n_events" > "$data"
 fi
 echo "== building the benchmark page and the app"
-trunk build --release --offline bench/index.html --dist target/bench-dist --public-url ./
+trunk build --release --offline=true --dist target/bench-dist --public-url ./ bench/index.html
 trunk build --release --offline
 echo "== running in headless Chromium"
 BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events"
