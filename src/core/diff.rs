@@ -7,9 +7,10 @@
 //! skipped whole.
 //!
 //! This is hand-written because no crate fit: `json-patch`'s `diff` and `serde_json_diff` match
-//! arrays by position only, and `jsondiffpatch` has no Rust port.
+//! arrays by position only, and `jsondiffpatch` has no Rust port. Identities are hashed with
+//! `rustc-hash`, which is several times faster than the default hasher for short keys.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde_json::{Map, Value};
 
@@ -63,10 +64,9 @@ pub fn diff(before: &Value, after: &Value) -> Vec<Difference> {
     out
 }
 
+/// Walks both values once: containers are compared child by child (there is no equality check
+/// of whole subtrees at every level, which would walk deep trees once per level).
 fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Difference>) {
-    if before == after {
-        return;
-    }
     match (before, after) {
         (Value::Object(old), Value::Object(new)) => diff_objects(old, new, path, out),
         // Arrays whose elements keep their identities in place (the common case: an element
@@ -79,6 +79,7 @@ fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<D
             Some(key) => diff_keyed_arrays(old, new, key, path, out),
             None => diff_positional_arrays(old, new, path, out),
         },
+        _ if before == after => {}
         _ => out.push(Difference {
             op: Op::Replace,
             path: path.clone(),
@@ -94,6 +95,16 @@ fn diff_objects(
     path: &mut String,
     out: &mut Vec<Difference>,
 ) {
+    // The same keys in the same order (the usual case between two states of one aggregate):
+    // walk both maps side by side, without looking keys up.
+    if old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b) {
+        for ((key, old_value), new_value) in old.iter().zip(new.values()) {
+            with_segment(path, key, |path| {
+                diff_values(old_value, new_value, path, out)
+            });
+        }
+        return;
+    }
     for (key, old_value) in old {
         match new.get(key) {
             Some(new_value) => with_segment(path, key, |path| {
@@ -116,9 +127,7 @@ fn diff_positional_arrays(
     out: &mut Vec<Difference>,
 ) {
     for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
-        with_segment(path, &idx.to_string(), |path| {
-            diff_values(old_item, new_item, path, out)
-        });
+        with_index(path, idx, |path| diff_values(old_item, new_item, path, out));
     }
     // Removals are listed from the end, so that applying them in order keeps indexes valid.
     for idx in (new.len()..old.len()).rev() {
@@ -145,7 +154,7 @@ fn diff_keyed_arrays(
     }
     for (new_idx, new_item) in new.iter().enumerate() {
         match id_of(new_item, key).and_then(|id| old_by_id.get(&id).copied()) {
-            Some(old_idx) => with_segment(path, &new_idx.to_string(), |path| {
+            Some(old_idx) => with_index(path, new_idx, |path| {
                 diff_values(&old[old_idx], new_item, path, out)
             }),
             None => out.push(added(join(path, &new_idx.to_string()), new_item)),
@@ -180,7 +189,8 @@ fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
 }
 
 fn unique_scalar_ids(items: &[Value], key: &str) -> bool {
-    let mut seen = HashSet::with_capacity(items.len());
+    let mut seen = FxHashSet::default();
+    seen.reserve(items.len());
     items
         .iter()
         .all(|item| id_of(item, key).is_some_and(|id| seen.insert(id)))
@@ -207,7 +217,7 @@ fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
     }
 }
 
-fn index_by_id<'a>(items: &'a [Value], key: &str) -> HashMap<Id<'a>, usize> {
+fn index_by_id<'a>(items: &'a [Value], key: &str) -> FxHashMap<Id<'a>, usize> {
     items
         .iter()
         .enumerate()
@@ -231,7 +241,20 @@ fn join(path: &str, segment: &str) -> String {
 /// Appends an RFC 6901 reference token, escaping `~` and `/`.
 fn push_segment(path: &mut String, segment: &str) {
     path.push('/');
-    path.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    if segment.contains(['~', '/']) {
+        path.push_str(&segment.replace('~', "~0").replace('/', "~1"));
+    } else {
+        path.push_str(segment);
+    }
+}
+
+/// Like `with_segment`, for an array index, without making a string of it first.
+fn with_index(path: &mut String, idx: usize, f: impl FnOnce(&mut String)) {
+    use std::fmt::Write;
+    let len = path.len();
+    let _ = write!(path, "/{idx}");
+    f(path);
+    path.truncate(len);
 }
 
 fn added(path: String, value: &Value) -> Difference {
