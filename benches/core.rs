@@ -41,9 +41,9 @@ fn state_after_a_random_position(bencher: divan::Bencher) {
     let mut k = 0usize;
     bencher.bench_local(|| {
         k = (k * 7919 + 13) % N_EVENTS;
-        let event = &timeline.events()[k];
-        let pos = timeline.position_of_version(&event.stream, event.version);
-        timeline.state_after(&event.stream, pos)
+        let event = timeline.head(k);
+        let pos = timeline.position_of_version(event.stream, event.version);
+        timeline.state_after(event.stream, pos)
     });
 }
 

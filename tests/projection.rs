@@ -145,7 +145,7 @@ fn replaying_with_another_projection_starts_from_the_stored_events() {
         json!({"lineId": "L1", "quantity": 2}),
         "merged as stored"
     );
-    assert!(without.events().iter().all(|e| e.stored.is_none()));
+    assert!(without.all_events().all(|e| e.stored.is_none()));
     let again = without.replay_with(Some(Arc::new(Projection::parse(PROJECTION).unwrap())));
     assert_eq!(
         again.state_after("po-1", Some(8)),

@@ -89,7 +89,7 @@ fn snapshots_give_the_same_state_as_a_replay_from_zero_at_every_position() {
     for stream in streams {
         let mut state = Value::Null;
         for (pos, event) in timeline.stream_events(&stream.name).enumerate() {
-            reduce::apply(&mut state, event).unwrap();
+            reduce::apply(&mut state, &event).unwrap();
             assert_eq!(
                 timeline.state_after(&stream.name, Some(pos)),
                 state,

@@ -27,7 +27,7 @@ pub fn ingest(bytes: &[u8]) -> Result<u32, JsValue> {
         return Err(JsValue::from_str(&problem.to_string()));
     }
     let timeline = Timeline::build(decoded.events);
-    let n_events = timeline.events().len() as u32;
+    let n_events = timeline.len() as u32;
     LOADED.with(|l| *l.borrow_mut() = Some(timeline));
     Ok(n_events)
 }
@@ -38,7 +38,7 @@ pub fn replay() -> u32 {
     LOADED.with(|l| {
         l.borrow()
             .as_ref()
-            .map_or(0, |t| t.replay_with(None).events().len() as u32)
+            .map_or(0, |t| t.replay_with(None).len() as u32)
     })
 }
 
@@ -51,10 +51,10 @@ pub fn jump(k: u32) -> u32 {
         let Some(timeline) = loaded.as_ref() else {
             return 0;
         };
-        let event = &timeline.events()[k as usize % timeline.events().len()];
-        let pos = timeline.position_of_version(&event.stream, event.version);
-        let after = timeline.state_after(&event.stream, pos);
-        let before = timeline.state_after(&event.stream, pos.and_then(|p| p.checked_sub(1)));
+        let event = timeline.head(k as usize % timeline.len());
+        let pos = timeline.position_of_version(event.stream, event.version);
+        let after = timeline.state_after(event.stream, pos);
+        let before = timeline.state_after(event.stream, pos.and_then(|p| p.checked_sub(1)));
         diff(&before, &after).len() as u32
     })
 }

@@ -9,15 +9,21 @@
 //! The timeline is built incrementally with `push`, so that a large source can be ingested in
 //! slices, and the problems found while replaying (a patch that does not apply, a version that
 //! goes backwards) are kept with the place they happened.
+//!
+//! Events are kept compact: what lists and indexes need (stream, version, time, type, author)
+//! as plain fields, and the rest of each event as compact JSON text that is parsed only when the
+//! event is replayed or shown. A parsed event tree is several times larger than its text, and a
+//! million of them would not fit.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::core::decode::{Place, Problem};
-use crate::core::event::Event;
+use crate::core::event::{Change, Event};
 use crate::core::projection::Projection;
 use crate::core::reduce;
 
@@ -29,11 +35,50 @@ pub const SNAPSHOT_EVERY: usize = 64;
 pub struct Timeline {
     /// Rules and upcasters that decide how events become state, if any.
     projection: Option<Arc<Projection>>,
-    events: Vec<Event>,
+    events: Vec<Stored>,
     streams: Vec<StreamLine>,
     stream_by_name: HashMap<String, usize>,
     kinds: Vec<String>,
+    kind_by_name: HashMap<String, u32>,
     problems: Vec<Problem>,
+    naive_times: bool,
+}
+
+/// An event as the timeline keeps it: the fields lists and indexes need, and the rest as compact
+/// JSON (`Body`).
+#[derive(Clone, Debug)]
+struct Stored {
+    seq: u64,
+    stream: u32,
+    version: u64,
+    position: Option<u64>,
+    time: DateTime<Utc>,
+    kind: u32,
+    id: Option<Box<str>>,
+    user: Option<Box<str>>,
+    body: Box<str>,
+}
+
+/// The part of an event kept as text.
+#[derive(Serialize, Deserialize)]
+struct Body<D, M, C, S> {
+    data: D,
+    meta: M,
+    change: C,
+    #[serde(default)]
+    stored: Option<S>,
+}
+
+/// What lists show of an event, without parsing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventHead<'a> {
+    pub seq: u64,
+    pub stream: &'a str,
+    pub version: u64,
+    pub time: DateTime<Utc>,
+    pub kind: &'a str,
+    pub id: Option<&'a str>,
+    pub user: Option<&'a str>,
 }
 
 /// One stream: the positions of its events in the log, its time index and its snapshots.
@@ -87,20 +132,15 @@ impl Timeline {
     /// The same log replayed with another projection (or none): events go back to their stored
     /// form first, so upcasters see them as the source wrote them.
     pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
-        let events = self
-            .events
-            .iter()
-            .cloned()
-            .map(|mut event| {
-                if let Some(stored) = event.stored.take() {
-                    event.data = stored;
-                    event.meta.remove("upcast_to");
-                }
-                event
-            })
-            .collect();
         let mut timeline = Timeline::with_projection(projection);
-        timeline.push(events);
+        for idx in 0..self.events.len() {
+            let mut event = self.event(idx);
+            if let Some(stored) = event.stored.take() {
+                event.data = stored;
+                event.meta.remove("upcast_to");
+            }
+            timeline.push(vec![event]);
+        }
         timeline
     }
 
@@ -121,7 +161,6 @@ impl Timeline {
                     });
                 }
             }
-            let log_idx = self.events.len();
             let stream_idx = match self.stream_by_name.get(&event.stream) {
                 Some(&idx) => idx,
                 None => {
@@ -131,9 +170,17 @@ impl Timeline {
                     self.streams.len() - 1
                 }
             };
-            if !self.kinds.contains(&event.kind) {
-                self.kinds.push(event.kind.clone());
-            }
+            let kind_idx = match self.kind_by_name.get(&event.kind) {
+                Some(&idx) => idx,
+                None => {
+                    self.kinds.push(event.kind.clone());
+                    let idx = (self.kinds.len() - 1) as u32;
+                    self.kind_by_name.insert(event.kind.clone(), idx);
+                    idx
+                }
+            };
+            self.naive_times |= event.meta.contains_key("time_zone_assumed");
+            let log_idx = self.events.len();
             let line = &mut self.streams[stream_idx];
             if let Some(&prev_version) = line.versions.last() {
                 if event.version <= prev_version {
@@ -164,13 +211,63 @@ impl Timeline {
             if line.event_idx.len().is_multiple_of(SNAPSHOT_EVERY) {
                 line.snapshots.push(line.head.clone());
             }
-            self.events.push(event);
+            self.events
+                .push(compact(event, stream_idx as u32, kind_idx));
         }
     }
 
-    /// Every event, in log order.
-    pub fn events(&self) -> &[Event] {
-        &self.events
+    /// The number of events in the log.
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// True when the log has no events.
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// The event at a log position, parsed from its compact form.
+    pub fn event(&self, log_idx: usize) -> Event {
+        let stored = &self.events[log_idx];
+        let body: Body<Value, Map<String, Value>, Change, Value> =
+            serde_json::from_str(&stored.body).expect("the timeline wrote this body itself");
+        Event {
+            seq: stored.seq,
+            stream: self.streams[stored.stream as usize].name.clone(),
+            version: stored.version,
+            position: stored.position,
+            id: stored.id.as_deref().map(str::to_string),
+            kind: self.kinds[stored.kind as usize].clone(),
+            time: stored.time,
+            data: body.data,
+            meta: body.meta,
+            change: body.change,
+            stored: body.stored,
+        }
+    }
+
+    /// What lists show of the event at a log position.
+    pub fn head(&self, log_idx: usize) -> EventHead<'_> {
+        let stored = &self.events[log_idx];
+        EventHead {
+            seq: stored.seq,
+            stream: &self.streams[stored.stream as usize].name,
+            version: stored.version,
+            time: stored.time,
+            kind: &self.kinds[stored.kind as usize],
+            id: stored.id.as_deref(),
+            user: stored.user.as_deref(),
+        }
+    }
+
+    /// Every event, in log order, each parsed from its compact form.
+    pub fn all_events(&self) -> impl Iterator<Item = Event> + '_ {
+        (0..self.events.len()).map(|idx| self.event(idx))
+    }
+
+    /// True when some event's time had no zone and was read in an assumed one.
+    pub fn has_naive_times(&self) -> bool {
+        self.naive_times
     }
 
     /// Problems found while replaying.
@@ -185,7 +282,7 @@ impl Timeline {
 
     /// The index of an event type in `kinds`.
     pub fn kind_index(&self, kind: &str) -> Option<usize> {
-        self.kinds.iter().position(|k| k == kind)
+        self.kind_by_name.get(kind).map(|&idx| idx as usize)
     }
 
     /// The streams, in order of first appearance, with their event counts.
@@ -210,17 +307,34 @@ impl Timeline {
     }
 
     /// The event at a position (from 0) of a stream.
-    pub fn event_at(&self, stream: &str, pos: usize) -> Option<&Event> {
+    pub fn event_at(&self, stream: &str, pos: usize) -> Option<Event> {
         let line = self.line(stream)?;
-        line.event_idx.get(pos).map(|&idx| &self.events[idx])
+        line.event_idx.get(pos).map(|&idx| self.event(idx))
     }
 
-    /// The events of a stream, in order.
-    pub fn stream_events<'a>(&'a self, stream: &str) -> impl Iterator<Item = &'a Event> + 'a {
-        let idxs = self
-            .line(stream)
-            .map_or(&[][..], |line| &line.event_idx[..]);
-        idxs.iter().map(move |&idx| &self.events[idx])
+    /// What lists show of the event at a position of a stream.
+    pub fn head_at(&self, stream: &str, pos: usize) -> Option<EventHead<'_>> {
+        let line = self.line(stream)?;
+        line.event_idx.get(pos).map(|&idx| self.head(idx))
+    }
+
+    /// The events of a stream, in order, each parsed from its compact form.
+    pub fn stream_events<'a>(&'a self, stream: &str) -> impl Iterator<Item = Event> + 'a {
+        self.stream_idxs(stream)
+            .iter()
+            .map(move |&idx| self.event(idx))
+    }
+
+    /// What lists show of the events of a stream, in order.
+    pub fn stream_heads<'a>(&'a self, stream: &str) -> impl Iterator<Item = EventHead<'a>> + 'a {
+        self.stream_idxs(stream)
+            .iter()
+            .map(move |&idx| self.head(idx))
+    }
+
+    fn stream_idxs(&self, stream: &str) -> &[usize] {
+        self.line(stream)
+            .map_or(&[][..], |line| &line.event_idx[..])
     }
 
     /// The state of a stream after the event at `pos`, or before any event when `pos` is `None`.
@@ -240,7 +354,7 @@ impl Timeline {
         let mut state = line.snapshots[snapshot_k].clone();
         for &idx in &line.event_idx[snapshot_k * SNAPSHOT_EVERY..n_applied] {
             // A failed event was reported when the timeline was built; replay skips it the same way.
-            let _ = reduce::apply_with(&mut state, &self.events[idx], self.projection.as_deref());
+            let _ = reduce::apply_with(&mut state, &self.event(idx), self.projection.as_deref());
         }
         state
     }
@@ -265,14 +379,14 @@ impl Timeline {
     /// The stream's events in `n_bins` equal slices of its time span, for the density strip.
     pub fn density(&self, stream: &str, n_bins: usize) -> Vec<DensityBin> {
         let mut counts = vec![vec![0usize; self.kinds.len()]; n_bins];
-        let events: Vec<&Event> = self.stream_events(stream).collect();
+        let events: Vec<EventHead<'_>> = self.stream_heads(stream).collect();
         if let (Some(first), Some(last), true) = (events.first(), events.last(), n_bins > 0) {
             let start = first.time.timestamp_millis();
             let span = (last.time.timestamp_millis() - start).max(1) as f64;
             for event in &events {
                 let offset = (event.time.timestamp_millis() - start).max(0) as f64;
                 let bin = ((offset / span) * n_bins as f64) as usize;
-                let kind = self.kind_index(&event.kind).unwrap_or(0);
+                let kind = self.kind_index(event.kind).unwrap_or(0);
                 counts[bin.min(n_bins - 1)][kind] += 1;
             }
         }
@@ -317,5 +431,29 @@ fn place_of(event: &Event) -> Place {
     Place::Event {
         stream: event.stream.clone(),
         version: event.version,
+    }
+}
+
+/// The compact form of an event: its body as JSON text.
+fn compact(event: Event, stream: u32, kind: u32) -> Stored {
+    let user = event.user().map(Box::from);
+    let body = Body {
+        data: &event.data,
+        meta: &event.meta,
+        change: &event.change,
+        stored: event.stored.as_ref(),
+    };
+    Stored {
+        seq: event.seq,
+        stream,
+        version: event.version,
+        position: event.position,
+        time: event.time,
+        kind,
+        id: event.id.map(String::into_boxed_str),
+        user,
+        body: serde_json::to_string(&body)
+            .expect("JSON values always serialize")
+            .into_boxed_str(),
     }
 }

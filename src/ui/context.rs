@@ -110,8 +110,8 @@ impl AppCtx {
                 };
                 let timeline = &loaded.timeline;
                 let mut kinds: Vec<usize> = timeline
-                    .stream_events(&stream)
-                    .filter_map(|e| timeline.kind_index(&e.kind))
+                    .stream_heads(&stream)
+                    .filter_map(|e| timeline.kind_index(e.kind))
                     .collect();
                 kinds.sort_unstable();
                 kinds.dedup();
@@ -160,7 +160,7 @@ impl AppCtx {
         self.loaded.with(|loaded| {
             loaded
                 .as_ref()
-                .and_then(|l| l.timeline.event_at(&stream, pos?).cloned())
+                .and_then(|l| l.timeline.event_at(&stream, pos?))
         })
     }
 

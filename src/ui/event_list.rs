@@ -33,16 +33,14 @@ pub fn EventList() -> impl IntoView {
                 return Vec::new();
             };
             l.timeline
-                .stream_events(&stream)
+                .stream_heads(&stream)
                 .enumerate()
                 .filter(|(_, e)| {
                     filter.is_empty()
                         || e.kind.to_lowercase().contains(&filter)
-                        || e.user().is_some_and(|u| u.to_lowercase().contains(&filter))
+                        || e.user.is_some_and(|u| u.to_lowercase().contains(&filter))
                         || e.version.to_string() == filter
-                        || e.id
-                            .as_deref()
-                            .is_some_and(|id| id.to_lowercase().contains(&filter))
+                        || e.id.is_some_and(|id| id.to_lowercase().contains(&filter))
                 })
                 .map(|(pos, _)| pos)
                 .collect::<Vec<_>>()
@@ -108,8 +106,8 @@ pub fn EventList() -> impl IntoView {
                 .into_iter()
                 .enumerate()
                 .filter_map(|(offset, pos)| {
-                    let event = l.timeline.event_at(&stream, pos)?;
-                    let kind_colour = ctx.kind_colour(&event.kind);
+                    let event = l.timeline.head_at(&stream, pos)?;
+                    let kind_colour = ctx.kind_colour(event.kind);
                     let is_selected = Some(pos) == selected;
                     let top = (start + offset) as f64 * ROW_HEIGHT;
                     Some(view! {
@@ -125,8 +123,8 @@ pub fn EventList() -> impl IntoView {
                             on:click=move |_| ctx.select_position(pos)
                         >
                             <span class="version">{event.version}</span>
-                            <span class=format!("kind {kind_colour}")>{event.kind.clone()}</span>
-                            <span class="user">{event.user().unwrap_or("—").to_string()}</span>
+                            <span class=format!("kind {kind_colour}")>{event.kind.to_string()}</span>
+                            <span class="user">{event.user.unwrap_or("—").to_string()}</span>
                             <span class="time">{short_utc(&event.time)}</span>
                         </div>
                     })

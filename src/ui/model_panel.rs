@@ -133,14 +133,8 @@ pub fn ModelPanel() -> impl IntoView {
 pub fn NaiveTimeNote() -> impl IntoView {
     let ctx = use_app();
     let assumed = Memo::new(move |_| {
-        ctx.loaded.with(|l| {
-            l.as_ref().is_some_and(|l| {
-                l.timeline
-                    .events()
-                    .iter()
-                    .any(|e| e.meta.contains_key("time_zone_assumed"))
-            })
-        })
+        ctx.loaded
+            .with(|l| l.as_ref().is_some_and(|l| l.timeline.has_naive_times()))
     });
     let offsets: Vec<String> = (-12..=14)
         .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()))

@@ -106,7 +106,7 @@ pub fn SourceBar() -> impl IntoView {
                 let n_problems = loaded.problems.len() + loaded.timeline.problems().len();
                 let mut text = format!(
                     "{} events · {} streams",
-                    count(loaded.timeline.events().len()),
+                    count(loaded.timeline.len()),
                     count(loaded.timeline.streams().len())
                 );
                 if n_problems > 0 {
