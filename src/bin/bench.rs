@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use chronoscope::core::decode::{decode_text, Format};
+use chronoscope::core::decode::{split_records, Decoder, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
@@ -22,11 +22,18 @@ fn main() {}
 pub fn ingest(bytes: &[u8]) -> Result<u32, JsValue> {
     LOADED.with(|l| l.borrow_mut().take());
     let text = std::str::from_utf8(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let (decoded, _) = decode_text(text, Some(Format::Canonical));
-    if let Some(problem) = decoded.problems.first() {
+    // As the app does: decode a slice, replay it, and let its parsed events go.
+    let (records, mut problems) = split_records(text);
+    let mut decoder = Decoder::new(Format::Canonical);
+    let mut timeline = Timeline::default();
+    for slice in records.chunks(2_000) {
+        let mut events = Vec::with_capacity(slice.len());
+        decoder.decode(slice, &mut events, &mut problems);
+        timeline.push(events);
+    }
+    if let Some(problem) = problems.first() {
         return Err(JsValue::from_str(&problem.to_string()));
     }
-    let timeline = Timeline::build(decoded.events);
     let n_events = timeline.len() as u32;
     LOADED.with(|l| *l.borrow_mut() = Some(timeline));
     Ok(n_events)

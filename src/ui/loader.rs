@@ -38,8 +38,11 @@ const MAX_PAGES: usize = 100_000;
 struct Ingest {
     ctx: AppCtx,
     decoder: Decoder,
-    projection: Option<(Arc<Projection>, String)>,
+    projection_text: Option<String>,
+    timeline: Timeline,
+    /// Events held back to be put in the store's order before replay.
     events: Vec<Event>,
+    n_events: usize,
     problems: Vec<Problem>,
     detection: Detection,
 }
@@ -83,11 +86,14 @@ impl Ingest {
                 Err(problem) => problems.push(problem),
             }
         }
+        let (projection, projection_text) = projection.unzip();
         Ingest {
             ctx,
             decoder: Decoder::with_options(detection.format, options),
-            projection,
+            projection_text,
+            timeline: Timeline::with_projection(projection),
             events: Vec::new(),
+            n_events: 0,
             problems,
             detection,
         }
@@ -100,9 +106,17 @@ impl Ingest {
         let n_before = self.problems.len();
         self.problems.extend(split_problems);
         for slice in records.chunks(SLICE) {
-            self.decoder
-                .decode(slice, &mut self.events, &mut self.problems);
-            self.show_count(self.events.len());
+            let mut events = Vec::with_capacity(slice.len());
+            self.decoder.decode(slice, &mut events, &mut self.problems);
+            self.n_events += events.len();
+            // Events without a store position are replayed as they come, so that only a slice of
+            // them is ever held parsed; the others wait to be put in the store's order.
+            if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
+                self.timeline.push(events);
+            } else {
+                self.events.extend(events);
+            }
+            self.show_count(self.n_events);
             TimeoutFuture::new(0).await;
         }
         if let Some(page) = page.filter(|&p| p > 1) {
@@ -124,21 +138,19 @@ impl Ingest {
     /// shows the result.
     async fn publish(mut self, label: String) {
         order_by_position(&mut self.events);
-        let (projection, projection_text) = self.projection.take().unzip();
-        let mut timeline = Timeline::with_projection(projection);
         let mut events = std::mem::take(&mut self.events).into_iter().peekable();
         while events.peek().is_some() {
-            timeline.push(events.by_ref().take(SLICE).collect());
+            self.timeline.push(events.by_ref().take(SLICE).collect());
             TimeoutFuture::new(0).await;
         }
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
         self.ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline,
+            timeline: self.timeline,
             problems: self.problems,
             detection: self.detection,
             label,
-            projection_text,
+            projection_text: self.projection_text,
         })));
     }
 }
