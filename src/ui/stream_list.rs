@@ -1,9 +1,15 @@
 //! The streams (aggregates) in the loaded data, with event counts; a picker in narrow panels.
+//! A source can have tens of thousands of streams, so the list shows those that match the
+//! stream filter, up to `MAX_LISTED`, and says how many more there are.
 
 use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::count;
+use crate::core::timeline::StreamSummary;
+
+/// How many streams the list and the picker show at most.
+const MAX_LISTED: usize = 500;
 
 /// The list of streams; selecting one shows its latest state.
 #[component]
@@ -12,6 +18,29 @@ pub fn StreamList() -> impl IntoView {
     let streams = Memo::new(move |_| {
         ctx.loaded
             .with(|l| l.as_ref().map(|l| l.timeline.streams()).unwrap_or_default())
+    });
+    let stream_filter = RwSignal::new(String::new());
+    // The streams shown: those matching the filter, at most MAX_LISTED, the selected one always.
+    let shown = Memo::new(move |_| {
+        let needle = stream_filter.get().to_lowercase();
+        let selected = ctx.selection.with(|s| s.stream.clone());
+        streams.with(|all| {
+            let matching: Vec<&StreamSummary> = all
+                .iter()
+                .filter(|s| needle.is_empty() || s.name.to_lowercase().contains(&needle))
+                .collect();
+            let n_matching = matching.len();
+            let mut listed: Vec<StreamSummary> =
+                matching.into_iter().take(MAX_LISTED).cloned().collect();
+            if let Some(selected) = selected {
+                if !listed.iter().any(|s| s.name == selected) {
+                    if let Some(summary) = all.iter().find(|s| s.name == selected) {
+                        listed.insert(0, summary.clone());
+                    }
+                }
+            }
+            (listed, n_matching)
+        })
     });
     let selected = move || ctx.selection.with(|s| s.stream.clone());
     let choose = move |name: String| {
@@ -23,16 +52,34 @@ pub fn StreamList() -> impl IntoView {
             view.compare = None;
         });
     };
+    let more = move || {
+        let (listed, n_matching) = shown.get();
+        (n_matching > listed.len()).then(|| {
+            format!(
+                "{} more; filter to find them",
+                count(n_matching - listed.len().min(n_matching))
+            )
+        })
+    };
     view! {
         <nav class="streams" aria-label="Streams">
             <h2>"Streams"</h2>
+            <input
+                type="search"
+                class="stream-filter"
+                data-testid="stream-filter"
+                aria-label="Filter streams"
+                placeholder="Filter streams"
+                prop:value=move || stream_filter.get()
+                on:input=move |ev| stream_filter.set(event_target_value(&ev))
+            />
             <select
                 class="stream-picker"
                 data-testid="stream-picker"
                 aria-label="Stream"
                 on:change=move |ev| choose(event_target_value(&ev))
             >
-                {move || streams.get().into_iter().map(|s| {
+                {move || shown.get().0.into_iter().map(|s| {
                     let is_selected = selected().as_deref() == Some(s.name.as_str());
                     view! {
                         <option value=s.name.clone() selected=is_selected>
@@ -42,7 +89,7 @@ pub fn StreamList() -> impl IntoView {
                 }).collect_view()}
             </select>
             <ul class="stream-list" role="listbox">
-                {move || streams.get().into_iter().map(|s| {
+                {move || shown.get().0.into_iter().map(|s| {
                     let name = s.name.clone();
                     let is_selected = selected().as_deref() == Some(s.name.as_str());
                     view! {
@@ -59,6 +106,7 @@ pub fn StreamList() -> impl IntoView {
                     }
                 }).collect_view()}
             </ul>
+            {move || more().map(|text| view! { <p class="stream-more" data-testid="stream-more">{text}</p> })}
         </nav>
     }
 }

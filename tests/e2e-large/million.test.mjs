@@ -40,6 +40,11 @@ test('a million-event stream loads in the browser and can be scrubbed', { timeou
     await page.waitForFunction(() => /^v50 · /.test(document.querySelector('[data-testid=cursor]').textContent));
     const rows = await page.locator('[data-testid=event-row]').count();
     assert.ok(rows > 0 && rows <= 60, `${rows} rows`);
+    assert.ok(await page.locator('[data-testid=stream-row]').count() <= 501, 'the stream list is capped');
+    assert.match(await page.getByTestId('stream-more').textContent(), /^19,500 more; filter to find them$/);
+    await page.getByTestId('stream-filter').fill('po-019999');
+    await page.locator('[data-testid=stream-row][data-stream="po-019999"]').click();
+    await page.waitForFunction(() => /^v50 · /.test(document.querySelector('[data-testid=cursor]').textContent));
     assert.deepEqual(errors, []);
   } finally {
     await browser.close();

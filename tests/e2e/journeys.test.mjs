@@ -165,6 +165,9 @@ test('the demo loads, and scrubbing, clicks, keys and play move the selection an
   const page = await open('');
   await waitForDemo(page);
   const { approval, stream } = firstApproval();
+  assert.equal(await page.getByTestId('stream-more').count(), 0, 'all 46 streams are listed');
+  await page.getByTestId('stream-filter').fill(approval.stream.slice(0, 6));
+  assert.ok((await page.locator('[data-testid=stream-row]').count()) < 46, 'the filter narrows the list');
   await page.locator(`[data-testid=stream-row][data-stream="${approval.stream}"]`).click();
   const last = stream.at(-1).version;
   await assertText(cursor(page), new RegExp(`^v${last} · `));
