@@ -160,3 +160,43 @@ fn detection_explains_its_choice() {
     assert_eq!(detection.reason, "records have `stream`, `type` and `time`");
     assert_eq!(Format::from_key("canonical"), Some(Format::Canonical));
 }
+
+#[test]
+fn detection_of_ndjson_looks_only_at_the_first_lines_and_agrees_with_the_whole() {
+    use chronoscope::core::decode::{detect, detect_text};
+    let mut text = String::from(GOOD);
+    for _ in 0..100 {
+        text.push_str("this line is not JSON\n");
+    }
+    assert_eq!(detect_text(&text), detect(&split_records(GOOD).0));
+    let array = format!("[{}]", GOOD.lines().collect::<Vec<_>>().join(","));
+    assert_eq!(detect_text(&array).format, Format::Canonical);
+    assert_eq!(
+        detect_text(&array).reason,
+        "records have `stream`, `type` and `time`"
+    );
+}
+
+#[test]
+fn ndjson_whose_first_line_is_broken_still_loads_the_other_lines() {
+    let text = format!("{{\"stream\": \"po-1\", \"type\":\n{GOOD}");
+    let (decoded, _) = decode_text(&text, None);
+    assert_eq!(decoded.events.len(), 3);
+    assert_eq!(decoded.problems.len(), 1);
+    assert!(
+        decoded.problems[0]
+            .to_string()
+            .starts_with("line 1: not valid JSON"),
+        "{}",
+        decoded.problems[0]
+    );
+}
+
+#[test]
+fn a_broken_pretty_printed_object_is_one_problem_at_its_line() {
+    let text = "{\n  \"stream\": \"s\",\n  \"type\": \"T\",\n  \"time\": oops\n}\n";
+    let (decoded, _) = decode_text(text, None);
+    assert!(decoded.events.is_empty());
+    assert_eq!(decoded.problems.len(), 1);
+    assert_eq!(decoded.problems[0].place, Place::Line(4));
+}

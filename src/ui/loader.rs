@@ -15,7 +15,8 @@ use super::context::{AppCtx, Loaded, Progress};
 use crate::core::decode::mapping::Mapping;
 use crate::core::decode::DecodeOptions;
 use crate::core::decode::{
-    detect, kurrent, order_by_position, split_records, Decoder, Detection, Format, Place, Problem,
+    detect_text, is_ndjson, kurrent, ndjson_records, order_by_position, split_records, Decoder,
+    Detection, Format, Place, Problem, Record,
 };
 use crate::core::event::Event;
 use crate::core::link::parse_offset;
@@ -102,28 +103,42 @@ impl Ingest {
     /// Decodes one text (a whole source, or one page of it), yielding between slices. Problems
     /// of a page other than the first say which page.
     async fn take(&mut self, text: &str, page: Option<usize>) {
-        let (records, split_problems) = split_records(text);
         let n_before = self.problems.len();
-        self.problems.extend(split_problems);
-        for slice in records.chunks(SLICE) {
-            let mut events = Vec::with_capacity(slice.len());
-            self.decoder.decode(slice, &mut events, &mut self.problems);
-            self.n_events += events.len();
-            // Events without a store position are replayed as they come, so that only a slice of
-            // them is ever held parsed; the others wait to be put in the store's order.
-            if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
-                self.timeline.push(events);
-            } else {
-                self.events.extend(events);
+        if is_ndjson(text) {
+            // NDJSON is split a slice at a time too, so that no step walks the whole source.
+            let mut records = ndjson_records(text).peekable();
+            while records.peek().is_some() {
+                let slice: Vec<_> = records.by_ref().take(SLICE).collect();
+                self.take_slice(&slice).await;
             }
-            self.show_count(self.n_events);
-            TimeoutFuture::new(0).await;
+        } else {
+            let (records, split_problems) = split_records(text);
+            self.problems.extend(split_problems);
+            for slice in records.chunks(SLICE) {
+                self.take_slice(slice).await;
+            }
         }
         if let Some(page) = page.filter(|&p| p > 1) {
             for problem in &mut self.problems[n_before..] {
                 problem.message = format!("page {page}: {}", problem.message);
             }
         }
+    }
+
+    /// Decodes one slice of records and replays it, then yields to the browser.
+    async fn take_slice(&mut self, slice: &[Record<'_>]) {
+        let mut events = Vec::with_capacity(slice.len());
+        self.decoder.decode(slice, &mut events, &mut self.problems);
+        self.n_events += events.len();
+        // Events without a store position are replayed as they come, so that only a slice of
+        // them is ever held parsed; the others wait to be put in the store's order.
+        if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
+            self.timeline.push(events);
+        } else {
+            self.events.extend(events);
+        }
+        self.show_count(self.n_events);
+        TimeoutFuture::new(0).await;
     }
 
     fn show_count(&self, n_events: usize) {
@@ -169,7 +184,7 @@ fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
             format,
             reason: "chosen by the user".into(),
         },
-        None => detect(&split_records(text).0),
+        None => detect_text(text),
     }
 }
 

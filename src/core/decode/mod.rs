@@ -231,7 +231,7 @@ pub struct Detection {
 pub fn detect(records: &[Record<'_>]) -> Detection {
     let first = records
         .iter()
-        .take(20)
+        .take(DETECT_LINES)
         .find_map(|record| serde_json::from_str::<Value>(record.text).ok());
     first
         .and_then(|value| {
@@ -246,6 +246,23 @@ pub fn detect(records: &[Record<'_>]) -> Detection {
             reason: "no format matched, so records are read as Chronoscope events".into(),
         })
 }
+
+/// Guesses the format of a whole source's text. For NDJSON only the first lines are looked at,
+/// so that a large source is not split twice.
+pub fn detect_text(text: &str) -> Detection {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if is_ndjson(trimmed) {
+        let head_end = trimmed
+            .match_indices('\n')
+            .nth(DETECT_LINES - 1)
+            .map_or(trimmed.len(), |(idx, _)| idx);
+        return detect(&split_records(&trimmed[..head_end]).0);
+    }
+    detect(&split_records(text).0)
+}
+
+/// How many records detection looks at.
+const DETECT_LINES: usize = 20;
 
 /// An event as a format decoder gives it: everything but the log position, and with the version
 /// still optional (it then defaults to the event's 1-based position within its stream).
@@ -325,25 +342,38 @@ pub fn split_records(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
                 };
                 (vec![record], Vec::new())
             }
+            // Not one JSON document: NDJSON whose first line is broken, read line by line so
+            // that the other lines still load.
+            Err(_) if trimmed.lines().skip(1).any(is_whole_object) => split_lines(text),
             Err(err) => (Vec::new(), vec![json_problem(&err)]),
         };
     }
     split_lines(text)
 }
 
-/// Splits NDJSON into its non-blank lines without parsing them: a line that is not JSON is
-/// found when it is decoded, so the text is parsed once, a slice at a time.
-fn split_lines(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
-    let records = text
-        .lines()
+/// True when the text is NDJSON: its first line is a whole JSON object and more lines follow.
+pub fn is_ndjson(text: &str) -> bool {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    trimmed.starts_with('{') && first_line_is_a_whole_record(trimmed)
+}
+
+/// The records of NDJSON, one per non-blank line, found as they are asked for, so that a large
+/// source can be split a slice at a time.
+pub fn ndjson_records(text: &str) -> impl Iterator<Item = Record<'_>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    text.lines()
         .enumerate()
         .map(|(index, line)| Record {
             place: RecordPlace::Line(index + 1),
             text: line.trim(),
         })
         .filter(|record| !record.text.is_empty())
-        .collect();
-    (records, Vec::new())
+}
+
+/// Splits NDJSON into its non-blank lines without parsing them: a line that is not JSON is
+/// found when it is decoded, so the text is parsed once, a slice at a time.
+fn split_lines(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
+    (ndjson_records(text).collect(), Vec::new())
 }
 
 fn element_records(items: Vec<&RawValue>) -> Vec<Record<'_>> {
@@ -365,6 +395,12 @@ fn first_line_is_a_whole_record(text: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// True when a line is a whole JSON object on its own, as NDJSON lines are.
+fn is_whole_object(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with('{') && serde_json::from_str::<&RawValue>(line).is_ok()
 }
 
 fn leading_newlines(text: &str) -> usize {
