@@ -7,10 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::marten::as_u64;
-use super::rows::{column, has_all, json_in_text, required_text, row_time, text};
+use super::rows::{column, event_store_row, has_all, json_in_text, row_time, EventColumns};
 use super::{DecodeOptions, Draft};
-use crate::core::event::Change;
 
 pub fn looks_like(value: &Value) -> Option<String> {
     let row = value.as_object()?;
@@ -39,19 +37,12 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
     let data = column(row, &["payload"])
         .map(json_in_text)
         .unwrap_or(Value::Null);
-    Ok(Draft {
-        stream: required_text(row, &["aggregate_identifier"])?,
-        version: column(row, &["sequence_number"]).and_then(as_u64),
-        id: column(row, &["event_identifier"]).map(text),
-        kind: required_text(row, &["payload_type"])?,
-        time: Some(time),
-        position: column(row, &["global_index"]).and_then(as_u64),
-        change: if data.is_object() {
-            Change::Merge
-        } else {
-            Change::Keep
-        },
-        data,
-        meta,
-    })
+    let columns = EventColumns {
+        stream: &["aggregate_identifier"],
+        version: "sequence_number",
+        id: "event_identifier",
+        kind: "payload_type",
+        position: "global_index",
+    };
+    event_store_row(row, &columns, time, data, meta)
 }

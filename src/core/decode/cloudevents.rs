@@ -15,6 +15,7 @@ use base64::Engine;
 use serde_json::{Map, Value};
 
 use super::canonical::kind_of;
+use super::rows::merge_or_keep;
 use super::Draft;
 use crate::core::event::Change;
 use crate::core::time::parse_instant;
@@ -115,10 +116,7 @@ fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> 
             meta.insert(name, value);
         }
     }
-    let change = match &data {
-        Some(Value::Object(_)) => Change::Merge,
-        _ => Change::Keep,
-    };
+    let change = data.as_ref().map_or(Change::Keep, merge_or_keep);
     Ok(Draft {
         stream: subject.unwrap_or(source),
         version,

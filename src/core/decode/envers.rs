@@ -9,8 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::marten::as_u64;
-use super::rows::{column, row_time, text};
+use super::rows::{as_u64, column, row_time, text};
 use super::{DecodeOptions, Draft};
 use crate::core::event::Change;
 

@@ -14,6 +14,7 @@
 
 use serde_json::{Map, Value};
 
+use super::rows::merge_or_keep;
 use super::Draft;
 use crate::core::event::Change;
 use crate::core::time::parse_instant;
@@ -174,10 +175,7 @@ fn finish(
             meta.insert("user".into(), user);
         }
     }
-    let change = match &data {
-        Some(Value::Object(_)) => Change::Merge,
-        _ => Change::Keep,
-    };
+    let change = data.as_ref().map_or(Change::Keep, merge_or_keep);
     Draft {
         stream,
         version,

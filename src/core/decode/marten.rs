@@ -7,9 +7,8 @@
 
 use serde_json::{Map, Value};
 
-use super::rows::{column, has_all, json_in_text, required_text, row_time, text};
+use super::rows::{column, event_store_row, has_all, json_in_text, row_time, EventColumns};
 use super::{DecodeOptions, Draft};
-use crate::core::event::Change;
 
 pub fn looks_like(value: &Value) -> Option<String> {
     let row = value.as_object()?;
@@ -42,25 +41,12 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
     let data = column(row, &["data"])
         .map(json_in_text)
         .unwrap_or(Value::Null);
-    Ok(Draft {
-        stream: required_text(row, &["stream_id", "stream_key"])?,
-        version: column(row, &["version"]).and_then(as_u64),
-        id: column(row, &["id"]).map(text),
-        kind: required_text(row, &["type"])?,
-        time: Some(time),
-        position: column(row, &["seq_id"]).and_then(as_u64),
-        change: if data.is_object() {
-            Change::Merge
-        } else {
-            Change::Keep
-        },
-        data,
-        meta,
-    })
-}
-
-pub(crate) fn as_u64(value: &Value) -> Option<u64> {
-    value
-        .as_u64()
-        .or_else(|| value.as_str()?.trim().parse().ok())
+    let columns = EventColumns {
+        stream: &["stream_id", "stream_key"],
+        version: "version",
+        id: "id",
+        kind: "type",
+        position: "seq_id",
+    };
+    event_store_row(row, &columns, time, data, meta)
 }

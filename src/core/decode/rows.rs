@@ -5,7 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::DecodeOptions;
+use super::{DecodeOptions, Draft};
+use crate::core::event::Change;
 use crate::core::time::{from_epoch_millis, parse_db_time};
 
 /// A column by any of its names, compared without regard to case.
@@ -93,4 +94,51 @@ pub fn new_values_of_changes(changes: &Value) -> Result<Map<String, Value>, Stri
             _ => Err(format!("change of `{field}` is not `[old, new]`")),
         })
         .collect()
+}
+
+/// A whole number, given as a number or a string of digits.
+pub fn as_u64(value: &Value) -> Option<u64> {
+    value
+        .as_u64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
+}
+
+/// Object data merges into the state; other data (text, XML, numbers) is shown with the event
+/// and leaves the state as it was.
+pub fn merge_or_keep(data: &Value) -> Change {
+    if data.is_object() {
+        Change::Merge
+    } else {
+        Change::Keep
+    }
+}
+
+/// Where an event-store table (Marten, Axon) keeps each part of an event.
+pub struct EventColumns {
+    pub stream: &'static [&'static str],
+    pub version: &'static str,
+    pub id: &'static str,
+    pub kind: &'static str,
+    pub position: &'static str,
+}
+
+/// An event-store row as a draft event: its data merges when it is an object.
+pub fn event_store_row(
+    row: &Map<String, Value>,
+    columns: &EventColumns,
+    time: DateTime<Utc>,
+    data: Value,
+    meta: Map<String, Value>,
+) -> Result<Draft, String> {
+    Ok(Draft {
+        stream: required_text(row, columns.stream)?,
+        version: column(row, &[columns.version]).and_then(as_u64),
+        id: column(row, &[columns.id]).map(text),
+        kind: required_text(row, &[columns.kind])?,
+        time: Some(time),
+        position: column(row, &[columns.position]).and_then(as_u64),
+        change: merge_or_keep(&data),
+        data,
+        meta,
+    })
 }
