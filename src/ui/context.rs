@@ -54,6 +54,8 @@ pub struct AppCtx {
     pub compare_state: Memo<Value>,
     pub changes: Memo<Vec<Difference>>,
     pub playing: RwSignal<bool>,
+    /// True for a moment after the link was copied, by the button or by `c`.
+    pub link_copied: RwSignal<bool>,
     /// A credential for the source's server, typed by the user. Kept in memory only: never in
     /// the URL, never in storage.
     pub credential: RwSignal<Credential>,
@@ -149,6 +151,7 @@ impl AppCtx {
             compare_state,
             changes,
             playing: RwSignal::new(false),
+            link_copied: RwSignal::new(false),
             credential: RwSignal::new(Credential::None),
             local_text: StoredValue::new(None),
         }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
-use super::url::{copy_text, pinned_link};
+use super::url::copy_link;
 
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {
@@ -27,11 +27,7 @@ pub fn use_keyboard(ctx: AppCtx) {
                     let _ = filter.unchecked_into::<web_sys::HtmlElement>().focus();
                 }
             }
-            "c" => {
-                let selection = ctx.selection.get_untracked();
-                let version = ctx.event_at(selection.pos).map(|e| e.version);
-                copy_text(&pinned_link(&ctx.view.get_untracked(), &selection, version));
-            }
+            "c" => copy_link(ctx),
             _ => return,
         }
         ev.prevent_default();

@@ -9,7 +9,7 @@ use super::context::{use_app, Credential};
 use super::format::{bytes, count};
 use super::loader::{load_text, load_url, DEMO_URL};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
-use super::url::{copy_text, pinned_link};
+use super::url::copy_link;
 use crate::core::decode::Format;
 
 /// How many problems are listed; the rest are counted.
@@ -22,7 +22,6 @@ pub fn SourceBar() -> impl IntoView {
     let url_text = RwSignal::new(ctx.view.get_untracked().src.unwrap_or_default());
     let paste_open = RwSignal::new(false);
     let paste_text = RwSignal::new(String::new());
-    let copied = RwSignal::new(false);
 
     let creds_open = RwSignal::new(false);
     let load_from_url = move |url: String, label: String, src: Option<String>| {
@@ -73,21 +72,7 @@ pub fn SourceBar() -> impl IntoView {
         reload_source(ctx);
     };
     let model_open = RwSignal::new(false);
-    let on_copy = move |_| {
-        let version = ctx
-            .event_at(ctx.selection.get_untracked().pos)
-            .map(|e| e.version);
-        let link = pinned_link(
-            &ctx.view.get_untracked(),
-            &ctx.selection.get_untracked(),
-            version,
-        );
-        copied.set(copy_text(&link));
-        set_timeout(
-            move || copied.set(false),
-            std::time::Duration::from_millis(1500),
-        );
-    };
+    let on_copy = move |_| copy_link(ctx);
 
     let summary = move || {
         if let Some(progress) = ctx.progress.get() {
@@ -195,7 +180,7 @@ pub fn SourceBar() -> impl IntoView {
                 </select>
             </label>
             <button type="button" class="primary" data-testid="copy-link" on:click=on_copy title="Copy a link to this exact view (c)">
-                {move || if copied.get() { "Link copied" } else { "Copy link" }}
+                {move || if ctx.link_copied.get() { "Link copied" } else { "Copy link" }}
             </button>
         </header>
         <div class="status-line">

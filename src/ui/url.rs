@@ -39,6 +39,18 @@ pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>
     format!("{origin}{path}?{}", pinned.to_query())
 }
 
+/// Copies a link to the view shown, pinned to its stream and version, and says so for a moment.
+pub fn copy_link(ctx: super::context::AppCtx) {
+    let selection = ctx.selection.get_untracked();
+    let version = ctx.event_at(selection.pos).map(|e| e.version);
+    let link = pinned_link(&ctx.view.get_untracked(), &selection, version);
+    ctx.link_copied.set(copy_text(&link));
+    set_timeout(
+        move || ctx.link_copied.set(false),
+        std::time::Duration::from_millis(1500),
+    );
+}
+
 /// Copies text to the clipboard; returns false where the browser refuses.
 pub fn copy_text(text: &str) -> bool {
     let clipboard = window().navigator().clipboard();

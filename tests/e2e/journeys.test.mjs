@@ -239,7 +239,15 @@ test('a copied link reopens exactly the same view in a new browser', async () =>
   await page.getByTestId('filter').fill('PoLine');
   await page.getByTestId('tab-diff').click();
   await page.getByTestId('copy-link').click();
+  await assertText(page.getByTestId('copy-link'), /^Link copied$/);
   const link = await page.evaluate(() => navigator.clipboard.readText());
+  // `c` copies the same link, and says so too.
+  await page.evaluate(() => navigator.clipboard.writeText(''));
+  await assertText(page.getByTestId('copy-link'), /^Copy link$/);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('c');
+  await assertText(page.getByTestId('copy-link'), /^Link copied$/);
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
   assert.match(link, new RegExp(`^${base.replace(/[.?]/g, '\\$&')}\\?stream=${approval.stream}&v=\\d+&cmp=v:4&view=diff&q=PoLine$`));
 
   const again = await open(link.slice(base.length));
