@@ -192,7 +192,7 @@ fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
 /// fetch becomes a problem naming the URL and status.
 pub async fn load_url(ctx: AppCtx, url: String, label: String) {
     set_progress(&ctx, &label, 0, None);
-    let first = match fetch_text(&ctx, &url, &label).await {
+    let first = match fetch_text(&ctx, &url, &label, Send::Credential).await {
         Ok(text) => text,
         Err(problem) => return fail(ctx, problem),
     };
@@ -226,7 +226,7 @@ async fn read_kurrent_stream(
     let (mut url, mut text) = match kurrent::start_page(&head) {
         Some(last) => {
             let url = with_embed(&resolve(&last, src));
-            let text = fetch_text(&ingest.ctx, &url, label).await?;
+            let text = fetch_text(&ingest.ctx, &url, label, Send::Credential).await?;
             (url, text)
         }
         None => (src.to_string(), head_text),
@@ -255,7 +255,7 @@ async fn read_kurrent_stream(
             });
         }
         set_progress(&ingest.ctx, &format!("{label}, page {}", page + 1), 0, None);
-        text = fetch_text(&ingest.ctx, &url, label).await?;
+        text = fetch_text(&ingest.ctx, &url, label, Send::Credential).await?;
     }
     Ok(())
 }
@@ -292,7 +292,8 @@ async fn fetch_document(ctx: &AppCtx, source: &str, what: &str) -> Result<String
     if source.trim_start().starts_with('{') {
         return Ok(source.to_string());
     }
-    fetch_text(ctx, source, what).await
+    // The credential belongs to the source's server; a mapping or projection may live elsewhere.
+    fetch_text(ctx, source, what, Send::NoCredential).await
 }
 
 fn doc_problem(source: &str, message: String) -> Problem {
@@ -344,7 +345,14 @@ fn with_embed(url: &str) -> String {
     }
 }
 
-async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Problem> {
+/// Whether a request carries the user's credential.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Send {
+    Credential,
+    NoCredential,
+}
+
+async fn fetch_text(ctx: &AppCtx, url: &str, label: &str, send: Send) -> Result<String, Problem> {
     let problem = |status: u16, message: String| Problem {
         place: Place::Url {
             url: url.to_string(),
@@ -352,7 +360,7 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
         },
         message,
     };
-    let request = build_request(ctx, url)
+    let request = build_request(ctx, url, send)
         .map_err(|err| problem(0, format!("not a URL that can be fetched: {err}")))?;
     let response = request.send().await.map_err(|err| {
         problem(
@@ -413,12 +421,15 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str) -> Result<String, Prob
 
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
 /// because that builder appends a stray `&` to a URL that already has a query.
-fn build_request(ctx: &AppCtx, url: &str) -> Result<gloo_net::http::Request, String> {
+fn build_request(ctx: &AppCtx, url: &str, send: Send) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
         .set("Accept", kurrent::ACCEPT)
         .map_err(|e| js_text(&e))?;
-    if let Some(authorization) = ctx.credential.with_untracked(|c| c.header()) {
+    let authorization = (send == Send::Credential)
+        .then(|| ctx.credential.with_untracked(|c| c.header()))
+        .flatten();
+    if let Some(authorization) = authorization {
         headers
             .set("Authorization", &authorization)
             .map_err(|e| js_text(&e))?;

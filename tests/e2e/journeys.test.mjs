@@ -24,6 +24,7 @@ const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'applic
 
 let server, base, browser;
 const requested = [];
+const authorizations = new Map();
 
 /** A KurrentDB stream of 45 events, served the way the server's AtomPub API pages it. */
 const kurrentEvents = Array.from({ length: 45 }, (_, n) => ({
@@ -82,6 +83,7 @@ before(async () => {
   server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requested.push(req.url);
+    authorizations.set(new URL(req.url, 'http://x').pathname, req.headers.authorization);
     if (path.startsWith('/streams/') || path.startsWith('/secure/streams/')) {
       serveKurrent(req, res, path);
       return;
@@ -332,7 +334,7 @@ test('a deep link to a KurrentDB stream reads every page forwards and shows the 
 });
 
 test('a credential typed in is sent to the server and never put in the link', async () => {
-  const page = await open('?src=/secure/streams/po-kurrent&v=44&view=raw');
+  const page = await open('?src=/secure/streams/po-kurrent&proj=formats/cambium-audit-logs.projection.json&v=44&view=raw');
   await assertText(page.getByTestId('load-error'), /\/secure\/streams\/po-kurrent \(HTTP 401\): the server answered 401 .*Credentials/);
   await page.getByTestId('credentials-toggle').click();
   await page.getByTestId('credential-scheme').selectOption('basic');
@@ -344,6 +346,8 @@ test('a credential typed in is sent to the server and never put in the link', as
   assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).n, 44);
   assert.equal(await page.getByTestId('load-error').count(), 0);
   assert.ok(!/admin|changeit|authorization/i.test(page.url()), page.url());
+  assert.match(authorizations.get('/secure/streams/po-kurrent/40/forward/20'), /^Basic /);
+  assert.equal(authorizations.get('/formats/cambium-audit-logs.projection.json'), undefined, 'the credential goes to the source only');
   await page.context().close();
 });
 
