@@ -73,10 +73,7 @@ pub fn StatePanel() -> impl IntoView {
                     Panel::Tree => view! { <JsonTree value=ctx.state/> }.into_any(),
                     Panel::Raw => view! {
                         <div class="raw">
-                            <button type="button" class="copy" on:click=move |_| {
-                                copied.set(copy_text(&raw.get_untracked()));
-                                set_timeout(move || copied.set(false), std::time::Duration::from_millis(1500));
-                            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                            <button type="button" class="copy" on:click=move |_| copy_text(raw.get_untracked(), copied)>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
                             <pre data-testid="state-json">{move || raw.get()}</pre>
                         </div>
                     }.into_any(),
