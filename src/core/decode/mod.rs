@@ -325,7 +325,7 @@ pub fn split_records(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
             Err(err) => (Vec::new(), vec![json_problem(&err)]),
         };
     }
-    if trimmed.starts_with('{') && !first_line_is_a_whole_record(trimmed) {
+    if trimmed.starts_with('{') && !is_ndjson(trimmed) {
         #[derive(Deserialize)]
         struct Wrapper<'a> {
             #[serde(borrow)]
