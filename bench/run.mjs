@@ -68,7 +68,7 @@ const results = await page.evaluate(async ({ nEvents }) => {
   // Chronoscope: decode, index and snapshot the same bytes.
   try {
     const ingestTimes = [];
-    for (let i = 0; i < 3; i++) { const [ms, n] = time(() => wasm.ingest(bytes)); ingestTimes.push(ms); out.nEvents = n; }
+    for (let i = 0; i < 3; i++) { wasm.unload(); const [ms, n] = time(() => wasm.ingest(bytes)); ingestTimes.push(ms); out.nEvents = n; }
     out.ingest = stats(ingestTimes);
     out.wasmMemory = wasm.memory_bytes();
     out.replay = trials(3, () => wasm.replay());

@@ -169,3 +169,110 @@ fn density_counts_every_event_once_and_names_the_main_type() {
     assert_eq!(kind_name(98), "PoApproved");
     assert_eq!(kind_name(99), "PoReset");
 }
+
+/// Builds a timeline the way the app does for Chronoscope's own NDJSON: events point into the
+/// source text instead of keeping a copy.
+fn from_source(text: &str, slice: usize) -> (Timeline, Vec<chronoscope::core::decode::Problem>) {
+    from_source_with(text, slice, Timeline::default())
+}
+
+fn from_source_with(
+    text: &str,
+    slice: usize,
+    mut timeline: Timeline,
+) -> (Timeline, Vec<chronoscope::core::decode::Problem>) {
+    use chronoscope::core::decode::{ndjson_records, Decoder};
+    let source = std::sync::Arc::new(text.to_string());
+    let records: Vec<_> = ndjson_records(&source).collect();
+    let mut decoder = Decoder::new(Format::Canonical);
+    let mut problems = Vec::new();
+    for chunk in records.chunks(slice) {
+        timeline.push_records(&source, chunk, &mut decoder, &mut problems);
+    }
+    (timeline, problems)
+}
+
+/// Every event, head, state and problem of two timelines, compared.
+fn assert_same_timeline(a: &Timeline, b: &Timeline) {
+    assert_eq!(a.len(), b.len());
+    assert_eq!(a.problems(), b.problems());
+    for idx in 0..a.len() {
+        assert_eq!(a.event(idx), b.event(idx), "event {idx}");
+        assert_eq!(a.head(idx), b.head(idx), "head {idx}");
+    }
+    assert_eq!(a.streams(), b.streams());
+    for stream in a.streams() {
+        for pos in 0..stream.n_events {
+            assert_eq!(
+                a.state_after(&stream.name, Some(pos)),
+                b.state_after(&stream.name, Some(pos)),
+                "{} at {pos}",
+                stream.name
+            );
+        }
+    }
+}
+
+#[test]
+fn events_that_point_into_their_source_read_back_as_decoded_events() {
+    let text = demo_ndjson();
+    let (decoded, _) = decode_text(&text, Some(Format::Canonical));
+    let copied = Timeline::build(decoded.events);
+    let (pointing, problems) = from_source(&text, 97);
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_same_timeline(&pointing, &copied);
+}
+
+#[test]
+fn bad_lines_and_failed_patches_are_reported_the_same_from_a_source() {
+    let text = r#"{"stream":"s","type":"A","time":"2026-01-01T00:00:00Z","data":{"a":1},"meta":{"user":"ann"}}
+not json
+{"stream":"s","type":"B","time":"2026-01-01T00:00:01Z","patch":[{"op":"remove","path":"/missing"}]}
+{"stream":"s","type":"C","time":"2026-01-01T00:00:02Z","data":{"c":3},"data":{"c":4}}
+{"stream":"t","type":"D","time":"2026-01-01T00:00:03Z","snapshot":{"d":1},"id":"e-4"}"#;
+    let (decoded, _) = decode_text(text, Some(Format::Canonical));
+    let copied = Timeline::build(decoded.events);
+    let (pointing, problems) = from_source(text, 2);
+    assert_eq!(problems, decoded.problems);
+    assert_eq!(problems.len(), 1);
+    assert_eq!(pointing.problems().len(), 1);
+    assert_same_timeline(&pointing, &copied);
+    assert_eq!(pointing.head(0).user, Some("ann"));
+    assert_eq!(pointing.head(3).id, Some("e-4"));
+    // A replay reads only the changes back from the source, and gets the same states.
+    assert_same_timeline(&pointing.replay_with(None), &copied);
+}
+
+#[test]
+fn a_replay_of_events_in_a_source_gives_the_same_timeline() {
+    let text = chronoscope::core::bench_data::bench_ndjson(5_000);
+    let (pointing, _) = from_source(&text, 2_000);
+    let replayed = pointing.replay_with(None);
+    assert_same_timeline(&replayed, &pointing);
+    let (decoded, _) = decode_text(&text, Some(Format::Canonical));
+    assert_same_timeline(&replayed, &Timeline::build(decoded.events));
+}
+
+#[test]
+fn with_a_projection_events_in_a_source_replay_as_copied_events_do() {
+    use chronoscope::core::demo::demo_projection;
+    use chronoscope::core::projection::Projection;
+    use std::sync::Arc;
+    let text = demo_ndjson();
+    let projection = Arc::new(Projection::parse(&demo_projection()).unwrap());
+    let (decoded, _) = decode_text(&text, Some(Format::Canonical));
+    let mut copied = Timeline::with_projection(Some(projection.clone()));
+    copied.push(decoded.events);
+    let (pointing, _) = from_source(&text, 500);
+    let (loaded_with, _) = from_source_with(
+        &text,
+        500,
+        Timeline::with_projection(Some(projection.clone())),
+    );
+    assert_same_timeline(&loaded_with, &copied);
+    let projected = pointing.replay_with(Some(projection));
+    assert!(projected.all_events().any(|e| e.stored.is_some()));
+    assert_same_timeline(&projected, &copied);
+    // And back: without the projection, upcast events return to their stored form.
+    assert_same_timeline(&projected.replay_with(None), &pointing);
+}

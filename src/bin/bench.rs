@@ -3,8 +3,9 @@
 //! Built by `scripts/bench.sh` with trunk from `bench/index.html`.
 
 use std::cell::RefCell;
+use std::sync::Arc;
 
-use chronoscope::core::decode::{split_records, Decoder, Format};
+use chronoscope::core::decode::{ndjson_records, Decoder, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
@@ -18,18 +19,20 @@ thread_local! {
 fn main() {}
 
 /// Decodes NDJSON bytes and builds the timeline (snapshots included); returns the event count.
+/// The bytes become the timeline's source text, which its events point into, as in the app.
 #[wasm_bindgen]
-pub fn ingest(bytes: &[u8]) -> Result<u32, JsValue> {
+pub fn ingest(bytes: Vec<u8>) -> Result<u32, JsValue> {
     LOADED.with(|l| l.borrow_mut().take());
-    let text = std::str::from_utf8(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    // As the app does: decode a slice, replay it, and let its parsed events go.
-    let (records, mut problems) = split_records(text);
+    let text = String::from_utf8(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    let text = Arc::new(text);
+    // As the app does: split and decode a slice of lines at a time.
     let mut decoder = Decoder::new(Format::Canonical);
     let mut timeline = Timeline::default();
-    for slice in records.chunks(2_000) {
-        let mut events = Vec::with_capacity(slice.len());
-        decoder.decode(slice, &mut events, &mut problems);
-        timeline.push(events);
+    let mut problems = Vec::new();
+    let mut records = ndjson_records(&text).peekable();
+    while records.peek().is_some() {
+        let slice: Vec<_> = records.by_ref().take(2_000).collect();
+        timeline.push_records(&text, &slice, &mut decoder, &mut problems);
     }
     if let Some(problem) = problems.first() {
         return Err(JsValue::from_str(&problem.to_string()));

@@ -38,14 +38,20 @@ pub fn apply_with(
 
 /// Applies one event to a state by its own change. On error the state is unchanged.
 pub fn apply(state: &mut Value, event: &Event) -> Result<(), ReduceError> {
-    match &event.change {
+    apply_change(state, &event.change, &event.data)
+}
+
+/// Applies a change (with the event's `data`, which a merge merges) to a state. On error the
+/// state is unchanged.
+pub fn apply_change(state: &mut Value, change: &Change, data: &Value) -> Result<(), ReduceError> {
+    match change {
         Change::Snapshot(snapshot) => {
             *state = snapshot.clone();
             Ok(())
         }
         Change::Patch(patch) => apply_patch(state, patch),
         Change::Merge => {
-            json_patch::merge(state, &event.data);
+            json_patch::merge(state, data);
             Ok(())
         }
         Change::Fields(fields) => {

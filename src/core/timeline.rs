@@ -11,21 +11,23 @@
 //! goes backwards) are kept with the place they happened.
 //!
 //! Events are kept compact: what lists and indexes need (stream, version, time, type, author)
-//! as plain fields, and the rest of each event as compact JSON text that is parsed only when the
-//! event is replayed or shown. A parsed event tree is several times larger than its text, and a
-//! million of them would not fit.
+//! as plain fields, and the rest of each event as text that is parsed only when the event is
+//! replayed or shown. A parsed event tree is several times larger than its text, and a million
+//! of them would not fit. Events read from Chronoscope's own format keep no copy at all: they
+//! point at their record in the source text, which the timeline holds (`push_records`); other
+//! events keep their body as compact JSON.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::core::decode::{Place, Problem};
+use crate::core::decode::{canonical, Decoder, Format, Place, Problem, Record};
 use crate::core::event::{Change, Event};
 use crate::core::projection::Projection;
-use crate::core::reduce;
+use crate::core::reduce::{self, ReduceError};
 
 /// How many events lie between two snapshots of a stream's state.
 pub const SNAPSHOT_EVERY: usize = 64;
@@ -36,16 +38,20 @@ pub struct Timeline {
     /// Rules and upcasters that decide how events become state, if any.
     projection: Option<Arc<Projection>>,
     events: Vec<Stored>,
+    /// Source texts that events point into (`Body::Source`).
+    sources: Vec<Arc<String>>,
     streams: Vec<StreamLine>,
-    stream_by_name: HashMap<String, usize>,
+    stream_by_name: FxHashMap<String, usize>,
     kinds: Vec<String>,
-    kind_by_name: HashMap<String, u32>,
+    kind_by_name: FxHashMap<String, u32>,
+    /// Authors, each kept once: a log has far fewer authors than events.
+    users: Vec<String>,
+    user_by_name: FxHashMap<String, u32>,
     problems: Vec<Problem>,
     naive_times: bool,
 }
 
-/// An event as the timeline keeps it: the fields lists and indexes need, and the rest as compact
-/// JSON (`Body`).
+/// An event as the timeline keeps it: the fields lists and indexes need, and the rest as text.
 #[derive(Clone, Debug)]
 struct Stored {
     seq: u64,
@@ -54,14 +60,24 @@ struct Stored {
     position: Option<u64>,
     time: DateTime<Utc>,
     kind: u32,
+    /// Index into `Timeline::users`.
+    user: Option<u32>,
     id: Option<Box<str>>,
-    user: Option<Box<str>>,
-    body: Box<str>,
+    body: Body,
 }
 
-/// The part of an event kept as text.
+/// Where the rest of an event is kept.
+#[derive(Clone, Debug)]
+enum Body {
+    /// Compact JSON of `BodyFields`.
+    Json(Box<str>),
+    /// A canonical record in `Timeline::sources[source]`, at `start..start + len`.
+    Source { source: u32, start: u32, len: u32 },
+}
+
+/// The part of an event kept as JSON.
 #[derive(Serialize, Deserialize)]
-struct Body<D, M, C, S> {
+struct BodyFields<D, M, C, S> {
     data: D,
     meta: M,
     change: C,
@@ -130,17 +146,56 @@ impl Timeline {
     }
 
     /// The same log replayed with another projection (or none): events go back to their stored
-    /// form first, so upcasters see them as the source wrote them.
+    /// form first, so upcasters see them as the source wrote them. Events that point into a
+    /// source and that no rule or upcaster touches are replayed from their change alone, without
+    /// parsing the rest of their record.
     pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
         let mut timeline = Timeline::with_projection(projection);
-        for idx in 0..self.events.len() {
+        timeline.sources = self.sources.clone();
+        timeline.events.reserve(self.events.len());
+        let upcasting = timeline
+            .projection
+            .as_deref()
+            .is_some_and(Projection::has_upcasters);
+        for (idx, stored) in self.events.iter().enumerate() {
+            let kind = &self.kinds[stored.kind as usize];
+            let ruled = timeline
+                .projection
+                .as_deref()
+                .is_some_and(|p| p.has_rules(kind));
+            let lean = match (&stored.body, upcasting, ruled) {
+                (Body::Source { .. }, false, false) => {
+                    canonical::decode_change(self.text_of(&stored.body))
+                }
+                _ => None,
+            };
+            if let Some((change, data)) = lean {
+                let stream =
+                    timeline.stream_index_or_add(&self.streams[stored.stream as usize].name);
+                let kind = timeline.kind_index_or_add(kind);
+                let user = stored
+                    .user
+                    .map(|u| timeline.user_index(&self.users[u as usize]));
+                timeline.index(stream, stored.version, stored.time, |state| {
+                    reduce::apply_change(state, &change, &data)
+                });
+                timeline.events.push(Stored {
+                    stream: stream as u32,
+                    kind,
+                    user,
+                    ..stored.clone()
+                });
+                continue;
+            }
             let mut event = self.event(idx);
             if let Some(stored) = event.stored.take() {
                 event.data = stored;
                 event.meta.remove("upcast_to");
             }
-            timeline.push(vec![event]);
+            let at = matches!(stored.body, Body::Source { .. }).then(|| stored.body.clone());
+            timeline.add(event, at);
         }
+        timeline.naive_times = self.naive_times;
         timeline
     }
 
@@ -152,68 +207,197 @@ impl Timeline {
     /// Appends events to the log, upcasting and replaying each into its stream's state.
     pub fn push(&mut self, events: Vec<Event>) {
         self.events.reserve(events.len());
-        for mut event in events {
-            if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
-                for message in projection.upcast(&mut event) {
-                    self.problems.push(Problem {
-                        place: place_of(&event),
-                        message,
-                    });
+        for event in events {
+            self.add(event, None);
+        }
+    }
+
+    /// Decodes records of one source text and appends their events. Events of Chronoscope's own
+    /// format keep no copy of their record: they point into `source`, which the timeline keeps.
+    pub fn push_records(
+        &mut self,
+        source: &Arc<String>,
+        records: &[Record<'_>],
+        decoder: &mut Decoder,
+        problems: &mut Vec<Problem>,
+    ) {
+        let source_idx = match self.sources.last() {
+            Some(last) if Arc::ptr_eq(last, source) => self.sources.len() - 1,
+            _ => {
+                self.sources.push(source.clone());
+                self.sources.len() - 1
+            }
+        };
+        let pointable = decoder.format() == Format::Canonical;
+        let upcasting = self
+            .projection
+            .as_deref()
+            .is_some_and(Projection::has_upcasters);
+        let base = source.as_ptr() as usize;
+        let mut events = Vec::with_capacity(1);
+        self.events.reserve(records.len());
+        for record in records {
+            let start = (record.text.as_ptr() as usize).wrapping_sub(base);
+            let in_source = start.saturating_add(record.text.len()) <= source.len();
+            let at = match (pointable && in_source, u32::try_from(start)) {
+                (true, Ok(start)) => Some(Body::Source {
+                    source: source_idx as u32,
+                    start,
+                    len: record.text.len() as u32,
+                }),
+                _ => None,
+            };
+            // The lean way reads only what indexing and replay need; events that a projection
+            // touches, and anything unusual, take the full way.
+            if let (Some(at), false) = (&at, upcasting) {
+                let lean = canonical::decode_lean(record.text).filter(|lean| {
+                    !self
+                        .projection
+                        .as_deref()
+                        .is_some_and(|p| p.has_rules(&lean.kind))
+                });
+                if let Some(lean) = lean {
+                    self.add_lean(lean, decoder, at.clone());
+                    continue;
                 }
             }
-            let stream_idx = match self.stream_by_name.get(&event.stream) {
-                Some(&idx) => idx,
-                None => {
-                    self.stream_by_name
-                        .insert(event.stream.clone(), self.streams.len());
-                    self.streams.push(StreamLine::new(event.stream.clone()));
-                    self.streams.len() - 1
-                }
-            };
-            let kind_idx = match self.kind_by_name.get(&event.kind) {
-                Some(&idx) => idx,
-                None => {
-                    self.kinds.push(event.kind.clone());
-                    let idx = (self.kinds.len() - 1) as u32;
-                    self.kind_by_name.insert(event.kind.clone(), idx);
-                    idx
-                }
-            };
-            self.naive_times |= event.meta.contains_key("time_zone_assumed");
-            let log_idx = self.events.len();
-            let line = &mut self.streams[stream_idx];
-            if let Some(&prev_version) = line.versions.last() {
-                if event.version <= prev_version {
-                    line.versions_ascend = false;
-                    self.problems.push(Problem {
-                        place: place_of(&event),
-                        message: format!(
-                            "version {} does not follow version {prev_version} of the same stream",
-                            event.version
-                        ),
-                    });
-                }
+            decoder.decode(std::slice::from_ref(record), &mut events, problems);
+            let at = at.filter(|_| events.len() == 1);
+            for event in events.drain(..) {
+                self.add(event, at.clone());
             }
-            if let Err(err) = reduce::apply_with(&mut line.head, &event, self.projection.as_deref())
-            {
+        }
+    }
+
+    /// Appends a canonical event read the lean way, and replays it.
+    fn add_lean(&mut self, lean: canonical::Lean<'_>, decoder: &mut Decoder, at: Body) {
+        let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
+        self.naive_times |= lean.zone_assumed;
+        let user = lean.user.as_deref().map(|user| self.user_index(user));
+        let kind = self.kind_index_or_add(&lean.kind);
+        let stream = self.stream_index_or_add(&lean.stream);
+        self.index(stream, version, lean.time, |state| {
+            reduce::apply_change(state, &lean.change, &lean.data)
+        });
+        self.events.push(Stored {
+            seq,
+            stream: stream as u32,
+            version,
+            position: None,
+            time: lean.time,
+            kind,
+            user,
+            id: lean.id.map(String::into_boxed_str),
+            body: at,
+        });
+    }
+
+    /// Upcasts one event, replays it into its stream's state and appends it. `at` is where its
+    /// record is in a source text, if it can be read back from there.
+    fn add(&mut self, mut event: Event, at: Option<Body>) {
+        if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
+            for message in projection.upcast(&mut event) {
                 self.problems.push(Problem {
                     place: place_of(&event),
-                    message: format!("{err}; the state is left as it was"),
+                    message,
                 });
             }
-            let max_time = line
-                .max_time
-                .last()
-                .map_or(event.time, |&t| t.max(event.time));
-            line.max_time.push(max_time);
-            line.event_idx.push(log_idx);
-            line.versions.push(event.version);
-            if line.event_idx.len().is_multiple_of(SNAPSHOT_EVERY) {
-                line.snapshots.push(line.head.clone());
-            }
-            self.events
-                .push(compact(event, stream_idx as u32, kind_idx));
         }
+        self.naive_times |= event.meta.contains_key("time_zone_assumed");
+        let user = event.user().map(|user| self.user_index(user));
+        let kind = self.kind_index_or_add(&event.kind);
+        let stream = self.stream_index_or_add(&event.stream);
+        let projection = self.projection.clone();
+        self.index(stream, event.version, event.time, |state| {
+            reduce::apply_with(state, &event, projection.as_deref())
+        });
+        // An upcast event is no longer what its record says, so it keeps its own body.
+        let body = match at {
+            Some(at) if event.stored.is_none() => at,
+            _ => compact(&event),
+        };
+        self.events.push(Stored {
+            seq: event.seq,
+            stream: stream as u32,
+            version: event.version,
+            position: event.position,
+            time: event.time,
+            kind,
+            user,
+            id: event.id.map(String::into_boxed_str),
+            body,
+        });
+    }
+
+    /// Puts the next event of a stream in the stream's indexes and replays it with `fold`;
+    /// a fold that fails leaves the state as it was and is reported.
+    fn index(
+        &mut self,
+        stream: usize,
+        version: u64,
+        time: DateTime<Utc>,
+        fold: impl FnOnce(&mut Value) -> Result<(), ReduceError>,
+    ) {
+        let log_idx = self.events.len();
+        let line = &mut self.streams[stream];
+        let mut problems = Vec::new();
+        if let Some(&prev_version) = line.versions.last() {
+            if version <= prev_version {
+                line.versions_ascend = false;
+                problems.push(format!(
+                    "version {version} does not follow version {prev_version} of the same stream"
+                ));
+            }
+        }
+        if let Err(err) = fold(&mut line.head) {
+            problems.push(format!("{err}; the state is left as it was"));
+        }
+        let max_time = line.max_time.last().map_or(time, |&t| t.max(time));
+        line.max_time.push(max_time);
+        line.event_idx.push(log_idx);
+        line.versions.push(version);
+        if line.event_idx.len().is_multiple_of(SNAPSHOT_EVERY) {
+            line.snapshots.push(line.head.clone());
+        }
+        for message in problems {
+            self.problems.push(Problem {
+                place: Place::Event {
+                    stream: self.streams[stream].name.clone(),
+                    version,
+                },
+                message,
+            });
+        }
+    }
+
+    fn stream_index_or_add(&mut self, stream: &str) -> usize {
+        if let Some(&idx) = self.stream_by_name.get(stream) {
+            return idx;
+        }
+        self.stream_by_name
+            .insert(stream.to_string(), self.streams.len());
+        self.streams.push(StreamLine::new(stream.to_string()));
+        self.streams.len() - 1
+    }
+
+    fn kind_index_or_add(&mut self, kind: &str) -> u32 {
+        if let Some(&idx) = self.kind_by_name.get(kind) {
+            return idx;
+        }
+        self.kinds.push(kind.to_string());
+        let idx = (self.kinds.len() - 1) as u32;
+        self.kind_by_name.insert(kind.to_string(), idx);
+        idx
+    }
+
+    fn user_index(&mut self, user: &str) -> u32 {
+        if let Some(&idx) = self.user_by_name.get(user) {
+            return idx;
+        }
+        self.users.push(user.to_string());
+        let idx = (self.users.len() - 1) as u32;
+        self.user_by_name.insert(user.to_string(), idx);
+        idx
     }
 
     /// The number of events in the log.
@@ -229,8 +413,18 @@ impl Timeline {
     /// The event at a log position, parsed from its compact form.
     pub fn event(&self, log_idx: usize) -> Event {
         let stored = &self.events[log_idx];
-        let body: Body<Value, Map<String, Value>, Change, Value> =
-            serde_json::from_str(&stored.body).expect("the timeline wrote this body itself");
+        let (data, meta, change, upcast_from) = match &stored.body {
+            Body::Json(text) => {
+                let body: BodyFields<Value, Map<String, Value>, Change, Value> =
+                    serde_json::from_str(text).expect("the timeline wrote this body itself");
+                (body.data, body.meta, body.change, body.stored)
+            }
+            Body::Source { .. } => {
+                let draft = canonical::decode_text(self.text_of(&stored.body))
+                    .expect("the timeline decoded this record before");
+                (draft.data, draft.meta, draft.change, None)
+            }
+        };
         Event {
             seq: stored.seq,
             stream: self.streams[stored.stream as usize].name.clone(),
@@ -239,10 +433,20 @@ impl Timeline {
             id: stored.id.as_deref().map(str::to_string),
             kind: self.kinds[stored.kind as usize].clone(),
             time: stored.time,
-            data: body.data,
-            meta: body.meta,
-            change: body.change,
-            stored: body.stored,
+            data,
+            meta,
+            change,
+            stored: upcast_from,
+        }
+    }
+
+    /// The text of a record in a source.
+    fn text_of<'a>(&'a self, body: &'a Body) -> &'a str {
+        match body {
+            Body::Json(text) => text,
+            &Body::Source { source, start, len } => {
+                &self.sources[source as usize][start as usize..(start + len) as usize]
+            }
         }
     }
 
@@ -256,7 +460,7 @@ impl Timeline {
             time: stored.time,
             kind: &self.kinds[stored.kind as usize],
             id: stored.id.as_deref(),
-            user: stored.user.as_deref(),
+            user: stored.user.map(|u| self.users[u as usize].as_str()),
         }
     }
 
@@ -434,26 +638,17 @@ fn place_of(event: &Event) -> Place {
     }
 }
 
-/// The compact form of an event: its body as JSON text.
-fn compact(event: Event, stream: u32, kind: u32) -> Stored {
-    let user = event.user().map(Box::from);
-    let body = Body {
+/// The compact form of an event's body: JSON text.
+fn compact(event: &Event) -> Body {
+    let body = BodyFields {
         data: &event.data,
         meta: &event.meta,
         change: &event.change,
         stored: event.stored.as_ref(),
     };
-    Stored {
-        seq: event.seq,
-        stream,
-        version: event.version,
-        position: event.position,
-        time: event.time,
-        kind,
-        id: event.id.map(String::into_boxed_str),
-        user,
-        body: serde_json::to_string(&body)
+    Body::Json(
+        serde_json::to_string(&body)
             .expect("JSON values always serialize")
             .into_boxed_str(),
-    }
+    )
 }

@@ -102,20 +102,20 @@ impl Ingest {
 
     /// Decodes one text (a whole source, or one page of it), yielding between slices. Problems
     /// of a page other than the first say which page.
-    async fn take(&mut self, text: &str, page: Option<usize>) {
+    async fn take(&mut self, text: Arc<String>, page: Option<usize>) {
         let n_before = self.problems.len();
-        if is_ndjson(text) {
+        if is_ndjson(&text) {
             // NDJSON is split a slice at a time too, so that no step walks the whole source.
-            let mut records = ndjson_records(text).peekable();
+            let mut records = ndjson_records(&text).peekable();
             while records.peek().is_some() {
                 let slice: Vec<_> = records.by_ref().take(SLICE).collect();
-                self.take_slice(&slice).await;
+                self.take_slice(&text, &slice).await;
             }
         } else {
-            let (records, split_problems) = split_records(text);
+            let (records, split_problems) = split_records(&text);
             self.problems.extend(split_problems);
             for slice in records.chunks(SLICE) {
-                self.take_slice(slice).await;
+                self.take_slice(&text, slice).await;
             }
         }
         if let Some(page) = page.filter(|&p| p > 1) {
@@ -126,16 +126,25 @@ impl Ingest {
     }
 
     /// Decodes one slice of records and replays it, then yields to the browser.
-    async fn take_slice(&mut self, slice: &[Record<'_>]) {
-        let mut events = Vec::with_capacity(slice.len());
-        self.decoder.decode(slice, &mut events, &mut self.problems);
-        self.n_events += events.len();
-        // Events without a store position are replayed as they come, so that only a slice of
-        // them is ever held parsed; the others wait to be put in the store's order.
-        if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
-            self.timeline.push(events);
+    async fn take_slice(&mut self, text: &Arc<String>, slice: &[Record<'_>]) {
+        if self.decoder.format() == Format::Canonical {
+            // Chronoscope's own events have no store position, so they are replayed as they
+            // come, and they point into the source text rather than keeping a copy.
+            let n_before = self.timeline.len();
+            self.timeline
+                .push_records(text, slice, &mut self.decoder, &mut self.problems);
+            self.n_events += self.timeline.len() - n_before;
         } else {
-            self.events.extend(events);
+            let mut events = Vec::with_capacity(slice.len());
+            self.decoder.decode(slice, &mut events, &mut self.problems);
+            self.n_events += events.len();
+            // Events without a store position are replayed as they come, so that only a slice
+            // of them is ever held parsed; the others wait to be put in the store's order.
+            if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
+                self.timeline.push(events);
+            } else {
+                self.events.extend(events);
+            }
         }
         self.show_count(self.n_events);
         TimeoutFuture::new(0).await;
@@ -209,7 +218,7 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
                 ingest.problems.push(problem);
             }
         }
-        None => ingest.take(&first, None).await,
+        None => ingest.take(Arc::new(first), None).await,
     }
     ingest.publish(label).await;
 }
@@ -243,7 +252,7 @@ async fn read_kurrent_stream(
         if kurrent::is_empty_page(&feed) {
             return Ok(());
         }
-        ingest.take(&text, Some(page)).await;
+        ingest.take(Arc::new(text), Some(page)).await;
         let Some(next) = kurrent::next_page(&feed) else {
             return Ok(());
         };
@@ -263,7 +272,7 @@ async fn read_kurrent_stream(
 /// Decodes and replays a source's text in slices, then publishes it.
 pub async fn load_text(ctx: AppCtx, text: String, label: String) {
     let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text)).await;
-    ingest.take(&text, None).await;
+    ingest.take(Arc::new(text), None).await;
     ingest.publish(label).await;
 }
 

@@ -5,6 +5,9 @@
 //! `snapshot` replaces the state, else `patch` (RFC 6902) is applied, else `data` is merged
 //! (RFC 7396). An event with none of the three leaves the state as it was.
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -92,6 +95,118 @@ fn decode_fast(text: &str) -> Option<Draft> {
         data: data.unwrap_or(Value::Null),
         meta: record.meta.unwrap_or_default(),
         change,
+    })
+}
+
+/// What the timeline needs of a well-formed record to index and replay it, borrowed from the
+/// record's text: its `data` is parsed only when a merge needs it, and its `meta` only for the
+/// author. Anything unusual (`meta.user` that is not a string, an escaped stream name in a
+/// field that cannot borrow, a bad time) makes `decode_lean` give up, and the record goes the
+/// full way through `decode_text`.
+pub struct Lean<'a> {
+    pub stream: Cow<'a, str>,
+    pub kind: Cow<'a, str>,
+    pub time: DateTime<Utc>,
+    pub version: Option<u64>,
+    pub id: Option<String>,
+    pub user: Option<Cow<'a, str>>,
+    /// True when `meta` names `time_zone_assumed`.
+    pub zone_assumed: bool,
+    pub change: Change,
+    /// The `data` of a merge (else `null`: a patch or snapshot does not read it).
+    pub data: Value,
+}
+
+#[derive(Deserialize)]
+struct LeanFields<'a> {
+    #[serde(borrow)]
+    stream: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    time: &'a str,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default, borrow)]
+    meta: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    data: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "present")]
+    patch: Option<json_patch::Patch>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    snapshot: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct MetaUser<'a> {
+    #[serde(default, borrow)]
+    user: Option<Cow<'a, str>>,
+}
+
+/// Reads a well-formed record as `Lean`; `None` for anything `decode_text` should look at.
+pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
+    let fields: LeanFields<'_> = serde_json::from_str(text).ok()?;
+    if fields.stream.is_empty() || fields.kind.is_empty() {
+        return None;
+    }
+    let time = parse_instant(fields.time).ok()?;
+    let (user, zone_assumed) = match fields.meta {
+        None => (None, false),
+        Some(meta) if meta.get() == "null" => (None, false),
+        Some(meta) if meta.get().starts_with('{') => {
+            let MetaUser { user } = serde_json::from_str(meta.get()).ok()?;
+            (user, meta.get().contains("\"time_zone_assumed\""))
+        }
+        Some(_) => return None,
+    };
+    let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+    let (change, data) = match (fields.snapshot, fields.patch, fields.data) {
+        (Some(snapshot), _, _) => (Change::Snapshot(raw(snapshot)?), Value::Null),
+        (None, Some(patch), _) => (Change::Patch(patch), Value::Null),
+        (None, None, Some(data)) => (Change::Merge, raw(data)?),
+        (None, None, None) => (Change::Keep, Value::Null),
+    };
+    let id = match fields.id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(other) => Some(other.to_string()),
+    };
+    Some(Lean {
+        stream: fields.stream,
+        kind: fields.kind,
+        time,
+        version: fields.version,
+        id,
+        user,
+        zone_assumed,
+        change,
+        data,
+    })
+}
+
+/// Only the part of a record that changes state: enough to replay it.
+#[derive(Deserialize)]
+struct ChangeFields<'a> {
+    #[serde(default, borrow, deserialize_with = "present")]
+    data: Option<&'a RawValue>,
+    #[serde(default, deserialize_with = "present")]
+    patch: Option<json_patch::Patch>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    snapshot: Option<&'a RawValue>,
+}
+
+/// Reads only how a well-formed record changes the state, and its `data` (which a merge
+/// merges), for replaying a record already decoded once; the other fields are skipped unparsed.
+pub fn decode_change(text: &str) -> Option<(Change, Value)> {
+    let fields: ChangeFields<'_> = serde_json::from_str(text).ok()?;
+    let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+    Some(match (fields.snapshot, fields.patch, fields.data) {
+        (Some(snapshot), _, _) => (Change::Snapshot(raw(snapshot)?), Value::Null),
+        (None, Some(patch), _) => (Change::Patch(patch), Value::Null),
+        (None, None, Some(data)) => (Change::Merge, raw(data)?),
+        (None, None, None) => (Change::Keep, Value::Null),
     })
 }
 

@@ -23,13 +23,14 @@ pub mod marten;
 pub mod paper_trail;
 mod rows;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+
+use rustc_hash::FxHashMap;
 
 use crate::core::event::{Change, Event};
 
@@ -423,7 +424,7 @@ pub struct Decoder {
     options: DecodeOptions,
     next_seq: u64,
     /// The last version and time of each stream so far.
-    last: HashMap<String, (u64, DateTime<Utc>)>,
+    last: FxHashMap<String, (u64, DateTime<Utc>)>,
 }
 
 impl Decoder {
@@ -436,8 +437,13 @@ impl Decoder {
             format,
             options,
             next_seq: 0,
-            last: HashMap::new(),
+            last: FxHashMap::default(),
         }
+    }
+
+    /// The format records are read as.
+    pub fn format(&self) -> Format {
+        self.format
     }
 
     /// Decodes a slice of records, appending the events and problems found.
@@ -468,23 +474,12 @@ impl Decoder {
     }
 
     fn finish(&mut self, mut draft: Draft) -> Event {
-        let (last_version, last_time) = self.last.get(&draft.stream).copied().unzip();
-        let version = draft
-            .version
-            .unwrap_or_else(|| last_version.map_or(1, |v| v + 1));
+        let last_time = self.last.get(&draft.stream).map(|&(_, time)| time);
         let time = draft.time.unwrap_or_else(|| {
             draft.meta.insert("time_absent".into(), Value::Bool(true));
             last_time.unwrap_or(DateTime::UNIX_EPOCH)
         });
-        // Only a stream seen for the first time costs a copy of its name.
-        match self.last.get_mut(&draft.stream) {
-            Some(last) => *last = (version, time),
-            None => {
-                self.last.insert(draft.stream.clone(), (version, time));
-            }
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
+        let (seq, version) = self.place(&draft.stream, draft.version, time);
         Event {
             seq,
             stream: draft.stream,
@@ -498,6 +493,27 @@ impl Decoder {
             change: draft.change,
             stored: None,
         }
+    }
+
+    /// Gives the next event of a stream its log position and, where the source has none, its
+    /// version: one more than the stream's last.
+    pub fn place(&mut self, stream: &str, version: Option<u64>, time: DateTime<Utc>) -> (u64, u64) {
+        // Only a stream seen for the first time costs a copy of its name.
+        let version = match self.last.get_mut(stream) {
+            Some(last) => {
+                let version = version.unwrap_or(last.0 + 1);
+                *last = (version, time);
+                version
+            }
+            None => {
+                let version = version.unwrap_or(1);
+                self.last.insert(stream.to_string(), (version, time));
+                version
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        (seq, version)
     }
 }
 
