@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 use super::context::{use_app, AppCtx};
 use super::event_list::EventList;
 use super::keyboard::use_keyboard;
-use super::loader::{load_file, load_text, load_url, DEMO_URL};
+use super::loader::{load_file, load_texts, load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
@@ -108,7 +108,7 @@ pub fn reload_source(ctx: AppCtx) {
     let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
     match (src, ctx.local_text.get_value()) {
         (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
-        (None, Some(text)) => spawn_local(load_text(ctx, text, label.unwrap_or_default())),
+        (None, Some(texts)) => spawn_local(load_texts(ctx, texts, label.unwrap_or_default())),
         (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
     }
 }

@@ -60,7 +60,7 @@ pub struct AppCtx {
     /// the URL, never in storage.
     pub credential: RwSignal<Credential>,
     /// The text of a local file or paste, kept so that choosing another format can re-read it.
-    pub local_text: StoredValue<Option<String>>,
+    pub local_text: StoredValue<Option<Vec<Arc<String>>>>,
 }
 
 /// A credential sent as the `Authorization` header when fetching a source.

@@ -1,6 +1,11 @@
 //! Loading: fetch a URL (with progress, and page by page for a KurrentDB feed), read a file or
 //! take pasted text, then decode and replay it in slices so the page never freezes, and publish
 //! the result into the context.
+//!
+//! NDJSON is decoded while it arrives: the bytes of a fetch or a file are cut into blocks of
+//! whole lines, and each block is decoded and replayed before the next is read. Nothing ever
+//! holds the whole source in one piece, and no step walks all of it at once. Other sources (a
+//! JSON document, a KurrentDB feed) can only be decoded whole, so they are read whole first.
 
 use std::sync::Arc;
 
@@ -15,8 +20,8 @@ use super::context::{AppCtx, Loaded, Progress};
 use crate::core::decode::mapping::Mapping;
 use crate::core::decode::DecodeOptions;
 use crate::core::decode::{
-    detect_text, is_ndjson, kurrent, ndjson_records, order_by_position, split_records, Decoder,
-    Detection, Format, Place, Problem, Record,
+    detect_text, is_ndjson, kurrent, ndjson_records_from, order_by_position, split_records,
+    Decoder, Detection, Format, Place, Problem, Record,
 };
 use crate::core::event::Event;
 use crate::core::link::parse_offset;
@@ -32,6 +37,12 @@ pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 /// How many records are decoded between two yields to the browser.
 const SLICE: usize = 2_000;
 
+/// NDJSON arrives in blocks of whole lines of at least this many bytes.
+const BLOCK_BYTES: usize = 1 << 20;
+
+/// How much of a source is looked at before deciding whether it is NDJSON.
+const SNIFF_BYTES: usize = 64 << 10;
+
 /// A KurrentDB read stops after this many pages, whatever the links say.
 const MAX_PAGES: usize = 100_000;
 
@@ -46,6 +57,8 @@ struct Ingest {
     n_events: usize,
     problems: Vec<Problem>,
     detection: Detection,
+    /// The texts taken, kept so that a local source can be read again with other choices.
+    texts: Vec<Arc<String>>,
 }
 
 impl Ingest {
@@ -97,6 +110,7 @@ impl Ingest {
             n_events: 0,
             problems,
             detection,
+            texts: Vec::new(),
         }
     }
 
@@ -105,13 +119,9 @@ impl Ingest {
     async fn take(&mut self, text: Arc<String>, page: Option<usize>) {
         let n_before = self.problems.len();
         if is_ndjson(&text) {
-            // NDJSON is split a slice at a time too, so that no step walks the whole source.
-            let mut records = ndjson_records(&text).peekable();
-            while records.peek().is_some() {
-                let slice: Vec<_> = records.by_ref().take(SLICE).collect();
-                self.take_slice(&text, &slice).await;
-            }
+            self.take_lines(text, 1).await;
         } else {
+            self.texts.push(text.clone());
             let (records, split_problems) = split_records(&text);
             self.problems.extend(split_problems);
             for slice in records.chunks(SLICE) {
@@ -121,6 +131,31 @@ impl Ingest {
         if let Some(page) = page.filter(|&p| p > 1) {
             for problem in &mut self.problems[n_before..] {
                 problem.message = format!("page {page}: {}", problem.message);
+            }
+        }
+    }
+
+    /// Decodes a block of NDJSON whose first line is `first_line` of the source, a slice at a
+    /// time; returns the number of the line after the block.
+    async fn take_lines(&mut self, text: Arc<String>, first_line: usize) -> usize {
+        self.texts.push(text.clone());
+        let mut records = ndjson_records_from(&text, first_line).peekable();
+        while records.peek().is_some() {
+            let slice: Vec<_> = records.by_ref().take(SLICE).collect();
+            self.take_slice(&text, &slice).await;
+        }
+        first_line + text.matches('\n').count()
+    }
+
+    /// Decodes texts taken before: one whole text, or the blocks of an NDJSON source.
+    async fn take_again(&mut self, texts: Vec<Arc<String>>) {
+        match <[_; 1]>::try_from(texts) {
+            Ok([text]) => self.take(text, None).await,
+            Err(blocks) => {
+                let mut line = 1;
+                for block in blocks {
+                    line = self.take_lines(block, line).await;
+                }
             }
         }
     }
@@ -159,8 +194,8 @@ impl Ingest {
     }
 
     /// Puts the events in the store's order, replays them into a timeline in slices, and
-    /// shows the result.
-    async fn publish(mut self, label: String) {
+    /// shows the result. Returns the texts it was decoded from.
+    async fn publish(mut self, label: String) -> Vec<Arc<String>> {
         order_by_position(&mut self.events);
         let mut events = std::mem::take(&mut self.events).into_iter().peekable();
         while events.peek().is_some() {
@@ -176,6 +211,7 @@ impl Ingest {
             label,
             projection_text: self.projection_text,
         })));
+        self.texts
     }
 }
 
@@ -197,12 +233,20 @@ fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
     }
 }
 
-/// Fetches a URL and loads it. A KurrentDB feed is read whole, forwards, page by page. A failed
-/// fetch becomes a problem naming the URL and status.
+/// Fetches a URL and loads it, NDJSON as it arrives. A KurrentDB feed is read whole, forwards,
+/// page by page. A failed fetch becomes a problem naming the URL and status.
 pub async fn load_url(ctx: AppCtx, url: String, label: String) {
     set_progress(&ctx, &label, 0, None);
-    let first = match fetch_text(&ctx, &url, &label, Send::Credential).await {
-        Ok(text) => text,
+    let download = match Download::fetch(&ctx, &url, Send::Credential).await {
+        Ok(download) => download,
+        Err(problem) => return fail(ctx, problem),
+    };
+    let first = match read_source(ctx, download, &label).await {
+        Ok(Read::Streamed(ingest)) => {
+            ingest.publish(label).await;
+            return;
+        }
+        Ok(Read::Whole(text)) => text,
         Err(problem) => return fail(ctx, problem),
     };
     let detection = choose_format(&ctx, &first);
@@ -221,6 +265,70 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
         None => ingest.take(Arc::new(first), None).await,
     }
     ingest.publish(label).await;
+}
+
+/// A source read to its end: decoded on the way (NDJSON), or whole text to decode now.
+enum Read {
+    Streamed(Box<Ingest>),
+    Whole(String),
+}
+
+/// Reads a download. NDJSON is cut into blocks of whole lines, each decoded as soon as it is
+/// complete; anything else is returned whole. A read that breaks off keeps what was decoded
+/// before, with a problem that says where it stopped.
+async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result<Read, Problem> {
+    let mut pending: Vec<u8> = Vec::new();
+    let mut n_before = 0usize;
+    let mut ndjson = None;
+    let mut ingest: Option<Ingest> = None;
+    let mut next_line = 1;
+    loop {
+        let chunk = match download.next_chunk().await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => break,
+            Err(problem) => match ingest {
+                Some(mut ingest) => {
+                    ingest.problems.push(problem);
+                    return Ok(Read::Streamed(Box::new(ingest)));
+                }
+                None => return Err(problem),
+            },
+        };
+        let start = pending.len();
+        pending.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut pending[start..]);
+        set_progress(&ctx, label, download.received, download.total);
+        if ndjson.is_none() && pending.len() >= SNIFF_BYTES {
+            let head = &pending[..pending.iter().rposition(|&b| b == b'\n').unwrap_or(0)];
+            ndjson = Some(std::str::from_utf8(head).is_ok_and(is_ndjson));
+        }
+        if ndjson != Some(true) || pending.len() < BLOCK_BYTES {
+            continue;
+        }
+        let Some(cut) = pending.iter().rposition(|&b| b == b'\n') else {
+            continue;
+        };
+        let rest = pending.split_off(cut + 1);
+        let block = std::mem::replace(&mut pending, rest);
+        let n_block = block.len();
+        let text = Arc::new(download.utf8(block, n_before)?);
+        n_before += n_block;
+        let ingest = match &mut ingest {
+            Some(ingest) => ingest,
+            None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
+        };
+        next_line = ingest.take_lines(text, next_line).await;
+    }
+    let rest = download.utf8(pending, n_before)?;
+    match ingest {
+        Some(mut ingest) => {
+            if !rest.trim().is_empty() {
+                ingest.take_lines(Arc::new(rest), next_line).await;
+            }
+            Ok(Read::Streamed(Box::new(ingest)))
+        }
+        None => Ok(Read::Whole(rest)),
+    }
 }
 
 /// Reads a KurrentDB stream forwards: from the `last` page (`0/forward/N`), each page reversed,
@@ -269,31 +377,32 @@ async fn read_kurrent_stream(
     Ok(())
 }
 
-/// Decodes and replays a source's text in slices, then publishes it.
-pub async fn load_text(ctx: AppCtx, text: String, label: String) {
-    let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text)).await;
-    ingest.take(Arc::new(text), None).await;
+/// Decodes and replays texts read before (pasted text, or the blocks of a file), then
+/// publishes them.
+pub async fn load_texts(ctx: AppCtx, texts: Vec<Arc<String>>, label: String) {
+    let Some(first) = texts.first() else { return };
+    let mut ingest = Ingest::new(ctx, choose_format(&ctx, first)).await;
+    ingest.take_again(texts).await;
     ingest.publish(label).await;
 }
 
-/// Reads a local file the user chose or dropped.
+/// Reads a local file the user chose or dropped, NDJSON as it arrives, and keeps its text so
+/// that it can be read again with other choices.
 pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
     let name = file.name();
     set_progress(&ctx, &name, 0, Some(file.size() as u64));
-    match JsFuture::from(file.text()).await {
-        Ok(text) => {
-            let text = text.as_string().unwrap_or_default();
-            ctx.local_text.set_value(Some(text.clone()));
-            load_text(ctx, text, name).await
+    let mut download = Download::new(file.stream(), Place::Source, Some(file.size() as u64));
+    download.name = Some(name.clone());
+    let texts = match read_source(ctx, download, &name).await {
+        Ok(Read::Streamed(ingest)) => ingest.publish(name).await,
+        Ok(Read::Whole(text)) => {
+            let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text)).await;
+            ingest.take(Arc::new(text), None).await;
+            ingest.publish(name).await
         }
-        Err(err) => fail(
-            ctx,
-            Problem {
-                place: Place::Source,
-                message: format!("could not read {name}: {}", js_text(&err)),
-            },
-        ),
-    }
+        Err(problem) => return fail(ctx, problem),
+    };
+    ctx.local_text.set_value(Some(texts));
 }
 
 /// A mapping or projection given inline (JSON) or as the URL of a file.
@@ -362,70 +471,132 @@ enum Send {
 }
 
 async fn fetch_text(ctx: &AppCtx, url: &str, label: &str, send: Send) -> Result<String, Problem> {
-    let problem = |status: u16, message: String| Problem {
-        place: Place::Url {
-            url: url.to_string(),
-            status,
-        },
-        message,
-    };
-    let request = build_request(ctx, url, send)
-        .map_err(|err| problem(0, format!("not a URL that can be fetched: {err}")))?;
-    let response = request.send().await.map_err(|err| {
-        problem(
-            0,
-            format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
-        )
-    })?;
-    let status = response.status();
-    if !response.ok() {
-        let hint = if status == 401 || status == 403 {
-            "; enter a credential under Credentials… and load again"
-        } else {
-            ""
-        };
-        return Err(problem(
-            status,
-            format!(
-                "the server answered {status} {}{hint}",
-                response.status_text()
-            ),
-        ));
-    }
-    let total_bytes = response
-        .headers()
-        .get("content-length")
-        .and_then(|len| len.parse().ok());
-    let raw: web_sys::Response = response.into();
+    let mut download = Download::fetch(ctx, url, send).await?;
     let mut bytes = Vec::new();
-    if let Some(body) = raw.body() {
-        let reader: web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
-        loop {
-            let chunk = JsFuture::from(reader.read()).await.map_err(|err| {
-                problem(status, format!("the download broke off: {}", js_text(&err)))
-            })?;
-            let done = Reflect::get(&chunk, &"done".into())
-                .ok()
-                .and_then(|d| d.as_bool())
-                .unwrap_or(true);
-            if done {
-                break;
-            }
-            if let Ok(value) = Reflect::get(&chunk, &"value".into()) {
-                bytes.extend(Uint8Array::new(&value).to_vec());
-            }
-            set_progress(ctx, label, bytes.len() as u64, total_bytes);
+    if let Some(total) = download.total {
+        bytes.reserve_exact(total as usize);
+    }
+    while let Some(chunk) = download.next_chunk().await? {
+        let start = bytes.len();
+        bytes.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[start..]);
+        set_progress(ctx, label, download.received, download.total);
+    }
+    download.utf8(bytes, 0)
+}
+
+/// The bytes of a response or a file, read a chunk at a time as they arrive.
+struct Download {
+    reader: web_sys::ReadableStreamDefaultReader,
+    /// Where the bytes come from, for problems: a URL and its status, or the source.
+    place: Place,
+    /// The file's name, for a file.
+    name: Option<String>,
+    received: u64,
+    total: Option<u64>,
+}
+
+impl Download {
+    fn new(stream: web_sys::ReadableStream, place: Place, total: Option<u64>) -> Download {
+        Download {
+            reader: stream.get_reader().unchecked_into(),
+            place,
+            name: None,
+            received: 0,
+            total,
         }
     }
-    String::from_utf8(bytes).map_err(|err| {
-        problem(
-            status,
-            format!(
-                "the response is not UTF-8 text (byte {})",
-                err.utf8_error().valid_up_to()
-            ),
-        )
-    })
+
+    /// Sends a GET request; an answer that is not 2xx is a problem naming the URL and status.
+    async fn fetch(ctx: &AppCtx, url: &str, send: Send) -> Result<Download, Problem> {
+        let problem = |status: u16, message: String| Problem {
+            place: Place::Url {
+                url: url.to_string(),
+                status,
+            },
+            message,
+        };
+        let request = build_request(ctx, url, send)
+            .map_err(|err| problem(0, format!("not a URL that can be fetched: {err}")))?;
+        let response = request.send().await.map_err(|err| {
+            problem(
+                0,
+                format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
+            )
+        })?;
+        let status = response.status();
+        if !response.ok() {
+            let hint = if status == 401 || status == 403 {
+                "; enter a credential under Credentials… and load again"
+            } else {
+                ""
+            };
+            return Err(problem(
+                status,
+                format!(
+                    "the server answered {status} {}{hint}",
+                    response.status_text()
+                ),
+            ));
+        }
+        let total = response
+            .headers()
+            .get("content-length")
+            .and_then(|len| len.parse().ok());
+        let raw: web_sys::Response = response.into();
+        let body = match raw.body() {
+            Some(body) => body,
+            // No body at all: an empty stream.
+            None => web_sys::ReadableStream::new().map_err(|err| problem(status, js_text(&err)))?,
+        };
+        Ok(Download::new(
+            body,
+            Place::Url {
+                url: url.to_string(),
+                status,
+            },
+            total,
+        ))
+    }
+
+    /// The next chunk of bytes, or `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Uint8Array>, Problem> {
+        let chunk = JsFuture::from(self.reader.read())
+            .await
+            .map_err(|err| self.problem(format!("the download broke off: {}", js_text(&err))))?;
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        if done {
+            return Ok(None);
+        }
+        let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        let bytes = Uint8Array::new(&value);
+        self.received += u64::from(bytes.length());
+        Ok(Some(bytes))
+    }
+
+    /// Bytes as text; `offset` is how many bytes of the source came before them.
+    fn utf8(&self, bytes: Vec<u8>, offset: usize) -> Result<String, Problem> {
+        String::from_utf8(bytes).map_err(|err| {
+            self.problem(format!(
+                "the source is not UTF-8 text (byte {}); reading stopped there",
+                offset + err.utf8_error().valid_up_to()
+            ))
+        })
+    }
+
+    fn problem(&self, message: String) -> Problem {
+        let message = match &self.name {
+            Some(name) => format!("{name}: {message}"),
+            None => message,
+        };
+        Problem {
+            place: self.place.clone(),
+            message,
+        }
+    }
 }
 
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,

@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use super::app::{input_file, open_file, reload_source, reset_selection};
 use super::context::{use_app, Credential};
 use super::format::{bytes, count};
-use super::loader::{load_text, load_url, DEMO_URL};
+use super::loader::{load_texts, load_url, DEMO_URL};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::url::copy_link;
 use crate::core::decode::Format;
@@ -54,8 +54,8 @@ pub fn SourceBar() -> impl IntoView {
         load_from_url(DEMO_URL.into(), "demo".into(), None);
     };
     let on_paste_load = move |_| {
-        let text = paste_text.get_untracked();
-        ctx.local_text.set_value(Some(text.clone()));
+        let texts = vec![std::sync::Arc::new(paste_text.get_untracked())];
+        ctx.local_text.set_value(Some(texts.clone()));
         ctx.view.update(|view| {
             reset_selection(view);
             view.src = None;
@@ -63,7 +63,7 @@ pub fn SourceBar() -> impl IntoView {
         });
         ctx.source_problems.set(Vec::new());
         paste_open.set(false);
-        spawn_local(load_text(ctx, text, "pasted text".into()));
+        spawn_local(load_texts(ctx, texts, "pasted text".into()));
     };
     // Choosing a format re-reads the current source with it, and the link keeps the choice.
     let on_format = move |key: String| {

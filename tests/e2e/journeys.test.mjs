@@ -78,6 +78,14 @@ function serveKurrent(req, res, path) {
 }
 const problems = [];
 
+/** 10,000 lines of NDJSON over 50 streams, with non-ASCII text, and line 7,777 broken. */
+function bigNdjson() {
+  const lines = Array.from({ length: 10_000 }, (_, i) => i + 1 === 7_777 ? '{"stream": "po-broken", "type": ' : JSON.stringify({
+    stream: `po-${i % 50}`, type: i < 50 ? 'PoCreated' : 'PoNoted', time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    meta: { user: `user-${i % 7}` }, data: { n: i, note: `Größe ✓ ${'é'.repeat(100)} №${i}` } }));
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
 before(async () => {
   assert.ok(existsSync(join(dist, 'index.html')), 'dist/ is missing: run trunk build --release first');
   server = createServer(async (req, res) => {
@@ -86,6 +94,17 @@ before(async () => {
     authorizations.set(new URL(req.url, 'http://x').pathname, req.headers.authorization);
     if (path.startsWith('/streams/') || path.startsWith('/secure/streams/')) {
       serveKurrent(req, res, path);
+      return;
+    }
+    if (path === '/big/events.ndjson') {
+      // Over 3 MB of NDJSON, sent in pieces that cut lines and multi-byte characters in two.
+      const body = bigNdjson();
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
+      for (let at = 0; at < body.length; at += 99_991) {
+        res.write(body.subarray(at, at + 99_991));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      res.end();
       return;
     }
     if (path === '/slow/demo.ndjson') {
@@ -476,6 +495,27 @@ test('a slow download shows its progress, then the data', async () => {
   assert.ok(await page.locator('.status-line progress').isVisible(), 'a progress bar is shown');
   await waitForDemo(page);
   assert.equal(await page.locator('.status-line progress').count(), 0);
+  await page.context().close();
+});
+
+test('a large NDJSON source is decoded in blocks as it arrives, from a URL and from a file, with the right line numbers', async () => {
+  const page = await open('?src=big/events.ndjson');
+  await assertText(summary(page), /^9,999 events · 50 streams · 1 problem$/);
+  assert.deepEqual(await page.getByTestId('load-error').allTextContents(), [await page.getByTestId('load-error').first().textContent()]);
+  assert.match(await page.getByTestId('load-error').first().textContent(), /^line 7777: not valid JSON/);
+  // The last event of a stream, read back from the block it arrived in.
+  await page.keyboard.press('End');
+  await assertText(cursor(page), /^v200 · /);
+  await page.getByTestId('tab-raw').click();
+  assert.match(await page.getByTestId('state-json').textContent(), /"n": 9950,[\s\S]*Größe ✓ é{100} №9950/);
+
+  await page.getByTestId('file-input').setInputFiles({ name: 'big.ndjson', mimeType: 'application/x-ndjson', buffer: bigNdjson() });
+  await assertText(summary(page), /^9,999 events · 50 streams · 1 problem$/);
+  assert.match(await page.getByTestId('load-error').first().textContent(), /^line 7777: not valid JSON/);
+  // Choosing a format reads the file again from the blocks kept, with the same result.
+  await page.getByTestId('format-select').selectOption('canonical');
+  await assertText(summary(page), /^9,999 events · 50 streams · 1 problem$/);
+  assert.match(await page.getByTestId('load-error').first().textContent(), /^line 7777: not valid JSON/);
   await page.context().close();
 });
 

@@ -361,11 +361,16 @@ pub fn is_ndjson(text: &str) -> bool {
 /// The records of NDJSON, one per non-blank line, found as they are asked for, so that a large
 /// source can be split a slice at a time.
 pub fn ndjson_records(text: &str) -> impl Iterator<Item = Record<'_>> {
+    ndjson_records_from(text, 1)
+}
+
+/// `ndjson_records` of a block of a larger source whose first line is line `first_line`.
+pub fn ndjson_records_from(text: &str, first_line: usize) -> impl Iterator<Item = Record<'_>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     text.lines()
         .enumerate()
-        .map(|(index, line)| Record {
-            place: RecordPlace::Line(index + 1),
+        .map(move |(index, line)| Record {
+            place: RecordPlace::Line(first_line + index),
             text: line.trim(),
         })
         .filter(|record| !record.text.is_empty())
