@@ -189,6 +189,7 @@ fn from_source_with(
     for chunk in records.chunks(slice) {
         timeline.push_records(&source, chunk, &mut decoder, &mut problems);
     }
+    timeline.fold();
     (timeline, problems)
 }
 
@@ -275,4 +276,39 @@ fn with_a_projection_events_in_a_source_replay_as_copied_events_do() {
     assert_same_timeline(&projected, &copied);
     // And back: without the projection, upcast events return to their stored form.
     assert_same_timeline(&projected.replay_with(None), &pointing);
+}
+
+#[test]
+fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline() {
+    use chronoscope::core::decode::{ndjson_records, Decoder};
+    let text = demo_ndjson();
+    let (folded, _) = from_source(&text, 300);
+    let source = std::sync::Arc::new(text.clone());
+    let records: Vec<_> = ndjson_records(&source).collect();
+    let mut sliced = Timeline::default();
+    let mut problems = Vec::new();
+    sliced.push_records(
+        &source,
+        &records,
+        &mut Decoder::new(Format::Canonical),
+        &mut problems,
+    );
+    assert_eq!(sliced.n_folded(), 0);
+    // Nothing folded yet: states are replayed on the spot.
+    for stream in folded.streams().iter().take(5) {
+        for pos in [0, stream.n_events / 2, stream.n_events - 1] {
+            assert_eq!(
+                sliced.state_after(&stream.name, Some(pos)),
+                folded.state_after(&stream.name, Some(pos))
+            );
+        }
+    }
+    let mut n_calls = 0;
+    while !sliced.fold_some(100) {
+        n_calls += 1;
+        assert_eq!(sliced.n_folded(), 100 * n_calls);
+    }
+    assert_eq!(n_calls, (folded.len() - 1) / 100);
+    assert_eq!(sliced.n_folded(), folded.len());
+    assert_same_timeline(&sliced, &folded);
 }

@@ -18,7 +18,8 @@ thread_local! {
 
 fn main() {}
 
-/// Decodes NDJSON bytes and builds the timeline (snapshots included); returns the event count.
+/// Decodes NDJSON bytes, indexes them and folds every stream (snapshots included); returns the
+/// event count.
 /// The bytes become the timeline's source text, which its events point into, as in the app.
 #[wasm_bindgen]
 pub fn ingest(bytes: Vec<u8>) -> Result<u32, JsValue> {
@@ -34,6 +35,7 @@ pub fn ingest(bytes: Vec<u8>) -> Result<u32, JsValue> {
         let slice: Vec<_> = records.by_ref().take(2_000).collect();
         timeline.push_records(&text, &slice, &mut decoder, &mut problems);
     }
+    timeline.fold();
     if let Some(problem) = problems.first() {
         return Err(JsValue::from_str(&problem.to_string()));
     }

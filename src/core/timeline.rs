@@ -6,9 +6,14 @@
 //! replay of fewer than `SNAPSHOT_EVERY` events, never a replay from zero. A **temporal query**
 //! (`position_at_time`) is a binary search over the running maximum of event times.
 //!
-//! The timeline is built incrementally with `push`, so that a large source can be ingested in
-//! slices, and the problems found while replaying (a patch that does not apply, a version that
-//! goes backwards) are kept with the place they happened.
+//! The timeline is built in two steps, so that a large source can be ingested in slices. Events
+//! are first **indexed** as they arrive (`push_records`, `push`), then **folded** a stream at a
+//! time (`fold_some`, `fold`): each stream's events are replayed in order from its last state,
+//! leaving snapshots behind. Folding one stream at a time keeps a single state tree alive, and
+//! snapshots and each stream's latest state are kept as compact JSON text, which is many times
+//! smaller than a parsed tree. The problems found on the way (a patch that does not apply, a
+//! version that goes backwards) are kept with the place they happened. A state asked for before
+//! its stream is folded is still right: the events not yet folded are replayed on the spot.
 //!
 //! Events are kept compact: what lists and indexes need (stream, version, time, type, author)
 //! as plain fields, and the rest of each event as text that is parsed only when the event is
@@ -49,6 +54,10 @@ pub struct Timeline {
     user_by_name: FxHashMap<String, u32>,
     problems: Vec<Problem>,
     naive_times: bool,
+    /// Streams before this one have no events left to fold.
+    fold_from: usize,
+    /// How many events have been folded, over all streams.
+    n_folded: usize,
 }
 
 /// An event as the timeline keeps it: the fields lists and indexes need, and the rest as text.
@@ -107,10 +116,13 @@ pub struct StreamLine {
     versions: Vec<u64>,
     /// `max_time[p]` is the latest time among the stream's events `0..=p`.
     max_time: Vec<DateTime<Utc>>,
-    /// `snapshots[k]` is the state after the first `k * SNAPSHOT_EVERY` events.
-    snapshots: Vec<Value>,
-    /// The state after the last event so far.
-    head: Value,
+    /// `snapshots[k]` is the state after the first `k * SNAPSHOT_EVERY` events, as compact
+    /// JSON, for the events folded so far.
+    snapshots: Vec<Box<str>>,
+    /// The state after the first `folded` events, as compact JSON.
+    head: Box<str>,
+    /// How many of the stream's events have been folded.
+    folded: usize,
     versions_ascend: bool,
 }
 
@@ -147,8 +159,7 @@ impl Timeline {
 
     /// The same log replayed with another projection (or none): events go back to their stored
     /// form first, so upcasters see them as the source wrote them. Events that point into a
-    /// source and that no rule or upcaster touches are replayed from their change alone, without
-    /// parsing the rest of their record.
+    /// source are indexed again as they are, unless upcasters might change them.
     pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
         let mut timeline = Timeline::with_projection(projection);
         timeline.sources = self.sources.clone();
@@ -158,27 +169,14 @@ impl Timeline {
             .as_deref()
             .is_some_and(Projection::has_upcasters);
         for (idx, stored) in self.events.iter().enumerate() {
-            let kind = &self.kinds[stored.kind as usize];
-            let ruled = timeline
-                .projection
-                .as_deref()
-                .is_some_and(|p| p.has_rules(kind));
-            let lean = match (&stored.body, upcasting, ruled) {
-                (Body::Source { .. }, false, false) => {
-                    canonical::decode_change(self.text_of(&stored.body))
-                }
-                _ => None,
-            };
-            if let Some((change, data)) = lean {
+            if let (Body::Source { .. }, false) = (&stored.body, upcasting) {
                 let stream =
                     timeline.stream_index_or_add(&self.streams[stored.stream as usize].name);
-                let kind = timeline.kind_index_or_add(kind);
+                let kind = timeline.kind_index_or_add(&self.kinds[stored.kind as usize]);
                 let user = stored
                     .user
                     .map(|u| timeline.user_index(&self.users[u as usize]));
-                timeline.index(stream, stored.version, stored.time, |state| {
-                    reduce::apply_change(state, &change, &data)
-                });
+                timeline.index(stream, stored.version, stored.time);
                 timeline.events.push(Stored {
                     stream: stream as u32,
                     kind,
@@ -196,6 +194,7 @@ impl Timeline {
             timeline.add(event, at);
         }
         timeline.naive_times = self.naive_times;
+        timeline.fold();
         timeline
     }
 
@@ -204,16 +203,18 @@ impl Timeline {
         self.projection.as_deref()
     }
 
-    /// Appends events to the log, upcasting and replaying each into its stream's state.
+    /// Appends events to the log, upcasting each, and folds them into their streams' states.
     pub fn push(&mut self, events: Vec<Event>) {
         self.events.reserve(events.len());
         for event in events {
             self.add(event, None);
         }
+        self.fold();
     }
 
-    /// Decodes records of one source text and appends their events. Events of Chronoscope's own
-    /// format keep no copy of their record: they point into `source`, which the timeline keeps.
+    /// Decodes records of one source text and indexes their events; `fold_some` or `fold`
+    /// replays them. Events of Chronoscope's own format keep no copy of their record: they point
+    /// into `source`, which the timeline keeps.
     pub fn push_records(
         &mut self,
         source: &Arc<String>,
@@ -269,16 +270,14 @@ impl Timeline {
         }
     }
 
-    /// Appends a canonical event read the lean way, and replays it.
+    /// Indexes a canonical event read the lean way.
     fn add_lean(&mut self, lean: canonical::Lean<'_>, decoder: &mut Decoder, at: Body) {
         let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
         self.naive_times |= lean.zone_assumed;
         let user = lean.user.as_deref().map(|user| self.user_index(user));
         let kind = self.kind_index_or_add(&lean.kind);
         let stream = self.stream_index_or_add(&lean.stream);
-        self.index(stream, version, lean.time, |state| {
-            reduce::apply_change(state, &lean.change, &lean.data)
-        });
+        self.index(stream, version, lean.time);
         self.events.push(Stored {
             seq,
             stream: stream as u32,
@@ -292,8 +291,8 @@ impl Timeline {
         });
     }
 
-    /// Upcasts one event, replays it into its stream's state and appends it. `at` is where its
-    /// record is in a source text, if it can be read back from there.
+    /// Upcasts one event and indexes it. `at` is where its record is in a source text, if it can
+    /// be read back from there.
     fn add(&mut self, mut event: Event, at: Option<Body>) {
         if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
             for message in projection.upcast(&mut event) {
@@ -307,10 +306,7 @@ impl Timeline {
         let user = event.user().map(|user| self.user_index(user));
         let kind = self.kind_index_or_add(&event.kind);
         let stream = self.stream_index_or_add(&event.stream);
-        let projection = self.projection.clone();
-        self.index(stream, event.version, event.time, |state| {
-            reduce::apply_with(state, &event, projection.as_deref())
-        });
+        self.index(stream, event.version, event.time);
         // An upcast event is no longer what its record says, so it keeps its own body.
         let body = match at {
             Some(at) if event.stored.is_none() => at,
@@ -329,45 +325,106 @@ impl Timeline {
         });
     }
 
-    /// Puts the next event of a stream in the stream's indexes and replays it with `fold`;
-    /// a fold that fails leaves the state as it was and is reported.
-    fn index(
-        &mut self,
-        stream: usize,
-        version: u64,
-        time: DateTime<Utc>,
-        fold: impl FnOnce(&mut Value) -> Result<(), ReduceError>,
-    ) {
+    /// Puts the next event of a stream in the stream's indexes, to be folded later.
+    fn index(&mut self, stream: usize, version: u64, time: DateTime<Utc>) {
         let log_idx = self.events.len();
         let line = &mut self.streams[stream];
-        let mut problems = Vec::new();
         if let Some(&prev_version) = line.versions.last() {
             if version <= prev_version {
                 line.versions_ascend = false;
-                problems.push(format!(
+                let message = format!(
                     "version {version} does not follow version {prev_version} of the same stream"
-                ));
+                );
+                self.problems.push(Problem {
+                    place: Place::Event {
+                        stream: line.name.clone(),
+                        version,
+                    },
+                    message,
+                });
             }
-        }
-        if let Err(err) = fold(&mut line.head) {
-            problems.push(format!("{err}; the state is left as it was"));
         }
         let max_time = line.max_time.last().map_or(time, |&t| t.max(time));
         line.max_time.push(max_time);
         line.event_idx.push(log_idx);
         line.versions.push(version);
-        if line.event_idx.len().is_multiple_of(SNAPSHOT_EVERY) {
-            line.snapshots.push(line.head.clone());
+        self.fold_from = self.fold_from.min(stream);
+    }
+
+    /// Folds up to `budget` events that are not folded yet, a stream at a time; returns true
+    /// when every event is folded. Call it between yields to fold a large log without freezing.
+    pub fn fold_some(&mut self, mut budget: usize) -> bool {
+        while self.fold_from < self.streams.len() {
+            let stream = self.fold_from;
+            budget -= self.fold_stream(stream, budget);
+            if self.streams[stream].folded == self.streams[stream].event_idx.len() {
+                self.fold_from += 1;
+            }
+            if budget == 0 {
+                break;
+            }
         }
-        for message in problems {
-            self.problems.push(Problem {
-                place: Place::Event {
-                    stream: self.streams[stream].name.clone(),
-                    version,
-                },
-                message,
-            });
+        self.fold_from == self.streams.len()
+    }
+
+    /// How many events have been folded so far.
+    pub fn n_folded(&self) -> usize {
+        self.n_folded
+    }
+
+    /// Folds every event that is not folded yet.
+    pub fn fold(&mut self) {
+        self.fold_some(usize::MAX);
+    }
+
+    /// Replays up to `budget` of a stream's events not folded yet, from its last state, keeping
+    /// a snapshot every `SNAPSHOT_EVERY` events; returns how many it folded. An event that fails
+    /// leaves the state as it was and is reported.
+    fn fold_stream(&mut self, stream: usize, budget: usize) -> usize {
+        let line = &self.streams[stream];
+        let end = line.event_idx.len().min(line.folded.saturating_add(budget));
+        if end == line.folded {
+            return 0;
         }
+        let mut state = parse_state(&line.head);
+        let mut snapshots = Vec::new();
+        for pos in line.folded..end {
+            if let Err(err) = self.apply_event(&mut state, line.event_idx[pos]) {
+                self.problems.push(Problem {
+                    place: Place::Event {
+                        stream: line.name.clone(),
+                        version: line.versions[pos],
+                    },
+                    message: format!("{err}; the state is left as it was"),
+                });
+            }
+            if (pos + 1).is_multiple_of(SNAPSHOT_EVERY) {
+                snapshots.push(state_text(&state));
+            }
+        }
+        let n_folded = end - line.folded;
+        self.n_folded += n_folded;
+        let line = &mut self.streams[stream];
+        line.snapshots.extend(snapshots);
+        line.head = state_text(&state);
+        line.folded = end;
+        n_folded
+    }
+
+    /// Applies the event at a log position to a state. An event in a source that no projection
+    /// rule touches is read back from its change alone, without parsing the rest of its record.
+    fn apply_event(&self, state: &mut Value, log_idx: usize) -> Result<(), ReduceError> {
+        let stored = &self.events[log_idx];
+        let ruled = self
+            .projection
+            .as_deref()
+            .is_some_and(|p| p.has_rules(&self.kinds[stored.kind as usize]));
+        if let (Body::Source { .. }, false) = (&stored.body, ruled) {
+            if let Some((change, data)) = canonical::decode_change(self.text_of(&stored.body)) {
+                return reduce::apply_change(state, &change, &data);
+            }
+        }
+        reduce::apply_with(state, &self.event(log_idx), self.projection.as_deref())
     }
 
     fn stream_index_or_add(&mut self, stream: &str) -> usize {
@@ -542,23 +599,23 @@ impl Timeline {
     }
 
     /// The state of a stream after the event at `pos`, or before any event when `pos` is `None`.
-    /// It starts from the nearest snapshot, so at most `SNAPSHOT_EVERY - 1` events are replayed.
+    /// It starts from the nearest snapshot, so at most `SNAPSHOT_EVERY - 1` folded events are
+    /// replayed (plus any events not folded yet).
     pub fn state_after(&self, stream: &str, pos: Option<usize>) -> Value {
-        let Some(line) = self.line(stream) else {
-            return Value::Null;
-        };
-        let Some(pos) = pos else {
+        let (Some(line), Some(pos)) = (self.line(stream), pos) else {
             return Value::Null;
         };
         let n_applied = (pos + 1).min(line.event_idx.len());
-        if n_applied == line.event_idx.len() {
-            return line.head.clone();
-        }
-        let snapshot_k = n_applied / SNAPSHOT_EVERY;
-        let mut state = line.snapshots[snapshot_k].clone();
-        for &idx in &line.event_idx[snapshot_k * SNAPSHOT_EVERY..n_applied] {
-            // A failed event was reported when the timeline was built; replay skips it the same way.
-            let _ = reduce::apply_with(&mut state, &self.event(idx), self.projection.as_deref());
+        let (start, text) = if n_applied >= line.folded {
+            (line.folded, &line.head)
+        } else {
+            let k = n_applied / SNAPSHOT_EVERY;
+            (k * SNAPSHOT_EVERY, &line.snapshots[k])
+        };
+        let mut state = parse_state(text);
+        for &idx in &line.event_idx[start..n_applied] {
+            // A failed event is reported when it is folded; replay skips it the same way.
+            let _ = self.apply_event(&mut state, idx);
         }
         state
     }
@@ -624,8 +681,9 @@ impl StreamLine {
             event_idx: Vec::new(),
             versions: Vec::new(),
             max_time: Vec::new(),
-            snapshots: vec![Value::Null],
-            head: Value::Null,
+            snapshots: vec![Box::from("null")],
+            head: Box::from("null"),
+            folded: 0,
             versions_ascend: true,
         }
     }
@@ -636,6 +694,18 @@ fn place_of(event: &Event) -> Place {
         stream: event.stream.clone(),
         version: event.version,
     }
+}
+
+/// A state as compact JSON text.
+fn state_text(state: &Value) -> Box<str> {
+    serde_json::to_string(state)
+        .expect("JSON values always serialize")
+        .into_boxed_str()
+}
+
+/// A state kept as text, parsed again.
+fn parse_state(text: &str) -> Value {
+    serde_json::from_str(text).expect("the timeline wrote this state itself")
 }
 
 /// The compact form of an event's body: JSON text.

@@ -33,6 +33,8 @@ pub struct Progress {
     pub bytes: u64,
     pub total_bytes: Option<u64>,
     pub n_events: usize,
+    /// How many events have been replayed, once reading is done and replay goes on.
+    pub n_replayed: Option<usize>,
 }
 
 /// The one context every component reads; get it with `use_app()`.

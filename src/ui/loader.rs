@@ -37,6 +37,9 @@ pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 /// How many records are decoded between two yields to the browser.
 const SLICE: usize = 2_000;
 
+/// How many events are folded between two yields to the browser.
+const FOLD_SLICE: usize = 4_000;
+
 /// NDJSON arrives in blocks of whole lines of at least this many bytes.
 const BLOCK_BYTES: usize = 1 << 20;
 
@@ -200,6 +203,16 @@ impl Ingest {
         let mut events = std::mem::take(&mut self.events).into_iter().peekable();
         while events.peek().is_some() {
             self.timeline.push(events.by_ref().take(SLICE).collect());
+            TimeoutFuture::new(0).await;
+        }
+        // Events indexed as they came are folded now, a stream at a time, in slices.
+        while !self.timeline.fold_some(FOLD_SLICE) {
+            let n_replayed = self.timeline.n_folded();
+            self.ctx.progress.update(|progress| {
+                if let Some(progress) = progress {
+                    progress.n_replayed = Some(n_replayed);
+                }
+            });
             TimeoutFuture::new(0).await;
         }
         self.ctx.progress.set(None);
@@ -441,6 +454,7 @@ fn set_progress(ctx: &AppCtx, label: &str, bytes: u64, total_bytes: Option<u64>)
         n_events: ctx
             .progress
             .with_untracked(|p| p.as_ref().map_or(0, |p| p.n_events)),
+        n_replayed: None,
     }));
 }
 

@@ -76,6 +76,14 @@ pub fn SourceBar() -> impl IntoView {
 
     let summary = move || {
         if let Some(progress) = ctx.progress.get() {
+            if let Some(n_replayed) = progress.n_replayed {
+                return format!(
+                    "Replaying {}… {} of {} events",
+                    progress.label,
+                    count(n_replayed),
+                    count(progress.n_events)
+                );
+            }
             let got = match progress.total_bytes {
                 Some(total) => format!("{} of {}", bytes(progress.bytes), bytes(total)),
                 None => bytes(progress.bytes),
