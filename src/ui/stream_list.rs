@@ -9,7 +9,7 @@ use super::format::count;
 use crate::core::timeline::StreamSummary;
 
 /// How many streams the list and the picker show at most.
-const MAX_LISTED: usize = 500;
+const MAX_LISTED: usize = 150;
 
 /// The list of streams; selecting one shows its latest state.
 #[component]
