@@ -53,20 +53,65 @@ pub const IDENTITY_KEYS: [&str; 8] = [
 pub fn diff(before: &Value, after: &Value) -> Vec<Difference> {
     let mut out = Vec::new();
     let empty = Value::Object(Map::new());
+    let mut path = Path::default();
     // An aggregate that does not exist yet (or any more) is shown as fields added (or removed).
     match (before, after) {
-        (Value::Null, Value::Object(_)) => diff_values(&empty, after, &mut String::new(), &mut out),
-        (Value::Object(_), Value::Null) => {
-            diff_values(before, &empty, &mut String::new(), &mut out)
-        }
-        _ => diff_values(before, after, &mut String::new(), &mut out),
+        (Value::Null, Value::Object(_)) => diff_values(&empty, after, &mut path, &mut out),
+        (Value::Object(_), Value::Null) => diff_values(before, &empty, &mut path, &mut out),
+        _ => diff_values(before, after, &mut path, &mut out),
     }
     out
 }
 
+/// Where the walk is: the keys and indexes from the root, made into a JSON Pointer only when a
+/// change is found there (most of the tree has none).
+#[derive(Default)]
+struct Path<'a>(Vec<Segment<'a>>);
+
+#[derive(Clone, Copy)]
+enum Segment<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+impl<'a> Path<'a> {
+    fn within(&mut self, segment: Segment<'a>, f: impl FnOnce(&mut Path<'a>)) {
+        self.0.push(segment);
+        f(self);
+        self.0.pop();
+    }
+
+    /// The path as an RFC 6901 JSON Pointer, with `segment` appended if given.
+    fn pointer(&self, segment: Option<Segment<'_>>) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        for segment in self.0.iter().copied().chain(segment) {
+            match segment {
+                Segment::Key(key) if key.contains(['~', '/']) => {
+                    out.push('/');
+                    out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                }
+                Segment::Key(key) => {
+                    out.push('/');
+                    out.push_str(key);
+                }
+                Segment::Index(idx) => {
+                    let _ = write!(out, "/{idx}");
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Walks both values once: containers are compared child by child (there is no equality check
 /// of whole subtrees at every level, which would walk deep trees once per level).
-fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<Difference>) {
+fn diff_values<'a>(
+    before: &'a Value,
+    after: &'a Value,
+    path: &mut Path<'a>,
+    out: &mut Vec<Difference>,
+) {
     match (before, after) {
         (Value::Object(old), Value::Object(new)) => diff_objects(old, new, path, out),
         // Arrays whose elements keep their identities in place (the common case: an element
@@ -75,31 +120,31 @@ fn diff_values(before: &Value, after: &Value, path: &mut String, out: &mut Vec<D
         (Value::Array(old), Value::Array(new)) if same_identities_in_place(old, new) => {
             diff_positional_arrays(old, new, path, out)
         }
-        (Value::Array(old), Value::Array(new)) => match identity_key(old, new) {
-            Some(key) => diff_keyed_arrays(old, new, key, path, out),
+        (Value::Array(old), Value::Array(new)) => match keyed(old, new) {
+            Some(keyed) => diff_keyed_arrays(keyed, path, out),
             None => diff_positional_arrays(old, new, path, out),
         },
         _ if before == after => {}
         _ => out.push(Difference {
             op: Op::Replace,
-            path: path.clone(),
+            path: path.pointer(None),
             before: Some(before.clone()),
             after: Some(after.clone()),
         }),
     }
 }
 
-fn diff_objects(
-    old: &Map<String, Value>,
-    new: &Map<String, Value>,
-    path: &mut String,
+fn diff_objects<'a>(
+    old: &'a Map<String, Value>,
+    new: &'a Map<String, Value>,
+    path: &mut Path<'a>,
     out: &mut Vec<Difference>,
 ) {
     // The same keys in the same order (the usual case between two states of one aggregate):
     // walk both maps side by side, without looking keys up.
     if old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b) {
         for ((key, old_value), new_value) in old.iter().zip(new.values()) {
-            with_segment(path, key, |path| {
+            path.within(Segment::Key(key), |path| {
                 diff_values(old_value, new_value, path, out)
             });
         }
@@ -107,70 +152,106 @@ fn diff_objects(
     }
     for (key, old_value) in old {
         match new.get(key) {
-            Some(new_value) => with_segment(path, key, |path| {
+            Some(new_value) => path.within(Segment::Key(key), |path| {
                 diff_values(old_value, new_value, path, out)
             }),
-            None => out.push(removed(join(path, key), old_value)),
+            None => out.push(removed(path.pointer(Some(Segment::Key(key))), old_value)),
         }
     }
     for (key, new_value) in new {
         if !old.contains_key(key) {
-            out.push(added(join(path, key), new_value));
+            out.push(added(path.pointer(Some(Segment::Key(key))), new_value));
         }
     }
 }
 
-fn diff_positional_arrays(
-    old: &[Value],
-    new: &[Value],
-    path: &mut String,
+fn diff_positional_arrays<'a>(
+    old: &'a [Value],
+    new: &'a [Value],
+    path: &mut Path<'a>,
     out: &mut Vec<Difference>,
 ) {
     for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
-        with_index(path, idx, |path| diff_values(old_item, new_item, path, out));
+        path.within(Segment::Index(idx), |path| {
+            diff_values(old_item, new_item, path, out)
+        });
     }
     // Removals are listed from the end, so that applying them in order keeps indexes valid.
     for idx in (new.len()..old.len()).rev() {
-        out.push(removed(join(path, &idx.to_string()), &old[idx]));
+        out.push(removed(path.pointer(Some(Segment::Index(idx))), &old[idx]));
     }
     for (idx, item) in new.iter().enumerate().skip(old.len()) {
-        out.push(added(join(path, &idx.to_string()), item));
+        out.push(added(path.pointer(Some(Segment::Index(idx))), item));
     }
 }
 
-fn diff_keyed_arrays(
-    old: &[Value],
-    new: &[Value],
-    key: &str,
-    path: &mut String,
-    out: &mut Vec<Difference>,
-) {
-    let old_by_id = index_by_id(old, key);
-    let new_by_id = index_by_id(new, key);
+fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Difference>) {
+    let Keyed {
+        old,
+        new,
+        new_ids,
+        old_by_id,
+        new_id_set,
+        old_ids,
+    } = keyed;
     for (old_idx, old_item) in old.iter().enumerate().rev() {
-        if !id_of(old_item, key).is_some_and(|id| new_by_id.contains_key(&id)) {
-            out.push(removed(join(path, &old_idx.to_string()), old_item));
+        if !new_id_set.contains(&old_ids[old_idx]) {
+            out.push(removed(
+                path.pointer(Some(Segment::Index(old_idx))),
+                old_item,
+            ));
         }
     }
     for (new_idx, new_item) in new.iter().enumerate() {
-        match id_of(new_item, key).and_then(|id| old_by_id.get(&id).copied()) {
-            Some(old_idx) => with_index(path, new_idx, |path| {
+        match old_by_id.get(&new_ids[new_idx]) {
+            Some(&old_idx) => path.within(Segment::Index(new_idx), |path| {
                 diff_values(&old[old_idx], new_item, path, out)
             }),
-            None => out.push(added(join(path, &new_idx.to_string()), new_item)),
+            None => out.push(added(path.pointer(Some(Segment::Index(new_idx))), new_item)),
         }
     }
 }
 
-/// The first identity key that every element on both sides has, with a string or number value
-/// that is unique within each side.
-fn identity_key(old: &[Value], new: &[Value]) -> Option<&'static str> {
+/// Two arrays matched by an identity key: each element's identity, computed once.
+struct Keyed<'a> {
+    old: &'a [Value],
+    new: &'a [Value],
+    old_ids: Vec<Id<'a>>,
+    new_ids: Vec<Id<'a>>,
+    old_by_id: FxHashMap<Id<'a>, usize>,
+    new_id_set: FxHashSet<Id<'a>>,
+}
+
+/// The arrays keyed by the first identity key that every element on both sides has, with a
+/// string or number value that is unique within each side.
+fn keyed<'a>(old: &'a [Value], new: &'a [Value]) -> Option<Keyed<'a>> {
     if old.is_empty() || new.is_empty() {
         return None;
     }
-    IDENTITY_KEYS
-        .into_iter()
-        .find(|key| unique_scalar_ids(old, key) && unique_scalar_ids(new, key))
+    IDENTITY_KEYS.into_iter().find_map(|key| {
+        let old_ids: Vec<Id<'a>> = old
+            .iter()
+            .map(|item| id_of(item, key))
+            .collect::<Option<_>>()?;
+        let new_ids: Vec<Id<'a>> = new
+            .iter()
+            .map(|item| id_of(item, key))
+            .collect::<Option<_>>()?;
+        let old_by_id: FxHashMap<Id<'a>, usize> = old_ids
+            .iter()
+            .enumerate()
+            .map(|(idx, &id)| (id, idx))
+            .collect();
+        let new_id_set: FxHashSet<Id<'a>> = new_ids.iter().copied().collect();
+        (old_by_id.len() == old.len() && new_id_set.len() == new.len()).then_some(Keyed {
+            old,
+            new,
+            old_ids,
+            new_ids,
+            old_by_id,
+            new_id_set,
+        })
+    })
 }
 
 /// True when both arrays have the same length and each pair of elements has the same identity
@@ -180,20 +261,28 @@ fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
         && old.iter().zip(new).all(|(a, b)| {
             match IDENTITY_KEYS
                 .iter()
-                .find_map(|k| a.get(*k).map(|id| (*k, id)))
+                .find_map(|k| field(a, k).map(|id| (*k, id)))
             {
-                Some((key, id)) => b.get(key) == Some(id),
-                None => !IDENTITY_KEYS.iter().any(|k| b.get(*k).is_some()),
+                Some((key, id)) => field(b, key) == Some(id),
+                None => !IDENTITY_KEYS.iter().any(|k| field(b, k).is_some()),
             }
         })
 }
 
-fn unique_scalar_ids(items: &[Value], key: &str) -> bool {
-    let mut seen = FxHashSet::default();
-    seen.reserve(items.len());
-    items
-        .iter()
-        .all(|item| id_of(item, key).is_some_and(|id| seen.insert(id)))
+/// Objects with at most this many fields are searched by scanning them, which is faster than
+/// hashing the key for the few fields a typical array element has.
+const SCAN_FIELDS: usize = 8;
+
+/// A field of an object (`None` for anything else).
+fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
+    let Value::Object(object) = item else {
+        return None;
+    };
+    if object.len() <= SCAN_FIELDS {
+        object.iter().find_map(|(k, v)| (k == key).then_some(v))
+    } else {
+        object.get(key)
+    }
 }
 
 /// The identity of an array element, hashable without allocating; `"7"` and `7` stay distinct.
@@ -206,7 +295,7 @@ enum Id<'a> {
 }
 
 fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
-    match item.get(key)? {
+    match field(item, key)? {
         Value::String(text) => Some(Id::Text(text)),
         Value::Number(n) => Some(match (n.as_u64(), n.as_i64(), n.as_f64()) {
             (Some(u), _, _) => Id::Unsigned(u),
@@ -215,46 +304,6 @@ fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
         }),
         _ => None,
     }
-}
-
-fn index_by_id<'a>(items: &'a [Value], key: &str) -> FxHashMap<Id<'a>, usize> {
-    items
-        .iter()
-        .enumerate()
-        .filter_map(|(idx, item)| id_of(item, key).map(|id| (id, idx)))
-        .collect()
-}
-
-fn with_segment(path: &mut String, segment: &str, f: impl FnOnce(&mut String)) {
-    let len = path.len();
-    push_segment(path, segment);
-    f(path);
-    path.truncate(len);
-}
-
-fn join(path: &str, segment: &str) -> String {
-    let mut joined = path.to_string();
-    push_segment(&mut joined, segment);
-    joined
-}
-
-/// Appends an RFC 6901 reference token, escaping `~` and `/`.
-fn push_segment(path: &mut String, segment: &str) {
-    path.push('/');
-    if segment.contains(['~', '/']) {
-        path.push_str(&segment.replace('~', "~0").replace('/', "~1"));
-    } else {
-        path.push_str(segment);
-    }
-}
-
-/// Like `with_segment`, for an array index, without making a string of it first.
-fn with_index(path: &mut String, idx: usize, f: impl FnOnce(&mut String)) {
-    use std::fmt::Write;
-    let len = path.len();
-    let _ = write!(path, "/{idx}");
-    f(path);
-    path.truncate(len);
 }
 
 fn added(path: String, value: &Value) -> Difference {
