@@ -15,8 +15,13 @@ if [ ! -s "$data" ]; then
   echo "== generating ${n_events} events"
   cargo run --quiet --release --no-default-features --bin gen-bench -- "$n_events" > "$data"
 fi
+long="target/bench-data/long-${n_events}.ndjson"
+if [ ! -s "$long" ]; then
+  echo "== generating ${n_events} events of one stream"
+  cargo run --quiet --release --no-default-features --bin gen-bench -- "$n_events" --one-stream > "$long"
+fi
 echo "== building the benchmark page and the app"
 trunk build --release --offline=true --dist target/bench-dist --public-url ./ bench/index.html
 trunk build --release --offline
 echo "== running in headless Chromium"
-BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events"
+BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events" "$long"

@@ -1,7 +1,8 @@
 //! Synthetic event streams for benchmarks: any number of PO-like canonical events of about
 //! 300 bytes each (nested objects, line arrays, JSON Patches and merges), always the same bytes
 //! for the same count, so that Chronoscope and its JavaScript peers are measured on the same
-//! data.
+//! data. `bench_ndjson` spreads them over many streams; `long_stream_ndjson` puts them all in
+//! one stream, whose event list then has as many rows as there are events.
 
 use serde_json::json;
 
@@ -43,6 +44,44 @@ pub fn bench_ndjson(n_events: usize) -> String {
             v => json!({"type": "PoLineChanged", "patch": [
                 {"op": "replace", "path": "/lines/0/qty", "value": v % 40 + 1},
                 {"op": "replace", "path": "/total", "value": 98.6 + v as f64 * 2.5}
+            ], "data": {"lineId": "L1", "reason": "quantity corrected after review"}}),
+        };
+        let body = body.to_string();
+        out.push_str(&head);
+        out.push_str(&body[1..]);
+        out.push('\n');
+    }
+    out
+}
+
+/// `n_events` canonical events of one purchase order (`po-long`), one per second from
+/// 2026-01-01: a creation, then quantity corrections (JSON Patch) and status changes (merge), so
+/// that the state stays the same size however long the stream is.
+pub fn long_stream_ndjson(n_events: usize) -> String {
+    let mut out = String::with_capacity(n_events * 260);
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    for k in 0..n_events {
+        let version = k + 1;
+        let time = (base + chrono::Duration::seconds(k as i64)).format("%Y-%m-%dT%H:%M:%SZ");
+        let user = format!("user-{:02}", (k * 7) % 40);
+        let head = format!(
+            r#"{{"stream":"po-long","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
+        );
+        let body = match version {
+            1 => json!({"type": "PoCreated", "data": {
+                "poNumber": "PO-LONG", "status": "draft", "currency": "USD",
+                "vendor": {"id": "V-1", "name": "Acme Industrial Supply"},
+                "lines": [
+                    {"lineId": "L1", "sku": "SKU-1100", "qty": 4, "unitPrice": 12.5},
+                    {"lineId": "L2", "sku": "SKU-2034", "qty": 2, "unitPrice": 24.3}
+                ],
+                "total": 98.6}}),
+            v if v % 3 == 0 => json!({"type": "PoStatusChanged", "data": {
+                "status": STATUSES[(v / 3) % 4],
+                "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),
+            v => json!({"type": "PoLineChanged", "patch": [
+                {"op": "replace", "path": "/lines/0/qty", "value": v % 40 + 1},
+                {"op": "replace", "path": "/total", "value": 98.6 + (v % 40) as f64 * 12.5}
             ], "data": {"lineId": "L1", "reason": "quantity corrected after review"}}),
         };
         let body = body.to_string();

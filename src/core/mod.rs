@@ -5,7 +5,8 @@
 //! benchmarked without a browser. Data flows one way: bytes are split into records and decoded
 //! (`decode`) into canonical events (`event`), folded into state (`reduce`) and indexed with
 //! snapshots (`timeline`); two states are compared (`diff`); the view a person is looking at is
-//! encoded in a URL (`link`). The bundled demo history comes from `demo`.
+//! encoded in a URL (`link`). The bundled demo history comes from `demo`, and the geometry of
+//! the virtualized event list from `list_window`.
 
 pub mod bench_data;
 pub mod decode;
@@ -13,6 +14,7 @@ pub mod demo;
 pub mod diff;
 pub mod event;
 pub mod link;
+pub mod list_window;
 pub mod projection;
 pub mod reduce;
 pub mod selection;

@@ -1,16 +1,18 @@
 //! The selected stream's events (version, type, time, author), filtered by `q`, virtualized:
-//! only the rows in view (plus a few) are in the DOM, whatever the stream's length.
+//! only the rows in view (plus a few) are in the DOM, whatever the stream's length; the
+//! geometry (`ListWindow`) keeps every row reachable past the browser's tallest element.
 
 use leptos::html;
 use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::{count, local, short_utc, utc};
+use crate::core::list_window::ListWindow;
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
 pub const ROW_HEIGHT: f64 = 28.0;
 /// Rows rendered beyond the visible ones, above and below.
-const OVERSCAN: usize = 6;
+const OVERSCAN: usize = 3;
 
 /// The event list with its filter.
 #[component]
@@ -46,15 +48,12 @@ pub fn EventList() -> impl IntoView {
                 .collect::<Vec<_>>()
         })
     });
-    let window_rows = move || {
-        let first = (scroll_top.get() / ROW_HEIGHT) as usize;
-        let n_visible = (viewport_height.get() / ROW_HEIGHT).ceil() as usize;
-        let start = first.saturating_sub(OVERSCAN);
-        matching.with(|m| {
-            let end = (first + n_visible + OVERSCAN).min(m.len());
-            (start.min(end), end)
-        })
+    let geometry = move || ListWindow {
+        n_rows: matching.with(Vec::len),
+        row_height: ROW_HEIGHT,
+        viewport: viewport_height.get(),
     };
+    let window_rows = move || geometry().rows(scroll_top.get(), OVERSCAN);
     // The list can never show more than the window does, even where its box is not bounded.
     let measure = move || {
         if let Some(el) = scroller.get_untracked() {
@@ -76,13 +75,14 @@ pub fn EventList() -> impl IntoView {
         let Ok(row_idx) = matching.with(|m| m.binary_search(&pos)) else {
             return;
         };
-        let row_top = row_idx as f64 * ROW_HEIGHT;
-        let height = el.client_height() as f64;
-        let top = el.scroll_top() as f64;
-        if row_top < top {
-            el.set_scroll_top(row_top as i32);
-        } else if row_top + ROW_HEIGHT > top + height {
-            el.set_scroll_top((row_top + ROW_HEIGHT - height) as i32);
+        // Read without tracking: scrolling by hand must not pull the view back to the selection.
+        let window = ListWindow {
+            n_rows: matching.with_untracked(Vec::len),
+            row_height: ROW_HEIGHT,
+            viewport: el.client_height() as f64,
+        };
+        if let Some(top) = window.scroll_into_view(row_idx, el.scroll_top() as f64) {
+            el.set_scroll_top(top.round() as i32);
         }
         measure();
     });
@@ -97,6 +97,8 @@ pub fn EventList() -> impl IntoView {
             .selection
             .with(|s| s.compare_pinned.then_some(s.compare).flatten());
         let stream = ctx.selection.with(|s| s.stream.clone()).unwrap_or_default();
+        let window = geometry();
+        let scrolled = scroll_top.get();
         let positions: Vec<usize> = matching.with(|m| m[start..end].to_vec());
         ctx.loaded.with(|l| {
             let Some(l) = l.as_ref() else {
@@ -109,7 +111,7 @@ pub fn EventList() -> impl IntoView {
                     let event = l.timeline.head_at(&stream, pos)?;
                     let kind_colour = ctx.kind_colour(event.kind);
                     let is_selected = Some(pos) == selected;
-                    let top = (start + offset) as f64 * ROW_HEIGHT;
+                    let top = window.row_top(start + offset, scrolled);
                     Some(view! {
                         <div
                             class="event-row"
@@ -155,7 +157,7 @@ pub fn EventList() -> impl IntoView {
                 }}</span>
             </div>
             <div class="event-scroller" node_ref=scroller role="listbox" aria-label="Events of the stream" on:scroll=move |_| measure()>
-                <div class="event-spacer" style=move || format!("height: {}px", matching.with(Vec::len) as f64 * ROW_HEIGHT)>
+                <div class="event-spacer" style=move || format!("height: {}px", geometry().spacer_height())>
                     {rows}
                 </div>
             </div>
