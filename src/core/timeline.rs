@@ -124,6 +124,8 @@ pub struct StreamLine {
     /// How many of the stream's events have been folded.
     folded: usize,
     versions_ascend: bool,
+    /// The event types the stream has (indexes into `Timeline::kinds`), in order of appearance.
+    kinds: Vec<u32>,
 }
 
 /// A summary of a stream for lists.
@@ -176,7 +178,7 @@ impl Timeline {
                 let user = stored
                     .user
                     .map(|u| timeline.user_index(&self.users[u as usize]));
-                timeline.index(stream, stored.version, stored.time);
+                timeline.index(stream, kind, stored.version, stored.time);
                 timeline.events.push(Stored {
                     stream: stream as u32,
                     kind,
@@ -277,7 +279,7 @@ impl Timeline {
         let user = lean.user.as_deref().map(|user| self.user_index(user));
         let kind = self.kind_index_or_add(&lean.kind);
         let stream = self.stream_index_or_add(&lean.stream);
-        self.index(stream, version, lean.time);
+        self.index(stream, kind, version, lean.time);
         self.events.push(Stored {
             seq,
             stream: stream as u32,
@@ -306,7 +308,7 @@ impl Timeline {
         let user = event.user().map(|user| self.user_index(user));
         let kind = self.kind_index_or_add(&event.kind);
         let stream = self.stream_index_or_add(&event.stream);
-        self.index(stream, event.version, event.time);
+        self.index(stream, kind, event.version, event.time);
         // An upcast event is no longer what its record says, so it keeps its own body.
         let body = match at {
             Some(at) if event.stored.is_none() => at,
@@ -326,9 +328,12 @@ impl Timeline {
     }
 
     /// Puts the next event of a stream in the stream's indexes, to be folded later.
-    fn index(&mut self, stream: usize, version: u64, time: DateTime<Utc>) {
+    fn index(&mut self, stream: usize, kind: u32, version: u64, time: DateTime<Utc>) {
         let log_idx = self.events.len();
         let line = &mut self.streams[stream];
+        if !line.kinds.contains(&kind) {
+            line.kinds.push(kind);
+        }
         if let Some(&prev_version) = line.versions.last() {
             if version <= prev_version {
                 line.versions_ascend = false;
@@ -541,6 +546,16 @@ impl Timeline {
         &self.kinds
     }
 
+    /// The event types a stream has, in order of first appearance.
+    pub fn stream_kinds(&self, stream: &str) -> Vec<&str> {
+        self.line(stream).map_or_else(Vec::new, |line| {
+            line.kinds
+                .iter()
+                .map(|&k| self.kinds[k as usize].as_str())
+                .collect()
+        })
+    }
+
     /// The index of an event type in `kinds`.
     pub fn kind_index(&self, kind: &str) -> Option<usize> {
         self.kind_by_name.get(kind).map(|&idx| idx as usize)
@@ -640,15 +655,19 @@ impl Timeline {
     /// The stream's events in `n_bins` equal slices of its time span, for the density strip.
     pub fn density(&self, stream: &str, n_bins: usize) -> Vec<DensityBin> {
         let mut counts = vec![vec![0usize; self.kinds.len()]; n_bins];
-        let events: Vec<EventHead<'_>> = self.stream_heads(stream).collect();
-        if let (Some(first), Some(last), true) = (events.first(), events.last(), n_bins > 0) {
+        let events = || {
+            self.stream_idxs(stream)
+                .iter()
+                .map(|&idx| &self.events[idx])
+        };
+        if let (Some(first), Some(last), true) = (events().next(), events().next_back(), n_bins > 0)
+        {
             let start = first.time.timestamp_millis();
             let span = (last.time.timestamp_millis() - start).max(1) as f64;
-            for event in &events {
+            for event in events() {
                 let offset = (event.time.timestamp_millis() - start).max(0) as f64;
                 let bin = ((offset / span) * n_bins as f64) as usize;
-                let kind = self.kind_index(event.kind).unwrap_or(0);
-                counts[bin.min(n_bins - 1)][kind] += 1;
+                counts[bin.min(n_bins - 1)][event.kind as usize] += 1;
             }
         }
         counts
@@ -685,6 +704,7 @@ impl StreamLine {
             head: Box::from("null"),
             folded: 0,
             versions_ascend: true,
+            kinds: Vec::new(),
         }
     }
 }

@@ -113,16 +113,13 @@ impl AppCtx {
                     return Vec::new();
                 };
                 let timeline = &loaded.timeline;
-                let mut kinds: Vec<usize> = timeline
-                    .stream_heads(&stream)
-                    .filter_map(|e| timeline.kind_index(e.kind))
-                    .collect();
-                kinds.sort_unstable();
-                kinds.dedup();
-                kinds
+                let mut kinds: Vec<String> = timeline
+                    .stream_kinds(&stream)
                     .into_iter()
-                    .map(|k| timeline.kinds()[k].clone())
-                    .collect()
+                    .map(str::to_string)
+                    .collect();
+                kinds.sort_by_key(|k| timeline.kind_index(k));
+                kinds
             })
         });
         let state_at = move |pos: fn(&Selection) -> Option<usize>| {

@@ -32,24 +32,28 @@ pub fn EventList() -> impl IntoView {
             .to_lowercase();
         ctx.loaded.with(|l| {
             let (Some(l), Some(stream)) = (l.as_ref(), stream) else {
-                return Vec::new();
+                return Shown::All(0);
             };
-            l.timeline
+            if filter.is_empty() {
+                return Shown::All(l.timeline.stream_len(&stream));
+            }
+            let positions = l
+                .timeline
                 .stream_heads(&stream)
                 .enumerate()
                 .filter(|(_, e)| {
-                    filter.is_empty()
-                        || e.kind.to_lowercase().contains(&filter)
+                    e.kind.to_lowercase().contains(&filter)
                         || e.user.is_some_and(|u| u.to_lowercase().contains(&filter))
                         || e.version.to_string() == filter
                         || e.id.is_some_and(|id| id.to_lowercase().contains(&filter))
                 })
                 .map(|(pos, _)| pos)
-                .collect::<Vec<_>>()
+                .collect::<Vec<_>>();
+            Shown::Only(positions)
         })
     });
     let geometry = move || ListWindow {
-        n_rows: matching.with(Vec::len),
+        n_rows: matching.with(Shown::len),
         row_height: ROW_HEIGHT,
         viewport: viewport_height.get(),
     };
@@ -66,25 +70,28 @@ pub fn EventList() -> impl IntoView {
             scroll_top.set(el.scroll_top() as f64);
         }
     };
-    // Keep the selected event in view when the selection moves.
+    // Keep the selected event in view when the selection moves. The scroll waits for the next
+    // frame, when the list has its new height (a new stream may be longer than the last one).
     Effect::new(move |_| {
         let pos = ctx.selection.with(|s| s.pos);
-        let (Some(pos), Some(el)) = (pos, scroller.get()) else {
+        let Some(row_idx) = pos.and_then(|pos| matching.with(|m| m.row_of(pos))) else {
             return;
         };
-        let Ok(row_idx) = matching.with(|m| m.binary_search(&pos)) else {
-            return;
-        };
-        // Read without tracking: scrolling by hand must not pull the view back to the selection.
-        let window = ListWindow {
-            n_rows: matching.with_untracked(Vec::len),
-            row_height: ROW_HEIGHT,
-            viewport: el.client_height() as f64,
-        };
-        if let Some(top) = window.scroll_into_view(row_idx, el.scroll_top() as f64) {
-            el.set_scroll_top(top.round() as i32);
-        }
-        measure();
+        let n_rows = matching.with(Shown::len);
+        request_animation_frame(move || {
+            let Some(el) = scroller.get_untracked() else {
+                return;
+            };
+            let window = ListWindow {
+                n_rows,
+                row_height: ROW_HEIGHT,
+                viewport: el.client_height() as f64,
+            };
+            if let Some(top) = window.scroll_into_view(row_idx, el.scroll_top() as f64) {
+                el.set_scroll_top(top.round() as i32);
+            }
+            measure();
+        });
     });
     let resize = window_event_listener(leptos::ev::resize, move |_| measure());
     on_cleanup(move || resize.remove());
@@ -99,7 +106,8 @@ pub fn EventList() -> impl IntoView {
         let stream = ctx.selection.with(|s| s.stream.clone()).unwrap_or_default();
         let window = geometry();
         let scrolled = scroll_top.get();
-        let positions: Vec<usize> = matching.with(|m| m[start..end].to_vec());
+        let positions: Vec<usize> =
+            matching.with(|m| (start..end).map(|row| m.position(row)).collect());
         ctx.loaded.with(|l| {
             let Some(l) = l.as_ref() else {
                 return Vec::new();
@@ -152,7 +160,7 @@ pub fn EventList() -> impl IntoView {
                     }
                 />
                 <span class="match-count">{move || {
-                    let n = matching.with(Vec::len);
+                    let n = matching.with(Shown::len);
                     format!("{} shown", count(n))
                 }}</span>
             </div>
@@ -162,5 +170,38 @@ pub fn EventList() -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// The stream positions the list shows: all of them (no filter: nothing to materialize, however
+/// long the stream), or those that match the filter, ascending.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    All(usize),
+    Only(Vec<usize>),
+}
+
+impl Shown {
+    fn len(&self) -> usize {
+        match self {
+            Shown::All(n) => *n,
+            Shown::Only(positions) => positions.len(),
+        }
+    }
+
+    /// The stream position shown in a row.
+    fn position(&self, row: usize) -> usize {
+        match self {
+            Shown::All(_) => row,
+            Shown::Only(positions) => positions[row],
+        }
+    }
+
+    /// The row that shows a stream position, if it is shown.
+    fn row_of(&self, pos: usize) -> Option<usize> {
+        match self {
+            Shown::All(n) => (pos < *n).then_some(pos),
+            Shown::Only(positions) => positions.binary_search(&pos).ok(),
+        }
     }
 }

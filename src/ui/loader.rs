@@ -188,6 +188,20 @@ impl Ingest {
         TimeoutFuture::new(0).await;
     }
 
+    /// Shows what the first block holds while the rest is still being read: a small copy of the
+    /// timeline so far, replaced by the whole one when loading is done.
+    fn preview(&self, label: &str) {
+        let mut timeline = self.timeline.clone();
+        timeline.fold();
+        self.ctx.loaded.set(Some(Arc::new(Loaded {
+            timeline,
+            problems: self.problems.clone(),
+            detection: self.detection.clone(),
+            label: label.to_string(),
+            projection_text: self.projection_text.clone(),
+        })));
+    }
+
     fn show_count(&self, n_events: usize) {
         self.ctx.progress.update(|progress| {
             if let Some(progress) = progress {
@@ -315,7 +329,13 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
             let head = &pending[..pending.iter().rposition(|&b| b == b'\n').unwrap_or(0)];
             ndjson = Some(std::str::from_utf8(head).is_ok_and(is_ndjson));
         }
-        if ndjson != Some(true) || pending.len() < BLOCK_BYTES {
+        // The first block is small, so that the first rows show soon after the first bytes.
+        let block_bytes = if ingest.is_some() {
+            BLOCK_BYTES
+        } else {
+            SNIFF_BYTES
+        };
+        if ndjson != Some(true) || pending.len() < block_bytes {
             continue;
         }
         let Some(cut) = pending.iter().rposition(|&b| b == b'\n') else {
@@ -326,11 +346,15 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
         let n_block = block.len();
         let text = Arc::new(download.utf8(block, n_before)?);
         n_before += n_block;
+        let first = ingest.is_none();
         let ingest = match &mut ingest {
             Some(ingest) => ingest,
             None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
         };
         next_line = ingest.take_lines(text, next_line).await;
+        if first {
+            ingest.preview(label);
+        }
     }
     let rest = download.utf8(pending, n_before)?;
     match ingest {

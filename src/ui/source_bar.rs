@@ -242,6 +242,10 @@ pub fn SourceBar() -> impl IntoView {
             })
         }}
         {move || {
+            // While a source is still loading, what the link names may simply not have come yet.
+            if ctx.progress.with(Option::is_some) {
+                return None;
+            }
             let notes = ctx.selection.get().notes;
             (!notes.is_empty()).then(|| view! {
                 <ul class="view-notes">
