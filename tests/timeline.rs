@@ -312,3 +312,19 @@ fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline
     assert_eq!(sliced.n_folded(), folded.len());
     assert_same_timeline(&sliced, &folded);
 }
+
+#[test]
+fn a_log_longer_than_one_storage_chunk_keeps_every_event_in_place() {
+    let text = chronoscope::core::bench_data::bench_ndjson(40_000);
+    let (timeline, problems) = from_source(&text, 2_000);
+    assert!(problems.is_empty());
+    assert_eq!(timeline.len(), 40_000);
+    for (idx, line) in text.lines().enumerate() {
+        let record: Value = serde_json::from_str(line).unwrap();
+        let head = timeline.head(idx);
+        assert_eq!(head.seq, idx as u64);
+        assert_eq!(head.stream, record["stream"]);
+        assert_eq!(head.version, record["version"]);
+    }
+    assert_eq!(timeline.event(39_999).seq, 39_999);
+}

@@ -42,7 +42,7 @@ pub const SNAPSHOT_EVERY: usize = 64;
 pub struct Timeline {
     /// Rules and upcasters that decide how events become state, if any.
     projection: Option<Arc<Projection>>,
-    events: Vec<Stored>,
+    events: Chunked<Stored>,
     /// Source texts that events point into (`Body::Source`).
     sources: Vec<Arc<String>>,
     streams: Vec<StreamLine>,
@@ -165,7 +165,6 @@ impl Timeline {
     pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
         let mut timeline = Timeline::with_projection(projection);
         timeline.sources = self.sources.clone();
-        timeline.events.reserve(self.events.len());
         let upcasting = timeline
             .projection
             .as_deref()
@@ -207,7 +206,6 @@ impl Timeline {
 
     /// Appends events to the log, upcasting each, and folds them into their streams' states.
     pub fn push(&mut self, events: Vec<Event>) {
-        self.events.reserve(events.len());
         for event in events {
             self.add(event, None);
         }
@@ -238,7 +236,6 @@ impl Timeline {
             .is_some_and(Projection::has_upcasters);
         let base = source.as_ptr() as usize;
         let mut events = Vec::with_capacity(1);
-        self.events.reserve(records.len());
         for record in records {
             let start = (record.text.as_ptr() as usize).wrapping_sub(base);
             let in_source = start.saturating_add(record.text.len()) <= source.len();
@@ -469,7 +466,7 @@ impl Timeline {
 
     /// True when the log has no events.
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.events.len() == 0
     }
 
     /// The event at a log position, parsed from its compact form.
@@ -741,4 +738,55 @@ fn compact(event: &Event) -> Body {
             .expect("JSON values always serialize")
             .into_boxed_str(),
     )
+}
+
+/// A list that grows in fixed-size chunks, so that it never moves what it holds: growing a
+/// single `Vec` of a million events copies it whole, more than once, and briefly needs twice its
+/// size, which in WebAssembly memory (never given back) is a lasting cost and a long pause.
+#[derive(Clone, Debug)]
+struct Chunked<T> {
+    chunks: Vec<Vec<T>>,
+    len: usize,
+}
+
+/// Items per chunk of a `Chunked` list.
+const CHUNK: usize = 1 << 14;
+
+impl<T> Default for Chunked<T> {
+    fn default() -> Chunked<T> {
+        Chunked {
+            chunks: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> Chunked<T> {
+    fn push(&mut self, item: T) {
+        match self.chunks.last_mut() {
+            Some(chunk) if chunk.len() < CHUNK => chunk.push(item),
+            _ => {
+                let mut chunk = Vec::with_capacity(CHUNK);
+                chunk.push(item);
+                self.chunks.push(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &T> {
+        self.chunks.iter().flatten()
+    }
+}
+
+impl<T> std::ops::Index<usize> for Chunked<T> {
+    type Output = T;
+
+    fn index(&self, idx: usize) -> &T {
+        &self.chunks[idx / CHUNK][idx % CHUNK]
+    }
 }
