@@ -117,3 +117,28 @@ fn leadpony_merge_suites_pass_through_the_merge_reducer() {
     eprintln!("leadpony merge suites: {n_cases} passed");
     assert!(n_cases > 30, "only {n_cases} cases found");
 }
+
+/// Indexing a record only checks its patch; the full reading parses it with json-patch. Every
+/// patch of the peer suites (disabled ones too) gets the same verdict from both.
+#[test]
+fn the_indexing_check_of_a_patch_agrees_with_json_patch_on_every_suite_patch() {
+    use chronoscope::core::decode::canonical::decode_lean;
+    let mut n_checked = 0;
+    let mut n_rejected = 0;
+    for file in ["json-patch/tests.json", "json-patch/spec_tests.json"] {
+        for record in corpus_json(file).as_array().unwrap() {
+            let Some(patch) = record.get("patch") else {
+                continue;
+            };
+            let line =
+                json!({"stream": "s", "type": "T", "time": "2026-01-01T00:00:00Z", "patch": patch})
+                    .to_string();
+            let by_json_patch = serde_json::from_value::<json_patch::Patch>(patch.clone()).is_ok();
+            assert_eq!(decode_lean(&line).is_some(), by_json_patch, "{patch}");
+            n_checked += 1;
+            n_rejected += usize::from(!by_json_patch);
+        }
+    }
+    eprintln!("{n_checked} suite patches checked, {n_rejected} rejected by both");
+    assert!(n_checked > 100 && n_rejected > 5);
+}

@@ -19,6 +19,8 @@ pub enum ReduceError {
     Patch(String),
     #[error("{0}")]
     Projection(String),
+    #[error("the record cannot be read again: {0}")]
+    Record(String),
 }
 
 /// Applies one event to a state, by the projection's rules where it has rules for the event's

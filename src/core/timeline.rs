@@ -421,10 +421,16 @@ impl Timeline {
             .projection
             .as_deref()
             .is_some_and(|p| p.has_rules(&self.kinds[stored.kind as usize]));
-        if let (Body::Source { .. }, false) = (&stored.body, ruled) {
-            if let Some((change, data)) = canonical::decode_change(self.text_of(&stored.body)) {
-                return reduce::apply_change(state, &change, &data);
+        if let Body::Source { .. } = &stored.body {
+            let text = self.text_of(&stored.body);
+            if !ruled {
+                if let Some((change, data)) = canonical::decode_change(text) {
+                    return reduce::apply_change(state, &change, &data);
+                }
             }
+            // Indexing checked the record, so this only fails where that check and the full
+            // reading disagree; the event then leaves the state as it was, and says why.
+            canonical::decode_text(text).map_err(ReduceError::Record)?;
         }
         reduce::apply_with(state, &self.event(log_idx), self.projection.as_deref())
     }
@@ -478,11 +484,18 @@ impl Timeline {
                     serde_json::from_str(text).expect("the timeline wrote this body itself");
                 (body.data, body.meta, body.change, body.stored)
             }
-            Body::Source { .. } => {
-                let draft = canonical::decode_text(self.text_of(&stored.body))
-                    .expect("the timeline decoded this record before");
-                (draft.data, draft.meta, draft.change, None)
-            }
+            Body::Source { .. } => match canonical::decode_text(self.text_of(&stored.body)) {
+                Ok(draft) => (draft.data, draft.meta, draft.change, None),
+                // Only where indexing's check and the full reading disagree: the event is
+                // shown with its record as data, changing nothing.
+                Err(message) => {
+                    let text = self.text_of(&stored.body);
+                    let record = serde_json::from_str(text).unwrap_or(Value::Null);
+                    let mut meta = Map::new();
+                    meta.insert("unreadable".into(), Value::String(message));
+                    (record, meta, Change::Keep, None)
+                }
+            },
         };
         Event {
             seq: stored.seq,

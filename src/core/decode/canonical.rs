@@ -98,11 +98,12 @@ fn decode_fast(text: &str) -> Option<Draft> {
     })
 }
 
-/// What the timeline needs of a well-formed record to index and replay it, borrowed from the
-/// record's text: its `data` is parsed only when a merge needs it, and its `meta` only for the
-/// author. Anything unusual (`meta.user` that is not a string, an escaped stream name in a
-/// field that cannot borrow, a bad time) makes `decode_lean` give up, and the record goes the
-/// full way through `decode_text`.
+/// What the timeline needs of a well-formed record to index it, borrowed from the record's
+/// text. How the record changes the state (`data`, `patch`, `snapshot`) is only checked here,
+/// not parsed: it is read when the event is folded (`decode_change`). Anything unusual
+/// (`meta.user` that is not a string, a bad time, a patch that is not RFC 6902) makes
+/// `decode_lean` give up, and the record goes the full way through `decode_text`, which names
+/// the problem.
 pub struct Lean<'a> {
     pub stream: Cow<'a, str>,
     pub kind: Cow<'a, str>,
@@ -112,9 +113,6 @@ pub struct Lean<'a> {
     pub user: Option<Cow<'a, str>>,
     /// True when `meta` names `time_zone_assumed`.
     pub zone_assumed: bool,
-    pub change: Change,
-    /// The `data` of a merge (else `null`: a patch or snapshot does not read it).
-    pub data: Value,
 }
 
 #[derive(Deserialize)]
@@ -132,11 +130,7 @@ struct LeanFields<'a> {
     #[serde(default, borrow)]
     meta: Option<&'a RawValue>,
     #[serde(default, borrow, deserialize_with = "present")]
-    data: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "present")]
-    patch: Option<json_patch::Patch>,
-    #[serde(default, borrow, deserialize_with = "present")]
-    snapshot: Option<&'a RawValue>,
+    patch: Option<Vec<OpCheck<'a>>>,
 }
 
 #[derive(Deserialize)]
@@ -145,10 +139,46 @@ struct MetaUser<'a> {
     user: Option<Cow<'a, str>>,
 }
 
+/// An RFC 6902 operation, read only far enough to tell whether json-patch will accept it.
+#[derive(Deserialize)]
+struct OpCheck<'a> {
+    #[serde(borrow)]
+    op: Cow<'a, str>,
+    #[serde(borrow)]
+    path: Cow<'a, str>,
+    #[serde(default, borrow)]
+    from: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    value: Option<&'a RawValue>,
+}
+
+impl OpCheck<'_> {
+    /// The rules json-patch applies when it reads an operation: a known `op`, the fields that
+    /// op needs, and JSON Pointers that are empty or start with `/`, with `~` escapes only.
+    fn is_valid(&self) -> bool {
+        let pointer = |p: &str| {
+            (p.is_empty() || p.starts_with('/'))
+                && p.split('~')
+                    .skip(1)
+                    .all(|rest| rest.starts_with(['0', '1']))
+        };
+        pointer(&self.path)
+            && match self.op.as_ref() {
+                "add" | "replace" | "test" => self.value.is_some(),
+                "remove" => true,
+                "move" | "copy" => self.from.as_deref().is_some_and(pointer),
+                _ => false,
+            }
+    }
+}
+
 /// Reads a well-formed record as `Lean`; `None` for anything `decode_text` should look at.
 pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
     let fields: LeanFields<'_> = serde_json::from_str(text).ok()?;
     if fields.stream.is_empty() || fields.kind.is_empty() {
+        return None;
+    }
+    if !fields.patch.iter().flatten().all(OpCheck::is_valid) {
         return None;
     }
     let time = parse_instant(fields.time).ok()?;
@@ -160,13 +190,6 @@ pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
             (user, meta.get().contains("\"time_zone_assumed\""))
         }
         Some(_) => return None,
-    };
-    let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
-    let (change, data) = match (fields.snapshot, fields.patch, fields.data) {
-        (Some(snapshot), _, _) => (Change::Snapshot(raw(snapshot)?), Value::Null),
-        (None, Some(patch), _) => (Change::Patch(patch), Value::Null),
-        (None, None, Some(data)) => (Change::Merge, raw(data)?),
-        (None, None, None) => (Change::Keep, Value::Null),
     };
     let id = match fields.id {
         None | Some(Value::Null) => None,
@@ -181,8 +204,6 @@ pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
         id,
         user,
         zone_assumed,
-        change,
-        data,
     })
 }
 
