@@ -139,32 +139,45 @@ await page.close();
 
 // The app itself, opened on one stream of nEvents events: the main thread while it loads, how
 // soon the first rows show, the event list's DOM, and frame times while scrolling and scrubbing.
-const app = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-app.on('console', (m) => { if (m.type() === 'error') console.error('app:', m.text()); });
-await app.addInitScript(() => {
-  window.longTasks = [];
-  new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
-    .observe({ type: 'longtask', buffered: true });
-  new MutationObserver((_, observer) => {
-    if (document.querySelector('[data-testid=event-row]')) { window.firstRowAt = performance.now(); observer.disconnect(); }
-  }).observe(document, { childList: true, subtree: true });
-});
-await app.goto(`${base}app/?src=long.ndjson`);
-const loadedText = `${nEvents.toLocaleString('en')} events · 1 streams`;
-await app.waitForFunction((text) => document.querySelector('[data-testid=load-summary]')?.textContent === text, loadedText, { timeout: 600_000, polling: 'raf' });
-const appLoad = await app.evaluate(() => {
-  const loadedAt = performance.now();
-  const data = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/long.ndjson'));
-  const firstByte = data.responseStart;
-  const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
-  const scroller = document.querySelector('.event-scroller');
-  return {
-    firstByte, loadedAt, firstRowAt: window.firstRowAt,
-    longTasks: during.filter((t) => t.ms > 50).length, longest: Math.max(0, ...during.map((t) => t.ms)),
-    startupTasks: window.longTasks.filter((t) => t.start + t.ms < firstByte).map((t) => Math.round(t.ms)),
-    listNodes: scroller.querySelectorAll('*').length + 1, rows: scroller.querySelectorAll('[data-testid=event-row]').length,
-  };
-});
+// Loaded three times, each in a fresh page: long tasks and the first rows vary from run to run.
+async function loadApp() {
+  const app = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  app.on('console', (m) => { if (m.type() === 'error') console.error('app:', m.text()); });
+  await app.addInitScript(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
+      .observe({ type: 'longtask', buffered: true });
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('[data-testid=event-row]')) { window.firstRowAt = performance.now(); observer.disconnect(); }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  await app.goto(`${base}app/?src=long.ndjson`);
+  const loadedText = `${nEvents.toLocaleString('en')} events · 1 streams`;
+  await app.waitForFunction((text) => document.querySelector('[data-testid=load-summary]')?.textContent === text, loadedText, { timeout: 600_000, polling: 'raf' });
+  const load = await app.evaluate(() => {
+    const loadedAt = performance.now();
+    const data = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/long.ndjson'));
+    const firstByte = data.responseStart;
+    const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
+    const scroller = document.querySelector('.event-scroller');
+    return {
+      firstByte, loadedAt, firstRowAt: window.firstRowAt,
+      longTasks: during.filter((t) => t.ms > 50).length, longest: Math.max(0, ...during.map((t) => t.ms)),
+      startupTasks: window.longTasks.filter((t) => t.start + t.ms < firstByte).map((t) => Math.round(t.ms)),
+      listNodes: scroller.querySelectorAll('*').length + 1, rows: scroller.querySelectorAll('[data-testid=event-row]').length,
+    };
+  });
+  return [app, load];
+}
+const appLoads = [];
+let app;
+for (let trial = 0; trial < 3; trial++) {
+  if (app) await app.close();
+  let load;
+  [app, load] = await loadApp();
+  appLoads.push(load);
+}
+const appLoad = appLoads.at(-1);
 // Frame intervals while the page is driven: requestAnimationFrame times, in the page.
 const frames = async (drive) => {
   await app.evaluate(() => { window.frameTimes = []; const tick = (t) => { window.frameTimes.push(t); if (window.recording) requestAnimationFrame(tick); }; window.recording = true; requestAnimationFrame(tick); });
@@ -211,15 +224,21 @@ rows.push([`diff of two 20k-item arrays with ids (${r.diff20kChanges} changes)`,
 rows.push([`diff of two ${mb(r.bigBytes)} states one leaf apart`, t(r.diff1mb), `microdiff ${t(r.microdiff1mb)}; jsondiffpatch ${t(r.jsondiffpatch1mb)}`, ratio(r.microdiff1mb.p50, r.diff1mb.p50) + ' vs microdiff', '≤ 0.5 ms', r.diff1mb.p50 <= 0.5 ? 'met' : 'missed']);
 rows.push(['bundle: the app\'s wasm after brotli', brotli ? `${(brotli / 1000).toFixed(0)} KB (${(appWasm.length / 1000).toFixed(0)} KB raw)` : 'dist/ not built', '—', '—', '≤ 350 KB', brotli && brotli <= 350_000 ? 'met' : 'missed']);
 const a = appLoad;
-rows.push([`app: main thread while loading ${nEvents.toLocaleString('en')} events of one stream (long tasks after the first byte)`, `${a.longTasks} over 50 ms, longest ${a.longest.toFixed(0)} ms; loaded ${((a.loadedAt - a.firstByte) / 1000).toFixed(1)} s after the first byte`, '—', '—', 'no task > 50 ms', a.longTasks === 0 ? 'met' : 'missed']);
-rows.push(['app: first rows visible after the first byte', `${(a.firstRowAt - a.firstByte).toFixed(0)} ms`, '—', '—', '≤ 200 ms', a.firstRowAt - a.firstByte <= 200 ? 'met' : 'missed']);
+const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
+const nLong = appLoads.map((l) => l.longTasks);
+const longest = Math.max(...appLoads.map((l) => l.longest));
+const firstRows = appLoads.map((l) => l.firstRowAt - l.firstByte);
+const loadedIn = median(appLoads.map((l) => l.loadedAt - l.firstByte));
+rows.push([`app: main thread while loading ${nEvents.toLocaleString('en')} events of one stream (tasks after the first byte, 3 loads)`, `tasks over 50 ms per load: ${nLong.join(', ')}; longest ${longest.toFixed(0)} ms; loaded ${(loadedIn / 1000).toFixed(1)} s after the first byte (median)`, '—', '—', 'no task > 50 ms', nLong.every((n) => n === 0) ? 'met' : 'missed']);
+rows.push(['app: first rows visible after the first byte (3 loads)', `${firstRows.map((ms) => ms.toFixed(0)).join(', ')} ms`, '—', '—', '≤ 200 ms', firstRows.every((ms) => ms <= 200) ? 'met' : 'missed']);
 rows.push([`app: event list DOM at ${nEvents.toLocaleString('en')} rows`, `${a.listNodes} nodes (${a.rows} rows); ${afterScrub.rows} rows after scrubbing to ${afterScrub.cursor.split(' · ')[0]}`, '—', '—', '≤ 200 nodes', a.listNodes <= 200 ? 'met' : 'missed']);
 const fpsText = (f) => `${f.fps.toFixed(0)} fps; frame p50 ${f.p50.toFixed(1)} ms, p95 ${f.p95.toFixed(1)} ms; ${f.over} of ${f.n} frames over 25 ms`;
 rows.push(['app: scrolling the event list (120 wheel steps)', fpsText(scrollFrames), '—', '—', '60 fps', scrollFrames.p95 <= 1000 / 60 * 1.5 ? 'met' : 'missed']);
 rows.push(['app: dragging the scrubber across the stream (120 steps)', fpsText(scrubFrames), '—', '—', '60 fps', scrubFrames.p95 <= 1000 / 60 * 1.5 ? 'met' : 'missed']);
 
 console.log(`\nChronoscope benchmark, ${new Date().toISOString().slice(0, 10)}, Chromium ${version}, ${process.env.BENCH_MACHINE || 'this machine'}\n`);
-if (a.startupTasks.length) console.log(`(before the first byte, while the app started: long tasks of ${a.startupTasks.join(', ')} ms)`);
+const startup = appLoads.flatMap((l) => l.startupTasks);
+if (startup.length) console.log(`(before the first byte, while the app started, over 3 loads: long tasks of ${startup.join(', ')} ms)`);
 console.log('| workload | Chronoscope | JS peer (same run, same data) | ratio (peer / ours) | target | |');
 console.log('|---|---|---|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -1,11 +1,14 @@
-//! Native benchmarks of the core, one per part of the work: decode, replay (fold), the state
-//! at a random position (snapshot plus bounded replay), and the structural diff.
+//! Native benchmarks of the core, one per part of the work: decode, ingest (index and fold, as
+//! the app does it), replay (fold), the state at a random position (snapshot plus bounded
+//! replay), and the structural diff.
 //! Run with `cargo bench --no-default-features --bench core`.
 
 use std::hint::black_box;
 
 use chronoscope::core::bench_data::bench_ndjson;
-use chronoscope::core::decode::{decode_text, Format};
+use std::sync::Arc;
+
+use chronoscope::core::decode::{decode_text, ndjson_records, Decoder, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::timeline::Timeline;
 use serde_json::{json, Value};
@@ -20,6 +23,40 @@ const N_EVENTS: usize = 100_000;
 fn decode_100k_events(bencher: divan::Bencher) {
     let text = bench_ndjson(N_EVENTS);
     bencher.bench(|| decode_text(black_box(&text), Some(Format::Canonical)));
+}
+
+/// What the app and the browser benchmark do: events point into the source text, are indexed
+/// in slices, then folded a stream at a time.
+#[divan::bench(sample_count = 10)]
+fn ingest_100k_events_from_source(bencher: divan::Bencher) {
+    let text = Arc::new(bench_ndjson(N_EVENTS));
+    bencher.bench(|| {
+        let mut timeline = Timeline::default();
+        let mut decoder = Decoder::new(Format::Canonical);
+        let mut problems = Vec::new();
+        let records: Vec<_> = ndjson_records(&text).collect();
+        for slice in records.chunks(2_000) {
+            timeline.push_records(&text, slice, &mut decoder, &mut problems);
+        }
+        timeline.fold();
+        timeline
+    });
+}
+
+#[divan::bench(sample_count = 10)]
+fn replay_100k_events_from_source(bencher: divan::Bencher) {
+    let text = Arc::new(bench_ndjson(N_EVENTS));
+    let mut timeline = Timeline::default();
+    let records: Vec<_> = ndjson_records(&text).collect();
+    let mut problems = Vec::new();
+    timeline.push_records(
+        &text,
+        &records,
+        &mut Decoder::new(Format::Canonical),
+        &mut problems,
+    );
+    timeline.fold();
+    bencher.bench(|| timeline.replay_with(None));
 }
 
 #[divan::bench(sample_count = 10)]
