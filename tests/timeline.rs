@@ -328,3 +328,16 @@ fn a_log_longer_than_one_storage_chunk_keeps_every_event_in_place() {
     }
     assert_eq!(timeline.event(39_999).seq, 39_999);
 }
+
+#[test]
+fn events_pushed_unfolded_then_folded_give_the_same_timeline_as_push() {
+    let (decoded, _) = decode_text(&demo_ndjson(), Some(Format::Canonical));
+    let pushed = Timeline::build(decoded.events.clone());
+    let mut later = Timeline::default();
+    for chunk in decoded.events.chunks(250) {
+        later.push_unfolded(chunk.to_vec());
+    }
+    assert_eq!(later.n_folded(), 0);
+    later.fold();
+    assert_same_timeline(&later, &pushed);
+}

@@ -206,10 +206,15 @@ impl Timeline {
 
     /// Appends events to the log, upcasting each, and folds them into their streams' states.
     pub fn push(&mut self, events: Vec<Event>) {
+        self.push_unfolded(events);
+        self.fold();
+    }
+
+    /// Appends events to the log, upcasting each; `fold_some` or `fold` replays them.
+    pub fn push_unfolded(&mut self, events: Vec<Event>) {
         for event in events {
             self.add(event, None);
         }
-        self.fold();
     }
 
     /// Decodes records of one source text and indexes their events; `fold_some` or `fold`

@@ -34,17 +34,20 @@ pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
 /// The projection the bundled demo is read with.
 pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 
-/// How many records are decoded between two yields to the browser.
-const SLICE: usize = 2_000;
+/// How many records are decoded, or events folded, at a time; after each batch the loader
+/// yields to the browser if it has worked for `BUDGET_MS`.
+const BATCH: usize = 250;
 
-/// How many events are folded between two yields to the browser.
-const FOLD_SLICE: usize = 4_000;
+/// How long the loader works before it yields, so that no task comes near 50 ms even while the
+/// WebAssembly code is still running unoptimized (V8 compiles it better as it goes).
+const BUDGET_MS: f64 = 12.0;
 
 /// NDJSON arrives in blocks of whole lines of at least this many bytes.
 const BLOCK_BYTES: usize = 1 << 20;
 
-/// How much of a source is looked at before deciding whether it is NDJSON.
-const SNIFF_BYTES: usize = 64 << 10;
+/// How much of a source is looked at before deciding whether it is NDJSON; the first block is
+/// no bigger, so that the first rows show soon after the first bytes.
+const SNIFF_BYTES: usize = 16 << 10;
 
 /// A KurrentDB read stops after this many pages, whatever the links say.
 const MAX_PAGES: usize = 100_000;
@@ -62,6 +65,8 @@ struct Ingest {
     detection: Detection,
     /// The texts taken, kept so that a local source can be read again with other choices.
     texts: Vec<Arc<String>>,
+    /// When the loader last yielded to the browser (`Date.now()`, in ms).
+    worked_since: f64,
 }
 
 impl Ingest {
@@ -114,7 +119,18 @@ impl Ingest {
             problems,
             detection,
             texts: Vec::new(),
+            worked_since: js_sys::Date::now(),
         }
+    }
+
+    /// Yields to the browser once the loader has worked for `BUDGET_MS`, showing progress.
+    async fn pause(&mut self) {
+        if js_sys::Date::now() - self.worked_since < BUDGET_MS {
+            return;
+        }
+        self.show_count(self.n_events);
+        TimeoutFuture::new(0).await;
+        self.worked_since = js_sys::Date::now();
     }
 
     /// Decodes one text (a whole source, or one page of it), yielding between slices. Problems
@@ -127,7 +143,7 @@ impl Ingest {
             self.texts.push(text.clone());
             let (records, split_problems) = split_records(&text);
             self.problems.extend(split_problems);
-            for slice in records.chunks(SLICE) {
+            for slice in records.chunks(BATCH) {
                 self.take_slice(&text, slice).await;
             }
         }
@@ -144,7 +160,7 @@ impl Ingest {
         self.texts.push(text.clone());
         let mut records = ndjson_records_from(&text, first_line).peekable();
         while records.peek().is_some() {
-            let slice: Vec<_> = records.by_ref().take(SLICE).collect();
+            let slice: Vec<_> = records.by_ref().take(BATCH).collect();
             self.take_slice(&text, &slice).await;
         }
         first_line + text.matches('\n').count()
@@ -163,7 +179,7 @@ impl Ingest {
         }
     }
 
-    /// Decodes one slice of records and replays it, then yields to the browser.
+    /// Decodes one slice of records and indexes it, then yields to the browser if it is time.
     async fn take_slice(&mut self, text: &Arc<String>, slice: &[Record<'_>]) {
         if self.decoder.format() == Format::Canonical {
             // Chronoscope's own events have no store position, so they are replayed as they
@@ -179,13 +195,12 @@ impl Ingest {
             // Events without a store position are replayed as they come, so that only a slice
             // of them is ever held parsed; the others wait to be put in the store's order.
             if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
-                self.timeline.push(events);
+                self.timeline.push_unfolded(events);
             } else {
                 self.events.extend(events);
             }
         }
-        self.show_count(self.n_events);
-        TimeoutFuture::new(0).await;
+        self.pause().await;
     }
 
     /// Shows what the first block holds while the rest is still being read: a small copy of the
@@ -216,11 +231,15 @@ impl Ingest {
         order_by_position(&mut self.events);
         let mut events = std::mem::take(&mut self.events).into_iter().peekable();
         while events.peek().is_some() {
-            self.timeline.push(events.by_ref().take(SLICE).collect());
-            TimeoutFuture::new(0).await;
+            self.timeline
+                .push_unfolded(events.by_ref().take(BATCH).collect());
+            self.pause().await;
         }
         // Events indexed as they came are folded now, a stream at a time, in slices.
-        while !self.timeline.fold_some(FOLD_SLICE) {
+        while !self.timeline.fold_some(BATCH) {
+            if js_sys::Date::now() - self.worked_since < BUDGET_MS {
+                continue;
+            }
             let n_replayed = self.timeline.n_folded();
             self.ctx.progress.update(|progress| {
                 if let Some(progress) = progress {
@@ -228,6 +247,7 @@ impl Ingest {
                 }
             });
             TimeoutFuture::new(0).await;
+            self.worked_since = js_sys::Date::now();
         }
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
@@ -330,15 +350,20 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
             ndjson = Some(std::str::from_utf8(head).is_ok_and(is_ndjson));
         }
         // The first block is small, so that the first rows show soon after the first bytes.
-        let block_bytes = if ingest.is_some() {
-            BLOCK_BYTES
+        let first = ingest.is_none();
+        let (block_bytes, limit) = if first {
+            (SNIFF_BYTES, SNIFF_BYTES)
         } else {
-            SNIFF_BYTES
+            (BLOCK_BYTES, pending.len())
         };
         if ndjson != Some(true) || pending.len() < block_bytes {
             continue;
         }
-        let Some(cut) = pending.iter().rposition(|&b| b == b'\n') else {
+        let cut = pending[..limit]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .or_else(|| pending.iter().position(|&b| b == b'\n'));
+        let Some(cut) = cut else {
             continue;
         };
         let rest = pending.split_off(cut + 1);
@@ -346,7 +371,6 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
         let n_block = block.len();
         let text = Arc::new(download.utf8(block, n_before)?);
         n_before += n_block;
-        let first = ingest.is_none();
         let ingest = match &mut ingest {
             Some(ingest) => ingest,
             None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
