@@ -118,11 +118,13 @@ fn leadpony_merge_suites_pass_through_the_merge_reducer() {
     assert!(n_cases > 30, "only {n_cases} cases found");
 }
 
-/// Indexing a record only checks its patch; the full reading parses it with json-patch. Every
-/// patch of the peer suites (disabled ones too) gets the same verdict from both.
+/// Indexing a record only checks its patch, and replay reads it operation by operation; every
+/// patch of the peer suites (disabled ones too) gets the same verdict, and the same operations,
+/// as json-patch's own reading.
 #[test]
 fn the_indexing_check_of_a_patch_agrees_with_json_patch_on_every_suite_patch() {
-    use chronoscope::core::decode::canonical::decode_lean;
+    use chronoscope::core::decode::canonical::{decode_change, decode_lean};
+    use chronoscope::core::event::Change;
     let mut n_checked = 0;
     let mut n_rejected = 0;
     for file in ["json-patch/tests.json", "json-patch/spec_tests.json"] {
@@ -133,8 +135,15 @@ fn the_indexing_check_of_a_patch_agrees_with_json_patch_on_every_suite_patch() {
             let line =
                 json!({"stream": "s", "type": "T", "time": "2026-01-01T00:00:00Z", "patch": patch})
                     .to_string();
-            let by_json_patch = serde_json::from_value::<json_patch::Patch>(patch.clone()).is_ok();
-            assert_eq!(decode_lean(&line).is_some(), by_json_patch, "{patch}");
+            let by_json_patch = serde_json::from_value::<json_patch::Patch>(patch.clone()).ok();
+            assert_eq!(
+                decode_lean(&line).is_some(),
+                by_json_patch.is_some(),
+                "{patch}"
+            );
+            let read = decode_change(&line).map(|(change, _)| change);
+            assert_eq!(read, by_json_patch.clone().map(Change::Patch), "{patch}");
+            let by_json_patch = by_json_patch.is_some();
             n_checked += 1;
             n_rejected += usize::from(!by_json_patch);
         }

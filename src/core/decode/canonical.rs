@@ -39,8 +39,8 @@ struct Record<'a> {
     meta: Option<Map<String, Value>>,
     #[serde(default, borrow, deserialize_with = "present")]
     data: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "present")]
-    patch: Option<json_patch::Patch>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    patch: Option<Vec<OpCheck<'a>>>,
     #[serde(default, borrow, deserialize_with = "present")]
     snapshot: Option<&'a RawValue>,
 }
@@ -76,7 +76,7 @@ fn decode_fast(text: &str) -> Option<Draft> {
     let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
     let (change, data) = match (record.snapshot, record.patch, record.data) {
         (Some(snapshot), _, data) => (Change::Snapshot(raw(snapshot)?), data.and_then(raw)),
-        (None, Some(patch), data) => (Change::Patch(patch), data.and_then(raw)),
+        (None, Some(patch), data) => (Change::Patch(read_patch(&patch)?), data.and_then(raw)),
         (None, None, Some(data)) => (Change::Merge, raw(data)),
         (None, None, None) => (Change::Keep, None),
     };
@@ -139,7 +139,10 @@ struct MetaUser<'a> {
     user: Option<Cow<'a, str>>,
 }
 
-/// An RFC 6902 operation, read only far enough to tell whether json-patch will accept it.
+/// An RFC 6902 operation as written, borrowed from the record: checked (`is_valid`) without
+/// parsing its value, or made into json-patch's operation (`read_patch`). Reading operations
+/// this way, rather than through json-patch's own `Deserialize` (an internally tagged enum, which
+/// serde buffers field by field), halves the cost of reading a patch.
 #[derive(Deserialize)]
 struct OpCheck<'a> {
     #[serde(borrow)]
@@ -170,6 +173,48 @@ impl OpCheck<'_> {
                 _ => false,
             }
     }
+}
+
+/// json-patch's patch from operations as written; `None` where json-patch would not accept one.
+fn read_patch(ops: &[OpCheck<'_>]) -> Option<json_patch::Patch> {
+    use json_patch::jsonptr::PointerBuf;
+    use json_patch::{
+        AddOperation, CopyOperation, MoveOperation, PatchOperation, RemoveOperation,
+        ReplaceOperation, TestOperation,
+    };
+    let pointer = |text: &str| PointerBuf::parse(text).ok();
+    let value = |op: &OpCheck<'_>| serde_json::from_str::<Value>(op.value?.get()).ok();
+    let from = |op: &OpCheck<'_>| pointer(op.from.as_deref()?);
+    ops.iter()
+        .map(|op| {
+            let path = pointer(&op.path)?;
+            Some(match op.op.as_ref() {
+                "add" => PatchOperation::Add(AddOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                "remove" => PatchOperation::Remove(RemoveOperation { path }),
+                "replace" => PatchOperation::Replace(ReplaceOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                "move" => PatchOperation::Move(MoveOperation {
+                    from: from(op)?,
+                    path,
+                }),
+                "copy" => PatchOperation::Copy(CopyOperation {
+                    from: from(op)?,
+                    path,
+                }),
+                "test" => PatchOperation::Test(TestOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                _ => return None,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(json_patch::Patch)
 }
 
 /// Reads a well-formed record as `Lean`; `None` for anything `decode_text` should look at.
@@ -212,8 +257,8 @@ pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
 struct ChangeFields<'a> {
     #[serde(default, borrow, deserialize_with = "present")]
     data: Option<&'a RawValue>,
-    #[serde(default, deserialize_with = "present")]
-    patch: Option<json_patch::Patch>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    patch: Option<Vec<OpCheck<'a>>>,
     #[serde(default, borrow, deserialize_with = "present")]
     snapshot: Option<&'a RawValue>,
 }
@@ -225,7 +270,7 @@ pub fn decode_change(text: &str) -> Option<(Change, Value)> {
     let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
     Some(match (fields.snapshot, fields.patch, fields.data) {
         (Some(snapshot), _, _) => (Change::Snapshot(raw(snapshot)?), Value::Null),
-        (None, Some(patch), _) => (Change::Patch(patch), Value::Null),
+        (None, Some(patch), _) => (Change::Patch(read_patch(&patch)?), Value::Null),
         (None, None, Some(data)) => (Change::Merge, raw(data)?),
         (None, None, None) => (Change::Keep, Value::Null),
     })
