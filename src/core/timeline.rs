@@ -587,6 +587,11 @@ impl Timeline {
             .collect()
     }
 
+    /// The number of streams.
+    pub fn n_streams(&self) -> usize {
+        self.streams.len()
+    }
+
     /// True when the log has a stream with this name.
     pub fn has_stream(&self, stream: &str) -> bool {
         self.stream_by_name.contains_key(stream)

@@ -97,10 +97,13 @@ pub fn SourceBar() -> impl IntoView {
         ctx.loaded.with(|loaded| match loaded {
             Some(loaded) => {
                 let n_problems = loaded.problems.len() + loaded.timeline.problems().len();
+                let (n_events, n_streams) = (loaded.timeline.len(), loaded.timeline.n_streams());
                 let mut text = format!(
-                    "{} events · {} streams",
-                    count(loaded.timeline.len()),
-                    count(loaded.timeline.streams().len())
+                    "{} event{} · {} stream{}",
+                    count(n_events),
+                    if n_events == 1 { "" } else { "s" },
+                    count(n_streams),
+                    if n_streams == 1 { "" } else { "s" }
                 );
                 if n_problems > 0 {
                     text.push_str(&format!(

@@ -306,7 +306,7 @@ test('a malformed file shows each problem with its line, keeps the good events, 
   const page = await open('');
   await waitForDemo(page);
   await page.getByTestId('file-input').setInputFiles(join(fixtures, 'malformed.ndjson'));
-  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
   const errors = await page.getByTestId('load-error').allTextContents();
   assert.equal(errors.length, 3);
   assert.match(errors[0], /^line 2: not valid JSON/);
@@ -337,7 +337,7 @@ test('a malformed file shows each problem with its line, keeps the good events, 
 test('a deep link to a KurrentDB stream reads every page forwards and shows the state at a version', async () => {
   requested.length = 0;
   const page = await open('?src=/streams/po-kurrent&stream=po-kurrent&v=30&view=raw');
-  await assertText(summary(page), /^45 events · 1 streams$/);
+  await assertText(summary(page), /^45 events · 1 stream$/);
   await assertText(page.getByTestId('format-detected'), /KurrentDB \/ EventStoreDB \(detected\)/);
   await assertText(cursor(page), /^v30 · 2026-03-01T09:30:00\.123456700Z$/);
   const state = JSON.parse(await page.getByTestId('state-json').textContent());
@@ -360,7 +360,7 @@ test('a credential typed in is sent to the server and never put in the link', as
   await page.getByTestId('credential-user').fill('admin');
   await page.getByTestId('credential-secret').fill('changeit');
   await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await assertText(summary(page), /^45 events · 1 streams$/);
+  await assertText(summary(page), /^45 events · 1 stream$/);
   await assertText(cursor(page), /^v44 · /);
   assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).n, 44);
   assert.equal(await page.getByTestId('load-error').count(), 0);
@@ -372,7 +372,7 @@ test('a credential typed in is sent to the server and never put in the link', as
 
 test('choosing a format re-reads the source with it and the link keeps the choice', async () => {
   const page = await open('?src=fixtures/malformed.ndjson');
-  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
   await page.getByTestId('format-select').selectOption('cloudevents');
   await assertText(summary(page), /^0 events · 0 streams · \d+ problems$/);
   assert.match(await page.getByTestId('load-error').first().textContent(), /^line 1: missing required attribute `specversion`/);
@@ -381,7 +381,7 @@ test('choosing a format re-reads the source with it and the link keeps the choic
   const again = await open(query(page));
   await assertText(summary(again), /^0 events · 0 streams · \d+ problems$/);
   await page.getByTestId('format-select').selectOption('');
-  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
   assert.equal(query(page), '?src=fixtures/malformed.ndjson');
   await page.context().close();
   await again.context().close();
@@ -529,7 +529,7 @@ test('a file dropped on the page loads', async () => {
     return transfer;
   }, text);
   await page.dispatchEvent('.app', 'drop', { dataTransfer: transfer });
-  await assertText(summary(page), /^3 events · 1 streams · 3 problems$/);
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
   assert.equal(query(page), '?file=dropped.ndjson');
   await page.context().close();
 });
@@ -569,7 +569,7 @@ test('failed fetches say which URL and what status, and nothing panics', async (
   await assertText(unreachable.getByTestId('load-error'), /http:\/\/127\.0\.0\.1:9\/events\.ndjson \(no response\): could not fetch/);
 
   const fixture = await open('?src=fixtures/malformed.ndjson&v=3');
-  await assertText(summary(fixture), /^3 events · 1 streams · 3 problems$/);
+  await assertText(summary(fixture), /^3 events · 1 stream · 3 problems$/);
   await assertText(cursor(fixture), /^v3 · /);
 
   const secret = await open('?src=https://admin:hunter2@example.com/events.ndjson');
