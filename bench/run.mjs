@@ -17,7 +17,7 @@ const [dataFile, nEventsText, longFile] = process.argv.slice(2);
 const nEvents = Number(nEventsText);
 const pageDir = join(root, 'target', 'bench-dist');
 const modules = join(root, 'tools', 'node_modules');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json', '.ndjson': 'application/x-ndjson' };
 
 const server = createServer((req, res) => {
   const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
@@ -156,6 +156,7 @@ async function loadApp() {
   await app.waitForFunction((text) => document.querySelector('[data-testid=load-summary]')?.textContent === text, loadedText, { timeout: 600_000, polling: 'raf' });
   const load = await app.evaluate(() => {
     const loadedAt = performance.now();
+    if (getComputedStyle(document.querySelector('.event-scroller')).overflowY !== 'auto') throw new Error('the app was served without its style sheet');
     const data = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/long.ndjson'));
     const firstByte = data.responseStart;
     const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
