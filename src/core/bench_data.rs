@@ -8,6 +8,18 @@ use serde_json::json;
 
 const STATUSES: [&str; 4] = ["submitted", "approved", "received", "invoiced"];
 
+/// The first event of every synthetic purchase order.
+fn po_created(po_number: &str, vendor_id: &str) -> serde_json::Value {
+    json!({"type": "PoCreated", "data": {
+        "poNumber": po_number, "status": "draft", "currency": "USD",
+        "vendor": {"id": vendor_id, "name": "Acme Industrial Supply"},
+        "lines": [
+            {"lineId": "L1", "sku": "SKU-1100", "qty": 4, "unitPrice": 12.5},
+            {"lineId": "L2", "sku": "SKU-2034", "qty": 2, "unitPrice": 24.3}
+        ],
+        "total": 98.6}})
+}
+
 /// How many events each synthetic stream has.
 pub const EVENTS_PER_STREAM: usize = 50;
 
@@ -26,14 +38,7 @@ pub fn bench_ndjson(n_events: usize) -> String {
             r#"{{"stream":"po-{stream:06}","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
         );
         let body = match version {
-            1 => json!({"type": "PoCreated", "data": {
-                "poNumber": format!("PO-{stream:06}"), "status": "draft", "currency": "USD",
-                "vendor": {"id": format!("V-{}", stream % 997), "name": "Acme Industrial Supply"},
-                "lines": [
-                    {"lineId": "L1", "sku": "SKU-1100", "qty": 4, "unitPrice": 12.5},
-                    {"lineId": "L2", "sku": "SKU-2034", "qty": 2, "unitPrice": 24.3}
-                ],
-                "total": 98.6}}),
+            1 => po_created(&format!("PO-{stream:06}"), &format!("V-{}", stream % 997)),
             v if v % 5 == 0 => json!({"type": "PoStatusChanged", "data": {
                 "status": STATUSES[(v / 5) % 4],
                 "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),
@@ -68,14 +73,7 @@ pub fn long_stream_ndjson(n_events: usize) -> String {
             r#"{{"stream":"po-long","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
         );
         let body = match version {
-            1 => json!({"type": "PoCreated", "data": {
-                "poNumber": "PO-LONG", "status": "draft", "currency": "USD",
-                "vendor": {"id": "V-1", "name": "Acme Industrial Supply"},
-                "lines": [
-                    {"lineId": "L1", "sku": "SKU-1100", "qty": 4, "unitPrice": 12.5},
-                    {"lineId": "L2", "sku": "SKU-2034", "qty": 2, "unitPrice": 24.3}
-                ],
-                "total": 98.6}}),
+            1 => po_created("PO-LONG", "V-1"),
             v if v % 3 == 0 => json!({"type": "PoStatusChanged", "data": {
                 "status": STATUSES[(v / 3) % 4],
                 "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),

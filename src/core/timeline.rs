@@ -47,11 +47,10 @@ pub struct Timeline {
     sources: Vec<Arc<String>>,
     streams: Vec<StreamLine>,
     stream_by_name: FxHashMap<String, usize>,
-    kinds: Vec<String>,
-    kind_by_name: FxHashMap<String, u32>,
+    /// Event types, each kept once.
+    kinds: Names,
     /// Authors, each kept once: a log has far fewer authors than events.
-    users: Vec<String>,
-    user_by_name: FxHashMap<String, u32>,
+    users: Names,
     problems: Vec<Problem>,
     naive_times: bool,
     /// Streams before this one have no events left to fold.
@@ -173,10 +172,8 @@ impl Timeline {
             if let (Body::Source { .. }, false) = (&stored.body, upcasting) {
                 let stream =
                     timeline.stream_index_or_add(&self.streams[stored.stream as usize].name);
-                let kind = timeline.kind_index_or_add(&self.kinds[stored.kind as usize]);
-                let user = stored
-                    .user
-                    .map(|u| timeline.user_index(&self.users[u as usize]));
+                let kind = timeline.kinds.add(self.kinds.name(stored.kind));
+                let user = stored.user.map(|u| timeline.users.add(self.users.name(u)));
                 timeline.index(stream, kind, stored.version, stored.time);
                 timeline.events.push(Stored {
                     stream: stream as u32,
@@ -278,8 +275,8 @@ impl Timeline {
     fn add_lean(&mut self, lean: canonical::Lean<'_>, decoder: &mut Decoder, at: Body) {
         let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
         self.naive_times |= lean.zone_assumed;
-        let user = lean.user.as_deref().map(|user| self.user_index(user));
-        let kind = self.kind_index_or_add(&lean.kind);
+        let user = lean.user.as_deref().map(|user| self.users.add(user));
+        let kind = self.kinds.add(&lean.kind);
         let stream = self.stream_index_or_add(&lean.stream);
         self.index(stream, kind, version, lean.time);
         self.events.push(Stored {
@@ -307,8 +304,8 @@ impl Timeline {
             }
         }
         self.naive_times |= event.meta.contains_key("time_zone_assumed");
-        let user = event.user().map(|user| self.user_index(user));
-        let kind = self.kind_index_or_add(&event.kind);
+        let user = event.user().map(|user| self.users.add(user));
+        let kind = self.kinds.add(&event.kind);
         let stream = self.stream_index_or_add(&event.stream);
         self.index(stream, kind, event.version, event.time);
         // An upcast event is no longer what its record says, so it keeps its own body.
@@ -425,7 +422,7 @@ impl Timeline {
         let ruled = self
             .projection
             .as_deref()
-            .is_some_and(|p| p.has_rules(&self.kinds[stored.kind as usize]));
+            .is_some_and(|p| p.has_rules(self.kinds.name(stored.kind)));
         if let Body::Source { .. } = &stored.body {
             let text = self.text_of(&stored.body);
             if !ruled {
@@ -448,26 +445,6 @@ impl Timeline {
             .insert(stream.to_string(), self.streams.len());
         self.streams.push(StreamLine::new(stream.to_string()));
         self.streams.len() - 1
-    }
-
-    fn kind_index_or_add(&mut self, kind: &str) -> u32 {
-        if let Some(&idx) = self.kind_by_name.get(kind) {
-            return idx;
-        }
-        self.kinds.push(kind.to_string());
-        let idx = (self.kinds.len() - 1) as u32;
-        self.kind_by_name.insert(kind.to_string(), idx);
-        idx
-    }
-
-    fn user_index(&mut self, user: &str) -> u32 {
-        if let Some(&idx) = self.user_by_name.get(user) {
-            return idx;
-        }
-        self.users.push(user.to_string());
-        let idx = (self.users.len() - 1) as u32;
-        self.user_by_name.insert(user.to_string(), idx);
-        idx
     }
 
     /// The number of events in the log.
@@ -508,7 +485,7 @@ impl Timeline {
             version: stored.version,
             position: stored.position,
             id: stored.id.as_deref().map(str::to_string),
-            kind: self.kinds[stored.kind as usize].clone(),
+            kind: self.kinds.name(stored.kind).to_string(),
             time: stored.time,
             data,
             meta,
@@ -535,9 +512,9 @@ impl Timeline {
             stream: &self.streams[stored.stream as usize].name,
             version: stored.version,
             time: stored.time,
-            kind: &self.kinds[stored.kind as usize],
+            kind: self.kinds.name(stored.kind),
             id: stored.id.as_deref(),
-            user: stored.user.map(|u| self.users[u as usize].as_str()),
+            user: stored.user.map(|u| self.users.name(u)),
         }
     }
 
@@ -558,22 +535,19 @@ impl Timeline {
 
     /// Every distinct event type, in order of first appearance.
     pub fn kinds(&self) -> &[String] {
-        &self.kinds
+        &self.kinds.names
     }
 
     /// The event types a stream has, in order of first appearance.
     pub fn stream_kinds(&self, stream: &str) -> Vec<&str> {
         self.line(stream).map_or_else(Vec::new, |line| {
-            line.kinds
-                .iter()
-                .map(|&k| self.kinds[k as usize].as_str())
-                .collect()
+            line.kinds.iter().map(|&k| self.kinds.name(k)).collect()
         })
     }
 
     /// The index of an event type in `kinds`.
     pub fn kind_index(&self, kind: &str) -> Option<usize> {
-        self.kind_by_name.get(kind).map(|&idx| idx as usize)
+        self.kinds.get(kind).map(|idx| idx as usize)
     }
 
     /// The streams, in order of first appearance, with their event counts.
@@ -674,7 +648,7 @@ impl Timeline {
 
     /// The stream's events in `n_bins` equal slices of its time span, for the density strip.
     pub fn density(&self, stream: &str, n_bins: usize) -> Vec<DensityBin> {
-        let mut counts = vec![vec![0usize; self.kinds.len()]; n_bins];
+        let mut counts = vec![vec![0usize; self.kinds.names.len()]; n_bins];
         let events = || {
             self.stream_idxs(stream)
                 .iter()
@@ -811,5 +785,33 @@ impl<T> std::ops::Index<usize> for Chunked<T> {
 
     fn index(&self, idx: usize) -> &T {
         &self.chunks[idx / CHUNK][idx % CHUNK]
+    }
+}
+
+/// Names kept once each, numbered in order of first appearance (event types, authors).
+#[derive(Clone, Debug, Default)]
+struct Names {
+    names: Vec<String>,
+    by_name: FxHashMap<String, u32>,
+}
+
+impl Names {
+    /// The number of a name, added if it is new.
+    fn add(&mut self, name: &str) -> u32 {
+        if let Some(idx) = self.get(name) {
+            return idx;
+        }
+        let idx = self.names.len() as u32;
+        self.names.push(name.to_string());
+        self.by_name.insert(name.to_string(), idx);
+        idx
+    }
+
+    fn get(&self, name: &str) -> Option<u32> {
+        self.by_name.get(name).copied()
+    }
+
+    fn name(&self, idx: u32) -> &str {
+        &self.names[idx as usize]
     }
 }

@@ -80,11 +80,7 @@ fn decode_fast(text: &str) -> Option<Draft> {
         (None, None, Some(data)) => (Change::Merge, raw(data)),
         (None, None, None) => (Change::Keep, None),
     };
-    let id = match record.id {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id),
-        Some(other) => Some(other.to_string()),
-    };
+    let id = id_text(record.id);
     Some(Draft {
         stream: record.stream,
         version: record.version,
@@ -236,11 +232,7 @@ pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
         }
         Some(_) => return None,
     };
-    let id = match fields.id {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id),
-        Some(other) => Some(other.to_string()),
-    };
+    let id = id_text(fields.id);
     Some(Lean {
         stream: fields.stream,
         kind: fields.kind,
@@ -276,6 +268,15 @@ pub fn decode_change(text: &str) -> Option<(Change, Value)> {
     })
 }
 
+/// An event id as text: a string as it is, any other value as JSON, `null` as no id.
+fn id_text(id: Option<Value>) -> Option<String> {
+    match id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
 /// Decodes one canonical record.
 pub fn decode(value: Value) -> Result<Draft, String> {
     let Value::Object(mut object) = value else {
@@ -295,11 +296,7 @@ pub fn decode(value: Value) -> Result<Draft, String> {
                 .ok_or_else(|| format!("`version` must be a whole number ≥ 0, found {value}"))?,
         ),
     };
-    let id = match object.remove("id") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(id)) => Some(id),
-        Some(other) => Some(other.to_string()),
-    };
+    let id = id_text(object.remove("id"));
     let meta = match object.remove("meta") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(meta)) => meta,
