@@ -341,3 +341,46 @@ fn events_pushed_unfolded_then_folded_give_the_same_timeline_as_push() {
     later.fold();
     assert_same_timeline(&later, &pushed);
 }
+
+#[test]
+fn the_event_filter_matches_types_authors_versions_and_ids_ignoring_case() {
+    let (decoded, _) = decode_text(&demo_ndjson(), Some(Format::Canonical));
+    let timeline = Timeline::build(decoded.events);
+    let naive = |stream: &str, filter: &str| -> Vec<usize> {
+        let filter = filter.to_lowercase();
+        timeline
+            .stream_heads(stream)
+            .enumerate()
+            .filter(|(_, e)| {
+                e.kind.to_lowercase().contains(&filter)
+                    || e.user.is_some_and(|u| u.to_lowercase().contains(&filter))
+                    || e.version.to_string() == filter
+                    || e.id.is_some_and(|id| id.to_lowercase().contains(&filter))
+            })
+            .map(|(pos, _)| pos)
+            .collect()
+    };
+    let mut n_matched = 0;
+    for stream in timeline.streams() {
+        for filter in ["approved", "PoLine", "ANA", "3", "03", "e-", "zzz"] {
+            let found = timeline.matching_positions(&stream.name, filter);
+            assert_eq!(
+                found,
+                naive(&stream.name, filter),
+                "{} / {filter}",
+                stream.name
+            );
+            n_matched += found.len();
+        }
+    }
+    assert!(n_matched > 500, "{n_matched}");
+    // The version is matched whole: "2" finds v2, "02" does not; types ignore case.
+    let history = po_history();
+    assert_eq!(history.matching_positions("po-1", "2"), vec![1]);
+    assert_eq!(
+        history.matching_positions("po-1", "02"),
+        Vec::<usize>::new()
+    );
+    assert_eq!(history.matching_positions("po-1", "APPROVED"), vec![2]);
+    assert_eq!(history.matching_positions("po-1", "po"), vec![0, 1, 2, 3]);
+}

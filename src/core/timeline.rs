@@ -607,6 +607,41 @@ impl Timeline {
             .map_or(&[][..], |line| &line.event_idx[..])
     }
 
+    /// The positions (in a stream, ascending) of the events that match a filter: the type or
+    /// the author contains it, the version is it, or the id contains it, ignoring case. Types
+    /// and authors are matched once each, not once per event, so that filtering a stream of a
+    /// million events stays quick.
+    pub fn matching_positions(&self, stream: &str, filter: &str) -> Vec<usize> {
+        let needle = filter.to_lowercase();
+        let matches = |names: &Names| -> Vec<bool> {
+            names
+                .names
+                .iter()
+                .map(|name| name.to_lowercase().contains(&needle))
+                .collect()
+        };
+        let (kinds, users) = (matches(&self.kinds), matches(&self.users));
+        let version = needle
+            .parse::<u64>()
+            .ok()
+            .filter(|v| v.to_string() == needle);
+        self.stream_idxs(stream)
+            .iter()
+            .enumerate()
+            .filter(|&(_, &idx)| {
+                let event = &self.events[idx];
+                kinds[event.kind as usize]
+                    || event.user.is_some_and(|u| users[u as usize])
+                    || Some(event.version) == version
+                    || event
+                        .id
+                        .as_deref()
+                        .is_some_and(|id| id.to_lowercase().contains(&needle))
+            })
+            .map(|(pos, _)| pos)
+            .collect()
+    }
+
     /// The state of a stream after the event at `pos`, or before any event when `pos` is `None`.
     /// It starts from the nearest snapshot, so at most `SNAPSHOT_EVERY - 1` folded events are
     /// replayed (plus any events not folded yet).

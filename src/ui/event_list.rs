@@ -37,19 +37,7 @@ pub fn EventList() -> impl IntoView {
             if filter.is_empty() {
                 return Shown::All(l.timeline.stream_len(&stream));
             }
-            let positions = l
-                .timeline
-                .stream_heads(&stream)
-                .enumerate()
-                .filter(|(_, e)| {
-                    e.kind.to_lowercase().contains(&filter)
-                        || e.user.is_some_and(|u| u.to_lowercase().contains(&filter))
-                        || e.version.to_string() == filter
-                        || e.id.is_some_and(|id| id.to_lowercase().contains(&filter))
-                })
-                .map(|(pos, _)| pos)
-                .collect::<Vec<_>>();
-            Shown::Only(positions)
+            Shown::Only(l.timeline.matching_positions(&stream, &filter))
         })
     });
     let geometry = move || ListWindow {
