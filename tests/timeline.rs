@@ -384,3 +384,38 @@ fn the_event_filter_matches_types_authors_versions_and_ids_ignoring_case() {
     assert_eq!(history.matching_positions("po-1", "APPROVED"), vec![2]);
     assert_eq!(history.matching_positions("po-1", "po"), vec![0, 1, 2, 3]);
 }
+
+#[test]
+fn a_growing_state_is_snapshotted_less_often_so_snapshots_stay_within_twice_the_source() {
+    // One PO whose every event adds a line of about 1 KB: its state grows to 2 MB.
+    let mut text = String::new();
+    for i in 0..2_000 {
+        let event = if i == 0 {
+            json!({"stream": "po-big", "type": "PoCreated", "time": "2026-01-01T00:00:00Z", "data": {"lines": []}})
+        } else {
+            json!({"stream": "po-big", "type": "PoLineAdded", "time": "2026-01-01T00:00:00Z",
+                "patch": [{"op": "add", "path": "/lines/-", "value": {"lineId": i, "note": "x".repeat(1_000)}}]})
+        };
+        text.push_str(&event.to_string());
+        text.push('\n');
+    }
+    let (timeline, problems) = from_source(&text, 500);
+    assert!(problems.is_empty());
+    let (n_snapshots, snapshot_bytes) = timeline.snapshot_stats();
+    // A snapshot every 64 events would keep 31 of them, about 31 MB.
+    // Each interval is at least as long as the last snapshot, so a state that grows by every
+    // record's full size is snapshotted at doubling sizes: about twice the source in all.
+    assert!(
+        snapshot_bytes <= 2 * text.len(),
+        "{snapshot_bytes} bytes of snapshots for {} of source",
+        text.len()
+    );
+    assert!((3..31).contains(&n_snapshots), "{n_snapshots} snapshots");
+    let mut state = Value::Null;
+    for (pos, event) in timeline.stream_events("po-big").enumerate() {
+        reduce::apply(&mut state, &event).unwrap();
+        if pos % 97 == 0 || pos == 1_999 {
+            assert_eq!(timeline.state_after("po-big", Some(pos)), state, "at {pos}");
+        }
+    }
+}

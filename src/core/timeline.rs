@@ -1,10 +1,15 @@
 //! The timeline: the event log indexed for time travel.
 //!
 //! Events keep the order the source gave them (the log is append-only). Each stream (aggregate)
-//! keeps the positions of its events, a running time index, and **snapshots** of its state every
-//! `SNAPSHOT_EVERY` events, so that the state after any event is the nearest snapshot plus a
-//! replay of fewer than `SNAPSHOT_EVERY` events, never a replay from zero. A **temporal query**
-//! (`position_at_time`) is a binary search over the running maximum of event times.
+//! keeps the positions of its events, a running time index, and **snapshots** of its state, so
+//! that the state after any event is the nearest snapshot plus a short replay, never a replay
+//! from zero. The interval is chosen by replay cost: a snapshot is taken once `SNAPSHOT_EVERY`
+//! events have passed *and* the records replayed since the last one are at least as large as
+//! that snapshot. Small states are snapshotted every 64 events; a large state less often, so that
+//! snapshots take at most about twice the source's size even for a state that grows by every
+//! event (a fixed interval would keep one full copy of the state per 64 events), while a jump
+//! still replays no more than about a state's size of records. A **temporal query** (`position_at_time`) is a binary
+//! search over the running maximum of event times.
 //!
 //! The timeline is built in two steps, so that a large source can be ingested in slices. Events
 //! are first **indexed** as they arrive (`push_records`, `push`), then **folded** a stream at a
@@ -34,7 +39,7 @@ use crate::core::event::{Change, Event};
 use crate::core::projection::Projection;
 use crate::core::reduce::{self, ReduceError};
 
-/// How many events lie between two snapshots of a stream's state.
+/// The fewest events between two snapshots of a stream's state.
 pub const SNAPSHOT_EVERY: usize = 64;
 
 /// The loaded log, indexed per stream.
@@ -115,9 +120,11 @@ pub struct StreamLine {
     versions: Vec<u64>,
     /// `max_time[p]` is the latest time among the stream's events `0..=p`.
     max_time: Vec<DateTime<Utc>>,
-    /// `snapshots[k]` is the state after the first `k * SNAPSHOT_EVERY` events, as compact
-    /// JSON, for the events folded so far.
-    snapshots: Vec<Box<str>>,
+    /// `(n, state)`: the state after the stream's first `n` events, as compact JSON, in
+    /// ascending `n`, for the events folded so far; the first is `(0, null)`.
+    snapshots: Vec<(usize, Box<str>)>,
+    /// The bytes of records folded since the last snapshot.
+    bytes_since_snapshot: usize,
     /// The state after the first `folded` events, as compact JSON.
     head: Box<str>,
     /// How many of the stream's events have been folded.
@@ -381,9 +388,9 @@ impl Timeline {
         self.fold_some(usize::MAX);
     }
 
-    /// Replays up to `budget` of a stream's events not folded yet, from its last state, keeping
-    /// a snapshot every `SNAPSHOT_EVERY` events; returns how many it folded. An event that fails
-    /// leaves the state as it was and is reported.
+    /// Replays up to `budget` of a stream's events not folded yet, from its last state, taking
+    /// snapshots as the module explains; returns how many it folded. An event that fails leaves
+    /// the state as it was and is reported.
     fn fold_stream(&mut self, stream: usize, budget: usize) -> usize {
         let line = &self.streams[stream];
         let end = line.event_idx.len().min(line.folded.saturating_add(budget));
@@ -391,9 +398,15 @@ impl Timeline {
             return 0;
         }
         let mut state = parse_state(&line.head);
+        let (mut last_n, mut last_len) = line
+            .snapshots
+            .last()
+            .map_or((0, 0), |(n, text)| (*n, text.len()));
+        let mut bytes_since = line.bytes_since_snapshot;
         let mut snapshots = Vec::new();
         for pos in line.folded..end {
-            if let Err(err) = self.apply_event(&mut state, line.event_idx[pos]) {
+            let idx = line.event_idx[pos];
+            if let Err(err) = self.apply_event(&mut state, idx) {
                 self.problems.push(Problem {
                     place: Place::Event {
                         stream: line.name.clone(),
@@ -402,17 +415,29 @@ impl Timeline {
                     message: format!("{err}; the state is left as it was"),
                 });
             }
-            if (pos + 1).is_multiple_of(SNAPSHOT_EVERY) {
-                snapshots.push(state_text(&state));
+            bytes_since += self.text_of(&self.events[idx].body).len();
+            if pos + 1 - last_n >= SNAPSHOT_EVERY && bytes_since >= last_len {
+                let text = state_text(&state);
+                (last_n, last_len, bytes_since) = (pos + 1, text.len(), 0);
+                snapshots.push((last_n, text));
             }
         }
         let n_folded = end - line.folded;
         self.n_folded += n_folded;
         let line = &mut self.streams[stream];
         line.snapshots.extend(snapshots);
+        line.bytes_since_snapshot = bytes_since;
         line.head = state_text(&state);
         line.folded = end;
         n_folded
+    }
+
+    /// The number of snapshots and the bytes they take, over all streams.
+    pub fn snapshot_stats(&self) -> (usize, usize) {
+        self.streams
+            .iter()
+            .flat_map(|line| &line.snapshots)
+            .fold((0, 0), |(n, bytes), (_, text)| (n + 1, bytes + text.len()))
     }
 
     /// Applies the event at a log position to a state. An event in a source that no projection
@@ -643,7 +668,7 @@ impl Timeline {
     }
 
     /// The state of a stream after the event at `pos`, or before any event when `pos` is `None`.
-    /// It starts from the nearest snapshot, so at most `SNAPSHOT_EVERY - 1` folded events are
+    /// It starts from the nearest snapshot at or before it, so only the events since then are
     /// replayed (plus any events not folded yet).
     pub fn state_after(&self, stream: &str, pos: Option<usize>) -> Value {
         let (Some(line), Some(pos)) = (self.line(stream), pos) else {
@@ -653,8 +678,9 @@ impl Timeline {
         let (start, text) = if n_applied >= line.folded {
             (line.folded, &line.head)
         } else {
-            let k = n_applied / SNAPSHOT_EVERY;
-            (k * SNAPSHOT_EVERY, &line.snapshots[k])
+            let k = line.snapshots.partition_point(|(n, _)| *n <= n_applied) - 1;
+            let (n, text) = &line.snapshots[k];
+            (*n, text)
         };
         let mut state = parse_state(text);
         for &idx in &line.event_idx[start..n_applied] {
@@ -729,7 +755,8 @@ impl StreamLine {
             event_idx: Vec::new(),
             versions: Vec::new(),
             max_time: Vec::new(),
-            snapshots: vec![Box::from("null")],
+            snapshots: vec![(0, Box::from("null"))],
+            bytes_since_snapshot: 0,
             head: Box::from("null"),
             folded: 0,
             versions_ascend: true,
