@@ -404,7 +404,7 @@ async fn read_kurrent_stream(
     let (mut url, mut text) = match kurrent::start_page(&head) {
         Some(last) => {
             let url = with_embed(&resolve(&last, src));
-            let text = fetch_text(&ingest.ctx, &url, label, Send::Credential).await?;
+            let text = fetch_text(&ingest.ctx, &url, Some(label), Send::Credential).await?;
             (url, text)
         }
         None => (src.to_string(), head_text),
@@ -433,7 +433,7 @@ async fn read_kurrent_stream(
             });
         }
         set_progress(&ingest.ctx, &format!("{label}, page {}", page + 1), 0, None);
-        text = fetch_text(&ingest.ctx, &url, label, Send::Credential).await?;
+        text = fetch_text(&ingest.ctx, &url, Some(label), Send::Credential).await?;
     }
     Ok(())
 }
@@ -472,7 +472,13 @@ async fn fetch_document(ctx: &AppCtx, source: &str, what: &str) -> Result<String
         return Ok(source.to_string());
     }
     // The credential belongs to the source's server; a mapping or projection may live elsewhere.
-    fetch_text(ctx, source, what, Send::NoCredential).await
+    fetch_text(ctx, source, Some(what), Send::NoCredential).await
+}
+
+/// Fetches a projection someone asked for in the editor: like any other document, without the
+/// source's credential, and without touching the load's progress.
+pub async fn fetch_projection(ctx: &AppCtx, url: &str) -> Result<String, Problem> {
+    fetch_text(ctx, url, None, Send::NoCredential).await
 }
 
 fn doc_problem(source: &str, message: String) -> Problem {
@@ -532,7 +538,13 @@ enum Send {
     NoCredential,
 }
 
-async fn fetch_text(ctx: &AppCtx, url: &str, label: &str, send: Send) -> Result<String, Problem> {
+/// Fetches a whole document as text; with a `label`, its progress is shown as the load's.
+async fn fetch_text(
+    ctx: &AppCtx,
+    url: &str,
+    label: Option<&str>,
+    send: Send,
+) -> Result<String, Problem> {
     let mut download = Download::fetch(ctx, url, send).await?;
     let mut bytes = Vec::new();
     if let Some(total) = download.total {
@@ -542,7 +554,9 @@ async fn fetch_text(ctx: &AppCtx, url: &str, label: &str, send: Send) -> Result<
         let start = bytes.len();
         bytes.resize(start + chunk.length() as usize, 0);
         chunk.copy_to(&mut bytes[start..]);
-        set_progress(ctx, label, download.received, download.total);
+        if let Some(label) = label {
+            set_progress(ctx, label, download.received, download.total);
+        }
     }
     download.utf8(bytes, 0)
 }

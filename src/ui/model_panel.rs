@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use super::app::reload_source;
 use super::context::{use_app, Loaded};
+use super::loader::fetch_projection;
 use crate::core::decode::mapping::Mapping;
 use crate::core::projection::Projection;
 
@@ -62,19 +63,12 @@ pub fn ModelPanel() -> impl IntoView {
         ev.prevent_default();
         let url = projection_url.get_untracked();
         spawn_local(async move {
-            match gloo_net::http::Request::get(&url).send().await {
-                Ok(response) if response.ok() => {
-                    let text = response.text().await.unwrap_or_default();
+            match fetch_projection(&ctx, &url).await {
+                Ok(text) => {
                     projection_text.set(text.clone());
                     apply_projection(text, url);
                 }
-                Ok(response) => projection_error.set(Some(format!(
-                    "{url} (HTTP {}): the server answered {} {}",
-                    response.status(),
-                    response.status(),
-                    response.status_text()
-                ))),
-                Err(err) => projection_error.set(Some(format!("{url} (no response): {err}"))),
+                Err(problem) => projection_error.set(Some(problem.to_string())),
             }
         });
     };

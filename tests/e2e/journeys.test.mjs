@@ -486,6 +486,18 @@ test('the demo replays its lines through a projection and shows upcast events be
   await page.getByTestId('projection-text').fill('{"rules": {"PoApproved": [{"op": "set"}]}}');
   await page.getByTestId('projection-apply').click();
   await assertText(page.getByTestId('projection-error'), /rule 1 of PoApproved: needs a `value` pointer or a `literal`/);
+
+  // A projection loaded from a URL: a missing one names the URL and status; the demo's own
+  // brings the upcast lines back, and the load's progress is left alone.
+  await page.getByTestId('projection-url').fill(`${base}no/such.projection.json`);
+  await page.getByTestId('projection-url').press('Enter');
+  await assertText(page.getByTestId('projection-error'), /no\/such\.projection\.json \(HTTP 404\): the server answered 404/);
+  await page.getByTestId('projection-url').fill('demo/cambium.projection.json');
+  await page.getByTestId('projection-url').press('Enter');
+  await assertText(page.getByTestId('state-json'), /"qty"/);
+  assert.equal(await page.getByTestId('projection-error').count(), 0);
+  assert.equal(JSON.parse(await page.getByTestId('projection-text').inputValue()).rules.PoLineAdded !== undefined, true);
+  await waitForDemo(page);
   await page.context().close();
 });
 
