@@ -333,13 +333,7 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
         let chunk = match download.next_chunk().await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
-            Err(problem) => match ingest {
-                Some(mut ingest) => {
-                    ingest.problems.push(problem);
-                    return Ok(Read::Streamed(Box::new(ingest)));
-                }
-                None => return Err(problem),
-            },
+            Err(problem) => return stopped(ingest, problem),
         };
         let start = pending.len();
         pending.resize(start + chunk.length() as usize, 0);
@@ -369,26 +363,44 @@ async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result
         let rest = pending.split_off(cut + 1);
         let block = std::mem::replace(&mut pending, rest);
         let n_block = block.len();
-        let text = Arc::new(download.utf8(block, n_before)?);
+        let (text, problem) = download.utf8_lines(block, n_before);
         n_before += n_block;
-        let ingest = match &mut ingest {
-            Some(ingest) => ingest,
-            None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
-        };
-        next_line = ingest.take_lines(text, next_line).await;
-        if first {
-            ingest.preview(label);
+        if !text.is_empty() {
+            let ingest = match &mut ingest {
+                Some(ingest) => ingest,
+                None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
+            };
+            next_line = ingest.take_lines(Arc::new(text), next_line).await;
+            if first {
+                ingest.preview(label);
+            }
+        }
+        if let Some(problem) = problem {
+            return stopped(ingest, problem);
         }
     }
-    let rest = download.utf8(pending, n_before)?;
     match ingest {
         Some(mut ingest) => {
+            let (rest, problem) = download.utf8_lines(pending, n_before);
             if !rest.trim().is_empty() {
                 ingest.take_lines(Arc::new(rest), next_line).await;
             }
+            ingest.problems.extend(problem);
             Ok(Read::Streamed(Box::new(ingest)))
         }
-        None => Ok(Read::Whole(rest)),
+        None => Ok(Read::Whole(download.utf8(pending, n_before)?)),
+    }
+}
+
+/// A read that stopped: what was decoded before stays, with the problem; with nothing decoded,
+/// the problem is the whole answer.
+fn stopped(ingest: Option<Ingest>, problem: Problem) -> Result<Read, Problem> {
+    match ingest {
+        Some(mut ingest) => {
+            ingest.problems.push(problem);
+            Ok(Read::Streamed(Box::new(ingest)))
+        }
+        None => Err(problem),
     }
 }
 
@@ -655,12 +667,33 @@ impl Download {
 
     /// Bytes as text; `offset` is how many bytes of the source came before them.
     fn utf8(&self, bytes: Vec<u8>, offset: usize) -> Result<String, Problem> {
-        String::from_utf8(bytes).map_err(|err| {
-            self.problem(format!(
-                "the source is not UTF-8 text (byte {}); reading stopped there",
-                offset + err.utf8_error().valid_up_to()
-            ))
-        })
+        String::from_utf8(bytes)
+            .map_err(|err| self.not_utf8(offset + err.utf8_error().valid_up_to()))
+    }
+
+    /// Lines as text. Where the bytes stop being UTF-8, the whole lines before that point are
+    /// kept, with a problem that names the byte.
+    fn utf8_lines(&self, bytes: Vec<u8>, offset: usize) -> (String, Option<Problem>) {
+        match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(err) => {
+                let valid = err.utf8_error().valid_up_to();
+                let mut bytes = err.into_bytes();
+                let keep = bytes[..valid]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |newline| newline + 1);
+                bytes.truncate(keep);
+                let text = String::from_utf8(bytes).unwrap_or_default();
+                (text, Some(self.not_utf8(offset + valid)))
+            }
+        }
+    }
+
+    fn not_utf8(&self, byte: usize) -> Problem {
+        self.problem(format!(
+            "the source is not UTF-8 text (byte {byte}); reading stopped there"
+        ))
     }
 
     fn problem(&self, message: String) -> Problem {

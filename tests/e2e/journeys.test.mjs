@@ -78,6 +78,15 @@ function serveKurrent(req, res, path) {
 }
 const problems = [];
 
+/** `bigNdjson` with a byte that is not UTF-8 where line 9,001 starts, and that byte's offset. */
+function badUtf8Ndjson() {
+  const body = bigNdjson();
+  let offset = -1;
+  for (let n = 0; n < 9_000; n++) offset = body.indexOf(0x0a, offset + 1);
+  body[offset + 1] = 0xff;
+  return { body, offset: offset + 1 };
+}
+
 /** 10,000 lines of NDJSON over 50 streams, with non-ASCII text, and line 7,777 broken. */
 function bigNdjson() {
   const lines = Array.from({ length: 10_000 }, (_, i) => i + 1 === 7_777 ? '{"stream": "po-broken", "type": ' : JSON.stringify({
@@ -96,9 +105,9 @@ before(async () => {
       serveKurrent(req, res, path);
       return;
     }
-    if (path === '/big/events.ndjson') {
+    if (path === '/big/events.ndjson' || path === '/big/bad-utf8.ndjson') {
       // Over 3 MB of NDJSON, sent in pieces that cut lines and multi-byte characters in two.
-      const body = bigNdjson();
+      const body = path === '/big/bad-utf8.ndjson' ? badUtf8Ndjson().body : bigNdjson();
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
       for (let at = 0; at < body.length; at += 99_991) {
         res.write(body.subarray(at, at + 99_991));
@@ -528,6 +537,19 @@ test('a large NDJSON source is decoded in blocks as it arrives, from a URL and f
   await page.getByTestId('format-select').selectOption('canonical');
   await assertText(summary(page), /^9,999 events · 50 streams · 1 problem$/);
   assert.match(await page.getByTestId('load-error').first().textContent(), /^line 7777: not valid JSON/);
+  await page.context().close();
+});
+
+test('a source that stops being UTF-8 part way keeps what came before, and says at which byte', async () => {
+  const page = await open('?src=big/bad-utf8.ndjson');
+  await assertText(summary(page), /^[\d,]+ events · 50 streams · 2 problems$/);
+  const n = Number((await summary(page).textContent()).split(' ')[0].replace(/,/g, ''));
+  // Every line before the bad byte is kept: 9,000 lines, less the broken line 7,777.
+  assert.equal(n, 8_999);
+  const errors = await page.getByTestId('load-error').allTextContents();
+  assert.ok(errors.some((e) => /^line 7777: not valid JSON/.test(e)), errors.join('\n'));
+  const { offset } = badUtf8Ndjson();
+  assert.ok(errors.some((e) => e.includes(`big/bad-utf8.ndjson (HTTP 200): the source is not UTF-8 text (byte ${offset}); reading stopped there`)), errors.join('\n'));
   await page.context().close();
 });
 
