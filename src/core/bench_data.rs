@@ -28,20 +28,13 @@ pub const EVENTS_PER_STREAM: usize = 50;
 pub fn bench_ndjson(n_events: usize) -> String {
     let mut out = String::with_capacity(n_events * 310);
     let n_streams = n_events.div_ceil(EVENTS_PER_STREAM).max(1);
-    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
     for k in 0..n_events {
         let stream = k % n_streams;
         let version = k / n_streams + 1;
-        let time = (base + chrono::Duration::seconds(k as i64)).format("%Y-%m-%dT%H:%M:%SZ");
         let user = format!("user-{:02}", (k * 7 + stream) % 40);
-        let head = format!(
-            r#"{{"stream":"po-{stream:06}","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
-        );
         let body = match version {
             1 => po_created(&format!("PO-{stream:06}"), &format!("V-{}", stream % 997)),
-            v if v % 5 == 0 => json!({"type": "PoStatusChanged", "data": {
-                "status": STATUSES[(v / 5) % 4],
-                "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),
+            v if v % 5 == 0 => status_changed(STATUSES[(v / 5) % 4], &user),
             v if v % 2 == 0 => json!({"type": "PoLineAdded", "patch": [
                 {"op": "add", "path": "/lines/-", "value": {"lineId": format!("L{}", v + 1), "sku": format!("SKU-{}", 1000 + v * 37 % 5000), "qty": 1 + v % 9, "unitPrice": 3.75}},
                 {"op": "replace", "path": "/total", "value": 98.6 + v as f64 * 3.75}
@@ -51,10 +44,14 @@ pub fn bench_ndjson(n_events: usize) -> String {
                 {"op": "replace", "path": "/total", "value": 98.6 + v as f64 * 2.5}
             ], "data": {"lineId": "L1", "reason": "quantity corrected after review"}}),
         };
-        let body = body.to_string();
-        out.push_str(&head);
-        out.push_str(&body[1..]);
-        out.push('\n');
+        push_event(
+            &mut out,
+            &format!("po-{stream:06}"),
+            version,
+            k,
+            &user,
+            &body,
+        );
     }
     out
 }
@@ -64,28 +61,44 @@ pub fn bench_ndjson(n_events: usize) -> String {
 /// that the state stays the same size however long the stream is.
 pub fn long_stream_ndjson(n_events: usize) -> String {
     let mut out = String::with_capacity(n_events * 260);
-    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
     for k in 0..n_events {
         let version = k + 1;
-        let time = (base + chrono::Duration::seconds(k as i64)).format("%Y-%m-%dT%H:%M:%SZ");
         let user = format!("user-{:02}", (k * 7) % 40);
-        let head = format!(
-            r#"{{"stream":"po-long","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
-        );
         let body = match version {
             1 => po_created("PO-LONG", "V-1"),
-            v if v % 3 == 0 => json!({"type": "PoStatusChanged", "data": {
-                "status": STATUSES[(v / 3) % 4],
-                "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}}),
+            v if v % 3 == 0 => status_changed(STATUSES[(v / 3) % 4], &user),
             v => json!({"type": "PoLineChanged", "patch": [
                 {"op": "replace", "path": "/lines/0/qty", "value": v % 40 + 1},
                 {"op": "replace", "path": "/total", "value": 98.6 + (v % 40) as f64 * 12.5}
             ], "data": {"lineId": "L1", "reason": "quantity corrected after review"}}),
         };
-        let body = body.to_string();
-        out.push_str(&head);
-        out.push_str(&body[1..]);
-        out.push('\n');
+        push_event(&mut out, "po-long", version, k, &user, &body);
     }
     out
+}
+
+/// A status change by `user`, merged into the state.
+fn status_changed(status: &str, user: &str) -> serde_json::Value {
+    json!({"type": "PoStatusChanged", "data": {
+        "status": status,
+        "changedBy": user, "comment": "Routine status change recorded by the workflow engine"}})
+}
+
+/// Writes one NDJSON line: stream, version, a time `second` seconds after 2026-01-01, the
+/// author, then the fields of `body` (type and change).
+fn push_event(
+    out: &mut String,
+    stream: &str,
+    version: usize,
+    second: usize,
+    user: &str,
+    body: &serde_json::Value,
+) {
+    let base = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap();
+    let time = (base + chrono::Duration::seconds(second as i64)).format("%Y-%m-%dT%H:%M:%SZ");
+    out.push_str(&format!(
+        r#"{{"stream":"{stream}","version":{version},"time":"{time}","meta":{{"user":"{user}","source":"bench"}},"#
+    ));
+    out.push_str(&body.to_string()[1..]);
+    out.push('\n');
 }
