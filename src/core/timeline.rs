@@ -177,13 +177,15 @@ impl Timeline {
             .is_some_and(Projection::has_upcasters);
         for (idx, stored) in self.events.iter().enumerate() {
             if let (Body::Source { .. }, false) = (&stored.body, upcasting) {
-                let stream =
-                    timeline.stream_index_or_add(&self.streams[stored.stream as usize].name);
-                let kind = timeline.kinds.add(self.kinds.name(stored.kind));
-                let user = stored.user.map(|u| timeline.users.add(self.users.name(u)));
-                timeline.index(stream, kind, stored.version, stored.time);
+                let (stream, kind, user) = timeline.intern_and_index(
+                    &self.streams[stored.stream as usize].name,
+                    self.kinds.name(stored.kind),
+                    stored.user.map(|u| self.users.name(u)),
+                    stored.version,
+                    stored.time,
+                );
                 timeline.events.push(Stored {
-                    stream: stream as u32,
+                    stream,
                     kind,
                     user,
                     ..stored.clone()
@@ -282,13 +284,16 @@ impl Timeline {
     fn add_lean(&mut self, lean: canonical::Lean<'_>, decoder: &mut Decoder, at: Body) {
         let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
         self.naive_times |= lean.zone_assumed;
-        let user = lean.user.as_deref().map(|user| self.users.add(user));
-        let kind = self.kinds.add(&lean.kind);
-        let stream = self.stream_index_or_add(&lean.stream);
-        self.index(stream, kind, version, lean.time);
+        let (stream, kind, user) = self.intern_and_index(
+            &lean.stream,
+            &lean.kind,
+            lean.user.as_deref(),
+            version,
+            lean.time,
+        );
         self.events.push(Stored {
             seq,
-            stream: stream as u32,
+            stream,
             version,
             position: None,
             time: lean.time,
@@ -311,10 +316,13 @@ impl Timeline {
             }
         }
         self.naive_times |= event.meta.contains_key("time_zone_assumed");
-        let user = event.user().map(|user| self.users.add(user));
-        let kind = self.kinds.add(&event.kind);
-        let stream = self.stream_index_or_add(&event.stream);
-        self.index(stream, kind, event.version, event.time);
+        let (stream, kind, user) = self.intern_and_index(
+            &event.stream,
+            &event.kind,
+            event.user(),
+            event.version,
+            event.time,
+        );
         // An upcast event is no longer what its record says, so it keeps its own body.
         let body = match at {
             Some(at) if event.stored.is_none() => at,
@@ -322,7 +330,7 @@ impl Timeline {
         };
         self.events.push(Stored {
             seq: event.seq,
-            stream: stream as u32,
+            stream,
             version: event.version,
             position: event.position,
             time: event.time,
@@ -331,6 +339,23 @@ impl Timeline {
             id: event.id.map(String::into_boxed_str),
             body,
         });
+    }
+
+    /// Numbers an event's stream, type and author (adding those seen for the first time) and
+    /// puts the event in its stream's indexes; returns the numbers its `Stored` keeps.
+    fn intern_and_index(
+        &mut self,
+        stream: &str,
+        kind: &str,
+        user: Option<&str>,
+        version: u64,
+        time: DateTime<Utc>,
+    ) -> (u32, u32, Option<u32>) {
+        let user = user.map(|user| self.users.add(user));
+        let kind = self.kinds.add(kind);
+        let stream = self.stream_index_or_add(stream);
+        self.index(stream, kind, version, time);
+        (stream as u32, kind, user)
     }
 
     /// Puts the next event of a stream in the stream's indexes, to be folded later.
@@ -584,6 +609,11 @@ impl Timeline {
                 n_events: line.event_idx.len(),
             })
             .collect()
+    }
+
+    /// The name of the stream that appears first, if there is one.
+    pub fn first_stream(&self) -> Option<&str> {
+        self.streams.first().map(|line| line.name.as_str())
     }
 
     /// The number of streams.
