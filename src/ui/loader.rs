@@ -128,7 +128,7 @@ impl Ingest {
         if js_sys::Date::now() - self.worked_since < BUDGET_MS {
             return;
         }
-        self.show_count(self.n_events);
+        self.show_progress();
         TimeoutFuture::new(0).await;
         self.worked_since = js_sys::Date::now();
     }
@@ -217,10 +217,15 @@ impl Ingest {
         })));
     }
 
-    fn show_count(&self, n_events: usize) {
+    /// Shows how many events have been decoded and, once replay has begun (it begins only
+    /// after every event is read), how many have been replayed.
+    fn show_progress(&self) {
+        let n_events = self.n_events;
+        let n_folded = self.timeline.n_folded();
         self.ctx.progress.update(|progress| {
             if let Some(progress) = progress {
                 progress.n_events = n_events;
+                progress.n_replayed = (n_folded > 0).then_some(n_folded);
             }
         });
     }
@@ -237,17 +242,7 @@ impl Ingest {
         }
         // Events indexed as they came are folded now, a stream at a time, in slices.
         while !self.timeline.fold_some(BATCH) {
-            if js_sys::Date::now() - self.worked_since < BUDGET_MS {
-                continue;
-            }
-            let n_replayed = self.timeline.n_folded();
-            self.ctx.progress.update(|progress| {
-                if let Some(progress) = progress {
-                    progress.n_replayed = Some(n_replayed);
-                }
-            });
-            TimeoutFuture::new(0).await;
-            self.worked_since = js_sys::Date::now();
+            self.pause().await;
         }
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
