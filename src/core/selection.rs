@@ -32,7 +32,7 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
     let stream = match &view.stream {
         Some(name) if timeline.has_stream(name) => Some(name.clone()),
         requested => {
-            let first = timeline.streams().into_iter().next().map(|s| s.name);
+            let first = timeline.first_stream().map(str::to_string);
             if let (Some(name), Some(first)) = (requested, &first) {
                 notes.push(format!(
                     "stream `{name}` is not in this source; showing `{first}`"
