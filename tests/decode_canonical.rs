@@ -128,9 +128,9 @@ fn a_broken_json_array_names_its_line_and_column() {
     assert_eq!(problems.len(), 1);
     assert_eq!(problems[0].place, Place::Line(3));
     assert!(
-        problems[0].message.contains("column"),
+        problems[0].message().contains("column"),
         "{}",
-        problems[0].message
+        problems[0].message()
     );
 }
 

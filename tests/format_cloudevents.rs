@@ -47,7 +47,7 @@ fn every_sdk_java_fixture_decodes_or_is_rejected_as_the_spec_says() {
                         "{version}/{file} should be rejected"
                     );
                     assert!(
-                        decoded.problems[0].message.contains(rule),
+                        decoded.problems[0].message().contains(rule),
                         "{version}/{file}: {}",
                         decoded.problems[0]
                     );
@@ -161,13 +161,13 @@ fn data_with_data_base64_and_missing_required_attributes_are_rejected() {
     let both = json!({"specversion": "1.0", "id": "1", "type": "t", "source": "s", "data": {}, "data_base64": "e30="});
     let (decoded, _) = decode_text(&both.to_string(), Some(Format::CloudEvents));
     assert_eq!(
-        decoded.problems[0].message,
+        decoded.problems[0].message(),
         "has both `data` and `data_base64`"
     );
     let no_source = json!({"specversion": "1.0", "id": "1", "type": "t"});
     let (decoded, _) = decode_text(&no_source.to_string(), Some(Format::CloudEvents));
     assert_eq!(
-        decoded.problems[0].message,
+        decoded.problems[0].message(),
         "missing required attribute `source`"
     );
 }

@@ -147,5 +147,5 @@ fn the_unwrapped_row_form_carries_no_table_or_time_and_is_reported() {
     let (decoded, detection) = decode_corpus(&format!("{SERDE}/serde-unwrapped.json"));
     assert_eq!(detection.format, Format::Canonical);
     assert!(decoded.events.is_empty());
-    assert_eq!(decoded.problems[0].message, "missing `stream`");
+    assert_eq!(decoded.problems[0].message(), "missing `stream`");
 }

@@ -161,7 +161,7 @@ fn a_description_document_is_not_an_event_stream() {
     let (decoded, detection) = decode_corpus(&format!("{DIR}/get-dd.response.json"));
     assert_eq!(detection.format, Format::Canonical);
     assert!(decoded.events.is_empty());
-    assert_eq!(decoded.problems[0].message, "missing `stream`");
+    assert_eq!(decoded.problems[0].message(), "missing `stream`");
 }
 
 #[test]

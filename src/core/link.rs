@@ -129,7 +129,7 @@ impl ViewState {
             match decode(raw_key).as_str() {
                 "src" => match check_source(&value) {
                     Ok(()) => view.src = Some(value),
-                    Err(why) => ignored.push(why),
+                    Err(why) => ignored.push(why.to_string()),
                 },
                 "file" => view.file = Some(value),
                 "fmt" => view.format = Some(value),
@@ -204,35 +204,23 @@ impl ViewState {
     }
 }
 
-/// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it.
+/// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it (chrono's own reading of an
+/// offset, plus the `Z` and `UTC` that people write).
 pub fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
     if text == "Z" || text == "UTC" {
         return chrono::FixedOffset::east_opt(0);
     }
-    let sign = match text.as_bytes().first()? {
-        b'+' => 1,
-        b'-' => -1,
-        _ => return None,
-    };
-    let (hours, minutes) = text[1..].split_once(':')?;
-    let (hours, minutes): (i32, i32) = (hours.parse().ok()?, minutes.parse().ok()?);
-    if hours > 14 || minutes > 59 {
+    // chrono also takes `+0200` and `+02`; a link keeps the value as written either way.
+    if !text.starts_with(['+', '-']) {
         return None;
     }
-    chrono::FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+    text.parse().ok()
 }
 
 /// Refuses a source URL that carries credentials: links are shared, credentials must not be.
-pub fn check_source(src: &str) -> Result<(), String> {
-    let authority = src
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
-    match authority {
-        Some(authority) if authority.contains('@') => {
-            Err("src carries a user name or password; credentials are never put in a link".into())
-        }
-        _ => Ok(()),
-    }
+/// The URL is read as the browser reads it, so `//user:pass@host` and backslashes are caught.
+pub fn check_source(src: &str) -> Result<(), crate::core::origin::AddressError> {
+    crate::core::origin::check_no_credentials(src)
 }
 
 fn encode(value: &str) -> String {

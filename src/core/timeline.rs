@@ -27,6 +27,7 @@
 //! point at their record in the source text, which the timeline holds (`push_records`); other
 //! events keep their body as compact JSON.
 
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -34,7 +35,9 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::core::decode::{canonical, Decoder, Format, Place, Problem, Record};
+use crate::core::decode::{
+    canonical, Decoder, Format, Place, Problem, ProblemKind, Record, RecordPlace,
+};
 use crate::core::event::{Change, Event};
 use crate::core::projection::Projection;
 use crate::core::reduce::{self, ReduceError};
@@ -76,6 +79,8 @@ struct Stored {
     /// Index into `Timeline::users`.
     user: Option<u32>,
     id: Option<Box<str>>,
+    /// The line of the source the event was read from, where the source has lines.
+    line: Option<NonZeroU32>,
     body: Body,
 }
 
@@ -198,7 +203,7 @@ impl Timeline {
                 event.meta.remove("upcast_to");
             }
             let at = matches!(stored.body, Body::Source { .. }).then(|| stored.body.clone());
-            timeline.add(event, at);
+            timeline.add(event, at, stored.line);
         }
         timeline.naive_times = self.naive_times;
         timeline.fold();
@@ -219,7 +224,7 @@ impl Timeline {
     /// Appends events to the log, upcasting each; `fold_some` or `fold` replays them.
     pub fn push_unfolded(&mut self, events: Vec<Event>) {
         for event in events {
-            self.add(event, None);
+            self.add(event, None, None);
         }
     }
 
@@ -248,6 +253,10 @@ impl Timeline {
         let base = source.as_ptr() as usize;
         let mut events = Vec::with_capacity(1);
         for record in records {
+            let line = match record.place {
+                RecordPlace::Line(line) => u32::try_from(line).ok().and_then(NonZeroU32::new),
+                RecordPlace::Element(_) => None,
+            };
             let start = (record.text.as_ptr() as usize).wrapping_sub(base);
             let in_source = start.saturating_add(record.text.len()) <= source.len();
             let at = match (pointable && in_source, u32::try_from(start)) {
@@ -268,20 +277,26 @@ impl Timeline {
                         .is_some_and(|p| p.has_rules(&lean.kind))
                 });
                 if let Some(lean) = lean {
-                    self.add_lean(lean, decoder, at.clone());
+                    self.add_lean(lean, decoder, at.clone(), line);
                     continue;
                 }
             }
             decoder.decode(std::slice::from_ref(record), &mut events, problems);
             let at = at.filter(|_| events.len() == 1);
             for event in events.drain(..) {
-                self.add(event, at.clone());
+                self.add(event, at.clone(), line);
             }
         }
     }
 
     /// Indexes a canonical event read the lean way.
-    fn add_lean(&mut self, lean: canonical::Lean<'_>, decoder: &mut Decoder, at: Body) {
+    fn add_lean(
+        &mut self,
+        lean: canonical::Lean<'_>,
+        decoder: &mut Decoder,
+        at: Body,
+        line: Option<NonZeroU32>,
+    ) {
         let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
         self.naive_times |= lean.zone_assumed;
         let (stream, kind, user) = self.intern_and_index(
@@ -300,19 +315,18 @@ impl Timeline {
             kind,
             user,
             id: lean.id.map(String::into_boxed_str),
+            line,
             body: at,
         });
     }
 
     /// Upcasts one event and indexes it. `at` is where its record is in a source text, if it can
     /// be read back from there.
-    fn add(&mut self, mut event: Event, at: Option<Body>) {
+    fn add(&mut self, mut event: Event, at: Option<Body>, line: Option<NonZeroU32>) {
         if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
             for message in projection.upcast(&mut event) {
-                self.problems.push(Problem {
-                    place: place_of(&event),
-                    message,
-                });
+                self.problems
+                    .push(Problem::new(place_of(&event), ProblemKind::Upcast(message)));
             }
         }
         self.naive_times |= event.meta.contains_key("time_zone_assumed");
@@ -337,6 +351,7 @@ impl Timeline {
             kind,
             user,
             id: event.id.map(String::into_boxed_str),
+            line,
             body,
         });
     }
@@ -368,16 +383,16 @@ impl Timeline {
         if let Some(&prev_version) = line.versions.last() {
             if version <= prev_version {
                 line.versions_ascend = false;
-                let message = format!(
-                    "version {version} does not follow version {prev_version} of the same stream"
-                );
-                self.problems.push(Problem {
-                    place: Place::Event {
+                self.problems.push(Problem::new(
+                    Place::Event {
                         stream: line.name.clone(),
                         version,
                     },
-                    message,
-                });
+                    ProblemKind::VersionNotAfter {
+                        version,
+                        previous: prev_version,
+                    },
+                ));
             }
         }
         let max_time = line.max_time.last().map_or(time, |&t| t.max(time));
@@ -422,7 +437,7 @@ impl Timeline {
         if end == line.folded {
             return 0;
         }
-        let mut state = parse_state(&line.head);
+        let mut state = self.head_state(line);
         let (mut last_n, mut last_len) = line
             .snapshots
             .last()
@@ -432,13 +447,9 @@ impl Timeline {
         for pos in line.folded..end {
             let idx = line.event_idx[pos];
             if let Err(err) = self.apply_event(&mut state, idx) {
-                self.problems.push(Problem {
-                    place: Place::Event {
-                        stream: line.name.clone(),
-                        version: line.versions[pos],
-                    },
-                    message: format!("{err}; the state is left as it was"),
-                });
+                let place = self.place_of_stored(idx, &line.name, line.versions[pos]);
+                self.problems
+                    .push(Problem::new(place, ProblemKind::Replay(err)));
             }
             bytes_since += self.text_of(&self.events[idx].body).len();
             if pos + 1 - last_n >= SNAPSHOT_EVERY && bytes_since >= last_len {
@@ -455,6 +466,37 @@ impl Timeline {
         line.head = state_text(&state);
         line.folded = end;
         n_folded
+    }
+
+    /// The state after a stream's folded events, read back from its head.
+    fn head_state(&self, line: &StreamLine) -> Value {
+        read_own(&line.head).unwrap_or_else(|_| self.replay_from_start(line, line.folded))
+    }
+
+    /// The state after a stream's first `n_applied` events, replayed from `null`: the answer
+    /// when a state kept as text cannot be read back, which only a bug could cause.
+    fn replay_from_start(&self, line: &StreamLine, n_applied: usize) -> Value {
+        let mut state = Value::Null;
+        for &idx in line.event_idx.iter().take(n_applied) {
+            let _ = self.apply_event(&mut state, idx);
+        }
+        state
+    }
+
+    /// Where an event is: its line in the source, where the source has lines, and its stream and
+    /// version.
+    fn place_of_stored(&self, log_idx: usize, stream: &str, version: u64) -> Place {
+        match self.events[log_idx].line {
+            Some(line) => Place::EventLine {
+                line: line.get() as usize,
+                stream: stream.to_string(),
+                version,
+            },
+            None => Place::Event {
+                stream: stream.to_string(),
+                version,
+            },
+        }
     }
 
     /// The number of snapshots and the bytes they take, over all streams.
@@ -512,21 +554,18 @@ impl Timeline {
         let stored = &self.events[log_idx];
         let (data, meta, change, upcast_from) = match &stored.body {
             Body::Json(text) => {
-                let body: BodyFields<Value, Map<String, Value>, Change, Value> =
-                    serde_json::from_str(text).expect("the timeline wrote this body itself");
-                (body.data, body.meta, body.change, body.stored)
+                match read_own::<BodyFields<Value, Map<String, Value>, Change, Value>>(text) {
+                    Ok(body) => (body.data, body.meta, body.change, body.stored),
+                    // The timeline wrote this text itself, so this cannot happen; if it ever
+                    // did, the event would be shown as its text, changing nothing.
+                    Err(err) => unreadable(text, err.to_string()),
+                }
             }
             Body::Source { .. } => match canonical::decode_text(self.text_of(&stored.body)) {
                 Ok(draft) => (draft.data, draft.meta, draft.change, None),
                 // Only where indexing's check and the full reading disagree: the event is
                 // shown with its record as data, changing nothing.
-                Err(message) => {
-                    let text = self.text_of(&stored.body);
-                    let record = serde_json::from_str(text).unwrap_or(Value::Null);
-                    let mut meta = Map::new();
-                    meta.insert("unreadable".into(), Value::String(message));
-                    (record, meta, Change::Keep, None)
-                }
+                Err(message) => unreadable(self.text_of(&stored.body), message),
             },
         };
         Event {
@@ -549,7 +588,9 @@ impl Timeline {
         match body {
             Body::Json(text) => text,
             &Body::Source { source, start, len } => {
-                &self.sources[source as usize][start as usize..(start + len) as usize]
+                let text = &self.sources[source as usize];
+                text.get(start as usize..(start + len) as usize)
+                    .unwrap_or_default()
             }
         }
     }
@@ -712,7 +753,12 @@ impl Timeline {
             let (n, text) = &line.snapshots[k];
             (*n, text)
         };
-        let mut state = parse_state(text);
+        let mut state = match read_own(text) {
+            Ok(state) => state,
+            // Never expected (the timeline wrote the text); replaying from the start of the
+            // stream gives the same state.
+            Err(_) => return self.replay_from_start(line, n_applied),
+        };
         for &idx in &line.event_idx[start..n_applied] {
             // A failed event is reported when it is folded; replay skips it the same way.
             let _ = self.apply_event(&mut state, idx);
@@ -804,17 +850,30 @@ fn place_of(event: &Event) -> Place {
 
 /// A state as compact JSON text.
 fn state_text(state: &Value) -> Box<str> {
-    serde_json::to_string(state)
-        .expect("JSON values always serialize")
-        .into_boxed_str()
+    state.to_string().into_boxed_str()
 }
 
-/// A state kept as text, parsed again.
-fn parse_state(text: &str) -> Value {
-    serde_json::from_str(text).expect("the timeline wrote this state itself")
+/// Reads JSON the timeline wrote itself (a state, an event's body). States are kept within
+/// `reduce::MAX_DEPTH` levels, but the wrappers around an event's body add a few more, so the
+/// text is read without serde_json's 128-level limit; it was bounded when it was written.
+fn read_own<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = T::deserialize(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
 }
 
-/// The compact form of an event's body: JSON text.
+/// An event whose record cannot be read: shown with its text as data, changing nothing, and
+/// with `meta.unreadable` saying why.
+fn unreadable(text: &str, message: String) -> (Value, Map<String, Value>, Change, Option<Value>) {
+    let mut meta = Map::new();
+    meta.insert("unreadable".into(), Value::String(message));
+    (Value::String(text.to_string()), meta, Change::Keep, None)
+}
+
+/// The compact form of an event's body: JSON text. Writing JSON values and maps cannot fail;
+/// if it ever did, the body would say so rather than stop the load.
 fn compact(event: &Event) -> Body {
     let body = BodyFields {
         data: &event.data,
@@ -822,11 +881,11 @@ fn compact(event: &Event) -> Body {
         change: &event.change,
         stored: event.stored.as_ref(),
     };
-    Body::Json(
-        serde_json::to_string(&body)
-            .expect("JSON values always serialize")
-            .into_boxed_str(),
-    )
+    let text = serde_json::to_string(&body).unwrap_or_else(|err| {
+        serde_json::json!({"data": null, "meta": {"unreadable": err.to_string()}, "change": "keep"})
+            .to_string()
+    });
+    Body::Json(text.into_boxed_str())
 }
 
 /// A list that grows in fixed-size chunks, so that it never moves what it holds: growing a

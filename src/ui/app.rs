@@ -7,13 +7,13 @@ use wasm_bindgen::JsCast;
 use super::context::{use_app, AppCtx};
 use super::event_list::EventList;
 use super::keyboard::use_keyboard;
-use super::loader::{load_file, load_texts, load_url, DEMO_URL};
+use super::loader::{load_file, load_kept, load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view};
-use crate::core::decode::{Place, Problem};
+use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::link::ViewState;
 
 /// The whole app, as mounted on the page.
@@ -25,9 +25,8 @@ pub fn App() -> impl IntoView {
     ctx.source_problems.set(
         ignored
             .into_iter()
-            .map(|message| Problem {
-                place: Place::Source,
-                message: format!("link: {message}"),
+            .map(|message| {
+                Problem::new(Place::Source, ProblemKind::Link(format!("link: {message}")))
             })
             .collect(),
     );
@@ -108,7 +107,7 @@ pub fn reload_source(ctx: AppCtx) {
     let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
     match (src, ctx.local_text.get_value()) {
         (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
-        (None, Some(texts)) => spawn_local(load_texts(ctx, texts, label.unwrap_or_default())),
+        (None, Some(kept)) => spawn_local(load_kept(ctx, kept, label.unwrap_or_default())),
         (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
     }
 }

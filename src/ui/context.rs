@@ -9,7 +9,9 @@ use super::timeline_scrubber::N_KIND_COLOURS;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
+use crate::core::ingest::KeptSource;
 use crate::core::link::ViewState;
+use crate::core::origin::Credential;
 use crate::core::selection::{select, Selection};
 use crate::core::timeline::Timeline;
 
@@ -58,40 +60,14 @@ pub struct AppCtx {
     pub playing: RwSignal<bool>,
     /// True for a moment after the link was copied, by the button or by `c`.
     pub link_copied: RwSignal<bool>,
-    /// A credential for the source's server, typed by the user. Kept in memory only: never in
-    /// the URL, never in storage.
+    /// A credential typed by the user, for the origin it was typed for. Kept in memory only:
+    /// never in the URL, never in storage, never sent to another origin.
     pub credential: RwSignal<Credential>,
     /// The text of a local file or paste, kept so that choosing another format can re-read it.
-    pub local_text: StoredValue<Option<Vec<Arc<String>>>>,
-}
-
-/// A credential sent as the `Authorization` header when fetching a source.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Credential {
-    #[default]
-    None,
-    Basic {
-        user: String,
-        password: String,
-    },
-    Bearer {
-        token: String,
-    },
-}
-
-impl Credential {
-    /// The `Authorization` header value, if there is a credential.
-    pub fn header(&self) -> Option<String> {
-        use base64::Engine;
-        match self {
-            Credential::None => None,
-            Credential::Basic { user, password } => Some(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-            )),
-            Credential::Bearer { token } => Some(format!("Bearer {}", token.trim())),
-        }
-    }
+    pub local_text: StoredValue<Option<KeptSource>>,
+    /// The identity of the latest load; an older load that is still running stops, and shows
+    /// nothing.
+    pub load_id: StoredValue<u64>,
 }
 
 impl AppCtx {
@@ -151,8 +127,9 @@ impl AppCtx {
             changes,
             playing: RwSignal::new(false),
             link_copied: RwSignal::new(false),
-            credential: RwSignal::new(Credential::None),
+            credential: RwSignal::new(Credential::default()),
             local_text: StoredValue::new(None),
+            load_id: StoredValue::new(0),
         }
     }
 

@@ -1,32 +1,28 @@
-//! Loading: fetch a URL (with progress, and page by page for a KurrentDB feed), read a file or
-//! take pasted text, then decode and replay it in slices so the page never freezes, and publish
-//! the result into the context.
+//! Loading, the browser side: fetch a URL, read a file or take pasted text, and move the bytes
+//! into the core's ingest step machine (`core::ingest`), yielding to the page between steps so
+//! that it never freezes. Everything that decides anything (cutting lines, the format, feed
+//! pages, ordering, folding) is the core's; this file only reads bytes, feeds, steps and yields.
 //!
-//! NDJSON is decoded while it arrives: the bytes of a fetch or a file are cut into blocks of
-//! whole lines, and each block is decoded and replayed before the next is read. Nothing ever
-//! holds the whole source in one piece, and no step walks all of it at once. Other sources (a
-//! JSON document, a KurrentDB feed) can only be decoded whole, so they are read whole first.
+//! Every load has an identity (`AppCtx::load_id`). Starting a load makes every older one stale:
+//! a stale load stops at its next yield and shows nothing, so a slow source never replaces the
+//! one the person asked for after it.
 
 use std::sync::Arc;
 
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Reflect, Uint8Array};
 use leptos::prelude::*;
-use serde_json::Value;
+use url::Url;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, Progress};
 use crate::core::decode::mapping::Mapping;
-use crate::core::decode::DecodeOptions;
-use crate::core::decode::{
-    detect_text, is_ndjson, kurrent, ndjson_records_from, order_by_position, split_records,
-    Decoder, Detection, Format, Place, Problem, Record,
-};
-use crate::core::event::Event;
+use crate::core::decode::{kurrent, DecodeOptions, Format, Place, Problem, ProblemKind};
+use crate::core::ingest::{Ingest, KeptSource, Outcome, Setup, Step, BATCH};
 use crate::core::link::parse_offset;
+use crate::core::origin;
 use crate::core::projection::Projection;
-use crate::core::timeline::Timeline;
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
@@ -34,59 +30,124 @@ pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
 /// The projection the bundled demo is read with.
 pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 
-/// How many records are decoded, or events folded, at a time; after each batch the loader
-/// yields to the browser if it has worked for `BUDGET_MS`.
-const BATCH: usize = 250;
-
 /// How long the loader works before it yields, so that no task comes near 50 ms even while the
 /// WebAssembly code is still running unoptimized (V8 compiles it better as it goes).
 const BUDGET_MS: f64 = 12.0;
 
-/// NDJSON arrives in blocks of whole lines of at least this many bytes.
-const BLOCK_BYTES: usize = 1 << 20;
+/// Fetches a URL and loads it, NDJSON as it arrives; a KurrentDB feed page by page. A failed
+/// fetch becomes a problem naming the URL and status.
+pub async fn load_url(ctx: AppCtx, url: String, label: String) {
+    let mut run = Run::start(ctx, label, false);
+    let Some(mut ingest) = run.prepare().await else {
+        return;
+    };
+    let source_url = match origin::resolve(&url, &page_address()) {
+        Ok(source_url) => source_url,
+        Err(err) => return run.fail(fetch_problem(&url, 0, err.to_string())),
+    };
+    ingest.set_source_url(source_url.clone());
+    let download = match Download::fetch(&ctx, &source_url, Send::Credential).await {
+        Ok(download) => download,
+        Err(problem) => return run.fail(problem),
+    };
+    if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
+        run.publish(ingest.into_outcome());
+    }
+}
 
-/// How much of a source is looked at before deciding whether it is NDJSON; the first block is
-/// no bigger, so that the first rows show soon after the first bytes.
-const SNIFF_BYTES: usize = 16 << 10;
+/// Reads a local file the user chose or dropped, NDJSON as it arrives, and keeps its text so
+/// that it can be read again with other choices.
+pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
+    let name = file.name();
+    let mut run = Run::start(ctx, name.clone(), true);
+    let Some(mut ingest) = run.prepare().await else {
+        return;
+    };
+    let size = file.size() as u64;
+    let download = Download::new(file.stream(), Place::File(name), Some(size));
+    if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
+        run.publish(ingest.into_outcome());
+    }
+}
 
-/// A KurrentDB read stops after this many pages, whatever the links say.
-const MAX_PAGES: usize = 100_000;
+/// Reads pasted text.
+pub async fn load_text(ctx: AppCtx, text: String, label: String) {
+    let mut run = Run::start(ctx, label, true);
+    let Some(mut ingest) = run.prepare().await else {
+        return;
+    };
+    ingest.feed(text.as_bytes());
+    ingest.finish();
+    if run.drive(&mut ingest).await {
+        run.publish(ingest.into_outcome());
+    }
+}
 
-/// Decodes text into a timeline, a slice at a time, across one or more pages of a source.
-struct Ingest {
+/// Reads a source kept from an earlier load (a file or a paste) again, with the view's current
+/// choices.
+pub async fn load_kept(ctx: AppCtx, kept: KeptSource, label: String) {
+    let mut run = Run::start(ctx, label, true);
+    let Some(mut ingest) = run.prepare().await else {
+        return;
+    };
+    ingest.feed_kept(&kept);
+    if run.drive(&mut ingest).await {
+        run.publish(ingest.into_outcome());
+    }
+}
+
+/// Fetches a projection someone asked for in the editor: like any other document, without the
+/// source's credential, and without touching the load's progress.
+pub async fn fetch_projection(ctx: &AppCtx, url: &str) -> Result<String, Problem> {
+    fetch_document(ctx, url).await
+}
+
+/// One load: its identity, what it is called, and when it last yielded.
+struct Run {
     ctx: AppCtx,
-    decoder: Decoder,
+    id: u64,
+    label: String,
     projection_text: Option<String>,
-    timeline: Timeline,
-    /// Events held back to be put in the store's order before replay.
-    events: Vec<Event>,
-    n_events: usize,
-    problems: Vec<Problem>,
-    detection: Detection,
-    /// The texts taken, kept so that a local source can be read again with other choices.
-    texts: Vec<Arc<String>>,
-    /// When the loader last yielded to the browser (`Date.now()`, in ms).
+    /// True for a local source (a file, a paste), whose text is kept for re-reading.
+    keeps_text: bool,
     worked_since: f64,
 }
 
-impl Ingest {
-    /// Prepares to decode with the view's choices: the zone of naive times, the mapping, and
-    /// the projection (fetched if it is a URL). A choice that cannot be used is a problem, and
-    /// loading goes on without it.
-    async fn new(ctx: AppCtx, detection: Detection) -> Ingest {
+impl Run {
+    /// Starts a load, which makes every older load stale.
+    fn start(ctx: AppCtx, label: String, keeps_text: bool) -> Run {
+        let id = ctx.load_id.get_value().wrapping_add(1);
+        ctx.load_id.set_value(id);
+        let run = Run {
+            ctx,
+            id,
+            label,
+            projection_text: None,
+            keeps_text,
+            worked_since: js_sys::Date::now(),
+        };
+        run.show_bytes(0, None);
+        run
+    }
+
+    /// True while no newer load has started.
+    fn is_current(&self) -> bool {
+        self.ctx.load_id.get_value() == self.id
+    }
+
+    /// Prepares the ingest with the view's choices: the zone of naive times, the mapping and
+    /// the projection (fetched if they are URLs). A choice that cannot be used is a problem, and
+    /// loading goes on without it. `None` when a newer load started meanwhile.
+    async fn prepare(&mut self) -> Option<Ingest> {
+        let view = self.ctx.view.get_untracked();
         let mut problems = Vec::new();
-        let view = ctx.view.get_untracked();
         let mut options = DecodeOptions::default();
         if let Some(offset) = view.naive_offset.as_deref().and_then(parse_offset) {
             options.naive_offset = offset;
         }
         if let Some(mapping) = &view.mapping {
-            match fetch_document(&ctx, mapping, "mapping")
-                .await
-                .and_then(|text| {
-                    Mapping::parse(&text).map_err(|message| doc_problem(mapping, message))
-                }) {
-                Ok(mapping) => options.mapping = Some(mapping),
+            match read_document(&self.ctx, mapping, Mapping::parse).await {
+                Ok((mapping, _)) => options.mapping = Some(mapping),
                 Err(problem) => problems.push(problem),
             }
         }
@@ -97,484 +158,258 @@ impl Ingest {
             .or_else(|| is_demo.then(|| DEMO_PROJECTION_URL.to_string()));
         let mut projection = None;
         if let Some(source) = projection_source {
-            match fetch_document(&ctx, &source, "projection")
-                .await
-                .and_then(|text| {
-                    Projection::parse(&text)
-                        .map(|p| (Arc::new(p), text))
-                        .map_err(|message| doc_problem(&source, message))
-                }) {
-                Ok(found) => projection = Some(found),
+            match read_document(&self.ctx, &source, Projection::parse).await {
+                Ok((parsed, text)) => {
+                    projection = Some(Arc::new(parsed));
+                    self.projection_text = Some(text);
+                }
                 Err(problem) => problems.push(problem),
             }
         }
-        let (projection, projection_text) = projection.unzip();
-        Ingest {
-            ctx,
-            decoder: Decoder::with_options(detection.format, options),
-            projection_text,
-            timeline: Timeline::with_projection(projection),
-            events: Vec::new(),
-            n_events: 0,
-            problems,
-            detection,
-            texts: Vec::new(),
-            worked_since: js_sys::Date::now(),
+        if !self.is_current() {
+            return None;
         }
+        let format = view.format.as_deref().and_then(Format::from_key);
+        let mut ingest = Ingest::new(Setup {
+            format,
+            options,
+            projection,
+            source_url: None,
+        });
+        for problem in problems {
+            ingest.add_problem(problem);
+        }
+        Some(ingest)
     }
 
-    /// Yields to the browser once the loader has worked for `BUDGET_MS`, showing progress.
-    async fn pause(&mut self) {
-        if js_sys::Date::now() - self.worked_since < BUDGET_MS {
-            return;
-        }
-        self.show_progress();
-        TimeoutFuture::new(0).await;
-        self.worked_since = js_sys::Date::now();
-    }
-
-    /// Decodes one text (a whole source, or one page of it), yielding between slices. Problems
-    /// of a page other than the first say which page.
-    async fn take(&mut self, text: Arc<String>, page: Option<usize>) {
-        let n_before = self.problems.len();
-        if is_ndjson(&text) {
-            self.take_lines(text, 1).await;
-        } else {
-            self.texts.push(text.clone());
-            let (records, split_problems) = split_records(&text);
-            self.problems.extend(split_problems);
-            for slice in records.chunks(BATCH) {
-                self.take_slice(&text, slice).await;
+    /// Feeds a download's bytes to the ingest as they arrive, decoding what has arrived between
+    /// reads, and finishes it at the end (or keeps what arrived when it breaks off). Shows the
+    /// first block as soon as it is decoded. False when the load went stale.
+    async fn pump(&mut self, ingest: &mut Ingest, mut download: Download) -> bool {
+        loop {
+            let read = download.next_chunk().await;
+            if !self.is_current() {
+                return false;
             }
-        }
-        if let Some(page) = page.filter(|&p| p > 1) {
-            for problem in &mut self.problems[n_before..] {
-                problem.message = format!("page {page}: {}", problem.message);
-            }
-        }
-    }
-
-    /// Decodes a block of NDJSON whose first line is `first_line` of the source, a slice at a
-    /// time; returns the number of the line after the block.
-    async fn take_lines(&mut self, text: Arc<String>, first_line: usize) -> usize {
-        self.texts.push(text.clone());
-        let mut records = ndjson_records_from(&text, first_line).peekable();
-        while records.peek().is_some() {
-            let slice: Vec<_> = records.by_ref().take(BATCH).collect();
-            self.take_slice(&text, &slice).await;
-        }
-        first_line + text.matches('\n').count()
-    }
-
-    /// Decodes texts taken before: one whole text, or the blocks of an NDJSON source.
-    async fn take_again(&mut self, texts: Vec<Arc<String>>) {
-        match <[_; 1]>::try_from(texts) {
-            Ok([text]) => self.take(text, None).await,
-            Err(blocks) => {
-                let mut line = 1;
-                for block in blocks {
-                    line = self.take_lines(block, line).await;
+            match read {
+                Ok(Some(bytes)) => ingest.feed(&bytes),
+                Ok(None) => {
+                    ingest.finish();
+                    return true;
+                }
+                Err(problem) => {
+                    ingest.broke_off(problem);
+                    return true;
                 }
             }
-        }
-    }
-
-    /// Decodes one slice of records and indexes it, then yields to the browser if it is time.
-    async fn take_slice(&mut self, text: &Arc<String>, slice: &[Record<'_>]) {
-        if self.decoder.format() == Format::Canonical {
-            // Chronoscope's own events have no store position, so they are replayed as they
-            // come, and they point into the source text rather than keeping a copy.
-            let n_before = self.timeline.len();
-            self.timeline
-                .push_records(text, slice, &mut self.decoder, &mut self.problems);
-            self.n_events += self.timeline.len() - n_before;
-        } else {
-            let mut events = Vec::with_capacity(slice.len());
-            self.decoder.decode(slice, &mut events, &mut self.problems);
-            self.n_events += events.len();
-            // Events without a store position are replayed as they come, so that only a slice
-            // of them is ever held parsed; the others wait to be put in the store's order.
-            if events.iter().all(|e| e.position.is_none()) && self.events.is_empty() {
-                self.timeline.push_unfolded(events);
-            } else {
-                self.events.extend(events);
+            self.show_bytes(download.received, download.total);
+            while ingest.step(BATCH) == Step::Working {
+                if !self.pause(ingest).await {
+                    return false;
+                }
+            }
+            if ingest.take_preview_ready() {
+                self.preview(ingest);
             }
         }
-        self.pause().await;
     }
 
-    /// Shows what the first block holds while the rest is still being read: a small copy of the
-    /// timeline so far, replaced by the whole one when loading is done.
-    fn preview(&self, label: &str) {
-        let mut timeline = self.timeline.clone();
-        timeline.fold();
-        self.ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline,
-            problems: self.problems.clone(),
-            detection: self.detection.clone(),
-            label: label.to_string(),
-            projection_text: self.projection_text.clone(),
-        })));
+    /// Steps the ingest to its end, fetching the pages of a feed as it asks for them. False
+    /// when the load went stale.
+    async fn drive(&mut self, ingest: &mut Ingest) -> bool {
+        let mut n_pages = 1;
+        loop {
+            match ingest.step(BATCH) {
+                Step::Working => {
+                    if !self.pause(ingest).await {
+                        return false;
+                    }
+                }
+                Step::Fetch(url) => {
+                    n_pages += 1;
+                    self.show_page(n_pages);
+                    let fetched = fetch_bytes(&self.ctx, &url).await;
+                    if !self.is_current() {
+                        return false;
+                    }
+                    match fetched {
+                        Ok(bytes) => ingest.feed_page(&url, bytes),
+                        Err(problem) => ingest.page_failed(problem),
+                    }
+                }
+                Step::NeedBytes | Step::Done => return self.is_current(),
+            }
+        }
     }
 
-    /// Shows how many events have been decoded and, once replay has begun (it begins only
-    /// after every event is read), how many have been replayed.
-    fn show_progress(&self) {
-        let n_events = self.n_events;
-        let n_folded = self.timeline.n_folded();
+    /// Yields to the browser once the load has worked for `BUDGET_MS`, showing progress. False
+    /// when a newer load started meanwhile.
+    async fn pause(&mut self, ingest: &Ingest) -> bool {
+        if js_sys::Date::now() - self.worked_since < BUDGET_MS {
+            return true;
+        }
+        self.show_progress(ingest);
+        TimeoutFuture::new(0).await;
+        self.worked_since = js_sys::Date::now();
+        self.is_current()
+    }
+
+    fn show_bytes(&self, bytes: u64, total_bytes: Option<u64>) {
+        self.ctx.progress.update(|progress| {
+            let n_events = progress.as_ref().map_or(0, |p| p.n_events);
+            *progress = Some(Progress {
+                label: self.label.clone(),
+                bytes,
+                total_bytes,
+                n_events,
+                n_replayed: None,
+            });
+        });
+    }
+
+    fn show_page(&self, page: usize) {
         self.ctx.progress.update(|progress| {
             if let Some(progress) = progress {
-                progress.n_events = n_events;
-                progress.n_replayed = (n_folded > 0).then_some(n_folded);
+                progress.label = format!("{}, page {page}", self.label);
             }
         });
     }
 
-    /// Puts the events in the store's order, replays them into a timeline in slices, and
-    /// shows the result. Returns the texts it was decoded from.
-    async fn publish(mut self, label: String) -> Vec<Arc<String>> {
-        order_by_position(&mut self.events);
-        let mut events = std::mem::take(&mut self.events).into_iter().peekable();
-        while events.peek().is_some() {
-            self.timeline
-                .push_unfolded(events.by_ref().take(BATCH).collect());
-            self.pause().await;
-        }
-        // Events indexed as they came are folded now, a stream at a time, in slices.
-        while !self.timeline.fold_some(BATCH) {
-            self.pause().await;
+    /// Shows how many events have been decoded and, once only replay is left, replayed.
+    fn show_progress(&self, ingest: &Ingest) {
+        let progress = ingest.progress();
+        self.ctx.progress.update(|shown| {
+            if let Some(shown) = shown {
+                shown.n_events = progress.n_events;
+                shown.n_replayed = progress.replaying.then_some(progress.n_folded);
+            }
+        });
+    }
+
+    /// Shows what the first block holds while the rest is still being read.
+    fn preview(&self, ingest: &Ingest) {
+        let (timeline, problems, detection) = ingest.preview();
+        self.ctx.loaded.set(Some(Arc::new(Loaded {
+            timeline,
+            problems,
+            detection,
+            label: self.label.clone(),
+            projection_text: self.projection_text.clone(),
+        })));
+    }
+
+    /// Shows the loaded source, and keeps its text for re-reading.
+    fn publish(self, outcome: Outcome) {
+        if !self.is_current() {
+            return;
         }
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
+        if self.keeps_text {
+            self.ctx.local_text.set_value(Some(outcome.kept));
+        }
         self.ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline: self.timeline,
-            problems: self.problems,
-            detection: self.detection,
-            label,
+            timeline: outcome.timeline,
+            problems: outcome.problems,
+            detection: outcome.detection,
+            label: self.label,
             projection_text: self.projection_text,
         })));
-        self.texts
     }
-}
 
-/// The format chosen in the view (`fmt=`, or a mapping given with `map=`), or what the records
-/// look like.
-fn choose_format(ctx: &AppCtx, text: &str) -> Detection {
-    let (format, has_mapping) = ctx
-        .view
-        .with_untracked(|v| (v.format.clone(), v.mapping.is_some()));
-    let chosen = format
-        .and_then(|key| Format::from_key(&key))
-        .or(has_mapping.then_some(Format::Mapping));
-    match chosen {
-        Some(format) => Detection {
-            format,
-            reason: "chosen by the user".into(),
-        },
-        None => detect_text(text),
-    }
-}
-
-/// Fetches a URL and loads it, NDJSON as it arrives. A KurrentDB feed is read whole, forwards,
-/// page by page. A failed fetch becomes a problem naming the URL and status.
-pub async fn load_url(ctx: AppCtx, url: String, label: String) {
-    set_progress(&ctx, &label, 0, None);
-    let download = match Download::fetch(&ctx, &url, Send::Credential).await {
-        Ok(download) => download,
-        Err(problem) => return fail(ctx, problem),
-    };
-    let first = match read_source(ctx, download, &label).await {
-        Ok(Read::Streamed(ingest)) => {
-            ingest.publish(label).await;
+    /// Shows why nothing could be loaded.
+    fn fail(self, problem: Problem) {
+        if !self.is_current() {
             return;
         }
-        Ok(Read::Whole(text)) => text,
-        Err(problem) => return fail(ctx, problem),
+        self.ctx.progress.set(None);
+        self.ctx.loaded.set(None);
+        self.ctx
+            .source_problems
+            .update(|problems| problems.push(problem));
+    }
+}
+
+/// The page's own address, which relative sources are read against.
+fn page_address() -> String {
+    window().location().href().unwrap_or_default()
+}
+
+/// A mapping or projection given inline (JSON) or as the URL of a file, read by `parse`; returns
+/// it with its text.
+async fn read_document<T>(
+    ctx: &AppCtx,
+    source: &str,
+    parse: impl Fn(&str) -> Result<T, String>,
+) -> Result<(T, String), Problem> {
+    let inline = source.trim_start().starts_with('{');
+    let text = match inline {
+        true => source.to_string(),
+        false => fetch_document(ctx, source).await?,
     };
-    let detection = choose_format(&ctx, &first);
-    let feed = (detection.format == Format::Kurrent)
-        .then(|| serde_json::from_str::<Value>(&first).ok())
-        .flatten()
-        .filter(|feed| feed.get("entries").is_some());
-    let mut ingest = Ingest::new(ctx, detection).await;
-    match feed {
-        Some(feed) => {
-            if let Err(problem) = read_kurrent_stream(&mut ingest, &url, feed, first, &label).await
-            {
-                ingest.problems.push(problem);
-            }
-        }
-        None => ingest.take(Arc::new(first), None).await,
-    }
-    ingest.publish(label).await;
-}
-
-/// A source read to its end: decoded on the way (NDJSON), or whole text to decode now.
-enum Read {
-    Streamed(Box<Ingest>),
-    Whole(String),
-}
-
-/// Reads a download. NDJSON is cut into blocks of whole lines, each decoded as soon as it is
-/// complete; anything else is returned whole. A read that breaks off keeps what was decoded
-/// before, with a problem that says where it stopped.
-async fn read_source(ctx: AppCtx, mut download: Download, label: &str) -> Result<Read, Problem> {
-    let mut pending: Vec<u8> = Vec::new();
-    let mut n_before = 0usize;
-    let mut ndjson = None;
-    let mut ingest: Option<Ingest> = None;
-    let mut next_line = 1;
-    loop {
-        let chunk = match download.next_chunk().await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => break,
-            Err(problem) => return stopped(ingest, problem),
-        };
-        let start = pending.len();
-        pending.resize(start + chunk.length() as usize, 0);
-        chunk.copy_to(&mut pending[start..]);
-        set_progress(&ctx, label, download.received, download.total);
-        if ndjson.is_none() && pending.len() >= SNIFF_BYTES {
-            let head = &pending[..pending.iter().rposition(|&b| b == b'\n').unwrap_or(0)];
-            ndjson = Some(std::str::from_utf8(head).is_ok_and(is_ndjson));
-        }
-        // The first block is small, so that the first rows show soon after the first bytes.
-        let first = ingest.is_none();
-        let (block_bytes, limit) = if first {
-            (SNIFF_BYTES, SNIFF_BYTES)
-        } else {
-            (BLOCK_BYTES, pending.len())
-        };
-        if ndjson != Some(true) || pending.len() < block_bytes {
-            continue;
-        }
-        let cut = pending[..limit]
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .or_else(|| pending.iter().position(|&b| b == b'\n'));
-        let Some(cut) = cut else {
-            continue;
-        };
-        let rest = pending.split_off(cut + 1);
-        let block = std::mem::replace(&mut pending, rest);
-        let n_block = block.len();
-        let (text, problem) = download.utf8_lines(block, n_before);
-        n_before += n_block;
-        if !text.is_empty() {
-            let ingest = match &mut ingest {
-                Some(ingest) => ingest,
-                None => ingest.insert(Ingest::new(ctx, choose_format(&ctx, &text)).await),
-            };
-            next_line = ingest.take_lines(Arc::new(text), next_line).await;
-            if first {
-                ingest.preview(label);
-            }
-        }
-        if let Some(problem) = problem {
-            return stopped(ingest, problem);
-        }
-    }
-    match ingest {
-        Some(mut ingest) => {
-            let (rest, problem) = download.utf8_lines(pending, n_before);
-            if !rest.trim().is_empty() {
-                ingest.take_lines(Arc::new(rest), next_line).await;
-            }
-            ingest.problems.extend(problem);
-            Ok(Read::Streamed(Box::new(ingest)))
-        }
-        None => Ok(Read::Whole(download.utf8(pending, n_before)?)),
-    }
-}
-
-/// A read that stopped: what was decoded before stays, with the problem; with nothing decoded,
-/// the problem is the whole answer.
-fn stopped(ingest: Option<Ingest>, problem: Problem) -> Result<Read, Problem> {
-    match ingest {
-        Some(mut ingest) => {
-            ingest.problems.push(problem);
-            Ok(Read::Streamed(Box::new(ingest)))
-        }
-        None => Err(problem),
-    }
-}
-
-/// Reads a KurrentDB stream forwards: from the `last` page (`0/forward/N`), each page reversed,
-/// following `previous` until a page comes back empty.
-async fn read_kurrent_stream(
-    ingest: &mut Ingest,
-    src: &str,
-    head: Value,
-    head_text: String,
-    label: &str,
-) -> Result<(), Problem> {
-    let (mut url, mut text) = match kurrent::start_page(&head) {
-        Some(last) => {
-            let url = with_embed(&resolve(&last, src));
-            let text = fetch_text(&ingest.ctx, &url, Some(label), Send::Credential).await?;
-            (url, text)
-        }
-        None => (src.to_string(), head_text),
-    };
-    let mut seen = std::collections::HashSet::new();
-    for page in 1..=MAX_PAGES {
-        let feed: Value = serde_json::from_str(&text).map_err(|err| Problem {
-            place: Place::Url {
-                url: url.clone(),
-                status: 200,
-            },
-            message: format!("page {page} is not JSON: {err}"),
-        })?;
-        if kurrent::is_empty_page(&feed) {
-            return Ok(());
-        }
-        ingest.take(Arc::new(text), Some(page)).await;
-        let Some(next) = kurrent::next_page(&feed) else {
-            return Ok(());
-        };
-        url = with_embed(&resolve(&next, &url));
-        if !seen.insert(url.clone()) {
-            return Err(Problem {
-                place: Place::Url { url, status: 200 },
-                message: "the feed links back to a page already read; reading stopped".into(),
-            });
-        }
-        set_progress(&ingest.ctx, &format!("{label}, page {}", page + 1), 0, None);
-        text = fetch_text(&ingest.ctx, &url, Some(label), Send::Credential).await?;
-    }
-    Ok(())
-}
-
-/// Decodes and replays texts read before (pasted text, or the blocks of a file), then
-/// publishes them.
-pub async fn load_texts(ctx: AppCtx, texts: Vec<Arc<String>>, label: String) {
-    let Some(first) = texts.first() else { return };
-    let mut ingest = Ingest::new(ctx, choose_format(&ctx, first)).await;
-    ingest.take_again(texts).await;
-    ingest.publish(label).await;
-}
-
-/// Reads a local file the user chose or dropped, NDJSON as it arrives, and keeps its text so
-/// that it can be read again with other choices.
-pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
-    let name = file.name();
-    set_progress(&ctx, &name, 0, Some(file.size() as u64));
-    let mut download = Download::new(file.stream(), Place::Source, Some(file.size() as u64));
-    download.name = Some(name.clone());
-    let texts = match read_source(ctx, download, &name).await {
-        Ok(Read::Streamed(ingest)) => ingest.publish(name).await,
-        Ok(Read::Whole(text)) => {
-            let mut ingest = Ingest::new(ctx, choose_format(&ctx, &text)).await;
-            ingest.take(Arc::new(text), None).await;
-            ingest.publish(name).await
-        }
-        Err(problem) => return fail(ctx, problem),
-    };
-    ctx.local_text.set_value(Some(texts));
-}
-
-/// A mapping or projection given inline (JSON) or as the URL of a file.
-async fn fetch_document(ctx: &AppCtx, source: &str, what: &str) -> Result<String, Problem> {
-    if source.trim_start().starts_with('{') {
-        return Ok(source.to_string());
-    }
-    // The credential belongs to the source's server; a mapping or projection may live elsewhere.
-    fetch_text(ctx, source, Some(what), Send::NoCredential).await
-}
-
-/// Fetches a projection someone asked for in the editor: like any other document, without the
-/// source's credential, and without touching the load's progress.
-pub async fn fetch_projection(ctx: &AppCtx, url: &str) -> Result<String, Problem> {
-    fetch_text(ctx, url, None, Send::NoCredential).await
-}
-
-fn doc_problem(source: &str, message: String) -> Problem {
-    let place = if source.trim_start().starts_with('{') {
-        Place::Source
-    } else {
-        Place::Url {
+    let place = match inline {
+        true => Place::Source,
+        false => Place::Url {
             url: source.to_string(),
             status: 200,
-        }
+        },
     };
-    Problem { place, message }
+    parse(&text)
+        .map(|parsed| (parsed, text))
+        .map_err(|message| Problem::new(place, ProblemKind::Document(message)))
 }
 
-fn fail(ctx: AppCtx, problem: Problem) {
-    ctx.progress.set(None);
-    ctx.loaded.set(None);
-    ctx.source_problems
-        .update(|problems| problems.push(problem));
+/// Fetches a whole document (a mapping, a projection) as text, never with the credential.
+async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
+    let url = origin::resolve(address, &page_address())
+        .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
+    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential).await?).await?;
+    String::from_utf8(bytes).map_err(|_| {
+        Problem::new(
+            Place::Url {
+                url: url.to_string(),
+                status: 200,
+            },
+            ProblemKind::NotUtf8,
+        )
+    })
 }
 
-fn set_progress(ctx: &AppCtx, label: &str, bytes: u64, total_bytes: Option<u64>) {
-    ctx.progress.set(Some(Progress {
-        label: label.to_string(),
-        bytes,
-        total_bytes,
-        n_events: ctx
-            .progress
-            .with_untracked(|p| p.as_ref().map_or(0, |p| p.n_events)),
-        n_replayed: None,
-    }));
+/// Fetches one page of a feed, with the credential if the page is on its origin.
+async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
+    read_all(Download::fetch(ctx, url, Send::Credential).await?).await
 }
 
-/// A link of a page, made absolute against the page it came from.
-fn resolve(link: &str, base: &str) -> String {
-    let base = web_sys::Url::new_with_base(base, &window().location().href().unwrap_or_default());
-    base.and_then(|base| web_sys::Url::new_with_base(link, &base.href()))
-        .map(|url| url.href())
-        .unwrap_or_else(|_| link.to_string())
-}
-
-/// Asks KurrentDB for event bodies: `embed=body`, unless the URL already says how to embed.
-fn with_embed(url: &str) -> String {
-    if url.contains("embed=") {
-        url.to_string()
-    } else if url.contains('?') {
-        format!("{url}&embed=body")
-    } else {
-        format!("{url}?embed=body")
+async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = download.next_chunk().await? {
+        bytes.extend_from_slice(&chunk);
     }
+    Ok(bytes)
 }
 
-/// Whether a request carries the user's credential.
+fn fetch_problem(url: &str, status: u16, message: String) -> Problem {
+    Problem::new(
+        Place::Url {
+            url: url.to_string(),
+            status,
+        },
+        ProblemKind::Fetch(message),
+    )
+}
+
+/// Whether a request may carry the user's credential (only ever to the credential's origin).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Send {
     Credential,
     NoCredential,
 }
 
-/// Fetches a whole document as text; with a `label`, its progress is shown as the load's.
-async fn fetch_text(
-    ctx: &AppCtx,
-    url: &str,
-    label: Option<&str>,
-    send: Send,
-) -> Result<String, Problem> {
-    let mut download = Download::fetch(ctx, url, send).await?;
-    let mut bytes = Vec::new();
-    if let Some(total) = download.total {
-        bytes.reserve_exact(total as usize);
-    }
-    while let Some(chunk) = download.next_chunk().await? {
-        let start = bytes.len();
-        bytes.resize(start + chunk.length() as usize, 0);
-        chunk.copy_to(&mut bytes[start..]);
-        if let Some(label) = label {
-            set_progress(ctx, label, download.received, download.total);
-        }
-    }
-    download.utf8(bytes, 0)
-}
-
 /// The bytes of a response or a file, read a chunk at a time as they arrive.
 struct Download {
     reader: web_sys::ReadableStreamDefaultReader,
-    /// Where the bytes come from, for problems: a URL and its status, or the source.
+    /// Where the bytes come from, for problems: a URL and its status, or a file.
     place: Place,
-    /// The file's name, for a file.
-    name: Option<String>,
     received: u64,
     total: Option<u64>,
 }
@@ -584,25 +419,20 @@ impl Download {
         Download {
             reader: stream.get_reader().unchecked_into(),
             place,
-            name: None,
             received: 0,
             total,
         }
     }
 
     /// Sends a GET request; an answer that is not 2xx is a problem naming the URL and status.
-    async fn fetch(ctx: &AppCtx, url: &str, send: Send) -> Result<Download, Problem> {
-        let problem = |status: u16, message: String| Problem {
-            place: Place::Url {
-                url: url.to_string(),
-                status,
-            },
-            message,
-        };
-        let request = build_request(ctx, url, send)
-            .map_err(|err| problem(0, format!("not a URL that can be fetched: {err}")))?;
+    async fn fetch(ctx: &AppCtx, url: &Url, send: Send) -> Result<Download, Problem> {
+        let address = url.as_str();
+        let request = build_request(ctx, url, send).map_err(|err| {
+            fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
+        })?;
         let response = request.send().await.map_err(|err| {
-            problem(
+            fetch_problem(
+                address,
                 0,
                 format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
             )
@@ -614,13 +444,11 @@ impl Download {
             } else {
                 ""
             };
-            return Err(problem(
-                status,
-                format!(
-                    "the server answered {status} {}{hint}",
-                    response.status_text()
-                ),
-            ));
+            let message = format!(
+                "the server answered {status} {}{hint}",
+                response.status_text()
+            );
+            return Err(fetch_problem(address, status, message));
         }
         let total = response
             .headers()
@@ -630,23 +458,21 @@ impl Download {
         let body = match raw.body() {
             Some(body) => body,
             // No body at all: an empty stream.
-            None => web_sys::ReadableStream::new().map_err(|err| problem(status, js_text(&err)))?,
+            None => web_sys::ReadableStream::new()
+                .map_err(|err| fetch_problem(address, status, js_text(&err)))?,
         };
-        Ok(Download::new(
-            body,
-            Place::Url {
-                url: url.to_string(),
-                status,
-            },
-            total,
-        ))
+        let place = Place::Url {
+            url: address.to_string(),
+            status,
+        };
+        Ok(Download::new(body, place, total))
     }
 
     /// The next chunk of bytes, or `None` at the end.
-    async fn next_chunk(&mut self) -> Result<Option<Uint8Array>, Problem> {
-        let chunk = JsFuture::from(self.reader.read())
-            .await
-            .map_err(|err| self.problem(format!("the download broke off: {}", js_text(&err))))?;
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Problem> {
+        let chunk = JsFuture::from(self.reader.read()).await.map_err(|err| {
+            Problem::new(self.place.clone(), ProblemKind::BrokeOff(js_text(&err)))
+        })?;
         let done = Reflect::get(&chunk, &"done".into())
             .ok()
             .and_then(|d| d.as_bool())
@@ -655,63 +481,22 @@ impl Download {
             return Ok(None);
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        let bytes = Uint8Array::new(&value);
-        self.received += u64::from(bytes.length());
+        let bytes = Uint8Array::new(&value).to_vec();
+        self.received += bytes.len() as u64;
         Ok(Some(bytes))
-    }
-
-    /// Bytes as text; `offset` is how many bytes of the source came before them.
-    fn utf8(&self, bytes: Vec<u8>, offset: usize) -> Result<String, Problem> {
-        String::from_utf8(bytes)
-            .map_err(|err| self.not_utf8(offset + err.utf8_error().valid_up_to()))
-    }
-
-    /// Lines as text. Where the bytes stop being UTF-8, the whole lines before that point are
-    /// kept, with a problem that names the byte.
-    fn utf8_lines(&self, bytes: Vec<u8>, offset: usize) -> (String, Option<Problem>) {
-        match String::from_utf8(bytes) {
-            Ok(text) => (text, None),
-            Err(err) => {
-                let valid = err.utf8_error().valid_up_to();
-                let mut bytes = err.into_bytes();
-                let keep = bytes[..valid]
-                    .iter()
-                    .rposition(|&b| b == b'\n')
-                    .map_or(0, |newline| newline + 1);
-                bytes.truncate(keep);
-                let text = String::from_utf8(bytes).unwrap_or_default();
-                (text, Some(self.not_utf8(offset + valid)))
-            }
-        }
-    }
-
-    fn not_utf8(&self, byte: usize) -> Problem {
-        self.problem(format!(
-            "the source is not UTF-8 text (byte {byte}); reading stopped there"
-        ))
-    }
-
-    fn problem(&self, message: String) -> Problem {
-        let message = match &self.name {
-            Some(name) => format!("{name}: {message}"),
-            None => message,
-        };
-        Problem {
-            place: self.place.clone(),
-            message,
-        }
     }
 }
 
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
-/// because that builder appends a stray `&` to a URL that already has a query.
-fn build_request(ctx: &AppCtx, url: &str, send: Send) -> Result<gloo_net::http::Request, String> {
+/// because that builder appends a stray `&` to a URL that already has a query. The credential
+/// goes only to the origin it was typed for.
+fn build_request(ctx: &AppCtx, url: &Url, send: Send) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
         .set("Accept", kurrent::ACCEPT)
         .map_err(|e| js_text(&e))?;
     let authorization = (send == Send::Credential)
-        .then(|| ctx.credential.with_untracked(|c| c.header()))
+        .then(|| ctx.credential.with_untracked(|c| c.header_for(url)))
         .flatten();
     if let Some(authorization) = authorization {
         headers
@@ -721,7 +506,8 @@ fn build_request(ctx: &AppCtx, url: &str, send: Send) -> Result<gloo_net::http::
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(url, &init).map_err(|e| js_text(&e))?;
+    let request =
+        web_sys::Request::new_with_str_and_init(url.as_str(), &init).map_err(|e| js_text(&e))?;
     Ok(request.into())
 }
 

@@ -21,8 +21,9 @@ mod stream_list;
 mod timeline_scrubber;
 mod url;
 
+pub use crate::core::origin::Credential;
 pub use app::{App, Inspector};
-pub use context::{AppCtx, Credential, Loaded};
+pub use context::{AppCtx, Loaded};
 pub use diff_list::DiffList;
 pub use event_list::EventList;
 pub use json_tree::JsonTree;

@@ -5,12 +5,13 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::app::{input_file, open_file, reload_source, reset_selection};
-use super::context::{use_app, Credential};
+use super::context::use_app;
 use super::format::{bytes, count};
-use super::loader::{load_texts, load_url, DEMO_URL};
+use super::loader::{load_text, load_url, DEMO_URL};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::url::copy_link;
-use crate::core::decode::Format;
+use crate::core::decode::{Format, Place, Problem, ProblemKind};
+use crate::core::origin::{resolve, Credential, Secret};
 
 /// How many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 200;
@@ -40,10 +41,10 @@ pub fn SourceBar() -> impl IntoView {
         let url = url_text.get_untracked().trim().to_string();
         if !url.is_empty() {
             if let Err(why) = crate::core::link::check_source(&url) {
-                ctx.source_problems.set(vec![crate::core::decode::Problem {
-                    place: crate::core::decode::Place::Source,
-                    message: why,
-                }]);
+                ctx.source_problems.set(vec![Problem::new(
+                    Place::Source,
+                    ProblemKind::Link(why.to_string()),
+                )]);
                 return;
             }
             load_from_url(url.clone(), url.clone(), Some(url));
@@ -54,8 +55,7 @@ pub fn SourceBar() -> impl IntoView {
         load_from_url(DEMO_URL.into(), "demo".into(), None);
     };
     let on_paste_load = move |_| {
-        let texts = vec![std::sync::Arc::new(paste_text.get_untracked())];
-        ctx.local_text.set_value(Some(texts.clone()));
+        let text = paste_text.get_untracked();
         ctx.view.update(|view| {
             reset_selection(view);
             view.src = None;
@@ -63,7 +63,7 @@ pub fn SourceBar() -> impl IntoView {
         });
         ctx.source_problems.set(Vec::new());
         paste_open.set(false);
-        spawn_local(load_texts(ctx, texts, "pasted text".into()));
+        spawn_local(load_text(ctx, text, "pasted text".into()));
     };
     // Choosing a format re-reads the current source with it, and the link keeps the choice.
     let on_format = move |key: String| {
@@ -177,7 +177,7 @@ pub fn SourceBar() -> impl IntoView {
                 "Projection…"
             </button>
             <button type="button" data-testid="credentials-toggle" title="A credential for the source's server; never put in a link" on:click=move |_| creds_open.update(|o| *o = !*o)>
-                {move || if ctx.credential.with(|c| *c == Credential::None) { "Credentials…" } else { "Credentials ✓" }}
+                {move || if ctx.credential.with(Credential::is_none) { "Credentials…" } else { "Credentials ✓" }}
             </button>
             <label class="format" title=move || ctx.loaded.with(|l| l.as_ref().map(|l| format!("Why: {}", l.detection.reason)).unwrap_or_default())>
                 <span data-testid="format-detected">
@@ -200,7 +200,7 @@ pub fn SourceBar() -> impl IntoView {
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
         <Show when=move || creds_open.get()>
-            <CredentialForm/>
+            <CredentialForm url_text/>
         </Show>
         <Show when=move || model_open.get()>
             <ModelPanel/>
@@ -260,28 +260,52 @@ pub fn SourceBar() -> impl IntoView {
 }
 
 /// Where the user types a credential for the source's server. It stays in memory, is sent only
-/// as the `Authorization` header, and never goes into a link.
+/// as the `Authorization` header and only to the origin it was typed for (that of the URL in the
+/// source box, or of the source shown), and never goes into a link.
 #[component]
-fn CredentialForm() -> impl IntoView {
+fn CredentialForm(
+    /// The URL typed in the source box: the credential is for its origin.
+    url_text: RwSignal<String>,
+) -> impl IntoView {
     let ctx = use_app();
-    let scheme = RwSignal::new(match ctx.credential.get_untracked() {
-        Credential::None => "none",
-        Credential::Basic { .. } => "basic",
-        Credential::Bearer { .. } => "bearer",
+    let scheme = RwSignal::new(match ctx.credential.get_untracked().secret {
+        Secret::None => "none",
+        Secret::Basic { .. } => "basic",
+        Secret::Bearer { .. } => "bearer",
     });
     let user = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
+    let origin = move || {
+        let typed = url_text.get();
+        let address = match typed.trim() {
+            "" => ctx.view.with(|v| v.src.clone()).unwrap_or_default(),
+            typed => typed.to_string(),
+        };
+        let page = window().location().href().unwrap_or_default();
+        resolve(&address, &page).ok()
+    };
     let save = move || {
-        ctx.credential.set(match scheme.get_untracked() {
-            "basic" => Credential::Basic {
+        let secret = match scheme.get_untracked() {
+            "basic" => Secret::Basic {
                 user: user.get_untracked(),
                 password: secret.get_untracked(),
             },
-            "bearer" => Credential::Bearer {
+            "bearer" => Secret::Bearer {
                 token: secret.get_untracked(),
             },
-            _ => Credential::None,
+            _ => Secret::None,
+        };
+        ctx.credential.set(match untrack(origin) {
+            Some(url) => Credential::for_url(secret, &url),
+            None => Credential {
+                secret,
+                origin: None,
+            },
         });
+    };
+    let for_origin = move || match ctx.credential.with(|c| c.origin.clone()) {
+        Some(origin) => format!("Sent only to {origin}."),
+        None => "Type the source's URL first: a credential is sent only to its server.".into(),
     };
     view! {
         <form class="credentials" autocomplete="off" on:submit=move |ev| { ev.prevent_default(); save(); }>
@@ -302,7 +326,7 @@ fn CredentialForm() -> impl IntoView {
                     placeholder=move || if scheme.get() == "basic" { "password" } else { "token" }
                     prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); save(); }/>
             </Show>
-            <span class="hint">"Kept in this tab's memory only; never put in a link."</span>
+            <span class="hint" data-testid="credential-origin">{for_origin}" Kept in this tab's memory only; never put in a link."</span>
         </form>
     }
 }

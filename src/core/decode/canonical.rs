@@ -74,11 +74,17 @@ fn decode_fast(text: &str) -> Option<Draft> {
     }
     let time = parse_instant(record.time).ok()?;
     let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
-    let (change, data) = match (record.snapshot, record.patch, record.data) {
-        (Some(snapshot), _, data) => (Change::Snapshot(raw(snapshot)?), data.and_then(raw)),
-        (None, Some(patch), data) => (Change::Patch(read_patch(&patch)?), data.and_then(raw)),
-        (None, None, Some(data)) => (Change::Merge, raw(data)),
-        (None, None, None) => (Change::Keep, None),
+    // A `data` that is there but cannot be read (a lone surrogate, `1e400`, nesting past the
+    // limit) sends the record the full way, which names the problem: it never becomes `null`.
+    let data = match record.data {
+        Some(data) => Some(raw(data)?),
+        None => None,
+    };
+    let change = match (record.snapshot, record.patch, &data) {
+        (Some(snapshot), _, _) => Change::Snapshot(raw(snapshot)?),
+        (None, Some(patch), _) => Change::Patch(read_patch(&patch)?),
+        (None, None, Some(_)) => Change::Merge,
+        (None, None, None) => Change::Keep,
     };
     let id = id_text(record.id);
     Some(Draft {

@@ -1,0 +1,158 @@
+//! Cutting a stream of bytes into blocks of whole lines, as they arrive.
+//!
+//! Bytes come from the network or a file in pieces that cut lines, and multi-byte characters,
+//! anywhere. `LineBlocks` holds what has arrived and hands out blocks of whole lines as text, each
+//! with the number of its first line and the offset of its first byte, so that every problem
+//! later found in a block names its place in the whole source. A newline byte is never part of a
+//! multi-byte UTF-8 sequence, so a block cut after a newline never splits a character. A line
+//! that is not UTF-8 is left out of its block (as an empty line, so that line numbers stay true)
+//! and named as a problem: one bad byte costs one line, never the rest of the source. No crate
+//! was found that splits a byte stream into numbered lines with this UTF-8 policy; the cutting
+//! is a few `memchr`-like scans over a buffer.
+
+use std::sync::Arc;
+
+use crate::core::decode::{Place, Problem, ProblemKind};
+
+/// Bytes received but not yet handed out, and where they sit in the source.
+#[derive(Clone, Debug, Default)]
+pub struct LineBlocks {
+    pending: Vec<u8>,
+    /// How many bytes of the source came before `pending`.
+    offset: usize,
+    /// The number (from 1) of the first line in `pending`.
+    next_line: usize,
+}
+
+/// Whole lines of a source, as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LineBlock {
+    /// The lines, each ending in a newline except perhaps the source's last. A line that was not
+    /// UTF-8 is empty here.
+    pub text: Arc<String>,
+    /// The number (from 1) of the block's first line in the source.
+    pub first_line: usize,
+    /// Lines left out because they are not UTF-8, each named by line and byte.
+    pub problems: Vec<Problem>,
+}
+
+impl LineBlocks {
+    /// Nothing received yet.
+    pub fn new() -> LineBlocks {
+        LineBlocks {
+            pending: Vec::new(),
+            offset: 0,
+            next_line: 1,
+        }
+    }
+
+    /// Takes bytes as they arrive.
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.pending.extend_from_slice(bytes);
+    }
+
+    /// The bytes received and not yet handed out.
+    pub fn pending(&self) -> &[u8] {
+        &self.pending
+    }
+
+    /// How many bytes of the source have been handed out or are held.
+    pub fn n_bytes(&self) -> usize {
+        self.offset + self.pending.len()
+    }
+
+    /// Takes the whole lines held, once at least `min_bytes` are held. The block ends at the
+    /// last newline within the first `max_bytes` (or, if there is none, the first newline
+    /// after), so that a first block can be kept small.
+    pub fn take_lines(&mut self, min_bytes: usize, max_bytes: usize) -> Option<LineBlock> {
+        if self.pending.len() < min_bytes.max(1) {
+            return None;
+        }
+        let limit = max_bytes.min(self.pending.len());
+        let cut = last_newline(&self.pending[..limit])
+            .or_else(|| first_newline(&self.pending[limit..]).map(|at| limit + at))?;
+        Some(self.take(cut + 1))
+    }
+
+    /// Takes everything held, the last line even without a newline: the source has ended.
+    pub fn take_rest(&mut self) -> Option<LineBlock> {
+        (!self.pending.is_empty()).then(|| self.take(self.pending.len()))
+    }
+
+    /// Takes the whole lines held after the source broke off. A last line cut off mid-way is
+    /// left out, and named.
+    pub fn take_cut(&mut self) -> (Option<LineBlock>, Option<Problem>) {
+        let whole = last_newline(&self.pending).map_or(0, |at| at + 1);
+        let block = (whole > 0).then(|| self.take(whole));
+        let cut = (!self.pending.is_empty()).then_some(Problem {
+            place: Place::Byte {
+                line: self.next_line,
+                byte: self.offset as u64,
+            },
+            kind: ProblemKind::LineCutOff {
+                n_bytes: self.pending.len(),
+            },
+        });
+        self.offset += self.pending.len();
+        self.pending.clear();
+        (block, cut)
+    }
+
+    /// Hands out the first `n` bytes held as a block of lines.
+    fn take(&mut self, n: usize) -> LineBlock {
+        let rest = self.pending.split_off(n);
+        let bytes = std::mem::replace(&mut self.pending, rest);
+        let first_line = self.next_line;
+        let first_byte = self.offset;
+        self.next_line += count_newlines(&bytes);
+        self.offset += n;
+        let (text, problems) = lines_as_text(bytes, first_line, first_byte);
+        LineBlock {
+            text: Arc::new(text),
+            first_line,
+            problems,
+        }
+    }
+}
+
+/// The bytes as text. Where they are not UTF-8, each bad line is left empty and named.
+fn lines_as_text(bytes: Vec<u8>, first_line: usize, first_byte: usize) -> (String, Vec<Problem>) {
+    let bytes = match String::from_utf8(bytes) {
+        Ok(text) => return (text, Vec::new()),
+        Err(err) => err.into_bytes(),
+    };
+    let mut text = String::with_capacity(bytes.len());
+    let mut problems = Vec::new();
+    let mut line_start = 0;
+    for (index, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        match std::str::from_utf8(line) {
+            Ok(line) => text.push_str(line),
+            Err(err) => {
+                problems.push(Problem {
+                    place: Place::Byte {
+                        line: first_line + index,
+                        byte: (first_byte + line_start + err.valid_up_to()) as u64,
+                    },
+                    kind: ProblemKind::NotUtf8Line,
+                });
+                if line.ends_with(b"\n") {
+                    text.push('\n');
+                }
+            }
+        }
+        line_start += line.len();
+    }
+    (text, problems)
+}
+
+fn count_newlines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count()
+}
+
+fn last_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().rposition(|&b| b == b'\n')
+}
+
+fn first_newline(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
+}

@@ -1,0 +1,700 @@
+//! Ingest: the one way events come in, whatever the source.
+//!
+//! A file, a URL, pasted text, the pages of a KurrentDB feed (and, later, a host page or a live
+//! feed) all go through the same step machine. The browser side only moves bytes: it `feed`s
+//! them as they arrive, calls `step` with a budget between yields, fetches the page `step` asks
+//! for (`Step::Fetch`), and calls `finish` at the end of the source (or `broke_off` when the
+//! download fails). Everything that decides anything happens here, synchronously and without a
+//! browser, so it is tested natively and measured by the benchmarks exactly as the app runs it:
+//!
+//! 1. **Cutting.** Bytes become blocks of whole lines (`lines::LineBlocks`); a line that is not
+//!    UTF-8 is named and left out, and a download that breaks off keeps every whole line.
+//! 2. **Shape and format.** The first 16 KB decide whether the source is NDJSON, read a block at
+//!    a time as it arrives, or one JSON document, read whole at the end; the format is the one
+//!    chosen, or detected from the first records.
+//! 3. **Decoding and indexing**, a bounded number of records per step. Events without a store
+//!    position are indexed as they come; events with one (Marten, Axon) are held, put in the
+//!    store's order, then indexed. Upcasting happens as each event is indexed.
+//! 4. **Paging.** A KurrentDB feed is read forwards page by page (`pages::Pager`); `step` asks for
+//!    each page's URL in turn.
+//! 5. **Folding**, a bounded number of events per step, a stream at a time (`Timeline::fold_some`).
+//!
+//! After the load, `append` adds records (whole lines) to the same timeline: only the new events
+//! are indexed and folded, and positions already shown do not move.
+
+pub mod lines;
+pub mod pages;
+
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::Arc;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::core::decode::{
+    detect_text, is_ndjson, order_by_position, split_records, DecodeOptions, Decoder, Detection,
+    Format, Place, Problem, ProblemKind, Record, RecordPlace,
+};
+use crate::core::event::Event;
+use crate::core::projection::Projection;
+use crate::core::timeline::Timeline;
+use lines::{LineBlock, LineBlocks};
+use pages::{NextPage, Pager};
+
+/// How many records are decoded, or events folded, per step in the app.
+pub const BATCH: usize = 250;
+
+/// How much of a source is looked at before deciding whether it is NDJSON; the first block of
+/// lines is no bigger, so that the first rows show soon after the first bytes.
+pub const SNIFF_BYTES: usize = 16 << 10;
+
+/// NDJSON is decoded in blocks of whole lines of at least this many bytes.
+pub const BLOCK_BYTES: usize = 1 << 20;
+
+/// The choices a load is made with.
+#[derive(Clone, Debug, Default)]
+pub struct Setup {
+    /// The format chosen by the person (`fmt=`); `None`: detected from the records.
+    pub format: Option<Format>,
+    /// The zone of naive times, and a custom mapping (which, unchosen, makes the format
+    /// `Format::Mapping`).
+    pub options: DecodeOptions,
+    /// The projection whose rules and upcasters replay the events.
+    pub projection: Option<Arc<Projection>>,
+    /// Where the source was fetched from, made absolute: the base of a feed's page links.
+    pub source_url: Option<Url>,
+}
+
+/// What a call to `step` did, and what it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Work was done and more remains: call `step` again (after yielding to the page).
+    Working,
+    /// Everything received is done: `feed` more bytes, or `finish`.
+    NeedBytes,
+    /// The source is a feed read page by page: fetch this page and give it to `feed_page`
+    /// (or `page_failed`).
+    Fetch(Url),
+    /// The load is complete: every event is indexed and folded.
+    Done,
+}
+
+/// How far a load has come, for a progress line.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IngestProgress {
+    /// Events decoded so far.
+    pub n_events: usize,
+    /// Events folded into their streams' states so far.
+    pub n_folded: usize,
+    /// True once every event is read and only folding remains.
+    pub replaying: bool,
+}
+
+/// A source's text as read, kept so that it can be read again with other choices (a format, a
+/// mapping, a projection) without the bytes being fetched again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeptSource {
+    /// NDJSON, as the blocks of whole lines it was read in (with their UTF-8 problems).
+    Lines(Vec<LineBlock>),
+    /// One JSON document.
+    Whole(Arc<String>),
+    /// Nothing could be kept (a feed read page by page is fetched again).
+    Nothing,
+}
+
+/// Everything a load produced.
+#[derive(Debug)]
+pub struct Outcome {
+    pub timeline: Timeline,
+    /// Problems found while reading and decoding (replay problems live in the timeline).
+    pub problems: Vec<Problem>,
+    pub detection: Detection,
+    pub kept: KeptSource,
+}
+
+/// Whether the source is NDJSON, read as it arrives, or one document, read at its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    Unknown,
+    Lines,
+    Whole,
+}
+
+/// Records waiting to be decoded.
+#[derive(Debug)]
+enum Work {
+    /// NDJSON lines from byte `pos` of the text, whose line there is numbered `line`.
+    Lines {
+        text: Arc<String>,
+        pos: usize,
+        line: usize,
+    },
+    /// The records of a document (or of one page of a feed), from the `next`th.
+    Records {
+        text: Arc<String>,
+        records: Vec<(RecordPlace, Range<usize>)>,
+        next: usize,
+        page: Option<usize>,
+    },
+}
+
+/// A load in progress: the step machine the module describes.
+#[derive(Debug)]
+pub struct Ingest {
+    setup: Setup,
+    blocks: LineBlocks,
+    shape: Shape,
+    n_blocks: usize,
+    decoder: Option<Decoder>,
+    detection: Option<Detection>,
+    work: VecDeque<Work>,
+    timeline: Timeline,
+    /// Events with a store position, held to be put in the store's order before indexing.
+    held: Vec<Event>,
+    held_ordered: bool,
+    problems: Vec<Problem>,
+    kept: KeptSource,
+    /// True once the source has ended (`finish` or `broke_off`).
+    ended: bool,
+    pager: Option<Pager>,
+    awaiting: Option<Url>,
+    n_events: usize,
+    preview_ready: bool,
+}
+
+impl Ingest {
+    /// A load with these choices; nothing read yet.
+    pub fn new(setup: Setup) -> Ingest {
+        let timeline = Timeline::with_projection(setup.projection.clone());
+        Ingest {
+            setup,
+            blocks: LineBlocks::new(),
+            shape: Shape::Unknown,
+            n_blocks: 0,
+            decoder: None,
+            detection: None,
+            work: VecDeque::new(),
+            timeline,
+            held: Vec::new(),
+            held_ordered: false,
+            problems: Vec::new(),
+            kept: KeptSource::Nothing,
+            ended: false,
+            pager: None,
+            awaiting: None,
+            n_events: 0,
+            preview_ready: false,
+        }
+    }
+
+    /// Reads a whole text at once (pasted text, a test): feeds it, finishes, and steps to the end.
+    pub fn read_all(setup: Setup, text: &str) -> Outcome {
+        let mut ingest = Ingest::new(setup);
+        ingest.feed(text.as_bytes());
+        ingest.finish();
+        ingest.run();
+        ingest.into_outcome()
+    }
+
+    /// Says where the source was fetched from: the base of a feed's page links.
+    pub fn set_source_url(&mut self, url: Url) {
+        self.setup.source_url = Some(url);
+    }
+
+    /// Problems found before reading began (a mapping or projection that cannot be used).
+    pub fn add_problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// Takes bytes of the source as they arrive.
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.blocks.push(bytes);
+        if self.shape == Shape::Unknown && self.blocks.pending().len() >= SNIFF_BYTES {
+            self.shape = shape_of(self.blocks.pending());
+        }
+        if self.shape == Shape::Lines {
+            self.cut_lines();
+        }
+    }
+
+    /// Reads a source kept from an earlier load again, with this load's choices.
+    pub fn feed_kept(&mut self, kept: &KeptSource) {
+        match kept {
+            KeptSource::Lines(blocks) => {
+                self.shape = Shape::Lines;
+                for block in blocks {
+                    self.take_block(block.clone());
+                }
+            }
+            KeptSource::Whole(text) => {
+                self.shape = Shape::Whole;
+                self.start_document(text.clone());
+            }
+            KeptSource::Nothing => {}
+        }
+        self.ended = true;
+    }
+
+    /// The source has ended: whatever is held is read.
+    pub fn finish(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        if self.shape == Shape::Unknown {
+            self.shape = shape_of(self.blocks.pending());
+        }
+        match self.shape {
+            Shape::Lines => {
+                if let Some(block) = self.blocks.take_rest() {
+                    self.take_block(block);
+                }
+            }
+            _ => self.read_whole(),
+        }
+    }
+
+    /// The source broke off (a failed download or file read): every whole line that arrived is
+    /// kept, a line cut mid-way is named, and the failure is reported. A document that is not
+    /// NDJSON cannot be read in part, so only the failure is reported.
+    pub fn broke_off(&mut self, problem: Problem) {
+        if self.ended {
+            return;
+        }
+        self.ended = true;
+        if self.shape == Shape::Unknown {
+            self.shape = shape_of(self.blocks.pending());
+        }
+        if self.shape == Shape::Lines {
+            let (block, cut) = self.blocks.take_cut();
+            if let Some(block) = block {
+                self.take_block(block);
+            }
+            self.problems.extend(cut);
+        }
+        self.problems.push(problem);
+    }
+
+    /// Gives the page `Step::Fetch` asked for.
+    pub fn feed_page(&mut self, url: &Url, bytes: Vec<u8>) {
+        self.awaiting = None;
+        let place = || Place::Url {
+            url: url.to_string(),
+            status: 200,
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(_) => {
+                return self
+                    .problems
+                    .push(Problem::new(place(), ProblemKind::NotUtf8))
+            }
+        };
+        match serde_json::from_str::<Value>(&text) {
+            Ok(page) => self.take_page(url, Arc::new(text), &page),
+            Err(err) => self.problems.push(Problem::new(
+                place(),
+                ProblemKind::Json {
+                    column: err.column(),
+                    message: err.to_string(),
+                },
+            )),
+        }
+    }
+
+    /// The page `Step::Fetch` asked for could not be fetched: reading the feed stops there.
+    pub fn page_failed(&mut self, problem: Problem) {
+        self.awaiting = None;
+        self.problems.push(problem);
+    }
+
+    /// Adds records (whole lines of any supported format) after the load: only the new events
+    /// are indexed and folded by the following steps. A last line without its newline waits
+    /// for the rest.
+    pub fn append(&mut self, bytes: &[u8]) {
+        self.blocks.push(bytes);
+        while let Some(block) = self.blocks.take_lines(1, usize::MAX) {
+            self.take_block(block);
+        }
+    }
+
+    /// Does a bounded amount of work: decodes up to `budget` records, or folds up to `budget`
+    /// events, and says what comes next.
+    pub fn step(&mut self, budget: usize) -> Step {
+        let budget = budget.max(1);
+        if !self.work.is_empty() {
+            self.decode_some(budget);
+            return Step::Working;
+        }
+        if let Some(url) = &self.awaiting {
+            return Step::Fetch(url.clone());
+        }
+        if !self.ended {
+            return Step::NeedBytes;
+        }
+        if !self.held.is_empty() {
+            self.index_held(budget);
+            return Step::Working;
+        }
+        match self.timeline.fold_some(budget) {
+            true => Step::Done,
+            false => Step::Working,
+        }
+    }
+
+    /// Steps until the load is done or needs something from outside (bytes, a page).
+    pub fn run(&mut self) -> Step {
+        loop {
+            match self.step(usize::MAX) {
+                Step::Working => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// How far the load has come.
+    pub fn progress(&self) -> IngestProgress {
+        IngestProgress {
+            n_events: self.n_events,
+            n_folded: self.timeline.n_folded(),
+            replaying: self.ended && self.work.is_empty() && self.awaiting.is_none(),
+        }
+    }
+
+    /// True once, when the first block of a source read as it arrives has been indexed: the
+    /// moment to show a preview.
+    pub fn take_preview_ready(&mut self) -> bool {
+        std::mem::take(&mut self.preview_ready)
+    }
+
+    /// The timeline so far, with every event indexed so far folded: a preview while the rest
+    /// loads.
+    pub fn preview(&self) -> (Timeline, Vec<Problem>, Detection) {
+        let mut timeline = self.timeline.clone();
+        timeline.fold();
+        (timeline, self.problems.clone(), self.detection())
+    }
+
+    /// The timeline as it stands.
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// Problems found so far while reading and decoding.
+    pub fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+
+    /// The format records are read as, and why; before the first records, the default.
+    pub fn detection(&self) -> Detection {
+        self.detection.clone().unwrap_or_else(|| Detection {
+            format: self.setup.format.unwrap_or(Format::Canonical),
+            reason: "nothing was read".into(),
+        })
+    }
+
+    /// What the load produced.
+    pub fn into_outcome(self) -> Outcome {
+        let detection = self.detection();
+        Outcome {
+            timeline: self.timeline,
+            problems: self.problems,
+            detection,
+            kept: self.kept,
+        }
+    }
+
+    /// Cuts the whole lines held into blocks: a small first block, then large ones.
+    fn cut_lines(&mut self) {
+        loop {
+            let block = match self.n_blocks {
+                0 => self.blocks.take_lines(SNIFF_BYTES, SNIFF_BYTES),
+                _ => self.blocks.take_lines(BLOCK_BYTES, usize::MAX),
+            };
+            match block {
+                Some(block) => self.take_block(block),
+                None => return,
+            }
+        }
+    }
+
+    /// Queues a block of lines for decoding and keeps it for re-reading.
+    fn take_block(&mut self, block: LineBlock) {
+        self.n_blocks += 1;
+        if self.decoder.is_none() {
+            self.choose_format(&block.text);
+        }
+        self.problems.extend(block.problems.iter().cloned());
+        self.work.push_back(Work::Lines {
+            text: block.text.clone(),
+            pos: 0,
+            line: block.first_line,
+        });
+        match &mut self.kept {
+            KeptSource::Lines(blocks) => blocks.push(block),
+            kept => *kept = KeptSource::Lines(vec![block]),
+        }
+    }
+
+    /// Reads everything held as one document.
+    fn read_whole(&mut self) {
+        let text = match self.blocks.take_rest() {
+            Some(block) if block.problems.is_empty() => block.text,
+            Some(block) => {
+                // Where the first bad line is, the document cannot be read.
+                let place = block.problems[0].place.clone();
+                self.problems
+                    .push(Problem::new(place, ProblemKind::NotUtf8));
+                return;
+            }
+            None => {
+                self.problems
+                    .push(Problem::new(Place::Source, ProblemKind::Empty));
+                return;
+            }
+        };
+        self.start_document(text);
+    }
+
+    /// Starts decoding a whole document; a KurrentDB feed is read page by page instead.
+    fn start_document(&mut self, text: Arc<String>) {
+        if self.decoder.is_none() {
+            self.choose_format(&text);
+        }
+        self.kept = KeptSource::Whole(text.clone());
+        if let Some(head) = self.feed_head(&text) {
+            let Some(source_url) = self.setup.source_url.clone() else {
+                return self.queue_records(text, None);
+            };
+            self.kept = KeptSource::Nothing;
+            let (pager, first) = Pager::start(&source_url, &head);
+            self.pager = Some(pager);
+            match first {
+                Some(next) => self.go_to(next),
+                None => self.take_page(&source_url, text, &head),
+            }
+            return;
+        }
+        self.queue_records(text, None);
+    }
+
+    /// The document as a KurrentDB feed page, when it is one and its records are read as such.
+    fn feed_head(&self, text: &str) -> Option<Value> {
+        if self.decoder.as_ref()?.format() != Format::Kurrent {
+            return None;
+        }
+        serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|feed| feed.get("entries").is_some())
+    }
+
+    /// Takes one page of a feed: its entries are decoded, and the next page is asked for.
+    fn take_page(&mut self, url: &Url, text: Arc<String>, page: &Value) {
+        let Some(pager) = &mut self.pager else {
+            return self.queue_records(text, None);
+        };
+        let number = pager.page_number();
+        let next = pager.after(url, page);
+        if !Pager::is_empty(page) {
+            self.queue_records(text, Some(number));
+        }
+        self.go_to(next);
+    }
+
+    fn go_to(&mut self, next: NextPage) {
+        match next {
+            NextPage::Fetch(url) => self.awaiting = Some(url),
+            NextPage::Done => {}
+            NextPage::Stop(problem) => self.problems.push(problem),
+        }
+    }
+
+    /// Queues the records of a document (or a page of one) for decoding.
+    fn queue_records(&mut self, text: Arc<String>, page: Option<usize>) {
+        let (records, problems) = split_records(&text);
+        let base = text.as_ptr() as usize;
+        let records = records
+            .iter()
+            .map(|record| {
+                let start = record.text.as_ptr() as usize - base;
+                (record.place, start..start + record.text.len())
+            })
+            .collect();
+        for problem in problems {
+            self.problems.push(on_page(problem, page));
+        }
+        self.work.push_back(Work::Records {
+            text,
+            records,
+            next: 0,
+            page,
+        });
+    }
+
+    /// Chooses the format from the first text read: the person's choice, a mapping, or what
+    /// the records look like.
+    fn choose_format(&mut self, text: &str) {
+        let chosen = self.setup.format.or(self
+            .setup
+            .options
+            .mapping
+            .is_some()
+            .then_some(Format::Mapping));
+        let detection = match chosen {
+            Some(format) => Detection {
+                format,
+                reason: "chosen by the user".into(),
+            },
+            None => detect_text(text),
+        };
+        self.decoder = Some(Decoder::with_options(
+            detection.format,
+            self.setup.options.clone(),
+        ));
+        self.detection = Some(detection);
+    }
+
+    /// Decodes up to `budget` records of the first work item.
+    fn decode_some(&mut self, budget: usize) {
+        let Some(work) = self.work.front_mut() else {
+            return;
+        };
+        let n_before = self.problems.len();
+        let (text, records, page, done) = match work {
+            Work::Lines { text, pos, line } => {
+                let records = next_lines(text, pos, line, budget);
+                (text.clone(), records, None, *pos >= text.len())
+            }
+            Work::Records {
+                text,
+                records,
+                next,
+                page,
+            } => {
+                let end = records.len().min(next.saturating_add(budget));
+                let slice = records[*next..end].to_vec();
+                *next = end;
+                (text.clone(), slice, *page, end == records.len())
+            }
+        };
+        let slice: Vec<Record<'_>> = records
+            .iter()
+            .map(|(place, range)| Record {
+                place: *place,
+                text: text.get(range.clone()).unwrap_or_default(),
+            })
+            .collect();
+        self.take_slice(&text, &slice);
+        if page.is_some() {
+            for problem in &mut self.problems[n_before..] {
+                *problem = on_page(problem.clone(), page);
+            }
+        }
+        if done {
+            let finished = self.work.pop_front();
+            if matches!(finished, Some(Work::Lines { .. })) && !self.ended && self.n_blocks == 1 {
+                self.preview_ready = true;
+            }
+        }
+    }
+
+    /// Decodes one slice of records and indexes its events, or holds them to be ordered.
+    fn take_slice(&mut self, text: &Arc<String>, slice: &[Record<'_>]) {
+        let Some(decoder) = self.decoder.as_mut() else {
+            return;
+        };
+        if decoder.format() == Format::Canonical {
+            // Chronoscope's own events have no store position: they are indexed as they come,
+            // pointing into the source text rather than keeping a copy.
+            let n_before = self.timeline.len();
+            self.timeline
+                .push_records(text, slice, decoder, &mut self.problems);
+            self.n_events += self.timeline.len() - n_before;
+            return;
+        }
+        let mut events = Vec::with_capacity(slice.len());
+        decoder.decode(slice, &mut events, &mut self.problems);
+        self.n_events += events.len();
+        // Events without a store position are indexed as they come; the others wait to be put
+        // in the store's order, unless the load is over (appended events keep their order).
+        let positioned = events.iter().any(|e| e.position.is_some());
+        if (!positioned && self.held.is_empty()) || self.held_ordered {
+            self.timeline.push_unfolded(events);
+        } else {
+            self.held.extend(events);
+        }
+    }
+
+    /// Indexes up to `budget` held events, in the store's order.
+    fn index_held(&mut self, budget: usize) {
+        if !self.held_ordered {
+            order_by_position(&mut self.held);
+            self.held.reverse();
+            self.held_ordered = true;
+        }
+        let n = budget.min(self.held.len());
+        let batch: Vec<Event> = self.held.drain(self.held.len() - n..).rev().collect();
+        self.timeline.push_unfolded(batch);
+    }
+}
+
+/// Whether bytes (at least the first 16 KB, or the whole source) are NDJSON: judged on their
+/// whole lines that are UTF-8.
+fn shape_of(bytes: &[u8]) -> Shape {
+    let valid = match std::str::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => std::str::from_utf8(&bytes[..err.valid_up_to()]).unwrap_or_default(),
+    };
+    let whole_lines = match valid.rfind('\n') {
+        Some(end) if valid.len() < bytes.len() || bytes.len() >= SNIFF_BYTES => &valid[..end],
+        _ => valid,
+    };
+    match is_ndjson(whole_lines) {
+        true => Shape::Lines,
+        false => Shape::Whole,
+    }
+}
+
+/// The next up to `n` non-blank lines from byte `pos`, as record places and ranges; moves `pos`
+/// and `line` past them. Lines are trimmed, as `ndjson_records` trims them.
+fn next_lines(
+    text: &str,
+    pos: &mut usize,
+    line: &mut usize,
+    n: usize,
+) -> Vec<(RecordPlace, Range<usize>)> {
+    let mut records = Vec::new();
+    while records.len() < n && *pos < text.len() {
+        let rest = &text[*pos..];
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let raw = &rest[..len];
+        let raw = match (*line, *pos) {
+            (1, 0) => raw.strip_prefix('\u{feff}').unwrap_or(raw),
+            _ => raw,
+        };
+        let trimmed = raw.trim();
+        if !trimmed.is_empty() {
+            let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+            records.push((RecordPlace::Line(*line), start..start + trimmed.len()));
+        }
+        *pos += len + 1;
+        *line += 1;
+    }
+    *pos = (*pos).min(text.len());
+    records
+}
+
+/// A problem found on a page of a feed after the first says which page.
+fn on_page(problem: Problem, page: Option<usize>) -> Problem {
+    match page {
+        Some(page) if page > 1 && !matches!(problem.place, Place::Page { .. }) => Problem {
+            place: Place::Page {
+                page,
+                within: Box::new(problem.place),
+            },
+            kind: problem.kind,
+        },
+        _ => problem,
+    }
+}

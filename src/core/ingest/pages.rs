@@ -1,0 +1,112 @@
+//! Reading a KurrentDB stream page by page: which page to fetch next, and when to stop.
+//!
+//! A stream's head page lists its newest events. Reading forwards starts from the feed's `last`
+//! link (`0/forward/N`) and follows `previous` (or `prev`) until a page comes back empty. Every
+//! page is asked for with `embed=body`, so that entries carry their data. A feed whose links lead
+//! back to a page already read (the first one included) would be read forever, or twice: it is
+//! stopped there, and said so.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
+use crate::core::origin::{resolve, with_embed};
+
+/// A read stops after this many pages, whatever the links say.
+pub const MAX_PAGES: usize = 100_000;
+
+/// The pages of one feed read so far, and the one to fetch next.
+#[derive(Clone, Debug)]
+pub struct Pager {
+    seen: HashSet<Url>,
+    /// How many pages have been taken.
+    n_pages: usize,
+}
+
+/// What to do after a page.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextPage {
+    /// Fetch this page, then hand it to `Pager::after`.
+    Fetch(Url),
+    /// The feed has been read to its end.
+    Done,
+    /// Reading stopped here, for this reason.
+    Stop(Problem),
+}
+
+impl Pager {
+    /// Starts reading a feed whose head page was fetched from `head_url`. Returns the pager and
+    /// the first page to read: the `last` page, or, with no such link, the head page itself
+    /// (`None`), which the caller then reads as page 1.
+    pub fn start(head_url: &Url, head: &Value) -> (Pager, Option<NextPage>) {
+        let mut pager = Pager {
+            seen: HashSet::new(),
+            n_pages: 0,
+        };
+        pager.seen.insert(head_url.clone());
+        pager.seen.insert(with_embed(head_url));
+        let first = kurrent::start_page(head).map(|last| pager.follow(&last, head_url));
+        (pager, first)
+    }
+
+    /// The number of the page about to be taken, from 1.
+    pub fn page_number(&self) -> usize {
+        self.n_pages + 1
+    }
+
+    /// Notes a page fetched from `url` and says what comes next: an empty page ends the read,
+    /// else the `previous` link is followed.
+    pub fn after(&mut self, url: &Url, page: &Value) -> NextPage {
+        self.n_pages += 1;
+        if kurrent::is_empty_page(page) {
+            return NextPage::Done;
+        }
+        match kurrent::next_page(page) {
+            Some(next) if self.n_pages < MAX_PAGES => self.follow(&next, url),
+            Some(_) => NextPage::Stop(Problem::new(
+                Place::Url {
+                    url: url.to_string(),
+                    status: 200,
+                },
+                ProblemKind::TooManyPages { max: MAX_PAGES },
+            )),
+            None => NextPage::Done,
+        }
+    }
+
+    /// True when the page is empty: it is not decoded.
+    pub fn is_empty(page: &Value) -> bool {
+        kurrent::is_empty_page(page)
+    }
+
+    /// The page a link names, made absolute against the page it is on, unless it was read.
+    fn follow(&mut self, link: &str, from: &Url) -> NextPage {
+        let place = || Place::Url {
+            url: from.to_string(),
+            status: 200,
+        };
+        let url = match resolve(link, from.as_str()) {
+            Ok(url) => with_embed(&url),
+            Err(err) => {
+                return NextPage::Stop(Problem::new(
+                    place(),
+                    ProblemKind::BadLink {
+                        link: link.to_string(),
+                        message: err.to_string(),
+                    },
+                ))
+            }
+        };
+        if !self.seen.insert(url.clone()) {
+            return NextPage::Stop(Problem::new(
+                place(),
+                ProblemKind::FeedLoops {
+                    url: url.to_string(),
+                },
+            ));
+        }
+        NextPage::Fetch(url)
+    }
+}

@@ -1,0 +1,112 @@
+//! Where sources live: their addresses, made absolute against the page, and the credentials
+//! that may be sent to them.
+//!
+//! A source is named by a URL that may be relative (`demo/events.ndjson`), scheme-relative
+//! (`//host/x`) or written with backslashes, which browsers read as slashes. The `url` crate
+//! parses all of these exactly as the browser will (it implements the WHATWG URL standard), so
+//! the checks here see the same user name, password and origin the request would use: a check
+//! made on the text alone is bypassed by `//user:pass@host` or `http:\\user:pass@host`.
+//!
+//! A credential is typed for one origin and is only ever sent to that origin: a feed whose links
+//! lead to another server, or a URL typed later for another server, never receives it.
+
+use url::Url;
+
+/// Why a source address cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AddressError {
+    #[error("{address} is not a URL: {reason}")]
+    NotAUrl { address: String, reason: String },
+    #[error("src carries a user name or password; credentials are never put in a link")]
+    CarriesCredentials,
+}
+
+/// A source address made absolute against the page it is used from.
+pub fn resolve(address: &str, base: &str) -> Result<Url, AddressError> {
+    let not_a_url = |reason: url::ParseError| AddressError::NotAUrl {
+        address: address.to_string(),
+        reason: reason.to_string(),
+    };
+    let base = Url::parse(base).map_err(not_a_url)?;
+    base.join(address).map_err(not_a_url)
+}
+
+/// Refuses a source address that carries a user name or password, read as the browser reads it
+/// (relative to any page: the user and password do not depend on which).
+pub fn check_no_credentials(address: &str) -> Result<(), AddressError> {
+    const ANY_PAGE: &str = "http://page.invalid/";
+    match resolve(address, ANY_PAGE) {
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            Err(AddressError::CarriesCredentials)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Asks KurrentDB for event bodies: `embed=body`, unless the URL already says how to embed.
+pub fn with_embed(url: &Url) -> Url {
+    if url.query_pairs().any(|(key, _)| key == "embed") {
+        return url.clone();
+    }
+    let mut url = url.clone();
+    url.query_pairs_mut().append_pair("embed", "body");
+    url
+}
+
+/// A credential typed by a person, for the origin (scheme, host and port) it was typed for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Credential {
+    pub secret: Secret,
+    /// The origin it may be sent to, as `https://host:port`; `None`: nowhere yet.
+    pub origin: Option<String>,
+}
+
+/// The secret part of a credential.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Secret {
+    #[default]
+    None,
+    Basic {
+        user: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
+}
+
+impl Credential {
+    /// A credential for the origin of `url`.
+    pub fn for_url(secret: Secret, url: &Url) -> Credential {
+        Credential {
+            secret,
+            origin: Some(url.origin().ascii_serialization()),
+        }
+    }
+
+    /// True when there is no secret.
+    pub fn is_none(&self) -> bool {
+        self.secret == Secret::None
+    }
+
+    /// The `Authorization` header for a request to `url`: only when `url` has the credential's
+    /// own origin.
+    pub fn header_for(&self, url: &Url) -> Option<String> {
+        let origin = self.origin.as_deref()?;
+        (url.origin().ascii_serialization() == origin)
+            .then(|| self.header())
+            .flatten()
+    }
+
+    fn header(&self) -> Option<String> {
+        use base64::Engine;
+        match &self.secret {
+            Secret::None => None,
+            Secret::Basic { user, password } => Some(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            )),
+            Secret::Bearer { token } => Some(format!("Bearer {}", token.trim())),
+        }
+    }
+}
