@@ -6,10 +6,9 @@
 use std::hint::black_box;
 
 use chronoscope::core::bench_data::bench_ndjson;
-use std::sync::Arc;
-
-use chronoscope::core::decode::{decode_text, ndjson_records, Decoder, Format};
+use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
+use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
 use chronoscope::core::timeline::Timeline;
 use serde_json::{json, Value};
 
@@ -25,38 +24,30 @@ fn decode_100k_events(bencher: divan::Bencher) {
     bencher.bench(|| decode_text(black_box(&text), Some(Format::Canonical)));
 }
 
-/// What the app and the browser benchmark do: events point into the source text, are indexed
-/// in slices, then folded a stream at a time.
+/// The app's own ingest (`core::ingest`), fed 64 KB at a time as a download arrives, stepping
+/// 250 records or events at a time as the app does between yields: events point into the
+/// source text, are indexed block by block, then folded a stream at a time.
 #[divan::bench(sample_count = 10)]
 fn ingest_100k_events_from_source(bencher: divan::Bencher) {
-    let text = Arc::new(bench_ndjson(N_EVENTS));
-    bencher.bench(|| {
-        let mut timeline = Timeline::default();
-        let mut decoder = Decoder::new(Format::Canonical);
-        let mut problems = Vec::new();
-        let records: Vec<_> = ndjson_records(&text).collect();
-        for slice in records.chunks(2_000) {
-            timeline.push_records(&text, slice, &mut decoder, &mut problems);
-        }
-        timeline.fold();
-        timeline
-    });
+    let text = bench_ndjson(N_EVENTS);
+    bencher.bench(|| load(black_box(&text)));
 }
 
 #[divan::bench(sample_count = 10)]
 fn replay_100k_events_from_source(bencher: divan::Bencher) {
-    let text = Arc::new(bench_ndjson(N_EVENTS));
-    let mut timeline = Timeline::default();
-    let records: Vec<_> = ndjson_records(&text).collect();
-    let mut problems = Vec::new();
-    timeline.push_records(
-        &text,
-        &records,
-        &mut Decoder::new(Format::Canonical),
-        &mut problems,
-    );
-    timeline.fold();
+    let timeline = load(&bench_ndjson(N_EVENTS));
     bencher.bench(|| timeline.replay_with(None));
+}
+
+fn load(text: &str) -> Timeline {
+    let mut ingest = Ingest::new(Setup::default());
+    for piece in text.as_bytes().chunks(64 << 10) {
+        ingest.feed(piece);
+        while ingest.step(BATCH) == Step::Working {}
+    }
+    ingest.finish();
+    while ingest.step(BATCH) != Step::Done {}
+    ingest.into_outcome().timeline
 }
 
 #[divan::bench(sample_count = 10)]

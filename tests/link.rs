@@ -93,3 +93,32 @@ fn time_zone_offsets_are_checked() {
     assert_eq!(view.naive_offset, None);
     assert_eq!(ignored, vec!["tz=CET is not an offset like +02:00"]);
 }
+
+#[test]
+fn a_source_with_credentials_is_refused_however_the_url_is_spelled() {
+    for query in [
+        "src=//admin:hunter2@host/x",
+        "src=http:%5C%5Cuser:pass@host/x",
+        "src=HTTPS://user:pass@host/x",
+        "src=https:/%5Cuser@host/x",
+        "src=http://user@host:8080/x",
+        "src=%2F%2Fuser:pass@host",
+    ] {
+        let (view, ignored) = ViewState::from_query(query);
+        assert_eq!(view.src, None, "{query}");
+        assert_eq!(
+            ignored,
+            vec!["src carries a user name or password; credentials are never put in a link"],
+            "{query}"
+        );
+        assert!(!view.to_query().contains("pass"), "{query}");
+    }
+    for fine in [
+        "demo/cambium-demo.ndjson",
+        "/streams/po?user=a@b",
+        "https://es.example/streams/po@2",
+        "events.ndjson#user:pass@x",
+    ] {
+        assert!(check_source(fine).is_ok(), "{fine}");
+    }
+}

@@ -3,10 +3,9 @@
 //! Built by `scripts/bench.sh` with trunk from `bench/index.html`.
 
 use std::cell::RefCell;
-use std::sync::Arc;
 
-use chronoscope::core::decode::{ndjson_records, Decoder, Format};
 use chronoscope::core::diff::diff;
+use chronoscope::core::ingest::{Ingest, Setup};
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -18,29 +17,34 @@ thread_local! {
 
 fn main() {}
 
-/// Decodes NDJSON bytes, indexes them and folds every stream (snapshots included); returns the
-/// event count.
-/// The bytes become the timeline's source text, which its events point into, as in the app.
+/// Loads NDJSON bytes through the app's own ingest (`core::ingest`), fed a megabyte at a time
+/// as a download would arrive, and folds every stream (snapshots included); returns the event
+/// count. The bytes are copied into WebAssembly memory a piece at a time, so that, as in the
+/// app, only the timeline's own copy of the source text stays there.
 #[wasm_bindgen]
-pub fn ingest(bytes: Vec<u8>) -> Result<u32, JsValue> {
+pub fn ingest(bytes: js_sys::Uint8Array) -> Result<u32, JsValue> {
+    const PIECE: u32 = 1 << 20;
     LOADED.with(|l| l.borrow_mut().take());
-    let text = String::from_utf8(bytes).map_err(|e| JsValue::from_str(&e.to_string()))?;
-    let text = Arc::new(text);
-    // As the app does: split and decode a slice of lines at a time.
-    let mut decoder = Decoder::new(Format::Canonical);
-    let mut timeline = Timeline::default();
-    let mut problems = Vec::new();
-    let mut records = ndjson_records(&text).peekable();
-    while records.peek().is_some() {
-        let slice: Vec<_> = records.by_ref().take(2_000).collect();
-        timeline.push_records(&text, &slice, &mut decoder, &mut problems);
+    let mut ingest = Ingest::new(Setup::default());
+    let mut piece = vec![0u8; PIECE as usize];
+    let n_bytes = bytes.length();
+    let mut at = 0;
+    while at < n_bytes {
+        let end = n_bytes.min(at + PIECE);
+        let piece = &mut piece[..(end - at) as usize];
+        bytes.subarray(at, end).copy_to(piece);
+        ingest.feed(piece);
+        ingest.run();
+        at = end;
     }
-    timeline.fold();
-    if let Some(problem) = problems.first() {
+    ingest.finish();
+    ingest.run();
+    let outcome = ingest.into_outcome();
+    if let Some(problem) = outcome.problems.first() {
         return Err(JsValue::from_str(&problem.to_string()));
     }
-    let n_events = timeline.len() as u32;
-    LOADED.with(|l| *l.borrow_mut() = Some(timeline));
+    let n_events = outcome.timeline.len() as u32;
+    LOADED.with(|l| *l.borrow_mut() = Some(outcome.timeline));
     Ok(n_events)
 }
 

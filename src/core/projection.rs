@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::core::event::Event;
+use crate::core::reduce::{exceeds_depth, MAX_DEPTH};
 use crate::core::time::format_utc;
 
 /// A projection document: rules per event type, and upcasters.
@@ -135,6 +136,13 @@ impl Projection {
         for (idx, rule) in rules.iter().enumerate() {
             rule.apply(&mut next, &view)
                 .map_err(|err| format!("projection rule {} of {}: {err}", idx + 1, event.kind))?;
+        }
+        // Rules can put any value at any depth; a state too deep to read back is refused.
+        if exceeds_depth(&next, MAX_DEPTH) {
+            return Err(format!(
+                "the rules of {} would nest the state more than {MAX_DEPTH} levels deep",
+                event.kind
+            ));
         }
         *state = next;
         Ok(())
@@ -307,6 +315,11 @@ impl Upcaster {
                     }
                 }
             }
+        }
+        if exceeds_depth(&data, MAX_DEPTH) {
+            return Err(format!(
+                "the upcast data would nest more than {MAX_DEPTH} levels deep"
+            ));
         }
         if event.stored.is_none() {
             event.stored = Some(event.data.clone());

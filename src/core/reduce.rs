@@ -47,14 +47,9 @@ pub fn apply_with(
     projection: Option<&Projection>,
 ) -> Result<(), ReduceError> {
     match projection {
-        Some(projection) if projection.has_rules(&event.kind) => {
-            // Rules can nest any value anywhere, so the result's depth is checked.
-            let before = state.clone();
-            projection
-                .apply(state, event)
-                .map_err(ReduceError::Projection)?;
-            keep_shallow(state, before)
-        }
+        Some(projection) if projection.has_rules(&event.kind) => projection
+            .apply(state, event)
+            .map_err(ReduceError::Projection),
         _ => apply(state, event),
     }
 }

@@ -17,8 +17,10 @@ use crate::core::decode::{Place, Problem, ProblemKind};
 /// Bytes received but not yet handed out, and where they sit in the source.
 #[derive(Clone, Debug, Default)]
 pub struct LineBlocks {
-    pending: Vec<u8>,
-    /// How many bytes of the source came before `pending`.
+    /// Bytes received; those before `start` have been handed out already.
+    buffer: Vec<u8>,
+    start: usize,
+    /// How many bytes of the source came before `buffer[start..]`.
     offset: usize,
     /// The number (from 1) of the first line in `pending`.
     next_line: usize,
@@ -40,7 +42,8 @@ impl LineBlocks {
     /// Nothing received yet.
     pub fn new() -> LineBlocks {
         LineBlocks {
-            pending: Vec::new(),
+            buffer: Vec::new(),
+            start: 0,
             offset: 0,
             next_line: 1,
         }
@@ -48,60 +51,69 @@ impl LineBlocks {
 
     /// Takes bytes as they arrive.
     pub fn push(&mut self, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
+        // What was handed out is dropped here, once per push rather than once per block, so
+        // that one large push cut into many blocks moves no byte more than once.
+        self.buffer.drain(..self.start);
+        self.start = 0;
+        self.buffer.extend_from_slice(bytes);
     }
 
     /// The bytes received and not yet handed out.
     pub fn pending(&self) -> &[u8] {
-        &self.pending
-    }
-
-    /// How many bytes of the source have been handed out or are held.
-    pub fn n_bytes(&self) -> usize {
-        self.offset + self.pending.len()
+        &self.buffer[self.start..]
     }
 
     /// Takes the whole lines held, once at least `min_bytes` are held. The block ends at the
     /// last newline within the first `max_bytes` (or, if there is none, the first newline
     /// after), so that a first block can be kept small.
     pub fn take_lines(&mut self, min_bytes: usize, max_bytes: usize) -> Option<LineBlock> {
-        if self.pending.len() < min_bytes.max(1) {
+        let pending = self.pending();
+        if pending.len() < min_bytes.max(1) {
             return None;
         }
-        let limit = max_bytes.min(self.pending.len());
-        let cut = last_newline(&self.pending[..limit])
-            .or_else(|| first_newline(&self.pending[limit..]).map(|at| limit + at))?;
+        let limit = max_bytes.min(pending.len());
+        let cut = last_newline(&pending[..limit])
+            .or_else(|| first_newline(&pending[limit..]).map(|at| limit + at))?;
         Some(self.take(cut + 1))
     }
 
     /// Takes everything held, the last line even without a newline: the source has ended.
     pub fn take_rest(&mut self) -> Option<LineBlock> {
-        (!self.pending.is_empty()).then(|| self.take(self.pending.len()))
+        let n = self.pending().len();
+        (n > 0).then(|| self.take(n))
     }
 
     /// Takes the whole lines held after the source broke off. A last line cut off mid-way is
     /// left out, and named.
     pub fn take_cut(&mut self) -> (Option<LineBlock>, Option<Problem>) {
-        let whole = last_newline(&self.pending).map_or(0, |at| at + 1);
+        let whole = last_newline(self.pending()).map_or(0, |at| at + 1);
         let block = (whole > 0).then(|| self.take(whole));
-        let cut = (!self.pending.is_empty()).then_some(Problem {
+        let n_cut = self.pending().len();
+        let cut = (n_cut > 0).then_some(Problem {
             place: Place::Byte {
                 line: self.next_line,
                 byte: self.offset as u64,
             },
-            kind: ProblemKind::LineCutOff {
-                n_bytes: self.pending.len(),
-            },
+            kind: ProblemKind::LineCutOff { n_bytes: n_cut },
         });
-        self.offset += self.pending.len();
-        self.pending.clear();
+        self.offset += n_cut;
+        self.buffer.clear();
+        self.start = 0;
         (block, cut)
     }
 
     /// Hands out the first `n` bytes held as a block of lines.
     fn take(&mut self, n: usize) -> LineBlock {
-        let rest = self.pending.split_off(n);
-        let bytes = std::mem::replace(&mut self.pending, rest);
+        let bytes = match (self.start, n == self.buffer.len()) {
+            // Everything held, from the start: the buffer itself becomes the block.
+            (0, true) => std::mem::take(&mut self.buffer),
+            _ => self.buffer[self.start..self.start + n].to_vec(),
+        };
+        self.start += n;
+        if self.start >= self.buffer.len() {
+            self.buffer.clear();
+            self.start = 0;
+        }
         let first_line = self.next_line;
         let first_byte = self.offset;
         self.next_line += count_newlines(&bytes);
