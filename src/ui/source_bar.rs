@@ -172,7 +172,7 @@ pub fn SourceBar() -> impl IntoView {
             <button type="button" data-testid="paste-toggle" on:click=move |_| paste_open.update(|o| *o = !*o)>
                 "Paste…"
             </button>
-            <button type="button" on:click=on_demo>"Demo"</button>
+            <button type="button" data-testid="demo-button" on:click=on_demo>"Demo"</button>
             <button type="button" data-testid="model-toggle" title="How events become state: projection rules, upcasters, a custom mapping" on:click=move |_| model_open.update(|o| *o = !*o)>
                 "Projection…"
             </button>

@@ -22,9 +22,11 @@ const demoLines = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8'
 
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
 
-let server, base, browser;
+let server, base, otherBase, browser;
 const requested = [];
 const authorizations = new Map();
+/** The Authorization header of every request, by host and path: which origin received what. */
+const authorizationsByHost = [];
 
 /** A KurrentDB stream of 45 events, served the way the server's AtomPub API pages it. */
 const kurrentEvents = Array.from({ length: 45 }, (_, n) => ({
@@ -38,6 +40,9 @@ const kurrentEvents = Array.from({ length: 45 }, (_, n) => ({
 
 function serveKurrent(req, res, path) {
   const secure = path.startsWith('/secure/');
+  // `po-away`: a feed on this origin whose page links lead to another origin (the same server
+  // reached as `localhost`), where no credential may follow.
+  const away = path.includes('/po-away');
   if (secure && req.headers.authorization !== 'Basic ' + Buffer.from('admin:changeit').toString('base64')) {
     res.writeHead(401);
     res.end();
@@ -50,7 +55,7 @@ function serveKurrent(req, res, path) {
     return;
   }
   const url = new URL(req.url, base);
-  const feedBase = `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/po-kurrent`;
+  const feedBase = away ? `${otherBase.slice(0, -1)}/streams/po-away` : `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/po-kurrent`;
   const embed = url.searchParams.get('embed') === 'body';
   const forward = path.match(/\/(\d+)\/forward\/(\d+)$/);
   const [from, size] = forward ? [Number(forward[1]), Number(forward[2])] : [25, 20];
@@ -78,6 +83,9 @@ function serveKurrent(req, res, path) {
 }
 const problems = [];
 
+/** The half line after which the `/cut/` sources drop their connection. */
+const cutLine = '{"stream":"po-cut","type":"PoNo';
+
 /** `bigNdjson` with a byte that is not UTF-8 where line 9,001 starts, and that byte's offset. */
 function badUtf8Ndjson() {
   const body = bigNdjson();
@@ -101,6 +109,26 @@ before(async () => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     requested.push(req.url);
     authorizations.set(new URL(req.url, 'http://x').pathname, req.headers.authorization);
+    authorizationsByHost.push({ host: req.headers.host, path, method: req.method, authorization: req.headers.authorization });
+    // Cross-origin reads are allowed, as a real event store behind CORS would allow them.
+    res.setHeader('access-control-allow-origin', '*');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204, { 'access-control-allow-headers': 'accept, authorization', 'access-control-allow-methods': 'GET' });
+      res.end();
+      return;
+    }
+    if (path.startsWith('/cut/')) {
+      // Whole lines, then half a line, then the connection drops.
+      const n = path === '/cut/small.ndjson' ? 10 : 3_000;
+      const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ stream: `po-cut-${i % 7}`, type: 'PoNoted',
+        time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), data: { n: i } }) + '\n').join('');
+      const body = Buffer.from(lines + cutLine);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length + 500 });
+      res.write(body);
+      await new Promise((r) => setTimeout(r, 100));
+      res.socket.destroy();
+      return;
+    }
     if (path.startsWith('/streams/') || path.startsWith('/secure/streams/')) {
       serveKurrent(req, res, path);
       return;
@@ -141,6 +169,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${server.address().port}/`;
+  otherBase = `http://localhost:${server.address().port}/`;
   browser = await chromium.launch({
     executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -379,6 +408,61 @@ test('a credential typed in is sent to the server and never put in the link', as
   await page.context().close();
 });
 
+test('a credential goes only to the origin it was typed for, never to where a feed or a later URL leads', async () => {
+  const page = await open('?src=/secure/streams/po-away');
+  await assertText(page.getByTestId('load-error'), /HTTP 401/);
+  await page.getByTestId('credentials-toggle').click();
+  await page.getByTestId('credential-scheme').selectOption('basic');
+  await page.getByTestId('credential-user').fill('admin');
+  await page.getByTestId('credential-secret').fill('changeit');
+  await assertText(page.getByTestId('credential-origin'), new RegExp(`^Sent only to ${base.slice(0, -1).replace(/\./g, '\\.')}\\.`));
+  authorizationsByHost.length = 0;
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  // The head page is on the credential's origin; its page links lead to localhost, which is
+  // another origin: the pages are read there without the credential (they are open), so the
+  // whole stream loads, and no request to localhost carried it.
+  await assertText(summary(page), /^45 events · 1 stream$/);
+  const home = authorizationsByHost.filter((r) => r.host === new URL(base).host && r.method === 'GET');
+  const away = authorizationsByHost.filter((r) => r.host === new URL(otherBase).host && r.method === 'GET');
+  assert.ok(home.length >= 1 && home.every((r) => /^Basic /.test(r.authorization)), JSON.stringify(home));
+  assert.ok(away.length >= 3, JSON.stringify(away));
+  assert.deepEqual(away.filter((r) => r.authorization !== undefined), []);
+  // A URL typed afterwards for another server does not receive it either.
+  authorizationsByHost.length = 0;
+  await page.getByTestId('source-url').fill(`${otherBase}secure/streams/po-kurrent`);
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await assertText(page.getByTestId('load-error'), /localhost.*HTTP 401/);
+  const typed = authorizationsByHost.filter((r) => r.method === 'GET');
+  assert.ok(typed.length >= 1);
+  assert.deepEqual(typed.filter((r) => r.authorization !== undefined), []);
+  await page.context().close();
+});
+
+test('a link whose source hides a user name and password is refused, however it is spelled', async () => {
+  for (const src of ['//admin:hunter2@127.0.0.1:9/x', 'http:%5C%5Cadmin:hunter2@127.0.0.1:9/x']) {
+    const page = await open(`?src=${src}&stream=po-1`);
+    await assertText(page.getByTestId('load-error'), /credentials are never put in a link/);
+    assert.ok(!/hunter2/.test(page.url()), page.url());
+    await page.context().close();
+  }
+});
+
+test('a link whose projection would nest the state 240 deep shows each refused event, and the demo still works', async () => {
+  const path = '/x'.repeat(240);
+  const proj = JSON.stringify({ rules: { PoApproved: [{ op: 'set', path, literal: 1 }] } });
+  const page = await open(`?proj=${encodeURIComponent(proj)}`);
+  await assertText(summary(page), /^1,930 events · 46 streams · \d+ problems$/);
+  const errors = await page.getByTestId('load-error').allTextContents();
+  assert.ok(errors.length > 0 && errors.every((e) => /^line \d+ \(event \S+ v\d+\): the rules of PoApproved would nest the state more than 120 levels deep/.test(e)), errors.slice(0, 3).join('\n'));
+  // The Demo button still works (it used to stop until a reload); the link's projection stays.
+  await page.getByTestId('source-url').fill('fixtures/malformed.ndjson');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await assertText(summary(page), /^3 events · 1 stream · \d+ problems$/);
+  await page.getByTestId('demo-button').click();
+  await assertText(summary(page), /^1,930 events · 46 streams · \d+ problems$/);
+  await page.context().close();
+});
+
 test('choosing a format re-reads the source with it and the link keeps the choice', async () => {
   const page = await open('?src=fixtures/malformed.ndjson');
   await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
@@ -540,16 +624,45 @@ test('a large NDJSON source is decoded in blocks as it arrives, from a URL and f
   await page.context().close();
 });
 
-test('a source that stops being UTF-8 part way keeps what came before, and says at which byte', async () => {
+test('a byte that is not UTF-8 costs its line only, and the problem names the line and the byte', async () => {
   const page = await open('?src=big/bad-utf8.ndjson');
   await assertText(summary(page), /^[\d,]+ events · 50 streams · 2 problems$/);
   const n = Number((await summary(page).textContent()).split(' ')[0].replace(/,/g, ''));
-  // Every line before the bad byte is kept: 9,000 lines, less the broken line 7,777.
-  assert.equal(n, 8_999);
+  // Every line but two is kept: the broken line 7,777 and line 9,001, which starts with the bad byte.
+  assert.equal(n, 9_998);
   const errors = await page.getByTestId('load-error').allTextContents();
   assert.ok(errors.some((e) => /^line 7777: not valid JSON/.test(e)), errors.join('\n'));
   const { offset } = badUtf8Ndjson();
-  assert.ok(errors.some((e) => e.includes(`big/bad-utf8.ndjson (HTTP 200): the source is not UTF-8 text (byte ${offset}); reading stopped there`)), errors.join('\n'));
+  assert.ok(errors.includes(`line 9001 (byte ${offset}): not UTF-8 text; the line is left out`), errors.join('\n'));
+  // The first stream lost line 9,001; its last event, after the bad line, is there.
+  await page.keyboard.press('End');
+  await assertText(cursor(page), /^v199 · /);
+  await page.getByTestId('tab-raw').click();
+  assert.match(await page.getByTestId('state-json').textContent(), /"n": 9950,/);
+  await page.context().close();
+});
+
+test('a download that breaks off keeps every whole line that arrived, small or large', async () => {
+  for (const [src, n] of [['cut/small.ndjson', 10], ['cut/big.ndjson', 3_000]]) {
+    const page = await open(`?src=${src}`);
+    await assertText(summary(page), new RegExp(`^${n.toLocaleString('en')} events · \\d+ streams? · 2 problems$`));
+    const errors = await page.getByTestId('load-error').allTextContents();
+    assert.ok(errors.some((e) => new RegExp(`^line ${n + 1} \\(byte \\d+\\): the download broke off in this line after ${cutLine.length} bytes`).test(e)), errors.join('\n'));
+    assert.ok(errors.some((e) => e.includes(`${src} (HTTP 200): the download broke off`)), errors.join('\n'));
+    await page.context().close();
+  }
+});
+
+test('a slow load that finishes after a newer one never replaces it', async () => {
+  const page = await open('?src=slow/demo.ndjson');
+  await assertText(summary(page), /^Loading slow\/demo\.ndjson… /);
+  await page.getByTestId('source-url').fill('fixtures/malformed.ndjson');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
+  // The slow demo would have finished by now (ten pieces, 200 ms apart).
+  await new Promise((r) => setTimeout(r, 2_600));
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
+  assert.match(query(page), /^\?src=fixtures%2Fmalformed\.ndjson|^\?src=fixtures\/malformed\.ndjson/);
   await page.context().close();
 });
 
@@ -635,7 +748,7 @@ test('screenshots of the main views, light and dark, wide and narrow', async () 
 });
 
 test('no page panicked or logged an error', () => {
-  const expected = [/events\.ndjson/, /missing\.ndjson/, /secure\/streams/];
+  const expected = [/events\.ndjson/, /missing\.ndjson/, /secure\/streams/, /cut\//];
   const unexpected = problems.filter((p) => !expected.some((re) => re.test(p)));
   assert.deepEqual(unexpected, []);
   assert.ok(!problems.some((p) => /panicked/.test(p)), problems.join('\n'));
