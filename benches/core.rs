@@ -5,11 +5,11 @@
 
 use std::hint::black_box;
 
-use chronoscope::core::bench_data::bench_ndjson;
 use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
 use chronoscope::core::timeline::Timeline;
+use chronoscope::samples::bench_data::bench_ndjson;
 use serde_json::{json, Value};
 
 fn main() {

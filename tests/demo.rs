@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chronoscope::core::decode::decode_text;
-use chronoscope::core::demo::{demo_ndjson, demo_projection};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::timeline::Timeline;
+use chronoscope::samples::demo::{demo_ndjson, demo_projection};
 
 #[test]
 fn the_checked_in_projection_is_the_generator_output() {
@@ -100,7 +100,7 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
 
 #[test]
 fn benchmark_data_is_about_300_bytes_an_event_and_replays_without_problems() {
-    let text = chronoscope::core::bench_data::bench_ndjson(5_000);
+    let text = chronoscope::samples::bench_data::bench_ndjson(5_000);
     let per_event = text.len() / 5_000;
     assert!(
         (250..=350).contains(&per_event),

@@ -9,11 +9,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use chronoscope::core::decode::{Format, Place, Problem, ProblemKind};
-use chronoscope::core::demo::demo_ndjson;
 use chronoscope::core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::reduce::ReduceError;
 use chronoscope::core::timeline::Timeline;
+use chronoscope::samples::demo::demo_ndjson;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use url::Url;

@@ -1,6 +1,6 @@
 //! The virtualized list's geometry, for short lists and for lists taller than a browser allows.
 
-use chronoscope::core::list_window::{ListWindow, MAX_LIST_HEIGHT};
+use chronoscope::core::view::list_window::{ListWindow, MAX_LIST_HEIGHT};
 
 fn list(n_rows: usize) -> ListWindow {
     ListWindow {

@@ -3,11 +3,11 @@
 mod common;
 
 use chronoscope::core::decode::{decode_text, Format, Place, Problem};
-use chronoscope::core::demo::demo_ndjson;
 use chronoscope::core::projection::Projection;
 use chronoscope::core::reduce;
 use chronoscope::core::time::parse_instant;
 use chronoscope::core::timeline::{Timeline, SNAPSHOT_EVERY};
+use chronoscope::samples::demo::demo_ndjson;
 use common::events;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -277,7 +277,7 @@ not json
 
 #[test]
 fn a_replay_of_events_in_a_source_gives_the_same_timeline() {
-    let text = chronoscope::core::bench_data::bench_ndjson(5_000);
+    let text = chronoscope::samples::bench_data::bench_ndjson(5_000);
     let (pointing, _) = from_source(&text, 2_000);
     let replayed = pointing.replay_with(None);
     assert_same_timeline(&replayed, &pointing);
@@ -287,7 +287,7 @@ fn a_replay_of_events_in_a_source_gives_the_same_timeline() {
 
 #[test]
 fn with_a_projection_events_in_a_source_replay_as_copied_events_do() {
-    use chronoscope::core::demo::demo_projection;
+    use chronoscope::samples::demo::demo_projection;
     let text = demo_ndjson();
     let projection = Arc::new(Projection::parse(&demo_projection()).unwrap());
     let (decoded, _) = decode_text(&text, Some(Format::Canonical));
@@ -340,7 +340,7 @@ fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline
 
 #[test]
 fn a_log_longer_than_one_storage_chunk_keeps_every_event_in_place() {
-    let text = chronoscope::core::bench_data::bench_ndjson(40_000);
+    let text = chronoscope::samples::bench_data::bench_ndjson(40_000);
     let (timeline, problems) = from_source(&text, 2_000);
     assert!(problems.is_empty());
     assert_eq!(timeline.len(), 40_000);

@@ -2,7 +2,7 @@
 //! over N / 50 streams; `gen-bench N --one-stream` puts them all in one stream.
 use std::io::Write;
 
-use chronoscope::core::bench_data::{bench_ndjson, long_stream_ndjson};
+use chronoscope::samples::bench_data::{bench_ndjson, long_stream_ndjson};
 
 fn main() -> std::io::Result<()> {
     let n_events: usize = std::env::args()

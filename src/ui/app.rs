@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::JsCast;
 
+use super::actions::open_file;
 use super::context::{use_app, AppCtx};
 use super::event_list::EventList;
 use super::keyboard::use_keyboard;
-use super::loader::{load_file, load_kept, load_url, DEMO_URL};
+use super::loader::{load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
@@ -84,43 +84,6 @@ fn start_first_load(ctx: AppCtx, view: &ViewState) {
     }
 }
 
-/// Loads a local file. When a deep link asked for this file, the rest of its view is kept;
-/// otherwise the view starts afresh on the new data.
-pub fn open_file(ctx: AppCtx, file: web_sys::File) {
-    let name = file.name();
-    let keep_view = ctx.needs_file.get_untracked().is_some();
-    ctx.view.update(|view| {
-        if !keep_view {
-            reset_selection(view);
-        }
-        view.src = None;
-        view.file = Some(name);
-    });
-    ctx.source_problems.set(Vec::new());
-    spawn_local(load_file(ctx, file));
-}
-
-/// Reads the current source again (after the format, mapping or time zone changed), keeping
-/// the rest of the view.
-pub fn reload_source(ctx: AppCtx) {
-    ctx.source_problems.set(Vec::new());
-    let (src, label) = ctx.view.with_untracked(|v| (v.src.clone(), v.file.clone()));
-    match (src, ctx.local_text.get_value()) {
-        (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
-        (None, Some(kept)) => spawn_local(load_kept(ctx, kept, label.unwrap_or_default())),
-        (None, None) => spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into())),
-    }
-}
-
-/// Clears what only makes sense for one source: the stream, moment, comparison and filter.
-pub fn reset_selection(view: &mut ViewState) {
-    view.stream = None;
-    view.version = None;
-    view.time = None;
-    view.compare = None;
-    view.filter = None;
-}
-
 /// Follows the system's light or dark setting unless `?theme=light|dark` says otherwise.
 fn apply_theme(view: &ViewState) {
     if let Some(theme) = view
@@ -131,13 +94,4 @@ fn apply_theme(view: &ViewState) {
             let _ = root.set_attribute("data-theme", &theme);
         }
     }
-}
-
-/// The first file of a file input's change event.
-pub fn input_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
-    ev.target()?
-        .dyn_into::<web_sys::HtmlInputElement>()
-        .ok()?
-        .files()?
-        .get(0)
 }

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use serde_json::Value;
 
-use super::timeline_scrubber::N_KIND_COLOURS;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
@@ -13,7 +12,12 @@ use crate::core::ingest::KeptSource;
 use crate::core::link::ViewState;
 use crate::core::origin::Credential;
 use crate::core::selection::{select, Selection};
-use crate::core::timeline::Timeline;
+use crate::core::timeline::{EventHead, Timeline};
+use crate::core::view::moves::step_target;
+pub use crate::core::view::text::Progress;
+
+/// How many colours event types cycle through (see `--kind-N` in the style sheet).
+pub const N_KIND_COLOURS: usize = 10;
 
 /// Data loaded from one source.
 #[derive(Debug)]
@@ -26,17 +30,6 @@ pub struct Loaded {
     pub label: String,
     /// The projection document the timeline replays with, as written.
     pub projection_text: Option<String>,
-}
-
-/// How far a load has come.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Progress {
-    pub label: String,
-    pub bytes: u64,
-    pub total_bytes: Option<u64>,
-    pub n_events: usize,
-    /// How many events have been replayed, once reading is done and replay goes on.
-    pub n_replayed: Option<usize>,
 }
 
 /// The one context every component reads; get it with `use_app()`.
@@ -161,11 +154,25 @@ impl AppCtx {
         })
     }
 
+    /// What lists show of the event at a position of the selected stream, read from the
+    /// timeline's index (nothing is parsed), passed to `read`.
+    pub fn head_at<T>(
+        &self,
+        pos: Option<usize>,
+        read: impl FnOnce(EventHead<'_>) -> T,
+    ) -> Option<T> {
+        let stream = self.selection.with(|s| s.stream.clone())?;
+        self.loaded.with(|loaded| {
+            let head = loaded.as_ref()?.timeline.head_at(&stream, pos?)?;
+            Some(read(head))
+        })
+    }
+
     /// Selects the state after the event at `pos` of the selected stream.
     pub fn select_position(&self, pos: usize) {
-        if let Some(event) = self.event_at(Some(pos)) {
+        if let Some(version) = self.head_at(Some(pos), |head| head.version) {
             self.view.update(|view| {
-                view.version = Some(event.version);
+                view.version = Some(version);
                 view.time = None;
             });
         }
@@ -173,17 +180,10 @@ impl AppCtx {
 
     /// Moves the selection by `delta` events, staying within the stream.
     pub fn step(&self, delta: isize) {
-        let n_events = self.stream_len();
-        if n_events == 0 {
-            return;
-        }
         let pos = self.selection.with_untracked(|s| s.pos);
-        let target = match pos {
-            Some(pos) => (pos as isize + delta).clamp(0, n_events as isize - 1) as usize,
-            None if delta > 0 => (delta - 1).min(n_events as isize - 1) as usize,
-            None => return,
-        };
-        self.select_position(target);
+        if let Some(target) = step_target(pos, delta, self.stream_len()) {
+            self.select_position(target);
+        }
     }
 }
 

@@ -1,21 +1,9 @@
-//! Small formatting helpers for the page: counts with separators, UTC and local times.
+//! Times for the page: UTC, the browser's local time (which only the browser knows), and the
+//! short form of the event list. Counts and sizes are the core's (`core::view::text`).
 
 use chrono::{DateTime, Local, Utc};
 
 use crate::core::time::format_utc;
-
-/// `2013` -> `2,013`.
-pub fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (idx, ch) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
 
 /// `2026-03-04T10:15:00Z`, the primary time.
 pub fn utc(time: &DateTime<Utc>) -> String {
@@ -32,13 +20,4 @@ pub fn local(time: &DateTime<Utc>) -> String {
 /// A short time for the event list: `2026-03-04 10:15`.
 pub fn short_utc(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M").to_string()
-}
-
-/// Byte counts for progress: `1.2 MB`.
-pub fn bytes(n: u64) -> String {
-    match n {
-        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
-        n if n >= 1_000 => format!("{:.0} KB", n as f64 / 1e3),
-        n => format!("{n} B"),
-    }
 }

@@ -5,21 +5,32 @@
 //! `diff`) and changes it only by writing a new view state, which `url` mirrors into the address
 //! bar with `replaceState`. No component keeps a second copy of what the URL says.
 
+mod actions;
 mod app;
+mod as_of_box;
 mod context;
+mod credential_form;
+mod density_strip;
 mod diff_list;
 mod event_detail;
 mod event_list;
 mod format;
+mod format_picker;
+mod json_editor;
 mod json_tree;
 mod keyboard;
+mod load_status;
 mod loader;
 mod model_panel;
+mod paste_box;
+mod problem_list;
+mod scrub_controls;
 mod source_bar;
 mod state_panel;
 mod stream_list;
 mod timeline_scrubber;
 mod url;
+mod virtual_rows;
 
 pub use crate::core::origin::Credential;
 pub use app::{App, Inspector};

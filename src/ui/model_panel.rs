@@ -7,8 +7,9 @@ use std::sync::Arc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::app::reload_source;
-use super::context::{use_app, Loaded};
+use super::actions::reload_source;
+use super::context::{use_app, AppCtx, Loaded};
+use super::json_editor::JsonEditor;
 use super::loader::fetch_projection;
 use crate::core::decode::mapping::Mapping;
 use crate::core::projection::Projection;
@@ -17,40 +18,13 @@ use crate::core::projection::Projection;
 #[component]
 pub fn ModelPanel() -> impl IntoView {
     let ctx = use_app();
-    let projection_text = RwSignal::new(
-        ctx.loaded
-            .with_untracked(|l| l.as_ref().and_then(|l| l.projection_text.clone()))
-            .unwrap_or_else(|| "{\n  \"rules\": {},\n  \"upcasters\": []\n}".into()),
-    );
+    let projection_text = RwSignal::new(initial_projection(ctx));
     let projection_error = RwSignal::new(None::<String>);
     let projection_url = RwSignal::new(String::new());
-    let mapping_text = RwSignal::new(ctx.view.with_untracked(|v| {
-        v.mapping
-            .as_deref()
-            .and_then(|m| Mapping::parse(m).ok())
-            .and_then(|m| serde_json::to_string_pretty(&m).ok())
-            .unwrap_or_else(|| {
-                "{\n  \"stream\": [\"/table_name\", \"/record_id\"],\n  \"type\": \"/action\",\n  \"time\": \"/created_at\",\n  \"user\": \"/user\",\n  \"data\": \"/new_values\",\n  \"data_is\": \"merge\"\n}".into()
-            })
-    }));
+    let mapping_text = RwSignal::new(initial_mapping(ctx));
     let mapping_error = RwSignal::new(None::<String>);
-
-    // Replays the loaded events with a projection; the link keeps `link_value` (JSON or URL).
-    let apply_projection = move |text: String, link_value: String| match Projection::parse(&text) {
-        Ok(projection) => {
-            projection_error.set(None);
-            if let Some(old) = ctx.loaded.get_untracked() {
-                ctx.loaded.set(Some(Arc::new(Loaded {
-                    timeline: old.timeline.replay_with(Some(Arc::new(projection))),
-                    problems: old.problems.clone(),
-                    detection: old.detection.clone(),
-                    label: old.label.clone(),
-                    projection_text: Some(text),
-                })));
-            }
-            ctx.view.update(|v| v.projection = Some(link_value));
-        }
-        Err(err) => projection_error.set(Some(err)),
+    let apply_projection = move |text: String, link_value: String| {
+        projection_error.set(replay_with_projection(ctx, text, link_value).err());
     };
     let on_apply_projection = move |_| {
         let text = projection_text.get_untracked();
@@ -92,34 +66,57 @@ pub fn ModelPanel() -> impl IntoView {
 
     view! {
         <section class="model-panel" aria-label="Projection and mapping">
-            <div class="model-column">
-                <h3>"Projection: rules per event type, and upcasters"</h3>
-                <textarea data-testid="projection-text" aria-label="Projection JSON" spellcheck="false"
-                    prop:value=move || projection_text.get()
-                    on:input=move |ev| projection_text.set(event_target_value(&ev))></textarea>
-                <div class="model-actions">
-                    <button type="button" data-testid="projection-apply" on:click=on_apply_projection>"Apply projection"</button>
-                    <form on:submit=on_load_projection>
-                        <input type="text" data-testid="projection-url" placeholder="or load one from a URL"
-                            prop:value=move || projection_url.get() on:input=move |ev| projection_url.set(event_target_value(&ev))/>
-                        <button type="submit">"Load"</button>
-                    </form>
-                </div>
-                {move || projection_error.get().map(|e| view! { <p class="model-error" data-testid="projection-error" role="alert">{e}</p> })}
-            </div>
-            <div class="model-column">
-                <h3>"Custom mapping: JSON Pointers into each record"</h3>
-                <textarea data-testid="mapping-text" aria-label="Mapping JSON" spellcheck="false"
-                    prop:value=move || mapping_text.get()
-                    on:input=move |ev| mapping_text.set(event_target_value(&ev))></textarea>
-                <div class="model-actions">
-                    <button type="button" data-testid="mapping-apply" on:click=on_apply_mapping>"Read the source with this mapping"</button>
-                    <a class="button" download="chronoscope-mapping.json" href=mapping_download>"Save mapping"</a>
-                </div>
-                {move || mapping_error.get().map(|e| view! { <p class="model-error" data-testid="mapping-error" role="alert">{e}</p> })}
-            </div>
+            <JsonEditor title="Projection: rules per event type, and upcasters" label="Projection JSON"
+                id="projection" text=projection_text error=projection_error>
+                <button type="button" data-testid="projection-apply" on:click=on_apply_projection>"Apply projection"</button>
+                <form on:submit=on_load_projection>
+                    <input type="text" data-testid="projection-url" placeholder="or load one from a URL" bind:value=projection_url/>
+                    <button type="submit">"Load"</button>
+                </form>
+            </JsonEditor>
+            <JsonEditor title="Custom mapping: JSON Pointers into each record" label="Mapping JSON"
+                id="mapping" text=mapping_text error=mapping_error>
+                <button type="button" data-testid="mapping-apply" on:click=on_apply_mapping>"Read the source with this mapping"</button>
+                <a class="button" download="chronoscope-mapping.json" href=mapping_download>"Save mapping"</a>
+            </JsonEditor>
         </section>
     }
+}
+
+/// The projection the loaded data is read with, or an empty one to start from.
+fn initial_projection(ctx: AppCtx) -> String {
+    ctx.loaded
+        .with_untracked(|l| l.as_ref().and_then(|l| l.projection_text.clone()))
+        .unwrap_or_else(|| "{\n  \"rules\": {},\n  \"upcasters\": []\n}".into())
+}
+
+/// The link's mapping, or an example for an `audit_logs`-like table.
+fn initial_mapping(ctx: AppCtx) -> String {
+    ctx.view.with_untracked(|v| {
+        v.mapping
+            .as_deref()
+            .and_then(|m| Mapping::parse(m).ok())
+            .and_then(|m| serde_json::to_string_pretty(&m).ok())
+            .unwrap_or_else(|| {
+                "{\n  \"stream\": [\"/table_name\", \"/record_id\"],\n  \"type\": \"/action\",\n  \"time\": \"/created_at\",\n  \"user\": \"/user\",\n  \"data\": \"/new_values\",\n  \"data_is\": \"merge\"\n}".into()
+            })
+    })
+}
+
+/// Replays the loaded events with a projection; the link keeps `link_value` (JSON or URL).
+fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Result<(), String> {
+    let projection = Projection::parse(&text)?;
+    if let Some(old) = ctx.loaded.get_untracked() {
+        ctx.loaded.set(Some(Arc::new(Loaded {
+            timeline: old.timeline.replay_with(Some(Arc::new(projection))),
+            problems: old.problems.clone(),
+            detection: old.detection.clone(),
+            label: old.label.clone(),
+            projection_text: Some(text),
+        })));
+    }
+    ctx.view.update(|v| v.projection = Some(link_value));
+    Ok(())
 }
 
 /// Where times without a zone were read, with a choice of another offset.

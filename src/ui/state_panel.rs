@@ -23,18 +23,16 @@ pub fn StatePanel() -> impl IntoView {
     let copied = RwSignal::new(false);
     let compare_label = move || {
         let selection = ctx.selection.get();
-        let compare_event = ctx.event_at(selection.compare);
-        match (selection.compare_pinned, compare_event) {
-            (false, Some(e)) => format!("previous event (v{})", e.version),
+        let compare_version = ctx.head_at(selection.compare, |head| head.version);
+        match (selection.compare_pinned, compare_version) {
+            (false, Some(version)) => format!("previous event (v{version})"),
             (false, None) => "before the first event".to_string(),
-            (true, Some(e)) => format!("pinned v{}", e.version),
+            (true, Some(version)) => format!("pinned v{version}"),
             (true, None) => "pinned: before the first event".to_string(),
         }
     };
     let pin_here = move |_| {
-        let version = ctx
-            .event_at(ctx.selection.get_untracked().pos)
-            .map(|e| e.version);
+        let version = ctx.head_at(ctx.selection.get_untracked().pos, |head| head.version);
         if let Some(version) = version {
             ctx.view.update(|v| {
                 v.compare = Some(Compare::Version(version));

@@ -5,8 +5,8 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::format::count;
-use crate::core::timeline::StreamSummary;
+use crate::core::view::streams::shortlist;
+use crate::core::view::text::count;
 
 /// How many streams the list and the picker show at most.
 const MAX_LISTED: usize = 150;
@@ -22,25 +22,9 @@ pub fn StreamList() -> impl IntoView {
     let stream_filter = RwSignal::new(String::new());
     // The streams shown: those matching the filter, at most MAX_LISTED, the selected one always.
     let shown = Memo::new(move |_| {
-        let needle = stream_filter.get().to_lowercase();
+        let filter = stream_filter.get();
         let selected = ctx.selection.with(|s| s.stream.clone());
-        streams.with(|all| {
-            let matching: Vec<&StreamSummary> = all
-                .iter()
-                .filter(|s| needle.is_empty() || s.name.to_lowercase().contains(&needle))
-                .collect();
-            let n_matching = matching.len();
-            let mut listed: Vec<StreamSummary> =
-                matching.into_iter().take(MAX_LISTED).cloned().collect();
-            if let Some(selected) = selected {
-                if !listed.iter().any(|s| s.name == selected) {
-                    if let Some(summary) = all.iter().find(|s| s.name == selected) {
-                        listed.insert(0, summary.clone());
-                    }
-                }
-            }
-            (listed, n_matching)
-        })
+        streams.with(|all| shortlist(all, &filter, selected.as_deref(), MAX_LISTED))
     });
     let selected = move || ctx.selection.with(|s| s.stream.clone());
     let choose = move |name: String| {
@@ -70,8 +54,7 @@ pub fn StreamList() -> impl IntoView {
                 data-testid="stream-filter"
                 aria-label="Filter streams"
                 placeholder="Filter streams"
-                prop:value=move || stream_filter.get()
-                on:input=move |ev| stream_filter.set(event_target_value(&ev))
+                bind:value=stream_filter
             />
             <select
                 class="stream-picker"

@@ -94,3 +94,42 @@ impl ListWindow {
         }
     }
 }
+
+/// The stream positions a list shows: all of them (no filter: nothing to materialize, however
+/// long the stream), or those that match a filter, ascending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Shown {
+    All(usize),
+    Only(Vec<usize>),
+}
+
+impl Shown {
+    /// How many rows the list has.
+    pub fn len(&self) -> usize {
+        match self {
+            Shown::All(n) => *n,
+            Shown::Only(positions) => positions.len(),
+        }
+    }
+
+    /// True when the list has no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The stream position shown in a row, if the row exists.
+    pub fn position(&self, row: usize) -> Option<usize> {
+        match self {
+            Shown::All(n) => (row < *n).then_some(row),
+            Shown::Only(positions) => positions.get(row).copied(),
+        }
+    }
+
+    /// The row that shows a stream position, if it is shown.
+    pub fn row_of(&self, pos: usize) -> Option<usize> {
+        match self {
+            Shown::All(n) => (pos < *n).then_some(pos),
+            Shown::Only(positions) => positions.binary_search(&pos).ok(),
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! The words and numbers of the status line: counts with separators, byte sizes, the summary of
+//! a load in progress or done, and the list of problems from every stage.
+
+use crate::core::decode::Problem;
+
+/// `2013` -> `2,013`. Hand-written: the number-formatting crates bring locale tables for one
+/// thousands separator.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (idx, ch) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `3 events`, `1 stream`: a count and its noun, plural when it is not one.
+pub fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", count(n)),
+    }
+}
+
+/// Byte counts for progress: `1.2 MB`.
+pub fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.0} KB", n as f64 / 1e3),
+        n => format!("{n} B"),
+    }
+}
+
+/// A load in progress: what it is called, how many bytes have come, how many events are
+/// decoded, and, once only replay is left, how many are replayed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub label: String,
+    pub bytes: u64,
+    pub total_bytes: Option<u64>,
+    pub n_events: usize,
+    pub n_replayed: Option<usize>,
+}
+
+impl Progress {
+    /// `Loading demo… 120 KB of 480 KB · 300 events`, or `Replaying demo… 10 of 40 events`.
+    pub fn summary(&self) -> String {
+        if let Some(n_replayed) = self.n_replayed {
+            return format!(
+                "Replaying {}… {} of {} events",
+                self.label,
+                count(n_replayed),
+                count(self.n_events)
+            );
+        }
+        let got = match self.total_bytes {
+            Some(total) => format!("{} of {}", bytes(self.bytes), bytes(total)),
+            None => bytes(self.bytes),
+        };
+        format!(
+            "Loading {}… {got} · {} events",
+            self.label,
+            count(self.n_events)
+        )
+    }
+
+    /// How much of the source has come, from 0 to 1, when its size is known.
+    pub fn fraction(&self) -> Option<f64> {
+        self.total_bytes
+            .filter(|&total| total > 0)
+            .map(|total| (self.bytes as f64 / total as f64).min(1.0))
+    }
+}
+
+/// `1,930 events · 46 streams · 2 problems` (no problems: no third part).
+pub fn loaded_summary(n_events: usize, n_streams: usize, n_problems: usize) -> String {
+    let mut text = format!(
+        "{} · {}",
+        counted(n_events, "event"),
+        counted(n_streams, "stream")
+    );
+    if n_problems > 0 {
+        text.push_str(&format!(" · {}", counted(n_problems, "problem")));
+    }
+    text
+}
+
+/// Every problem, in the order the stages found them: the source's (a fetch, the link), the
+/// decoding's, then the replay's; each as a person reads it.
+pub fn problem_lines<'a>(stages: impl IntoIterator<Item = &'a [Problem]>) -> Vec<String> {
+    stages
+        .into_iter()
+        .flatten()
+        .map(Problem::to_string)
+        .collect()
+}

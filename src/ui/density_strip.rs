@@ -1,0 +1,77 @@
+//! The density strip: where the stream's events fall in time, a bar per time slice coloured by
+//! its most common event type, with the cursor at the selected event. A click shows the state as
+//! of that moment.
+
+use leptos::prelude::*;
+
+use super::context::{use_app, AppCtx};
+use crate::core::time::format_utc;
+use crate::core::timeline::DensityBin;
+use crate::core::view::moves::{percent_of_span, time_at_fraction};
+
+/// How many time slices the strip has.
+const N_BINS: usize = 120;
+
+/// The strip over the selected stream.
+#[component]
+pub fn DensityStrip() -> impl IntoView {
+    let ctx = use_app();
+    let density = Memo::new(move |_| {
+        let stream = ctx.selection.with(|s| s.stream.clone())?;
+        ctx.loaded.with(|l| {
+            let timeline = &l.as_ref()?.timeline;
+            let first = timeline.head_at(&stream, 0)?.time;
+            let last = timeline
+                .head_at(&stream, timeline.stream_len(&stream).checked_sub(1)?)?
+                .time;
+            let bins = timeline.density(&stream, N_BINS);
+            Some((bins, first, last, timeline.kinds().to_vec()))
+        })
+    });
+    let cursor_x = move || {
+        let (_, first, last, _) = density.get()?;
+        let time = ctx.head_at(ctx.selection.get().pos, |head| head.time)?;
+        Some(percent_of_span(first, last, time))
+    };
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some((_, first, last, _)) = density.get_untracked() else {
+            return;
+        };
+        let target: web_sys::Element = event_target(&ev);
+        let rect = target.get_bounding_client_rect();
+        let fraction = (ev.client_x() as f64 - rect.left()) / rect.width();
+        let time = time_at_fraction(first, last, fraction);
+        ctx.view.update(|view| {
+            view.version = None;
+            view.time = Some(format_utc(&time));
+        });
+    };
+    let bars = move || {
+        density
+            .get()
+            .map(|(bins, _, _, kinds)| bars(ctx, &bins, &kinds))
+    };
+    view! {
+        <div class="strip" title="Events over time; click to see the state as of that moment" on:click=on_click>
+            <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
+                {bars}
+            </svg>
+            {move || cursor_x().map(|x| view! { <div class="strip-cursor" style=format!("left: {x:.3}%")></div> })}
+        </div>
+    }
+}
+
+/// One bar per slice with events, as tall as its share of the busiest slice.
+fn bars(ctx: AppCtx, bins: &[DensityBin], kinds: &[String]) -> Vec<AnyView> {
+    let max = bins.iter().map(|b| b.n_events).max().unwrap_or(1).max(1) as f64;
+    bins.iter()
+        .enumerate()
+        .filter(|(_, bin)| bin.n_events > 0)
+        .map(|(idx, bin)| {
+            let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
+            let kind = kinds.get(bin.main_kind.unwrap_or(0)).map_or("", String::as_str);
+            view! { <rect class=ctx.kind_colour(kind) x=idx.to_string() y=(20.0 - height).to_string() width="0.85" height=height.to_string()></rect> }
+                .into_any()
+        })
+        .collect()
+}

@@ -1,0 +1,58 @@
+//! The load's status line (what is loading, or what was loaded), and the request for the local
+//! file a deep link was made from.
+
+use leptos::prelude::*;
+
+use super::actions::{input_file, open_file};
+use super::context::use_app;
+use crate::core::view::text::loaded_summary;
+
+/// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,930 events · 46 streams`, with a
+/// progress bar while the size is known.
+#[component]
+pub fn LoadSummary() -> impl IntoView {
+    let ctx = use_app();
+    let summary = move || {
+        if let Some(progress) = ctx.progress.get() {
+            return progress.summary();
+        }
+        ctx.loaded.with(|loaded| match loaded {
+            Some(loaded) => {
+                let timeline = &loaded.timeline;
+                let n_problems = loaded.problems.len() + timeline.problems().len();
+                loaded_summary(timeline.len(), timeline.n_streams(), n_problems)
+            }
+            None => "Nothing loaded".to_string(),
+        })
+    };
+    let fraction = move || ctx.progress.with(|p| p.as_ref().and_then(|p| p.fraction()));
+    view! {
+        <div class="status-line">
+            <span data-testid="load-summary">{summary}</span>
+            {move || fraction().map(|f| view! { <progress max="1" value=f></progress> })}
+            <span class="drop-hint">"Drop a file anywhere to open it"</span>
+        </div>
+    }
+}
+
+/// Asks for the local file a deep link names, which a link cannot carry.
+#[component]
+pub fn NeedsFile() -> impl IntoView {
+    let ctx = use_app();
+    move || {
+        ctx.needs_file.get().map(|name| {
+            view! {
+                <div class="needs-file" data-testid="needs-file" role="alert">
+                    "This link was made from a local file, "
+                    <strong>{name}</strong>
+                    ", which a link cannot carry. Choose it to open the same view: "
+                    <input type="file" aria-label="Choose the file" on:change=move |ev| {
+                        if let Some(file) = input_file(&ev) {
+                            open_file(ctx, file);
+                        }
+                    }/>
+                </div>
+            }
+        })
+    }
+}

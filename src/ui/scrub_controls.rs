@@ -1,0 +1,55 @@
+//! The scrubbing controls: first, previous, play, next, last, the slider over the stream's
+//! events, and the cursor's version and time.
+
+use leptos::prelude::*;
+
+use super::context::use_app;
+use super::format::{local, utc};
+
+/// The buttons, the slider and the cursor text.
+#[component]
+pub fn ScrubControls() -> impl IntoView {
+    let ctx = use_app();
+    let n_events = Memo::new(move |_| {
+        ctx.selection.with(|s| s.stream.clone());
+        ctx.stream_len()
+    });
+    let cursor = Memo::new(move |_| ctx.head_at(ctx.selection.get().pos, |h| (h.version, h.time)));
+    let cursor_text = move || {
+        let view = ctx.view.get();
+        match (cursor.get(), &view.time) {
+            (Some((version, time)), Some(as_of)) => {
+                format!("v{version} · {} · as of {as_of}", utc(&time))
+            }
+            (Some((version, time)), None) => format!("v{version} · {}", utc(&time)),
+            (None, Some(as_of)) => format!("before the first event · as of {as_of}"),
+            (None, None) => "no event".into(),
+        }
+    };
+    let cursor_local = move || {
+        cursor
+            .get()
+            .map(|(_, time)| format!("local {}", local(&time)))
+    };
+    let on_slide = move |ev: leptos::ev::Event| {
+        if let Ok(pos) = event_target_value(&ev).parse::<usize>() {
+            ctx.select_position(pos);
+        }
+    };
+    view! {
+        <div class="scrub-row">
+            <button type="button" title="First event (Home)" aria-label="First event" on:click=move |_| ctx.select_position(0)>"⇤"</button>
+            <button type="button" title="Previous event (←)" aria-label="Previous event" on:click=move |_| ctx.step(-1)>"‹"</button>
+            <button type="button" data-testid="play" title="Play or pause (Space)" aria-label="Play or pause" on:click=move |_| ctx.playing.update(|p| *p = !*p)>
+                {move || if ctx.playing.get() { "❚❚" } else { "▶" }}
+            </button>
+            <button type="button" title="Next event (→)" aria-label="Next event" on:click=move |_| ctx.step(1)>"›"</button>
+            <button type="button" title="Last event (End)" aria-label="Last event" on:click=move |_| ctx.select_position(ctx.stream_len().saturating_sub(1))>"⇥"</button>
+            <input type="range" data-testid="scrubber" aria-label="Position in the stream" min="0" step="1"
+                max=move || n_events.get().saturating_sub(1).to_string()
+                prop:value=move || ctx.selection.get().pos.unwrap_or(0).to_string()
+                on:input=on_slide/>
+            <span class="cursor" data-testid="cursor" title=cursor_local>{cursor_text}</span>
+        </div>
+    }
+}

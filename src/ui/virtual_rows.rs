@@ -1,0 +1,82 @@
+//! A virtualized list as a hook, after leptos-use's `use_virtual_list`: only the rows in view
+//! (plus a few) are in the DOM, whatever the list's length. The geometry is the core's
+//! `ListWindow`, which keeps every row reachable past the browser's tallest element; this hook
+//! only measures the scroller and reacts to scrolling and resizing.
+
+use leptos::html;
+use leptos::prelude::*;
+
+use crate::core::view::list_window::ListWindow;
+
+/// What `use_virtual_rows` gives the list.
+pub struct UseVirtualRowsReturn {
+    /// Put on the scrolling element.
+    pub scroller: NodeRef<html::Div>,
+    /// The list's geometry now.
+    pub geometry: Signal<ListWindow>,
+    /// The rows to render, `first..end`.
+    pub rows: Signal<(usize, usize)>,
+    /// How far the list is scrolled.
+    pub scroll_top: Signal<f64>,
+    /// Call on the scroller's `scroll` event.
+    pub on_scroll: Callback<()>,
+    /// Scrolls a row into view on the next frame, when the list has its new height.
+    pub scroll_into_view: Callback<usize>,
+}
+
+/// A virtual list of `n_rows` rows of `row_height` pixels, with `overscan` rows drawn beyond the
+/// visible ones above and below.
+pub fn use_virtual_rows(
+    n_rows: Signal<usize>,
+    row_height: f64,
+    overscan: usize,
+) -> UseVirtualRowsReturn {
+    let scroller = NodeRef::<html::Div>::new();
+    let scroll_top = RwSignal::new(0.0);
+    let viewport = RwSignal::new(480.0);
+    let geometry = Signal::derive(move || ListWindow {
+        n_rows: n_rows.get(),
+        row_height,
+        viewport: viewport.get(),
+    });
+    let rows = Signal::derive(move || geometry.get().rows(scroll_top.get(), overscan));
+    // The list never shows more than the window does, even where its box is not bounded.
+    let measure = move || {
+        if let Some(el) = scroller.get_untracked() {
+            let window_height = window()
+                .inner_height()
+                .ok()
+                .and_then(|h| h.as_f64())
+                .unwrap_or(1_000.0);
+            viewport.set((el.client_height() as f64).clamp(1.0, window_height));
+            scroll_top.set(el.scroll_top() as f64);
+        }
+    };
+    let resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || resize.remove());
+    request_animation_frame(measure);
+    let scroll_into_view = Callback::new(move |row: usize| {
+        request_animation_frame(move || {
+            let Some(el) = scroller.get_untracked() else {
+                return;
+            };
+            let window = ListWindow {
+                n_rows: n_rows.get_untracked(),
+                row_height,
+                viewport: el.client_height() as f64,
+            };
+            if let Some(top) = window.scroll_into_view(row, el.scroll_top() as f64) {
+                el.set_scroll_top(top.round() as i32);
+            }
+            measure();
+        });
+    });
+    UseVirtualRowsReturn {
+        scroller,
+        geometry,
+        rows,
+        scroll_top: scroll_top.into(),
+        on_scroll: Callback::new(move |()| measure()),
+        scroll_into_view,
+    }
+}
