@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use leptos_use::{use_clipboard, UseClipboardReturn};
 use serde_json::Value;
 
 use crate::core::decode::{Detection, Problem};
@@ -51,8 +52,11 @@ pub struct AppCtx {
     pub compare_state: Memo<Value>,
     pub changes: Memo<Vec<Difference>>,
     pub playing: RwSignal<bool>,
-    /// True for a moment after the link was copied, by the button or by `c`.
-    pub link_copied: RwSignal<bool>,
+    /// True for a moment after the link was copied, by the button or by `c`: once the browser
+    /// has taken the text, never where it refuses.
+    pub link_copied: Signal<bool>,
+    /// Copies a link to the clipboard (leptos-use's `use_clipboard`).
+    pub copy_to_clipboard: Callback<String>,
     /// A credential typed by the user, for the origin it was typed for. Kept in memory only:
     /// never in the URL, never in storage, never sent to another origin.
     pub credential: RwSignal<Credential>,
@@ -104,6 +108,7 @@ impl AppCtx {
         };
         let state = state_at(|s| s.pos);
         let compare_state = state_at(|s| s.compare);
+        let UseClipboardReturn { copied, copy, .. } = use_clipboard();
         let changes = Memo::new(move |_| {
             compare_state.with(|before| state.with(|after| diff(before, after)))
         });
@@ -119,7 +124,8 @@ impl AppCtx {
             compare_state,
             changes,
             playing: RwSignal::new(false),
-            link_copied: RwSignal::new(false),
+            link_copied: copied,
+            copy_to_clipboard: Callback::new(move |text: String| copy(&text)),
             credential: RwSignal::new(Credential::default()),
             local_text: StoredValue::new(None),
             load_id: StoredValue::new(0),

@@ -7,8 +7,8 @@ use super::context::use_app;
 use super::diff_list::DiffList;
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
-use super::url::copy_text;
 use crate::core::link::{Compare, Panel};
+use leptos_use::{use_clipboard, UseClipboardReturn};
 
 /// Tabs over the state and the change list, with the comparison controls.
 #[component]
@@ -20,7 +20,7 @@ pub fn StatePanel() -> impl IntoView {
         ctx.state
             .with(|s| serde_json::to_string_pretty(s).unwrap_or_default())
     });
-    let copied = RwSignal::new(false);
+    let UseClipboardReturn { copied, copy, .. } = use_clipboard();
     let compare_label = move || {
         let selection = ctx.selection.get();
         let compare_version = ctx.head_at(selection.compare, |head| head.version);
@@ -71,7 +71,10 @@ pub fn StatePanel() -> impl IntoView {
                     Panel::Tree => view! { <JsonTree value=ctx.state/> }.into_any(),
                     Panel::Raw => view! {
                         <div class="raw">
-                            <button type="button" class="copy" on:click=move |_| copy_text(raw.get_untracked(), copied)>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                            <button type="button" class="copy" on:click={
+                                let copy = copy.clone();
+                                move |_| copy(&raw.get_untracked())
+                            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
                             <pre data-testid="state-json">{move || raw.get()}</pre>
                         </div>
                     }.into_any(),

@@ -43,23 +43,6 @@ pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>
 pub fn copy_link(ctx: super::context::AppCtx) {
     let selection = ctx.selection.get_untracked();
     let version = ctx.head_at(selection.pos, |head| head.version);
-    copy_text(
-        pinned_link(&ctx.view.get_untracked(), &selection, version),
-        ctx.link_copied,
-    );
-}
-
-/// Copies text to the clipboard; `copied` turns true for a moment once the browser has done it
-/// (and stays false where it refuses).
-pub fn copy_text(text: String, copied: RwSignal<bool>) {
-    let promise = window().navigator().clipboard().write_text(&text);
-    leptos::task::spawn_local(async move {
-        if wasm_bindgen_futures::JsFuture::from(promise).await.is_ok() {
-            copied.set(true);
-            set_timeout(
-                move || copied.set(false),
-                std::time::Duration::from_millis(1500),
-            );
-        }
-    });
+    ctx.copy_to_clipboard
+        .run(pinned_link(&ctx.view.get_untracked(), &selection, version));
 }
