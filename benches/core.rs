@@ -7,6 +7,7 @@ use std::hint::black_box;
 
 use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
+use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
 use chronoscope::core::timeline::Timeline;
 use chronoscope::samples::bench_data::bench_ndjson;
@@ -36,7 +37,7 @@ fn ingest_100k_events_from_source(bencher: divan::Bencher) {
 #[divan::bench(sample_count = 10)]
 fn replay_100k_events_from_source(bencher: divan::Bencher) {
     let timeline = load(&bench_ndjson(N_EVENTS));
-    bencher.bench(|| timeline.replay_with(None));
+    bencher.bench(|| reproject(&timeline, None));
 }
 
 fn load(text: &str) -> Timeline {

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chronoscope::core::decode::decode_text;
+use chronoscope::core::ingest::index::project;
 use chronoscope::core::projection::Projection;
 use chronoscope::core::timeline::Timeline;
 use chronoscope::samples::demo::{demo_ndjson, demo_projection};
@@ -35,8 +36,7 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
     let n_events = decoded.events.len();
     assert!((1_800..=2_300).contains(&n_events), "{n_events} events");
     let projection = Projection::parse(&demo_projection()).unwrap();
-    let mut timeline = Timeline::with_projection(Some(Arc::new(projection)));
-    timeline.push(decoded.events);
+    let timeline = project(decoded.events, Some(Arc::new(projection)));
     assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
     let n_upcast = timeline.all_events().filter(|e| e.stored.is_some()).count();
     assert!(n_upcast > 50, "{n_upcast} events upcast");

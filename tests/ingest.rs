@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use chronoscope::core::decode::{Format, Place, Problem, ProblemKind};
+use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::reduce::ReduceError;
@@ -103,17 +104,31 @@ fn a_laravel_row_whose_new_values_nest_as_deep_as_json_allows_loads_and_reads_ba
 }
 
 #[test]
-fn a_patch_that_would_nest_the_state_too_deep_is_a_problem_on_its_line_and_the_state_stays() {
+fn a_patch_that_nests_a_deep_value_in_a_deep_state_is_kept_and_one_past_the_bound_is_refused() {
     let deep = nested_object(100, "1");
-    let path = "/a".repeat(99);
     let text = [
         line("s", 0, &format!(r#""snapshot":{deep}"#)),
+        // 99 levels down, a value 100 deep: a state 200 deep, which JSON readers with a
+        // 128-level limit cannot read back, and the timeline can.
         line(
             "s",
             1,
-            &format!(r#""patch":[{{"op":"add","path":"{path}/b","value":{deep}}}]"#),
+            &format!(
+                r#""patch":[{{"op":"add","path":"{}/b","value":{deep}}}]"#,
+                "/a".repeat(99)
+            ),
         ),
-        line("s", 2, r#""patch":[{"op":"add","path":"/b","value":2}]"#),
+        // 199 levels down, the same value: past the 256 levels a state may nest.
+        line(
+            "s",
+            2,
+            &format!(
+                r#""patch":[{{"op":"add","path":"{}/b/{}/c","value":{deep}}}]"#,
+                "/a".repeat(99),
+                "a/".repeat(99).trim_end_matches('/')
+            ),
+        ),
+        line("s", 3, r#""patch":[{"op":"add","path":"/b","value":2}]"#),
     ]
     .join("\n");
     let outcome = Ingest::read_all(canonical(), &text);
@@ -123,48 +138,75 @@ fn a_patch_that_would_nest_the_state_too_deep_is_a_problem_on_its_line_and_the_s
         timeline.problems(),
         [Problem::new(
             Place::EventLine {
-                line: 2,
+                line: 3,
                 stream: "s".into(),
-                version: 2
+                version: 3
             },
             ProblemKind::Replay(ReduceError::TooDeep)
         )]
     );
-    let first = timeline.state_after("s", Some(0));
-    assert_eq!(timeline.state_after("s", Some(1)), first);
-    let mut last = first;
+    let deep_state = timeline.state_after("s", Some(1));
+    let mut expected: Value = serde_json::from_str(&deep).unwrap();
+    let mut at = &mut expected;
+    for _ in 0..99 {
+        at = &mut at["a"];
+    }
+    at["b"] = serde_json::from_str(&deep).unwrap();
+    assert_eq!(deep_state, expected);
+    assert_eq!(timeline.state_after("s", Some(2)), deep_state);
+    let mut last = deep_state;
     last["b"] = json!(2);
-    assert_eq!(timeline.state_after("s", Some(2)), last);
+    assert_eq!(timeline.state_after("s", Some(3)), last);
+    // The deep state reads back the same from a snapshot, after the event and from the head.
+    assert_eq!(reproject(timeline, None).state_after("s", Some(3)), last);
 }
 
 #[test]
-fn projection_rules_that_would_build_a_state_240_deep_are_problems_and_the_demo_still_loads() {
-    let path = "/x".repeat(240);
-    let projection = Projection::parse(
-        &json!({"rules": {"PoApproved": [{"op": "set", "path": path, "literal": 1}]}}).to_string(),
-    )
-    .unwrap();
-    let outcome = Ingest::read_all(
-        Setup {
+fn projection_rules_that_build_a_state_240_deep_work_and_past_256_are_problems() {
+    let demo = demo_ndjson();
+    let read = |depth: usize| {
+        let path = "/x".repeat(depth);
+        let projection = Projection::parse(
+            &json!({"rules": {"PoApproved": [{"op": "set", "path": path, "literal": 1}]}})
+                .to_string(),
+        )
+        .unwrap();
+        let setup = Setup {
             projection: Some(Arc::new(projection)),
             ..Setup::default()
-        },
-        &demo_ndjson(),
-    );
-    let timeline = &outcome.timeline;
-    assert_eq!(timeline.len(), 1_930);
-    let n_approvals = timeline
+        };
+        Ingest::read_all(setup, &demo)
+    };
+    let kept = read(240).timeline;
+    assert_eq!(kept.len(), 1_930);
+    assert_eq!(kept.problems(), []);
+    let (stream, pos) = first_approval(&kept);
+    let state = kept.state_after(&stream, Some(pos));
+    assert_eq!(state.pointer(&"/x".repeat(240)), Some(&json!(1)));
+
+    let refused = read(300).timeline;
+    assert_eq!(refused.len(), 1_930);
+    let n_approvals = refused
         .all_events()
         .filter(|e| e.kind == "PoApproved")
         .count();
     assert!(n_approvals > 0);
-    let refused = timeline
+    let n_refused = refused
         .problems()
         .iter()
-        .filter(|p| matches!(&p.kind, ProblemKind::Replay(ReduceError::Projection(m)) if m.contains("levels deep")))
+        .filter(|p| matches!(&p.kind, ProblemKind::Replay(ReduceError::Projection(m)) if m.contains("more than 256 levels deep")))
         .count();
-    assert_eq!(refused, n_approvals);
+    assert_eq!(n_refused, n_approvals);
     // Each approval leaves its PO as it was.
+    let (stream, pos) = first_approval(&refused);
+    assert_eq!(
+        refused.state_after(&stream, Some(pos)),
+        refused.state_after(&stream, pos.checked_sub(1))
+    );
+}
+
+/// The stream of the log's first approval, and its position there.
+fn first_approval(timeline: &Timeline) -> (String, usize) {
     let approval = (0..timeline.len())
         .find(|&idx| timeline.head(idx).kind == "PoApproved")
         .unwrap();
@@ -173,10 +215,7 @@ fn projection_rules_that_would_build_a_state_240_deep_are_problems_and_the_demo_
         .stream_heads(&stream)
         .position(|head| head.kind == "PoApproved")
         .unwrap();
-    assert_eq!(
-        timeline.state_after(&stream, Some(pos)),
-        timeline.state_after(&stream, pos.checked_sub(1))
-    );
+    (stream, pos)
 }
 
 // Defect 2: a line that passed indexing but failed the full read became `data: null`, which

@@ -6,6 +6,7 @@ mod common;
 use std::sync::Arc;
 
 use chronoscope::core::decode::Place;
+use chronoscope::core::ingest::index::{project, reproject};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::timeline::Timeline;
 use common::events;
@@ -32,9 +33,7 @@ const PROJECTION: &str = r#"{
 
 fn timeline(ndjson: &str) -> Timeline {
     let projection = Projection::parse(PROJECTION).unwrap();
-    let mut timeline = Timeline::with_projection(Some(Arc::new(projection)));
-    timeline.push(events(ndjson));
-    timeline
+    project(events(ndjson), Some(Arc::new(projection)))
 }
 
 const HISTORY: &str = r#"{"stream":"po-1","type":"PoCreated","time":"2026-01-01T00:00:00Z","data":{"status":"draft","lines":[]}}
@@ -139,14 +138,17 @@ fn a_bad_projection_document_says_which_rule_is_wrong() {
 #[test]
 fn replaying_with_another_projection_starts_from_the_stored_events() {
     let with_rules = timeline(HISTORY);
-    let without = with_rules.replay_with(None);
+    let without = reproject(&with_rules, None);
     assert_eq!(
         without.state_after("po-1", Some(1))["line"],
         json!({"lineId": "L1", "quantity": 2}),
         "merged as stored"
     );
     assert!(without.all_events().all(|e| e.stored.is_none()));
-    let again = without.replay_with(Some(Arc::new(Projection::parse(PROJECTION).unwrap())));
+    let again = reproject(
+        &without,
+        Some(Arc::new(Projection::parse(PROJECTION).unwrap())),
+    );
     assert_eq!(
         again.state_after("po-1", Some(8)),
         with_rules.state_after("po-1", Some(8))

@@ -3,6 +3,7 @@
 mod common;
 
 use chronoscope::core::decode::{decode_text, Format, Place, Problem};
+use chronoscope::core::ingest::index::{project, reproject};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::reduce;
 use chronoscope::core::time::parse_instant;
@@ -272,14 +273,14 @@ not json
     assert_eq!(pointing.head(0).user, Some("ann"));
     assert_eq!(pointing.head(3).id, Some("e-4"));
     // A replay reads only the changes back from the source, and gets the same states.
-    assert_same_timeline(&pointing.replay_with(None), &copied);
+    assert_same_timeline(&reproject(&pointing, None), &copied);
 }
 
 #[test]
 fn a_replay_of_events_in_a_source_gives_the_same_timeline() {
     let text = chronoscope::samples::bench_data::bench_ndjson(5_000);
     let (pointing, _) = from_source(&text, 2_000);
-    let replayed = pointing.replay_with(None);
+    let replayed = reproject(&pointing, None);
     assert_same_timeline(&replayed, &pointing);
     let (decoded, _) = decode_text(&text, Some(Format::Canonical));
     assert_same_timeline(&replayed, &Timeline::build(decoded.events));
@@ -291,33 +292,30 @@ fn with_a_projection_events_in_a_source_replay_as_copied_events_do() {
     let text = demo_ndjson();
     let projection = Arc::new(Projection::parse(&demo_projection()).unwrap());
     let (decoded, _) = decode_text(&text, Some(Format::Canonical));
-    let mut copied = Timeline::with_projection(Some(projection.clone()));
-    copied.push(decoded.events);
+    let copied = project(decoded.events, Some(projection.clone()));
     let (pointing, _) = from_source(&text, 500);
     let (loaded_with, _) = from_source_with(&text, 500, Some(projection.clone()));
     assert_same_timeline(&loaded_with, &copied);
-    let projected = pointing.replay_with(Some(projection));
+    let projected = reproject(&pointing, Some(projection));
     assert!(projected.all_events().any(|e| e.stored.is_some()));
     assert_same_timeline(&projected, &copied);
     // And back: without the projection, upcast events return to their stored form.
-    assert_same_timeline(&projected.replay_with(None), &pointing);
+    assert_same_timeline(&reproject(&projected, None), &pointing);
 }
 
 #[test]
 fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline() {
     use chronoscope::core::decode::{ndjson_records, Decoder};
+    use chronoscope::core::ingest::index::{index_canonical, CANONICAL_READER};
     let text = demo_ndjson();
     let (folded, _) = from_source(&text, 300);
     let source = std::sync::Arc::new(text.clone());
     let records: Vec<_> = ndjson_records(&source).collect();
     let mut sliced = Timeline::default();
+    sliced.set_reader(CANONICAL_READER);
     let mut problems = Vec::new();
-    sliced.push_records(
-        &source,
-        &records,
-        &mut Decoder::new(Format::Canonical),
-        &mut problems,
-    );
+    let mut decoder = Decoder::new(Format::Canonical);
+    index_canonical(&mut sliced, &mut decoder, &source, &records, &mut problems);
     assert_eq!(sliced.n_folded(), 0);
     // Nothing folded yet: states are replayed on the spot.
     for stream in folded.streams().iter().take(5) {

@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use chronoscope::core::diff::diff;
+use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup};
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
@@ -54,7 +55,7 @@ pub fn replay() -> u32 {
     LOADED.with(|l| {
         l.borrow()
             .as_ref()
-            .map_or(0, |t| t.replay_with(None).len() as u32)
+            .map_or(0, |t| reproject(t, None).len() as u32)
     })
 }
 

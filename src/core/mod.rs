@@ -19,6 +19,7 @@ pub mod event;
 pub mod ingest;
 pub mod link;
 pub mod origin;
+pub mod problem;
 pub mod projection;
 pub mod reduce;
 pub mod selection;

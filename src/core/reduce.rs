@@ -17,9 +17,14 @@ use thiserror::Error;
 use crate::core::event::{Change, Event};
 use crate::core::projection::Projection;
 
-/// The deepest a state may nest: what serde_json reads back (128 levels, less a few for the
-/// wrappers the timeline keeps events in).
-pub const MAX_DEPTH: usize = 120;
+/// The deepest a state may nest. States are kept as JSON text and read back without
+/// serde_json's 128-level limit, so the bound is only there so that no recursion over a state
+/// (writing, reading, comparing, rendering) can run away: patches and projection rules could
+/// otherwise nest one deep value inside another, event after event.
+pub const MAX_DEPTH: usize = 256;
+
+/// The deepest a value read from a record can nest (serde_json's limit).
+const RECORD_DEPTH: usize = 128;
 
 /// Why an event could not be applied to the state.
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
@@ -106,13 +111,16 @@ pub fn apply_patch(state: &mut Value, patch: &json_patch::Patch) -> Result<(), R
     }
 }
 
-/// True when a patch could leave the state deeper than `MAX_DEPTH`, although its values and the
-/// state are each within it: merges and snapshots never can.
+/// True when a patch could leave the state deeper than `MAX_DEPTH`, although the state is
+/// within it: a value (at most `RECORD_DEPTH` deep, as read from its record) added at a path
+/// that deep, or a copy or move of part of the state. Merges and snapshots never can. Only the
+/// path is looked at, so that the check costs nothing on the common patch.
 fn may_deepen(patch: &json_patch::Patch) -> bool {
     use json_patch::PatchOperation as Op;
+    let deep = |path: &json_patch::jsonptr::PointerBuf| path.count() + RECORD_DEPTH > MAX_DEPTH;
     patch.0.iter().any(|op| match op {
-        Op::Add(add) => add.path.count() + depth(&add.value) > MAX_DEPTH,
-        Op::Replace(replace) => replace.path.count() + depth(&replace.value) > MAX_DEPTH,
+        Op::Add(add) => deep(&add.path),
+        Op::Replace(replace) => deep(&replace.path),
         Op::Copy(_) | Op::Move(_) => true,
         Op::Remove(_) | Op::Test(_) => false,
     })
@@ -125,15 +133,6 @@ fn keep_shallow(state: &mut Value, before: Value) -> Result<(), ReduceError> {
         return Err(ReduceError::TooDeep);
     }
     Ok(())
-}
-
-/// How many levels of arrays and objects a value nests (a scalar: 0).
-pub fn depth(value: &Value) -> usize {
-    match value {
-        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
-        Value::Object(fields) => 1 + fields.values().map(depth).max().unwrap_or(0),
-        _ => 0,
-    }
 }
 
 /// True when a value nests more than `max` levels; stops looking as soon as it does, so that a

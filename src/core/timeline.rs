@@ -8,11 +8,11 @@
 //! that snapshot. Small states are snapshotted every 64 events; a large state less often, so that
 //! snapshots take at most about twice the source's size even for a state that grows by every
 //! event (a fixed interval would keep one full copy of the state per 64 events), while a jump
-//! still replays no more than about a state's size of records. A **temporal query** (`position_at_time`) is a binary
-//! search over the running maximum of event times.
+//! still replays no more than about a state's size of records. A **temporal query**
+//! (`position_at_time`) is a binary search over the running maximum of event times.
 //!
 //! The timeline is built in two steps, so that a large source can be ingested in slices. Events
-//! are first **indexed** as they arrive (`push_records`, `push`), then **folded** a stream at a
+//! are first **indexed** as they arrive (`push_record`, `push_event`), then **folded** a stream at a
 //! time (`fold_some`, `fold`): each stream's events are replayed in order from its last state,
 //! leaving snapshots behind. Folding one stream at a time keeps a single state tree alive, and
 //! snapshots and each stream's latest state are kept as compact JSON text, which is many times
@@ -24,10 +24,13 @@
 //! as plain fields, and the rest of each event as text that is parsed only when the event is
 //! replayed or shown. A parsed event tree is several times larger than its text, and a million
 //! of them would not fit. Events read from Chronoscope's own format keep no copy at all: they
-//! point at their record in the source text, which the timeline holds (`push_records`); other
-//! events keep their body as compact JSON.
+//! point at their record in the source text, which the timeline holds (`push_record`), and are
+//! read back with the `RecordReader` their indexer gave; other events keep their body as compact
+//! JSON. The timeline knows no decoder and no upcaster: the ingest decodes and upcasts events
+//! before they reach it, and only the projection's rules are applied here, in the fold.
 
 use std::num::NonZeroU32;
+use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -35,10 +38,8 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::core::decode::{
-    canonical, Decoder, Format, Place, Problem, ProblemKind, Record, RecordPlace,
-};
 use crate::core::event::{Change, Event};
+use crate::core::problem::{Place, Problem, ProblemKind};
 use crate::core::projection::Projection;
 use crate::core::reduce::{self, ReduceError};
 
@@ -48,11 +49,14 @@ pub const SNAPSHOT_EVERY: usize = 64;
 /// The loaded log, indexed per stream.
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
-    /// Rules and upcasters that decide how events become state, if any.
+    /// The projection whose rules decide how events become state, if any (its upcasters are
+    /// applied before events are indexed, by the ingest).
     projection: Option<Arc<Projection>>,
     events: Chunked<Stored>,
     /// Source texts that events point into (`Body::Source`).
     sources: Vec<Arc<String>>,
+    /// How events kept as their records (`Body::Source`) are read back.
+    reader: Option<RecordReader>,
     streams: Vec<StreamLine>,
     stream_by_name: FxHashMap<String, usize>,
     /// Event types, each kept once.
@@ -91,6 +95,60 @@ enum Body {
     Json(Box<str>),
     /// A canonical record in `Timeline::sources[source]`, at `start..start + len`.
     Source { source: u32, start: u32, len: u32 },
+}
+
+/// How the timeline reads back an event it keeps as its record in a source text. Whoever indexes
+/// such events supplies it (the ingest, with the canonical decoder), so that the timeline depends
+/// on no decoder.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordReader {
+    /// Only the change a record makes, and the data a merge merges; `None` when the record must
+    /// be read in full.
+    pub change: fn(&str) -> Option<(Change, Value)>,
+    /// The record's data, meta and change, or why it cannot be read.
+    pub body: fn(&str) -> Result<RecordBody, String>,
+}
+
+/// What a record holds beyond what the index keeps.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordBody {
+    pub data: Value,
+    pub meta: Map<String, Value>,
+    pub change: Change,
+}
+
+/// What the index needs of an event kept as its record in a source text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexedRecord<'a> {
+    pub seq: u64,
+    pub stream: &'a str,
+    pub kind: &'a str,
+    pub user: Option<&'a str>,
+    pub version: u64,
+    pub time: DateTime<Utc>,
+    pub id: Option<String>,
+    /// True when the record's time had no zone and was read in an assumed one.
+    pub zone_assumed: bool,
+    /// The line of the source the record is on, where the source has lines.
+    pub line: Option<usize>,
+}
+
+/// An event in the form the source stored it, for replaying a log with another projection.
+#[derive(Clone, Debug)]
+pub enum StoredForm<'a> {
+    /// An event kept as its record in a source text, as it was indexed.
+    Record {
+        source: &'a Arc<String>,
+        range: Range<usize>,
+        record: IndexedRecord<'a>,
+    },
+    /// A decoded event, with any upcasting undone; `at` is where its record is, if it points
+    /// into a source.
+    Event {
+        event: Box<Event>,
+        at: Option<(&'a Arc<String>, Range<usize>)>,
+        line: Option<usize>,
+    },
 }
 
 /// The part of an event kept as JSON.
@@ -170,165 +228,74 @@ impl Timeline {
         }
     }
 
-    /// The same log replayed with another projection (or none): events go back to their stored
-    /// form first, so upcasters see them as the source wrote them. Events that point into a
-    /// source are indexed again as they are, unless upcasters might change them.
-    pub fn replay_with(&self, projection: Option<Arc<Projection>>) -> Timeline {
-        let mut timeline = Timeline::with_projection(projection);
-        timeline.sources = self.sources.clone();
-        let upcasting = timeline
-            .projection
-            .as_deref()
-            .is_some_and(Projection::has_upcasters);
-        for (idx, stored) in self.events.iter().enumerate() {
-            if let (Body::Source { .. }, false) = (&stored.body, upcasting) {
-                let (stream, kind, user) = timeline.intern_and_index(
-                    &self.streams[stored.stream as usize].name,
-                    self.kinds.name(stored.kind),
-                    stored.user.map(|u| self.users.name(u)),
-                    stored.version,
-                    stored.time,
-                );
-                timeline.events.push(Stored {
-                    stream,
-                    kind,
-                    user,
-                    ..stored.clone()
-                });
-                continue;
-            }
-            let mut event = self.event(idx);
-            if let Some(stored) = event.stored.take() {
-                event.data = stored;
-                event.meta.remove("upcast_to");
-            }
-            let at = matches!(stored.body, Body::Source { .. }).then(|| stored.body.clone());
-            timeline.add(event, at, stored.line);
-        }
-        timeline.naive_times = self.naive_times;
-        timeline.fold();
-        timeline
-    }
-
     /// The projection this timeline replays with.
     pub fn projection(&self) -> Option<&Projection> {
         self.projection.as_deref()
     }
 
-    /// Appends events to the log, upcasting each, and folds them into their streams' states.
+    /// Says how events kept as their records are read back (see `push_record`).
+    pub fn set_reader(&mut self, reader: RecordReader) {
+        self.reader = Some(reader);
+    }
+
+    /// Appends events to the log and folds them into their streams' states.
     pub fn push(&mut self, events: Vec<Event>) {
         self.push_unfolded(events);
         self.fold();
     }
 
-    /// Appends events to the log, upcasting each; `fold_some` or `fold` replays them.
+    /// Appends decoded events to the log; `fold_some` or `fold` replays them.
     pub fn push_unfolded(&mut self, events: Vec<Event>) {
         for event in events {
-            self.add(event, None, None);
+            self.push_event(event, None, None);
         }
     }
 
-    /// Decodes records of one source text and indexes their events; `fold_some` or `fold`
-    /// replays them. Events of Chronoscope's own format keep no copy of their record: they point
-    /// into `source`, which the timeline keeps.
-    pub fn push_records(
+    /// Indexes an event that stays as its record at `range` of `source`, which the timeline
+    /// keeps: no copy of the record is made, and it is read back with the reader when replayed
+    /// or shown. False (and nothing indexed) when there is no reader or the range is not in
+    /// the text: the event must then be pushed decoded.
+    pub fn push_record(
         &mut self,
         source: &Arc<String>,
-        records: &[Record<'_>],
-        decoder: &mut Decoder,
-        problems: &mut Vec<Problem>,
-    ) {
-        let source_idx = match self.sources.last() {
-            Some(last) if Arc::ptr_eq(last, source) => self.sources.len() - 1,
-            _ => {
-                self.sources.push(source.clone());
-                self.sources.len() - 1
-            }
+        range: Range<usize>,
+        record: IndexedRecord<'_>,
+    ) -> bool {
+        let Some(body) = self.source_body(source, range) else {
+            return false;
         };
-        let pointable = decoder.format() == Format::Canonical;
-        let upcasting = self
-            .projection
-            .as_deref()
-            .is_some_and(Projection::has_upcasters);
-        let base = source.as_ptr() as usize;
-        let mut events = Vec::with_capacity(1);
-        for record in records {
-            let line = match record.place {
-                RecordPlace::Line(line) => u32::try_from(line).ok().and_then(NonZeroU32::new),
-                RecordPlace::Element(_) => None,
-            };
-            let start = (record.text.as_ptr() as usize).wrapping_sub(base);
-            let in_source = start.saturating_add(record.text.len()) <= source.len();
-            let at = match (pointable && in_source, u32::try_from(start)) {
-                (true, Ok(start)) => Some(Body::Source {
-                    source: source_idx as u32,
-                    start,
-                    len: record.text.len() as u32,
-                }),
-                _ => None,
-            };
-            // The lean way reads only what indexing and replay need; events that a projection
-            // touches, and anything unusual, take the full way.
-            if let (Some(at), false) = (&at, upcasting) {
-                let lean = canonical::decode_lean(record.text).filter(|lean| {
-                    !self
-                        .projection
-                        .as_deref()
-                        .is_some_and(|p| p.has_rules(&lean.kind))
-                });
-                if let Some(lean) = lean {
-                    self.add_lean(lean, decoder, at.clone(), line);
-                    continue;
-                }
-            }
-            decoder.decode(std::slice::from_ref(record), &mut events, problems);
-            let at = at.filter(|_| events.len() == 1);
-            for event in events.drain(..) {
-                self.add(event, at.clone(), line);
-            }
-        }
-    }
-
-    /// Indexes a canonical event read the lean way.
-    fn add_lean(
-        &mut self,
-        lean: canonical::Lean<'_>,
-        decoder: &mut Decoder,
-        at: Body,
-        line: Option<NonZeroU32>,
-    ) {
-        let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
-        self.naive_times |= lean.zone_assumed;
+        self.naive_times |= record.zone_assumed;
         let (stream, kind, user) = self.intern_and_index(
-            &lean.stream,
-            &lean.kind,
-            lean.user.as_deref(),
-            version,
-            lean.time,
+            record.stream,
+            record.kind,
+            record.user,
+            record.version,
+            record.time,
         );
         self.events.push(Stored {
-            seq,
+            seq: record.seq,
             stream,
-            version,
+            version: record.version,
             position: None,
-            time: lean.time,
+            time: record.time,
             kind,
             user,
-            id: lean.id.map(String::into_boxed_str),
-            line,
-            body: at,
+            id: record.id.map(String::into_boxed_str),
+            line: line_number(record.line),
+            body,
         });
+        true
     }
 
-    /// Upcasts one event and indexes it. `at` is where its record is in a source text, if it can
-    /// be read back from there.
-    fn add(&mut self, mut event: Event, at: Option<Body>, line: Option<NonZeroU32>) {
-        if let Some(projection) = self.projection.as_deref().filter(|p| p.has_upcasters()) {
-            for message in projection.upcast(&mut event) {
-                self.problems
-                    .push(Problem::new(place_of(&event), ProblemKind::Upcast(message)));
-            }
-        }
+    /// Indexes a decoded event (already upcast, where a projection upcasts it). `at` is where
+    /// its record is in a source text, if it can be read back from there: it is used only for
+    /// an event that no upcaster changed.
+    pub fn push_event(
+        &mut self,
+        event: Event,
+        at: Option<(&Arc<String>, Range<usize>)>,
+        line: Option<usize>,
+    ) {
         self.naive_times |= event.meta.contains_key("time_zone_assumed");
         let (stream, kind, user) = self.intern_and_index(
             &event.stream,
@@ -337,11 +304,10 @@ impl Timeline {
             event.version,
             event.time,
         );
-        // An upcast event is no longer what its record says, so it keeps its own body.
-        let body = match at {
-            Some(at) if event.stored.is_none() => at,
-            _ => compact(&event),
-        };
+        let pointing = at
+            .filter(|_| event.stored.is_none())
+            .and_then(|(source, range)| self.source_body(source, range));
+        let body = pointing.unwrap_or_else(|| compact(&event));
         self.events.push(Stored {
             seq: event.seq,
             stream,
@@ -351,9 +317,88 @@ impl Timeline {
             kind,
             user,
             id: event.id.map(String::into_boxed_str),
-            line,
+            line: line_number(line),
             body,
         });
+    }
+
+    /// Adds a problem found while indexing (an upcaster that failed on an event).
+    pub fn note_problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// Says that some event's time had no zone and was read in an assumed one.
+    pub fn note_naive_times(&mut self) {
+        self.naive_times = true;
+    }
+
+    /// Every event in log order, in the form its source stored it (upcasting undone), for
+    /// replaying the log with another projection. With `decoded`, events kept as their records
+    /// come decoded too (for upcasters to see).
+    pub fn stored_forms(&self, decoded: bool) -> impl Iterator<Item = StoredForm<'_>> + '_ {
+        (0..self.events.len()).map(move |idx| self.stored_form(idx, decoded))
+    }
+
+    fn stored_form(&self, idx: usize, decoded: bool) -> StoredForm<'_> {
+        let stored = &self.events[idx];
+        let line = stored.line.map(|line| line.get() as usize);
+        let at = match stored.body {
+            Body::Source { source, start, len } => Some((
+                &self.sources[source as usize],
+                start as usize..(start + len) as usize,
+            )),
+            Body::Json(_) => None,
+        };
+        match at {
+            Some((source, range)) if !decoded && stored.position.is_none() => StoredForm::Record {
+                source,
+                range,
+                record: IndexedRecord {
+                    seq: stored.seq,
+                    stream: &self.streams[stored.stream as usize].name,
+                    kind: self.kinds.name(stored.kind),
+                    user: stored.user.map(|u| self.users.name(u)),
+                    version: stored.version,
+                    time: stored.time,
+                    id: stored.id.as_deref().map(str::to_string),
+                    zone_assumed: false,
+                    line,
+                },
+            },
+            at => {
+                let mut event = self.event(idx);
+                if let Some(stored) = event.stored.take() {
+                    event.data = stored;
+                    event.meta.remove("upcast_to");
+                }
+                StoredForm::Event {
+                    event: Box::new(event),
+                    at,
+                    line,
+                }
+            }
+        }
+    }
+
+    /// Where a record in a source text is, as a `Body::Source`, if the timeline can read it
+    /// back from there.
+    fn source_body(&mut self, source: &Arc<String>, range: Range<usize>) -> Option<Body> {
+        self.reader?;
+        source.get(range.clone())?;
+        let start = u32::try_from(range.start).ok()?;
+        let len = u32::try_from(range.len()).ok()?;
+        let source_idx = match self.sources.last() {
+            Some(last) if Arc::ptr_eq(last, source) => self.sources.len() - 1,
+            _ => {
+                self.sources.push(source.clone());
+                self.sources.len() - 1
+            }
+        };
+        Some(Body::Source {
+            source: u32::try_from(source_idx).ok()?,
+            start,
+            len,
+        })
     }
 
     /// Numbers an event's stream, type and author (adding those seen for the first time) and
@@ -515,16 +560,16 @@ impl Timeline {
             .projection
             .as_deref()
             .is_some_and(|p| p.has_rules(self.kinds.name(stored.kind)));
-        if let Body::Source { .. } = &stored.body {
+        if let (Body::Source { .. }, Some(reader)) = (&stored.body, self.reader) {
             let text = self.text_of(&stored.body);
             if !ruled {
-                if let Some((change, data)) = canonical::decode_change(text) {
+                if let Some((change, data)) = (reader.change)(text) {
                     return reduce::apply_change(state, &change, &data);
                 }
             }
             // Indexing checked the record, so this only fails where that check and the full
             // reading disagree; the event then leaves the state as it was, and says why.
-            canonical::decode_text(text).map_err(ReduceError::Record)?;
+            (reader.body)(text).map_err(ReduceError::Record)?;
         }
         reduce::apply_with(state, &self.event(log_idx), self.projection.as_deref())
     }
@@ -561,8 +606,8 @@ impl Timeline {
                     Err(err) => unreadable(text, err.to_string()),
                 }
             }
-            Body::Source { .. } => match canonical::decode_text(self.text_of(&stored.body)) {
-                Ok(draft) => (draft.data, draft.meta, draft.change, None),
+            Body::Source { .. } => match self.read_record(self.text_of(&stored.body)) {
+                Ok(record) => (record.data, record.meta, record.change, None),
                 // Only where indexing's check and the full reading disagree: the event is
                 // shown with its record as data, changing nothing.
                 Err(message) => unreadable(self.text_of(&stored.body), message),
@@ -580,6 +625,14 @@ impl Timeline {
             meta,
             change,
             stored: upcast_from,
+        }
+    }
+
+    /// A record kept in a source, read back.
+    fn read_record(&self, text: &str) -> Result<RecordBody, String> {
+        match self.reader {
+            Some(reader) => (reader.body)(text),
+            None => Err("the timeline has no reader for its records".into()),
         }
     }
 
@@ -841,11 +894,10 @@ impl StreamLine {
     }
 }
 
-fn place_of(event: &Event) -> Place {
-    Place::Event {
-        stream: event.stream.clone(),
-        version: event.version,
-    }
+/// A line number as a `Stored` keeps it.
+fn line_number(line: Option<usize>) -> Option<NonZeroU32> {
+    line.and_then(|line| u32::try_from(line).ok())
+        .and_then(NonZeroU32::new)
 }
 
 /// A state as compact JSON text.
@@ -924,10 +976,6 @@ impl<T> Chunked<T> {
 
     fn len(&self) -> usize {
         self.len
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &T> {
-        self.chunks.iter().flatten()
     }
 }
 

@@ -204,6 +204,9 @@ impl Run {
             }
             self.show_bytes(download.received, download.total);
             while ingest.step(BATCH) == Step::Working {
+                if ingest.take_preview_ready() {
+                    self.preview(ingest);
+                }
                 if !self.pause(ingest).await {
                     return false;
                 }

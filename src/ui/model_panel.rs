@@ -12,6 +12,7 @@ use super::context::{use_app, AppCtx, Loaded};
 use super::json_editor::JsonEditor;
 use super::loader::fetch_projection;
 use crate::core::decode::mapping::Mapping;
+use crate::core::ingest::index::reproject;
 use crate::core::projection::Projection;
 
 /// The projection and mapping editors.
@@ -108,7 +109,7 @@ fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Resu
     let projection = Projection::parse(&text)?;
     if let Some(old) = ctx.loaded.get_untracked() {
         ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline: old.timeline.replay_with(Some(Arc::new(projection))),
+            timeline: reproject(&old.timeline, Some(Arc::new(projection))),
             problems: old.problems.clone(),
             detection: old.detection.clone(),
             label: old.label.clone(),

@@ -22,6 +22,7 @@
 //! After the load, `append` adds records (whole lines) to the same timeline: only the new events
 //! are indexed and folded, and positions already shown do not move.
 
+pub mod index;
 pub mod lines;
 pub mod pages;
 
@@ -39,6 +40,7 @@ use crate::core::decode::{
 use crate::core::event::Event;
 use crate::core::projection::Projection;
 use crate::core::timeline::Timeline;
+use index::{index_canonical, index_event, CANONICAL_READER};
 use lines::{LineBlock, LineBlocks};
 use pages::{NextPage, Pager};
 
@@ -146,6 +148,8 @@ pub struct Ingest {
     blocks: LineBlocks,
     shape: Shape,
     n_blocks: usize,
+    /// Blocks of lines decoded to their end.
+    n_blocks_done: usize,
     decoder: Option<Decoder>,
     detection: Option<Detection>,
     work: VecDeque<Work>,
@@ -166,12 +170,14 @@ pub struct Ingest {
 impl Ingest {
     /// A load with these choices; nothing read yet.
     pub fn new(setup: Setup) -> Ingest {
-        let timeline = Timeline::with_projection(setup.projection.clone());
+        let mut timeline = Timeline::with_projection(setup.projection.clone());
+        timeline.set_reader(CANONICAL_READER);
         Ingest {
             setup,
             blocks: LineBlocks::new(),
             shape: Shape::Unknown,
             n_blocks: 0,
+            n_blocks_done: 0,
             decoder: None,
             detection: None,
             work: VecDeque::new(),
@@ -593,8 +599,10 @@ impl Ingest {
         }
         if done {
             let finished = self.work.pop_front();
-            if matches!(finished, Some(Work::Lines { .. })) && !self.ended && self.n_blocks == 1 {
-                self.preview_ready = true;
+            if matches!(finished, Some(Work::Lines { .. })) {
+                self.n_blocks_done += 1;
+                // The first block of a source still arriving: time for a preview.
+                self.preview_ready |= self.n_blocks_done == 1 && !self.ended;
             }
         }
     }
@@ -608,8 +616,7 @@ impl Ingest {
             // Chronoscope's own events have no store position: they are indexed as they come,
             // pointing into the source text rather than keeping a copy.
             let n_before = self.timeline.len();
-            self.timeline
-                .push_records(text, slice, decoder, &mut self.problems);
+            index_canonical(&mut self.timeline, decoder, text, slice, &mut self.problems);
             self.n_events += self.timeline.len() - n_before;
             return;
         }
@@ -620,7 +627,9 @@ impl Ingest {
         // in the store's order, unless the load is over (appended events keep their order).
         let positioned = events.iter().any(|e| e.position.is_some());
         if (!positioned && self.held.is_empty()) || self.held_ordered {
-            self.timeline.push_unfolded(events);
+            for event in events {
+                index_event(&mut self.timeline, event, None, None);
+            }
         } else {
             self.held.extend(events);
         }
@@ -634,8 +643,9 @@ impl Ingest {
             self.held_ordered = true;
         }
         let n = budget.min(self.held.len());
-        let batch: Vec<Event> = self.held.drain(self.held.len() - n..).rev().collect();
-        self.timeline.push_unfolded(batch);
+        for event in self.held.drain(self.held.len() - n..).rev() {
+            index_event(&mut self.timeline, event, None, None);
+        }
     }
 }
 
