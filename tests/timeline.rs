@@ -219,23 +219,8 @@ fn without_lines(problems: &[Problem]) -> Vec<Problem> {
 
 /// Every event, head, state and problem of two timelines, compared.
 fn assert_same_timeline(a: &Timeline, b: &Timeline) {
-    assert_eq!(a.len(), b.len());
     assert_eq!(without_lines(a.problems()), without_lines(b.problems()));
-    for idx in 0..a.len() {
-        assert_eq!(a.event(idx), b.event(idx), "event {idx}");
-        assert_eq!(a.head(idx), b.head(idx), "head {idx}");
-    }
-    assert_eq!(a.streams(), b.streams());
-    for stream in a.streams() {
-        for pos in 0..stream.n_events {
-            assert_eq!(
-                a.state_after(&stream.name, Some(pos)),
-                b.state_after(&stream.name, Some(pos)),
-                "{} at {pos}",
-                stream.name
-            );
-        }
-    }
+    common::assert_same_log(a, b, "timelines");
 }
 
 #[test]

@@ -84,9 +84,9 @@ impl fmt::Display for Problem {
 /// after the place.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProblemKind {
-    /// A record its format's decoder could not read, in that decoder's words.
+    /// A record its format's decoder could not read.
     #[error("{0}")]
-    Record(String),
+    Record(crate::core::decode::DecodeError),
     /// Text that is not JSON where JSON was expected.
     #[error("not valid JSON at column {column}: {message}")]
     Json { column: usize, message: String },

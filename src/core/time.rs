@@ -6,11 +6,25 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDateTime, SecondsFormat, TimeZone, Utc};
 
+/// Why a text is not a time.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("`{text}` is not an RFC 3339 time: {reason}")]
+    NotRfc3339 { text: String, reason: String },
+    #[error("`{text}` is not a time (RFC 3339, or `YYYY-MM-DD HH:MM:SS`)")]
+    NotATime { text: String },
+    #[error("`{text}` does not exist at offset {offset}")]
+    NoSuchLocalTime { text: String, offset: FixedOffset },
+}
+
 /// Parses an RFC 3339 instant (`2026-03-31T23:59:59Z`, `2026-04-01T01:59:59+02:00`) into UTC.
-pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, String> {
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|err| format!("`{text}` is not an RFC 3339 time: {err}"))
+        .map_err(|err| TimeError::NotRfc3339 {
+            text: text.to_string(),
+            reason: err.to_string(),
+        })
 }
 
 /// An instant read from a database export, and whether it carried a zone.
@@ -22,34 +36,33 @@ pub struct DbTime {
 }
 
 /// Parses the times database exports write: RFC 3339, psql's `2024-01-01 10:00:00.123+00`
-/// (space, short offset), and naive `2024-01-01 10:00:00` (no zone), which is read in
-/// `naive_offset` and flagged so that the page can say so.
-pub fn parse_db_time(text: &str, naive_offset: FixedOffset) -> Result<DbTime, String> {
+/// (space, short offset: chrono's `%#z` takes `+00`, `+0530` and `+05:30`), and naive
+/// `2024-01-01 10:00:00` (no zone), which is read in `naive_offset` and flagged so that the page
+/// can say so.
+pub fn parse_db_time(text: &str, naive_offset: FixedOffset) -> Result<DbTime, TimeError> {
     let text = text.trim();
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+    let zoned = DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%#z"))
+        .or_else(|_| DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%#z"));
+    if let Ok(time) = zoned {
         return Ok(DbTime {
             time: time.with_timezone(&Utc),
             naive: false,
         });
     }
-    let with_t = text.replacen(' ', "T", 1);
-    // psql writes `+00` or `+05:30`; RFC 3339 wants `+00:00`.
-    let widened = match with_t.rfind(['+', '-']) {
-        Some(idx) if idx > 10 && with_t[idx + 1..].len() == 2 => format!("{with_t}:00"),
-        _ => with_t.clone(),
+    let not_a_time = || TimeError::NotATime {
+        text: text.to_string(),
     };
-    if let Ok(time) = DateTime::parse_from_rfc3339(&widened) {
-        return Ok(DbTime {
-            time: time.with_timezone(&Utc),
-            naive: false,
-        });
-    }
-    let naive = NaiveDateTime::parse_from_str(&with_t, "%Y-%m-%dT%H:%M:%S%.f")
-        .map_err(|_| format!("`{text}` is not a time (RFC 3339, or `YYYY-MM-DD HH:MM:SS`)"))?;
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f"))
+        .map_err(|_| not_a_time())?;
     let time = naive_offset
         .from_local_datetime(&naive)
         .single()
-        .ok_or_else(|| format!("`{text}` does not exist at offset {naive_offset}"))?;
+        .ok_or_else(|| TimeError::NoSuchLocalTime {
+            text: text.to_string(),
+            offset: naive_offset,
+        })?;
     Ok(DbTime {
         time: time.with_timezone(&Utc),
         naive: true,
@@ -105,6 +118,7 @@ mod tests {
     #[test]
     fn rejects_text_that_is_not_a_time() {
         let err = parse_instant("last tuesday").unwrap_err();
-        assert!(err.contains("last tuesday"), "{err}");
+        assert!(matches!(&err, TimeError::NotRfc3339 { text, .. } if text == "last tuesday"));
+        assert!(err.to_string().contains("last tuesday"), "{err}");
     }
 }

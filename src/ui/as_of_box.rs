@@ -23,7 +23,7 @@ pub fn AsOfBox() -> impl IntoView {
                     view.time = Some(format_utc(&time));
                 });
             }
-            Err(err) => error.set(Some(err)),
+            Err(err) => error.set(Some(err.to_string())),
         }
     };
     let preview = move || {

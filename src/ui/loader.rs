@@ -17,12 +17,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, Progress};
-use crate::core::decode::mapping::Mapping;
-use crate::core::decode::{kurrent, DecodeOptions, Format, Place, Problem, ProblemKind};
-use crate::core::ingest::{Ingest, KeptSource, Outcome, Setup, Step, BATCH};
-use crate::core::link::parse_offset;
+use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
+use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
+use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
 use crate::core::origin;
-use crate::core::projection::Projection;
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
@@ -135,48 +133,22 @@ impl Run {
         self.ctx.load_id.get_value() == self.id
     }
 
-    /// Prepares the ingest with the view's choices: the zone of naive times, the mapping and
-    /// the projection (fetched if they are URLs). A choice that cannot be used is a problem, and
-    /// loading goes on without it. `None` when a newer load started meanwhile.
+    /// Prepares the ingest with the view's choices (`core::ingest::setup`), fetching the
+    /// mapping and projection files it names. `None` when a newer load started meanwhile.
     async fn prepare(&mut self) -> Option<Ingest> {
         let view = self.ctx.view.get_untracked();
-        let mut problems = Vec::new();
-        let mut options = DecodeOptions::default();
-        if let Some(offset) = view.naive_offset.as_deref().and_then(parse_offset) {
-            options.naive_offset = offset;
-        }
-        if let Some(mapping) = &view.mapping {
-            match read_document(&self.ctx, mapping, Mapping::parse).await {
-                Ok((mapping, _)) => options.mapping = Some(mapping),
-                Err(problem) => problems.push(problem),
-            }
-        }
-        let is_demo = view.src.is_none() && view.file.is_none();
-        let projection_source = view
-            .projection
-            .clone()
-            .or_else(|| is_demo.then(|| DEMO_PROJECTION_URL.to_string()));
-        let mut projection = None;
-        if let Some(source) = projection_source {
-            match read_document(&self.ctx, &source, Projection::parse).await {
-                Ok((parsed, text)) => {
-                    projection = Some(Arc::new(parsed));
-                    self.projection_text = Some(text);
-                }
-                Err(problem) => problems.push(problem),
-            }
-        }
+        let documents = documents_of(&view, DEMO_PROJECTION_URL);
+        let documents = Documents {
+            mapping: read_document(&self.ctx, documents.mapping).await,
+            projection: read_document(&self.ctx, documents.projection).await,
+        };
         if !self.is_current() {
             return None;
         }
-        let format = view.format.as_deref().and_then(Format::from_key);
-        let mut ingest = Ingest::new(Setup {
-            format,
-            options,
-            projection,
-            source_url: None,
-        });
-        for problem in problems {
+        let prepared = prepare(&view, documents);
+        self.projection_text = prepared.projection_text;
+        let mut ingest = Ingest::new(prepared.setup);
+        for problem in prepared.problems {
             ingest.add_problem(problem);
         }
         Some(ingest)
@@ -338,28 +310,16 @@ fn page_address() -> String {
     window().location().href().unwrap_or_default()
 }
 
-/// A mapping or projection given inline (JSON) or as the URL of a file, read by `parse`; returns
-/// it with its text.
-async fn read_document<T>(
+/// A mapping or projection document's text: as given, or fetched from its address.
+async fn read_document(
     ctx: &AppCtx,
-    source: &str,
-    parse: impl Fn(&str) -> Result<T, String>,
-) -> Result<(T, String), Problem> {
-    let inline = source.trim_start().starts_with('{');
-    let text = match inline {
-        true => source.to_string(),
-        false => fetch_document(ctx, source).await?,
+    source: Option<DocumentSource>,
+) -> Option<(DocumentSource, Result<String, Problem>)> {
+    let text = match source.as_ref()? {
+        DocumentSource::Inline(text) => Ok(text.clone()),
+        DocumentSource::Address(address) => fetch_document(ctx, address).await,
     };
-    let place = match inline {
-        true => Place::Source,
-        false => Place::Url {
-            url: source.to_string(),
-            status: 200,
-        },
-    };
-    parse(&text)
-        .map(|parsed| (parsed, text))
-        .map_err(|message| Problem::new(place, ProblemKind::Document(message)))
+    source.map(|source| (source, text))
 }
 
 /// Fetches a whole document (a mapping, a projection) as text, never with the credential.

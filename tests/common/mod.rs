@@ -38,3 +38,28 @@ pub fn decode_corpus(
     let text = std::fs::read_to_string(corpus_path(relative)).unwrap();
     decode_text(&text, None)
 }
+
+/// Two timelines hold the same log: every event (as decoded and as listed), the streams, and the
+/// state after every position. Problems are compared by the callers, each its own way.
+pub fn assert_same_log(
+    a: &chronoscope::core::timeline::Timeline,
+    b: &chronoscope::core::timeline::Timeline,
+    context: &str,
+) {
+    assert_eq!(a.len(), b.len(), "{context}");
+    for idx in 0..a.len() {
+        assert_eq!(a.event(idx), b.event(idx), "{context}: event {idx}");
+        assert_eq!(a.head(idx), b.head(idx), "{context}: head {idx}");
+    }
+    assert_eq!(a.streams(), b.streams(), "{context}");
+    for stream in a.streams() {
+        for pos in 0..stream.n_events {
+            assert_eq!(
+                a.state_after(&stream.name, Some(pos)),
+                b.state_after(&stream.name, Some(pos)),
+                "{context}: {} at {pos}",
+                stream.name
+            );
+        }
+    }
+}

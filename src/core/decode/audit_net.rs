@@ -11,7 +11,7 @@
 use serde_json::{Map, Value};
 
 use super::rows::{column, text};
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 use crate::core::time::parse_db_time;
 
@@ -22,7 +22,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
     .then(|| "records have `EventType` and `Target` or `EntityFrameworkEvent` (Audit.NET)".into())
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Vec<Result<Draft, String>> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Vec<Result<Draft, DecodeError>> {
     let Value::Object(event) = value else {
         return vec![Err("expected an Audit.NET event object".into())];
     };
@@ -39,7 +39,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Vec<Result<Draft, String
             }
             time.time
         }
-        Some(Err(err)) => return vec![Err(err)],
+        Some(Err(err)) => return vec![Err(err.into())],
         None => return vec![Err("missing `StartDate`".into())],
     };
     let kind = column(&event, &["EventType"]).map(text).unwrap_or_default();
@@ -58,7 +58,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Vec<Result<Draft, String
             .enumerate()
             .map(|(idx, entry)| {
                 ef_entry(entry, &kind, time, meta.clone())
-                    .map_err(|err| format!("entry {idx}: {err}"))
+                    .map_err(|err| err.within(format!("entry {idx}")))
             })
             .collect();
     }
@@ -107,7 +107,7 @@ fn ef_entry(
     event_type: &str,
     time: chrono::DateTime<chrono::Utc>,
     mut meta: Map<String, Value>,
-) -> Result<Draft, String> {
+) -> Result<Draft, DecodeError> {
     let table = entry
         .get("Table")
         .or(entry.get("Name"))
@@ -134,7 +134,7 @@ fn ef_entry(
                             .ok_or("a change has no `ColumnName`")?;
                         Ok((column, c.get("NewValue").cloned().unwrap_or(Value::Null)))
                     })
-                    .collect::<Result<_, String>>()?,
+                    .collect::<Result<_, DecodeError>>()?,
             ),
             None => match entry.get("ColumnValues") {
                 Some(Value::Object(values)) => Change::Fields(values.clone()),

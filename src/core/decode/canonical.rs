@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::Draft;
+use super::{DecodeError, Draft};
 use crate::core::event::Change;
 use crate::core::time::parse_instant;
 
@@ -58,12 +58,12 @@ where
 /// Decodes one canonical record from its text. A well-formed record is read straight into its
 /// fields, without building a JSON tree of the whole record first; anything else goes through
 /// `decode`, which names what is wrong.
-pub fn decode_text(text: &str) -> Result<Draft, String> {
+pub fn decode_text(text: &str) -> Result<Draft, DecodeError> {
     if let Some(draft) = decode_fast(text) {
         return Ok(draft);
     }
     let value =
-        serde_json::from_str::<Value>(text).map_err(|err| format!("not valid JSON: {err}"))?;
+        serde_json::from_str::<Value>(text).map_err(|err| DecodeError::NotJson(err.to_string()))?;
     decode(value)
 }
 
@@ -284,40 +284,42 @@ fn id_text(id: Option<Value>) -> Option<String> {
 }
 
 /// Decodes one canonical record.
-pub fn decode(value: Value) -> Result<Draft, String> {
+pub fn decode(value: Value) -> Result<Draft, DecodeError> {
     let Value::Object(mut object) = value else {
-        return Err(format!(
+        return Err(DecodeError::Refused(format!(
             "expected an event object, found {}",
             kind_of(&value)
-        ));
+        )));
     };
     let stream = take_string(&mut object, "stream")?;
     let kind = take_string(&mut object, "type")?;
     let time = parse_instant(&take_string(&mut object, "time")?)?;
     let version = match object.remove("version") {
         None | Some(Value::Null) => None,
-        Some(value) => Some(
-            value
-                .as_u64()
-                .ok_or_else(|| format!("`version` must be a whole number ≥ 0, found {value}"))?,
-        ),
+        Some(value) => Some(value.as_u64().ok_or_else(|| DecodeError::WrongType {
+            field: "version".into(),
+            expected: "a whole number ≥ 0",
+            found: value.to_string(),
+        })?),
     };
     let id = id_text(object.remove("id"));
     let meta = match object.remove("meta") {
         None | Some(Value::Null) => Map::new(),
         Some(Value::Object(meta)) => meta,
         Some(other) => {
-            return Err(format!(
-                "`meta` must be an object, found {}",
-                kind_of(&other)
-            ))
+            return Err(DecodeError::WrongType {
+                field: "meta".into(),
+                expected: "an object",
+                found: kind_of(&other).to_string(),
+            })
         }
     };
     let change = if let Some(snapshot) = object.remove("snapshot") {
         Change::Snapshot(snapshot)
     } else if let Some(patch) = object.remove("patch") {
-        let patch = serde_json::from_value(patch)
-            .map_err(|err| format!("`patch` is not an RFC 6902 JSON Patch: {err}"))?;
+        let patch = serde_json::from_value(patch).map_err(|err| {
+            DecodeError::Refused(format!("`patch` is not an RFC 6902 JSON Patch: {err}"))
+        })?;
         Change::Patch(patch)
     } else if object.contains_key("data") {
         Change::Merge
@@ -338,15 +340,19 @@ pub fn decode(value: Value) -> Result<Draft, String> {
     })
 }
 
-pub(crate) fn take_string(object: &mut Map<String, Value>, field: &str) -> Result<String, String> {
+pub(crate) fn take_string(
+    object: &mut Map<String, Value>,
+    field: &str,
+) -> Result<String, DecodeError> {
     match object.remove(field) {
         Some(Value::String(text)) if !text.is_empty() => Ok(text),
-        Some(Value::String(_)) => Err(format!("`{field}` is empty")),
-        None | Some(Value::Null) => Err(format!("missing `{field}`")),
-        Some(other) => Err(format!(
-            "`{field}` must be a string, found {}",
-            kind_of(&other)
-        )),
+        Some(Value::String(_)) => Err(DecodeError::Empty(field.to_string())),
+        None | Some(Value::Null) => Err(DecodeError::Missing(field.to_string())),
+        Some(other) => Err(DecodeError::WrongType {
+            field: field.to_string(),
+            expected: "a string",
+            found: kind_of(&other).to_string(),
+        }),
     }
 }
 

@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 
 use super::canonical::kind_of;
 use super::rows::merge_or_keep;
-use super::Draft;
+use super::{DecodeError, Draft};
 use crate::core::event::Change;
 use crate::core::time::parse_instant;
 
@@ -29,25 +29,26 @@ pub fn looks_like(value: &Value) -> Option<String> {
 
 /// Decodes one CloudEvent. Data that claims to be base64 but is not is kept as the text it
 /// came as, with a problem saying so, so that the event is not lost.
-pub fn decode(value: Value) -> Vec<Result<Draft, String>> {
+pub fn decode(value: Value) -> Vec<Result<Draft, DecodeError>> {
     let mut notes = Vec::new();
     let mut out = vec![decode_event(value, &mut notes)];
-    out.extend(notes.into_iter().map(Err));
+    out.extend(
+        notes
+            .into_iter()
+            .map(|note| Err(DecodeError::Refused(note))),
+    );
     out
 }
 
-fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> {
+fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, DecodeError> {
     let Value::Object(mut event) = value else {
-        return Err(format!(
-            "expected a CloudEvent object, found {}",
-            kind_of(&value)
-        ));
+        return Err(format!("expected a CloudEvent object, found {}", kind_of(&value)).into());
     };
     // `null` means the attribute is not set.
     event.retain(|_, value| !value.is_null());
     let specversion = required(&event, "specversion")?;
     if specversion != "1.0" && specversion != "0.3" {
-        return Err(format!("specversion `{specversion}` is not 1.0 (or 0.3)"));
+        return Err(format!("specversion `{specversion}` is not 1.0 (or 0.3)").into());
     }
     let id = required(&event, "id")?;
     let source = required(&event, "source")?;
@@ -59,7 +60,8 @@ fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> 
         if !valid_name && name != "data_base64" {
             return Err(format!(
                 "attribute name `{name}` must be lower-case letters and digits only"
-            ));
+            )
+            .into());
         }
         check_value(name, value)?;
     }
@@ -88,10 +90,7 @@ fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> 
             }))
         }
         (None, Some(other)) => {
-            return Err(format!(
-                "`data_base64` must be a string, found {}",
-                kind_of(&other)
-            ))
+            return Err(format!("`data_base64` must be a string, found {}", kind_of(&other)).into())
         }
         (None, None) => None,
     };
@@ -130,34 +129,32 @@ fn decode_event(value: Value, notes: &mut Vec<String>) -> Result<Draft, String> 
     })
 }
 
-fn required(event: &Map<String, Value>, name: &str) -> Result<String, String> {
+fn required(event: &Map<String, Value>, name: &str) -> Result<String, DecodeError> {
     match event.get(name) {
         Some(Value::String(text)) if !text.is_empty() => Ok(text.clone()),
-        Some(Value::String(_)) => Err(format!("required attribute `{name}` is empty")),
-        Some(other) => Err(format!(
-            "`{name}` must be a string, found {}",
-            kind_of(other)
-        )),
-        None => Err(format!("missing required attribute `{name}`")),
+        Some(Value::String(_)) => Err(format!("required attribute `{name}` is empty").into()),
+        Some(other) => Err(format!("`{name}` must be a string, found {}", kind_of(other)).into()),
+        None => Err(format!("missing required attribute `{name}`").into()),
     }
 }
 
 /// Context attributes are strings, booleans or 32-bit integers; `data` may be anything.
-fn check_value(name: &str, value: &Value) -> Result<(), String> {
+fn check_value(name: &str, value: &Value) -> Result<(), DecodeError> {
     match value {
         _ if name == "data" => Ok(()),
         Value::String(_) | Value::Bool(_) => Ok(()),
         Value::Number(number) => match number.as_i64() {
             Some(n) if i32::try_from(n).is_ok() => Ok(()),
-            Some(n) => Err(format!(
-                "extension `{name}` = {n} does not fit a 32-bit integer"
-            )),
-            None => Err(format!("extension `{name}` = {number} is not an integer")),
+            Some(n) => {
+                Err(format!("extension `{name}` = {n} does not fit a 32-bit integer").into())
+            }
+            None => Err(format!("extension `{name}` = {number} is not an integer").into()),
         },
         other => Err(format!(
             "attribute `{name}` must be a string, boolean or integer, found {}",
             kind_of(other)
-        )),
+        )
+        .into()),
     }
 }
 
@@ -166,7 +163,7 @@ fn is_json_type(content_type: &str) -> bool {
     essence == "application/json" || essence == "text/json" || essence.ends_with("+json")
 }
 
-fn decode_base64(encoded: &str, is_json: bool) -> Result<Value, String> {
+fn decode_base64(encoded: &str, is_json: bool) -> Result<Value, DecodeError> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|err| format!("`data_base64` is not base64: {err}"))?;

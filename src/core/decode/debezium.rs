@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::Draft;
+use super::{DecodeError, Draft};
 use crate::core::event::Change;
 
 /// Why a value looks like a Debezium change event, if it does.
@@ -40,7 +40,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
 }
 
 /// Decodes one change event; a tombstone gives no event.
-pub fn decode(value: Value) -> Vec<Result<Draft, String>> {
+pub fn decode(value: Value) -> Vec<Result<Draft, DecodeError>> {
     let envelope = match value {
         Value::Null => return Vec::new(),
         Value::Object(mut object) if object.contains_key("payload") => {
@@ -55,7 +55,7 @@ pub fn decode(value: Value) -> Vec<Result<Draft, String>> {
     }
 }
 
-fn decode_envelope(mut envelope: Map<String, Value>) -> Result<Draft, String> {
+fn decode_envelope(mut envelope: Map<String, Value>) -> Result<Draft, DecodeError> {
     if let Some(status) = envelope
         .get("status")
         .and_then(Value::as_str)
@@ -147,7 +147,7 @@ fn decode_envelope(mut envelope: Map<String, Value>) -> Result<Draft, String> {
                 Change::Keep,
             ));
         }
-        other => return Err(format!("unknown `op` `{other}`")),
+        other => return Err(format!("unknown `op` `{other}`").into()),
     };
     if !before.is_null() {
         meta.insert("before".into(), before.clone());
@@ -160,7 +160,7 @@ fn decode_envelope(mut envelope: Map<String, Value>) -> Result<Draft, String> {
     Ok(draft(stream, kind, time, data, meta, change))
 }
 
-fn transaction_marker(envelope: Map<String, Value>, status: &str) -> Result<Draft, String> {
+fn transaction_marker(envelope: Map<String, Value>, status: &str) -> Result<Draft, DecodeError> {
     let id = envelope.get("id").map(display).unwrap_or_default();
     let time = millis(envelope.get("ts_ms")).ok_or("transaction marker without `ts_ms`")?;
     let kind = if status == "BEGIN" {
@@ -204,11 +204,11 @@ fn draft(
 fn commit_time(
     source: &Map<String, Value>,
     envelope: &Map<String, Value>,
-) -> Result<DateTime<Utc>, String> {
+) -> Result<DateTime<Utc>, DecodeError> {
     millis(source.get("ts_ms"))
         .filter(|t| t.timestamp_millis() > 0)
         .or_else(|| millis(envelope.get("ts_ms")))
-        .ok_or_else(|| "no `source.ts_ms` or `ts_ms` time".to_string())
+        .ok_or_else(|| "no `source.ts_ms` or `ts_ms` time".into())
 }
 
 /// Epoch milliseconds, as a number or a string of digits.
@@ -221,7 +221,7 @@ fn millis(value: Option<&Value>) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_millis(ms)
 }
 
-fn primary_key(row: &Value) -> Result<String, String> {
+fn primary_key(row: &Value) -> Result<String, DecodeError> {
     let object = row
         .as_object()
         .ok_or("the row (`after`, or `before` for a delete) is missing")?;

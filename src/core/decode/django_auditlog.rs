@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 use super::rows::{
     column, has_all, json_in_text, new_values_of_changes, required_text, row_time, text,
 };
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 
 pub fn looks_like(value: &Value) -> Option<String> {
@@ -19,7 +19,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
         .then(|| "rows have `object_pk`, `action` and `changes` (django-auditlog)".into())
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let row = value
         .as_object()
         .ok_or("expected a `LogEntry` row object")?;
@@ -31,7 +31,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
         "1" => "update",
         "2" => "delete",
         "3" => "access",
-        other => return Err(format!("unknown `action` {other}")),
+        other => return Err(format!("unknown `action` {other}").into()),
     };
     if let Some(actor) = column(row, &["actor", "actor_email", "actor_id"]) {
         meta.insert("user".into(), Value::String(text(actor)));

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value};
 
 use super::rows::{as_u64, column, row_time, text};
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 
 const REVISION_COLUMNS: [&str; 8] = [
@@ -30,7 +30,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
         .then(|| "rows have `REV` and `REVTYPE` (Hibernate Envers)".into())
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let row = value.as_object().ok_or("expected an `_AUD` row object")?;
     let mut meta = Map::new();
     let time = row_time(row, &["REVTSTMP", "timestamp"], options, &mut meta)?;
@@ -39,7 +39,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
         "0" => ("add", false),
         "1" => ("modify", false),
         "2" => ("delete", true),
-        other => return Err(format!("unknown `REVTYPE` {other}")),
+        other => return Err(format!("unknown `REVTYPE` {other}").into()),
     };
     if let Some(user) = column(row, &["username", "user", "modified_by"]) {
         meta.insert("user".into(), user.clone());

@@ -15,7 +15,7 @@
 use serde_json::{Map, Value};
 
 use super::rows::merge_or_keep;
-use super::Draft;
+use super::{DecodeError, Draft};
 use crate::core::event::Change;
 use crate::core::time::parse_instant;
 
@@ -39,7 +39,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
 }
 
 /// Decodes a feed page (oldest entry first), a single event, or one entry.
-pub fn decode(value: Value) -> Vec<Result<Draft, String>> {
+pub fn decode(value: Value) -> Vec<Result<Draft, DecodeError>> {
     match value {
         Value::Object(mut object) if object.contains_key("entries") => {
             let Some(Value::Array(entries)) = object.remove("entries") else {
@@ -51,8 +51,9 @@ pub fn decode(value: Value) -> Vec<Result<Draft, String>> {
                 .enumerate()
                 .rev()
                 .map(|(idx, entry)| {
-                    decode_entry(entry)
-                        .map_err(|err| format!("entry {idx} of {n_entries} (newest first): {err}"))
+                    decode_entry(entry).map_err(|err| {
+                        err.within(format!("entry {idx} of {n_entries} (newest first)"))
+                    })
                 })
                 .collect()
         }
@@ -86,7 +87,7 @@ fn link(feed: &Value, relation: &str) -> Option<String> {
         .and_then(|link| link.get("uri")?.as_str().map(str::to_string))
 }
 
-fn decode_entry(value: Value) -> Result<Draft, String> {
+fn decode_entry(value: Value) -> Result<Draft, DecodeError> {
     let Value::Object(mut entry) = value else {
         return Err("an entry must be an object".into());
     };
@@ -132,7 +133,7 @@ fn decode_entry(value: Value) -> Result<Draft, String> {
     ))
 }
 
-fn decode_single(mut object: Map<String, Value>) -> Result<Draft, String> {
+fn decode_single(mut object: Map<String, Value>) -> Result<Draft, DecodeError> {
     let time = parse_instant(&string_field(&object, "updated").ok_or("no `updated` time")?)?;
     let Some(Value::Object(mut content)) = object.remove("content") else {
         return Err("`content` must be an object".into());

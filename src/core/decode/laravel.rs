@@ -9,7 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::rows::{column, has_all, json_in_text, required_text, row_time, text};
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 
 pub fn looks_like(value: &Value) -> Option<String> {
@@ -21,7 +21,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
     })
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let row = value.as_object().ok_or("expected an `audits` row object")?;
     let mut meta = Map::new();
     let time = row_time(row, &["created_at"], options, &mut meta)?;

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::rows::{json_in_text, new_values_of_changes, text};
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 use crate::core::time::{from_epoch_millis, parse_db_time};
 
@@ -98,7 +98,7 @@ impl Mapping {
 }
 
 /// Decodes one record with the mapping in the options.
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let mapping = options
         .mapping
         .as_ref()

@@ -8,7 +8,7 @@
 use serde_json::{Map, Value};
 
 use super::rows::{column, event_store_row, has_all, json_in_text, row_time, EventColumns};
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 
 pub fn looks_like(value: &Value) -> Option<String> {
     let row = value.as_object()?;
@@ -17,7 +17,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
     })
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let row = value
         .as_object()
         .ok_or("expected an `mt_events` row object")?;

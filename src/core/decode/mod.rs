@@ -34,6 +34,66 @@ use crate::core::event::{Change, Event};
 
 pub use crate::core::problem::{Place, Problem, ProblemKind};
 
+/// Why a record could not be read as its format. The common failures are their own variants;
+/// a format's own rules (CloudEvents' required attributes, Debezium's operations) are `Refused`,
+/// in the words of that format's documentation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The record is not the kind of value the format reads.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A field the format needs is absent or null.
+    #[error("missing `{0}`")]
+    Missing(String),
+    /// A field that must not be empty is.
+    #[error("`{0}` is empty")]
+    Empty(String),
+    /// A field of the wrong kind.
+    #[error("`{field}` must be {expected}, found {found}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
+    /// Text that is not JSON.
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    /// A time that cannot be read.
+    #[error(transparent)]
+    Time(#[from] crate::core::time::TimeError),
+    /// A value the format's own rules refuse, in its words.
+    #[error("{0}")]
+    Refused(String),
+    /// A failure within one part of the record (an entry of a feed, of an EF event).
+    #[error("{part}: {error}")]
+    In {
+        part: String,
+        error: Box<DecodeError>,
+    },
+}
+
+impl From<String> for DecodeError {
+    fn from(message: String) -> DecodeError {
+        DecodeError::Refused(message)
+    }
+}
+
+impl From<&str> for DecodeError {
+    fn from(message: &str) -> DecodeError {
+        DecodeError::Refused(message.to_string())
+    }
+}
+
+impl DecodeError {
+    /// This error, said of one part of the record.
+    pub fn within(self, part: String) -> DecodeError {
+        DecodeError::In {
+            part,
+            error: Box::new(self),
+        }
+    }
+}
+
 /// The source formats Chronoscope reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -144,7 +204,7 @@ impl Format {
     }
 
     /// Decodes one record into zero or more events; each failure is described on its own.
-    fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, String>> {
+    fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, DecodeError>> {
         match self {
             Format::Canonical => vec![canonical::decode(value)],
             Format::Kurrent => kurrent::decode(value),
@@ -422,7 +482,7 @@ impl Decoder {
                 (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
                 (format, parse) => match parse(record.text) {
                     Ok(value) => format.decode(value, &self.options),
-                    Err(err) => vec![Err(format!("not valid JSON: {err}"))],
+                    Err(err) => vec![Err(DecodeError::NotJson(err.to_string()))],
                 },
             };
             for draft in drafts {

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 use super::rows::{
     column, has_all, json_in_text, new_values_of_changes, required_text, row_time, text,
 };
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 
 pub fn looks_like(value: &Value) -> Option<String> {
@@ -22,7 +22,7 @@ pub fn looks_like(value: &Value) -> Option<String> {
     .then(|| "rows have `item_type`, `item_id` and `object` (paper_trail versions)".into())
 }
 
-pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
     let row = value
         .as_object()
         .ok_or("expected a `versions` row object")?;
@@ -64,7 +64,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, String> {
     })
 }
 
-fn read_column(value: &Value) -> Result<Value, String> {
+fn read_column(value: &Value) -> Result<Value, DecodeError> {
     match json_in_text(value) {
         Value::String(text) if text.starts_with("---") => Err(
             "`object` is YAML, which Chronoscope does not read; serialize versions as JSON".into(),

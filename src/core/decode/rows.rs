@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{DecodeOptions, Draft};
+use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
 use crate::core::time::{from_epoch_millis, parse_db_time};
 
@@ -39,11 +39,11 @@ pub fn text(value: &Value) -> String {
 }
 
 /// A required column as text.
-pub fn required_text(row: &Map<String, Value>, names: &[&str]) -> Result<String, String> {
+pub fn required_text(row: &Map<String, Value>, names: &[&str]) -> Result<String, DecodeError> {
     column(row, names)
         .map(text)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| format!("missing `{}`", names[0]))
+        .ok_or_else(|| DecodeError::Missing(names[0].to_string()))
 }
 
 /// JSON kept in a text column (`'{"status": "approved"}'`) is parsed; other values stay.
@@ -63,8 +63,8 @@ pub fn row_time(
     names: &[&str],
     options: &DecodeOptions,
     meta: &mut Map<String, Value>,
-) -> Result<DateTime<Utc>, String> {
-    let value = column(row, names).ok_or_else(|| format!("missing `{}`", names[0]))?;
+) -> Result<DateTime<Utc>, DecodeError> {
+    let value = column(row, names).ok_or_else(|| DecodeError::Missing(names[0].to_string()))?;
     if let Some(time) = value
         .is_number()
         .then(|| from_epoch_millis(value))
@@ -83,7 +83,7 @@ pub fn row_time(
 }
 
 /// `{field: [old, new]}` change maps (django-auditlog, paper_trail) as the new values.
-pub fn new_values_of_changes(changes: &Value) -> Result<Map<String, Value>, String> {
+pub fn new_values_of_changes(changes: &Value) -> Result<Map<String, Value>, DecodeError> {
     let object = changes
         .as_object()
         .ok_or("changes must be an object of `field: [old, new]`")?;
@@ -91,7 +91,9 @@ pub fn new_values_of_changes(changes: &Value) -> Result<Map<String, Value>, Stri
         .iter()
         .map(|(field, pair)| match pair.as_array().map(Vec::as_slice) {
             Some([_, new]) => Ok((field.clone(), new.clone())),
-            _ => Err(format!("change of `{field}` is not `[old, new]`")),
+            _ => Err(DecodeError::Refused(format!(
+                "change of `{field}` is not `[old, new]`"
+            ))),
         })
         .collect()
 }
@@ -129,7 +131,7 @@ pub fn event_store_row(
     time: DateTime<Utc>,
     data: Value,
     meta: Map<String, Value>,
-) -> Result<Draft, String> {
+) -> Result<Draft, DecodeError> {
     Ok(Draft {
         stream: required_text(row, columns.stream)?,
         version: column(row, &[columns.version]).and_then(as_u64),

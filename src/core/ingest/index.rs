@@ -24,11 +24,13 @@ pub const CANONICAL_READER: RecordReader = RecordReader {
 };
 
 fn canonical_body(text: &str) -> Result<RecordBody, String> {
-    canonical::decode_text(text).map(|draft| RecordBody {
-        data: draft.data,
-        meta: draft.meta,
-        change: draft.change,
-    })
+    canonical::decode_text(text)
+        .map(|draft| RecordBody {
+            data: draft.data,
+            meta: draft.meta,
+            change: draft.change,
+        })
+        .map_err(|err| err.to_string())
 }
 
 /// A timeline of decoded events read with a projection: each event is upcast, then indexed,
@@ -109,8 +111,10 @@ pub fn index_canonical(
         };
         let start = (record.text.as_ptr() as usize).wrapping_sub(base);
         let range = start..start.saturating_add(record.text.len());
-        let in_text =
-            text.get(range.clone()) == Some(record.text) && range.end <= u32::MAX as usize;
+        // The record is in this text (compared by address, not by content) and within reach of
+        // the timeline's 32-bit offsets.
+        let in_text = text.get(range.clone()).map(str::as_ptr) == Some(record.text.as_ptr())
+            && range.end <= u32::MAX as usize;
         if in_text
             && !upcasting
             && index_lean(timeline, decoder, text, range.clone(), record.text, line)

@@ -25,6 +25,7 @@
 pub mod index;
 pub mod lines;
 pub mod pages;
+pub mod setup;
 
 use std::collections::VecDeque;
 use std::ops::Range;
