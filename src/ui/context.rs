@@ -45,6 +45,9 @@ pub struct AppCtx {
     /// The local file a deep link needs before it can be shown, if any.
     pub needs_file: RwSignal<Option<String>>,
     pub selection: Memo<Selection>,
+    /// The selected stream alone: what depends only on the stream (its density, its event types,
+    /// the list's rows) is not redone when only the moment moves.
+    pub stream: Memo<Option<String>>,
     /// The event types of the selected stream, in order of first appearance in the log; an
     /// event type's colour is its index here, so colours are distinct within a stream.
     pub stream_kinds: Memo<Vec<String>>,
@@ -79,8 +82,9 @@ impl AppCtx {
                 None => Selection::default(),
             })
         });
+        let stream = Memo::new(move |_| selection.with(|s| s.stream.clone()));
         let stream_kinds = Memo::new(move |_| {
-            let stream = selection.with(|s| s.stream.clone());
+            let stream = stream.get();
             loaded.with(|loaded| {
                 let (Some(loaded), Some(stream)) = (loaded, stream) else {
                     return Vec::new();
@@ -119,6 +123,7 @@ impl AppCtx {
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             selection,
+            stream,
             stream_kinds,
             state,
             compare_state,
@@ -134,7 +139,7 @@ impl AppCtx {
 
     /// The event at a position of the selected stream, cloned out of the timeline.
     pub fn event_at(&self, pos: Option<usize>) -> Option<Event> {
-        let stream = self.selection.with(|s| s.stream.clone())?;
+        let stream = self.stream.get()?;
         self.loaded.with(|loaded| {
             loaded
                 .as_ref()
@@ -153,7 +158,7 @@ impl AppCtx {
 
     /// The number of events in the selected stream.
     pub fn stream_len(&self) -> usize {
-        let stream = self.selection.with(|s| s.stream.clone());
+        let stream = self.stream.get();
         self.loaded.with(|loaded| match (loaded, stream) {
             (Some(loaded), Some(stream)) => loaded.timeline.stream_len(&stream),
             _ => 0,
@@ -167,7 +172,7 @@ impl AppCtx {
         pos: Option<usize>,
         read: impl FnOnce(EventHead<'_>) -> T,
     ) -> Option<T> {
-        let stream = self.selection.with(|s| s.stream.clone())?;
+        let stream = self.stream.get()?;
         self.loaded.with(|loaded| {
             let head = loaded.as_ref()?.timeline.head_at(&stream, pos?)?;
             Some(read(head))

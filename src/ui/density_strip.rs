@@ -17,7 +17,7 @@ const N_BINS: usize = 120;
 pub fn DensityStrip() -> impl IntoView {
     let ctx = use_app();
     let density = Memo::new(move |_| {
-        let stream = ctx.selection.with(|s| s.stream.clone())?;
+        let stream = ctx.stream.get()?;
         ctx.loaded.with(|l| {
             let timeline = &l.as_ref()?.timeline;
             let first = timeline.head_at(&stream, 0)?.time;

@@ -21,7 +21,7 @@ pub fn EventList() -> impl IntoView {
     let ctx = use_app();
     // Positions (in the stream) of the events that match the filter, ascending.
     let matching = Memo::new(move |_| {
-        let stream = ctx.selection.with(|s| s.stream.clone());
+        let stream = ctx.stream.get();
         let filter = ctx.view.with(|v| v.filter.clone()).unwrap_or_default();
         ctx.loaded.with(|l| match (l.as_ref(), stream) {
             (Some(l), Some(stream)) if filter.is_empty() => {
@@ -56,7 +56,7 @@ pub fn EventList() -> impl IntoView {
         let pinned = ctx
             .selection
             .with(|s| s.compare_pinned.then_some(s.compare).flatten());
-        let stream = ctx.selection.with(|s| s.stream.clone()).unwrap_or_default();
+        let stream = ctx.stream.get().unwrap_or_default();
         let window = geometry.get();
         let scrolled = scroll_top.get();
         let positions: Vec<usize> =

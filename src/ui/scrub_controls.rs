@@ -11,7 +11,7 @@ use super::format::{local, utc};
 pub fn ScrubControls() -> impl IntoView {
     let ctx = use_app();
     let n_events = Memo::new(move |_| {
-        ctx.selection.with(|s| s.stream.clone());
+        ctx.stream.get();
         ctx.stream_len()
     });
     let cursor = Memo::new(move |_| ctx.head_at(ctx.selection.get().pos, |h| (h.version, h.time)));

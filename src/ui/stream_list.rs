@@ -23,10 +23,10 @@ pub fn StreamList() -> impl IntoView {
     // The streams shown: those matching the filter, at most MAX_LISTED, the selected one always.
     let shown = Memo::new(move |_| {
         let filter = stream_filter.get();
-        let selected = ctx.selection.with(|s| s.stream.clone());
+        let selected = ctx.stream.get();
         streams.with(|all| shortlist(all, &filter, selected.as_deref(), MAX_LISTED))
     });
-    let selected = move || ctx.selection.with(|s| s.stream.clone());
+    let selected = move || ctx.stream.get();
     let choose = move |name: String| {
         ctx.playing.set(false);
         ctx.view.update(|view| {
