@@ -117,7 +117,10 @@ pub fn apply_patch(state: &mut Value, patch: &json_patch::Patch) -> Result<(), R
 /// path is looked at, so that the check costs nothing on the common patch.
 fn may_deepen(patch: &json_patch::Patch) -> bool {
     use json_patch::PatchOperation as Op;
-    let deep = |path: &json_patch::jsonptr::PointerBuf| path.count() + RECORD_DEPTH > MAX_DEPTH;
+    // A pointer has no more tokens than bytes, so a short one needs no counting.
+    let deep = |path: &json_patch::jsonptr::PointerBuf| {
+        path.as_str().len() + RECORD_DEPTH > MAX_DEPTH && path.count() + RECORD_DEPTH > MAX_DEPTH
+    };
     patch.0.iter().any(|op| match op {
         Op::Add(add) => deep(&add.path),
         Op::Replace(replace) => deep(&replace.path),
