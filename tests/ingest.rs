@@ -483,6 +483,19 @@ proptest! {
     }
 }
 
+#[test]
+fn bytes_written_straight_into_the_ingest_read_as_fed_bytes_do() {
+    let (text, whole) = &*AWKWARD;
+    let mut ingest = Ingest::new(Setup::default());
+    for piece in text.as_bytes().chunks(65_536) {
+        ingest.feed_with(piece.len(), |into| into.copy_from_slice(piece));
+        while ingest.step(250) == Step::Working {}
+    }
+    ingest.finish();
+    assert_eq!(ingest.run(), Step::Done);
+    assert_same_outcome(&ingest.into_outcome(), whole, 250);
+}
+
 /// The awkward source, and the outcome of reading it in one piece.
 static AWKWARD: LazyLock<(String, Outcome)> = LazyLock::new(|| {
     let text = awkward_source();

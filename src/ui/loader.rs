@@ -164,7 +164,9 @@ impl Run {
                 return false;
             }
             match read {
-                Ok(Some(bytes)) => ingest.feed(&bytes),
+                Ok(Some(chunk)) => {
+                    ingest.feed_with(chunk.length() as usize, |into| chunk.copy_to(into))
+                }
                 Ok(None) => {
                     ingest.finish();
                     return true;
@@ -346,7 +348,7 @@ async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
     let mut bytes = Vec::new();
     while let Some(chunk) = download.next_chunk().await? {
-        bytes.extend_from_slice(&chunk);
+        bytes.extend_from_slice(&chunk.to_vec());
     }
     Ok(bytes)
 }
@@ -431,8 +433,8 @@ impl Download {
         Ok(Download::new(body, place, total))
     }
 
-    /// The next chunk of bytes, or `None` at the end.
-    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, Problem> {
+    /// The next chunk of bytes, still in the browser's memory, or `None` at the end.
+    async fn next_chunk(&mut self) -> Result<Option<Uint8Array>, Problem> {
         let chunk = JsFuture::from(self.reader.read()).await.map_err(|err| {
             Problem::new(self.place.clone(), ProblemKind::BrokeOff(js_text(&err)))
         })?;
@@ -444,8 +446,8 @@ impl Download {
             return Ok(None);
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
-        let bytes = Uint8Array::new(&value).to_vec();
-        self.received += bytes.len() as u64;
+        let bytes = Uint8Array::new(&value);
+        self.received += u64::from(bytes.length());
         Ok(Some(bytes))
     }
 }

@@ -43,6 +43,8 @@ function serveKurrent(req, res, path) {
   // `po-away`: a feed on this origin whose page links lead to another origin (the same server
   // reached as `localhost`), where no credential may follow.
   const away = path.includes('/po-away');
+  // `po-loop`: a feed whose last forward page links back to the first one.
+  const loops = path.includes('/po-loop');
   if (secure && req.headers.authorization !== 'Basic ' + Buffer.from('admin:changeit').toString('base64')) {
     res.writeHead(401);
     res.end();
@@ -55,7 +57,8 @@ function serveKurrent(req, res, path) {
     return;
   }
   const url = new URL(req.url, base);
-  const feedBase = away ? `${otherBase.slice(0, -1)}/streams/po-away` : `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/po-kurrent`;
+  const feedBase = away ? `${otherBase.slice(0, -1)}/streams/po-away`
+    : `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/${loops ? 'po-loop' : 'po-kurrent'}`;
   const embed = url.searchParams.get('embed') === 'body';
   const forward = path.match(/\/(\d+)\/forward\/(\d+)$/);
   const [from, size] = forward ? [Number(forward[1]), Number(forward[2])] : [25, 20];
@@ -75,7 +78,7 @@ function serveKurrent(req, res, path) {
     { uri: `${feedBase}/head/backward/20`, relation: 'first' },
     { uri: `${feedBase}/0/forward/20`, relation: 'last' },
     { uri: `${feedBase}/${Math.max(from - 1, 0)}/backward/20`, relation: 'next' },
-    { uri: `${feedBase}/${from + size}/forward/20`, relation: 'previous' },
+    { uri: loops && from + size >= kurrentEvents.length ? `${feedBase}/0/forward/20` : `${feedBase}/${from + size}/forward/20`, relation: 'previous' },
   ];
   res.writeHead(200, { 'content-type': 'application/vnd.eventstore.atom+json; charset=utf-8' });
   res.end(JSON.stringify({ title: "Event stream 'po-kurrent'", id: feedBase, updated: '2026-03-01T10:00:00Z', streamId: 'po-kurrent',
@@ -415,7 +418,6 @@ test('a credential goes only to the origin it was typed for, never to where a fe
   await page.getByTestId('credential-scheme').selectOption('basic');
   await page.getByTestId('credential-user').fill('admin');
   await page.getByTestId('credential-secret').fill('changeit');
-  await assertText(page.getByTestId('credential-origin'), new RegExp(`^Sent only to ${base.slice(0, -1).replace(/\./g, '\\.')}\\.`));
   authorizationsByHost.length = 0;
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   // The head page is on the credential's origin; its page links lead to localhost, which is
@@ -427,6 +429,8 @@ test('a credential goes only to the origin it was typed for, never to where a fe
   assert.ok(home.length >= 1 && home.every((r) => /^Basic /.test(r.authorization)), JSON.stringify(home));
   assert.ok(away.length >= 3, JSON.stringify(away));
   assert.deepEqual(away.filter((r) => r.authorization !== undefined), []);
+  // The form says where the credential goes.
+  await assertText(page.getByTestId('credential-origin'), new RegExp(`^Sent only to ${base.slice(0, -1).replace(/\./g, '\\.')}\\.`));
   // A URL typed afterwards for another server does not receive it either.
   authorizationsByHost.length = 0;
   await page.getByTestId('source-url').fill(`${otherBase}secure/streams/po-kurrent`);
@@ -435,6 +439,13 @@ test('a credential goes only to the origin it was typed for, never to where a fe
   const typed = authorizationsByHost.filter((r) => r.method === 'GET');
   assert.ok(typed.length >= 1);
   assert.deepEqual(typed.filter((r) => r.authorization !== undefined), []);
+  await page.context().close();
+});
+
+test('a KurrentDB feed that links back to its first page is read once, and says so', async () => {
+  const page = await open('?src=/streams/po-loop');
+  await assertText(summary(page), /^45 events · 1 stream · 1 problem$/);
+  await assertText(page.getByTestId('load-error'), /the feed links back to a page already read .*\/streams\/po-loop\/0\/forward\/20\?embed=body.*; reading stopped/);
   await page.context().close();
 });
 

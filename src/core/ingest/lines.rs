@@ -51,11 +51,24 @@ impl LineBlocks {
 
     /// Takes bytes as they arrive.
     pub fn push(&mut self, bytes: &[u8]) {
-        // What was handed out is dropped here, once per push rather than once per block, so
-        // that one large push cut into many blocks moves no byte more than once.
+        self.compact();
+        self.buffer.extend_from_slice(bytes);
+    }
+
+    /// Takes `len` bytes as they arrive, written by `fill` straight into the buffer: a chunk in
+    /// the browser's memory is copied once, with no copy in between.
+    pub fn push_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        self.compact();
+        let at = self.buffer.len();
+        self.buffer.resize(at + len, 0);
+        fill(&mut self.buffer[at..]);
+    }
+
+    /// Drops what was handed out: once per push rather than once per block, so that one large
+    /// push cut into many blocks moves no byte more than once.
+    fn compact(&mut self) {
         self.buffer.drain(..self.start);
         self.start = 0;
-        self.buffer.extend_from_slice(bytes);
     }
 
     /// The bytes received and not yet handed out.
@@ -104,12 +117,17 @@ impl LineBlocks {
 
     /// Hands out the first `n` bytes held as a block of lines.
     fn take(&mut self, n: usize) -> LineBlock {
-        let bytes = match (self.start, n == self.buffer.len()) {
-            // Everything held, from the start: the buffer itself becomes the block.
-            (0, true) => std::mem::take(&mut self.buffer),
-            _ => self.buffer[self.start..self.start + n].to_vec(),
+        let rest = self.buffer.len() - self.start - n;
+        let bytes = if self.start == 0 && rest <= n {
+            // The block is the front of the buffer and the rest (usually a partial line) is no
+            // larger: the rest moves out, and the buffer itself becomes the block.
+            let rest = self.buffer.split_off(n);
+            std::mem::replace(&mut self.buffer, rest)
+        } else {
+            let block = self.buffer[self.start..self.start + n].to_vec();
+            self.start += n;
+            block
         };
-        self.start += n;
         if self.start >= self.buffer.len() {
             self.buffer.clear();
             self.start = 0;

@@ -217,6 +217,18 @@ impl Ingest {
     /// Takes bytes of the source as they arrive.
     pub fn feed(&mut self, bytes: &[u8]) {
         self.blocks.push(bytes);
+        self.cut_what_arrived();
+    }
+
+    /// Takes `len` bytes as they arrive, written by `fill` straight into the ingest's buffer
+    /// (the browser copies a chunk once, with no copy in between).
+    pub fn feed_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
+        self.blocks.push_with(len, fill);
+        self.cut_what_arrived();
+    }
+
+    /// Decides the shape once enough has come, and cuts the whole lines of NDJSON into blocks.
+    fn cut_what_arrived(&mut self) {
         if self.shape == Shape::Unknown && self.blocks.pending().len() >= SNIFF_BYTES {
             self.shape = shape_of(self.blocks.pending());
         }
