@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::context::use_app;
+use super::context::{use_app, AppCtx};
 use super::format::{local, short_utc, utc};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use crate::core::view::list_window::Shown;
@@ -61,7 +61,7 @@ pub fn EventList() -> impl IntoView {
         let scrolled = scroll_top.get();
         let positions: Vec<usize> =
             matching.with(|m| (start..end).filter_map(|row| m.position(row)).collect());
-        ctx.loaded.with(|l| {
+        let rows: Vec<Row> = ctx.loaded.with(|l| {
             let Some(l) = l.as_ref() else {
                 return Vec::new();
             };
@@ -69,31 +69,21 @@ pub fn EventList() -> impl IntoView {
                 .into_iter()
                 .enumerate()
                 .filter_map(|(offset, pos)| {
-                    let event = l.timeline.head_at(&stream, pos)?;
-                    let kind_colour = ctx.kind_colour(event.kind);
-                    let is_selected = Some(pos) == selected;
-                    let top = window.row_top(start + offset, scrolled);
-                    Some(view! {
-                        <div
-                            class="event-row"
-                            class:pinned=Some(pos) == pinned
-                            role="option"
-                            data-testid="event-row"
-                            data-version=event.version.to_string()
-                            aria-selected=if is_selected { "true" } else { "false" }
-                            style=format!("top: {top}px")
-                            title=format!("{} · local {}", utc(&event.time), local(&event.time))
-                            on:click=move |_| ctx.select_position(pos)
-                        >
-                            <span class="version">{event.version}</span>
-                            <span class=format!("kind {kind_colour}")>{event.kind.to_string()}</span>
-                            <span class="user">{event.user.unwrap_or("—").to_string()}</span>
-                            <span class="time">{short_utc(&event.time)}</span>
-                        </div>
+                    let head = l.timeline.head_at(&stream, pos)?;
+                    Some(Row {
+                        pos,
+                        version: head.version,
+                        kind: head.kind.to_string(),
+                        user: head.user.unwrap_or("—").to_string(),
+                        time: head.time,
+                        top: window.row_top(start + offset, scrolled),
                     })
                 })
-                .collect::<Vec<_>>()
-        })
+                .collect()
+        });
+        rows.into_iter()
+            .map(|row| event_row(ctx, row, selected, pinned))
+            .collect::<Vec<_>>()
     };
 
     view! {
@@ -123,5 +113,52 @@ pub fn EventList() -> impl IntoView {
                 </div>
             </div>
         </section>
+    }
+}
+
+/// What a row of the list shows of one event.
+struct Row {
+    pos: usize,
+    version: u64,
+    kind: String,
+    user: String,
+    time: chrono::DateTime<chrono::Utc>,
+    /// Where the row is drawn in the spacer, in CSS pixels.
+    top: f64,
+}
+
+/// One row: version, type (in its colour), author and time; a click selects it.
+fn event_row(
+    ctx: AppCtx,
+    row: Row,
+    selected: Option<usize>,
+    pinned: Option<usize>,
+) -> impl IntoView {
+    let Row {
+        pos,
+        version,
+        kind,
+        user,
+        time,
+        top,
+    } = row;
+    let kind_class = format!("kind {}", ctx.kind_colour(&kind));
+    view! {
+        <div
+            class="event-row"
+            class:pinned=Some(pos) == pinned
+            role="option"
+            data-testid="event-row"
+            data-version=version.to_string()
+            aria-selected=if Some(pos) == selected { "true" } else { "false" }
+            style=format!("top: {top}px")
+            title=format!("{} · local {}", utc(&time), local(&time))
+            on:click=move |_| ctx.select_position(pos)
+        >
+            <span class="version">{version}</span>
+            <span class=kind_class>{kind}</span>
+            <span class="user">{user}</span>
+            <span class="time">{short_utc(&time)}</span>
+        </div>
     }
 }
