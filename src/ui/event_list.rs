@@ -56,31 +56,12 @@ pub fn EventList() -> impl IntoView {
         let pinned = ctx
             .selection
             .with(|s| s.compare_pinned.then_some(s.compare).flatten());
-        let stream = ctx.stream.get().unwrap_or_default();
         let window = geometry.get();
         let scrolled = scroll_top.get();
         let positions: Vec<usize> =
             matching.with(|m| (start..end).filter_map(|row| m.position(row)).collect());
-        let rows: Vec<Row> = ctx.loaded.with(|l| {
-            let Some(l) = l.as_ref() else {
-                return Vec::new();
-            };
-            positions
-                .into_iter()
-                .enumerate()
-                .filter_map(|(offset, pos)| {
-                    let head = l.timeline.head_at(&stream, pos)?;
-                    Some(Row {
-                        pos,
-                        version: head.version,
-                        kind: head.kind.to_string(),
-                        user: head.user.unwrap_or("—").to_string(),
-                        time: head.time,
-                        top: window.row_top(start + offset, scrolled),
-                    })
-                })
-                .collect()
-        });
+        let tops = (start..).map(|row| window.row_top(row, scrolled));
+        let rows = rows_at(ctx, positions.into_iter().zip(tops));
         rows.into_iter()
             .map(|row| event_row(ctx, row, selected, pinned))
             .collect::<Vec<_>>()
@@ -161,4 +142,27 @@ fn event_row(
             <span class="time">{short_utc(&time)}</span>
         </div>
     }
+}
+
+/// What the rows show of the events at these stream positions, each drawn at its `top`.
+fn rows_at(ctx: AppCtx, placed: impl Iterator<Item = (usize, f64)>) -> Vec<Row> {
+    let stream = ctx.stream.get().unwrap_or_default();
+    ctx.loaded.with(|l| {
+        let Some(l) = l.as_ref() else {
+            return Vec::new();
+        };
+        placed
+            .filter_map(|(pos, top)| {
+                let head = l.timeline.head_at(&stream, pos)?;
+                Some(Row {
+                    pos,
+                    version: head.version,
+                    kind: head.kind.to_string(),
+                    user: head.user.unwrap_or("—").to_string(),
+                    time: head.time,
+                    top,
+                })
+            })
+            .collect()
+    })
 }
