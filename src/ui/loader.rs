@@ -348,7 +348,9 @@ async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
     let mut bytes = Vec::new();
     while let Some(chunk) = download.next_chunk().await? {
-        bytes.extend_from_slice(&chunk.to_vec());
+        let start = bytes.len();
+        bytes.resize(start + chunk.length() as usize, 0);
+        chunk.copy_to(&mut bytes[start..]);
     }
     Ok(bytes)
 }

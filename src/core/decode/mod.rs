@@ -374,22 +374,58 @@ pub fn is_ndjson(text: &str) -> bool {
     trimmed.starts_with('{') && first_line_is_a_whole_record(trimmed)
 }
 
-/// The records of NDJSON, one per non-blank line, found as they are asked for, so that a large
-/// source can be split a slice at a time.
+/// The records of NDJSON, one per non-blank line.
 pub fn ndjson_records(text: &str) -> impl Iterator<Item = Record<'_>> {
-    ndjson_records_from(text, 1)
+    let mut start = LineCursor::START;
+    next_ndjson_lines(text, &mut start, usize::MAX)
+        .into_iter()
+        .map(move |(place, range)| Record {
+            place,
+            text: text.get(range).unwrap_or_default(),
+        })
 }
 
-/// `ndjson_records` of a block of a larger source whose first line is line `first_line`.
-pub fn ndjson_records_from(text: &str, first_line: usize) -> impl Iterator<Item = Record<'_>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    text.lines()
-        .enumerate()
-        .map(move |(index, line)| Record {
-            place: RecordPlace::Line(first_line + index),
-            text: line.trim(),
-        })
-        .filter(|record| !record.text.is_empty())
+/// Where reading NDJSON a few lines at a time has got to: the byte a line starts at, and that
+/// line's number (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCursor {
+    pub pos: usize,
+    pub line: usize,
+}
+
+impl LineCursor {
+    /// The start of a text whose first line is line 1.
+    pub const START: LineCursor = LineCursor { pos: 0, line: 1 };
+}
+
+/// The next non-blank lines of NDJSON, at most `n`, from the cursor: each line's place and the
+/// byte range of the line in `text`, trimmed; the cursor moves past them. A byte-order mark
+/// before line 1 is skipped. Ranges rather than slices, so that a caller can keep its place in
+/// a text it shares (the ingest reads a block a budget at a time).
+pub fn next_ndjson_lines(
+    text: &str,
+    cursor: &mut LineCursor,
+    n: usize,
+) -> Vec<(RecordPlace, std::ops::Range<usize>)> {
+    let mut records = Vec::new();
+    while records.len() < n && cursor.pos < text.len() {
+        let rest = text.get(cursor.pos..).unwrap_or_default();
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let raw = &rest[..len];
+        let raw = match *cursor {
+            LineCursor::START => raw.strip_prefix('\u{feff}').unwrap_or(raw),
+            _ => raw,
+        };
+        let trimmed = raw.trim();
+        if !trimmed.is_empty() {
+            let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+            records.push((RecordPlace::Line(cursor.line), start..start + trimmed.len()));
+        }
+        cursor.pos += len + 1;
+        cursor.line += 1;
+    }
+    cursor.pos = cursor.pos.min(text.len());
+    records
 }
 
 /// Splits NDJSON into its non-blank lines without parsing them: a line that is not JSON is
@@ -548,7 +584,8 @@ pub struct Decoded {
     pub problems: Vec<Problem>,
 }
 
-/// Splits and decodes a whole source in one go (the browser does the same in slices).
+/// Splits and decodes a whole source in one go, without indexing it: the decoders' own view,
+/// for tests of a format. Loading a source is `core::ingest`'s.
 pub fn decode_text(text: &str, format: Option<Format>) -> (Decoded, Detection) {
     decode_text_with(text, format, DecodeOptions::default())
 }

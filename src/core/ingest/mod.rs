@@ -35,8 +35,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::core::decode::{
-    detect_text, is_ndjson, order_by_position, split_records, DecodeOptions, Decoder, Detection,
-    Format, Place, Problem, ProblemKind, Record, RecordPlace,
+    detect_text, is_ndjson, next_ndjson_lines, order_by_position, split_records, DecodeOptions,
+    Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind, Record, RecordPlace,
 };
 use crate::core::event::Event;
 use crate::core::projection::Projection;
@@ -127,12 +127,8 @@ enum Shape {
 /// Records waiting to be decoded.
 #[derive(Debug)]
 enum Work {
-    /// NDJSON lines from byte `pos` of the text, whose line there is numbered `line`.
-    Lines {
-        text: Arc<String>,
-        pos: usize,
-        line: usize,
-    },
+    /// NDJSON lines of the text, from the cursor.
+    Lines { text: Arc<String>, at: LineCursor },
     /// The records of a document (or of one page of a feed), from the `next`th.
     Records {
         text: Arc<String>,
@@ -400,11 +396,6 @@ impl Ingest {
         &self.timeline
     }
 
-    /// Problems found so far while reading and decoding.
-    pub fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-
     /// The format records are read as, and why; before the first records, the default.
     pub fn detection(&self) -> Detection {
         self.detection.clone().unwrap_or_else(|| Detection {
@@ -447,8 +438,10 @@ impl Ingest {
         self.problems.extend(block.problems.iter().cloned());
         self.work.push_back(Work::Lines {
             text: block.text.clone(),
-            pos: 0,
-            line: block.first_line,
+            at: LineCursor {
+                pos: 0,
+                line: block.first_line,
+            },
         });
         match &mut self.kept {
             KeptSource::Lines(blocks) => blocks.push(block),
@@ -581,9 +574,9 @@ impl Ingest {
         };
         let n_before = self.problems.len();
         let (text, records, page, done) = match work {
-            Work::Lines { text, pos, line } => {
-                let records = next_lines(text, pos, line, budget);
-                (text.clone(), records, None, *pos >= text.len())
+            Work::Lines { text, at } => {
+                let records = next_ndjson_lines(text, at, budget);
+                (text.clone(), records, None, at.pos >= text.len())
             }
             Work::Records {
                 text,
@@ -677,35 +670,6 @@ fn shape_of(bytes: &[u8]) -> Shape {
         true => Shape::Lines,
         false => Shape::Whole,
     }
-}
-
-/// The next up to `n` non-blank lines from byte `pos`, as record places and ranges; moves `pos`
-/// and `line` past them. Lines are trimmed, as `ndjson_records` trims them.
-fn next_lines(
-    text: &str,
-    pos: &mut usize,
-    line: &mut usize,
-    n: usize,
-) -> Vec<(RecordPlace, Range<usize>)> {
-    let mut records = Vec::new();
-    while records.len() < n && *pos < text.len() {
-        let rest = &text[*pos..];
-        let len = rest.find('\n').unwrap_or(rest.len());
-        let raw = &rest[..len];
-        let raw = match (*line, *pos) {
-            (1, 0) => raw.strip_prefix('\u{feff}').unwrap_or(raw),
-            _ => raw,
-        };
-        let trimmed = raw.trim();
-        if !trimmed.is_empty() {
-            let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
-            records.push((RecordPlace::Line(*line), start..start + trimmed.len()));
-        }
-        *pos += len + 1;
-        *line += 1;
-    }
-    *pos = (*pos).min(text.len());
-    records
 }
 
 /// A problem found on a page of a feed after the first says which page.
