@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_use::{use_clipboard, UseClipboardReturn};
 use serde_json::Value;
@@ -33,6 +34,13 @@ pub struct Loaded {
     pub projection_text: Option<String>,
 }
 
+/// The selected event, as the scrubber and links name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub version: u64,
+    pub time: DateTime<Utc>,
+}
+
 /// The one context every component reads; get it with `use_app()`.
 #[derive(Clone, Copy)]
 pub struct AppCtx {
@@ -48,6 +56,9 @@ pub struct AppCtx {
     /// The selected stream alone: what depends only on the stream (its density, its event types,
     /// the list's rows) is not redone when only the moment moves.
     pub stream: Memo<Option<String>>,
+    /// The selected event's version and time, read once from the index for every panel that
+    /// shows or links to it; `None` before the stream's first event.
+    pub cursor: Memo<Option<Cursor>>,
     /// The event types of the selected stream, in order of first appearance in the log; an
     /// event type's colour is its index here, so colours are distinct within a stream.
     pub stream_kinds: Memo<Vec<String>>,
@@ -83,6 +94,16 @@ impl AppCtx {
             })
         });
         let stream = Memo::new(move |_| selection.with(|s| s.stream.clone()));
+        let cursor = Memo::new(move |_| {
+            let (stream, pos) = (stream.get()?, selection.with(|s| s.pos)?);
+            loaded.with(|loaded| {
+                let head = loaded.as_ref()?.timeline.head_at(&stream, pos)?;
+                Some(Cursor {
+                    version: head.version,
+                    time: head.time,
+                })
+            })
+        });
         let stream_kinds = Memo::new(move |_| {
             let stream = stream.get();
             loaded.with(|loaded| {
@@ -124,6 +145,7 @@ impl AppCtx {
             needs_file: RwSignal::new(None),
             selection,
             stream,
+            cursor,
             stream_kinds,
             state,
             compare_state,

@@ -30,7 +30,7 @@ pub fn DensityStrip() -> impl IntoView {
     });
     let cursor_x = move || {
         let (_, first, last, _) = density.get()?;
-        let time = ctx.head_at(ctx.selection.get().pos, |head| head.time)?;
+        let time = ctx.cursor.get()?.time;
         Some(percent_of_span(first, last, time))
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {

@@ -3,33 +3,29 @@
 
 use leptos::prelude::*;
 
-use super::context::use_app;
+use super::context::{use_app, Cursor};
 use super::format::{local, utc};
 
 /// The buttons, the slider and the cursor text.
 #[component]
 pub fn ScrubControls() -> impl IntoView {
     let ctx = use_app();
-    let n_events = Memo::new(move |_| {
-        ctx.stream.get();
-        ctx.stream_len()
-    });
-    let cursor = Memo::new(move |_| ctx.head_at(ctx.selection.get().pos, |h| (h.version, h.time)));
+    let n_events = Memo::new(move |_| ctx.stream_len());
     let cursor_text = move || {
         let view = ctx.view.get();
-        match (cursor.get(), &view.time) {
-            (Some((version, time)), Some(as_of)) => {
+        match (ctx.cursor.get(), &view.time) {
+            (Some(Cursor { version, time }), Some(as_of)) => {
                 format!("v{version} · {} · as of {as_of}", utc(&time))
             }
-            (Some((version, time)), None) => format!("v{version} · {}", utc(&time)),
+            (Some(Cursor { version, time }), None) => format!("v{version} · {}", utc(&time)),
             (None, Some(as_of)) => format!("before the first event · as of {as_of}"),
             (None, None) => "no event".into(),
         }
     };
     let cursor_local = move || {
-        cursor
+        ctx.cursor
             .get()
-            .map(|(_, time)| format!("local {}", local(&time)))
+            .map(|c| format!("local {}", local(&c.time)))
     };
     let on_slide = move |ev: leptos::ev::Event| {
         if let Ok(pos) = event_target_value(&ev).parse::<usize>() {

@@ -32,8 +32,7 @@ pub fn StatePanel() -> impl IntoView {
         }
     };
     let pin_here = move |_| {
-        let version = ctx.head_at(ctx.selection.get_untracked().pos, |head| head.version);
-        if let Some(version) = version {
+        if let Some(version) = ctx.cursor.get_untracked().map(|c| c.version) {
             ctx.view.update(|v| {
                 v.compare = Some(Compare::Version(version));
                 v.panel = Some(Panel::Diff);

@@ -18,8 +18,9 @@ pub fn TimelineScrubber() -> impl IntoView {
     let ctx = use_app();
     use_playback(ctx);
     let cursor_local = move || {
-        ctx.head_at(ctx.selection.get().pos, |h| h.time)
-            .map(|time| format!("local {}", local(&time)))
+        ctx.cursor
+            .get()
+            .map(|c| format!("local {}", local(&c.time)))
     };
     view! {
         <section class="timeline" aria-label="Timeline">

@@ -42,7 +42,7 @@ pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>
 /// Copies a link to the view shown, pinned to its stream and version, and says so for a moment.
 pub fn copy_link(ctx: super::context::AppCtx) {
     let selection = ctx.selection.get_untracked();
-    let version = ctx.head_at(selection.pos, |head| head.version);
+    let version = ctx.cursor.get_untracked().map(|c| c.version);
     ctx.copy_to_clipboard
         .run(pinned_link(&ctx.view.get_untracked(), &selection, version));
 }
