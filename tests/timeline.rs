@@ -291,13 +291,12 @@ fn with_a_projection_events_in_a_source_replay_as_copied_events_do() {
 #[test]
 fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline() {
     use chronoscope::core::decode::{ndjson_records, Decoder};
-    use chronoscope::core::ingest::index::{index_canonical, CANONICAL_READER};
+    use chronoscope::core::ingest::index::index_canonical;
     let text = demo_ndjson();
     let (folded, _) = from_source(&text, 300);
     let source = std::sync::Arc::new(text.clone());
     let records: Vec<_> = ndjson_records(&source).collect();
     let mut sliced = Timeline::default();
-    sliced.set_reader(CANONICAL_READER);
     let mut problems = Vec::new();
     let mut decoder = Decoder::new(Format::Canonical);
     index_canonical(&mut sliced, &mut decoder, &source, &records, &mut problems);

@@ -101,6 +101,8 @@ pub fn index_canonical(
     records: &[Record<'_>],
     problems: &mut Vec<Problem>,
 ) {
+    // The records this indexes stay in place, and are read back the canonical way.
+    timeline.set_reader(CANONICAL_READER);
     let upcasting = timeline.projection().is_some_and(Projection::has_upcasters);
     let base = text.as_ptr() as usize;
     let mut events = Vec::with_capacity(1);

@@ -41,7 +41,7 @@ use crate::core::decode::{
 use crate::core::event::Event;
 use crate::core::projection::Projection;
 use crate::core::timeline::Timeline;
-use index::{index_canonical, index_event, CANONICAL_READER};
+use index::{index_canonical, index_event};
 use lines::{LineBlock, LineBlocks};
 use pages::{NextPage, Pager};
 
@@ -167,8 +167,7 @@ pub struct Ingest {
 impl Ingest {
     /// A load with these choices; nothing read yet.
     pub fn new(setup: Setup) -> Ingest {
-        let mut timeline = Timeline::with_projection(setup.projection.clone());
-        timeline.set_reader(CANONICAL_READER);
+        let timeline = Timeline::with_projection(setup.projection.clone());
         Ingest {
             setup,
             blocks: LineBlocks::new(),
