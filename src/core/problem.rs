@@ -92,6 +92,15 @@ pub enum ProblemKind {
     Json { column: usize, message: String },
     #[error("the source is empty")]
     Empty,
+    /// CSV that cannot be read.
+    #[error("not valid CSV: {0}")]
+    Csv(String),
+    /// A CSV row with more or fewer cells than the header names.
+    #[error("this row has {n_cells} cells and the header {n_header}; the row is left out")]
+    CsvCells { n_cells: u64, n_header: u64 },
+    /// A CSV header that names a column twice.
+    #[error("the header names `{name}` twice; the later column's cells are read")]
+    CsvRepeatedColumn { name: String },
     /// A line whose bytes are not UTF-8; the other lines are read.
     #[error("not UTF-8 text; the line is left out")]
     NotUtf8Line,

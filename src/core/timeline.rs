@@ -85,6 +85,9 @@ struct Stored {
     id: Option<Box<str>>,
     /// The line of the source the event was read from, where the source has lines.
     line: Option<NonZeroU32>,
+    /// False when the source gave the event no time (`time` is then the stream's previous
+    /// event's, or 1970's): it is shown as "—".
+    timed: bool,
     body: Body,
 }
 
@@ -171,6 +174,8 @@ pub struct EventHead<'a> {
     pub kind: &'a str,
     pub id: Option<&'a str>,
     pub user: Option<&'a str>,
+    /// False when the source gave the event no time; `time` then only keeps the order.
+    pub timed: bool,
 }
 
 /// One stream: the positions of its events in the log, its time index and its snapshots.
@@ -195,6 +200,8 @@ pub struct StreamLine {
     versions_ascend: bool,
     /// The event types the stream has (indexes into `Timeline::kinds`), in order of appearance.
     kinds: Vec<u32>,
+    /// How many of the stream's events have no time in the source.
+    n_untimed: usize,
 }
 
 /// A summary of a stream for lists.
@@ -282,6 +289,7 @@ impl Timeline {
             user,
             id: record.id.map(String::into_boxed_str),
             line: line_number(record.line),
+            timed: true,
             body,
         });
         true
@@ -308,6 +316,10 @@ impl Timeline {
             .filter(|_| event.stored.is_none())
             .and_then(|(source, range)| self.source_body(source, range));
         let body = pointing.unwrap_or_else(|| compact(&event));
+        let timed = !event.meta.contains_key("time_absent");
+        if !timed {
+            self.streams[stream as usize].n_untimed += 1;
+        }
         self.events.push(Stored {
             seq: event.seq,
             stream,
@@ -318,6 +330,7 @@ impl Timeline {
             user,
             id: event.id.map(String::into_boxed_str),
             line: line_number(line),
+            timed,
             body,
         });
     }
@@ -659,6 +672,7 @@ impl Timeline {
             kind: self.kinds.name(stored.kind),
             id: stored.id.as_deref(),
             user: stored.user.map(|u| self.users.name(u)),
+            timed: stored.timed,
         }
     }
 
@@ -723,6 +737,13 @@ impl Timeline {
     /// The number of events in a stream (0 for an unknown stream).
     pub fn stream_len(&self, stream: &str) -> usize {
         self.line(stream).map_or(0, |line| line.event_idx.len())
+    }
+
+    /// True when at least one of the stream's events has a time in the source: only then can
+    /// the stream be read as of a time (`t=`) or drawn over time (the density strip).
+    pub fn stream_has_times(&self, stream: &str) -> bool {
+        self.line(stream)
+            .is_some_and(|line| line.n_untimed < line.event_idx.len())
     }
 
     /// The event at a position (from 0) of a stream.
@@ -890,6 +911,7 @@ impl StreamLine {
             folded: 0,
             versions_ascend: true,
             kinds: Vec::new(),
+            n_untimed: 0,
         }
     }
 }

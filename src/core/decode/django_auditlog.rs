@@ -1,4 +1,6 @@
-//! django-auditlog's `LogEntry` table, exported as JSON rows.
+//! django-auditlog's `LogEntry` table, exported as table rows (JSON or CSV) or by Django's own
+//! `manage.py dumpdata auditlog.logentry` (with or without `--natural-foreign`, whose
+//! `content_type` is `["app", "model"]` and `actor` `["username"]`).
 //!
 //! stream ← `content_type:object_pk`; type ← `action` (0 create, 1 update, 2 delete,
 //! 3 access); author ← `actor` (or `actor_email`); time ← `timestamp`; `changes` is
@@ -8,7 +10,7 @@
 use serde_json::{json, Map, Value};
 
 use super::rows::{
-    column, has_all, json_in_text, new_values_of_changes, required_text, row_time, text,
+    column, has_all, json_in_text, key_text, new_values_of_changes, required_text, row_time, text,
 };
 use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
@@ -34,7 +36,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         other => return Err(format!("unknown `action` {other}").into()),
     };
     if let Some(actor) = column(row, &["actor", "actor_email", "actor_id"]) {
-        meta.insert("user".into(), Value::String(text(actor)));
+        meta.insert("user".into(), Value::String(key_text(actor)));
     }
     for field in ["cid", "remote_addr", "object_repr", "additional_data"] {
         if let Some(value) = column(row, &[field]) {
@@ -49,14 +51,16 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         "access" => Change::Keep,
         _ => Change::Fields(new_values_of_changes(&changes)?),
     };
-    let content_type = required_text(row, &["content_type", "content_type_id"])?;
+    let content_type = column(row, &["content_type", "content_type_id"])
+        .map(key_text)
+        .ok_or_else(|| DecodeError::Missing("content_type".into()))?;
     Ok(Draft {
         stream: format!(
             "{content_type}:{}",
             required_text(row, &["object_pk", "object_id"])?
         ),
         version: None,
-        id: column(row, &["id"]).map(text),
+        id: column(row, &["id", "pk"]).map(text),
         kind: kind.to_string(),
         time: Some(time),
         position: None,

@@ -11,8 +11,15 @@
 //!  "user": "/user_email", "data": "/new_values", "data_is": "merge"}
 //! ```
 //!
+//! A pointer reads through text that holds JSON (`/state/timestamp/_data_` inside a `state`
+//! column of JSON text), and `data` held as JSON text is parsed. `time` may be left out for
+//! stores that keep only a sequence: the events then replay and scrub by version.
+//!
 //! It can be saved as a file, loaded by URL, and is carried in the deep link (`map=`).
 
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -28,7 +35,10 @@ pub struct Mapping {
     pub stream: Pointers,
     #[serde(rename = "type")]
     pub kind: String,
-    pub time: String,
+    /// Where the time is; absent for stores with only a sequence: events then replay and scrub
+    /// by version, and have no time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,9 +96,9 @@ impl Mapping {
             Pointers::One(p) => vec![p],
             Pointers::Many(ps) => ps.iter().map(String::as_str).collect(),
         };
-        all.extend([&self.kind, &self.time].map(String::as_str));
+        all.push(&self.kind);
         all.extend(
-            [&self.version, &self.user, &self.id, &self.data]
+            [&self.time, &self.version, &self.user, &self.id, &self.data]
                 .into_iter()
                 .flatten()
                 .map(String::as_str),
@@ -103,10 +113,10 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         .mapping
         .as_ref()
         .ok_or("the custom mapping format needs a mapping")?;
-    let get = |pointer: &str| value.pointer(pointer).filter(|v| !v.is_null());
+    let get = |pointer: &str| pointer_through_text(&value, pointer).filter(|v| !v.is_null());
     let required = |pointer: &str, what: &str| {
         get(pointer)
-            .map(text)
+            .map(|v| text(&v))
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("no {what} at `{pointer}`"))
     };
@@ -120,22 +130,15 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
     };
     let kind = required(&mapping.kind, "type")?;
     let mut meta = Map::new();
-    let time_value = get(&mapping.time).ok_or_else(|| format!("no time at `{}`", mapping.time))?;
-    let time = match from_epoch_millis(time_value).filter(|_| time_value.is_number()) {
-        Some(time) => time,
-        None => {
-            let parsed = parse_db_time(&text(time_value), options.naive_offset)?;
-            if parsed.naive {
-                meta.insert(
-                    "time_zone_assumed".into(),
-                    options.naive_offset.to_string().into(),
-                );
-            }
-            parsed.time
+    let time = match &mapping.time {
+        Some(pointer) => {
+            let value = get(pointer).ok_or_else(|| format!("no time at `{pointer}`"))?;
+            Some(time_of(&value, options, &mut meta)?)
         }
+        None => None,
     };
     if let Some(user) = mapping.user.as_deref().and_then(get) {
-        meta.insert("user".into(), Value::String(text(user)));
+        meta.insert("user".into(), Value::String(text(&user)));
     }
     let version = match mapping.version.as_deref().and_then(get) {
         Some(v) => Some(
@@ -146,7 +149,9 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         None => None,
     };
     let data = match &mapping.data {
-        Some(pointer) => get(pointer).map(json_in_text).unwrap_or(Value::Null),
+        Some(pointer) => get(pointer)
+            .map(|v| json_in_text(&v))
+            .unwrap_or(Value::Null),
         None => value.clone(),
     };
     let change = match mapping.data_is {
@@ -161,12 +166,57 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
     Ok(Draft {
         stream,
         version,
-        id: mapping.id.as_deref().and_then(get).map(text),
+        id: mapping.id.as_deref().and_then(get).map(|v| text(&v)),
         kind,
-        time: Some(time),
+        time,
         position: None,
         data,
         meta,
         change,
     })
+}
+
+/// A time as a mapping finds it: epoch milliseconds, or text in any of the database forms (a
+/// naive time is read in the chosen zone, and that is noted).
+fn time_of(
+    value: &Value,
+    options: &DecodeOptions,
+    meta: &mut Map<String, Value>,
+) -> Result<DateTime<Utc>, DecodeError> {
+    if let Some(time) = from_epoch_millis(value).filter(|_| value.is_number()) {
+        return Ok(time);
+    }
+    let parsed = parse_db_time(&text(value), options.naive_offset)?;
+    if parsed.naive {
+        meta.insert(
+            "time_zone_assumed".into(),
+            options.naive_offset.to_string().into(),
+        );
+    }
+    Ok(parsed.time)
+}
+
+/// The value a JSON Pointer names, reading through text that holds JSON on the way: with
+/// `{"state": "{\"timestamp\": …}"}`, `/state/timestamp` names the timestamp inside the text
+/// (the Python `eventsourcing` package's `state`, Laravel's `new_values`, a `payload` column).
+pub fn pointer_through_text<'a>(value: &'a Value, pointer: &str) -> Option<Cow<'a, Value>> {
+    if let Some(found) = value.pointer(pointer) {
+        return Some(Cow::Borrowed(found));
+    }
+    // The longest prefix that names text holding JSON; the rest is read inside it. Every `/`
+    // starts a token (a `/` within a token is written `~1`), so cutting there is safe.
+    pointer
+        .match_indices('/')
+        .map(|(at, _)| at)
+        .filter(|&at| at > 0)
+        .rev()
+        .find_map(|at| {
+            let inner = match value.pointer(&pointer[..at])? {
+                Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
+                    serde_json::from_str::<Value>(text).ok()?
+                }
+                _ => return None,
+            };
+            pointer_through_text(&inner, &pointer[at..]).map(|found| Cow::Owned(found.into_owned()))
+        })
 }

@@ -13,15 +13,18 @@ pub mod audit_net;
 pub mod axon;
 pub mod canonical;
 pub mod cloudevents;
+pub mod csv_text;
 pub mod debezium;
 pub mod django_auditlog;
 pub mod envers;
+pub mod eventsourcing;
 pub mod kurrent;
 pub mod laravel;
 pub mod mapping;
 pub mod marten;
 pub mod paper_trail;
 mod rows;
+pub mod simple_history;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
@@ -111,8 +114,12 @@ pub enum Format {
     Laravel,
     /// paper_trail `versions` rows.
     PaperTrail,
-    /// django-auditlog `LogEntry` rows.
+    /// django-auditlog `LogEntry` rows, as table rows or Django's `dumpdata`.
     DjangoAuditlog,
+    /// django-simple-history `Historical…` rows, as table rows or Django's `dumpdata`.
+    SimpleHistory,
+    /// The Python `eventsourcing` package's `stored_events` rows.
+    EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
     AuditNet,
     /// Hibernate Envers `_AUD` rows.
@@ -126,7 +133,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 12] = [
+    pub const ALL: [Format; 14] = [
         Format::Kurrent,
         Format::CloudEvents,
         Format::Marten,
@@ -134,6 +141,8 @@ impl Format {
         Format::Laravel,
         Format::PaperTrail,
         Format::DjangoAuditlog,
+        Format::SimpleHistory,
+        Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
         Format::Axon,
@@ -152,6 +161,8 @@ impl Format {
             Format::Laravel => "Laravel auditing",
             Format::PaperTrail => "paper_trail versions",
             Format::DjangoAuditlog => "django-auditlog",
+            Format::SimpleHistory => "django-simple-history",
+            Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
             Format::Axon => "Axon domain_event_entry",
@@ -170,6 +181,8 @@ impl Format {
             Format::Laravel => "laravel",
             Format::PaperTrail => "paper-trail",
             Format::DjangoAuditlog => "django-auditlog",
+            Format::SimpleHistory => "django-simple-history",
+            Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
             Format::Axon => "axon",
@@ -182,8 +195,13 @@ impl Format {
         Format::ALL.into_iter().find(|format| format.key() == key)
     }
 
-    /// Why a record looks like this format, if it does.
+    /// Why a record looks like this format, if it does. A record of Django's `dumpdata` is
+    /// looked at as the table row it was made from.
     fn recognise(self, value: &Value) -> Option<String> {
+        if rows::is_dumpdata(value) && !matches!(self, Format::Canonical | Format::Mapping) {
+            let reason = self.recognise(&rows::dumpdata_row(value.clone()))?;
+            return Some(format!("Django `dumpdata` objects whose {reason}"));
+        }
         match self {
             Format::Canonical => value
                 .as_object()
@@ -196,6 +214,8 @@ impl Format {
             Format::Laravel => laravel::looks_like(value),
             Format::PaperTrail => paper_trail::looks_like(value),
             Format::DjangoAuditlog => django_auditlog::looks_like(value),
+            Format::SimpleHistory => simple_history::looks_like(value),
+            Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
             Format::Axon => axon::looks_like(value),
@@ -205,6 +225,10 @@ impl Format {
 
     /// Decodes one record into zero or more events; each failure is described on its own.
     fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, DecodeError>> {
+        let value = match self {
+            Format::Canonical | Format::Mapping => value,
+            _ => rows::dumpdata_row(value),
+        };
         match self {
             Format::Canonical => vec![canonical::decode(value)],
             Format::Kurrent => kurrent::decode(value),
@@ -214,6 +238,8 @@ impl Format {
             Format::Laravel => vec![laravel::decode(value, options)],
             Format::PaperTrail => vec![paper_trail::decode(value, options)],
             Format::DjangoAuditlog => vec![django_auditlog::decode(value, options)],
+            Format::SimpleHistory => vec![simple_history::decode(value, options)],
+            Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
             Format::Axon => vec![axon::decode(value, options)],

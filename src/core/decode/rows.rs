@@ -144,3 +144,47 @@ pub fn event_store_row(
         meta,
     })
 }
+
+/// A Django natural key (`["cambium", "purchaseorder"]`, `["ana.silva"]`, as `dumpdata
+/// --natural-foreign` writes foreign keys) as text, its parts joined by `.`; other values as
+/// `text` gives them.
+pub fn key_text(value: &Value) -> String {
+    match value.as_array() {
+        Some(parts) if !parts.is_empty() && parts.iter().all(|p| !p.is_array()) => {
+            parts.iter().map(text).collect::<Vec<_>>().join(".")
+        }
+        _ => text(value),
+    }
+}
+
+/// True when a record is one object of Django's `dumpdata` output:
+/// `{"model": "app.model", "pk": 1, "fields": {...}}`.
+pub fn is_dumpdata(value: &Value) -> bool {
+    value.as_object().is_some_and(|object| {
+        object.get("model").is_some_and(Value::is_string)
+            && object.get("fields").is_some_and(Value::is_object)
+            && object
+                .keys()
+                .all(|k| ["model", "pk", "fields"].contains(&k.as_str()))
+    })
+}
+
+/// A `dumpdata` object as the table row it was made from: its fields, with `pk` and `model`
+/// beside them (a field of the same name is kept). Other records are returned as they are.
+pub fn dumpdata_row(value: Value) -> Value {
+    if !is_dumpdata(&value) {
+        return value;
+    }
+    let Value::Object(mut object) = value else {
+        return value;
+    };
+    let Some(Value::Object(mut row)) = object.remove("fields") else {
+        return Value::Object(object);
+    };
+    for key in ["pk", "model"] {
+        if let Some(value) = object.remove(key) {
+            row.entry(key).or_insert(value);
+        }
+    }
+    Value::Object(row)
+}

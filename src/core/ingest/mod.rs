@@ -34,6 +34,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use url::Url;
 
+use crate::core::decode::csv_text::{csv_records, looks_like_csv};
 use crate::core::decode::{
     detect_text, is_ndjson, next_ndjson_lines, order_by_position, split_records, DecodeOptions,
     Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind, Record, RecordPlace,
@@ -468,8 +469,12 @@ impl Ingest {
         self.start_document(text);
     }
 
-    /// Starts decoding a whole document; a KurrentDB feed is read page by page instead.
+    /// Starts decoding a whole document; a KurrentDB feed is read page by page instead, and CSV
+    /// row by row.
     fn start_document(&mut self, text: Arc<String>) {
+        if looks_like_csv(&text) {
+            return self.start_csv(text);
+        }
         if self.decoder.is_none() {
             self.choose_format(&text);
         }
@@ -488,6 +493,27 @@ impl Ingest {
             return;
         }
         self.queue_records(text, None);
+    }
+
+    /// Reads CSV with a header row: its rows become JSON records, which the format reads as it
+    /// reads table rows exported as JSON.
+    fn start_csv(&mut self, text: Arc<String>) {
+        let rows = csv_records(&text);
+        self.kept = KeptSource::Whole(text);
+        let json = Arc::new(rows.json);
+        if self.decoder.is_none() {
+            self.choose_format(&json);
+            if let Some(detection) = &mut self.detection {
+                detection.reason = format!("CSV with a header row; {}", detection.reason);
+            }
+        }
+        self.problems.extend(rows.problems);
+        self.work.push_back(Work::Records {
+            text: json,
+            records: rows.records,
+            next: 0,
+            page: None,
+        });
     }
 
     /// The document as a KurrentDB feed page, when it is one and its records are read as such.

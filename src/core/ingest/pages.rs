@@ -38,16 +38,26 @@ pub enum NextPage {
 
 impl Pager {
     /// Starts reading a feed whose head page was fetched from `head_url`. Returns the pager and
-    /// the first page to read: the `last` page, or, with no such link, the head page itself
-    /// (`None`), which the caller then reads as page 1.
+    /// the first page to read: the `last` page; with no such link, the head page with
+    /// `embed=body`; or, when the head page was fetched that way, the head page itself (`None`),
+    /// which the caller then reads as page 1.
     pub fn start(head_url: &Url, head: &Value) -> (Pager, Option<NextPage>) {
         let mut pager = Pager {
             seen: HashSet::new(),
             n_pages: 0,
         };
         pager.seen.insert(head_url.clone());
+        let first = match kurrent::start_page(head) {
+            Some(last) => Some(pager.follow(&last, head_url)),
+            // A stream that fits in its head page has no `last` link. Its entries carry no
+            // bodies unless the page was asked for with `embed=body`: it is then fetched again
+            // that way, rather than read as events without data.
+            None if with_embed(head_url) != *head_url => {
+                Some(pager.follow(head_url.as_str(), head_url))
+            }
+            None => None,
+        };
         pager.seen.insert(with_embed(head_url));
-        let first = kurrent::start_page(head).map(|last| pager.follow(&last, head_url));
         (pager, first)
     }
 
