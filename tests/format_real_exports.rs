@@ -9,6 +9,8 @@
 use chronoscope::core::decode::mapping::Mapping;
 use chronoscope::core::decode::{DecodeOptions, Format, Place, Problem, ProblemKind};
 use chronoscope::core::ingest::{Ingest, Outcome, Setup, Step};
+use chronoscope::core::link::ViewState;
+use chronoscope::core::selection::select;
 use chronoscope::core::time::format_utc;
 use chronoscope::core::timeline::Timeline;
 use serde_json::{json, Value};
@@ -332,6 +334,19 @@ fn a_mapping_without_a_time_replays_by_version_and_says_the_events_have_no_time(
         timeline.position_of_version(PO_2001, 3),
         Some(2),
         "scrubbing by version works"
+    );
+    // A link's `t=` cannot be read here, and the page is told so.
+    let view = ViewState {
+        stream: Some(PO_2001.into()),
+        version: None,
+        time: Some("2026-03-30T10:00:00Z".into()),
+        ..ViewState::default()
+    };
+    let selection = select(timeline, &view);
+    assert_eq!(selection.pos, Some(2), "the latest");
+    assert_eq!(
+        selection.notes,
+        [format!("`{PO_2001}`'s events have no times in the source, so `t=` cannot be read; scrub by version")]
     );
 }
 

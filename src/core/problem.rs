@@ -97,7 +97,7 @@ pub enum ProblemKind {
     Csv(String),
     /// A CSV row with more or fewer cells than the header names.
     #[error("this row has {n_cells} cells and the header {n_header}; the row is left out")]
-    CsvCells { n_cells: u64, n_header: u64 },
+    CsvCells { n_cells: usize, n_header: usize },
     /// A CSV header that names a column twice.
     #[error("the header names `{name}` twice; the later column's cells are read")]
     CsvRepeatedColumn { name: String },

@@ -3,7 +3,8 @@
 //! A deep link names a stream, a moment (`v` or `t`) and a comparison point in words a person can
 //! write; this module resolves them against the timeline into positions, following the link
 //! contract: a missing stream is the first one, `v` wins over `t`, neither means the latest event,
-//! and no `cmp` means the previous event. Anything that cannot be found is explained in `notes`
+//! and no `cmp` means the previous event. A time is only read in a stream whose events have
+//! times (a store that keeps only a sequence has none). Anything that cannot be found is explained in `notes`
 //! rather than failing, and the nearest sensible moment is shown instead.
 
 use crate::core::link::{Compare, ViewState};
@@ -24,6 +25,11 @@ pub struct Selection {
     pub compare_pinned: bool,
     /// What in the view state could not be found, for the page to show.
     pub notes: Vec<String>,
+}
+
+/// Why a time in the view cannot be read for this stream.
+fn no_times(stream: &str, what: &str) -> String {
+    format!("`{stream}`'s events have no times in the source, so {what} cannot be read; scrub by version")
 }
 
 /// Resolves a view state against a timeline.
@@ -56,6 +62,10 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
             ));
             latest
         }),
+        (None, Some(_)) if !timeline.stream_has_times(&stream) => {
+            notes.push(no_times(&stream, "`t=`"));
+            latest
+        }
         (None, Some(time)) => match parse_instant(time) {
             Ok(time) => timeline.position_at_time(&stream, time),
             Err(err) => {
@@ -76,6 +86,10 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
                 (pos.and_then(|p| p.checked_sub(1)), false)
             }
         },
+        Some(Compare::Time(_)) if !timeline.stream_has_times(&stream) => {
+            notes.push(no_times(&stream, "a comparison time"));
+            (pos.and_then(|p| p.checked_sub(1)), false)
+        }
         Some(Compare::Time(time)) => match parse_instant(time) {
             Ok(time) => (timeline.position_at_time(&stream, time), true),
             Err(err) => {

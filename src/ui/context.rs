@@ -38,7 +38,8 @@ pub struct Loaded {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub version: u64,
-    pub time: DateTime<Utc>,
+    /// `None` when the source gave the event no time.
+    pub time: Option<DateTime<Utc>>,
 }
 
 /// The one context every component reads; get it with `use_app()`.
@@ -100,7 +101,7 @@ impl AppCtx {
                 let head = loaded.as_ref()?.timeline.head_at(&stream, pos)?;
                 Some(Cursor {
                     version: head.version,
-                    time: head.time,
+                    time: head.timed.then_some(head.time),
                 })
             })
         });

@@ -16,10 +16,18 @@ const N_BINS: usize = 120;
 #[component]
 pub fn DensityStrip() -> impl IntoView {
     let ctx = use_app();
+    let has_times = Memo::new(move |_| {
+        let stream = ctx.stream.get()?;
+        ctx.loaded
+            .with(|l| Some(l.as_ref()?.timeline.stream_has_times(&stream)))
+    });
     let density = Memo::new(move |_| {
         let stream = ctx.stream.get()?;
         ctx.loaded.with(|l| {
             let timeline = &l.as_ref()?.timeline;
+            if !timeline.stream_has_times(&stream) {
+                return None;
+            }
             let first = timeline.head_at(&stream, 0)?.time;
             let last = timeline
                 .head_at(&stream, timeline.stream_len(&stream).checked_sub(1)?)?
@@ -30,7 +38,7 @@ pub fn DensityStrip() -> impl IntoView {
     });
     let cursor_x = move || {
         let (_, first, last, _) = density.get()?;
-        let time = ctx.cursor.get()?.time;
+        let time = ctx.cursor.get()?.time?;
         Some(percent_of_span(first, last, time))
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
@@ -51,8 +59,15 @@ pub fn DensityStrip() -> impl IntoView {
             .get()
             .map(|(bins, _, _, kinds)| bars(ctx, &bins, &kinds))
     };
+    let no_times = move || has_times.get() == Some(false);
     view! {
-        <div class="strip" title="Events over time; click to see the state as of that moment" on:click=on_click>
+        <Show when=no_times>
+            <p class="strip-note" data-testid="no-times">
+                "This stream's events have no times in the source: the density strip and "
+                <code>"t="</code>" need them. Scrub by version."
+            </p>
+        </Show>
+        <div class="strip" class:hidden=no_times title="Events over time; click to see the state as of that moment" on:click=on_click>
             <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
                 {bars}
             </svg>

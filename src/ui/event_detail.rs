@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::format::{local, utc};
+use super::format::{local, utc, NO_TIME};
 use crate::core::event::Change;
 
 /// A card describing the event whose after-state is shown.
@@ -43,10 +43,15 @@ pub fn EventDetail() -> impl IntoView {
                         " by "
                         <span class="user" data-testid="event-user">{event.user().unwrap_or("unknown").to_string()}</span>
                     </div>
-                    <div class="times">
-                        <span title="UTC">{utc(&event.time)}</span>
-                        <span class="local" title="Your local time">{format!("local {}", local(&event.time))}</span>
-                    </div>
+                    {match event.meta.contains_key("time_absent") {
+                        true => view! { <div class="times" data-testid="event-time">{format!("— ({NO_TIME})")}</div> }.into_any(),
+                        false => view! {
+                            <div class="times" data-testid="event-time">
+                                <span title="UTC">{utc(&event.time)}</span>
+                                <span class="local" title="Your local time">{format!("local {}", local(&event.time))}</span>
+                            </div>
+                        }.into_any(),
+                    }}
                     <details class="payload">
                         <summary>{format!("Stored event · {how}")}</summary>
                         <pre>{payload}</pre>

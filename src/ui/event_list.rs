@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::{use_app, AppCtx};
-use super::format::{local, short_utc, utc};
+use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use crate::core::view::list_window::Shown;
 use crate::core::view::text::count;
@@ -103,7 +103,8 @@ struct Row {
     version: u64,
     kind: String,
     user: String,
-    time: chrono::DateTime<chrono::Utc>,
+    /// `None` when the source gave the event no time.
+    time: Option<chrono::DateTime<chrono::Utc>>,
     /// Where the row is drawn in the spacer, in CSS pixels.
     top: f64,
 }
@@ -133,13 +134,13 @@ fn event_row(
             data-version=version.to_string()
             aria-selected=if Some(pos) == selected { "true" } else { "false" }
             style=format!("top: {top}px")
-            title=format!("{} · local {}", utc(&time), local(&time))
+            title=time.map_or_else(|| NO_TIME.to_string(), |time| format!("{} · local {}", utc(&time), local(&time)))
             on:click=move |_| ctx.select_position(pos)
         >
             <span class="version">{version}</span>
             <span class=kind_class>{kind}</span>
             <span class="user">{user}</span>
-            <span class="time">{short_utc(&time)}</span>
+            <span class="time">{time.map_or_else(|| "—".to_string(), |time| short_utc(&time))}</span>
         </div>
     }
 }
@@ -159,7 +160,7 @@ fn rows_at(ctx: AppCtx, placed: impl Iterator<Item = (usize, f64)>) -> Vec<Row> 
                     version: head.version,
                     kind: head.kind.to_string(),
                     user: head.user.unwrap_or("—").to_string(),
-                    time: head.time,
+                    time: head.timed.then_some(head.time),
                     top,
                 })
             })

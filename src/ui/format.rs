@@ -10,6 +10,11 @@ pub fn utc(time: &DateTime<Utc>) -> String {
     format_utc(time)
 }
 
+/// The UTC time, or "—" for an event the source gave no time.
+pub fn utc_or_dash(time: Option<DateTime<Utc>>) -> String {
+    time.map_or_else(|| "—".to_string(), |time| utc(&time))
+}
+
 /// The same instant in the browser's time zone, e.g. `2026-03-04 11:15:00 +01:00`.
 pub fn local(time: &DateTime<Utc>) -> String {
     time.with_timezone(&Local)
@@ -21,3 +26,6 @@ pub fn local(time: &DateTime<Utc>) -> String {
 pub fn short_utc(time: &DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M").to_string()
 }
+
+/// Said where a time would be shown, of an event the source gave no time.
+pub const NO_TIME: &str = "no time in the source";

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::context::{use_app, Cursor};
-use super::format::{local, utc};
+use super::format::{local, utc_or_dash};
 
 /// The buttons, the slider and the cursor text.
 #[component]
@@ -15,9 +15,11 @@ pub fn ScrubControls() -> impl IntoView {
         let view = ctx.view.get();
         match (ctx.cursor.get(), &view.time) {
             (Some(Cursor { version, time }), Some(as_of)) => {
-                format!("v{version} · {} · as of {as_of}", utc(&time))
+                format!("v{version} · {} · as of {as_of}", utc_or_dash(time))
             }
-            (Some(Cursor { version, time }), None) => format!("v{version} · {}", utc(&time)),
+            (Some(Cursor { version, time }), None) => {
+                format!("v{version} · {}", utc_or_dash(time))
+            }
             (None, Some(as_of)) => format!("before the first event · as of {as_of}"),
             (None, None) => "no event".into(),
         }
@@ -25,7 +27,8 @@ pub fn ScrubControls() -> impl IntoView {
     let cursor_local = move || {
         ctx.cursor
             .get()
-            .map(|c| format!("local {}", local(&c.time)))
+            .and_then(|c| c.time)
+            .map(|time| format!("local {}", local(&time)))
     };
     let on_slide = move |ev: leptos::ev::Event| {
         if let Ok(pos) = event_target_value(&ev).parse::<usize>() {

@@ -48,7 +48,7 @@ pub fn SourceBar() -> impl IntoView {
             </form>
             <label class="button file-button">
                 "Open file…"
-                <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.txt,application/json"
+                <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.csv,.txt,application/json,text/csv"
                     on:change=move |ev| if let Some(file) = input_file(&ev) { open_file(ctx, file) }/>
             </label>
             <button type="button" data-testid="paste-toggle" on:click=toggle(paste_open)>"Paste…"</button>

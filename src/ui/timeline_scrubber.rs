@@ -20,7 +20,8 @@ pub fn TimelineScrubber() -> impl IntoView {
     let cursor_local = move || {
         ctx.cursor
             .get()
-            .map(|c| format!("local {}", local(&c.time)))
+            .and_then(|c| c.time)
+            .map(|time| format!("local {}", local(&time)))
     };
     view! {
         <section class="timeline" aria-label="Timeline">

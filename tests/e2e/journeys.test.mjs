@@ -20,7 +20,8 @@ const formatFixtures = join(root, 'tests', 'fixtures');
 const corpus = join(root, '..', 'shared', 'corpus');
 const demoLines = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8').trim().split('\n').map(JSON.parse);
 
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json', '.csv': 'text/csv' };
+const realExports = join(root, 'tests', 'fixtures', 'real');
 
 let server, base, otherBase, browser;
 const requested = [];
@@ -38,7 +39,35 @@ const kurrentEvents = Array.from({ length: 45 }, (_, n) => ({
   updated: new Date(Date.UTC(2026, 2, 1, 9, n, 0, 123)).toISOString().replace('.123Z', '.1234567Z'),
 }));
 
+/**
+ * `order-55`: a KurrentDB stream of 7 events, shorter than a page. Its head page, as the server
+ * answers its plain URL, has no `last` link, and its entries carry bodies only with `embed=body`.
+ */
+function serveShortKurrent(req, res, path) {
+  const url = new URL(req.url, base);
+  const feedBase = `${base.slice(0, -1)}/streams/order-55`;
+  const embed = url.searchParams.get('embed') === 'body';
+  const events = /\/7\/forward\/20$/.test(path) ? [] : kurrentEvents.slice(0, 7);
+  const entries = events.slice().reverse().map((e) => ({
+    title: `${e.eventNumber}@order-55`, id: `${feedBase}/${e.eventNumber}`, updated: e.updated, summary: e.eventType,
+    ...(embed ? { eventId: e.eventId, eventType: e.eventType, eventNumber: e.eventNumber, streamId: 'order-55', isJson: true,
+      data: JSON.stringify(e.data), metaData: JSON.stringify(e.metaData) } : {}),
+    links: [{ uri: `${feedBase}/${e.eventNumber}`, relation: 'edit' }],
+  }));
+  const links = [
+    { uri: feedBase, relation: 'self' },
+    { uri: `${feedBase}/head/backward/20`, relation: 'first' },
+    { uri: `${feedBase}/7/forward/20`, relation: 'previous' },
+  ];
+  res.writeHead(200, { 'content-type': 'application/vnd.eventstore.atom+json; charset=utf-8' });
+  res.end(JSON.stringify({ title: "Event stream 'order-55'", id: feedBase, streamId: 'order-55', headOfStream: true, links, entries }));
+}
+
 function serveKurrent(req, res, path) {
+  if (path.startsWith('/streams/order-55')) {
+    serveShortKurrent(req, res, path);
+    return;
+  }
   const secure = path.startsWith('/secure/');
   // `po-away`: a feed on this origin whose page links lead to another origin (the same server
   // reached as `localhost`), where no credential may follow.
@@ -159,7 +188,7 @@ before(async () => {
       res.end();
       return;
     }
-    const roots = [['/fixtures/', fixtures], ['/formats/', formatFixtures], ['/corpus/', corpus]];
+    const roots = [['/fixtures/', fixtures], ['/formats/', formatFixtures], ['/corpus/', corpus], ['/real/', realExports]];
     const [prefix, dir] = roots.find(([prefix]) => path.startsWith(prefix)) ?? ['/', dist];
     const file = join(dir, path === '/' ? 'index.html' : path.slice(prefix.length));
     if (!file.startsWith(dir) || !existsSync(file)) {
@@ -390,6 +419,51 @@ test('a deep link to a KurrentDB stream reads every page forwards and shows the 
   await page.keyboard.press('ArrowLeft');
   await assertText(cursor(page), /^v29 · /);
   assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).status, 'draft');
+  await page.context().close();
+});
+
+test('a KurrentDB stream shorter than a page, opened by its plain URL, has its data', async () => {
+  requested.length = 0;
+  const page = await open('?src=/streams/order-55&stream=order-55&v=6&view=raw');
+  await assertText(summary(page), /^7 events · 1 stream$/);
+  const state = JSON.parse(await page.getByTestId('state-json').textContent());
+  assert.deepEqual(state, { poNumber: 'PO-9001', status: 'draft', n: 6 });
+  const feed = requested.filter((u) => u.startsWith('/streams/order-55'));
+  assert.deepEqual(feed, ['/streams/order-55', '/streams/order-55?embed=body', '/streams/order-55/7/forward/20?embed=body']);
+  await page.context().close();
+});
+
+test('real exports load by deep link with no format hint: Django dumpdata, CSV, simple-history, eventsourcing', async () => {
+  for (const [src, format, count, stream, version, check] of [
+    ['django-dumpdata-auditlog-natural.json', /django-auditlog \(detected\)/, '6 events · 2 streams', 'cambium.purchaseorder:1', 4,
+      (s) => s.status === 'approved' && s.approved_by === 'dana.reyes' && s.total === '12999.99'],
+    ['django-auditlog.csv', /django-auditlog \(detected\)/, '6 events · 2 streams', '6:1', 2, (s) => s.total === '12999.99' && s.status === 'draft'],
+    ['simple-history.csv', /django-simple-history \(detected\)/, '6 events · 2 streams', '1', 3, (s) => s.status === 'submitted'],
+    ['eventsourcing-sqlite.json', /Python eventsourcing \(detected\)/, '4 events · 2 streams', '7b3480b4a86e5a78a835b9cc9dcec48d', 2,
+      (s) => s.sku === 'BOLT-M8' && s.number === 'PO-2001'],
+  ]) {
+    const page = await open(`?src=/real/${src}&stream=${encodeURIComponent(stream)}&v=${version}&view=raw`);
+    await assertText(summary(page), new RegExp(`^${count}$`));
+    await assertText(page.getByTestId('format-detected'), format);
+    const state = JSON.parse(await page.getByTestId('state-json').textContent());
+    assert.ok(check(state), `${src}: ${JSON.stringify(state)}`);
+    await page.context().close();
+  }
+});
+
+test('a store without times replays by version, shows "—" for times, and says what needs them', async () => {
+  const map = JSON.stringify({ stream: '/originator_id', type: '/topic', version: '/originator_version', data: '/state' });
+  const stream = '7b3480b4a86e5a78a835b9cc9dcec48d';
+  const page = await open(`?src=/real/eventsourcing.csv&map=${encodeURIComponent(map)}&stream=${stream}&t=2026-03-30T10:00:00Z&view=raw`);
+  await assertText(summary(page), /^4 events · 2 streams$/);
+  await assertText(page.getByTestId('no-times'), /no times in the source: the density strip and t= need them/);
+  const times = await page.locator('[data-testid="event-row"] .time').allTextContents();
+  assert.deepEqual(times, ['—', '—', '—']);
+  await assertText(cursor(page), /^v3 · — · as of 2026-03-30T10:00:00Z$/);
+  await assertText(page.getByTestId('view-note'), /events have no times in the source, so `t=` cannot be read; scrub by version/);
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), /^v2 · —/);
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).sku, 'BOLT-M8');
   await page.context().close();
 });
 

@@ -4,7 +4,7 @@
 //! Each row becomes a JSON object whose keys are the header's names and whose values are the
 //! cells, as strings; an empty cell is absent. The formats then read those objects as they read
 //! JSON rows: a cell holding JSON (`changes`, `new_values`) is read as JSON where the format
-//! expects it, and a number in a cell as a number. Parsing is the `csv` crate's (quotes, doubled
+//! expects it, and a number in a cell as a number. Parsing is `csv-core`'s (quotes, doubled
 //! quotes, newlines inside quoted cells, CRLF); a row with the wrong number of cells is named by
 //! its line and left out, and the other rows stay.
 
@@ -63,32 +63,36 @@ pub struct CsvRecords {
 pub fn csv_records(text: &str) -> CsvRecords {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let delimiter = delimiter_of(text.lines().next().unwrap_or_default()).unwrap_or(b',');
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    let mut rows = Rows::new(text, delimiter);
     let mut out = CsvRecords {
         json: String::with_capacity(text.len() * 2),
         records: Vec::new(),
         problems: Vec::new(),
     };
-    let header = match reader.headers() {
-        Ok(header) => header.iter().map(str::to_string).collect::<Vec<_>>(),
-        Err(err) => {
-            out.problems.push(csv_problem(&err, 1));
+    let header = match rows.next() {
+        Some(Ok((_, header))) => header,
+        Some(Err(problem)) => {
+            out.problems.push(problem);
             return out;
         }
+        None => return out,
     };
     note_repeated_names(&header, &mut out.problems);
-    let mut lines = LineCounter::new(text);
-    for row in reader.records() {
+    for row in rows {
         match row {
-            Ok(row) => {
-                let line = lines.line_at(row.position());
+            Ok((line, cells)) if cells.len() != header.len() => out.problems.push(Problem::new(
+                Place::Line(line),
+                ProblemKind::CsvCells {
+                    n_cells: cells.len(),
+                    n_header: header.len(),
+                },
+            )),
+            Ok((line, cells)) => {
                 let object: Map<String, Value> = header
                     .iter()
-                    .zip(row.iter())
+                    .zip(cells)
                     .filter(|(_, cell)| !cell.is_empty())
-                    .map(|(name, cell)| (name.clone(), Value::String(cell.to_string())))
+                    .map(|(name, cell)| (name.clone(), Value::String(cell)))
                     .collect();
                 let start = out.json.len();
                 out.json.push_str(&Value::Object(object).to_string());
@@ -96,53 +100,103 @@ pub fn csv_records(text: &str) -> CsvRecords {
                     .push((RecordPlace::Line(line), start..out.json.len()));
                 out.json.push('\n');
             }
-            Err(err) => {
-                let line = lines.line_at(err.position());
-                out.problems.push(csv_problem(&err, line));
-            }
+            Err(problem) => out.problems.push(problem),
         }
     }
     out
 }
 
-/// The line a record starts on, from its byte offset. The `csv` crate counts lines too, but
-/// after a CRLF its count lags by one (seen with csv 1.4: the second line of a CRLF file is
-/// called line 1), and its byte offset then points at the LF that ends the previous record; so
-/// the lines are counted here, up to and including the record's first byte.
-struct LineCounter<'a> {
+/// The rows of a CSV text, each with the line it starts on, read with `csv-core` (the `csv`
+/// crate's parser: quotes, doubled quotes, newlines inside quoted cells, CRLF). The `csv` crate
+/// itself would do this loop, but with it the app was 351.5 KB brotli, over its 350 KB budget
+/// (348.5 KB with this loop); and its line numbers lag by one after a CRLF (csv 1.4).
+struct Rows<'a> {
     text: &'a str,
-    /// The byte counted up to (exclusive), and the newlines before it.
+    reader: csv_core::Reader,
+    /// The byte reading has got to.
+    at: usize,
+    /// The byte newlines have been counted up to, and how many there were.
     counted: usize,
     n_newlines: usize,
+    cells: Vec<u8>,
+    ends: Vec<usize>,
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(text: &'a str) -> LineCounter<'a> {
-        LineCounter {
+impl<'a> Rows<'a> {
+    fn new(text: &'a str, delimiter: u8) -> Rows<'a> {
+        Rows {
             text,
+            reader: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            at: 0,
             counted: 0,
             n_newlines: 0,
+            // A cell is never longer than the text it is read from.
+            cells: vec![0; text.len() + 1],
+            ends: vec![0; 64],
         }
     }
 
-    /// The line (from 1) of the record at this position; records come in order.
-    fn line_at(&mut self, position: Option<&csv::Position>) -> usize {
-        let Some(position) = position else {
-            return 1 + self.n_newlines;
-        };
-        let end = usize::try_from(position.byte())
-            .map_or(self.text.len(), |byte| byte.saturating_add(1))
-            .min(self.text.len());
-        if end > self.counted {
-            let bytes = self
-                .text
-                .as_bytes()
-                .get(self.counted..end)
-                .unwrap_or_default();
-            self.n_newlines += bytes.iter().filter(|&&b| b == b'\n').count();
-            self.counted = end;
+    /// The line (from 1) of the first byte at or after `at` that is not a line break: where the
+    /// next record starts (blank lines are skipped).
+    fn line_of_next_record(&mut self) -> usize {
+        let bytes = self.text.as_bytes();
+        let start = bytes
+            .get(self.at..)
+            .and_then(|rest| rest.iter().position(|&b| b != b'\n' && b != b'\r'))
+            .map_or(bytes.len(), |skip| self.at + skip);
+        if start > self.counted {
+            let skipped = bytes.get(self.counted..start).unwrap_or_default();
+            self.n_newlines += skipped.iter().filter(|&&b| b == b'\n').count();
+            self.counted = start;
         }
         1 + self.n_newlines
+    }
+
+    /// The cells of one record, as text.
+    fn cells(&self, n_ends: usize) -> Result<Vec<String>, std::str::Utf8Error> {
+        let mut from = 0;
+        self.ends[..n_ends]
+            .iter()
+            .map(|&end| {
+                let cell = std::str::from_utf8(&self.cells[from..end]).map(str::to_string);
+                from = end;
+                cell
+            })
+            .collect()
+    }
+}
+
+impl Iterator for Rows<'_> {
+    type Item = Result<(usize, Vec<String>), Problem>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use csv_core::ReadRecordResult as Read;
+        let line = self.line_of_next_record();
+        let (mut n_out, mut n_ends) = (0, 0);
+        loop {
+            let input = self.text.as_bytes().get(self.at..).unwrap_or_default();
+            let (result, n_in, n_written, n_ended) =
+                self.reader
+                    .read_record(input, &mut self.cells[n_out..], &mut self.ends[n_ends..]);
+            self.at += n_in;
+            n_out += n_written;
+            n_ends += n_ended;
+            match result {
+                Read::InputEmpty => {}
+                Read::OutputFull => self.cells.resize(self.cells.len() * 2 + 1, 0),
+                Read::OutputEndsFull => self.ends.resize(self.ends.len() * 2, 0),
+                Read::Record => {
+                    return Some(
+                        self.cells(n_ends)
+                            .map(|cells| (line, cells))
+                            .map_err(|err| {
+                                Problem::new(Place::Line(line), ProblemKind::Csv(err.to_string()))
+                            }),
+                    )
+                }
+                Read::End => return None,
+            }
+        }
     }
 }
 
@@ -156,17 +210,4 @@ fn note_repeated_names(header: &[String], problems: &mut Vec<Problem>) {
             ));
         }
     }
-}
-
-fn csv_problem(err: &csv::Error, line: usize) -> Problem {
-    let kind = match err.kind() {
-        csv::ErrorKind::UnequalLengths {
-            expected_len, len, ..
-        } => ProblemKind::CsvCells {
-            n_cells: *len,
-            n_header: *expected_len,
-        },
-        _ => ProblemKind::Csv(err.to_string()),
-    };
-    Problem::new(Place::Line(line.max(1)), kind)
 }
