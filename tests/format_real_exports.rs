@@ -276,6 +276,21 @@ fn eventsourcing_stored_events_from_sqlite_json_and_csv() {
 }
 
 #[test]
+fn eventsourcing_rows_from_postgresql_json_agg_carry_their_state_as_bytea_hex() {
+    // The PostgreSQL recorder keeps `state` as `bytea` (psql writes `\\x7b22…`), the id as a
+    // UUID, and a `notification_id`: the store's order.
+    let timeline = load_clean("eventsourcing-psql.json", Format::EventSourcing);
+    let stream = "7b3480b4-a86e-5a78-a835-b9cc9dcec48d";
+    assert_eq!(states(&timeline, stream), eventsourcing_states());
+    assert_eq!(
+        heads(&timeline, stream)[2].1,
+        "2026-04-01T10:00:00Z".to_string()
+    );
+    let positions: Vec<_> = timeline.all_events().map(|e| e.position).collect();
+    assert_eq!(positions, [Some(1), Some(2), Some(3), Some(4)]);
+}
+
+#[test]
 fn eventsourcing_is_a_format_that_can_be_chosen_in_a_link() {
     assert_eq!(
         Format::from_key("eventsourcing"),
@@ -382,6 +397,35 @@ fn a_csv_row_with_the_wrong_number_of_cells_is_named_and_the_others_stay() {
         outcome.problems[0].to_string(),
         "line 3: this row has 3 cells and the header 4; the row is left out"
     );
+    // Chronoscope's own events: `data` is read as the JSON it holds, and merges.
+    assert_eq!(
+        outcome.timeline.state_after("po-1", Some(1)),
+        json!({"total": 10, "status": "approved"})
+    );
+}
+
+#[test]
+fn a_csv_cell_of_digits_is_read_as_epoch_milliseconds_where_the_format_expects_them() {
+    // Hibernate Envers' REVTSTMP, as a CSV export writes it.
+    let csv = "_table,id,REV,REVTYPE,REVTSTMP,status\n\
+        purchase_order_aud,1042,9,0,1774999800000,draft\n\
+        purchase_order_aud,1042,10,1,1775000700000,approved\n";
+    let outcome = Ingest::read_all(Setup::default(), csv);
+    assert_eq!(
+        outcome.detection.format,
+        Format::Envers,
+        "{}",
+        outcome.detection.reason
+    );
+    assert_eq!(outcome.problems, vec![]);
+    let stream = outcome.timeline.streams()[0].name.clone();
+    let heads = heads(&outcome.timeline, &stream);
+    assert_eq!(heads[0].1, "2026-03-31T23:30:00Z");
+    assert_eq!(heads[1].1, "2026-03-31T23:45:00Z");
+    assert_eq!(
+        outcome.timeline.state_after(&stream, Some(1))["status"],
+        json!("approved")
+    );
 }
 
 #[test]
@@ -472,4 +516,57 @@ fn a_short_kurrent_stream_opened_by_its_url_is_read_with_its_bodies() {
     let states = states(&outcome.timeline, "order-55");
     assert_eq!(states.len(), 7);
     assert_eq!(states[6], json!({"n": 6}));
+}
+
+#[test]
+fn text_with_a_comma_and_no_rows_is_not_silently_empty() {
+    let outcome = Ingest::read_all(Setup::default(), "hello, world");
+    assert_eq!(outcome.timeline.len(), 0);
+    assert_eq!(
+        outcome.problems,
+        vec![Problem::new(Place::Source, ProblemKind::CsvNoRows)]
+    );
+}
+
+proptest::proptest! {
+    /// Any cells, written as CSV with every cell quoted (quotes doubled) and LF or CRLF line
+    /// ends, read back as the same cells, each row on the line it starts on; an empty cell is
+    /// absent.
+    #[test]
+    fn csv_cells_read_back_as_written(
+        rows in proptest::collection::vec(proptest::collection::vec("[a-z\"\n,; é]{0,6}", 3), 1..8),
+        crlf in proptest::bool::ANY,
+    ) {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let quote = |cell: &str| format!("\"{}\"", cell.replace('"', "\"\""));
+        let mut text = format!("a,b,c{end}");
+        let mut lines = Vec::new();
+        let mut line = 2;
+        for row in &rows {
+            lines.push(line);
+            line += row.iter().map(|cell| cell.matches('\n').count()).sum::<usize>() + 1;
+            text += &row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+            text += end;
+        }
+        let read = chronoscope::core::decode::csv_text::csv_records(&text, &[]);
+        proptest::prop_assert_eq!(read.problems, vec![]);
+        proptest::prop_assert_eq!(read.records.len(), rows.len());
+        for ((place, range), (row, line)) in read.records.iter().zip(rows.iter().zip(&lines)) {
+            proptest::prop_assert_eq!(*place, chronoscope::core::decode::RecordPlace::Line(*line));
+            let object: Value = serde_json::from_str(&read.json[range.clone()]).unwrap();
+            for (name, cell) in ["a", "b", "c"].iter().zip(row) {
+                let expected = match cell.is_empty() { true => None, false => Some(json!(cell)) };
+                proptest::prop_assert_eq!(object.get(*name).cloned(), expected);
+            }
+        }
+    }
+
+    /// Whatever the text, reading it as CSV never panics, and every problem has a line.
+    #[test]
+    fn any_text_read_as_csv_never_panics(text in "[a-z\",;\t\r\n]{0,200}") {
+        let read = chronoscope::core::decode::csv_text::csv_records(&text, &[]);
+        for problem in read.problems {
+            proptest::prop_assert!(matches!(problem.place, Place::Line(n) if n >= 1) || problem.place == Place::Source);
+        }
+    }
 }

@@ -98,6 +98,9 @@ pub enum ProblemKind {
     /// A CSV row with more or fewer cells than the header names.
     #[error("this row has {n_cells} cells and the header {n_header}; the row is left out")]
     CsvCells { n_cells: usize, n_header: usize },
+    /// Text read as CSV (its first line has cells) with no row after the header.
+    #[error("read as CSV, the source has a header row and no rows")]
+    CsvNoRows,
     /// A CSV header that names a column twice.
     #[error("the header names `{name}` twice; the later column's cells are read")]
     CsvRepeatedColumn { name: String },

@@ -12,6 +12,7 @@ use std::ops::Range;
 
 use serde_json::{Map, Value};
 
+use super::rows::json_in_text;
 use super::{Place, Problem, ProblemKind, RecordPlace};
 
 /// The delimiters a CSV export may use, in the order ties are broken.
@@ -59,8 +60,10 @@ pub struct CsvRecords {
     pub problems: Vec<Problem>,
 }
 
-/// Reads a CSV text with a header row into JSON records.
-pub fn csv_records(text: &str) -> CsvRecords {
+/// Reads a CSV text with a header row into JSON records. The cells of the `json_columns` that
+/// hold a JSON object or array are read as that JSON (Chronoscope's own `data` and `meta`);
+/// every other cell stays text, for the format to read.
+pub fn csv_records(text: &str, json_columns: &[&str]) -> CsvRecords {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let delimiter = delimiter_of(text.lines().next().unwrap_or_default()).unwrap_or(b',');
     let mut rows = Rows::new(text, delimiter);
@@ -92,7 +95,13 @@ pub fn csv_records(text: &str) -> CsvRecords {
                     .iter()
                     .zip(cells)
                     .filter(|(_, cell)| !cell.is_empty())
-                    .map(|(name, cell)| (name.clone(), Value::String(cell)))
+                    .map(|(name, cell)| {
+                        let value = match json_columns.contains(&name.as_str()) {
+                            true => json_in_text(&Value::String(cell)),
+                            false => Value::String(cell),
+                        };
+                        (name.clone(), value)
+                    })
                     .collect();
                 let start = out.json.len();
                 out.json.push_str(&Value::Object(object).to_string());
@@ -102,6 +111,10 @@ pub fn csv_records(text: &str) -> CsvRecords {
             }
             Err(problem) => out.problems.push(problem),
         }
+    }
+    if out.records.is_empty() && out.problems.is_empty() {
+        out.problems
+            .push(Problem::new(Place::Source, ProblemKind::CsvNoRows));
     }
     out
 }

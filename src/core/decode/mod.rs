@@ -23,7 +23,7 @@ pub mod laravel;
 pub mod mapping;
 pub mod marten;
 pub mod paper_trail;
-mod rows;
+pub(crate) mod rows;
 pub mod simple_history;
 
 use chrono::{DateTime, FixedOffset, Utc};

@@ -57,7 +57,8 @@ pub fn json_in_text(value: &Value) -> Value {
 }
 
 /// The time of a row from the first of these columns: RFC 3339, psql text, naive text (read
-/// in the chosen zone and noted in `meta.time_zone_assumed`), or epoch milliseconds.
+/// in the chosen zone and noted in `meta.time_zone_assumed`), or epoch milliseconds (a number,
+/// or text of digits).
 pub fn row_time(
     row: &Map<String, Value>,
     names: &[&str],
@@ -65,11 +66,12 @@ pub fn row_time(
     meta: &mut Map<String, Value>,
 ) -> Result<DateTime<Utc>, DecodeError> {
     let value = column(row, names).ok_or_else(|| DecodeError::Missing(names[0].to_string()))?;
-    if let Some(time) = value
-        .is_number()
-        .then(|| from_epoch_millis(value))
-        .flatten()
-    {
+    // Epoch milliseconds: a number, or a cell of digits (CSV cells are text).
+    let is_millis = value.is_number()
+        || value
+            .as_str()
+            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(time) = is_millis.then(|| from_epoch_millis(value)).flatten() {
         return Ok(time);
     }
     let parsed = parse_db_time(&text(value), options.naive_offset)?;

@@ -498,15 +498,19 @@ impl Ingest {
     /// Reads CSV with a header row: its rows become JSON records, which the format reads as it
     /// reads table rows exported as JSON.
     fn start_csv(&mut self, text: Arc<String>) {
-        let rows = csv_records(&text);
-        self.kept = KeptSource::Whole(text);
-        let json = Arc::new(rows.json);
+        let mut rows = csv_records(&text, &[]);
         if self.decoder.is_none() {
-            self.choose_format(&json);
+            self.choose_format(&rows.json);
             if let Some(detection) = &mut self.detection {
                 detection.reason = format!("CSV with a header row; {}", detection.reason);
             }
         }
+        if self.decoder.as_ref().map(Decoder::format) == Some(Format::Canonical) {
+            // Chronoscope's own events carry `data` and `meta` as JSON, not text.
+            rows = csv_records(&text, &["data", "meta", "snapshot", "patch"]);
+        }
+        self.kept = KeptSource::Whole(text);
+        let json = Arc::new(rows.json);
         self.problems.extend(rows.problems);
         self.work.push_back(Work::Records {
             text: json,
