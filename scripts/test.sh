@@ -30,6 +30,11 @@ node -e '
   const bytes = fs.readFileSync("dist/" + wasm);
   const brotli = zlib.brotliCompressSync(bytes, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } });
   console.log(`wasm bundle: ${bytes.length} bytes, ${brotli.length} bytes after brotli`);
+  const budget = 350000;
+  if (brotli.length > budget) {
+    console.error(`the bundle is over its budget of ${budget} bytes after brotli`);
+    process.exit(1);
+  }
 '
 
 step "end-to-end journeys in headless Chromium"
