@@ -34,7 +34,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use rustc_hash::{FxHashMap, FxHashSet};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -65,10 +65,10 @@ pub struct Timeline {
     users: Names,
     problems: Vec<Problem>,
     naive_times: bool,
-    /// The log positions of events the source gave no time (their `time` is the stream's
-    /// previous event's, or 1970's, and they are shown as "—"). A set rather than a flag on
-    /// every event, which would make each of a million events 8 bytes larger.
-    untimed: FxHashSet<usize>,
+    /// The log positions of events the source gave no time, ascending (their `time` is the
+    /// stream's previous event's, or 1970's, and they are shown as "—"). A list rather than a
+    /// flag on every event, which would make each of a million events 8 bytes larger.
+    untimed: Vec<usize>,
     /// Streams before this one have no events left to fold.
     fold_from: usize,
     /// How many events have been folded, over all streams.
@@ -318,7 +318,7 @@ impl Timeline {
         let body = pointing.unwrap_or_else(|| compact(&event));
         if event.meta.contains_key("time_absent") {
             self.streams[stream as usize].n_untimed += 1;
-            self.untimed.insert(self.events.len());
+            self.untimed.push(self.events.len());
         }
         self.events.push(Stored {
             seq: event.seq,
@@ -671,7 +671,7 @@ impl Timeline {
             kind: self.kinds.name(stored.kind),
             id: stored.id.as_deref(),
             user: stored.user.map(|u| self.users.name(u)),
-            timed: self.untimed.is_empty() || !self.untimed.contains(&log_idx),
+            timed: self.untimed.binary_search(&log_idx).is_err(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Times for the page: UTC, the browser's local time (which only the browser knows), and the
 //! short form of the event list. Counts and sizes are the core's (`core::view::text`).
 
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Datelike, Local, TimeZone, Timelike, Utc};
 
 use crate::core::time::format_utc;
 
@@ -17,14 +17,26 @@ pub fn utc_or_dash(time: Option<DateTime<Utc>>) -> String {
 
 /// The same instant in the browser's time zone, e.g. `2026-03-04 11:15:00 +01:00`.
 pub fn local(time: &DateTime<Utc>) -> String {
-    time.with_timezone(&Local)
-        .format("%Y-%m-%d %H:%M:%S %:z")
-        .to_string()
+    let local = time.with_timezone(&Local);
+    format!(
+        "{} {:02}:{:02}:{:02} {}",
+        date(&local),
+        local.hour(),
+        local.minute(),
+        local.second(),
+        local.offset()
+    )
 }
 
 /// A short time for the event list: `2026-03-04 10:15`.
 pub fn short_utc(time: &DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M").to_string()
+    format!("{} {:02}:{:02}", date(time), time.hour(), time.minute())
+}
+
+/// `2026-03-04`. Written out rather than with chrono's `format`, whose format-string machinery
+/// costs the bundle more than these lines.
+fn date<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
+    format!("{:04}-{:02}-{:02}", time.year(), time.month(), time.day())
 }
 
 /// Said where a time would be shown, of an event the source gave no time.
