@@ -139,8 +139,13 @@ async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
     let before = json!({"lines": [{"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 2}]});
     let after = json!({"lines": [{"lineId": "L0", "qty": 9}, {"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 3}]});
     let changes = diff(&before, &after);
-    let container =
-        mount(move || view! { <DiffList changes=Signal::derive(move || changes.clone())/> });
+    let container = mount(move || {
+        view! {
+            <DiffList changes=Signal::derive(move || changes.clone())
+                before_state=Signal::derive(move || before.clone())
+                after_state=Signal::derive(move || after.clone())/>
+        }
+    });
     settle().await;
     let entries = all(&container, "[data-testid=diff-entry]");
     let described = op_and_path(&entries);
@@ -152,6 +157,13 @@ async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
         ]
     );
     assert!(entries[1].text_content().unwrap().contains("2 → 3"));
+    // Issue 16: the path names the line by its key, which stays true when positions move; the
+    // JSON Pointer is kept in the title for copying.
+    let paths: Vec<String> = all(&container, "[data-testid=diff-entry] .path")
+        .iter()
+        .map(|p| p.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(paths, ["lines[lineId=L0]", "lines[lineId=L2].qty"]);
 }
 
 #[wasm_bindgen_test]

@@ -129,3 +129,19 @@ fn a_large_keyed_array_with_one_change_gives_one_change() {
         ]
     );
 }
+
+#[test]
+fn paths_name_array_elements_by_their_key_and_keep_positions_otherwise() {
+    use chronoscope::core::diff::ReadablePaths;
+    let state = json!({"lines": [{"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 5}],
+        "tags": ["a", "b"], "a/b": {"~x": 1}, "items": [{"sku": 7}, {"sku": 7}]});
+    let mut paths = ReadablePaths::default();
+    assert_eq!(paths.of(&state, "/lines/1/qty"), "lines[lineId=L2].qty");
+    assert_eq!(paths.of(&state, "/lines/0"), "lines[lineId=L1]");
+    assert_eq!(paths.of(&state, "/tags/1"), "tags[1]");
+    assert_eq!(paths.of(&state, "/a~1b/~0x"), "a/b.~x");
+    // Repeated ids do not identify: the position is kept.
+    assert_eq!(paths.of(&state, "/items/1/sku"), "items[1].sku");
+    assert_eq!(paths.of(&state, ""), "/");
+    assert_eq!(paths.of(&state, "/missing/3"), "missing.3");
+}

@@ -34,6 +34,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         naive_offset: Some("+02:00".into()),
         stream: Some("po/1042 #ü".into()),
         version: Some(0),
+        dup: Some(2),
         time: Some("2026-04-01T01:59:59+02:00".into()),
         compare: Some(Compare::Version(12)),
         panel: Some(Panel::Raw),

@@ -83,3 +83,46 @@ fn an_empty_timeline_selects_nothing() {
     let selection = select(&Timeline::default(), &view("stream=x"));
     assert_eq!(selection, Default::default());
 }
+
+/// A broken stream that repeats version 4 (issue 16: the second v4 could not be selected).
+fn repeated_versions() -> Timeline {
+    let (decoded, _) = chronoscope::core::decode::decode_text(
+        r#"{"stream":"po","type":"A","time":"2026-01-01T09:00:00Z","version":3,"data":{"n":3}}
+{"stream":"po","type":"B","time":"2026-01-01T09:01:00Z","version":4,"data":{"n":4}}
+{"stream":"po","type":"C","time":"2026-01-01T09:02:00Z","version":4,"data":{"n":44}}
+{"stream":"po","type":"D","time":"2026-01-01T09:03:00Z","version":5,"data":{"n":5}}"#,
+        None,
+    );
+    Timeline::build(decoded.events)
+}
+
+#[test]
+fn a_repeated_version_is_addressed_by_its_occurrence() {
+    let timeline = repeated_versions();
+    assert_eq!(select(&timeline, &view("stream=po&v=4")).pos, Some(1));
+    assert_eq!(select(&timeline, &view("stream=po&v=4&dup=2")).pos, Some(2));
+    assert_eq!(timeline.occurrence_at("po", 1), 1);
+    assert_eq!(timeline.occurrence_at("po", 2), 2);
+    assert_eq!(timeline.occurrence_at("po", 3), 1);
+    assert_eq!(
+        timeline.state_after("po", Some(2)),
+        serde_json::json!({"n": 44})
+    );
+    let third = select(&timeline, &view("stream=po&v=4&dup=3"));
+    assert_eq!(third.pos, Some(1));
+    assert_eq!(
+        third.notes,
+        ["`po` has no event 3 with version 4; showing the first"]
+    );
+}
+
+#[test]
+fn dup_round_trips_in_a_link_and_refuses_what_cannot_mean_anything() {
+    let (view, ignored) = ViewState::from_query("stream=po&v=4&dup=2&view=diff");
+    assert_eq!(view.dup, Some(2));
+    assert!(ignored.is_empty());
+    assert_eq!(view.to_query(), "stream=po&v=4&dup=2&view=diff");
+    let (view, ignored) = ViewState::from_query("v=4&dup=1");
+    assert_eq!(view.dup, None);
+    assert_eq!(ignored, ["dup=1 is not a number from 2"]);
+}

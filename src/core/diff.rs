@@ -323,3 +323,72 @@ fn removed(path: String, value: &Value) -> Difference {
         after: None,
     }
 }
+
+/// The identity key an array's elements are named by, as the diff matches them: the first of
+/// `IDENTITY_KEYS` that every element has, with a string or number value unique in the array.
+pub fn array_key(items: &[Value]) -> Option<&'static str> {
+    if items.is_empty() {
+        return None;
+    }
+    IDENTITY_KEYS.into_iter().find(|key| {
+        let ids: Option<FxHashSet<Id<'_>>> = items.iter().map(|item| id_of(item, key)).collect();
+        ids.is_some_and(|ids| ids.len() == items.len())
+    })
+}
+
+/// An element's label in a keyed array: `lineId=L2` (text as it is, other values as JSON).
+pub fn element_label(item: &Value, key: &str) -> Option<String> {
+    let id = field(item, key)?;
+    Some(format!(
+        "{key}={}",
+        id.as_str().map_or_else(|| id.to_string(), str::to_string)
+    ))
+}
+
+/// Turns JSON Pointers into paths people read, naming array elements by their identity key
+/// where the array has one (`/lines/1/qty` → `lines[lineId=L2].qty`), as the diff matches them.
+/// Each array's key is found once, however many paths pass through it.
+#[derive(Default)]
+pub struct ReadablePaths {
+    keys: FxHashMap<String, Option<&'static str>>,
+}
+
+impl ReadablePaths {
+    /// The readable form of `pointer`, read in `state` (the side on which the path exists).
+    /// Tokens that `state` does not have are written as they are.
+    pub fn of(&mut self, state: &Value, pointer: &str) -> String {
+        if pointer.is_empty() {
+            return "/".into();
+        }
+        let mut out = String::new();
+        let mut at = Some(state);
+        let mut prefix = String::new();
+        for raw in pointer.split('/').skip(1) {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            match at {
+                Some(Value::Array(items)) => {
+                    let item = token.parse::<usize>().ok().and_then(|i| items.get(i));
+                    let key = *self
+                        .keys
+                        .entry(prefix.clone())
+                        .or_insert_with(|| array_key(items));
+                    let label = item
+                        .zip(key)
+                        .and_then(|(item, key)| element_label(item, key));
+                    out.push_str(&format!("[{}]", label.unwrap_or_else(|| token.clone())));
+                    at = item;
+                }
+                other => {
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&token);
+                    at = other.and_then(|value| value.get(&token));
+                }
+            }
+            prefix.push('/');
+            prefix.push_str(raw);
+        }
+        out
+    }
+}

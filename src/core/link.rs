@@ -49,6 +49,9 @@ pub struct ViewState {
     pub stream: Option<String>,
     /// `v`: the selected version. Wins over `t`.
     pub version: Option<u64>,
+    /// `dup`: which event with version `v` (from 2), in a stream that repeats versions.
+    /// `None`: the first.
+    pub dup: Option<u64>,
     /// `t`: the selected instant (RFC 3339), kept as written.
     pub time: Option<String>,
     /// `cmp`: the pinned comparison point. `None`: the previous event.
@@ -144,6 +147,10 @@ impl ViewState {
                     Ok(version) => view.version = Some(version),
                     Err(_) => ignored.push(format!("v={value} is not a version number")),
                 },
+                "dup" => match value.parse() {
+                    Ok(n) if n >= 2 => view.dup = Some(n),
+                    _ => ignored.push(format!("dup={value} is not a number from 2")),
+                },
                 "t" => view.time = Some(value),
                 "cmp" => match Compare::parse(&value) {
                     Some(compare) => view.compare = Some(compare),
@@ -178,6 +185,7 @@ impl ViewState {
         put("tz", self.naive_offset.clone());
         put("stream", self.stream.clone());
         put("v", self.version.map(|v| v.to_string()));
+        put("dup", self.dup.map(|n| n.to_string()));
         put("t", self.time.clone());
         put("cmp", self.compare.as_ref().map(Compare::to_param));
         put("view", self.panel.map(|p| p.as_str().to_string()));

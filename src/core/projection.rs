@@ -148,6 +148,19 @@ impl Projection {
         Ok(())
     }
 
+    /// What the projection's rules do with events of this type, in words (`appends /data/line
+    /// to /lines`), or `None` when it has no rules for the type.
+    pub fn describe(&self, kind: &str) -> Option<String> {
+        let rules = self.rules.get(kind)?;
+        Some(
+            rules
+                .iter()
+                .map(Rule::describe)
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+
     /// True when the projection has upcasters.
     pub fn has_upcasters(&self) -> bool {
         !self.upcasters.is_empty()
@@ -177,6 +190,36 @@ impl Projection {
 }
 
 impl Rule {
+    /// The rule in words: `sets /status to /data/status`.
+    fn describe(&self) -> String {
+        let from = match (&self.value, &self.literal) {
+            (Some(pointer), _) => pointer.clone(),
+            (None, Some(literal)) => literal.to_string(),
+            (None, None) => String::new(),
+        };
+        let path = if self.path.is_empty() {
+            "/"
+        } else {
+            &self.path
+        };
+        let element = |verb: &str| match (&self.key, &self.matches) {
+            (Some(key), Some(matched)) => {
+                format!("{verb} the element of {path} whose {key} is {matched}")
+            }
+            _ => format!("{verb} {path}"),
+        };
+        match self.op {
+            RuleOp::Set => format!("{} to {from}", element("sets")),
+            RuleOp::Merge => format!("merges {from} into {}", element("").trim_start()),
+            RuleOp::Append => format!("appends {from} to {path}"),
+            RuleOp::Prepend => format!("prepends {from} to {path}"),
+            RuleOp::RemoveByKey => element("removes"),
+            RuleOp::Increment if from.is_empty() => format!("{} by 1", element("increments")),
+            RuleOp::Increment => format!("{} by {from}", element("increments")),
+            RuleOp::Delete => format!("deletes {path}"),
+        }
+    }
+
     fn check(&self) -> Result<(), String> {
         let needs_value = !matches!(
             self.op,

@@ -27,6 +27,30 @@ pub struct Selection {
     pub notes: Vec<String>,
 }
 
+/// The position of version `version` (its `dup`th event, where the stream repeats it), or the
+/// nearest sensible one, with a note saying why.
+fn select_version(
+    timeline: &Timeline,
+    stream: &str,
+    version: u64,
+    dup: Option<u64>,
+    notes: &mut Vec<String>,
+) -> Option<usize> {
+    if let Some(pos) = timeline.position_of_occurrence(stream, version, dup.unwrap_or(1)) {
+        return Some(pos);
+    }
+    if let (Some(n), Some(first)) = (dup, timeline.position_of_version(stream, version)) {
+        notes.push(format!(
+            "`{stream}` has no event {n} with version {version}; showing the first"
+        ));
+        return Some(first);
+    }
+    notes.push(format!(
+        "`{stream}` has no version {version}; showing the latest"
+    ));
+    timeline.stream_len(stream).checked_sub(1)
+}
+
 /// Why a time in the view cannot be read for this stream.
 fn no_times(stream: &str, what: &str) -> String {
     format!("`{stream}`'s events have no times in the source, so {what} cannot be read; scrub by version")
@@ -56,12 +80,7 @@ pub fn select(timeline: &Timeline, view: &ViewState) -> Selection {
     let n_events = timeline.stream_len(&stream);
     let latest = n_events.checked_sub(1);
     let pos = match (view.version, &view.time) {
-        (Some(version), _) => timeline.position_of_version(&stream, version).or_else(|| {
-            notes.push(format!(
-                "`{stream}` has no version {version}; showing the latest"
-            ));
-            latest
-        }),
+        (Some(version), _) => select_version(timeline, &stream, version, view.dup, &mut notes),
         (None, Some(_)) if !timeline.stream_has_times(&stream) => {
             notes.push(no_times(&stream, "`t=`"));
             latest

@@ -745,6 +745,15 @@ impl Timeline {
             .is_some_and(|line| line.n_untimed < line.event_idx.len())
     }
 
+    /// The record of the event at a position of a stream, byte for byte as the source stored
+    /// it, where the timeline keeps it (Chronoscope's own records, which it points into);
+    /// `None` for events kept decoded.
+    pub fn record_text_at(&self, stream: &str, pos: usize) -> Option<&str> {
+        let log_idx = *self.line(stream)?.event_idx.get(pos)?;
+        let body = &self.events[log_idx].body;
+        matches!(body, Body::Source { .. }).then(|| self.text_of(body))
+    }
+
     /// The event at a position (from 0) of a stream.
     pub fn event_at(&self, stream: &str, pos: usize) -> Option<Event> {
         let line = self.line(stream)?;
@@ -854,6 +863,40 @@ impl Timeline {
         } else {
             line.versions.iter().position(|&v| v == version)
         }
+    }
+
+    /// The position of the `n`th event (from 1) with this version, in a stream that repeats
+    /// versions (a broken log); `n` = 1 is `position_of_version`.
+    pub fn position_of_occurrence(&self, stream: &str, version: u64, n: u64) -> Option<usize> {
+        if n <= 1 {
+            return self.position_of_version(stream, version);
+        }
+        let line = self.line(stream)?;
+        let nth = usize::try_from(n - 1).ok()?;
+        line.versions
+            .iter()
+            .enumerate()
+            .filter(|(_, &v)| v == version)
+            .nth(nth)
+            .map(|(pos, _)| pos)
+    }
+
+    /// Which event with its version the event at a position is (from 1): 1 unless the stream
+    /// repeats that version before it.
+    pub fn occurrence_at(&self, stream: &str, pos: usize) -> u64 {
+        let Some(line) = self.line(stream) else {
+            return 1;
+        };
+        if line.versions_ascend {
+            return 1;
+        }
+        let Some(&version) = line.versions.get(pos) else {
+            return 1;
+        };
+        1 + line.versions[..pos]
+            .iter()
+            .filter(|&&v| v == version)
+            .count() as u64
     }
 
     /// The stream's events in `n_bins` equal slices of its time span, for the density strip.

@@ -82,6 +82,7 @@ pub fn reload_source(ctx: AppCtx) {
 pub fn reset_selection(view: &mut ViewState) {
     view.stream = None;
     view.version = None;
+    view.dup = None;
     view.time = None;
     view.compare = None;
     view.filter = None;

@@ -12,6 +12,8 @@ use crate::core::time::{format_utc, parse_instant};
 pub fn AsOfBox() -> impl IntoView {
     let ctx = use_app();
     let text = RwSignal::new(String::new());
+    // The box shows the instant in force (a link's or the strip's `t`), not a sample value.
+    Effect::new(move |_| text.set(ctx.view.with(|v| v.time.clone()).unwrap_or_default()));
     let error = RwSignal::new(None::<String>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -20,6 +22,7 @@ pub fn AsOfBox() -> impl IntoView {
                 error.set(None);
                 ctx.view.update(|view| {
                     view.version = None;
+                    view.dup = None;
                     view.time = Some(format_utc(&time));
                 });
             }
@@ -41,7 +44,7 @@ pub fn AsOfBox() -> impl IntoView {
         <form class="as-of" on:submit=on_submit>
             <label>
                 "As of "
-                <input type="text" data-testid="as-of" placeholder="2026-03-31T23:59:59Z" bind:value=text/>
+                <input type="text" data-testid="as-of" placeholder="e.g. 2026-03-31T23:59:59Z" bind:value=text/>
             </label>
             <button type="submit">"Go"</button>
             <span class="hint">{hint}</span>

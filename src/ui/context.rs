@@ -19,7 +19,11 @@ use crate::core::view::moves::step_target;
 pub use crate::core::view::text::Progress;
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
-pub const N_KIND_COLOURS: usize = 10;
+pub const N_KIND_COLOURS: usize = 12;
+
+/// The markers that, with the colours, tell apart more types than there are colours: the first
+/// twelve types are circles, the next twelve triangles, and so on.
+const KIND_MARKERS: [&str; 4] = ["●", "▲", "■", "◆"];
 
 /// Data loaded from one source.
 #[derive(Debug)]
@@ -38,6 +42,8 @@ pub struct Loaded {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Cursor {
     pub version: u64,
+    /// Which event with this version it is (from 1), where the stream repeats versions.
+    pub occurrence: u64,
     /// `None` when the source gave the event no time.
     pub time: Option<DateTime<Utc>>,
 }
@@ -98,9 +104,11 @@ impl AppCtx {
         let cursor = Memo::new(move |_| {
             let (stream, pos) = (stream.get()?, selection.with(|s| s.pos)?);
             loaded.with(|loaded| {
-                let head = loaded.as_ref()?.timeline.head_at(&stream, pos)?;
+                let timeline = &loaded.as_ref()?.timeline;
+                let head = timeline.head_at(&stream, pos)?;
                 Some(Cursor {
                     version: head.version,
+                    occurrence: timeline.occurrence_at(&stream, pos),
                     time: head.timed.then_some(head.time),
                 })
             })
@@ -170,13 +178,22 @@ impl AppCtx {
         })
     }
 
-    /// The colour class (`kind-N`) of an event type in the selected stream.
+    /// The colour class (`kind-N`) of an event type. A type keeps its colour in every stream:
+    /// it is chosen by the type's place among all the log's types, in order of first appearance.
     pub fn kind_colour(&self, kind: &str) -> String {
-        let idx = self
-            .stream_kinds
-            .with(|kinds| kinds.iter().position(|k| k == kind))
-            .unwrap_or(0);
-        format!("kind-{}", idx % N_KIND_COLOURS)
+        format!("kind-{}", self.kind_number(kind) % N_KIND_COLOURS)
+    }
+
+    /// The marker shown before an event type, which with its colour tells it from the others.
+    pub fn kind_marker(&self, kind: &str) -> &'static str {
+        KIND_MARKERS[self.kind_number(kind) / N_KIND_COLOURS % KIND_MARKERS.len()]
+    }
+
+    /// The type's place among all the log's types.
+    fn kind_number(&self, kind: &str) -> usize {
+        self.loaded
+            .with_untracked(|l| l.as_ref().and_then(|l| l.timeline.kind_index(kind)))
+            .unwrap_or(0)
     }
 
     /// The number of events in the selected stream.
@@ -204,9 +221,18 @@ impl AppCtx {
 
     /// Selects the state after the event at `pos` of the selected stream.
     pub fn select_position(&self, pos: usize) {
-        if let Some(version) = self.head_at(Some(pos), |head| head.version) {
+        let Some(stream) = self.stream.get_untracked() else {
+            return;
+        };
+        let found = self.loaded.with_untracked(|loaded| {
+            let timeline = &loaded.as_ref()?.timeline;
+            let version = timeline.head_at(&stream, pos)?.version;
+            Some((version, timeline.occurrence_at(&stream, pos)))
+        });
+        if let Some((version, occurrence)) = found {
             self.view.update(|view| {
                 view.version = Some(version);
+                view.dup = (occurrence > 1).then_some(occurrence);
                 view.time = None;
             });
         }

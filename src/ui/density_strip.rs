@@ -51,6 +51,7 @@ pub fn DensityStrip() -> impl IntoView {
         let time = time_at_fraction(first, last, fraction);
         ctx.view.update(|view| {
             view.version = None;
+            view.dup = None;
             view.time = Some(format_utc(&time));
         });
     };

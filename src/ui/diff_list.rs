@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 
-use crate::core::diff::{Difference, Op};
+use super::context::AppCtx;
+use crate::core::diff::{Difference, Op, ReadablePaths};
 
 /// A readable list of changes between two states.
 #[component]
@@ -10,16 +11,28 @@ pub fn DiffList(
     /// The changes to show, in order.
     #[prop(into)]
     changes: Signal<Vec<Difference>>,
+    /// The states the changes lead from and to, in which paths are read.
+    #[prop(into)]
+    before_state: Signal<serde_json::Value>,
+    #[prop(into)] after_state: Signal<serde_json::Value>,
 ) -> impl IntoView {
+    // Inside the app the pointer can be copied; the list also works on its own.
+    let copy = use_context::<AppCtx>().map(|ctx| ctx.copy_to_clipboard);
     view! {
         <div class="diff-list">
             {move || changes.with(|changes| {
                 if changes.is_empty() {
                     return view! { <p class="empty" data-testid="diff-empty">"No changes."</p> }.into_any();
                 }
+                let mut readable = ReadablePaths::default();
                 changes.iter().map(|change| {
                     let op = change.op.as_str();
-                    let path = if change.path.is_empty() { "/".to_string() } else { change.path.clone() };
+                    // Named by key where arrays are matched by key; the JSON Pointer is kept for
+                    // copying (the title and the button).
+                    let side = if change.op == Op::Remove { before_state } else { after_state };
+                    let path = side.with_untracked(|state| readable.of(state, &change.path));
+                    let pointer = if change.path.is_empty() { "/".to_string() } else { change.path.clone() };
+                    let copied = pointer.clone();
                     let before = change.before.as_ref().map(|v| v.to_string());
                     let after = change.after.as_ref().map(|v| v.to_string());
                     let body = match change.op {
@@ -34,7 +47,13 @@ pub fn DiffList(
                     view! {
                         <div class=format!("diff-entry {op}") data-testid="diff-entry" data-op=op data-path=change.path.clone()>
                             <span class="op">{op}</span>
-                            <code class="path">{path}</code>
+                            <span class="where">
+                                <code class="path" title=format!("JSON Pointer: {pointer}")>{path}</code>
+                                {copy.map(|copy| view! {
+                                    <button type="button" class="copy-pointer" aria-label=format!("Copy the JSON Pointer {pointer}")
+                                        title="Copy the JSON Pointer" on:click=move |_| copy.run(copied.clone())>"copy"</button>
+                                })}
+                            </span>
                             <span class="values">{body}</span>
                         </div>
                     }

@@ -4,7 +4,8 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::{local, utc, NO_TIME};
-use crate::core::event::Change;
+use crate::core::event::Event;
+use crate::core::view::text::change_words;
 
 /// A card describing the event whose after-state is shown.
 #[component]
@@ -15,21 +16,17 @@ pub fn EventDetail() -> impl IntoView {
         match event.get() {
         None => view! { <div class="event-detail empty">"Before the stream's first event: the aggregate does not exist yet."</div> }.into_any(),
         Some(event) => {
-            let how = match &event.change {
-                Change::Merge => "merges its data (RFC 7396)",
-                Change::Patch(_) => "applies a JSON Patch (RFC 6902)",
-                Change::Snapshot(_) => "replaces the state (snapshot)",
-                Change::Fields(_) => "sets the fields it changed (audit row)",
-                Change::Delete => "ends the aggregate (its state becomes null)",
-                Change::Keep => "leaves the state as it was",
+            let pos = ctx.selection.get_untracked().pos;
+            let (how, record) = ctx.loaded.with_untracked(|l| {
+                let timeline = l.as_ref().map(|l| &l.timeline);
+                let how = change_words(&event.change, &event.kind, timeline.and_then(|t| t.projection()));
+                let record = timeline.zip(pos).and_then(|(t, pos)| t.record_text_at(&event.stream, pos).map(str::to_string));
+                (how, record)
+            });
+            let (record_title, record) = match record {
+                Some(text) => ("Stored record, as in the source", text),
+                None => ("Event as decoded from the source", decoded_payload(&event)),
             };
-            let payload = serde_json::to_string_pretty(&serde_json::json!({
-                "id": event.id,
-                "data": event.data,
-                "meta": event.meta,
-                "change": event.change,
-            }))
-            .unwrap_or_default();
             let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
             let upcast = event.stored.as_ref().map(|stored| {
                 let to = event.meta.get("upcast_to").map(|v| v.to_string()).unwrap_or_default();
@@ -52,9 +49,10 @@ pub fn EventDetail() -> impl IntoView {
                             </div>
                         }.into_any(),
                     }}
+                    <div class="change-rule" data-testid="change-rule">{how}</div>
                     <details class="payload">
-                        <summary>{format!("Stored event · {how}")}</summary>
-                        <pre>{payload}</pre>
+                        <summary>{record_title}</summary>
+                        <pre data-testid="stored-record">{record}</pre>
                     </details>
                     {upcast.map(|(stored, current, to)| view! {
                         <div class="versions" data-testid="upcast">
@@ -67,4 +65,20 @@ pub fn EventDetail() -> impl IntoView {
         }
     }
     }
+}
+
+/// An event kept decoded (its source's bytes are not kept), as it was before any upcasting, and
+/// without the fields Chronoscope adds itself (`upcast_to`, `time_absent`, `time_zone_assumed`,
+/// the change).
+fn decoded_payload(event: &Event) -> String {
+    let mut meta = event.meta.clone();
+    for added in ["upcast_to", "time_absent", "time_zone_assumed"] {
+        meta.remove(added);
+    }
+    let payload = serde_json::json!({
+        "id": event.id,
+        "data": event.stored.as_ref().unwrap_or(&event.data),
+        "meta": meta,
+    });
+    serde_json::to_string_pretty(&payload).unwrap_or_default()
 }

@@ -67,6 +67,13 @@ pub fn EventList() -> impl IntoView {
             .collect::<Vec<_>>()
     };
 
+    // Said when the filter hides the selected event, which the state still shows.
+    let hidden_selection = move || {
+        let pos = ctx.selection.with(|s| s.pos)?;
+        let hidden = matching.with(|m| m.row_of(pos).is_none());
+        let version = ctx.cursor.get()?.version;
+        hidden.then(|| format!("The selected event, v{version}, is hidden by the filter."))
+    };
     view! {
         <section class="events" aria-label="Events">
             <div class="events-head">
@@ -88,7 +95,8 @@ pub fn EventList() -> impl IntoView {
                     format!("{} shown", count(n))
                 }}</span>
             </div>
-            <div class="event-scroller" node_ref=scroller role="listbox" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
+            {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
+            <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
                 <div class="event-spacer" style=move || format!("height: {}px", geometry.get().spacer_height())>
                     {rows}
                 </div>
@@ -125,6 +133,7 @@ fn event_row(
         top,
     } = row;
     let kind_class = format!("kind {}", ctx.kind_colour(&kind));
+    let marker = ctx.kind_marker(&kind);
     view! {
         <div
             class="event-row"
@@ -138,7 +147,7 @@ fn event_row(
             on:click=move |_| ctx.select_position(pos)
         >
             <span class="version">{version}</span>
-            <span class=kind_class>{kind}</span>
+            <span class=kind_class data-marker=marker>{kind}</span>
             <span class="user">{user}</span>
             <span class="time">{time.map_or_else(|| "—".to_string(), |time| short_utc(&time))}</span>
         </div>

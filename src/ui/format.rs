@@ -28,9 +28,9 @@ pub fn local(time: &DateTime<Utc>) -> String {
     )
 }
 
-/// A short time for the event list: `2026-03-04 10:15`.
+/// A short time for the event list, marked as UTC: `2026-03-04 10:15Z`.
 pub fn short_utc(time: &DateTime<Utc>) -> String {
-    format!("{} {:02}:{:02}", date(time), time.hour(), time.minute())
+    format!("{} {:02}:{:02}Z", date(time), time.hour(), time.minute())
 }
 
 /// `2026-03-04`. Written out rather than with chrono's `format`, whose format-string machinery

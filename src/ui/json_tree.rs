@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use crate::core::diff::{array_key, element_label};
+
 /// Nodes deeper than this start collapsed.
 const OPEN_DEPTH: usize = 2;
 
@@ -38,10 +40,20 @@ fn node(key: Option<String>, value: &Value, depth: usize) -> AnyView {
             .into_any()
         }
         Value::Array(items) if !items.is_empty() => {
+            // Elements of an array matched by key (as the diff matches them) are named by it:
+            // `[lineId=L2]`, which stays true when positions move; others by their position.
+            let key = array_key(items);
             let children = items
                 .iter()
                 .enumerate()
-                .map(|(idx, v)| node(Some(idx.to_string()), v, depth + 1))
+                .map(|(idx, v)| {
+                    let label = key.and_then(|key| element_label(v, key));
+                    node(
+                        Some(label.map_or_else(|| idx.to_string(), |l| format!("[{l}]"))),
+                        v,
+                        depth + 1,
+                    )
+                })
                 .collect_view();
             view! {
                 <details open=depth < OPEN_DEPTH>

@@ -188,6 +188,8 @@ impl Run {
             if ingest.take_preview_ready() {
                 self.preview(ingest);
             }
+            // What has arrived is decoded: the count says so, whether or not a pause did.
+            self.show_progress(ingest);
         }
     }
 
@@ -233,13 +235,16 @@ impl Run {
 
     fn show_bytes(&self, bytes: u64, total_bytes: Option<u64>) {
         self.ctx.progress.update(|progress| {
-            let n_events = progress.as_ref().map_or(0, |p| p.n_events);
+            let (n_events, n_shown) = progress
+                .as_ref()
+                .map_or((0, None), |p| (p.n_events, p.n_shown));
             *progress = Some(Progress {
                 label: self.label.clone(),
                 bytes,
                 total_bytes,
                 n_events,
                 n_replayed: None,
+                n_shown,
             });
         });
     }
@@ -266,6 +271,13 @@ impl Run {
     /// Shows what the first block holds while the rest is still being read.
     fn preview(&self, ingest: &Ingest) {
         let (timeline, problems, detection) = ingest.preview();
+        // The count shown beside the rows is never behind them.
+        self.show_progress(ingest);
+        self.ctx.progress.update(|shown| {
+            if let Some(shown) = shown {
+                shown.n_shown = Some(timeline.len());
+            }
+        });
         self.ctx.loaded.set(Some(Arc::new(Loaded {
             timeline,
             problems,

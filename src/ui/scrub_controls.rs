@@ -14,11 +14,15 @@ pub fn ScrubControls() -> impl IntoView {
     let cursor_text = move || {
         let view = ctx.view.get();
         match (ctx.cursor.get(), &view.time) {
-            (Some(Cursor { version, time }), Some(as_of)) => {
-                format!("v{version} · {} · as of {as_of}", utc_or_dash(time))
+            (Some(cursor), Some(as_of)) => {
+                format!(
+                    "{} · {} · as of {as_of}",
+                    version_label(&cursor),
+                    utc_or_dash(cursor.time)
+                )
             }
-            (Some(Cursor { version, time }), None) => {
-                format!("v{version} · {}", utc_or_dash(time))
+            (Some(cursor), None) => {
+                format!("{} · {}", version_label(&cursor), utc_or_dash(cursor.time))
             }
             (None, Some(as_of)) => format!("before the first event · as of {as_of}"),
             (None, None) => "no event".into(),
@@ -45,10 +49,19 @@ pub fn ScrubControls() -> impl IntoView {
             <button type="button" title="Next event (→)" aria-label="Next event" on:click=move |_| ctx.step(1)>"›"</button>
             <button type="button" title="Last event (End)" aria-label="Last event" on:click=move |_| ctx.select_position(ctx.stream_len().saturating_sub(1))>"⇥"</button>
             <input type="range" data-testid="scrubber" aria-label="Position in the stream" min="0" step="1"
+                aria-valuetext=cursor_text
                 max=move || n_events.get().saturating_sub(1).to_string()
                 prop:value=move || ctx.selection.get().pos.unwrap_or(0).to_string()
                 on:input=on_slide/>
             <span class="cursor" data-testid="cursor" title=cursor_local>{cursor_text}</span>
         </div>
+    }
+}
+
+/// `v4`, or `v4 (repeat 2)` for the second event of a stream that repeats version 4.
+fn version_label(cursor: &Cursor) -> String {
+    match cursor.occurrence {
+        1 => format!("v{}", cursor.version),
+        n => format!("v{} (repeat {n})", cursor.version),
     }
 }

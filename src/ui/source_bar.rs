@@ -36,8 +36,10 @@ pub fn SourceBar() -> impl IntoView {
         open_demo(ctx);
     };
     let toggle = |open: RwSignal<bool>| move |_| open.update(|o| *o = !*o);
+    let menu_open = RwSignal::new(false);
     view! {
-        <header class="source-bar">
+        <header class="top">
+        <div class="source-bar">
             <h1 class="brand" title="Chronoscope: a time-travel inspector for event-sourced systems">
                 "Chronoscope"
             </h1>
@@ -46,27 +48,33 @@ pub fn SourceBar() -> impl IntoView {
                     placeholder="URL of an event stream (NDJSON or JSON)" bind:value=url_text/>
                 <button type="submit">"Load"</button>
             </form>
-            <label class="button file-button">
-                "Open file…"
-                <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.csv,.txt,application/json,text/csv"
-                    on:change=move |ev| if let Some(file) = input_file(&ev) { open_file(ctx, file) }/>
-            </label>
-            <button type="button" data-testid="paste-toggle" on:click=toggle(paste_open)>"Paste…"</button>
-            <button type="button" data-testid="demo-button" on:click=on_demo>"Demo"</button>
-            <button type="button" data-testid="model-toggle" on:click=toggle(model_open)
-                title="How events become state: projection rules, upcasters, a custom mapping">
-                "Projection…"
-            </button>
-            <button type="button" data-testid="credentials-toggle" on:click=toggle(creds_open)
-                title="A credential for the source's server; never put in a link">
-                {move || if ctx.credential.with(Credential::is_none) { "Credentials…" } else { "Credentials ✓" }}
-            </button>
-            <FormatPicker/>
+            // In a narrow panel the source actions fold into this menu; wide, it is not shown.
+            <button type="button" class="menu-toggle" data-testid="source-menu" aria-controls="source-actions"
+                aria-expanded=move || if menu_open.get() { "true" } else { "false" }
+                on:click=toggle(menu_open)>"Source ▾"</button>
+            <div id="source-actions" class="source-actions" class:open=move || menu_open.get()>
+                <label class="button file-button">
+                    "Open file…"
+                    <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.csv,.txt,application/json,text/csv"
+                        on:change=move |ev| if let Some(file) = input_file(&ev) { open_file(ctx, file) }/>
+                </label>
+                <button type="button" data-testid="paste-toggle" on:click=toggle(paste_open)>"Paste…"</button>
+                <button type="button" data-testid="demo-button" on:click=on_demo>"Demo"</button>
+                <button type="button" data-testid="model-toggle" on:click=toggle(model_open)
+                    title="How events become state: projection rules, upcasters, a custom mapping">
+                    "Projection…"
+                </button>
+                <button type="button" data-testid="credentials-toggle" on:click=toggle(creds_open)
+                    title="A credential for the source's server; never put in a link">
+                    {move || if ctx.credential.with(Credential::is_none) { "Credentials…" } else { "Credentials ✓" }}
+                </button>
+                <FormatPicker/>
+            </div>
             <button type="button" class="primary" data-testid="copy-link" on:click=move |_| copy_link(ctx)
                 title="Copy a link to this exact view (c)">
                 {move || if ctx.link_copied.get() { "Link copied" } else { "Copy link" }}
             </button>
-        </header>
+        </div>
         <LoadSummary/>
         <Show when=move || creds_open.get()>
             <CredentialForm url_text/>
@@ -81,5 +89,6 @@ pub fn SourceBar() -> impl IntoView {
         <NeedsFile/>
         <ProblemList/>
         <ViewNotes/>
+        </header>
     }
 }

@@ -53,10 +53,12 @@ pub fn StatePanel() -> impl IntoView {
     view! {
         <section class="state" aria-label="State">
             <EventDetail/>
-            <div class="tabs" role="tablist">
-                {tab(Panel::Tree, "Tree")}
-                {tab(Panel::Raw, "Raw")}
-                {tab(Panel::Diff, "Diff")}
+            <div class="tabs">
+                <div class="tab-list" role="tablist" aria-label="How the state is shown">
+                    {tab(Panel::Tree, "Tree")}
+                    {tab(Panel::Raw, "Raw")}
+                    {tab(Panel::Diff, "Diff")}
+                </div>
                 <span class="compare" data-testid="compare">
                     "compare with: " {compare_label}
                 </span>
@@ -79,7 +81,7 @@ pub fn StatePanel() -> impl IntoView {
                     }.into_any(),
                     Panel::Diff => view! {
                         <p class="diff-caption">{move || format!("{} change(s) from {} to the selected moment", ctx.changes.with(Vec::len), compare_label())}</p>
-                        <DiffList changes=ctx.changes/>
+                        <DiffList changes=ctx.changes before_state=ctx.compare_state after_state=ctx.state/>
                     }.into_any(),
                 }}
             </div>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
+use crate::core::link::Compare;
 use crate::core::view::streams::shortlist;
 use crate::core::view::text::count;
 
@@ -30,10 +31,14 @@ pub fn StreamList() -> impl IntoView {
     let choose = move |name: String| {
         ctx.playing.set(false);
         ctx.view.update(|view| {
+            // The as-of instant (and a comparison time) stay, so that two aggregates can be
+            // compared at one moment; versions belong to the stream left.
             view.stream = Some(name);
             view.version = None;
-            view.time = None;
-            view.compare = None;
+            view.dup = None;
+            if matches!(view.compare, Some(Compare::Version(_))) {
+                view.compare = None;
+            }
         });
     };
     let more = move || {
@@ -60,6 +65,7 @@ pub fn StreamList() -> impl IntoView {
                 class="stream-picker"
                 data-testid="stream-picker"
                 aria-label="Stream"
+                title=move || selected().unwrap_or_default()
                 on:change=move |ev| choose(event_target_value(&ev))
             >
                 {move || shown.get().0.into_iter().map(|s| {
@@ -71,9 +77,10 @@ pub fn StreamList() -> impl IntoView {
                     }
                 }).collect_view()}
             </select>
-            <ul class="stream-list" role="listbox">
+            <ul class="stream-list" role="listbox" aria-label="Streams">
                 {move || shown.get().0.into_iter().map(|s| {
                     let name = s.name.clone();
+                    let key_name = s.name.clone();
                     let is_selected = selected().as_deref() == Some(s.name.as_str());
                     view! {
                         <li
@@ -81,7 +88,15 @@ pub fn StreamList() -> impl IntoView {
                             data-testid="stream-row"
                             data-stream=s.name.clone()
                             aria-selected=if is_selected { "true" } else { "false" }
+                            tabindex="0"
+                            title=s.name.clone()
                             on:click=move |_| choose(name.clone())
+                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                if ev.key() == "Enter" || ev.key() == " " {
+                                    ev.prevent_default();
+                                    choose(key_name.clone());
+                                }
+                            }
                         >
                             <span class="name">{s.name.clone()}</span>
                             <span class="count">{count(s.n_events)}</span>

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
 use super::density_strip::DensityStrip;
-use super::format::local;
 use super::scrub_controls::ScrubControls;
 
 /// The pause between two steps while playing.
@@ -17,24 +16,22 @@ const PLAY_STEP_MS: u64 = 350;
 pub fn TimelineScrubber() -> impl IntoView {
     let ctx = use_app();
     use_playback(ctx);
-    let cursor_local = move || {
-        ctx.cursor
-            .get()
-            .and_then(|c| c.time)
-            .map(|time| format!("local {}", local(&time)))
-    };
+    let details_open = RwSignal::new(false);
     view! {
         <section class="timeline" aria-label="Timeline">
             <DensityStrip/>
             <ScrubControls/>
-            <div class="time-row">
+            // In a narrow panel the legend and the as-of form fold behind this toggle.
+            <button type="button" class="menu-toggle time-toggle" data-testid="time-toggle" aria-controls="time-row"
+                aria-expanded=move || if details_open.get() { "true" } else { "false" }
+                on:click=move |_| details_open.update(|o| *o = !*o)>"Legend and as of ▾"</button>
+            <div id="time-row" class="time-row" class:open=move || details_open.get()>
                 <ul class="legend">
                     {move || ctx.stream_kinds.get().into_iter().map(|name| view! {
-                        <li><span class=format!("swatch {}", ctx.kind_colour(&name))></span>{name}</li>
+                        <li><span class=format!("swatch {}", ctx.kind_colour(&name)) data-marker=ctx.kind_marker(&name)></span>{name.clone()}</li>
                     }).collect_view()}
                 </ul>
                 <AsOfBox/>
-                <span class="cursor-local">{cursor_local}</span>
             </div>
         </section>
     }

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use super::context::Cursor;
 use crate::core::link::ViewState;
 use crate::core::selection::Selection;
 
@@ -27,11 +28,12 @@ pub fn write_view(view: &ViewState) {
 
 /// A link that reopens this exact view even when the source grows: the stream and the moment
 /// are pinned to what is shown now.
-pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>) -> String {
+pub fn pinned_link(view: &ViewState, selection: &Selection, cursor: Option<Cursor>) -> String {
     let mut pinned = view.clone();
     pinned.stream = selection.stream.clone().or(pinned.stream);
-    if pinned.time.is_none() {
-        pinned.version = version.or(pinned.version);
+    if let (None, Some(cursor)) = (&pinned.time, cursor) {
+        pinned.version = Some(cursor.version);
+        pinned.dup = (cursor.occurrence > 1).then_some(cursor.occurrence);
     }
     let location = window().location();
     let origin = location.origin().unwrap_or_default();
@@ -42,7 +44,7 @@ pub fn pinned_link(view: &ViewState, selection: &Selection, version: Option<u64>
 /// Copies a link to the view shown, pinned to its stream and version, and says so for a moment.
 pub fn copy_link(ctx: super::context::AppCtx) {
     let selection = ctx.selection.get_untracked();
-    let version = ctx.cursor.get_untracked().map(|c| c.version);
+    let cursor = ctx.cursor.get_untracked();
     ctx.copy_to_clipboard
-        .run(pinned_link(&ctx.view.get_untracked(), &selection, version));
+        .run(pinned_link(&ctx.view.get_untracked(), &selection, cursor));
 }

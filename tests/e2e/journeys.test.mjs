@@ -287,7 +287,7 @@ test('the demo loads, and scrubbing, clicks, keys and play move the selection an
   assert.equal(await cursor(page).textContent(), paused, 'play stops on Space');
 
   const bars = await page.locator('.strip rect').evaluateAll((els) => els.map((e) => e.getAttribute('class')));
-  assert.ok(bars.length > 5 && bars.every((c) => /^kind-\d$/.test(c)), `density bars: ${bars}`);
+  assert.ok(bars.length > 5 && bars.every((c) => /^kind-\d+$/.test(c)), `density bars: ${bars}`);
   const legend = await page.locator('.legend li').allTextContents();
   assert.deepEqual(legend.slice(0, 2), ['PoCreated', 'PoLineAdded']);
   assert.ok(legend.includes('PoApproved'));

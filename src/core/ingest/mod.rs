@@ -54,7 +54,12 @@ pub const BATCH: usize = 250;
 pub const SNIFF_BYTES: usize = 16 << 10;
 
 /// NDJSON is decoded in blocks of whole lines of at least this many bytes.
-pub const BLOCK_BYTES: usize = 1 << 20;
+pub const BLOCK_BYTES: usize = 256 << 10;
+
+/// While the timeline has at most this many events, each block decoded before the source ends
+/// is shown as a preview; past it, the list keeps the last preview until the load ends (a
+/// preview copies the index, which would then take longer than a frame).
+pub const PREVIEW_MAX_EVENTS: usize = 100_000;
 
 /// The choices a load is made with.
 #[derive(Clone, Debug, Default)]
@@ -377,18 +382,20 @@ impl Ingest {
         }
     }
 
-    /// True once, when the first block of a source read as it arrives has been indexed: the
-    /// moment to show a preview.
+    /// True once after each block of a source read as it arrives has been indexed, while the
+    /// timeline has at most `PREVIEW_MAX_EVENTS`: the moments to show a preview.
     pub fn take_preview_ready(&mut self) -> bool {
         std::mem::take(&mut self.preview_ready)
     }
 
-    /// The timeline so far, with every event indexed so far folded: a preview while the rest
-    /// loads.
+    /// The timeline so far: a preview while the rest loads. It is not folded (its states are
+    /// replayed when asked for), so that taking it costs a copy of the index only.
     pub fn preview(&self) -> (Timeline, Vec<Problem>, Detection) {
-        let mut timeline = self.timeline.clone();
-        timeline.fold();
-        (timeline, self.problems.clone(), self.detection())
+        (
+            self.timeline.clone(),
+            self.problems.clone(),
+            self.detection(),
+        )
     }
 
     /// The timeline as it stands.
@@ -636,8 +643,9 @@ impl Ingest {
             let finished = self.work.pop_front();
             if matches!(finished, Some(Work::Lines { .. })) {
                 self.n_blocks_done += 1;
-                // The first block of a source still arriving: time for a preview.
-                self.preview_ready |= self.n_blocks_done == 1 && !self.ended;
+                // A block of a source still arriving: time for a preview, while previews are
+                // cheap.
+                self.preview_ready |= !self.ended && self.timeline.len() <= PREVIEW_MAX_EVENTS;
             }
         }
     }

@@ -43,6 +43,8 @@ pub struct Progress {
     pub total_bytes: Option<u64>,
     pub n_events: usize,
     pub n_replayed: Option<usize>,
+    /// How many events the page shows while the rest loads (the preview of the first block).
+    pub n_shown: Option<usize>,
 }
 
 impl Progress {
@@ -60,11 +62,18 @@ impl Progress {
             Some(total) => format!("{} of {}", bytes(self.bytes), bytes(total)),
             None => bytes(self.bytes),
         };
-        format!(
+        let mut text = format!(
             "Loading {}… {got} · {} events",
             self.label,
             count(self.n_events)
-        )
+        );
+        if let Some(n_shown) = self.n_shown.filter(|&n| n < self.n_events) {
+            text.push_str(&format!(
+                " · the list shows the first {} until the load ends",
+                count(n_shown)
+            ));
+        }
+        text
     }
 
     /// How much of the source has come, from 0 to 1, when its size is known.
@@ -96,4 +105,52 @@ pub fn problem_lines<'a>(stages: impl IntoIterator<Item = &'a [Problem]>) -> Vec
         .flatten()
         .map(Problem::to_string)
         .collect()
+}
+
+/// What an event does to the state, in words, as the event detail says it: the projection's
+/// rules for its type where it has some (they are what applied), else the event's own change.
+pub fn change_words(
+    change: &crate::core::event::Change,
+    kind: &str,
+    projection: Option<&crate::core::projection::Projection>,
+) -> String {
+    use crate::core::event::Change;
+    if let Some(rules) = projection.and_then(|p| p.describe(kind)) {
+        return format!("projection rule: {rules}");
+    }
+    match change {
+        Change::Merge => "merges its data (RFC 7396)",
+        Change::Patch(_) => "applies a JSON Patch (RFC 6902)",
+        Change::Snapshot(_) => "replaces the state (snapshot)",
+        Change::Fields(_) => "sets the fields it changed (audit row)",
+        Change::Delete => "ends the aggregate (its state becomes null)",
+        Change::Keep => "leaves the state as it was",
+    }
+    .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_load_says_how_much_of_it_the_list_shows_until_it_ends() {
+        let mut progress = Progress {
+            label: "demo".into(),
+            bytes: 20_000,
+            total_bytes: Some(480_000),
+            n_events: 30_000,
+            n_replayed: None,
+            n_shown: Some(5_000),
+        };
+        assert_eq!(
+            progress.summary(),
+            "Loading demo… 20 KB of 480 KB · 30,000 events · the list shows the first 5,000 until the load ends"
+        );
+        progress.n_shown = Some(30_000);
+        assert_eq!(
+            progress.summary(),
+            "Loading demo… 20 KB of 480 KB · 30,000 events"
+        );
+    }
 }

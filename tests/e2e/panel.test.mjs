@@ -1,0 +1,364 @@
+// The panel as a person meets it (issue 16): keyboard and screen-reader access checked with
+// axe-core, no sideways scroll from 360 to 1400 px in light and dark, honest labels and
+// feedback, stable type colours. The built dist/ is served on 127.0.0.1 and driven in Debian's
+// headless Chromium. Screenshots are kept under target/screenshots/ as CI artifacts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const require = createRequire(join(root, 'tools', 'package.json'));
+const { chromium } = require('playwright-core');
+const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const dist = join(root, 'dist');
+const shots = join(root, 'target', 'screenshots');
+const demoText = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8');
+const demoLines = demoText.trim().split('\n');
+const demo = demoLines.map(JSON.parse);
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
+
+const event = (stream, version, type, minute, data, user = 'ana.silva') => JSON.stringify({
+  stream, version, type, time: new Date(Date.UTC(2026, 2, 1, 9, minute)).toISOString(), data, meta: { user },
+});
+
+/** Sources made here, served from memory. */
+const sources = {
+  // A broken stream that repeats version 4.
+  '/mem/repeated.ndjson': [
+    event('po-dup', 3, 'PoCreated', 0, { n: 3 }), event('po-dup', 4, 'PoNoted', 1, { n: 4 }),
+    event('po-dup', 4, 'PoNoted', 2, { n: 44 }), event('po-dup', 5, 'PoNoted', 3, { n: 5 }),
+  ].join('\n'),
+  // A long stream name, a long unbroken string, and an event that an upcaster changes.
+  '/mem/long.ndjson': [
+    event(`po-${'x'.repeat(90)}`, 1, 'PoLineAdded', 0, { line: { lineId: 'L1', quantity: 2, note: 'N'.repeat(400) } }),
+    event(`po-${'x'.repeat(90)}`, 2, 'PoLineAdded', 1, { line: { lineId: 'L2', quantity: 3, note: `${'word '.repeat(80)}` } }),
+  ].join('\n'),
+  '/mem/long.projection.json': JSON.stringify({
+    upcasters: [{ type: 'PoLineAdded', up_to: 2, steps: [{ rename: '/line/quantity', to: '/line/qty' }] }],
+    rules: { PoLineAdded: [{ op: 'append', path: '/lines', value: '/data/line' }] },
+  }),
+  // Keyed lines whose second line changes.
+  '/mem/lines.ndjson': [
+    event('po-lines', 1, 'PoCreated', 0, { lines: [{ lineId: 'L1', qty: 1 }, { lineId: 'L2', qty: 2 }] }),
+    JSON.stringify({ stream: 'po-lines', version: 2, type: 'PoLineChanged', time: '2026-03-01T09:05:00Z',
+      snapshot: { lines: [{ lineId: 'L1', qty: 1 }, { lineId: 'L2', qty: 5 }] } }),
+  ].join('\n'),
+  // Fourteen types over two streams: more types than colours.
+  '/mem/many-types.ndjson': Array.from({ length: 14 }, (_, n) => event(n % 2 ? 'po-b' : 'po-a', Math.floor(n / 2) + 1, `Type${String(n).padStart(2, '0')}`, n, { n })).join('\n'),
+};
+
+let server, base, browser;
+const problems = [];
+
+before(async () => {
+  server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (sources[path]) {
+      res.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/x-ndjson' });
+      res.end(sources[path]);
+      return;
+    }
+    if (path === '/slow/demo.ndjson') {
+      // The demo in ten pieces 300 ms apart, so that a load can be watched.
+      const body = Buffer.from(demoText);
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
+      const piece = Math.ceil(body.length / 10);
+      for (let at = 0; at < body.length; at += piece) {
+        res.write(body.subarray(at, at + piece));
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      res.end();
+      return;
+    }
+    const file = join(dist, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(dist) || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
+  });
+  await page.goto(base + url);
+  return page;
+}
+
+const summary = (page) => page.getByTestId('load-summary');
+const cursor = (page) => page.getByTestId('cursor');
+
+async function assertText(locator, pattern) {
+  await locator.first().waitFor();
+  for (let i = 0; i < 100; i++) {
+    const text = (await locator.first().textContent()) ?? '';
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match((await locator.first().textContent()) ?? '', pattern);
+}
+
+const waitForDemo = (page) => assertText(summary(page), /^1,930 events · 46 streams$/);
+
+/** The serious and critical violations axe-core finds on the page, one line each. */
+async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => (await window.axe.run()).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+  return violations;
+}
+
+/** How far the page scrolls sideways (0: not at all). */
+const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+test('repeated versions: the keyboard and a click reach the second v4, and its link reopens it', async () => {
+  const page = await open('?src=/mem/repeated.ndjson&stream=po-dup&v=4');
+  await assertText(summary(page), /^4 events · 1 stream · 1 problem$/);
+  await assertText(cursor(page), /^v4 · /);
+  await page.keyboard.press('ArrowRight');
+  await assertText(cursor(page), /^v4 \(repeat 2\) · /);
+  assert.match(new URL(page.url()).search, /v=4&dup=2/);
+  await page.keyboard.press('ArrowRight');
+  await assertText(cursor(page), /^v5 · /);
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), /^v4 \(repeat 2\) · /);
+  await page.keyboard.press('ArrowLeft');
+  await assertText(cursor(page), /^v4 · /);
+  // A click on the second v4 row selects that row, not the first v4.
+  await page.locator('[data-testid=event-row]').nth(2).click();
+  await assertText(cursor(page), /^v4 \(repeat 2\) · /);
+  assert.equal(await page.locator('[data-testid=event-row]').nth(2).getAttribute('aria-selected'), 'true');
+  assert.equal(await page.locator('[data-testid=event-row]').nth(1).getAttribute('aria-selected'), 'false');
+  const again = await open(`?src=/mem/repeated.ndjson&stream=po-dup&v=4&dup=2&view=raw`);
+  await assertText(cursor(again), /^v4 \(repeat 2\) · /);
+  assert.deepEqual(JSON.parse(await again.getByTestId('state-json').textContent()), { n: 44 });
+  await page.context().close();
+  await again.context().close();
+});
+
+test('no sideways scroll at 360, 480, 1024 and 1400 px in light and dark; at 480×800 the state starts in the first screen', async () => {
+  for (const width of [360, 480, 1024, 1400]) {
+    for (const scheme of ['light', 'dark']) {
+      const page = await open('?stream=po-1029&v=71&view=diff', { width, height: 800, scheme });
+      await waitForDemo(page);
+      await page.getByTestId('event-detail').waitFor();
+      assert.ok(await sideways(page) <= 0, `${width} ${scheme} scrolls sideways by ${await sideways(page)}px`);
+      if (width <= 480) {
+        const top = await page.locator('section.state').evaluate((el) => el.getBoundingClientRect().top);
+        assert.ok(top < 800, `${width} ${scheme}: the state starts at ${top}px, below the first screen`);
+      }
+      await page.screenshot({ path: join(shots, `demo-diff-${width}-${scheme}.png`) });
+      await page.context().close();
+    }
+  }
+});
+
+test('long stream names, long strings and the upcast side by side stay inside their panes', async () => {
+  for (const width of [480, 1400]) {
+    const page = await open('?src=/mem/long.ndjson&proj=/mem/long.projection.json&v=2', { width });
+    await assertText(summary(page), /^2 events · 1 stream$/);
+    await page.getByTestId('upcast').waitFor();
+    assert.ok(await sideways(page) <= 0, `${width}: the page scrolls sideways by ${await sideways(page)}px`);
+    for (const selector of ['.event-detail', '.state', '.streams']) {
+      const over = await page.locator(selector).first().evaluate((el) => el.scrollWidth - el.clientWidth);
+      assert.ok(over <= 0, `${width}: ${selector} is ${over}px wider than its box`);
+    }
+    await page.screenshot({ path: join(shots, `long-values-${width}.png`) });
+    await page.context().close();
+  }
+});
+
+test('axe-core finds no serious or critical violation in the main views', async () => {
+  for (const [name, url, options] of [
+    ['demo', '', {}],
+    ['diff', '?stream=po-1029&v=71&view=diff', {}],
+    ['problems', '?src=/mem/repeated.ndjson', {}],
+    ['narrow panel', '?stream=po-1029&v=71&embed=1', { width: 480, height: 800 }],
+    ['dark', '?stream=po-1029&v=71&view=raw', { scheme: 'dark' }],
+    ['dark narrow', '?stream=po-1029&v=40', { width: 360, height: 800, scheme: 'dark' }],
+  ]) {
+    const page = await open(url, options);
+    await assertText(summary(page), /events/);
+    await page.getByTestId('event-detail').waitFor();
+    assert.deepEqual(await axeViolations(page), [], name);
+    await page.context().close();
+  }
+});
+
+test('everything is reachable by keyboard: streams, the slider with its value text, the tabs', async () => {
+  const page = await open('?stream=po-1029&v=71');
+  await waitForDemo(page);
+  const slider = page.getByTestId('scrubber');
+  assert.equal(await slider.evaluate((el) => el.type), 'range', 'the scrubber is a native slider (role slider)');
+  assert.match(await slider.getAttribute('aria-valuetext'), /^v71 · 2026-01-23T14:54:00Z$/);
+  // Tab from the stream filter reaches the stream rows, and Enter selects one.
+  await page.getByTestId('stream-filter').focus();
+  await page.keyboard.press('Tab');
+  const focused = await page.evaluate(() => document.activeElement?.dataset.stream);
+  assert.ok(focused, 'a stream row takes the focus');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none', 'the focus is visible');
+  await page.keyboard.press('Enter');
+  await assertText(page.locator('[data-testid=stream-row][aria-selected=true]'), new RegExp(focused));
+  assert.match(new URL(page.url()).search, new RegExp(`stream=${focused}`));
+  await page.context().close();
+});
+
+test('labels say what happened: the projection rule, the stored bytes, the active t, one local reading', async () => {
+  const added = demo.find((e) => e.type === 'PoLineAdded');
+  const page = await open(`?stream=${added.stream}&v=${added.version}`);
+  await waitForDemo(page);
+  await assertText(page.getByTestId('change-rule'), /^projection rule: appends \/data\/line to \/lines/);
+  // An upcast event shows its data as stored, without the fields Chronoscope adds.
+  const upcast = await page.getByTestId('stored-record').textContent();
+  assert.doesNotMatch(upcast, /"change"|upcast_to/);
+  assert.match(upcast, /"quantity"/, 'the stored shape, before upcasting');
+  // An event read from Chronoscope's own format shows its record byte for byte.
+  const approved = demo.find((e) => e.type === 'PoApproved');
+  await page.goto(`${base}?stream=${approved.stream}&v=${approved.version}`);
+  await waitForDemo(page);
+  await assertText(page.getByTestId('change-rule'), /./);
+  const line = demoLines.find((l) => JSON.parse(l).id === approved.id);
+  assert.equal(await page.getByTestId('stored-record').textContent(), line);
+  // A `t` in force is shown in the as-of box, read back in UTC and local time.
+  const asOf = await open(`?stream=${added.stream}&t=2026-01-20T00:00:00Z`);
+  await waitForDemo(asOf);
+  assert.equal(await asOf.getByTestId('as-of').inputValue(), '2026-01-20T00:00:00Z');
+  await assertText(asOf.locator('.as-of .hint'), /^UTC 2026-01-20T00:00:00Z · local /);
+  const timeline = await asOf.locator('section.timeline').textContent();
+  assert.equal((timeline.match(/local /g) ?? []).length, 1, `one local reading in the timeline: ${timeline}`);
+  await page.context().close();
+  await asOf.context().close();
+});
+
+test('loading: the count is never behind the rows, and the header keeps its shape when a URL is entered', async () => {
+  const page = await open('?src=/slow/demo.ndjson');
+  const counts = new Set();
+  const streamCounts = new Set();
+  for (let i = 0; i < 80; i++) {
+    const rows = await page.locator('[data-testid=event-row]').count();
+    const text = (await summary(page).textContent()) ?? '';
+    if (/^1,930 events/.test(text)) break;
+    if (rows > 0 && /^Loading/.test(text)) {
+      assert.doesNotMatch(text, /· 0 events/, 'rows are shown while the count says 0');
+      counts.add(text.match(/· ([\d,]+) events/)?.[1]);
+      streamCounts.add(await page.locator('[data-testid=stream-row]').count());
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(counts.size >= 2, `the count moved while the source loaded: ${[...counts]}`);
+  assert.ok(streamCounts.size >= 2, `the stream list grew while the source loaded: ${[...streamCounts]}`);
+  await waitForDemo(page);
+  const height = () => page.locator('.source-bar').evaluate((el) => el.getBoundingClientRect().height);
+  const before = await height();
+  await page.getByTestId('source-url').fill(`${base}slow/demo.ndjson?${'long=query&'.repeat(20)}`);
+  await page.getByTestId('source-url').press('Enter');
+  await waitForDemo(page);
+  assert.equal(await height(), before, 'the header keeps its height');
+  await page.context().close();
+});
+
+test('type colours: the same type has the same colour in every stream, and fourteen types stay distinct', async () => {
+  const page = await open('?src=/mem/many-types.ndjson&stream=po-a');
+  await assertText(summary(page), /^14 events · 2 streams$/);
+  const looks = async () => page.locator('.legend li').evaluateAll((items) => items.map((li) => {
+    const swatch = li.querySelector('.swatch');
+    return [li.textContent, swatch.className, swatch.dataset.marker];
+  }));
+  const a = await looks();
+  await page.locator('[data-testid=stream-row][data-stream=po-b]').click();
+  await assertText(page.locator('[data-testid=stream-row][aria-selected=true]'), /po-b/);
+  const b = await looks();
+  const all = new Map([...a, ...b].map(([type, cls, marker]) => [type, `${cls} ${marker}`]));
+  assert.equal(all.size, 14);
+  assert.equal(new Set(all.values()).size, 14, `every type looks different: ${[...all]}`);
+  // The demo's PoSubmitted looks the same in two streams.
+  const demoPage = await open('?stream=po-1029');
+  await waitForDemo(demoPage);
+  const colourOf = (p) => p.locator('[data-testid=event-row] .kind', { hasText: 'PoSubmitted' }).first().getAttribute('class');
+  await demoPage.getByTestId('filter').fill('PoSubmitted');
+  const first = await colourOf(demoPage);
+  await demoPage.locator('[data-testid=stream-row][data-stream=po-1003]').click();
+  assert.equal(await colourOf(demoPage), first);
+  await page.context().close();
+  await demoPage.context().close();
+});
+
+test('the event list: UTC times marked Z, a hidden selection said, a link scrolls to its event, whole types at 1000 px, t kept across streams', async () => {
+  const page = await open('?stream=po-1029&v=3', { width: 1000, height: 700 });
+  await waitForDemo(page);
+  const times = await page.locator('[data-testid=event-row] .time').allTextContents();
+  assert.ok(times.every((t) => /^\d{4}-\d\d-\d\d \d\d:\d\dZ$/.test(t)), times.join(', '));
+  const cut = await page.locator('[data-testid=event-row] .kind').evaluateAll((els) => els.filter((el) => el.scrollWidth > el.clientWidth).map((el) => el.textContent));
+  assert.deepEqual(cut, [], 'types are not cut at 1000 px');
+  await page.getByTestId('filter').fill('PoApproved');
+  await assertText(page.getByTestId('selection-hidden'), /^The selected event, v3, is hidden by the filter\.$/);
+  await page.context().close();
+
+  const deep = await open('?stream=po-1029&v=2', { width: 1400, height: 700 });
+  await waitForDemo(deep);
+  const selected = deep.locator('[data-testid=event-row][aria-selected=true]');
+  await selected.waitFor();
+  assert.ok(await selected.isVisible() && await selected.evaluate((row) => {
+    const box = row.getBoundingClientRect();
+    const list = row.closest('.event-scroller').getBoundingClientRect();
+    return box.top >= list.top && box.bottom <= list.bottom;
+  }), 'the linked event is in view');
+  const late = await open('?stream=po-1029&v=60', { width: 1400, height: 700 });
+  await waitForDemo(late);
+  const inView = await late.locator('[data-testid=event-row][aria-selected=true]').evaluate((row) => {
+    const box = row.getBoundingClientRect();
+    const list = row.closest('.event-scroller').getBoundingClientRect();
+    return box.top >= list.top && box.bottom <= list.bottom;
+  });
+  assert.ok(inView, 'a link to a late event scrolls the list to it');
+  await deep.context().close();
+
+  await late.getByTestId('as-of').fill('2026-01-20T00:00:00Z');
+  await late.getByTestId('as-of').press('Enter');
+  await late.locator('[data-testid=stream-row][data-stream=po-1003]').click();
+  assert.match(new URL(late.url()).search, /stream=po-1003&t=2026-01-20T00:00:00Z/);
+  await assertText(cursor(late), /as of 2026-01-20T00:00:00Z$/);
+  await late.context().close();
+});
+
+test('the diff and the tree name keyed lines by their key', async () => {
+  const page = await open('?src=/mem/lines.ndjson&v=2&view=diff');
+  await assertText(summary(page), /^2 events · 1 stream$/);
+  await assertText(page.locator('[data-testid=diff-entry] .path'), /^lines\[lineId=L2\]\.qty$/);
+  assert.equal(await page.getByTestId('diff-entry').getAttribute('data-path'), '/lines/1/qty', 'the JSON Pointer is kept');
+  assert.equal(await page.locator('[data-testid=diff-entry] .path').getAttribute('title'), 'JSON Pointer: /lines/1/qty');
+  await page.getByTestId('tab-tree').click();
+  await assertText(page.getByTestId('state-tree'), /\[lineId=L2\]/);
+  await page.context().close();
+});
+
+test('no page panicked or logged an error', () => {
+  assert.deepEqual(problems, []);
+});
