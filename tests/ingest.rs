@@ -389,22 +389,10 @@ impl Feed {
         });
         ingest.feed(&self.head());
         ingest.finish();
-        let mut fetched = Vec::new();
-        loop {
-            match ingest.step(100) {
-                Step::Working => {}
-                Step::Fetch(url) => {
-                    fetched.push(url.to_string());
-                    match self.page(&url) {
-                        Some(bytes) => ingest.feed_page(&url, bytes),
-                        None => panic!("no such page {url}"),
-                    }
-                }
-                Step::Done => break,
-                Step::NeedBytes => panic!("a finished load needs no bytes"),
-            }
-            assert!(fetched.len() < 50, "the feed is read forever");
-        }
+        let fetched = common::answer_pages(&mut ingest, |url| match self.page(url) {
+            Some(bytes) => bytes,
+            None => panic!("no such page {url}"),
+        });
         (ingest.into_outcome(), fetched)
     }
 }

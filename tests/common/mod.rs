@@ -63,3 +63,26 @@ pub fn assert_same_log(
         }
     }
 }
+
+/// Steps a finished load to its end as the app does, answering each page it asks for with
+/// `answer`; returns the URLs asked for, in order.
+pub fn answer_pages(
+    ingest: &mut chronoscope::core::ingest::Ingest,
+    mut answer: impl FnMut(&url::Url) -> Vec<u8>,
+) -> Vec<String> {
+    use chronoscope::core::ingest::Step;
+    let mut fetched = Vec::new();
+    loop {
+        match ingest.step(100) {
+            Step::Working => {}
+            Step::Fetch(url) => {
+                fetched.push(url.to_string());
+                let bytes = answer(&url);
+                ingest.feed_page(&url, bytes);
+            }
+            Step::Done => return fetched,
+            Step::NeedBytes => panic!("a finished load needs no bytes"),
+        }
+        assert!(fetched.len() < 50, "the feed is read forever");
+    }
+}

@@ -4,14 +4,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, extname } from 'node:path';
+import { root, launchChromium, assertText, sendSlowly } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const require = createRequire(join(root, 'tools', 'package.json'));
-const { chromium } = require('playwright-core');
+const here = join(root, 'tests', 'e2e');
 
 const dist = join(root, 'dist');
 const fixtures = join(here, 'fixtures');
@@ -178,14 +174,7 @@ before(async () => {
     }
     if (path === '/slow/demo.ndjson') {
       // The demo, sent in ten pieces 200 ms apart, so that a page can be seen loading.
-      const body = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'));
-      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
-      const piece = Math.ceil(body.length / 10);
-      for (let at = 0; at < body.length; at += piece) {
-        res.write(body.subarray(at, at + piece));
-        await new Promise((r) => setTimeout(r, 200));
-      }
-      res.end();
+      await sendSlowly(res, readFileSync(join(root, 'demo', 'cambium-demo.ndjson')), 200);
       return;
     }
     const roots = [['/fixtures/', fixtures], ['/formats/', formatFixtures], ['/corpus/', corpus], ['/real/', realExports]];
@@ -202,10 +191,7 @@ before(async () => {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${server.address().port}/`;
   otherBase = `http://localhost:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium(['--disable-background-networking', '--disable-component-update', '--disable-sync']);
   mkdirSync(artifacts, { recursive: true });
 });
 
@@ -235,15 +221,6 @@ async function waitForDemo(page) {
   await assertText(summary(page), /^1,930 events · 46 streams$/);
 }
 
-async function assertText(locator, pattern) {
-  await locator.first().waitFor();
-  for (let i = 0; i < 100; i++) {
-    const text = (await locator.first().textContent()) ?? '';
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.match((await locator.first().textContent()) ?? '', pattern);
-}
 
 /** The demo's first PO approval, as a reader of the demo file finds it. */
 function firstApproval() {

@@ -6,15 +6,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, extname } from 'node:path';
+import { root, requireTool, launchChromium, assertText, sendSlowly } from './support.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const require = createRequire(join(root, 'tools', 'package.json'));
-const { chromium } = require('playwright-core');
-const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
 const dist = join(root, 'dist');
 const shots = join(root, 'target', 'screenshots');
@@ -66,14 +61,7 @@ before(async () => {
     }
     if (path === '/slow/demo.ndjson') {
       // The demo in ten pieces 300 ms apart, so that a load can be watched.
-      const body = Buffer.from(demoText);
-      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
-      const piece = Math.ceil(body.length / 10);
-      for (let at = 0; at < body.length; at += piece) {
-        res.write(body.subarray(at, at + piece));
-        await new Promise((r) => setTimeout(r, 300));
-      }
-      res.end();
+      await sendSlowly(res, Buffer.from(demoText), 300);
       return;
     }
     const file = join(dist, path === '/' ? 'index.html' : path);
@@ -87,10 +75,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-  });
+  browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });
 
@@ -112,16 +97,6 @@ async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) 
 
 const summary = (page) => page.getByTestId('load-summary');
 const cursor = (page) => page.getByTestId('cursor');
-
-async function assertText(locator, pattern) {
-  await locator.first().waitFor();
-  for (let i = 0; i < 100; i++) {
-    const text = (await locator.first().textContent()) ?? '';
-    if (pattern.test(text)) return text;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.match((await locator.first().textContent()) ?? '', pattern);
-}
 
 const waitForDemo = (page) => assertText(summary(page), /^1,930 events · 46 streams$/);
 
