@@ -1,16 +1,17 @@
 //! Native benchmarks of the core, one per part of the work: decode, ingest (index and fold, as
 //! the app does it), replay (fold), the state at a random position (snapshot plus bounded
-//! replay), and the structural diff.
+//! replay), the structural diff, and a field's history (blame) over one long stream.
 //! Run with `cargo bench --no-default-features --bench core`.
 
 use std::hint::black_box;
 
+use chronoscope::core::blame::field_history;
 use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
 use chronoscope::core::timeline::Timeline;
-use chronoscope::samples::bench_data::bench_ndjson;
+use chronoscope::samples::bench_data::{bench_ndjson, long_stream_ndjson};
 use serde_json::{json, Value};
 
 fn main() {
@@ -74,6 +75,14 @@ fn state_after_a_random_position(bencher: divan::Bencher) {
         let pos = timeline.position_of_version(event.stream, event.version);
         timeline.state_after(event.stream, pos)
     });
+}
+
+/// The history of one line's quantity over a stream of 100,000 events (issue 11's target:
+/// 200 ms): one replay of the stream, reading the field after every event.
+#[divan::bench(sample_count = 10)]
+fn blame_a_field_over_100k_events_of_one_stream(bencher: divan::Bencher) {
+    let timeline = load(&long_stream_ndjson(N_EVENTS));
+    bencher.bench(|| field_history(&timeline, black_box("po-long"), "/lines/L1/qty"));
 }
 
 fn keyed_array(n: usize) -> Value {

@@ -39,6 +39,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         compare: Some(Compare::Version(12)),
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
+        blame: Some("/lines/L~12/qty".into()),
         extra: vec![("host".into(), "x".into())],
     };
     let query = view.to_query();

@@ -60,6 +60,8 @@ pub struct ViewState {
     pub panel: Option<Panel>,
     /// `q`: the event-list filter.
     pub filter: Option<String>,
+    /// `blame`: the field whose history is shown, as a blame path (`/lines/L2/qty`).
+    pub blame: Option<String>,
     /// Parameters this version does not know, raw, in their order (`embed`, `theme`, a host's own).
     pub extra: Vec<(String, String)>,
 }
@@ -161,6 +163,8 @@ impl ViewState {
                     None => ignored.push(format!("view={value} is not tree, raw or diff")),
                 },
                 "q" => view.filter = Some(value),
+                "blame" if value.starts_with('/') => view.blame = Some(value),
+                "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
                 _ => view
                     .extra
                     .push((raw_key.to_string(), raw_value.to_string())),
@@ -190,6 +194,7 @@ impl ViewState {
         put("cmp", self.compare.as_ref().map(Compare::to_param));
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
+        put("blame", self.blame.clone());
         let known = pairs
             .into_iter()
             .map(|(key, value)| format!("{key}={value}"));

@@ -848,6 +848,20 @@ impl Timeline {
         state
     }
 
+    /// Replays a stream from its start, handing `visit` each position and the state after that
+    /// event: one pass, for questions about every moment (a field's history).
+    pub fn replay_stream(&self, stream: &str, mut visit: impl FnMut(usize, &Value)) {
+        let Some(line) = self.line(stream) else {
+            return;
+        };
+        let mut state = Value::Null;
+        for (pos, &idx) in line.event_idx.iter().enumerate() {
+            // A failed event is reported when it is folded; replay skips it the same way.
+            let _ = self.apply_event(&mut state, idx);
+            visit(pos, &state);
+        }
+    }
+
     /// The position of the last event at or before `time`: the state as of `time` is the state
     /// after it. `None` when the stream has no event that early.
     pub fn position_at_time(&self, stream: &str, time: DateTime<Utc>) -> Option<usize> {

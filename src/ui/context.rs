@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
-use leptos_use::{use_clipboard, UseClipboardReturn};
 use serde_json::Value;
 
+use super::clipboard::copier;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
@@ -76,7 +76,7 @@ pub struct AppCtx {
     /// True for a moment after the link was copied, by the button or by `c`: once the browser
     /// has taken the text, never where it refuses.
     pub link_copied: Signal<bool>,
-    /// Copies a link to the clipboard (leptos-use's `use_clipboard`).
+    /// Copies a link to the clipboard (`clipboard::copier`).
     pub copy_to_clipboard: Callback<String>,
     /// A credential typed by the user, for the origin it was typed for. Kept in memory only:
     /// never in the URL, never in storage, never sent to another origin.
@@ -142,7 +142,7 @@ impl AppCtx {
         };
         let state = state_at(|s| s.pos);
         let compare_state = state_at(|s| s.compare);
-        let UseClipboardReturn { copied, copy, .. } = use_clipboard();
+        let link_copier = copier();
         let changes = Memo::new(move |_| {
             compare_state.with(|before| state.with(|after| diff(before, after)))
         });
@@ -160,8 +160,8 @@ impl AppCtx {
             compare_state,
             changes,
             playing: RwSignal::new(false),
-            link_copied: copied,
-            copy_to_clipboard: Callback::new(move |text: String| copy(&text)),
+            link_copied: link_copier.copied,
+            copy_to_clipboard: link_copier.copy,
             credential: RwSignal::new(Credential::default()),
             local_text: StoredValue::new(None),
             load_id: StoredValue::new(0),

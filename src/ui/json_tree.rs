@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use super::context::AppCtx;
+use crate::core::blame::blame_path;
 use crate::core::diff::{array_key, element_label};
 
 /// Nodes deeper than this start collapsed.
@@ -16,20 +18,49 @@ pub fn JsonTree(
     #[prop(into)]
     value: Signal<Value>,
 ) -> impl IntoView {
+    // Inside the app a key names its field's history (`blame=`); the tree also works alone.
+    let on_key = use_context::<AppCtx>().map(|ctx| {
+        Callback::new(move |pointer: String| {
+            let path = value.with_untracked(|state| blame_path(state, &pointer));
+            ctx.view.update(|v| v.blame = Some(path));
+        })
+    });
     view! {
         <div class="json-tree" data-testid="state-tree">
-            {move || value.with(|v| node(None, v, 0))}
+            {move || value.with(|v| node(None, String::new(), v, 0, on_key))}
         </div>
     }
 }
 
-fn node(key: Option<String>, value: &Value, depth: usize) -> AnyView {
-    let label = key.map(|k| view! { <span class="key">{k}</span><span class="colon">": "</span> });
+fn node(
+    key: Option<String>,
+    pointer: String,
+    value: &Value,
+    depth: usize,
+    on_key: Option<Callback<String>>,
+) -> AnyView {
+    // A leaf's key names its field's history; a container's sits in its `<summary>`, which is
+    // already a control, so it is plain text there.
+    let is_leaf = !matches!(value, Value::Object(m) if !m.is_empty())
+        && !matches!(value, Value::Array(a) if !a.is_empty());
+    let label = key.map(|k| {
+        let title = format!("History of {pointer}");
+        let clicked = pointer.clone();
+        let key = match on_key.filter(|_| is_leaf) {
+            Some(on_key) => view! {
+                <button type="button" class="key" data-testid="tree-key" data-pointer=pointer.clone() title=title
+                    on:click=move |_| on_key.run(clicked.clone())>{k}</button>
+            }
+            .into_any(),
+            None => view! { <span class="key">{k}</span> }.into_any(),
+        };
+        view! { {key}<span class="colon">": "</span> }
+    });
     match value {
         Value::Object(map) if !map.is_empty() => {
             let children = map
                 .iter()
-                .map(|(k, v)| node(Some(k.clone()), v, depth + 1))
+                .map(|(k, v)| node(Some(k.clone()), child(&pointer, k), v, depth + 1, on_key))
                 .collect_view();
             view! {
                 <details open=depth < OPEN_DEPTH>
@@ -48,10 +79,13 @@ fn node(key: Option<String>, value: &Value, depth: usize) -> AnyView {
                 .enumerate()
                 .map(|(idx, v)| {
                     let label = key.and_then(|key| element_label(v, key));
+                    let name = label.map_or_else(|| idx.to_string(), |l| format!("[{l}]"));
                     node(
-                        Some(label.map_or_else(|| idx.to_string(), |l| format!("[{l}]"))),
+                        Some(name),
+                        child(&pointer, &idx.to_string()),
                         v,
                         depth + 1,
+                        on_key,
                     )
                 })
                 .collect_view();
@@ -68,6 +102,11 @@ fn node(key: Option<String>, value: &Value, depth: usize) -> AnyView {
         }
         .into_any(),
     }
+}
+
+/// The pointer of a child, its token escaped (RFC 6901).
+fn child(pointer: &str, token: &str) -> String {
+    format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
 }
 
 /// A one-line hint of an array of keyed objects, e.g. ` L1, L2, L3`.

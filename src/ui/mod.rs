@@ -8,6 +8,8 @@
 mod actions;
 mod app;
 mod as_of_box;
+mod blame_panel;
+mod clipboard;
 mod context;
 mod credential_form;
 mod density_strip;

@@ -3,12 +3,13 @@
 
 use leptos::prelude::*;
 
+use super::blame_panel::BlamePanel;
+use super::clipboard::{copier, Copier};
 use super::context::use_app;
 use super::diff_list::DiffList;
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
 use crate::core::link::{Compare, Panel};
-use leptos_use::{use_clipboard, UseClipboardReturn};
 
 /// Tabs over the state and the change list, with the comparison controls.
 #[component]
@@ -20,7 +21,7 @@ pub fn StatePanel() -> impl IntoView {
         ctx.state
             .with(|s| serde_json::to_string_pretty(s).unwrap_or_default())
     });
-    let UseClipboardReturn { copied, copy, .. } = use_clipboard();
+    let Copier { copy, copied } = copier();
     let compare_label = move || {
         let selection = ctx.selection.get();
         let compare_version = ctx.head_at(selection.compare, |head| head.version);
@@ -67,15 +68,13 @@ pub fn StatePanel() -> impl IntoView {
                     <button type="button" data-testid="unpin" on:click=move |_| ctx.view.update(|v| v.compare = None)>"Unpin"</button>
                 </Show>
             </div>
+            <BlamePanel/>
             <div class="panel-body">
                 {move || match panel() {
                     Panel::Tree => view! { <JsonTree value=ctx.state/> }.into_any(),
                     Panel::Raw => view! {
                         <div class="raw">
-                            <button type="button" class="copy" on:click={
-                                let copy = copy.clone();
-                                move |_| copy(&raw.get_untracked())
-                            }>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
+                            <button type="button" class="copy" on:click=move |_| copy.run(raw.get_untracked())>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
                             <pre data-testid="state-json">{move || raw.get()}</pre>
                         </div>
                     }.into_any(),

@@ -381,6 +381,43 @@ test('a malformed file shows each problem with its line, keeps the good events, 
   await again.context().close();
 });
 
+test('field history: a click on a field lists every event that set it, an entry scrubs there, and the link keeps it', async () => {
+  const { approval, stream } = firstApproval();
+  // The versions that changed the status, read from the demo file: each event whose data sets a
+  // status other than the one before.
+  let status;
+  const expected = [];
+  for (const e of stream) {
+    if (e.data?.status !== undefined && e.data.status !== status) {
+      expected.push(String(e.version));
+      status = e.data.status;
+    }
+  }
+  const page = await open(`?stream=${approval.stream}&v=${approval.version}`);
+  await waitForDemo(page);
+  await page.locator('[data-testid=tree-key][data-pointer="/status"]').click();
+  await page.getByTestId('blame-entry').first().waitFor();
+  assert.match(query(page), /&blame=\/status$/);
+  const versions = await page.getByTestId('blame-entry').evaluateAll((els) => els.map((el) => el.dataset.version));
+  assert.deepEqual(versions, expected);
+  const last = await page.getByTestId('blame-entry').last().textContent();
+  assert.ok(last.startsWith(`v${expected.at(-1)}`) && last.endsWith(`→ "${status}"`), last);
+  await page.getByTestId('blame-entry').nth(1).click();
+  await assertText(cursor(page), new RegExp(`^v${expected[1]} · `));
+  const again = await open(`?stream=${approval.stream}&blame=/status`);
+  await waitForDemo(again);
+  await again.getByTestId('blame-entry').first().waitFor();
+  assert.deepEqual(await again.getByTestId('blame-entry').evaluateAll((els) => els.map((el) => el.dataset.version)), expected);
+  // A line's field is followed by the line's key, not its position.
+  await again.getByTestId('tab-tree').click();
+  await again.locator('.json-tree details').evaluateAll((all) => all.forEach((d) => { d.open = true; }));
+  const lineKey = again.locator('[data-testid=tree-key][data-pointer^="/lines/"][data-pointer$="/qty"]').first();
+  await lineKey.click();
+  assert.match(query(again), /blame=\/lines\/L\d+\/qty/);
+  await page.context().close();
+  await again.context().close();
+});
+
 test('a deep link to a KurrentDB stream reads every page forwards and shows the state at a version', async () => {
   requested.length = 0;
   const page = await open('?src=/streams/po-kurrent&stream=po-kurrent&v=30&view=raw');

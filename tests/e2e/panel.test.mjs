@@ -138,18 +138,23 @@ test('repeated versions: the keyboard and a click reach the second v4, and its l
 });
 
 test('no sideways scroll at 360, 480, 1024 and 1400 px in light and dark; at 480×800 the state starts in the first screen', async () => {
+  // The demo, its diff, and a source with a problem: each kept as a screenshot.
+  const views = [['demo', '?stream=po-1029&v=71'], ['diff', '?stream=po-1029&v=71&view=diff'], ['problems', '?src=/mem/repeated.ndjson']];
   for (const width of [360, 480, 1024, 1400]) {
     for (const scheme of ['light', 'dark']) {
-      const page = await open('?stream=po-1029&v=71&view=diff', { width, height: 800, scheme });
-      await waitForDemo(page);
-      await page.getByTestId('event-detail').waitFor();
-      assert.ok(await sideways(page) <= 0, `${width} ${scheme} scrolls sideways by ${await sideways(page)}px`);
-      if (width <= 480) {
-        const top = await page.locator('section.state').evaluate((el) => el.getBoundingClientRect().top);
-        assert.ok(top < 800, `${width} ${scheme}: the state starts at ${top}px, below the first screen`);
+      for (const [name, url] of views) {
+        const page = await open(url, { width, height: 800, scheme });
+        await assertText(summary(page), /^[\d,]+ events/);
+        await page.getByTestId('event-detail').waitFor();
+        const over = await sideways(page);
+        assert.ok(over <= 0, `${name} at ${width} ${scheme} scrolls sideways by ${over}px`);
+        if (width <= 480) {
+          const top = await page.locator('section.state').evaluate((el) => el.getBoundingClientRect().top);
+          assert.ok(top < 800, `${name} at ${width} ${scheme}: the state starts at ${top}px, below the first screen`);
+        }
+        await page.screenshot({ path: join(shots, `${name}-${width}-${scheme}.png`) });
+        await page.context().close();
       }
-      await page.screenshot({ path: join(shots, `demo-diff-${width}-${scheme}.png`) });
-      await page.context().close();
     }
   }
 });
