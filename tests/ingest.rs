@@ -577,3 +577,37 @@ fn appended_records_are_indexed_and_folded_and_earlier_positions_do_not_move() {
     }
     assert_eq!(counts.len(), 4);
 }
+
+/// Previews come while a source arrives, each at least half as large again as the last, and
+/// none past `PREVIEW_MAX_EVENTS`, so that their copies stay bounded.
+#[test]
+fn previews_grow_by_half_and_stop_at_the_ceiling() {
+    use chronoscope::core::ingest::PREVIEW_MAX_EVENTS;
+    let line = |n: usize| {
+        format!(
+            "{{\"stream\":\"po-{}\",\"type\":\"PoNoted\",\"time\":\"2026-01-01T00:00:00Z\",\"data\":{{\"n\":{n}}}}}\n",
+            n % 50
+        )
+    };
+    let text: String = (0..150_000).map(line).collect();
+    let mut ingest = Ingest::new(canonical());
+    let mut sizes = Vec::new();
+    for piece in text.as_bytes().chunks(64 << 10) {
+        ingest.feed(piece);
+        while ingest.step(250) == Step::Working {
+            if ingest.take_preview_ready() {
+                sizes.push(ingest.preview().0.len());
+            }
+        }
+        if ingest.take_preview_ready() {
+            sizes.push(ingest.preview().0.len());
+        }
+    }
+    assert!(sizes.len() >= 5, "{sizes:?}");
+    assert!(sizes.windows(2).all(|w| w[1] * 2 >= w[0] * 3), "{sizes:?}");
+    assert!(sizes.iter().all(|&n| n <= PREVIEW_MAX_EVENTS), "{sizes:?}");
+    assert!(
+        sizes.iter().sum::<usize>() <= 3 * PREVIEW_MAX_EVENTS,
+        "{sizes:?}"
+    );
+}

@@ -56,9 +56,11 @@ pub const SNIFF_BYTES: usize = 16 << 10;
 /// NDJSON is decoded in blocks of whole lines of at least this many bytes.
 pub const BLOCK_BYTES: usize = 256 << 10;
 
-/// While the timeline has at most this many events, each block decoded before the source ends
-/// is shown as a preview; past it, the list keeps the last preview until the load ends (a
-/// preview copies the index, which would then take longer than a frame).
+/// While the timeline has at most this many events, a block decoded before the source ends is
+/// shown as a preview once the timeline has grown by half since the last one; past it, the list
+/// keeps the last preview until the load ends (a preview copies the index, which would then take
+/// longer than a frame). Growing by half at least keeps the copies to about three times the
+/// last preview, whatever the blocks.
 pub const PREVIEW_MAX_EVENTS: usize = 100_000;
 
 /// The choices a load is made with.
@@ -168,6 +170,8 @@ pub struct Ingest {
     awaiting: Option<Url>,
     n_events: usize,
     preview_ready: bool,
+    /// How many events the last preview held.
+    previewed: usize,
 }
 
 impl Ingest {
@@ -193,6 +197,7 @@ impl Ingest {
             awaiting: None,
             n_events: 0,
             preview_ready: false,
+            previewed: 0,
         }
     }
 
@@ -382,8 +387,8 @@ impl Ingest {
         }
     }
 
-    /// True once after each block of a source read as it arrives has been indexed, while the
-    /// timeline has at most `PREVIEW_MAX_EVENTS`: the moments to show a preview.
+    /// True once after a block of a source read as it arrives has been indexed, when a preview is
+    /// due (see `PREVIEW_MAX_EVENTS`): the moments to show one.
     pub fn take_preview_ready(&mut self) -> bool {
         std::mem::take(&mut self.preview_ready)
     }
@@ -645,7 +650,11 @@ impl Ingest {
                 self.n_blocks_done += 1;
                 // A block of a source still arriving: time for a preview, while previews are
                 // cheap.
-                self.preview_ready |= !self.ended && self.timeline.len() <= PREVIEW_MAX_EVENTS;
+                let n = self.timeline.len();
+                if !self.ended && n <= PREVIEW_MAX_EVENTS && n >= self.previewed * 3 / 2 {
+                    self.preview_ready = true;
+                    self.previewed = n.max(1);
+                }
             }
         }
     }
