@@ -589,7 +589,7 @@ fn previews_grow_by_half_and_stop_at_the_ceiling() {
             n % 50
         )
     };
-    let text: String = (0..150_000).map(line).collect();
+    let text: String = (0..3 * PREVIEW_MAX_EVENTS).map(line).collect();
     let mut ingest = Ingest::new(canonical());
     let mut sizes = Vec::new();
     for piece in text.as_bytes().chunks(64 << 10) {
@@ -603,7 +603,7 @@ fn previews_grow_by_half_and_stop_at_the_ceiling() {
             sizes.push(ingest.preview().0.len());
         }
     }
-    assert!(sizes.len() >= 5, "{sizes:?}");
+    assert!(sizes.len() >= 3, "{sizes:?}");
     assert!(sizes.windows(2).all(|w| w[1] * 2 >= w[0] * 3), "{sizes:?}");
     assert!(sizes.iter().all(|&n| n <= PREVIEW_MAX_EVENTS), "{sizes:?}");
     assert!(
