@@ -7,6 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use chronoscope::core::blame::{blame_path, field_history, value_at, FieldChange};
+use chronoscope::core::diff::escape_token;
 use chronoscope::core::ingest::{Ingest, Setup};
 use chronoscope::core::projection::Projection;
 use chronoscope::core::timeline::Timeline;
@@ -44,7 +45,7 @@ fn paths(state: &Value, prefix: String, out: &mut Vec<String>) {
     match state {
         Value::Object(object) => {
             for (key, value) in object {
-                let path = format!("{prefix}/{}", key.replace('~', "~0").replace('/', "~1"));
+                let path = format!("{prefix}/{}", escape_token(key));
                 out.push(path.clone());
                 paths(value, path, out);
             }

@@ -13,7 +13,7 @@
 
 use serde_json::Value;
 
-use crate::core::diff::{array_key, element_label};
+use crate::core::diff::{array_key, element_id, escape_token, unescape_token};
 use crate::core::timeline::Timeline;
 
 /// One event that changed the field: its position in the stream, and the field's value before
@@ -61,8 +61,7 @@ pub fn blame_path(state: &Value, pointer: &str) -> String {
                 let item = token.parse::<usize>().ok().and_then(|i| items.get(i));
                 let id = item
                     .zip(array_key(items))
-                    .and_then(|(item, key)| element_label(item, key))
-                    .and_then(|label| label.split_once('=').map(|(_, id)| id.to_string()));
+                    .and_then(|(item, key)| element_id(item, key));
                 (id.unwrap_or(token), item)
             }
             Some(Value::Object(object)) => {
@@ -72,19 +71,15 @@ pub fn blame_path(state: &Value, pointer: &str) -> String {
             _ => (token, None),
         };
         out.push('/');
-        out.push_str(&named.replace('~', "~0").replace('/', "~1"));
+        out.push_str(&escape_token(&named));
         at = next;
     }
     out
 }
 
-/// The tokens of a pointer, unescaped (`~1` is `/`, `~0` is `~`).
+/// The tokens of a pointer, unescaped.
 fn tokens_of(pointer: &str) -> Vec<String> {
-    pointer
-        .split('/')
-        .skip(1)
-        .map(|token| token.replace("~1", "/").replace("~0", "~"))
-        .collect()
+    pointer.split('/').skip(1).map(unescape_token).collect()
 }
 
 fn value_at_tokens<'a>(state: &'a Value, tokens: &[String]) -> Option<&'a Value> {
@@ -99,10 +94,9 @@ fn value_at_tokens<'a>(state: &'a Value, tokens: &[String]) -> Option<&'a Value>
 /// matched by key, else by its index.
 fn element_named<'a>(items: &'a [Value], token: &str) -> Option<&'a Value> {
     match array_key(items) {
-        Some(key) => items.iter().find(|item| {
-            element_label(item, key)
-                .is_some_and(|label| label.split_once('=').map(|(_, id)| id) == Some(token))
-        }),
+        Some(key) => items
+            .iter()
+            .find(|item| element_id(item, key).as_deref() == Some(token)),
         None => token.parse::<usize>().ok().and_then(|i| items.get(i)),
     }
 }

@@ -336,13 +336,26 @@ pub fn array_key(items: &[Value]) -> Option<&'static str> {
     })
 }
 
-/// An element's label in a keyed array: `lineId=L2` (text as it is, other values as JSON).
-pub fn element_label(item: &Value, key: &str) -> Option<String> {
+/// An element's identity in a keyed array: its key's value (text as it is, other values as
+/// JSON): `L2`.
+pub fn element_id(item: &Value, key: &str) -> Option<String> {
     let id = field(item, key)?;
-    Some(format!(
-        "{key}={}",
-        id.as_str().map_or_else(|| id.to_string(), str::to_string)
-    ))
+    Some(id.as_str().map_or_else(|| id.to_string(), str::to_string))
+}
+
+/// An element's label in a keyed array: `lineId=L2`.
+pub fn element_label(item: &Value, key: &str) -> Option<String> {
+    element_id(item, key).map(|id| format!("{key}={id}"))
+}
+
+/// A JSON Pointer token as written (RFC 6901): `~` as `~0`, `/` as `~1`.
+pub fn escape_token(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}
+
+/// A JSON Pointer token as it names a key: `~1` is `/`, `~0` is `~`.
+pub fn unescape_token(raw: &str) -> String {
+    raw.replace("~1", "/").replace("~0", "~")
 }
 
 /// Turns JSON Pointers into paths people read, naming array elements by their identity key
@@ -364,7 +377,7 @@ impl ReadablePaths {
         let mut at = Some(state);
         let mut prefix = String::new();
         for raw in pointer.split('/').skip(1) {
-            let token = raw.replace("~1", "/").replace("~0", "~");
+            let token = unescape_token(raw);
             match at {
                 Some(Value::Array(items)) => {
                     let item = token.parse::<usize>().ok().and_then(|i| items.get(i));

@@ -9,9 +9,10 @@
 //! lines, chooses the format, has records decoded (`decode`) into canonical events (`event`),
 //! upcasts them (`projection`), and indexes and folds them (`reduce`) into the `timeline` with
 //! its snapshots. A deep link (`link`) is resolved against the timeline (`selection`); two states
-//! are compared (`diff`), and one field is followed through every moment (`blame`); `origin` says where sources live and where a credential may go; `view`
-//! holds what the page shows without a browser (summary lines, the stream shortlist, moving the
-//! selection, the event list's geometry).
+//! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
+//! says where sources live and where a credential may go; `view` holds what the page shows
+//! without a browser (summary lines, the stream shortlist, moving the selection, the event
+//! list's geometry).
 
 pub mod blame;
 pub mod decode;

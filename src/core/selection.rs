@@ -4,8 +4,8 @@
 //! write; this module resolves them against the timeline into positions, following the link
 //! contract: a missing stream is the first one, `v` wins over `t`, neither means the latest event,
 //! and no `cmp` means the previous event. A time is only read in a stream whose events have
-//! times (a store that keeps only a sequence has none). Anything that cannot be found is explained in `notes`
-//! rather than failing, and the nearest sensible moment is shown instead.
+//! times (a store that keeps only a sequence has none). Anything that cannot be found is
+//! explained in `notes` rather than failing, and the nearest sensible moment is shown instead.
 
 use crate::core::link::{Compare, ViewState};
 use crate::core::time::parse_instant;

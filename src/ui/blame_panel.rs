@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::format::{local, utc, NO_TIME};
+use super::format::{local, utc_or_dash, NO_TIME};
 use crate::core::blame::field_history;
 
 /// One entry of the history, as the list shows it.
@@ -42,11 +42,7 @@ pub fn BlamePanel() -> impl IntoView {
                     Some(Entry {
                         pos: change.pos,
                         version: head.version,
-                        when: if head.timed {
-                            utc(&head.time)
-                        } else {
-                            "—".into()
-                        },
+                        when: utc_or_dash(head.timed.then_some(head.time)),
                         when_local: if head.timed {
                             format!("local {}", local(&head.time))
                         } else {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::context::AppCtx;
 use crate::core::blame::blame_path;
-use crate::core::diff::{array_key, element_label};
+use crate::core::diff::{array_key, element_label, escape_token};
 
 /// Nodes deeper than this start collapsed.
 const OPEN_DEPTH: usize = 2;
@@ -106,7 +106,7 @@ fn node(
 
 /// The pointer of a child, its token escaped (RFC 6901).
 fn child(pointer: &str, token: &str) -> String {
-    format!("{pointer}/{}", token.replace('~', "~0").replace('/', "~1"))
+    format!("{pointer}/{}", escape_token(token))
 }
 
 /// A one-line hint of an array of keyed objects, e.g. ` L1, L2, L3`.

@@ -19,14 +19,12 @@
 
 use std::borrow::Cow;
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rows::{json_in_text, new_values_of_changes, text};
+use super::rows::{json_in_text, new_values_of_changes, text, value_time};
 use super::{DecodeError, DecodeOptions, Draft};
 use crate::core::event::Change;
-use crate::core::time::{from_epoch_millis, parse_db_time};
 
 /// Where each part of an event is in a record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,7 +131,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
     let time = match &mapping.time {
         Some(pointer) => {
             let value = get(pointer).ok_or_else(|| format!("no time at `{pointer}`"))?;
-            Some(time_of(&value, options, &mut meta)?)
+            Some(value_time(&value, options, &mut meta)?)
         }
         None => None,
     };
@@ -174,26 +172,6 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         meta,
         change,
     })
-}
-
-/// A time as a mapping finds it: epoch milliseconds, or text in any of the database forms (a
-/// naive time is read in the chosen zone, and that is noted).
-fn time_of(
-    value: &Value,
-    options: &DecodeOptions,
-    meta: &mut Map<String, Value>,
-) -> Result<DateTime<Utc>, DecodeError> {
-    if let Some(time) = from_epoch_millis(value).filter(|_| value.is_number()) {
-        return Ok(time);
-    }
-    let parsed = parse_db_time(&text(value), options.naive_offset)?;
-    if parsed.naive {
-        meta.insert(
-            "time_zone_assumed".into(),
-            options.naive_offset.to_string().into(),
-        );
-    }
-    Ok(parsed.time)
 }
 
 /// The value a JSON Pointer names, reading through text that holds JSON on the way: with

@@ -66,12 +66,28 @@ pub fn row_time(
     meta: &mut Map<String, Value>,
 ) -> Result<DateTime<Utc>, DecodeError> {
     let value = column(row, names).ok_or_else(|| DecodeError::Missing(names[0].to_string()))?;
-    // Epoch milliseconds: a number, or a cell of digits (CSV cells are text).
-    let is_millis = value.is_number()
-        || value
-            .as_str()
-            .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
-    if let Some(time) = is_millis.then(|| from_epoch_millis(value)).flatten() {
+    // A cell of digits is epoch milliseconds too (CSV cells are text).
+    let digits = value
+        .as_str()
+        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
+    if let Some(time) = digits.then(|| from_epoch_millis(value)).flatten() {
+        return Ok(time);
+    }
+    value_time(value, options, meta)
+}
+
+/// A time value: epoch milliseconds as a number, or text in any database form (RFC 3339, psql
+/// text, or naive text, read in the chosen zone and noted in `meta.time_zone_assumed`).
+pub fn value_time(
+    value: &Value,
+    options: &DecodeOptions,
+    meta: &mut Map<String, Value>,
+) -> Result<DateTime<Utc>, DecodeError> {
+    if let Some(time) = value
+        .is_number()
+        .then(|| from_epoch_millis(value))
+        .flatten()
+    {
         return Ok(time);
     }
     let parsed = parse_db_time(&text(value), options.naive_offset)?;
