@@ -95,10 +95,20 @@ struct Stored {
 /// Where the rest of an event is kept.
 #[derive(Clone, Debug)]
 enum Body {
-    /// Compact JSON of `BodyFields`.
-    Json(Box<str>),
-    /// A canonical record in `Timeline::sources[source]`, at `start..start + len`.
-    Source { source: u32, start: u32, len: u32 },
+    /// Compact JSON of `BodyFields`, and where the record it was decoded from is, if the
+    /// timeline keeps that record's text (its bytes as stored, which integrity checks and
+    /// hash-pinned links read).
+    Json(Box<str>, Option<Span>),
+    /// A canonical record, read back from where it is.
+    Source(Span),
+}
+
+/// A record in `Timeline::sources[source]`, at `start..start + len`.
+#[derive(Clone, Copy, Debug)]
+struct Span {
+    source: u32,
+    start: u32,
+    len: u32,
 }
 
 /// How the timeline reads back an event it keeps as its record in a source text. Whoever indexes
@@ -312,10 +322,11 @@ impl Timeline {
             event.version,
             event.time,
         );
-        let pointing = at
-            .filter(|_| event.stored.is_none())
-            .and_then(|(source, range)| self.source_body(source, range));
-        let body = pointing.unwrap_or_else(|| compact(&event));
+        let raw = at.and_then(|(source, range)| self.span(source, range));
+        let body = match raw {
+            Some(span) if event.stored.is_none() && self.reader.is_some() => Body::Source(span),
+            raw => compact(&event, raw),
+        };
         if event.meta.contains_key("time_absent") {
             self.streams[stream as usize].n_untimed += 1;
             self.untimed.push(self.events.len());
@@ -355,28 +366,31 @@ impl Timeline {
         let stored = &self.events[idx];
         let line = stored.line.map(|line| line.get() as usize);
         let at = match stored.body {
-            Body::Source { source, start, len } => Some((
-                &self.sources[source as usize],
-                start as usize..(start + len) as usize,
-            )),
-            Body::Json(_) => None,
+            Body::Source(span) | Body::Json(_, Some(span)) => Some(self.span_at(span)),
+            Body::Json(_, None) => None,
         };
         match at {
-            Some((source, range)) if !decoded && stored.position.is_none() => StoredForm::Record {
-                source,
-                range,
-                record: IndexedRecord {
-                    seq: stored.seq,
-                    stream: &self.streams[stored.stream as usize].name,
-                    kind: self.kinds.name(stored.kind),
-                    user: stored.user.map(|u| self.users.name(u)),
-                    version: stored.version,
-                    time: stored.time,
-                    id: stored.id.as_deref().map(str::to_string),
-                    zone_assumed: false,
-                    line,
-                },
-            },
+            Some((source, range))
+                if !decoded
+                    && stored.position.is_none()
+                    && matches!(stored.body, Body::Source(_)) =>
+            {
+                StoredForm::Record {
+                    source,
+                    range,
+                    record: IndexedRecord {
+                        seq: stored.seq,
+                        stream: &self.streams[stored.stream as usize].name,
+                        kind: self.kinds.name(stored.kind),
+                        user: stored.user.map(|u| self.users.name(u)),
+                        version: stored.version,
+                        time: stored.time,
+                        id: stored.id.as_deref().map(str::to_string),
+                        zone_assumed: false,
+                        line,
+                    },
+                }
+            }
             at => {
                 let mut event = self.event(idx);
                 if let Some(stored) = event.stored.take() {
@@ -396,6 +410,21 @@ impl Timeline {
     /// back from there.
     fn source_body(&mut self, source: &Arc<String>, range: Range<usize>) -> Option<Body> {
         self.reader?;
+        self.span(source, range).map(Body::Source)
+    }
+
+    /// The source text and range of a span.
+    fn span_at(&self, span: Span) -> (&Arc<String>, Range<usize>) {
+        let start = span.start as usize;
+        (
+            &self.sources[span.source as usize],
+            start..start + span.len as usize,
+        )
+    }
+
+    /// Keeps a source text (once) and says where a record in it is; `None` when the range is
+    /// not in the text or past the 32-bit offsets.
+    fn span(&mut self, source: &Arc<String>, range: Range<usize>) -> Option<Span> {
         source.get(range.clone())?;
         let start = u32::try_from(range.start).ok()?;
         let len = u32::try_from(range.len()).ok()?;
@@ -406,7 +435,7 @@ impl Timeline {
                 self.sources.len() - 1
             }
         };
-        Some(Body::Source {
+        Some(Span {
             source: u32::try_from(source_idx).ok()?,
             start,
             len,
@@ -572,7 +601,7 @@ impl Timeline {
             .projection
             .as_deref()
             .is_some_and(|p| p.has_rules(self.kinds.name(stored.kind)));
-        if let (Body::Source { .. }, Some(reader)) = (&stored.body, self.reader) {
+        if let (Body::Source(_), Some(reader)) = (&stored.body, self.reader) {
             let text = self.text_of(&stored.body);
             if !ruled {
                 if let Some((change, data)) = (reader.change)(text) {
@@ -610,7 +639,7 @@ impl Timeline {
     pub fn event(&self, log_idx: usize) -> Event {
         let stored = &self.events[log_idx];
         let (data, meta, change, upcast_from) = match &stored.body {
-            Body::Json(text) => {
+            Body::Json(text, _) => {
                 match read_own::<BodyFields<Value, Map<String, Value>, Change, Value>>(text) {
                     Ok(body) => (body.data, body.meta, body.change, body.stored),
                     // The timeline wrote this text itself, so this cannot happen; if it ever
@@ -618,7 +647,7 @@ impl Timeline {
                     Err(err) => unreadable(text, err.to_string()),
                 }
             }
-            Body::Source { .. } => match self.read_record(self.text_of(&stored.body)) {
+            Body::Source(_) => match self.read_record(self.text_of(&stored.body)) {
                 Ok(record) => (record.data, record.meta, record.change, None),
                 // Only where indexing's check and the full reading disagree: the event is
                 // shown with its record as data, changing nothing.
@@ -651,13 +680,36 @@ impl Timeline {
     /// The text of a record in a source.
     fn text_of<'a>(&'a self, body: &'a Body) -> &'a str {
         match body {
-            Body::Json(text) => text,
-            &Body::Source { source, start, len } => {
-                let text = &self.sources[source as usize];
-                text.get(start as usize..(start + len) as usize)
-                    .unwrap_or_default()
-            }
+            Body::Json(text, _) => text,
+            &Body::Source(span) => self.span_text(span),
         }
+    }
+
+    /// The text a span points at (empty if it were ever out of its source, which `span`
+    /// rules out when the span is made).
+    fn span_text(&self, span: Span) -> &str {
+        let (source, range) = self.span_at(span);
+        source.get(range).unwrap_or_default()
+    }
+
+    /// The record of the event at a log position, byte for byte as the source stored it (a
+    /// line without its line end, an element of an array, an entry of a feed page), where the
+    /// timeline keeps it; `None` for an event made without a record (a test's, a sample's).
+    pub fn stored_bytes(&self, log_idx: usize) -> Option<&str> {
+        match self.events[log_idx].body {
+            Body::Source(span) | Body::Json(_, Some(span)) => Some(self.span_text(span)),
+            Body::Json(_, None) => None,
+        }
+    }
+
+    /// The log positions of a stream's events, in order.
+    pub fn stream_log_positions(&self, stream: &str) -> &[usize] {
+        self.line(stream).map_or(&[], |line| &line.event_idx)
+    }
+
+    /// How records kept in place are read back, if any are.
+    pub fn reader(&self) -> Option<RecordReader> {
+        self.reader
     }
 
     /// What lists show of the event at a log position.
@@ -751,7 +803,7 @@ impl Timeline {
     pub fn record_text_at(&self, stream: &str, pos: usize) -> Option<&str> {
         let log_idx = *self.line(stream)?.event_idx.get(pos)?;
         let body = &self.events[log_idx].body;
-        matches!(body, Body::Source { .. }).then(|| self.text_of(body))
+        matches!(body, Body::Source(_)).then(|| self.text_of(body))
     }
 
     /// The event at a position (from 0) of a stream.
@@ -1004,7 +1056,7 @@ fn unreadable(text: &str, message: String) -> (Value, Map<String, Value>, Change
 
 /// The compact form of an event's body: JSON text. Writing JSON values and maps cannot fail;
 /// if it ever did, the body would say so rather than stop the load.
-fn compact(event: &Event) -> Body {
+fn compact(event: &Event, raw: Option<Span>) -> Body {
     let body = BodyFields {
         data: &event.data,
         meta: &event.meta,
@@ -1015,7 +1067,7 @@ fn compact(event: &Event) -> Body {
         serde_json::json!({"data": null, "meta": {"unreadable": err.to_string()}, "change": "keep"})
             .to_string()
     });
-    Body::Json(text.into_boxed_str())
+    Body::Json(text.into_boxed_str(), raw)
 }
 
 /// A list that grows in fixed-size chunks, so that it never moves what it holds: growing a

@@ -18,6 +18,7 @@ pub mod debezium;
 pub mod django_auditlog;
 pub mod envers;
 pub mod eventsourcing;
+pub mod eventsourcingdb;
 pub mod kurrent;
 pub mod laravel;
 pub mod mapping;
@@ -25,6 +26,8 @@ pub mod marten;
 pub mod paper_trail;
 pub(crate) mod rows;
 pub mod simple_history;
+
+use std::borrow::BorrowMut;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use serde::Deserialize;
@@ -106,6 +109,8 @@ pub enum Format {
     Kurrent,
     /// CloudEvents 1.0 JSON, single events and batches.
     CloudEvents,
+    /// EventSourcingDB's backup and `read-events` lines, with their hash chain.
+    EventSourcingDb,
     /// Marten `mt_events` rows.
     Marten,
     /// Debezium change events, with or without the `{schema, payload}` wrapper.
@@ -133,8 +138,9 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 14] = [
+    pub const ALL: [Format; 15] = [
         Format::Kurrent,
+        Format::EventSourcingDb,
         Format::CloudEvents,
         Format::Marten,
         Format::Debezium,
@@ -156,6 +162,7 @@ impl Format {
             Format::Canonical => "Chronoscope events",
             Format::Kurrent => "KurrentDB / EventStoreDB",
             Format::CloudEvents => "CloudEvents 1.0",
+            Format::EventSourcingDb => "EventSourcingDB",
             Format::Marten => "Marten mt_events",
             Format::Debezium => "Debezium change events",
             Format::Laravel => "Laravel auditing",
@@ -176,6 +183,7 @@ impl Format {
             Format::Canonical => "canonical",
             Format::Kurrent => "kurrent",
             Format::CloudEvents => "cloudevents",
+            Format::EventSourcingDb => "eventsourcingdb",
             Format::Marten => "marten",
             Format::Debezium => "debezium",
             Format::Laravel => "laravel",
@@ -209,6 +217,7 @@ impl Format {
                 .map(|_| "records have `stream`, `type` and `time`".to_string()),
             Format::Kurrent => kurrent::looks_like(value),
             Format::CloudEvents => cloudevents::looks_like(value),
+            Format::EventSourcingDb => eventsourcingdb::looks_like(value),
             Format::Marten => marten::looks_like(value),
             Format::Debezium => debezium::looks_like(value),
             Format::Laravel => laravel::looks_like(value),
@@ -233,6 +242,7 @@ impl Format {
             Format::Canonical => vec![canonical::decode(value)],
             Format::Kurrent => kurrent::decode(value),
             Format::CloudEvents => cloudevents::decode(value),
+            Format::EventSourcingDb => eventsourcingdb::decode(value),
             Format::Marten => vec![marten::decode(value, options)],
             Format::Debezium => debezium::decode(value),
             Format::Laravel => vec![laravel::decode(value, options)],
@@ -638,15 +648,16 @@ pub fn decode_text_with(
 
 /// Puts events in the store's global order (Marten `seq_id`, Axon `global_index`) when every
 /// event has a position, keeping the source order among equals; log positions are renumbered.
-pub fn order_by_position(events: &mut [Event]) {
-    if events.is_empty() || events.iter().any(|e| e.position.is_none()) {
+pub fn order_by_position<T: BorrowMut<Event>>(items: &mut [T]) {
+    let position = |item: &T| item.borrow().position;
+    if items.is_empty() || items.iter().any(|item| position(item).is_none()) {
         return;
     }
-    if events.windows(2).all(|w| w[0].position <= w[1].position) {
+    if items.windows(2).all(|w| position(&w[0]) <= position(&w[1])) {
         return;
     }
-    events.sort_by_key(|e| e.position);
-    for (seq, event) in events.iter_mut().enumerate() {
-        event.seq = seq as u64;
+    items.sort_by_key(position);
+    for (seq, item) in items.iter_mut().enumerate() {
+        item.borrow_mut().seq = seq as u64;
     }
 }

@@ -50,7 +50,9 @@ pub fn project(events: Vec<Event>, projection: Option<Arc<Projection>>) -> Timel
 pub fn reproject(timeline: &Timeline, projection: Option<Arc<Projection>>) -> Timeline {
     let upcasting = projection.as_deref().is_some_and(Projection::has_upcasters);
     let mut replayed = Timeline::with_projection(projection);
-    replayed.set_reader(CANONICAL_READER);
+    if let Some(reader) = timeline.reader() {
+        replayed.set_reader(reader);
+    }
     for form in timeline.stored_forms(upcasting) {
         match form {
             StoredForm::Record {

@@ -161,7 +161,7 @@ pub struct Ingest {
     work: VecDeque<Work>,
     timeline: Timeline,
     /// Events with a store position, held to be put in the store's order before indexing.
-    held: Vec<Event>,
+    held: Vec<Held>,
     held_ordered: bool,
     problems: Vec<Problem>,
     kept: KeptSource,
@@ -673,15 +673,37 @@ impl Ingest {
             self.n_events += self.timeline.len() - n_before;
             return;
         }
+        // Each record is decoded on its own, so that its events keep where their record is:
+        // its bytes as stored are what integrity checks and hash-pinned links read.
+        let base = text.as_ptr() as usize;
         let mut events = Vec::with_capacity(slice.len());
-        decoder.decode(slice, &mut events, &mut self.problems);
+        let mut decoded = Vec::with_capacity(1);
+        for record in slice {
+            decoder.decode(
+                std::slice::from_ref(record),
+                &mut decoded,
+                &mut self.problems,
+            );
+            let start = (record.text.as_ptr() as usize).wrapping_sub(base);
+            let range = start..start.saturating_add(record.text.len());
+            let line = match record.place {
+                RecordPlace::Line(line) => Some(line),
+                RecordPlace::Element(_) => None,
+            };
+            events.extend(decoded.drain(..).map(|event| Held {
+                event,
+                range: range.clone(),
+                line,
+                text: text.clone(),
+            }));
+        }
         self.n_events += events.len();
         // Events without a store position are indexed as they come; the others wait to be put
         // in the store's order, unless the load is over (appended events keep their order).
-        let positioned = events.iter().any(|e| e.position.is_some());
+        let positioned = events.iter().any(|held| held.event.position.is_some());
         if (!positioned && self.held.is_empty()) || self.held_ordered {
-            for event in events {
-                index_event(&mut self.timeline, event, None, None);
+            for held in events {
+                held.index(&mut self.timeline);
             }
         } else {
             self.held.extend(events);
@@ -696,9 +718,37 @@ impl Ingest {
             self.held_ordered = true;
         }
         let n = budget.min(self.held.len());
-        for event in self.held.drain(self.held.len() - n..).rev() {
-            index_event(&mut self.timeline, event, None, None);
+        for held in self.held.drain(self.held.len() - n..).rev() {
+            held.index(&mut self.timeline);
         }
+    }
+}
+
+/// A decoded event on its way to the timeline, with where its record is.
+#[derive(Debug)]
+struct Held {
+    event: Event,
+    text: Arc<String>,
+    range: Range<usize>,
+    line: Option<usize>,
+}
+
+impl std::borrow::Borrow<Event> for Held {
+    fn borrow(&self) -> &Event {
+        &self.event
+    }
+}
+
+impl std::borrow::BorrowMut<Event> for Held {
+    fn borrow_mut(&mut self) -> &mut Event {
+        &mut self.event
+    }
+}
+
+impl Held {
+    fn index(self, timeline: &mut Timeline) {
+        let at = Some((&self.text, self.range));
+        index_event(timeline, self.event, at, self.line);
     }
 }
 
