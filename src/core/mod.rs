@@ -19,6 +19,7 @@ pub mod decode;
 pub mod diff;
 pub mod event;
 pub mod ingest;
+pub mod integrity;
 pub mod link;
 pub mod origin;
 pub mod problem;

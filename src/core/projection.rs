@@ -40,6 +40,9 @@ pub struct Projection {
     pub rules: BTreeMap<String, Vec<Rule>>,
     #[serde(default)]
     pub upcasters: Vec<Upcaster>,
+    /// The hash chain the store's records carry, if any (`integrity::chain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chain: Option<crate::core::integrity::chain::ChainRule>,
 }
 
 /// One rule: an operation on a path of the state, with a value from the event or a literal.

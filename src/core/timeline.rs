@@ -213,6 +213,21 @@ pub struct StreamLine {
     kinds: Vec<u32>,
     /// How many of the stream's events have no time in the source.
     n_untimed: usize,
+    /// The position of the first folded event that ended the aggregate (its state went from a
+    /// value to `null`: a delete).
+    ended_at: Option<usize>,
+}
+
+/// What integrity checks read of one stream, from the index alone.
+#[derive(Clone, Copy, Debug)]
+pub struct StreamFacts<'a> {
+    pub name: &'a str,
+    /// The log positions of the stream's events, in order.
+    pub event_idx: &'a [usize],
+    /// Their versions, in the same order.
+    pub versions: &'a [u64],
+    /// The position of the first event that ended the aggregate, once folded.
+    pub ended_at: Option<usize>,
 }
 
 /// A summary of a stream for lists.
@@ -530,12 +545,17 @@ impl Timeline {
             .map_or((0, 0), |(n, text)| (*n, text.len()));
         let mut bytes_since = line.bytes_since_snapshot;
         let mut snapshots = Vec::new();
+        let mut ended_at = line.ended_at;
         for pos in line.folded..end {
             let idx = line.event_idx[pos];
+            let had_state = !state.is_null();
             if let Err(err) = self.apply_event(&mut state, idx) {
                 let place = self.place_of_stored(idx, &line.name, line.versions[pos]);
                 self.problems
                     .push(Problem::new(place, ProblemKind::Replay(err)));
+            }
+            if had_state && state.is_null() && ended_at.is_none() {
+                ended_at = Some(pos);
             }
             bytes_since += self.text_of(&self.events[idx].body).len();
             if pos + 1 - last_n >= SNAPSHOT_EVERY && bytes_since >= last_len {
@@ -551,6 +571,7 @@ impl Timeline {
         line.bytes_since_snapshot = bytes_since;
         line.head = state_text(&state);
         line.folded = end;
+        line.ended_at = ended_at;
         n_folded
     }
 
@@ -705,6 +726,16 @@ impl Timeline {
     /// The log positions of a stream's events, in order.
     pub fn stream_log_positions(&self, stream: &str) -> &[usize] {
         self.line(stream).map_or(&[], |line| &line.event_idx)
+    }
+
+    /// Every stream's index, for integrity checks.
+    pub fn stream_facts(&self) -> impl Iterator<Item = StreamFacts<'_>> + '_ {
+        self.streams.iter().map(|line| StreamFacts {
+            name: &line.name,
+            event_idx: &line.event_idx,
+            versions: &line.versions,
+            ended_at: line.ended_at,
+        })
     }
 
     /// How records kept in place are read back, if any are.
@@ -1020,6 +1051,7 @@ impl StreamLine {
             versions_ascend: true,
             kinds: Vec::new(),
             n_untimed: 0,
+            ended_at: None,
         }
     }
 }
