@@ -40,6 +40,8 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
         blame: Some("/lines/L~12/qty".into()),
+        pin: Some("0123456789abcdef".into()),
+        pin_marks: Some("3.AbC-_x".into()),
         extra: vec![("host".into(), "x".into())],
     };
     let query = view.to_query();
@@ -59,7 +61,7 @@ fn the_default_view_is_an_empty_query() {
 
 #[test]
 fn meaningless_values_are_ignored_and_explained() {
-    let (view, ignored) = ViewState::from_query("v=abc&cmp=x:1&view=chart&stream=s");
+    let (view, ignored) = ViewState::from_query("v=abc&cmp=x:1&view=chart&stream=s&h=xyz");
     assert_eq!(view.version, None);
     assert_eq!(view.compare, None);
     assert_eq!(view.panel, None);
@@ -69,7 +71,8 @@ fn meaningless_values_are_ignored_and_explained() {
         vec![
             "v=abc is not a version number",
             "cmp=x:1 is not v:N or t:INSTANT",
-            "view=chart is not tree, raw or diff"
+            "view=chart is not tree, raw or diff",
+            "h=xyz is not 16 hex digits"
         ]
     );
 }

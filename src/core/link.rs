@@ -62,6 +62,10 @@ pub struct ViewState {
     pub filter: Option<String>,
     /// `blame`: the field whose history is shown, as a blame path (`/lines/L2/qty`).
     pub blame: Option<String>,
+    /// `h`: the pin of the data up to the moment, 16 hex digits (`integrity::pin`).
+    pub pin: Option<String>,
+    /// `hx`: the pin's checkpoints, `k.marks`, which find the first event that differs.
+    pub pin_marks: Option<String>,
     /// Parameters this version does not know, raw, in their order (`embed`, `theme`, a host's own).
     pub extra: Vec<(String, String)>,
 }
@@ -165,6 +169,9 @@ impl ViewState {
                 "q" => view.filter = Some(value),
                 "blame" if value.starts_with('/') => view.blame = Some(value),
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
+                "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
+                "h" => ignored.push(format!("h={value} is not 16 hex digits")),
+                "hx" => view.pin_marks = Some(value),
                 _ => view
                     .extra
                     .push((raw_key.to_string(), raw_value.to_string())),
@@ -195,6 +202,8 @@ impl ViewState {
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
         put("blame", self.blame.clone());
+        put("h", self.pin.clone());
+        put("hx", self.pin_marks.clone());
         let known = pairs
             .into_iter()
             .map(|(key, value)| format!("{key}={value}"));
@@ -215,6 +224,12 @@ impl ViewState {
             .find(|(raw_key, _)| decode(raw_key) == key)
             .map(|(_, value)| decode(value))
     }
+}
+
+/// A pin as `h=` carries it: 16 hex digits.
+fn is_pin(value: &str) -> bool {
+    value.len() == crate::core::integrity::pin::PIN_HEX
+        && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it (chrono's own reading of an

@@ -18,6 +18,8 @@ pub mod blame;
 pub mod decode;
 pub mod diff;
 pub mod event;
+pub mod evidence;
+pub mod export;
 pub mod ingest;
 pub mod integrity;
 pub mod link;

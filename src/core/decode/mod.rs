@@ -550,6 +550,9 @@ impl Decoder {
         problems: &mut Vec<Problem>,
     ) {
         for record in records {
+            if is_scope_line(record.text) {
+                continue;
+            }
             let drafts = match (self.format, serde_json::from_str::<Value>) {
                 (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
                 (format, parse) => match parse(record.text) {
@@ -660,4 +663,13 @@ pub fn order_by_position<T: BorrowMut<Event>>(items: &mut [T]) {
     for (seq, item) in items.iter_mut().enumerate() {
         item.borrow_mut().seq = seq as u64;
     }
+}
+
+/// The first line of Chronoscope's own JSONL export, which says what the file covers and
+/// carries no event.
+fn is_scope_line(text: &str) -> bool {
+    let prefix = concat!("{\"", "chronoscope_export", "\"");
+    text.trim_start().starts_with(prefix)
+        && serde_json::from_str::<Value>(text)
+            .is_ok_and(|v| crate::core::export::is_export_header(&v))
 }

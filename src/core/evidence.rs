@@ -1,0 +1,314 @@
+//! Evidence packs: one `.zip` an auditor hands over, which reopens the same view and
+//! re-verifies itself offline.
+//!
+//! A pack holds the events (the selected stream's up to the moment, or the whole source), each
+//! record byte for byte as read, in `events.json` (a JSON array whose elements are the records'
+//! bytes, so that any record fits); the state at the moment (`state.json`) and the diff against
+//! the comparison point (`diff.json`); the projection and mapping used; the integrity report
+//! (`integrity.json`); the deep link with its `h=` pin (`link.txt`); the app's version, the
+//! export time in UTC and local time, and the scope (`about.json`); and `manifest.json` with the
+//! SHA-256 of every other file. Files are stored, not compressed, so that any zip tool lists
+//! them and `sha256sum` checks them by hand.
+//!
+//! Opening a pack checks every file against the manifest: a file changed, missing or not in the
+//! manifest is named. The events then go through the ingest like any source, and the link's
+//! `h=` is checked against them, so a pack whose events were edited *and* whose manifest was
+//! rewritten to match still fails the pin.
+
+use std::io::{Cursor, Read, Write};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::core::decode::Format;
+use crate::core::diff::Difference;
+use crate::core::export::{diff_json, pretty, state_json, Scope};
+use crate::core::integrity::chain::sha256_hex;
+use crate::core::integrity::Report;
+use crate::core::time::format_utc;
+use crate::core::timeline::Timeline;
+
+/// The manifest's name in a pack.
+pub const MANIFEST: &str = "manifest.json";
+
+/// What `manifest.json` says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always `chronoscope-evidence`.
+    pub kind: String,
+    /// The pack layout's version; this one is 1.
+    pub version: u32,
+    pub files: Vec<ManifestFile>,
+}
+
+/// One file of a pack and its hash.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManifestFile {
+    pub name: String,
+    pub sha256: String,
+    pub bytes: usize,
+}
+
+/// The files of a pack, by name, in the order they are written.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackFiles {
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl PackFiles {
+    /// Adds a file.
+    pub fn add(&mut self, name: &str, bytes: impl Into<Vec<u8>>) {
+        self.files.push((name.to_string(), bytes.into()));
+    }
+
+    /// A file's bytes, if the pack has it.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(file, _)| file == name)
+            .map(|(_, bytes)| bytes.as_slice())
+    }
+
+    /// A file's text, if the pack has it and it is UTF-8.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        std::str::from_utf8(self.get(name)?).ok()
+    }
+}
+
+/// Why a pack could not be written or read.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PackError {
+    #[error("not a zip file: {0}")]
+    NotZip(String),
+    #[error("the zip has no {MANIFEST}: it is not a Chronoscope evidence pack")]
+    NoManifest,
+    #[error("{MANIFEST} cannot be read: {0}")]
+    BadManifest(String),
+    #[error("{file} cannot be read from the zip: {reason}")]
+    Unreadable { file: String, reason: String },
+    #[error("the zip cannot be written: {0}")]
+    Write(String),
+}
+
+/// What checking a pack against its manifest found, per file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tamper {
+    /// The file's bytes do not hash to the manifest's hash.
+    Changed { file: String },
+    /// The manifest lists the file, but the pack does not have it.
+    Missing { file: String },
+    /// The pack has a file the manifest does not list.
+    Unlisted { file: String },
+}
+
+impl std::fmt::Display for Tamper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Tamper::Changed { file } => write!(f, "{file} was changed after the pack was made"),
+            Tamper::Missing { file } => write!(f, "{file} is missing from the pack"),
+            Tamper::Unlisted { file } => write!(f, "{file} was added to the pack"),
+        }
+    }
+}
+
+/// True when bytes begin like a zip file.
+pub fn looks_like_zip(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+/// Writes files and their manifest into a zip.
+pub fn write_pack(files: &PackFiles) -> Result<Vec<u8>, PackError> {
+    let manifest = Manifest {
+        kind: "chronoscope-evidence".into(),
+        version: 1,
+        files: files
+            .files
+            .iter()
+            .map(|(name, bytes)| ManifestFile {
+                name: name.clone(),
+                sha256: sha256_hex(bytes),
+                bytes: bytes.len(),
+            })
+            .collect(),
+    };
+    let manifest_text =
+        pretty(&serde_json::to_value(&manifest).map_err(|err| PackError::Write(err.to_string()))?);
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let all = std::iter::once((MANIFEST, manifest_text.as_bytes()))
+        .chain(files.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
+    for (name, bytes) in all {
+        zip.start_file(name, options)
+            .map_err(|err| PackError::Write(err.to_string()))?;
+        zip.write_all(bytes)
+            .map_err(|err| PackError::Write(err.to_string()))?;
+    }
+    let cursor = zip
+        .finish()
+        .map_err(|err| PackError::Write(err.to_string()))?;
+    Ok(cursor.into_inner())
+}
+
+/// Reads a pack's files and checks them against its manifest. The files are returned even
+/// when some fail, so that what can be shown is shown, with the failures named.
+pub fn open_pack(bytes: &[u8]) -> Result<(PackFiles, Vec<Tamper>), PackError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|err| PackError::NotZip(err.to_string()))?;
+    let mut files = PackFiles::default();
+    for idx in 0..archive.len() {
+        let mut file = archive.by_index(idx).map_err(|err| PackError::Unreadable {
+            file: format!("entry {}", idx + 1),
+            reason: err.to_string(),
+        })?;
+        let name = file.name().to_string();
+        let mut content = Vec::new();
+        // A changed byte in a stored file fails the zip's CRC as the file ends, after all of
+        // it is read: the bytes are kept, and the manifest's hash names the file as changed.
+        let _ = file.read_to_end(&mut content);
+        files.add(&name, content);
+    }
+    let manifest_text = files.text(MANIFEST).ok_or(PackError::NoManifest)?;
+    let manifest: Manifest = serde_json::from_str(manifest_text)
+        .map_err(|err| PackError::BadManifest(err.to_string()))?;
+    let tampered = check_manifest(&manifest, &files);
+    Ok((files, tampered))
+}
+
+fn check_manifest(manifest: &Manifest, files: &PackFiles) -> Vec<Tamper> {
+    let mut found = Vec::new();
+    for listed in &manifest.files {
+        match files.get(&listed.name) {
+            None => found.push(Tamper::Missing {
+                file: listed.name.clone(),
+            }),
+            Some(bytes) if !sha256_hex(bytes).eq_ignore_ascii_case(&listed.sha256) => {
+                found.push(Tamper::Changed {
+                    file: listed.name.clone(),
+                })
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, _) in &files.files {
+        if name != MANIFEST && !manifest.files.iter().any(|listed| &listed.name == name) {
+            found.push(Tamper::Unlisted { file: name.clone() });
+        }
+    }
+    found
+}
+
+/// The events file of a pack: a JSON array whose elements are the records, byte for byte.
+pub fn events_array<'a>(records: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[\n");
+    for (idx, record) in records.enumerate() {
+        if idx > 0 {
+            out.push_str(",\n");
+        }
+        out.push_str(record);
+    }
+    out.push_str("\n]\n");
+    out
+}
+
+/// Everything an evidence pack is made from.
+#[derive(Clone, Debug)]
+pub struct EvidenceInput<'a> {
+    pub timeline: &'a Timeline,
+    pub stream: &'a str,
+    /// The selected moment: a position in the stream, from 0.
+    pub pos: usize,
+    /// Whether the pack holds the whole source rather than the stream up to the moment.
+    pub whole_source: bool,
+    pub state: &'a Value,
+    pub diff: &'a [Difference],
+    /// The comparison point, in words (`v56`, `t:2026-03-31T23:59:59Z`).
+    pub compared_with: String,
+    /// The projection and mapping documents used, as their text.
+    pub projection: Option<&'a str>,
+    pub mapping: Option<&'a str>,
+    pub report: &'a Report,
+    /// The deep link's query, with its `h=` and `hx=`.
+    pub link: String,
+    pub app_version: &'a str,
+    pub exported: DateTime<Utc>,
+    /// The exporting person's offset from UTC, for the local time.
+    pub local_offset: FixedOffset,
+    /// Where the events came from, in words.
+    pub source: String,
+    pub format: Format,
+}
+
+/// The files of an evidence pack (the manifest is added when it is written).
+pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles {
+    let timeline = input.timeline;
+    let positions: Vec<usize> = match input.whole_source {
+        true => (0..timeline.len()).collect(),
+        false => timeline
+            .stream_log_positions(input.stream)
+            .iter()
+            .take(input.pos + 1)
+            .copied()
+            .collect(),
+    };
+    let records: Vec<String> = positions
+        .iter()
+        .map(|&log_idx| match timeline.stored_bytes(log_idx) {
+            Some(bytes) => bytes.to_string(),
+            None => serde_json::to_string(&timeline.event(log_idx)).unwrap_or_default(),
+        })
+        .collect();
+    let head = timeline.head_at(input.stream, input.pos);
+    let as_of = head.map(|head| format!("v{} ({})", head.version, format_utc(&head.time)));
+    let scope = Scope {
+        n_events: positions.len(),
+        stream: (!input.whole_source).then(|| input.stream.to_string()),
+        filter: None,
+        as_of: as_of.clone(),
+    };
+    let stream_scope = Scope {
+        n_events: input.pos + 1,
+        stream: Some(input.stream.to_string()),
+        filter: None,
+        as_of,
+    };
+    let about = json!({
+        "app": format!("Chronoscope {}", input.app_version),
+        "exported_utc": format_utc(&input.exported),
+        "exported_local": input.exported.with_timezone(&input.local_offset).to_rfc3339(),
+        "scope": scope.text(),
+        "source": input.source,
+        "format": input.format.key(),
+        "stream": input.stream,
+        "version": head.map(|head| head.version),
+        "whole_source": input.whole_source,
+        "reopen": "drop this file onto Chronoscope: it reopens this view and checks every hash",
+    });
+    let mut files = PackFiles::default();
+    files.add(
+        "events.json",
+        events_array(records.iter().map(String::as_str)),
+    );
+    files.add("state.json", state_json(input.state, &stream_scope));
+    files.add(
+        "diff.json",
+        diff_json(input.diff, &input.compared_with, &stream_scope),
+    );
+    if let Some(projection) = input.projection {
+        files.add("projection.json", projection);
+    }
+    if let Some(mapping) = input.mapping {
+        files.add("mapping.json", mapping);
+    }
+    files.add("integrity.json", input.report.to_json());
+    files.add("link.txt", format!("?{}\n", input.link));
+    files.add("about.json", pretty(&about));
+    files
+}
+
+/// The deep link a pack was made with (its `link.txt`), without the leading `?`.
+pub fn pack_link(files: &PackFiles) -> Option<&str> {
+    let text = files.text("link.txt")?.trim();
+    Some(text.strip_prefix('?').unwrap_or(text))
+}
