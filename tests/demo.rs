@@ -40,7 +40,7 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
     assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
     let n_upcast = timeline.all_events().filter(|e| e.stored.is_some()).count();
     assert!(n_upcast > 50, "{n_upcast} events upcast");
-    assert_eq!(timeline.streams().len(), 46);
+    assert_eq!(timeline.streams().len(), 47);
     let kinds: BTreeSet<&str> = timeline.kinds().iter().map(String::as_str).collect();
     for kind in [
         "PoCreated",
@@ -118,4 +118,28 @@ fn benchmark_data_is_about_300_bytes_an_event_and_replays_without_problems() {
     assert_eq!(timeline.streams().len(), 100);
     let last = timeline.state_after("po-000007", Some(49));
     assert_eq!(last["lines"].as_array().unwrap().len(), 2 + 20);
+}
+
+#[test]
+fn the_demo_shows_a_verified_hash_chain_and_a_deliberate_gap() {
+    use chronoscope::core::decode::Format;
+    use chronoscope::core::ingest::{Ingest, Setup};
+    use chronoscope::core::integrity::check;
+    let setup = Setup {
+        projection: Some(Arc::new(Projection::parse(&demo_projection()).unwrap())),
+        ..Setup::default()
+    };
+    let outcome = Ingest::read_all(setup, &demo_ndjson());
+    let report = check(&outcome.timeline, Format::Canonical, &outcome.problems);
+    assert_eq!(report.n_chained, 12, "the ledger's entries are chained");
+    let found: Vec<(&str, Option<&str>, Option<u64>)> = report
+        .findings
+        .iter()
+        .map(|f| (f.kind.key(), f.stream.as_deref(), f.version))
+        .collect();
+    assert_eq!(found, vec![("version-gap", Some("po-1017"), Some(4))]);
+    assert_eq!(
+        report.summary,
+        "1 finding: 1 gap in 1,942 events, 47 streams"
+    );
 }

@@ -26,6 +26,7 @@ use crate::core::diff::Difference;
 use crate::core::export::{diff_json, pretty, state_json, Scope};
 use crate::core::integrity::chain::sha256_hex;
 use crate::core::integrity::Report;
+use crate::core::link::ViewState;
 use crate::core::time::format_utc;
 use crate::core::timeline::Timeline;
 
@@ -229,7 +230,7 @@ pub struct EvidenceInput<'a> {
     pub projection: Option<&'a str>,
     pub mapping: Option<&'a str>,
     pub report: &'a Report,
-    /// The deep link's query, with its `h=` and `hx=`.
+    /// The deep link, with its `h=` and `hx=`.
     pub link: String,
     pub app_version: &'a str,
     pub exported: DateTime<Utc>,
@@ -302,13 +303,24 @@ pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles {
         files.add("mapping.json", mapping);
     }
     files.add("integrity.json", input.report.to_json());
-    files.add("link.txt", format!("?{}\n", input.link));
+    files.add("link.txt", format!("{}\n", input.link));
     files.add("about.json", pretty(&about));
     files
 }
 
-/// The deep link a pack was made with (its `link.txt`), without the leading `?`.
+/// The query of the deep link a pack was made with (its `link.txt`).
 pub fn pack_link(files: &PackFiles) -> Option<&str> {
     let text = files.text("link.txt")?.trim();
-    Some(text.strip_prefix('?').unwrap_or(text))
+    Some(text.split_once('?').map_or(text, |(_, query)| query))
+}
+
+/// The view a pack reopens: its link's, with the events from the pack (named by the pack's
+/// file name) and the projection and mapping it holds, so that nothing is fetched.
+pub fn pack_view(files: &PackFiles, pack_name: &str) -> ViewState {
+    let (mut view, _) = ViewState::from_query(pack_link(files).unwrap_or_default());
+    view.src = None;
+    view.file = Some(pack_name.to_string());
+    view.projection = files.text("projection.json").map(str::to_string);
+    view.mapping = files.text("mapping.json").map(str::to_string);
+    view
 }

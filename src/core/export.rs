@@ -45,6 +45,27 @@ impl Scope {
     }
 }
 
+/// A file name for an export: `chronoscope-po-1042-v57-state.json`. Characters a file system
+/// may refuse become `-`.
+pub fn file_name(stream: Option<&str>, version: Option<u64>, what: &str) -> String {
+    let mut name = String::from("chronoscope");
+    if let Some(stream) = stream {
+        name.push('-');
+        name.extend(stream.chars().take(60).map(|c| {
+            match c.is_alphanumeric() || c == '.' || c == '_' {
+                true => c,
+                false => '-',
+            }
+        }));
+    }
+    if let Some(version) = version {
+        name.push_str(&format!("-v{version}"));
+    }
+    name.push('-');
+    name.push_str(what);
+    name
+}
+
 /// The key of the first JSONL line, which carries the scope.
 pub const EXPORT_HEADER: &str = "chronoscope_export";
 

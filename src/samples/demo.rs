@@ -1,13 +1,15 @@
 //! The bundled demo: a deterministic, Cambium-like history of purchase orders and badges.
 //!
-//! About 2,000 canonical events over 46 streams and six months: POs are created, their lines
+//! About 2,000 canonical events over 47 streams and six months: POs are created, their lines
 //! added, inserted at the top, changed and removed, submitted, rejected and reworked, approved,
 //! received in parts and closed; badges are requested, approved, printed, activated and sometimes
 //! revoked. Line and receipt events are domain events, read with a **projection**
 //! (`demo/cambium.projection.json`); lines written before February use the first schema, which
-//! the projection's **upcaster** brings up to date. The same seed always gives the same bytes,
-//! and the files in `demo/` are this output (a test keeps them equal; regenerate them with
-//! `cargo run --no-default-features --bin gen-demo`).
+//! the projection's **upcaster** brings up to date. For the integrity report to show what it
+//! does, finance's `ledger-2026` postings carry a SHA-256 **hash chain** (described in the
+//! projection's `chain`), and `po-1017` has a deliberate **gap** (no version 3). The same seed
+//! always gives the same bytes, and the files in `demo/` are this output (a test keeps them
+//! equal; regenerate them with `cargo run --no-default-features --bin gen-demo`).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -34,15 +36,21 @@ pub fn demo_events() -> Vec<Value> {
     for n in 0..12 {
         drafts.extend(badge(&mut rng, 1 + n));
     }
+    drafts.extend(ledger(&mut rng));
     // A stable sort keeps each stream's own order when two events share an instant.
     drafts.sort_by_key(|(time, _, _)| *time);
     let mut versions = std::collections::HashMap::new();
+    let mut ledger_hash = String::from(LEDGER_GENESIS);
     drafts
         .into_iter()
         .enumerate()
         .map(|(seq, (time, stream, mut record))| {
             let version = versions.entry(stream.clone()).or_insert(0u64);
             *version += 1;
+            // A deliberate hole, for the integrity report to find: this PO has no version 3.
+            if stream == GAP_STREAM && *version == 3 {
+                *version += 1;
+            }
             let object = record.as_object_mut().expect("demo records are objects");
             let mut event = serde_json::Map::new();
             event.insert("stream".into(), json!(stream));
@@ -51,9 +59,69 @@ pub fn demo_events() -> Vec<Value> {
             event.insert("type".into(), object.remove("type").unwrap_or_default());
             event.insert("time".into(), json!(format_utc(&time)));
             event.append(object);
-            Value::Object(event)
+            let mut event = Value::Object(event);
+            if stream == LEDGER_STREAM {
+                ledger_hash = chain_ledger_entry(&mut event, &ledger_hash);
+            }
+            event
         })
         .collect()
+}
+
+/// The PO whose version 3 is missing.
+const GAP_STREAM: &str = "po-1017";
+
+/// The stream whose entries carry a hash chain, described in the demo projection.
+const LEDGER_STREAM: &str = "ledger-2026";
+
+/// The previous hash of the ledger's first entry.
+const LEDGER_GENESIS: &str = "genesis";
+
+/// What the ledger's hashes cover, as the projection's chain rule says.
+const LEDGER_HASHED: [&str; 6] = [
+    "/stream",
+    "/version",
+    "/type",
+    "/time",
+    "/data",
+    "/meta/prev",
+];
+
+/// Month-end ledger postings by finance, each chained to the one before by SHA-256.
+fn ledger(rng: &mut SplitMix64) -> Vec<(DateTime<Utc>, String, Value)> {
+    let mut out = Vec::new();
+    for month in 1..=6u32 {
+        for half in 0..2u32 {
+            let day = if half == 0 { 15 } else { 28 };
+            let time = Utc
+                .with_ymd_and_hms(2026, month, day, 18, 0, 0)
+                .single()
+                .unwrap_or_default();
+            let data = json!({
+                "period": format!("2026-{month:02}"),
+                "posting": if half == 0 { "mid-month" } else { "month-end" },
+                "poCount": 3 + rng.below(9),
+                "total": cents(250_000 + rng.below(4_000_000)),
+            });
+            out.push((
+                time,
+                LEDGER_STREAM.to_string(),
+                json!({"type": "LedgerPosted", "meta": {"user": "finance.ops"}, "data": data}),
+            ));
+        }
+    }
+    out
+}
+
+/// Puts `prev` and `hash` into a ledger entry's meta; returns its hash.
+fn chain_ledger_entry(event: &mut Value, previous: &str) -> String {
+    use crate::core::integrity::chain::{fields_text, sha256_hex};
+    event["meta"]["prev"] = json!(previous);
+    let fields: Vec<String> = LEDGER_HASHED.iter().map(|f| f.to_string()).collect();
+    let hashed = fields_text(&event.to_string(), &fields).unwrap_or_default();
+    let hash = sha256_hex(hashed.as_bytes());
+    event["meta"]["hash"] = json!(hash);
+    hash
 }
 
 const REQUESTERS: [&str; 5] = [
@@ -293,6 +361,12 @@ fn schema_2_since() -> DateTime<Utc> {
 pub fn demo_projection() -> String {
     let total = json!({"op": "set", "path": "/total", "value": "/data/total"});
     let projection = json!({
+        "chain": {
+            "hash": "/meta/hash",
+            "previous": "/meta/prev",
+            "over": {"fields": LEDGER_HASHED},
+            "scope": "stream"
+        },
         "upcasters": [
             {"type": "PoLineAdded", "up_to": 2, "steps": [
                 {"rename": "/line/quantity", "to": "/line/qty"},

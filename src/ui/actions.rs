@@ -7,7 +7,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
-use super::loader::{load_file, load_kept, load_text, load_url, DEMO_URL};
+use super::loader::{load_file, load_kept, load_pack, load_text, load_url, DEMO_URL};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::link::{check_source, ViewState};
 
@@ -36,6 +36,7 @@ fn start_url(ctx: AppCtx, url: String, label: String, src: Option<String>) {
     ctx.local_text.set_value(None);
     ctx.source_problems.set(Vec::new());
     ctx.needs_file.set(None);
+    ctx.pack.set(None);
     spawn_local(load_url(ctx, url, label));
 }
 
@@ -47,6 +48,7 @@ pub fn open_pasted(ctx: AppCtx, text: String) {
         view.file = Some("(pasted)".into());
     });
     ctx.source_problems.set(Vec::new());
+    ctx.pack.set(None);
     spawn_local(load_text(ctx, text, "pasted text".into()));
 }
 
@@ -54,6 +56,13 @@ pub fn open_pasted(ctx: AppCtx, text: String) {
 /// otherwise the view starts afresh on the new data.
 pub fn open_file(ctx: AppCtx, file: web_sys::File) {
     let name = file.name();
+    ctx.source_problems.set(Vec::new());
+    if name.to_ascii_lowercase().ends_with(".zip") {
+        // An evidence pack: it brings its own view, projection and mapping.
+        spawn_local(load_pack(ctx, file));
+        return;
+    }
+    ctx.pack.set(None);
     let keep_view = ctx.needs_file.get_untracked().is_some();
     ctx.view.update(|view| {
         if !keep_view {
@@ -62,7 +71,6 @@ pub fn open_file(ctx: AppCtx, file: web_sys::File) {
         view.src = None;
         view.file = Some(name);
     });
-    ctx.source_problems.set(Vec::new());
     spawn_local(load_file(ctx, file));
 }
 

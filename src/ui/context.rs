@@ -11,6 +11,8 @@ use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
 use crate::core::ingest::KeptSource;
+use crate::core::integrity::pin::{check_pin, PinCheck};
+use crate::core::integrity::Report;
 use crate::core::link::ViewState;
 use crate::core::origin::Credential;
 use crate::core::selection::{select, Selection};
@@ -36,6 +38,17 @@ pub struct Loaded {
     pub label: String,
     /// The projection document the timeline replays with, as written.
     pub projection_text: Option<String>,
+    /// The integrity report, once the load is complete (`None` for a preview).
+    pub report: Option<Report>,
+}
+
+/// An evidence pack the data was opened from, and what checking its files found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PackInfo {
+    pub name: String,
+    pub n_files: usize,
+    /// Each file that was changed, removed or added since the pack was made, in words.
+    pub tampered: Vec<String>,
 }
 
 /// The selected event, as the scrubber and links name it.
@@ -59,6 +72,11 @@ pub struct AppCtx {
     pub source_problems: RwSignal<Vec<Problem>>,
     /// The local file a deep link needs before it can be shown, if any.
     pub needs_file: RwSignal<Option<String>>,
+    /// The evidence pack the data came from, if it did.
+    pub pack: RwSignal<Option<PackInfo>>,
+    /// What checking the link's `h=` against the loaded data found, while the view is still at
+    /// the link's moment.
+    pub link_check: Memo<Option<PinCheck>>,
     pub selection: Memo<Selection>,
     /// The selected stream alone: what depends only on the stream (its density, its event types,
     /// the list's rows) is not redone when only the moment moves.
@@ -143,6 +161,20 @@ impl AppCtx {
         let state = state_at(|s| s.pos);
         let compare_state = state_at(|s| s.compare);
         let link_copier = copier();
+        let link_check = Memo::new(move |_| {
+            let (pin, marks, version) =
+                view.with(|v| (v.pin.clone(), v.pin_marks.clone(), v.version));
+            let (pin, selection) = (pin?, selection.get());
+            let at = cursor.get().filter(|c| Some(c.version) == version);
+            loaded.with(|loaded| {
+                let loaded = loaded.as_ref().filter(|l| l.report.is_some())?;
+                let stream = selection.stream.as_deref().unwrap_or_default();
+                let pos = at.and(selection.pos);
+                let timeline = &loaded.timeline;
+                Some(check_pin(timeline, stream, pos, &pin, marks.as_deref()))
+            })
+        });
+        forget_pin_when_moved(view, loaded, cursor);
         let changes = Memo::new(move |_| {
             compare_state.with(|before| state.with(|after| diff(before, after)))
         });
@@ -152,6 +184,8 @@ impl AppCtx {
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
+            pack: RwSignal::new(None),
+            link_check,
             selection,
             stream,
             cursor,
@@ -238,6 +272,26 @@ impl AppCtx {
         }
     }
 
+    /// Selects the event at a position of the log, in its stream.
+    pub fn select_log_event(&self, log_idx: usize) {
+        let found = self.loaded.with_untracked(|loaded| {
+            let timeline = &loaded.as_ref()?.timeline;
+            let head = timeline.head(log_idx);
+            let positions = timeline.stream_log_positions(head.stream);
+            let pos = positions.binary_search(&log_idx).ok()?;
+            let occurrence = timeline.occurrence_at(head.stream, pos);
+            Some((head.stream.to_string(), head.version, occurrence))
+        });
+        if let Some((stream, version, occurrence)) = found {
+            self.view.update(|view| {
+                view.stream = Some(stream);
+                view.version = Some(version);
+                view.dup = (occurrence > 1).then_some(occurrence);
+                view.time = None;
+            });
+        }
+    }
+
     /// Moves the selection by `delta` events, staying within the stream.
     pub fn step(&self, delta: isize) {
         let pos = self.selection.with_untracked(|s| s.pos);
@@ -245,6 +299,33 @@ impl AppCtx {
             self.select_position(target);
         }
     }
+}
+
+/// A link's `h=` speaks of the moment the link was made at: once the person moves away from it
+/// (after the load is complete), the pin leaves the view, so that the address bar never pairs
+/// a pin with another moment.
+fn forget_pin_when_moved(
+    view: RwSignal<ViewState>,
+    loaded: RwSignal<Option<Arc<Loaded>>>,
+    cursor: Memo<Option<Cursor>>,
+) {
+    let pinned_at: StoredValue<Option<Option<Cursor>>> = StoredValue::new(None);
+    Effect::new(move |_| {
+        let cursor = cursor.get();
+        let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.report.is_some()));
+        if !complete || view.with_untracked(|v| v.pin.is_none()) {
+            pinned_at.set_value(None);
+            return;
+        }
+        match pinned_at.get_value() {
+            None => pinned_at.set_value(Some(cursor)),
+            Some(at) if at != cursor => view.update(|v| {
+                v.pin = None;
+                v.pin_marks = None;
+            }),
+            Some(_) => {}
+        }
+    });
 }
 
 /// The app context; panics outside the app, where no component can work anyway.

@@ -61,6 +61,38 @@ pub fn DensityStrip() -> impl IntoView {
             .map(|(bins, _, _, kinds)| bars(ctx, &bins, &kinds))
     };
     let no_times = move || has_times.get() == Some(false);
+    // The integrity findings on this stream's events, where they fall in time.
+    let findings = Memo::new(move |_| {
+        let (_, first, last, _) = density.get()?;
+        let stream = ctx.stream.get()?;
+        ctx.loaded.with(|l| {
+            let loaded = l.as_ref()?;
+            let report = loaded.report.as_ref()?;
+            let marks: Vec<(f64, String, usize, &'static str)> = report
+                .findings_in(&stream)
+                .filter_map(|finding| {
+                    let log_idx = finding.log_idx?;
+                    let time = loaded.timeline.head(log_idx).time;
+                    let x = percent_of_span(first, last, time);
+                    Some((x, finding.message.clone(), log_idx, finding.kind.key()))
+                })
+                .collect();
+            Some(marks)
+        })
+    });
+    let finding_marks = move || {
+        findings.get().unwrap_or_default().into_iter().map(|(x, message, log_idx, kind)| {
+            let label = format!("Integrity finding: {message}");
+            view! {
+                <button type="button" class="strip-finding" data-testid="strip-finding" data-kind=kind
+                    style=format!("left: {x:.3}%") title=label.clone() aria-label=label
+                    on:click=move |ev: leptos::ev::MouseEvent| {
+                        ev.stop_propagation();
+                        ctx.select_log_event(log_idx);
+                    }>"!"</button>
+            }
+        }).collect_view()
+    };
     view! {
         <Show when=no_times>
             <p class="strip-note" data-testid="no-times">
@@ -73,6 +105,7 @@ pub fn DensityStrip() -> impl IntoView {
                 {bars}
             </svg>
             {move || cursor_x().map(|x| view! { <div class="strip-cursor" style=format!("left: {x:.3}%")></div> })}
+            {finding_marks}
         </div>
     }
 }

@@ -7,7 +7,7 @@ use super::actions::{input_file, open_file};
 use super::context::use_app;
 use crate::core::view::text::loaded_summary;
 
-/// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,930 events · 46 streams`, with a
+/// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,942 events · 47 streams`, with a
 /// progress bar while the size is known.
 #[component]
 pub fn LoadSummary() -> impl IntoView {

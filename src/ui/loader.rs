@@ -16,10 +16,12 @@ use url::Url;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::context::{AppCtx, Loaded, Progress};
+use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
+use crate::core::evidence::{open_pack, pack_view};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
 use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
+use crate::core::integrity::check;
 use crate::core::origin;
 
 /// Where the bundled demo is served from.
@@ -66,6 +68,39 @@ pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
     if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
         run.publish(ingest.into_outcome());
     }
+}
+
+/// Opens an evidence pack: checks its files against its manifest, takes its view (the link it
+/// was made with, its projection and mapping), and loads its events like any source, so that
+/// the link's `h=` is checked against them. Nothing is fetched.
+pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
+    let name = file.name();
+    let place = || Place::File(name.clone());
+    let bytes = match JsFuture::from(file.array_buffer()).await {
+        Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
+        Err(err) => return pack_failed(ctx, place(), format!("cannot be read: {}", js_text(&err))),
+    };
+    let (files, tampered) = match open_pack(&bytes) {
+        Ok(opened) => opened,
+        Err(err) => return pack_failed(ctx, place(), err.to_string()),
+    };
+    let Some(events) = files.text("events.json").map(str::to_string) else {
+        return pack_failed(ctx, place(), "the pack has no events.json".into());
+    };
+    ctx.view.set(pack_view(&files, &name));
+    ctx.needs_file.set(None);
+    ctx.pack.set(Some(PackInfo {
+        name: name.clone(),
+        n_files: files.files.len(),
+        tampered: tampered.iter().map(ToString::to_string).collect(),
+    }));
+    load_text(ctx, events, format!("evidence pack {name}")).await;
+}
+
+fn pack_failed(ctx: AppCtx, place: Place, message: String) {
+    ctx.pack.set(None);
+    ctx.source_problems
+        .update(|problems| problems.push(Problem::new(place, ProblemKind::Document(message))));
 }
 
 /// Reads pasted text.
@@ -284,6 +319,7 @@ impl Run {
             detection,
             label: self.label.clone(),
             projection_text: self.projection_text.clone(),
+            report: None,
         })));
     }
 
@@ -297,12 +333,18 @@ impl Run {
         if self.keeps_text {
             self.ctx.local_text.set_value(Some(outcome.kept));
         }
+        let report = check(
+            &outcome.timeline,
+            outcome.detection.format,
+            &outcome.problems,
+        );
         self.ctx.loaded.set(Some(Arc::new(Loaded {
             timeline: outcome.timeline,
             problems: outcome.problems,
             detection: outcome.detection,
             label: self.label,
             projection_text: self.projection_text,
+            report: Some(report),
         })));
     }
 

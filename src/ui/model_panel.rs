@@ -13,6 +13,7 @@ use super::json_editor::JsonEditor;
 use super::loader::fetch_projection;
 use crate::core::decode::mapping::Mapping;
 use crate::core::ingest::index::reproject;
+use crate::core::integrity::check;
 use crate::core::projection::Projection;
 
 /// The projection and mapping editors.
@@ -108,12 +109,16 @@ fn initial_mapping(ctx: AppCtx) -> String {
 fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Result<(), String> {
     let projection = Projection::parse(&text)?;
     if let Some(old) = ctx.loaded.get_untracked() {
+        let timeline = reproject(&old.timeline, Some(Arc::new(projection)));
+        // The projection may describe a hash chain: the checks run again.
+        let report = check(&timeline, old.detection.format, &old.problems);
         ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline: reproject(&old.timeline, Some(Arc::new(projection))),
+            timeline,
             problems: old.problems.clone(),
             detection: old.detection.clone(),
             label: old.label.clone(),
             projection_text: Some(text),
+            report: Some(report),
         })));
     }
     ctx.view.update(|v| v.projection = Some(link_value));

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use super::actions::{input_file, open_demo, open_file, open_url};
 use super::context::use_app;
 use super::credential_form::CredentialForm;
+use super::export_menu::ExportMenu;
 use super::format_picker::FormatPicker;
+use super::integrity_report::{IntegrityReport, LinkCheck, PackStatus};
 use super::load_status::{LoadSummary, NeedsFile};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
@@ -55,7 +57,7 @@ pub fn SourceBar() -> impl IntoView {
             <div id="source-actions" class="source-actions" class:open=move || menu_open.get()>
                 <label class="button file-button">
                     "Open file…"
-                    <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.csv,.txt,application/json,text/csv"
+                    <input type="file" data-testid="file-input" accept=".json,.ndjson,.jsonl,.csv,.txt,.zip,application/json,text/csv,application/zip"
                         on:change=move |ev| if let Some(file) = input_file(&ev) { open_file(ctx, file) }/>
                 </label>
                 <button type="button" data-testid="paste-toggle" on:click=toggle(paste_open)>"Paste…"</button>
@@ -70,12 +72,16 @@ pub fn SourceBar() -> impl IntoView {
                 </button>
                 <FormatPicker/>
             </div>
+            <ExportMenu/>
             <button type="button" class="primary" data-testid="copy-link" on:click=move |_| copy_link(ctx)
-                title="Copy a link to this exact view (c)">
+                title="Copy a link to this exact view, pinned to its data by h= (c)">
                 {move || if ctx.link_copied.get() { "Link copied" } else { "Copy link" }}
             </button>
         </div>
         <LoadSummary/>
+        <PackStatus/>
+        <LinkCheck/>
+        <IntegrityReport/>
         <Show when=move || creds_open.get()>
             <CredentialForm url_text/>
         </Show>

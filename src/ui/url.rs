@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::context::Cursor;
+use crate::core::integrity::pin::{pin, Pin};
 use crate::core::link::ViewState;
 use crate::core::selection::Selection;
 
@@ -27,9 +28,16 @@ pub fn write_view(view: &ViewState) {
 }
 
 /// A link that reopens this exact view even when the source grows: the stream and the moment
-/// are pinned to what is shown now.
-pub fn pinned_link(view: &ViewState, selection: &Selection, cursor: Option<Cursor>) -> String {
+/// are pinned to what is shown now, and `h=` pins the data up to it (`integrity::pin`).
+pub fn pinned_link(
+    view: &ViewState,
+    selection: &Selection,
+    cursor: Option<Cursor>,
+    pin: Option<Pin>,
+) -> String {
     let mut pinned = view.clone();
+    pinned.pin = pin.as_ref().map(|pin| pin.hash.clone());
+    pinned.pin_marks = pin.map(|pin| pin.marks);
     pinned.stream = selection.stream.clone().or(pinned.stream);
     if let (None, Some(cursor)) = (&pinned.time, cursor) {
         pinned.version = Some(cursor.version);
@@ -45,6 +53,18 @@ pub fn pinned_link(view: &ViewState, selection: &Selection, cursor: Option<Curso
 pub fn copy_link(ctx: super::context::AppCtx) {
     let selection = ctx.selection.get_untracked();
     let cursor = ctx.cursor.get_untracked();
-    ctx.copy_to_clipboard
-        .run(pinned_link(&ctx.view.get_untracked(), &selection, cursor));
+    let link = pinned_link(
+        &ctx.view.get_untracked(),
+        &selection,
+        cursor,
+        pin_of(ctx, &selection),
+    );
+    ctx.copy_to_clipboard.run(link);
+}
+
+/// The pin of the selected moment's data, if the stream's bytes are kept.
+pub fn pin_of(ctx: super::context::AppCtx, selection: &Selection) -> Option<Pin> {
+    let (stream, pos) = (selection.stream.as_deref()?, selection.pos?);
+    ctx.loaded
+        .with_untracked(|loaded| pin(&loaded.as_ref()?.timeline, stream, pos))
 }

@@ -84,7 +84,7 @@ impl Progress {
     }
 }
 
-/// `1,930 events · 46 streams · 2 problems` (no problems: no third part).
+/// `1,942 events · 47 streams · 2 problems` (no problems: no third part).
 pub fn loaded_summary(n_events: usize, n_streams: usize, n_problems: usize) -> String {
     let mut text = format!(
         "{} · {}",

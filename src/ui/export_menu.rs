@@ -1,0 +1,210 @@
+//! The export menu: an evidence pack, the state, the diff and the event list as files, each
+//! with its scope said beside it and inside it (`core::export`, `core::evidence`).
+
+use leptos::prelude::*;
+
+use super::context::{use_app, AppCtx};
+use super::download::download;
+use super::url::{pin_of, pinned_link};
+use crate::core::evidence::{evidence_files, write_pack, EvidenceInput};
+use crate::core::export::{
+    diff_csv, diff_json, events_csv, events_jsonl, file_name, state_json, Scope,
+};
+use crate::core::time::format_utc;
+
+/// The "Export ▾" button and its menu.
+#[component]
+pub fn ExportMenu() -> impl IntoView {
+    let ctx = use_app();
+    let open = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let run =
+        move |export: fn(AppCtx) -> Result<(), String>| move |_| failed.set(export(ctx).err());
+    view! {
+        <div class="export-menu">
+            <button type="button" data-testid="export-toggle" aria-controls="export-actions"
+                aria-expanded=move || if open.get() { "true" } else { "false" }
+                on:click=move |_| open.update(|o| *o = !*o)>"Export ▾"</button>
+            <Show when=move || open.get()>
+                <div id="export-actions" class="export-actions" role="group" aria-label="Exports">
+                    <p class="export-scope" data-testid="export-moment-scope">{move || moment_scope(ctx).map(|s| s.text())}</p>
+                    <button type="button" data-testid="export-evidence" on:click=run(|ctx| export_evidence(ctx, false))>"Evidence pack (.zip)"</button>
+                    <button type="button" data-testid="export-evidence-all" on:click=run(|ctx| export_evidence(ctx, true))>"Evidence pack, whole source"</button>
+                    <button type="button" data-testid="export-state" on:click=run(export_state)>"State (JSON)"</button>
+                    <button type="button" data-testid="export-diff-json" on:click=run(|ctx| export_diff(ctx, false))>"Diff (JSON)"</button>
+                    <button type="button" data-testid="export-diff-csv" on:click=run(|ctx| export_diff(ctx, true))>"Diff (CSV)"</button>
+                    <p class="export-scope" data-testid="export-list-scope">{move || list_scope(ctx).map(|(s, _)| s.text())}</p>
+                    <button type="button" data-testid="export-events-csv" on:click=run(|ctx| export_events(ctx, false))>"Event list (CSV)"</button>
+                    <button type="button" data-testid="export-events-jsonl" on:click=run(|ctx| export_events(ctx, true))>"Event list (JSONL)"</button>
+                    {move || failed.get().map(|why| view! { <p class="export-failed" role="alert">{why}</p> })}
+                </div>
+            </Show>
+        </div>
+    }
+}
+
+/// The scope of what is exported at the selected moment: the stream up to it.
+fn moment_scope(ctx: AppCtx) -> Option<Scope> {
+    let selection = ctx.selection.get();
+    let stream = selection.stream.clone()?;
+    let pos = selection.pos?;
+    ctx.loaded.with(|loaded| {
+        let head = loaded.as_ref()?.timeline.head_at(&stream, pos)?;
+        Some(Scope {
+            n_events: pos + 1,
+            stream: Some(stream.clone()),
+            filter: None,
+            as_of: Some(format!("v{} ({})", head.version, format_utc(&head.time))),
+        })
+    })
+}
+
+/// The scope of the event list as filtered, and the log positions of its events.
+fn list_scope(ctx: AppCtx) -> Option<(Scope, Vec<usize>)> {
+    let stream = ctx.stream.get()?;
+    let filter = ctx
+        .view
+        .with(|v| v.filter.clone())
+        .filter(|f| !f.is_empty());
+    ctx.loaded.with(|loaded| {
+        let timeline = &loaded.as_ref()?.timeline;
+        let all = timeline.stream_log_positions(&stream);
+        let positions: Vec<usize> = match &filter {
+            Some(filter) => timeline
+                .matching_positions(&stream, filter)
+                .into_iter()
+                .filter_map(|pos| all.get(pos).copied())
+                .collect(),
+            None => all.to_vec(),
+        };
+        let scope = Scope {
+            n_events: positions.len(),
+            stream: Some(stream.clone()),
+            filter,
+            as_of: None,
+        };
+        Some((scope, positions))
+    })
+}
+
+/// The selected version, for file names.
+fn version(ctx: AppCtx) -> Option<u64> {
+    ctx.cursor.get_untracked().map(|c| c.version)
+}
+
+fn save(name: String, mime: &str, bytes: &[u8]) -> Result<(), String> {
+    download(&name, mime, bytes).map_err(|_| format!("the browser refused to save {name}"))
+}
+
+fn export_state(ctx: AppCtx) -> Result<(), String> {
+    let scope = untrack(|| moment_scope(ctx)).ok_or("no moment is selected")?;
+    let text = ctx.state.with_untracked(|state| state_json(state, &scope));
+    let name = file_name(scope.stream.as_deref(), version(ctx), "state.json");
+    save(name, "application/json", text.as_bytes())
+}
+
+fn export_diff(ctx: AppCtx, csv: bool) -> Result<(), String> {
+    let scope = untrack(|| moment_scope(ctx)).ok_or("no moment is selected")?;
+    let from = compared_with(ctx);
+    let text = ctx.changes.with_untracked(|changes| match csv {
+        true => diff_csv(changes, &from, &scope),
+        false => diff_json(changes, &from, &scope),
+    });
+    let (what, mime) = match csv {
+        true => ("diff.csv", "text/csv"),
+        false => ("diff.json", "application/json"),
+    };
+    save(
+        file_name(scope.stream.as_deref(), version(ctx), what),
+        mime,
+        text.as_bytes(),
+    )
+}
+
+fn export_events(ctx: AppCtx, jsonl: bool) -> Result<(), String> {
+    let (scope, positions) = untrack(|| list_scope(ctx)).ok_or("no stream is selected")?;
+    let text = ctx.loaded.with_untracked(|loaded| {
+        let timeline = &loaded.as_ref()?.timeline;
+        Some(match jsonl {
+            true => events_jsonl(timeline, &positions, &scope),
+            false => events_csv(timeline, &positions, &scope),
+        })
+    });
+    let text = text.ok_or("nothing is loaded")?;
+    let (what, mime) = match jsonl {
+        true => ("events.jsonl", "application/x-ndjson"),
+        false => ("events.csv", "text/csv"),
+    };
+    save(
+        file_name(scope.stream.as_deref(), None, what),
+        mime,
+        text.as_bytes(),
+    )
+}
+
+/// The comparison point in words: `v56`, or "the empty state" before the first event.
+fn compared_with(ctx: AppCtx) -> String {
+    let selection = ctx.selection.get_untracked();
+    let (Some(stream), Some(pos)) = (selection.stream.as_deref(), selection.compare) else {
+        return "the empty state before the first event".into();
+    };
+    ctx.loaded
+        .with_untracked(|loaded| {
+            let head = loaded.as_ref()?.timeline.head_at(stream, pos)?;
+            Some(format!("v{}", head.version))
+        })
+        .unwrap_or_default()
+}
+
+fn export_evidence(ctx: AppCtx, whole_source: bool) -> Result<(), String> {
+    let selection = ctx.selection.get_untracked();
+    let (stream, pos) = match (selection.stream.clone(), selection.pos) {
+        (Some(stream), Some(pos)) => (stream, pos),
+        _ => return Err("no moment is selected".into()),
+    };
+    let view = ctx.view.get_untracked();
+    let link = pinned_link(
+        &view,
+        &selection,
+        ctx.cursor.get_untracked(),
+        pin_of(ctx, &selection),
+    );
+    let compared = compared_with(ctx);
+    let offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
+    let local_offset = chrono::FixedOffset::east_opt(offset_minutes * 60)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is an offset"));
+    let bytes = ctx.loaded.with_untracked(|loaded| {
+        let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
+        let report = loaded.report.as_ref().ok_or("the load is not complete")?;
+        let state = ctx.state.get_untracked();
+        let changes = ctx.changes.get_untracked();
+        let input = EvidenceInput {
+            timeline: &loaded.timeline,
+            stream: &stream,
+            pos,
+            whole_source,
+            state: &state,
+            diff: &changes,
+            compared_with: compared,
+            projection: loaded.projection_text.as_deref(),
+            mapping: view.mapping.as_deref(),
+            report,
+            link,
+            app_version: env!("CARGO_PKG_VERSION"),
+            exported: chrono::Utc::now(),
+            local_offset,
+            source: loaded.label.clone(),
+            format: loaded.detection.format,
+        };
+        write_pack(&evidence_files(&input)).map_err(|err| err.to_string())
+    })?;
+    let what = match whole_source {
+        true => "evidence-whole.zip",
+        false => "evidence.zip",
+    };
+    save(
+        file_name(Some(&stream), version(ctx), what),
+        "application/zip",
+        &bytes,
+    )
+}
