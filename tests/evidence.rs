@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{FixedOffset, TimeZone, Utc};
+use chrono::{TimeZone, Utc};
 use chronoscope::core::decode::Format;
 use chronoscope::core::diff::diff;
 use chronoscope::core::evidence::{
@@ -58,7 +58,7 @@ fn pack(whole_source: bool) -> (Vec<u8>, String) {
         link,
         app_version: "0.1.0",
         exported: Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap(),
-        local_offset: FixedOffset::east_opt(3600).unwrap(),
+        exported_local: "2026-11-27 13:00:00 +01:00".into(),
         source: "test".into(),
         format: Format::Canonical,
     };
@@ -106,7 +106,7 @@ fn a_pack_reopens_with_every_hash_intact_and_the_same_events_state_and_pin() {
     let about: serde_json::Value =
         serde_json::from_str(files.text("about.json").expect("about")).expect("json");
     assert_eq!(about["exported_utc"], "2026-11-27T12:00:00Z");
-    assert_eq!(about["exported_local"], "2026-11-27T13:00:00+01:00");
+    assert_eq!(about["exported_local"], "2026-11-27 13:00:00 +01:00");
 }
 
 #[test]

@@ -175,8 +175,8 @@ fn chained_stream(tamper: impl Fn(usize, &mut serde_json::Value)) -> String {
 
 fn ledger_projection() -> Projection {
     Projection::parse(
-        r#"{"chain": {"hash": "/meta/hash", "previous": "/meta/prev", "scope": "stream",
-            "over": {"fields": ["/stream", "/version", "/data", "/meta/prev"]}}}"#,
+        r#"{"chain": {"hash": "/meta/hash", "previous": "/meta/prev", "per_stream": true,
+            "over_fields": ["/stream", "/version", "/data", "/meta/prev"]}}"#,
     )
     .expect("a valid projection")
 }
@@ -371,4 +371,44 @@ fn on_a_long_stream_the_checkpoints_narrow_the_change_to_a_range() {
         panic!("expected a range, found {found:?}");
     };
     assert!(from <= 100 && 100 <= to && to - from < 4, "{from}..{to}");
+}
+
+#[test]
+fn a_chain_with_another_algorithm_is_refused_by_name() {
+    let refused = Projection::parse(
+        r#"{"chain": {"hash": "/h", "previous": "/p", "algorithm": "md5", "over_bytes": "/data"}}"#,
+    );
+    assert_eq!(
+        refused,
+        Err("the chain's algorithm `md5` is not sha256".to_string())
+    );
+    let neither = Projection::parse(r#"{"chain": {"hash": "/h", "previous": "/p"}}"#);
+    assert_eq!(
+        neither,
+        Err("the chain needs one of `over_bytes` and `over_fields`".to_string())
+    );
+}
+
+#[test]
+fn a_chain_over_the_bytes_of_one_value_finds_a_changed_byte_there() {
+    use chronoscope::core::integrity::chain::sha256_hex;
+    let data = r#"{"amount":100}"#;
+    let record = |data: &str, hash: &str| {
+        format!(
+            r#"{{"stream":"s","version":1,"type":"T","time":"2026-01-01T00:00:00Z","data":{data},"meta":{{"prev":"0","hash":"{hash}"}}}}"#
+        )
+    };
+    let hash = sha256_hex(data.as_bytes());
+    let projection = || {
+        Projection::parse(
+            r#"{"chain": {"hash": "/meta/hash", "previous": "/meta/prev", "over_bytes": "/data"}}"#,
+        )
+        .expect("valid")
+    };
+    let intact = load(&record(data, &hash), Some(projection()));
+    let report = check(&intact.timeline, Format::Canonical, &[]);
+    assert_eq!((report.result, report.n_chained), ("intact", 1));
+    let changed = load(&record(r#"{"amount":101}"#, &hash), Some(projection()));
+    let report = check(&changed.timeline, Format::Canonical, &[]);
+    assert_eq!(findings(&report), vec![("hash-mismatch", "s".into(), 1)]);
 }

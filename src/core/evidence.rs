@@ -15,18 +15,17 @@
 //! `h=` is checked against them, so a pack whose events were edited *and* whose manifest was
 //! rewritten to match still fails the pin.
 
-use std::io::{Cursor, Read, Write};
-
-use chrono::{DateTime, FixedOffset, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::core::decode::Format;
 use crate::core::diff::Difference;
-use crate::core::export::{diff_json, pretty, state_json, Scope};
+use crate::core::export::{diff_json, event_json, moment_scope, pretty, state_json, Scope};
 use crate::core::integrity::chain::sha256_hex;
 use crate::core::integrity::Report;
 use crate::core::link::ViewState;
+use crate::core::stored_zip::{read_stored, write_stored};
 use crate::core::time::format_utc;
 use crate::core::timeline::Timeline;
 
@@ -34,7 +33,7 @@ use crate::core::timeline::Timeline;
 pub const MANIFEST: &str = "manifest.json";
 
 /// What `manifest.json` says.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct Manifest {
     /// Always `chronoscope-evidence`.
     pub kind: String,
@@ -44,7 +43,7 @@ pub struct Manifest {
 }
 
 /// One file of a pack and its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 pub struct ManifestFile {
     pub name: String,
     pub sha256: String,
@@ -86,10 +85,10 @@ pub enum PackError {
     NoManifest,
     #[error("{MANIFEST} cannot be read: {0}")]
     BadManifest(String),
-    #[error("{file} cannot be read from the zip: {reason}")]
-    Unreadable { file: String, reason: String },
     #[error("the zip cannot be written: {0}")]
     Write(String),
+    #[error("the pack has no events.json")]
+    NoEvents,
 }
 
 /// What checking a pack against its manifest found, per file.
@@ -120,55 +119,26 @@ pub fn looks_like_zip(bytes: &[u8]) -> bool {
 
 /// Writes files and their manifest into a zip.
 pub fn write_pack(files: &PackFiles) -> Result<Vec<u8>, PackError> {
-    let manifest = Manifest {
-        kind: "chronoscope-evidence".into(),
-        version: 1,
-        files: files
-            .files
-            .iter()
-            .map(|(name, bytes)| ManifestFile {
-                name: name.clone(),
-                sha256: sha256_hex(bytes),
-                bytes: bytes.len(),
-            })
-            .collect(),
-    };
-    let manifest_text =
-        pretty(&serde_json::to_value(&manifest).map_err(|err| PackError::Write(err.to_string()))?);
-    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let all = std::iter::once((MANIFEST, manifest_text.as_bytes()))
-        .chain(files.files.iter().map(|(n, b)| (n.as_str(), b.as_slice())));
-    for (name, bytes) in all {
-        zip.start_file(name, options)
-            .map_err(|err| PackError::Write(err.to_string()))?;
-        zip.write_all(bytes)
-            .map_err(|err| PackError::Write(err.to_string()))?;
-    }
-    let cursor = zip
-        .finish()
-        .map_err(|err| PackError::Write(err.to_string()))?;
-    Ok(cursor.into_inner())
+    let listed: Vec<Value> = files
+        .files
+        .iter()
+        .map(|(name, bytes)| json!({"name": name, "sha256": sha256_hex(bytes), "bytes": bytes.len()}))
+        .collect();
+    let manifest = json!({"kind": "chronoscope-evidence", "version": 1, "files": listed});
+    let manifest_text = pretty(&manifest);
+    let mut all = vec![(MANIFEST.to_string(), manifest_text.into_bytes())];
+    all.extend(files.files.iter().cloned());
+    write_stored(&all).map_err(|err| PackError::Write(err.to_string()))
 }
 
 /// Reads a pack's files and checks them against its manifest. The files are returned even
 /// when some fail, so that what can be shown is shown, with the failures named.
 pub fn open_pack(bytes: &[u8]) -> Result<(PackFiles, Vec<Tamper>), PackError> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|err| PackError::NotZip(err.to_string()))?;
+    let entries = read_stored(bytes).map_err(|err| PackError::NotZip(err.to_string()))?;
     let mut files = PackFiles::default();
-    for idx in 0..archive.len() {
-        let mut file = archive.by_index(idx).map_err(|err| PackError::Unreadable {
-            file: format!("entry {}", idx + 1),
-            reason: err.to_string(),
-        })?;
-        let name = file.name().to_string();
-        let mut content = Vec::new();
-        // A changed byte in a stored file fails the zip's CRC as the file ends, after all of
-        // it is read: the bytes are kept, and the manifest's hash names the file as changed.
-        let _ = file.read_to_end(&mut content);
-        files.add(&name, content);
+    // An entry whose CRC does not match is kept: the manifest's hash names it as changed.
+    for entry in entries {
+        files.add(&entry.name, entry.bytes);
     }
     let manifest_text = files.text(MANIFEST).ok_or(PackError::NoManifest)?;
     let manifest: Manifest = serde_json::from_str(manifest_text)
@@ -234,8 +204,8 @@ pub struct EvidenceInput<'a> {
     pub link: String,
     pub app_version: &'a str,
     pub exported: DateTime<Utc>,
-    /// The exporting person's offset from UTC, for the local time.
-    pub local_offset: FixedOffset,
+    /// The export time in the exporting person's time zone, as the page shows local times.
+    pub exported_local: String,
     /// Where the events came from, in words.
     pub source: String,
     pub format: Format,
@@ -257,27 +227,23 @@ pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles {
         .iter()
         .map(|&log_idx| match timeline.stored_bytes(log_idx) {
             Some(bytes) => bytes.to_string(),
-            None => serde_json::to_string(&timeline.event(log_idx)).unwrap_or_default(),
+            None => event_json(timeline, log_idx).to_string(),
         })
         .collect();
     let head = timeline.head_at(input.stream, input.pos);
-    let as_of = head.map(|head| format!("v{} ({})", head.version, format_utc(&head.time)));
-    let scope = Scope {
-        n_events: positions.len(),
-        stream: (!input.whole_source).then(|| input.stream.to_string()),
-        filter: None,
-        as_of: as_of.clone(),
-    };
-    let stream_scope = Scope {
-        n_events: input.pos + 1,
-        stream: Some(input.stream.to_string()),
-        filter: None,
-        as_of,
+    let stream_scope = moment_scope(timeline, input.stream, input.pos).unwrap_or_default();
+    let scope = match input.whole_source {
+        true => Scope {
+            n_events: positions.len(),
+            stream: None,
+            ..stream_scope.clone()
+        },
+        false => stream_scope.clone(),
     };
     let about = json!({
         "app": format!("Chronoscope {}", input.app_version),
         "exported_utc": format_utc(&input.exported),
-        "exported_local": input.exported.with_timezone(&input.local_offset).to_rfc3339(),
+        "exported_local": input.exported_local,
         "scope": scope.text(),
         "source": input.source,
         "format": input.format.key(),
@@ -323,4 +289,29 @@ pub fn pack_view(files: &PackFiles, pack_name: &str) -> ViewState {
     view.projection = files.text("projection.json").map(str::to_string);
     view.mapping = files.text("mapping.json").map(str::to_string);
     view
+}
+
+/// An evidence pack opened to be shown again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reopened {
+    /// The view to show (`pack_view`).
+    pub view: ViewState,
+    /// The events, as `events.json` holds them.
+    pub events: String,
+    /// Each file changed, missing or added since the pack was made, in words.
+    pub tampered: Vec<String>,
+    /// How many files the pack has, its manifest included.
+    pub n_files: usize,
+}
+
+/// Opens a pack file to show it again: its files checked, its view, its events.
+pub fn reopen(bytes: &[u8], pack_name: &str) -> Result<Reopened, PackError> {
+    let (files, tampered) = open_pack(bytes)?;
+    let events = files.text("events.json").ok_or(PackError::NoEvents)?;
+    Ok(Reopened {
+        view: pack_view(&files, pack_name),
+        events: events.to_string(),
+        tampered: tampered.iter().map(ToString::to_string).collect(),
+        n_files: files.files.len(),
+    })
 }

@@ -7,7 +7,6 @@
 //! Chronoscope reads back; the first line is the scope, `{"chronoscope_export": …}`, which the
 //! reader skips). A state exports as JSON, a diff as JSON and as CSV (path, op, before, after).
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::core::diff::Difference;
@@ -16,7 +15,7 @@ use crate::core::timeline::Timeline;
 use crate::core::view::text::counted;
 
 /// What an export covers, in words and as fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scope {
     pub n_events: usize,
     /// The stream, or `None` for the whole log.
@@ -28,6 +27,17 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// The scope as JSON: its words and its fields.
+    pub fn to_value(&self) -> Value {
+        json!({
+            "scope": self.text(),
+            "n_events": self.n_events,
+            "stream": self.stream,
+            "filter": self.filter,
+            "as_of": self.as_of,
+        })
+    }
+
     /// "1,930 events of stream po-1042, filter 'PoLine', as of v57 (…)".
     pub fn text(&self) -> String {
         let mut out = counted(self.n_events, "event");
@@ -45,6 +55,17 @@ impl Scope {
     }
 }
 
+/// The scope of an export at a moment: the stream's events up to the event at `pos`.
+pub fn moment_scope(timeline: &Timeline, stream: &str, pos: usize) -> Option<Scope> {
+    let head = timeline.head_at(stream, pos)?;
+    Some(Scope {
+        n_events: pos + 1,
+        stream: Some(stream.to_string()),
+        filter: None,
+        as_of: Some(format!("v{} ({})", head.version, format_utc(&head.time))),
+    })
+}
+
 /// A file name for an export: `chronoscope-po-1042-v57-state.json`. Characters a file system
 /// may refuse become `-`.
 pub fn file_name(stream: Option<&str>, version: Option<u64>, what: &str) -> String {
@@ -52,7 +73,7 @@ pub fn file_name(stream: Option<&str>, version: Option<u64>, what: &str) -> Stri
     if let Some(stream) = stream {
         name.push('-');
         name.extend(stream.chars().take(60).map(|c| {
-            match c.is_alphanumeric() || c == '.' || c == '_' {
+            match c.is_ascii_alphanumeric() || c == '.' || c == '_' {
                 true => c,
                 false => '-',
             }
@@ -108,7 +129,7 @@ pub fn events_csv(timeline: &Timeline, positions: &[usize], scope: &Scope) -> St
 
 /// The events at these log positions as JSONL of Chronoscope's own events, after a scope line.
 pub fn events_jsonl(timeline: &Timeline, positions: &[usize], scope: &Scope) -> String {
-    let header = json!({ EXPORT_HEADER: { "scope": scope.text(), "covers": scope } });
+    let header = json!({ EXPORT_HEADER: scope.to_value() });
     let mut out = header.to_string();
     out.push('\n');
     for &log_idx in positions {
@@ -119,7 +140,7 @@ pub fn events_jsonl(timeline: &Timeline, positions: &[usize], scope: &Scope) -> 
 }
 
 /// One event as Chronoscope's own record: what its reader reads back.
-fn event_json(timeline: &Timeline, log_idx: usize) -> Value {
+pub fn event_json(timeline: &Timeline, log_idx: usize) -> Value {
     let event = timeline.event(log_idx);
     let head = timeline.head(log_idx);
     let mut record = json!({
@@ -142,7 +163,8 @@ fn event_json(timeline: &Timeline, log_idx: usize) -> Value {
 
 /// A state as pretty JSON, with its scope.
 pub fn state_json(state: &Value, scope: &Scope) -> String {
-    let document = json!({ "scope": scope.text(), "covers": scope, "state": state });
+    let mut document = scope.to_value();
+    document["state"] = state.clone();
     pretty(&document)
 }
 
@@ -152,9 +174,9 @@ pub fn diff_json(diffs: &[Difference], from: &str, scope: &Scope) -> String {
         .iter()
         .map(|d| json!({"path": d.path, "op": d.op.as_str(), "before": d.before, "after": d.after}))
         .collect();
-    let document = json!({
-        "scope": scope.text(), "covers": scope, "compared_with": from, "changes": changes,
-    });
+    let mut document = scope.to_value();
+    document["compared_with"] = json!(from);
+    document["changes"] = Value::Array(changes);
     pretty(&document)
 }
 

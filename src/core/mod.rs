@@ -28,6 +28,7 @@ pub mod problem;
 pub mod projection;
 pub mod reduce;
 pub mod selection;
+pub mod stored_zip;
 pub mod time;
 pub mod timeline;
 pub mod view;

@@ -114,6 +114,9 @@ impl Projection {
     pub fn parse(text: &str) -> Result<Projection, String> {
         let projection: Projection = serde_json::from_str(text)
             .map_err(|err| format!("the projection is not valid: {err}"))?;
+        if let Some(chain) = &projection.chain {
+            chain.check()?;
+        }
         for (kind, rules) in &projection.rules {
             for (idx, rule) in rules.iter().enumerate() {
                 rule.check()

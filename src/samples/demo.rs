@@ -364,8 +364,8 @@ pub fn demo_projection() -> String {
         "chain": {
             "hash": "/meta/hash",
             "previous": "/meta/prev",
-            "over": {"fields": LEDGER_HASHED},
-            "scope": "stream"
+            "over_fields": LEDGER_HASHED,
+            "per_stream": true
         },
         "upcasters": [
             {"type": "PoLineAdded", "up_to": 2, "steps": [

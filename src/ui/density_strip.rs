@@ -68,28 +68,24 @@ pub fn DensityStrip() -> impl IntoView {
         ctx.loaded.with(|l| {
             let loaded = l.as_ref()?;
             let report = loaded.report.as_ref()?;
-            let marks: Vec<(f64, String, usize, &'static str)> = report
+            let marks: Vec<(f64, String, &'static str)> = report
                 .findings_in(&stream)
                 .filter_map(|finding| {
-                    let log_idx = finding.log_idx?;
-                    let time = loaded.timeline.head(log_idx).time;
+                    let time = loaded.timeline.head(finding.log_idx?).time;
                     let x = percent_of_span(first, last, time);
-                    Some((x, finding.message.clone(), log_idx, finding.kind.key()))
+                    Some((x, finding.message.clone(), finding.kind.key()))
                 })
                 .collect();
             Some(marks)
         })
     });
+    // Marks only: a click on the strip there selects the moment, and the report lists each
+    // finding with a button to its event.
     let finding_marks = move || {
-        findings.get().unwrap_or_default().into_iter().map(|(x, message, log_idx, kind)| {
-            let label = format!("Integrity finding: {message}");
+        findings.get().unwrap_or_default().into_iter().map(|(x, message, kind)| {
             view! {
-                <button type="button" class="strip-finding" data-testid="strip-finding" data-kind=kind
-                    style=format!("left: {x:.3}%") title=label.clone() aria-label=label
-                    on:click=move |ev: leptos::ev::MouseEvent| {
-                        ev.stop_propagation();
-                        ctx.select_log_event(log_idx);
-                    }>"!"</button>
+                <span class="strip-finding" data-testid="strip-finding" data-kind=kind
+                    style=format!("left: {x:.3}%") title=format!("Integrity finding: {message}")>"!"</span>
             }
         }).collect_view()
     };

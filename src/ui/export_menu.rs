@@ -8,9 +8,40 @@ use super::download::download;
 use super::url::{pin_of, pinned_link};
 use crate::core::evidence::{evidence_files, write_pack, EvidenceInput};
 use crate::core::export::{
-    diff_csv, diff_json, events_csv, events_jsonl, file_name, state_json, Scope,
+    self, diff_csv, diff_json, events_csv, events_jsonl, file_name, state_json, Scope,
 };
-use crate::core::time::format_utc;
+
+/// One export: its test id, its label, and what it does.
+type Export = (&'static str, &'static str, fn(AppCtx) -> Result<(), String>);
+
+/// What is exported at the selected moment (the stream up to it).
+const MOMENT_EXPORTS: [Export; 5] = [
+    ("export-evidence", "Evidence pack (.zip)", |ctx| {
+        export_evidence(ctx, false)
+    }),
+    (
+        "export-evidence-all",
+        "Evidence pack, whole source",
+        |ctx| export_evidence(ctx, true),
+    ),
+    ("export-state", "State (JSON)", export_state),
+    ("export-diff-json", "Diff (JSON)", |ctx| {
+        export_diff(ctx, false)
+    }),
+    ("export-diff-csv", "Diff (CSV)", |ctx| {
+        export_diff(ctx, true)
+    }),
+];
+
+/// What is exported of the event list as filtered.
+const LIST_EXPORTS: [Export; 2] = [
+    ("export-events-csv", "Event list (CSV)", |ctx| {
+        export_events(ctx, false)
+    }),
+    ("export-events-jsonl", "Event list (JSONL)", |ctx| {
+        export_events(ctx, true)
+    }),
+];
 
 /// The "Export ▾" button and its menu.
 #[component]
@@ -18,8 +49,16 @@ pub fn ExportMenu() -> impl IntoView {
     let ctx = use_app();
     let open = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    let run =
-        move |export: fn(AppCtx) -> Result<(), String>| move |_| failed.set(export(ctx).err());
+    let buttons = move |exports: &'static [Export]| {
+        exports
+            .iter()
+            .map(|&(id, label, export)| {
+                view! {
+                    <button type="button" data-testid=id on:click=move |_| failed.set(export(ctx).err())>{label}</button>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <div class="export-menu">
             <button type="button" data-testid="export-toggle" aria-controls="export-actions"
@@ -28,14 +67,9 @@ pub fn ExportMenu() -> impl IntoView {
             <Show when=move || open.get()>
                 <div id="export-actions" class="export-actions" role="group" aria-label="Exports">
                     <p class="export-scope" data-testid="export-moment-scope">{move || moment_scope(ctx).map(|s| s.text())}</p>
-                    <button type="button" data-testid="export-evidence" on:click=run(|ctx| export_evidence(ctx, false))>"Evidence pack (.zip)"</button>
-                    <button type="button" data-testid="export-evidence-all" on:click=run(|ctx| export_evidence(ctx, true))>"Evidence pack, whole source"</button>
-                    <button type="button" data-testid="export-state" on:click=run(export_state)>"State (JSON)"</button>
-                    <button type="button" data-testid="export-diff-json" on:click=run(|ctx| export_diff(ctx, false))>"Diff (JSON)"</button>
-                    <button type="button" data-testid="export-diff-csv" on:click=run(|ctx| export_diff(ctx, true))>"Diff (CSV)"</button>
+                    {buttons(&MOMENT_EXPORTS)}
                     <p class="export-scope" data-testid="export-list-scope">{move || list_scope(ctx).map(|(s, _)| s.text())}</p>
-                    <button type="button" data-testid="export-events-csv" on:click=run(|ctx| export_events(ctx, false))>"Event list (CSV)"</button>
-                    <button type="button" data-testid="export-events-jsonl" on:click=run(|ctx| export_events(ctx, true))>"Event list (JSONL)"</button>
+                    {buttons(&LIST_EXPORTS)}
                     {move || failed.get().map(|why| view! { <p class="export-failed" role="alert">{why}</p> })}
                 </div>
             </Show>
@@ -46,17 +80,9 @@ pub fn ExportMenu() -> impl IntoView {
 /// The scope of what is exported at the selected moment: the stream up to it.
 fn moment_scope(ctx: AppCtx) -> Option<Scope> {
     let selection = ctx.selection.get();
-    let stream = selection.stream.clone()?;
-    let pos = selection.pos?;
-    ctx.loaded.with(|loaded| {
-        let head = loaded.as_ref()?.timeline.head_at(&stream, pos)?;
-        Some(Scope {
-            n_events: pos + 1,
-            stream: Some(stream.clone()),
-            filter: None,
-            as_of: Some(format!("v{} ({})", head.version, format_utc(&head.time))),
-        })
-    })
+    let (stream, pos) = (selection.stream.as_deref()?, selection.pos?);
+    ctx.loaded
+        .with(|loaded| export::moment_scope(&loaded.as_ref()?.timeline, stream, pos))
 }
 
 /// The scope of the event list as filtered, and the log positions of its events.
@@ -170,9 +196,7 @@ fn export_evidence(ctx: AppCtx, whole_source: bool) -> Result<(), String> {
         pin_of(ctx, &selection),
     );
     let compared = compared_with(ctx);
-    let offset_minutes = -(js_sys::Date::new_0().get_timezone_offset() as i32);
-    let local_offset = chrono::FixedOffset::east_opt(offset_minutes * 60)
-        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("zero is an offset"));
+    let exported = chrono::Utc::now();
     let bytes = ctx.loaded.with_untracked(|loaded| {
         let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
         let report = loaded.report.as_ref().ok_or("the load is not complete")?;
@@ -191,8 +215,8 @@ fn export_evidence(ctx: AppCtx, whole_source: bool) -> Result<(), String> {
             report,
             link,
             app_version: env!("CARGO_PKG_VERSION"),
-            exported: chrono::Utc::now(),
-            local_offset,
+            exported,
+            exported_local: super::format::local(&exported),
             source: loaded.label.clone(),
             format: loaded.detection.format,
         };

@@ -5,8 +5,18 @@
 
 use leptos::prelude::*;
 
-use super::context::use_app;
+use super::context::{use_app, AppCtx};
 use crate::core::integrity::Finding;
+
+/// The evidence pack's status, the link's check and the integrity report, one under another.
+#[component]
+pub fn IntegrityBar() -> impl IntoView {
+    view! {
+        <PackStatus/>
+        <LinkCheck/>
+        <IntegrityReport/>
+    }
+}
 
 /// How many findings are listed in the page; the rest are counted, and all of them are in the
 /// evidence pack's `integrity.json`.
@@ -14,47 +24,43 @@ const MAX_LISTED: usize = 500;
 
 /// The report: a summary line that opens the list of findings.
 #[component]
-pub fn IntegrityReport() -> impl IntoView {
+fn IntegrityReport() -> impl IntoView {
     let ctx = use_app();
-    let report = Memo::new(move |_| {
-        ctx.loaded
-            .with(|l| l.as_ref().and_then(|l| l.report.clone()))
-    });
     move || {
-        report.get().map(|report| {
+        ctx.loaded.with(|loaded| {
+            let report = loaded.as_ref()?.report.as_ref()?;
             let n_more = report.findings.len().saturating_sub(MAX_LISTED);
             let findings: Vec<Finding> = report.findings.iter().take(MAX_LISTED).cloned().collect();
             let not_checked = report.not_checked.join("; ");
-            view! {
+            let (result, summary) = (report.result, report.summary.clone());
+            Some(view! {
                 <details class="integrity" data-testid="integrity">
                     <summary>
-                        <span class="integrity-result" data-testid="integrity-summary" data-result=report.result>
-                            {report.summary.clone()}
+                        <span class="integrity-result" data-testid="integrity-summary" data-result=result>
+                            {summary}
                         </span>
                     </summary>
                     <ul class="findings">
-                        {findings.into_iter().map(|finding| view! { <FindingRow finding/> }).collect_view()}
+                        {findings.into_iter().map(|finding| finding_row(ctx, finding)).collect_view()}
                     </ul>
                     {(n_more > 0).then(|| view! {
                         <p class="findings-more">{format!("and {n_more} more; the evidence pack's integrity.json lists them all")}</p>
                     })}
                     <p class="not-checked">"Not checked: " {not_checked}</p>
                 </details>
-            }
+            })
         })
     }
 }
 
 /// One finding: its severity, a button to its event, and what was found.
-#[component]
-fn FindingRow(finding: Finding) -> impl IntoView {
-    let ctx = use_app();
+fn finding_row(ctx: AppCtx, finding: Finding) -> impl IntoView {
     let place = match (&finding.stream, finding.version) {
         (Some(stream), Some(version)) => format!("{stream} v{version}"),
         _ => "source".to_string(),
     };
     let log_idx = finding.log_idx;
-    let severity = format!("{:?}", finding.severity).to_lowercase();
+    let severity = finding.severity.singular();
     let class = format!("finding {severity}");
     view! {
         <li data-testid="integrity-finding" data-kind=finding.kind.key()
@@ -62,12 +68,8 @@ fn FindingRow(finding: Finding) -> impl IntoView {
             data-version=finding.version.map(|v| v.to_string()).unwrap_or_default()
             class=class>
             <span class="severity">{severity}</span>
-            {match log_idx {
-                Some(idx) => view! {
-                    <button type="button" class="link-button" on:click=move |_| ctx.select_log_event(idx)>{place}</button>
-                }.into_any(),
-                None => view! { <span>{place}</span> }.into_any(),
-            }}
+            <button type="button" class="link-button" disabled=log_idx.is_none()
+                on:click=move |_| if let Some(idx) = log_idx { ctx.select_log_event(idx) }>{place}</button>
             " " {finding.message.clone()}
         </li>
     }
@@ -75,24 +77,19 @@ fn FindingRow(finding: Finding) -> impl IntoView {
 
 /// What checking the link's `h=` found, while the view is at the link's moment.
 #[component]
-pub fn LinkCheck() -> impl IntoView {
+fn LinkCheck() -> impl IntoView {
     let ctx = use_app();
     move || {
         ctx.link_check.get().map(|check| {
-            let alert = check.key() != "same";
-            view! {
-                <p class="link-check" class:alert=alert data-testid="link-check" data-result=check.key()
-                    role=if alert { "alert" } else { "status" }>
-                    {check.message()}
-                </p>
-            }
+            let key = check.key();
+            notice("link-check", key, key == "same", check.message())
         })
     }
 }
 
 /// For data opened from an evidence pack: whether every file matches the manifest.
 #[component]
-pub fn PackStatus() -> impl IntoView {
+fn PackStatus() -> impl IntoView {
     let ctx = use_app();
     move || {
         ctx.pack.get().map(|pack| {
@@ -109,13 +106,18 @@ pub fn PackStatus() -> impl IntoView {
                     pack.tampered.join("; ")
                 ),
             };
-            view! {
-                <p class="pack-status" class:alert=!intact data-testid="pack-status"
-                    data-result=if intact { "verified" } else { "tampered" }
-                    role=if intact { "status" } else { "alert" }>
-                    {text}
-                </p>
-            }
+            let result = if intact { "verified" } else { "tampered" };
+            notice("pack-status", result, intact, text)
         })
+    }
+}
+
+/// A line that says a check's result: a status when it is good news, an alert when not.
+fn notice(testid: &'static str, result: &'static str, good: bool, text: String) -> impl IntoView {
+    view! {
+        <p class="notice" class:alert=!good data-testid=testid data-result=result
+            role=if good { "status" } else { "alert" }>
+            {text}
+        </p>
     }
 }

@@ -5,10 +5,11 @@ use leptos::prelude::*;
 
 use super::actions::{input_file, open_file};
 use super::context::use_app;
+use super::integrity_report::IntegrityBar;
 use crate::core::view::text::loaded_summary;
 
 /// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,942 events · 47 streams`, with a
-/// progress bar while the size is known.
+/// progress bar while the size is known; below it, what the integrity checks found.
 #[component]
 pub fn LoadSummary() -> impl IntoView {
     let ctx = use_app();
@@ -32,6 +33,7 @@ pub fn LoadSummary() -> impl IntoView {
             {move || fraction().map(|f| view! { <progress max="1" value=f></progress> })}
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
+        <IntegrityBar/>
     }
 }
 

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
-use crate::core::evidence::{open_pack, pack_view};
+use crate::core::evidence::reopen;
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
 use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
 use crate::core::integrity::check;
@@ -80,21 +80,20 @@ pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
         Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
         Err(err) => return pack_failed(ctx, place(), format!("cannot be read: {}", js_text(&err))),
     };
-    let (files, tampered) = match open_pack(&bytes) {
-        Ok(opened) => opened,
+    let pack = match reopen(&bytes, &name) {
+        Ok(pack) => pack,
         Err(err) => return pack_failed(ctx, place(), err.to_string()),
     };
-    let Some(events) = files.text("events.json").map(str::to_string) else {
-        return pack_failed(ctx, place(), "the pack has no events.json".into());
-    };
-    ctx.view.set(pack_view(&files, &name));
+    ctx.view.set(pack.view);
     ctx.needs_file.set(None);
     ctx.pack.set(Some(PackInfo {
         name: name.clone(),
-        n_files: files.files.len(),
-        tampered: tampered.iter().map(ToString::to_string).collect(),
+        n_files: pack.n_files,
+        tampered: pack.tampered,
     }));
-    load_text(ctx, events, format!("evidence pack {name}")).await;
+    let events = pack.events;
+    // Spawned rather than awaited: the one copy of the load machinery that pasted text uses.
+    leptos::task::spawn_local(load_text(ctx, events, format!("evidence pack {name}")));
 }
 
 fn pack_failed(ctx: AppCtx, place: Place, message: String) {

@@ -10,7 +10,6 @@ use super::context::use_app;
 use super::credential_form::CredentialForm;
 use super::export_menu::ExportMenu;
 use super::format_picker::FormatPicker;
-use super::integrity_report::{IntegrityReport, LinkCheck, PackStatus};
 use super::load_status::{LoadSummary, NeedsFile};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
@@ -79,9 +78,6 @@ pub fn SourceBar() -> impl IntoView {
             </button>
         </div>
         <LoadSummary/>
-        <PackStatus/>
-        <LinkCheck/>
-        <IntegrityReport/>
         <Show when=move || creds_open.get()>
             <CredentialForm url_text/>
         </Show>

@@ -11,8 +11,9 @@
 //!
 //! and its chain runs through the whole log in the order the lines are written. **Other stores**
 //! describe theirs in the projection file (`"chain"`): pointers to the hash and to the previous
-//! hash in each record, what is hashed (the bytes of one value as stored, or a list of fields
-//! joined by `|`), and whether the chain runs through the log or through each stream. Every
+//! hash in each record (`hash`, `previous`), what is hashed (`over_bytes`: the bytes of one value
+//! as stored; or `over_fields`: a list of values joined by `|`), and whether each stream has its
+//! own chain (`per_stream`) or one runs through the log. Every
 //! value is read from the record's bytes as stored, never from a re-serialised event, so that
 //! the check sees exactly what the store wrote.
 //!
@@ -37,43 +38,19 @@ pub struct ChainRule {
     pub hash: String,
     /// A JSON Pointer to the previous event's hash in its record (hex).
     pub previous: String,
-    /// The hash function; only SHA-256 is known.
+    /// The hash function: `sha256` (the default), the only one known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// What is hashed, one of two: the bytes of the value at this pointer, exactly as stored
+    /// (`""`: the whole record)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_bytes: Option<String>,
+    /// …or these values, joined by `|`: a string's text (unescaped), any other value as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_fields: Option<Vec<String>>,
+    /// True when each stream has its own chain; false: one chain through the log, in its order.
     #[serde(default)]
-    pub algorithm: Algorithm,
-    /// What is hashed.
-    pub over: Hashed,
-    /// Whether the chain runs through the whole log or through each stream on its own.
-    #[serde(default)]
-    pub scope: Scope,
-}
-
-/// The hash function of a chain.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Algorithm {
-    #[default]
-    #[serde(rename = "sha256", alias = "SHA-256")]
-    Sha256,
-}
-
-/// What a chain's hash is taken over.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Hashed {
-    /// The bytes of the value at this pointer, exactly as stored (`""`: the whole record).
-    Bytes(String),
-    /// These values, joined by `|`: a string's text (unescaped), any other value as written.
-    Fields(Vec<String>),
-}
-
-/// How far one chain reaches.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// One chain through every event, in the order of the log.
-    #[default]
-    Log,
-    /// One chain per stream, in the stream's order.
-    Stream,
+    pub per_stream: bool,
 }
 
 /// What a chain says about one event, read from its record.
@@ -107,16 +84,32 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 impl ChainRule {
+    /// Refuses a rule this version cannot apply, naming what is wrong.
+    pub fn check(&self) -> Result<(), String> {
+        if let Some(other) = self
+            .algorithm
+            .as_deref()
+            .filter(|a| *a != "sha256" && *a != "SHA-256")
+        {
+            return Err(format!("the chain's algorithm `{other}` is not sha256"));
+        }
+        match (&self.over_bytes, &self.over_fields) {
+            (Some(_), None) | (None, Some(_)) => Ok(()),
+            _ => Err("the chain needs one of `over_bytes` and `over_fields`".into()),
+        }
+    }
+
     /// The link a record makes under this rule, or `None` when the record carries no hash at
     /// the rule's pointer (the event is not part of the chain).
     pub fn link(&self, record: &str) -> Option<Link> {
         let stored = string_at(record, &self.hash)?;
         let previous = string_at(record, &self.previous).unwrap_or_default();
-        let computed = match &self.over {
-            Hashed::Bytes(pointer) => raw_at(record, pointer).map(|raw| sha256_hex(raw.as_bytes())),
-            Hashed::Fields(pointers) => {
+        let computed = match (&self.over_bytes, &self.over_fields) {
+            (Some(pointer), _) => raw_at(record, pointer).map(|raw| sha256_hex(raw.as_bytes())),
+            (None, Some(pointers)) => {
                 fields_text(record, pointers).map(|joined| sha256_hex(joined.as_bytes()))
             }
+            (None, None) => None,
         };
         Some(Link {
             stored,
@@ -152,10 +145,7 @@ pub fn raw_at<'a>(record: &'a str, pointer: &str) -> Option<&'a str> {
     for token in pointer.split('/').skip(1) {
         let token = unescape_token(token);
         current = match current.trim_start().as_bytes().first()? {
-            b'{' => {
-                let members: BTreeMap<String, &'a RawValue> = serde_json::from_str(current).ok()?;
-                members.get(token.as_str())?.get()
-            }
+            b'{' => members(current)?.get(token.as_str())?.get(),
             b'[' => {
                 let items: Vec<&'a RawValue> = serde_json::from_str(current).ok()?;
                 items.get(token.parse::<usize>().ok()?)?.get()
@@ -166,70 +156,48 @@ pub fn raw_at<'a>(record: &'a str, pointer: &str) -> Option<&'a str> {
     Some(current)
 }
 
-/// An EventSourcingDB line: a backup's `{"payload": {"event": {…}, "hash": …}}`, or the API's
-/// event with its hash inside.
-#[derive(Deserialize)]
-struct EsdbLine<'a> {
-    #[serde(borrow)]
-    payload: &'a RawValue,
-}
-
-#[derive(Deserialize)]
-struct EsdbWrapped<'a> {
-    #[serde(borrow)]
-    event: EsdbEvent<'a>,
-    hash: String,
-}
-
-#[derive(Deserialize)]
-struct EsdbEvent<'a> {
-    specversion: String,
-    id: String,
-    predecessorhash: String,
-    time: String,
-    source: String,
-    subject: String,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    datacontenttype: String,
-    #[serde(borrow, default)]
-    data: Option<&'a RawValue>,
-    #[serde(default)]
-    hash: Option<String>,
-}
-
 /// The link an EventSourcingDB line makes, or `None` when it is not an event line with a hash.
+/// A backup's line is `{"payload": {"event": {…}, "hash": …}}`; the API's has the hash inside
+/// the event. Values are read from the line's bytes, `data` exactly as written; the event's
+/// object is parsed once, one level deep.
 pub fn esdb_link(record: &str) -> Option<Link> {
-    let line: EsdbLine<'_> = serde_json::from_str(record).ok()?;
-    let (event, stored) = match serde_json::from_str::<EsdbWrapped<'_>>(line.payload.get()) {
-        Ok(wrapped) => (wrapped.event, wrapped.hash),
-        Err(_) => {
-            let mut event: EsdbEvent<'_> = serde_json::from_str(line.payload.get()).ok()?;
-            let hash = event.hash.take()?;
-            (event, hash)
+    let payload = members(members(record)?.get("payload")?.get())?;
+    let (event, stored) = match payload.get("event") {
+        Some(event) => (members(event.get())?, unquote(payload.get("hash")?)?),
+        None => {
+            let hash = unquote(payload.get("hash")?)?;
+            (payload, hash)
         }
     };
+    let field = |name: &str| event.get(name).and_then(|raw| unquote(raw));
+    let mut metadata = Vec::with_capacity(8);
+    for name in [
+        "specversion",
+        "id",
+        "predecessorhash",
+        "time",
+        "source",
+        "subject",
+        "type",
+    ] {
+        metadata.push(field(name)?);
+    }
+    metadata.push(field("datacontenttype").unwrap_or_default());
+    let data = event.get("data").map_or("", |raw| raw.get());
+    let both = sha256_hex(metadata.join("|").as_bytes()) + &sha256_hex(data.as_bytes());
     Some(Link {
-        computed: Some(esdb_hash(&event)),
-        previous: event.predecessorhash,
+        computed: Some(sha256_hex(both.as_bytes())),
+        previous: metadata.swap_remove(2),
         stored,
     })
 }
 
-fn esdb_hash(event: &EsdbEvent<'_>) -> String {
-    let metadata = [
-        event.specversion.as_str(),
-        &event.id,
-        &event.predecessorhash,
-        &event.time,
-        &event.source,
-        &event.subject,
-        &event.kind,
-        &event.datacontenttype,
-    ]
-    .join("|");
-    let data = event.data.map_or("", |data| data.get());
-    let both = sha256_hex(metadata.as_bytes()) + &sha256_hex(data.as_bytes());
-    sha256_hex(both.as_bytes())
+/// The members of a JSON object, each as its text.
+fn members(text: &str) -> Option<BTreeMap<String, &RawValue>> {
+    serde_json::from_str(text).ok()
+}
+
+/// A JSON string's text.
+fn unquote(raw: &RawValue) -> Option<String> {
+    serde_json::from_str(raw.get()).ok()
 }

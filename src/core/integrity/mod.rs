@@ -22,21 +22,20 @@
 pub mod chain;
 pub mod pin;
 
-use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use rustc_hash::FxHashMap;
+use serde_json::{json, Value};
 
 use crate::core::decode::Format;
 use crate::core::problem::{Problem, ProblemKind};
 use crate::core::timeline::Timeline;
 use crate::core::view::text::{count, counted};
-use chain::{esdb_link, Link, Scope, ESDB_GENESIS};
+use chain::{esdb_link, Link, ESDB_GENESIS};
 
 /// How serious a finding is, in EventSourcingDB's auditing tool's groups.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     /// The data was changed, removed or reordered after it was written.
     Manipulation,
@@ -55,7 +54,8 @@ impl Severity {
         }
     }
 
-    fn singular(self) -> &'static str {
+    /// The severity's name, as the page's class and the report file say it.
+    pub fn singular(self) -> &'static str {
         match self {
             Severity::Manipulation => "manipulation",
             Severity::Gap => "gap",
@@ -65,8 +65,7 @@ impl Severity {
 }
 
 /// What a finding found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FindingKind {
     /// The event's bytes do not hash to the hash it carries.
     HashMismatch {
@@ -189,15 +188,58 @@ impl fmt::Display for FindingKind {
     }
 }
 
+impl Finding {
+    /// The finding as JSON: its kind, severity and place, its message, and what it found.
+    pub fn to_value(&self) -> Value {
+        let mut value = json!({
+            "kind": self.kind.key(),
+            "severity": self.severity.singular(),
+            "stream": self.stream,
+            "version": self.version,
+            "log_index": self.log_idx,
+            "message": self.message,
+        });
+        let details = match &self.kind {
+            FindingKind::HashMismatch { stored, computed } => {
+                json!({"stored": stored, "computed": computed})
+            }
+            FindingKind::BrokenLink { expected, found } => {
+                json!({"expected": expected, "found": found})
+            }
+            FindingKind::VersionGap { previous, missing } => {
+                json!({"previous": previous, "missing": missing})
+            }
+            FindingKind::VersionBackwards { previous } => json!({ "previous": previous }),
+            FindingKind::DuplicateId {
+                id,
+                first_stream,
+                first_version,
+            } => json!({"id": id, "first_stream": first_stream, "first_version": first_version}),
+            FindingKind::TimeReversal { previous } => {
+                json!({ "previous": crate::core::time::format_utc(previous) })
+            }
+            FindingKind::AfterDelete {
+                deleted_version,
+                n_after,
+            } => json!({"deleted_version": deleted_version, "n_after": n_after}),
+            FindingKind::Incomplete { problem } => json!({ "problem": problem }),
+            FindingKind::DuplicateVersion => json!({}),
+        };
+        if let (Value::Object(value), Value::Object(details)) = (&mut value, details) {
+            value.extend(details);
+        }
+        value
+    }
+}
+
 /// The first 12 hex digits of a hash, for sentences.
 fn short(hash: &str) -> &str {
     hash.get(..12).unwrap_or(hash)
 }
 
 /// One finding, with where it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
-    #[serde(flatten)]
     pub kind: FindingKind,
     pub severity: Severity,
     /// The stream and version of the event, where the finding is about one.
@@ -209,7 +251,7 @@ pub struct Finding {
 }
 
 /// The result of every check on a loaded log.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Report {
     /// `intact`, `findings` or `unchecked` (no findings, but no chain to verify either).
     pub result: &'static str,
@@ -232,9 +274,21 @@ impl Report {
             .filter(move |finding| finding.stream.as_deref() == Some(stream))
     }
 
-    /// The report as pretty JSON, for a file.
+    /// The report as pretty JSON, for a file: the result first, as EventSourcingDB's auditing
+    /// tool writes its report. (Built as a `Value` rather than derived: a derived serializer per
+    /// type cost the bundle more than these lines.)
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        let findings: Vec<Value> = self.findings.iter().map(Finding::to_value).collect();
+        let report = json!({
+            "result": self.result,
+            "summary": self.summary,
+            "n_events": self.n_events,
+            "n_streams": self.n_streams,
+            "n_chained": self.n_chained,
+            "findings": findings,
+            "not_checked": self.not_checked,
+        });
+        crate::core::export::pretty(&report)
     }
 }
 
@@ -337,7 +391,7 @@ fn check_chains(
 ) -> usize {
     let rule = timeline.projection().and_then(|p| p.chain.as_ref());
     let chains: Vec<Vec<usize>> = match (format, rule) {
-        (_, Some(rule)) if rule.scope == Scope::Stream => timeline
+        (_, Some(rule)) if rule.per_stream => timeline
             .stream_facts()
             .map(|facts| facts.event_idx.to_vec())
             .collect(),
@@ -464,7 +518,7 @@ fn version_finding(previous: u64, version: u64) -> Option<FindingKind> {
 
 /// Event ids that occur more than once in the log.
 fn check_ids(timeline: &Timeline, findings: &mut Vec<Finding>) {
-    let mut first_at: HashMap<&str, usize> = HashMap::new();
+    let mut first_at: FxHashMap<&str, usize> = FxHashMap::default();
     for log_idx in 0..timeline.len() {
         let head = timeline.head(log_idx);
         let Some(id) = head.id else { continue };
