@@ -1,0 +1,216 @@
+// Evidence an auditor can defend (issue 10), in the built dist/ in headless Chromium: the
+// integrity report on the demo and on EventSourcingDB's own hash-chain vectors (intact and
+// tampered), hash-pinned links that say "same", "changed" or "missing", an evidence pack that
+// reopens with every request blocked and names a tampered file, and exports that say their scope.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, extname } from 'node:path';
+import { root, launchChromium, assertText } from './support.mjs';
+
+const dist = join(root, 'dist');
+const artifacts = join(root, 'target', 'e2e-evidence');
+const vectors = readFileSync(join(root, '..', 'shared', 'corpus', 'eventsourcingdb', 'backup-testvectors.ndjson'), 'utf8');
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
+
+const event = (version, type, minute, data) => JSON.stringify({
+  stream: 'po-7', version, type, time: new Date(Date.UTC(2026, 2, 1, 9, minute)).toISOString(), data, meta: { user: 'ana.silva' },
+});
+const po = [
+  event(1, 'PoCreated', 0, { total: 10, status: 'draft' }),
+  event(2, 'PoLineAdded', 1, { total: 1250.5 }),
+  event(3, 'PoApproved', 2, { status: 'approved', approvedBy: 'dana.reyes' }),
+];
+
+/** Sources made here, served from memory. */
+const sources = {
+  '/mem/esdb.ndjson': vectors,
+  // One byte of the third event's data changed: "arno" became "arnp".
+  '/mem/esdb-tampered.ndjson': vectors.replace('"data":{"username":"arno"}', '"data":{"username":"arnp"}'),
+  '/mem/po.ndjson': po.join('\n'),
+  // The same PO with v2's total changed, and with v3 gone.
+  '/mem/po-changed.ndjson': po.join('\n').replace('"total":1250.5', '"total":1250.75'),
+  '/mem/po-short.ndjson': po.slice(0, 2).join('\n'),
+};
+
+let server, base, browser;
+const problems = [];
+
+before(async () => {
+  server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (sources[path] !== undefined) {
+      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      res.end(sources[path]);
+      return;
+    }
+    const file = join(dist, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(dist) || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await launchChromium();
+  mkdirSync(artifacts, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  assert.deepEqual(problems, [], 'no page errors');
+});
+
+async function open(url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  await page.goto(base + url);
+  return page;
+}
+
+const summary = (page) => page.getByTestId('integrity-summary');
+const findings = (page) => page.locator('[data-testid=integrity-finding]');
+const cursor = (page) => page.getByTestId('cursor');
+
+/** `[kind, stream, version]` of every finding listed. */
+const listed = (page) => findings(page).evaluateAll((items) => items.map((li) => [li.dataset.kind, li.dataset.stream, li.dataset.version]));
+
+/** Clicks an export and returns the downloaded file's name and bytes. */
+async function download(page, testid) {
+  if (!(await page.getByTestId(testid).isVisible())) await page.getByTestId('export-toggle').click();
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId(testid).click()]);
+  const path = join(artifacts, file.suggestedFilename());
+  await file.saveAs(path);
+  return { name: file.suggestedFilename(), path, bytes: readFileSync(path) };
+}
+
+test('the demo report finds its deliberate gap, verifies its ledger chain, and a finding leads to its event', async () => {
+  const page = await open('');
+  await assertText(summary(page), /^1 finding: 1 gap in 1,942 events, 47 streams$/);
+  assert.equal(await summary(page).getAttribute('data-result'), 'findings');
+  await summary(page).click();
+  assert.deepEqual(await listed(page), [['version-gap', 'po-1017', '4']]);
+  await assertText(page.locator('.not-checked'), /events missing after the last one read/);
+  assert.doesNotMatch(await page.locator('.not-checked').textContent(), /no hash chain/, 'the ledger is chained');
+  await findings(page).first().getByRole('button').click();
+  await assertText(cursor(page), /^v4 · /);
+  assert.match(new URL(page.url()).search, /stream=po-1017&v=4/);
+  assert.equal(await page.locator('[data-testid=strip-finding][data-kind=version-gap]').count(), 1, 'marked on the strip');
+  await page.context().close();
+});
+
+test("EventSourcingDB's own vectors verify, and a changed byte is a hash mismatch at that event", async () => {
+  const page = await open('?src=/mem/esdb.ndjson');
+  await assertText(summary(page), /^verified: 5 events, 3 streams, chain intact$/);
+  assert.equal(await summary(page).getAttribute('data-result'), 'intact');
+  const tampered = await open('?src=/mem/esdb-tampered.ndjson&stream=/users/arno');
+  await assertText(summary(tampered), /^1 finding: 1 manipulation in 5 events, 3 streams$/);
+  await summary(tampered).click();
+  assert.deepEqual(await listed(tampered), [['hash-mismatch', '/users/arno', '1']]);
+  await assertText(findings(tampered), /hash mismatch: the event carries 64d040f/);
+  assert.equal(await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').count(), 1);
+  await page.context().close();
+  await tampered.context().close();
+});
+
+test('a copied link carries h=, and opening it says same, changed (naming the version) or missing', async () => {
+  const page = await open('?src=/mem/po.ndjson&stream=po-7&v=3', { permissions: ['clipboard-read', 'clipboard-write'] });
+  await assertText(cursor(page), /^v3 · /);
+  await page.getByTestId('copy-link').click();
+  await assertText(page.getByTestId('copy-link'), /^Link copied$/);
+  const link = new URL(await page.evaluate(() => navigator.clipboard.readText()));
+  assert.match(link.searchParams.get('h'), /^[0-9a-f]{16}$/);
+  assert.match(link.searchParams.get('hx'), /^3\.[A-Za-z0-9_-]{6}$/);
+  const same = await open(link.search);
+  await assertText(same.getByTestId('link-check'), /^same data as when this link was made$/);
+  assert.equal(await same.getByTestId('link-check').getAttribute('data-result'), 'same');
+  // Moving away from the link's moment takes the pin out of the address.
+  await same.keyboard.press('ArrowLeft');
+  await assertText(cursor(same), /^v2 · /);
+  assert.equal(new URL(same.url()).searchParams.get('h'), null);
+  assert.equal(await same.getByTestId('link-check').count(), 0);
+
+  const changedLink = new URL(link);
+  changedLink.searchParams.set('src', '/mem/po-changed.ndjson');
+  const changed = await open(changedLink.search);
+  await assertText(changed.getByTestId('link-check'), /^the stream changed before this moment: the first event that differs is v2$/);
+  assert.equal(await changed.getByTestId('link-check').getAttribute('data-result'), 'changed');
+
+  const shortLink = new URL(link);
+  shortLink.searchParams.set('src', '/mem/po-short.ndjson');
+  const missing = await open(shortLink.search);
+  await assertText(missing.getByTestId('link-check'), /^this moment no longer exists in the source$/);
+  assert.equal(await missing.getByTestId('link-check').getAttribute('data-result'), 'missing');
+  for (const p of [page, same, changed, missing]) await p.context().close();
+});
+
+test('an evidence pack reopens with every request blocked: same state, verified; a changed byte names its file', async () => {
+  const page = await open('?stream=po-1029&v=5&view=raw');
+  await assertText(cursor(page), /^v5 · /);
+  const state = JSON.parse(await page.getByTestId('state-json').textContent());
+  assert.equal(state.poNumber, 'PO-1029');
+  await page.getByTestId('export-toggle').click();
+  await assertText(page.getByTestId('export-moment-scope'), /^5 events of stream po-1029, as of v5 \(/);
+  const pack = await download(page, 'export-evidence');
+  assert.equal(pack.name, 'chronoscope-po-1029-v5-evidence.zip');
+  assert.equal(pack.bytes.subarray(0, 4).toString('latin1'), 'PK\x03\x04');
+
+  // A fresh page, then every request refused: the pack must need nothing from the network.
+  const offline = await open('?view=raw');
+  await assertText(offline.getByTestId('load-summary'), /^1,942 events/);
+  const blocked = [];
+  await offline.context().route('**/*', (route) => {
+    blocked.push(route.request().url());
+    return route.abort();
+  });
+  await offline.getByTestId('file-input').setInputFiles(pack.path);
+  await assertText(offline.getByTestId('pack-status'), /^Evidence pack chronoscope-po-1029-v5-evidence\.zip: verified, all 7 files match/);
+  assert.equal(await offline.getByTestId('pack-status').getAttribute('data-result'), 'verified');
+  await assertText(offline.getByTestId('load-summary'), /^5 events · 1 stream$/);
+  await assertText(cursor(offline), /^v5 · /);
+  await assertText(offline.getByTestId('link-check'), /^same data as when this link was made$/);
+  await assertText(summary(offline), /^no findings in 5 events, 1 stream/);
+  assert.deepEqual(JSON.parse(await offline.getByTestId('state-json').textContent()), state, 'the same state');
+  assert.deepEqual(blocked, [], 'nothing was requested');
+
+  // One byte of state.json changed inside the zip.
+  const bytes = Buffer.from(pack.bytes);
+  const at = bytes.indexOf('"scope"', bytes.indexOf('state.json'));
+  bytes[at + 1] = 'S'.charCodeAt(0);
+  const tamperedPath = join(artifacts, 'tampered-evidence.zip');
+  writeFileSync(tamperedPath, bytes);
+  await offline.getByTestId('file-input').setInputFiles(tamperedPath);
+  await assertText(offline.getByTestId('pack-status'), /tampered: state\.json was changed after the pack was made$/);
+  assert.equal(await offline.getByTestId('pack-status').getAttribute('data-result'), 'tampered');
+  await page.context().close();
+  await offline.context().close();
+});
+
+test('exports say their scope: the filtered event list as CSV and JSONL, the state and the diff', async () => {
+  const page = await open('?stream=po-1029&v=5&q=PoLine');
+  await assertText(cursor(page), /^v5 · /);
+  await page.getByTestId('export-toggle').click();
+  const scope = await assertText(page.getByTestId('export-list-scope'), /^\d+ events of stream po-1029, filter 'PoLine'$/);
+  const csv = (await download(page, 'export-events-csv')).bytes.toString('utf8');
+  const lines = csv.split('\r\n');
+  assert.equal(lines[0], `# ${scope}`);
+  assert.equal(lines[1], 'seq,stream,version,time_utc,type,author,id,record');
+  const rows = lines.slice(2).filter(Boolean);
+  assert.equal(rows.length, Number(scope.split(' ')[0]));
+  assert.ok(rows.every((row) => /^\d+,po-1029,\d+,[^,]+,PoLine/.test(row)), csv);
+  const jsonl = (await download(page, 'export-events-jsonl')).bytes.toString('utf8').trim().split('\n').map(JSON.parse);
+  assert.equal(jsonl[0].chronoscope_export.scope, scope);
+  assert.equal(jsonl.length - 1, rows.length);
+  const state = JSON.parse((await download(page, 'export-state')).bytes);
+  assert.match(state.scope, /^5 events of stream po-1029, as of v5 \(2026-/);
+  const diff = (await download(page, 'export-diff-csv')).bytes.toString('utf8').split('\r\n');
+  assert.match(diff[0], /^# 5 events of stream po-1029, as of v5 \(.*\), compared with v4$/);
+  assert.equal(diff[1], 'path,op,before,after');
+  await page.context().close();
+});
