@@ -56,8 +56,8 @@ pub fn EventDetail() -> impl IntoView {
                     </details>
                     {upcast.map(|(stored, current, to)| view! {
                         <div class="versions" data-testid="upcast">
-                            <div><h4>"Stored data"</h4><pre data-testid="stored-form">{stored}</pre></div>
-                            <div><h4>{format!("Upcast to schema v{to}")}</h4><pre data-testid="upcast-form">{current}</pre></div>
+                            <div><h4>"Stored data"</h4><pre data-testid="stored-form" tabindex="0" aria-label="Stored data">{stored}</pre></div>
+                            <div><h4>{format!("Upcast to schema v{to}")}</h4><pre data-testid="upcast-form" tabindex="0" aria-label="Upcast data">{current}</pre></div>
                         </div>
                     })}
                 </div>

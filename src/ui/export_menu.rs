@@ -66,9 +66,9 @@ pub fn ExportMenu() -> impl IntoView {
                 on:click=move |_| open.update(|o| *o = !*o)>"Export ▾"</button>
             <Show when=move || open.get()>
                 <div id="export-actions" class="export-actions" role="group" aria-label="Exports">
-                    <p class="export-scope" data-testid="export-moment-scope">{move || moment_scope(ctx).map(|s| s.text())}</p>
+                    <p class="export-scope">"At this moment: "<span data-testid="export-moment-scope">{move || moment_scope(ctx).map(|s| s.text())}</span></p>
                     {buttons(&MOMENT_EXPORTS)}
-                    <p class="export-scope" data-testid="export-list-scope">{move || list_scope(ctx).map(|(s, _)| s.text())}</p>
+                    <p class="export-scope">"The event list as shown: "<span data-testid="export-list-scope">{move || list_scope(ctx).map(|(s, _)| s.text())}</span></p>
                     {buttons(&LIST_EXPORTS)}
                     {move || failed.get().map(|why| view! { <p class="export-failed" role="alert">{why}</p> })}
                 </div>

@@ -26,14 +26,21 @@ const MAX_LISTED: usize = 500;
 #[component]
 fn IntegrityReport() -> impl IntoView {
     let ctx = use_app();
+    // Until the checks have run, a line of the same height holds their place, so that the
+    // panes below do not move when the report comes (a list scrolled to a linked event stays).
     move || {
         ctx.loaded.with(|loaded| {
-            let report = loaded.as_ref()?.report.as_ref()?;
+            let Some(report) = loaded.as_ref().and_then(|l| l.report.as_ref()) else {
+                return view! {
+                    <p class="integrity pending" data-testid="integrity-pending">"Integrity: checked once the load is complete"</p>
+                }
+                .into_any();
+            };
             let n_more = report.findings.len().saturating_sub(MAX_LISTED);
             let findings: Vec<Finding> = report.findings.iter().take(MAX_LISTED).cloned().collect();
             let not_checked = report.not_checked.join("; ");
             let (result, summary) = (report.result, report.summary.clone());
-            Some(view! {
+            view! {
                 <details class="integrity" data-testid="integrity">
                     <summary>
                         <span class="integrity-result" data-testid="integrity-summary" data-result=result>
@@ -48,7 +55,8 @@ fn IntegrityReport() -> impl IntoView {
                     })}
                     <p class="not-checked">"Not checked: " {not_checked}</p>
                 </details>
-            })
+            }
+            .into_any()
         })
     }
 }

@@ -7,10 +7,24 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, launchChromium, assertText } from './support.mjs';
+import { root, requireTool, launchChromium, assertText } from './support.mjs';
+
+const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The serious and critical violations axe-core finds on the page, one line each. */
+async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => (await window.axe.run()).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+}
+
+/** How far the page scrolls sideways (0: not at all). */
+const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
 const dist = join(root, 'dist');
 const artifacts = join(root, 'target', 'e2e-evidence');
+const shots = join(root, 'target', 'screenshots');
 const vectors = readFileSync(join(root, '..', 'shared', 'corpus', 'eventsourcingdb', 'backup-testvectors.ndjson'), 'utf8');
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
 
@@ -58,6 +72,7 @@ before(async () => {
   base = `http://127.0.0.1:${server.address().port}/`;
   browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
+  mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
@@ -102,7 +117,21 @@ test('the demo report finds its deliberate gap, verifies its ledger chain, and a
   await assertText(cursor(page), /^v4 · /);
   assert.match(new URL(page.url()).search, /stream=po-1017&v=4/);
   assert.equal(await page.locator('[data-testid=strip-finding][data-kind=version-gap]').count(), 1, 'marked on the strip');
+  await page.getByTestId('export-toggle').click();
+  await page.screenshot({ path: join(shots, 'integrity-export-1400-light.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe, report and export menu open');
   await page.context().close();
+  const narrow = await open('?stream=po-1017&v=4', { viewport: { width: 480, height: 800 }, colorScheme: 'dark' });
+  await assertText(summary(narrow), /^1 finding/);
+  await summary(narrow).click();
+  await narrow.screenshot({ path: join(shots, 'integrity-480-dark.png') });
+  await narrow.getByTestId('export-toggle').click();
+  await narrow.screenshot({ path: join(shots, 'export-480-dark.png') });
+  const menu = await narrow.locator('#export-actions').boundingBox();
+  assert.ok(menu.x >= 0 && menu.x + menu.width <= 480, `the export menu is inside the screen: ${JSON.stringify(menu)}`);
+  assert.equal(await sideways(narrow), 0);
+  assert.deepEqual(await axeViolations(narrow), [], 'axe, narrow and dark');
+  await narrow.context().close();
 });
 
 test("EventSourcingDB's own vectors verify, and a changed byte is a hash mismatch at that event", async () => {

@@ -316,10 +316,11 @@ test('a copied link reopens exactly the same view in a new browser', async () =>
   await page.keyboard.press('c');
   await assertText(page.getByTestId('copy-link'), /^Link copied$/);
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link);
-  assert.match(link, new RegExp(`^${base.replace(/[.?]/g, '\\$&')}\\?stream=${approval.stream}&v=\\d+&cmp=v:4&view=diff&q=PoLine$`));
+  assert.match(link, new RegExp(`^${base.replace(/[.?]/g, '\\$&')}\\?stream=${approval.stream}&v=\\d+&cmp=v:4&view=diff&q=PoLine&h=[0-9a-f]{16}&hx=\\d+\\.[A-Za-z0-9_-]+$`));
 
   const again = await open(link.slice(base.length));
   await waitForDemo(again);
+  await assertText(again.getByTestId('link-check'), /^same data as when this link was made$/);
   for (const p of [page, again]) await p.getByTestId('diff-entry').first().waitFor();
   assert.equal(await again.getByTestId('cursor').textContent(), await page.getByTestId('cursor').textContent());
   assert.equal(await again.getByTestId('compare').textContent(), await page.getByTestId('compare').textContent());
