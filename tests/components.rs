@@ -98,7 +98,7 @@ fn long_stream(n: usize) -> Loaded {
         detection,
         label: "test".into(),
         projection_text: None,
-        report: None,
+        complete: true,
     }
 }
 

@@ -412,3 +412,51 @@ fn a_chain_over_the_bytes_of_one_value_finds_a_changed_byte_there() {
     let report = check(&changed.timeline, Format::Canonical, &[]);
     assert_eq!(findings(&report), vec![("hash-mismatch", "s".into(), 1)]);
 }
+
+#[test]
+fn the_checks_run_a_slice_at_a_time_give_the_same_report_as_at_once() {
+    use chronoscope::core::integrity::Checker;
+    use chronoscope::samples::demo::{demo_ndjson, demo_projection};
+    let mut tampered = vectors();
+    tampered.swap(1, 2);
+    let sources = [
+        (
+            demo_ndjson(),
+            Some(Projection::parse(&demo_projection()).expect("valid")),
+        ),
+        (tampered.join("\n"), None),
+        (
+            chained_stream(|v, r| {
+                if v == 3 {
+                    r["data"]["amount"] = serde_json::json!(1)
+                }
+            }),
+            Some(ledger_projection()),
+        ),
+    ];
+    for (text, projection) in sources {
+        let outcome = load(&text, projection);
+        let at_once = check(
+            &outcome.timeline,
+            outcome.detection.format,
+            &outcome.problems,
+        );
+        assert!(at_once.n_chained > 0);
+        for budget in [1, 7, 250] {
+            let mut checker = Checker::new(
+                &outcome.timeline,
+                outcome.detection.format,
+                &outcome.problems,
+            );
+            let mut n_steps = 0;
+            while !checker.step(budget) {
+                n_steps += 1;
+            }
+            assert!(
+                budget > 1 || n_steps >= outcome.timeline.len(),
+                "{n_steps} steps"
+            );
+            assert_eq!(checker.finish(), at_once, "budget {budget}");
+        }
+    }
+}

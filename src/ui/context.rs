@@ -38,8 +38,8 @@ pub struct Loaded {
     pub label: String,
     /// The projection document the timeline replays with, as written.
     pub projection_text: Option<String>,
-    /// The integrity report, once the load is complete (`None` for a preview).
-    pub report: Option<Report>,
+    /// False for a preview of a source still arriving.
+    pub complete: bool,
 }
 
 /// An evidence pack the data was opened from, and what checking its files found.
@@ -74,6 +74,9 @@ pub struct AppCtx {
     pub needs_file: RwSignal<Option<String>>,
     /// The evidence pack the data came from, if it did.
     pub pack: RwSignal<Option<PackInfo>>,
+    /// The integrity report of the loaded data, once its checks have run (they run after the
+    /// load, a slice at a time).
+    pub report: RwSignal<Option<Arc<Report>>>,
     /// What checking the link's `h=` against the loaded data found, while the view is still at
     /// the link's moment.
     pub link_check: Memo<Option<PinCheck>>,
@@ -167,7 +170,7 @@ impl AppCtx {
             let (pin, selection) = (pin?, selection.get());
             let at = cursor.get().filter(|c| Some(c.version) == version);
             loaded.with(|loaded| {
-                let loaded = loaded.as_ref().filter(|l| l.report.is_some())?;
+                let loaded = loaded.as_ref().filter(|l| l.complete)?;
                 let stream = selection.stream.as_deref().unwrap_or_default();
                 let pos = at.and(selection.pos);
                 let timeline = &loaded.timeline;
@@ -185,6 +188,7 @@ impl AppCtx {
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             pack: RwSignal::new(None),
+            report: RwSignal::new(None),
             link_check,
             selection,
             stream,
@@ -312,7 +316,7 @@ fn forget_pin_when_moved(
     let pinned_at: StoredValue<Option<Option<Cursor>>> = StoredValue::new(None);
     Effect::new(move |_| {
         let cursor = cursor.get();
-        let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.report.is_some()));
+        let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
         if !complete || view.with_untracked(|v| v.pin.is_none()) {
             pinned_at.set_value(None);
             return;

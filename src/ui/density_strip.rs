@@ -65,9 +65,9 @@ pub fn DensityStrip() -> impl IntoView {
     let findings = Memo::new(move |_| {
         let (_, first, last, _) = density.get()?;
         let stream = ctx.stream.get()?;
+        let report = ctx.report.get()?;
         ctx.loaded.with(|l| {
             let loaded = l.as_ref()?;
-            let report = loaded.report.as_ref()?;
             let marks: Vec<(f64, String, &'static str)> = report
                 .findings_in(&stream)
                 .filter_map(|finding| {

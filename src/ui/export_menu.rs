@@ -199,7 +199,10 @@ fn export_evidence(ctx: AppCtx, whole_source: bool) -> Result<(), String> {
     let exported = chrono::Utc::now();
     let bytes = ctx.loaded.with_untracked(|loaded| {
         let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
-        let report = loaded.report.as_ref().ok_or("the load is not complete")?;
+        let report = ctx.report.get_untracked();
+        let report = report
+            .as_deref()
+            .ok_or("the integrity checks have not finished")?;
         let state = ctx.state.get_untracked();
         let changes = ctx.changes.get_untracked();
         let input = EvidenceInput {

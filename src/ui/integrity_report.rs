@@ -29,8 +29,8 @@ fn IntegrityReport() -> impl IntoView {
     // Until the checks have run, a line of the same height holds their place, so that the
     // panes below do not move when the report comes (a list scrolled to a linked event stays).
     move || {
-        ctx.loaded.with(|loaded| {
-            let Some(report) = loaded.as_ref().and_then(|l| l.report.as_ref()) else {
+        ctx.report.with(|report| {
+            let Some(report) = report.as_deref() else {
                 return view! {
                     <p class="integrity pending" data-testid="integrity-pending">"Integrity: checked once the load is complete"</p>
                 }

@@ -21,7 +21,7 @@ use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::reopen;
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
 use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
-use crate::core::integrity::check;
+use crate::core::integrity::Checker;
 use crate::core::origin;
 
 /// Where the bundled demo is served from.
@@ -102,6 +102,31 @@ fn pack_failed(ctx: AppCtx, place: Place, message: String) {
         .update(|problems| problems.push(Problem::new(place, ProblemKind::Document(message))));
 }
 
+/// Runs the integrity checks on loaded data a slice at a time, yielding to the page between
+/// slices, and shows the report; stops if other data is loaded meanwhile.
+pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
+    ctx.report.set(None);
+    let still_shown = || {
+        ctx.loaded
+            .with_untracked(|now| now.as_ref().is_some_and(|now| Arc::ptr_eq(now, &loaded)))
+    };
+    let mut checker = Checker::new(&loaded.timeline, loaded.detection.format, &loaded.problems);
+    let mut worked_since = js_sys::Date::now();
+    while !checker.step(BATCH) {
+        if js_sys::Date::now() - worked_since >= BUDGET_MS {
+            TimeoutFuture::new(0).await;
+            if !still_shown() {
+                return;
+            }
+            worked_since = js_sys::Date::now();
+        }
+    }
+    let report = checker.finish();
+    if still_shown() {
+        ctx.report.set(Some(Arc::new(report)));
+    }
+}
+
 /// Reads pasted text.
 pub async fn load_text(ctx: AppCtx, text: String, label: String) {
     let mut run = Run::start(ctx, label, true);
@@ -150,6 +175,7 @@ impl Run {
     fn start(ctx: AppCtx, label: String, keeps_text: bool) -> Run {
         let id = ctx.load_id.get_value().wrapping_add(1);
         ctx.load_id.set_value(id);
+        ctx.report.set(None);
         let run = Run {
             ctx,
             id,
@@ -318,11 +344,12 @@ impl Run {
             detection,
             label: self.label.clone(),
             projection_text: self.projection_text.clone(),
-            report: None,
+            complete: false,
         })));
     }
 
-    /// Shows the loaded source, and keeps its text for re-reading.
+    /// Shows the loaded source, keeps its text for re-reading, and starts its integrity
+    /// checks.
     fn publish(self, outcome: Outcome) {
         if !self.is_current() {
             return;
@@ -332,19 +359,16 @@ impl Run {
         if self.keeps_text {
             self.ctx.local_text.set_value(Some(outcome.kept));
         }
-        let report = check(
-            &outcome.timeline,
-            outcome.detection.format,
-            &outcome.problems,
-        );
-        self.ctx.loaded.set(Some(Arc::new(Loaded {
+        let loaded = Arc::new(Loaded {
             timeline: outcome.timeline,
             problems: outcome.problems,
             detection: outcome.detection,
             label: self.label,
             projection_text: self.projection_text,
-            report: Some(report),
-        })));
+            complete: true,
+        });
+        self.ctx.loaded.set(Some(loaded.clone()));
+        leptos::task::spawn_local(check_integrity(self.ctx, loaded));
     }
 
     /// Shows why nothing could be loaded.

@@ -10,10 +10,9 @@ use leptos::task::spawn_local;
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx, Loaded};
 use super::json_editor::JsonEditor;
-use super::loader::fetch_projection;
+use super::loader::{check_integrity, fetch_projection};
 use crate::core::decode::mapping::Mapping;
 use crate::core::ingest::index::reproject;
-use crate::core::integrity::check;
 use crate::core::projection::Projection;
 
 /// The projection and mapping editors.
@@ -109,17 +108,17 @@ fn initial_mapping(ctx: AppCtx) -> String {
 fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Result<(), String> {
     let projection = Projection::parse(&text)?;
     if let Some(old) = ctx.loaded.get_untracked() {
-        let timeline = reproject(&old.timeline, Some(Arc::new(projection)));
-        // The projection may describe a hash chain: the checks run again.
-        let report = check(&timeline, old.detection.format, &old.problems);
-        ctx.loaded.set(Some(Arc::new(Loaded {
-            timeline,
+        let loaded = Arc::new(Loaded {
+            timeline: reproject(&old.timeline, Some(Arc::new(projection))),
             problems: old.problems.clone(),
             detection: old.detection.clone(),
             label: old.label.clone(),
             projection_text: Some(text),
-            report: Some(report),
-        })));
+            complete: old.complete,
+        });
+        ctx.loaded.set(Some(loaded.clone()));
+        // The projection may describe a hash chain: the checks run again.
+        spawn_local(check_integrity(ctx, loaded));
     }
     ctx.view.update(|v| v.projection = Some(link_value));
     Ok(())

@@ -30,9 +30,9 @@ use serde_json::{json, Value};
 
 use crate::core::decode::Format;
 use crate::core::problem::{Problem, ProblemKind};
-use crate::core::timeline::Timeline;
+use crate::core::timeline::{StreamFacts, Timeline};
 use crate::core::view::text::{count, counted};
-use chain::{esdb_link, Link, ESDB_GENESIS};
+use chain::{esdb_link, ChainRule, Link, ESDB_GENESIS};
 
 /// How serious a finding is, in EventSourcingDB's auditing tool's groups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -277,37 +277,285 @@ impl Report {
     }
 }
 
-/// Runs every check on a loaded log. `problems` are the load's own (a broken download, a
-/// failed page); `format` says which rules apply.
+/// Runs every check on a loaded log at once. `problems` are the load's own (a broken download,
+/// a failed page); `format` says which rules apply.
 pub fn check(timeline: &Timeline, format: Format, problems: &[Problem]) -> Report {
-    let mut findings = Vec::new();
-    let mut not_checked = Vec::new();
-    let n_chained = check_chains(timeline, format, &mut findings, &mut not_checked);
-    let versions_counted = versions_count_events(format);
-    if !versions_counted {
-        not_checked.push(format!(
-            "version gaps and repeats: versions of {} are not counts of a stream's events",
-            format.label()
-        ));
+    let mut checker = Checker::new(timeline, format, problems);
+    while !checker.step(usize::MAX) {}
+    checker.finish()
+}
+
+/// The checks as a step machine, so that the page can run them a slice at a time between
+/// frames: a million events with hashes take seconds, and no task may take more than 50 ms.
+/// Each `step` looks at up to `budget` events.
+#[derive(Debug)]
+pub struct Checker<'a> {
+    timeline: &'a Timeline,
+    format: Format,
+    rule: Option<&'a ChainRule>,
+    /// Each stream's log positions, when each stream has its own chain.
+    per_stream: Option<Vec<&'a [usize]>>,
+    phase: Phase,
+    /// Where the phase is: a chain or stream, and a position in it.
+    at: (usize, usize),
+    previous_hash: Option<String>,
+    previous_time: Option<DateTime<Utc>>,
+    first_id_at: FxHashMap<&'a str, usize>,
+    n_chained: usize,
+    n_unstored: usize,
+    findings: Vec<Finding>,
+    not_checked: Vec<String>,
+}
+
+/// The checks, in the order they run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    Chains,
+    Streams,
+    Ids,
+    Done,
+}
+
+impl<'a> Checker<'a> {
+    /// Prepares the checks; `problems` are read at once (they say whether the source is whole).
+    pub fn new(timeline: &'a Timeline, format: Format, problems: &[Problem]) -> Checker<'a> {
+        let rule = timeline.projection().and_then(|p| p.chain.as_ref());
+        let mut checker = Checker {
+            timeline,
+            format,
+            rule,
+            per_stream: rule
+                .filter(|rule| rule.per_stream)
+                .map(|_| timeline.stream_facts().map(|f| f.event_idx).collect()),
+            phase: Phase::Chains,
+            at: (0, 0),
+            previous_hash: None,
+            previous_time: None,
+            first_id_at: FxHashMap::default(),
+            n_chained: 0,
+            n_unstored: 0,
+            findings: Vec::new(),
+            not_checked: Vec::new(),
+        };
+        if rule.is_none() && format != Format::EventSourcingDb {
+            checker
+                .not_checked
+                .push("hash chain: no hash chain in this source".into());
+            checker.phase = Phase::Streams;
+        }
+        checker.previous_hash = checker.genesis();
+        check_source(problems, &mut checker.findings);
+        checker
     }
-    check_streams(timeline, versions_counted, &mut findings);
-    check_ids(timeline, &mut findings);
-    check_source(problems, &mut findings);
-    not_checked.push(
-        "events missing after the last one read: nothing in a log shows a missing tail".into(),
-    );
-    findings.sort_by_key(|finding| (finding.log_idx.is_some(), finding.log_idx));
-    let n_events = timeline.len();
-    let n_streams = timeline.n_streams();
-    let (result, summary) = summary(n_events, n_streams, n_chained, &findings);
-    Report {
-        result,
-        summary,
-        n_events,
-        n_streams,
-        n_chained,
-        findings,
-        not_checked,
+
+    /// Runs the checks over up to `budget` more events; true once every check is done.
+    pub fn step(&mut self, budget: usize) -> bool {
+        let mut budget = budget.max(1);
+        while budget > 0 && self.phase != Phase::Done {
+            let done = match self.phase {
+                Phase::Chains => self.chain_steps(&mut budget),
+                Phase::Streams => self.stream_steps(&mut budget),
+                Phase::Ids => self.id_steps(&mut budget),
+                Phase::Done => true,
+            };
+            if done {
+                self.next_phase();
+            }
+        }
+        self.phase == Phase::Done
+    }
+
+    /// The report, once `step` has said the checks are done.
+    pub fn finish(mut self) -> Report {
+        if self.n_unstored > 0 {
+            self.not_checked.push(format!(
+                "hash chain: {} kept without their bytes as stored",
+                counted(self.n_unstored, "event")
+            ));
+        }
+        let chained_source = self.rule.is_some() || self.format == Format::EventSourcingDb;
+        if chained_source && self.n_chained == 0 {
+            self.not_checked
+                .push("hash chain: no event carries a hash where the rule says".into());
+        }
+        if !versions_count_events(self.format) {
+            self.not_checked.push(format!(
+                "version gaps and repeats: versions of {} are not counts of a stream's events",
+                self.format.label()
+            ));
+        }
+        self.not_checked.push(
+            "events missing after the last one read: nothing in a log shows a missing tail".into(),
+        );
+        let mut findings = self.findings;
+        // Source-level findings first, then by event; the kind settles ties, so that an
+        // unstable sort gives one order.
+        findings.sort_unstable_by_key(|f| (f.log_idx.map_or(0, |idx| idx + 1), f.kind.key()));
+        let n_events = self.timeline.len();
+        let n_streams = self.timeline.n_streams();
+        let (result, summary) = summary(n_events, n_streams, self.n_chained, &findings);
+        Report {
+            result,
+            summary,
+            n_events,
+            n_streams,
+            n_chained: self.n_chained,
+            findings,
+            not_checked: self.not_checked,
+        }
+    }
+
+    fn next_phase(&mut self) {
+        self.phase = match self.phase {
+            Phase::Chains => Phase::Streams,
+            Phase::Streams => Phase::Ids,
+            Phase::Ids | Phase::Done => Phase::Done,
+        };
+        self.at = (0, 0);
+        self.previous_time = None;
+    }
+
+    /// The previous hash the first event of a chain must name: EventSourcingDB's 64 zeros;
+    /// unknown for a chain a projection describes.
+    fn genesis(&self) -> Option<String> {
+        self.rule.is_none().then(|| ESDB_GENESIS.to_string())
+    }
+
+    /// The log position of the event at `pos` of chain `chain`, if there is one.
+    fn chain_event(&self, chain: usize, pos: usize) -> Option<usize> {
+        match &self.per_stream {
+            Some(streams) => streams.get(chain)?.get(pos).copied(),
+            None => (chain == 0 && pos < self.timeline.len()).then_some(pos),
+        }
+    }
+
+    fn n_chains(&self) -> usize {
+        self.per_stream.as_ref().map_or(1, Vec::len)
+    }
+
+    /// Walks the hash chains; true when every chain is walked.
+    fn chain_steps(&mut self, budget: &mut usize) -> bool {
+        while *budget > 0 {
+            let (chain, pos) = self.at;
+            if chain >= self.n_chains() {
+                return true;
+            }
+            let Some(log_idx) = self.chain_event(chain, pos) else {
+                self.at = (chain + 1, 0);
+                self.previous_hash = self.genesis();
+                continue;
+            };
+            *budget -= 1;
+            self.at.1 += 1;
+            let Some(record) = self.timeline.stored_bytes(log_idx) else {
+                self.n_unstored += 1;
+                continue;
+            };
+            let link = match self.rule {
+                Some(rule) => rule.link(record),
+                None => esdb_link(record),
+            };
+            if let Some(link) = link {
+                self.n_chained += 1;
+                check_link(
+                    self.timeline,
+                    log_idx,
+                    &link,
+                    self.previous_hash.as_deref(),
+                    &mut self.findings,
+                );
+                self.previous_hash = Some(link.stored);
+            }
+        }
+        false
+    }
+
+    /// Versions, times and deletes, stream by stream, from the index; true when done.
+    fn stream_steps(&mut self, budget: &mut usize) -> bool {
+        let versions_counted = versions_count_events(self.format);
+        let timeline = self.timeline;
+        let mut streams = timeline.stream_facts().skip(self.at.0);
+        while *budget > 0 {
+            let Some(facts) = streams.next() else {
+                return true;
+            };
+            let start = self.at.1;
+            let end = facts.event_idx.len().min(start.saturating_add(*budget));
+            for pos in start..end {
+                self.check_event_of_stream(&facts, pos, versions_counted);
+            }
+            *budget -= end - start;
+            if end < facts.event_idx.len() {
+                self.at.1 = end;
+                return false;
+            }
+            check_after_delete(timeline, &facts, &mut self.findings);
+            self.at = (self.at.0 + 1, 0);
+            self.previous_time = None;
+        }
+        false
+    }
+
+    fn check_event_of_stream(&mut self, facts: &StreamFacts<'_>, pos: usize, versions: bool) {
+        let log_idx = facts.event_idx[pos];
+        if pos > 0 && versions {
+            if let Some(kind) = version_finding(facts.versions[pos - 1], facts.versions[pos]) {
+                self.findings.push(finding_at(self.timeline, log_idx, kind));
+            }
+        }
+        let head = self.timeline.head(log_idx);
+        if !head.timed {
+            return;
+        }
+        if let Some(previous) = self.previous_time.filter(|&t| head.time < t) {
+            let kind = FindingKind::TimeReversal { previous };
+            self.findings.push(finding_at(self.timeline, log_idx, kind));
+        }
+        self.previous_time = Some(head.time);
+    }
+
+    /// Event ids that occur more than once in the log; true when done.
+    fn id_steps(&mut self, budget: &mut usize) -> bool {
+        let timeline = self.timeline;
+        let start = self.at.1;
+        let end = timeline.len().min(start.saturating_add(*budget));
+        for log_idx in start..end {
+            let Some(id) = timeline.head(log_idx).id else {
+                continue;
+            };
+            match self.first_id_at.get(id) {
+                None => {
+                    self.first_id_at.insert(id, log_idx);
+                }
+                Some(&first) => {
+                    let first = timeline.head(first);
+                    let kind = FindingKind::DuplicateId {
+                        id: id.to_string(),
+                        first_stream: first.stream.to_string(),
+                        first_version: first.version,
+                    };
+                    self.findings.push(finding_at(timeline, log_idx, kind));
+                }
+            }
+        }
+        *budget -= end - start;
+        self.at.1 = end;
+        end == timeline.len()
+    }
+}
+
+/// Events that follow the one that ended a stream's aggregate.
+fn check_after_delete(timeline: &Timeline, facts: &StreamFacts<'_>, findings: &mut Vec<Finding>) {
+    let Some(ended) = facts.ended_at else {
+        return;
+    };
+    let n_after = facts.event_idx.len() - ended - 1;
+    if n_after > 0 {
+        let kind = FindingKind::AfterDelete {
+            deleted_version: facts.versions[ended],
+            n_after,
+        };
+        findings.push(finding_at(timeline, facts.event_idx[ended + 1], kind));
     }
 }
 
@@ -330,19 +578,15 @@ fn summary(
         counted(n_streams, "stream")
     );
     if !findings.is_empty() {
-        let mut by_severity: Vec<(Severity, usize)> = Vec::new();
-        for finding in findings {
-            match by_severity.iter_mut().find(|(s, _)| *s == finding.severity) {
-                Some((_, n)) => *n += 1,
-                None => by_severity.push((finding.severity, 1)),
-            }
-        }
-        by_severity.sort();
-        let parts: Vec<String> = by_severity
-            .iter()
-            .map(|&(severity, n)| match n {
-                1 => format!("1 {}", severity.singular()),
-                n => format!("{} {}", count(n), severity.plural()),
+        let parts: Vec<String> = [Severity::Manipulation, Severity::Gap, Severity::Notice]
+            .into_iter()
+            .filter_map(|severity| {
+                let n = findings.iter().filter(|f| f.severity == severity).count();
+                match n {
+                    0 => None,
+                    1 => Some(format!("1 {}", severity.singular())),
+                    n => Some(format!("{} {}", count(n), severity.plural())),
+                }
             })
             .collect();
         return (
@@ -365,59 +609,6 @@ fn summary(
         false => format!("chain intact over {}", counted(n_chained, "event")),
     };
     ("intact", format!("verified: {scope}, {chain}"))
-}
-
-/// Walks the hash chains of the log; returns how many events they cover.
-fn check_chains(
-    timeline: &Timeline,
-    format: Format,
-    findings: &mut Vec<Finding>,
-    not_checked: &mut Vec<String>,
-) -> usize {
-    let rule = timeline.projection().and_then(|p| p.chain.as_ref());
-    let chains: Vec<Vec<usize>> = match (format, rule) {
-        (_, Some(rule)) if rule.per_stream => timeline
-            .stream_facts()
-            .map(|facts| facts.event_idx.to_vec())
-            .collect(),
-        (Format::EventSourcingDb, _) | (_, Some(_)) => vec![(0..timeline.len()).collect()],
-        (_, None) => {
-            not_checked.push("hash chain: no hash chain in this source".into());
-            return 0;
-        }
-    };
-    let read_link = |record: &str| match rule {
-        Some(rule) => rule.link(record),
-        None => esdb_link(record),
-    };
-    let genesis = (rule.is_none()).then_some(ESDB_GENESIS);
-    let mut n_chained = 0;
-    let mut n_unstored = 0;
-    for chain in chains {
-        let mut previous: Option<String> = genesis.map(str::to_string);
-        for log_idx in chain {
-            let Some(record) = timeline.stored_bytes(log_idx) else {
-                n_unstored += 1;
-                continue;
-            };
-            let Some(link) = read_link(record) else {
-                continue;
-            };
-            n_chained += 1;
-            check_link(timeline, log_idx, &link, previous.as_deref(), findings);
-            previous = Some(link.stored);
-        }
-    }
-    if n_unstored > 0 {
-        not_checked.push(format!(
-            "hash chain: {} kept without their bytes as stored",
-            counted(n_unstored, "event")
-        ));
-    }
-    if n_chained == 0 {
-        not_checked.push("hash chain: no event carries a hash where the rule says".into());
-    }
-    n_chained
 }
 
 fn check_link(
@@ -455,40 +646,6 @@ fn finding_at(timeline: &Timeline, log_idx: usize, kind: FindingKind) -> Finding
     }
 }
 
-/// Versions, times and deletes, stream by stream, from the index.
-fn check_streams(timeline: &Timeline, versions_counted: bool, findings: &mut Vec<Finding>) {
-    for facts in timeline.stream_facts() {
-        let mut previous_time: Option<DateTime<Utc>> = None;
-        for (pos, &log_idx) in facts.event_idx.iter().enumerate() {
-            if pos > 0 && versions_counted {
-                let (previous, version) = (facts.versions[pos - 1], facts.versions[pos]);
-                if let Some(kind) = version_finding(previous, version) {
-                    findings.push(finding_at(timeline, log_idx, kind));
-                }
-            }
-            let head = timeline.head(log_idx);
-            if !head.timed {
-                continue;
-            }
-            if let Some(previous) = previous_time.filter(|&previous| head.time < previous) {
-                let kind = FindingKind::TimeReversal { previous };
-                findings.push(finding_at(timeline, log_idx, kind));
-            }
-            previous_time = Some(head.time);
-        }
-        if let Some(ended) = facts.ended_at {
-            let n_after = facts.event_idx.len() - ended - 1;
-            if n_after > 0 {
-                let kind = FindingKind::AfterDelete {
-                    deleted_version: facts.versions[ended],
-                    n_after,
-                };
-                findings.push(finding_at(timeline, facts.event_idx[ended + 1], kind));
-            }
-        }
-    }
-}
-
 fn version_finding(previous: u64, version: u64) -> Option<FindingKind> {
     match version.checked_sub(previous) {
         Some(1) => None,
@@ -498,29 +655,6 @@ fn version_finding(previous: u64, version: u64) -> Option<FindingKind> {
             missing: step - 1,
         }),
         None => Some(FindingKind::VersionBackwards { previous }),
-    }
-}
-
-/// Event ids that occur more than once in the log.
-fn check_ids(timeline: &Timeline, findings: &mut Vec<Finding>) {
-    let mut first_at: FxHashMap<&str, usize> = FxHashMap::default();
-    for log_idx in 0..timeline.len() {
-        let head = timeline.head(log_idx);
-        let Some(id) = head.id else { continue };
-        match first_at.get(id) {
-            None => {
-                first_at.insert(id, log_idx);
-            }
-            Some(&first) => {
-                let first = timeline.head(first);
-                let kind = FindingKind::DuplicateId {
-                    id: id.to_string(),
-                    first_stream: first.stream.to_string(),
-                    first_version: first.version,
-                };
-                findings.push(finding_at(timeline, log_idx, kind));
-            }
-        }
     }
 }
 
