@@ -1,6 +1,7 @@
 //! Native benchmarks of the core, one per part of the work: decode, ingest (index and fold, as
 //! the app does it), replay (fold), the state at a random position (snapshot plus bounded
-//! replay), the structural diff, and a field's history (blame) over one long stream.
+//! replay), the structural diff, a field's history (blame) over one long stream, and the
+//! integrity checks over EventSourcingDB lines with their hash chain.
 //! Run with `cargo bench --no-default-features --bench core`.
 
 use std::hint::black_box;
@@ -10,8 +11,9 @@ use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
+use chronoscope::core::integrity::check;
 use chronoscope::core::timeline::Timeline;
-use chronoscope::samples::bench_data::{bench_ndjson, long_stream_ndjson};
+use chronoscope::samples::bench_data::{bench_ndjson, esdb_ndjson, long_stream_ndjson};
 use serde_json::{json, Value};
 
 fn main() {
@@ -110,4 +112,24 @@ fn diff_two_1mb_states_one_leaf_apart(bencher: divan::Bencher) {
     let mut after = before.clone();
     after["orders"][2_500]["lines"][0]["qty"] = json!(-1);
     bencher.bench(|| diff(black_box(&before), black_box(&after)));
+}
+
+/// Every integrity check, the hash chain included, over 100,000 EventSourcingDB lines.
+#[divan::bench(sample_count = 10)]
+fn verify_100k_hash_chained_events(bencher: divan::Bencher) {
+    let text = esdb_ndjson(N_EVENTS);
+    let mut ingest = Ingest::new(Setup::default());
+    ingest.feed(text.as_bytes());
+    ingest.finish();
+    ingest.run();
+    let outcome = ingest.into_outcome();
+    bencher.bench(|| {
+        let report = check(
+            &outcome.timeline,
+            outcome.detection.format,
+            &outcome.problems,
+        );
+        assert_eq!(report.n_chained, N_EVENTS);
+        report
+    });
 }

@@ -460,3 +460,17 @@ fn the_checks_run_a_slice_at_a_time_give_the_same_report_as_at_once() {
         }
     }
 }
+
+#[test]
+fn the_benchmark_s_eventsourcingdb_lines_verify_as_a_chain() {
+    let text = chronoscope::samples::bench_data::esdb_ndjson(500);
+    let outcome = load(&text, None);
+    assert_eq!(outcome.detection.format, Format::EventSourcingDb);
+    let report = check(
+        &outcome.timeline,
+        outcome.detection.format,
+        &outcome.problems,
+    );
+    assert_eq!((report.result, report.n_chained), ("intact", 500));
+    assert_eq!(outcome.timeline.n_streams(), 10);
+}

@@ -4,15 +4,18 @@
 
 use std::cell::RefCell;
 
+use chronoscope::core::decode::Format;
 use chronoscope::core::diff::diff;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup};
+use chronoscope::core::integrity::check;
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
 thread_local! {
     static LOADED: RefCell<Option<Timeline>> = const { RefCell::new(None) };
+    static FORMAT: RefCell<Option<Format>> = const { RefCell::new(None) };
     static DIFF_INPUTS: RefCell<Option<(Value, Value)>> = const { RefCell::new(None) };
 }
 
@@ -45,8 +48,25 @@ pub fn ingest(bytes: js_sys::Uint8Array) -> Result<u32, JsValue> {
         return Err(JsValue::from_str(&problem.to_string()));
     }
     let n_events = outcome.timeline.len() as u32;
+    FORMAT.with(|f| *f.borrow_mut() = Some(outcome.detection.format));
     LOADED.with(|l| *l.borrow_mut() = Some(outcome.timeline));
     Ok(n_events)
+}
+
+/// Runs every integrity check on the loaded events, hash chains included, in one go; returns
+/// how many events a hash chain covered, or an error naming the first finding.
+#[wasm_bindgen]
+pub fn verify() -> Result<u32, JsValue> {
+    let format = FORMAT.with(|f| *f.borrow()).unwrap_or(Format::Canonical);
+    LOADED.with(|l| {
+        let loaded = l.borrow();
+        let timeline = loaded.as_ref().ok_or("nothing is loaded")?;
+        let report = check(timeline, format, &[]);
+        match report.findings.first() {
+            Some(finding) => Err(JsValue::from_str(&finding.message)),
+            None => Ok(report.n_chained as u32),
+        }
+    })
 }
 
 /// Folds every loaded event again from scratch; returns the event count.

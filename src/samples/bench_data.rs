@@ -2,7 +2,8 @@
 //! 300 bytes each (nested objects, line arrays, JSON Patches and merges), always the same bytes
 //! for the same count, so that Chronoscope and its JavaScript peers are measured on the same
 //! data. `bench_ndjson` spreads them over many streams; `long_stream_ndjson` puts them all in
-//! one stream, whose event list then has as many rows as there are events.
+//! one stream, whose event list then has as many rows as there are events. `esdb_ndjson`
+//! writes EventSourcingDB backup lines with a real SHA-256 hash chain, for timing verification.
 
 use serde_json::json;
 
@@ -101,4 +102,46 @@ fn push_event(
     ));
     out.push_str(&body.to_string()[1..]);
     out.push('\n');
+}
+
+/// `n_events` EventSourcingDB backup lines over `n_events / 50` subjects, one per second from
+/// 2026-01-01, each hashed by the store's rule and chained to the one before.
+pub fn esdb_ndjson(n_events: usize) -> String {
+    use crate::core::integrity::chain::{esdb_hash, ESDB_GENESIS};
+    const SOURCE: &str = "tag:cambium.example,2026:po";
+    let mut out = String::with_capacity(n_events * 420);
+    let n_subjects = n_events.div_ceil(EVENTS_PER_STREAM).max(1);
+    let start = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH + chrono::Duration::days(20_454);
+    let mut previous = ESDB_GENESIS.to_string();
+    for k in 0..n_events {
+        let subject = format!("/po/{:06}", k % n_subjects);
+        let time = crate::core::time::format_utc(&(start + chrono::Duration::seconds(k as i64)));
+        let kind = match k < n_subjects {
+            true => "io.cambium.po.created",
+            false => "io.cambium.po.changed",
+        };
+        let data = json!({"qty": k % 40 + 1, "total": 98.6 + (k % 40) as f64 * 12.5,
+            "by": format!("user-{:02}", k % 40)})
+        .to_string();
+        let metadata: Vec<String> = [
+            "1.0",
+            &k.to_string(),
+            &previous,
+            &time,
+            SOURCE,
+            &subject,
+            kind,
+            "application/json",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let hash = esdb_hash(&metadata, &data);
+        out.push_str(&format!(
+            r#"{{"type":"event","payload":{{"event":{{"source":"{SOURCE}","subject":"{subject}","type":"{kind}","specversion":"1.0","id":"{k}","time":"{time}","datacontenttype":"application/json","predecessorhash":"{previous}","data":{data}}},"hash":"{hash}"}}}}"#
+        ));
+        out.push('\n');
+        previous = hash;
+    }
+    out
 }

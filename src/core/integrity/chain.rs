@@ -184,12 +184,19 @@ pub fn esdb_link(record: &str) -> Option<Link> {
     }
     metadata.push(field("datacontenttype").unwrap_or_default());
     let data = event.get("data").map_or("", |raw| raw.get());
-    let both = sha256_hex(metadata.join("|").as_bytes()) + &sha256_hex(data.as_bytes());
     Some(Link {
-        computed: Some(sha256_hex(both.as_bytes())),
+        computed: Some(esdb_hash(&metadata, data)),
         previous: metadata.swap_remove(2),
         stored,
     })
+}
+
+/// EventSourcingDB's hash of an event: its eight metadata fields, in the rule's order
+/// (specversion, id, predecessorhash, time, source, subject, type, datacontenttype), and its
+/// data as written.
+pub fn esdb_hash(metadata: &[String], data: &str) -> String {
+    let both = sha256_hex(metadata.join("|").as_bytes()) + &sha256_hex(data.as_bytes());
+    sha256_hex(both.as_bytes())
 }
 
 /// The members of a JSON object, each as its text.
