@@ -20,8 +20,13 @@ if [ ! -s "$long" ]; then
   echo "== generating ${n_events} events of one stream"
   cargo run --quiet --release --no-default-features --bin gen-bench -- "$n_events" --one-stream > "$long"
 fi
+esdb="target/bench-data/esdb-${n_events}.ndjson"
+if [ ! -s "$esdb" ]; then
+  echo "== generating ${n_events} EventSourcingDB lines with a hash chain"
+  cargo run --quiet --release --no-default-features --bin gen-bench -- "$n_events" --esdb > "$esdb"
+fi
 echo "== building the benchmark page and the app"
 trunk build --release --offline=true --dist target/bench-dist --public-url ./ bench/index.html
 trunk build --release --offline
 echo "== running in headless Chromium"
-BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events" "$long"
+BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events" "$long" "$esdb"

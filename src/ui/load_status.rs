@@ -21,7 +21,11 @@ pub fn LoadSummary() -> impl IntoView {
             Some(loaded) => {
                 let timeline = &loaded.timeline;
                 let n_problems = loaded.problems.len() + timeline.problems().len();
-                loaded_summary(timeline.len(), timeline.n_streams(), n_problems)
+                let summary = loaded_summary(timeline.len(), timeline.n_streams(), n_problems);
+                match ctx.pack.with(Option::is_some) {
+                    true => format!("{summary} · from an evidence pack"),
+                    false => summary,
+                }
             }
             None => "Nothing loaded".to_string(),
         })

@@ -201,7 +201,7 @@ test('an evidence pack reopens with every request blocked: same state, verified;
   await offline.getByTestId('file-input').setInputFiles(pack.path);
   await assertText(offline.getByTestId('pack-status'), /^Evidence pack chronoscope-po-1029-v5-evidence\.zip: verified, all 7 files match/);
   assert.equal(await offline.getByTestId('pack-status').getAttribute('data-result'), 'verified');
-  await assertText(offline.getByTestId('load-summary'), /^5 events · 1 stream$/);
+  await assertText(offline.getByTestId('load-summary'), /^5 events · 1 stream · from an evidence pack$/);
   await assertText(cursor(offline), /^v5 · /);
   await assertText(offline.getByTestId('link-check'), /^same data as when this link was made$/);
   await assertText(summary(offline), /^no findings in 5 events, 1 stream/);

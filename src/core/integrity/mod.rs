@@ -518,6 +518,11 @@ impl<'a> Checker<'a> {
     fn id_steps(&mut self, budget: &mut usize) -> bool {
         let timeline = self.timeline;
         let start = self.at.1;
+        if start == 0 && timeline.len() > 0 && timeline.head(0).id.is_some() {
+            // Room for every id at once: growing the table as it fills moves all of it each
+            // time it doubles, a pause of 100 ms at a million ids.
+            self.first_id_at.reserve(timeline.len());
+        }
         let end = timeline.len().min(start.saturating_add(*budget));
         for log_idx in start..end {
             let Some(id) = timeline.head(log_idx).id else {
