@@ -518,7 +518,7 @@ impl<'a> Checker<'a> {
     fn id_steps(&mut self, budget: &mut usize) -> bool {
         let timeline = self.timeline;
         let start = self.at.1;
-        if start == 0 && timeline.len() > 0 && timeline.head(0).id.is_some() {
+        if start == 0 && !timeline.is_empty() && timeline.head(0).id.is_some() {
             // Room for every id at once: growing the table as it fills moves all of it each
             // time it doubles, a pause of 100 ms at a million ids.
             self.first_id_at.reserve(timeline.len());
