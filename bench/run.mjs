@@ -156,13 +156,20 @@ await page.close();
 // The app itself, opened on one stream of nEvents events: the main thread while it loads, how
 // soon the first rows show, the event list's DOM, and frame times while scrolling and scrubbing.
 // Loaded three times, each in a fresh page: long tasks and the first rows vary from run to run.
-async function loadApp() {
-  const app = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  app.on('console', (m) => { if (m.type() === 'error') console.error('app:', m.text()); });
-  await app.addInitScript(() => {
+/** A page of the app that records its long tasks in `window.longTasks`. */
+async function appPage() {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('console', (m) => { if (m.type() === 'error') console.error('app:', m.text()); });
+  await page.addInitScript(() => {
     window.longTasks = [];
     new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
       .observe({ type: 'longtask', buffered: true });
+  });
+  return page;
+}
+async function loadApp() {
+  const app = await appPage();
+  await app.addInitScript(() => {
     new MutationObserver((_, observer) => {
       if (document.querySelector('[data-testid=event-row]')) { window.firstRowAt = performance.now(); observer.disconnect(); }
     }).observe(document, { childList: true, subtree: true });
@@ -236,13 +243,7 @@ app = null;
 
 // The app opened on the hash-chained lines: the load, then the integrity checks a slice at a
 // time; the main thread's long tasks from the first byte until the report says "verified".
-const esdbApp = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-esdbApp.on('console', (m) => { if (m.type() === 'error') console.error('app:', m.text()); });
-await esdbApp.addInitScript(() => {
-  window.longTasks = [];
-  new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
-    .observe({ type: 'longtask', buffered: true });
-});
+const esdbApp = await appPage();
 await esdbApp.goto(`${base}app/?src=esdb.ndjson`);
 const esdbLoaded = `${nEvents.toLocaleString('en')} events · ${Math.ceil(nEvents / 50).toLocaleString('en')} streams`;
 await esdbApp.waitForFunction((text) => document.querySelector('[data-testid=load-summary]')?.textContent === text, esdbLoaded, { timeout: 900_000, polling: 200 });

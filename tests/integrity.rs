@@ -474,3 +474,18 @@ fn the_benchmark_s_eventsourcingdb_lines_verify_as_a_chain() {
     assert_eq!((report.result, report.n_chained), ("intact", 500));
     assert_eq!(outcome.timeline.n_streams(), 10);
 }
+
+#[test]
+fn cloudevents_from_two_sources_may_share_an_id_and_the_report_says_ids_were_not_compared() {
+    let text = [
+        r#"{"specversion":"1.0","id":"1","source":"/erp","subject":"po-1","type":"po.created","time":"2026-01-01T00:00:00Z","data":{"n":1}}"#,
+        r#"{"specversion":"1.0","id":"1","source":"/badges","subject":"badge-1","type":"badge.requested","time":"2026-01-01T00:00:01Z","data":{"n":1}}"#,
+    ]
+    .join("\n");
+    let report = report_of(&text);
+    assert_eq!(report.findings, vec![]);
+    assert!(report
+        .not_checked
+        .iter()
+        .any(|line| line.starts_with("repeated event ids: ids of CloudEvents 1.0")));
+}

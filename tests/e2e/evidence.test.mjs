@@ -4,10 +4,9 @@
 // reopens with every request blocked and names a tampered file, and exports that say their scope.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText } from './support.mjs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, requireTool, launchChromium, assertText, serveDist } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -22,11 +21,9 @@ async function axeViolations(page) {
 /** How far the page scrolls sideways (0: not at all). */
 const sideways = (page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
-const dist = join(root, 'dist');
 const artifacts = join(root, 'target', 'e2e-evidence');
 const shots = join(root, 'target', 'screenshots');
 const vectors = readFileSync(join(root, '..', 'shared', 'corpus', 'eventsourcingdb', 'backup-testvectors.ndjson'), 'utf8');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
 
 const event = (version, type, minute, data) => JSON.stringify({
   stream: 'po-7', version, type, time: new Date(Date.UTC(2026, 2, 1, 9, minute)).toISOString(), data, meta: { user: 'ana.silva' },
@@ -52,24 +49,7 @@ let server, base, browser;
 const problems = [];
 
 before(async () => {
-  server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (sources[path] !== undefined) {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-      res.end(sources[path]);
-      return;
-    }
-    const file = join(dist, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dist) || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}/`;
+  ({ server, base } = await serveDist(sources));
   browser = await launchChromium();
   mkdirSync(artifacts, { recursive: true });
   mkdirSync(shots, { recursive: true });

@@ -4,19 +4,16 @@
 // headless Chromium. Screenshots are kept under target/screenshots/ as CI artifacts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly } from './support.mjs';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
-const dist = join(root, 'dist');
 const shots = join(root, 'target', 'screenshots');
 const demoText = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8');
 const demoLines = demoText.trim().split('\n');
 const demo = demoLines.map(JSON.parse);
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
 
 const event = (stream, version, type, minute, data, user = 'ana.silva') => JSON.stringify({
   stream, version, type, time: new Date(Date.UTC(2026, 2, 1, 9, minute)).toISOString(), data, meta: { user },
@@ -52,29 +49,12 @@ let server, base, browser;
 const problems = [];
 
 before(async () => {
-  server = createServer(async (req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (sources[path]) {
-      res.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/x-ndjson' });
-      res.end(sources[path]);
-      return;
-    }
-    if (path === '/slow/demo.ndjson') {
-      // The demo in ten pieces 300 ms apart, so that a load can be watched.
-      await sendSlowly(res, Buffer.from(demoText), 300);
-      return;
-    }
-    const file = join(dist, path === '/' ? 'index.html' : path);
-    if (!file.startsWith(dist) || !existsSync(file)) {
-      res.writeHead(404);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${server.address().port}/`;
+  ({ server, base } = await serveDist(sources, async (req, res, path) => {
+    if (path !== '/slow/demo.ndjson') return false;
+    // The demo in ten pieces 300 ms apart, so that a load can be watched.
+    await sendSlowly(res, Buffer.from(demoText), 300);
+    return true;
+  }));
   browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });

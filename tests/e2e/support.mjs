@@ -1,8 +1,10 @@
 // What the end-to-end test files share: Chromium, a text assertion that waits, and a source
 // sent slowly in pieces so that a load can be watched.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, dirname } from 'node:path';
+import { join, dirname, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -37,4 +39,34 @@ export async function sendSlowly(res, body, pauseMs) {
     await new Promise((r) => setTimeout(r, pauseMs));
   }
   res.end();
+}
+
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.ndjson': 'application/x-ndjson', '.json': 'application/json' };
+
+/**
+ * Serves the built `dist/` on 127.0.0.1, and before it the `sources` held in memory (path →
+ * text) and whatever `extra(req, res, path)` answers (it returns true when it did). Resolves
+ * to the server and its base URL.
+ */
+export async function serveDist(sources = {}, extra = () => false) {
+  const dist = join(root, 'dist');
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (sources[path] !== undefined) {
+      res.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/x-ndjson' });
+      res.end(sources[path]);
+      return;
+    }
+    if (await extra(req, res, path)) return;
+    const file = join(dist, path === '/' ? 'index.html' : path);
+    if (!file.startsWith(dist) || !existsSync(file)) {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
+    res.end(readFileSync(file));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}/` };
 }
