@@ -7,7 +7,7 @@ use chrono::{TimeZone, Utc};
 use chronoscope::core::decode::Format;
 use chronoscope::core::diff::diff;
 use chronoscope::core::evidence::{
-    evidence_files, open_pack, pack_link, write_pack, EvidenceInput, Tamper,
+    check_state, evidence_files, open_pack, pack_link, reopen, write_pack, EvidenceInput, Tamper,
 };
 use chronoscope::core::export::{diff_csv, events_csv, events_jsonl, Scope};
 use chronoscope::core::ingest::{Ingest, Outcome, Setup};
@@ -36,6 +36,11 @@ fn load(text: &str) -> Outcome {
 }
 
 fn pack(whole_source: bool) -> (Vec<u8>, String) {
+    let (files, pinned) = pack_files(whole_source);
+    (write_pack(&files).expect("a pack"), pinned)
+}
+
+fn pack_files(whole_source: bool) -> (chronoscope::core::evidence::PackFiles, String) {
     let outcome = load(PO);
     let timeline = &outcome.timeline;
     let state = timeline.state_after("po-1", Some(2));
@@ -62,8 +67,7 @@ fn pack(whole_source: bool) -> (Vec<u8>, String) {
         source: "test".into(),
         format: Format::Canonical,
     };
-    let bytes = write_pack(&evidence_files(&input)).expect("a pack");
-    (bytes, pinned.hash)
+    (evidence_files(&input), pinned.hash)
 }
 
 #[test]
@@ -219,4 +223,40 @@ fn a_diff_exports_as_csv_of_path_op_before_and_after() {
         csv,
         "# 3 events of stream po-1, as of v3, compared with v2\r\npath,op,before,after\r\n/total,replace,10,12\r\n/approved,add,,true\r\n"
     );
+}
+
+#[test]
+fn a_state_json_rewritten_with_its_manifest_is_caught_by_the_replay() {
+    let (mut files, _) = pack_files(false);
+    let honest = reopen(&write_pack(&files).expect("a pack"), "p.zip").expect("opens");
+    let replayed = load(&honest.events);
+    let expected = honest.state.as_ref().expect("a state");
+    assert_eq!(
+        check_state(expected, &replayed.timeline, &honest.view),
+        None
+    );
+
+    let state = files
+        .files
+        .iter_mut()
+        .find(|(name, _)| name == "state.json")
+        .expect("state.json");
+    state.1 = String::from_utf8(state.1.clone())
+        .expect("text")
+        .replace("\"approved\"", "\"rejected\"")
+        .into_bytes();
+    // `write_pack` writes a new manifest, as a careful tamperer would.
+    let forged = reopen(&write_pack(&files).expect("a pack"), "p.zip").expect("opens");
+    assert_eq!(
+        forged.tampered,
+        Vec::<String>::new(),
+        "the manifest matches"
+    );
+    let replayed = load(&forged.events);
+    let found = check_state(
+        forged.state.as_ref().expect("a state"),
+        &replayed.timeline,
+        &forged.view,
+    );
+    assert_eq!(found, Some(Tamper::StateDiffers));
 }

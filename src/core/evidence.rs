@@ -25,6 +25,7 @@ use crate::core::export::{diff_json, event_json, moment_scope, pretty, state_jso
 use crate::core::integrity::chain::sha256_hex;
 use crate::core::integrity::Report;
 use crate::core::link::ViewState;
+use crate::core::selection::select;
 use crate::core::stored_zip::{read_stored, write_stored};
 use crate::core::time::format_utc;
 use crate::core::timeline::Timeline;
@@ -100,6 +101,9 @@ pub enum Tamper {
     Missing { file: String },
     /// The pack has a file the manifest does not list.
     Unlisted { file: String },
+    /// `state.json` is not the state the pack's events replay to at its moment: it was
+    /// rewritten, and its manifest entry with it.
+    StateDiffers,
 }
 
 impl std::fmt::Display for Tamper {
@@ -108,6 +112,10 @@ impl std::fmt::Display for Tamper {
             Tamper::Changed { file } => write!(f, "{file} was changed after the pack was made"),
             Tamper::Missing { file } => write!(f, "{file} is missing from the pack"),
             Tamper::Unlisted { file } => write!(f, "{file} was added to the pack"),
+            Tamper::StateDiffers => write!(
+                f,
+                "state.json is not the state the pack's events replay to at its moment"
+            ),
         }
     }
 }
@@ -302,6 +310,8 @@ pub struct Reopened {
     pub tampered: Vec<String>,
     /// How many files the pack has, its manifest included.
     pub n_files: usize,
+    /// The state `state.json` says the moment has, to be compared with the replay.
+    pub state: Option<Value>,
 }
 
 /// Opens a pack file to show it again: its files checked, its view, its events.
@@ -313,5 +323,19 @@ pub fn reopen(bytes: &[u8], pack_name: &str) -> Result<Reopened, PackError> {
         events: events.to_string(),
         tampered: tampered.iter().map(ToString::to_string).collect(),
         n_files: files.files.len(),
+        state: files
+            .text("state.json")
+            .and_then(|text| serde_json::from_str::<Value>(text).ok())
+            .and_then(|mut document| document.get_mut("state").map(Value::take)),
     })
+}
+
+/// Compares the state a pack's `state.json` holds with the state its events replay to at the
+/// moment its link names: they differ only if one of them was changed after the pack was made
+/// (a rewritten `state.json` whose manifest entry was rewritten too).
+pub fn check_state(expected: &Value, timeline: &Timeline, view: &ViewState) -> Option<Tamper> {
+    let selection = select(timeline, view);
+    let stream = selection.stream.as_deref()?;
+    let replayed = timeline.state_after(stream, selection.pos);
+    (&replayed != expected).then_some(Tamper::StateDiffers)
 }

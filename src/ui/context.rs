@@ -49,6 +49,8 @@ pub struct PackInfo {
     pub n_files: usize,
     /// Each file that was changed, removed or added since the pack was made, in words.
     pub tampered: Vec<String>,
+    /// The state the pack's `state.json` holds, compared with the replay once it is loaded.
+    pub state: Option<Value>,
 }
 
 /// The selected event, as the scrubber and links name it.

@@ -18,7 +18,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
-use crate::core::evidence::reopen;
+use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
 use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
 use crate::core::integrity::Checker;
@@ -90,6 +90,7 @@ pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
         name: name.clone(),
         n_files: pack.n_files,
         tampered: pack.tampered,
+        state: pack.state,
     }));
     let events = pack.events;
     // Spawned rather than awaited: the one copy of the load machinery that pasted text uses.
@@ -124,6 +125,26 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
     let report = checker.finish();
     if still_shown() {
         ctx.report.set(Some(Arc::new(report)));
+        check_pack_state(ctx, &loaded);
+    }
+}
+
+/// For data opened from an evidence pack: whether its `state.json` is the state its events
+/// replay to (`core::evidence::check_state`).
+fn check_pack_state(ctx: AppCtx, loaded: &Loaded) {
+    let Some(expected) = ctx
+        .pack
+        .with_untracked(|p| p.as_ref().and_then(|p| p.state.clone()))
+    else {
+        return;
+    };
+    let view = ctx.view.get_untracked();
+    if let Some(tamper) = check_state(&expected, &loaded.timeline, &view) {
+        ctx.pack.update(|pack| {
+            if let Some(pack) = pack {
+                pack.tampered.push(tamper.to_string());
+            }
+        });
     }
 }
 
