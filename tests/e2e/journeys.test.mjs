@@ -535,6 +535,10 @@ test('a KurrentDB feed that links back to its first page is read once, and says 
   const page = await open('?src=/streams/po-loop');
   await assertText(summary(page), /^45 events · 1 stream · 1 problem$/);
   await assertText(page.getByTestId('load-error'), /the feed links back to a page already read .*\/streams\/po-loop\/0\/forward\/20\?embed=body.*; reading stopped/);
+  // The integrity report says the source holds more than was read.
+  await assertText(page.getByTestId('integrity-summary'), /^1 finding: 1 gap in 45 events, 1 stream$/);
+  await page.getByTestId('integrity-summary').click();
+  assert.equal(await page.locator('[data-testid=integrity-finding]').getAttribute('data-kind'), 'incomplete');
   await page.context().close();
 });
 
