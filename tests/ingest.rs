@@ -611,3 +611,31 @@ fn previews_grow_by_half_and_stop_at_the_ceiling() {
         "{sizes:?}"
     );
 }
+
+#[test]
+fn an_event_without_a_version_after_the_largest_one_repeats_it_and_says_so_instead_of_wrapping() {
+    let text = format!(
+        "{}\n{}",
+        r#"{"stream":"s","version":18446744073709551615,"type":"A","time":"2026-01-01T00:00:00Z","data":{}}"#,
+        r#"{"stream":"s","type":"B","time":"2026-01-01T00:00:01Z","data":{}}"#
+    );
+    let outcome = Ingest::read_all(Setup::default(), &text);
+    let versions: Vec<u64> = (0..outcome.timeline.len())
+        .map(|idx| outcome.timeline.head(idx).version)
+        .collect();
+    assert_eq!(versions, vec![u64::MAX, u64::MAX]);
+    assert_eq!(
+        outcome.timeline.problems()[0].kind,
+        ProblemKind::VersionNotAfter {
+            version: u64::MAX,
+            previous: u64::MAX
+        }
+    );
+    assert_eq!(
+        outcome.timeline.problems()[0].place,
+        Place::Event {
+            stream: "s".into(),
+            version: u64::MAX
+        }
+    );
+}

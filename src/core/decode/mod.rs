@@ -600,7 +600,9 @@ impl Decoder {
         // Only a stream seen for the first time costs a copy of its name.
         let version = match self.last.get_mut(stream) {
             Some(last) => {
-                let version = version.unwrap_or(last.0 + 1);
+                // After u64::MAX there is no next version: the event repeats it, which the
+                // timeline reports, rather than wrap to 0.
+                let version = version.unwrap_or(last.0.saturating_add(1));
                 *last = (version, time);
                 version
             }
