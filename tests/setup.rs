@@ -87,3 +87,21 @@ fn a_document_that_cannot_be_used_is_a_problem_naming_it_and_the_load_goes_on() 
     assert!(prepared.setup.options.mapping.is_none());
     assert!(prepared.setup.projection.is_none());
 }
+
+#[test]
+fn a_format_this_version_does_not_know_is_detected_and_said_so() {
+    let (view, _) = ViewState::from_query("fmt=evil");
+    let no_documents = Documents {
+        mapping: None,
+        projection: None,
+    };
+    let prepared = prepare(&view, no_documents);
+    assert_eq!(prepared.setup.format, None);
+    assert_eq!(
+        prepared.problems,
+        vec![Problem::new(
+            Place::Link("fmt".into()),
+            ProblemKind::Link("fmt=evil is not a format Chronoscope reads; it is detected".into())
+        )]
+    );
+}

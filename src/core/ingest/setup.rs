@@ -100,8 +100,16 @@ pub fn prepare(
             Err(problem) => problems.push(problem),
         }
     }
+    let format = view.format.as_deref().and_then(Format::from_key);
+    if let (Some(key), None) = (&view.format, format) {
+        let message = format!("fmt={key} is not a format Chronoscope reads; it is detected");
+        problems.push(Problem::new(
+            Place::Link("fmt".into()),
+            ProblemKind::Link(message),
+        ));
+    }
     let setup = Setup {
-        format: view.format.as_deref().and_then(Format::from_key),
+        format,
         options,
         projection,
         source_url: None,
