@@ -489,3 +489,58 @@ fn cloudevents_from_two_sources_may_share_an_id_and_the_report_says_ids_were_not
         .iter()
         .any(|line| line.starts_with("repeated event ids: ids of CloudEvents 1.0")));
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(version: usize, amount: u32) -> String {
+        format!(
+            r#"{{"stream":"po-1","version":{version},"type":"Changed","time":"2026-01-01T10:00:00Z","data":{{"amount":{amount}}}}}"#
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The pin depends on the records only: NDJSON and a pretty JSON array of the same
+        /// records pin alike. A record changed at `j` is found at `j`, or, when its 12-bit mark
+        /// happens to agree, later: never before it.
+        #[test]
+        fn a_changed_record_is_never_located_before_it_changed(
+            amounts in proptest::collection::vec(any::<u32>(), 1..64),
+            changed in any::<prop::sample::Index>(),
+        ) {
+            let records: Vec<String> = amounts.iter().enumerate().map(|(i, &a)| record(i + 1, a)).collect();
+            let last = records.len() - 1;
+            let ndjson = load(&records.join("\n"), None);
+            let array = load(&format!("[\n  {}\n]", records.join(",\n  ")), None);
+            let made = pin(&ndjson.timeline, "po-1", last).expect("a pin");
+            prop_assert_eq!(&pin(&array.timeline, "po-1", last).expect("a pin"), &made);
+
+            let j = changed.index(records.len());
+            let mut tampered = records.clone();
+            tampered[j] = record(j + 1, amounts[j].wrapping_add(1));
+            let outcome = load(&tampered.join("\n"), None);
+            let found = check_pin(&outcome.timeline, "po-1", Some(last), &made.hash, Some(&made.marks));
+            let PinCheck::Changed { first: Some(first), .. } = found else {
+                return Err(TestCaseError::fail(format!("expected a located change, found {found:?}")));
+            };
+            prop_assert!(first >= j, "located at {first}, changed at {j}");
+        }
+
+        /// In a chain a projection describes, a changed amount at any event is a hash mismatch
+        /// at that event and nowhere else.
+        #[test]
+        fn a_changed_amount_anywhere_in_a_chain_is_a_mismatch_there_only(at in 1usize..=4) {
+            let tampered = chained_stream(|version, record| {
+                if version == at {
+                    record["data"]["amount"] = serde_json::json!(7);
+                }
+            });
+            let outcome = load(&tampered, Some(ledger_projection()));
+            let report = check(&outcome.timeline, Format::Canonical, &[]);
+            prop_assert_eq!(findings(&report), vec![("hash-mismatch", "ledger".to_string(), at as u64)]);
+        }
+    }
+}
