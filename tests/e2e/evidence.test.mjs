@@ -5,6 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { root, requireTool, launchChromium, assertText, serveDist } from './support.mjs';
 
@@ -75,6 +77,32 @@ const cursor = (page) => page.getByTestId('cursor');
 
 /** `[kind, stream, version]` of every finding listed. */
 const listed = (page) => findings(page).evaluateAll((items) => items.map((li) => [li.dataset.kind, li.dataset.stream, li.dataset.version]));
+
+/**
+ * Rewrites a stored entry of a zip in place with `edit` (which must keep its length), fixing
+ * its CRC-32 in the local and central headers, as a careful forger would.
+ */
+function rewriteEntry(zip, name, edit) {
+  const nameBytes = Buffer.from(name);
+  for (let at = zip.indexOf('PK\x03\x04'); at >= 0; at = zip.indexOf('PK\x03\x04', at + 4)) {
+    const nameLength = zip.readUInt16LE(at + 26);
+    if (!zip.subarray(at + 30, at + 30 + nameLength).equals(nameBytes)) continue;
+    const start = at + 30 + nameLength + zip.readUInt16LE(at + 28);
+    const size = zip.readUInt32LE(at + 22);
+    const edited = Buffer.from(edit(zip.subarray(start, start + size).toString('utf8')));
+    assert.equal(edited.length, size, 'the edit keeps the length');
+    edited.copy(zip, start);
+    const crc = crc32(edited);
+    zip.writeUInt32LE(crc, at + 14);
+    const central = zip.indexOf(Buffer.concat([Buffer.from('PK\x01\x02')]), start + size);
+    for (let c = central; c >= 0; c = zip.indexOf('PK\x01\x02', c + 4)) {
+      const n = zip.readUInt16LE(c + 28);
+      if (zip.subarray(c + 46, c + 46 + n).equals(nameBytes)) zip.writeUInt32LE(crc, c + 16);
+    }
+    return edited;
+  }
+  throw new Error(`no entry ${name}`);
+}
 
 /** Clicks an export and returns the downloaded file's name and bytes. */
 async function download(page, testid) {
@@ -197,6 +225,17 @@ test('an evidence pack reopens with every request blocked: same state, verified;
   await offline.getByTestId('file-input').setInputFiles(tamperedPath);
   await assertText(offline.getByTestId('pack-status'), /tampered: state\.json was changed after the pack was made$/);
   assert.equal(await offline.getByTestId('pack-status').getAttribute('data-result'), 'tampered');
+
+  // The state rewritten together with its manifest entry (and both CRCs): the manifest agrees,
+  // and the replay of the pack's events does not.
+  const forged = Buffer.from(pack.bytes);
+  const state2 = rewriteEntry(forged, 'state.json', (text) => text.replace('"USD"', '"EUR"'));
+  const sha = createHash('sha256').update(state2).digest('hex');
+  rewriteEntry(forged, 'manifest.json', (text) => text.replace(/("name": "state\.json",\s*"sha256": ")[0-9a-f]{64}/, `$1${sha}`));
+  const forgedPath = join(artifacts, 'forged-evidence.zip');
+  writeFileSync(forgedPath, forged);
+  await offline.getByTestId('file-input').setInputFiles(forgedPath);
+  await assertText(offline.getByTestId('pack-status'), /^Evidence pack forged-evidence\.zip: tampered: state\.json is not the state the pack's events replay to at its moment$/);
   await page.context().close();
   await offline.context().close();
 });
