@@ -260,3 +260,58 @@ fn a_state_json_rewritten_with_its_manifest_is_caught_by_the_replay() {
     );
     assert_eq!(found, Some(Tamper::StateDiffers));
 }
+
+/// A pack made from a CSV export holds each row as the JSON object Chronoscope read it as; the
+/// pack reads back as the same format, with the same events and the same pin.
+#[test]
+fn a_pack_of_a_csv_export_reopens_as_the_same_format_events_and_pin() {
+    for name in [
+        "django-auditlog.csv",
+        "simple-history.csv",
+        "eventsourcing.csv",
+    ] {
+        let path = format!("{}/tests/fixtures/real/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).expect("the fixture is readable");
+        let outcome = Ingest::read_all(Setup::default(), &text);
+        assert_eq!(outcome.problems, vec![], "{name}");
+        let timeline = &outcome.timeline;
+        let stream = timeline.first_stream().expect("a stream").to_string();
+        let pos = timeline.stream_len(&stream) - 1;
+        let pinned = pin(timeline, &stream, pos).expect("a pin");
+        let state = timeline.state_after(&stream, Some(pos));
+        let report = check(timeline, outcome.detection.format, &outcome.problems);
+        let input = EvidenceInput {
+            timeline,
+            stream: &stream,
+            pos,
+            whole_source: true,
+            state: &state,
+            diff: &[],
+            compared_with: "the empty state".into(),
+            projection: None,
+            mapping: None,
+            report: &report,
+            link: format!("stream={stream}&h={}", pinned.hash),
+            app_version: "0.1.0",
+            exported: Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap(),
+            exported_local: "2026-11-27 12:00:00 +00:00".into(),
+            source: name.into(),
+            format: outcome.detection.format,
+        };
+        let bytes = write_pack(&evidence_files(&input)).expect("a pack");
+        let pack = reopen(&bytes, "p.zip").expect("opens");
+        let again = Ingest::read_all(Setup::default(), &pack.events);
+        assert_eq!(again.detection.format, outcome.detection.format, "{name}");
+        assert_eq!(again.timeline.len(), timeline.len(), "{name}");
+        assert_eq!(
+            pin(&again.timeline, &stream, pos).expect("a pin"),
+            pinned,
+            "{name}"
+        );
+        assert_eq!(
+            again.timeline.state_after(&stream, Some(pos)),
+            state,
+            "{name}"
+        );
+    }
+}

@@ -544,3 +544,19 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn eventsourcingdb_lines_pin_alike_as_ndjson_and_as_a_json_array() {
+    let lines = vectors();
+    let ndjson = load(&lines.join("\n"), None);
+    let array = load(&format!("[{}]", lines.join(",")), None);
+    assert_eq!(array.detection.format, Format::EventSourcingDb);
+    for stream in ["/users/anne", "/users/arno"] {
+        assert_eq!(
+            pin(&ndjson.timeline, stream, 1),
+            pin(&array.timeline, stream, 1),
+            "{stream}"
+        );
+    }
+    assert!(pin(&ndjson.timeline, "/users/anne", 1).is_some());
+}
