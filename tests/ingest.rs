@@ -639,3 +639,19 @@ fn an_event_without_a_version_after_the_largest_one_repeats_it_and_says_so_inste
         }
     );
 }
+
+#[test]
+fn the_mapping_format_without_a_mapping_is_one_problem_not_one_per_line() {
+    let setup = Setup {
+        format: Some(Format::Mapping),
+        ..Setup::default()
+    };
+    let text = "{\"a\":1}\n{\"a\":2}\n{\"a\":3}\n";
+    let outcome = Ingest::read_all(setup, text);
+    assert_eq!(outcome.timeline.len(), 0);
+    let messages: Vec<String> = outcome.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        vec!["source: the custom mapping format needs a mapping: no record was read"]
+    );
+}

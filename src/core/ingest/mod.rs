@@ -36,8 +36,9 @@ use url::Url;
 
 use crate::core::decode::csv_text::{csv_records, looks_like_csv};
 use crate::core::decode::{
-    detect_text, is_ndjson, next_ndjson_lines, order_by_position, split_records, DecodeOptions,
-    Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind, Record, RecordPlace,
+    detect_text, is_ndjson, next_ndjson_lines, order_by_position, split_records, DecodeError,
+    DecodeOptions, Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind, Record,
+    RecordPlace,
 };
 use crate::core::event::Event;
 use crate::core::projection::Projection;
@@ -63,6 +64,9 @@ pub const BLOCK_BYTES: usize = 256 << 10;
 /// about 35 ms in the browser (the benchmark's 0.28 M events/s); at 100,000 it made 200 ms
 /// tasks. Growing by half at least keeps the copies to about three times the last preview.
 pub const PREVIEW_MAX_EVENTS: usize = 10_000;
+
+/// Said once when the custom mapping format is chosen without a usable mapping.
+const NO_MAPPING: &str = "the custom mapping format needs a mapping: no record was read";
 
 /// The choices a load is made with.
 #[derive(Clone, Debug, Default)]
@@ -602,6 +606,12 @@ impl Ingest {
             },
             None => detect_text(text),
         };
+        if detection.format == Format::Mapping && self.setup.options.mapping.is_none() {
+            // One problem for the source, rather than the same one on every record.
+            let refused = DecodeError::Refused(NO_MAPPING.into());
+            self.problems
+                .push(Problem::new(Place::Source, ProblemKind::Record(refused)));
+        }
         self.decoder = Some(Decoder::with_options(
             detection.format,
             self.setup.options.clone(),
@@ -665,6 +675,9 @@ impl Ingest {
         let Some(decoder) = self.decoder.as_mut() else {
             return;
         };
+        if decoder.format() == Format::Mapping && self.setup.options.mapping.is_none() {
+            return;
+        }
         if decoder.format() == Format::Canonical {
             // Chronoscope's own events have no store position: they are indexed as they come,
             // pointing into the source text rather than keeping a copy.
