@@ -315,3 +315,39 @@ fn a_pack_of_a_csv_export_reopens_as_the_same_format_events_and_pin() {
         );
     }
 }
+
+/// Upcast events export in the form their source stored them, so that reading the export with
+/// the same projection upcasts them once, as the original load did.
+#[test]
+fn the_jsonl_export_of_upcast_events_reads_back_with_the_projection_to_the_same_states() {
+    use chronoscope::samples::demo::{demo_ndjson, demo_projection};
+    let with_projection = || Setup {
+        projection: Some(Arc::new(
+            Projection::parse(&demo_projection()).expect("valid"),
+        )),
+        ..Setup::default()
+    };
+    let outcome = Ingest::read_all(with_projection(), &demo_ndjson());
+    let timeline = &outcome.timeline;
+    let upcast = (0..timeline.len())
+        .find(|&idx| timeline.event(idx).stored.is_some())
+        .expect("the demo has upcast events");
+    let stream = timeline.head(upcast).stream.to_string();
+    let positions = timeline.stream_log_positions(&stream).to_vec();
+    let scope = Scope {
+        n_events: positions.len(),
+        stream: Some(stream.clone()),
+        ..Scope::default()
+    };
+    let jsonl = events_jsonl(timeline, &positions, &scope);
+    let back = Ingest::read_all(with_projection(), &jsonl);
+    assert_eq!(back.problems, vec![]);
+    assert_eq!(back.timeline.problems(), &[]);
+    for pos in 0..positions.len() {
+        assert_eq!(
+            back.timeline.state_after(&stream, Some(pos)),
+            timeline.state_after(&stream, Some(pos)),
+            "{stream} at {pos}"
+        );
+    }
+}

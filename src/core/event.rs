@@ -58,7 +58,19 @@ pub enum Change {
     Keep,
 }
 
+/// Meta keys Chronoscope adds while reading an event, which its source did not store: the schema
+/// version an upcaster brought it to, a time the source did not give, a zone that was assumed.
+pub const ADDED_META: [&str; 3] = ["upcast_to", "time_absent", "time_zone_assumed"];
+
 impl Event {
+    /// The event's data and meta as its source stored them: the data before any upcasting, and
+    /// the meta without the keys Chronoscope adds (`ADDED_META`).
+    pub fn stored_data_and_meta(&self) -> (&Value, Map<String, Value>) {
+        let mut meta = self.meta.clone();
+        meta.retain(|key, _| !ADDED_META.contains(&key.as_str()));
+        (self.stored.as_ref().unwrap_or(&self.data), meta)
+    }
+
     /// The author of the event, from `meta.user`, if there is one.
     pub fn user(&self) -> Option<&str> {
         self.meta.get("user").and_then(Value::as_str)

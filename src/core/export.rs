@@ -139,24 +139,26 @@ pub fn events_jsonl(timeline: &Timeline, positions: &[usize], scope: &Scope) -> 
     out
 }
 
-/// One event as Chronoscope's own record: what its reader reads back.
+/// One event as Chronoscope's own record, in the form its source stored it (upcasting undone,
+/// so that a projection reading it back upcasts it once): what its reader reads back.
 pub fn event_json(timeline: &Timeline, log_idx: usize) -> Value {
     let event = timeline.event(log_idx);
     let head = timeline.head(log_idx);
+    let (data, meta) = event.stored_data_and_meta();
     let mut record = json!({
         "stream": event.stream,
         "version": event.version,
         "type": event.kind,
-        "data": event.data,
+        "data": data,
     });
     if head.timed {
         record["time"] = json!(format_utc(&event.time));
     }
-    if let Some(id) = event.id {
+    if let Some(id) = &event.id {
         record["id"] = json!(id);
     }
-    if !event.meta.is_empty() {
-        record["meta"] = Value::Object(event.meta);
+    if !meta.is_empty() {
+        record["meta"] = Value::Object(meta);
     }
     record
 }

@@ -68,16 +68,12 @@ pub fn EventDetail() -> impl IntoView {
 }
 
 /// An event kept decoded (its source's bytes are not kept), as it was before any upcasting, and
-/// without the fields Chronoscope adds itself (`upcast_to`, `time_absent`, `time_zone_assumed`,
-/// the change).
+/// without the fields Chronoscope adds itself (`core::event::ADDED_META`, the change).
 fn decoded_payload(event: &Event) -> String {
-    let mut meta = event.meta.clone();
-    for added in ["upcast_to", "time_absent", "time_zone_assumed"] {
-        meta.remove(added);
-    }
+    let (data, meta) = event.stored_data_and_meta();
     let payload = serde_json::json!({
         "id": event.id,
-        "data": event.stored.as_ref().unwrap_or(&event.data),
+        "data": data,
         "meta": meta,
     });
     serde_json::to_string_pretty(&payload).unwrap_or_default()
