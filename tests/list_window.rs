@@ -52,3 +52,26 @@ fn a_list_taller_than_a_browser_allows_still_reaches_every_row() {
         );
     }
 }
+
+#[test]
+fn positions_are_written_to_three_decimals_without_float_formatting() {
+    use chronoscope::core::view::text::decimal;
+    assert_eq!(decimal(12.5), "12.5");
+    assert_eq!(decimal(3.0), "3");
+    assert_eq!(decimal(-0.125), "-0.125");
+    assert_eq!(decimal(33.33333), "33.333");
+    assert_eq!(decimal(0.0004), "0");
+    assert_eq!(decimal(8_000_000.0), "8000000");
+    assert_eq!(decimal(f64::NAN), "0");
+}
+
+#[test]
+fn byte_counts_round_to_a_tenth_of_a_megabyte_or_a_whole_kilobyte() {
+    use chronoscope::core::view::text::bytes;
+    assert_eq!(bytes(999), "999 B");
+    assert_eq!(bytes(1_499), "1 KB");
+    assert_eq!(bytes(1_500), "2 KB");
+    assert_eq!(bytes(1_249_999), "1.2 MB");
+    assert_eq!(bytes(1_250_000), "1.3 MB");
+    assert_eq!(bytes(600_000_000), "600.0 MB");
+}

@@ -869,16 +869,17 @@ impl Timeline {
     }
 
     /// The positions (in a stream, ascending) of the events that match a filter: the type or
-    /// the author contains it, the version is it, or the id contains it, ignoring case. Types
-    /// and authors are matched once each, not once per event, so that filtering a stream of a
-    /// million events stays quick.
+    /// the author contains it, the version is it, or the id contains it, ignoring ASCII case
+    /// (other letters match as written: Unicode's case tables cost 6.6 KB of the bundle, over
+    /// its budget). Types and authors are matched once each, not once per event, so that
+    /// filtering a stream of a million events stays quick.
     pub fn matching_positions(&self, stream: &str, filter: &str) -> Vec<usize> {
-        let needle = filter.to_lowercase();
+        let needle = filter.to_ascii_lowercase();
         let matches = |names: &Names| -> Vec<bool> {
             names
                 .names
                 .iter()
-                .map(|name| name.to_lowercase().contains(&needle))
+                .map(|name| name.to_ascii_lowercase().contains(&needle))
                 .collect()
         };
         let (kinds, users) = (matches(&self.kinds), matches(&self.users));
@@ -897,7 +898,7 @@ impl Timeline {
                     || event
                         .id
                         .as_deref()
-                        .is_some_and(|id| id.to_lowercase().contains(&needle))
+                        .is_some_and(|id| id.to_ascii_lowercase().contains(&needle))
             })
             .map(|(pos, _)| pos)
             .collect()

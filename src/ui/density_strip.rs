@@ -8,6 +8,7 @@ use super::context::{use_app, AppCtx};
 use crate::core::time::format_utc;
 use crate::core::timeline::DensityBin;
 use crate::core::view::moves::{percent_of_span, time_at_fraction};
+use crate::core::view::text::decimal;
 
 /// How many time slices the strip has.
 const N_BINS: usize = 120;
@@ -85,7 +86,7 @@ pub fn DensityStrip() -> impl IntoView {
         findings.get().unwrap_or_default().into_iter().map(|(x, message, kind)| {
             view! {
                 <span class="strip-finding" data-testid="strip-finding" data-kind=kind
-                    style=format!("left: {x:.3}%") title=format!("Integrity finding: {message}")>"!"</span>
+                    style=format!("left: {}%", decimal(x)) title=format!("Integrity finding: {message}")>"!"</span>
             }
         }).collect_view()
     };
@@ -100,7 +101,7 @@ pub fn DensityStrip() -> impl IntoView {
             <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
                 {bars}
             </svg>
-            {move || cursor_x().map(|x| view! { <div class="strip-cursor" style=format!("left: {x:.3}%")></div> })}
+            {move || cursor_x().map(|x| view! { <div class="strip-cursor" style=format!("left: {}%", decimal(x))></div> })}
             {finding_marks}
         </div>
     }
@@ -115,7 +116,7 @@ fn bars(ctx: AppCtx, bins: &[DensityBin], kinds: &[String]) -> Vec<AnyView> {
         .map(|(idx, bin)| {
             let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
             let kind = kinds.get(bin.main_kind.unwrap_or(0)).map_or("", String::as_str);
-            view! { <rect class=ctx.kind_colour(kind) x=idx.to_string() y=(20.0 - height).to_string() width="0.85" height=height.to_string()></rect> }
+            view! { <rect class=ctx.kind_colour(kind) x=idx.to_string() y=decimal(20.0 - height) width="0.85" height=decimal(height)></rect> }
                 .into_any()
         })
         .collect()

@@ -8,7 +8,7 @@ use super::context::{use_app, AppCtx};
 use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use crate::core::view::list_window::Shown;
-use crate::core::view::text::count;
+use crate::core::view::text::{count, decimal};
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
 pub const ROW_HEIGHT: f64 = 28.0;
@@ -97,7 +97,7 @@ pub fn EventList() -> impl IntoView {
             </div>
             {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
             <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
-                <div class="event-spacer" style=move || format!("height: {}px", geometry.get().spacer_height())>
+                <div class="event-spacer" style=move || format!("height: {}px", decimal(geometry.get().spacer_height()))>
                     {rows}
                 </div>
             </div>
@@ -142,7 +142,7 @@ fn event_row(
             data-testid="event-row"
             data-version=version.to_string()
             aria-selected=if Some(pos) == selected { "true" } else { "false" }
-            style=format!("top: {top}px")
+            style=format!("top: {}px", decimal(top))
             title=time.map_or_else(|| NO_TIME.to_string(), |time| format!("{} · local {}", utc(&time), local(&time)))
             on:click=move |_| ctx.select_position(pos)
         >

@@ -34,7 +34,7 @@ pub fn LoadSummary() -> impl IntoView {
     view! {
         <div class="status-line">
             <span data-testid="load-summary">{summary}</span>
-            {move || fraction().map(|f| view! { <progress max="1" value=f></progress> })}
+            {move || fraction().map(|f| view! { <progress max="1000" value=((f * 1000.0).round() as u32).to_string()></progress> })}
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
         <IntegrityBar/>

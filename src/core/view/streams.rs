@@ -3,17 +3,18 @@
 
 use crate::core::timeline::StreamSummary;
 
-/// The streams to list, and how many match the filter in all.
+/// The streams to list, and how many match the filter in all; ASCII letters match in either case
+/// (see `Timeline::matching_positions` for why only those).
 pub fn shortlist(
     all: &[StreamSummary],
     filter: &str,
     selected: Option<&str>,
     max: usize,
 ) -> (Vec<StreamSummary>, usize) {
-    let needle = filter.to_lowercase();
+    let needle = filter.to_ascii_lowercase();
     let matching: Vec<&StreamSummary> = all
         .iter()
-        .filter(|s| needle.is_empty() || s.name.to_lowercase().contains(&needle))
+        .filter(|s| needle.is_empty() || s.name.to_ascii_lowercase().contains(&needle))
         .collect();
     let n_matching = matching.len();
     let mut listed: Vec<StreamSummary> = matching.into_iter().take(max).cloned().collect();
