@@ -12,11 +12,12 @@
 //! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
 //! says where sources live and where a credential may go; `view` holds what the page shows
 //! without a browser (summary lines, the stream shortlist, moving the selection, the event
-//! list's geometry).
+//! list's geometry); `embed` is the contract with a page that embeds the panel.
 
 pub mod blame;
 pub mod decode;
 pub mod diff;
+pub mod embed;
 pub mod event;
 pub mod evidence;
 pub mod export;
