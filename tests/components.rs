@@ -99,6 +99,7 @@ fn long_stream(n: usize) -> Loaded {
         label: "test".into(),
         projection_text: None,
         complete: true,
+        appended: false,
     }
 }
 

@@ -208,7 +208,10 @@ fn load(fields: &Fields) -> Result<LoadRequest, MessageError> {
 fn seek(fields: &Fields) -> Result<Seek, MessageError> {
     let version = match fields.payload.get("v") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().ok_or_else(|| fields.needs("v", "to be a whole number"))?),
+        Some(v) => Some(
+            v.as_u64()
+                .ok_or_else(|| fields.needs("v", "to be a whole number"))?,
+        ),
     };
     let time = fields.string("t")?;
     if let Some(time) = &time {
@@ -225,16 +228,18 @@ fn seek(fields: &Fields) -> Result<Seek, MessageError> {
 fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
     let panel = match fields.string("view")? {
         None => None,
-        Some(text) => {
-            Some(Panel::parse(&text).ok_or_else(|| fields.needs("view", "to be tree, raw or diff"))?)
-        }
+        Some(text) => Some(
+            Panel::parse(&text).ok_or_else(|| fields.needs("view", "to be tree, raw or diff"))?,
+        ),
     };
     let compare = match fields.payload.get("cmp") {
         None => None,
         Some(Value::Null) => Some(None),
-        Some(Value::String(text)) => Some(Some(
-            Compare::parse(text).ok_or_else(|| fields.needs("cmp", "to be v:N or t:INSTANT"))?,
-        )),
+        Some(Value::String(text)) => {
+            Some(Some(Compare::parse(text).ok_or_else(|| {
+                fields.needs("cmp", "to be v:N or t:INSTANT")
+            })?))
+        }
         Some(_) => return Err(fields.needs("cmp", "to be a string or null")),
     };
     Ok(ViewChange {
@@ -410,6 +415,23 @@ impl ViewChange {
     }
 }
 
+/// Keeps the moment shown when live events arrive: with `follow`, the view goes to the head of
+/// its stream; otherwise a view that was at the head is pinned where it is (`at`: the stream,
+/// version and occurrence shown), so that new events do not move it.
+pub fn keep_place(view: &mut ViewState, follow: bool, at: Option<(String, u64, u64)>) {
+    if follow {
+        view.version = None;
+        view.dup = None;
+        view.time = None;
+    } else if let (None, None, Some((stream, version, occurrence))) =
+        (&view.version, &view.time, at)
+    {
+        view.stream = Some(stream);
+        view.version = Some(version);
+        view.dup = (occurrence > 1).then_some(occurrence);
+    }
+}
+
 /// The origins allowed to drive the panel.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Allowlist {
@@ -443,10 +465,12 @@ impl Allowlist {
         let mut origins = Vec::new();
         for (idx, entry) in entries.iter().enumerate() {
             let place = format!("embed.allowed_origins[{idx}]");
-            let origin = entry
-                .as_str()
-                .and_then(origin_alone)
-                .ok_or_else(|| fail(&place, format!("{entry} is not an origin such as https://cambium.example")))?;
+            let origin = entry.as_str().and_then(origin_alone).ok_or_else(|| {
+                fail(
+                    &place,
+                    format!("{entry} is not an origin such as https://cambium.example"),
+                )
+            })?;
             origins.push(origin);
         }
         Ok(Allowlist { origins })
@@ -472,6 +496,25 @@ pub fn origin_alone(text: &str) -> Option<String> {
     let alone = url.path() == "/" && url.query().is_none() && url.fragment().is_none();
     let origin = url.origin();
     (alone && origin.is_tuple()).then(|| origin.ascii_serialization())
+}
+
+/// The origin of any URL (a referrer, say); `None` when it has none.
+pub fn origin_of(url: &str) -> Option<String> {
+    let origin = Url::parse(url).ok()?.origin();
+    origin.is_tuple().then(|| origin.ascii_serialization())
+}
+
+/// `?embed=1`: the compact panel a host page shows.
+pub fn is_compact(view: &ViewState) -> bool {
+    view.extra_param("embed").is_some_and(|e| e == "1")
+}
+
+/// The view as a full page shows it: the same view without the compact panel's `embed=1`.
+/// The link the host is told of, and the panel's "Open in full view", open this.
+pub fn full_view(view: &ViewState) -> ViewState {
+    let mut full = view.clone();
+    full.extra.retain(|(key, _)| key != "embed");
+    full
 }
 
 /// A message from the panel: the envelope around a payload.

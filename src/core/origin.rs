@@ -110,3 +110,29 @@ impl Credential {
         }
     }
 }
+
+/// Headers a host page asked to send with its source (`core::embed`'s `load`), for the origin
+/// of that source only; kept in memory, never in a link.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HostHeaders {
+    pub origin: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl HostHeaders {
+    /// Headers for requests to `url`'s origin.
+    pub fn for_url(url: &Url, headers: Vec<(String, String)>) -> HostHeaders {
+        HostHeaders {
+            origin: url.origin().ascii_serialization(),
+            headers,
+        }
+    }
+
+    /// The headers for a request to `url`: none unless it has their origin.
+    pub fn to(&self, url: &Url) -> &[(String, String)] {
+        match url.origin().ascii_serialization() == self.origin {
+            true => &self.headers,
+            false => &[],
+        }
+    }
+}

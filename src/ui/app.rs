@@ -5,6 +5,7 @@ use leptos::task::spawn_local;
 
 use super::actions::open_file;
 use super::context::{use_app, AppCtx};
+use super::embed;
 use super::event_list::EventList;
 use super::keyboard::use_keyboard;
 use super::loader::{load_url, DEMO_URL};
@@ -14,6 +15,7 @@ use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view};
 use crate::core::decode::{Place, Problem, ProblemKind};
+use crate::core::embed::is_compact;
 use crate::core::link::ViewState;
 
 /// The whole app, as mounted on the page.
@@ -32,6 +34,10 @@ pub fn App() -> impl IntoView {
     );
     apply_theme(&view);
     Effect::new(move |_| ctx.view.with(write_view));
+    let embedded = is_compact(&view);
+    if embed::is_panel(embedded) {
+        embed::start(ctx);
+    }
     start_first_load(ctx, &view);
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
@@ -46,7 +52,7 @@ pub fn App() -> impl IntoView {
     view! {
         <div
             class="app"
-            class:embedded=view.extra_param("embed").is_some_and(|e| e == "1")
+            class:embedded=embedded
             on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
             on:drop=on_drop
         >
@@ -79,9 +85,10 @@ fn start_first_load(ctx: AppCtx, view: &ViewState) {
         spawn_local(load_url(ctx, src.clone(), src));
     } else if let Some(file) = view.file.clone() {
         ctx.needs_file.set(Some(file));
-    } else {
+    } else if !is_compact(view) {
         spawn_local(load_url(ctx, DEMO_URL.into(), "demo".into()));
     }
+    // A compact panel without a source waits for its host to say what to load.
 }
 
 /// Follows the system's light or dark setting unless `?theme=light|dark` says otherwise.

@@ -10,11 +10,11 @@ use super::clipboard::copier;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
-use crate::core::ingest::KeptSource;
+use crate::core::ingest::{Ingest, KeptSource};
 use crate::core::integrity::pin::{check_pin, PinCheck};
 use crate::core::integrity::Report;
 use crate::core::link::ViewState;
-use crate::core::origin::Credential;
+use crate::core::origin::{Credential, HostHeaders};
 use crate::core::selection::{select, Selection};
 use crate::core::timeline::{EventHead, Timeline};
 use crate::core::view::moves::step_target;
@@ -40,6 +40,8 @@ pub struct Loaded {
     pub projection_text: Option<String>,
     /// False for a preview of a source still arriving.
     pub complete: bool,
+    /// True when this is the same source with live events added (`ui::embed`'s `append`).
+    pub appended: bool,
 }
 
 /// An evidence pack the data was opened from, and what checking its files found.
@@ -109,6 +111,14 @@ pub struct AppCtx {
     /// The identity of the latest load; an older load that is still running stops, and shows
     /// nothing.
     pub load_id: StoredValue<u64>,
+    /// True in a panel that a host page drives (`ui::embed`): each load then keeps its ingest
+    /// open in `live`, for the host's `append`.
+    pub keeps_live: StoredValue<bool>,
+    pub live: StoredValue<Option<Ingest>>,
+    /// Whether the selection moves to each new head when live events arrive.
+    pub follow: RwSignal<bool>,
+    /// Headers the host sent for its source's origin; in memory only, never in a link.
+    pub host_headers: StoredValue<Option<HostHeaders>>,
 }
 
 impl AppCtx {
@@ -205,6 +215,10 @@ impl AppCtx {
             credential: RwSignal::new(Credential::default()),
             local_text: StoredValue::new(None),
             load_id: StoredValue::new(0),
+            keeps_live: StoredValue::new(false),
+            live: StoredValue::new(None),
+            follow: RwSignal::new(false),
+            host_headers: StoredValue::new(None),
         }
     }
 

@@ -20,7 +20,7 @@ use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
-use crate::core::ingest::{Ingest, KeptSource, Outcome, Step, BATCH};
+use crate::core::ingest::{Ingest, KeptSource, Step, BATCH};
 use crate::core::integrity::Checker;
 use crate::core::origin;
 
@@ -51,7 +51,7 @@ pub async fn load_url(ctx: AppCtx, url: String, label: String) {
         Err(problem) => return run.fail(problem),
     };
     if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
-        run.publish(ingest.into_outcome());
+        run.publish(ingest);
     }
 }
 
@@ -66,7 +66,7 @@ pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
     let size = file.size() as u64;
     let download = Download::new(file.stream(), Place::File(name), Some(size));
     if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
-        run.publish(ingest.into_outcome());
+        run.publish(ingest);
     }
 }
 
@@ -157,8 +157,40 @@ pub async fn load_text(ctx: AppCtx, text: String, label: String) {
     ingest.feed(text.as_bytes());
     ingest.finish();
     if run.drive(&mut ingest).await {
-        run.publish(ingest.into_outcome());
+        run.publish(ingest);
     }
+}
+
+/// Adds records a host page sent (`ui::embed`) to the source it loaded: only they are decoded,
+/// indexed and folded, and the page shows the grown timeline. False when no source is open for
+/// them.
+pub fn append_live(ctx: AppCtx, lines: &str) -> bool {
+    let Some(mut ingest) = ctx.live.try_update_value(Option::take).flatten() else {
+        return false;
+    };
+    ingest.append(lines.as_bytes());
+    ingest.run();
+    let outcome = ingest.outcome();
+    ctx.live.set_value(Some(ingest));
+    let (label, projection_text) = ctx
+        .loaded
+        .with_untracked(|l| {
+            l.as_ref()
+                .map(|l| (l.label.clone(), l.projection_text.clone()))
+        })
+        .unwrap_or_default();
+    let loaded = Arc::new(Loaded {
+        timeline: outcome.timeline,
+        problems: outcome.problems,
+        detection: outcome.detection,
+        label,
+        projection_text,
+        complete: true,
+        appended: true,
+    });
+    ctx.loaded.set(Some(loaded.clone()));
+    leptos::task::spawn_local(check_integrity(ctx, loaded));
+    true
 }
 
 /// Reads a source kept from an earlier load (a file or a paste) again, with the view's current
@@ -170,7 +202,7 @@ pub async fn load_kept(ctx: AppCtx, kept: KeptSource, label: String) {
     };
     ingest.feed_kept(&kept);
     if run.drive(&mut ingest).await {
-        run.publish(ingest.into_outcome());
+        run.publish(ingest);
     }
 }
 
@@ -196,6 +228,7 @@ impl Run {
     fn start(ctx: AppCtx, label: String, keeps_text: bool) -> Run {
         let id = ctx.load_id.get_value().wrapping_add(1);
         ctx.load_id.set_value(id);
+        ctx.live.set_value(None);
         ctx.report.set(None);
         let run = Run {
             ctx,
@@ -366,15 +399,24 @@ impl Run {
             label: self.label.clone(),
             projection_text: self.projection_text.clone(),
             complete: false,
+            appended: false,
         })));
     }
 
-    /// Shows the loaded source, keeps its text for re-reading, and starts its integrity
-    /// checks.
-    fn publish(self, outcome: Outcome) {
+    /// Shows the loaded source, keeps its text for re-reading (and, in a panel a host drives,
+    /// its ingest for live events), and starts its integrity checks.
+    fn publish(self, ingest: Ingest) {
         if !self.is_current() {
             return;
         }
+        let outcome = match self.ctx.keeps_live.get_value() {
+            true => {
+                let outcome = ingest.outcome();
+                self.ctx.live.set_value(Some(ingest));
+                outcome
+            }
+            false => ingest.into_outcome(),
+        };
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
         if self.keeps_text {
@@ -387,6 +429,7 @@ impl Run {
             label: self.label,
             projection_text: self.projection_text,
             complete: true,
+            appended: false,
         });
         self.ctx.loaded.set(Some(loaded.clone()));
         leptos::task::spawn_local(check_integrity(self.ctx, loaded));
@@ -423,7 +466,7 @@ async fn read_document(
 }
 
 /// Fetches a whole document (a mapping, a projection) as text, never with the credential.
-async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
+pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
         .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
     let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential).await?).await?;
@@ -554,7 +597,7 @@ impl Download {
 
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
 /// because that builder appends a stray `&` to a URL that already has a query. The credential
-/// goes only to the origin it was typed for.
+/// goes only to the origin it was typed for, and a host's headers only to its source's origin.
 fn build_request(ctx: &AppCtx, url: &Url, send: Send) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
@@ -567,6 +610,16 @@ fn build_request(ctx: &AppCtx, url: &Url, send: Send) -> Result<gloo_net::http::
         headers
             .set("Authorization", &authorization)
             .map_err(|e| js_text(&e))?;
+    }
+    let from_host = (send == Send::Credential)
+        .then(|| {
+            ctx.host_headers
+                .with_value(|h| h.as_ref().map(|h| h.to(url).to_vec()))
+        })
+        .flatten()
+        .unwrap_or_default();
+    for (name, value) in from_host {
+        headers.set(&name, &value).map_err(|e| js_text(&e))?;
     }
     let init = web_sys::RequestInit::new();
     init.set_method("GET");

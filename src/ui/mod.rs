@@ -15,6 +15,7 @@ mod credential_form;
 mod density_strip;
 mod diff_list;
 mod download;
+mod embed;
 mod event_detail;
 mod event_list;
 mod export_menu;

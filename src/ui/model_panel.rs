@@ -115,6 +115,7 @@ fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Resu
             label: old.label.clone(),
             projection_text: Some(text),
             complete: old.complete,
+            appended: false,
         });
         ctx.loaded.set(Some(loaded.clone()));
         // The projection may describe a hash chain: the checks run again.

@@ -14,7 +14,8 @@ use super::load_status::{LoadSummary, NeedsFile};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
 use super::problem_list::{ProblemList, ViewNotes};
-use super::url::copy_link;
+use super::url::{copy_link, pinned_link};
+use crate::core::embed::{full_view, is_compact};
 use crate::core::origin::Credential;
 
 /// The top bar and the load status below it.
@@ -71,6 +72,9 @@ pub fn SourceBar() -> impl IntoView {
                 </button>
                 <FormatPicker/>
             </div>
+            <Show when=move || ctx.view.with(is_compact)>
+                <PanelControls/>
+            </Show>
             <ExportMenu/>
             <button type="button" class="primary" data-testid="copy-link" on:click=move |_| copy_link(ctx)
                 title="Copy a link to this exact view, pinned to its data by h= (c)">
@@ -92,5 +96,23 @@ pub fn SourceBar() -> impl IntoView {
         <ProblemList/>
         <ViewNotes/>
         </header>
+    }
+}
+
+/// The compact panel's own controls (`?embed=1`): whether the selection follows live events to
+/// the head, and a link that opens the same view in a full page.
+#[component]
+fn PanelControls() -> impl IntoView {
+    let ctx = use_app();
+    // The same stream and moment; no `h=`, which would hash the stream on every move.
+    let full_link = move || {
+        let view = ctx.view.with(full_view);
+        pinned_link(&view, &ctx.selection.get(), ctx.cursor.get(), None)
+    };
+    view! {
+        <label class="follow" title="Move to each new event as it arrives">
+            <input type="checkbox" data-testid="follow" bind:checked=ctx.follow/>"Follow"
+        </label>
+        <a class="button" data-testid="open-full" href=full_link target="_blank" rel="noopener">"Open in full view"</a>
     }
 }

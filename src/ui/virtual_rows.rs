@@ -8,8 +8,6 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use leptos_use::use_event_listener;
-
 use crate::core::view::list_window::ListWindow;
 
 /// What `use_virtual_rows` gives the list.
@@ -52,11 +50,13 @@ pub fn use_virtual_rows(
                 .ok()
                 .and_then(|h| h.as_f64())
                 .unwrap_or(1_000.0);
-            viewport.set((el.client_height() as f64).clamp(1.0, window_height));
+            // Not `clamp`, which panics when the window is under 1 px tall (a hidden iframe).
+            viewport.set((el.client_height() as f64).min(window_height).max(1.0));
             scroll_top.set(el.scroll_top() as f64);
         }
     };
-    let _ = use_event_listener(window(), leptos::ev::resize, move |_| measure());
+    let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
+    on_cleanup(move || on_resize.remove());
     request_animation_frame(measure);
     let scroll_into_view = Callback::new(move |row: usize| {
         request_animation_frame(move || {

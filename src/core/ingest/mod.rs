@@ -421,6 +421,16 @@ impl Ingest {
         })
     }
 
+    /// What the load produced so far, copied, for a source that stays open for `append`.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            timeline: self.timeline.clone(),
+            problems: self.problems.clone(),
+            detection: self.detection(),
+            kept: self.kept.clone(),
+        }
+    }
+
     /// What the load produced.
     pub fn into_outcome(self) -> Outcome {
         let detection = self.detection();

@@ -1,0 +1,345 @@
+//! The panel's side of the embedding contract (`core::embed`): listens for a host page's
+//! messages, takes only those from allowed origins, carries out what they ask through the same
+//! loader and view state a person uses, and tells the host when the panel is ready, what it
+//! loaded, what is selected and how tall it is.
+//!
+//! The allowed origins are read once from the deployment's `config.json`; messages that come
+//! before it is read wait for it. The panel posts only to its parent, and only when the parent's
+//! origin is allowed: never to `*`.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+
+use super::context::AppCtx;
+use super::loader::{append_live, fetch_document, load_text, load_url};
+use super::url::{pin_of, pinned_link};
+use crate::core::embed::{self, Allowlist, Command, LoadRequest, Theme};
+use crate::core::origin::{self, HostHeaders};
+use crate::core::time::format_utc;
+
+/// The deployment's configuration, beside `index.html`.
+const CONFIG_URL: &str = "config.json";
+
+/// What the panel knows of its host.
+struct Host {
+    /// `None` while `config.json` is being read.
+    allowlist: Option<Allowlist>,
+    own_origin: String,
+    /// The parent page's origin, as the browser tells it, or as the first allowed message said.
+    parent_origin: Option<String>,
+    /// Messages that came before the allowlist was read.
+    waiting: Vec<Incoming>,
+    /// The panel's own messages written before the allowlist was read (`ready` goes first).
+    outbox: Vec<String>,
+}
+
+/// A message as it came: from where, and its data as JSON text.
+struct Incoming {
+    origin: String,
+    text: String,
+    source: Option<web_sys::Window>,
+}
+
+type HostCell = StoredValue<Host, LocalStorage>;
+
+/// True for a page shown inside another (an iframe), or asked for the compact panel.
+pub fn is_panel(embed_param: bool) -> bool {
+    embed_param || parent_window().is_some()
+}
+
+/// Starts taking a host's messages and telling it what the panel shows.
+pub fn start(ctx: AppCtx) {
+    ctx.keeps_live.set_value(true);
+    let host: HostCell = StoredValue::new_local(Host {
+        allowlist: None,
+        own_origin: window().location().origin().unwrap_or_default(),
+        parent_origin: browser_parent_origin(),
+        waiting: Vec::new(),
+        outbox: Vec::new(),
+    });
+    let _ = window_event_listener(leptos::ev::message, move |ev| receive(ctx, host, ev));
+    spawn_local(read_allowlist(ctx, host));
+    report_loads(ctx, host);
+    report_selection(ctx, host);
+    report_height(host);
+}
+
+/// Reads `config.json` (absent: only the panel's own origin may drive it), says `ready`, then
+/// takes the messages that waited.
+async fn read_allowlist(ctx: AppCtx, host: HostCell) {
+    let allowlist = match fetch_document(&ctx, CONFIG_URL).await {
+        Ok(text) => Allowlist::from_config(&text).unwrap_or_else(|err| {
+            warn(&format!(
+                "Chronoscope: {err}; only this page's own origin may drive the panel"
+            ));
+            Allowlist::default()
+        }),
+        Err(_) => Allowlist::default(),
+    };
+    let (waiting, outbox) = host
+        .try_update_value(|h| {
+            h.allowlist = Some(allowlist);
+            (
+                std::mem::take(&mut h.waiting),
+                std::mem::take(&mut h.outbox),
+            )
+        })
+        .unwrap_or_default();
+    post_to_host(host, embed::ready(env!("CARGO_PKG_VERSION")));
+    for message in outbox {
+        post_to_host(host, message);
+    }
+    for incoming in waiting {
+        handle(ctx, host, incoming);
+    }
+}
+
+fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
+    let Some(text) = js_sys::JSON::stringify(&ev.data())
+        .ok()
+        .and_then(|text| text.as_string())
+    else {
+        return;
+    };
+    let incoming = Incoming {
+        origin: ev.origin(),
+        text,
+        source: ev.source().and_then(|source| source.dyn_into().ok()),
+    };
+    let ready = host.with_value(|h| h.allowlist.is_some());
+    if ready {
+        handle(ctx, host, incoming);
+    } else {
+        host.update_value(|h| h.waiting.push(incoming));
+    }
+}
+
+/// Takes one message: ignored unless its origin is allowed and it is ours; otherwise carried
+/// out, and answered when it had an id or could not be carried out.
+fn handle(ctx: AppCtx, host: HostCell, incoming: Incoming) {
+    let allowed = host.with_value(|h| {
+        h.allowlist
+            .as_ref()
+            .is_some_and(|list| list.allows(&incoming.origin, &h.own_origin))
+    });
+    if !allowed {
+        warn(&format!(
+            "Chronoscope ignored a message from {}: config.json does not allow that origin",
+            incoming.origin
+        ));
+        return;
+    }
+    let answer = |text: String| {
+        if let Some(source) = &incoming.source {
+            post(source, &text, &incoming.origin);
+        }
+    };
+    match embed::read(&incoming.text) {
+        Ok(None) => {}
+        Err(rejected) => answer(embed::rejection(&rejected)),
+        Ok(Some(message)) => {
+            host.update_value(|h| {
+                h.parent_origin
+                    .get_or_insert_with(|| incoming.origin.clone());
+            });
+            let result = carry_out(ctx, message.command);
+            match (&message.id, result) {
+                (Some(id), result) => answer(embed::reply(
+                    id,
+                    result.as_ref().map(|_| ()).map_err(String::as_str),
+                )),
+                (None, Err(error)) => answer(embed::error(&error)),
+                (None, Ok(())) => {}
+            }
+        }
+    }
+}
+
+fn carry_out(ctx: AppCtx, command: Command) -> Result<(), String> {
+    match command {
+        Command::Load(request) => load(ctx, request),
+        Command::Append { lines } => {
+            append(ctx, lines);
+            Ok(())
+        }
+        Command::Seek(seek) => {
+            ctx.view.update(|view| seek.apply(view));
+            Ok(())
+        }
+        Command::View(change) => {
+            ctx.view.update(|view| change.apply(view));
+            Ok(())
+        }
+        Command::Theme(theme) => apply_theme(&theme),
+    }
+}
+
+fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
+    let headers = match &request.src {
+        Some(src) if !request.headers.is_empty() => {
+            let page = window().location().href().unwrap_or_default();
+            let url = origin::resolve(src, &page).map_err(|err| format!("load: {err}"))?;
+            Some(HostHeaders::for_url(&url, request.headers.clone()))
+        }
+        _ => None,
+    };
+    ctx.host_headers.set_value(headers);
+    ctx.follow.set(request.follow);
+    ctx.source_problems.set(Vec::new());
+    ctx.pack.set(None);
+    ctx.view.update(|view| *view = request.view(view));
+    match (request.src, request.text) {
+        (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
+        (None, Some(text)) => spawn_local(load_text(ctx, text, HOST_LABEL.into())),
+        (None, None) => return Err("load: needs src, text or events".into()),
+    }
+    Ok(())
+}
+
+/// How the status line names data the host sent.
+const HOST_LABEL: &str = "events from the host";
+
+/// Adds live events: the moment shown stays unless the panel follows the head. With nothing
+/// loaded yet, they are the start of a source.
+fn append(ctx: AppCtx, lines: String) {
+    let at = ctx
+        .selection
+        .with_untracked(|s| s.stream.clone())
+        .and_then(|stream| {
+            let cursor = ctx.cursor.get_untracked()?;
+            Some((stream, cursor.version, cursor.occurrence))
+        });
+    let follow = ctx.follow.get_untracked();
+    ctx.view.update(|view| embed::keep_place(view, follow, at));
+    if !append_live(ctx, &lines) {
+        ctx.view
+            .update(|view| view.file = Some(embed::FROM_HOST.into()));
+        spawn_local(load_text(ctx, lines, HOST_LABEL.into()));
+    }
+}
+
+fn apply_theme(theme: &Theme) -> Result<(), String> {
+    let root = document()
+        .document_element()
+        .ok_or("theme: the page has no root element")?;
+    if let Some(mode) = &theme.mode {
+        root.set_attribute("data-theme", mode).map_err(js_error)?;
+    }
+    let style = root
+        .dyn_ref::<web_sys::HtmlElement>()
+        .ok_or("theme: the root element has no style")?
+        .style();
+    for (name, value) in &theme.vars {
+        style.set_property(name, value).map_err(js_error)?;
+    }
+    Ok(())
+}
+
+/// Says `loaded` after each load completes (not after live events are added).
+fn report_loads(ctx: AppCtx, host: HostCell) {
+    Effect::new(move |_| {
+        let message = ctx.loaded.with(|loaded| {
+            let loaded = loaded.as_ref().filter(|l| l.complete && !l.appended)?;
+            let timeline = &loaded.timeline;
+            let n_problems = loaded.problems.len() + timeline.problems().len();
+            Some(embed::loaded(
+                timeline.len(),
+                timeline.n_streams(),
+                n_problems,
+            ))
+        });
+        if let Some(message) = message {
+            post_to_host(host, message);
+        }
+    });
+}
+
+/// Says `selected` after each change of the moment shown, with a link that reopens it.
+fn report_selection(ctx: AppCtx, host: HostCell) {
+    Effect::new(move |_| {
+        let (selection, cursor) = (ctx.selection.get(), ctx.cursor.get());
+        let Some(stream) = selection.stream.clone() else {
+            return;
+        };
+        let view = ctx.view.with_untracked(embed::full_view);
+        let link = pinned_link(&view, &selection, cursor, pin_of(ctx, &selection));
+        let time = cursor.and_then(|c| c.time).map(|t| format_utc(&t));
+        let version = cursor.map(|c| c.version);
+        post_to_host(
+            host,
+            embed::selected(&stream, version, time.as_deref(), &link),
+        );
+    });
+}
+
+/// Says `resize` whenever the page's content changes height, so that the host can size the
+/// iframe to it.
+fn report_height(host: HostCell) {
+    let Some(body) = document().body() else {
+        return;
+    };
+    let on_resize = Closure::<dyn Fn()>::new(move || {
+        if let Some(body) = document().body() {
+            let height = body.get_bounding_client_rect().height().ceil().max(0.0) as u32;
+            post_to_host(host, embed::resize(height));
+        }
+    });
+    if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+        observer.observe(&body);
+    }
+    // The observer lives as long as the page.
+    on_resize.forget();
+}
+
+/// Posts one of the panel's own messages to its parent, when the parent's origin is allowed.
+fn post_to_host(host: HostCell, message: String) {
+    let Some(parent) = parent_window() else {
+        return;
+    };
+    let target = host.try_update_value(|h| match &h.allowlist {
+        None => {
+            h.outbox.push(message.clone());
+            None
+        }
+        Some(list) => list.target(h.parent_origin.as_deref(), &h.own_origin),
+    });
+    if let Some(target) = target.flatten() {
+        post(&parent, &message, &target);
+    }
+}
+
+fn post(to: &web_sys::Window, message: &str, origin: &str) {
+    if let Ok(message) = js_sys::JSON::parse(message) {
+        let _ = to.post_message(&message, origin);
+    }
+}
+
+/// The window this page is framed in, if it is.
+fn parent_window() -> Option<web_sys::Window> {
+    window()
+        .parent()
+        .ok()
+        .flatten()
+        .filter(|parent| *parent != window())
+}
+
+/// The parent's origin as the browser tells it: `location.ancestorOrigins` where there is one,
+/// else the referrer's origin.
+fn browser_parent_origin() -> Option<String> {
+    parent_window()?;
+    let ancestors = js_sys::Reflect::get(&window().location(), &"ancestorOrigins".into()).ok();
+    let first = ancestors
+        .and_then(|list| js_sys::Reflect::get(&list, &JsValue::from(0)).ok())
+        .and_then(|origin| origin.as_string());
+    first.or_else(|| embed::origin_of(&document().referrer()))
+}
+
+fn warn(message: &str) {
+    web_sys::console::warn_1(&message.into());
+}
+
+fn js_error(err: JsValue) -> String {
+    err.as_string()
+        .unwrap_or_else(|| "the browser refused".into())
+}
