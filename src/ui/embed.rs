@@ -105,7 +105,8 @@ fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
     let incoming = Incoming {
         origin: ev.origin(),
         text,
-        source: ev.source().and_then(|source| source.dyn_into().ok()),
+        // Unchecked: a window of another origin is not an `instanceof Window` here.
+        source: ev.source().map(|source| source.unchecked_into()),
     };
     let ready = host.with_value(|h| h.allowlist.is_some());
     if ready {
@@ -188,6 +189,8 @@ fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
     ctx.follow.set(request.follow);
     ctx.source_problems.set(Vec::new());
     ctx.pack.set(None);
+    // The old data goes first, so that nothing says a moment of it under the new view.
+    ctx.loaded.set(None);
     ctx.view.update(|view| *view = request.view(view));
     match (request.src, request.text) {
         (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
@@ -255,21 +258,25 @@ fn report_loads(ctx: AppCtx, host: HostCell) {
     });
 }
 
-/// Says `selected` after each change of the moment shown, with a link that reopens it.
+/// Says `selected` after each change of the moment shown, once the data is loaded, with a link
+/// pinned to that data; the same message is not said twice.
 fn report_selection(ctx: AppCtx, host: HostCell) {
+    let last_said = StoredValue::new(String::new());
     Effect::new(move |_| {
+        let complete = ctx.loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
         let (selection, cursor) = (ctx.selection.get(), ctx.cursor.get());
-        let Some(stream) = selection.stream.clone() else {
+        let Some(stream) = selection.stream.clone().filter(|_| complete) else {
             return;
         };
         let view = ctx.view.with_untracked(embed::full_view);
         let link = pinned_link(&view, &selection, cursor, pin_of(ctx, &selection));
         let time = cursor.and_then(|c| c.time).map(|t| format_utc(&t));
         let version = cursor.map(|c| c.version);
-        post_to_host(
-            host,
-            embed::selected(&stream, version, time.as_deref(), &link),
-        );
+        let message = embed::selected(&stream, version, time.as_deref(), &link);
+        if last_said.with_value(|last| *last != message) {
+            last_said.set_value(message.clone());
+            post_to_host(host, message);
+        }
     });
 }
 

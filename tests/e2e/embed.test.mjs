@@ -1,0 +1,374 @@
+// Chronoscope embedded in a host page (issue 9), in the built dist/ in headless Chromium: the
+// example Cambium admin page (examples/cambium-admin/) on one origin, the panel on another,
+// a source server on a third and a stranger's page on a fourth. Every message the panel sends
+// is checked against its JSON Schema in embed/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
+import { join, extname } from 'node:path';
+import { root, requireTool, launchChromium, assertText, serveDist } from './support.mjs';
+
+const Ajv2020 = requireTool('ajv/dist/2020').default;
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+const schemas = Object.fromEntries(readdirSync(join(root, 'embed'))
+  .filter((f) => f.endsWith('.schema.json'))
+  .map((f) => [f.replace('.schema.json', ''), ajv.compile(JSON.parse(readFileSync(join(root, 'embed', f), 'utf8')))]));
+const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
+const shots = join(root, 'target', 'screenshots');
+
+const SECRET = 'Bearer s3cret-token-42';
+const at = (minute) => new Date(Date.UTC(2026, 2, 30, 9, minute)).toISOString();
+const line = (version, type, minute, data) => JSON.stringify({ stream: 'PO-1042', version, type, time: at(minute), data, meta: { user: 'ana.silva' } });
+const po = [
+  line(1, 'PoCreated', 0, { status: 'draft', total: '0.00' }),
+  line(2, 'PoLineAdded', 4, { total: '3468.00' }),
+  line(3, 'PoSubmitted', 9, { status: 'submitted' }),
+  line(4, 'PoApproved', 31, { status: 'approved', approvedBy: 'dana.reyes' }),
+].join('\n');
+
+/** Every request any server here saw: which server, the path with its query, the headers. */
+const requests = [];
+const problems = [];
+let host, panel, source, stranger, browser;
+
+/** A plain server on 127.0.0.1 whose requests are recorded, answering with `handle`. */
+async function serve(name, handle) {
+  const server = createServer((req, res) => {
+    requests.push({ name, url: req.url, method: req.method, headers: req.headers });
+    handle(req, res, decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${server.address().port}/` };
+}
+
+const exampleTypes = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+
+before(async () => {
+  mkdirSync(shots, { recursive: true });
+  host = await serve('host', (req, res, path) => {
+    const file = path === '/' ? 'index.html' : path.slice(1);
+    if (!/^[a-z-]+\.(html|js|css)$/.test(file)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': exampleTypes[extname(file)] });
+    res.end(readFileSync(join(root, 'examples', 'cambium-admin', file)));
+  });
+  const config = JSON.stringify({ embed: { allowed_origins: [host.base.replace(/\/$/, '')] } });
+  panel = await serveDist({}, (req, res, path) => {
+    requests.push({ name: 'panel', url: req.url, method: req.method, headers: req.headers });
+    const body = { '/config.json': config, '/po-1042.ndjson': po }[path];
+    if (body === undefined) return false;
+    res.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/x-ndjson' }).end(body);
+    return true;
+  });
+  const panelOrigin = panel.base.replace(/\/$/, '');
+  source = await serve('source', (req, res) => {
+    const cors = { 'access-control-allow-origin': panelOrigin, 'access-control-allow-headers': 'authorization, x-tenant, accept' };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    res.writeHead(200, { ...cors, 'content-type': 'application/x-ndjson' }).end(po);
+  });
+  stranger = await serve('stranger', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(`<!DOCTYPE html><html lang="en"><title>stranger</title><link rel="icon" href="data:,"><body>
+      <iframe id="panel" title="panel" src="${panel.base}?embed=1&src=po-1042.ndjson" style="width:600px;height:500px"></iframe>
+      <script>
+        window.replies = [];
+        addEventListener('message', (ev) => { if (ev.data && ev.data.ns === 'chronoscope') window.replies.push(ev.data); });
+      </script></body></html>`);
+  });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  for (const s of [host, panel, source, stranger]) s?.server.close();
+});
+
+/** Opens the example host page with the panel beside it; records what the panel posts. */
+async function openHost({ width = 1280, height = 900, dark = false } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: dark ? 'dark' : 'light' });
+  const page = await context.newPage();
+  const consoleLines = [];
+  page.on('pageerror', (err) => problems.push(`host: ${err.message}`));
+  page.on('console', (msg) => {
+    consoleLines.push(`${msg.type()}: ${msg.text()}`);
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  await page.addInitScript((panelOrigin) => {
+    if (window !== window.top) return;
+    window.received = [];
+    addEventListener('message', (ev) => {
+      if (ev.origin === panelOrigin && ev.data && ev.data.ns === 'chronoscope') window.received.push(ev.data);
+    });
+  }, panel.base.replace(/\/$/, ''));
+  await page.goto(`${host.base}index.html?panel=${encodeURIComponent(panel.base)}`);
+  return { page, consoleLines, frame: page.frameLocator('#panel') };
+}
+
+/** The messages the panel has posted to the host so far, each checked against its schema. */
+async function received(page) {
+  const messages = await page.evaluate(() => window.received);
+  for (const message of messages) {
+    const validate = schemas[message.type];
+    assert.ok(validate, `no schema for ${message.type}`);
+    assert.ok(validate(message), `${message.type} fits its schema: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(message)}`);
+  }
+  return messages;
+}
+
+/** Waits up to 10 s for a message the panel posted that `match` accepts, after `since` messages. */
+async function waitFor(page, match, since = 0) {
+  for (let i = 0; i < 200; i++) {
+    const found = (await received(page)).slice(since).find(match);
+    if (found) return found;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.fail(`no message matched ${match}; got ${JSON.stringify((await received(page)).slice(since).map((m) => m.type))}`);
+}
+
+/** Posts a message to the panel as the host page. */
+function post(page, message) {
+  return page.evaluate(([message, origin]) => document.getElementById('panel').contentWindow.postMessage(message, origin),
+    [message, panel.base.replace(/\/$/, '')]);
+}
+
+const envelope = (type, payload, id) => ({ ns: 'chronoscope', v: 1, type, ...(id ? { id } : {}), payload });
+const count = async (page) => (await received(page)).length;
+const rows = (frame) => frame.locator('[data-testid=event-row]');
+
+test('ready comes first; the host loads its events, seeks, and the selected link reopens the view', async () => {
+  const { page, frame } = await openHost();
+  const ready = await waitFor(page, (m) => m.type === 'ready');
+  assert.deepEqual(ready.payload.capabilities, ['load', 'append', 'seek', 'view', 'theme']);
+  assert.equal((await received(page))[0].type, 'ready', 'ready is the first message');
+  const loaded = await waitFor(page, (m) => m.type === 'loaded');
+  assert.deepEqual(loaded.payload, { events: 4, streams: 1, problems: 0 });
+  await assertText(page.getByTestId('host-viewing'), /^viewing v4 of PO-1042$/);
+  await assertText(frame.getByTestId('cursor'), /^v4 · 2026-03-30T09:31:00Z/);
+
+  let since = await count(page);
+  await post(page, envelope('seek', { v: 2 }, 'seek-1'));
+  const reply = await waitFor(page, (m) => m.type === 'reply' && m.reply_to === 'seek-1', since);
+  assert.deepEqual(reply.payload, { ok: true });
+  const selected = await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 2, since);
+  assert.equal(selected.payload.stream, 'PO-1042');
+  assert.equal(selected.payload.t, '2026-03-30T09:04:00Z');
+  await assertText(page.getByTestId('host-viewing'), /^viewing v2 of PO-1042$/);
+  await assertText(frame.getByTestId('cursor'), /^v2 · /);
+
+  // A source the link can carry: the link opens the same stream and version, in a full page.
+  since = await count(page);
+  await post(page, envelope('load', { src: 'po-1042.ndjson', stream: 'PO-1042', v: 3 }, 'load-src'));
+  const fromUrl = await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 3, since);
+  assert.doesNotMatch(fromUrl.payload.link, /embed=1/, 'the link opens the full view');
+  assert.match(fromUrl.payload.link, /src=po-1042\.ndjson/);
+  assert.match(fromUrl.payload.link, /[?&]h=[0-9a-f]{16}/, 'the link is pinned to the data');
+  const full = await browser.newPage();
+  full.on('pageerror', (err) => problems.push(`full view: ${err.message}`));
+  await full.goto(fromUrl.payload.link);
+  await assertText(full.getByTestId('cursor'), /^v3 · 2026-03-30T09:09:00Z/);
+  await assertText(full.getByTestId('link-check'), /same/i);
+  assert.equal(await full.locator('.brand').isVisible(), true, 'the full view has its header');
+  const href = await frame.getByTestId('open-full').getAttribute('href');
+  assert.match(href, /stream=PO-1042&v=3/);
+  assert.doesNotMatch(href, /embed=1/);
+  await full.close();
+  await page.context().close();
+});
+
+test('append adds live events without moving a pinned selection; with Follow the selection goes to each new head', async () => {
+  const { page, frame } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  let since = await count(page);
+  await post(page, envelope('seek', { v: 2 }));
+  await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 2, since);
+
+  since = await count(page);
+  await page.getByTestId('host-hub').click();
+  await assertText(frame.getByTestId('load-summary'), /^5 events/);
+  assert.equal(await rows(frame).count(), 5);
+  await rows(frame).filter({ hasText: 'BadgeIssued' }).first().waitFor();
+  await assertText(frame.getByTestId('cursor'), /^v2 · /);
+  await new Promise((r) => setTimeout(r, 300));
+  const moved = (await received(page)).slice(since).filter((m) => m.type === 'selected' && m.payload.v !== 2);
+  assert.deepEqual(moved, [], 'a pinned selection does not move');
+  assert.equal((await received(page)).slice(since).filter((m) => m.type === 'loaded').length, 0, 'appending is not a new load');
+
+  await frame.getByTestId('follow').check();
+  since = await count(page);
+  await page.getByTestId('host-hub').click();
+  await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 6, since);
+  await assertText(page.getByTestId('host-viewing'), /^viewing v6 of PO-1042$/);
+  await assertText(frame.getByTestId('cursor'), /^v6 · 2026-03-30T09:55:00Z/);
+  since = await count(page);
+  await page.getByTestId('host-hub').click();
+  await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 7, since);
+  assert.equal(await rows(frame).count(), 7);
+  assert.equal(await frame.locator('.strip rect').count() > 0, true, 'the density strip is drawn');
+
+  // Events appended before anything is loaded start a source of their own.
+  since = await count(page);
+  await post(page, envelope('load', { text: '' }, 'empty'));
+  await waitFor(page, (m) => m.type === 'reply' && m.reply_to === 'empty', since);
+  await post(page, envelope('append', { events: [JSON.parse(po.split('\n')[0])] }, 'first'));
+  await waitFor(page, (m) => m.type === 'reply' && m.reply_to === 'first' && m.payload.ok, since);
+  await assertText(frame.getByTestId('load-summary'), /^1 event\b/);
+  await page.context().close();
+});
+
+test('headers from load go to the source and nowhere else, and never into a URL or link', async () => {
+  const { page, frame } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  const before = requests.length;
+  const since = await count(page);
+  await post(page, envelope('load', { src: `${source.base}streams/PO-1042`, v: 2, headers: { Authorization: SECRET, 'X-Tenant': 'lisbon' } }, 'with-headers'));
+  const selected = await waitFor(page, (m) => m.type === 'selected' && m.payload.v === 2, since);
+  await assertText(frame.getByTestId('cursor'), /^v2 · /);
+  const made = requests.slice(before);
+  const gets = made.filter((r) => r.name === 'source' && r.method === 'GET');
+  assert.equal(gets.length, 1, JSON.stringify(made.map((r) => `${r.name} ${r.method} ${r.url}`)));
+  assert.equal(gets[0].headers.authorization, SECRET);
+  assert.equal(gets[0].headers['x-tenant'], 'lisbon');
+  const elsewhere = requests.filter((r) => r.name !== 'source' && (r.headers.authorization || r.headers['x-tenant']));
+  assert.deepEqual(elsewhere.map((r) => `${r.name} ${r.url}`), [], 'no other server received them');
+  const secretIn = (text) => text.includes('s3cret') || text.includes('lisbon');
+  assert.ok(!requests.some((r) => secretIn(r.url)), 'no request URL carries them');
+  const frameUrl = page.frames().find((f) => f.url().startsWith(panel.base)).url();
+  assert.ok(!secretIn(frameUrl), frameUrl);
+  assert.ok(!secretIn(selected.payload.link), selected.payload.link);
+  assert.ok(!secretIn(await frame.getByTestId('open-full').getAttribute('href')));
+  await page.context().close();
+});
+
+test('a page on an origin config.json does not list cannot drive the panel, and hears nothing back', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const warnings = [];
+  page.on('console', (msg) => { if (msg.type() === 'warning') warnings.push(msg.text()); });
+  page.on('pageerror', (err) => problems.push(`stranger: ${err.message}`));
+  await page.goto(stranger.base);
+  const frame = page.frameLocator('#panel');
+  await assertText(frame.getByTestId('cursor'), /^v4 · /);
+  const panelFrame = () => page.frames().find((f) => f.url().startsWith(panel.base));
+  const urlBefore = panelFrame().url();
+  await page.evaluate((origin) => {
+    const target = document.getElementById('panel').contentWindow;
+    target.postMessage({ ns: 'chronoscope', v: 1, type: 'seek', id: 's1', payload: { v: 1 } }, origin);
+    target.postMessage({ ns: 'chronoscope', v: 9, type: 'nonsense', id: 's2' }, origin);
+  }, panel.base.replace(/\/$/, ''));
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.deepEqual(await page.evaluate(() => window.replies), [], 'no reply, no ready, nothing');
+  assert.equal(panelFrame().url(), urlBefore, 'the view did not change');
+  await assertText(frame.getByTestId('cursor'), /^v4 · /);
+  const origin = stranger.base.replace(/\/$/, '');
+  assert.equal(warnings.filter((w) => w.includes(origin)).length, 2, warnings.join('\n'));
+  await context.close();
+});
+
+test('a message that does not fit the contract gets an error that names the problem', async () => {
+  const { page } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  const since = await count(page);
+  await post(page, { ns: 'chronoscope', v: 2, type: 'seek', id: 'bad-v', payload: {} });
+  await post(page, { ns: 'chronoscope', v: 1, type: 'fly' });
+  await post(page, envelope('seek', { v: 'x' }, 'bad-seek'));
+  await post(page, envelope('theme', { vars: { '--bg': 'url(https://tracker.example/x.png)' } }, 'bad-theme'));
+  await post(page, { ns: 'somebody-else', v: 1, type: 'seek', id: 'not-ours' });
+  const answer = (id) => waitFor(page, (m) => m.type === 'reply' && m.reply_to === id, since);
+  assert.deepEqual((await answer('bad-v')).payload, { ok: false, error: 'version 2 is not known; this panel speaks version 1' });
+  assert.deepEqual((await answer('bad-seek')).payload, { ok: false, error: 'seek: v to be a whole number' });
+  assert.deepEqual((await answer('bad-theme')).payload, { ok: false, error: 'theme: vars.--bg needs a plain CSS value' });
+  const error = await waitFor(page, (m) => m.type === 'error', since);
+  assert.match(error.payload.message, /type "fly" is not known/);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.ok(!(await received(page)).some((m) => m.reply_to === 'not-ours'), 'another namespace is ignored');
+  await page.context().close();
+});
+
+test('resize follows the content, and the host sizes the iframe to it', async () => {
+  const { page, frame } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  const panelFrame = page.frames().find((f) => f.url().startsWith(panel.base));
+  const bodyHeight = () => panelFrame.evaluate(() => Math.ceil(document.body.getBoundingClientRect().height));
+  const lastHeight = async () => (await received(page)).filter((m) => m.type === 'resize').at(-1)?.payload.height;
+  const settle = async () => {
+    for (let i = 0; i < 100 && (await lastHeight()) !== (await bodyHeight()); i++) await new Promise((r) => setTimeout(r, 50));
+    return lastHeight();
+  };
+  const first = await settle();
+  assert.equal(first, await bodyHeight());
+  const iframeHeight = await page.evaluate(() => document.getElementById('panel').clientHeight);
+  assert.equal(Math.round(iframeHeight), Math.min(Math.max(first, 240), 1400), 'the host sized the iframe');
+  // Two lines that are not records: the problem list adds to the height.
+  await post(page, envelope('load', { text: `${po}\nnot json\nnor this\n` }));
+  await frame.getByTestId('load-error').first().waitFor();
+  const second = await settle();
+  assert.equal(second, await bodyHeight());
+  assert.notEqual(second, first, 'the height changed with the content');
+  await page.context().close();
+});
+
+test('the compact panel works at 360 px: no header, a stream picker, no sideways scroll, no serious axe finding', async () => {
+  for (const dark of [false, true]) {
+    const context = await browser.newContext({ viewport: { width: 360, height: 760 }, colorScheme: dark ? 'dark' : 'light' });
+    const page = await context.newPage();
+    page.on('pageerror', (err) => problems.push(`360: ${err.message}`));
+    await page.goto(`${panel.base}?embed=1&src=po-1042.ndjson&stream=PO-1042&v=2`);
+    await assertText(page.getByTestId('cursor'), /^v2 · /);
+    assert.equal(await page.locator('.brand').isVisible(), false, 'no global header');
+    assert.equal(await page.getByTestId('source-url').isVisible(), false);
+    assert.equal(await page.getByTestId('stream-picker').isVisible(), true);
+    assert.equal(await page.getByTestId('open-full').isVisible(), true);
+    assert.equal(await page.getByTestId('follow').isVisible(), true);
+    assert.equal(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth), 0);
+    await rows(page).nth(3).waitFor();
+    await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => (await window.axe.run()).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+    assert.deepEqual(violations, []);
+    await page.screenshot({ path: join(shots, `embed-panel-360-${dark ? 'dark' : 'light'}.png`), fullPage: true });
+    await context.close();
+  }
+});
+
+test('the host themes the panel like itself, in light and dark', async () => {
+  for (const dark of [false, true]) {
+    const { page, frame } = await openHost({ dark });
+    await waitFor(page, (m) => m.type === 'loaded');
+    if (dark) await page.locator('#dark').check();
+    const panelFrame = page.frames().find((f) => f.url().startsWith(panel.base));
+    const hostAccent = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--host-accent').trim());
+    for (let i = 0; i < 100; i++) {
+      const [mode, accent] = await panelFrame.evaluate(() => [document.documentElement.dataset.theme, getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()]);
+      if (mode === (dark ? 'dark' : 'light') && accent === hostAccent) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(await panelFrame.evaluate(() => document.documentElement.dataset.theme), dark ? 'dark' : 'light');
+    assert.equal(await panelFrame.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--accent').trim()), hostAccent);
+    await assertText(frame.getByTestId('cursor'), /^v4 · /);
+    await page.screenshot({ path: join(shots, `embed-host-1280-${dark ? 'dark' : 'light'}.png`) });
+    await page.context().close();
+  }
+});
+
+test('a panel in an iframe 0 px tall loads without a panic', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`zero: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`zero console: ${msg.text()}`); });
+  await page.goto(stranger.base);
+  await page.evaluate((src) => {
+    const zero = document.createElement('iframe');
+    Object.assign(zero, { id: 'zero', title: 'zero', src });
+    zero.style.cssText = 'width:600px;height:0;border:0';
+    document.body.append(zero);
+  }, `${panel.base}?embed=1&src=po-1042.ndjson`);
+  await new Promise((r) => setTimeout(r, 2000));
+  await page.evaluate(() => { document.getElementById('zero').style.height = '500px'; });
+  await assertText(page.frameLocator('#zero').getByTestId('cursor'), /^v4 · /);
+  await context.close();
+});
+
+test('no page panicked or logged an error', () => {
+  assert.deepEqual(problems, []);
+});
