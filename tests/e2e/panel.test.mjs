@@ -159,7 +159,7 @@ test('axe-core finds no serious or critical violation in the main views', async 
     ['demo', '', {}],
     ['diff', '?stream=po-1029&v=71&view=diff', {}],
     ['problems', '?src=/mem/repeated.ndjson', {}],
-    ['narrow panel', '?stream=po-1029&v=71&embed=1', { width: 480, height: 800 }],
+    ['narrow panel', '?src=demo/cambium-demo.ndjson&proj=demo/cambium.projection.json&stream=po-1029&v=71&embed=1', { width: 480, height: 800 }],
     ['dark', '?stream=po-1029&v=71&view=raw', { scheme: 'dark' }],
     ['dark narrow', '?stream=po-1029&v=40', { width: 360, height: 800, scheme: 'dark' }],
   ]) {
