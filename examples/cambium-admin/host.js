@@ -5,29 +5,13 @@
 // The panel's address is `?panel=` (default: Chronoscope served by `trunk serve`). Its
 // deployment must list this page's origin in `config.json` (see the README's "Embedding").
 
+import { STREAM, history, live } from './po-1042.js';
+
 const params = new URLSearchParams(location.search);
 const panelUrl = new URL(params.get('panel') || 'http://127.0.0.1:8080/');
 const panelOrigin = panelUrl.origin;
 const frame = document.getElementById('panel');
 frame.src = new URL('?embed=1', panelUrl).href;
-
-const STREAM = 'PO-1042';
-const at = (minute) => new Date(Date.UTC(2026, 2, 30, 9, minute)).toISOString();
-const event = (version, type, minute, user, data) => ({ stream: STREAM, version, type, time: at(minute), data, meta: { user } });
-
-// What Cambium's API returns for the order today.
-const history = [
-  event(1, 'PoCreated', 0, 'ana.silva', { supplier: 'Ergoform Lda.', currency: 'EUR', status: 'draft', total: '0.00', lines: [] }),
-  event(2, 'PoLineAdded', 4, 'ana.silva', { lines: [{ sku: 'CH-220', qty: 12, price: '289.00' }], total: '3468.00' }),
-  event(3, 'PoSubmitted', 9, 'ana.silva', { status: 'submitted' }),
-  event(4, 'PoApproved', 31, 'dana.reyes', { status: 'approved', approvedBy: 'dana.reyes' }),
-];
-// What the hub broadcasts next, one per click.
-const live = [
-  event(5, 'BadgeIssued', 40, 'badge-workflow', { badge: 'B-7781', status: 'ordered' }),
-  event(6, 'GoodsReceived', 55, 'joao.costa', { received: 12, status: 'received' }),
-  event(7, 'InvoiceMatched', 70, 'finance-bot', { invoice: 'INV-2026-0412', status: 'closed' }),
-];
 
 let nextId = 1;
 /** Sends a message to the panel, only to its origin. */

@@ -7,7 +7,7 @@ use super::actions::open_file;
 use super::context::{use_app, AppCtx};
 use super::embed;
 use super::event_list::EventList;
-use super::keyboard::use_keyboard;
+use super::keyboard::{on_key, use_keyboard};
 use super::loader::{load_url, DEMO_URL};
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
@@ -39,6 +39,68 @@ pub fn App() -> impl IntoView {
         embed::start(ctx);
     }
     start_first_load(ctx, &view);
+    shell(ctx, embedded, false)
+}
+
+/// A panel mounted into an element of a page of Chronoscope's own origin, with no iframe
+/// (`chronoscope-embed.js`'s `mount()`): it takes the host's messages as calls to `send` and
+/// answers through `on_message`. It keeps nothing page-wide: not the address bar, not the
+/// window's keys (it takes keys on its own element), not the page's theme.
+pub struct MountedPanel {
+    ctx: AppCtx,
+    host: embed::HostCell,
+    /// Unmounts the panel and disposes of everything it made, when dropped.
+    unmount: Option<Box<dyn std::any::Any>>,
+}
+
+/// Marks an inspector that is a mounted panel: the window's keys are not its.
+#[derive(Clone, Copy)]
+struct Mounted;
+
+impl MountedPanel {
+    /// Mounts a compact panel into `root`; it says `ready` to `on_message` before this returns.
+    pub fn mount(root: web_sys::HtmlElement, on_message: js_sys::Function) -> Option<MountedPanel> {
+        let made = std::rc::Rc::new(std::cell::Cell::new(None));
+        let made_inside = made.clone();
+        let theme_root = root.clone();
+        let handle = leptos::mount::mount_to(root, move || {
+            let mut view = ViewState::default();
+            view.extra.push(("embed".into(), "1".into()));
+            let ctx = AppCtx::new(view);
+            provide_context(ctx);
+            provide_context(Mounted);
+            made_inside.set(Some((
+                ctx,
+                embed::start_mounted(ctx, on_message, theme_root),
+            )));
+            shell(ctx, true, true)
+        });
+        // `mount_to` runs the closure before it returns.
+        let (ctx, host) = made.take()?;
+        Some(MountedPanel {
+            ctx,
+            host,
+            unmount: Some(Box::new(handle)),
+        })
+    }
+
+    /// Takes a host message as JSON text and gives its answer, as `postMessage` would.
+    pub fn send(&self, message: &str) -> Option<String> {
+        match self.unmount {
+            Some(_) => embed::answer(self.ctx, self.host, message),
+            None => Some(crate::core::embed::error("the panel was destroyed")),
+        }
+    }
+
+    /// Unmounts the panel: its elements, listeners, observers and data go.
+    pub fn destroy(&mut self) {
+        self.unmount = None;
+    }
+}
+
+/// The page: the source bar above the inspector. `keys_here`: the panel takes keys on its own
+/// element (a mounted panel) rather than on the window.
+fn shell(ctx: AppCtx, embedded: bool, keys_here: bool) -> impl IntoView {
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         let file = ev
@@ -55,6 +117,7 @@ pub fn App() -> impl IntoView {
             class:embedded=embedded
             on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
             on:drop=on_drop
+            on:keydown=move |ev| if keys_here { on_key(ctx, &ev) }
         >
             <SourceBar/>
             <Inspector/>
@@ -65,7 +128,9 @@ pub fn App() -> impl IntoView {
 /// Everything below the source bar: streams, timeline, events, state. Needs an `AppCtx`.
 #[component]
 pub fn Inspector() -> impl IntoView {
-    use_keyboard(use_app());
+    if use_context::<Mounted>().is_none() {
+        use_keyboard(use_app());
+    }
     view! {
         <main class="inspector">
             <StreamList/>

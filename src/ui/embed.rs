@@ -5,7 +5,8 @@
 //!
 //! The allowed origins are read once from the deployment's `config.json`; messages that come
 //! before it is read wait for it. The panel posts only to its parent, and only when the parent's
-//! origin is allowed: never to `*`.
+//! origin is allowed: never to `*`. A panel mounted into a page of its own origin
+//! (`chronoscope-embed.js`) takes the same messages as calls, and answers through a callback.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,8 +22,19 @@ use crate::core::time::format_utc;
 /// The deployment's configuration, beside `index.html`.
 const CONFIG_URL: &str = "config.json";
 
+/// How the panel's messages reach its host.
+enum Transport {
+    /// `postMessage` to the parent window.
+    Parent,
+    /// A function of the page that mounted the panel, called with each message as JSON text.
+    Callback(js_sys::Function),
+}
+
 /// What the panel knows of its host.
-struct Host {
+pub struct Host {
+    transport: Transport,
+    /// Where a theme applies: the mounted panel's element; `None`: the whole page.
+    theme_root: Option<web_sys::HtmlElement>,
     /// `None` while `config.json` is being read.
     allowlist: Option<Allowlist>,
     own_origin: String,
@@ -41,7 +53,8 @@ struct Incoming {
     source: Option<web_sys::Window>,
 }
 
-type HostCell = StoredValue<Host, LocalStorage>;
+/// The host, kept where every callback of the panel can reach it.
+pub type HostCell = StoredValue<Host, LocalStorage>;
 
 /// True for a page shown inside another (an iframe), or asked for the compact panel.
 pub fn is_panel(embed_param: bool) -> bool {
@@ -52,6 +65,8 @@ pub fn is_panel(embed_param: bool) -> bool {
 pub fn start(ctx: AppCtx) {
     ctx.keeps_live.set_value(true);
     let host: HostCell = StoredValue::new_local(Host {
+        transport: Transport::Parent,
+        theme_root: None,
         allowlist: None,
         own_origin: window().location().origin().unwrap_or_default(),
         parent_origin: browser_parent_origin(),
@@ -62,7 +77,53 @@ pub fn start(ctx: AppCtx) {
     spawn_local(read_allowlist(ctx, host));
     report_loads(ctx, host);
     report_selection(ctx, host);
-    report_height(host);
+    if let Some(body) = document().body() {
+        report_height(host, body);
+    }
+}
+
+/// Starts a panel mounted into `root`, whose messages go to `on_message`. The page is of the
+/// panel's own origin, so no allowlist applies; `ready` is said at once.
+pub fn start_mounted(
+    ctx: AppCtx,
+    on_message: js_sys::Function,
+    root: web_sys::HtmlElement,
+) -> HostCell {
+    ctx.keeps_live.set_value(true);
+    let host: HostCell = StoredValue::new_local(Host {
+        transport: Transport::Callback(on_message),
+        theme_root: Some(root.clone()),
+        allowlist: Some(Allowlist::default()),
+        own_origin: window().location().origin().unwrap_or_default(),
+        parent_origin: None,
+        waiting: Vec::new(),
+        outbox: Vec::new(),
+    });
+    report_loads(ctx, host);
+    report_selection(ctx, host);
+    report_height(host, root);
+    post_to_host(host, embed::ready(env!("CARGO_PKG_VERSION")));
+    host
+}
+
+/// Carries out one message of ours given as JSON text, and says the answer: a `reply` when it
+/// had an id, an `error` when it failed without one; `None` when there is nothing to say.
+pub fn answer(ctx: AppCtx, host: HostCell, text: &str) -> Option<String> {
+    match embed::read(text) {
+        Ok(None) => None,
+        Err(rejected) => Some(embed::rejection(&rejected)),
+        Ok(Some(message)) => {
+            let result = carry_out(ctx, host, message.command);
+            match (&message.id, result) {
+                (Some(id), result) => Some(embed::reply(
+                    id,
+                    result.as_ref().map(|_| ()).map_err(String::as_str),
+                )),
+                (None, Err(error)) => Some(embed::error(&error)),
+                (None, Ok(())) => None,
+            }
+        }
+    }
 }
 
 /// Reads `config.json` (absent: only the panel's own origin may drive it), says `ready`, then
@@ -131,33 +192,16 @@ fn handle(ctx: AppCtx, host: HostCell, incoming: Incoming) {
         ));
         return;
     }
-    let answer = |text: String| {
-        if let Some(source) = &incoming.source {
-            post(source, &text, &incoming.origin);
-        }
-    };
-    match embed::read(&incoming.text) {
-        Ok(None) => {}
-        Err(rejected) => answer(embed::rejection(&rejected)),
-        Ok(Some(message)) => {
-            host.update_value(|h| {
-                h.parent_origin
-                    .get_or_insert_with(|| incoming.origin.clone());
-            });
-            let result = carry_out(ctx, message.command);
-            match (&message.id, result) {
-                (Some(id), result) => answer(embed::reply(
-                    id,
-                    result.as_ref().map(|_| ()).map_err(String::as_str),
-                )),
-                (None, Err(error)) => answer(embed::error(&error)),
-                (None, Ok(())) => {}
-            }
-        }
+    host.update_value(|h| {
+        h.parent_origin
+            .get_or_insert_with(|| incoming.origin.clone());
+    });
+    if let (Some(answer), Some(source)) = (answer(ctx, host, &incoming.text), &incoming.source) {
+        post(source, &answer, &incoming.origin);
     }
 }
 
-fn carry_out(ctx: AppCtx, command: Command) -> Result<(), String> {
+fn carry_out(ctx: AppCtx, host: HostCell, command: Command) -> Result<(), String> {
     match command {
         Command::Load(request) => load(ctx, request),
         Command::Append { lines } => {
@@ -172,7 +216,10 @@ fn carry_out(ctx: AppCtx, command: Command) -> Result<(), String> {
             ctx.view.update(|view| change.apply(view));
             Ok(())
         }
-        Command::Theme(theme) => apply_theme(&theme),
+        Command::Theme(theme) => {
+            let root = host.with_value(|h| h.theme_root.clone());
+            apply_theme(&theme, root)
+        }
     }
 }
 
@@ -222,10 +269,13 @@ fn append(ctx: AppCtx, lines: String) {
     }
 }
 
-fn apply_theme(theme: &Theme) -> Result<(), String> {
-    let root = document()
-        .document_element()
-        .ok_or("theme: the page has no root element")?;
+fn apply_theme(theme: &Theme, root: Option<web_sys::HtmlElement>) -> Result<(), String> {
+    let root: web_sys::Element = match root {
+        Some(root) => root.into(),
+        None => document()
+            .document_element()
+            .ok_or("theme: the page has no root element")?,
+    };
     if let Some(mode) = &theme.mode {
         root.set_attribute("data-theme", mode).map_err(js_error)?;
     }
@@ -280,27 +330,33 @@ fn report_selection(ctx: AppCtx, host: HostCell) {
     });
 }
 
-/// Says `resize` whenever the page's content changes height, so that the host can size the
-/// iframe to it.
-fn report_height(host: HostCell) {
-    let Some(body) = document().body() else {
+/// Says `resize` whenever `element` (the page's body, or the mounted panel's element) changes
+/// height, so that the host can size the iframe or the panel's box to it. The observer stops
+/// when the panel is unmounted.
+fn report_height(host: HostCell, element: web_sys::HtmlElement) {
+    let observed = element.clone();
+    let on_resize = Closure::<dyn Fn()>::new(move || {
+        let height = observed.get_bounding_client_rect().height().ceil().max(0.0) as u32;
+        post_to_host(host, embed::resize(height));
+    });
+    let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) else {
         return;
     };
-    let on_resize = Closure::<dyn Fn()>::new(move || {
-        if let Some(body) = document().body() {
-            let height = body.get_bounding_client_rect().height().ceil().max(0.0) as u32;
-            post_to_host(host, embed::resize(height));
-        }
-    });
-    if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
-        observer.observe(&body);
-    }
-    // The observer lives as long as the page.
-    on_resize.forget();
+    observer.observe(&element);
+    let kept = StoredValue::new_local((observer, on_resize));
+    on_cleanup(move || kept.with_value(|(observer, _)| observer.disconnect()));
 }
 
 /// Posts one of the panel's own messages to its parent, when the parent's origin is allowed.
 fn post_to_host(host: HostCell, message: String) {
+    let callback = host.with_value(|h| match &h.transport {
+        Transport::Callback(callback) => Some(callback.clone()),
+        Transport::Parent => None,
+    });
+    if let Some(callback) = callback {
+        let _ = callback.call1(&JsValue::NULL, &JsValue::from_str(&message));
+        return;
+    }
     let Some(parent) = parent_window() else {
         return;
     };

@@ -10,29 +10,33 @@ use super::url::copy_link;
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {
     // Leptos's own window listener rather than leptos-use's: the same, in 3 KB less bundle.
-    let _ = window_event_listener(leptos::ev::keydown, move |ev: web_sys::KeyboardEvent| {
-        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(&ev) {
-            return;
-        }
-        let n_events = ctx.stream_len();
-        match ev.key().as_str() {
-            "ArrowLeft" => ctx.step(-1),
-            "ArrowRight" => ctx.step(1),
-            "PageUp" => ctx.step(-10),
-            "PageDown" => ctx.step(10),
-            "Home" if n_events > 0 => ctx.select_position(0),
-            "End" if n_events > 0 => ctx.select_position(n_events - 1),
-            " " => ctx.playing.update(|playing| *playing = !*playing),
-            "/" => {
-                if let Some(filter) = document().get_element_by_id("event-filter") {
-                    let _ = filter.unchecked_into::<web_sys::HtmlElement>().focus();
-                }
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| on_key(ctx, &ev));
+}
+
+/// What a key does. A panel mounted in a page takes keys on its own element instead of the
+/// window, so that two panels on one page do not both move.
+pub fn on_key(ctx: AppCtx, ev: &web_sys::KeyboardEvent) {
+    if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(ev) {
+        return;
+    }
+    let n_events = ctx.stream_len();
+    match ev.key().as_str() {
+        "ArrowLeft" => ctx.step(-1),
+        "ArrowRight" => ctx.step(1),
+        "PageUp" => ctx.step(-10),
+        "PageDown" => ctx.step(10),
+        "Home" if n_events > 0 => ctx.select_position(0),
+        "End" if n_events > 0 => ctx.select_position(n_events - 1),
+        " " => ctx.playing.update(|playing| *playing = !*playing),
+        "/" => {
+            if let Some(filter) = document().get_element_by_id("event-filter") {
+                let _ = filter.unchecked_into::<web_sys::HtmlElement>().focus();
             }
-            "c" => copy_link(ctx),
-            _ => return,
         }
-        ev.prevent_default();
-    });
+        "c" => copy_link(ctx),
+        _ => return,
+    }
+    ev.prevent_default();
 }
 
 fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {

@@ -39,7 +39,7 @@ mod url;
 mod virtual_rows;
 
 pub use crate::core::origin::Credential;
-pub use app::{App, Inspector};
+pub use app::{App, Inspector, MountedPanel};
 pub use context::{AppCtx, Loaded};
 pub use diff_list::DiffList;
 pub use event_list::EventList;

@@ -48,13 +48,19 @@ before(async () => {
   mkdirSync(shots, { recursive: true });
   host = await serve('host', (req, res, path) => {
     const file = path === '/' ? 'index.html' : path.slice(1);
-    if (!/^[a-z-]+\.(html|js|css)$/.test(file)) return res.writeHead(404).end();
+    if (!/^[a-z0-9-]+\.(html|js|css)$/.test(file)) return res.writeHead(404).end();
     res.writeHead(200, { 'content-type': exampleTypes[extname(file)] });
     res.end(readFileSync(join(root, 'examples', 'cambium-admin', file)));
   });
   const config = JSON.stringify({ embed: { allowed_origins: [host.base.replace(/\/$/, '')] } });
   panel = await serveDist({}, (req, res, path) => {
     requests.push({ name: 'panel', url: req.url, method: req.method, headers: req.headers });
+    const example = path.match(/^\/examples\/([a-z0-9-]+\.(html|js|css))$/);
+    if (example) {
+      res.writeHead(200, { 'content-type': exampleTypes[extname(example[1])] });
+      res.end(readFileSync(join(root, 'examples', 'cambium-admin', example[1])));
+      return true;
+    }
     const body = { '/config.json': config, '/po-1042.ndjson': po }[path];
     if (body === undefined) return false;
     res.writeHead(200, { 'content-type': path.endsWith('.json') ? 'application/json' : 'application/x-ndjson' }).end(body);
@@ -366,6 +372,69 @@ test('a panel in an iframe 0 px tall loads without a panic', async () => {
   await new Promise((r) => setTimeout(r, 2000));
   await page.evaluate(() => { document.getElementById('zero').style.height = '500px'; });
   await assertText(page.frameLocator('#zero').getByTestId('cursor'), /^v4 · /);
+  await context.close();
+});
+
+test('mount() puts two independent panels in one page without an iframe, and destroy() leaves nothing behind', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`mount: ${err.message}`));
+  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`mount console: ${msg.text()}`); });
+  const address = `${panel.base}examples/mount.html`;
+  await page.goto(address);
+  const po = page.getByTestId('po-panel');
+  const badge = page.getByTestId('badge-panel');
+  await assertText(po.getByTestId('cursor'), /^v4 · 2026-03-30T09:31:00Z/);
+  await assertText(badge.getByTestId('cursor'), /^v2 · 2026-03-30T09:36:00Z/);
+  await assertText(page.getByTestId('host-viewing'), /^viewing v4 of PO-1042$/);
+  assert.equal(await page.locator('iframe').count(), 0, 'no iframe');
+  assert.equal(page.url(), address, 'a mounted panel leaves the address bar alone');
+  assert.equal(await badge.locator('.chronoscope-root').getAttribute('data-theme'), 'dark');
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), undefined, 'the page keeps its own theme');
+
+  await page.evaluate(() => window.panels.po.seek({ v: 2 }));
+  await assertText(po.getByTestId('cursor'), /^v2 · /);
+  await assertText(page.getByTestId('host-viewing'), /^viewing v2 of PO-1042$/);
+  await assertText(badge.getByTestId('cursor'), /^v2 · /);
+  await page.evaluate(() => window.panels.badge.seek({ v: 1 }));
+  await assertText(badge.getByTestId('cursor'), /^v1 · /);
+  await assertText(po.getByTestId('cursor'), /^v2 · /);
+  // Keys move the panel that has the focus, and only it.
+  await po.locator('[data-testid=event-row]').nth(2).click();
+  await assertText(po.getByTestId('cursor'), /^v3 · /);
+  await page.keyboard.press('ArrowLeft');
+  await assertText(po.getByTestId('cursor'), /^v2 · /);
+  await assertText(badge.getByTestId('cursor'), /^v1 · /);
+  await page.getByTestId('host-hub').click();
+  await assertText(po.getByTestId('load-summary'), /^5 events/);
+  const thrown = await page.evaluate(() => { try { window.panels.po.seek({ v: 'x' }); return null; } catch (err) { return err.message; } });
+  assert.equal(thrown, 'Chronoscope: seek: v to be a whole number');
+
+  const cdp = await context.newCDPSession(page);
+  const listeners = async (expression) => {
+    const { result } = await cdp.send('Runtime.evaluate', { expression });
+    const { listeners: found } = await cdp.send('DOMDebugger.getEventListeners', { objectId: result.objectId, depth: -1, pierce: true });
+    return found.length;
+  };
+  const counts = async () => [await listeners('window'), await listeners('document')];
+  const before = await counts();
+  await page.evaluate(async () => {
+    const { mount } = await import('/chronoscope-embed.js');
+    const box = document.createElement('div');
+    box.id = 'third';
+    document.body.append(box);
+    window.third = await mount(box, { src: '/po-1042.ndjson', stream: 'PO-1042' });
+  });
+  await assertText(page.locator('#third').getByTestId('cursor'), /^v4 · /);
+  const mounted = await counts();
+  assert.ok(mounted[1] > before[1], `the third panel added listeners to its elements (${before} → ${mounted})`);
+  await page.evaluate(() => window.third.destroy());
+  assert.deepEqual(await counts(), before, 'destroy() removed every listener the panel added');
+  assert.equal(await page.evaluate(() => document.getElementById('third').shadowRoot.childElementCount), 0);
+  await page.getByTestId('close-badge').click();
+  assert.equal(await badge.locator('.chronoscope-root').count(), 0);
+  await assertText(po.getByTestId('cursor'), /^v2 · /);
+  await page.screenshot({ path: join(shots, 'embed-mount-1280.png') });
   await context.close();
 });
 
