@@ -71,7 +71,7 @@ fn payload_errors_name_the_message_type_and_the_field() {
         (
             "view",
             json!({"view": "graph"}),
-            "view: view to be tree, raw or diff",
+            "view: view to be tree, raw, diff or table",
         ),
         (
             "view",

@@ -71,7 +71,7 @@ fn meaningless_values_are_ignored_and_explained() {
         vec![
             "v=abc is not a version number",
             "cmp=x:1 is not v:N or t:INSTANT",
-            "view=chart is not tree, raw or diff",
+            "view=chart is not tree, raw, diff or table",
             "h=xyz is not 16 hex digits"
         ]
     );

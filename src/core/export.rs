@@ -210,7 +210,7 @@ pub fn pretty(value: &Value) -> String {
 /// works through caller-sized buffers, more code than the quoting rule itself. A cell that a
 /// spreadsheet would run as a formula (`=`, `+`, `@`, a tab, or `-` before a non-digit: payloads
 /// are untrusted) is written after a `'`, as OWASP advises; the README says so.
-fn push_csv_row(out: &mut String, cells: &[String]) {
+pub fn push_csv_row(out: &mut String, cells: &[String]) {
     for (idx, cell) in cells.iter().enumerate() {
         if idx > 0 {
             out.push(',');

@@ -62,6 +62,9 @@ pub struct ViewState {
     pub filter: Option<String>,
     /// `blame`: the field whose history is shown, as a blame path (`/lines/L2/qty`).
     pub blame: Option<String>,
+    /// `cols`: the period-end table's columns, state paths separated by commas
+    /// (`/status,/total`). `None`: the most common fields.
+    pub columns: Option<String>,
     /// `h`: the pin of the data up to the moment, 16 hex digits (`integrity::pin`).
     pub pin: Option<String>,
     /// `hx`: the pin's checkpoints, `k.marks`, which find the first event that differs.
@@ -85,6 +88,8 @@ pub enum Panel {
     Tree,
     Raw,
     Diff,
+    /// The period-end table: every stream as of the moment (`core::table`).
+    Table,
 }
 
 impl Panel {
@@ -93,6 +98,7 @@ impl Panel {
             Panel::Tree => "tree",
             Panel::Raw => "raw",
             Panel::Diff => "diff",
+            Panel::Table => "table",
         }
     }
 
@@ -101,6 +107,7 @@ impl Panel {
             "tree" => Some(Panel::Tree),
             "raw" => Some(Panel::Raw),
             "diff" => Some(Panel::Diff),
+            "table" => Some(Panel::Table),
             _ => None,
         }
     }
@@ -164,11 +171,12 @@ impl ViewState {
                 },
                 "view" => match Panel::parse(&value) {
                     Some(panel) => view.panel = Some(panel),
-                    None => ignored.push(format!("view={value} is not tree, raw or diff")),
+                    None => ignored.push(format!("view={value} is not tree, raw, diff or table")),
                 },
                 "q" => view.filter = Some(value),
                 "blame" if value.starts_with('/') => view.blame = Some(value),
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
+                "cols" => view.columns = Some(value),
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
                 "h" => ignored.push(format!("h={value} is not 16 hex digits")),
                 "hx" => view.pin_marks = Some(value),
@@ -202,6 +210,7 @@ impl ViewState {
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
         put("blame", self.blame.clone());
+        put("cols", self.columns.clone());
         put("h", self.pin.clone());
         put("hx", self.pin_marks.clone());
         let known = pairs

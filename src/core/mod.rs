@@ -12,7 +12,7 @@
 //! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
 //! says where sources live and where a credential may go; `view` holds what the page shows
 //! without a browser (summary lines, the stream shortlist, moving the selection, the event
-//! list's geometry); `embed` is the contract with a page that embeds the panel.
+//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment.
 
 pub mod blame;
 pub mod decode;
@@ -30,6 +30,7 @@ pub mod projection;
 pub mod reduce;
 pub mod selection;
 pub mod stored_zip;
+pub mod table;
 pub mod time;
 pub mod timeline;
 pub mod view;
