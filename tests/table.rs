@@ -42,7 +42,12 @@ fn every_row_is_its_streams_state_as_of_the_moment() {
         assert_eq!(Some(row.pos), expected_pos, "{}", row.stream);
         let state = demo.state_after(&row.stream, Some(row.pos));
         for (column, cell) in columns.iter().zip(&row.cells) {
-            assert_eq!(cell.as_ref(), value_at(&state, column), "{} {column}", row.stream);
+            assert_eq!(
+                cell.as_ref(),
+                value_at(&state, column),
+                "{} {column}",
+                row.stream
+            );
         }
         let head = demo.head_at(&row.stream, row.pos).expect("the row's event");
         assert_eq!(row.version, head.version);
@@ -59,13 +64,20 @@ fn every_row_is_its_streams_state_as_of_the_moment() {
 #[test]
 fn a_stream_that_began_after_the_moment_has_no_row_and_is_counted() {
     let log = timeline(concat!(
-        r#"{"stream":"po-1","version":1,"type":"Created","time":"2026-03-01T00:00:00Z","data":{"status":"draft","total":10}}"#, "\n",
-        r#"{"stream":"po-1","version":2,"type":"Approved","time":"2026-04-02T00:00:00Z","data":{"status":"approved"}}"#, "\n",
-        r#"{"stream":"po-2","version":1,"type":"Created","time":"2026-04-05T00:00:00Z","data":{"status":"draft","total":99}}"#, "\n",
+        r#"{"stream":"po-1","version":1,"type":"Created","time":"2026-03-01T00:00:00Z","data":{"status":"draft","total":10}}"#,
+        "\n",
+        r#"{"stream":"po-1","version":2,"type":"Approved","time":"2026-04-02T00:00:00Z","data":{"status":"approved"}}"#,
+        "\n",
+        r#"{"stream":"po-2","version":1,"type":"Created","time":"2026-04-05T00:00:00Z","data":{"status":"draft","total":99}}"#,
+        "\n",
     ));
     let at = parse_instant("2026-03-31T23:59:59Z").ok();
     let table = period_table(&log, at, None);
-    assert_eq!(table.columns, ["/status", "/total"], "the fields most states have");
+    assert_eq!(
+        table.columns,
+        ["/status", "/total"],
+        "the fields most states have"
+    );
     assert_eq!(table.n_not_yet, 1);
     assert_eq!(table.rows.len(), 1);
     assert_eq!(table.rows[0].cells, [Some(json!("draft")), Some(json!(10))]);
@@ -89,12 +101,17 @@ fn the_default_columns_are_the_scalar_fields_most_states_have() {
             .iter()
             .filter(|row| {
                 let state = demo.state_after(&row.stream, Some(row.pos));
-                value_at(&state, column).is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
+                value_at(&state, column)
+                    .is_some_and(|v| v.is_string() || v.is_number() || v.is_boolean())
             })
             .count();
         assert!(n_with > 0, "{column}");
     }
-    assert!(table.columns.contains(&"/status".to_string()), "{:?}", table.columns);
+    assert!(
+        table.columns.contains(&"/status".to_string()),
+        "{:?}",
+        table.columns
+    );
 }
 
 #[test]
@@ -116,7 +133,12 @@ fn the_event_that_last_set_a_cell_is_the_last_one_that_changed_it_by_then() {
                 }
                 before = now;
             }
-            assert_eq!(last_set(&demo, &row.stream, row.pos, column), expected, "{} {column}", row.stream);
+            assert_eq!(
+                last_set(&demo, &row.stream, row.pos, column),
+                expected,
+                "{} {column}",
+                row.stream
+            );
             n_checked += 1;
         }
     }
@@ -134,7 +156,10 @@ fn cells_are_written_as_stored_strings_or_json_and_formulas_are_defused() {
         r#"{"stream":"x","version":1,"type":"T","time":"2026-01-01T00:00:00Z","data":{"note":"=HYPERLINK(\"http://x\")"}}"#,
     );
     let csv = table_csv(&period_table(&log, None, None), "t");
-    assert!(csv.ends_with("x,1,2026-01-01T00:00:00Z,\"'=HYPERLINK(\"\"http://x\"\")\"\r\n"), "{csv}");
+    assert!(
+        csv.ends_with("x,1,2026-01-01T00:00:00Z,\"'=HYPERLINK(\"\"http://x\"\")\"\r\n"),
+        "{csv}"
+    );
 }
 
 #[test]

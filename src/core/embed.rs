@@ -229,7 +229,8 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
     let panel = match fields.string("view")? {
         None => None,
         Some(text) => Some(
-            Panel::parse(&text).ok_or_else(|| fields.needs("view", "to be tree, raw, diff or table"))?,
+            Panel::parse(&text)
+                .ok_or_else(|| fields.needs("view", "to be tree, raw, diff or table"))?,
         ),
     };
     let compare = match fields.payload.get("cmp") {

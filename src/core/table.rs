@@ -89,7 +89,10 @@ pub fn period_table(
                 pos,
                 version: head.version,
                 time: head.timed.then_some(head.time),
-                cells: columns.iter().map(|c| value_at(&state, c).cloned()).collect(),
+                cells: columns
+                    .iter()
+                    .map(|c| value_at(&state, c).cloned())
+                    .collect(),
             })
         })
         .collect();
@@ -120,9 +123,17 @@ pub fn common_fields<'a>(states: impl Iterator<Item = &'a Value>, n: usize) -> V
             }
         }
     }
-    // Stable: equal counts keep the order first met.
-    counts.sort_by_key(|(_, count)| std::cmp::Reverse(*count));
-    counts.into_iter().take(n).map(|(path, _)| path).collect()
+    // Picked one at a time rather than sorted: a sort's code would cost bundle for a handful
+    // of fields. Equal counts keep the order first met.
+    let mut chosen = Vec::new();
+    while chosen.len() < n {
+        let Some(best) = (0..counts.len()).max_by_key(|&i| (counts[i].1, std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        chosen.push(counts.remove(best).0);
+    }
+    chosen
 }
 
 /// The position of the event that last set `column` in `stream` at or before `pos`: the last

@@ -9,6 +9,7 @@ use super::embed;
 use super::event_list::EventList;
 use super::keyboard::{on_key, use_keyboard};
 use super::loader::{load_url, DEMO_URL};
+use super::period_table::PeriodTableView;
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
@@ -16,7 +17,7 @@ use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::embed::is_compact;
-use crate::core::link::ViewState;
+use crate::core::link::{Panel, ViewState};
 
 /// The whole app, as mounted on the page.
 #[component]
@@ -128,19 +129,23 @@ fn shell(ctx: AppCtx, embedded: bool, keys_here: bool) -> impl IntoView {
 /// Everything below the source bar: streams, timeline, events, state. Needs an `AppCtx`.
 #[component]
 pub fn Inspector() -> impl IntoView {
+    let ctx = use_app();
     if use_context::<Mounted>().is_none() {
-        use_keyboard(use_app());
+        use_keyboard(ctx);
     }
+    let table_shown = move || ctx.view.with(|v| v.panel == Some(Panel::Table));
     view! {
         <main class="inspector">
             <StreamList/>
-            <section class="work">
+            // The stream's view stays mounted (and keeps its scroll) while the table is shown.
+            <section class="work" class:hidden=table_shown>
                 <TimelineScrubber/>
                 <div class="panes">
                     <EventList/>
                     <StatePanel/>
                 </div>
             </section>
+            {move || table_shown().then(|| view! { <PeriodTableView/> })}
         </main>
     }
 }

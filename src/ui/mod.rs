@@ -29,6 +29,7 @@ mod load_status;
 mod loader;
 mod model_panel;
 mod paste_box;
+mod period_table;
 mod problem_list;
 mod scrub_controls;
 mod source_bar;

@@ -60,6 +60,8 @@ pub fn StatePanel() -> impl IntoView {
                     {tab(Panel::Raw, "Raw")}
                     {tab(Panel::Diff, "Diff")}
                 </div>
+                <button type="button" data-testid="open-table" on:click=move |_| open_table(ctx)
+                    title="Every stream as of this moment, in a table (view=table)">"All streams"</button>
                 <span class="compare" data-testid="compare">
                     "compare with: " {compare_label}
                 </span>
@@ -71,7 +73,7 @@ pub fn StatePanel() -> impl IntoView {
             <BlamePanel/>
             <div class="panel-body">
                 {move || match panel() {
-                    Panel::Tree => view! { <JsonTree value=ctx.state/> }.into_any(),
+                    Panel::Tree | Panel::Table => view! { <JsonTree value=ctx.state/> }.into_any(),
                     Panel::Raw => view! {
                         <div class="raw">
                             <button type="button" class="copy" on:click=move |_| copy.run(raw.get_untracked())>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
@@ -86,4 +88,15 @@ pub fn StatePanel() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// Shows every stream as of the moment shown: the `t` in force, or the selected event's time.
+fn open_table(ctx: super::context::AppCtx) {
+    let time = ctx.cursor.get_untracked().and_then(|c| c.time);
+    ctx.view.update(|view| {
+        view.panel = Some(Panel::Table);
+        if view.time.is_none() {
+            view.time = time.map(|t| crate::core::time::format_utc(&t));
+        }
+    });
 }

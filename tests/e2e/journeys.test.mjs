@@ -828,6 +828,50 @@ test('failed fetches say which URL and what status, and nothing panics', async (
   for (const p of [missing, unreachable, fixture, secret]) await p.context().close();
 });
 
+test('the period-end table: every stream at quarter end, each row its stream\'s state, a cell opens the event that set it', async () => {
+  const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', { acceptDownloads: true });
+  await waitForDemo(page);
+  await assertText(page.getByTestId('table-summary'), /^36 streams as of 2026-03-31T23:59:59Z; 11 began later$/);
+  const rows = page.getByTestId('table-row');
+  assert.equal(await rows.count(), 36);
+  assert.equal(query(page), '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', 'URL -> view -> URL is unchanged');
+  const row = page.locator('[data-testid=table-row][data-stream=po-1029]');
+  const [status, total] = await row.getByTestId('table-cell').allTextContents();
+  const version = Number(await row.getAttribute('data-version'));
+
+  await page.getByTestId('table-cols').fill('/status, /supplier');
+  await page.getByTestId('table-cols').press('Enter');
+  assert.match(query(page), /cols=\/status,\/supplier/);
+  const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('table-csv').click()]);
+  const csv = readFileSync(await file.path(), 'utf8').split('\r\n');
+  assert.equal(file.suggestedFilename(), 'period-end-2026-03-31T235959Z.csv');
+  assert.equal(csv[0], '# Chronoscope period-end table, as of 2026-03-31T23:59:59Z, 36 streams, source demo');
+  assert.equal(csv[1], 'stream,version,time_utc,/status,/supplier');
+  assert.equal(csv.filter((line) => line && !line.startsWith('#')).length, 37);
+
+  // The stream's own view at the same moment has the same state.
+  await row.locator('th button').click();
+  await assertText(cursor(page), new RegExp(`^v${version} · `));
+  assert.equal(query(page), '?stream=po-1029&t=2026-03-31T23:59:59Z&cols=/status,/supplier');
+  await page.getByTestId('tab-raw').click();
+  const state = JSON.parse(await assertText(page.getByTestId('state-json'), /"status"/));
+  assert.equal(state.status, status);
+  assert.equal(String(state.total), total);
+
+  // Back to the table at the same moment; a cell opens the event that last set the field.
+  await page.getByTestId('open-table').click();
+  await assertText(page.getByTestId('table-summary'), /^36 streams as of 2026-03-31T23:59:59Z/);
+  await page.locator('[data-testid=table-row][data-stream=po-1029] [data-testid=table-cell]').first().click();
+  const opened = new URL(page.url()).searchParams;
+  assert.equal(opened.get('blame'), '/status');
+  assert.equal(opened.get('stream'), 'po-1029');
+  const entries = page.getByTestId('blame-entry');
+  await entries.first().waitFor();
+  assert.equal(await entries.last().getAttribute('data-version'), opened.get('v'), 'the last change of /status is the event opened');
+  await assertText(cursor(page), new RegExp(`^v${opened.get('v')} · `));
+  await page.context().close();
+});
+
 test('screenshots of the main views, light and dark, wide and narrow', async () => {
   const { approval } = firstApproval();
   for (const [name, width, scheme, view] of [

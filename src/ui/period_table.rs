@@ -1,0 +1,218 @@
+//! The period-end table (`view=table`): every stream as of the moment in force (`t=`, or each
+//! stream's latest event), in the columns `cols=` names (or the fields most states have). A
+//! stream's name opens it at that moment; a cell opens the event that last set it, with that
+//! field's history; the table exports as CSV with its moment and source.
+
+use leptos::prelude::*;
+
+use super::as_of_box::AsOfBox;
+use super::context::{use_app, AppCtx};
+use super::download::download;
+use super::format::utc;
+use crate::core::link::ViewState;
+use crate::core::table::{
+    cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable,
+};
+use crate::core::time::parse_instant;
+use crate::core::view::text::count;
+
+/// The table, with its moment, its columns and its export.
+#[component]
+pub fn PeriodTableView() -> impl IntoView {
+    let ctx = use_app();
+    let table = Memo::new(move |_| {
+        let (time, columns) = ctx.view.with(|v| (v.time.clone(), v.columns.clone()));
+        let at = time.and_then(|t| parse_instant(&t).ok());
+        let columns = columns.map(|c| parse_columns(&c));
+        ctx.loaded
+            .with(|l| l.as_ref().map(|l| period_table(&l.timeline, at, columns)))
+    });
+    let columns_text = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        columns_text
+            .set(table.with(|t| t.as_ref().map(|t| t.columns.join(", ")).unwrap_or_default()))
+    });
+    let on_columns = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let columns = parse_columns(&columns_text.get_untracked()).join(",");
+        ctx.view
+            .update(|v| v.columns = (!columns.is_empty()).then_some(columns));
+    };
+    let failed = RwSignal::new(None::<String>);
+    let table_el = NodeRef::<leptos::html::Table>::new();
+    Effect::new(move |_| {
+        let Some(element) = table_el.get() else {
+            return;
+        };
+        table.with(|t| {
+            let written = t.as_ref().map(|t| fill_table(&element, t));
+            if let Some(Err(_)) = written {
+                failed.set(Some("the table could not be drawn".into()));
+            }
+        });
+    });
+    let summary = move || {
+        table.with(|t| {
+            let t = t.as_ref()?;
+            let moment = match &t.at {
+                Some(at) => format!("as of {}", utc(at)),
+                None => "as of each stream's latest event".into(),
+            };
+            let later = match t.n_not_yet {
+                0 => String::new(),
+                n => format!("; {} began later", count(n)),
+            };
+            Some(format!("{} streams {moment}{later}", count(t.rows.len())))
+        })
+    };
+    view! {
+        <section class="period-table" aria-label="Every stream as of the moment" data-testid="period-table">
+            <div class="table-head">
+                <h2>"All streams"</h2>
+                <AsOfBox/>
+                <form class="table-cols" on:submit=on_columns>
+                    <label>"Columns " <input type="text" data-testid="table-cols" bind:value=columns_text
+                        placeholder="/status, /total"/></label>
+                    <button type="submit">"Show"</button>
+                </form>
+                <button type="button" data-testid="table-csv" on:click=move |_| failed.set(export_csv(ctx, table).err())>"Export CSV"</button>
+                <button type="button" data-testid="table-close" on:click=move |_| ctx.view.update(|v| v.panel = None)>"Back to the stream"</button>
+            </div>
+            <p class="table-summary" data-testid="table-summary">{summary}</p>
+            {move || failed.get().map(|why| view! { <p class="export-failed" role="alert">{why}</p> })}
+            <div class="table-scroll">
+                <table node_ref=table_el on:click=move |ev| on_table_click(ctx, table, &ev)></table>
+            </div>
+        </section>
+    }
+}
+
+/// Writes the table's rows into the `<table>` element as text. Built with DOM calls rather than
+/// a `view!` per row and cell: the generic view code for a table cost 16 KB of the bundle, over
+/// its budget. Every value is set with `textContent`, never as HTML.
+fn fill_table(
+    element: &web_sys::Element,
+    table: &PeriodTable,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let document = document();
+    element.set_text_content(None);
+    let add = |parent: &web_sys::Element,
+               tag: &str,
+               text: &str|
+     -> Result<web_sys::Element, wasm_bindgen::JsValue> {
+        let child = document.create_element(tag)?;
+        child.set_text_content(Some(text));
+        parent.append_child(&child)?;
+        Ok(child)
+    };
+    let head = add(&add(element, "thead", "")?, "tr", "")?;
+    let fixed = ["Stream", "Version", "Time (UTC)"];
+    for name in fixed
+        .iter()
+        .map(|s| s.to_string())
+        .chain(table.columns.iter().cloned())
+    {
+        add(&head, "th", &name)?.set_attribute("scope", "col")?;
+    }
+    let body = add(element, "tbody", "")?;
+    for row in &table.rows {
+        let tr = add(&body, "tr", "")?;
+        tr.set_attribute("data-testid", "table-row")?;
+        tr.set_attribute("data-stream", &row.stream)?;
+        tr.set_attribute("data-version", &row.version.to_string())?;
+        let name = add(&add(&tr, "th", "")?, "button", &row.stream)?;
+        name.set_attribute("class", "cell")?;
+        name.set_attribute("data-stream", &row.stream)?;
+        add(&tr, "td", &format!("v{}", row.version))?;
+        add(
+            &tr,
+            "td",
+            &row.time.as_ref().map(utc).unwrap_or_else(|| "—".into()),
+        )?;
+        for (idx, value) in row.cells.iter().enumerate() {
+            let cell = add(&add(&tr, "td", "")?, "button", &cell_text(value))?;
+            cell.set_attribute("class", "cell")?;
+            cell.set_attribute("data-testid", "table-cell")?;
+            cell.set_attribute("data-stream", &row.stream)?;
+            cell.set_attribute("data-pos", &row.pos.to_string())?;
+            cell.set_attribute("data-column", &idx.to_string())?;
+            cell.set_attribute(
+                "title",
+                "Open the event that set this, with the field's history",
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// A click in the table: a stream's name opens it at the moment; a cell opens the event that
+/// last set it.
+fn on_table_click(ctx: AppCtx, table: Memo<Option<PeriodTable>>, ev: &web_sys::MouseEvent) {
+    use wasm_bindgen::JsCast;
+    let Some(button) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest("button").ok().flatten())
+    else {
+        return;
+    };
+    let Some(stream) = button.get_attribute("data-stream") else {
+        return;
+    };
+    let pos = button
+        .get_attribute("data-pos")
+        .and_then(|p| p.parse().ok());
+    let column = button
+        .get_attribute("data-column")
+        .and_then(|c| c.parse::<usize>().ok())
+        .and_then(|c| table.with_untracked(|t| t.as_ref()?.columns.get(c).cloned()));
+    match (pos, column) {
+        (Some(pos), Some(column)) => open_setter(ctx, &stream, pos, &column),
+        _ => open_stream(ctx, &stream),
+    }
+}
+
+/// Opens a stream at the table's moment.
+fn open_stream(ctx: AppCtx, stream: &str) {
+    ctx.view.update(|view| {
+        view.panel = None;
+        view.stream = Some(stream.to_string());
+        view.version = None;
+        view.dup = None;
+    });
+}
+
+/// Opens the event that last set a cell, with the field's history beside it.
+fn open_setter(ctx: AppCtx, stream: &str, pos: usize, column: &str) {
+    let version = ctx.loaded.with_untracked(|l| {
+        let timeline = &l.as_ref()?.timeline;
+        let set_at = last_set(timeline, stream, pos, column).unwrap_or(pos);
+        timeline.head_at(stream, set_at).map(|head| head.version)
+    });
+    ctx.view.update(|view: &mut ViewState| {
+        view.panel = None;
+        view.stream = Some(stream.to_string());
+        view.version = version;
+        view.dup = None;
+        view.time = None;
+        view.blame = Some(column.to_string());
+    });
+}
+
+/// Saves the table as CSV; says why when the browser refuses.
+fn export_csv(ctx: AppCtx, table: Memo<Option<PeriodTable>>) -> Result<(), String> {
+    let source = ctx
+        .loaded
+        .with_untracked(|l| l.as_ref().map(|l| l.label.clone()))
+        .unwrap_or_default();
+    let Some(csv) = table.with_untracked(|t| t.as_ref().map(|t| table_csv(t, &source))) else {
+        return Err("nothing is loaded".into());
+    };
+    let moment = ctx
+        .view
+        .with_untracked(|v| v.time.clone())
+        .unwrap_or_else(|| "latest".into());
+    let name = format!("period-end-{}.csv", moment.replace(':', ""));
+    download(&name, "text/csv", csv.as_bytes())
+        .map_err(|_| format!("the browser refused to save {name}"))
+}
