@@ -40,6 +40,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
         blame: Some("/lines/L~12/qty".into()),
+        columns: Some("/status,/lines/L2/qty, /a b".into()),
         pin: Some("0123456789abcdef".into()),
         pin_marks: Some("3.AbC-_x".into()),
         extra: vec![("host".into(), "x".into())],
