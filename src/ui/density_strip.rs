@@ -86,7 +86,7 @@ pub fn DensityStrip() -> impl IntoView {
         findings.get().unwrap_or_default().into_iter().map(|(x, message, kind)| {
             view! {
                 <span class="strip-finding" data-testid="strip-finding" data-kind=kind
-                    style=format!("left: {}%", decimal(x)) title=format!("Integrity finding: {message}")>"!"</span>
+                    style:left=format!("{}%", decimal(x)) title=format!("Integrity finding: {message}")>"!"</span>
             }
         }).collect_view()
     };
@@ -101,7 +101,7 @@ pub fn DensityStrip() -> impl IntoView {
             <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
                 {bars}
             </svg>
-            {move || cursor_x().map(|x| view! { <div class="strip-cursor" style=format!("left: {}%", decimal(x))></div> })}
+            {move || cursor_x().map(|x| view! { <div class="strip-cursor" style:left=format!("{}%", decimal(x))></div> })}
             {finding_marks}
         </div>
     }

@@ -97,7 +97,7 @@ pub fn EventList() -> impl IntoView {
             </div>
             {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
             <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
-                <div class="event-spacer" style=move || format!("height: {}px", decimal(geometry.get().spacer_height()))>
+                <div class="event-spacer" style:height=move || format!("{}px", decimal(geometry.get().spacer_height()))>
                     {rows}
                 </div>
             </div>
@@ -142,7 +142,7 @@ fn event_row(
             data-testid="event-row"
             data-version=version.to_string()
             aria-selected=if Some(pos) == selected { "true" } else { "false" }
-            style=format!("top: {}px", decimal(top))
+            style:top=format!("{}px", decimal(top))
             title=time.map_or_else(|| NO_TIME.to_string(), |time| format!("{} · local {}", utc(&time), local(&time)))
             on:click=move |_| ctx.select_position(pos)
         >

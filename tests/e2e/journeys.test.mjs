@@ -872,6 +872,35 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
   await page.context().close();
 });
 
+test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {
+  const before = problems.length;
+  const page = await open('?stream=po-1029&v=71');
+  await waitForDemo(page);
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
+  assert.match(csp, /base-uri 'none'/);
+  assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script in the page');
+  assert.equal(await page.evaluate(() => typeof window.wasmBindings), 'undefined', 'no global bindings');
+  // The guard every journey runs under: an inline script is refused, and the refusal is an error.
+  const caught = new Promise((resolve) => page.once('pageerror', (err) => resolve(err.message)));
+  const ran = await page.evaluate(() => {
+    const script = document.createElement('script');
+    script.textContent = 'window.injected = true';
+    document.body.append(script);
+    return window.injected === true;
+  });
+  assert.equal(ran, false, 'the inline script did not run');
+  assert.match(await caught, /^CSP violation: script-src-elem blocked inline/);
+  await page.context().close();
+  // The refusal this test provoked, as the page error and the browser's console line, is not a
+  // problem; anything else is.
+  const provoked = (p) => p.includes('CSP violation') || p.includes('Executing inline script violates');
+  const others = problems.slice(before).filter((p) => !provoked(p));
+  assert.equal(problems.slice(before).filter(provoked).length, 2);
+  problems.splice(before, problems.length - before, ...others);
+});
+
 test('screenshots of the main views, light and dark, wide and narrow', async () => {
   const { approval } = firstApproval();
   for (const [name, width, scheme, view] of [

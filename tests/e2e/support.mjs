@@ -10,13 +10,34 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const requireTool = createRequire(join(root, 'tools', 'package.json'));
 
-/** Debian's headless Chromium, driven by Playwright. */
-export function launchChromium(args = []) {
+/**
+ * Turns a Content-Security-Policy violation into an uncaught error on the page, which every
+ * journey collects (`pageerror`) and fails on: the app must run under its strict CSP.
+ */
+const cspGuard = () => document.addEventListener('securitypolicyviolation', (ev) => {
+  throw new Error(`CSP violation: ${ev.violatedDirective} blocked ${ev.blockedURI || 'inline'} at ${ev.sourceFile}:${ev.lineNumber}`);
+});
+
+/** Debian's headless Chromium, driven by Playwright, with every page watched for CSP violations. */
+export async function launchChromium(args = []) {
   const { chromium } = requireTool('playwright-core');
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', ...args],
   });
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (options) => {
+    const context = await newContext(options);
+    await context.addInitScript(cspGuard);
+    return context;
+  };
+  browser.newPage = async (options) => {
+    const context = await browser.newContext(options);
+    const page = await context.newPage();
+    page.on('close', () => context.close());
+    return page;
+  };
+  return browser;
 }
 
 /** Waits up to 5 s for the locator's first element to have text matching `pattern`. */
