@@ -128,3 +128,59 @@ fn a_source_with_credentials_is_refused_however_the_url_is_spelled() {
         assert!(check_source(fine).is_ok(), "{fine}");
     }
 }
+
+mod random_views {
+    //! URL → view → URL is the identity, for views made at random: every parameter, any text
+    //! in the free-text ones (with the characters a query gives meaning to), in any mix.
+    use super::*;
+    use proptest::prelude::*;
+
+    fn text() -> impl Strategy<Value = String> {
+        "[a-zA-Z0-9 &=+%#/:?;,.~_'\"<>|ü€\\-]{0,14}"
+    }
+
+    fn some<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
+        proptest::option::of(s)
+    }
+
+    fn compare() -> impl Strategy<Value = Compare> {
+        prop_oneof![
+            any::<u64>().prop_map(Compare::Version),
+            "[a-zA-Z0-9 :+.&=%-]{1,12}".prop_map(Compare::Time),
+        ]
+    }
+
+    fn panel() -> impl Strategy<Value = Panel> {
+        prop_oneof![Just(Panel::Tree), Just(Panel::Raw), Just(Panel::Diff), Just(Panel::Table)]
+    }
+
+    prop_compose! {
+        fn view()(
+            (src, file, format, mapping, projection) in (some(text()), some(text()), some(text()), some(text()), some(text())),
+            naive_offset in some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"),
+            (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
+            (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
+            (blame, columns) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), some(text())),
+            (pin, pin_marks) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}")),
+            extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
+        ) -> ViewState {
+            ViewState {
+                src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
+                compare, panel, filter, blame, columns, pin, pin_marks, extra,
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn a_view_written_as_a_url_reads_back_as_itself(view in view()) {
+            let query = view.to_query();
+            let (back, ignored) = ViewState::from_query(&query);
+            prop_assert!(ignored.is_empty(), "{query} ignored {ignored:?}");
+            prop_assert_eq!(&back, &view, "{}", query);
+            prop_assert_eq!(back.to_query(), query);
+        }
+    }
+}

@@ -426,3 +426,95 @@ fn a_growing_state_is_snapshotted_less_often_so_snapshots_stay_within_twice_the_
         }
     }
 }
+
+mod random_folds {
+    //! The state after any event equals a fold written here from the definitions (RFC 7386
+    //! merge, RFC 6902 patch, snapshot replaces), for random interleaved streams long enough to
+    //! cross several snapshots, read in random slices.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Change {
+        Merge(Value),
+        Add(String, Value),
+        Snapshot(Value),
+    }
+
+    fn scalar() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i32>().prop_map(Value::from),
+            "[a-z]{0,6}".prop_map(Value::from),
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+        ]
+    }
+
+    fn object() -> impl Strategy<Value = Value> {
+        proptest::collection::btree_map("k[0-5]", scalar(), 0..4)
+            .prop_map(|map| Value::Object(map.into_iter().collect()))
+    }
+
+    fn change() -> impl Strategy<Value = Change> {
+        prop_oneof![
+            6 => object().prop_map(Change::Merge),
+            3 => ("k[0-5]", scalar()).prop_map(|(k, v)| Change::Add(k, v)),
+            1 => object().prop_map(Change::Snapshot),
+        ]
+    }
+
+    fn line(stream: &str, n: usize, change: &Change) -> String {
+        let time = format!("2026-01-01T00:{:02}:{:02}Z", n / 60 % 60, n % 60);
+        let body = match change {
+            Change::Merge(data) => json!({ "data": data }),
+            Change::Add(key, value) => json!({"patch": [{"op": "add", "path": format!("/{key}"), "value": value}]}),
+            Change::Snapshot(state) => json!({ "snapshot": state }),
+        };
+        let mut event = json!({"stream": stream, "type": "Changed", "time": time});
+        if let (Some(event), Some(body)) = (event.as_object_mut(), body.as_object()) {
+            event.extend(body.clone());
+        }
+        event.to_string()
+    }
+
+    /// The fold, from the definitions: a change that cannot apply leaves the state as it was.
+    fn fold(state: &mut Value, change: &Change) {
+        match change {
+            Change::Merge(data) => json_patch::merge(state, data),
+            Change::Add(key, value) => {
+                if let Some(object) = state.as_object_mut() {
+                    object.insert(key.clone(), value.clone());
+                }
+            }
+            Change::Snapshot(snapshot) => *state = snapshot.clone(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn the_state_after_every_event_is_the_fold_of_the_events_before_it(
+            changes in proptest::collection::vec((any::<bool>(), change()), 1..300),
+            slice in 1usize..97,
+        ) {
+            let mut text = String::new();
+            let mut expected: Vec<(&str, Value)> = Vec::new();
+            let mut states = [Value::Null, Value::Null];
+            for (n, (second, change)) in changes.iter().enumerate() {
+                let (idx, stream) = if *second { (1, "po-b") } else { (0, "po-a") };
+                text.push_str(&line(stream, n, change));
+                text.push('\n');
+                fold(&mut states[idx], change);
+                expected.push((stream, states[idx].clone()));
+            }
+            let (timeline, _) = from_source(&text, slice);
+            let mut positions = std::collections::HashMap::new();
+            for (stream, state) in &expected {
+                let pos = positions.entry(*stream).or_insert(0usize);
+                prop_assert_eq!(&timeline.state_after(stream, Some(*pos)), state, "{} at {}", stream, pos);
+                *pos += 1;
+            }
+        }
+    }
+}
