@@ -75,3 +75,21 @@ fn feed_pages_ask_for_bodies_unless_the_url_says_how_to_embed() {
         "http://127.0.0.1:8080/streams/po?a=1&embed=body"
     );
 }
+
+#[test]
+fn only_http_and_https_are_sources_and_other_schemes_say_why() {
+    use chronoscope::core::origin::{resolve, AddressError};
+    let page = "https://chronoscope.example/app/";
+    for (address, message) in [
+        ("javascript:alert(1)", "a javascript: address is not read: sources are fetched over http or https"),
+        ("JavaScript:alert(1)", "a javascript: address is not read: sources are fetched over http or https"),
+        ("data:application/x-ndjson,{}", "a data: address is not read: sources are fetched over http or https; paste the text instead"),
+        ("file:///home/ana/po.ndjson", "a file: address is not read: sources are fetched over http or https; open the file instead"),
+    ] {
+        let err = resolve(address, page).expect_err(address);
+        assert!(matches!(err, AddressError::Scheme { .. }), "{address}: {err:?}");
+        assert_eq!(err.to_string(), message, "{address}");
+    }
+    assert_eq!(resolve("po.ndjson", page).map(|u| u.to_string()), Ok("https://chronoscope.example/app/po.ndjson".into()));
+    assert!(resolve("http://es.example:2113/streams/po-1", page).is_ok());
+}

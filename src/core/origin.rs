@@ -19,16 +19,31 @@ pub enum AddressError {
     NotAUrl { address: String, reason: String },
     #[error("src carries a user name or password; credentials are never put in a link")]
     CarriesCredentials,
+    #[error("{address} is not read: sources are fetched over http or https{hint}")]
+    Scheme { address: String, hint: &'static str },
 }
 
-/// A source address made absolute against the page it is used from.
+/// A source address made absolute against the page it is used from. Only `http` and `https`
+/// are sources: a `javascript:`, `data:` or `file:` address is refused with its reason, rather
+/// than left for the browser to refuse as if the network had failed.
 pub fn resolve(address: &str, base: &str) -> Result<Url, AddressError> {
     let not_a_url = |reason: url::ParseError| AddressError::NotAUrl {
         address: address.to_string(),
         reason: reason.to_string(),
     };
     let base = Url::parse(base).map_err(not_a_url)?;
-    base.join(address).map_err(not_a_url)
+    let url = base.join(address).map_err(not_a_url)?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        scheme => Err(AddressError::Scheme {
+            address: format!("a {scheme}: address"),
+            hint: match scheme {
+                "data" => "; paste the text instead",
+                "file" => "; open the file instead",
+                _ => "",
+            },
+        }),
+    }
 }
 
 /// Refuses a source address that carries a user name or password, read as the browser reads it

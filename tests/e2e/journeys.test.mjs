@@ -825,7 +825,12 @@ test('failed fetches say which URL and what status, and nothing panics', async (
 
   const secret = await open('?src=https://admin:hunter2@example.com/events.ndjson');
   await assertText(secret.getByTestId('load-error'), /credentials are never put in a link/);
-  for (const p of [missing, unreachable, fixture, secret]) await p.context().close();
+  // Addresses the browser would refuse are refused with their reason, not as a network failure.
+  const script = await open('?src=javascript:alert(document.domain)');
+  await assertText(script.getByTestId('load-error'), /a javascript: address is not read: sources are fetched over http or https/);
+  const inline = await open('?src=data:application/x-ndjson,%7B%7D');
+  await assertText(inline.getByTestId('load-error'), /a data: address is not read: .*; paste the text instead/);
+  for (const p of [missing, unreachable, fixture, secret, script, inline]) await p.context().close();
 });
 
 test('the period-end table: every stream at quarter end, each row its stream\'s state, a cell opens the event that set it', async () => {
