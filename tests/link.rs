@@ -41,6 +41,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         filter: Some("a+b=c%".into()),
         blame: Some("/lines/L~12/qty".into()),
         columns: Some("/status,/lines/L2/qty, /a b".into()),
+        where_query: Some("status=approved /total>10000".into()),
         pin: Some("0123456789abcdef".into()),
         pin_marks: Some("3.AbC-_x".into()),
         extra: vec![("host".into(), "x".into())],
@@ -139,7 +140,9 @@ mod random_views {
         "[a-zA-Z0-9 &=+%#/:?;,.~_'\"<>|ü€\\-]{0,14}"
     }
 
-    fn some<T: std::fmt::Debug + Clone>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
+    fn some<T: std::fmt::Debug + Clone>(
+        s: impl Strategy<Value = T>,
+    ) -> impl Strategy<Value = Option<T>> {
         proptest::option::of(s)
     }
 
@@ -151,7 +154,12 @@ mod random_views {
     }
 
     fn panel() -> impl Strategy<Value = Panel> {
-        prop_oneof![Just(Panel::Tree), Just(Panel::Raw), Just(Panel::Diff), Just(Panel::Table)]
+        prop_oneof![
+            Just(Panel::Tree),
+            Just(Panel::Raw),
+            Just(Panel::Diff),
+            Just(Panel::Table)
+        ]
     }
 
     prop_compose! {
@@ -160,13 +168,13 @@ mod random_views {
             naive_offset in some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"),
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
             (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
-            (blame, columns) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), some(text())),
+            (blame, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), some(text()), some(text())),
             (pin, pin_marks) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}")),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
-                compare, panel, filter, blame, columns, pin, pin_marks, extra,
+                compare, panel, filter, blame, columns, where_query, pin, pin_marks, extra,
             }
         }
     }

@@ -90,6 +90,9 @@ fn only_http_and_https_are_sources_and_other_schemes_say_why() {
         assert!(matches!(err, AddressError::Scheme { .. }), "{address}: {err:?}");
         assert_eq!(err.to_string(), message, "{address}");
     }
-    assert_eq!(resolve("po.ndjson", page).map(|u| u.to_string()), Ok("https://chronoscope.example/app/po.ndjson".into()));
+    assert_eq!(
+        resolve("po.ndjson", page).map(|u| u.to_string()),
+        Ok("https://chronoscope.example/app/po.ndjson".into())
+    );
     assert!(resolve("http://es.example:2113/streams/po-1", page).is_ok());
 }

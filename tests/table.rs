@@ -33,7 +33,7 @@ fn every_row_is_its_streams_state_as_of_the_moment() {
     let quarter_end = parse_instant("2026-03-31T23:59:59Z").expect("an instant");
     let columns = parse_columns("/status, total,/approvedBy");
     assert_eq!(columns, ["/status", "/total", "/approvedBy"]);
-    let table = period_table(&demo, Some(quarter_end), Some(columns.clone()));
+    let table = period_table(&demo, Some(quarter_end), Some(columns.clone()), None);
     assert!(!table.rows.is_empty());
     let n_streams = demo.stream_facts().count();
     assert_eq!(table.rows.len() + table.n_not_yet, n_streams);
@@ -53,7 +53,7 @@ fn every_row_is_its_streams_state_as_of_the_moment() {
         assert_eq!(row.version, head.version);
         assert!(head.time <= quarter_end);
     }
-    let latest = period_table(&demo, None, Some(columns));
+    let latest = period_table(&demo, None, Some(columns), None);
     assert_eq!(latest.rows.len(), n_streams);
     assert_eq!(latest.n_not_yet, 0);
     for row in &latest.rows {
@@ -72,7 +72,7 @@ fn a_stream_that_began_after_the_moment_has_no_row_and_is_counted() {
         "\n",
     ));
     let at = parse_instant("2026-03-31T23:59:59Z").ok();
-    let table = period_table(&log, at, None);
+    let table = period_table(&log, at, None, None);
     assert_eq!(
         table.columns,
         ["/status", "/total"],
@@ -93,7 +93,7 @@ fn a_stream_that_began_after_the_moment_has_no_row_and_is_counted() {
 #[test]
 fn the_default_columns_are_the_scalar_fields_most_states_have() {
     let demo = demo();
-    let table = period_table(&demo, None, None);
+    let table = period_table(&demo, None, None, None);
     assert_eq!(table.columns.len(), 5);
     for column in &table.columns {
         let n_with = table
@@ -118,7 +118,12 @@ fn the_default_columns_are_the_scalar_fields_most_states_have() {
 fn the_event_that_last_set_a_cell_is_the_last_one_that_changed_it_by_then() {
     let demo = demo();
     let quarter_end = parse_instant("2026-03-31T23:59:59Z").ok();
-    let table = period_table(&demo, quarter_end, Some(parse_columns("/status,/total")));
+    let table = period_table(
+        &demo,
+        quarter_end,
+        Some(parse_columns("/status,/total")),
+        None,
+    );
     let mut n_checked = 0;
     for row in &table.rows {
         for column in &table.columns {
@@ -155,7 +160,7 @@ fn cells_are_written_as_stored_strings_or_json_and_formulas_are_defused() {
     let log = timeline(
         r#"{"stream":"x","version":1,"type":"T","time":"2026-01-01T00:00:00Z","data":{"note":"=HYPERLINK(\"http://x\")"}}"#,
     );
-    let csv = table_csv(&period_table(&log, None, None), "t");
+    let csv = table_csv(&period_table(&log, None, None, None), "t");
     assert!(
         csv.ends_with("x,1,2026-01-01T00:00:00Z,\"'=HYPERLINK(\"\"http://x\"\")\"\r\n"),
         "{csv}"

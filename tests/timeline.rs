@@ -467,7 +467,9 @@ mod random_folds {
         let time = format!("2026-01-01T00:{:02}:{:02}Z", n / 60 % 60, n % 60);
         let body = match change {
             Change::Merge(data) => json!({ "data": data }),
-            Change::Add(key, value) => json!({"patch": [{"op": "add", "path": format!("/{key}"), "value": value}]}),
+            Change::Add(key, value) => {
+                json!({"patch": [{"op": "add", "path": format!("/{key}"), "value": value}]})
+            }
             Change::Snapshot(state) => json!({ "snapshot": state }),
         };
         let mut event = json!({"stream": stream, "type": "Changed", "time": time});

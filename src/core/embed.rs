@@ -127,7 +127,7 @@ pub enum MessageError {
     NotJson(String),
     #[error("version {0} is not known; this panel speaks version 1")]
     UnknownVersion(String),
-    #[error("type {0:?} is not known; the types are load, append, seek, view and theme")]
+    #[error("type \"{0}\" is not known; the types are load, append, seek, view and theme")]
     UnknownType(String),
     #[error("{kind}: {field} {needs}")]
     Payload {

@@ -65,6 +65,8 @@ pub struct ViewState {
     /// `cols`: the period-end table's columns, state paths separated by commas
     /// (`/status,/total`). `None`: the most common fields.
     pub columns: Option<String>,
+    /// `where`: a state query (`core::query`); the table lists only the streams that match.
+    pub where_query: Option<String>,
     /// `h`: the pin of the data up to the moment, 16 hex digits (`integrity::pin`).
     pub pin: Option<String>,
     /// `hx`: the pin's checkpoints, `k.marks`, which find the first event that differs.
@@ -177,6 +179,7 @@ impl ViewState {
                 "blame" if value.starts_with('/') => view.blame = Some(value),
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
                 "cols" => view.columns = Some(value),
+                "where" => view.where_query = Some(value),
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
                 "h" => ignored.push(format!("h={value} is not 16 hex digits")),
                 "hx" => view.pin_marks = Some(value),
@@ -211,6 +214,7 @@ impl ViewState {
         put("q", self.filter.clone());
         put("blame", self.blame.clone());
         put("cols", self.columns.clone());
+        put("where", self.where_query.clone());
         put("h", self.pin.clone());
         put("hx", self.pin_marks.clone());
         let known = pairs

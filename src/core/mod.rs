@@ -12,7 +12,7 @@
 //! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
 //! says where sources live and where a credential may go; `view` holds what the page shows
 //! without a browser (summary lines, the stream shortlist, moving the selection, the event
-//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment.
+//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment, and `query` the state query that picks them.
 
 pub mod blame;
 pub mod decode;
@@ -27,6 +27,7 @@ pub mod link;
 pub mod origin;
 pub mod problem;
 pub mod projection;
+pub mod query;
 pub mod reduce;
 pub mod selection;
 pub mod stored_zip;

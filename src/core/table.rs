@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use crate::core::blame::{field_history, value_at};
 use crate::core::export::push_csv_row;
+use crate::core::query::StateQuery;
 use crate::core::time::format_utc;
 use crate::core::timeline::Timeline;
 
@@ -28,6 +29,8 @@ pub struct PeriodTable {
     pub rows: Vec<TableRow>,
     /// Streams whose first event came after the moment, which have no row.
     pub n_not_yet: usize,
+    /// Streams whose state did not match the query (`where=`), which have no row.
+    pub n_unmatched: usize,
 }
 
 /// One stream as of the moment.
@@ -57,15 +60,16 @@ pub fn parse_columns(text: &str) -> Vec<String> {
 }
 
 /// Every stream's state as of `at` (`None`: its latest), in `columns` (`None`: the scalar
-/// fields most states have, `DEFAULT_COLUMNS` of them). Rows are in the order streams first
-/// appear in the log.
+/// fields most states have, `DEFAULT_COLUMNS` of them), and only those whose state matches
+/// `query` when there is one. Rows are in the order streams first appear in the log.
 pub fn period_table(
     timeline: &Timeline,
     at: Option<DateTime<Utc>>,
     columns: Option<Vec<String>>,
+    query: Option<&StateQuery>,
 ) -> PeriodTable {
     let mut states = Vec::new();
-    let mut n_not_yet = 0;
+    let (mut n_not_yet, mut n_unmatched) = (0, 0);
     for facts in timeline.stream_facts() {
         let stream = facts.name;
         let pos = match at {
@@ -76,7 +80,12 @@ pub fn period_table(
             n_not_yet += 1;
             continue;
         };
-        states.push((stream, pos, timeline.state_after(stream, Some(pos))));
+        let state = timeline.state_after(stream, Some(pos));
+        if query.is_some_and(|q| !q.matches(&state)) {
+            n_unmatched += 1;
+            continue;
+        }
+        states.push((stream, pos, state));
     }
     let columns =
         columns.unwrap_or_else(|| common_fields(states.iter().map(|(_, _, s)| s), DEFAULT_COLUMNS));
@@ -101,6 +110,7 @@ pub fn period_table(
         columns,
         rows,
         n_not_yet,
+        n_unmatched,
     }
 }
 

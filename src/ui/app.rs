@@ -133,7 +133,10 @@ pub fn Inspector() -> impl IntoView {
     if use_context::<Mounted>().is_none() {
         use_keyboard(ctx);
     }
-    let table_shown = move || ctx.view.with(|v| v.panel == Some(Panel::Table));
+    let table_shown = move || {
+        ctx.view
+            .with(|v| v.panel == Some(Panel::Table) || v.where_query.is_some())
+    };
     view! {
         <main class="inspector">
             <StreamList/>

@@ -55,7 +55,28 @@ pub fn BlamePanel() -> impl IntoView {
                 .collect()
         })
     });
-    let selected = move || ctx.selection.with(|s| s.pos);
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // Rows written with DOM text calls rather than a `view!` per entry: the generic view code
+    // cost the bundle more than its budget had left (see `period_table`).
+    Effect::new(move |_| {
+        if let Some(list) = list.get() {
+            let selected = ctx.selection.with(|s| s.pos);
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = entries.with(|entries| write_entries(&list, entries, selected));
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        let pos = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|t| t.closest("button").ok().flatten())
+            .and_then(|b| b.get_attribute("data-pos"))
+            .and_then(|p| p.parse().ok());
+        if let Some(pos) = pos {
+            ctx.select_position(pos);
+        }
+    };
     move || {
         path().map(|path| {
             view! {
@@ -65,27 +86,51 @@ pub fn BlamePanel() -> impl IntoView {
                         <span class="match-count">{move || format!("{} change(s)", entries.with(Vec::len))}</span>
                         <button type="button" data-testid="blame-close" on:click=move |_| ctx.view.update(|v| v.blame = None)>"Close"</button>
                     </div>
-                    <ol class="blame-list">
-                        {move || entries.get().into_iter().map(|entry| {
-                            let pos = entry.pos;
-                            view! {
-                                <li>
-                                    <button type="button" class="blame-entry" data-testid="blame-entry"
-                                        data-version=entry.version.to_string()
-                                        aria-current=move || (selected() == Some(pos)).then_some("true")
-                                        title=entry.when_local.clone()
-                                        on:click=move |_| ctx.select_position(pos)>
-                                        <span class="version">{format!("v{}", entry.version)}</span>
-                                        <span class="time">{entry.when}</span>
-                                        <span class="user">{entry.user}</span>
-                                        <span class="values">{entry.change}</span>
-                                    </button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ol>
+                    <ol class="blame-list" node_ref=list on:click=on_click></ol>
                 </section>
             }
         })
     }
+}
+
+/// Writes the entries into the list as text; the selected one is `aria-current`.
+fn write_entries(
+    list: &web_sys::Element,
+    entries: &[Entry],
+    selected: Option<usize>,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let document = document();
+    list.set_text_content(None);
+    for entry in entries {
+        let item = document.create_element("li")?;
+        let button = document.create_element("button")?;
+        for (name, value) in [
+            ("type", "button"),
+            ("class", "blame-entry"),
+            ("data-testid", "blame-entry"),
+            ("data-version", &entry.version.to_string()),
+            ("data-pos", &entry.pos.to_string()),
+            ("title", &entry.when_local),
+        ] {
+            button.set_attribute(name, value)?;
+        }
+        if selected == Some(entry.pos) {
+            button.set_attribute("aria-current", "true")?;
+        }
+        let version = format!("v{}", entry.version);
+        for (class, text) in [
+            ("version", version.as_str()),
+            ("time", &entry.when),
+            ("user", &entry.user),
+            ("values", &entry.change),
+        ] {
+            let span = document.create_element("span")?;
+            span.set_attribute("class", class)?;
+            span.set_text_content(Some(text));
+            button.append_child(&span)?;
+        }
+        item.append_child(&button)?;
+        list.append_child(&item)?;
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@ use super::context::{use_app, AppCtx};
 use super::download::download;
 use super::format::utc;
 use crate::core::link::ViewState;
+use crate::core::query::parse_state_query;
 use crate::core::table::{
     cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable,
 };
@@ -20,23 +21,44 @@ use crate::core::view::text::count;
 #[component]
 pub fn PeriodTableView() -> impl IntoView {
     let ctx = use_app();
+    // The state query, read; an error is shown and the table is not filtered.
+    let query = move || {
+        ctx.view
+            .with(|v| v.where_query.as_deref().map(parse_state_query))
+            .transpose()
+    };
     let table = Memo::new(move |_| {
         let (time, columns) = ctx.view.with(|v| (v.time.clone(), v.columns.clone()));
-        let at = time.and_then(|t| parse_instant(&t).ok());
+        let query = query().ok().flatten();
+        let at = query
+            .as_ref()
+            .and_then(|q| q.as_of)
+            .or_else(|| time.and_then(|t| parse_instant(&t).ok()));
         let columns = columns.map(|c| parse_columns(&c));
-        ctx.loaded
-            .with(|l| l.as_ref().map(|l| period_table(&l.timeline, at, columns)))
+        ctx.loaded.with(|l| {
+            l.as_ref()
+                .map(|l| period_table(&l.timeline, at, columns, query.as_ref()))
+        })
     });
     let columns_text = RwSignal::new(String::new());
     Effect::new(move |_| {
         columns_text
             .set(table.with(|t| t.as_ref().map(|t| t.columns.join(", ")).unwrap_or_default()))
     });
-    let on_columns = move |ev: leptos::ev::SubmitEvent| {
+    let where_text = RwSignal::new(
+        ctx.view
+            .with_untracked(|v| v.where_query.clone())
+            .unwrap_or_default(),
+    );
+    // Both boxes are read together: the columns shown, and the streams listed.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let columns = parse_columns(&columns_text.get_untracked()).join(",");
-        ctx.view
-            .update(|v| v.columns = (!columns.is_empty()).then_some(columns));
+        let text = where_text.get_untracked();
+        ctx.view.update(|v| {
+            v.columns = (!columns.is_empty()).then_some(columns);
+            v.where_query = (!text.trim().is_empty()).then_some(text);
+        });
     };
     let failed = RwSignal::new(None::<String>);
     let table_el = NodeRef::<leptos::html::Table>::new();
@@ -44,8 +66,12 @@ pub fn PeriodTableView() -> impl IntoView {
         let Some(element) = table_el.get() else {
             return;
         };
+        let row_id = match ctx.view.with(|v| v.where_query.is_some()) {
+            true => "match-row",
+            false => "table-row",
+        };
         table.with(|t| {
-            let written = t.as_ref().map(|t| fill_table(&element, t));
+            let written = t.as_ref().map(|t| fill_table(&element, t, row_id));
             if let Some(Err(_)) = written {
                 failed.set(Some("the table could not be drawn".into()));
             }
@@ -62,7 +88,14 @@ pub fn PeriodTableView() -> impl IntoView {
                 0 => String::new(),
                 n => format!("; {} began later", count(n)),
             };
-            Some(format!("{} streams {moment}{later}", count(t.rows.len())))
+            let matched = match ctx.view.with(|v| v.where_query.is_some()) {
+                true => format!(" of {} match", count(t.rows.len() + t.n_unmatched)),
+                false => String::new(),
+            };
+            Some(format!(
+                "{} streams{matched} {moment}{later}",
+                count(t.rows.len())
+            ))
         })
     };
     view! {
@@ -70,16 +103,19 @@ pub fn PeriodTableView() -> impl IntoView {
             <div class="table-head">
                 <h2>"All streams"</h2>
                 <AsOfBox/>
-                <form class="table-cols" on:submit=on_columns>
+                <form class="table-cols" on:submit=on_submit>
                     <label>"Columns " <input type="text" data-testid="table-cols" bind:value=columns_text
                         placeholder="/status, /total"/></label>
+                    <label>"Where " <input type="text" data-testid="where" bind:value=where_text
+                        placeholder="status=approved /total>10000"/></label>
                     <button type="submit">"Show"</button>
                 </form>
                 <button type="button" data-testid="table-csv" on:click=move |_| failed.set(export_csv(ctx, table).err())>"Export CSV"</button>
-                <button type="button" data-testid="table-close" on:click=move |_| ctx.view.update(|v| v.panel = None)>"Back to the stream"</button>
+                <button type="button" data-testid="table-close" on:click=move |_| ctx.view.update(|v| { v.panel = None; v.where_query = None; })>"Back to the stream"</button>
             </div>
             <p class="table-summary" data-testid="table-summary">{summary}</p>
-            {move || failed.get().map(|why| view! { <p class="export-failed" role="alert">{why}</p> })}
+            {move || failed.get().or_else(|| query().err().map(|e| format!("where: {e}")))
+                .map(|why| view! { <p class="export-failed" role="alert" data-testid="where-error">{why}</p> })}
             <div class="table-scroll">
                 <table node_ref=table_el on:click=move |ev| on_table_click(ctx, table, &ev)></table>
             </div>
@@ -93,6 +129,7 @@ pub fn PeriodTableView() -> impl IntoView {
 fn fill_table(
     element: &web_sys::Element,
     table: &PeriodTable,
+    row_id: &str,
 ) -> Result<(), wasm_bindgen::JsValue> {
     let document = document();
     element.set_text_content(None);
@@ -117,7 +154,7 @@ fn fill_table(
     let body = add(element, "tbody", "")?;
     for row in &table.rows {
         let tr = add(&body, "tr", "")?;
-        tr.set_attribute("data-testid", "table-row")?;
+        tr.set_attribute("data-testid", row_id)?;
         tr.set_attribute("data-stream", &row.stream)?;
         tr.set_attribute("data-version", &row.version.to_string())?;
         let name = add(&add(&tr, "th", "")?, "button", &row.stream)?;
@@ -172,10 +209,11 @@ fn on_table_click(ctx: AppCtx, table: Memo<Option<PeriodTable>>, ev: &web_sys::M
     }
 }
 
-/// Opens a stream at the table's moment.
+/// Opens a stream at the table's moment (leaving the table and its query).
 fn open_stream(ctx: AppCtx, stream: &str) {
     ctx.view.update(|view| {
         view.panel = None;
+        view.where_query = None;
         view.stream = Some(stream.to_string());
         view.version = None;
         view.dup = None;
@@ -191,6 +229,7 @@ fn open_setter(ctx: AppCtx, stream: &str, pos: usize, column: &str) {
     });
     ctx.view.update(|view: &mut ViewState| {
         view.panel = None;
+        view.where_query = None;
         view.stream = Some(stream.to_string());
         view.version = version;
         view.dup = None;

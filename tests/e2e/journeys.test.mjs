@@ -877,6 +877,39 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
   await page.context().close();
 });
 
+test('where= lists the aggregates whose state matches at the moment, and a bad query names its column', async () => {
+  const moment = 't=2026-03-31T23:59:59Z';
+  const all = await open(`?${moment}&view=table&cols=/status,/total`);
+  await waitForDemo(all);
+  await assertText(all.getByTestId('table-summary'), /^36 streams/);
+  const rows = await all.getByTestId('table-row').evaluateAll((trs) => trs.map((tr) => ({
+    stream: tr.dataset.stream,
+    cells: [...tr.querySelectorAll('[data-testid=table-cell]')].map((c) => c.textContent),
+  })));
+  const expected = rows.filter((r) => r.cells[0] === 'closed' && Number(r.cells[1]) > 20000).map((r) => r.stream);
+  assert.ok(expected.length > 0 && expected.length < rows.length, `${expected.length} of ${rows.length}`);
+
+  const query = encodeURIComponent('status=closed /total>20000');
+  const found = await open(`?${moment}&where=${query}`);
+  await waitForDemo(found);
+  await assertText(found.getByTestId('table-summary'), new RegExp(`^${expected.length} streams of 36 match as of 2026-03-31T23:59:59Z`));
+  const listed = await found.getByTestId('match-row').evaluateAll((trs) => trs.map((tr) => tr.dataset.stream));
+  assert.deepEqual(listed, expected);
+  // A result opens its stream at that moment.
+  await found.locator(`[data-testid=match-row][data-stream=${expected[0]}] th button`).click();
+  await assertText(found.getByTestId('cursor'), /^v\d+ · /);
+  assert.equal(new URL(found.url()).searchParams.get('stream'), expected[0]);
+  assert.equal(new URL(found.url()).searchParams.get('t'), '2026-03-31T23:59:59Z');
+
+  const typed = await open(`?${moment}&view=table`);
+  await waitForDemo(typed);
+  await typed.getByTestId('where').fill('status=closed /total>lots');
+  await typed.getByTestId('where').press('Enter');
+  await assertText(typed.getByTestId('where-error'), /^where: column 15: > needs a number, not "lots"$/);
+  assert.equal(new URL(typed.url()).searchParams.get('where'), 'status=closed /total>lots', 'the link keeps what was typed');
+  for (const p of [all, found, typed]) await p.context().close();
+});
+
 test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {
   const before = problems.length;
   const page = await open('?stream=po-1029&v=71');
