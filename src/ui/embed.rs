@@ -56,6 +56,25 @@ struct Incoming {
 /// The host, kept where every callback of the panel can reach it.
 pub type HostCell = StoredValue<Host, LocalStorage>;
 
+impl Host {
+    /// A host not heard from yet; its allowlist is still to be read.
+    fn new(
+        transport: Transport,
+        theme_root: Option<web_sys::HtmlElement>,
+        parent_origin: Option<String>,
+    ) -> HostCell {
+        StoredValue::new_local(Host {
+            transport,
+            theme_root,
+            allowlist: None,
+            own_origin: window().location().origin().unwrap_or_default(),
+            parent_origin,
+            waiting: Vec::new(),
+            outbox: Vec::new(),
+        })
+    }
+}
+
 /// True for a page shown inside another (an iframe), or asked for the compact panel.
 pub fn is_panel(embed_param: bool) -> bool {
     embed_param || parent_window().is_some()
@@ -64,15 +83,7 @@ pub fn is_panel(embed_param: bool) -> bool {
 /// Starts taking a host's messages and telling it what the panel shows.
 pub fn start(ctx: AppCtx) {
     ctx.keeps_live.set_value(true);
-    let host: HostCell = StoredValue::new_local(Host {
-        transport: Transport::Parent,
-        theme_root: None,
-        allowlist: None,
-        own_origin: window().location().origin().unwrap_or_default(),
-        parent_origin: browser_parent_origin(),
-        waiting: Vec::new(),
-        outbox: Vec::new(),
-    });
+    let host = Host::new(Transport::Parent, None, browser_parent_origin());
     let _ = window_event_listener(leptos::ev::message, move |ev| receive(ctx, host, ev));
     spawn_local(read_allowlist(ctx, host));
     report_loads(ctx, host);
@@ -90,15 +101,8 @@ pub fn start_mounted(
     root: web_sys::HtmlElement,
 ) -> HostCell {
     ctx.keeps_live.set_value(true);
-    let host: HostCell = StoredValue::new_local(Host {
-        transport: Transport::Callback(on_message),
-        theme_root: Some(root.clone()),
-        allowlist: Some(Allowlist::default()),
-        own_origin: window().location().origin().unwrap_or_default(),
-        parent_origin: None,
-        waiting: Vec::new(),
-        outbox: Vec::new(),
-    });
+    let host = Host::new(Transport::Callback(on_message), Some(root.clone()), None);
+    host.update_value(|h| h.allowlist = Some(Allowlist::default()));
     report_loads(ctx, host);
     report_selection(ctx, host);
     report_height(host, root);
