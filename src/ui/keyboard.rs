@@ -6,6 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
 use super::url::copy_link;
+use crate::core::link::Panel;
 
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {
@@ -17,6 +18,13 @@ pub fn use_keyboard(ctx: AppCtx) {
 /// window, so that two panels on one page do not both move.
 pub fn on_key(ctx: AppCtx, ev: &web_sys::KeyboardEvent) {
     if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(ev) {
+        return;
+    }
+    // The period-end table hides the stream's view: keys must not move what is not shown.
+    if ctx
+        .view
+        .with_untracked(|v| v.panel == Some(Panel::Table) || v.where_query.is_some())
+    {
         return;
     }
     let n_events = ctx.stream_len();

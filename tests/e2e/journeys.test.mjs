@@ -840,6 +840,9 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
   const rows = page.getByTestId('table-row');
   assert.equal(await rows.count(), 36);
   assert.equal(query(page), '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', 'URL -> view -> URL is unchanged');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('End');
+  assert.equal(query(page), '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', 'keys do not move the hidden stream view');
   const row = page.locator('[data-testid=table-row][data-stream=po-1029]');
   const [status, total] = await row.getByTestId('table-cell').allTextContents();
   const version = Number(await row.getAttribute('data-version'));
