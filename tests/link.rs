@@ -192,3 +192,12 @@ mod random_views {
         }
     }
 }
+
+#[test]
+fn the_table_replaces_the_stream_view_for_view_table_or_a_where_query() {
+    let shows = |query: &str| ViewState::from_query(query).0.shows_table();
+    assert!(shows("view=table"));
+    assert!(shows("where=status%3Dclosed&t=2026-03-31T23:59:59Z"));
+    assert!(!shows("view=diff&stream=po-1"));
+    assert!(!shows(""));
+}

@@ -230,6 +230,12 @@ impl ViewState {
         known.chain(extra).collect::<Vec<_>>().join("&")
     }
 
+    /// True when the period-end table replaces the stream's view: `view=table`, or a
+    /// `where=` query, whose answer is the table.
+    pub fn shows_table(&self) -> bool {
+        self.panel == Some(Panel::Table) || self.where_query.is_some()
+    }
+
     /// The value of an unknown (reserved) parameter such as `theme` or `embed`.
     pub fn extra_param(&self, key: &str) -> Option<String> {
         self.extra

@@ -17,7 +17,7 @@ use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::embed::is_compact;
-use crate::core::link::{Panel, ViewState};
+use crate::core::link::ViewState;
 
 /// The whole app, as mounted on the page.
 #[component]
@@ -133,10 +133,7 @@ pub fn Inspector() -> impl IntoView {
     if use_context::<Mounted>().is_none() {
         use_keyboard(ctx);
     }
-    let table_shown = move || {
-        ctx.view
-            .with(|v| v.panel == Some(Panel::Table) || v.where_query.is_some())
-    };
+    let table_shown = move || ctx.view.with(ViewState::shows_table);
     view! {
         <main class="inspector">
             <StreamList/>

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
+use super::dom::clicked_button;
 use super::format::{local, utc_or_dash, NO_TIME};
 use crate::core::blame::field_history;
 
@@ -66,11 +67,7 @@ pub fn BlamePanel() -> impl IntoView {
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        use wasm_bindgen::JsCast;
-        let pos = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            .and_then(|t| t.closest("button").ok().flatten())
+        let pos = clicked_button(&ev)
             .and_then(|b| b.get_attribute("data-pos"))
             .and_then(|p| p.parse().ok());
         if let Some(pos) = pos {

@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
 use super::url::copy_link;
-use crate::core::link::Panel;
+use crate::core::link::ViewState;
 
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {
@@ -21,10 +21,7 @@ pub fn on_key(ctx: AppCtx, ev: &web_sys::KeyboardEvent) {
         return;
     }
     // The period-end table hides the stream's view: keys must not move what is not shown.
-    if ctx
-        .view
-        .with_untracked(|v| v.panel == Some(Panel::Table) || v.where_query.is_some())
-    {
+    if ctx.view.with_untracked(ViewState::shows_table) {
         return;
     }
     let n_events = ctx.stream_len();

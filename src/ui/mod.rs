@@ -14,6 +14,7 @@ mod context;
 mod credential_form;
 mod density_strip;
 mod diff_list;
+mod dom;
 mod download;
 mod embed;
 mod event_detail;

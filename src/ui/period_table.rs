@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
+use super::dom::clicked_button;
 use super::download::download;
 use super::format::utc;
 use crate::core::link::ViewState;
@@ -185,12 +186,7 @@ fn fill_table(
 /// A click in the table: a stream's name opens it at the moment; a cell opens the event that
 /// last set it.
 fn on_table_click(ctx: AppCtx, table: Memo<Option<PeriodTable>>, ev: &web_sys::MouseEvent) {
-    use wasm_bindgen::JsCast;
-    let Some(button) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|t| t.closest("button").ok().flatten())
-    else {
+    let Some(button) = clicked_button(ev) else {
         return;
     };
     let Some(stream) = button.get_attribute("data-stream") else {
