@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::dom::clicked_button;
+use super::dom::{append_element, clicked_button};
 use super::format::{local, utc_or_dash, NO_TIME};
 use crate::core::blame::field_history;
 
@@ -96,38 +96,34 @@ fn write_entries(
     entries: &[Entry],
     selected: Option<usize>,
 ) -> Result<(), wasm_bindgen::JsValue> {
-    let document = document();
     list.set_text_content(None);
     for entry in entries {
-        let item = document.create_element("li")?;
-        let button = document.create_element("button")?;
-        for (name, value) in [
+        let item = append_element(list, "li", &[], None)?;
+        let (version, pos) = (entry.version.to_string(), entry.pos.to_string());
+        let current = if selected == Some(entry.pos) {
+            "true"
+        } else {
+            "false"
+        };
+        let attributes = [
             ("type", "button"),
             ("class", "blame-entry"),
             ("data-testid", "blame-entry"),
-            ("data-version", &entry.version.to_string()),
-            ("data-pos", &entry.pos.to_string()),
+            ("data-version", &version),
+            ("data-pos", &pos),
             ("title", &entry.when_local),
-        ] {
-            button.set_attribute(name, value)?;
-        }
-        if selected == Some(entry.pos) {
-            button.set_attribute("aria-current", "true")?;
-        }
-        let version = format!("v{}", entry.version);
+            ("aria-current", current),
+        ];
+        let button = append_element(&item, "button", &attributes, None)?;
+        let version = format!("v{version}");
         for (class, text) in [
             ("version", version.as_str()),
             ("time", &entry.when),
             ("user", &entry.user),
             ("values", &entry.change),
         ] {
-            let span = document.create_element("span")?;
-            span.set_attribute("class", class)?;
-            span.set_text_content(Some(text));
-            button.append_child(&span)?;
+            append_element(&button, "span", &[("class", class)], Some(text))?;
         }
-        item.append_child(&button)?;
-        list.append_child(&item)?;
     }
     Ok(())
 }

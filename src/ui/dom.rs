@@ -9,3 +9,31 @@ pub fn clicked_button(ev: &web_sys::MouseEvent) -> Option<web_sys::Element> {
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
         .and_then(|t| t.closest("button").ok().flatten())
 }
+
+/// A new element with its attributes and, when given, its text (set as text, never as HTML).
+pub fn element(
+    tag: &str,
+    attributes: &[(&str, &str)],
+    text: Option<&str>,
+) -> Result<web_sys::Element, wasm_bindgen::JsValue> {
+    let element = leptos::prelude::document().create_element(tag)?;
+    for (name, value) in attributes {
+        element.set_attribute(name, value)?;
+    }
+    if text.is_some() {
+        element.set_text_content(text);
+    }
+    Ok(element)
+}
+
+/// A new element, as `element` makes it, appended to `parent`.
+pub fn append_element(
+    parent: &web_sys::Element,
+    tag: &str,
+    attributes: &[(&str, &str)],
+    text: Option<&str>,
+) -> Result<web_sys::Element, wasm_bindgen::JsValue> {
+    let child = element(tag, attributes, text)?;
+    parent.append_child(&child)?;
+    Ok(child)
+}

@@ -5,7 +5,8 @@
 
 use leptos::prelude::*;
 
-use super::context::{use_app, AppCtx};
+use super::context::use_app;
+use super::dom::{append_element, clicked_button};
 use crate::core::integrity::Finding;
 
 /// The evidence pack's status, the link's check and the integrity report, one under another.
@@ -47,9 +48,7 @@ fn IntegrityReport() -> impl IntoView {
                             {summary}
                         </span>
                     </summary>
-                    <ul class="findings">
-                        {findings.into_iter().map(|finding| finding_row(ctx, finding)).collect_view()}
-                    </ul>
+                    <FindingList findings/>
                     {(n_more > 0).then(|| view! {
                         <p class="findings-more">{format!("and {n_more} more; the evidence pack's integrity.json lists them all")}</p>
                     })}
@@ -61,26 +60,68 @@ fn IntegrityReport() -> impl IntoView {
     }
 }
 
-/// One finding: its severity, a button to its event, and what was found.
-fn finding_row(ctx: AppCtx, finding: Finding) -> impl IntoView {
-    let place = match (&finding.stream, finding.version) {
-        (Some(stream), Some(version)) => format!("{stream} v{version}"),
-        _ => "source".to_string(),
+/// The findings, each with its severity, a button to its event, and what was found. Written
+/// with DOM text calls rather than a `view!` per finding, for the bundle's budget (see
+/// `period_table`).
+#[component]
+fn FindingList(findings: Vec<Finding>) -> impl IntoView {
+    let ctx = use_app();
+    let list = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |_| {
+        if let Some(list) = list.get() {
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_findings(&list, &findings);
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let idx = clicked_button(&ev)
+            .and_then(|b| b.get_attribute("data-log-idx"))
+            .and_then(|idx| idx.parse().ok());
+        if let Some(idx) = idx {
+            ctx.select_log_event(idx);
+        }
     };
-    let log_idx = finding.log_idx;
-    let severity = finding.severity.singular();
-    let class = format!("finding {severity}");
-    view! {
-        <li data-testid="integrity-finding" data-kind=finding.kind.key()
-            data-stream=finding.stream.clone().unwrap_or_default()
-            data-version=finding.version.map(|v| v.to_string()).unwrap_or_default()
-            class=class>
-            <span class="severity">{severity}</span>
-            <button type="button" class="link-button" disabled=log_idx.is_none()
-                on:click=move |_| if let Some(idx) = log_idx { ctx.select_log_event(idx) }>{place}</button>
-            " " {finding.message.clone()}
-        </li>
+    view! { <ul class="findings" node_ref=list on:click=on_click></ul> }
+}
+
+/// Writes one item per finding into the list, as text.
+fn write_findings(
+    list: &web_sys::Element,
+    findings: &[Finding],
+) -> Result<(), wasm_bindgen::JsValue> {
+    list.set_text_content(None);
+    for finding in findings {
+        let place = match (&finding.stream, finding.version) {
+            (Some(stream), Some(version)) => format!("{stream} v{version}"),
+            _ => "source".to_string(),
+        };
+        let severity = finding.severity.singular();
+        let (class, version) = (
+            format!("finding {severity}"),
+            finding.version.map(|v| v.to_string()).unwrap_or_default(),
+        );
+        let item = [
+            ("data-testid", "integrity-finding"),
+            ("data-kind", finding.kind.key()),
+            ("data-stream", finding.stream.as_deref().unwrap_or_default()),
+            ("data-version", &version),
+            ("class", &class),
+        ];
+        let item = append_element(list, "li", &item, None)?;
+        append_element(&item, "span", &[("class", "severity")], Some(severity))?;
+        let button = append_element(
+            &item,
+            "button",
+            &[("type", "button"), ("class", "link-button")],
+            Some(&place),
+        )?;
+        match finding.log_idx {
+            Some(idx) => button.set_attribute("data-log-idx", &idx.to_string())?,
+            None => button.set_attribute("disabled", "")?,
+        }
+        item.append_child(&document().create_text_node(&format!(" {}", finding.message)))?;
     }
+    Ok(())
 }
 
 /// What checking the link's `h=` found, while the view is at the link's moment.

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
-use super::dom::clicked_button;
+use super::dom::{append_element, clicked_button};
 use super::download::download;
 use super::format::utc;
 use crate::core::link::ViewState;
@@ -132,52 +132,51 @@ fn fill_table(
     table: &PeriodTable,
     row_id: &str,
 ) -> Result<(), wasm_bindgen::JsValue> {
-    let document = document();
     element.set_text_content(None);
-    let add = |parent: &web_sys::Element,
-               tag: &str,
-               text: &str|
-     -> Result<web_sys::Element, wasm_bindgen::JsValue> {
-        let child = document.create_element(tag)?;
-        child.set_text_content(Some(text));
-        parent.append_child(&child)?;
-        Ok(child)
-    };
-    let head = add(&add(element, "thead", "")?, "tr", "")?;
-    let fixed = ["Stream", "Version", "Time (UTC)"];
-    for name in fixed
-        .iter()
-        .map(|s| s.to_string())
-        .chain(table.columns.iter().cloned())
-    {
-        add(&head, "th", &name)?.set_attribute("scope", "col")?;
+    let head = append_element(
+        &append_element(element, "thead", &[], None)?,
+        "tr",
+        &[],
+        None,
+    )?;
+    let fixed = ["Stream", "Version", "Time (UTC)"].map(String::from);
+    for name in fixed.iter().chain(&table.columns) {
+        append_element(&head, "th", &[("scope", "col")], Some(name))?;
     }
-    let body = add(element, "tbody", "")?;
+    let body = append_element(element, "tbody", &[], None)?;
     for row in &table.rows {
-        let tr = add(&body, "tr", "")?;
-        tr.set_attribute("data-testid", row_id)?;
-        tr.set_attribute("data-stream", &row.stream)?;
-        tr.set_attribute("data-version", &row.version.to_string())?;
-        let name = add(&add(&tr, "th", "")?, "button", &row.stream)?;
-        name.set_attribute("class", "cell")?;
-        name.set_attribute("data-stream", &row.stream)?;
-        add(&tr, "td", &format!("v{}", row.version))?;
-        add(
-            &tr,
-            "td",
-            &row.time.as_ref().map(utc).unwrap_or_else(|| "—".into()),
+        let (version, pos) = (row.version.to_string(), row.pos.to_string());
+        let tr = [
+            ("data-testid", row_id),
+            ("data-stream", &row.stream),
+            ("data-version", &version),
+        ];
+        let tr = append_element(&body, "tr", &tr, None)?;
+        let name = [("class", "cell"), ("data-stream", &row.stream)];
+        append_element(
+            &append_element(&tr, "th", &[], None)?,
+            "button",
+            &name,
+            Some(&row.stream),
         )?;
+        append_element(&tr, "td", &[], Some(&format!("v{version}")))?;
+        let time = row.time.as_ref().map(utc).unwrap_or_else(|| "—".into());
+        append_element(&tr, "td", &[], Some(&time))?;
         for (idx, value) in row.cells.iter().enumerate() {
-            let cell = add(&add(&tr, "td", "")?, "button", &cell_text(value))?;
-            cell.set_attribute("class", "cell")?;
-            cell.set_attribute("data-testid", "table-cell")?;
-            cell.set_attribute("data-stream", &row.stream)?;
-            cell.set_attribute("data-pos", &row.pos.to_string())?;
-            cell.set_attribute("data-column", &idx.to_string())?;
-            cell.set_attribute(
-                "title",
-                "Open the event that set this, with the field's history",
-            )?;
+            let column = idx.to_string();
+            let cell = [
+                ("class", "cell"),
+                ("data-testid", "table-cell"),
+                ("data-stream", &row.stream),
+                ("data-pos", &pos),
+                ("data-column", &column),
+                (
+                    "title",
+                    "Open the event that set this, with the field's history",
+                ),
+            ];
+            let td = append_element(&tr, "td", &[], None)?;
+            append_element(&td, "button", &cell, Some(&cell_text(value)))?;
         }
     }
     Ok(())
