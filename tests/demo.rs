@@ -40,7 +40,7 @@ fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
     assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
     let n_upcast = timeline.all_events().filter(|e| e.stored.is_some()).count();
     assert!(n_upcast > 50, "{n_upcast} events upcast");
-    assert_eq!(timeline.streams().len(), 47);
+    assert_eq!(timeline.streams().len(), 76);
     let kinds: BTreeSet<&str> = timeline.kinds().iter().map(String::as_str).collect();
     for kind in [
         "PoCreated",
@@ -140,6 +140,6 @@ fn the_demo_shows_a_verified_hash_chain_and_a_deliberate_gap() {
     assert_eq!(found, vec![("version-gap", Some("po-1017"), Some(4))]);
     assert_eq!(
         report.summary,
-        "1 finding: 1 gap in 1,942 events, 47 streams"
+        "1 finding: 1 gap in 1,971 events, 76 streams"
     );
 }

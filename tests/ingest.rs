@@ -178,14 +178,14 @@ fn projection_rules_that_build_a_state_240_deep_work_and_past_256_are_problems()
         Ingest::read_all(setup, &demo)
     };
     let kept = read(240).timeline;
-    assert_eq!(kept.len(), 1_942);
+    assert_eq!(kept.len(), 1_971);
     assert_eq!(kept.problems(), []);
     let (stream, pos) = first_approval(&kept);
     let state = kept.state_after(&stream, Some(pos));
     assert_eq!(state.pointer(&"/x".repeat(240)), Some(&json!(1)));
 
     let refused = read(300).timeline;
-    assert_eq!(refused.len(), 1_942);
+    assert_eq!(refused.len(), 1_971);
     let n_approvals = refused
         .all_events()
         .filter(|e| e.kind == "PoApproved")

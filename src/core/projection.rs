@@ -43,6 +43,10 @@ pub struct Projection {
     /// The hash chain the store's records carry, if any (`integrity::chain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chain: Option<crate::core::integrity::chain::ChainRule>,
+    /// Where events carry their correlation and causation ids, for the trail (`core::trail`);
+    /// absent: the defaults for the source's format.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trail: Option<crate::core::trail::TrailPointers>,
 }
 
 /// One rule: an operation on a path of the state, with a value from the event or a literal.
@@ -116,6 +120,9 @@ impl Projection {
             .map_err(|err| format!("the projection is not valid: {err}"))?;
         if let Some(chain) = &projection.chain {
             chain.check()?;
+        }
+        if let Some(trail) = &projection.trail {
+            trail.check()?;
         }
         for (kind, rules) in &projection.rules {
             for (idx, rule) in rules.iter().enumerate() {

@@ -109,7 +109,7 @@ pub fn parse_state_query(text: &str) -> Result<StateQuery, QueryError> {
 }
 
 /// The terms of a query with the column each starts at; spaces inside quotes stay.
-fn terms(text: &str) -> Result<Vec<(usize, String)>, QueryError> {
+pub(crate) fn terms(text: &str) -> Result<Vec<(usize, String)>, QueryError> {
     let mut terms = Vec::new();
     let mut current: Option<(usize, String)> = None;
     let mut quoted = None;
@@ -141,7 +141,7 @@ fn terms(text: &str) -> Result<Vec<(usize, String)>, QueryError> {
 }
 
 /// The first operator outside quotes: its byte offset, its symbol and what it means.
-fn find_op(term: &str) -> Option<(usize, &'static str, Op)> {
+pub(crate) fn find_op(term: &str) -> Option<(usize, &'static str, Op)> {
     let quote = term.find('"').unwrap_or(term.len());
     term.char_indices()
         .take_while(|(at, _)| *at < quote)
@@ -152,7 +152,7 @@ fn find_op(term: &str) -> Option<(usize, &'static str, Op)> {
         })
 }
 
-fn unquote(value: &str) -> &str {
+pub(crate) fn unquote(value: &str) -> &str {
     value
         .strip_prefix('"')
         .and_then(|v| v.strip_suffix('"'))
@@ -169,7 +169,8 @@ impl StateQuery {
 }
 
 impl Condition {
-    fn holds(&self, found: Option<&Value>) -> bool {
+    /// Whether the value found at the condition's path (if any) meets it.
+    pub(crate) fn holds(&self, found: Option<&Value>) -> bool {
         match self.op {
             Op::Eq => found.is_some_and(|v| equals(v, &self.value)),
             Op::Ne => !found.is_some_and(|v| equals(v, &self.value)),
@@ -210,6 +211,6 @@ fn number(value: &Value) -> Option<f64> {
 
 /// A number written as JSON writes one (`10000`, `-2.5`, `1e4`), surrounding spaces allowed.
 /// Read by serde_json rather than `str::parse`, whose tables would add 12 KB to the bundle.
-fn parse_number(text: &str) -> Option<f64> {
+pub(crate) fn parse_number(text: &str) -> Option<f64> {
     serde_json::from_str(text.trim()).ok()
 }

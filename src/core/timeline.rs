@@ -868,40 +868,21 @@ impl Timeline {
             .map_or(&[][..], |line| &line.event_idx[..])
     }
 
-    /// The positions (in a stream, ascending) of the events that match a filter: the type or
-    /// the author contains it, the version is it, or the id contains it, ignoring ASCII case
-    /// (other letters match as written: Unicode's case tables cost 6.6 KB of the bundle, over
-    /// its budget). Types and authors are matched once each, not once per event, so that
-    /// filtering a stream of a million events stays quick.
-    pub fn matching_positions(&self, stream: &str, filter: &str) -> Vec<usize> {
-        let needle = filter.to_ascii_lowercase();
-        let matches = |names: &Names| -> Vec<bool> {
-            names
-                .names
-                .iter()
-                .map(|name| name.to_ascii_lowercase().contains(&needle))
-                .collect()
-        };
-        let (kinds, users) = (matches(&self.kinds), matches(&self.users));
-        let version = needle
-            .parse::<u64>()
-            .ok()
-            .filter(|v| v.to_string() == needle);
-        self.stream_idxs(stream)
-            .iter()
-            .enumerate()
-            .filter(|&(_, &idx)| {
-                let event = &self.events[idx];
-                kinds[event.kind as usize]
-                    || event.user.is_some_and(|u| users[u as usize])
-                    || Some(event.version) == version
-                    || event
-                        .id
-                        .as_deref()
-                        .is_some_and(|id| id.to_ascii_lowercase().contains(&needle))
-            })
-            .map(|(pos, _)| pos)
-            .collect()
+    /// The names of every event type and every author, numbered as `name_ids` numbers them.
+    pub fn names(&self) -> (&[String], &[String]) {
+        (&self.kinds.names, &self.users.names)
+    }
+
+    /// The numbers of an event's type and author among `names`.
+    pub fn name_ids(&self, log_idx: usize) -> (u32, Option<u32>) {
+        let event = &self.events[log_idx];
+        (event.kind, event.user)
+    }
+
+    /// The text an event is kept as: its record in the source, or the JSON of its decoded body.
+    /// Every string of its payload is in it, as written or as a `\u` escape.
+    pub fn stored_text(&self, log_idx: usize) -> &str {
+        self.text_of(&self.events[log_idx].body)
     }
 
     /// The state of a stream after the event at `pos`, or before any event when `pos` is `None`.

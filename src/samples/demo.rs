@@ -41,7 +41,7 @@ pub fn demo_events() -> Vec<Value> {
     drafts.sort_by_key(|(time, _, _)| *time);
     let mut versions = std::collections::HashMap::new();
     let mut ledger_hash = String::from(LEDGER_GENESIS);
-    drafts
+    let events = drafts
         .into_iter()
         .enumerate()
         .map(|(seq, (time, stream, mut record))| {
@@ -65,7 +65,31 @@ pub fn demo_events() -> Vec<Value> {
             }
             event
         })
-        .collect()
+        .collect();
+    add_causation(events)
+}
+
+/// Within each trail (events sharing `meta.correlation_id`, in time order), the first event
+/// causes the second, and the second every later one: the approval causes the delivery badge,
+/// and the badge the receipts. Causation names the causing event's id (`meta.causation_id`).
+fn add_causation(mut events: Vec<Value>) -> Vec<Value> {
+    let mut trails: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for event in &mut events {
+        let Some(trail) = event["meta"]["correlation_id"].as_str().map(str::to_string) else {
+            continue;
+        };
+        let seen = trails.entry(trail).or_default();
+        let cause = match seen.len() {
+            0 => None,
+            1 => seen.first().cloned(),
+            _ => seen.get(1).cloned(),
+        };
+        if let Some(cause) = cause {
+            event["meta"]["causation_id"] = json!(cause);
+        }
+        seen.push(event["id"].as_str().unwrap_or_default().to_string());
+    }
+    events
 }
 
 /// The PO whose version 3 is missing.
@@ -166,7 +190,19 @@ struct Line {
     unit_cents: u64,
 }
 
+/// A PO's events, and the delivery badge its approval had issued, if it was delivered.
 fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, String, Value)> {
+    let mut badge = None;
+    let mut out = po_events(rng, number, &mut badge);
+    out.extend(badge);
+    out
+}
+
+fn po_events(
+    rng: &mut SplitMix64,
+    number: u64,
+    badge: &mut Option<(DateTime<Utc>, String, Value)>,
+) -> Vec<(DateTime<Utc>, String, Value)> {
     let stream = format!("po-{number}");
     let mut time = start_time(rng);
     let mut out = Vec::new();
@@ -278,13 +314,21 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
     time += Duration::hours(2 + rng.below(72) as i64);
     let approver = *rng.pick(&APPROVERS);
     let approved = json!({"status": "approved", "approval": {"by": approver, "at": format_utc(&time), "level": if rng.below(3) == 0 { 2 } else { 1 }}});
+    // An approved PO that is delivered is one business transaction across streams: the
+    // approval, the delivery badge it has security issue, and the receipts (`add_causation`).
+    let trail = format!("fulfil-PO-{number}");
+    let mut meta = json!({"user": approver});
+    if stage > 1 {
+        meta["correlation_id"] = json!(trail);
+    }
     push(
         time,
-        json!({"type": "PoApproved", "meta": {"user": approver}, "data": approved}),
+        json!({"type": "PoApproved", "meta": meta, "data": approved}),
     );
     if stage == 1 {
         return out;
     }
+    *badge = Some(delivery_badge(number, vendor_name, time, &trail));
     let n_receipts = 1 + rng.below(3);
     for receipt in 1..=n_receipts {
         time += Duration::days(2 + rng.below(12) as i64);
@@ -297,7 +341,7 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
         let receipt_value = json!({"receiptId": format!("GR-{number}-{receipt}"), "by": receiver, "lines": lines.iter().map(|l| json!({"lineId": l.line_id, "qty": l.qty.div_ceil(n_receipts)})).collect::<Vec<_>>()});
         push(
             time,
-            json!({"type": "PoReceived", "meta": {"user": receiver}, "data": {"receipt": receipt_value, "status": status}}),
+            json!({"type": "PoReceived", "meta": {"user": receiver, "correlation_id": trail}, "data": {"receipt": receipt_value, "status": status}}),
         );
     }
     if stage < 4 {
@@ -309,6 +353,23 @@ fn purchase_order(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, Stri
         json!({"type": "PoClosed", "meta": {"user": "ap.automation"}, "data": {"status": "closed", "closedAt": format_utc(&time)}}),
     );
     out
+}
+
+/// The badge security issues the vendor's driver for a delivery, a day after the approval.
+fn delivery_badge(
+    number: u64,
+    vendor: &str,
+    approved_at: DateTime<Utc>,
+    trail: &str,
+) -> (DateTime<Utc>, String, Value) {
+    let data = json!({"badgeId": format!("B-PO-{number}"), "holder": format!("{vendor} driver"), "site": "Receiving dock", "accessLevel": 1, "status": "issued", "forPo": format!("PO-{number}")});
+    let meta = json!({"user": "security.desk", "correlation_id": trail});
+    let record = json!({"type": "BadgeIssued", "meta": meta, "data": data});
+    (
+        approved_at + Duration::days(1),
+        format!("badge-po-{number}"),
+        record,
+    )
 }
 
 fn badge(rng: &mut SplitMix64, number: u64) -> Vec<(DateTime<Utc>, String, Value)> {

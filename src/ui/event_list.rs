@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::context::{use_app, AppCtx};
 use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
+use crate::core::event_query::filtered_positions;
 use crate::core::view::list_window::Shown;
 use crate::core::view::text::{count, decimal};
 
@@ -19,18 +20,24 @@ const OVERSCAN: usize = 3;
 #[component]
 pub fn EventList() -> impl IntoView {
     let ctx = use_app();
-    // Positions (in the stream) of the events that match the filter, ascending.
-    let matching = Memo::new(move |_| {
+    // Positions (in the stream) of the events that match the filter, ascending, and why the
+    // filter cannot be read, if it cannot (the list then shows every event).
+    let filtered = Memo::new(move |_| {
         let stream = ctx.stream.get();
         let filter = ctx.view.with(|v| v.filter.clone()).unwrap_or_default();
-        ctx.loaded.with(|l| match (l.as_ref(), stream) {
-            (Some(l), Some(stream)) if filter.is_empty() => {
-                Shown::All(l.timeline.stream_len(&stream))
+        ctx.loaded.with(|l| {
+            let (Some(l), Some(stream)) = (l.as_ref(), stream) else {
+                return (Shown::All(0), None);
+            };
+            let all = Shown::All(l.timeline.stream_len(&stream));
+            match filtered_positions(&l.timeline, &stream, &filter) {
+                Ok(Some(positions)) => (Shown::Only(positions), None),
+                Ok(None) => (all, None),
+                Err(err) => (all, Some(format!("The filter is not applied: {err}"))),
             }
-            (Some(l), Some(stream)) => Shown::Only(l.timeline.matching_positions(&stream, &filter)),
-            _ => Shown::All(0),
         })
     });
+    let matching = Memo::new(move |_| filtered.with(|(shown, _)| shown.clone()));
     let UseVirtualRowsReturn {
         scroller,
         geometry,
@@ -82,7 +89,7 @@ pub fn EventList() -> impl IntoView {
                     id="event-filter"
                     type="search"
                     data-testid="filter"
-                    placeholder="Filter: type, user, version, id  (/)"
+                    placeholder="Filter: word type: author: v:1..9 after: text: /data/x>1  (/)"
                     aria-label="Filter events"
                     prop:value=move || ctx.view.with(|v| v.filter.clone()).unwrap_or_default()
                     on:input=move |ev| {
@@ -95,6 +102,7 @@ pub fn EventList() -> impl IntoView {
                     format!("{} shown", count(n))
                 }}</span>
             </div>
+            {move || filtered.with(|(_, error)| error.clone()).map(|text| view! { <p class="filter-error" data-testid="filter-error" role="alert">{text}</p> })}
             {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
             <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
                 <div class="event-spacer" style:height=move || format!("{}px", decimal(geometry.get().spacer_height()))>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::context::{use_app, AppCtx};
 use super::download::download;
 use super::url::{pin_of, pinned_link};
+use crate::core::event_query::filtered_positions;
 use crate::core::evidence::{evidence_files, write_pack, EvidenceInput};
 use crate::core::export::{
     self, diff_csv, diff_json, events_csv, events_jsonl, file_name, state_json, Scope,
@@ -88,18 +89,19 @@ fn moment_scope(ctx: AppCtx) -> Option<Scope> {
 /// The scope of the event list as filtered, and the log positions of its events.
 fn list_scope(ctx: AppCtx) -> Option<(Scope, Vec<usize>)> {
     let stream = ctx.stream.get()?;
-    let filter = ctx
-        .view
-        .with(|v| v.filter.clone())
-        .filter(|f| !f.is_empty());
+    let filter = ctx.view.with(|v| v.filter.clone()).unwrap_or_default();
     ctx.loaded.with(|loaded| {
         let timeline = &loaded.as_ref()?.timeline;
         let all = timeline.stream_log_positions(&stream);
-        let positions: Vec<usize> = match &filter {
-            Some(filter) => timeline
-                .matching_positions(&stream, filter)
-                .into_iter()
-                .filter_map(|pos| all.get(pos).copied())
+        // A filter that cannot be read is not applied, in the list as here.
+        let shown = filtered_positions(timeline, &stream, &filter)
+            .ok()
+            .flatten();
+        let filter = shown.is_some().then_some(filter);
+        let positions: Vec<usize> = match shown {
+            Some(shown) => shown
+                .iter()
+                .filter_map(|&pos| all.get(pos).copied())
                 .collect(),
             None => all.to_vec(),
         };

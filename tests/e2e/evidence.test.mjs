@@ -115,7 +115,7 @@ async function download(page, testid) {
 
 test('the demo report finds its deliberate gap, verifies its ledger chain, and a finding leads to its event', async () => {
   const page = await open('');
-  await assertText(summary(page), /^1 finding: 1 gap in 1,942 events, 47 streams$/);
+  await assertText(summary(page), /^1 finding: 1 gap in 1,971 events, 76 streams$/);
   assert.equal(await summary(page).getAttribute('data-result'), 'findings');
   await summary(page).click();
   assert.deepEqual(await listed(page), [['version-gap', 'po-1017', '4']]);
@@ -200,7 +200,7 @@ test('an evidence pack reopens with every request blocked: same state, verified;
 
   // A fresh page, then every request refused: the pack must need nothing from the network.
   const offline = await open('?view=raw');
-  await assertText(offline.getByTestId('load-summary'), /^1,942 events/);
+  await assertText(offline.getByTestId('load-summary'), /^1,971 events/);
   const blocked = [];
   await offline.context().route('**/*', (route) => {
     blocked.push(route.request().url());

@@ -218,7 +218,7 @@ const cursor = (page) => page.getByTestId('cursor');
 const query = (page) => new URL(page.url()).search;
 
 async function waitForDemo(page) {
-  await assertText(summary(page), /^1,942 events · 47 streams$/);
+  await assertText(summary(page), /^1,971 events · 76 streams$/);
 }
 
 
@@ -233,7 +233,7 @@ test('the demo loads, and scrubbing, clicks, keys and play move the selection an
   const page = await open('');
   await waitForDemo(page);
   const { approval, stream } = firstApproval();
-  assert.equal(await page.getByTestId('stream-more').count(), 0, 'all 47 streams are listed');
+  assert.equal(await page.getByTestId('stream-more').count(), 0, 'all 76 streams are listed');
   await page.getByTestId('stream-filter').fill(approval.stream.slice(0, 6));
   assert.ok((await page.locator('[data-testid=stream-row]').count()) < 46, 'the filter narrows the list');
   await page.locator(`[data-testid=stream-row][data-stream="${approval.stream}"]`).click();
@@ -555,7 +555,7 @@ test('a link whose projection would nest the state 300 deep shows each refused e
   const path = '/x'.repeat(300);
   const proj = JSON.stringify({ rules: { PoApproved: [{ op: 'set', path, literal: 1 }] } });
   const page = await open(`?proj=${encodeURIComponent(proj)}`);
-  await assertText(summary(page), /^1,942 events · 47 streams · \d+ problems$/);
+  await assertText(summary(page), /^1,971 events · 76 streams · \d+ problems$/);
   const errors = await page.getByTestId('load-error').allTextContents();
   assert.ok(errors.length > 0 && errors.every((e) => /^line \d+ \(event \S+ v\d+\): the rules of PoApproved would nest the state more than 256 levels deep/.test(e)), errors.slice(0, 3).join('\n'));
   // The Demo button still works (it used to stop until a reload); the link's projection stays.
@@ -563,7 +563,7 @@ test('a link whose projection would nest the state 300 deep shows each refused e
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   await assertText(summary(page), /^3 events · 1 stream · \d+ problems$/);
   await page.getByTestId('demo-button').click();
-  await assertText(summary(page), /^1,942 events · 47 streams · \d+ problems$/);
+  await assertText(summary(page), /^1,971 events · 76 streams · \d+ problems$/);
   await page.context().close();
 });
 

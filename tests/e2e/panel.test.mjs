@@ -78,7 +78,7 @@ async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) 
 const summary = (page) => page.getByTestId('load-summary');
 const cursor = (page) => page.getByTestId('cursor');
 
-const waitForDemo = (page) => assertText(summary(page), /^1,942 events · 47 streams$/);
+const waitForDemo = (page) => assertText(summary(page), /^1,971 events · 76 streams$/);
 
 /** The serious and critical violations axe-core finds on the page, one line each. */
 async function axeViolations(page) {
@@ -224,7 +224,7 @@ test('loading: the count is never behind the rows, and the header keeps its shap
   for (let i = 0; i < 80; i++) {
     const rows = await page.locator('[data-testid=event-row]').count();
     const text = (await summary(page).textContent()) ?? '';
-    if (/^1,942 events/.test(text)) break;
+    if (/^1,971 events/.test(text)) break;
     if (rows > 0 && /^Loading/.test(text)) {
       assert.doesNotMatch(text, /· 0 events/, 'rows are shown while the count says 0');
       counts.add(text.match(/· ([\d,]+) events/)?.[1]);

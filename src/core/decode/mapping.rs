@@ -11,6 +11,9 @@
 //!  "user": "/user_email", "data": "/new_values", "data_is": "merge"}
 //! ```
 //!
+//! `correlation` and `causation` say where the ids that tie events of one business transaction
+//! together are (the trail, `core::trail`).
+//!
 //! A pointer reads through text that holds JSON (`/state/timestamp/_data_` inside a `state`
 //! column of JSON text), and `data` held as JSON text is parsed. `time` may be left out for
 //! stores that keep only a sequence: the events then replay and scrub by version.
@@ -48,6 +51,12 @@ pub struct Mapping {
     pub data: Option<String>,
     #[serde(default)]
     pub data_is: DataIs,
+    /// Where the correlation and causation ids are, for the trail (`core::trail`); they are
+    /// kept as `meta.correlation_id` and `meta.causation_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation: Option<String>,
 }
 
 /// One JSON Pointer, or several whose values are joined with `:`.
@@ -96,10 +105,18 @@ impl Mapping {
         };
         all.push(&self.kind);
         all.extend(
-            [&self.time, &self.version, &self.user, &self.id, &self.data]
-                .into_iter()
-                .flatten()
-                .map(String::as_str),
+            [
+                &self.time,
+                &self.version,
+                &self.user,
+                &self.id,
+                &self.data,
+                &self.correlation,
+                &self.causation,
+            ]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
         );
         all
     }
@@ -137,6 +154,14 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
     };
     if let Some(user) = mapping.user.as_deref().and_then(get) {
         meta.insert("user".into(), Value::String(text(&user)));
+    }
+    for (pointer, key) in [
+        (&mapping.correlation, "correlation_id"),
+        (&mapping.causation, "causation_id"),
+    ] {
+        if let Some(id) = pointer.as_deref().and_then(get) {
+            meta.insert(key.into(), Value::String(text(&id)));
+        }
     }
     let version = match mapping.version.as_deref().and_then(get) {
         Some(v) => Some(

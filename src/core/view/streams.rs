@@ -4,7 +4,7 @@
 use crate::core::timeline::StreamSummary;
 
 /// The streams to list, and how many match the filter in all; ASCII letters match in either case
-/// (see `Timeline::matching_positions` for why only those).
+/// (see `event_query::contains_ascii_folded` for why only those).
 pub fn shortlist(
     all: &[StreamSummary],
     filter: &str,
