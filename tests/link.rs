@@ -40,6 +40,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
         blame: Some("/lines/L~12/qty".into()),
+        trail: true,
         columns: Some("/status,/lines/L2/qty, /a b".into()),
         where_query: Some("status=approved /total>10000".into()),
         pin: Some("0123456789abcdef".into()),
@@ -48,6 +49,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     };
     let query = view.to_query();
     assert!(query.contains("t=2026-04-01T01:59:59%2B02:00"), "{query}");
+    assert!(query.contains("&trail=1&"), "{query}");
     let (back, ignored) = ViewState::from_query(&format!("?{query}"));
     assert!(ignored.is_empty());
     assert_eq!(back, view);
@@ -168,13 +170,13 @@ mod random_views {
             naive_offset in some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"),
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
             (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
-            (blame, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), some(text()), some(text())),
+            (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
             (pin, pin_marks) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}")),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
-                compare, panel, filter, blame, columns, where_query, pin, pin_marks, extra,
+                compare, panel, filter, blame, trail, columns, where_query, pin, pin_marks, extra,
             }
         }
     }

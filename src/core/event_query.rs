@@ -78,14 +78,21 @@ enum Root {
 /// Reads an event query.
 pub fn parse_event_query(text: &str) -> Result<EventQuery, QueryError> {
     let mut query = EventQuery::default();
+    let mut body_terms = Vec::new();
     for (column, term) in terms(text)? {
         let (negated, body) = match term.strip_prefix('-') {
             Some(rest) if !rest.is_empty() => (true, rest),
             _ => (false, term.as_str()),
         };
         let test = parse_test(body).map_err(|reason| QueryError { column, reason })?;
-        query.terms.push(Term { negated, test });
+        let term = Term { negated, test };
+        match term.test.reads_body() {
+            true => body_terms.push(term),
+            false => query.terms.push(term),
+        }
     }
+    // Terms on the head first: an event is read back only if they all hold.
+    query.terms.extend(body_terms);
     Ok(query)
 }
 
@@ -196,46 +203,31 @@ impl EventQuery {
     }
 
     /// The positions (in the stream, ascending) of the stream's events that match. Terms on the
-    /// event's head (type, author, id, version, time) are tested first, with types and authors
+    /// event's head (type, author, id, version, time) come first, with types and authors
     /// matched once per name rather than once per event; an event is read back from the
     /// timeline only when a term needs its payload, and only if its stored text could match.
     pub fn positions(&self, timeline: &Timeline, stream: &str) -> Vec<usize> {
         let names = NameMatches::new(self, timeline);
-        let (head_terms, body_terms): (Vec<_>, Vec<_>) = self
-            .terms
-            .iter()
-            .enumerate()
-            .partition(|(_, t)| !t.test.reads_body());
         timeline
             .stream_log_positions(stream)
             .iter()
             .enumerate()
             .filter(|&(_, &idx)| {
-                let head = timeline.head(idx);
-                let ids = timeline.name_ids(idx);
-                head_terms.iter().all(|(k, term)| {
-                    term.negated != term.test.holds_on_head(&head, names.of(*k, ids))
-                }) && self.body_terms_hold(&body_terms, timeline, idx)
+                let (head, ids) = (timeline.head(idx), timeline.name_ids(idx));
+                let mut event = None;
+                self.terms.iter().enumerate().all(|(k, term)| {
+                    if !term.test.reads_body() {
+                        return term.negated != term.test.holds_on_head(&head, names.of(k, ids));
+                    }
+                    if !term.negated && !term.test.could_be_in(timeline.stored_text(idx)) {
+                        return false;
+                    }
+                    let event = event.get_or_insert_with(|| timeline.event(idx));
+                    term.negated != term.test.holds_on_body(event)
+                })
             })
             .map(|(pos, _)| pos)
             .collect()
-    }
-
-    fn body_terms_hold(&self, terms: &[(usize, &Term)], timeline: &Timeline, idx: usize) -> bool {
-        if terms.is_empty() {
-            return true;
-        }
-        let text = timeline.stored_text(idx);
-        let cannot_match = terms
-            .iter()
-            .any(|(_, term)| !term.negated && !term.test.could_be_in(text));
-        if cannot_match {
-            return false;
-        }
-        let event = timeline.event(idx);
-        terms
-            .iter()
-            .all(|(_, term)| term.negated != term.test.holds_on_body(&event))
     }
 }
 

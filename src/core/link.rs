@@ -62,6 +62,8 @@ pub struct ViewState {
     pub filter: Option<String>,
     /// `blame`: the field whose history is shown, as a blame path (`/lines/L2/qty`).
     pub blame: Option<String>,
+    /// `trail`: the trail of the selected event across streams is shown (`trail=1`).
+    pub trail: bool,
     /// `cols`: the period-end table's columns, state paths separated by commas
     /// (`/status,/total`). `None`: the most common fields.
     pub columns: Option<String>,
@@ -178,6 +180,8 @@ impl ViewState {
                 "q" => view.filter = Some(value),
                 "blame" if value.starts_with('/') => view.blame = Some(value),
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
+                "trail" if value == "1" => view.trail = true,
+                "trail" => ignored.push(format!("trail={value} is not 1")),
                 "cols" => view.columns = Some(value),
                 "where" => view.where_query = Some(value),
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
@@ -213,6 +217,7 @@ impl ViewState {
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
         put("blame", self.blame.clone());
+        put("trail", self.trail.then(|| "1".to_string()));
         put("cols", self.columns.clone());
         put("where", self.where_query.clone());
         put("h", self.pin.clone());

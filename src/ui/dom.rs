@@ -5,9 +5,14 @@ use wasm_bindgen::JsCast;
 
 /// The button a click on a list landed in, if any.
 pub fn clicked_button(ev: &web_sys::MouseEvent) -> Option<web_sys::Element> {
+    target_within(ev, "button")
+}
+
+/// The element matching `selector` that an event's target is in (or is), if any.
+pub fn target_within(ev: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
     ev.target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|t| t.closest("button").ok().flatten())
+        .and_then(|t| t.closest(selector).ok().flatten())
 }
 
 /// A new element with its attributes and, when given, its text (set as text, never as HTML).

@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
+use wasm_bindgen::JsCast;
+
 use super::context::{use_app, AppCtx};
+use super::dom::{append_element, target_within};
 use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use crate::core::event_query::filtered_positions;
@@ -57,7 +60,10 @@ pub fn EventList() -> impl IntoView {
             scroll_into_view.run(row);
         }
     });
-    let rows = move || {
+    // Rows written with DOM text calls rather than a `view!` per row, for the bundle's budget
+    // (see `period_table`).
+    let spacer = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
         let (start, end) = window_rows.get();
         let selected = ctx.selection.with(|s| s.pos);
         let pinned = ctx
@@ -69,11 +75,19 @@ pub fn EventList() -> impl IntoView {
             matching.with(|m| (start..end).filter_map(|row| m.position(row)).collect());
         let tops = (start..).map(|row| window.row_top(row, scrolled));
         let rows = rows_at(ctx, positions.into_iter().zip(tops));
-        rows.into_iter()
-            .map(|row| event_row(ctx, row, selected, pinned))
-            .collect::<Vec<_>>()
+        if let Some(spacer) = spacer.get() {
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_rows(ctx, &spacer, &rows, selected, pinned);
+        }
+    });
+    let on_row_click = move |ev: leptos::ev::MouseEvent| {
+        let pos = target_within(&ev, ".event-row")
+            .and_then(|row| row.get_attribute("data-pos"))
+            .and_then(|pos| pos.parse().ok());
+        if let Some(pos) = pos {
+            ctx.select_position(pos);
+        }
     };
-
     // Said when the filter hides the selected event, which the state still shows.
     let hidden_selection = move || {
         let pos = ctx.selection.with(|s| s.pos)?;
@@ -105,9 +119,8 @@ pub fn EventList() -> impl IntoView {
             {move || filtered.with(|(_, error)| error.clone()).map(|text| view! { <p class="filter-error" data-testid="filter-error" role="alert">{text}</p> })}
             {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
             <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
-                <div class="event-spacer" style:height=move || format!("{}px", decimal(geometry.get().spacer_height()))>
-                    {rows}
-                </div>
+                <div class="event-spacer" node_ref=spacer on:click=on_row_click
+                    style:height=move || format!("{}px", decimal(geometry.get().spacer_height()))></div>
             </div>
         </section>
     }
@@ -125,41 +138,61 @@ struct Row {
     top: f64,
 }
 
-/// One row: version, type (in its colour), author and time; a click selects it.
-fn event_row(
+/// Writes the rows (version, type in its colour, author and time) into the spacer, each at its
+/// place; a click on one selects it (`on_row_click`).
+fn write_rows(
     ctx: AppCtx,
-    row: Row,
+    spacer: &web_sys::Element,
+    rows: &[Row],
     selected: Option<usize>,
     pinned: Option<usize>,
-) -> impl IntoView {
-    let Row {
-        pos,
-        version,
-        kind,
-        user,
-        time,
-        top,
-    } = row;
-    let kind_class = format!("kind {}", ctx.kind_colour(&kind));
-    let marker = ctx.kind_marker(&kind);
-    view! {
-        <div
-            class="event-row"
-            class:pinned=Some(pos) == pinned
-            role="option"
-            data-testid="event-row"
-            data-version=version.to_string()
-            aria-selected=if Some(pos) == selected { "true" } else { "false" }
-            style:top=format!("{}px", decimal(top))
-            title=time.map_or_else(|| NO_TIME.to_string(), |time| format!("{} · local {}", utc(&time), local(&time)))
-            on:click=move |_| ctx.select_position(pos)
-        >
-            <span class="version">{version}</span>
-            <span class=kind_class data-marker=marker>{kind}</span>
-            <span class="user">{user}</span>
-            <span class="time">{time.map_or_else(|| "—".to_string(), |time| short_utc(&time))}</span>
-        </div>
+) -> Result<(), wasm_bindgen::JsValue> {
+    spacer.set_text_content(None);
+    for row in rows {
+        let class = match Some(row.pos) == pinned {
+            true => "event-row pinned",
+            false => "event-row",
+        };
+        let title = row.time.map_or_else(
+            || NO_TIME.to_string(),
+            |time| format!("{} · local {}", utc(&time), local(&time)),
+        );
+        let (version, pos) = (row.version.to_string(), row.pos.to_string());
+        let attributes = [
+            ("class", class),
+            ("role", "option"),
+            ("data-testid", "event-row"),
+            ("data-version", &version),
+            ("data-pos", &pos),
+            (
+                "aria-selected",
+                if Some(row.pos) == selected {
+                    "true"
+                } else {
+                    "false"
+                },
+            ),
+            ("title", &title),
+        ];
+        let element = append_element(spacer, "div", &attributes, None)?;
+        // Set through the CSSOM, which a CSP without 'unsafe-inline' allows.
+        if let Some(element) = element.dyn_ref::<web_sys::HtmlElement>() {
+            element
+                .style()
+                .set_property("top", &format!("{}px", decimal(row.top)))?;
+        }
+        let kind_class = format!("kind {}", ctx.kind_colour(&row.kind));
+        let marker = ctx.kind_marker(&row.kind);
+        let time = row
+            .time
+            .map_or_else(|| "—".to_string(), |time| short_utc(&time));
+        append_element(&element, "span", &[("class", "version")], Some(&version))?;
+        let kind = [("class", kind_class.as_str()), ("data-marker", marker)];
+        append_element(&element, "span", &kind, Some(&row.kind))?;
+        append_element(&element, "span", &[("class", "user")], Some(&row.user))?;
+        append_element(&element, "span", &[("class", "time")], Some(&time))?;
     }
+    Ok(())
 }
 
 /// What the rows show of the events at these stream positions, each drawn at its `top`.

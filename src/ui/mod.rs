@@ -37,6 +37,7 @@ mod source_bar;
 mod state_panel;
 mod stream_list;
 mod timeline_scrubber;
+mod trail_panel;
 mod url;
 mod virtual_rows;
 

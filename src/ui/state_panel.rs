@@ -9,6 +9,7 @@ use super::context::use_app;
 use super::diff_list::DiffList;
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
+use super::trail_panel::TrailPanel;
 use crate::core::link::{Compare, Panel};
 
 /// Tabs over the state and the change list, with the comparison controls.
@@ -62,6 +63,9 @@ pub fn StatePanel() -> impl IntoView {
                 </div>
                 <button type="button" data-testid="open-table" on:click=move |_| open_table(ctx)
                     title="Every stream as of this moment, in a table (view=table)">"All streams"</button>
+                <button type="button" data-testid="open-trail" aria-pressed=move || ctx.view.with(|v| v.trail).to_string()
+                    on:click=move |_| ctx.view.update(|v| v.trail = !v.trail)
+                    title="Every event of this business transaction, across streams (trail=1)">"Trail"</button>
                 <span class="compare" data-testid="compare">
                     "compare with: " {compare_label}
                 </span>
@@ -71,6 +75,7 @@ pub fn StatePanel() -> impl IntoView {
                 </Show>
             </div>
             <BlamePanel/>
+            <TrailPanel/>
             <div class="panel-body">
                 {move || match panel() {
                     Panel::Tree | Panel::Table => view! { <JsonTree value=ctx.state/> }.into_any(),

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
+use super::dom::{append_element, target_within};
 use crate::core::link::Compare;
+use crate::core::timeline::StreamSummary;
 use crate::core::view::streams::shortlist;
 use crate::core::view::text::count;
 
@@ -50,6 +52,18 @@ pub fn StreamList() -> impl IntoView {
             )
         })
     };
+    let picker = NodeRef::<leptos::html::Select>::new();
+    let list = NodeRef::<leptos::html::Ul>::new();
+    // Options and rows written with DOM text calls rather than a `view!` per stream, for the
+    // bundle's budget (see `period_table`).
+    Effect::new(move |_| {
+        let selected = selected();
+        if let (Some(picker), Some(list)) = (picker.get(), list.get()) {
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = shown
+                .with(|(streams, _)| write_streams(&picker, &list, streams, selected.as_deref()));
+        }
+    });
     view! {
         <nav class="streams" aria-label="Streams">
             <h2>"Streams"</h2>
@@ -66,45 +80,63 @@ pub fn StreamList() -> impl IntoView {
                 data-testid="stream-picker"
                 aria-label="Stream"
                 title=move || selected().unwrap_or_default()
+                node_ref=picker
                 on:change=move |ev| choose(event_target_value(&ev))
-            >
-                {move || shown.get().0.into_iter().map(|s| {
-                    let is_selected = selected().as_deref() == Some(s.name.as_str());
-                    view! {
-                        <option value=s.name.clone() selected=is_selected>
-                            {format!("{} ({})", s.name, count(s.n_events))}
-                        </option>
+            ></select>
+            <ul class="stream-list" role="listbox" aria-label="Streams" node_ref=list
+                on:click=move |ev| if let Some(name) = row_name(&ev) { choose(name) }
+                on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                    if ev.key() == "Enter" || ev.key() == " " {
+                        if let Some(name) = row_name(&ev) {
+                            ev.prevent_default();
+                            choose(name);
+                        }
                     }
-                }).collect_view()}
-            </select>
-            <ul class="stream-list" role="listbox" aria-label="Streams">
-                {move || shown.get().0.into_iter().map(|s| {
-                    let name = s.name.clone();
-                    let key_name = s.name.clone();
-                    let is_selected = selected().as_deref() == Some(s.name.as_str());
-                    view! {
-                        <li
-                            role="option"
-                            data-testid="stream-row"
-                            data-stream=s.name.clone()
-                            aria-selected=if is_selected { "true" } else { "false" }
-                            tabindex="0"
-                            title=s.name.clone()
-                            on:click=move |_| choose(name.clone())
-                            on:keydown=move |ev: leptos::ev::KeyboardEvent| {
-                                if ev.key() == "Enter" || ev.key() == " " {
-                                    ev.prevent_default();
-                                    choose(key_name.clone());
-                                }
-                            }
-                        >
-                            <span class="name">{s.name.clone()}</span>
-                            <span class="count">{count(s.n_events)}</span>
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
+                }
+            ></ul>
             {move || more().map(|text| view! { <p class="stream-more" data-testid="stream-more">{text}</p> })}
         </nav>
     }
+}
+
+/// The stream a click or key in the list landed on.
+fn row_name(ev: &web_sys::Event) -> Option<String> {
+    target_within(ev, "li[data-stream]").and_then(|row| row.get_attribute("data-stream"))
+}
+
+/// Writes one option of the picker and one row of the list per stream shown, as text.
+fn write_streams(
+    picker: &web_sys::Element,
+    list: &web_sys::Element,
+    streams: &[StreamSummary],
+    selected: Option<&str>,
+) -> Result<(), wasm_bindgen::JsValue> {
+    picker.set_text_content(None);
+    list.set_text_content(None);
+    for stream in streams {
+        let name = stream.name.as_str();
+        let n_events = count(stream.n_events);
+        let is_selected = selected == Some(name);
+        let option = append_element(
+            picker,
+            "option",
+            &[("value", name)],
+            Some(&format!("{name} ({n_events})")),
+        )?;
+        if is_selected {
+            option.set_attribute("selected", "")?;
+        }
+        let row = [
+            ("role", "option"),
+            ("data-testid", "stream-row"),
+            ("data-stream", name),
+            ("aria-selected", if is_selected { "true" } else { "false" }),
+            ("tabindex", "0"),
+            ("title", name),
+        ];
+        let row = append_element(list, "li", &row, None)?;
+        append_element(&row, "span", &[("class", "name")], Some(name))?;
+        append_element(&row, "span", &[("class", "count")], Some(&n_events))?;
+    }
+    Ok(())
 }

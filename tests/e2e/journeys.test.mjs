@@ -222,6 +222,13 @@ async function waitForDemo(page) {
 }
 
 
+/** How many of the demo's streams had begun by an instant, and how many began later. */
+function streamsBegunBy(instant) {
+  const all = new Set(demoLines.map((e) => e.stream));
+  const begun = new Set(demoLines.filter((e) => Date.parse(e.time) <= Date.parse(instant)).map((e) => e.stream));
+  return [begun.size, all.size - begun.size];
+}
+
 /** The demo's first PO approval, as a reader of the demo file finds it. */
 function firstApproval() {
   const approval = demoLines.find((e) => e.type === 'PoApproved');
@@ -836,9 +843,10 @@ test('failed fetches say which URL and what status, and nothing panics', async (
 test('the period-end table: every stream at quarter end, each row its stream\'s state, a cell opens the event that set it', async () => {
   const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', { acceptDownloads: true });
   await waitForDemo(page);
-  await assertText(page.getByTestId('table-summary'), /^36 streams as of 2026-03-31T23:59:59Z; 11 began later$/);
+  const [nAt, nLater] = streamsBegunBy('2026-03-31T23:59:59Z');
+  await assertText(page.getByTestId('table-summary'), new RegExp(`^${nAt} streams as of 2026-03-31T23:59:59Z; ${nLater} began later$`));
   const rows = page.getByTestId('table-row');
-  assert.equal(await rows.count(), 36);
+  assert.equal(await rows.count(), nAt);
   assert.equal(query(page), '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', 'URL -> view -> URL is unchanged');
   await page.keyboard.press('ArrowLeft');
   await page.keyboard.press('End');
@@ -853,9 +861,9 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
   const [file] = await Promise.all([page.waitForEvent('download'), page.getByTestId('table-csv').click()]);
   const csv = readFileSync(await file.path(), 'utf8').split('\r\n');
   assert.equal(file.suggestedFilename(), 'period-end-2026-03-31T235959Z.csv');
-  assert.equal(csv[0], '# Chronoscope period-end table, as of 2026-03-31T23:59:59Z, 36 streams, source demo');
+  assert.equal(csv[0], `# Chronoscope period-end table, as of 2026-03-31T23:59:59Z, ${nAt} streams, source demo`);
   assert.equal(csv[1], 'stream,version,time_utc,/status,/supplier');
-  assert.equal(csv.filter((line) => line && !line.startsWith('#')).length, 37);
+  assert.equal(csv.filter((line) => line && !line.startsWith('#')).length, nAt + 1);
 
   // The stream's own view at the same moment has the same state.
   await row.locator('th button').click();
@@ -868,7 +876,7 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
 
   // Back to the table at the same moment; a cell opens the event that last set the field.
   await page.getByTestId('open-table').click();
-  await assertText(page.getByTestId('table-summary'), /^36 streams as of 2026-03-31T23:59:59Z/);
+  await assertText(page.getByTestId('table-summary'), new RegExp(`^${nAt} streams as of 2026-03-31T23:59:59Z`));
   await page.locator('[data-testid=table-row][data-stream=po-1029] [data-testid=table-cell]').first().click();
   const opened = new URL(page.url()).searchParams;
   assert.equal(opened.get('blame'), '/status');
@@ -884,7 +892,8 @@ test('where= lists the aggregates whose state matches at the moment, and a bad q
   const moment = 't=2026-03-31T23:59:59Z';
   const all = await open(`?${moment}&view=table&cols=/status,/total`);
   await waitForDemo(all);
-  await assertText(all.getByTestId('table-summary'), /^36 streams/);
+  const [nAt] = streamsBegunBy('2026-03-31T23:59:59Z');
+  await assertText(all.getByTestId('table-summary'), new RegExp(`^${nAt} streams`));
   const rows = await all.getByTestId('table-row').evaluateAll((trs) => trs.map((tr) => ({
     stream: tr.dataset.stream,
     cells: [...tr.querySelectorAll('[data-testid=table-cell]')].map((c) => c.textContent),
@@ -895,7 +904,7 @@ test('where= lists the aggregates whose state matches at the moment, and a bad q
   const query = encodeURIComponent('status=closed /total>20000');
   const found = await open(`?${moment}&where=${query}`);
   await waitForDemo(found);
-  await assertText(found.getByTestId('table-summary'), new RegExp(`^${expected.length} streams of 36 match as of 2026-03-31T23:59:59Z`));
+  await assertText(found.getByTestId('table-summary'), new RegExp(`^${expected.length} streams of ${nAt} match as of 2026-03-31T23:59:59Z`));
   const listed = await found.getByTestId('match-row').evaluateAll((trs) => trs.map((tr) => tr.dataset.stream));
   assert.deepEqual(listed, expected);
   // A result opens its stream at that moment.
@@ -911,6 +920,74 @@ test('where= lists the aggregates whose state matches at the moment, and a bad q
   await assertText(typed.getByTestId('where-error'), /^where: column 15: > needs a number, not "lots"$/);
   assert.equal(new URL(typed.url()).searchParams.get('where'), 'status=closed /total>lots', 'the link keeps what was typed');
   for (const p of [all, found, typed]) await p.context().close();
+});
+
+test('the event query: a deep link with a type, a version range, a time range, payload text and a condition lists exactly the events that match', async () => {
+  const { approval, stream } = firstApproval();
+  const shown = (p) => assertText(p.locator('.match-count'), /shown$/).then((t) => Number(t.replace(/[^0-9]/g, '')));
+  const cases = [
+    ['-type:PoLine v:2..', (e) => !/poline/i.test(e.type) && e.version >= 2],
+    ['type:PoLine after:2026-01-20 before:2026-02-01', (e) => /poline/i.test(e.type) && e.time >= '2026-01-20' && e.time < '2026-02-01'],
+    ['/data/total>1000 author:' + stream[0].meta.user, (e) => e.data?.total > 1000 && e.meta.user.includes(stream[0].meta.user)],
+    ['text:' + approval.data.approval.by, (e) => JSON.stringify(e.data ?? {}).includes(approval.data.approval.by)],
+    ['/meta/correlation_id=' + approval.meta.correlation_id, (e) => e.meta?.correlation_id === approval.meta.correlation_id],
+  ];
+  for (const [q, test] of cases) {
+    const expected = stream.filter(test).map((e) => String(e.version));
+    assert.ok(expected.length > 0 && expected.length < stream.length, `${q}: ${expected.length} of ${stream.length}`);
+    const page = await open(`?stream=${approval.stream}&q=${encodeURIComponent(q)}`);
+    await waitForDemo(page);
+    assert.equal(await shown(page), expected.length, q);
+    const rows = await page.getByTestId('event-row').evaluateAll((els) => els.map((el) => el.dataset.version));
+    assert.deepEqual(rows, expected.slice(0, rows.length), q);
+    assert.equal(new URL(page.url()).searchParams.get('q'), q, 'the link keeps the query');
+    await page.context().close();
+  }
+  // A term that cannot be read names its column, and the list shows every event meanwhile.
+  const bad = await open(`?stream=${approval.stream}&q=${encodeURIComponent('type:PoLine v:ten')}`);
+  await waitForDemo(bad);
+  await assertText(bad.getByTestId('filter-error'), /^The filter is not applied: column 13: v: needs a version or a range such as 10\.\.20, not "ten"$/);
+  assert.equal(await shown(bad), stream.length);
+  await bad.getByTestId('filter').fill('type:PoLine v:10');
+  await assertText(bad.locator('.match-count'), /^[01] shown$/);
+  assert.equal(await bad.getByTestId('filter-error').count(), 0);
+  await bad.context().close();
+});
+
+test('the trail of an approval: its delivery badge and its receipts, across streams, by cause; an entry opens its stream there; the link keeps it', async () => {
+  const approval = demoLines.find((e) => e.type === 'PoApproved' && e.meta.correlation_id);
+  const trail = demoLines.filter((e) => e.meta?.correlation_id === approval.meta.correlation_id);
+  assert.deepEqual(trail.map((e) => e.type), ['PoApproved', 'BadgeIssued', ...trail.slice(2).map(() => 'PoReceived')]);
+  const page = await open(`?stream=${approval.stream}&v=${approval.version}`);
+  await waitForDemo(page);
+  await page.getByTestId('open-trail').click();
+  assert.match(query(page), /&trail=1$/);
+  const entries = page.getByTestId('trail-entry');
+  await entries.first().waitFor();
+  await assertText(page.getByTestId('trail-heading'), new RegExp(`^${approval.meta.correlation_id}: ${trail.length} event\\(s\\)`));
+  const listed = await entries.evaluateAll((els) => els.map((el) => [el.dataset.stream, el.dataset.version, el.closest('li').dataset.depth]));
+  assert.deepEqual(listed, trail.map((e, k) => [e.stream, String(e.version), String(Math.min(k, 2))]));
+  assert.equal(await entries.first().getAttribute('aria-current'), 'true');
+  assert.equal(await entries.nth(1).getAttribute('title'), `caused by ${approval.stream} v${approval.version}`);
+
+  // The badge opens its own stream at its event; the trail stays, with the badge current.
+  await entries.nth(1).click();
+  await assertText(cursor(page), /^v1 · /);
+  const params = new URL(page.url()).searchParams;
+  assert.deepEqual([params.get('stream'), params.get('v'), params.get('trail')], [trail[1].stream, '1', '1']);
+  await assertText(page.getByTestId('event-detail').locator('.kind'), /^BadgeIssued$/);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=trail-entry]')[1]?.getAttribute('aria-current') === 'true');
+
+  // A copied link reopens the same trail; an event outside any trail says where it looked.
+  const again = await open(`?stream=${trail.at(-1).stream}&v=${trail.at(-1).version}&trail=1`);
+  await waitForDemo(again);
+  await again.getByTestId('trail-entry').first().waitFor();
+  assert.equal(await again.getByTestId('trail-entry').count(), trail.length);
+  await again.keyboard.press('Home');
+  await assertText(again.getByTestId('trail-none'), /^This event carries no correlation id \(looked at \/meta\/correlation_id, /);
+  await again.getByTestId('trail-close').click();
+  assert.equal(new URL(again.url()).searchParams.get('trail'), null);
+  for (const p of [page, again]) await p.context().close();
 });
 
 test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {
