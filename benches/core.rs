@@ -1,7 +1,8 @@
 //! Native benchmarks of the core, one per part of the work: decode, ingest (index and fold, as
 //! the app does it), replay (fold), the state at a random position (snapshot plus bounded
-//! replay), the structural diff, a field's history (blame) over one long stream, and the
-//! integrity checks over EventSourcingDB lines with their hash chain.
+//! replay), the structural diff, a field's history (blame) over one long stream, the event and
+//! state queries and the period-end table over a million events, and the integrity checks over
+//! EventSourcingDB lines with their hash chain.
 //! Run with `cargo bench --no-default-features --bench core`.
 
 use std::hint::black_box;
@@ -9,9 +10,12 @@ use std::hint::black_box;
 use chronoscope::core::blame::field_history;
 use chronoscope::core::decode::{decode_text, Format};
 use chronoscope::core::diff::diff;
+use chronoscope::core::event_query::parse_event_query;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
 use chronoscope::core::integrity::check;
+use chronoscope::core::query::parse_state_query;
+use chronoscope::core::table::period_table;
 use chronoscope::core::timeline::Timeline;
 use chronoscope::samples::bench_data::{bench_ndjson, esdb_ndjson, long_stream_ndjson};
 use serde_json::{json, Value};
@@ -86,6 +90,43 @@ fn blame_a_field_over_100k_events_of_one_stream(bencher: divan::Bencher) {
     let timeline = load(&long_stream_ndjson(N_EVENTS));
     bencher.bench(|| field_history(&timeline, black_box("po-long"), "/lines/L1/qty"));
 }
+
+/// The event query over one stream of 1,000,000 events (issue 11's target: under a second): a
+/// type and a condition on the payload, so that a third of the events are read back whole.
+#[divan::bench(sample_count = 5)]
+fn event_query_with_a_payload_condition_over_1m_events(bencher: divan::Bencher) {
+    let timeline = load(&long_stream_ndjson(N_QUERIED));
+    let query = parse_event_query("type:PoStatusChanged /data/status=approved").unwrap();
+    bencher.bench(|| black_box(query.positions(&timeline, "po-long")).len());
+}
+
+/// The state query over 1,000,000 events in 20,000 streams: every stream's latest state tested.
+#[divan::bench(sample_count = 5)]
+fn state_query_over_1m_events_in_20k_streams(bencher: divan::Bencher) {
+    let timeline = load(&bench_ndjson(N_QUERIED));
+    let query = parse_state_query("status=approved /total>100").unwrap();
+    bencher.bench(|| {
+        period_table(&timeline, None, None, Some(black_box(&query)))
+            .rows
+            .len()
+    });
+}
+
+/// The period-end table over 20,000 streams (1,000,000 events), as of the middle of the log,
+/// with the default columns.
+#[divan::bench(sample_count = 5)]
+fn period_end_table_over_20k_streams(bencher: divan::Bencher) {
+    let timeline = load(&bench_ndjson(N_QUERIED));
+    let middle = timeline.head(timeline.len() / 2).time;
+    bencher.bench(|| {
+        period_table(&timeline, Some(black_box(middle)), None, None)
+            .rows
+            .len()
+    });
+}
+
+/// The number of events the queries run over.
+const N_QUERIED: usize = 1_000_000;
 
 fn keyed_array(n: usize) -> Value {
     json!((0..n)

@@ -9,6 +9,8 @@ use chronoscope::core::diff::diff;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup};
 use chronoscope::core::integrity::check;
+use chronoscope::core::query::parse_state_query;
+use chronoscope::core::table::period_table;
 use chronoscope::core::timeline::Timeline;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -93,6 +95,33 @@ pub fn jump(k: u32) -> u32 {
         let after = timeline.state_after(event.stream, pos);
         let before = timeline.state_after(event.stream, pos.and_then(|p| p.checked_sub(1)));
         diff(&before, &after).len() as u32
+    })
+}
+
+/// The state query over every loaded stream's latest state (`core::query`, the table's `where=`);
+/// returns how many streams match.
+#[wasm_bindgen]
+pub fn state_query(text: &str) -> Result<u32, JsValue> {
+    let query = parse_state_query(text).map_err(|e| JsValue::from_str(&e.to_string()))?;
+    with_loaded(|timeline| period_table(timeline, None, None, Some(&query)).rows.len() as u32)
+}
+
+/// The period-end table of every loaded stream as of the middle event's time, with the default
+/// columns; returns how many rows it has.
+#[wasm_bindgen]
+pub fn period_table_mid() -> Result<u32, JsValue> {
+    with_loaded(|timeline| {
+        let middle = timeline.head(timeline.len() / 2).time;
+        period_table(timeline, Some(middle), None, None).rows.len() as u32
+    })
+}
+
+fn with_loaded(f: impl FnOnce(&Timeline) -> u32) -> Result<u32, JsValue> {
+    LOADED.with(|l| {
+        l.borrow()
+            .as_ref()
+            .map(f)
+            .ok_or_else(|| "nothing is loaded".into())
     })
 }
 

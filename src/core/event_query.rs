@@ -290,20 +290,32 @@ impl Test {
     }
 
     /// False only when the event's stored text rules the term out: a payload string holding
-    /// the needle, or a field with a value, leaves its characters in the text, unless they were
-    /// written as `\u` escapes, which then keep every event in.
+    /// the needle, a field's key, and a string a field must equal leave their characters in the
+    /// text, unless they were written as `\u` escapes, which then keep every event in.
     fn could_be_in(&self, text: &str) -> bool {
-        if text.contains("\\u") {
+        if has_escapes(text) {
             return true;
         }
         match self {
             Test::Text(needle) if is_plain(needle) => contains_ascii_folded(text, needle),
-            Test::Field { condition, .. } => match last_token(&condition.path) {
-                Some(key) if is_plain(&key) && condition.op != Op::Ne => {
-                    text.contains(&format!("\"{key}\""))
-                }
-                _ => true,
-            },
+            Test::Field { condition, .. } if condition.op != Op::Ne => {
+                let key_in = match last_token(&condition.path) {
+                    Some(key) if is_plain(&key) => text.contains(&format!("\"{key}\"")),
+                    _ => true,
+                };
+                // A string wanted whole is in the text as written; a number may be written
+                // otherwise (`1e4` for `10000`), and `true`, `false`, `null` read as numbers do not.
+                let value = condition.value.as_str();
+                let value_in = match condition.op == Op::Eq && is_plain(value) {
+                    true => {
+                        parse_number(value).is_some()
+                            || matches!(value, "true" | "false" | "null")
+                            || text.contains(value)
+                    }
+                    false => true,
+                };
+                key_in && value_in
+            }
             _ => true,
         }
     }
@@ -382,4 +394,10 @@ pub fn contains_ascii_folded(text: &str, needle: &str) -> bool {
         || text
             .windows(needle.len())
             .any(|window| window.eq_ignore_ascii_case(needle))
+}
+
+/// Whether JSON text may hold `\u` escapes: a backslash is found by `memchr`, far quicker than
+/// a search for the two characters.
+pub fn has_escapes(text: &str) -> bool {
+    text.contains('\\') && text.contains("\\u")
 }

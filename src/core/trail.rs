@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::core::decode::Format;
 use crate::core::event::Event;
+use crate::core::event_query::has_escapes;
 use crate::core::projection::Projection;
 use crate::core::timeline::Timeline;
 
@@ -146,7 +147,7 @@ pub fn trail_of(timeline: &Timeline, log_idx: usize, pointers: &TrailPointers) -
     let members: Vec<(usize, Event)> = (0..timeline.len())
         .filter(|&idx| {
             let text = timeline.stored_text(idx);
-            text.contains(correlation.as_str()) || text.contains("\\u")
+            text.contains(correlation.as_str()) || has_escapes(text)
         })
         .map(|idx| (idx, timeline.event(idx)))
         .filter(|(_, event)| pointers.correlation_of(event).as_deref() == Some(&correlation))

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, launchChromium, assertText, sendSlowly } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly } from './support.mjs';
+
+const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
 const here = join(root, 'tests', 'e2e');
 
@@ -1021,13 +1023,18 @@ test('the page runs under a strict CSP: no inline script, no inline style, and a
 
 test('screenshots of the main views, light and dark, wide and narrow', async () => {
   const { approval } = firstApproval();
-  for (const [name, width, scheme, view] of [
-    ['wide-light-diff', 1400, 'light', 'diff'],
-    ['wide-dark-tree', 1400, 'dark', 'tree'],
-    ['narrow-light-tree', 480, 'light', 'tree'],
-    ['narrow-dark-diff', 480, 'dark', 'diff'],
+  const badQuery = `&q=${encodeURIComponent('type:Po v:ten')}`;
+  for (const [name, width, scheme, view, more] of [
+    ['wide-light-diff', 1400, 'light', 'diff', ''],
+    ['wide-dark-tree', 1400, 'dark', 'tree', ''],
+    ['narrow-light-tree', 480, 'light', 'tree', ''],
+    ['narrow-dark-diff', 480, 'dark', 'diff', ''],
+    ['wide-light-trail', 1400, 'light', 'tree', `&trail=1${badQuery}`],
+    ['wide-dark-trail', 1400, 'dark', 'tree', '&trail=1'],
+    ['narrow-light-trail', 480, 'light', 'tree', '&trail=1'],
+    ['narrow-dark-trail', 480, 'dark', 'tree', `&trail=1${badQuery}`],
   ]) {
-    const page = await open(`?stream=${approval.stream}&v=${approval.version}&view=${view}`, { viewport: { width, height: 900 }, colorScheme: scheme });
+    const page = await open(`?stream=${approval.stream}&v=${approval.version}&view=${view}${more}`, { viewport: { width, height: 900 }, colorScheme: scheme });
     await waitForDemo(page);
     await page.getByTestId('event-detail').waitFor();
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -1036,6 +1043,14 @@ test('screenshots of the main views, light and dark, wide and narrow', async () 
       assert.ok(await page.getByTestId('stream-picker').isVisible(), 'the stream list is a picker in a narrow panel');
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 0, `${name} scrolls sideways by ${overflow}px`);
+    }
+    if (more) {
+      await page.getByTestId('trail-entry').first().waitFor();
+      await page.evaluate(axeSource);
+      const violations = await page.evaluate(async () => (await window.axe.run()).violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+      assert.deepEqual(violations, [], `axe, ${name}`);
     }
     await page.screenshot({ path: join(artifacts, `${name}.png`) });
     await page.context().close();
