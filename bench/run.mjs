@@ -78,8 +78,8 @@ const results = await page.evaluate(async ({ nEvents }) => {
     const jumps = [];
     for (let i = 0; i < 300; i++) { const k = Math.floor((i * 7919 + 13) % nEvents); jumps.push(time(() => wasm.jump(k))[0]); }
     out.jump = stats(jumps);
-    out.stateQueryMatches = wasm.state_query('status=approved /total>100');
-    out.stateQuery = trials(3, () => wasm.state_query('status=approved /total>100'));
+    out.stateQueryMatches = wasm.state_query('status=received /total>200 poNumber!=PO-000000');
+    out.stateQuery = trials(3, () => wasm.state_query('status=received /total>200 poNumber!=PO-000000'));
     out.tableRows = wasm.period_table_mid();
     out.table = trials(3, () => wasm.period_table_mid());
   } catch (err) {
@@ -292,7 +292,7 @@ if (r.ingestError) {
   rows.push([`ingest ${nEvents.toLocaleString('en')} events (${mb(r.bytes)} NDJSON): parsed, indexed, snapshots`, t(r.ingest), `JSON.parse per line in a Worker: ${t(r.peerParse)}`, ratio(r.peerParse.p50, r.ingest.p50), '≤ 2 s and ≤ the Worker', r.ingest.p50 <= 2000 && r.ingest.p50 <= r.peerParse.p50 ? 'met' : 'missed']);
   rows.push(['jump to a random event: state and diff ready', t(r.jump), '—', '—', 'p95 ≤ 10 ms', r.jump.p95 <= 10 ? 'met' : 'missed']);
   rows.push(['replay (fold) every event', `${ms(r.replay.p50)} = ${(eps / 1e6).toFixed(2)} M events/s`, `JS spread reducer ${ms(r.spread.p50)}; Immer ${ms(r.immer.p50)} (parse excluded)`, ratio(r.spread.p50, r.replay.p50), '≥ 1 M events/s', eps >= 1e6 ? 'met' : 'missed']);
-  rows.push([`state query \`status=approved /total>100\` over every stream's latest state (${nEvents.toLocaleString('en')} events)`, `${t(r.stateQuery)}; ${r.stateQueryMatches.toLocaleString('en')} streams match`, '—', '—', '< 1 s', r.stateQuery.p50 < 1000 ? 'met' : 'missed']);
+  rows.push([`state query \`status=received /total>200 poNumber!=PO-000000\` over every stream's latest state (${nEvents.toLocaleString('en')} events)`, `${t(r.stateQuery)}; ${r.stateQueryMatches.toLocaleString('en')} streams match`, '—', '—', '< 1 s', r.stateQuery.p50 < 1000 ? 'met' : 'missed']);
   rows.push([`period-end table of every stream as of the middle of the log (${r.tableRows.toLocaleString('en')} rows, default columns)`, t(r.table), '—', '—', '—', '—']);
   rows.push(['memory with the events and snapshots', `${mb(r.wasmMemory)} of wasm memory`, `JS heap holding the events as objects: ${mb(r.jsHeap)}`, ratio(r.jsHeap, r.wasmMemory), '≤ 600 MB and < the JS heap', r.wasmMemory <= 600e6 && r.wasmMemory < r.jsHeap ? 'met' : 'missed']);
 }

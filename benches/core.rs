@@ -104,7 +104,7 @@ fn event_query_with_a_payload_condition_over_1m_events(bencher: divan::Bencher) 
 #[divan::bench(sample_count = 5)]
 fn state_query_over_1m_events_in_20k_streams(bencher: divan::Bencher) {
     let timeline = load(&bench_ndjson(N_QUERIED));
-    let query = parse_state_query("status=approved /total>100").unwrap();
+    let query = parse_state_query("status=received /total>200 poNumber!=PO-000000").unwrap();
     bencher.bench(|| {
         period_table(&timeline, None, None, Some(black_box(&query)))
             .rows

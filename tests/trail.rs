@@ -207,3 +207,36 @@ fn causation_cycles_and_long_chains_neither_hang_nor_overflow() {
     assert_eq!(entries.len(), n);
     assert_eq!(entries.last().map(|e| e.depth), Some(n - 1));
 }
+
+#[test]
+fn a_trail_is_in_time_order_even_where_the_log_is_not() {
+    // Four events of one trail written out of time order, none caused by another.
+    let line = |stream: &str, day: u32| {
+        format!(
+            r#"{{"stream":"{stream}","version":1,"id":"{stream}","type":"T","time":"2026-01-{day:02}T00:00:00Z","meta":{{"correlation_id":"c"}}}}"#
+        )
+    };
+    let text = [
+        line("d", 4),
+        line("b", 2),
+        line("c", 3),
+        line("a", 1),
+        line("e", 2),
+    ]
+    .join("\n");
+    let timeline = canonical(&text);
+    let (_, entries) = found(trail_of(
+        &timeline,
+        0,
+        &TrailPointers::for_format(Format::Canonical),
+    ));
+    let streams: Vec<&str> = entries
+        .iter()
+        .map(|e| timeline.head(e.log_idx).stream)
+        .collect();
+    assert_eq!(
+        streams,
+        ["a", "b", "e", "c", "d"],
+        "ties keep the log's order"
+    );
+}
