@@ -655,3 +655,221 @@ fn the_mapping_format_without_a_mapping_is_one_problem_not_one_per_line() {
         vec!["source: the custom mapping format needs a mapping: no record was read"]
     );
 }
+
+// Issue 13: a download that breaks off can be read on from where it stopped (Retry), and a
+// feed page that failed can be asked for again, with nothing lost and nothing twice.
+
+/// Reads `bytes` as a download that breaks off after each of `breaks` (byte counts received,
+/// ascending), each time reading on from the resume point; the server sends the rest of the
+/// source from there, as an HTTP `Range` answer does.
+fn read_with_breaks(bytes: &[u8], breaks: &[usize], budget: usize) -> Outcome {
+    let mut ingest = Ingest::new(Setup::default());
+    let mut from = 0;
+    for &at in breaks {
+        let at = at.max(from);
+        ingest.feed(&bytes[from..at]);
+        while ingest.step(budget) == Step::Working {}
+        ingest.broke_off(Problem::new(
+            Place::Url {
+                url: "http://es.example/po.ndjson".into(),
+                status: 200,
+            },
+            ProblemKind::BrokeOff("network error".into()),
+        ));
+        let Some(chronoscope::core::ingest::ResumePoint::Byte {
+            offset: resume_at, ..
+        }) = ingest.resume_point().cloned()
+        else {
+            panic!("no byte to resume from after {at} bytes");
+        };
+        assert!(
+            resume_at as usize <= at,
+            "{resume_at} is past the {at} bytes received"
+        );
+        ingest.resume();
+        from = resume_at as usize;
+    }
+    ingest.feed(&bytes[from..]);
+    ingest.finish();
+    while ingest.step(budget) != Step::Done {}
+    ingest.into_outcome()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn a_download_broken_off_anywhere_and_read_on_gives_the_same_timeline(
+        breaks in proptest::collection::vec(any::<proptest::sample::Index>(), 1..4),
+        budget in 1usize..400,
+    ) {
+        let (text, whole) = &*AWKWARD;
+        let bytes = text.as_bytes();
+        let mut breaks: Vec<usize> = breaks.iter().map(|b| b.index(bytes.len())).collect();
+        breaks.sort_unstable();
+        let resumed = read_with_breaks(bytes, &breaks, budget);
+        assert_same_outcome(&resumed, whole, budget);
+    }
+}
+
+#[test]
+fn a_break_is_reported_until_the_load_reads_on_and_a_document_reads_on_from_what_arrived() {
+    let (text, whole) = &*AWKWARD;
+    let mut ingest = Ingest::new(Setup::default());
+    ingest.feed(&text.as_bytes()[..20_000]);
+    ingest.broke_off(Problem::new(
+        Place::File("po.ndjson".into()),
+        ProblemKind::BrokeOff("gone".into()),
+    ));
+    while ingest.step(100) != Step::Done {}
+    let outcome = ingest.outcome();
+    let kinds: Vec<&ProblemKind> = outcome.problems.iter().map(|p| &p.kind).collect();
+    let cut = kinds
+        .iter()
+        .position(|k| matches!(k, ProblemKind::LineCutOff { .. }));
+    let broke = kinds
+        .iter()
+        .position(|k| matches!(k, ProblemKind::BrokeOff(_)));
+    assert!(
+        matches!((cut, broke), (Some(c), Some(b)) if b == c + 1),
+        "{kinds:?}"
+    );
+    let kept = outcome.timeline.len();
+    assert!(kept > 0 && kept < whole.timeline.len());
+
+    // A JSON document (a KurrentDB page, an export) is read whole: what arrived is held.
+    let document = serde_json::to_string(
+        &demo_ndjson()
+            .lines()
+            .take(50)
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let mut ingest = Ingest::new(Setup::default());
+    ingest.feed(&document.as_bytes()[..3_000]);
+    ingest.broke_off(Problem::new(
+        Place::File("po.json".into()),
+        ProblemKind::BrokeOff("gone".into()),
+    ));
+    assert_eq!(
+        ingest.resume_point(),
+        Some(&chronoscope::core::ingest::ResumePoint::Byte {
+            offset: 3_000,
+            ranges: false
+        })
+    );
+    ingest.resume();
+    ingest.feed(&document.as_bytes()[3_000..]);
+    ingest.finish();
+    while ingest.step(100) != Step::Done {}
+    let outcome = ingest.into_outcome();
+    assert_eq!(
+        (outcome.timeline.len(), outcome.problems.len()),
+        (50, 0),
+        "{:?}",
+        outcome.problems
+    );
+}
+
+#[test]
+fn a_feed_page_that_failed_is_asked_for_again_and_the_feed_reads_on() {
+    let feed = Feed {
+        base: "http://es.example:2113/streams/po".into(),
+        n: 12,
+        size: 5,
+        loop_to: None,
+    };
+    let mut ingest = Ingest::new(Setup {
+        source_url: Some(Url::parse(&feed.base).unwrap()),
+        ..Setup::default()
+    });
+    ingest.feed(&feed.head());
+    ingest.finish();
+    let mut asked = Vec::new();
+    let mut failed_once = false;
+    loop {
+        match ingest.step(100) {
+            Step::Working => {}
+            Step::Fetch(url) => {
+                asked.push(url.to_string());
+                if url.path().contains("/5/forward/") && !failed_once {
+                    failed_once = true;
+                    ingest.page_failed(Problem::new(
+                        Place::Url {
+                            url: url.to_string(),
+                            status: 500,
+                        },
+                        ProblemKind::Fetch("the server answered 500".into()),
+                    ));
+                } else {
+                    ingest.feed_page(&url, feed.page(&url).unwrap());
+                }
+            }
+            Step::Done if ingest.resume_point().is_some() => {
+                assert_eq!(ingest.outcome().timeline.len(), 5, "the first page is kept");
+                assert_eq!(ingest.outcome().problems.len(), 1);
+                ingest.resume();
+            }
+            Step::Done => break,
+            Step::NeedBytes => panic!("a finished load needs no bytes"),
+        }
+    }
+    let outcome = ingest.into_outcome();
+    assert_eq!(outcome.problems, vec![]);
+    let versions: Vec<u64> = outcome
+        .timeline
+        .stream_heads("po")
+        .map(|h| h.version)
+        .collect();
+    assert_eq!(
+        versions,
+        (0..12).collect::<Vec<_>>(),
+        "nothing lost, nothing twice"
+    );
+    let page_5 = "http://es.example:2113/streams/po/5/forward/5?embed=body";
+    assert_eq!(asked.iter().filter(|u| *u == page_5).count(), 2);
+}
+
+#[test]
+fn a_download_that_ends_cleanly_mid_line_is_read_as_cut_short_and_a_whole_last_line_is_not() {
+    let place = || Place::Url {
+        url: "http://es.example/po.ndjson.gz".into(),
+        status: 200,
+    };
+    let lines = demo_ndjson()
+        .lines()
+        .take(30)
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Ends mid-way through line 30, as a gzip body cut short decodes.
+    let cut = &lines[..lines.len() - 40];
+    let mut ingest = Ingest::new(Setup::default());
+    ingest.feed(cut.as_bytes());
+    ingest.download_ended(place());
+    while ingest.step(100) != Step::Done {}
+    let outcome = ingest.outcome();
+    assert_eq!(outcome.timeline.len(), 29);
+    let kinds: Vec<&ProblemKind> = outcome.problems.iter().map(|p| &p.kind).collect();
+    assert!(
+        matches!(
+            kinds[..],
+            [ProblemKind::LineCutOff { .. }, ProblemKind::BrokeOff(_)]
+        ),
+        "{kinds:?}"
+    );
+    assert!(ingest.resume_point().is_some());
+
+    // A last line without its newline that is whole is the source's end, as is a CSV's.
+    for (text, n) in [(lines.as_str(), 30), ("id,status\n1,draft\n2,approved", 0)] {
+        let mut ingest = Ingest::new(Setup::default());
+        ingest.feed(text.as_bytes());
+        ingest.download_ended(place());
+        while ingest.step(100) != Step::Done {}
+        assert!(ingest.resume_point().is_none(), "{text:.40}");
+        if n > 0 {
+            let outcome = ingest.into_outcome();
+            assert_eq!((outcome.timeline.len(), outcome.problems.len()), (n, 0));
+        }
+    }
+}

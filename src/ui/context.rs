@@ -119,6 +119,10 @@ pub struct AppCtx {
     pub follow: RwSignal<bool>,
     /// Headers the host sent for its source's origin; in memory only, never in a link.
     pub host_headers: StoredValue<Option<HostHeaders>>,
+    /// A download that broke off (or a feed page that failed), held so that *Retry* reads on
+    /// from where it stopped; `can_retry` says one is held.
+    pub resumable: StoredValue<Option<Ingest>>,
+    pub can_retry: RwSignal<bool>,
 }
 
 impl AppCtx {
@@ -219,6 +223,8 @@ impl AppCtx {
             live: StoredValue::new(None),
             follow: RwSignal::new(false),
             host_headers: StoredValue::new(None),
+            resumable: StoredValue::new(None),
+            can_retry: RwSignal::new(false),
         }
     }
 

@@ -59,11 +59,17 @@ pub fn DensityStrip() -> impl IntoView {
             view.time = Some(format_utc(&time));
         });
     };
-    let bars = move || {
-        density
-            .get()
-            .map(|(bins, _, _, kinds)| bars(ctx, &bins, &kinds))
-    };
+    let svg = NodeRef::<leptos::svg::Svg>::new();
+    Effect::new(move |_| {
+        let density = density.get();
+        if let Some(svg) = svg.get() {
+            let (bins, kinds) = density
+                .map(|(bins, _, _, kinds)| (bins, kinds))
+                .unwrap_or_default();
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_bars(ctx, &svg, &bins, &kinds);
+        }
+    });
     let no_times = move || has_times.get() == Some(false);
     // The integrity findings on this stream's events, where they fall in time.
     let findings = Memo::new(move |_| {
@@ -105,28 +111,43 @@ pub fn DensityStrip() -> impl IntoView {
             </p>
         </Show>
         <div class="strip" class:hidden=no_times title="Events over time; click to see the state as of that moment" on:click=on_click>
-            <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true">
-                {bars}
-            </svg>
+            <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true" node_ref=svg></svg>
             {move || cursor_x().map(|x| view! { <div class="strip-cursor" style:left=format!("{}%", decimal(x))></div> })}
             <div class="strip-marks" node_ref=marks></div>
         </div>
     }
 }
 
-/// One bar per slice with events, as tall as its share of the busiest slice.
-fn bars(ctx: AppCtx, bins: &[DensityBin], kinds: &[String]) -> Vec<AnyView> {
+/// One bar per slice with events, as tall as its share of the busiest slice, written with DOM
+/// calls rather than a `view!` per bar, for the bundle's budget (see `period_table`).
+fn write_bars(
+    ctx: AppCtx,
+    svg: &web_sys::Element,
+    bins: &[DensityBin],
+    kinds: &[String],
+) -> Result<(), wasm_bindgen::JsValue> {
+    svg.set_text_content(None);
     let max = bins.iter().map(|b| b.n_events).max().unwrap_or(1).max(1) as f64;
-    bins.iter()
-        .enumerate()
-        .filter(|(_, bin)| bin.n_events > 0)
-        .map(|(idx, bin)| {
-            let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
-            let kind = kinds.get(bin.main_kind.unwrap_or(0)).map_or("", String::as_str);
-            view! { <rect class=ctx.kind_colour(kind) x=idx.to_string() y=decimal(20.0 - height) width="0.85" height=decimal(height)></rect> }
-                .into_any()
-        })
-        .collect()
+    for (idx, bin) in bins.iter().enumerate().filter(|(_, bin)| bin.n_events > 0) {
+        let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
+        let kind = kinds
+            .get(bin.main_kind.unwrap_or(0))
+            .map_or("", String::as_str);
+        let rect = document().create_element_ns(Some("http://www.w3.org/2000/svg"), "rect")?;
+        let (x, y, height) = (idx.to_string(), decimal(20.0 - height), decimal(height));
+        let class = ctx.kind_colour(kind);
+        for (name, value) in [
+            ("class", class.as_str()),
+            ("x", &x),
+            ("y", &y),
+            ("width", "0.85"),
+            ("height", &height),
+        ] {
+            rect.set_attribute(name, value)?;
+        }
+        svg.append_child(&rect)?;
+    }
+    Ok(())
 }
 
 /// One finding's mark on the strip, where it falls in time.

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::actions::reload_source;
 use super::context::use_app;
+use super::dom::append_element;
 use crate::core::decode::Format;
 
 /// The format name and the menu that overrides it.
@@ -32,15 +33,27 @@ pub fn FormatPicker() -> impl IntoView {
             })
         })
     };
+    // Options written with DOM calls rather than a `view!` per format, for the bundle's budget
+    // (see `period_table`); the one chosen (or "Detect format") is selected.
+    let select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let chosen = ctx.view.with(|v| v.format.clone()).unwrap_or_default();
+        if let Some(select) = select.get() {
+            select.set_text_content(None);
+            let detect = std::iter::once(("", "Detect format"));
+            for (key, label) in detect.chain(Format::ALL.into_iter().map(|f| (f.key(), f.label())))
+            {
+                // Only element creation can fail here, which a browser does not refuse.
+                let _ = append_element(&select, "option", &[("value", key)], Some(label));
+            }
+            select.set_value(&chosen);
+        }
+    });
     view! {
         <label class="format" title=why>
             <span data-testid="format-detected">{named}</span>
-            <select data-testid="format-select" aria-label="Source format" on:change=move |ev| on_format(event_target_value(&ev))>
-                <option value="" selected=move || ctx.view.with(|v| v.format.is_none())>"Detect format"</option>
-                {Format::ALL.into_iter().map(|format| view! {
-                    <option value=format.key() selected=move || ctx.view.with(|v| v.format.as_deref() == Some(format.key()))>{format.label()}</option>
-                }).collect_view()}
-            </select>
+            <select data-testid="format-select" aria-label="Source format" node_ref=select
+                on:change=move |ev| on_format(event_target_value(&ev))></select>
         </label>
     }
 }

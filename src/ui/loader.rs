@@ -20,7 +20,7 @@ use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
-use crate::core::ingest::{Ingest, KeptSource, Step, BATCH};
+use crate::core::ingest::{Ingest, KeptSource, ResumePoint, Step, BATCH};
 use crate::core::integrity::Checker;
 use crate::core::origin;
 
@@ -37,20 +37,67 @@ const BUDGET_MS: f64 = 12.0;
 /// Fetches a URL and loads it, NDJSON as it arrives; a KurrentDB feed page by page. A failed
 /// fetch becomes a problem naming the URL and status.
 pub async fn load_url(ctx: AppCtx, url: String, label: String) {
+    read_url(ctx, Err(url), label).await
+}
+
+/// *Retry*: reads on a load that broke off from the end of its last whole line (with an HTTP
+/// `Range` where the server serves ranges, else fetching again and skipping what was read), or
+/// asks again for the feed page that failed. What was read stays; nothing is read twice.
+pub async fn retry(ctx: AppCtx) {
+    if let Some(ingest) = ctx.resumable.try_update_value(Option::take).flatten() {
+        let label = ctx
+            .loaded
+            .with_untracked(|l| l.as_ref().map(|l| l.label.clone()))
+            .unwrap_or_default();
+        read_url(ctx, Ok(ingest), label).await
+    }
+}
+
+/// Reads a URL from its start (`Err(address)`), or on from where a held load stopped. One
+/// function for both, so that the bundle holds one copy of the load's steps.
+async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
     let mut run = Run::start(ctx, label, false);
-    let Some(mut ingest) = run.prepare().await else {
-        return;
+    let (mut ingest, from, ranges) = match source {
+        Ok(mut ingest) => {
+            run.projection_text = ctx
+                .loaded
+                .with_untracked(|l| l.as_ref().and_then(|l| l.projection_text.clone()));
+            let (from, ranges) = match ingest.resume_point() {
+                Some(&ResumePoint::Byte { offset, ranges }) => (Some(offset), ranges),
+                _ => (None, false),
+            };
+            ingest.resume();
+            (ingest, from, ranges)
+        }
+        Err(address) => {
+            let Some(mut ingest) = run.prepare().await else {
+                return;
+            };
+            match origin::resolve(&address, &page_address()) {
+                Ok(url) => ingest.set_source_url(url),
+                Err(err) => return run.fail(fetch_problem(&address, 0, err.to_string())),
+            }
+            (ingest, Some(0), false)
+        }
     };
-    let source_url = match origin::resolve(&url, &page_address()) {
-        Ok(source_url) => source_url,
-        Err(err) => return run.fail(fetch_problem(&url, 0, err.to_string())),
-    };
-    ingest.set_source_url(source_url.clone());
-    let download = match Download::fetch(&ctx, &source_url, Send::Credential).await {
-        Ok(download) => download,
-        Err(problem) => return run.fail(problem),
-    };
-    if run.pump(&mut ingest, download).await && run.drive(&mut ingest).await {
+    // A failed feed page is asked for again by the ingest itself; bytes are fetched otherwise.
+    if let (Some(from), Some(url)) = (from, ingest.source_url().cloned()) {
+        let range = if ranges { from } else { 0 };
+        match Download::fetch(&ctx, &url, Send::Credential, range).await {
+            Ok(mut download) => {
+                download.skip_to(from);
+                ingest.serves_ranges(download.ranges);
+                if !run.pump(&mut ingest, download).await {
+                    return;
+                }
+            }
+            // A server that is busy or briefly failing, or a Retry that failed: the load waits
+            // for a Retry.
+            Err(problem) if from > 0 || is_temporary(&problem) => ingest.broke_off(problem),
+            Err(problem) => return run.fail(problem),
+        }
+    }
+    if run.drive(&mut ingest).await {
         run.publish(ingest);
     }
 }
@@ -229,6 +276,8 @@ impl Run {
         let id = ctx.load_id.get_value().wrapping_add(1);
         ctx.load_id.set_value(id);
         ctx.live.set_value(None);
+        ctx.resumable.set_value(None);
+        ctx.can_retry.set(false);
         ctx.report.set(None);
         let run = Run {
             ctx,
@@ -282,7 +331,10 @@ impl Run {
                     ingest.feed_with(chunk.length() as usize, |into| chunk.copy_to(into))
                 }
                 Ok(None) => {
-                    ingest.finish();
+                    match download.place {
+                        Place::Url { .. } => ingest.download_ended(download.place),
+                        _ => ingest.finish(),
+                    }
                     return true;
                 }
                 Err(problem) => {
@@ -409,13 +461,20 @@ impl Run {
         if !self.is_current() {
             return;
         }
-        let outcome = match self.ctx.keeps_live.get_value() {
-            true => {
+        let resumable = ingest.resume_point().is_some() && ingest.source_url().is_some();
+        let outcome = match (self.ctx.keeps_live.get_value(), resumable) {
+            (true, _) => {
                 let outcome = ingest.outcome();
                 self.ctx.live.set_value(Some(ingest));
                 outcome
             }
-            false => ingest.into_outcome(),
+            (false, true) => {
+                let outcome = ingest.outcome();
+                self.ctx.resumable.set_value(Some(ingest));
+                self.ctx.can_retry.set(true);
+                outcome
+            }
+            (false, false) => ingest.into_outcome(),
         };
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
@@ -469,7 +528,7 @@ async fn read_document(
 pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
         .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
-    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential).await?).await?;
+    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential, 0).await?).await?;
     String::from_utf8(bytes).map_err(|_| {
         Problem::new(
             Place::Url {
@@ -483,7 +542,7 @@ pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Probl
 
 /// Fetches one page of a feed, with the credential if the page is on its origin.
 async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
-    read_all(Download::fetch(ctx, url, Send::Credential).await?).await
+    read_all(Download::fetch(ctx, url, Send::Credential, 0).await?).await
 }
 
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
@@ -506,6 +565,17 @@ fn fetch_problem(url: &str, status: u16, message: String) -> Problem {
     )
 }
 
+/// An answer that says to try again later: 408, 429, 500, 502, 503 or 504.
+fn is_temporary(problem: &Problem) -> bool {
+    matches!(
+        problem.place,
+        Place::Url {
+            status: 408 | 429 | 500 | 502 | 503 | 504,
+            ..
+        }
+    )
+}
+
 /// Whether a request may carry the user's credential (only ever to the credential's origin).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Send {
@@ -520,6 +590,11 @@ struct Download {
     place: Place,
     received: u64,
     total: Option<u64>,
+    /// Whether the server serves byte ranges of the bytes as sent (`Accept-Ranges: bytes`, no
+    /// `Content-Encoding`): a Retry can then ask for the rest alone.
+    ranges: bool,
+    /// Bytes of the source still to be skipped: a Retry the server answered from the start.
+    skip: u64,
 }
 
 impl Download {
@@ -529,13 +604,25 @@ impl Download {
             place,
             received: 0,
             total,
+            ranges: false,
+            skip: 0,
         }
     }
 
-    /// Sends a GET request; an answer that is not 2xx is a problem naming the URL and status.
-    async fn fetch(ctx: &AppCtx, url: &Url, send: Send) -> Result<Download, Problem> {
+    /// Reads on from byte `offset` of the source: a range answer starts there; any other
+    /// answer starts at byte 0, and what comes before `offset` is skipped.
+    fn skip_to(&mut self, offset: u64) {
+        if self.received == 0 {
+            self.skip = offset;
+            self.received = offset;
+        }
+    }
+
+    /// Sends a GET request, from byte `from` of the source when it is not 0 (an HTTP `Range`);
+    /// an answer that is not 2xx is a problem naming the URL and status.
+    async fn fetch(ctx: &AppCtx, url: &Url, send: Send, from: u64) -> Result<Download, Problem> {
         let address = url.as_str();
-        let request = build_request(ctx, url, send).map_err(|err| {
+        let request = build_request(ctx, url, send, from).map_err(|err| {
             fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
         })?;
         let response = request.send().await.map_err(|err| {
@@ -558,10 +645,22 @@ impl Download {
             );
             return Err(fetch_problem(address, status, message));
         }
-        let total = response
-            .headers()
+        let headers = response.headers();
+        let total = headers
             .get("content-length")
-            .and_then(|len| len.parse().ok());
+            .and_then(|len| len.parse::<u64>().ok());
+        let ranges = headers.get("accept-ranges").as_deref() == Some("bytes")
+            && headers.get("content-encoding").is_none();
+        // A range answer must start where it was asked to (`bytes N-…`).
+        let from_byte = match (status, headers.get("content-range")) {
+            (206, Some(range)) if range.starts_with(&format!("bytes {from}-")) => from,
+            (206, _) => {
+                let message =
+                    format!("the server answered a range that does not start at byte {from}");
+                return Err(fetch_problem(address, status, message));
+            }
+            _ => 0,
+        };
         let raw: web_sys::Response = response.into();
         let body = match raw.body() {
             Some(body) => body,
@@ -573,7 +672,10 @@ impl Download {
             url: address.to_string(),
             status,
         };
-        Ok(Download::new(body, place, total))
+        let mut download = Download::new(body, place, total.map(|n| n + from_byte));
+        download.ranges = ranges;
+        download.received = from_byte;
+        Ok(download)
     }
 
     /// The next chunk of bytes, still in the browser's memory, or `None` at the end.
@@ -590,6 +692,12 @@ impl Download {
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
         let bytes = Uint8Array::new(&value);
+        let skipped = self.skip.min(u64::from(bytes.length()));
+        self.skip -= skipped;
+        if skipped > 0 {
+            // Bytes before the resume point were read already: the rest of the chunk is new.
+            return Ok(Some(bytes.subarray(skipped as u32, bytes.length())));
+        }
         self.received += u64::from(bytes.length());
         Ok(Some(bytes))
     }
@@ -598,11 +706,21 @@ impl Download {
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
 /// because that builder appends a stray `&` to a URL that already has a query. The credential
 /// goes only to the origin it was typed for, and a host's headers only to its source's origin.
-fn build_request(ctx: &AppCtx, url: &Url, send: Send) -> Result<gloo_net::http::Request, String> {
+fn build_request(
+    ctx: &AppCtx,
+    url: &Url,
+    send: Send,
+    from: u64,
+) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
         .set("Accept", kurrent::ACCEPT)
         .map_err(|e| js_text(&e))?;
+    if from > 0 {
+        headers
+            .set("Range", &format!("bytes={from}-"))
+            .map_err(|e| js_text(&e))?;
+    }
     let authorization = (send == Send::Credential)
         .then(|| ctx.credential.with_untracked(|c| c.header_for(url)))
         .flatten();

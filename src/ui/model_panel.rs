@@ -9,6 +9,7 @@ use leptos::task::spawn_local;
 
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx, Loaded};
+use super::dom::append_element;
 use super::json_editor::JsonEditor;
 use super::loader::{check_integrity, fetch_projection};
 use crate::core::decode::mapping::Mapping;
@@ -133,27 +134,35 @@ pub fn NaiveTimeNote() -> impl IntoView {
         ctx.loaded
             .with(|l| l.as_ref().is_some_and(|l| l.timeline.has_naive_times()))
     });
-    let offsets: Vec<String> = (-12..=14)
-        .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()))
-        .chain(["+05:30".to_string(), "+09:30".to_string()])
-        .collect();
+    // Options written with DOM calls rather than a `view!` per offset, for the bundle's budget
+    // (see `period_table`).
+    let select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |_| {
+        let current = ctx
+            .view
+            .with(|v| v.naive_offset.clone())
+            .unwrap_or_else(|| "+00:00".into());
+        if let Some(select) = select.get() {
+            select.set_text_content(None);
+            let whole = (-12..=14)
+                .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()));
+            for offset in whole.chain(["+05:30".to_string(), "+09:30".to_string()]) {
+                // Only element creation can fail here, which a browser does not refuse.
+                let _ = append_element(&select, "option", &[("value", &offset)], Some(&offset));
+            }
+            select.set_value(&current);
+        }
+    });
     move || {
         assumed.get().then(|| {
-            let current = ctx.view.with(|v| v.naive_offset.clone()).unwrap_or_else(|| "+00:00".into());
-            let options = offsets.clone();
             view! {
                 <div class="naive-note" data-testid="naive-time-note">
                     "This source writes times without a zone; they are read at UTC offset "
-                    <select data-testid="naive-offset" aria-label="Offset of times without a zone" on:change=move |ev| {
+                    <select data-testid="naive-offset" aria-label="Offset of times without a zone" node_ref=select on:change=move |ev| {
                         let value = event_target_value(&ev);
                         ctx.view.update(|v| v.naive_offset = (value != "+00:00").then_some(value));
                         reload_source(ctx);
-                    }>
-                        {options.into_iter().map(|o| {
-                            let selected = o == current;
-                            view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
-                        }).collect_view()}
-                    </select>
+                    }></select>
                     "."
                 </div>
             }

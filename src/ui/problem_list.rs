@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
+use super::loader::retry;
 use crate::core::view::text::{count, counted, problem_lines};
 
 /// How many problems are listed; the rest are counted.
@@ -35,6 +36,10 @@ pub fn ProblemList() -> impl IntoView {
                         {problems.into_iter().take(MAX_LISTED).map(|p| view! { <li data-testid="load-error">{p}</li> }).collect_view()}
                         {(n_more > 0).then(|| view! { <li class="more">{format!("… and {} more", count(n_more))}</li> })}
                     </ul>
+                    {move || ctx.can_retry.get().then(|| view! {
+                        <button type="button" data-testid="load-retry" title="Read on from where the load stopped"
+                            on:click=move |_| leptos::task::spawn_local(retry(ctx))>"Retry"</button>
+                    })}
                 </details>
             }
         })

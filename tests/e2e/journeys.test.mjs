@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
 import { root, requireTool, launchChromium, assertText, sendSlowly } from './support.mjs';
@@ -72,6 +73,8 @@ function serveKurrent(req, res, path) {
   const away = path.includes('/po-away');
   // `po-loop`: a feed whose last forward page links back to the first one.
   const loops = path.includes('/po-loop');
+  // `po-flaky`: page 3 answers 500 the first time it is asked for.
+  const flaky = path.includes('/po-flaky');
   if (secure && req.headers.authorization !== 'Basic ' + Buffer.from('admin:changeit').toString('base64')) {
     res.writeHead(401);
     res.end();
@@ -84,11 +87,18 @@ function serveKurrent(req, res, path) {
     return;
   }
   const url = new URL(req.url, base);
+  const name = loops ? 'po-loop' : flaky ? 'po-flaky' : 'po-kurrent';
   const feedBase = away ? `${otherBase.slice(0, -1)}/streams/po-away`
-    : `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/${loops ? 'po-loop' : 'po-kurrent'}`;
+    : `${base.slice(0, -1)}${secure ? '/secure' : ''}/streams/${name}`;
   const embed = url.searchParams.get('embed') === 'body';
   const forward = path.match(/\/(\d+)\/forward\/(\d+)$/);
   const [from, size] = forward ? [Number(forward[1]), Number(forward[2])] : [25, 20];
+  if (flaky && from === 40 && !flakyFailed) {
+    flakyFailed = true;
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('internal error');
+    return;
+  }
   const slice = kurrentEvents.slice(from, from + size);
   const entries = slice.reverse().map((e) => ({
     title: `${e.eventNumber}@po-kurrent`,
@@ -112,6 +122,68 @@ function serveKurrent(req, res, path) {
     author: { name: 'EventStore' }, headOfStream: !forward, links, entries }));
 }
 const problems = [];
+let flakyFailed = false;
+
+/** Every request to a `/fault/` source: its path and its `Range` header. */
+const faultRequests = [];
+
+/** 400 lines of NDJSON over 8 streams, for the fault sources. */
+const faultBody = Buffer.from(Array.from({ length: 400 }, (_, i) => JSON.stringify({ stream: `po-f${i % 8}`, type: 'PoNoted',
+  time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), data: { n: i, note: 'Größe ✓' } }) + '\n').join(''));
+
+/** Where the fault sources break off: mid-way through a line, 60% in. */
+const faultCut = Math.floor(faultBody.length * 0.6);
+
+/**
+ * Sources that fail the first time they are asked for (issue 13), then answer properly:
+ * `drop` drops the connection mid-line and serves ranges; `norange` drops it and does not;
+ * `busy` answers 429 with Retry-After; `gzip` sends a gzip body cut short.
+ */
+async function serveFault(req, res, path) {
+  faultRequests.push({ path, range: req.headers.range ?? null });
+  const first = faultRequests.filter((r) => r.path === path).length === 1;
+  const ndjson = { 'content-type': 'application/x-ndjson' };
+  if (path === '/fault/drop.ndjson' || path === '/fault/norange.ndjson') {
+    const ranges = path === '/fault/drop.ndjson' ? { 'accept-ranges': 'bytes' } : {};
+    if (first) {
+      res.writeHead(200, { ...ndjson, ...ranges, 'content-length': faultBody.length });
+      res.write(faultBody.subarray(0, faultCut));
+      await new Promise((r) => setTimeout(r, 100));
+      res.socket.destroy();
+      return;
+    }
+    const asked = ranges['accept-ranges'] && /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (asked) {
+      const start = Number(asked[1]);
+      res.writeHead(206, { ...ndjson, ...ranges, 'content-range': `bytes ${start}-${faultBody.length - 1}/${faultBody.length}`,
+        'content-length': faultBody.length - start });
+      res.end(faultBody.subarray(start));
+      return;
+    }
+    res.writeHead(200, { ...ndjson, ...ranges, 'content-length': faultBody.length });
+    res.end(faultBody);
+    return;
+  }
+  if (path === '/fault/busy.ndjson') {
+    if (first) {
+      res.writeHead(429, { 'retry-after': '1', 'content-type': 'text/plain' });
+      res.end('slow down');
+      return;
+    }
+    res.writeHead(200, ndjson);
+    res.end(faultBody);
+    return;
+  }
+  if (path === '/fault/gzip.ndjson') {
+    const gzipped = gzipSync(faultBody);
+    const body = first ? gzipped.subarray(0, Math.floor(gzipped.length * 0.6)) : gzipped;
+    res.writeHead(200, { ...ndjson, 'content-encoding': 'gzip', 'content-length': body.length });
+    res.end(body);
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+}
 
 /** The half line after which the `/cut/` sources drop their connection. */
 const cutLine = '{"stream":"po-cut","type":"PoNo';
@@ -157,6 +229,10 @@ before(async () => {
       res.write(body);
       await new Promise((r) => setTimeout(r, 100));
       res.socket.destroy();
+      return;
+    }
+    if (path.startsWith('/fault/')) {
+      await serveFault(req, res, path);
       return;
     }
     if (path.startsWith('/streams/') || path.startsWith('/secure/streams/')) {
@@ -990,6 +1066,52 @@ test('the trail of an approval: its delivery badge and its receipts, across stre
   await again.getByTestId('trail-close').click();
   assert.equal(new URL(again.url()).searchParams.get('trail'), null);
   for (const p of [page, again]) await p.context().close();
+});
+
+test('a download that breaks off keeps what arrived, names the URL and the fault, and Retry reads on from the last whole line', async () => {
+  const n = faultBody.toString().split('\n').filter(Boolean).length;
+  const whole = faultBody.subarray(0, faultCut).lastIndexOf(0x0a) + 1;
+  const kept = faultBody.subarray(0, whole).toString().split('\n').filter(Boolean).length;
+  for (const [source, range] of [['drop', `bytes=${whole}-`], ['norange', null]]) {
+    const url = `/fault/${source}.ndjson`;
+    const page = await open(`?src=${url}`);
+    await assertText(summary(page), new RegExp(`^${kept} events · 8 streams · 2 problems$`));
+    const errors = await page.getByTestId('load-error').allTextContents();
+    assert.ok(errors.some((e) => e.includes(url) && /broke off|network/i.test(e)), `${source}: ${errors.join(' | ')}`);
+    assert.ok(errors.some((e) => e.includes(`line ${kept + 1}`)), `${source}: the cut line is named: ${errors.join(' | ')}`);
+    await page.getByTestId('load-retry').click();
+    await assertText(summary(page), new RegExp(`^${n} events · 8 streams$`));
+    assert.equal(await page.getByTestId('load-retry').count(), 0);
+    const asked = faultRequests.filter((r) => r.path === url);
+    assert.deepEqual(asked.map((r) => r.range), [null, range], `${source}: the second request`);
+    // Nothing twice: each stream holds its 50 events, numbered as in the source.
+    await page.locator('[data-testid=stream-row][data-stream=po-f3]').click();
+    await assertText(page.locator('.match-count'), /^50 shown$/);
+    await page.context().close();
+  }
+});
+
+test('a 429, a gzip body cut short and a failed feed page each offer Retry, which finishes the load', async () => {
+  const n = faultBody.toString().split('\n').filter(Boolean).length;
+  const busy = await open('?src=/fault/busy.ndjson');
+  await assertText(busy.getByTestId('load-error').first(), /\/fault\/busy\.ndjson.*429/);
+  await busy.getByTestId('load-retry').click();
+  await assertText(summary(busy), new RegExp(`^${n} events · 8 streams$`));
+
+  const gzip = await open('?src=/fault/gzip.ndjson');
+  await assertText(summary(gzip), /problem/);
+  const errors = await gzip.getByTestId('load-error').allTextContents();
+  assert.ok(errors.some((e) => e.includes('/fault/gzip.ndjson')), errors.join(' | '));
+  assert.ok(!errors.some((e) => /not JSON|expected/i.test(e)), `a cut gzip body is a broken download, not bad JSON: ${errors.join(' | ')}`);
+  await gzip.getByTestId('load-retry').click();
+  await assertText(summary(gzip), new RegExp(`^${n} events · 8 streams$`));
+
+  const feed = await open('?src=/streams/po-flaky');
+  await assertText(summary(feed), /^40 events · 1 stream · 1 problem$/);
+  await assertText(feed.getByTestId('load-error').first(), /\/streams\/po-flaky\/40\/forward\/20.*500/);
+  await feed.getByTestId('load-retry').click();
+  await assertText(summary(feed), /^45 events · 1 stream$/);
+  for (const p of [busy, gzip, feed]) await p.context().close();
 });
 
 test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {

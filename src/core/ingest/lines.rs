@@ -115,6 +115,19 @@ impl LineBlocks {
         (block, cut)
     }
 
+    /// How many bytes of the source have been handed out or dropped.
+    pub fn offset(&self) -> u64 {
+        self.offset as u64
+    }
+
+    /// Takes back the last `n_bytes` dropped as a cut line, so that the source can be read on
+    /// from the end of its last whole line (a retried download); nothing may be held.
+    pub fn rewind(&mut self, n_bytes: usize) {
+        if self.pending().is_empty() {
+            self.offset = self.offset.saturating_sub(n_bytes);
+        }
+    }
+
     /// Hands out the first `n` bytes held as a block of lines.
     fn take(&mut self, n: usize) -> LineBlock {
         let rest = self.buffer.len() - self.start - n;

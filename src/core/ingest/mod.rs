@@ -82,6 +82,35 @@ pub struct Setup {
     pub source_url: Option<Url>,
 }
 
+/// Where a load that failed can be read on from (a Retry), rather than from the start.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResumePoint {
+    /// The source's bytes from `offset`: the end of its last whole line, or, for a document
+    /// read whole, of what arrived; asked for with an HTTP `Range` when the source `ranges`,
+    /// else read again from the start with the first `offset` bytes skipped.
+    Byte { offset: u64, ranges: bool },
+    /// The feed page that could not be fetched.
+    Page(Url),
+}
+
+/// A failure the load can be read on from.
+#[derive(Clone, Debug)]
+struct Fault {
+    point: ResumePoint,
+    resume: Resume,
+    /// The problems that said so, withdrawn when the load reads on.
+    problems: Vec<Problem>,
+}
+
+/// How the held bytes are put back when a load reads on.
+#[derive(Clone, Copy, Debug)]
+enum Resume {
+    /// NDJSON: a line cut off mid-way (`n_cut` bytes) is read again from its start.
+    Lines { n_cut: usize },
+    /// A document read whole: what arrived is still held.
+    Document,
+}
+
 /// What a call to `step` did, and what it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -173,6 +202,10 @@ pub struct Ingest {
     ended: bool,
     pager: Option<Pager>,
     awaiting: Option<Url>,
+    /// Where a source that broke off can be read on from, and the problems that said so.
+    fault: Option<Fault>,
+    /// Whether the source serves byte ranges (`serves_ranges`).
+    ranges: bool,
     n_events: usize,
     preview_ready: bool,
     /// How many events the last preview held.
@@ -200,6 +233,8 @@ impl Ingest {
             ended: false,
             pager: None,
             awaiting: None,
+            fault: None,
+            ranges: false,
             n_events: 0,
             preview_ready: false,
             previewed: 0,
@@ -218,6 +253,17 @@ impl Ingest {
     /// Says where the source was fetched from: the base of a feed's page links.
     pub fn set_source_url(&mut self, url: Url) {
         self.setup.source_url = Some(url);
+    }
+
+    /// The source's URL, when it was fetched.
+    pub fn source_url(&self) -> Option<&Url> {
+        self.setup.source_url.as_ref()
+    }
+
+    /// Says whether the source serves byte ranges of the bytes it sends (`Accept-Ranges: bytes`
+    /// and no `Content-Encoding`), which a resume point then carries.
+    pub fn serves_ranges(&mut self, ranges: bool) {
+        self.ranges = ranges;
     }
 
     /// Problems found before reading began (a mapping or projection that cannot be used).
@@ -285,6 +331,31 @@ impl Ingest {
         }
     }
 
+    /// A download ended cleanly. When it is NDJSON whose last line has no newline and is not
+    /// whole JSON, the body was cut short all the same (a compressed body cut short is decoded
+    /// to its end and ends cleanly): it is read as a download that broke off at `place`, which
+    /// can be read on. Otherwise the source is finished.
+    pub fn download_ended(&mut self, place: Place) {
+        if self.shape == Shape::Unknown {
+            self.shape = shape_of(self.blocks.pending());
+        }
+        let pending = self.blocks.pending();
+        let last = pending
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(pending, |at| &pending[at + 1..]);
+        let cut = self.shape == Shape::Lines
+            && !last.trim_ascii().is_empty()
+            && serde_json::from_slice::<Value>(last).is_err();
+        match cut {
+            true => {
+                let why = "the body ended mid-line, as a compressed body cut short does";
+                self.broke_off(Problem::new(place, ProblemKind::BrokeOff(why.into())))
+            }
+            false => self.finish(),
+        }
+    }
+
     /// The source broke off (a failed download or file read): every whole line that arrived is
     /// kept, a line cut mid-way is named, and the failure is reported. A document that is not
     /// NDJSON cannot be read in part, so only the failure is reported.
@@ -296,14 +367,72 @@ impl Ingest {
         if self.shape == Shape::Unknown {
             self.shape = shape_of(self.blocks.pending());
         }
-        if self.shape == Shape::Lines {
-            let (block, cut) = self.blocks.take_cut();
-            if let Some(block) = block {
-                self.take_block(block);
+        let mut problems = vec![problem];
+        let resume = match self.shape {
+            Shape::Lines => {
+                let (block, cut) = self.blocks.take_cut();
+                if let Some(block) = block {
+                    self.take_block(block);
+                }
+                let n_cut = match &cut {
+                    Some(Problem {
+                        kind: ProblemKind::LineCutOff { n_bytes },
+                        ..
+                    }) => *n_bytes,
+                    _ => 0,
+                };
+                problems.extend(cut);
+                Resume::Lines { n_cut }
             }
-            self.problems.extend(cut);
+            // A document is read whole: what arrived stays held, and more is added to it.
+            _ => Resume::Document,
+        };
+        let at = self.blocks.offset() + self.blocks.pending().len() as u64;
+        let offset = match resume {
+            Resume::Lines { n_cut } => at - n_cut as u64,
+            Resume::Document => at,
+        };
+        let point = ResumePoint::Byte {
+            offset,
+            ranges: self.ranges,
+        };
+        // The cut line is named before the failure, as it comes first in the source.
+        problems.rotate_left(1);
+        self.problems.extend(problems.iter().cloned());
+        self.fault = Some(Fault {
+            point,
+            resume,
+            problems,
+        });
+    }
+
+    /// Where the source can be read on from after it broke off or a feed page failed: the end
+    /// of the last whole line (or of what arrived of a document), or the page. `None` when
+    /// nothing failed.
+    pub fn resume_point(&self) -> Option<&ResumePoint> {
+        self.fault.as_ref().map(|fault| &fault.point)
+    }
+
+    /// Reads on after a failure (a Retry): the problems that said the source broke off or a
+    /// page failed are withdrawn, and the ingest takes the source's bytes from the resume point
+    /// (`feed`, then `finish`) or asks for the failed page again (`step`).
+    pub fn resume(&mut self) {
+        let Some(fault) = self.fault.take() else {
+            return;
+        };
+        for problem in &fault.problems {
+            if let Some(at) = self.problems.iter().position(|p| p == problem) {
+                self.problems.remove(at);
+            }
         }
-        self.problems.push(problem);
+        match (fault.point, fault.resume) {
+            (ResumePoint::Page(url), _) => self.awaiting = Some(url),
+            (_, Resume::Lines { n_cut }) => {
+                self.blocks.rewind(n_cut);
+                self.ended = false;
+            }
+            (_, Resume::Document) => self.ended = false,
+        }
     }
 
     /// Gives the page `Step::Fetch` asked for.
@@ -335,7 +464,13 @@ impl Ingest {
 
     /// The page `Step::Fetch` asked for could not be fetched: reading the feed stops there.
     pub fn page_failed(&mut self, problem: Problem) {
-        self.awaiting = None;
+        if let Some(url) = self.awaiting.take() {
+            self.fault = Some(Fault {
+                point: ResumePoint::Page(url),
+                resume: Resume::Document,
+                problems: vec![problem.clone()],
+            });
+        }
         self.problems.push(problem);
     }
 
