@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::dom::{append_element, clicked_button};
+use super::dom::{append_element, clicked_number};
 use super::format::{local, utc_or_dash, NO_TIME};
 use crate::core::blame::field_history;
 
@@ -67,10 +67,7 @@ pub fn BlamePanel() -> impl IntoView {
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let pos = clicked_button(&ev)
-            .and_then(|b| b.get_attribute("data-pos"))
-            .and_then(|p| p.parse().ok());
-        if let Some(pos) = pos {
+        if let Some(pos) = clicked_number(&ev, "button", "data-pos") {
             ctx.select_position(pos);
         }
     };

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::{use_app, AppCtx};
-use super::dom::{append_element, target_within};
+use super::dom::{append_element, clicked_number};
 use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use crate::core::event_query::filtered_positions;
@@ -81,10 +81,7 @@ pub fn EventList() -> impl IntoView {
         }
     });
     let on_row_click = move |ev: leptos::ev::MouseEvent| {
-        let pos = target_within(&ev, ".event-row")
-            .and_then(|row| row.get_attribute("data-pos"))
-            .and_then(|pos| pos.parse().ok());
-        if let Some(pos) = pos {
+        if let Some(pos) = clicked_number(&ev, ".event-row", "data-pos") {
             ctx.select_position(pos);
         }
     };

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::dom::{append_element, clicked_button};
+use super::dom::{append_element, clicked_number};
 use crate::core::integrity::Finding;
 
 /// The evidence pack's status, the link's check and the integrity report, one under another.
@@ -74,10 +74,7 @@ fn FindingList(findings: Vec<Finding>) -> impl IntoView {
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let idx = clicked_button(&ev)
-            .and_then(|b| b.get_attribute("data-log-idx"))
-            .and_then(|idx| idx.parse().ok());
-        if let Some(idx) = idx {
+        if let Some(idx) = clicked_number(&ev, "button", "data-log-idx") {
             ctx.select_log_event(idx);
         }
     };

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsValue;
 
 use super::context::use_app;
-use super::dom::{append_element, clicked_button};
+use super::dom::{append_element, clicked_number};
 use super::format::utc_or_dash;
 use crate::core::timeline::Timeline;
 use crate::core::trail::{trail_of, trail_pointers, Trail};
@@ -45,10 +45,7 @@ pub fn TrailPanel() -> impl IntoView {
         };
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let idx = clicked_button(&ev)
-            .and_then(|b| b.get_attribute("data-log-idx"))
-            .and_then(|idx| idx.parse().ok());
-        if let Some(idx) = idx {
+        if let Some(idx) = clicked_number(&ev, "button", "data-log-idx") {
             ctx.select_log_event(idx);
         }
     };

@@ -97,18 +97,10 @@ pub enum ResumePoint {
 #[derive(Clone, Debug)]
 struct Fault {
     point: ResumePoint,
-    resume: Resume,
+    /// The bytes of an NDJSON line cut off mid-way, which are read again from the line's start.
+    n_cut: usize,
     /// The problems that said so, withdrawn when the load reads on.
     problems: Vec<Problem>,
-}
-
-/// How the held bytes are put back when a load reads on.
-#[derive(Clone, Copy, Debug)]
-enum Resume {
-    /// NDJSON: a line cut off mid-way (`n_cut` bytes) is read again from its start.
-    Lines { n_cut: usize },
-    /// A document read whole: what arrived is still held.
-    Document,
 }
 
 /// What a call to `step` did, and what it needs.
@@ -367,41 +359,30 @@ impl Ingest {
         if self.shape == Shape::Unknown {
             self.shape = shape_of(self.blocks.pending());
         }
-        let mut problems = vec![problem];
-        let resume = match self.shape {
-            Shape::Lines => {
-                let (block, cut) = self.blocks.take_cut();
-                if let Some(block) = block {
-                    self.take_block(block);
-                }
-                let n_cut = match &cut {
-                    Some(Problem {
-                        kind: ProblemKind::LineCutOff { n_bytes },
-                        ..
-                    }) => *n_bytes,
-                    _ => 0,
-                };
-                problems.extend(cut);
-                Resume::Lines { n_cut }
+        let mut problems = Vec::new();
+        let mut n_cut = 0;
+        // A document is read whole: what arrived stays held, and more is added to it.
+        if self.shape == Shape::Lines {
+            let (block, cut) = self.blocks.take_cut();
+            if let Some(block) = block {
+                self.take_block(block);
             }
-            // A document is read whole: what arrived stays held, and more is added to it.
-            _ => Resume::Document,
-        };
-        let at = self.blocks.offset() + self.blocks.pending().len() as u64;
-        let offset = match resume {
-            Resume::Lines { n_cut } => at - n_cut as u64,
-            Resume::Document => at,
-        };
+            if let Some(ProblemKind::LineCutOff { n_bytes }) = cut.as_ref().map(|c| &c.kind) {
+                n_cut = *n_bytes;
+            }
+            // The cut line is named before the failure, as it comes first in the source.
+            problems.extend(cut);
+        }
+        problems.push(problem);
+        let offset = self.blocks.offset() + self.blocks.pending().len() as u64 - n_cut as u64;
         let point = ResumePoint::Byte {
             offset,
             ranges: self.ranges,
         };
-        // The cut line is named before the failure, as it comes first in the source.
-        problems.rotate_left(1);
         self.problems.extend(problems.iter().cloned());
         self.fault = Some(Fault {
             point,
-            resume,
+            n_cut,
             problems,
         });
     }
@@ -425,13 +406,12 @@ impl Ingest {
                 self.problems.remove(at);
             }
         }
-        match (fault.point, fault.resume) {
-            (ResumePoint::Page(url), _) => self.awaiting = Some(url),
-            (_, Resume::Lines { n_cut }) => {
-                self.blocks.rewind(n_cut);
+        match fault.point {
+            ResumePoint::Page(url) => self.awaiting = Some(url),
+            ResumePoint::Byte { .. } => {
+                self.blocks.rewind(fault.n_cut);
                 self.ended = false;
             }
-            (_, Resume::Document) => self.ended = false,
         }
     }
 
@@ -467,7 +447,7 @@ impl Ingest {
         if let Some(url) = self.awaiting.take() {
             self.fault = Some(Fault {
                 point: ResumePoint::Page(url),
-                resume: Resume::Document,
+                n_cut: 0,
                 problems: vec![problem.clone()],
             });
         }
