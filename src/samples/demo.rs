@@ -1,9 +1,11 @@
 //! The bundled demo: a deterministic, Cambium-like history of purchase orders and badges.
 //!
-//! About 2,000 canonical events over 47 streams and six months: POs are created, their lines
+//! About 2,000 canonical events over 76 streams and six months: POs are created, their lines
 //! added, inserted at the top, changed and removed, submitted, rejected and reworked, approved,
 //! received in parts and closed; badges are requested, approved, printed, activated and sometimes
-//! revoked. Line and receipt events are domain events, read with a **projection**
+//! revoked. A delivered PO is one business transaction across streams (the **trail**): its
+//! approval, the delivery badge security issues (`badge-po-N`) and its receipts share a
+//! correlation id, and each names the event that caused it. Line and receipt events are domain events, read with a **projection**
 //! (`demo/cambium.projection.json`); lines written before February use the first schema, which
 //! the projection's **upcaster** brings up to date. For the integrity report to show what it
 //! does, finance's `ledger-2026` postings carry a SHA-256 **hash chain** (described in the

@@ -8,7 +8,7 @@ use super::context::use_app;
 use super::integrity_report::IntegrityBar;
 use crate::core::view::text::loaded_summary;
 
-/// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,942 events · 47 streams`, with a
+/// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,971 events · 76 streams`, with a
 /// progress bar while the size is known; below it, what the integrity checks found.
 #[component]
 pub fn LoadSummary() -> impl IntoView {
