@@ -1,5 +1,6 @@
 //! Deep links: URL -> view -> URL round trips, and what is refused or ignored.
 
+use chronoscope::core::follow::FollowMode;
 use chronoscope::core::link::{check_source, Compare, Panel, ViewState};
 
 #[test]
@@ -41,6 +42,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         filter: Some("a+b=c%".into()),
         blame: Some("/lines/L~12/qty".into()),
         trail: true,
+        follow: Some(FollowMode::Sse),
         columns: Some("/status,/lines/L2/qty, /a b".into()),
         where_query: Some("status=approved /total>10000".into()),
         pin: Some("0123456789abcdef".into()),
@@ -49,7 +51,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     };
     let query = view.to_query();
     assert!(query.contains("t=2026-04-01T01:59:59%2B02:00"), "{query}");
-    assert!(query.contains("&trail=1&"), "{query}");
+    assert!(query.contains("&trail=1&follow=sse&"), "{query}");
     let (back, ignored) = ViewState::from_query(&format!("?{query}"));
     assert!(ignored.is_empty());
     assert_eq!(back, view);
@@ -155,6 +157,15 @@ mod random_views {
         ]
     }
 
+    fn follow() -> impl Strategy<Value = FollowMode> {
+        prop_oneof![
+            Just(FollowMode::Auto),
+            Just(FollowMode::Sse),
+            Just(FollowMode::Ndjson),
+            Just(FollowMode::Poll)
+        ]
+    }
+
     fn panel() -> impl Strategy<Value = Panel> {
         prop_oneof![
             Just(Panel::Tree),
@@ -171,12 +182,12 @@ mod random_views {
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
             (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
-            (pin, pin_marks) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}")),
+            (pin, pin_marks, follow) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow())),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
-                compare, panel, filter, blame, trail, columns, where_query, pin, pin_marks, extra,
+                compare, panel, filter, blame, trail, follow, columns, where_query, pin, pin_marks, extra,
             }
         }
     }

@@ -9,6 +9,7 @@
 //!
 //! No credential ever goes in a link: a `src` with a user or password is refused.
 
+use crate::core::follow::FollowMode;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
 
 /// Characters escaped in a query value: those with a meaning in a query or URL, and space.
@@ -64,6 +65,8 @@ pub struct ViewState {
     pub blame: Option<String>,
     /// `trail`: the trail of the selected event across streams is shown (`trail=1`).
     pub trail: bool,
+    /// Follow the source as it grows (`follow=1`, or a transport: `sse`, `ndjson`, `poll`).
+    pub follow: Option<FollowMode>,
     /// `cols`: the period-end table's columns, state paths separated by commas
     /// (`/status,/total`). `None`: the most common fields.
     pub columns: Option<String>,
@@ -182,6 +185,10 @@ impl ViewState {
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
                 "trail" if value == "1" => view.trail = true,
                 "trail" => ignored.push(format!("trail={value} is not 1")),
+                "follow" => match FollowMode::parse(&value) {
+                    Some(mode) => view.follow = Some(mode),
+                    None => ignored.push(format!("follow={value} is not 1, sse, ndjson or poll")),
+                },
                 "cols" => view.columns = Some(value),
                 "where" => view.where_query = Some(value),
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
@@ -218,6 +225,7 @@ impl ViewState {
         put("q", self.filter.clone());
         put("blame", self.blame.clone());
         put("trail", self.trail.then(|| "1".to_string()));
+        put("follow", self.follow.map(|mode| mode.as_str().to_string()));
         put("cols", self.columns.clone());
         put("where", self.where_query.clone());
         put("h", self.pin.clone());

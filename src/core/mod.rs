@@ -22,6 +22,7 @@ pub mod event;
 pub mod event_query;
 pub mod evidence;
 pub mod export;
+pub mod follow;
 pub mod ingest;
 pub mod integrity;
 pub mod link;

@@ -137,6 +137,9 @@ pub enum ProblemKind {
     /// A feed read stopped after the most pages Chronoscope reads.
     #[error("the feed has more than {max} pages; reading stopped")]
     TooManyPages { max: usize },
+    /// Follow was asked for a source that cannot be followed; what was read stays.
+    #[error("the source cannot be followed: {0}")]
+    CannotFollow(crate::core::follow::Unfollowable),
     /// A mapping or projection document that cannot be used.
     #[error("{0}")]
     Document(String),

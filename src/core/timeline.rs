@@ -73,6 +73,10 @@ pub struct Timeline {
     fold_from: usize,
     /// How many events have been folded, over all streams.
     n_folded: usize,
+    /// A followed source reconnected: events it sends again are dropped (`drop_resent`).
+    drops_resent: bool,
+    /// How many events were dropped as sent again.
+    n_resent: usize,
 }
 
 /// An event as the timeline keeps it: the fields lists and indexes need, and the rest as text.
@@ -329,6 +333,10 @@ impl Timeline {
         at: Option<(&Arc<String>, Range<usize>)>,
         line: Option<usize>,
     ) {
+        let text = at.as_ref().and_then(|(source, range)| source.get(range.clone()));
+        if self.is_resent(&event.stream, event.version, text, event.id.as_deref()) {
+            return;
+        }
         self.naive_times |= event.meta.contains_key("time_zone_assumed");
         let (stream, kind, user) = self.intern_and_index(
             &event.stream,
@@ -358,6 +366,40 @@ impl Timeline {
             line: line_number(line),
             body,
         });
+    }
+
+    /// From now on, an event the timeline already holds (the same stream and version, with the
+    /// same record or the same id) is dropped and counted rather than indexed again: a followed
+    /// source that reconnected may send again what it sent before (`core::follow`). An event
+    /// that repeats a version with another record is kept, and the integrity checks report it.
+    pub fn drop_resent(&mut self) {
+        self.drops_resent = true;
+    }
+
+    /// How many events were dropped as sent again.
+    pub fn n_resent(&self) -> usize {
+        self.n_resent
+    }
+
+    /// True, and counted, when dropping resent events and this one is held already: its record
+    /// `text` is the held one's, or else its `id` is.
+    pub(crate) fn is_resent(&mut self, stream: &str, version: u64, text: Option<&str>, id: Option<&str>) -> bool {
+        if !self.drops_resent {
+            return false;
+        }
+        let held = self
+            .position_of_version(stream, version)
+            .and_then(|pos| self.stream_log_positions(stream).get(pos).copied());
+        let Some(log_idx) = held else {
+            return false;
+        };
+        let same = match (text, self.stored_bytes(log_idx), id, &self.events[log_idx].id) {
+            (Some(text), Some(stored), _, _) => text == stored,
+            (_, _, Some(id), Some(held_id)) => id == &**held_id,
+            _ => false,
+        };
+        self.n_resent += usize::from(same);
+        same
     }
 
     /// Adds a problem found while indexing (an upcaster that failed on an event).

@@ -152,6 +152,12 @@ fn index_lean(
     {
         return false;
     }
+    // An event sent again is dropped before it takes a log position, so that none is skipped.
+    if let Some(version) = lean.version {
+        if timeline.is_resent(&lean.stream, version, Some(record), lean.id.as_deref()) {
+            return true;
+        }
+    }
     let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
     timeline.push_record(
         text,

@@ -115,6 +115,14 @@ impl LineBlocks {
         (block, cut)
     }
 
+    /// Drops a line still arriving when its connection was lost: a followed source sends it
+    /// again whole after the reconnect (`core::follow`).
+    pub fn drop_partial(&mut self) {
+        self.offset += self.pending().len();
+        self.buffer.clear();
+        self.start = 0;
+    }
+
     /// How many bytes of the source have been handed out or dropped.
     pub fn offset(&self) -> u64 {
         self.offset as u64

@@ -418,28 +418,66 @@ impl Ingest {
     /// Gives the page `Step::Fetch` asked for.
     pub fn feed_page(&mut self, url: &Url, bytes: Vec<u8>) {
         self.awaiting = None;
-        let place = || Place::Url {
-            url: url.to_string(),
-            status: 200,
-        };
-        let text = match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(_) => {
-                return self
-                    .problems
-                    .push(Problem::new(place(), ProblemKind::NotUtf8))
+        match read_page(url, bytes) {
+            Ok((text, page)) => self.take_page(url, text, &page),
+            Err(problem) => self.problems.push(problem),
+        }
+    }
+
+    /// The empty page a feed's read ended on: the one to long-poll for new events.
+    pub fn poll_url(&self) -> Option<&Url> {
+        self.pager.as_ref()?.end()
+    }
+
+    /// Takes a page a long-poll brought, after the load: its events are appended. Gives the
+    /// page to ask for next (the same one while it is empty); `None` when the feed cannot be
+    /// followed further, which a problem then says. A page that cannot be read is a problem,
+    /// and the same page is asked for again.
+    pub fn take_polled_page(&mut self, url: &Url, bytes: Vec<u8>) -> Option<Url> {
+        let (text, page) = match read_page(url, bytes) {
+            Ok(read) => read,
+            Err(problem) => {
+                self.problems.push(problem);
+                return Some(url.clone());
             }
         };
-        match serde_json::from_str::<Value>(&text) {
-            Ok(page) => self.take_page(url, Arc::new(text), &page),
-            Err(err) => self.problems.push(Problem::new(
-                place(),
-                ProblemKind::Json {
-                    column: err.column(),
-                    message: err.to_string(),
-                },
-            )),
+        let pager = self.pager.as_mut()?;
+        let number = pager.page_number();
+        let next = pager.after_polled(url, &page);
+        if !Pager::is_empty(&page) {
+            self.queue_records(text, Some(number));
         }
+        next.map_err(|problem| self.problems.push(problem)).ok()
+    }
+
+    /// A followed source has caught up: the whole lines that arrived are read as records (a
+    /// line still arriving waits for the rest), the events are folded, and what comes next is
+    /// appended. False, and the source is read whole as usual, when it is one document: a
+    /// KurrentDB feed is then followed by long-polling, and anything else cannot be.
+    pub fn go_live(&mut self) -> bool {
+        if self.ended {
+            return self.shape == Shape::Lines;
+        }
+        if self.shape == Shape::Unknown && could_be_lines(self.blocks.pending()) {
+            self.shape = Shape::Lines;
+        }
+        if self.shape != Shape::Lines {
+            self.finish();
+            return false;
+        }
+        self.ended = true;
+        while let Some(block) = self.blocks.take_lines(1, usize::MAX) {
+            self.take_block(block);
+        }
+        true
+    }
+
+    /// A followed source lost its connection and reconnects: a line that was still arriving
+    /// is dropped (it comes again whole), and from now on events sent again are dropped
+    /// (`Timeline::drop_resent`).
+    pub fn reconnected(&mut self) {
+        self.blocks.drop_partial();
+        self.timeline.drop_resent();
     }
 
     /// The page `Step::Fetch` asked for could not be fetched: reading the feed stops there.
@@ -904,6 +942,35 @@ fn shape_of(bytes: &[u8]) -> Shape {
     match is_ndjson(whole_lines) {
         true => Shape::Lines,
         false => Shape::Whole,
+    }
+}
+
+/// Whether what a live source sent so far, short of the 16 KB that decide its shape, can be
+/// records as lines: nothing yet, a first line still arriving, or a first line that is whole
+/// JSON. A document spread over lines (a feed page, a JSON array) is not.
+fn could_be_lines(pending: &[u8]) -> bool {
+    match pending.iter().position(|&b| b == b'\n') {
+        None => true,
+        Some(end) => serde_json::from_slice::<&serde_json::value::RawValue>(&pending[..end]).is_ok(),
+    }
+}
+
+/// A feed page's text and JSON, or the problem that names its URL.
+fn read_page(url: &Url, bytes: Vec<u8>) -> Result<(Arc<String>, Value), Problem> {
+    let place = || Place::Url {
+        url: url.to_string(),
+        status: 200,
+    };
+    let text = String::from_utf8(bytes).map_err(|_| Problem::new(place(), ProblemKind::NotUtf8))?;
+    match serde_json::from_str::<Value>(&text) {
+        Ok(page) => Ok((Arc::new(text), page)),
+        Err(err) => Err(Problem::new(
+            place(),
+            ProblemKind::Json {
+                column: err.column(),
+                message: err.to_string(),
+            },
+        )),
     }
 }
 

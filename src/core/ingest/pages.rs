@@ -12,6 +12,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
+use crate::core::follow::Unfollowable;
 use crate::core::origin::{resolve, with_embed};
 
 /// A read stops after this many pages, whatever the links say.
@@ -23,6 +24,8 @@ pub struct Pager {
     seen: HashSet<Url>,
     /// How many pages have been taken.
     n_pages: usize,
+    /// The empty page the read ended on: where new events will appear, for a long-poll.
+    end: Option<Url>,
 }
 
 /// What to do after a page.
@@ -45,6 +48,7 @@ impl Pager {
         let mut pager = Pager {
             seen: HashSet::new(),
             n_pages: 0,
+            end: None,
         };
         pager.seen.insert(head_url.clone());
         let first = match kurrent::start_page(head) {
@@ -71,6 +75,7 @@ impl Pager {
     pub fn after(&mut self, url: &Url, page: &Value) -> NextPage {
         self.n_pages += 1;
         if kurrent::is_empty_page(page) {
+            self.end = Some(url.clone());
             return NextPage::Done;
         }
         match kurrent::next_page(page) {
@@ -83,6 +88,32 @@ impl Pager {
                 ProblemKind::TooManyPages { max: MAX_PAGES },
             )),
             None => NextPage::Done,
+        }
+    }
+
+    /// The empty page the read ended on, which a long-poll asks for again (`core::follow`).
+    pub fn end(&self) -> Option<&Url> {
+        self.end.as_ref()
+    }
+
+    /// Notes a page a long-poll brought from `url` and says which to ask for next: the same one
+    /// while it is empty, else the page after it (`None`, with the problem, when it links to
+    /// none or to a page already read).
+    pub fn after_polled(&mut self, url: &Url, page: &Value) -> Result<Url, Problem> {
+        match self.after(url, page) {
+            NextPage::Done if kurrent::is_empty_page(page) => Ok(url.clone()),
+            NextPage::Fetch(next) => {
+                self.end = Some(next.clone());
+                Ok(next)
+            }
+            NextPage::Done => Err(Problem::new(
+                Place::Url {
+                    url: url.to_string(),
+                    status: 200,
+                },
+                ProblemKind::CannotFollow(Unfollowable::NoNewerPage),
+            )),
+            NextPage::Stop(problem) => Err(problem),
         }
     }
 
