@@ -7,7 +7,8 @@ mod common;
 
 use chronoscope::core::decode::{Format, ProblemKind};
 use chronoscope::core::follow::{
-    with_from, FollowMode, Reconnect, Transport, Unfollowable, MAX_BACKOFF_MS,
+    n_new_events, with_from, FollowMode, FollowState, FollowStatus, Reconnect, Transport,
+    Unfollowable, MAX_BACKOFF_MS,
 };
 use chronoscope::core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope::samples::demo::demo_ndjson;
@@ -70,7 +71,7 @@ fn follow_over_a_break(
     let live_at = live_at.min(cut);
     ingest.feed(&follow.take(&first[..live_at]));
     run(&mut ingest);
-    assert!(ingest.go_live(), "records are lines");
+    assert!(ingest.go_live(false), "records are lines");
     ingest.append(&follow.take(&first[live_at..cut]));
     run(&mut ingest);
     follow.disconnected();
@@ -165,10 +166,7 @@ fn an_sse_event_is_appended_only_once_its_blank_line_arrives() {
 fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_records_arrive() {
     let mut follow = chronoscope::core::follow::Follow::new(Transport::Ndjson);
     let waits: Vec<u64> = (0..8).map(|_| follow.disconnected()).collect();
-    assert_eq!(
-        waits,
-        [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]
-    );
+    assert_eq!(waits, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
     assert_eq!(*waits.iter().max().unwrap(), MAX_BACKOFF_MS);
     // A heartbeat (a blank line) is not a record, and does not reset the back-off.
     follow.take(b"\n  \n");
@@ -179,18 +177,28 @@ fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_records_ar
 }
 
 #[test]
-fn pause_holds_records_in_order_and_resume_gives_them_back() {
-    let mut follow = chronoscope::core::follow::Follow::new(Transport::Ndjson);
-    assert_eq!(follow.take(b"{\"n\":1}\n{\"n\""), b"{\"n\":1}\n{\"n\"");
-    follow.pause();
-    assert!(follow.is_paused());
-    assert_eq!(follow.take(b":2}\n{\"n\":3}\n"), b"");
-    assert_eq!(follow.take(b"{\"n\":4}\n"), b"");
-    assert_eq!(follow.n_held(), 3);
-    assert_eq!(follow.resume(), b":2}\n{\"n\":3}\n{\"n\":4}\n");
-    assert_eq!(follow.n_held(), 0);
-    assert_eq!(follow.take(b"{\"n\":5}\n"), b"{\"n\":5}\n");
-    assert_eq!(follow.n_records(), 5);
+fn the_control_says_live_paused_with_the_count_held_or_the_seconds_to_the_reconnect() {
+    let status = |state, n_held, wait_s| FollowStatus {
+        state,
+        n_held,
+        wait_s,
+    };
+    let said = |s: FollowStatus| (s.data_state(), s.label());
+    assert_eq!(said(FollowStatus::default()), ("off", String::new()));
+    assert_eq!(
+        said(status(FollowState::Live, 0, 0)),
+        ("live", "● Live".into())
+    );
+    assert_eq!(
+        said(status(FollowState::Paused, 12, 0)),
+        ("paused", "Paused, 12 events held".into())
+    );
+    assert_eq!(
+        said(status(FollowState::Reconnecting, 0, 4)),
+        ("reconnecting", "Reconnecting in 4 s".into())
+    );
+    assert_eq!(n_new_events(1), "1 new event");
+    assert_eq!(n_new_events(12), "12 new events");
 }
 
 #[test]
@@ -200,7 +208,10 @@ fn the_transport_is_the_one_asked_for_else_read_from_the_response() {
         auto.transport(Some("text/event-stream; charset=utf-8"), false),
         Transport::Sse
     );
-    assert_eq!(auto.transport(Some("application/json"), true), Transport::Poll);
+    assert_eq!(
+        auto.transport(Some("application/json"), true),
+        Transport::Poll
+    );
     assert_eq!(
         auto.transport(Some("application/x-ndjson"), false),
         Transport::Ndjson
@@ -229,7 +240,7 @@ fn the_resume_parameter_replaces_any_from_and_keeps_the_rest_of_the_query() {
 fn a_json_document_cannot_go_live_and_is_read_whole() {
     let mut ingest = Ingest::new(Setup::default());
     ingest.feed(b"[\n  {\"stream\":\"a\",\"type\":\"Made\",\"time\":\"2026-01-01T00:00:00Z\",\"data\":{}}\n]\n");
-    assert!(!ingest.go_live());
+    assert!(!ingest.go_live(false));
     run(&mut ingest);
     assert_eq!(ingest.timeline().len(), 1);
 }
@@ -237,7 +248,7 @@ fn a_json_document_cannot_go_live_and_is_read_whole() {
 #[test]
 fn a_source_that_sent_nothing_yet_goes_live_and_takes_lines_as_they_come() {
     let mut ingest = Ingest::new(Setup::default());
-    assert!(ingest.go_live());
+    assert!(ingest.go_live(false));
     let lines = demo_lines(3).concat();
     let (first, rest) = lines.split_at(100);
     ingest.append(first.as_bytes());
@@ -252,7 +263,7 @@ fn a_source_that_sent_nothing_yet_goes_live_and_takes_lines_as_they_come() {
 fn an_event_repeated_with_another_record_is_kept_for_the_integrity_checks() {
     let lines = demo_lines(2);
     let mut ingest = Ingest::new(canonical());
-    assert!(ingest.go_live());
+    assert!(ingest.go_live(false));
     ingest.append(lines.concat().as_bytes());
     run(&mut ingest);
     ingest.reconnected();
@@ -310,7 +321,9 @@ fn a_feed_read_to_its_head_is_long_polled_from_its_empty_page_and_grows_in_order
     // Three events, then nine more over two pages.
     for grown in [13, 22] {
         n_events = grown;
-        while let Some(next) = ingest.take_polled_page(&poll, feed_page(base, n_events, page_from(&poll), 5)) {
+        while let Some(next) =
+            ingest.take_polled_page(&poll, feed_page(base, n_events, page_from(&poll), 5))
+        {
             run(&mut ingest);
             if next == poll {
                 break;
@@ -319,7 +332,11 @@ fn a_feed_read_to_its_head_is_long_polled_from_its_empty_page_and_grows_in_order
         }
     }
     assert_eq!(poll.as_str(), format!("{base}/22/forward/5?embed=body"));
-    let versions: Vec<u64> = ingest.timeline().stream_heads("po").map(|h| h.version).collect();
+    let versions: Vec<u64> = ingest
+        .timeline()
+        .stream_heads("po")
+        .map(|h| h.version)
+        .collect();
     assert_eq!(versions, (0..22).collect::<Vec<u64>>());
     assert_eq!(ingest.outcome().problems, vec![]);
 }

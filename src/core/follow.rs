@@ -47,7 +47,8 @@ pub const FIRST_BACKOFF_MS: u64 = 1_000;
 
 /// The headers a KurrentDB long-poll is asked with: the current name and the one older servers
 /// read. The value is how many seconds the server may hold the request.
-pub const LONG_POLL_HEADERS: [(&str, &str); 2] = [("Kurrent-LongPoll", "30"), ("ES-LongPoll", "30")];
+pub const LONG_POLL_HEADERS: [(&str, &str); 2] =
+    [("Kurrent-LongPoll", "30"), ("ES-LongPoll", "30")];
 
 impl FollowMode {
     /// Reads a `follow=` value.
@@ -99,8 +100,7 @@ pub enum Unfollowable {
     NoNewerPage,
 }
 
-/// One followed source: where its records stand, how to reconnect, and what is held while
-/// paused.
+/// One followed source: where its records stand, and how to reconnect.
 #[derive(Debug)]
 pub struct Follow {
     transport: Transport,
@@ -113,9 +113,63 @@ pub struct Follow {
     n_failures: u32,
     /// The server's reconnection time (`retry:`), in milliseconds.
     retry_ms: Option<u64>,
-    paused: bool,
-    held: Vec<u8>,
-    n_held: usize,
+}
+
+/// Where following stands, as the follow control shows it (`data-state` and words).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FollowState {
+    #[default]
+    Off,
+    Live,
+    /// New events are read and held, not shown, until *Resume*.
+    Paused,
+    Reconnecting,
+}
+
+/// The follow control's state, the events held while paused, and the seconds until the next
+/// reconnect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowStatus {
+    pub state: FollowState,
+    pub n_held: usize,
+    pub wait_s: u64,
+}
+
+impl FollowStatus {
+    /// The `data-state` tests and styles read.
+    pub fn data_state(&self) -> &'static str {
+        match self.state {
+            FollowState::Off => "off",
+            FollowState::Live => "live",
+            FollowState::Paused => "paused",
+            FollowState::Reconnecting => "reconnecting",
+        }
+    }
+
+    /// What the control says.
+    pub fn label(&self) -> String {
+        match self.state {
+            FollowState::Off => String::new(),
+            FollowState::Live => "● Live".into(),
+            FollowState::Paused => format!("Paused, {} held", n_events(self.n_held)),
+            FollowState::Reconnecting => format!("Reconnecting in {} s", self.wait_s),
+        }
+    }
+}
+
+/// "1 new event", "12 new events".
+pub fn n_new_events(n: usize) -> String {
+    match n {
+        1 => "1 new event".into(),
+        n => format!("{n} new events"),
+    }
+}
+
+fn n_events(n: usize) -> String {
+    match n {
+        1 => "1 event".into(),
+        n => format!("{n} events"),
+    }
 }
 
 /// A reconnect: the address and the `Last-Event-ID` to send, if any.
@@ -135,9 +189,6 @@ impl Follow {
             line_has_text: false,
             n_failures: 0,
             retry_ms: None,
-            paused: false,
-            held: Vec::new(),
-            n_held: 0,
         }
     }
 
@@ -145,8 +196,8 @@ impl Follow {
         self.transport
     }
 
-    /// Takes bytes as they arrive and gives the record lines to append now: none while paused
-    /// (they are held), and only whole records.
+    /// Takes bytes as they arrive and gives the record lines they bring: for server-sent
+    /// events, the data lines of the events they complete.
     pub fn take(&mut self, bytes: &[u8]) -> Vec<u8> {
         let (lines, n_records) = match self.transport {
             Transport::Sse => self.sse_records(bytes),
@@ -156,14 +207,7 @@ impl Follow {
             self.n_failures = 0;
         }
         self.n_records += n_records;
-        match self.paused {
-            true => {
-                self.held.extend_from_slice(&lines);
-                self.n_held += n_records as usize;
-                Vec::new()
-            }
-            false => lines,
-        }
+        lines
     }
 
     /// Notes records taken some other way (a polled page of `n` events) while paused or not.
@@ -177,27 +221,6 @@ impl Follow {
     /// Records received whole so far, over every connection.
     pub fn n_records(&self) -> u64 {
         self.n_records
-    }
-
-    /// Holds what arrives from now on.
-    pub fn pause(&mut self) {
-        self.paused = true;
-    }
-
-    /// Stops holding, and gives what was held, in the order it came.
-    pub fn resume(&mut self) -> Vec<u8> {
-        self.paused = false;
-        self.n_held = 0;
-        std::mem::take(&mut self.held)
-    }
-
-    pub fn is_paused(&self) -> bool {
-        self.paused
-    }
-
-    /// How many records are held while paused.
-    pub fn n_held(&self) -> usize {
-        self.n_held
     }
 
     /// The connection dropped or ended: says how long to wait before reconnecting, doubling

@@ -333,7 +333,9 @@ impl Timeline {
         at: Option<(&Arc<String>, Range<usize>)>,
         line: Option<usize>,
     ) {
-        let text = at.as_ref().and_then(|(source, range)| source.get(range.clone()));
+        let text = at
+            .as_ref()
+            .and_then(|(source, range)| source.get(range.clone()));
         if self.is_resent(&event.stream, event.version, text, event.id.as_deref()) {
             return;
         }
@@ -383,7 +385,13 @@ impl Timeline {
 
     /// True, and counted, when dropping resent events and this one is held already: its record
     /// `text` is the held one's, or else its `id` is.
-    pub(crate) fn is_resent(&mut self, stream: &str, version: u64, text: Option<&str>, id: Option<&str>) -> bool {
+    pub(crate) fn is_resent(
+        &mut self,
+        stream: &str,
+        version: u64,
+        text: Option<&str>,
+        id: Option<&str>,
+    ) -> bool {
         if !self.drops_resent {
             return false;
         }
@@ -393,7 +401,12 @@ impl Timeline {
         let Some(log_idx) = held else {
             return false;
         };
-        let same = match (text, self.stored_bytes(log_idx), id, &self.events[log_idx].id) {
+        let same = match (
+            text,
+            self.stored_bytes(log_idx),
+            id,
+            &self.events[log_idx].id,
+        ) {
             (Some(text), Some(stored), _, _) => text == stored,
             (_, _, Some(id), Some(held_id)) => id == &**held_id,
             _ => false,

@@ -454,12 +454,19 @@ impl Ingest {
     /// line still arriving waits for the rest), the events are folded, and what comes next is
     /// appended. False, and the source is read whole as usual, when it is one document: a
     /// KurrentDB feed is then followed by long-polling, and anything else cannot be.
-    pub fn go_live(&mut self) -> bool {
+    ///
+    /// `ended` says the response ended: its shape is then judged as a whole source's is.
+    pub fn go_live(&mut self, ended: bool) -> bool {
         if self.ended {
             return self.shape == Shape::Lines;
         }
-        if self.shape == Shape::Unknown && could_be_lines(self.blocks.pending()) {
-            self.shape = Shape::Lines;
+        if self.shape == Shape::Unknown {
+            let pending = self.blocks.pending();
+            self.shape = match ended {
+                true => shape_of(pending),
+                false if could_be_lines(pending) => Shape::Lines,
+                false => Shape::Whole,
+            };
         }
         if self.shape != Shape::Lines {
             self.finish();
@@ -470,6 +477,18 @@ impl Ingest {
             self.take_block(block);
         }
         true
+    }
+
+    /// A followed source's connection ended: a last line without its newline is a record when
+    /// it is whole JSON (a file that does not end in a newline); a line cut short is dropped at
+    /// the reconnect, which sends it again.
+    pub fn connection_ended(&mut self) {
+        let pending = self.blocks.pending();
+        let whole =
+            !pending.trim_ascii().is_empty() && serde_json::from_slice::<Value>(pending).is_ok();
+        if whole {
+            self.append(b"\n");
+        }
     }
 
     /// A followed source lost its connection and reconnects: a line that was still arriving
@@ -951,7 +970,7 @@ fn shape_of(bytes: &[u8]) -> Shape {
 fn could_be_lines(pending: &[u8]) -> bool {
     match pending.iter().position(|&b| b == b'\n') {
         None => true,
-        Some(end) => serde_json::from_slice::<&serde_json::value::RawValue>(&pending[..end]).is_ok(),
+        Some(end) => serde_json::from_slice::<Value>(&pending[..end]).is_ok(),
     }
 }
 
