@@ -46,6 +46,7 @@ pub enum Change {
     /// `data` is applied to the state as an RFC 7396 JSON Merge Patch.
     Merge,
     /// An RFC 6902 JSON Patch is applied to the state.
+    #[serde(deserialize_with = "crate::core::decode::canonical::deserialize_patch")]
     Patch(json_patch::Patch),
     /// The value replaces the state.
     Snapshot(Value),

@@ -90,9 +90,10 @@ pub struct Upcaster {
     pub steps: Vec<Step>,
 }
 
-/// One upcasting step on the event's `data`.
+/// One upcasting step on the event's `data`. Read through `StepFields` rather than as an
+/// untagged enum, whose buffering (serde's `Content`) cost the bundle kilobytes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
+#[serde(untagged, try_from = "StepFields")]
 pub enum Step {
     Rename {
         rename: String,
@@ -107,6 +108,58 @@ pub enum Step {
         default: String,
         value: Value,
     },
+}
+
+/// A step as written: exactly one of `rename` (with `to`), `move` (with `to`), or `default`
+/// (with `value`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StepFields {
+    rename: Option<String>,
+    #[serde(rename = "move")]
+    from: Option<String>,
+    to: Option<String>,
+    default: Option<String>,
+    #[serde(default, deserialize_with = "present_value")]
+    value: Option<Value>,
+}
+
+/// A `value` that is there, even `null`.
+fn present_value<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl TryFrom<StepFields> for Step {
+    type Error = &'static str;
+
+    fn try_from(fields: StepFields) -> Result<Step, Self::Error> {
+        match fields {
+            StepFields {
+                rename: Some(rename),
+                to: Some(to),
+                from: None,
+                default: None,
+                value: None,
+            } => Ok(Step::Rename { rename, to }),
+            StepFields {
+                from: Some(from),
+                to: Some(to),
+                rename: None,
+                default: None,
+                value: None,
+            } => Ok(Step::Move { from, to }),
+            StepFields {
+                default: Some(default),
+                value: Some(value),
+                rename: None,
+                from: None,
+                to: None,
+            } => Ok(Step::Default { default, value }),
+            _ => Err(
+                "a step is {\"rename\", \"to\"}, {\"move\", \"to\"} or {\"default\", \"value\"}",
+            ),
+        }
+    }
 }
 
 fn default_version_at() -> String {

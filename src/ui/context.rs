@@ -10,6 +10,7 @@ use super::clipboard::copier;
 use crate::core::decode::{Detection, Problem};
 use crate::core::diff::{diff, Difference};
 use crate::core::event::Event;
+use crate::core::follow::FollowStatus;
 use crate::core::ingest::{Ingest, KeptSource};
 use crate::core::integrity::pin::{check_pin, PinCheck};
 use crate::core::integrity::Report;
@@ -123,6 +124,12 @@ pub struct AppCtx {
     /// from where it stopped; `can_retry` says one is held.
     pub resumable: StoredValue<Option<Ingest>>,
     pub can_retry: RwSignal<bool>,
+    /// Where following the source stands (`ui::follow`).
+    pub follow_status: RwSignal<FollowStatus>,
+    /// True while *Pause* holds new events back.
+    pub follow_paused: RwSignal<bool>,
+    /// New events of the selected stream since the moment shown was pinned.
+    pub n_new: RwSignal<usize>,
 }
 
 impl AppCtx {
@@ -225,6 +232,9 @@ impl AppCtx {
             host_headers: StoredValue::new(None),
             resumable: StoredValue::new(None),
             can_retry: RwSignal::new(false),
+            follow_status: RwSignal::new(FollowStatus::default()),
+            follow_paused: RwSignal::new(false),
+            n_new: RwSignal::new(0),
         }
     }
 

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::actions::{input_file, open_file};
 use super::context::use_app;
+use super::follow_bar::FollowBar;
 use super::integrity_report::IntegrityBar;
 use crate::core::view::text::loaded_summary;
 
@@ -35,6 +36,7 @@ pub fn LoadSummary() -> impl IntoView {
         <div class="status-line">
             <span data-testid="load-summary">{summary}</span>
             {move || fraction().map(|f| view! { <progress max="1000" value=((f * 1000.0).round() as u32).to_string()></progress> })}
+            <FollowBar/>
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
         <IntegrityBar/>

@@ -83,7 +83,10 @@ async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
     // A failed feed page is asked for again by the ingest itself; bytes are fetched otherwise.
     if let (Some(from), Some(url)) = (from, ingest.source_url().cloned()) {
         let range = if ranges { from } else { 0 };
-        match Download::fetch(&ctx, &url, Send::Credential, range).await {
+        match Download::fetch(&ctx, &url, Send::Credential, range, &[]).await {
+            Ok(download) if from == 0 && ctx.view.with_untracked(|v| v.follow.is_some()) => {
+                return leptos::task::spawn_local(super::follow::follow(run, ingest, download));
+            }
             Ok(mut download) => {
                 download.skip_to(from);
                 ingest.serves_ranges(download.ranges);
@@ -217,8 +220,14 @@ pub fn append_live(ctx: AppCtx, lines: &str) -> bool {
     };
     ingest.append(lines.as_bytes());
     ingest.run();
-    let outcome = ingest.outcome();
+    show_grown(ctx, &ingest);
     ctx.live.set_value(Some(ingest));
+    true
+}
+
+/// Shows the source an open ingest holds now, grown by live events, and checks it again.
+pub(super) fn show_grown(ctx: AppCtx, ingest: &Ingest) {
+    let outcome = ingest.outcome();
     let (label, projection_text) = ctx
         .loaded
         .with_untracked(|l| {
@@ -237,7 +246,6 @@ pub fn append_live(ctx: AppCtx, lines: &str) -> bool {
     });
     ctx.loaded.set(Some(loaded.clone()));
     leptos::task::spawn_local(check_integrity(ctx, loaded));
-    true
 }
 
 /// Reads a source kept from an earlier load (a file or a paste) again, with the view's current
@@ -260,8 +268,8 @@ pub async fn fetch_projection(ctx: &AppCtx, url: &str) -> Result<String, Problem
 }
 
 /// One load: its identity, what it is called, and when it last yielded.
-struct Run {
-    ctx: AppCtx,
+pub(super) struct Run {
+    pub(super) ctx: AppCtx,
     id: u64,
     label: String,
     projection_text: Option<String>,
@@ -292,7 +300,7 @@ impl Run {
     }
 
     /// True while no newer load has started.
-    fn is_current(&self) -> bool {
+    pub(super) fn is_current(&self) -> bool {
         self.ctx.load_id.get_value() == self.id
     }
 
@@ -343,25 +351,34 @@ impl Run {
                 }
             }
             self.show_bytes(download.received, download.total);
-            while ingest.step(BATCH) == Step::Working {
-                if ingest.take_preview_ready() {
-                    self.preview(ingest);
-                }
-                if !self.pause(ingest).await {
-                    return false;
-                }
+            if !self.digest(ingest).await {
+                return false;
             }
+        }
+    }
+
+    /// Decodes (and, once the source has ended, folds) what has arrived, yielding as it goes,
+    /// with a preview when one is due. False when the load went stale.
+    pub(super) async fn digest(&mut self, ingest: &mut Ingest) -> bool {
+        while ingest.step(BATCH) == Step::Working {
             if ingest.take_preview_ready() {
                 self.preview(ingest);
             }
-            // What has arrived is decoded: the count says so, whether or not a pause did.
-            self.show_progress(ingest);
+            if !self.pause(ingest).await {
+                return false;
+            }
         }
+        if ingest.take_preview_ready() {
+            self.preview(ingest);
+        }
+        // What has arrived is decoded: the count says so, whether or not a pause did.
+        self.show_progress(ingest);
+        true
     }
 
     /// Steps the ingest to its end, fetching the pages of a feed as it asks for them. False
     /// when the load went stale.
-    async fn drive(&mut self, ingest: &mut Ingest) -> bool {
+    pub(super) async fn drive(&mut self, ingest: &mut Ingest) -> bool {
         let mut n_pages = 1;
         loop {
             match ingest.step(BATCH) {
@@ -457,7 +474,7 @@ impl Run {
 
     /// Shows the loaded source, keeps its text for re-reading (and, in a panel a host drives,
     /// its ingest for live events), and starts its integrity checks.
-    fn publish(self, ingest: Ingest) {
+    pub(super) fn publish(&self, ingest: Ingest) {
         if !self.is_current() {
             return;
         }
@@ -485,8 +502,8 @@ impl Run {
             timeline: outcome.timeline,
             problems: outcome.problems,
             detection: outcome.detection,
-            label: self.label,
-            projection_text: self.projection_text,
+            label: self.label.clone(),
+            projection_text: self.projection_text.clone(),
             complete: true,
             appended: false,
         });
@@ -528,7 +545,7 @@ async fn read_document(
 pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
         .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
-    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential, 0).await?).await?;
+    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential, 0, &[]).await?).await?;
     String::from_utf8(bytes).map_err(|_| {
         Problem::new(
             Place::Url {
@@ -542,7 +559,17 @@ pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Probl
 
 /// Fetches one page of a feed, with the credential if the page is on its origin.
 async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
-    read_all(Download::fetch(ctx, url, Send::Credential, 0).await?).await
+    fetch_page(ctx, url, &[]).await
+}
+
+/// Fetches one page of a feed with extra headers (a long-poll's), with the credential if the
+/// page is on its origin.
+pub(super) async fn fetch_page(
+    ctx: &AppCtx,
+    url: &Url,
+    extra: &[(&str, &str)],
+) -> Result<Vec<u8>, Problem> {
+    read_all(Download::fetch(ctx, url, Send::Credential, 0, extra).await?).await
 }
 
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
@@ -576,18 +603,30 @@ fn is_temporary(problem: &Problem) -> bool {
     )
 }
 
+/// What `Download::next_chunk_within` found.
+pub(super) enum Chunk {
+    Bytes(Uint8Array),
+    /// Nothing came in time; the stream is still open.
+    Quiet,
+    End,
+}
+
 /// Whether a request may carry the user's credential (only ever to the credential's origin).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Send {
+pub(super) enum Send {
     Credential,
     NoCredential,
 }
 
 /// The bytes of a response or a file, read a chunk at a time as they arrive.
-struct Download {
+pub(super) struct Download {
     reader: web_sys::ReadableStreamDefaultReader,
+    /// A read that was still waiting when `next_chunk_within` stopped waiting for it.
+    waiting: Option<js_sys::Promise>,
     /// Where the bytes come from, for problems: a URL and its status, or a file.
-    place: Place,
+    pub(super) place: Place,
+    /// The response's `Content-Type`, which tells server-sent events apart.
+    pub(super) content_type: Option<String>,
     received: u64,
     total: Option<u64>,
     /// Whether the server serves byte ranges of the bytes as sent (`Accept-Ranges: bytes`, no
@@ -601,7 +640,9 @@ impl Download {
     fn new(stream: web_sys::ReadableStream, place: Place, total: Option<u64>) -> Download {
         Download {
             reader: stream.get_reader().unchecked_into(),
+            waiting: None,
             place,
+            content_type: None,
             received: 0,
             total,
             ranges: false,
@@ -620,9 +661,15 @@ impl Download {
 
     /// Sends a GET request, from byte `from` of the source when it is not 0 (an HTTP `Range`);
     /// an answer that is not 2xx is a problem naming the URL and status.
-    async fn fetch(ctx: &AppCtx, url: &Url, send: Send, from: u64) -> Result<Download, Problem> {
+    pub(super) async fn fetch(
+        ctx: &AppCtx,
+        url: &Url,
+        send: Send,
+        from: u64,
+        extra: &[(&str, &str)],
+    ) -> Result<Download, Problem> {
         let address = url.as_str();
-        let request = build_request(ctx, url, send, from).map_err(|err| {
+        let request = build_request(ctx, url, send, from, extra).map_err(|err| {
             fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
         })?;
         let response = request.send().await.map_err(|err| {
@@ -673,6 +720,7 @@ impl Download {
             status,
         };
         let mut download = Download::new(body, place, total.map(|n| n + from_byte));
+        download.content_type = headers.get("content-type");
         download.ranges = ranges;
         download.received = from_byte;
         Ok(download)
@@ -680,15 +728,52 @@ impl Download {
 
     /// The next chunk of bytes, still in the browser's memory, or `None` at the end.
     async fn next_chunk(&mut self) -> Result<Option<Uint8Array>, Problem> {
-        let chunk = JsFuture::from(self.reader.read()).await.map_err(|err| {
-            Problem::new(self.place.clone(), ProblemKind::BrokeOff(js_text(&err)))
-        })?;
+        let read = self.waiting.take().unwrap_or_else(|| self.reader.read());
+        let chunk = JsFuture::from(read)
+            .await
+            .map_err(|err| self.broke_off(&err))?;
+        Ok(self.take_read(chunk))
+    }
+
+    /// Like `next_chunk`, but says `Chunk::Quiet` when nothing came within `ms`; the read goes
+    /// on waiting, for the next call.
+    pub(super) async fn next_chunk_within(&mut self, ms: i32) -> Result<Chunk, Problem> {
+        let read = self.waiting.take().unwrap_or_else(|| self.reader.read());
+        let timer = js_sys::Promise::new(&mut |resolve, _| {
+            // A timer that cannot be set makes the race wait for the read alone.
+            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        });
+        let first = js_sys::Promise::race(&js_sys::Array::of2(&read, &timer));
+        let chunk = JsFuture::from(first)
+            .await
+            .map_err(|err| self.broke_off(&err))?;
+        if chunk.is_undefined() {
+            self.waiting = Some(read);
+            return Ok(Chunk::Quiet);
+        }
+        Ok(match self.take_read(chunk) {
+            Some(bytes) => Chunk::Bytes(bytes),
+            None => Chunk::End,
+        })
+    }
+
+    /// Closes the connection.
+    pub(super) fn cancel(&self) {
+        let _ = self.reader.cancel();
+    }
+
+    fn broke_off(&self, err: &JsValue) -> Problem {
+        Problem::new(self.place.clone(), ProblemKind::BrokeOff(js_text(err)))
+    }
+
+    /// The bytes of a finished read, or `None` when the stream is done.
+    fn take_read(&mut self, chunk: JsValue) -> Option<Uint8Array> {
         let done = Reflect::get(&chunk, &"done".into())
             .ok()
             .and_then(|d| d.as_bool())
             .unwrap_or(true);
         if done {
-            return Ok(None);
+            return None;
         }
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
         let bytes = Uint8Array::new(&value);
@@ -696,10 +781,10 @@ impl Download {
         self.skip -= skipped;
         if skipped > 0 {
             // Bytes before the resume point were read already: the rest of the chunk is new.
-            return Ok(Some(bytes.subarray(skipped as u32, bytes.length())));
+            return Some(bytes.subarray(skipped as u32, bytes.length()));
         }
         self.received += u64::from(bytes.length());
-        Ok(Some(bytes))
+        Some(bytes)
     }
 }
 
@@ -711,6 +796,7 @@ fn build_request(
     url: &Url,
     send: Send,
     from: u64,
+    extra: &[(&str, &str)],
 ) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
@@ -738,6 +824,9 @@ fn build_request(
         .unwrap_or_default();
     for (name, value) in from_host {
         headers.set(&name, &value).map_err(|e| js_text(&e))?;
+    }
+    for (name, value) in extra {
+        headers.set(name, value).map_err(|e| js_text(&e))?;
     }
     let init = web_sys::RequestInit::new();
     init.set_method("GET");

@@ -6,82 +6,204 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::{JsCast, JsValue};
 
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx, Loaded};
-use super::dom::append_element;
-use super::json_editor::JsonEditor;
+use super::dom::{append_element, clicked_button, target_within};
 use super::loader::{check_integrity, fetch_projection};
 use crate::core::decode::mapping::Mapping;
 use crate::core::ingest::index::reproject;
 use crate::core::projection::Projection;
 
-/// The projection and mapping editors.
+/// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
+/// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle
+/// about 4 KB it did not have once live following came (see `follow_bar`).
 #[component]
 pub fn ModelPanel() -> impl IntoView {
     let ctx = use_app();
-    let projection_text = RwSignal::new(initial_projection(ctx));
-    let projection_error = RwSignal::new(None::<String>);
-    let projection_url = RwSignal::new(String::new());
-    let mapping_text = RwSignal::new(initial_mapping(ctx));
-    let mapping_error = RwSignal::new(None::<String>);
-    let apply_projection = move |text: String, link_value: String| {
-        projection_error.set(replay_with_projection(ctx, text, link_value).err());
+    let panel = NodeRef::<leptos::html::Section>::new();
+    Effect::new(move |_| {
+        if let Some(panel) = panel.get() {
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_editors(ctx, &panel);
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(panel) = panel.get_untracked() else {
+            return;
+        };
+        if let Some(link) = target_within(&ev, "a") {
+            // The saved file is the mapping as it reads now.
+            let text = field(&panel, "mapping-text");
+            let href = format!(
+                "data:application/json;charset=utf-8,{}",
+                js_sys::encode_uri_component(&text)
+            );
+            let _ = link.set_attribute("href", &href);
+            return;
+        }
+        match clicked_button(&ev)
+            .and_then(|b| b.get_attribute("data-testid"))
+            .as_deref()
+        {
+            Some("projection-apply") => {
+                let text = field(&panel, "projection-text");
+                let compact = serde_json::from_str::<serde_json::Value>(&text)
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|_| text.clone());
+                apply_projection(ctx, &panel, text, compact);
+            }
+            Some("mapping-apply") => apply_mapping(ctx, &panel),
+            _ => {}
+        }
     };
-    let on_apply_projection = move |_| {
-        let text = projection_text.get_untracked();
-        let compact = serde_json::from_str::<serde_json::Value>(&text)
-            .map(|v| v.to_string())
-            .unwrap_or_else(|_| text.clone());
-        apply_projection(text, compact);
-    };
-    let on_load_projection = move |ev: leptos::ev::SubmitEvent| {
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let url = projection_url.get_untracked();
+        let Some(panel) = panel.get_untracked() else {
+            return;
+        };
+        let url = field(&panel, "projection-url");
         spawn_local(async move {
             match fetch_projection(&ctx, &url).await {
                 Ok(text) => {
-                    projection_text.set(text.clone());
-                    apply_projection(text, url);
+                    set_field(&panel, "projection-text", &text);
+                    apply_projection(ctx, &panel, text, url);
                 }
-                Err(problem) => projection_error.set(Some(problem.to_string())),
+                Err(problem) => show_error(&panel, "projection", Some(&problem.to_string())),
             }
         });
     };
-    let on_apply_mapping = move |_| match Mapping::parse(&mapping_text.get_untracked()) {
+    view! {
+        <section class="model-panel" aria-label="Projection and mapping" node_ref=panel
+            on:click=on_click on:submit=on_submit></section>
+    }
+}
+
+/// The two editors: each a heading, its text, its actions, and (`show_error`) its error.
+fn write_editors(ctx: AppCtx, panel: &web_sys::Element) -> Result<(), JsValue> {
+    let editors = [
+        (
+            "projection",
+            "Projection: rules per event type, and upcasters",
+            "Projection JSON",
+            initial_projection(ctx),
+        ),
+        (
+            "mapping",
+            "Custom mapping: JSON Pointers into each record",
+            "Mapping JSON",
+            initial_mapping(ctx),
+        ),
+    ];
+    for (id, title, label, text) in editors {
+        let column = append_element(
+            panel,
+            "div",
+            &[("class", "model-column"), ("data-editor", id)],
+            None,
+        )?;
+        append_element(&column, "h3", &[], Some(title))?;
+        let testid = format!("{id}-text");
+        let attributes = [
+            ("data-testid", testid.as_str()),
+            ("aria-label", label),
+            ("spellcheck", "false"),
+        ];
+        append_element(&column, "textarea", &attributes, None)?;
+        set_field(panel, &testid, &text);
+        append_element(&column, "div", &[("class", "model-actions")], None)?;
+    }
+    let actions = panel.query_selector_all(".model-actions")?;
+    let (Some(projection), Some(mapping)) = (actions.get(0), actions.get(1)) else {
+        return Ok(());
+    };
+    let (projection, mapping): (web_sys::Element, web_sys::Element) =
+        (projection.unchecked_into(), mapping.unchecked_into());
+    let button = [("type", "button"), ("data-testid", "projection-apply")];
+    append_element(&projection, "button", &button, Some("Apply projection"))?;
+    let form = append_element(&projection, "form", &[], None)?;
+    let url = [
+        ("type", "text"),
+        ("data-testid", "projection-url"),
+        ("placeholder", "or load one from a URL"),
+        ("aria-label", "Projection URL"),
+    ];
+    append_element(&form, "input", &url, None)?;
+    append_element(&form, "button", &[("type", "submit")], Some("Load"))?;
+    let button = [("type", "button"), ("data-testid", "mapping-apply")];
+    append_element(
+        &mapping,
+        "button",
+        &button,
+        Some("Read the source with this mapping"),
+    )?;
+    let save = [
+        ("class", "button"),
+        ("download", "chronoscope-mapping.json"),
+        ("href", "#"),
+    ];
+    append_element(&mapping, "a", &save, Some("Save mapping"))?;
+    Ok(())
+}
+
+/// The text of the field with this `data-testid` (a textarea or an input).
+fn field(panel: &web_sys::Element, testid: &str) -> String {
+    let found = panel
+        .query_selector(&format!("[data-testid={testid}]"))
+        .ok()
+        .flatten();
+    match found {
+        Some(found) => js_sys::Reflect::get(&found, &"value".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+fn set_field(panel: &web_sys::Element, testid: &str, text: &str) {
+    if let Ok(Some(found)) = panel.query_selector(&format!("[data-testid={testid}]")) {
+        let _ = js_sys::Reflect::set(&found, &"value".into(), &text.into());
+    }
+}
+
+/// Shows an editor's error below it (`{id}-error`), or removes the one shown.
+fn show_error(panel: &web_sys::Element, id: &str, error: Option<&str>) {
+    let testid = format!("{id}-error");
+    if let Ok(Some(shown)) = panel.query_selector(&format!("[data-testid={testid}]")) {
+        shown.remove();
+    }
+    let column = panel
+        .query_selector(&format!("[data-editor={id}]"))
+        .ok()
+        .flatten();
+    if let (Some(error), Some(column)) = (error, column) {
+        let attributes = [
+            ("class", "model-error"),
+            ("data-testid", testid.as_str()),
+            ("role", "alert"),
+        ];
+        let _ = append_element(&column, "p", &attributes, Some(error));
+    }
+}
+
+fn apply_projection(ctx: AppCtx, panel: &web_sys::Element, text: String, link_value: String) {
+    let error = replay_with_projection(ctx, text, link_value).err();
+    show_error(panel, "projection", error.as_deref());
+}
+
+fn apply_mapping(ctx: AppCtx, panel: &web_sys::Element) {
+    match Mapping::parse(&field(panel, "mapping-text")) {
         Ok(mapping) => {
-            mapping_error.set(None);
+            show_error(panel, "mapping", None);
             ctx.view.update(|v| {
                 v.mapping = Some(mapping.to_json());
                 v.format = Some("mapping".into());
             });
             reload_source(ctx);
         }
-        Err(err) => mapping_error.set(Some(err)),
-    };
-    let mapping_download = move || {
-        format!(
-            "data:application/json;charset=utf-8,{}",
-            js_sys::encode_uri_component(&mapping_text.get())
-        )
-    };
-
-    view! {
-        <section class="model-panel" aria-label="Projection and mapping">
-            <JsonEditor title="Projection: rules per event type, and upcasters" label="Projection JSON"
-                id="projection" text=projection_text error=projection_error>
-                <button type="button" data-testid="projection-apply" on:click=on_apply_projection>"Apply projection"</button>
-                <form on:submit=on_load_projection>
-                    <input type="text" data-testid="projection-url" placeholder="or load one from a URL" bind:value=projection_url/>
-                    <button type="submit">"Load"</button>
-                </form>
-            </JsonEditor>
-            <JsonEditor title="Custom mapping: JSON Pointers into each record" label="Mapping JSON"
-                id="mapping" text=mapping_text error=mapping_error>
-                <button type="button" data-testid="mapping-apply" on:click=on_apply_mapping>"Read the source with this mapping"</button>
-                <a class="button" download="chronoscope-mapping.json" href=mapping_download>"Save mapping"</a>
-            </JsonEditor>
-        </section>
+        Err(err) => show_error(panel, "mapping", Some(&err)),
     }
 }
 

@@ -177,6 +177,31 @@ impl OpCheck<'_> {
     }
 }
 
+/// Reads a JSON Patch from its text with this module's reader of operations (`OpCheck`,
+/// `read_patch`), rather than with json-patch's own `Deserialize`: that internally tagged enum
+/// put about 14 KB of code in the bundle beside this reader. Says which operation is wrong.
+pub fn patch_from_text(text: &str) -> Result<json_patch::Patch, String> {
+    let ops: Vec<OpCheck<'_>> = serde_json::from_str(text).map_err(|err| err.to_string())?;
+    if let Some(n) = ops.iter().position(|op| !op.is_valid()) {
+        return Err(format!(
+            "operation {} is not a valid `{}` (an `op` of add, remove, replace, move, copy or test; a `path`, and a `from`, that are JSON Pointers; a `value` where the op needs one)",
+            n + 1,
+            ops[n].op
+        ));
+    }
+    read_patch(&ops).ok_or_else(|| "an operation's value cannot be read".to_string())
+}
+
+/// `Change::Patch` as the timeline reads it back (`serde(deserialize_with)`): with
+/// `patch_from_text`'s reader, so that json-patch's own is not in the bundle.
+pub fn deserialize_patch<'de, D>(deserializer: D) -> Result<json_patch::Patch, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let ops = Vec::<OpCheck<'de>>::deserialize(deserializer)?;
+    read_patch(&ops).ok_or_else(|| serde::de::Error::custom("not an RFC 6902 JSON Patch"))
+}
+
 /// json-patch's patch from operations as written; `None` where json-patch would not accept one.
 fn read_patch(ops: &[OpCheck<'_>]) -> Option<json_patch::Patch> {
     use json_patch::jsonptr::PointerBuf;
@@ -317,7 +342,7 @@ pub fn decode(value: Value) -> Result<Draft, DecodeError> {
     let change = if let Some(snapshot) = object.remove("snapshot") {
         Change::Snapshot(snapshot)
     } else if let Some(patch) = object.remove("patch") {
-        let patch = serde_json::from_value(patch).map_err(|err| {
+        let patch = patch_from_text(&patch.to_string()).map_err(|err| {
             DecodeError::Refused(format!("`patch` is not an RFC 6902 JSON Patch: {err}"))
         })?;
         Change::Patch(patch)

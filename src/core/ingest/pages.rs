@@ -6,8 +6,7 @@
 //! back to a page already read (the first one included) would be read forever, or twice: it is
 //! stopped there, and said so.
 
-use std::collections::HashSet;
-
+use rustc_hash::FxHashSet;
 use serde_json::Value;
 use url::Url;
 
@@ -21,7 +20,7 @@ pub const MAX_PAGES: usize = 100_000;
 /// The pages of one feed read so far, and the one to fetch next.
 #[derive(Clone, Debug)]
 pub struct Pager {
-    seen: HashSet<Url>,
+    seen: FxHashSet<Url>,
     /// How many pages have been taken.
     n_pages: usize,
     /// The empty page the read ended on: where new events will appear, for a long-poll.
@@ -46,7 +45,7 @@ impl Pager {
     /// which the caller then reads as page 1.
     pub fn start(head_url: &Url, head: &Value) -> (Pager, Option<NextPage>) {
         let mut pager = Pager {
-            seen: HashSet::new(),
+            seen: FxHashSet::default(),
             n_pages: 0,
             end: None,
         };
