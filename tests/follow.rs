@@ -198,7 +198,7 @@ fn the_control_says_live_paused_with_the_count_held_or_the_seconds_to_the_reconn
         ("reconnecting", "Reconnecting in 4 s".into())
     );
     assert_eq!(n_new_events(1), "1 new event");
-    assert_eq!(n_new_events(12), "12 new events");
+    assert_eq!(n_new_events(1200), "1,200 new events");
 }
 
 #[test]

@@ -21,6 +21,8 @@
 use sse_parse::SseParser;
 use url::Url;
 
+use crate::core::view::text::counted;
+
 /// How a deep link asks to follow its source (`follow=1|sse|ndjson|poll`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FollowMode {
@@ -151,25 +153,15 @@ impl FollowStatus {
         match self.state {
             FollowState::Off => String::new(),
             FollowState::Live => "● Live".into(),
-            FollowState::Paused => format!("Paused, {} held", n_events(self.n_held)),
+            FollowState::Paused => format!("Paused, {} held", counted(self.n_held, "event")),
             FollowState::Reconnecting => format!("Reconnecting in {} s", self.wait_s),
         }
     }
 }
 
-/// "1 new event", "12 new events".
+/// "1 new event", "1,200 new events".
 pub fn n_new_events(n: usize) -> String {
-    match n {
-        1 => "1 new event".into(),
-        n => format!("{n} new events"),
-    }
-}
-
-fn n_events(n: usize) -> String {
-    match n {
-        1 => "1 event".into(),
-        n => format!("{n} events"),
-    }
+    counted(n, "new event")
 }
 
 /// A reconnect: the address and the `Last-Event-ID` to send, if any.

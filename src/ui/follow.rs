@@ -13,11 +13,12 @@
 //! is a state machine of its own in the bundle, which has little room.
 
 use gloo_timers::future::TimeoutFuture;
+use js_sys::Uint8Array;
 use leptos::prelude::*;
 use url::Url;
 
 use super::context::AppCtx;
-use super::loader::{fetch_page, show_grown, Chunk, Download, Run, Send};
+use super::loader::{fetch_page, show_grown, within, Chunk, Download, Run, Send};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::embed::keep_place;
 use crate::core::follow::{Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS};
@@ -37,8 +38,12 @@ enum Source {
     /// Waiting to reconnect at this time (ms since the epoch); then reconnect, or long-poll
     /// this page again.
     Closed(f64, Option<Url>),
-    /// Long-polling this feed page.
-    Poll(Url),
+    /// Long-polling this feed page, with the request still waiting for its answer (and what
+    /// cancels it), if any.
+    Poll(
+        Url,
+        Option<(js_sys::Promise, Option<web_sys::AbortController>)>,
+    ),
 }
 
 /// Reads a followed URL: catch-up, then live, reconnecting after a drop, or long-polling a feed
@@ -92,7 +97,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                             ingest.add_problem(Problem::new(place, why));
                             return run.publish(ingest);
                         };
-                        source = Source::Poll(poll);
+                        source = Source::Poll(poll, None);
                     }
                     ingest = match publish_open(&run, ingest) {
                         Some(ingest) => ingest,
@@ -126,15 +131,22 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 }
                 say(ctx, FollowState::Live, 0);
                 source = match poll.take() {
-                    Some(poll) => Source::Poll(poll),
+                    Some(poll) => Source::Poll(poll, None),
                     None => {
                         let reconnect = follow.reconnect(&url);
                         ingest.reconnected();
                         let id = reconnect.last_event_id.as_deref();
                         let headers: Vec<_> =
                             id.map(|id| ("Last-Event-ID", id)).into_iter().collect();
-                        match Download::fetch(&ctx, &reconnect.url, Send::Credential, 0, &headers)
-                            .await
+                        match Download::fetch(
+                            &ctx,
+                            &reconnect.url,
+                            Send::Credential,
+                            0,
+                            &headers,
+                            None,
+                        )
+                        .await
                         {
                             Ok(download) => Source::Open(download),
                             Err(_) => Source::Closed(now + follow.disconnected() as f64, None),
@@ -143,16 +155,29 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 };
                 continue;
             }
-            Source::Poll(page) => {
-                let fetched = fetch_page(&ctx, page, &LONG_POLL_HEADERS).await;
+            Source::Poll(page, pending) => {
+                // The long-poll is waited for a little at a time, so that what came before it
+                // is shown, and the controls answer, while the server holds it.
+                let (request, abort) = pending
+                    .take()
+                    .unwrap_or_else(|| long_poll(ctx, page.clone()));
+                let fetched = match within(&request, QUIET_MS).await {
+                    None => {
+                        *pending = Some((request, abort));
+                        None
+                    }
+                    Some(Ok(bytes)) => Some(Ok(Uint8Array::new(&bytes).to_vec())),
+                    Some(Err(_)) => Some(Err(())),
+                };
                 let n_before = ingest.timeline().len();
-                match fetched.map(|bytes| ingest.take_polled_page(page, bytes)) {
-                    Ok(Some(next)) => *page = next,
-                    Ok(None) => {
+                match fetched.map(|read| read.map(|bytes| ingest.take_polled_page(page, bytes))) {
+                    None => {}
+                    Some(Ok(Some(next))) => *page = next,
+                    Some(Ok(None)) => {
                         show_grown(ctx, &ingest);
                         break;
                     }
-                    Err(_) => {
+                    Some(Err(())) => {
                         let at = now + follow.disconnected() as f64;
                         source = Source::Closed(at, Some(page.clone()));
                         continue;
@@ -168,13 +193,29 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
             shown.update(ctx, &ingest);
         }
     }
-    if let Source::Open(download) = &source {
-        download.cancel();
+    match &source {
+        Source::Open(download) => download.cancel(),
+        Source::Poll(_, Some((_, Some(abort)))) => abort.abort(),
+        _ => {}
     }
     if run.is_current() {
         say(ctx, FollowState::Off, 0);
         ctx.live.set_value(Some(ingest));
     }
+}
+
+/// Asks for a feed page with the long-poll headers, as a promise of its bytes, which the loop
+/// can wait for a little at a time.
+fn long_poll(ctx: AppCtx, page: Url) -> (js_sys::Promise, Option<web_sys::AbortController>) {
+    let abort = web_sys::AbortController::new().ok();
+    let signal = abort.as_ref().map(web_sys::AbortController::signal);
+    let request = wasm_bindgen_futures::future_to_promise(async move {
+        match fetch_page(&ctx, &page, &LONG_POLL_HEADERS, signal.as_ref()).await {
+            Ok(bytes) => Ok(Uint8Array::from(&bytes[..]).into()),
+            Err(problem) => Err(problem.to_string().into()),
+        }
+    });
+    (request, abort)
 }
 
 /// Shows the caught-up source as a load is shown, keeping its ingest open: `None` when a newer

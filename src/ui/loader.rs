@@ -83,7 +83,7 @@ async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
     // A failed feed page is asked for again by the ingest itself; bytes are fetched otherwise.
     if let (Some(from), Some(url)) = (from, ingest.source_url().cloned()) {
         let range = if ranges { from } else { 0 };
-        match Download::fetch(&ctx, &url, Send::Credential, range, &[]).await {
+        match Download::fetch(&ctx, &url, Send::Credential, range, &[], None).await {
             Ok(download) if from == 0 && ctx.view.with_untracked(|v| v.follow.is_some()) => {
                 return leptos::task::spawn_local(super::follow::follow(run, ingest, download));
             }
@@ -545,7 +545,8 @@ async fn read_document(
 pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
         .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
-    let bytes = read_all(Download::fetch(ctx, &url, Send::NoCredential, 0, &[]).await?).await?;
+    let bytes =
+        read_all(Download::fetch(ctx, &url, Send::NoCredential, 0, &[], None).await?).await?;
     String::from_utf8(bytes).map_err(|_| {
         Problem::new(
             Place::Url {
@@ -559,17 +560,18 @@ pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Probl
 
 /// Fetches one page of a feed, with the credential if the page is on its origin.
 async fn fetch_bytes(ctx: &AppCtx, url: &Url) -> Result<Vec<u8>, Problem> {
-    fetch_page(ctx, url, &[]).await
+    fetch_page(ctx, url, &[], None).await
 }
 
 /// Fetches one page of a feed with extra headers (a long-poll's), with the credential if the
-/// page is on its origin.
+/// page is on its origin; `abort` can cancel the request.
 pub(super) async fn fetch_page(
     ctx: &AppCtx,
     url: &Url,
     extra: &[(&str, &str)],
+    abort: Option<&web_sys::AbortSignal>,
 ) -> Result<Vec<u8>, Problem> {
-    read_all(Download::fetch(ctx, url, Send::Credential, 0, extra).await?).await
+    read_all(Download::fetch(ctx, url, Send::Credential, 0, extra, abort).await?).await
 }
 
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
@@ -601,6 +603,21 @@ fn is_temporary(problem: &Problem) -> bool {
             ..
         }
     )
+}
+
+/// What a promise settled with, or `None` when it had not within `ms` (it goes on, and can be
+/// waited for again).
+pub(super) async fn within(promise: &js_sys::Promise, ms: i32) -> Option<Result<JsValue, JsValue>> {
+    let timer = js_sys::Promise::new(&mut |resolve, _| {
+        // A timer that cannot be set makes the race wait for the promise alone.
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    // The timer settles with `undefined`; a read or a fetch here never does.
+    let first = js_sys::Promise::race(&js_sys::Array::of2(promise, &timer));
+    match JsFuture::from(first).await {
+        Ok(value) if value.is_undefined() => None,
+        settled => Some(settled),
+    }
 }
 
 /// What `Download::next_chunk_within` found.
@@ -667,9 +684,10 @@ impl Download {
         send: Send,
         from: u64,
         extra: &[(&str, &str)],
+        abort: Option<&web_sys::AbortSignal>,
     ) -> Result<Download, Problem> {
         let address = url.as_str();
-        let request = build_request(ctx, url, send, from, extra).map_err(|err| {
+        let request = build_request(ctx, url, send, from, extra, abort).map_err(|err| {
             fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
         })?;
         let response = request.send().await.map_err(|err| {
@@ -739,18 +757,13 @@ impl Download {
     /// on waiting, for the next call.
     pub(super) async fn next_chunk_within(&mut self, ms: i32) -> Result<Chunk, Problem> {
         let read = self.waiting.take().unwrap_or_else(|| self.reader.read());
-        let timer = js_sys::Promise::new(&mut |resolve, _| {
-            // A timer that cannot be set makes the race wait for the read alone.
-            let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        });
-        let first = js_sys::Promise::race(&js_sys::Array::of2(&read, &timer));
-        let chunk = JsFuture::from(first)
-            .await
-            .map_err(|err| self.broke_off(&err))?;
-        if chunk.is_undefined() {
-            self.waiting = Some(read);
-            return Ok(Chunk::Quiet);
-        }
+        let chunk = match within(&read, ms).await {
+            Some(chunk) => chunk.map_err(|err| self.broke_off(&err))?,
+            None => {
+                self.waiting = Some(read);
+                return Ok(Chunk::Quiet);
+            }
+        };
         Ok(match self.take_read(chunk) {
             Some(bytes) => Chunk::Bytes(bytes),
             None => Chunk::End,
@@ -797,6 +810,7 @@ fn build_request(
     send: Send,
     from: u64,
     extra: &[(&str, &str)],
+    abort: Option<&web_sys::AbortSignal>,
 ) -> Result<gloo_net::http::Request, String> {
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
@@ -831,6 +845,7 @@ fn build_request(
     let init = web_sys::RequestInit::new();
     init.set_method("GET");
     init.set_headers(&headers);
+    init.set_signal(abort);
     let request =
         web_sys::Request::new_with_str_and_init(url.as_str(), &init).map_err(|e| js_text(&e))?;
     Ok(request.into())
