@@ -53,12 +53,16 @@ pub fn EventList() -> impl IntoView {
         ROW_HEIGHT,
         OVERSCAN,
     );
-    // Keep the selected event in view when the selection moves.
-    Effect::new(move |_| {
+    // Keep the selected event in view when its row moves (the selection moved, or a filter
+    // changed the rows before it); not when rows are only added after it, as a followed source
+    // grows: the measuring would cost a layout on every repaint.
+    Effect::new(move |shown_row: Option<Option<usize>>| {
         let pos = ctx.selection.with(|s| s.pos);
-        if let Some(row) = pos.and_then(|pos| matching.with(|m| m.row_of(pos))) {
+        let row = pos.and_then(|pos| matching.with(|m| m.row_of(pos)));
+        if let Some(row) = row.filter(|&row| shown_row != Some(Some(row))) {
             scroll_into_view.run(row);
         }
+        row
     });
     // Rows written with DOM text calls rather than a `view!` per row, for the bundle's budget
     // (see `period_table`).
