@@ -30,3 +30,5 @@ trunk build --release --offline=true --dist target/bench-dist --public-url ./ be
 trunk build --release --offline
 echo "== running in headless Chromium"
 BENCH_MACHINE="$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB" node bench/run.mjs "$data" "$n_events" "$long" "$esdb"
+echo "== following a live source (issue 12)"
+node bench/follow.mjs
