@@ -300,19 +300,25 @@ fn page_from(url: &Url) -> usize {
     url.path().rsplit('/').nth(2).unwrap().parse().unwrap()
 }
 
-#[test]
-fn a_feed_read_to_its_head_is_long_polled_from_its_empty_page_and_grows_in_order() {
-    let base = "http://es.example:2113/streams/po";
+/// A feed of `n_events` read from its head page to its end, as the app reads it.
+fn read_to_head(base: &str, n_events: usize) -> Ingest {
     let mut ingest = Ingest::new(Setup {
         source_url: Some(Url::parse(base).unwrap()),
         ..Setup::default()
     });
     ingest.feed(&feed_page(base, 0, 0, 5));
     ingest.finish();
-    let mut n_events = 7;
     common::answer_pages(&mut ingest, |url| {
         feed_page(base, n_events, page_from(url), 5)
     });
+    ingest
+}
+
+#[test]
+fn a_feed_read_to_its_head_is_long_polled_from_its_empty_page_and_grows_in_order() {
+    let base = "http://es.example:2113/streams/po";
+    let mut n_events = 7;
+    let mut ingest = read_to_head(base, n_events);
     let mut poll = ingest.poll_url().cloned().unwrap();
     assert_eq!(poll.as_str(), format!("{base}/7/forward/5?embed=body"));
     // Nothing new: the same page is asked for again.
@@ -344,13 +350,7 @@ fn a_feed_read_to_its_head_is_long_polled_from_its_empty_page_and_grows_in_order
 #[test]
 fn a_feed_page_that_links_to_no_newer_page_stops_following_and_says_so() {
     let base = "http://es.example:2113/streams/po";
-    let mut ingest = Ingest::new(Setup {
-        source_url: Some(Url::parse(base).unwrap()),
-        ..Setup::default()
-    });
-    ingest.feed(&feed_page(base, 0, 0, 5));
-    ingest.finish();
-    common::answer_pages(&mut ingest, |url| feed_page(base, 3, page_from(url), 5));
+    let mut ingest = read_to_head(base, 3);
     let poll = ingest.poll_url().cloned().unwrap();
     let mut page: Value = serde_json::from_slice(&feed_page(base, 6, 5, 5)).unwrap();
     page["links"].as_array_mut().unwrap().pop();

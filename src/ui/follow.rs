@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use url::Url;
 
 use super::context::AppCtx;
-use super::loader::{fetch_page, show_grown, within, Chunk, Download, Run, Send};
+use super::loader::{fetch_page, show_grown, within, Ask, Chunk, Download, Run, Send};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::embed::keep_place;
 use crate::core::follow::{Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS};
@@ -138,16 +138,11 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                         let id = reconnect.last_event_id.as_deref();
                         let headers: Vec<_> =
                             id.map(|id| ("Last-Event-ID", id)).into_iter().collect();
-                        match Download::fetch(
-                            &ctx,
-                            &reconnect.url,
-                            Send::Credential,
-                            0,
-                            &headers,
-                            None,
-                        )
-                        .await
-                        {
+                        let ask = Ask {
+                            extra: &headers,
+                            ..Ask::with(Send::Credential)
+                        };
+                        match Download::fetch(&ctx, &reconnect.url, ask).await {
                             Ok(download) => Source::Open(download),
                             Err(_) => Source::Closed(now + follow.disconnected() as f64, None),
                         }

@@ -83,7 +83,16 @@ async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
     // A failed feed page is asked for again by the ingest itself; bytes are fetched otherwise.
     if let (Some(from), Some(url)) = (from, ingest.source_url().cloned()) {
         let range = if ranges { from } else { 0 };
-        match Download::fetch(&ctx, &url, Send::Credential, range, &[], None).await {
+        match Download::fetch(
+            &ctx,
+            &url,
+            Ask {
+                from: range,
+                ..Ask::with(Send::Credential)
+            },
+        )
+        .await
+        {
             Ok(download) if from == 0 && ctx.view.with_untracked(|v| v.follow.is_some()) => {
                 return leptos::task::spawn_local(super::follow::follow(run, ingest, download));
             }
@@ -545,8 +554,7 @@ async fn read_document(
 pub async fn fetch_document(ctx: &AppCtx, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
         .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
-    let bytes =
-        read_all(Download::fetch(ctx, &url, Send::NoCredential, 0, &[], None).await?).await?;
+    let bytes = read_all(Download::fetch(ctx, &url, Ask::with(Send::NoCredential)).await?).await?;
     String::from_utf8(bytes).map_err(|_| {
         Problem::new(
             Place::Url {
@@ -571,7 +579,12 @@ pub(super) async fn fetch_page(
     extra: &[(&str, &str)],
     abort: Option<&web_sys::AbortSignal>,
 ) -> Result<Vec<u8>, Problem> {
-    read_all(Download::fetch(ctx, url, Send::Credential, 0, extra, abort).await?).await
+    let ask = Ask {
+        extra,
+        abort,
+        ..Ask::with(Send::Credential)
+    };
+    read_all(Download::fetch(ctx, url, ask).await?).await
 }
 
 async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
@@ -628,6 +641,28 @@ pub(super) enum Chunk {
     End,
 }
 
+/// How a request is made: whether it may carry the credential, from which byte of the source
+/// (an HTTP `Range` when not 0), with which extra headers, and what can cancel it.
+#[derive(Clone, Copy)]
+pub(super) struct Ask<'a> {
+    pub(super) send: Send,
+    pub(super) from: u64,
+    pub(super) extra: &'a [(&'a str, &'a str)],
+    pub(super) abort: Option<&'a web_sys::AbortSignal>,
+}
+
+impl Ask<'_> {
+    /// A whole GET, with nothing extra.
+    pub(super) fn with(send: Send) -> Ask<'static> {
+        Ask {
+            send,
+            from: 0,
+            extra: &[],
+            abort: None,
+        }
+    }
+}
+
 /// Whether a request may carry the user's credential (only ever to the credential's origin).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Send {
@@ -676,18 +711,11 @@ impl Download {
         }
     }
 
-    /// Sends a GET request, from byte `from` of the source when it is not 0 (an HTTP `Range`);
-    /// an answer that is not 2xx is a problem naming the URL and status.
-    pub(super) async fn fetch(
-        ctx: &AppCtx,
-        url: &Url,
-        send: Send,
-        from: u64,
-        extra: &[(&str, &str)],
-        abort: Option<&web_sys::AbortSignal>,
-    ) -> Result<Download, Problem> {
-        let address = url.as_str();
-        let request = build_request(ctx, url, send, from, extra, abort).map_err(|err| {
+    /// Sends a GET request as `ask` says; an answer that is not 2xx is a problem naming the URL
+    /// and status.
+    pub(super) async fn fetch(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<Download, Problem> {
+        let (address, from) = (url.as_str(), ask.from);
+        let request = build_request(ctx, url, ask).map_err(|err| {
             fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
         })?;
         let response = request.send().await.map_err(|err| {
@@ -804,14 +832,13 @@ impl Download {
 /// A GET request with our headers. It is built with web-sys rather than gloo-net's builder,
 /// because that builder appends a stray `&` to a URL that already has a query. The credential
 /// goes only to the origin it was typed for, and a host's headers only to its source's origin.
-fn build_request(
-    ctx: &AppCtx,
-    url: &Url,
-    send: Send,
-    from: u64,
-    extra: &[(&str, &str)],
-    abort: Option<&web_sys::AbortSignal>,
-) -> Result<gloo_net::http::Request, String> {
+fn build_request(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<gloo_net::http::Request, String> {
+    let Ask {
+        send,
+        from,
+        extra,
+        abort,
+    } = ask;
     let headers = web_sys::Headers::new().map_err(|e| js_text(&e))?;
     headers
         .set("Accept", kurrent::ACCEPT)
