@@ -296,6 +296,10 @@ impl Run {
         ctx.resumable.set_value(None);
         ctx.can_retry.set(false);
         ctx.report.set(None);
+        // An older load that was followed stops at its next look; its status goes with it.
+        ctx.follow_status.set(Default::default());
+        ctx.follow_paused.set(false);
+        ctx.n_new.set(0);
         let run = Run {
             ctx,
             id,

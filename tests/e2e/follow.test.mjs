@@ -297,6 +297,20 @@ test('the follow controls fit light and dark, narrow and wide, with no serious a
   }
 });
 
+test('loading another source while following closes the old connection, and the status speaks of the new source', async () => {
+  const log = new LiveLog(5);
+  logs.set('switch', log);
+  const page = await open(`?src=/live/switch/events.ndjson&stream=${STREAM}&follow=1`);
+  await waitForState(page, 'live');
+  await page.getByTestId('source-url').fill('/mem/po.json');
+  await page.getByTestId('source-url').press('Enter');
+  await assertText(summary(page), /^3 events · 1 stream/);
+  await waitForState(page, 'off');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(log.open.size, 0, 'the followed connection is closed');
+  await page.close();
+});
+
 test('a JSON document cannot be followed, and says so while keeping its events', async () => {
   const page = await open('?src=/mem/po.json&follow=1');
   await assertText(page.getByTestId('load-error'), /cannot be followed: it is one JSON document/);
