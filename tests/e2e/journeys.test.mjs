@@ -148,8 +148,7 @@ async function serveFault(req, res, path) {
     if (first) {
       res.writeHead(200, { ...ndjson, ...ranges, 'content-length': faultBody.length });
       res.write(faultBody.subarray(0, faultCut));
-      await new Promise((r) => setTimeout(r, 100));
-      dropConnection(res);
+      await dropConnection(res);
       return;
     }
     const asked = ranges['accept-ranges'] && /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
@@ -186,11 +185,14 @@ async function serveFault(req, res, path) {
 }
 
 /**
- * Ends a response's connection before its `content-length`, the way a dropped download does.
- * With a FIN rather than a reset (`destroy`): a reset makes the browser drop what it has not read
- * yet, which on a loaded machine was everything, so a test of "what arrived is kept" failed.
+ * Ends a response's connection before its `content-length`, the way a dropped download does, a
+ * second after its bytes were sent. Chromium errors the body stream as soon as it learns of the
+ * failure, dropping bytes the page has not read yet: cut 100 ms after the bytes, on a loaded
+ * machine, the page had read none of them, and a test of "what arrived is kept" failed. A FIN
+ * rather than a reset (`destroy`), which can also drop what is unread.
  */
-function dropConnection(res) {
+async function dropConnection(res) {
+  await new Promise((r) => setTimeout(r, 1000));
   res.socket.end();
 }
 
@@ -236,8 +238,7 @@ before(async () => {
       const body = Buffer.from(lines + cutLine);
       res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length + 500 });
       res.write(body);
-      await new Promise((r) => setTimeout(r, 100));
-      dropConnection(res);
+      await dropConnection(res);
       return;
     }
     if (path.startsWith('/fault/')) {
