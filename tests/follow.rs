@@ -279,14 +279,7 @@ fn an_event_repeated_with_another_record_is_kept_for_the_integrity_checks() {
 /// A KurrentDB stream that grows: pages of `size` from `0/forward/size`, newest first, each
 /// linking to the next with `previous`.
 fn feed_page(base: &str, events: usize, from: usize, size: usize) -> Vec<u8> {
-    let entries: Vec<Value> = (from..(from + size).min(events))
-        .rev()
-        .map(|n| {
-            json!({"eventType": "PoNoted", "eventNumber": n, "streamId": "po", "isJson": true,
-                "eventId": format!("e-{n}"), "updated": "2026-03-01T09:00:00Z",
-                "data": json!({"n": n}).to_string(), "title": format!("{n}@po")})
-        })
-        .collect();
+    let entries = common::kurrent_entries(from..(from + size).min(events));
     json!({"streamId": "po", "entries": entries, "links": [
         {"uri": base, "relation": "self"},
         {"uri": format!("{base}/0/forward/{size}"), "relation": "last"},

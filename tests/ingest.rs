@@ -351,14 +351,7 @@ impl Feed {
         );
         let path = url.path();
         let from: usize = path.rsplit('/').nth(2)?.parse().ok()?;
-        let entries: Vec<Value> = (from..(from + self.size).min(self.n))
-            .rev()
-            .map(|n| {
-                json!({"eventType": "PoNoted", "eventNumber": n, "streamId": "po", "isJson": true,
-                    "eventId": format!("e-{n}"), "updated": "2026-03-01T09:00:00Z",
-                    "data": json!({"n": n}).to_string(), "title": format!("{n}@po")})
-            })
-            .collect();
+        let entries = common::kurrent_entries(from..(from + self.size).min(self.n));
         let next_from = from + self.size;
         let previous = match (&self.loop_to, next_from >= self.n) {
             (Some(back), true) => back.clone(),

@@ -184,10 +184,6 @@ impl Follow {
         }
     }
 
-    pub fn transport(&self) -> Transport {
-        self.transport
-    }
-
     /// Takes bytes as they arrive and gives the record lines they bring: for server-sent
     /// events, the data lines of the events they complete.
     pub fn take(&mut self, bytes: &[u8]) -> Vec<u8> {

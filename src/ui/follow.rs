@@ -99,10 +99,8 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                         };
                         source = Source::Poll(poll, None);
                     }
-                    ingest = match publish_open(&run, ingest) {
-                        Some(ingest) => ingest,
-                        None => return,
-                    };
+                    // The ingest stays here, open; the page shows what it holds.
+                    run.show_done(ingest.outcome());
                     shown = Shown {
                         at: now,
                         n: ingest.timeline().len(),
@@ -211,17 +209,6 @@ fn long_poll(ctx: AppCtx, page: Url) -> (js_sys::Promise, Option<web_sys::AbortC
         }
     });
     (request, abort)
-}
-
-/// Shows the caught-up source as a load is shown, keeping its ingest open: `None` when a newer
-/// load started.
-fn publish_open(run: &Run, ingest: Ingest) -> Option<Ingest> {
-    let ctx = run.ctx;
-    let keeps_live = ctx.keeps_live.get_value();
-    ctx.keeps_live.set_value(true);
-    run.publish(ingest);
-    ctx.keeps_live.set_value(keeps_live);
-    ctx.live.try_update_value(Option::take).flatten()
 }
 
 /// Following, with nothing held.

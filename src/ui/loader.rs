@@ -20,7 +20,7 @@ use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
-use crate::core::ingest::{Ingest, KeptSource, ResumePoint, Step, BATCH};
+use crate::core::ingest::{Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH};
 use crate::core::integrity::Checker;
 use crate::core::origin;
 
@@ -236,7 +236,6 @@ pub fn append_live(ctx: AppCtx, lines: &str) -> bool {
 
 /// Shows the source an open ingest holds now, grown by live events, and checks it again.
 pub(super) fn show_grown(ctx: AppCtx, ingest: &Ingest) {
-    let outcome = ingest.outcome();
     let (label, projection_text) = ctx
         .loaded
         .with_untracked(|l| {
@@ -244,6 +243,17 @@ pub(super) fn show_grown(ctx: AppCtx, ingest: &Ingest) {
                 .map(|l| (l.label.clone(), l.projection_text.clone()))
         })
         .unwrap_or_default();
+    show_outcome(ctx, ingest.outcome(), label, projection_text, true);
+}
+
+/// Shows what a load produced as the loaded source, and starts its integrity checks.
+fn show_outcome(
+    ctx: AppCtx,
+    outcome: Outcome,
+    label: String,
+    projection_text: Option<String>,
+    appended: bool,
+) {
     let loaded = Arc::new(Loaded {
         timeline: outcome.timeline,
         problems: outcome.problems,
@@ -251,7 +261,7 @@ pub(super) fn show_grown(ctx: AppCtx, ingest: &Ingest) {
         label,
         projection_text,
         complete: true,
-        appended: true,
+        appended,
     });
     ctx.loaded.set(Some(loaded.clone()));
     leptos::task::spawn_local(check_integrity(ctx, loaded));
@@ -506,22 +516,20 @@ impl Run {
             }
             (false, false) => ingest.into_outcome(),
         };
+        self.show_done(outcome);
+    }
+
+    /// Shows what the load produced as a load that is done (a followed source, once it has
+    /// caught up, whose ingest stays with the follow loop), and keeps a local source's text.
+    pub(super) fn show_done(&self, mut outcome: Outcome) {
         self.ctx.progress.set(None);
         self.ctx.needs_file.set(None);
         if self.keeps_text {
-            self.ctx.local_text.set_value(Some(outcome.kept));
+            let kept = std::mem::replace(&mut outcome.kept, KeptSource::Nothing);
+            self.ctx.local_text.set_value(Some(kept));
         }
-        let loaded = Arc::new(Loaded {
-            timeline: outcome.timeline,
-            problems: outcome.problems,
-            detection: outcome.detection,
-            label: self.label.clone(),
-            projection_text: self.projection_text.clone(),
-            complete: true,
-            appended: false,
-        });
-        self.ctx.loaded.set(Some(loaded.clone()));
-        leptos::task::spawn_local(check_integrity(self.ctx, loaded));
+        let (label, projection_text) = (self.label.clone(), self.projection_text.clone());
+        show_outcome(self.ctx, outcome, label, projection_text, false);
     }
 
     /// Shows why nothing could be loaded.

@@ -86,3 +86,16 @@ pub fn answer_pages(
         assert!(fetched.len() < 50, "the feed is read forever");
     }
 }
+
+/// The entries of a KurrentDB AtomPub page for events `range` of stream `po` (bodies embedded,
+/// `embed=body`), newest first as the server lists them.
+pub fn kurrent_entries(range: std::ops::Range<usize>) -> Vec<Value> {
+    range
+        .rev()
+        .map(|n| {
+            serde_json::json!({"eventType": "PoNoted", "eventNumber": n, "streamId": "po",
+                "isJson": true, "eventId": format!("e-{n}"), "updated": "2026-03-01T09:00:00Z",
+                "data": serde_json::json!({"n": n}).to_string(), "title": format!("{n}@po")})
+        })
+        .collect()
+}

@@ -331,14 +331,8 @@ impl Ingest {
         if self.shape == Shape::Unknown {
             self.shape = shape_of(self.blocks.pending());
         }
-        let pending = self.blocks.pending();
-        let last = pending
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(pending, |at| &pending[at + 1..]);
-        let cut = self.shape == Shape::Lines
-            && !last.trim_ascii().is_empty()
-            && serde_json::from_slice::<Value>(last).is_err();
+        let cut =
+            self.shape == Shape::Lines && last_line_is_whole(self.blocks.pending()) == Some(false);
         match cut {
             true => {
                 let why = "the body ended mid-line, as a compressed body cut short does";
@@ -473,9 +467,7 @@ impl Ingest {
             return false;
         }
         self.ended = true;
-        while let Some(block) = self.blocks.take_lines(1, usize::MAX) {
-            self.take_block(block);
-        }
+        self.take_whole_lines();
         true
     }
 
@@ -483,10 +475,7 @@ impl Ingest {
     /// it is whole JSON (a file that does not end in a newline); a line cut short is dropped at
     /// the reconnect, which sends it again.
     pub fn connection_ended(&mut self) {
-        let pending = self.blocks.pending();
-        let whole =
-            !pending.trim_ascii().is_empty() && serde_json::from_slice::<Value>(pending).is_ok();
-        if whole {
+        if last_line_is_whole(self.blocks.pending()) == Some(true) {
             self.append(b"\n");
         }
     }
@@ -516,6 +505,11 @@ impl Ingest {
     /// for the rest.
     pub fn append(&mut self, bytes: &[u8]) {
         self.blocks.push(bytes);
+        self.take_whole_lines();
+    }
+
+    /// Queues every whole line held, as one block.
+    fn take_whole_lines(&mut self) {
         while let Some(block) = self.blocks.take_lines(1, usize::MAX) {
             self.take_block(block);
         }
@@ -962,6 +956,16 @@ fn shape_of(bytes: &[u8]) -> Shape {
         true => Shape::Lines,
         false => Shape::Whole,
     }
+}
+
+/// Whether the line after the last newline, which has no newline of its own, is whole JSON;
+/// `None` when it is blank.
+fn last_line_is_whole(pending: &[u8]) -> Option<bool> {
+    let last = pending
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(pending, |at| &pending[at + 1..]);
+    (!last.trim_ascii().is_empty()).then(|| serde_json::from_slice::<Value>(last).is_ok())
 }
 
 /// Whether what a live source sent so far, short of the 16 KB that decide its shape, can be
