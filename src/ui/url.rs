@@ -13,10 +13,17 @@ pub fn read_view() -> (ViewState, Vec<String>) {
     ViewState::from_query(&search)
 }
 
-/// Writes the view state into the URL without adding a history entry.
+/// Writes the view state into the URL without adding a history entry. The write is skipped when
+/// the address already says it: `replaceState` costs a few milliseconds in Chromium, and a
+/// followed source republishes the view several times a second without changing it.
 pub fn write_view(view: &ViewState) {
     let query = view.to_query();
-    let path = window().location().pathname().unwrap_or_default();
+    let location = window().location();
+    let search = location.search().unwrap_or_default();
+    if search.strip_prefix('?').unwrap_or(&search) == query {
+        return;
+    }
+    let path = location.pathname().unwrap_or_default();
     let url = if query.is_empty() {
         path
     } else {

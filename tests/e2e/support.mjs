@@ -34,7 +34,8 @@ export async function launchChromium(args = []) {
   browser.newPage = async (options) => {
     const context = await browser.newContext(options);
     const page = await context.newPage();
-    page.on('close', () => context.close());
+    // The browser may be closing too, and then the context is already gone.
+    page.on('close', () => context.close().catch(() => {}));
     return page;
   };
   return browser;
