@@ -148,6 +148,11 @@ impl ViewState {
         let query = query.strip_prefix('?').unwrap_or(query);
         for pair in query.split('&').filter(|pair| !pair.is_empty()) {
             let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+            if raw_key.is_empty() {
+                // Found by the link fuzzer: `&=&` was kept and written back as an empty pair.
+                ignored.push(format!("{pair} has no parameter name"));
+                continue;
+            }
             let value = decode(raw_value);
             match decode(raw_key).as_str() {
                 "src" => match check_source(&value) {
@@ -194,9 +199,14 @@ impl ViewState {
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
                 "h" => ignored.push(format!("h={value} is not 16 hex digits")),
                 "hx" => view.pin_marks = Some(value),
-                _ => view
-                    .extra
-                    .push((raw_key.to_string(), raw_value.to_string())),
+                // Kept as written, but for a leading `?`, which would read as the query's own
+                // when the link is written with this parameter first (found by the fuzzer).
+                _ => view.extra.push((
+                    raw_key
+                        .strip_prefix('?')
+                        .map_or_else(|| raw_key.to_string(), |rest| format!("%3F{rest}")),
+                    raw_value.to_string(),
+                )),
             }
         }
         (view, ignored)

@@ -1,0 +1,8 @@
+//! Fuzz target: `query` in `tests/fuzz_harness`, fed any bytes.
+#![no_main]
+
+#[path = "../../tests/fuzz_harness/mod.rs"]
+#[allow(dead_code)]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::query(data));
