@@ -36,9 +36,9 @@ use url::Url;
 
 use crate::core::decode::csv_text::{csv_records, looks_like_csv};
 use crate::core::decode::{
-    detect_text, is_ndjson, next_ndjson_lines, order_by_position, split_records, DecodeError,
-    DecodeOptions, Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind, Record,
-    RecordPlace,
+    detect_text, is_ndjson, json_from_bytes, next_ndjson_lines, order_by_position, split_records,
+    DecodeError, DecodeOptions, Decoder, Detection, Format, LineCursor, Place, Problem,
+    ProblemKind, Record, RecordPlace,
 };
 use crate::core::event::Event;
 use crate::core::projection::Projection;
@@ -965,7 +965,7 @@ fn last_line_is_whole(pending: &[u8]) -> Option<bool> {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(pending, |at| &pending[at + 1..]);
-    (!last.trim_ascii().is_empty()).then(|| serde_json::from_slice::<Value>(last).is_ok())
+    (!last.trim_ascii().is_empty()).then(|| json_from_bytes::<Value>(last).is_some())
 }
 
 /// Whether what a live source sent so far, short of the 16 KB that decide its shape, can be
@@ -974,7 +974,7 @@ fn last_line_is_whole(pending: &[u8]) -> Option<bool> {
 fn could_be_lines(pending: &[u8]) -> bool {
     match pending.iter().position(|&b| b == b'\n') {
         None => true,
-        Some(end) => serde_json::from_slice::<Value>(&pending[..end]).is_ok(),
+        Some(end) => json_from_bytes::<Value>(&pending[..end]).is_some(),
     }
 }
 
