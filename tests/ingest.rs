@@ -4,6 +4,8 @@
 //! the browser-only ones, a journey in `tests/e2e/`).
 
 mod common;
+#[allow(dead_code)]
+mod fuzz_harness;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
@@ -15,6 +17,7 @@ use chronoscope::core::projection::Projection;
 use chronoscope::core::reduce::ReduceError;
 use chronoscope::core::timeline::Timeline;
 use chronoscope::samples::demo::demo_ndjson;
+use fuzz_harness::read_in_pieces;
 use proptest::prelude::*;
 use serde_json::{json, Value};
 use url::Url;
@@ -24,18 +27,6 @@ fn canonical() -> Setup {
         format: Some(Format::Canonical),
         ..Setup::default()
     }
-}
-
-/// Reads a source fed in the given pieces, stepping `budget` at a time after each.
-fn read_in_pieces(setup: Setup, pieces: &[&[u8]], budget: usize) -> Outcome {
-    let mut ingest = Ingest::new(setup);
-    for piece in pieces {
-        ingest.feed(piece);
-        while ingest.step(budget) == Step::Working {}
-    }
-    ingest.finish();
-    while ingest.step(budget) != Step::Done {}
-    ingest.into_outcome()
 }
 
 /// The deepest array serde_json reads: what a record can carry at most.

@@ -35,9 +35,9 @@ pub fn ingest(data: &[u8]) {
         format,
         ..Setup::default()
     };
-    let whole = read(setup(), &[source], usize::MAX);
+    let whole = read_in_pieces(setup(), &[source], usize::MAX);
     let pieces = blocks(source, usize::from(*split));
-    let split_read = read(setup(), &pieces, usize::from(*split % 16) + 1);
+    let split_read = read_in_pieces(setup(), &pieces, usize::from(*split % 16) + 1);
     assert_eq!(
         summary(&split_read),
         summary(&whole),
@@ -46,7 +46,9 @@ pub fn ingest(data: &[u8]) {
     );
 }
 
-fn read(setup: Setup, pieces: &[&[u8]], budget: usize) -> Outcome {
+/// Reads a source fed in the given pieces, stepping `budget` at a time after each (also used
+/// by `tests/ingest.rs`).
+pub fn read_in_pieces(setup: Setup, pieces: &[&[u8]], budget: usize) -> Outcome {
     let mut ingest = Ingest::new(setup);
     for piece in pieces {
         ingest.feed(piece);
