@@ -215,7 +215,8 @@ fn first_approval(timeline: &Timeline) -> (String, usize) {
 #[test]
 fn data_that_indexing_passes_but_cannot_be_read_is_a_problem_on_its_line_and_wipes_nothing() {
     let deep = nested_array(10_000);
-    for bad in [r#""\ud800""#, "1e400", deep.as_str()] {
+    // (`1e400` was one of these until numbers were kept as written: `tests/numbers.rs`.)
+    for bad in [r#""\ud800""#, deep.as_str()] {
         let text = [
             line("po", 0, r#""data":{"status":"draft","total":"1250.50"}"#),
             line("po", 1, &format!(r#""data":{{"note":{bad}}}"#)),

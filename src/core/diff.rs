@@ -14,6 +14,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde_json::{Map, Value};
 
+use super::number;
+
 /// The kind of a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
@@ -124,6 +126,8 @@ fn diff_values<'a>(
             Some(keyed) => diff_keyed_arrays(keyed, path, out),
             None => diff_positional_arrays(old, new, path, out),
         },
+        // Numbers are compared by value: `1250.5` and `1250.50` are the same amount.
+        (Value::Number(a), Value::Number(b)) if number::same_value(a.as_str(), b.as_str()) => {}
         _ if before == after => {}
         _ => out.push(Difference {
             op: Op::Replace,
@@ -286,21 +290,22 @@ fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// The identity of an array element, hashable without allocating; `"7"` and `7` stay distinct.
+/// A number that is not an integer (rare as a key) is its text as written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Id<'a> {
     Text(&'a str),
     Signed(i64),
     Unsigned(u64),
-    Float(u64),
+    Number(&'a str),
 }
 
 fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
     match field(item, key)? {
         Value::String(text) => Some(Id::Text(text)),
-        Value::Number(n) => Some(match (n.as_u64(), n.as_i64(), n.as_f64()) {
-            (Some(u), _, _) => Id::Unsigned(u),
-            (None, Some(i), _) => Id::Signed(i),
-            (None, None, f) => Id::Float(f.unwrap_or(f64::NAN).to_bits()),
+        Value::Number(n) => Some(match (n.as_u64(), n.as_i64()) {
+            (Some(u), _) => Id::Unsigned(u),
+            (None, Some(i)) => Id::Signed(i),
+            (None, None) => Id::Number(n.as_str()),
         }),
         _ => None,
     }

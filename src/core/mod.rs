@@ -26,6 +26,7 @@ pub mod follow;
 pub mod ingest;
 pub mod integrity;
 pub mod link;
+pub mod number;
 pub mod origin;
 pub mod problem;
 pub mod projection;

@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::core::event::Event;
+use crate::core::number::Decimal;
 use crate::core::reduce::{exceeds_depth, MAX_DEPTH};
 use crate::core::time::format_utc;
 
@@ -386,18 +387,24 @@ impl Rule {
                 } else {
                     target.clone()
                 };
-                *target = match (current.as_i64(), by.as_i64()) {
-                    (Some(a), Some(b)) => json!(a + b),
-                    _ => match (current.as_f64(), by.as_f64()) {
-                        (Some(a), Some(b)) => json!(a + b),
-                        _ => return Err(format!("cannot add {by} to {current}")),
-                    },
-                };
+                *target = exact_sum(&current, &by)
+                    .ok_or_else(|| format!("cannot add {by} to {current}"))?;
             }
             RuleOp::Delete => unreachable!("handled above"),
         }
         Ok(())
     }
+}
+
+/// `a + b` for two numbers, exact on their decimal digits (`core::number`): amounts keep their
+/// cents and large integers do not wrap.
+fn exact_sum(a: &Value, b: &Value) -> Option<Value> {
+    let (Value::Number(a), Value::Number(b)) = (a, b) else {
+        return None;
+    };
+    let sum = Decimal::parse(a.as_str())?.add(&Decimal::parse(b.as_str())?)?;
+    // Read back as a `Value`, whose reader the bundle already has.
+    serde_json::from_str(&sum.to_string()).ok()
 }
 
 impl Upcaster {

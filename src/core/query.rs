@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::core::blame::value_at;
+use crate::core::number::{self, Decimal};
 use crate::core::time::parse_instant;
 
 /// A state query, read.
@@ -193,24 +194,24 @@ impl Condition {
 fn equals(found: &Value, wanted: &str) -> bool {
     match found {
         Value::String(text) => text == wanted,
-        Value::Number(n) => parse_number(wanted).is_some_and(|w| n.as_f64() == Some(w)),
+        Value::Number(n) => number::same_value(n.as_str(), wanted),
         Value::Bool(b) => wanted == if *b { "true" } else { "false" },
         Value::Null => wanted == "null",
         _ => false,
     }
 }
 
-/// A number, or a string that holds one.
-fn number(value: &Value) -> Option<f64> {
+/// A number, or a string that holds one, exactly as written.
+fn number(value: &Value) -> Option<Decimal> {
     match value {
-        Value::Number(n) => n.as_f64(),
+        Value::Number(n) => parse_number(n.as_str()),
         Value::String(text) => parse_number(text),
         _ => None,
     }
 }
 
-/// A number written as JSON writes one (`10000`, `-2.5`, `1e4`), surrounding spaces allowed.
-/// Read by serde_json rather than `str::parse`, whose tables would add 12 KB to the bundle.
-pub(crate) fn parse_number(text: &str) -> Option<f64> {
-    serde_json::from_str(text.trim()).ok()
+/// A number written as JSON writes one (`10000`, `-2.5`, `1e4`), surrounding spaces allowed,
+/// kept exact (`core::number`), so that 30-digit amounts compare digit by digit.
+pub(crate) fn parse_number(text: &str) -> Option<Decimal> {
+    Decimal::parse(text)
 }
