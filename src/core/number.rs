@@ -39,21 +39,23 @@ impl Decimal {
             Some(at) => (&rest[..at], exponent(&rest[at + 1..])?),
             None => (rest, 0),
         };
-        let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-        let all_digits = whole
-            .bytes()
-            .chain(fraction.bytes())
-            .all(|b| b.is_ascii_digit());
-        let point_without_fraction = mantissa.contains('.') && fraction.is_empty();
-        if whole.is_empty() || !all_digits || point_without_fraction {
+        // One pass over the mantissa: digits, and at most one point with digits on both sides.
+        let mut digits = Vec::with_capacity(mantissa.len());
+        let mut decimals: Option<i64> = None;
+        for byte in mantissa.bytes() {
+            match (byte, decimals) {
+                (b'0'..=b'9', _) => {
+                    digits.push(byte - b'0');
+                    decimals = decimals.map(|n| n + 1);
+                }
+                (b'.', None) if !digits.is_empty() => decimals = Some(0),
+                _ => return None,
+            }
+        }
+        if digits.is_empty() || decimals == Some(0) {
             return None;
         }
-        let digits: Vec<u8> = whole
-            .bytes()
-            .chain(fraction.bytes())
-            .map(|b| b - b'0')
-            .collect();
-        let exponent = power.checked_sub(i64::try_from(fraction.len()).ok()?)?;
+        let exponent = power.checked_sub(decimals.unwrap_or(0))?;
         Some(Decimal::new(negative, digits, exponent))
     }
 
