@@ -136,6 +136,58 @@ async fn json_tree_shows_untrusted_keys_and_values_as_text() {
     );
 }
 
+/// Clicks an element as a person would, so that the tree's delegated handler sees it.
+fn click(element: &web_sys::Element) {
+    element.unchecked_ref::<web_sys::HtmlElement>().click();
+}
+
+#[wasm_bindgen_test]
+async fn json_tree_writes_a_large_value_a_window_at_a_time() {
+    let items: Vec<Value> = (0..1_200).map(|i| json!(i)).collect();
+    let long = "é".repeat(100_000); // 200,000 bytes
+    let value = json!({"items": items, "note": long, "deep": {"a": {"b": {"c": 1}}}});
+    let container =
+        mount(move || view! { <JsonTree value=Signal::derive(move || value.clone())/> });
+    settle().await;
+    let n_leaves = || all(&container, ".leaf").len();
+    // 500 of the 1,200 items, the string, and nothing of `deep` below its first open level.
+    assert_eq!(n_leaves(), 501);
+    let more = |attr: &str| one(&container, &format!("button.more[{attr}]"));
+    assert_eq!(
+        more("data-from").text_content().unwrap(),
+        "Show 500 more (700 not shown)"
+    );
+    click(&more("data-from"));
+    assert_eq!(n_leaves(), 1_001);
+    click(&more("data-from"));
+    assert_eq!(n_leaves(), 1_201);
+    assert!(all(&container, "button.more[data-from]").is_empty());
+    // The string: one window (the quote and 32,767 two-byte characters), then the rest.
+    let string = one(&container, ".leaf span.string");
+    assert_eq!(string.text_content().unwrap().chars().count(), 32_768);
+    let text_more = more("data-pointer='/note'");
+    assert_eq!(
+        text_more.text_content().unwrap(),
+        "Show 66 KB more (134 KB not shown)"
+    );
+    click(&text_more);
+    click(&text_more);
+    click(&text_more);
+    assert_eq!(string.text_content().unwrap(), format!("\"{long}\""));
+    assert!(all(&container, "button.more[data-pointer='/note']").is_empty());
+    // A collapsed node is written when it is first opened.
+    let lazy = one(&container, "details[data-lazy='/deep/a']");
+    assert_eq!(lazy.query_selector(".leaf").unwrap(), None);
+    click(&lazy.query_selector("summary").unwrap().unwrap());
+    settle().await;
+    assert!(lazy.has_attribute("open"));
+    assert_eq!(lazy.get_attribute("data-lazy"), None);
+    assert!(lazy
+        .query_selector("details[data-lazy='/deep/a/b']")
+        .unwrap()
+        .is_some());
+}
+
 #[wasm_bindgen_test]
 async fn diff_list_marks_a_keyed_insert_as_one_added_line() {
     let before = json!({"lines": [{"lineId": "L1", "qty": 1}, {"lineId": "L2", "qty": 2}]});

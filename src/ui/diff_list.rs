@@ -5,8 +5,9 @@
 use leptos::prelude::*;
 
 use super::context::AppCtx;
-use super::dom::{append_element, clicked_button};
+use super::dom::{append_element, append_long_text, clicked_button, show_more};
 use crate::core::diff::{Difference, Op, ReadablePaths};
+use crate::core::view::text::{more_members_words, CHILD_WINDOW};
 
 /// A readable list of changes between two states.
 #[component]
@@ -26,33 +27,51 @@ pub fn DiffList(
         if let Some(list) = list.get() {
             let sides = (before_state, after_state);
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = changes.with(|changes| write_changes(&list, changes, sides, copy.is_some()));
+            list.set_text_content(None);
+            let _ = changes.with(|changes| write_changes(&list, changes, 0, sides, copy.is_some()));
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let pointer = clicked_button(&ev).and_then(|b| b.get_attribute("data-pointer"));
-        if let (Some(copy), Some(pointer)) = (copy, pointer) {
-            copy.run(pointer);
-        }
+        let Some(button) = clicked_button(&ev) else {
+            return;
+        };
+        let number = |name: &str| button.get_attribute(name).and_then(|n| n.parse().ok());
+        let (from, value) = (number("data-from"), number("data-change"));
+        let pointer = button.get_attribute("data-pointer");
+        let _ = match (from, value, list.get_untracked()) {
+            (Some(from), _, Some(list)) => {
+                button.remove();
+                let sides = (before_state, after_state);
+                changes.with_untracked(|c| write_changes(&list, c, from, sides, copy.is_some()))
+            }
+            (_, Some(idx), _) => changes.with_untracked(|c| show_more_of(&button, c, idx)),
+            _ => {
+                if let (Some(copy), Some(pointer)) = (copy, pointer) {
+                    copy.run(pointer);
+                }
+                Ok(())
+            }
+        };
     };
     view! { <div class="diff-list" node_ref=list on:click=on_click></div> }
 }
 
-/// Writes one entry per change into the list, paths named by key where arrays are matched by key;
-/// the JSON Pointer is kept for copying (the title and the button).
+/// Writes one entry per change into the list from change `from`, at most `CHILD_WINDOW` of them
+/// and a *show more* button after them, paths named by key where arrays are matched by key; the
+/// JSON Pointer is kept for copying (the title and the button).
 fn write_changes(
     list: &web_sys::Element,
     changes: &[Difference],
+    from: usize,
     (before_state, after_state): (Signal<serde_json::Value>, Signal<serde_json::Value>),
     can_copy: bool,
 ) -> Result<(), wasm_bindgen::JsValue> {
-    list.set_text_content(None);
     if changes.is_empty() {
         let empty = [("class", "empty"), ("data-testid", "diff-empty")];
         return append_element(list, "p", &empty, Some("No changes.")).map(drop);
     }
     let mut readable = ReadablePaths::default();
-    for change in changes {
+    for (idx, change) in changes.iter().enumerate().skip(from).take(CHILD_WINDOW) {
         let op = change.op.as_str();
         let side = match change.op {
             Op::Remove => before_state,
@@ -95,35 +114,76 @@ fn write_changes(
             ];
             append_element(&place, "button", &copy, Some("copy"))?;
         }
-        append_values(&entry, change)?;
+        append_values(&entry, change, idx)?;
+    }
+    let shown = from.saturating_add(CHILD_WINDOW);
+    if shown < changes.len() {
+        let from = shown.to_string();
+        let attrs = [("type", "button"), ("class", "more"), ("data-from", &from)];
+        let words = more_members_words(changes.len() - shown);
+        append_element(list, "button", &attrs, Some(&words))?;
     }
     Ok(())
 }
 
-/// The values of a change: the added value, the removed one, or before → after.
+/// The text of one side of a change, as the list shows it.
+fn side_text(change: &Difference, side: &str) -> Option<String> {
+    let value = if side == "before" {
+        &change.before
+    } else {
+        &change.after
+    };
+    value.as_ref().map(|v| v.to_string())
+}
+
+/// Continues a long value of change `idx` that a *show more* button cut (`data-change` is
+/// `idx` and the button's `data-side`).
+fn show_more_of(
+    button: &web_sys::Element,
+    changes: &[Difference],
+    idx: usize,
+) -> Result<(), wasm_bindgen::JsValue> {
+    let side = button.get_attribute("data-side").unwrap_or_default();
+    match changes.get(idx).and_then(|change| side_text(change, &side)) {
+        Some(text) => show_more(button, &text),
+        None => Ok(()),
+    }
+}
+
+/// The values of change `idx`: the added value, the removed one, or before → after, each a
+/// window at a time (`dom::append_long_text`).
 fn append_values(
     entry: &web_sys::Element,
     change: &Difference,
+    idx: usize,
 ) -> Result<(), wasm_bindgen::JsValue> {
     let values = append_element(entry, "span", &[("class", "values")], None)?;
-    let text = |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
-    let (before, after) = (text(&change.before), text(&change.after));
-    let parts: &[(&str, Option<&str>)] = match change.op {
-        Op::Add => &[("after", after.as_deref())],
-        Op::Remove => &[("before", before.as_deref())],
-        Op::Replace => &[
-            ("before", before.as_deref()),
-            ("arrow", Some(" → ")),
-            ("after", after.as_deref()),
-        ],
+    let sides: &[&str] = match change.op {
+        Op::Add => &["after"],
+        Op::Remove => &["before"],
+        Op::Replace => &["before", "arrow", "after"],
     };
-    for (class, text) in parts {
-        append_element(
-            &values,
+    let idx = idx.to_string();
+    for side in sides {
+        if *side == "arrow" {
+            append_element(&values, "span", &[("class", side)], Some(" → "))?;
+            continue;
+        }
+        let text = side_text(change, side).unwrap_or_default();
+        let value = append_element(&values, "span", &[], None)?;
+        append_long_text(
+            &value,
             "span",
-            &[("class", class)],
-            Some(text.unwrap_or("")),
+            &[("class", side)],
+            &text,
+            ("data-change", &idx),
         )?;
+        if let Some(more) = value
+            .last_element_child()
+            .filter(|m| m.tag_name() == "BUTTON")
+        {
+            more.set_attribute("data-side", side)?;
+        }
     }
     Ok(())
 }

@@ -7,15 +7,18 @@ use serde_json::Value;
 use wasm_bindgen::JsValue;
 
 use super::context::AppCtx;
-use super::dom::{append_element, target_within};
+use super::dom::{append_element, append_long_text, show_more, target_within};
 use crate::core::blame::blame_path;
 use crate::core::diff::{array_key, element_label, escape_token};
+use crate::core::view::text::{more_members_words, CHILD_WINDOW};
 
-/// Nodes deeper than this start collapsed.
+/// Nodes deeper than this start collapsed, and their members are written when they are opened.
 const OPEN_DEPTH: usize = 2;
 
 /// A JSON value as a tree of `<details>` elements, written with DOM text calls rather than a
-/// `view!` per node, for the bundle's budget (see `period_table`).
+/// `view!` per node, for the bundle's budget (see `period_table`). It is written lazily, so that
+/// a 50 MB event does not hold the tab: a collapsed node's members when it is first opened, at
+/// most `CHILD_WINDOW` members and a `TEXT_WINDOW` of a string at a time, with *show more*.
 #[component]
 pub fn JsonTree(
     /// The value to show.
@@ -29,82 +32,152 @@ pub fn JsonTree(
         if let Some(tree) = tree.get() {
             tree.set_text_content(None);
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = value.with(|v| write_node(&tree, None, "", v, 0, ctx.is_some()));
+            let _ = value.with(|v| write_node(&tree, None, "", v, ctx.is_some()));
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let pointer =
-            target_within(&ev, "button.key").and_then(|b| b.get_attribute("data-pointer"));
-        if let (Some(ctx), Some(pointer)) = (ctx, pointer) {
-            let path = value.with_untracked(|state| blame_path(state, &pointer));
-            ctx.view.update(|v| v.blame = Some(path));
+        let can_blame = ctx.is_some();
+        if let Some(button) = target_within(&ev, "button.more") {
+            let _ = value.with_untracked(|v| show_more_of(&button, v, can_blame));
+        } else if let Some(details) = target_within(&ev, "summary").and_then(|s| s.parent_element())
+        {
+            // A click on a summary (also what Enter and Space on it send) comes before the
+            // node opens: a collapsed node's members are written then, the first time.
+            let _ = value.with_untracked(|v| open_lazy(&details, v, can_blame));
+        } else if let Some(pointer) =
+            target_within(&ev, "button.key").and_then(|b| b.get_attribute("data-pointer"))
+        {
+            if let Some(ctx) = ctx {
+                let path = value.with_untracked(|state| blame_path(state, &pointer));
+                ctx.view.update(|v| v.blame = Some(path));
+            }
         }
     };
     view! { <div class="json-tree" data-testid="state-tree" node_ref=tree on:click=on_click></div> }
 }
 
-/// Writes one node, and below it its children, into `parent`.
+/// A node's depth in the tree, which its pointer tells: one level a token.
+fn depth(pointer: &str) -> usize {
+    pointer.matches('/').count()
+}
+
+/// Writes one node into `parent`: a leaf whole (a long string a window of it), a container with
+/// its first members when it starts open.
 fn write_node(
     parent: &web_sys::Element,
     key: Option<&str>,
     pointer: &str,
     value: &Value,
-    depth: usize,
     can_blame: bool,
 ) -> Result<(), JsValue> {
-    let (n_children, brace) = match value {
-        Value::Object(map) => (map.len(), format!("{{{}}}", map.len())),
-        Value::Array(items) => (items.len(), format!("[{}]", items.len())),
-        _ => (0, String::new()),
+    let brace = match value {
+        Value::Object(map) if !map.is_empty() => format!("{{{}}}", map.len()),
+        Value::Array(items) if !items.is_empty() => format!("[{}]", items.len()),
+        _ => {
+            let leaf = append_element(parent, "div", &[("class", "leaf")], None)?;
+            write_label(&leaf, key, pointer, can_blame)?;
+            let class = [("class", leaf_class(value))];
+            let text = value.to_string();
+            return append_long_text(&leaf, "span", &class, &text, ("data-pointer", pointer))
+                .map(drop);
+        }
     };
-    if n_children == 0 {
-        let leaf = append_element(parent, "div", &[("class", "leaf")], None)?;
-        write_label(&leaf, key, pointer, can_blame)?;
-        let class = [("class", leaf_class(value))];
-        return append_element(&leaf, "span", &class, Some(&value.to_string())).map(drop);
-    }
     let details = append_element(parent, "details", &[], None)?;
-    if depth < OPEN_DEPTH {
-        details.set_attribute("open", "")?;
-    }
     let summary = append_element(&details, "summary", &[], None)?;
     // A container's key sits in its `<summary>`, which is already a control: plain text there.
     write_label(&summary, key, pointer, false)?;
     append_element(&summary, "span", &[("class", "brace")], Some(&brace))?;
+    if let Value::Array(items) = value {
+        let preview = preview(items);
+        append_element(&summary, "span", &[("class", "preview")], Some(&preview))?;
+    }
     let children = append_element(&details, "div", &[("class", "children")], None)?;
-    match value {
+    if depth(pointer) < OPEN_DEPTH {
+        details.set_attribute("open", "")?;
+        write_members(&children, pointer, value, 0, can_blame)
+    } else {
+        details.set_attribute("data-lazy", pointer)
+    }
+}
+
+/// Writes the members of a container from `from`, up to `CHILD_WINDOW` of them, and a *show
+/// more* button when there are more.
+fn write_members(
+    children: &web_sys::Element,
+    pointer: &str,
+    value: &Value,
+    from: usize,
+    can_blame: bool,
+) -> Result<(), JsValue> {
+    let end = match value {
         Value::Object(map) => {
-            for (k, v) in map {
-                write_node(
-                    &children,
-                    Some(k),
-                    &child(pointer, k),
-                    v,
-                    depth + 1,
-                    can_blame,
-                )?;
+            for (k, v) in map.iter().skip(from).take(CHILD_WINDOW) {
+                write_node(children, Some(k), &child(pointer, k), v, can_blame)?;
             }
+            map.len()
         }
         Value::Array(items) => {
-            append_element(
-                &summary,
-                "span",
-                &[("class", "preview")],
-                Some(&preview(items)),
-            )?;
             // Elements of an array matched by key (as the diff matches them) are named by it:
             // `[lineId=L2]`, which stays true when positions move; others by their position.
             let key = array_key(items);
-            for (idx, v) in items.iter().enumerate() {
+            for (idx, v) in items.iter().enumerate().skip(from).take(CHILD_WINDOW) {
                 let label = key.and_then(|key| element_label(v, key));
                 let name = label.map_or_else(|| idx.to_string(), |l| format!("[{l}]"));
                 let pointer = child(pointer, &idx.to_string());
-                write_node(&children, Some(&name), &pointer, v, depth + 1, can_blame)?;
+                write_node(children, Some(&name), &pointer, v, can_blame)?;
             }
+            items.len()
         }
-        _ => {}
+        _ => 0,
+    };
+    let shown = from.saturating_add(CHILD_WINDOW);
+    if shown < end {
+        let from = shown.to_string();
+        let attrs = [
+            ("type", "button"),
+            ("class", "more"),
+            ("data-pointer", pointer),
+            ("data-from", &from),
+        ];
+        append_element(
+            children,
+            "button",
+            &attrs,
+            Some(&more_members_words(end - shown)),
+        )?;
     }
     Ok(())
+}
+
+/// Writes the members of a collapsed node the first time it is opened.
+fn open_lazy(details: &web_sys::Element, root: &Value, can_blame: bool) -> Result<(), JsValue> {
+    let Some(pointer) = details.get_attribute("data-lazy") else {
+        return Ok(());
+    };
+    details.remove_attribute("data-lazy")?;
+    let children = details.query_selector(":scope > .children")?;
+    match (children, root.pointer(&pointer)) {
+        (Some(children), Some(value)) => write_members(&children, &pointer, value, 0, can_blame),
+        _ => Ok(()),
+    }
+}
+
+/// Continues what a *show more* button cut: a container's members, or a long string.
+fn show_more_of(button: &web_sys::Element, root: &Value, can_blame: bool) -> Result<(), JsValue> {
+    let pointer = button.get_attribute("data-pointer").unwrap_or_default();
+    let Some(value) = root.pointer(&pointer) else {
+        return Ok(());
+    };
+    let from = button
+        .get_attribute("data-from")
+        .and_then(|n| n.parse().ok());
+    match (from, button.parent_element()) {
+        (Some(from), Some(children)) => {
+            button.remove();
+            write_members(&children, &pointer, value, from, can_blame)
+        }
+        _ => show_more(button, &value.to_string()),
+    }
 }
 
 /// A node's key and colon; a leaf's key is a button that opens its field's history.

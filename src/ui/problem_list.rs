@@ -1,16 +1,22 @@
 //! What went wrong, and what in the link could not be found: every problem of the source, its
 //! decoding and its replay, each with its place; and the notes of the view.
+//!
+//! Both lists are written with DOM calls rather than `view!`, for the bundle's budget (see
+//! `follow_bar`); each is hidden while it is empty.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use super::context::use_app;
+use super::dom::{append_element, clicked_button};
 use super::loader::retry;
 use crate::core::view::text::{count, counted, problem_lines};
 
 /// How many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 200;
 
-/// The problems of the load, open, at most `MAX_LISTED` of them.
+/// The problems of the load, open, at most `MAX_LISTED` of them, and *Retry* when the load
+/// broke off and can read on.
 #[component]
 pub fn ProblemList() -> impl IntoView {
     let ctx = use_app();
@@ -25,25 +31,60 @@ pub fn ProblemList() -> impl IntoView {
             None => problem_lines([&source[..]]),
         })
     };
-    move || {
-        let problems = problems();
-        (!problems.is_empty()).then(|| {
-            let n_more = problems.len().saturating_sub(MAX_LISTED);
-            view! {
-                <details class="problems" open=true>
-                    <summary>{counted(problems.len(), "problem")}</summary>
-                    <ul>
-                        {problems.into_iter().take(MAX_LISTED).map(|p| view! { <li data-testid="load-error">{p}</li> }).collect_view()}
-                        {(n_more > 0).then(|| view! { <li class="more">{format!("… and {} more", count(n_more))}</li> })}
-                    </ul>
-                    {move || ctx.can_retry.get().then(|| view! {
-                        <button type="button" data-testid="load-retry" title="Read on from where the load stopped"
-                            on:click=move |_| leptos::task::spawn_local(retry(ctx))>"Retry"</button>
-                    })}
-                </details>
-            }
-        })
+    let list = NodeRef::<leptos::html::Details>::new();
+    Effect::new(move |_| {
+        if let Some(list) = list.get() {
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_problems(&list, &problems(), ctx.can_retry.get());
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if clicked_button(&ev).is_some() {
+            leptos::task::spawn_local(retry(ctx));
+        }
+    };
+    view! { <details class="problems" open=true hidden=true node_ref=list on:click=on_click></details> }
+}
+
+fn write_problems(
+    list: &web_sys::Element,
+    problems: &[String],
+    can_retry: bool,
+) -> Result<(), JsValue> {
+    list.set_text_content(None);
+    list.toggle_attribute_with_force("hidden", problems.is_empty())?;
+    if problems.is_empty() {
+        return Ok(());
     }
+    append_element(
+        list,
+        "summary",
+        &[],
+        Some(&counted(problems.len(), "problem")),
+    )?;
+    let items = append_element(list, "ul", &[], None)?;
+    for problem in problems.iter().take(MAX_LISTED) {
+        append_element(
+            &items,
+            "li",
+            &[("data-testid", "load-error")],
+            Some(problem),
+        )?;
+    }
+    let n_more = problems.len().saturating_sub(MAX_LISTED);
+    if n_more > 0 {
+        let more = format!("… and {} more", count(n_more));
+        append_element(&items, "li", &[("class", "more")], Some(&more))?;
+    }
+    if can_retry {
+        let attrs = [
+            ("type", "button"),
+            ("data-testid", "load-retry"),
+            ("title", "Read on from where the load stopped"),
+        ];
+        append_element(list, "button", &attrs, Some("Retry"))?;
+    }
+    Ok(())
 }
 
 /// What the link asked for that the data does not have, once the source has loaded (while it
@@ -51,17 +92,21 @@ pub fn ProblemList() -> impl IntoView {
 #[component]
 pub fn ViewNotes() -> impl IntoView {
     let ctx = use_app();
-    move || {
-        if ctx.progress.with(Option::is_some) {
-            return None;
-        }
-        let notes = ctx.selection.get().notes;
-        (!notes.is_empty()).then(|| {
-            view! {
-                <ul class="view-notes">
-                    {notes.into_iter().map(|n| view! { <li data-testid="view-note">{n}</li> }).collect_view()}
-                </ul>
+    let list = NodeRef::<leptos::html::Ul>::new();
+    Effect::new(move |_| {
+        if let Some(list) = list.get() {
+            let loading = ctx.progress.with(Option::is_some);
+            let notes = if loading {
+                Vec::new()
+            } else {
+                ctx.selection.get().notes
+            };
+            list.set_text_content(None);
+            let _ = list.toggle_attribute_with_force("hidden", notes.is_empty());
+            for note in &notes {
+                let _ = append_element(&list, "li", &[("data-testid", "view-note")], Some(note));
             }
-        })
-    }
+        }
+    });
+    view! { <ul class="view-notes" hidden=true node_ref=list></ul> }
 }

@@ -7,6 +7,7 @@ use super::blame_panel::BlamePanel;
 use super::clipboard::{copier, Copier};
 use super::context::use_app;
 use super::diff_list::DiffList;
+use super::dom::{append_long_text, show_more, target_within};
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
 use super::trail_panel::TrailPanel;
@@ -82,7 +83,7 @@ pub fn StatePanel() -> impl IntoView {
                     Panel::Raw => view! {
                         <div class="raw">
                             <button type="button" class="copy" on:click=move |_| copy.run(raw.get_untracked())>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
-                            <pre data-testid="state-json">{move || raw.get()}</pre>
+                            <RawText text=raw/>
                         </div>
                     }.into_any(),
                     Panel::Diff => view! {
@@ -93,6 +94,33 @@ pub fn StatePanel() -> impl IntoView {
             </div>
         </section>
     }
+}
+
+/// The state as JSON, a window at a time (`dom::append_long_text`).
+#[component]
+fn RawText(text: Memo<String>) -> impl IntoView {
+    let raw = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(raw) = raw.get() {
+            raw.set_text_content(None);
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = text.with(|text| {
+                append_long_text(
+                    &raw,
+                    "pre",
+                    &[("data-testid", "state-json")],
+                    text,
+                    ("data-text", "0"),
+                )
+            });
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        if let Some(button) = target_within(&ev, "button.more") {
+            let _ = text.with_untracked(|text| show_more(&button, text));
+        }
+    };
+    view! { <div node_ref=raw on:click=on_click></div> }
 }
 
 /// Shows every stream as of the moment shown: the `t` in force, or the selected event's time.

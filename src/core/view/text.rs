@@ -37,6 +37,56 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
+/// How much of a long text the page writes at once: a 50 MB record or string written whole
+/// blocks the tab for seconds in layout, so it is shown a window at a time (issue 13).
+pub const TEXT_WINDOW: usize = 64 * 1024;
+
+/// How many members of an object or array the JSON tree writes at once, for the same reason.
+pub const CHILD_WINDOW: usize = 500;
+
+/// The words of the button under a window of members with `rest` more after it.
+pub fn more_members_words(rest: usize) -> String {
+    format!(
+        "Show {} more ({} not shown)",
+        count(rest.min(CHILD_WINDOW)),
+        count(rest)
+    )
+}
+
+/// The part of `text` from byte `from` that the next window shows, ending on a character
+/// boundary at most `TEXT_WINDOW` bytes on (always at least one character, so the windows move
+/// on), and the number of bytes after it.
+pub fn text_window(text: &str, from: usize) -> (&str, usize) {
+    let start = floor_char_boundary(text, from.min(text.len()));
+    let mut end = floor_char_boundary(text, start.saturating_add(TEXT_WINDOW).min(text.len()));
+    if end == start && start < text.len() {
+        end = text[start..]
+            .chars()
+            .next()
+            .map_or(text.len(), |c| start + c.len_utf8());
+    }
+    (&text[start..end], text.len() - end)
+}
+
+/// The largest character boundary of `text` at or before `at` (`str::floor_char_boundary` is
+/// not stable yet).
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
+}
+
+/// The words of the button under a window with more after it.
+pub fn more_words(rest: usize) -> String {
+    let next = rest.min(TEXT_WINDOW) as u64;
+    format!(
+        "Show {} more ({} not shown)",
+        bytes(next),
+        bytes(rest as u64)
+    )
+}
+
 /// A length or position for a style or an SVG attribute, to three decimals with trailing zeros
 /// dropped: `12.5`, `-0.125`, `3`. Written with integers because Rust's float formatting
 /// (Grisu with a Dragon fallback) costs about 4 KB of the bundle, over its budget, for what a
@@ -177,5 +227,22 @@ mod tests {
             progress.summary(),
             "Loading demo… 20 KB of 480 KB · 30,000 events"
         );
+    }
+
+    #[test]
+    fn a_long_text_is_shown_a_window_at_a_time_on_character_boundaries() {
+        let text = "é".repeat(TEXT_WINDOW); // two bytes each
+        let (first, rest) = text_window(&text, 0);
+        assert_eq!(first.len(), TEXT_WINDOW);
+        assert_eq!(rest, TEXT_WINDOW);
+        let (second, rest) = text_window(&text, first.len());
+        assert_eq!((second.len(), rest), (TEXT_WINDOW, 0));
+        // A window asked for in the middle of a character starts at that character.
+        let (odd, rest) = text_window(&text, 1);
+        assert_eq!((odd.len(), rest), (TEXT_WINDOW, TEXT_WINDOW));
+        assert_eq!(text_window("short", 0), ("short", 0));
+        assert_eq!(text_window("short", 9), ("", 0));
+        assert_eq!(more_words(100_000), "Show 66 KB more (100 KB not shown)");
+        assert_eq!(more_members_words(1_200), "Show 500 more (1,200 not shown)");
     }
 }
