@@ -12,7 +12,8 @@
 //! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
 //! says where sources live and where a credential may go; `view` holds what the page shows
 //! without a browser (summary lines, the stream shortlist, moving the selection, the event
-//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment, and `query` the state query that picks them.
+//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment, and `query` the state query that picks them;
+//! `waiting` says how long a server is waited for, and when a load is tried again.
 
 pub mod blame;
 pub mod decode;
@@ -39,3 +40,4 @@ pub mod time;
 pub mod timeline;
 pub mod trail;
 pub mod view;
+pub mod waiting;

@@ -146,4 +146,22 @@ pub enum ProblemKind {
     /// A deep-link parameter that was ignored.
     #[error("{0}")]
     Link(String),
+    /// A request that was not answered within `waiting::ANSWER_WAIT_MS`.
+    #[error("no answer within {seconds} s, so Chronoscope stopped waiting (a server that asks for a browser sign-in with WWW-Authenticate is never answered in an embedded or headless page: use Credentials…)")]
+    NoAnswer { seconds: u64 },
+    /// A body that brought too little for a whole `waiting::STALL_WINDOW_MS`; what came stays.
+    #[error("the download stalled ({n_bytes} bytes in the last {seconds} s), so Chronoscope stopped waiting; Retry reads on")]
+    Stalled { n_bytes: u64, seconds: u64 },
+    /// An answer that asks to be tried later (408, 429, 5xx), with the wait its `Retry-After`
+    /// asks for.
+    #[error("{answer}{}", wait_words(*wait_s))]
+    TryLater { answer: String, wait_s: Option<u64> },
+}
+
+/// What a `Retry-After` asked for, as the problem says it.
+fn wait_words(wait_s: Option<u64>) -> String {
+    match wait_s {
+        Some(seconds) => format!("; it asks to be tried again in {seconds} s (Retry-After)"),
+        None => String::new(),
+    }
 }

@@ -124,6 +124,10 @@ pub struct AppCtx {
     /// from where it stopped; `can_retry` says one is held.
     pub resumable: StoredValue<Option<Ingest>>,
     pub can_retry: RwSignal<bool>,
+    /// The seconds left before a load that a server asked to wait (`Retry-After`) is tried
+    /// again by itself, and how many times it was tried so (`core::waiting`).
+    pub retry_in: RwSignal<Option<u64>>,
+    pub auto_retries: StoredValue<u32>,
     /// Where following the source stands (`ui::follow`).
     pub follow_status: RwSignal<FollowStatus>,
     /// True while *Pause* holds new events back.
@@ -232,6 +236,8 @@ impl AppCtx {
             host_headers: StoredValue::new(None),
             resumable: StoredValue::new(None),
             can_retry: RwSignal::new(false),
+            retry_in: RwSignal::new(None),
+            auto_retries: StoredValue::new(0),
             follow_status: RwSignal::new(FollowStatus::default()),
             follow_paused: RwSignal::new(false),
             n_new: RwSignal::new(0),

@@ -5,16 +5,16 @@
 
 use leptos::prelude::*;
 
-use super::context::use_app;
+use super::context::{use_app, PackInfo};
 use super::dom::{append_element, clicked_number};
-use crate::core::integrity::Finding;
+use crate::core::integrity::{Finding, Report};
+use wasm_bindgen::JsValue;
 
 /// The evidence pack's status, the link's check and the integrity report, one under another.
 #[component]
 pub fn IntegrityBar() -> impl IntoView {
     view! {
-        <PackStatus/>
-        <LinkCheck/>
+        <Notices/>
         <IntegrityReport/>
     }
 }
@@ -23,54 +23,18 @@ pub fn IntegrityBar() -> impl IntoView {
 /// evidence pack's `integrity.json`.
 const MAX_LISTED: usize = 500;
 
-/// The report: a summary line that opens the list of findings.
+/// The report: a summary line that opens the list of findings, each with a button to its
+/// event. Written with DOM text calls rather than `view!`, for the bundle's budget (see
+/// `period_table`).
 #[component]
 fn IntegrityReport() -> impl IntoView {
     let ctx = use_app();
-    // Until the checks have run, a line of the same height holds their place, so that the
-    // panes below do not move when the report comes (a list scrolled to a linked event stays).
-    move || {
-        ctx.report.with(|report| {
-            let Some(report) = report.as_deref() else {
-                return view! {
-                    <p class="integrity pending" data-testid="integrity-pending">"Integrity: checked once the load is complete"</p>
-                }
-                .into_any();
-            };
-            let n_more = report.findings.len().saturating_sub(MAX_LISTED);
-            let findings: Vec<Finding> = report.findings.iter().take(MAX_LISTED).cloned().collect();
-            let not_checked = report.not_checked.join("; ");
-            let (result, summary) = (report.result, report.summary.clone());
-            view! {
-                <details class="integrity" data-testid="integrity">
-                    <summary>
-                        <span class="integrity-result" data-testid="integrity-summary" data-result=result>
-                            {summary}
-                        </span>
-                    </summary>
-                    <FindingList findings/>
-                    {(n_more > 0).then(|| view! {
-                        <p class="findings-more">{format!("and {n_more} more; the evidence pack's integrity.json lists them all")}</p>
-                    })}
-                    <p class="not-checked">"Not checked: " {not_checked}</p>
-                </details>
-            }
-            .into_any()
-        })
-    }
-}
-
-/// The findings, each with its severity, a button to its event, and what was found. Written
-/// with DOM text calls rather than a `view!` per finding, for the bundle's budget (see
-/// `period_table`).
-#[component]
-fn FindingList(findings: Vec<Finding>) -> impl IntoView {
-    let ctx = use_app();
-    let list = NodeRef::<leptos::html::Ul>::new();
+    let report_box = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        if let Some(list) = list.get() {
+        if let Some(report_box) = report_box.get() {
+            report_box.set_text_content(None);
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = write_findings(&list, &findings);
+            let _ = ctx.report.with(|r| write_report(&report_box, r.as_deref()));
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
@@ -78,15 +42,52 @@ fn FindingList(findings: Vec<Finding>) -> impl IntoView {
             ctx.select_log_event(idx);
         }
     };
-    view! { <ul class="findings" node_ref=list on:click=on_click></ul> }
+    view! { <div node_ref=report_box on:click=on_click></div> }
+}
+
+/// Writes the report, or, until the checks have run, a line of the same height that holds its
+/// place, so that the panes below do not move when it comes (a list scrolled to a linked event
+/// stays).
+fn write_report(parent: &web_sys::Element, report: Option<&Report>) -> Result<(), JsValue> {
+    let Some(report) = report else {
+        let pending = [
+            ("class", "integrity pending"),
+            ("data-testid", "integrity-pending"),
+        ];
+        let words = "Integrity: checked once the load is complete";
+        return append_element(parent, "p", &pending, Some(words)).map(drop);
+    };
+    let details = [("class", "integrity"), ("data-testid", "integrity")];
+    let details = append_element(parent, "details", &details, None)?;
+    let summary = append_element(&details, "summary", &[], None)?;
+    let result = [
+        ("class", "integrity-result"),
+        ("data-testid", "integrity-summary"),
+        ("data-result", report.result),
+    ];
+    append_element(&summary, "span", &result, Some(&report.summary))?;
+    let list = append_element(&details, "ul", &[("class", "findings")], None)?;
+    write_findings(&list, report.findings.iter().take(MAX_LISTED))?;
+    let n_more = report.findings.len().saturating_sub(MAX_LISTED);
+    if n_more > 0 {
+        let more = format!("and {n_more} more; the evidence pack's integrity.json lists them all");
+        append_element(&details, "p", &[("class", "findings-more")], Some(&more))?;
+    }
+    let not_checked = format!("Not checked: {}", report.not_checked.join("; "));
+    append_element(
+        &details,
+        "p",
+        &[("class", "not-checked")],
+        Some(&not_checked),
+    )
+    .map(drop)
 }
 
 /// Writes one item per finding into the list, as text.
-fn write_findings(
+fn write_findings<'a>(
     list: &web_sys::Element,
-    findings: &[Finding],
-) -> Result<(), wasm_bindgen::JsValue> {
-    list.set_text_content(None);
+    findings: impl Iterator<Item = &'a Finding>,
+) -> Result<(), JsValue> {
     for finding in findings {
         let place = match (&finding.stream, finding.version) {
             (Some(stream), Some(version)) => format!("{stream} v{version}"),
@@ -121,49 +122,68 @@ fn write_findings(
     Ok(())
 }
 
-/// What checking the link's `h=` found, while the view is at the link's moment.
+/// What checking the link's `h=` found, while the view is at the link's moment; and, for data
+/// opened from an evidence pack, whether every file matches the manifest. Each a line written
+/// with DOM calls (see `IntegrityReport`).
 #[component]
-fn LinkCheck() -> impl IntoView {
+fn Notices() -> impl IntoView {
     let ctx = use_app();
-    move || {
-        ctx.link_check.get().map(|check| {
-            let key = check.key();
-            notice("link-check", key, key == "same", check.message())
-        })
-    }
+    let notices = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(notices) = notices.get() {
+            notices.set_text_content(None);
+            if let Some(pack) = ctx.pack.get() {
+                let (result, text) = pack_words(&pack);
+                let _ = write_notice(&notices, "pack-status", result, result == "verified", &text);
+            }
+            if let Some(check) = ctx.link_check.get() {
+                let key = check.key();
+                let _ = write_notice(&notices, "link-check", key, key == "same", &check.message());
+            }
+        }
+    });
+    view! { <div node_ref=notices></div> }
 }
 
-/// For data opened from an evidence pack: whether every file matches the manifest.
-#[component]
-fn PackStatus() -> impl IntoView {
-    let ctx = use_app();
-    move || {
-        ctx.pack.get().map(|pack| {
-            let intact = pack.tampered.is_empty();
-            let text = match intact {
-                true => format!(
-                    "Evidence pack {}: verified, all {} files match the SHA-256 in its manifest",
-                    pack.name,
-                    pack.n_files.saturating_sub(1)
-                ),
-                false => format!(
-                    "Evidence pack {}: tampered: {}",
-                    pack.name,
-                    pack.tampered.join("; ")
-                ),
-            };
-            let result = if intact { "verified" } else { "tampered" };
-            notice("pack-status", result, intact, text)
-        })
+/// Whether an evidence pack's files match its manifest: `verified` or `tampered`, in words.
+fn pack_words(pack: &PackInfo) -> (&'static str, String) {
+    match pack.tampered.is_empty() {
+        true => (
+            "verified",
+            format!(
+                "Evidence pack {}: verified, all {} files match the SHA-256 in its manifest",
+                pack.name,
+                pack.n_files.saturating_sub(1)
+            ),
+        ),
+        false => (
+            "tampered",
+            format!(
+                "Evidence pack {}: tampered: {}",
+                pack.name,
+                pack.tampered.join("; ")
+            ),
+        ),
     }
 }
 
 /// A line that says a check's result: a status when it is good news, an alert when not.
-fn notice(testid: &'static str, result: &'static str, good: bool, text: String) -> impl IntoView {
-    view! {
-        <p class="notice" class:alert=!good data-testid=testid data-result=result
-            role=if good { "status" } else { "alert" }>
-            {text}
-        </p>
-    }
+fn write_notice(
+    parent: &web_sys::Element,
+    testid: &str,
+    result: &str,
+    good: bool,
+    text: &str,
+) -> Result<(), JsValue> {
+    let (class, role) = match good {
+        true => ("notice", "status"),
+        false => ("notice alert", "alert"),
+    };
+    let attrs = [
+        ("class", class),
+        ("data-testid", testid),
+        ("data-result", result),
+        ("role", role),
+    ];
+    append_element(parent, "p", &attrs, Some(text)).map(drop)
 }

@@ -23,6 +23,7 @@ use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Document
 use crate::core::ingest::{Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH};
 use crate::core::integrity::Checker;
 use crate::core::origin;
+use crate::core::waiting::{retries_by_itself, retry_after, StallWatch, Stalled, ANSWER_WAIT_MS};
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
@@ -37,6 +38,7 @@ const BUDGET_MS: f64 = 12.0;
 /// Fetches a URL and loads it, NDJSON as it arrives; a KurrentDB feed page by page. A failed
 /// fetch becomes a problem naming the URL and status.
 pub async fn load_url(ctx: AppCtx, url: String, label: String) {
+    ctx.auto_retries.set_value(0);
     read_url(ctx, Err(url), label).await
 }
 
@@ -80,6 +82,7 @@ async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
             (ingest, Some(0), false)
         }
     };
+    let mut asked_wait = None;
     // A failed feed page is asked for again by the ingest itself; bytes are fetched otherwise.
     if let (Some(from), Some(url)) = (from, ingest.source_url().cloned()) {
         let range = if ranges { from } else { 0 };
@@ -104,14 +107,47 @@ async fn read_url(ctx: AppCtx, source: Result<Ingest, String>, label: String) {
                 }
             }
             // A server that is busy or briefly failing, or a Retry that failed: the load waits
-            // for a Retry.
-            Err(problem) if from > 0 || is_temporary(&problem) => ingest.broke_off(problem),
+            // for a Retry, which comes by itself when the server said when.
+            Err(problem) if from > 0 || is_temporary(&problem) => {
+                if let ProblemKind::TryLater {
+                    wait_s: Some(wait_s),
+                    ..
+                } = problem.kind
+                {
+                    asked_wait = Some(wait_s);
+                }
+                ingest.broke_off(problem)
+            }
             Err(problem) => return run.fail(problem),
         }
     }
     if run.drive(&mut ingest).await {
         run.publish(ingest);
+        if let Some(wait_s) = asked_wait {
+            retry_after_wait(ctx, wait_s, run.id);
+        }
     }
+}
+
+/// Counts down the wait a server asked for, on *Retry*, then reads on by itself, unless it has
+/// done so `AUTO_RETRIES` times in a row, the wait is too long, or another load started.
+fn retry_after_wait(ctx: AppCtx, wait_s: u64, load: u64) {
+    let tried = ctx.auto_retries.get_value();
+    if !retries_by_itself(wait_s, tried) {
+        return;
+    }
+    ctx.auto_retries.set_value(tried + 1);
+    leptos::task::spawn_local(async move {
+        for left in (1..=wait_s).rev() {
+            ctx.retry_in.set(Some(left));
+            TimeoutFuture::new(1000).await;
+            if ctx.load_id.get_value() != load {
+                return;
+            }
+        }
+        ctx.retry_in.set(None);
+        retry(ctx).await;
+    });
 }
 
 /// Reads a local file the user chose or dropped, NDJSON as it arrives, and keeps its text so
@@ -305,6 +341,7 @@ impl Run {
         ctx.live.set_value(None);
         ctx.resumable.set_value(None);
         ctx.can_retry.set(false);
+        ctx.retry_in.set(None);
         ctx.report.set(None);
         // An older load that was followed stops at its next look; its status goes with it.
         ctx.follow_status.set(Default::default());
@@ -352,16 +389,22 @@ impl Run {
     /// reads, and finishes it at the end (or keeps what arrived when it breaks off). Shows the
     /// first block as soon as it is decoded. False when the load went stale.
     async fn pump(&mut self, ingest: &mut Ingest, mut download: Download) -> bool {
+        let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
         loop {
-            let read = download.next_chunk().await;
+            let read = download.next_chunk_within(1000).await;
             if !self.is_current() {
                 return false;
             }
             match read {
-                Ok(Some(chunk)) => {
-                    ingest.feed_with(chunk.length() as usize, |into| chunk.copy_to(into))
+                Ok(Chunk::Bytes(chunk)) => {
+                    ingest.feed_with(chunk.length() as usize, |into| chunk.copy_to(into));
+                    self.show_bytes(download.received, download.total);
+                    if !self.digest(ingest).await {
+                        return false;
+                    }
                 }
-                Ok(None) => {
+                Ok(Chunk::Quiet) => {}
+                Ok(Chunk::End) => {
                     match download.place {
                         Place::Url { .. } => ingest.download_ended(download.place),
                         _ => ingest.finish(),
@@ -373,9 +416,14 @@ impl Run {
                     return true;
                 }
             }
-            self.show_bytes(download.received, download.total);
-            if !self.digest(ingest).await {
-                return false;
+            // A body that trickles is given up; what came stays, and Retry reads on.
+            if let Some(Stalled { n_bytes, seconds }) =
+                watch.check(js_sys::Date::now(), download.received)
+            {
+                download.cancel();
+                let kind = ProblemKind::Stalled { n_bytes, seconds };
+                ingest.broke_off(Problem::new(download.place, kind));
+                return true;
             }
         }
     }
@@ -610,24 +658,21 @@ async fn read_all(mut download: Download) -> Result<Vec<u8>, Problem> {
 }
 
 fn fetch_problem(url: &str, status: u16, message: String) -> Problem {
-    Problem::new(
-        Place::Url {
-            url: url.to_string(),
-            status,
-        },
-        ProblemKind::Fetch(message),
+    Problem::new(url_place(url, status), ProblemKind::Fetch(message))
+}
+
+/// A problem after which the load waits for a Retry: an answer that says to try again later,
+/// or none at all.
+fn is_temporary(problem: &Problem) -> bool {
+    matches!(
+        problem.kind,
+        ProblemKind::TryLater { .. } | ProblemKind::NoAnswer { .. }
     )
 }
 
-/// An answer that says to try again later: 408, 429, 500, 502, 503 or 504.
-fn is_temporary(problem: &Problem) -> bool {
-    matches!(
-        problem.place,
-        Place::Url {
-            status: 408 | 429 | 500 | 502 | 503 | 504,
-            ..
-        }
-    )
+/// A status that says to try again later: 408, 429, 500, 502, 503 or 504.
+fn is_temporary_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
 }
 
 /// What a promise settled with, or `None` when it had not within `ms` (it goes on, and can be
@@ -724,40 +769,50 @@ impl Download {
     }
 
     /// Sends a GET request as `ask` says; an answer that is not 2xx is a problem naming the URL
-    /// and status.
+    /// and status, and one that says to try later carries the wait its `Retry-After` asks for.
+    /// A request that nothing else can cancel is given up when no answer comes in time.
     pub(super) async fn fetch(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<Download, Problem> {
         let (address, from) = (url.as_str(), ask.from);
+        let own_abort = match ask.abort {
+            Some(_) => None,
+            None => web_sys::AbortController::new().ok(),
+        };
+        let own_signal = own_abort.as_ref().map(web_sys::AbortController::signal);
+        let ask = Ask {
+            abort: ask.abort.or(own_signal.as_ref()),
+            ..ask
+        };
         let request = build_request(ctx, url, ask).map_err(|err| {
             fetch_problem(address, 0, format!("not a URL that can be fetched: {err}"))
         })?;
-        let response = request.send().await.map_err(|err| {
-            fetch_problem(
-                address,
-                0,
-                format!("could not fetch: {err} (the network failed, or the server does not allow cross-origin requests)"),
-            )
-        })?;
+        let response = answer(request, own_abort.as_ref())
+            .await
+            .map_err(|kind| Problem::new(url_place(address, 0), kind))?;
         let status = response.status();
+        let headers = response.headers();
+        let header = |name: &str| headers.get(name).ok().flatten();
         if !response.ok() {
             let hint = if status == 401 || status == 403 {
                 "; enter a credential under Credentials… and load again"
             } else {
                 ""
             };
-            let message = format!(
+            let answer = format!(
                 "the server answered {status} {}{hint}",
                 response.status_text()
             );
-            return Err(fetch_problem(address, status, message));
+            if !is_temporary_status(status) {
+                return Err(fetch_problem(address, status, answer));
+            }
+            let wait_s = header("retry-after").and_then(|v| retry_after(&v, chrono::Utc::now()));
+            let kind = ProblemKind::TryLater { answer, wait_s };
+            return Err(Problem::new(url_place(address, status), kind));
         }
-        let headers = response.headers();
-        let total = headers
-            .get("content-length")
-            .and_then(|len| len.parse::<u64>().ok());
-        let ranges = headers.get("accept-ranges").as_deref() == Some("bytes")
-            && headers.get("content-encoding").is_none();
+        let total = header("content-length").and_then(|len| len.parse::<u64>().ok());
+        let ranges = header("accept-ranges").as_deref() == Some("bytes")
+            && header("content-encoding").is_none();
         // A range answer must start where it was asked to (`bytes N-…`).
-        let from_byte = match (status, headers.get("content-range")) {
+        let from_byte = match (status, header("content-range")) {
             (206, Some(range)) if range.starts_with(&format!("bytes {from}-")) => from,
             (206, _) => {
                 let message =
@@ -766,19 +821,15 @@ impl Download {
             }
             _ => 0,
         };
-        let raw: web_sys::Response = response.into();
-        let body = match raw.body() {
+        let body = match response.body() {
             Some(body) => body,
             // No body at all: an empty stream.
             None => web_sys::ReadableStream::new()
                 .map_err(|err| fetch_problem(address, status, js_text(&err)))?,
         };
-        let place = Place::Url {
-            url: address.to_string(),
-            status,
-        };
+        let place = url_place(address, status);
         let mut download = Download::new(body, place, total.map(|n| n + from_byte));
-        download.content_type = headers.get("content-type");
+        download.content_type = header("content-type");
         download.ranges = ranges;
         download.received = from_byte;
         Ok(download)
@@ -838,6 +889,39 @@ impl Download {
         }
         self.received += u64::from(bytes.length());
         Some(bytes)
+    }
+}
+
+/// The answer to `request`. When this side can cancel it (`abort`), no answer within
+/// `ANSWER_WAIT_MS` is a problem, and the request is cancelled.
+async fn answer(
+    request: gloo_net::http::Request,
+    abort: Option<&web_sys::AbortController>,
+) -> Result<web_sys::Response, ProblemKind> {
+    let sent = window().fetch_with_request(&request.into());
+    let settled = match abort {
+        None => JsFuture::from(sent).await,
+        Some(abort) => match within(&sent, ANSWER_WAIT_MS as i32).await {
+            Some(settled) => settled,
+            None => {
+                abort.abort();
+                let seconds = u64::from(ANSWER_WAIT_MS / 1000);
+                return Err(ProblemKind::NoAnswer { seconds });
+            }
+        },
+    };
+    settled.map(JsCast::unchecked_into).map_err(|err| {
+        ProblemKind::Fetch(format!(
+            "could not fetch: {} (the network failed, or the server does not allow cross-origin requests)",
+            js_text(&err)
+        ))
+    })
+}
+
+fn url_place(address: &str, status: u16) -> Place {
+    Place::Url {
+        url: address.to_string(),
+        status,
     }
 }
 

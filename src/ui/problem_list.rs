@@ -11,6 +11,7 @@ use super::context::use_app;
 use super::dom::{append_element, clicked_button};
 use super::loader::retry;
 use crate::core::view::text::{count, counted, problem_lines};
+use crate::core::waiting::countdown_words;
 
 /// How many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 200;
@@ -35,7 +36,8 @@ pub fn ProblemList() -> impl IntoView {
     Effect::new(move |_| {
         if let Some(list) = list.get() {
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = write_problems(&list, &problems(), ctx.can_retry.get());
+            let retry = ctx.can_retry.get().then(|| ctx.retry_in.get());
+            let _ = write_problems(&list, &problems(), retry);
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
@@ -46,10 +48,12 @@ pub fn ProblemList() -> impl IntoView {
     view! { <details class="problems" open=true hidden=true node_ref=list on:click=on_click></details> }
 }
 
+/// Writes the list; `retry` is whether *Retry* is offered, and the seconds before it comes by
+/// itself.
 fn write_problems(
     list: &web_sys::Element,
     problems: &[String],
-    can_retry: bool,
+    retry: Option<Option<u64>>,
 ) -> Result<(), JsValue> {
     list.set_text_content(None);
     list.toggle_attribute_with_force("hidden", problems.is_empty())?;
@@ -76,13 +80,14 @@ fn write_problems(
         let more = format!("… and {} more", count(n_more));
         append_element(&items, "li", &[("class", "more")], Some(&more))?;
     }
-    if can_retry {
+    if let Some(seconds_left) = retry {
         let attrs = [
             ("type", "button"),
             ("data-testid", "load-retry"),
             ("title", "Read on from where the load stopped"),
         ];
-        append_element(list, "button", &attrs, Some("Retry"))?;
+        let words = seconds_left.map_or_else(|| "Retry".to_string(), countdown_words);
+        append_element(list, "button", &attrs, Some(&words))?;
     }
     Ok(())
 }

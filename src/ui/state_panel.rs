@@ -5,20 +5,20 @@ use leptos::prelude::*;
 
 use super::blame_panel::BlamePanel;
 use super::clipboard::{copier, Copier};
-use super::context::use_app;
+use super::context::{use_app, AppCtx};
 use super::diff_list::DiffList;
-use super::dom::{append_long_text, show_more, target_within};
+use super::dom::{append_element, append_long_text, clicked_button, show_more, target_within};
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
 use super::trail_panel::TrailPanel;
 use crate::core::link::{Compare, Panel};
+use wasm_bindgen::JsValue;
 
 /// Tabs over the state and the change list, with the comparison controls.
 #[component]
 pub fn StatePanel() -> impl IntoView {
     let ctx = use_app();
     let panel = move || ctx.view.with(|v| v.panel.unwrap_or(Panel::Tree));
-    let set_panel = move |panel: Panel| ctx.view.update(|v| v.panel = Some(panel));
     let raw = Memo::new(move |_| {
         ctx.state
             .with(|s| serde_json::to_string_pretty(s).unwrap_or_default())
@@ -34,47 +34,40 @@ pub fn StatePanel() -> impl IntoView {
             (true, None) => "pinned: before the first event".to_string(),
         }
     };
-    let pin_here = move |_| {
-        if let Some(version) = ctx.cursor.get_untracked().map(|c| c.version) {
-            ctx.view.update(|v| {
-                v.compare = Some(Compare::Version(version));
-                v.panel = Some(Panel::Diff);
-            });
+    // The tool bar is made once with DOM calls and then updated in place, for the bundle's
+    // budget (see `follow_bar`), with one click handler for all its buttons.
+    let bar = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(bar) = bar.get() {
+            let shown = BarShows {
+                panel: panel(),
+                trail: ctx.view.with(|v| v.trail),
+                compare: compare_label(),
+                pinned: ctx.selection.with(|s| s.compare_pinned),
+            };
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = show_bar(&bar, &shown);
         }
-    };
-    let tab = move |which: Panel, label: &'static str| {
-        view! {
-            <button
-                type="button"
-                role="tab"
-                data-testid=format!("tab-{}", which.as_str())
-                aria-selected=move || if panel() == which { "true" } else { "false" }
-                on:click=move |_| set_panel(which)
-            >{label}</button>
+    });
+    let on_bar_click = move |ev: leptos::ev::MouseEvent| {
+        let action = clicked_button(&ev).and_then(|b| b.get_attribute("data-testid"));
+        match action.as_deref() {
+            Some("open-table") => open_table(ctx),
+            Some("open-trail") => ctx.view.update(|v| v.trail = !v.trail),
+            Some("pin") => pin_here(ctx),
+            Some("unpin") => ctx.view.update(|v| v.compare = None),
+            Some(tab) => {
+                if let Some(panel) = tab.strip_prefix("tab-").and_then(Panel::parse) {
+                    ctx.view.update(|v| v.panel = Some(panel));
+                }
+            }
+            None => {}
         }
     };
     view! {
         <section class="state" aria-label="State">
             <EventDetail/>
-            <div class="tabs">
-                <div class="tab-list" role="tablist" aria-label="How the state is shown">
-                    {tab(Panel::Tree, "Tree")}
-                    {tab(Panel::Raw, "Raw")}
-                    {tab(Panel::Diff, "Diff")}
-                </div>
-                <button type="button" data-testid="open-table" on:click=move |_| open_table(ctx)
-                    title="Every stream as of this moment, in a table (view=table)">"All streams"</button>
-                <button type="button" data-testid="open-trail" aria-pressed=move || ctx.view.with(|v| v.trail).to_string()
-                    on:click=move |_| ctx.view.update(|v| v.trail = !v.trail)
-                    title="Every event of this business transaction, across streams (trail=1)">"Trail"</button>
-                <span class="compare" data-testid="compare">
-                    "compare with: " {compare_label}
-                </span>
-                <button type="button" title="Compare other moments with this one" on:click=pin_here>"Pin this moment"</button>
-                <Show when=move || ctx.selection.with(|s| s.compare_pinned)>
-                    <button type="button" data-testid="unpin" on:click=move |_| ctx.view.update(|v| v.compare = None)>"Unpin"</button>
-                </Show>
-            </div>
+            <div class="tabs" node_ref=bar on:click=on_bar_click></div>
             <BlamePanel/>
             <TrailPanel/>
             <div class="panel-body">
@@ -93,6 +86,117 @@ pub fn StatePanel() -> impl IntoView {
                 }}
             </div>
         </section>
+    }
+}
+
+/// What the tool bar shows: the panel's tab, whether the trail is open, what the diff compares
+/// with, and whether that is pinned.
+struct BarShows {
+    panel: Panel,
+    trail: bool,
+    compare: String,
+    pinned: bool,
+}
+
+/// The tool bar's buttons after the tabs, each named by its `data-testid`, with its words and
+/// title.
+const BAR_BUTTONS: [(&str, &str, &str); 4] = [
+    (
+        "open-table",
+        "All streams",
+        "Every stream as of this moment, in a table (view=table)",
+    ),
+    (
+        "open-trail",
+        "Trail",
+        "Every event of this business transaction, across streams (trail=1)",
+    ),
+    (
+        "pin",
+        "Pin this moment",
+        "Compare other moments with this one",
+    ),
+    ("unpin", "Unpin", "Compare with the previous event again"),
+];
+
+/// Makes the tool bar the first time, then sets what it shows.
+fn show_bar(bar: &web_sys::Element, shown: &BarShows) -> Result<(), JsValue> {
+    if bar.first_element_child().is_none() {
+        let tabs = [
+            ("class", "tab-list"),
+            ("role", "tablist"),
+            ("aria-label", "How the state is shown"),
+        ];
+        let tabs = append_element(bar, "div", &tabs, None)?;
+        for (panel, words) in [
+            (Panel::Tree, "Tree"),
+            (Panel::Raw, "Raw"),
+            (Panel::Diff, "Diff"),
+        ] {
+            let testid = format!("tab-{}", panel.as_str());
+            let attrs = [
+                ("type", "button"),
+                ("role", "tab"),
+                ("data-testid", &testid),
+            ];
+            append_element(&tabs, "button", &attrs, Some(words))?;
+        }
+        for (testid, words, title) in BAR_BUTTONS {
+            let attrs = [
+                ("type", "button"),
+                ("data-testid", testid),
+                ("title", title),
+            ];
+            append_element(bar, "button", &attrs, Some(words))?;
+            if testid == "open-trail" {
+                append_element(
+                    bar,
+                    "span",
+                    &[("class", "compare"), ("data-testid", "compare")],
+                    None,
+                )?;
+            }
+        }
+    }
+    let set = |selector: &str, name: &str, value: &str| -> Result<(), JsValue> {
+        match bar.query_selector(selector)? {
+            Some(element) => element.set_attribute(name, value),
+            None => Ok(()),
+        }
+    };
+    for panel in [Panel::Tree, Panel::Raw, Panel::Diff] {
+        let selected = if shown.panel == panel {
+            "true"
+        } else {
+            "false"
+        };
+        set(
+            &format!("[data-testid=tab-{}]", panel.as_str()),
+            "aria-selected",
+            selected,
+        )?;
+    }
+    set(
+        "[data-testid=open-trail]",
+        "aria-pressed",
+        &shown.trail.to_string(),
+    )?;
+    if let Some(compare) = bar.query_selector("[data-testid=compare]")? {
+        compare.set_text_content(Some(&format!("compare with: {}", shown.compare)));
+    }
+    if let Some(unpin) = bar.query_selector("[data-testid=unpin]")? {
+        unpin.toggle_attribute_with_force("hidden", !shown.pinned)?;
+    }
+    Ok(())
+}
+
+/// Pins the moment shown as the one the diff compares with, and shows the diff.
+fn pin_here(ctx: AppCtx) {
+    if let Some(version) = ctx.cursor.get_untracked().map(|c| c.version) {
+        ctx.view.update(|v| {
+            v.compare = Some(Compare::Version(version));
+            v.panel = Some(Panel::Diff);
+        });
     }
 }
 
@@ -124,7 +228,7 @@ fn RawText(text: Memo<String>) -> impl IntoView {
 }
 
 /// Shows every stream as of the moment shown: the `t` in force, or the selected event's time.
-fn open_table(ctx: super::context::AppCtx) {
+fn open_table(ctx: AppCtx) {
     let time = ctx.cursor.get_untracked().and_then(|c| c.time);
     ctx.view.update(|view| {
         view.panel = Some(Panel::Table);

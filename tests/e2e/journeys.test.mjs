@@ -137,7 +137,9 @@ const faultCut = Math.floor(faultBody.length * 0.6);
 /**
  * Sources that fail the first time they are asked for (issue 13), then answer properly:
  * `drop` drops the connection mid-line and serves ranges; `norange` drops it and does not;
- * `busy` answers 429 with Retry-After; `gzip` sends a gzip body cut short.
+ * `busy` answers 429 with Retry-After; `gzip` sends a gzip body cut short; `loris` sends 60%,
+ * then a byte a second; `signin` answers 401 with `WWW-Authenticate`, which headless Chromium
+ * never settles, as when a page cannot show its sign-in prompt.
  */
 async function serveFault(req, res, path) {
   faultRequests.push({ path, range: req.headers.range ?? null });
@@ -171,6 +173,25 @@ async function serveFault(req, res, path) {
     }
     res.writeHead(200, ndjson);
     res.end(faultBody);
+    return;
+  }
+  if (path === '/fault/loris.ndjson') {
+    res.writeHead(200, { ...ndjson, 'accept-ranges': 'bytes', 'content-length': faultBody.length });
+    if (!first) {
+      res.end(faultBody);
+      return;
+    }
+    res.write(faultBody.subarray(0, faultCut));
+    for (let at = faultCut; at < faultBody.length && !res.destroyed; at++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      res.write(faultBody.subarray(at, at + 1));
+    }
+    res.end();
+    return;
+  }
+  if (path === '/fault/signin.ndjson') {
+    res.writeHead(401, { 'www-authenticate': 'Basic realm="cambium"', 'content-type': 'text/plain' });
+    res.end('sign in');
     return;
   }
   if (path === '/fault/gzip.ndjson') {
@@ -1104,10 +1125,12 @@ test('a download that breaks off keeps what arrived, names the URL and the fault
 
 test('a 429, a gzip body cut short and a failed feed page each offer Retry, which finishes the load', async () => {
   const n = faultBody.toString().split('\n').filter(Boolean).length;
+  // The server asks to be tried again in 1 s: Retry counts down, then reads by itself.
   const busy = await open('?src=/fault/busy.ndjson');
-  await assertText(busy.getByTestId('load-error').first(), /\/fault\/busy\.ndjson.*429/);
-  await busy.getByTestId('load-retry').click();
+  await assertText(busy.getByTestId('load-error').first(), /\/fault\/busy\.ndjson \(HTTP 429\): the server answered 429 .*; it asks to be tried again in 1 s \(Retry-After\)/);
+  await assertText(busy.getByTestId('load-retry'), /^Retry in 1 s$/);
   await assertText(summary(busy), new RegExp(`^${n} events · 8 streams$`));
+  assert.equal(faultRequests.filter((r) => r.path === '/fault/busy.ndjson').length, 2);
 
   const gzip = await open('?src=/fault/gzip.ndjson');
   await assertText(summary(gzip), /problem/);
@@ -1123,6 +1146,29 @@ test('a 429, a gzip body cut short and a failed feed page each offer Retry, whic
   await feed.getByTestId('load-retry').click();
   await assertText(summary(feed), /^45 events · 1 stream$/);
   for (const p of [busy, gzip, feed]) await p.context().close();
+});
+
+test('a body that trickles a byte a second is given up after 10 s with what came, and a request never answered after 30 s; each offers Retry', { timeout: 90_000 }, async () => {
+  const n = faultBody.toString().split('\n').filter(Boolean).length;
+  const kept = faultBody.subarray(0, faultCut).toString().split('\n').length - 1;
+  const [loris, signin] = await Promise.all([open('?src=/fault/loris.ndjson'), open('?src=/fault/signin.ndjson')]);
+  await assertText(summary(signin), /^Loading/);
+  await loris.getByTestId('load-error').first().waitFor({ timeout: 20_000 });
+  const errors = await loris.getByTestId('load-error').allTextContents();
+  assert.ok(errors.some((e) => /\/fault\/loris\.ndjson \(HTTP 200\): the download stalled \(\d+ bytes in the last 1\d s\)/.test(e)), errors.join(' | '));
+  await assertText(summary(loris), new RegExp(`^${kept} events · 8 streams · 2 problems$`));
+  await loris.getByTestId('load-retry').click();
+  await assertText(summary(loris), new RegExp(`^${n} events · 8 streams$`));
+  const asked = faultRequests.filter((r) => r.path === '/fault/loris.ndjson').map((r) => r.range);
+  const whole = faultBody.subarray(0, faultCut).lastIndexOf(0x0a) + 1;
+  assert.equal(asked.length, 2);
+  assert.match(asked[1], new RegExp(`^bytes=${whole}-$`), 'Retry reads on from the last whole line');
+
+  await signin.getByTestId('load-error').first().waitFor({ timeout: 40_000 });
+  await assertText(signin.getByTestId('load-error'), /\/fault\/signin\.ndjson \(no response\): no answer within 30 s, so Chronoscope stopped waiting .*WWW-Authenticate/);
+  await assertText(summary(signin), /^Nothing loaded|problem/);
+  assert.equal(await signin.getByTestId('load-retry').count(), 1);
+  for (const p of [loris, signin]) await p.context().close();
 });
 
 test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {

@@ -683,6 +683,9 @@ fn check_source(problems: &[Problem], findings: &mut Vec<Finding>) {
             ProblemKind::BrokeOff(_)
                 | ProblemKind::LineCutOff { .. }
                 | ProblemKind::Fetch(_)
+                | ProblemKind::NoAnswer { .. }
+                | ProblemKind::Stalled { .. }
+                | ProblemKind::TryLater { .. }
                 | ProblemKind::FeedLoops { .. }
                 | ProblemKind::BadLink { .. }
                 | ProblemKind::TooManyPages { .. }
