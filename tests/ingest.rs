@@ -858,3 +858,54 @@ fn a_download_that_ends_cleanly_mid_line_is_read_as_cut_short_and_a_whole_last_l
         }
     }
 }
+
+#[test]
+fn reading_stops_at_the_memory_ceiling_with_the_whole_lines_that_arrived_and_says_how_many() {
+    let place = Place::Url {
+        url: "https://example.test/events.ndjson".into(),
+        status: 200,
+    };
+    let mut text = String::new();
+    for second in 0..5 {
+        text.push_str(&line(
+            "po-1",
+            second,
+            &format!("\"data\":{{\"n\":{second}}}"),
+        ));
+        text.push('\n');
+    }
+    // The ceiling is met with four lines and a half arrived.
+    let cut = text.len() - 20;
+    let mut ingest = Ingest::new(canonical());
+    ingest.feed(&text.as_bytes()[..cut]);
+    ingest.stop_at_ceiling(place.clone(), 300);
+    assert_eq!(ingest.run(), Step::Done);
+    assert_eq!(
+        ingest.resume_point(),
+        None,
+        "nothing to read on: it would pass the ceiling again"
+    );
+    let outcome = ingest.into_outcome();
+    assert_eq!(outcome.timeline.len(), 4);
+    let kinds: Vec<&ProblemKind> = outcome.problems.iter().map(|p| &p.kind).collect();
+    assert!(
+        matches!(kinds[0], ProblemKind::LineCutOff { .. }),
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds[1],
+        &ProblemKind::Ceiling {
+            budget_mb: 300,
+            n_events: 4
+        }
+    );
+    assert_eq!(outcome.problems[1].place, place);
+    assert!(kinds[1]
+        .to_string()
+        .contains("budget of 300 MB, so reading stopped: the 4 events read are kept"));
+    assert!(chronoscope::core::ingest::over_budget(300 << 20, 300));
+    assert!(!chronoscope::core::ingest::over_budget(
+        (300 << 20) - 1,
+        300
+    ));
+}

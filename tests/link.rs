@@ -43,6 +43,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         blame: Some("/lines/L~12/qty".into()),
         trail: true,
         follow: Some(FollowMode::Sse),
+        memory_mb: Some(2048),
         columns: Some("/status,/lines/L2/qty, /a b".into()),
         where_query: Some("status=approved /total>10000".into()),
         pin: Some("0123456789abcdef".into()),
@@ -51,7 +52,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     };
     let query = view.to_query();
     assert!(query.contains("t=2026-04-01T01:59:59%2B02:00"), "{query}");
-    assert!(query.contains("&trail=1&follow=sse&"), "{query}");
+    assert!(query.contains("&trail=1&follow=sse&mem=2048&"), "{query}");
     let (back, ignored) = ViewState::from_query(&format!("?{query}"));
     assert!(ignored.is_empty());
     assert_eq!(back, view);
@@ -182,12 +183,12 @@ mod random_views {
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
             (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
-            (pin, pin_marks, follow) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow())),
+            (pin, pin_marks, follow, memory_mb) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow()), some(1u64..=4096)),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
-                compare, panel, filter, blame, trail, follow, columns, where_query, pin, pin_marks, extra,
+                compare, panel, filter, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
             }
         }
     }
@@ -203,6 +204,21 @@ mod random_views {
             prop_assert_eq!(&back, &view, "{}", query);
             prop_assert_eq!(back.to_query(), query);
         }
+    }
+}
+
+#[test]
+fn mem_sets_the_memory_budget_in_mb_and_a_value_out_of_range_is_ignored_with_a_word() {
+    let (view, ignored) = ViewState::from_query("mem=512&stream=po-1");
+    assert_eq!((view.memory_mb, ignored.len()), (Some(512), 0));
+    assert_eq!(view.to_query(), "stream=po-1&mem=512");
+    for bad in ["0", "4097", "lots", "-1"] {
+        let (view, ignored) = ViewState::from_query(&format!("mem={bad}"));
+        assert_eq!(view.memory_mb, None);
+        assert_eq!(
+            ignored,
+            [format!("mem={bad} is not a number of MB from 1 to 4096")]
+        );
     }
 }
 

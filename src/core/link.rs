@@ -67,6 +67,9 @@ pub struct ViewState {
     pub trail: bool,
     /// Follow the source as it grows (`follow=1`, or a transport: `sse`, `ndjson`, `poll`).
     pub follow: Option<FollowMode>,
+    /// `mem`: the memory budget in MB (1 to 4096) at which reading stops
+    /// (`ingest::MEMORY_BUDGET_MB` when absent).
+    pub memory_mb: Option<u64>,
     /// `cols`: the period-end table's columns, state paths separated by commas
     /// (`/status,/total`). `None`: the most common fields.
     pub columns: Option<String>,
@@ -194,6 +197,10 @@ impl ViewState {
                     Some(mode) => view.follow = Some(mode),
                     None => ignored.push(format!("follow={value} is not 1, sse, ndjson or poll")),
                 },
+                "mem" => match value.parse() {
+                    Ok(mb @ 1..=4096) => view.memory_mb = Some(mb),
+                    _ => ignored.push(format!("mem={value} is not a number of MB from 1 to 4096")),
+                },
                 "cols" => view.columns = Some(value),
                 "where" => view.where_query = Some(value),
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
@@ -236,6 +243,7 @@ impl ViewState {
         put("blame", self.blame.clone());
         put("trail", self.trail.then(|| "1".to_string()));
         put("follow", self.follow.map(|mode| mode.as_str().to_string()));
+        put("mem", self.memory_mb.map(|mb| mb.to_string()));
         put("cols", self.columns.clone());
         put("where", self.where_query.clone());
         put("h", self.pin.clone());

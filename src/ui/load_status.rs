@@ -7,7 +7,8 @@ use super::actions::{input_file, open_file};
 use super::context::use_app;
 use super::follow_bar::FollowBar;
 use super::integrity_report::IntegrityBar;
-use crate::core::view::text::loaded_summary;
+use super::loader::memory_bytes;
+use crate::core::view::text::{count, loaded_summary};
 
 /// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,971 events · 76 streams`, with a
 /// progress bar while the size is known; below it, what the integrity checks found.
@@ -31,10 +32,18 @@ pub fn LoadSummary() -> impl IntoView {
             None => "Nothing loaded".to_string(),
         })
     };
+    // How much memory the page holds, for a load near the ceiling (`mem=`).
+    let memory = move || {
+        ctx.loaded.track();
+        format!(
+            "WebAssembly memory: {} MB",
+            count((memory_bytes() >> 20) as usize)
+        )
+    };
     let fraction = move || ctx.progress.with(|p| p.as_ref().and_then(|p| p.fraction()));
     view! {
         <div class="status-line">
-            <span data-testid="load-summary">{summary}</span>
+            <span data-testid="load-summary" title=memory>{summary}</span>
             {move || fraction().map(|f| view! { <progress max="1000" value=((f * 1000.0).round() as u32).to_string()></progress> })}
             <FollowBar/>
             <span class="drop-hint">"Drop a file anywhere to open it"</span>

@@ -20,7 +20,9 @@ use super::context::{AppCtx, Loaded, PackInfo, Progress};
 use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
-use crate::core::ingest::{Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH};
+use crate::core::ingest::{
+    over_budget, Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH, MEMORY_BUDGET_MB,
+};
 use crate::core::integrity::Checker;
 use crate::core::origin;
 use crate::core::waiting::{retries_by_itself, retry_after, StallWatch, Stalled, ANSWER_WAIT_MS};
@@ -401,6 +403,14 @@ impl Run {
                     self.show_bytes(download.received, download.total);
                     if !self.digest(ingest).await {
                         return false;
+                    }
+                    let budget = self.ctx.view.with_untracked(|v| v.memory_mb);
+                    let budget = budget.unwrap_or(MEMORY_BUDGET_MB);
+                    let whole = download.total == Some(download.received);
+                    if !whole && over_budget(memory_bytes(), budget) {
+                        download.cancel();
+                        ingest.stop_at_ceiling(download.place, budget);
+                        return true;
                     }
                 }
                 Ok(Chunk::Quiet) => {}
@@ -890,6 +900,11 @@ impl Download {
         self.received += u64::from(bytes.length());
         Some(bytes)
     }
+}
+
+/// The size of the page's WebAssembly memory, in bytes.
+pub fn memory_bytes() -> u64 {
+    core::arch::wasm32::memory_size(0) as u64 * 65_536
 }
 
 /// The answer to `request`. When this side can cancel it (`abort`), no answer within

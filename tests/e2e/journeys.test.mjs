@@ -1171,6 +1171,23 @@ test('a body that trickles a byte a second is given up after 10 s with what came
   for (const p of [loris, signin]) await p.context().close();
 });
 
+test('past its memory budget (mem=) the page stops reading, keeps the events read, says how many, and still works', async () => {
+  // The demo sent in ten pieces: the first already passes a budget of 1 MB.
+  const page = await open('?src=slow/demo.ndjson&mem=1');
+  // The problems: the line the stop cut, if it cut one, and the ceiling.
+  await assertText(summary(page), /^[\d,]+ events · \d+ streams · [12] problems?$/);
+  const kept = (await summary(page).textContent()).split(' ')[0];
+  const errors = await page.getByTestId('load-error').allTextContents();
+  const ceiling = new RegExp(`slow/demo\\.ndjson \\(HTTP 200\\): the page's memory reached its budget of 1 MB, so reading stopped: the ${kept} events read are kept and shown`);
+  assert.ok(ceiling.test(errors.at(-1)), errors.join(' | '));
+  assert.ok(Number(kept.replace(/,/g, '')) < 1971, `${kept} of the demo's 1,971 events`);
+  assert.equal(await page.getByTestId('load-retry').count(), 0, 'reading on would pass the budget again');
+  assert.match(await summary(page).getAttribute('title'), /^WebAssembly memory: [\d,]+ MB$/);
+  await page.keyboard.press('End');
+  await assertText(page.getByTestId('cursor'), /^v\d+ · /);
+  await page.context().close();
+});
+
 test('the page runs under a strict CSP: no inline script, no inline style, and an attempt is blocked and caught', async () => {
   const before = problems.length;
   const page = await open('?stream=po-1029&v=71');

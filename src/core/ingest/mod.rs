@@ -140,6 +140,17 @@ pub enum KeptSource {
     Nothing,
 }
 
+/// How much memory the page may hold while it reads, in MB, unless the link says otherwise
+/// (`mem=`). WebAssembly's 32-bit memory ends at 4,096 MB, and a load past that would end the
+/// app; reading stops at the budget, with room left for the replay of what was read.
+pub const MEMORY_BUDGET_MB: u64 = 3_072;
+
+/// Whether `memory_bytes` in use has reached a budget of `budget_mb`: then reading stops
+/// (`Ingest::stop_at_ceiling`).
+pub fn over_budget(memory_bytes: u64, budget_mb: u64) -> bool {
+    memory_bytes >= budget_mb.saturating_mul(1 << 20)
+}
+
 /// Everything a load produced.
 #[derive(Debug)]
 pub struct Outcome {
@@ -199,6 +210,8 @@ pub struct Ingest {
     /// Whether the source serves byte ranges (`serves_ranges`).
     ranges: bool,
     n_events: usize,
+    /// Where reading stopped at the memory ceiling, and the budget (`stop_at_ceiling`).
+    ceiling: Option<(Place, u64)>,
     preview_ready: bool,
     /// How many events the last preview held.
     previewed: usize,
@@ -228,6 +241,7 @@ impl Ingest {
             fault: None,
             ranges: false,
             n_events: 0,
+            ceiling: None,
             preview_ready: false,
             previewed: 0,
         }
@@ -346,8 +360,39 @@ impl Ingest {
     /// kept, a line cut mid-way is named, and the failure is reported. A document that is not
     /// NDJSON cannot be read in part, so only the failure is reported.
     pub fn broke_off(&mut self, problem: Problem) {
-        if self.ended {
+        let Some((mut problems, n_cut)) = self.end_with_whole_lines() else {
             return;
+        };
+        problems.push(problem);
+        let offset = self.blocks.offset() + self.blocks.pending().len() as u64 - n_cut as u64;
+        let point = ResumePoint::Byte {
+            offset,
+            ranges: self.ranges,
+        };
+        self.problems.extend(problems.iter().cloned());
+        self.fault = Some(Fault {
+            point,
+            n_cut,
+            problems,
+        });
+    }
+
+    /// Stops reading at the memory ceiling (see `over_budget`): the whole lines that arrived
+    /// are kept, as when the source breaks off, but it cannot be read on, which would pass the
+    /// ceiling again. The problem, with the number of events kept, is added once they are all
+    /// read.
+    pub fn stop_at_ceiling(&mut self, place: Place, budget_mb: u64) {
+        if let Some((problems, _)) = self.end_with_whole_lines() {
+            self.problems.extend(problems);
+            self.ceiling = Some((place, budget_mb));
+        }
+    }
+
+    /// Ends the source with what arrived: for NDJSON, its whole lines are taken, and a line cut
+    /// mid-way is named (the problem, and its length). `None` when it had ended already.
+    fn end_with_whole_lines(&mut self) -> Option<(Vec<Problem>, usize)> {
+        if self.ended {
+            return None;
         }
         self.ended = true;
         if self.shape == Shape::Unknown {
@@ -367,18 +412,7 @@ impl Ingest {
             // The cut line is named before the failure, as it comes first in the source.
             problems.extend(cut);
         }
-        problems.push(problem);
-        let offset = self.blocks.offset() + self.blocks.pending().len() as u64 - n_cut as u64;
-        let point = ResumePoint::Byte {
-            offset,
-            ranges: self.ranges,
-        };
-        self.problems.extend(problems.iter().cloned());
-        self.fault = Some(Fault {
-            point,
-            n_cut,
-            problems,
-        });
+        Some((problems, n_cut))
     }
 
     /// Where the source can be read on from after it broke off or a feed page failed: the end
@@ -532,6 +566,14 @@ impl Ingest {
         if !self.held.is_empty() {
             self.index_held(budget);
             return Step::Working;
+        }
+        if let Some((place, budget_mb)) = self.ceiling.take() {
+            let n_events = self.n_events;
+            let kind = ProblemKind::Ceiling {
+                budget_mb,
+                n_events,
+            };
+            self.problems.push(Problem::new(place, kind));
         }
         match self.timeline.fold_some(budget) {
             true => Step::Done,

@@ -686,6 +686,7 @@ fn check_source(problems: &[Problem], findings: &mut Vec<Finding>) {
                 | ProblemKind::NoAnswer { .. }
                 | ProblemKind::Stalled { .. }
                 | ProblemKind::TryLater { .. }
+                | ProblemKind::Ceiling { .. }
                 | ProblemKind::FeedLoops { .. }
                 | ProblemKind::BadLink { .. }
                 | ProblemKind::TooManyPages { .. }
