@@ -131,6 +131,13 @@ const faultRequests = [];
 const faultBody = Buffer.from(Array.from({ length: 400 }, (_, i) => JSON.stringify({ stream: `po-f${i % 8}`, type: 'PoNoted',
   time: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(), data: { n: i, note: 'Größe ✓' } }) + '\n').join(''));
 
+/** The byte after the `n`th line of `body`. */
+function nthLineEnd(body, n) {
+  let at = 0;
+  for (let i = 0; i < n; i++) at = body.indexOf(0x0a, at) + 1;
+  return at;
+}
+
 /** Where the fault sources break off: mid-way through a line, 60% in. */
 const faultCut = Math.floor(faultBody.length * 0.6);
 
@@ -187,6 +194,29 @@ async function serveFault(req, res, path) {
       res.write(faultBody.subarray(at, at + 1));
     }
     res.end();
+    return;
+  }
+  if (path === '/fault/never.ndjson') {
+    // A 2 GB body of which ten lines come, and then nothing, until the page gives up.
+    res.writeHead(200, { ...ndjson, 'content-length': 2_000_000_000 });
+    res.write(faultBody.subarray(0, nthLineEnd(faultBody, 10)));
+    await new Promise((r) => res.on('close', r));
+    return;
+  }
+  if (path === '/fault/moved.ndjson') {
+    // On the page's origin behind the credential, and moved to another origin.
+    if (req.headers.authorization !== 'Basic ' + Buffer.from('admin:changeit').toString('base64')) {
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end('sign in');
+      return;
+    }
+    res.writeHead(302, { location: `${otherBase}fault/moved-here.ndjson` });
+    res.end();
+    return;
+  }
+  if (path === '/fault/moved-here.ndjson') {
+    res.writeHead(200, ndjson);
+    res.end(faultBody);
     return;
   }
   if (path === '/fault/signin.ndjson') {
@@ -1151,7 +1181,7 @@ test('a 429, a gzip body cut short and a failed feed page each offer Retry, whic
 test('a body that trickles a byte a second is given up after 10 s with what came, and a request never answered after 30 s; each offers Retry', { timeout: 90_000 }, async () => {
   const n = faultBody.toString().split('\n').filter(Boolean).length;
   const kept = faultBody.subarray(0, faultCut).toString().split('\n').length - 1;
-  const [loris, signin] = await Promise.all([open('?src=/fault/loris.ndjson'), open('?src=/fault/signin.ndjson')]);
+  const [loris, signin, never] = await Promise.all(['loris', 'signin', 'never'].map((name) => open(`?src=/fault/${name}.ndjson`)));
   await assertText(summary(signin), /^Loading/);
   await loris.getByTestId('load-error').first().waitFor({ timeout: 20_000 });
   const errors = await loris.getByTestId('load-error').allTextContents();
@@ -1164,11 +1194,16 @@ test('a body that trickles a byte a second is given up after 10 s with what came
   assert.equal(asked.length, 2);
   assert.match(asked[1], new RegExp(`^bytes=${whole}-$`), 'Retry reads on from the last whole line');
 
+  // A 2 GB Content-Length that never arrives: the ten lines that came are kept.
+  await assertText(summary(never), /^10 events · 8 streams · 1 problem$/);
+  await assertText(never.getByTestId('load-error'), /\/fault\/never\.ndjson \(HTTP 200\): the download stalled \(0 bytes in the last 1\d s\)/);
+  assert.equal(await never.getByTestId('load-retry').count(), 1);
+
   await signin.getByTestId('load-error').first().waitFor({ timeout: 40_000 });
   await assertText(signin.getByTestId('load-error'), /\/fault\/signin\.ndjson \(no response\): no answer within 30 s, so Chronoscope stopped waiting .*WWW-Authenticate/);
   await assertText(summary(signin), /^Nothing loaded|problem/);
   assert.equal(await signin.getByTestId('load-retry').count(), 1);
-  for (const p of [loris, signin]) await p.context().close();
+  for (const p of [loris, signin, never]) await p.context().close();
 });
 
 test('past its memory budget (mem=) the page stops reading, keeps the events read, says how many, and still works', async () => {
@@ -1185,6 +1220,24 @@ test('past its memory budget (mem=) the page stops reading, keeps the events rea
   assert.match(await summary(page).getAttribute('title'), /^WebAssembly memory: [\d,]+ MB$/);
   await page.keyboard.press('End');
   await assertText(page.getByTestId('cursor'), /^v\d+ · /);
+  await page.context().close();
+});
+
+test('a source behind a credential that redirects to another origin loads from there, and the credential does not follow it', async () => {
+  const page = await open('?src=/fault/moved.ndjson');
+  await assertText(page.getByTestId('load-error'), /\/fault\/moved\.ndjson \(HTTP 401\)/);
+  await page.getByTestId('credentials-toggle').click();
+  await page.getByTestId('credential-scheme').selectOption('basic');
+  await page.getByTestId('credential-user').fill('admin');
+  await page.getByTestId('credential-secret').fill('changeit');
+  authorizationsByHost.length = 0;
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await assertText(summary(page), /^400 events · 8 streams$/);
+  const asked = authorizationsByHost.filter((r) => r.method === 'GET' && r.path.startsWith('/fault/moved'));
+  assert.deepEqual(asked.map((r) => [r.host, r.path, r.authorization === undefined]), [
+    [new URL(base).host, '/fault/moved.ndjson', false],
+    [new URL(otherBase).host, '/fault/moved-here.ndjson', true],
+  ]);
   await page.context().close();
 });
 
