@@ -4,15 +4,13 @@
 // with scripts/test-large.sh, which generates the data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { createReadStream, existsSync, statSync, readFileSync } from 'node:fs';
-import { join, extname, dirname } from 'node:path';
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../e2e/support.mjs';
+import { launchChromium, serveDist } from '../e2e/support.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const data = process.env.CEILING_DATA || join(root, 'target', 'bench-data', 'events-2000000.ndjson');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
 
 /** The load's words, once it has ended (no longer "Loading…"), within `ms`. */
 async function loaded(page, ms) {
@@ -22,20 +20,12 @@ async function loaded(page, ms) {
 
 test('two million events load, and past a memory budget reading stops with the count kept', { timeout: 900_000 }, async () => {
   assert.ok(existsSync(data), `${data} is missing: run scripts/test-large.sh`);
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/big.ndjson') {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': statSync(data).size });
-      createReadStream(data).pipe(res);
-      return;
-    }
-    const file = join(root, 'dist', path === '/' ? 'index.html' : path);
-    if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
+  const { server, base } = await serveDist({}, async (req, res, path) => {
+    if (path !== '/big.ndjson') return false;
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': statSync(data).size });
+    createReadStream(data).pipe(res);
+    return true;
   });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}/`;
   const browser = await launchChromium();
   const report = [`source: ${(statSync(data).size / 1e6).toFixed(0)} MB`];
   try {

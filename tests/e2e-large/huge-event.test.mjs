@@ -4,14 +4,7 @@
 import { test } from 'node:test';
 import { execSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { launchChromium } from '../e2e/support.mjs';
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css' };
+import { launchChromium, serveDist } from '../e2e/support.mjs';
 
 /** The resident memory of Chromium's renderer processes (the page, its wasm memory included). */
 function rendererMegabytes() {
@@ -35,20 +28,7 @@ function hugeSource() {
 
 test('one 50 MB event loads, and Tree, Raw and Diff show it a window at a time', { timeout: 600_000 }, async () => {
   const source = hugeSource();
-  const server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (path === '/huge.ndjson') {
-      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': source.length });
-      res.end(source);
-      return;
-    }
-    const file = join(root, 'dist', path === '/' ? 'index.html' : path);
-    if (!existsSync(file)) { res.writeHead(404); res.end(); return; }
-    res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream' });
-    res.end(readFileSync(file));
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const base = `http://127.0.0.1:${server.address().port}/`;
+  const { server, base } = await serveDist({ '/huge.ndjson': source });
   const browser = await launchChromium();
   const errors = [];
   try {

@@ -353,6 +353,14 @@ async function open(url, options = {}) {
 }
 
 const summary = (page) => page.getByTestId('load-summary');
+
+/** Types the test servers' Basic credential into the form (the load is the caller's). */
+async function typeCredential(page) {
+  await page.getByTestId('credentials-toggle').click();
+  await page.getByTestId('credential-scheme').selectOption('basic');
+  await page.getByTestId('credential-user').fill('admin');
+  await page.getByTestId('credential-secret').fill('changeit');
+}
 const cursor = (page) => page.getByTestId('cursor');
 const query = (page) => new URL(page.url()).search;
 
@@ -632,10 +640,7 @@ test('a store without times replays by version, shows "—" for times, and says 
 test('a credential typed in is sent to the server and never put in the link', async () => {
   const page = await open('?src=/secure/streams/po-kurrent&proj=formats/cambium-audit-logs.projection.json&v=44&view=raw');
   await assertText(page.getByTestId('load-error'), /\/secure\/streams\/po-kurrent \(HTTP 401\): the server answered 401 .*Credentials/);
-  await page.getByTestId('credentials-toggle').click();
-  await page.getByTestId('credential-scheme').selectOption('basic');
-  await page.getByTestId('credential-user').fill('admin');
-  await page.getByTestId('credential-secret').fill('changeit');
+  await typeCredential(page);
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   await assertText(summary(page), /^45 events · 1 stream$/);
   await assertText(cursor(page), /^v44 · /);
@@ -650,10 +655,7 @@ test('a credential typed in is sent to the server and never put in the link', as
 test('a credential goes only to the origin it was typed for, never to where a feed or a later URL leads', async () => {
   const page = await open('?src=/secure/streams/po-away');
   await assertText(page.getByTestId('load-error'), /HTTP 401/);
-  await page.getByTestId('credentials-toggle').click();
-  await page.getByTestId('credential-scheme').selectOption('basic');
-  await page.getByTestId('credential-user').fill('admin');
-  await page.getByTestId('credential-secret').fill('changeit');
+  await typeCredential(page);
   authorizationsByHost.length = 0;
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   // The head page is on the credential's origin; its page links lead to localhost, which is
@@ -1226,10 +1228,7 @@ test('past its memory budget (mem=) the page stops reading, keeps the events rea
 test('a source behind a credential that redirects to another origin loads from there, and the credential does not follow it', async () => {
   const page = await open('?src=/fault/moved.ndjson');
   await assertText(page.getByTestId('load-error'), /\/fault\/moved\.ndjson \(HTTP 401\)/);
-  await page.getByTestId('credentials-toggle').click();
-  await page.getByTestId('credential-scheme').selectOption('basic');
-  await page.getByTestId('credential-user').fill('admin');
-  await page.getByTestId('credential-secret').fill('changeit');
+  await typeCredential(page);
   authorizationsByHost.length = 0;
   await page.getByRole('button', { name: 'Load', exact: true }).click();
   await assertText(summary(page), /^400 events · 8 streams$/);
