@@ -909,3 +909,62 @@ fn reading_stops_at_the_memory_ceiling_with_the_whole_lines_that_arrived_and_say
         300
     ));
 }
+
+/// Issue 13's hostile payloads, in one CRLF source that starts with a byte-order mark: each is
+/// read correctly or is a problem on its line, and the good events around it stay.
+#[test]
+fn hostile_payloads_are_read_or_named_by_their_line_and_the_good_events_stay() {
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let big = "x".repeat(10_000_000);
+    let lines = [
+        format!("\u{feff}{}", line("a", 1, r#""data":{"x":1}"#)),
+        line("a", 2, &format!(r#""data":{{"deep":{deep}}}"#)),
+        line("a", 3, &format!(r#""data":{{"big":"{big}"}}"#)),
+        line("a", 4, r#""data":{"dup":1,"dup":2}"#),
+        line("a", 5, "\"data\":{\"nul\":\"a\0b\"}"),
+        line(
+            "a",
+            6,
+            r#""data":{"esc":"a\u0000b","__proto__":{"polluted":true}}"#,
+        ),
+        line("a", 7, r#""patch":[{"op":"add","path":"/x~2y","value":1}]"#),
+        line("a", 8, r#""data":{"after":true}"#),
+    ];
+    let text = lines.join("\r\n") + "\r\n";
+    // In pieces of 1 MB, which cut the long lines.
+    let pieces: Vec<&[u8]> = text.as_bytes().chunks(1 << 20).collect();
+    let outcome = read_in_pieces(canonical(), &pieces, 1_000);
+    // Lines 5 (a raw NUL byte) and 7 (`~2` is no JSON Pointer escape) are problems on their
+    // lines; every other line is an event.
+    let places: Vec<String> = outcome
+        .problems
+        .iter()
+        .map(|p| format!("{:?}", p.place))
+        .collect();
+    assert_eq!(places, ["Line(5)", "Line(7)"], "{:?}", outcome.problems);
+    assert!(outcome.problems[0]
+        .kind
+        .to_string()
+        .contains("control character"));
+    assert!(outcome.problems[1].kind.to_string().contains("`add`"));
+    let timeline = &outcome.timeline;
+    assert_eq!(timeline.len(), 6);
+    // The BOM does not hide the first event.
+    assert_eq!(timeline.state_after("a", Some(0)), json!({"x": 1}));
+    // Nested 100,000 deep: kept as an event whose state cannot be read, named by its line.
+    let replay = timeline.problems();
+    assert_eq!(replay.len(), 1);
+    assert_eq!(
+        format!("{:?}", replay[0].place),
+        r#"EventLine { line: 2, stream: "a", version: 2 }"#
+    );
+    assert!(replay[0].kind.to_string().contains("recursion limit"));
+    // A 10 MB string whole; a key named twice keeps its last value, as most JSON readers do;
+    // `__proto__` is a key like any other, and an escaped NUL is kept.
+    let state = timeline.state_after("a", Some(5));
+    assert_eq!(state["big"].as_str().map(str::len), Some(10_000_000));
+    assert_eq!(state["dup"], json!(2));
+    assert_eq!(state["__proto__"], json!({"polluted": true}));
+    assert_eq!(state["esc"], json!("a\u{0}b"));
+    assert_eq!(state["after"], json!(true));
+}
