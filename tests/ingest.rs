@@ -964,6 +964,22 @@ fn hostile_payloads_are_read_or_named_by_their_line_and_the_good_events_stay() {
     let state = timeline.state_after("a", Some(5));
     assert_eq!(state["big"].as_str().map(str::len), Some(10_000_000));
     assert_eq!(state["dup"], json!(2));
+    // …and the integrity checks name the record that does it.
+    let report = chronoscope::core::integrity::check(timeline, Format::Canonical, &[]);
+    let repeated: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.kind.key() == "repeated-key")
+        .collect();
+    assert_eq!(repeated.len(), 1, "{:?}", report.findings);
+    assert_eq!(
+        (repeated[0].stream.as_deref(), repeated[0].version),
+        (Some("a"), Some(4))
+    );
+    assert_eq!(
+        repeated[0].kind.to_string(),
+        "the record names \"dup\" twice in one object: the replay sees only the last value"
+    );
     assert_eq!(state["__proto__"], json!({"polluted": true}));
     assert_eq!(state["esc"], json!("a\u{0}b"));
     assert_eq!(state["after"], json!(true));

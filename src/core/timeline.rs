@@ -888,7 +888,12 @@ impl Timeline {
     /// `None` for events kept decoded.
     pub fn record_text_at(&self, stream: &str, pos: usize) -> Option<&str> {
         let log_idx = *self.line(stream)?.event_idx.get(pos)?;
-        let body = &self.events[log_idx].body;
+        self.record_text(log_idx)
+    }
+
+    /// The stored record of the event at `log_idx` in the log, as `record_text_at` gives it.
+    pub fn record_text(&self, log_idx: usize) -> Option<&str> {
+        let body = &self.events[(log_idx < self.len()).then_some(log_idx)?].body;
         matches!(body, Body::Source(_)).then(|| self.text_of(body))
     }
 

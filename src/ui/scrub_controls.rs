@@ -3,7 +3,10 @@
 
 use leptos::prelude::*;
 
+use wasm_bindgen::{JsCast, JsValue};
+
 use super::context::{use_app, Cursor};
+use super::dom::{append_element, clicked_button};
 use super::format::{local, utc_or_dash};
 
 /// The buttons, the slider and the cursor text.
@@ -34,28 +37,104 @@ pub fn ScrubControls() -> impl IntoView {
             .and_then(|c| c.time)
             .map(|time| format!("local {}", local(&time)))
     };
+    // Made once with DOM calls and then updated in place, with one handler for the buttons,
+    // for the bundle's budget (see `follow_bar`).
+    let row = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if let Some(row) = row.get() {
+            let shown = Shown {
+                playing: ctx.playing.get(),
+                max: n_events.get().saturating_sub(1),
+                pos: ctx.selection.get().pos.unwrap_or(0),
+                cursor: cursor_text(),
+                local: cursor_local().unwrap_or_default(),
+            };
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = show_row(&row, &shown);
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let action = clicked_button(&ev).and_then(|b| b.get_attribute("data-action"));
+        match action.as_deref() {
+            Some("first") => ctx.select_position(0),
+            Some("previous") => ctx.step(-1),
+            Some("play") => ctx.playing.update(|p| *p = !*p),
+            Some("next") => ctx.step(1),
+            Some("last") => ctx.select_position(ctx.stream_len().saturating_sub(1)),
+            _ => {}
+        }
+    };
     let on_slide = move |ev: leptos::ev::Event| {
         if let Ok(pos) = event_target_value(&ev).parse::<usize>() {
             ctx.select_position(pos);
         }
     };
-    view! {
-        <div class="scrub-row">
-            <button type="button" title="First event (Home)" aria-label="First event" on:click=move |_| ctx.select_position(0)>"⇤"</button>
-            <button type="button" title="Previous event (←)" aria-label="Previous event" on:click=move |_| ctx.step(-1)>"‹"</button>
-            <button type="button" data-testid="play" title="Play or pause (Space)" aria-label="Play or pause" on:click=move |_| ctx.playing.update(|p| *p = !*p)>
-                {move || if ctx.playing.get() { "❚❚" } else { "▶" }}
-            </button>
-            <button type="button" title="Next event (→)" aria-label="Next event" on:click=move |_| ctx.step(1)>"›"</button>
-            <button type="button" title="Last event (End)" aria-label="Last event" on:click=move |_| ctx.select_position(ctx.stream_len().saturating_sub(1))>"⇥"</button>
-            <input type="range" data-testid="scrubber" aria-label="Position in the stream" min="0" step="1"
-                aria-valuetext=cursor_text
-                max=move || n_events.get().saturating_sub(1).to_string()
-                prop:value=move || ctx.selection.get().pos.unwrap_or(0).to_string()
-                on:input=on_slide/>
-            <span class="cursor" data-testid="cursor" title=cursor_local>{cursor_text}</span>
-        </div>
+    view! { <div class="scrub-row" node_ref=row on:click=on_click on:input=on_slide></div> }
+}
+
+/// What the row shows: whether it plays, the slider's end and position, and the cursor's words.
+struct Shown {
+    playing: bool,
+    max: usize,
+    pos: usize,
+    cursor: String,
+    local: String,
+}
+
+/// The buttons: their action, title, label and sign.
+const BUTTONS: [(&str, &str, &str, &str); 5] = [
+    ("first", "First event (Home)", "First event", "⇤"),
+    ("previous", "Previous event (←)", "Previous event", "‹"),
+    ("play", "Play or pause (Space)", "Play or pause", "▶"),
+    ("next", "Next event (→)", "Next event", "›"),
+    ("last", "Last event (End)", "Last event", "⇥"),
+];
+
+/// Makes the row the first time, then sets what it shows.
+fn show_row(row: &web_sys::Element, shown: &Shown) -> Result<(), JsValue> {
+    if row.first_element_child().is_none() {
+        for (action, title, label, sign) in BUTTONS {
+            let attrs = [
+                ("type", "button"),
+                ("data-action", action),
+                ("title", title),
+                ("aria-label", label),
+            ];
+            let button = append_element(row, "button", &attrs, Some(sign))?;
+            if action == "play" {
+                button.set_attribute("data-testid", "play")?;
+            }
+        }
+        let slider = [
+            ("type", "range"),
+            ("data-testid", "scrubber"),
+            ("aria-label", "Position in the stream"),
+            ("min", "0"),
+            ("step", "1"),
+        ];
+        append_element(row, "input", &slider, None)?;
+        append_element(
+            row,
+            "span",
+            &[("class", "cursor"), ("data-testid", "cursor")],
+            None,
+        )?;
     }
+    if let Some(play) = row.query_selector("[data-testid=play]")? {
+        play.set_text_content(Some(if shown.playing { "❚❚" } else { "▶" }));
+    }
+    if let Some(slider) = row.query_selector("input")? {
+        slider.set_attribute("max", &shown.max.to_string())?;
+        slider.set_attribute("aria-valuetext", &shown.cursor)?;
+        if let Some(slider) = slider.dyn_ref::<web_sys::HtmlInputElement>() {
+            slider.set_value(&shown.pos.to_string());
+        }
+    }
+    if let Some(cursor) = row.query_selector("[data-testid=cursor]")? {
+        cursor.set_text_content(Some(&shown.cursor));
+        cursor.set_attribute("title", &shown.local)?;
+    }
+    Ok(())
 }
 
 /// `v4`, or `v4 (repeat 2)` for the second event of a stream that repeats version 4.

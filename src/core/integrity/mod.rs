@@ -13,13 +13,16 @@
 //! - **time going backwards** within a stream;
 //! - **events after a delete** (the aggregate's state went to `null`);
 //! - **a source that claims more than arrived**: a download that broke off, a feed page that
-//!   failed or was not read.
+//!   failed or was not read;
+//! - **a key named twice** in one object of a stored record (`keys`), whose first value the
+//!   replay never sees.
 //!
 //! The report's top line states the result first, as EventSourcingDB's auditing tool does:
 //! "verified: …, chain intact", or the number of findings by severity; and it lists what was
 //! *not* checked, so that "no findings" is never read as more than it is.
 
 pub mod chain;
+pub mod keys;
 pub mod pin;
 
 use std::fmt;
@@ -95,6 +98,8 @@ pub enum FindingKind {
     },
     /// The source says it holds more than was read.
     Incomplete { problem: String },
+    /// The stored record names a key twice in one object: the replay uses the last value.
+    RepeatedKey { key: String },
 }
 
 impl FindingKind {
@@ -110,6 +115,7 @@ impl FindingKind {
             FindingKind::TimeReversal { .. } => "time-reversal",
             FindingKind::AfterDelete { .. } => "after-delete",
             FindingKind::Incomplete { .. } => "incomplete",
+            FindingKind::RepeatedKey { .. } => "repeated-key",
         }
     }
 
@@ -118,7 +124,7 @@ impl FindingKind {
             FindingKind::HashMismatch { .. } | FindingKind::BrokenLink { .. } => {
                 Severity::Manipulation
             }
-            FindingKind::TimeReversal { .. } => Severity::Notice,
+            FindingKind::TimeReversal { .. } | FindingKind::RepeatedKey { .. } => Severity::Notice,
             _ => Severity::Gap,
         }
     }
@@ -184,6 +190,10 @@ impl fmt::Display for FindingKind {
             FindingKind::Incomplete { problem } => {
                 write!(f, "the source is incomplete: {problem}")
             }
+            FindingKind::RepeatedKey { key } => write!(
+                f,
+                "the record names \"{key}\" twice in one object: the replay sees only the last value"
+            ),
         }
     }
 }
@@ -313,6 +323,7 @@ enum Phase {
     Chains,
     Streams,
     Ids,
+    Keys,
     Done,
 }
 
@@ -356,6 +367,7 @@ impl<'a> Checker<'a> {
                 Phase::Chains => self.chain_steps(&mut budget),
                 Phase::Streams => self.stream_steps(&mut budget),
                 Phase::Ids => self.id_steps(&mut budget),
+                Phase::Keys => self.key_steps(&mut budget),
                 Phase::Done => true,
             };
             if done {
@@ -415,7 +427,8 @@ impl<'a> Checker<'a> {
         self.phase = match self.phase {
             Phase::Chains => Phase::Streams,
             Phase::Streams if ids_unique_in_log(self.format) => Phase::Ids,
-            Phase::Streams | Phase::Ids | Phase::Done => Phase::Done,
+            Phase::Streams | Phase::Ids => Phase::Keys,
+            Phase::Keys | Phase::Done => Phase::Done,
         };
         self.at = (0, 0);
         self.previous_time = None;
@@ -518,6 +531,25 @@ impl<'a> Checker<'a> {
             self.findings.push(finding_at(self.timeline, log_idx, kind));
         }
         self.previous_time = Some(head.time);
+    }
+
+    /// Stored records that name a key twice in one object; true when done.
+    fn key_steps(&mut self, budget: &mut usize) -> bool {
+        let timeline = self.timeline;
+        let start = self.at.1;
+        let end = timeline.len().min(start.saturating_add(*budget));
+        for log_idx in start..end {
+            let repeated = timeline.record_text(log_idx).and_then(keys::repeated_key);
+            if let Some(key) = repeated {
+                let kind = FindingKind::RepeatedKey {
+                    key: key.to_string(),
+                };
+                self.findings.push(finding_at(timeline, log_idx, kind));
+            }
+        }
+        *budget -= end - start;
+        self.at.1 = end;
+        end == timeline.len()
     }
 
     /// Event ids that occur more than once in the log; true when done.
