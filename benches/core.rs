@@ -2,7 +2,7 @@
 //! the app does it), replay (fold), the state at a random position (snapshot plus bounded
 //! replay), the structural diff, a field's history (blame) over one long stream, the event and
 //! state queries and the period-end table over a million events, and the integrity checks over
-//! EventSourcingDB lines with their hash chain.
+//! EventSourcingDB lines with their hash chain, and without one over our own format.
 //! Run with `cargo bench --no-default-features --bench core`.
 
 use std::hint::black_box;
@@ -173,4 +173,12 @@ fn verify_100k_hash_chained_events(bencher: divan::Bencher) {
         assert_eq!(report.n_chained, N_EVENTS);
         report
     });
+}
+
+/// Every integrity check over 100,000 events of Chronoscope's own format: no chain, so the
+/// versions, the ids, and each stored record scanned for a key named twice.
+#[divan::bench(sample_count = 10)]
+fn check_100k_events_without_a_chain(bencher: divan::Bencher) {
+    let timeline = load(&bench_ndjson(N_EVENTS));
+    bencher.bench(|| check(&timeline, Format::Canonical, &[]));
 }
