@@ -2,9 +2,9 @@
 //! and drop the first without a word (RFC 8259 §4 leaves it open), so a record that carries two
 //! amounts shows one of them. The integrity checks scan each stored record for this.
 //!
-//! Hand-written: serde_json has no hook that sees a repeated key, and a second visitor over
-//! its reader cost the bundle more than this scanner, which only has to find strings and the
-//! braces around them in text that was read as JSON already.
+//! Hand-written: serde_json has no hook that sees a repeated key, and a visitor of our own would
+//! have its reader compiled into the bundle once more, where this scanner only has to find
+//! strings and the braces around them in text that was read as JSON already.
 
 use rustc_hash::FxHashSet;
 
@@ -13,27 +13,21 @@ use rustc_hash::FxHashSet;
 /// that was read as JSON; anything else gives no answer that means anything, and no panic.
 pub fn repeated_key(json: &str) -> Option<&str> {
     let bytes = json.as_bytes();
-    // One entry per open container: an object's keys so far, or `None` for an array.
-    let mut open: Vec<Option<FxHashSet<&str>>> = Vec::new();
+    let mut keys = Keys::default();
     let mut at = 0;
     while at < bytes.len() {
         match bytes[at] {
-            b'{' => open.push(Some(FxHashSet::default())),
-            b'[' => open.push(None),
-            b'}' | b']' => {
-                open.pop();
-            }
+            b'{' => keys.open.push(Some(Object::starting_at(keys.names.len()))),
+            b'[' => keys.open.push(None),
+            b'}' | b']' => keys.close(),
             b'"' => {
                 let end = string_end(bytes, at)?;
                 let is_key = bytes[end + 1..]
                     .iter()
                     .find(|b| !b.is_ascii_whitespace())
                     .is_some_and(|&b| b == b':');
-                if let (true, Some(Some(keys))) = (is_key, open.last_mut()) {
-                    let key = json.get(at + 1..end)?;
-                    if !keys.insert(key) {
-                        return Some(key);
-                    }
+                if is_key && !keys.insert(json.get(at + 1..end)?) {
+                    return json.get(at + 1..end);
                 }
                 at = end;
             }
@@ -42,6 +36,60 @@ pub fn repeated_key(json: &str) -> Option<&str> {
         at += 1;
     }
     None
+}
+
+/// Objects with up to this many keys are checked by comparing each new key with the others; a
+/// larger one gets a hash set, so that an object of a million keys stays linear.
+const SMALL_OBJECT: usize = 32;
+
+/// The keys of the open objects, one list for all, so that a record costs no allocation per
+/// object.
+#[derive(Default)]
+struct Keys<'a> {
+    names: Vec<&'a str>,
+    /// One entry per open container: an object, or `None` for an array.
+    open: Vec<Option<Object<'a>>>,
+}
+
+/// An open object: where its keys start in `Keys::names`, and its set once it is large.
+struct Object<'a> {
+    start: usize,
+    set: Option<FxHashSet<&'a str>>,
+}
+
+impl<'a> Object<'a> {
+    fn starting_at(start: usize) -> Object<'a> {
+        Object { start, set: None }
+    }
+}
+
+impl<'a> Keys<'a> {
+    /// Adds a key to the innermost object (nothing inside an array); false when it has it.
+    fn insert(&mut self, key: &'a str) -> bool {
+        let Some(Some(object)) = self.open.last_mut() else {
+            return true;
+        };
+        let own = &self.names[object.start..];
+        let new = match &mut object.set {
+            Some(set) => set.insert(key),
+            None if own.len() >= SMALL_OBJECT => {
+                let mut set: FxHashSet<&str> = own.iter().copied().collect();
+                let new = set.insert(key);
+                object.set = Some(set);
+                new
+            }
+            None => !own.contains(&key),
+        };
+        self.names.push(key);
+        new
+    }
+
+    /// Closes the innermost container, forgetting an object's keys.
+    fn close(&mut self) {
+        if let Some(Some(object)) = self.open.pop() {
+            self.names.truncate(object.start);
+        }
+    }
 }
 
 /// The index of the quote that ends the string whose opening quote is at `start`.
@@ -85,5 +133,11 @@ mod tests {
             let _ = repeated_key(text);
         }
         assert_eq!(repeated_key("{\"é\":1,\"é\":2}"), Some("é"));
+        // A large object, past the point where its keys go into a set.
+        let keys: Vec<String> = (0..1000).map(|i| format!("\"k{i}\":{i}")).collect();
+        let large = format!("{{{},\"inner\":{{\"k1\":1}}}}", keys.join(","));
+        assert_eq!(repeated_key(&large), None);
+        let repeated = format!("{{{},\"k999\":0}}", keys.join(","));
+        assert_eq!(repeated_key(&repeated), Some("k999"));
     }
 }
