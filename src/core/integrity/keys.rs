@@ -140,4 +140,28 @@ mod tests {
         let repeated = format!("{{{},\"k999\":0}}", keys.join(","));
         assert_eq!(repeated_key(&repeated), Some("k999"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn any_text_is_scanned_without_a_panic(text in ".{0,200}") {
+            let _ = repeated_key(&text);
+        }
+
+        #[test]
+        fn an_object_of_distinct_keys_has_none_and_one_more_of_any_of_them_is_found(
+            keys in proptest::collection::btree_set("[a-z\"\\\\{}\\[\\]:, ]{0,6}", 1..60),
+            pick in 0usize..60,
+        ) {
+            let keys: Vec<String> = keys.into_iter().collect();
+            let members: Vec<String> = keys
+                .iter()
+                .map(|k| format!("{}:[{{{}:1}}]", serde_json::json!(k), serde_json::json!(k)))
+                .collect();
+            let object = format!("{{{}}}", members.join(","));
+            proptest::prop_assert_eq!(repeated_key(&object), None);
+            let again = serde_json::json!(keys[pick % keys.len()]).to_string();
+            let repeated = format!("{{{},{again}:0}}", members.join(","));
+            proptest::prop_assert_eq!(repeated_key(&repeated), Some(&again[1..again.len() - 1]));
+        }
+    }
 }
