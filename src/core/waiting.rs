@@ -4,6 +4,8 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
+use crate::core::problem::ProblemKind;
+
 /// How long a request may go unanswered (no status line and headers). Chromium never settles
 /// a request answered 401 with `WWW-Authenticate` when it cannot show its sign-in prompt (an
 /// embedded or headless page), so a load would say "Loading… 0 B" forever without this.
@@ -32,13 +34,6 @@ pub struct StallWatch {
     bytes_then: u64,
 }
 
-/// A body that stalled: how many bytes came in how long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Stalled {
-    pub n_bytes: u64,
-    pub seconds: u64,
-}
-
 impl StallWatch {
     /// Starts watching at `now_ms`, with `bytes` received so far.
     pub fn new(now_ms: f64, bytes: u64) -> StallWatch {
@@ -49,15 +44,16 @@ impl StallWatch {
     }
 
     /// Called whenever bytes come or a wait for them ends, with the bytes received so far:
-    /// `Some` once a whole window has passed since the last mark.
-    pub fn check(&mut self, now_ms: f64, bytes: u64) -> Option<Stalled> {
+    /// the problem (`ProblemKind::Stalled`, how many bytes came in how long) once a whole
+    /// window has passed since the last mark.
+    pub fn check(&mut self, now_ms: f64, bytes: u64) -> Option<ProblemKind> {
         let n_bytes = bytes.saturating_sub(self.bytes_then);
         if n_bytes >= STALL_MIN_BYTES {
             *self = StallWatch::new(now_ms, bytes);
             return None;
         }
         let elapsed = now_ms - self.since_ms;
-        (elapsed >= STALL_WINDOW_MS).then(|| Stalled {
+        (elapsed >= STALL_WINDOW_MS).then(|| ProblemKind::Stalled {
             n_bytes,
             seconds: (elapsed / 1000.0) as u64,
         })
@@ -131,7 +127,7 @@ mod tests {
         let stalled = watch.check(10_000.0, 10);
         assert_eq!(
             stalled,
-            Some(Stalled {
+            Some(ProblemKind::Stalled {
                 n_bytes: 10,
                 seconds: 10
             })
@@ -146,7 +142,7 @@ mod tests {
         let stalled = watch.check(70_000.0, 12_000);
         assert_eq!(
             stalled,
-            Some(Stalled {
+            Some(ProblemKind::Stalled {
                 n_bytes: 0,
                 seconds: 10
             })

@@ -170,15 +170,14 @@ fn append_values(
             continue;
         }
         let text = side_text(change, side).unwrap_or_default();
-        let value = append_element(&values, "span", &[], None)?;
         append_long_text(
-            &value,
+            &values,
             "span",
             &[("class", side)],
             &text,
             ("data-change", &idx),
         )?;
-        if let Some(more) = value
+        if let Some(more) = values
             .last_element_child()
             .filter(|m| m.tag_name() == "BUTTON")
         {

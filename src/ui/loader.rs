@@ -25,7 +25,7 @@ use crate::core::ingest::{
 };
 use crate::core::integrity::Checker;
 use crate::core::origin;
-use crate::core::waiting::{retries_by_itself, retry_after, StallWatch, Stalled, ANSWER_WAIT_MS};
+use crate::core::waiting::{retries_by_itself, retry_after, StallWatch, ANSWER_WAIT_MS};
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
@@ -393,6 +393,8 @@ impl Run {
     /// the load went stale.
     async fn pump(&mut self, ingest: &mut Ingest, mut download: Download) -> bool {
         let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
+        let budget = self.ctx.view.with_untracked(|v| v.memory_mb);
+        let budget = budget.unwrap_or(MEMORY_BUDGET_MB);
         loop {
             let read = download.next_chunk_within(1000).await;
             if !self.is_current() {
@@ -405,8 +407,6 @@ impl Run {
                     if !self.digest(ingest).await {
                         return false;
                     }
-                    let budget = self.ctx.view.with_untracked(|v| v.memory_mb);
-                    let budget = budget.unwrap_or(MEMORY_BUDGET_MB);
                     let whole = download.total == Some(download.received);
                     if !whole && over_budget(memory_bytes(), budget) {
                         download.cancel();
@@ -428,12 +428,9 @@ impl Run {
                 }
             }
             // A body that trickles is given up; what came stays, and Retry reads on.
-            if let Some(Stalled { n_bytes, seconds }) =
-                watch.check(js_sys::Date::now(), download.received)
-            {
+            if let Some(stalled) = watch.check(js_sys::Date::now(), download.received) {
                 download.cancel();
-                let kind = ProblemKind::Stalled { n_bytes, seconds };
-                ingest.broke_off(Problem::new(download.place, kind));
+                ingest.broke_off(Problem::new(download.place, stalled));
                 return true;
             }
         }

@@ -98,6 +98,13 @@ struct BarShows {
     pinned: bool,
 }
 
+/// The tabs over the panel body, with their words.
+const TABS: [(Panel, &str); 3] = [
+    (Panel::Tree, "Tree"),
+    (Panel::Raw, "Raw"),
+    (Panel::Diff, "Diff"),
+];
+
 /// The tool bar's buttons after the tabs, each named by its `data-testid`, with its words and
 /// title.
 const BAR_BUTTONS: [(&str, &str, &str); 4] = [
@@ -128,11 +135,7 @@ fn show_bar(bar: &web_sys::Element, shown: &BarShows) -> Result<(), JsValue> {
             ("aria-label", "How the state is shown"),
         ];
         let tabs = append_element(bar, "div", &tabs, None)?;
-        for (panel, words) in [
-            (Panel::Tree, "Tree"),
-            (Panel::Raw, "Raw"),
-            (Panel::Diff, "Diff"),
-        ] {
+        for (panel, words) in TABS {
             let testid = format!("tab-{}", panel.as_str());
             let attrs = [
                 ("type", "button"),
@@ -164,7 +167,7 @@ fn show_bar(bar: &web_sys::Element, shown: &BarShows) -> Result<(), JsValue> {
             None => Ok(()),
         }
     };
-    for panel in [Panel::Tree, Panel::Raw, Panel::Diff] {
+    for (panel, _) in TABS {
         let selected = if shown.panel == panel {
             "true"
         } else {

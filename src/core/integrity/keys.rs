@@ -26,8 +26,9 @@ pub fn repeated_key(json: &str) -> Option<&str> {
                     .iter()
                     .find(|b| !b.is_ascii_whitespace())
                     .is_some_and(|&b| b == b':');
-                if is_key && !keys.insert(json.get(at + 1..end)?) {
-                    return json.get(at + 1..end);
+                let text = json.get(at + 1..end)?;
+                if is_key && !keys.insert(text) {
+                    return Some(text);
                 }
                 at = end;
             }

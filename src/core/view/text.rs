@@ -54,17 +54,11 @@ pub fn more_members_words(rest: usize) -> String {
 }
 
 /// The part of `text` from byte `from` that the next window shows, ending on a character
-/// boundary at most `TEXT_WINDOW` bytes on (always at least one character, so the windows move
-/// on), and the number of bytes after it.
+/// boundary at most `TEXT_WINDOW` bytes on (a character is at most 4 bytes, so each window
+/// moves on), and the number of bytes after it.
 pub fn text_window(text: &str, from: usize) -> (&str, usize) {
     let start = floor_char_boundary(text, from.min(text.len()));
-    let mut end = floor_char_boundary(text, start.saturating_add(TEXT_WINDOW).min(text.len()));
-    if end == start && start < text.len() {
-        end = text[start..]
-            .chars()
-            .next()
-            .map_or(text.len(), |c| start + c.len_utf8());
-    }
+    let end = floor_char_boundary(text, start.saturating_add(TEXT_WINDOW).min(text.len()));
     (&text[start..end], text.len() - end)
 }
 
