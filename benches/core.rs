@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use chronoscope::core::blame::field_history;
 use chronoscope::core::decode::{decode_text, Format};
-use chronoscope::core::diff::diff;
+use chronoscope::core::diff::{diff, diff_touched};
 use chronoscope::core::event_query::parse_event_query;
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup, Step, BATCH};
@@ -134,16 +134,39 @@ fn keyed_array(n: usize) -> Value {
         .collect::<Vec<_>>())
 }
 
-#[divan::bench(sample_count = 20)]
-fn diff_two_20k_keyed_arrays(bencher: divan::Bencher) {
+/// The three cases of issue 14, on separately built arrays: an element inserted at the head, one
+/// changed in the middle, and 1% of the elements (every hundredth) moved to the end.
+#[divan::bench(args = ["insert at the head", "change in the middle", "reorder 1%"], sample_count = 20)]
+fn diff_two_20k_keyed_arrays(bencher: divan::Bencher, case: &str) {
     let before = keyed_array(20_000);
     let mut after = before.clone();
-    after[10_000]["qty"] = json!(99);
-    after
-        .as_array_mut()
-        .unwrap()
-        .insert(0, json!({"id": -1, "sku": "new", "qty": 1}));
+    let items = after.as_array_mut().unwrap();
+    match case {
+        "insert at the head" => items.insert(0, json!({"id": -1, "sku": "new", "qty": 1})),
+        "change in the middle" => items[10_000]["qty"] = json!(99),
+        _ => {
+            let moved: Vec<Value> = (0..200).map(|k| items.remove(100 * k - k)).collect();
+            items.extend(moved);
+        }
+    }
     bencher.bench(|| diff(black_box(&before), black_box(&after)));
+}
+
+/// The diff between two consecutive moments of a stream whose state is about 1 MB, as the app
+/// computes it: over the paths the event between them wrote.
+#[divan::bench(sample_count = 50)]
+fn diff_two_moments_of_a_1mb_state_from_the_timeline(bencher: divan::Bencher) {
+    let timeline = load(&chronoscope::samples::bench_data::big_state_ndjson(10));
+    let (a, b) = (Some(5), Some(6));
+    let (before, after) = (
+        timeline.state_after("big", a),
+        timeline.state_after("big", b),
+    );
+    assert!(before.to_string().len() > 1_000_000);
+    bencher.bench(|| {
+        let touched = timeline.touched_between("big", a, b);
+        diff_touched(black_box(&before), black_box(&after), &touched)
+    });
 }
 
 #[divan::bench(sample_count = 50)]

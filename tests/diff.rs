@@ -1,6 +1,10 @@
 //! The structural diff: readable changes, arrays matched by identity key.
 
-use chronoscope::core::diff::{diff, Difference, Op};
+mod common;
+
+use chronoscope::core::diff::{diff, diff_touched, Difference, Op};
+use chronoscope::core::timeline::Timeline;
+use proptest::prelude::*;
 use serde_json::json;
 
 fn summary(changes: &[Difference]) -> Vec<(&'static str, String)> {
@@ -30,11 +34,14 @@ fn keyed_elements_are_compared_field_by_field_wherever_they_moved() {
         summary(&changes),
         vec![
             ("remove", "/lines/1".to_string()),
+            ("move", "/lines/0".to_string()),
             ("replace", "/lines/1/qty".to_string())
         ]
     );
-    assert_eq!(changes[1].before, Some(json!(2)));
-    assert_eq!(changes[1].after, Some(json!(3)));
+    // C moved ahead of A, which kept its place among the lines that stayed.
+    assert_eq!(changes[1].from.as_deref(), Some("/lines/2"));
+    assert_eq!(changes[2].before, Some(json!(2)));
+    assert_eq!(changes[2].after, Some(json!(3)));
 }
 
 #[test]
@@ -144,4 +151,176 @@ fn paths_name_array_elements_by_their_key_and_keep_positions_otherwise() {
     assert_eq!(paths.of(&state, "/items/1/sku"), "items[1].sku");
     assert_eq!(paths.of(&state, ""), "/");
     assert_eq!(paths.of(&state, "/missing/3"), "missing.3");
+}
+
+#[test]
+fn reordering_one_percent_of_a_keyed_array_is_that_many_moves() {
+    let item = |i: usize| json!({"id": i, "sku": format!("SKU-{i}"), "qty": i % 17});
+    let before = json!((0..20_000).map(item).collect::<Vec<_>>());
+    // Every hundredth item is taken out and put at the end: 200 moves; the rest keep their order.
+    let mut order: Vec<usize> = (0..20_000).filter(|i| i % 100 != 0).collect();
+    order.extend((0..20_000).step_by(100));
+    let after = json!(order.iter().map(|&i| item(i)).collect::<Vec<_>>());
+    let changes = diff(&before, &after);
+    assert_eq!(changes.len(), 200);
+    for (k, change) in changes.iter().enumerate() {
+        assert_eq!(change.op, Op::Move);
+        assert_eq!(change.path, format!("/{}", 19_800 + k));
+        assert_eq!(change.from, Some(format!("/{}", 100 * k)));
+        assert_eq!((&change.before, &change.after), (&None, &None));
+    }
+}
+
+#[test]
+fn a_moved_element_that_also_changed_is_a_move_then_its_change() {
+    let before = json!([{"id": "a", "qty": 1}, {"id": "b", "qty": 2}, {"id": "c", "qty": 3}]);
+    let after = json!([{"id": "c", "qty": 4}, {"id": "a", "qty": 1}, {"id": "b", "qty": 2}]);
+    let changes = diff(&before, &after);
+    assert_eq!(
+        summary(&changes),
+        [("move", "/0".into()), ("replace", "/0/qty".into())]
+    );
+    assert_eq!(changes[0].from.as_deref(), Some("/2"));
+}
+
+/// One record of a random stream: merges, JSON Patches (which shift, move, copy and replace
+/// elements, some of which fail), and snapshots, over keyed lines whose ids may repeat.
+fn change() -> impl Strategy<Value = String> {
+    let id = || (1u8..5).prop_map(|n| format!("L{n}"));
+    let line =
+        move || (id(), 0u8..3).prop_map(|(id, q)| format!(r#"{{"lineId":"{id}","qty":{q}}}"#));
+    let patch = |ops: String| format!(r#""patch":[{ops}]"#);
+    prop_oneof![
+        (0u8..3).prop_map(|n| format!(r#""data":{{"status":"s{n}","vendor":{{"name":"v{n}"}}}}"#)),
+        Just(r#""data":{"total":null,"vendor":null}"#.to_string()),
+        proptest::collection::vec(line(), 0..4)
+            .prop_map(|lines| format!(r#""data":{{"lines":[{}]}}"#, lines.join(","))),
+        line().prop_map(move |l| patch(format!(r#"{{"op":"add","path":"/lines/-","value":{l}}}"#))),
+        line().prop_map(move |l| patch(format!(r#"{{"op":"add","path":"/lines/0","value":{l}}}"#))),
+        line().prop_map(move |l| patch(format!(
+            r#"{{"op":"replace","path":"/lines/1","value":{l}}}"#
+        ))),
+        (0u8..3).prop_map(move |q| patch(format!(
+            r#"{{"op":"replace","path":"/lines/0/qty","value":{q}}}"#
+        ))),
+        Just(patch(r#"{"op":"remove","path":"/lines/0"}"#.into())),
+        Just(patch(
+            r#"{"op":"move","from":"/lines/0","path":"/lines/-"}"#.into()
+        )),
+        Just(patch(
+            r#"{"op":"copy","from":"/lines/0","path":"/lines/1"}"#.into()
+        )),
+        Just(patch(
+            r#"{"op":"add","path":"/a~1b","value":{"~k":1}}"#.into()
+        )),
+        Just(patch(
+            r#"{"op":"test","path":"/status","value":"s1"},{"op":"remove","path":"/status"}"#
+                .into()
+        )),
+        Just(r#""snapshot":{"status":"s0","lines":[{"lineId":"L1","qty":1}]}"#.to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Between any two moments of a random stream, walking only the paths the events between
+    /// them wrote finds exactly the changes the whole diff finds, in the same order.
+    #[test]
+    fn the_diff_of_the_touched_paths_is_the_whole_diff(changes in proptest::collection::vec(change(), 1..14)) {
+        let ndjson: String = changes
+            .iter()
+            .enumerate()
+            .map(|(n, change)| format!(
+                "{{\"stream\":\"po\",\"type\":\"T\",\"time\":\"2026-01-01T09:00:{n:02}Z\",{change}}}\n"
+            ))
+            .collect();
+        let timeline = Timeline::build(common::events(&ndjson));
+        let moments: Vec<Option<usize>> = std::iter::once(None).chain((0..changes.len()).map(Some)).collect();
+        for &a in &moments {
+            for &b in &moments {
+                let (before, after) = (timeline.state_after("po", a), timeline.state_after("po", b));
+                let touched = timeline.touched_between("po", a, b);
+                prop_assert_eq!(diff_touched(&before, &after, &touched), diff(&before, &after), "{:?} → {:?}", a, b);
+            }
+        }
+    }
+}
+
+#[test]
+fn the_touched_paths_are_what_the_events_wrote_and_nothing_else_is_walked() {
+    let events = common::events(
+        r#"{"stream":"po","type":"A","time":"2026-01-01T09:00:00Z","data":{"status":"draft","lines":[{"lineId":"L1","qty":1},{"lineId":"L2","qty":2}],"vendor":{"id":"V1","name":"Acme"}}}
+{"stream":"po","type":"B","time":"2026-01-01T09:01:00Z","patch":[{"op":"replace","path":"/lines/1/qty","value":5}]}
+{"stream":"po","type":"C","time":"2026-01-01T09:02:00Z","data":{"vendor":{"name":"Acme Ltd"}}}"#,
+    );
+    let timeline = Timeline::build(events);
+    let touched = timeline.touched_between("po", Some(0), Some(2));
+    assert!(!touched.whole);
+    let mut written: Vec<&str> = touched
+        .children
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .collect();
+    written.sort_unstable();
+    assert_eq!(written, ["lines", "vendor"]);
+    let lines = touched.child("lines").unwrap();
+    assert!(lines.child("1").unwrap().child("qty").unwrap().whole);
+    assert!(!lines.members_changed);
+    // A difference outside the touched paths is not looked at: proof that the walk skips it.
+    let before = timeline.state_after("po", Some(0));
+    let mut after = timeline.state_after("po", Some(2));
+    after["status"] = json!("planted");
+    after["lines"][0]["qty"] = json!(99);
+    assert_eq!(
+        summary(&diff_touched(&before, &after, &touched)),
+        [
+            ("replace", "/lines/1/qty".into()),
+            ("replace", "/vendor/name".into())
+        ]
+    );
+    assert_eq!(diff(&before, &after).len(), 4);
+    // From before the first event, everything the first event wrote is touched.
+    let from_start = timeline.touched_between("po", None, Some(0));
+    assert_eq!(from_start.children.len(), 3);
+}
+
+#[test]
+fn a_merge_of_many_members_is_walked_whole() {
+    use chronoscope::core::diff::touched::{Touched, MAX_MEMBERS};
+    use chronoscope::core::event::Change;
+    let data: serde_json::Map<String, serde_json::Value> =
+        (0..100).map(|i| (format!("k{i}"), json!(i))).collect();
+    let mut touched = Touched::default();
+    touched.add_change(&Change::Merge, &json!({"a": {"b": 1}}));
+    assert!(!touched.whole);
+    touched.add_change(&Change::Merge, &serde_json::Value::Object(data));
+    assert!(touched.whole);
+    assert_eq!(touched.children.len(), MAX_MEMBERS + 1);
+}
+
+#[test]
+fn touched_elements_are_walked_in_index_order() {
+    let items = |changed: &[usize]| {
+        json!((0..12)
+            .map(|i| json!({"id": i, "qty": if changed.contains(&i) { 9 } else { 0 }}))
+            .collect::<Vec<_>>())
+    };
+    let (before, after) = (items(&[]), items(&[10, 2]));
+    let mut touched = chronoscope::core::diff::touched::Touched::default();
+    let patch: json_patch::Patch = serde_json::from_value(json!([
+        {"op": "replace", "path": "/10/qty", "value": 9},
+        {"op": "replace", "path": "/2/qty", "value": 9}
+    ]))
+    .unwrap();
+    touched.add_change(
+        &chronoscope::core::event::Change::Patch(patch),
+        &json!(null),
+    );
+    let changes = diff_touched(&before, &after, &touched);
+    assert_eq!(
+        summary(&changes),
+        [("replace", "/2/qty".into()), ("replace", "/10/qty".into())]
+    );
+    assert_eq!(changes, diff(&before, &after));
 }

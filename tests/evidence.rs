@@ -221,7 +221,7 @@ fn a_diff_exports_as_csv_of_path_op_before_and_after() {
     let csv = diff_csv(&diff(&before, &after), "v2", &scope);
     assert_eq!(
         csv,
-        "# 3 events of stream po-1, as of v3, compared with v2\r\npath,op,before,after\r\n/total,replace,10,12\r\n/approved,add,,true\r\n"
+        "# 3 events of stream po-1, as of v3, compared with v2\r\npath,op,before,after,from\r\n/total,replace,10,12,\r\n/approved,add,,true,\r\n"
     );
 }
 

@@ -94,8 +94,11 @@ fn keyed_lines_match_by_a_30_digit_key_without_rounding_two_keys_together() {
         line("123456789012345678901234567890", 2),
     ]});
     let changes = diff(&before, &after);
-    assert_eq!(changes.len(), 1, "{changes:?}");
-    assert_eq!(changes[0].path, "/lines/1/qty");
+    // Matched by key: the second line moved ahead, and the first one's quantity changed.
+    assert_eq!(changes.len(), 2, "{changes:?}");
+    assert_eq!(changes[0].op, Op::Move);
+    assert_eq!(changes[0].from.as_deref(), Some("/lines/1"));
+    assert_eq!(changes[1].path, "/lines/1/qty");
 }
 
 #[test]

@@ -5,7 +5,8 @@
 use std::cell::RefCell;
 
 use chronoscope::core::decode::Format;
-use chronoscope::core::diff::diff;
+use chronoscope::core::diff::touched::Touched;
+use chronoscope::core::diff::{diff, diff_touched, Op};
 use chronoscope::core::ingest::index::reproject;
 use chronoscope::core::ingest::{Ingest, Setup};
 use chronoscope::core::integrity::check;
@@ -19,6 +20,7 @@ thread_local! {
     static LOADED: RefCell<Option<Timeline>> = const { RefCell::new(None) };
     static FORMAT: RefCell<Option<Format>> = const { RefCell::new(None) };
     static DIFF_INPUTS: RefCell<Option<(Value, Value)>> = const { RefCell::new(None) };
+    static MOMENTS: RefCell<Option<Moments>> = const { RefCell::new(None) };
 }
 
 fn main() {}
@@ -82,7 +84,7 @@ pub fn replay() -> u32 {
 }
 
 /// Jumps to the event at log position `k`: its state and the diff from the previous event of
-/// its stream. Returns the number of changes.
+/// its stream (over the paths that event wrote, as the app does). Returns the number of changes.
 #[wasm_bindgen]
 pub fn jump(k: u32) -> u32 {
     LOADED.with(|l| {
@@ -93,8 +95,10 @@ pub fn jump(k: u32) -> u32 {
         let event = timeline.head(k as usize % timeline.len());
         let pos = timeline.position_of_version(event.stream, event.version);
         let after = timeline.state_after(event.stream, pos);
-        let before = timeline.state_after(event.stream, pos.and_then(|p| p.checked_sub(1)));
-        diff(&before, &after).len() as u32
+        let previous = pos.and_then(|p| p.checked_sub(1));
+        let before = timeline.state_after(event.stream, previous);
+        let touched = timeline.touched_between(event.stream, previous, pos);
+        diff_touched(&before, &after, &touched).len() as u32
     })
 }
 
@@ -143,6 +147,78 @@ pub fn diff_run() -> u32 {
         d.borrow()
             .as_ref()
             .map_or(0, |(a, b)| diff(a, b).len() as u32)
+    })
+}
+
+/// How many of the prepared documents' changes are moves of keyed elements.
+#[wasm_bindgen]
+pub fn diff_moves() -> u32 {
+    DIFF_INPUTS.with(|d| {
+        d.borrow().as_ref().map_or(0, |(a, b)| {
+            diff(a, b).iter().filter(|c| c.op == Op::Move).count() as u32
+        })
+    })
+}
+
+/// The states of a stream at a few moments, and where the events between them wrote.
+struct Moments {
+    states: Vec<Value>,
+    touched: Vec<Touched>,
+}
+
+/// Loads one stream whose state is about 1 MB (`bench_data::big_state_ndjson`: 4,000 orders,
+/// then events that each change one leaf), and keeps the states after its last `n` events and
+/// the paths written between each and the next (not timed). Returns the state's size in bytes.
+#[wasm_bindgen]
+pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
+    let text = chronoscope::samples::bench_data::big_state_ndjson(n as usize);
+    let mut ingest = Ingest::new(Setup::default());
+    ingest.feed(text.as_bytes());
+    ingest.finish();
+    ingest.run();
+    let timeline = ingest.into_outcome().timeline;
+    let last = timeline.len() - 1;
+    let positions: Vec<usize> = (last + 1 - n as usize..=last).collect();
+    let states: Vec<Value> = positions
+        .iter()
+        .map(|&p| timeline.state_after("big", Some(p)))
+        .collect();
+    let touched = positions
+        .windows(2)
+        .map(|w| timeline.touched_between("big", Some(w[0]), Some(w[1])))
+        .collect();
+    let size = states[0].to_string().len() as u32;
+    MOMENTS.with(|m| *m.borrow_mut() = Some(Moments { states, touched }));
+    Ok(size)
+}
+
+/// Diffs the states of moments `k` and `k + 1` as the app does, over the paths written
+/// between them; returns the number of changes.
+#[wasm_bindgen]
+pub fn moments_diff(k: u32) -> u32 {
+    MOMENTS.with(|m| {
+        let moments = m.borrow();
+        let Some(Moments { states, touched }) = moments.as_ref() else {
+            return 0;
+        };
+        let k = k as usize % touched.len();
+        diff_touched(&states[k], &states[k + 1], &touched[k]).len() as u32
+    })
+}
+
+/// The states of moments `k` and `k + 1`, as JSON, for the peers to parse.
+#[wasm_bindgen]
+pub fn moments_json(k: u32) -> Vec<String> {
+    MOMENTS.with(|m| {
+        let moments = m.borrow();
+        let states = moments.as_ref().map_or(&[][..], |m| &m.states[..]);
+        let k = k as usize;
+        states
+            .iter()
+            .skip(k)
+            .take(2)
+            .map(Value::to_string)
+            .collect()
     })
 }
 

@@ -1,20 +1,26 @@
 //! Structural diff between two states, as a readable list of changes.
 //!
-//! Each change has an operation (`add`, `remove`, `replace`), a JSON Pointer path, and the values
-//! before and after. Arrays of objects that carry an identifying key (`id`, `sku`, `lineId`, ...)
-//! are matched by that key rather than by position, so inserting a line at the top of a purchase
-//! order is one added line, not every line changed. Subtrees that are equal on both sides are
-//! skipped whole.
+//! Each change has an operation (`add`, `remove`, `replace`, `move`), a JSON Pointer path, and
+//! the values before and after. Arrays of objects that carry an identifying key (`id`, `sku`,
+//! `lineId`, ...) are matched by that key rather than by position, so inserting a line at the top
+//! of a purchase order is one added line, not every line changed, and reordering a few lines is
+//! a few moves: the elements that keep their relative order are the longest increasing run of
+//! old positions, and every other matched element is a `move`. Subtrees that are equal on both
+//! sides are skipped whole. Between two moments of one stream, `diff_touched` walks only the
+//! paths the events between them wrote (`touched::Touched`); the rest is the same on both sides.
 //!
 //! This is hand-written because no crate fit: `json-patch`'s `diff` and `serde_json_diff` match
 //! arrays by position only, and `jsondiffpatch` has no Rust port. Identities are hashed with
 //! `rustc-hash`, which is several times faster than the default hasher for short keys.
+
+pub mod touched;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use serde_json::{Map, Value};
 
 use super::number;
+use touched::{Touched, EVERYTHING};
 
 /// The kind of a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +28,9 @@ pub enum Op {
     Add,
     Remove,
     Replace,
+    /// An element of a keyed array that changed its place among the others (`from` says where
+    /// it was).
+    Move,
 }
 
 impl Op {
@@ -31,6 +40,7 @@ impl Op {
             Op::Add => "add",
             Op::Remove => "remove",
             Op::Replace => "replace",
+            Op::Move => "move",
         }
     }
 }
@@ -40,8 +50,10 @@ impl Op {
 pub struct Difference {
     pub op: Op,
     /// A JSON Pointer (RFC 6901). Array elements are named by their index on the side they exist
-    /// on: the new index for `add` and `replace`, the old one for `remove`.
+    /// on: the new index for `add`, `replace` and `move`, the old one for `remove`.
     pub path: String,
+    /// Where a moved element was: its JSON Pointer in the state before.
+    pub from: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
 }
@@ -53,15 +65,23 @@ pub const IDENTITY_KEYS: [&str; 8] = [
 
 /// The changes that turn `before` into `after`.
 pub fn diff(before: &Value, after: &Value) -> Vec<Difference> {
+    diff_touched(before, after, &Touched::everything())
+}
+
+/// The changes that turn `before` into `after`, looking only where `touched` says the two can
+/// differ; with `Touched::everything()` this is `diff`. The answer is the same as `diff`'s, in
+/// the same order, whenever everything outside `touched` is equal on both sides.
+pub fn diff_touched(before: &Value, after: &Value, touched: &Touched) -> Vec<Difference> {
     let mut out = Vec::new();
     let empty = Value::Object(Map::new());
     let mut path = Path::default();
     // An aggregate that does not exist yet (or any more) is shown as fields added (or removed).
-    match (before, after) {
-        (Value::Null, Value::Object(_)) => diff_values(&empty, after, &mut path, &mut out),
-        (Value::Object(_), Value::Null) => diff_values(before, &empty, &mut path, &mut out),
-        _ => diff_values(before, after, &mut path, &mut out),
-    }
+    let (before, after) = match (before, after) {
+        (Value::Null, Value::Object(_)) => (&empty, after),
+        (Value::Object(_), Value::Null) => (before, &empty),
+        _ => (before, after),
+    };
+    diff_values(before, after, touched, &mut path, &mut out);
     out
 }
 
@@ -106,32 +126,27 @@ impl<'a> Path<'a> {
     }
 }
 
-/// Walks both values once: containers are compared child by child (there is no equality check
-/// of whole subtrees at every level, which would walk deep trees once per level).
+/// Walks both values once, below the paths in `touched` only: containers are compared child by
+/// child (there is no equality check of whole subtrees at every level, which would walk deep
+/// trees once per level), and an object's untouched members and an array's untouched elements
+/// are skipped.
 fn diff_values<'a>(
     before: &'a Value,
     after: &'a Value,
+    touched: &Touched,
     path: &mut Path<'a>,
     out: &mut Vec<Difference>,
 ) {
     match (before, after) {
-        (Value::Object(old), Value::Object(new)) => diff_objects(old, new, path, out),
-        // Arrays whose elements keep their identities in place (the common case: an element
-        // changed, nothing moved) are compared by position, which gives the same changes as
-        // matching by key, without building indexes.
-        (Value::Array(old), Value::Array(new)) if same_identities_in_place(old, new) => {
-            diff_positional_arrays(old, new, path, out)
-        }
-        (Value::Array(old), Value::Array(new)) => match keyed(old, new) {
-            Some(keyed) => diff_keyed_arrays(keyed, path, out),
-            None => diff_positional_arrays(old, new, path, out),
-        },
+        (Value::Object(old), Value::Object(new)) => diff_objects(old, new, touched, path, out),
+        (Value::Array(old), Value::Array(new)) => diff_arrays(old, new, touched, path, out),
         // Numbers are compared by value: `1250.5` and `1250.50` are the same amount.
         (Value::Number(a), Value::Number(b)) if number::same_value(a.as_str(), b.as_str()) => {}
         _ if before == after => {}
         _ => out.push(Difference {
             op: Op::Replace,
             path: path.pointer(None),
+            from: None,
             before: Some(before.clone()),
             after: Some(after.clone()),
         }),
@@ -141,6 +156,7 @@ fn diff_values<'a>(
 fn diff_objects<'a>(
     old: &'a Map<String, Value>,
     new: &'a Map<String, Value>,
+    touched: &Touched,
     path: &mut Path<'a>,
     out: &mut Vec<Difference>,
 ) {
@@ -148,24 +164,65 @@ fn diff_objects<'a>(
     // walk both maps side by side, without looking keys up.
     if old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b) {
         for ((key, old_value), new_value) in old.iter().zip(new.values()) {
-            path.within(Segment::Key(key), |path| {
-                diff_values(old_value, new_value, path, out)
-            });
+            if let Some(child) = touched.below(key) {
+                path.within(Segment::Key(key), |path| {
+                    diff_values(old_value, new_value, child, path, out)
+                });
+            }
         }
         return;
     }
+    let mut n_removed = 0;
     for (key, old_value) in old {
+        let Some(child) = touched.below(key) else {
+            continue;
+        };
         match new.get(key) {
             Some(new_value) => path.within(Segment::Key(key), |path| {
-                diff_values(old_value, new_value, path, out)
+                diff_values(old_value, new_value, child, path, out)
             }),
-            None => out.push(removed(path.pointer(Some(Segment::Key(key))), old_value)),
+            None => {
+                n_removed += 1;
+                out.push(removed(path.pointer(Some(Segment::Key(key))), old_value));
+            }
         }
     }
+    // The members of `old` that are not removed are in `new`; any other member was added.
+    if new.len() + n_removed == old.len() {
+        return;
+    }
     for (key, new_value) in new {
-        if !old.contains_key(key) {
+        if touched.below(key).is_some() && !old.contains_key(key) {
             out.push(added(path.pointer(Some(Segment::Key(key))), new_value));
         }
+    }
+}
+
+/// Arrays whose touched elements keep their identities in place (an element changed, nothing
+/// moved) are compared at those elements only; arrays whose elements were added, removed or
+/// moved are diffed whole, by position or, where their elements are keyed, by key.
+fn diff_arrays<'a>(
+    old: &'a [Value],
+    new: &'a [Value],
+    touched: &Touched,
+    path: &mut Path<'a>,
+    out: &mut Vec<Difference>,
+) {
+    match touched.indexes(old.len(), new.len()) {
+        Some(idxs) if idxs.iter().all(|&(i, _)| same_identity(&old[i], &new[i])) => {
+            for (idx, child) in idxs {
+                path.within(Segment::Index(idx), |path| {
+                    diff_values(&old[idx], &new[idx], child, path, out)
+                });
+            }
+        }
+        // Compared by position when every element keeps its identity in place, which gives the
+        // same changes as matching by key, without building indexes.
+        _ if same_identities_in_place(old, new) => diff_positional_arrays(old, new, path, out),
+        _ => match keyed(old, new) {
+            Some(keyed) => diff_keyed_arrays(keyed, path, out),
+            None => diff_positional_arrays(old, new, path, out),
+        },
     }
 }
 
@@ -177,7 +234,7 @@ fn diff_positional_arrays<'a>(
 ) {
     for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
         path.within(Segment::Index(idx), |path| {
-            diff_values(old_item, new_item, path, out)
+            diff_values(old_item, new_item, &EVERYTHING, path, out)
         });
     }
     // Removals are listed from the end, so that applying them in order keeps indexes valid.
@@ -189,41 +246,76 @@ fn diff_positional_arrays<'a>(
     }
 }
 
+/// Removals first (from the end, so that indexes stay valid), then each new element in order:
+/// added, or matched, and then moved when it is not among those that kept their order.
 fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Difference>) {
-    let Keyed {
-        old,
-        new,
-        new_ids,
-        old_by_id,
-        new_id_set,
-        old_ids,
-    } = keyed;
+    let Keyed { old, new, matches } = keyed;
+    let mut kept = vec![false; old.len()];
+    for old_idx in matches.iter().flatten() {
+        kept[*old_idx] = true;
+    }
     for (old_idx, old_item) in old.iter().enumerate().rev() {
-        if !new_id_set.contains(&old_ids[old_idx]) {
+        if !kept[old_idx] {
             out.push(removed(
                 path.pointer(Some(Segment::Index(old_idx))),
                 old_item,
             ));
         }
     }
+    let in_order = longest_increasing(&matches);
     for (new_idx, new_item) in new.iter().enumerate() {
-        match old_by_id.get(&new_ids[new_idx]) {
-            Some(&old_idx) => path.within(Segment::Index(new_idx), |path| {
-                diff_values(&old[old_idx], new_item, path, out)
-            }),
-            None => out.push(added(path.pointer(Some(Segment::Index(new_idx))), new_item)),
+        let Some(old_idx) = matches[new_idx] else {
+            out.push(added(path.pointer(Some(Segment::Index(new_idx))), new_item));
+            continue;
+        };
+        if !in_order[new_idx] {
+            out.push(Difference {
+                op: Op::Move,
+                path: path.pointer(Some(Segment::Index(new_idx))),
+                from: Some(path.pointer(Some(Segment::Index(old_idx)))),
+                before: None,
+                after: None,
+            });
         }
+        path.within(Segment::Index(new_idx), |path| {
+            diff_values(&old[old_idx], new_item, &EVERYTHING, path, out)
+        });
     }
 }
 
-/// Two arrays matched by an identity key: each element's identity, computed once.
+/// Which matched elements keep their relative order: a longest run of them whose old positions
+/// increase (patience sorting, O(n log n)), marked by new position. Hand-written: the crates
+/// that find one (`longest-increasing-subsequence`) take a plain slice and give indexes, which
+/// would cost a copy of the matches and a second pass anyway.
+fn longest_increasing(matches: &[Option<usize>]) -> Vec<bool> {
+    // tails[k]: the new position ending the best run of length k + 1 found so far.
+    let mut tails: Vec<usize> = Vec::new();
+    let mut previous = vec![usize::MAX; matches.len()];
+    for (new_idx, old_idx) in matches.iter().enumerate() {
+        let Some(old_idx) = *old_idx else { continue };
+        let k = tails.partition_point(|&t| matches[t].is_some_and(|o| o < old_idx));
+        if k > 0 {
+            previous[new_idx] = tails[k - 1];
+        }
+        match tails.get_mut(k) {
+            Some(tail) => *tail = new_idx,
+            None => tails.push(new_idx),
+        }
+    }
+    let mut in_order = vec![false; matches.len()];
+    let mut at = tails.last().copied().unwrap_or(usize::MAX);
+    while let Some(flag) = in_order.get_mut(at) {
+        *flag = true;
+        at = previous[at];
+    }
+    in_order
+}
+
+/// Two arrays matched by an identity key: for each new element, the old one with its identity.
 struct Keyed<'a> {
     old: &'a [Value],
     new: &'a [Value],
-    old_ids: Vec<Id<'a>>,
-    new_ids: Vec<Id<'a>>,
-    old_by_id: FxHashMap<Id<'a>, usize>,
-    new_id_set: FxHashSet<Id<'a>>,
+    matches: Vec<Option<usize>>,
 }
 
 /// The arrays keyed by the first identity key that every element on both sides has, with a
@@ -233,44 +325,56 @@ fn keyed<'a>(old: &'a [Value], new: &'a [Value]) -> Option<Keyed<'a>> {
         return None;
     }
     IDENTITY_KEYS.into_iter().find_map(|key| {
-        let old_ids: Vec<Id<'a>> = old
-            .iter()
-            .map(|item| id_of(item, key))
-            .collect::<Option<_>>()?;
-        let new_ids: Vec<Id<'a>> = new
-            .iter()
-            .map(|item| id_of(item, key))
-            .collect::<Option<_>>()?;
-        let old_by_id: FxHashMap<Id<'a>, usize> = old_ids
-            .iter()
-            .enumerate()
-            .map(|(idx, &id)| (id, idx))
-            .collect();
-        let new_id_set: FxHashSet<Id<'a>> = new_ids.iter().copied().collect();
-        (old_by_id.len() == old.len() && new_id_set.len() == new.len()).then_some(Keyed {
-            old,
-            new,
-            old_ids,
-            new_ids,
-            old_by_id,
-            new_id_set,
-        })
+        let matches = match_by_key(old, new, key)?;
+        Some(Keyed { old, new, matches })
     })
 }
 
-/// True when both arrays have the same length and each pair of elements has the same identity
-/// (the same value at the first identity key the old element has), or neither is keyed.
-fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
-    old.len() == new.len()
-        && old.iter().zip(new).all(|(a, b)| {
-            match IDENTITY_KEYS
-                .iter()
-                .find_map(|k| field(a, k).map(|id| (*k, id)))
-            {
-                Some((key, id)) => field(b, key) == Some(id),
-                None => !IDENTITY_KEYS.iter().any(|k| field(b, k).is_some()),
+/// For each new element, the position of the old element with the same value at `key`; `None`
+/// when an element lacks the key or a value is not unique on its side. One map of the old
+/// side; the new side's identities are checked for repeats through it (a matched one) or in a
+/// set of the unmatched ones.
+fn match_by_key(old: &[Value], new: &[Value], key: &str) -> Option<Vec<Option<usize>>> {
+    let mut old_by_id = FxHashMap::with_capacity_and_hasher(old.len(), Default::default());
+    for (idx, item) in old.iter().enumerate() {
+        if old_by_id.insert(id_of(item, key)?, idx).is_some() {
+            return None;
+        }
+    }
+    let mut taken = vec![false; old.len()];
+    let mut unmatched = FxHashSet::default();
+    let mut matches = Vec::with_capacity(new.len());
+    for item in new {
+        let id = id_of(item, key)?;
+        match old_by_id.get(&id) {
+            Some(&old_idx) => {
+                if std::mem::replace(&mut taken[old_idx], true) {
+                    return None;
+                }
+                matches.push(Some(old_idx));
             }
-        })
+            None if !unmatched.insert(id) => return None,
+            None => matches.push(None),
+        }
+    }
+    Some(matches)
+}
+
+/// True when both arrays have the same length and each pair of elements has the same identity.
+fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
+    old.len() == new.len() && old.iter().zip(new).all(|(a, b)| same_identity(a, b))
+}
+
+/// True when `b` has the same value as `a` at the first identity key `a` has, or neither is
+/// keyed.
+fn same_identity(a: &Value, b: &Value) -> bool {
+    match IDENTITY_KEYS
+        .iter()
+        .find_map(|k| field(a, k).map(|id| (*k, id)))
+    {
+        Some((key, id)) => field(b, key) == Some(id),
+        None => !IDENTITY_KEYS.iter().any(|k| field(b, k).is_some()),
+    }
 }
 
 /// Objects with at most this many fields are searched by scanning them, which is faster than
@@ -315,6 +419,7 @@ fn added(path: String, value: &Value) -> Difference {
     Difference {
         op: Op::Add,
         path,
+        from: None,
         before: None,
         after: Some(value.clone()),
     }
@@ -324,6 +429,7 @@ fn removed(path: String, value: &Value) -> Difference {
     Difference {
         op: Op::Remove,
         path,
+        from: None,
         before: Some(value.clone()),
         after: None,
     }

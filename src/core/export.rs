@@ -170,11 +170,19 @@ pub fn state_json(state: &Value, scope: &Scope) -> String {
     pretty(&document)
 }
 
-/// A diff as pretty JSON: the two moments and each change.
+/// A diff as pretty JSON: the two moments and each change (a move with the pointer it moved
+/// `from`).
 pub fn diff_json(diffs: &[Difference], from: &str, scope: &Scope) -> String {
     let changes: Vec<Value> = diffs
         .iter()
-        .map(|d| json!({"path": d.path, "op": d.op.as_str(), "before": d.before, "after": d.after}))
+        .map(|d| {
+            let mut change =
+                json!({"path": d.path, "op": d.op.as_str(), "before": d.before, "after": d.after});
+            if let Some(from) = &d.from {
+                change["from"] = json!(from);
+            }
+            change
+        })
         .collect();
     let mut document = scope.to_value();
     document["compared_with"] = json!(from);
@@ -182,10 +190,11 @@ pub fn diff_json(diffs: &[Difference], from: &str, scope: &Scope) -> String {
     pretty(&document)
 }
 
-/// A diff as CSV: path, op, before, after (values as JSON; empty where absent).
+/// A diff as CSV: path, op, before, after (values as JSON; empty where absent), and where a
+/// moved element came from.
 pub fn diff_csv(diffs: &[Difference], from: &str, scope: &Scope) -> String {
     let mut out = format!("# {}, compared with {from}\r\n", scope.text());
-    out.push_str("path,op,before,after\r\n");
+    out.push_str("path,op,before,after,from\r\n");
     for d in diffs {
         let value = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
         let row = [
@@ -193,6 +202,7 @@ pub fn diff_csv(diffs: &[Difference], from: &str, scope: &Scope) -> String {
             d.op.as_str().to_string(),
             value(&d.before),
             value(&d.after),
+            d.from.clone().unwrap_or_default(),
         ];
         push_csv_row(&mut out, &row);
     }

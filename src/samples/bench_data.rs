@@ -104,6 +104,24 @@ fn push_event(
     out.push('\n');
 }
 
+/// One stream (`big`) whose state is about 1 MB, the shape of the benchmarks' 1 MB diff: 4,000
+/// orders with a 200-character note and one line each, created by a merge; then `n_changes`
+/// events, each a JSON Patch that changes one order's quantity.
+pub fn big_state_ndjson(n_changes: usize) -> String {
+    let orders: Vec<serde_json::Value> = (0..4_000)
+        .map(|i| json!({"id": i, "note": "x".repeat(200), "lines": [{"lineId": "L1", "qty": i}]}))
+        .collect();
+    let mut out = String::new();
+    let created = json!({"type": "Created", "data": {"orders": orders}});
+    push_event(&mut out, "big", 1, 0, "user-00", &created);
+    for k in 1..=n_changes {
+        let path = format!("/orders/{}/lines/0/qty", k * 613 % 4_000);
+        let body = json!({"type": "QtyChanged", "patch": [{"op": "replace", "path": path, "value": -(k as i64)}]});
+        push_event(&mut out, "big", k + 1, k, "user-01", &body);
+    }
+    out
+}
+
 /// `n_events` EventSourcingDB backup lines over `n_events / 50` subjects, one per second from
 /// 2026-01-01, each hashed by the store's rule and chained to the one before.
 pub fn esdb_ndjson(n_events: usize) -> String {

@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use super::clipboard::copier;
 use crate::core::decode::{Detection, Problem};
-use crate::core::diff::{diff, Difference};
+use crate::core::diff::touched::Touched;
+use crate::core::diff::{diff_touched, Difference};
 use crate::core::event::Event;
 use crate::core::follow::FollowStatus;
 use crate::core::ingest::{Ingest, KeptSource};
@@ -205,8 +206,17 @@ impl AppCtx {
             })
         });
         forget_pin_when_moved(view, loaded, cursor);
+        // Only the paths the events between the two moments wrote are walked.
         let changes = Memo::new(move |_| {
-            compare_state.with(|before| state.with(|after| diff(before, after)))
+            let selection = selection.get();
+            let touched = loaded.with(|loaded| match (loaded, &selection.stream) {
+                (Some(loaded), Some(stream)) => {
+                    let timeline = &loaded.timeline;
+                    timeline.touched_between(stream, selection.compare, selection.pos)
+                }
+                _ => Touched::everything(),
+            });
+            compare_state.with(|before| state.with(|after| diff_touched(before, after, &touched)))
         });
         AppCtx {
             view,

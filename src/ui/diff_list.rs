@@ -126,12 +126,13 @@ fn write_changes(
     Ok(())
 }
 
-/// The text of one side of a change, as the list shows it.
+/// The text of one side of a change, as the list shows it: a value, or where a moved element
+/// was.
 fn side_text(change: &Difference, side: &str) -> Option<String> {
-    let value = if side == "before" {
-        &change.before
-    } else {
-        &change.after
+    let value = match side {
+        "from" => return change.from.as_ref().map(|from| format!("from {from}")),
+        "before" => &change.before,
+        _ => &change.after,
     };
     value.as_ref().map(|v| v.to_string())
 }
@@ -150,8 +151,8 @@ fn show_more_of(
     }
 }
 
-/// The values of change `idx`: the added value, the removed one, or before → after, each a
-/// window at a time (`dom::append_long_text`).
+/// The values of change `idx`: the added value, the removed one, before → after, or where a
+/// moved element was, each a window at a time (`dom::append_long_text`).
 fn append_values(
     entry: &web_sys::Element,
     change: &Difference,
@@ -162,6 +163,7 @@ fn append_values(
         Op::Add => &["after"],
         Op::Remove => &["before"],
         Op::Replace => &["before", "arrow", "after"],
+        Op::Move => &["from"],
     };
     let idx = idx.to_string();
     for side in sides {

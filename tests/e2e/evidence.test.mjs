@@ -259,6 +259,6 @@ test('exports say their scope: the filtered event list as CSV and JSONL, the sta
   assert.match(state.scope, /^5 events of stream po-1029, as of v5 \(2026-/);
   const diff = (await download(page, 'export-diff-csv')).bytes.toString('utf8').split('\r\n');
   assert.match(diff[0], /^# 5 events of stream po-1029, as of v5 \(.*\), compared with v4$/);
-  assert.equal(diff[1], 'path,op,before,after');
+  assert.equal(diff[1], 'path,op,before,after,from');
   await page.context().close();
 });
