@@ -58,6 +58,9 @@ pub struct Timeline {
     /// applied before events are indexed, by the ingest).
     projection: Option<Arc<Projection>>,
     events: Chunked<Stored>,
+    /// The store positions of the events that have one (Marten, Axon), by log position,
+    /// ascending.
+    positions: Vec<(usize, u64)>,
     /// Source texts that events point into (`Body::Source`).
     sources: Vec<Arc<String>>,
     /// How events kept as their records (`Body::Source`) are read back.
@@ -85,31 +88,57 @@ pub struct Timeline {
 }
 
 /// An event as the timeline keeps it: the fields lists and indexes need, and the rest as text.
+/// A million of these are held, so each is kept to 64 bytes in WebAssembly: numbers that fit
+/// in 32 bits are kept in 32, a store position (rare) is kept aside (`Timeline::positions`),
+/// and a body kept as JSON is boxed.
 #[derive(Clone, Debug)]
 struct Stored {
-    seq: u64,
-    stream: u32,
     version: u64,
-    position: Option<u64>,
     time: DateTime<Utc>,
+    /// The event's place in the source's order (`Event::seq`); a log holds far fewer than 2³²
+    /// events.
+    seq: u32,
+    stream: u32,
     kind: u32,
-    /// Index into `Timeline::users`.
-    user: Option<u32>,
-    id: Option<Box<str>>,
+    /// Index into `Timeline::users`, plus one.
+    user: Option<NonZeroU32>,
     /// The line of the source the event was read from, where the source has lines.
     line: Option<NonZeroU32>,
+    id: Option<Box<str>>,
     body: Body,
 }
 
 /// Where the rest of an event is kept.
 #[derive(Clone, Debug)]
 enum Body {
-    /// Compact JSON of `BodyFields`, and where the record it was decoded from is, if the
-    /// timeline keeps that record's text (its bytes as stored, which integrity checks and
-    /// hash-pinned links read).
-    Json(Box<str>, Option<Span>),
+    /// Kept as JSON: see `JsonBody`.
+    Json(Box<JsonBody>),
     /// A canonical record, read back from where it is.
     Source(Span),
+}
+
+/// An event's body kept as compact JSON of `BodyFields`, and where the record it was decoded
+/// from is, if the timeline keeps that record's text (its bytes as stored, which integrity
+/// checks and hash-pinned links read).
+#[derive(Clone, Debug)]
+struct JsonBody {
+    text: Box<str>,
+    span: Option<Span>,
+}
+
+impl Body {
+    /// Where the event's record is in a source text, if the timeline keeps it.
+    fn span(&self) -> Option<Span> {
+        match self {
+            Body::Source(span) => Some(*span),
+            Body::Json(json) => json.span,
+        }
+    }
+}
+
+/// An event's place in the source's order, as kept (`Stored::seq`).
+fn seq_kept(seq: u64) -> u32 {
+    u32::try_from(seq).unwrap_or(u32::MAX)
 }
 
 /// A record in `Timeline::sources[source]`, at `start..start + len`.
@@ -315,10 +344,9 @@ impl Timeline {
             record.time,
         );
         self.events.push(Stored {
-            seq: record.seq,
+            seq: seq_kept(record.seq),
             stream,
             version: record.version,
-            position: None,
             time: record.time,
             kind,
             user,
@@ -361,11 +389,13 @@ impl Timeline {
             self.streams[stream as usize].n_untimed += 1;
             self.untimed.push(self.events.len());
         }
+        if let Some(position) = event.position {
+            self.positions.push((self.events.len(), position));
+        }
         self.events.push(Stored {
-            seq: event.seq,
+            seq: seq_kept(event.seq),
             stream,
             version: event.version,
-            position: event.position,
             time: event.time,
             kind,
             user,
@@ -440,24 +470,21 @@ impl Timeline {
     fn stored_form(&self, idx: usize, decoded: bool) -> StoredForm<'_> {
         let stored = &self.events[idx];
         let line = stored.line.map(|line| line.get() as usize);
-        let at = match stored.body {
-            Body::Source(span) | Body::Json(_, Some(span)) => Some(self.span_at(span)),
-            Body::Json(_, None) => None,
-        };
+        let at = stored.body.span().map(|span| self.span_at(span));
         match at {
             Some((source, range))
                 if !decoded
-                    && stored.position.is_none()
+                    && self.position_of(idx).is_none()
                     && matches!(stored.body, Body::Source(_)) =>
             {
                 StoredForm::Record {
                     source,
                     range,
                     record: IndexedRecord {
-                        seq: stored.seq,
+                        seq: u64::from(stored.seq),
                         stream: &self.streams[stored.stream as usize].name,
                         kind: self.kinds.name(stored.kind),
-                        user: stored.user.map(|u| self.users.name(u)),
+                        user: self.user_of(stored),
                         version: stored.version,
                         time: stored.time,
                         id: stored.id.as_deref().map(str::to_string),
@@ -526,8 +553,8 @@ impl Timeline {
         user: Option<&str>,
         version: u64,
         time: DateTime<Utc>,
-    ) -> (u32, u32, Option<u32>) {
-        let user = user.map(|user| self.users.add(user));
+    ) -> (u32, u32, Option<NonZeroU32>) {
+        let user = user.and_then(|user| NonZeroU32::new(self.users.add(user).saturating_add(1)));
         let kind = self.kinds.add(kind);
         let stream = self.stream_index_or_add(stream);
         self.index(stream, kind, version, time);
@@ -730,11 +757,25 @@ impl Timeline {
         self.events.len() == 0
     }
 
+    /// The store position of the event at a log position, where its source has one.
+    fn position_of(&self, log_idx: usize) -> Option<u64> {
+        let at = self
+            .positions
+            .binary_search_by_key(&log_idx, |&(idx, _)| idx);
+        at.ok().map(|at| self.positions[at].1)
+    }
+
+    /// The author of an event, by name.
+    fn user_of(&self, stored: &Stored) -> Option<&str> {
+        stored.user.map(|u| self.users.name(u.get() - 1))
+    }
+
     /// The event at a log position, parsed from its compact form.
     pub fn event(&self, log_idx: usize) -> Event {
         let stored = &self.events[log_idx];
         let (data, meta, change, upcast_from) = match &stored.body {
-            Body::Json(text, _) => {
+            Body::Json(json) => {
+                let text = &json.text;
                 match read_own::<BodyFields<Value, Map<String, Value>, Change, Value>>(text) {
                     Ok(body) => (body.data, body.meta, body.change, body.stored),
                     // The timeline wrote this text itself, so this cannot happen; if it ever
@@ -750,10 +791,10 @@ impl Timeline {
             },
         };
         Event {
-            seq: stored.seq,
+            seq: u64::from(stored.seq),
             stream: self.streams[stored.stream as usize].name.clone(),
             version: stored.version,
-            position: stored.position,
+            position: self.position_of(log_idx),
             id: stored.id.as_deref().map(str::to_string),
             kind: self.kinds.name(stored.kind).to_string(),
             time: stored.time,
@@ -775,7 +816,7 @@ impl Timeline {
     /// The text of a record in a source.
     fn text_of<'a>(&'a self, body: &'a Body) -> &'a str {
         match body {
-            Body::Json(text, _) => text,
+            Body::Json(json) => &json.text,
             &Body::Source(span) => self.span_text(span),
         }
     }
@@ -791,10 +832,8 @@ impl Timeline {
     /// line without its line end, an element of an array, an entry of a feed page), where the
     /// timeline keeps it; `None` for an event made without a record (a test's, a sample's).
     pub fn stored_bytes(&self, log_idx: usize) -> Option<&str> {
-        match self.events[log_idx].body {
-            Body::Source(span) | Body::Json(_, Some(span)) => Some(self.span_text(span)),
-            Body::Json(_, None) => None,
-        }
+        let span = self.events[log_idx].body.span()?;
+        Some(self.span_text(span))
     }
 
     /// The log positions of a stream's events, in order.
@@ -821,13 +860,13 @@ impl Timeline {
     pub fn head(&self, log_idx: usize) -> EventHead<'_> {
         let stored = &self.events[log_idx];
         EventHead {
-            seq: stored.seq,
+            seq: u64::from(stored.seq),
             stream: &self.streams[stored.stream as usize].name,
             version: stored.version,
             time: stored.time,
             kind: self.kinds.name(stored.kind),
             id: stored.id.as_deref(),
-            user: stored.user.map(|u| self.users.name(u)),
+            user: self.user_of(stored),
             timed: self.untimed.binary_search(&log_idx).is_err(),
         }
     }
@@ -955,7 +994,7 @@ impl Timeline {
     /// The numbers of an event's type and author among `names`.
     pub fn name_ids(&self, log_idx: usize) -> (u32, Option<u32>) {
         let event = &self.events[log_idx];
-        (event.kind, event.user)
+        (event.kind, event.user.map(|u| u.get() - 1))
     }
 
     /// The text an event is kept as: its record in the source, or the JSON of its decoded body.
@@ -1188,7 +1227,10 @@ fn compact(event: &Event, raw: Option<Span>) -> Body {
         serde_json::json!({"data": null, "meta": {"unreadable": err.to_string()}, "change": "keep"})
             .to_string()
     });
-    Body::Json(text.into_boxed_str(), raw)
+    Body::Json(Box::new(JsonBody {
+        text: text.into_boxed_str(),
+        span: raw,
+    }))
 }
 
 /// A list that grows in fixed-size chunks, so that it never moves what it holds: growing a
@@ -1263,5 +1305,14 @@ impl Names {
 
     fn name(&self, idx: u32) -> &str {
         &self.names[idx as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Natively (64-bit pointers) 72 bytes; 64 in WebAssembly.
+    #[test]
+    fn an_event_is_kept_in_72_bytes() {
+        assert!(std::mem::size_of::<super::Stored>() <= 72);
     }
 }
