@@ -293,7 +293,12 @@ fn longest_increasing(matches: &[Option<usize>]) -> Vec<bool> {
     let mut previous = vec![usize::MAX; matches.len()];
     for (new_idx, old_idx) in matches.iter().enumerate() {
         let Some(old_idx) = *old_idx else { continue };
-        let k = tails.partition_point(|&t| matches[t].is_some_and(|o| o < old_idx));
+        let after_all = |&t: &usize| matches[t].is_some_and(|o| o < old_idx);
+        // Most elements keep their order and extend the longest run: no search for them.
+        let k = match tails.last().is_none_or(after_all) {
+            true => tails.len(),
+            false => tails.partition_point(after_all),
+        };
         if k > 0 {
             previous[new_idx] = tails[k - 1];
         }
@@ -393,24 +398,20 @@ fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
     }
 }
 
-/// The identity of an array element, hashable without allocating; `"7"` and `7` stay distinct.
-/// A number that is not an integer (rare as a key) is its text as written.
+/// The identity of an array element, hashable without allocating: a string, or a number's text
+/// as written; `"7"` and `7` stay distinct. JSON writes an integer one way only (no leading
+/// zeros or `+`), so equal integers have equal text, and `-0` stays apart from `0` as before;
+/// numbers are not parsed, which cost more than hashing them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Id<'a> {
     Text(&'a str),
-    Signed(i64),
-    Unsigned(u64),
     Number(&'a str),
 }
 
 fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
     match field(item, key)? {
         Value::String(text) => Some(Id::Text(text)),
-        Value::Number(n) => Some(match (n.as_u64(), n.as_i64()) {
-            (Some(u), _) => Id::Unsigned(u),
-            (None, Some(i)) => Id::Signed(i),
-            (None, None) => Id::Number(n.as_str()),
-        }),
+        Value::Number(n) => Some(Id::Number(n.as_str())),
         _ => None,
     }
 }

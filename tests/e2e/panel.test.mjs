@@ -41,6 +41,14 @@ const sources = {
     JSON.stringify({ stream: 'po-lines', version: 2, type: 'PoLineChanged', time: '2026-03-01T09:05:00Z',
       snapshot: { lines: [{ lineId: 'L1', qty: 1 }, { lineId: 'L2', qty: 5 }] } }),
   ].join('\n'),
+  // Keyed lines: the second changes, then the first is moved to the end (a JSON Patch move).
+  '/mem/moved.ndjson': [
+    event('po-moved', 1, 'PoCreated', 0, { lines: [{ lineId: 'L1', qty: 1 }, { lineId: 'L2', qty: 2 }, { lineId: 'L3', qty: 3 }] }),
+    JSON.stringify({ stream: 'po-moved', version: 2, type: 'PoLineChanged', time: '2026-03-01T09:05:00Z',
+      patch: [{ op: 'replace', path: '/lines/1/qty', value: 5 }] }),
+    JSON.stringify({ stream: 'po-moved', version: 3, type: 'PoLinesReordered', time: '2026-03-01T09:06:00Z',
+      patch: [{ op: 'move', from: '/lines/0', path: '/lines/-' }] }),
+  ].join('\n'),
   // Fourteen types over two streams: more types than colours.
   '/mem/many-types.ndjson': Array.from({ length: 14 }, (_, n) => event(n % 2 ? 'po-b' : 'po-a', Math.floor(n / 2) + 1, `Type${String(n).padStart(2, '0')}`, n, { n })).join('\n'),
 };
@@ -306,6 +314,23 @@ test('the event list: UTC times marked Z, a hidden selection said, a link scroll
   assert.match(new URL(late.url()).search, /stream=po-1003&t=2026-01-20T00:00:00Z/);
   await assertText(cursor(late), /as of 2026-01-20T00:00:00Z$/);
   await late.context().close();
+});
+
+test('lines put in another order are moves, named by key, from where they were', async () => {
+  const entries = (page) => page.getByTestId('diff-entry').evaluateAll((els) => els.map((e) =>
+    [e.dataset.op, e.dataset.path, e.querySelector('.path').textContent, e.querySelector('.values').textContent]));
+  const page = await open('?src=/mem/moved.ndjson&v=3&view=diff');
+  await assertText(summary(page), /^3 events · 1 stream$/);
+  await page.getByTestId('diff-entry').first().waitFor();
+  assert.deepEqual(await entries(page), [['move', '/lines/2', 'lines[lineId=L1]', 'from /lines/0']]);
+  // Against the first event: the quantity the second event changed, and the move.
+  const since = await open('?src=/mem/moved.ndjson&v=3&cmp=v:1&view=diff');
+  await since.getByTestId('diff-entry').first().waitFor();
+  assert.deepEqual(await entries(since), [
+    ['replace', '/lines/0/qty', 'lines[lineId=L2].qty', '2 → 5'],
+    ['move', '/lines/2', 'lines[lineId=L1]', 'from /lines/0'],
+  ]);
+  for (const p of [page, since]) await p.context().close();
 });
 
 test('the diff and the tree name keyed lines by their key', async () => {
