@@ -177,8 +177,8 @@ pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
     ingest.finish();
     ingest.run();
     let timeline = ingest.into_outcome().timeline;
-    let last = timeline.len() - 1;
-    let positions: Vec<usize> = (last + 1 - n as usize..=last).collect();
+    let first = timeline.len().checked_sub(n as usize).ok_or("fewer events than moments")?;
+    let positions: Vec<usize> = (first..timeline.len()).collect();
     let states: Vec<Value> = positions
         .iter()
         .map(|&p| timeline.state_after("big", Some(p)))
@@ -187,7 +187,7 @@ pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
         .windows(2)
         .map(|w| timeline.touched_between("big", Some(w[0]), Some(w[1])))
         .collect();
-    let size = states[0].to_string().len() as u32;
+    let size = states.first().ok_or("no moments")?.to_string().len() as u32;
     MOMENTS.with(|m| *m.borrow_mut() = Some(Moments { states, touched }));
     Ok(size)
 }
@@ -201,7 +201,9 @@ pub fn moments_diff(k: u32) -> u32 {
         let Some(Moments { states, touched }) = moments.as_ref() else {
             return 0;
         };
-        let k = k as usize % touched.len();
+        let Some(k) = (k as usize).checked_rem(touched.len()) else {
+            return 0;
+        };
         diff_touched(&states[k], &states[k + 1], &touched[k]).len() as u32
     })
 }
