@@ -177,7 +177,10 @@ pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
     ingest.finish();
     ingest.run();
     let timeline = ingest.into_outcome().timeline;
-    let first = timeline.len().checked_sub(n as usize).ok_or("fewer events than moments")?;
+    let first = timeline
+        .len()
+        .checked_sub(n as usize)
+        .ok_or("fewer events than moments")?;
     let positions: Vec<usize> = (first..timeline.len()).collect();
     let states: Vec<Value> = positions
         .iter()
