@@ -172,11 +172,7 @@ struct Moments {
 #[wasm_bindgen]
 pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
     let text = chronoscope::samples::bench_data::big_state_ndjson(n as usize);
-    let mut ingest = Ingest::new(Setup::default());
-    ingest.feed(text.as_bytes());
-    ingest.finish();
-    ingest.run();
-    let timeline = ingest.into_outcome().timeline;
+    let timeline = Ingest::read_all(Setup::default(), &text).timeline;
     let first = timeline
         .len()
         .checked_sub(n as usize)

@@ -249,11 +249,12 @@ fn diff_positional_arrays<'a>(
 /// Removals first (from the end, so that indexes stay valid), then each new element in order:
 /// added, or matched, and then moved when it is not among those that kept their order.
 fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Difference>) {
-    let Keyed { old, new, matches } = keyed;
-    let mut kept = vec![false; old.len()];
-    for old_idx in matches.iter().flatten() {
-        kept[*old_idx] = true;
-    }
+    let Keyed {
+        old,
+        new,
+        matches,
+        kept,
+    } = keyed;
     for (old_idx, old_item) in old.iter().enumerate().rev() {
         if !kept[old_idx] {
             out.push(removed(
@@ -316,11 +317,13 @@ fn longest_increasing(matches: &[Option<usize>]) -> Vec<bool> {
     in_order
 }
 
-/// Two arrays matched by an identity key: for each new element, the old one with its identity.
+/// Two arrays matched by an identity key: for each new element, the old one with its identity,
+/// and for each old element, whether a new one has its identity.
 struct Keyed<'a> {
     old: &'a [Value],
     new: &'a [Value],
     matches: Vec<Option<usize>>,
+    kept: Vec<bool>,
 }
 
 /// The arrays keyed by the first identity key that every element on both sides has, with a
@@ -330,16 +333,25 @@ fn keyed<'a>(old: &'a [Value], new: &'a [Value]) -> Option<Keyed<'a>> {
         return None;
     }
     IDENTITY_KEYS.into_iter().find_map(|key| {
-        let matches = match_by_key(old, new, key)?;
-        Some(Keyed { old, new, matches })
+        let (matches, kept) = match_by_key(old, new, key)?;
+        Some(Keyed {
+            old,
+            new,
+            matches,
+            kept,
+        })
     })
 }
 
-/// For each new element, the position of the old element with the same value at `key`; `None`
-/// when an element lacks the key or a value is not unique on its side. One map of the old
-/// side; the new side's identities are checked for repeats through it (a matched one) or in a
-/// set of the unmatched ones.
-fn match_by_key(old: &[Value], new: &[Value], key: &str) -> Option<Vec<Option<usize>>> {
+/// For each new element, the position of the old element with the same value at `key`, and for
+/// each old element, whether it was matched; `None` when an element lacks the key or a value is
+/// not unique on its side. One map of the old side; the new side's identities are checked for
+/// repeats through it (a matched one) or in a set of the unmatched ones.
+fn match_by_key(
+    old: &[Value],
+    new: &[Value],
+    key: &str,
+) -> Option<(Vec<Option<usize>>, Vec<bool>)> {
     let mut old_by_id = FxHashMap::with_capacity_and_hasher(old.len(), Default::default());
     for (idx, item) in old.iter().enumerate() {
         if old_by_id.insert(id_of(item, key)?, idx).is_some() {
@@ -362,7 +374,7 @@ fn match_by_key(old: &[Value], new: &[Value], key: &str) -> Option<Vec<Option<us
             None => matches.push(None),
         }
     }
-    Some(matches)
+    Some((matches, taken))
 }
 
 /// True when both arrays have the same length and each pair of elements has the same identity.

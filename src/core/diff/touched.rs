@@ -34,17 +34,14 @@ pub static EVERYTHING: Touched = Touched {
     children: Vec::new(),
 };
 
-/// A node with more written members than this is walked whole: searching the list for each of
-/// its members would cost more than the walk saves.
+/// A node with more written members than this is walked whole: keeping the list in order as it
+/// grows, and searching it for each member walked, would cost more than the walk saves.
 pub const MAX_MEMBERS: usize = 64;
 
 impl Touched {
     /// Everything may differ.
     pub fn everything() -> Self {
-        Touched {
-            whole: true,
-            ..Touched::default()
-        }
+        EVERYTHING.clone()
     }
 
     /// Adds where `change` writes; `data` is what a merge merges.
@@ -119,22 +116,25 @@ impl Touched {
     /// The member written at `token`, added if new. Past `MAX_MEMBERS` the node becomes whole,
     /// and its callers stop adding to it.
     fn child_mut(&mut self, token: &str) -> &mut Touched {
-        let at = self
-            .children
-            .partition_point(|(t, _)| token_order(t) < token_order(token));
-        if self.children.get(at).is_none_or(|(t, _)| t != token) {
+        let at = self.find(token).unwrap_or_else(|at| {
             self.whole |= self.children.len() >= MAX_MEMBERS;
             self.children
                 .insert(at, (token.to_string(), Touched::default()));
-        }
+            at
+        });
         &mut self.children[at].1
     }
 
     /// The member written at `token`, if any.
     pub fn child(&self, token: &str) -> Option<&Touched> {
+        let at = self.find(token).ok()?;
+        Some(&self.children[at].1)
+    }
+
+    /// Where the member at `token` is among the members, or where it would go.
+    fn find(&self, token: &str) -> Result<usize, usize> {
         self.children
-            .iter()
-            .find_map(|(t, child)| (t == token).then_some(child))
+            .binary_search_by(|(t, _)| token_order(t).cmp(&token_order(token)))
     }
 
     /// Where the member at `token` may differ: everywhere below a whole node, else where it
