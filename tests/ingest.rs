@@ -564,9 +564,11 @@ fn appended_records_are_indexed_and_folded_and_earlier_positions_do_not_move() {
 }
 
 /// Previews come while a source arrives, each at least half as large again as the last, and
-/// none past `PREVIEW_MAX_EVENTS`, so that their copies stay bounded.
+/// none past `PREVIEW_MAX_EVENTS`, so that their copies stay bounded. Each is folded when it is
+/// shown, so its states come from snapshots; the states at the end are those of a load read
+/// whole, which folds only at the end.
 #[test]
-fn previews_grow_by_half_and_stop_at_the_ceiling() {
+fn previews_grow_by_half_come_folded_and_stop_at_the_ceiling() {
     use chronoscope::core::ingest::PREVIEW_MAX_EVENTS;
     let line = |n: usize| {
         format!(
@@ -581,12 +583,29 @@ fn previews_grow_by_half_and_stop_at_the_ceiling() {
         ingest.feed(piece);
         while ingest.step(250) == Step::Working {
             if ingest.take_preview_ready() {
-                sizes.push(ingest.preview().0.len());
+                let preview = ingest.preview().0;
+                assert_eq!(preview.n_folded(), preview.len());
+                sizes.push(preview.len());
             }
         }
         if ingest.take_preview_ready() {
             sizes.push(ingest.preview().0.len());
         }
+    }
+    ingest.finish();
+    ingest.run();
+    let arrived = ingest.into_outcome().timeline;
+    let whole = Ingest::read_all(canonical(), &text).timeline;
+    for n in 0..50 {
+        let stream = format!("po-{n}");
+        assert_eq!(
+            arrived.state_after(&stream, Some(599)),
+            whole.state_after(&stream, Some(599))
+        );
+        assert_eq!(
+            arrived.state_after(&stream, Some(3)),
+            whole.state_after(&stream, Some(3))
+        );
     }
     assert!(sizes.len() >= 3, "{sizes:?}");
     assert!(sizes.windows(2).all(|w| w[1] * 2 >= w[0] * 3), "{sizes:?}");

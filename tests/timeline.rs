@@ -173,6 +173,55 @@ fn density_counts_every_event_once_and_names_the_main_type() {
     assert_eq!(kind_name(99), "PoReset");
 }
 
+/// The density strip puts each event in the slice its whole milliseconds after the first
+/// event's fall in, exactly (integer arithmetic here), for times in any order, with fractions of
+/// a millisecond, before the first event's and after the last's.
+mod density_slices {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn every_event_is_counted_in_its_exact_slice(
+            times in proptest::collection::vec((0i64..5_000, 0u32..1_000_000, 0usize..3), 1..200),
+            n_bins in 1usize..130,
+        ) {
+            let text: String = times
+                .iter()
+                .map(|(ms, nanos, kind)| {
+                    let time = chrono::DateTime::from_timestamp_millis(1_700_000_000_000 + ms)
+                        .unwrap()
+                        .checked_add_signed(chrono::Duration::nanoseconds(i64::from(*nanos)))
+                        .unwrap()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+                    format!("{{\"stream\":\"s\",\"type\":\"K{kind}\",\"time\":\"{time}\",\"data\":{{}}}}\n")
+                })
+                .collect();
+            let timeline = Timeline::build(events(&text));
+            let millis = |(ms, nanos, _): &(i64, u32, usize)| ms + i64::from(nanos / 1_000_000);
+            let start = millis(&times[0]);
+            let span = (millis(&times[times.len() - 1]) - start).max(1);
+            let mut expected = vec![vec![0usize; 3]; n_bins];
+            for event in &times {
+                let offset = (millis(event) - start).max(0);
+                let bin = ((offset * n_bins as i64 / span) as usize).min(n_bins - 1);
+                expected[bin][event.2] += 1;
+            }
+            let bins = timeline.density("s", n_bins);
+            prop_assert_eq!(bins.len(), n_bins);
+            for (bin, per_kind) in bins.iter().zip(&expected) {
+                prop_assert_eq!(bin.n_events, per_kind.iter().sum::<usize>());
+                if let Some(kind) = bin.main_kind {
+                    let name = &timeline.kinds()[kind];
+                    let kind_idx: usize = name[1..].parse().unwrap();
+                    prop_assert_eq!(per_kind[kind_idx], *per_kind.iter().max().unwrap());
+                }
+            }
+        }
+    }
+}
+
 /// Builds a timeline through the app's own ingest (`core::ingest`), `slice` records or events
 /// per step: Chronoscope's own NDJSON, whose events point into the source text.
 fn from_source(text: &str, slice: usize) -> (Timeline, Vec<chronoscope::core::decode::Problem>) {

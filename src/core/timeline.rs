@@ -1125,6 +1125,11 @@ impl Timeline {
     }
 
     /// The stream's events in `n_bins` equal slices of its time span, for the density strip.
+    /// Slice `k` holds the events whose whole milliseconds after the first event's are at
+    /// least `k * span / n_bins` (`span` in milliseconds, at least 1), exactly. Each event's
+    /// time is compared with the slices' start times, and a slice is searched for only when
+    /// the time leaves the last one: converting each time to milliseconds instead took 29 ms
+    /// of the 1M-event load's last task (a CPU profile).
     pub fn density(&self, stream: &str, n_bins: usize) -> Vec<DensityBin> {
         let mut counts = vec![vec![0usize; self.kinds.names.len()]; n_bins];
         let events = || {
@@ -1134,12 +1139,15 @@ impl Timeline {
         };
         if let (Some(first), Some(last), true) = (events().next(), events().next_back(), n_bins > 0)
         {
-            let start = first.time.timestamp_millis();
-            let span = (last.time.timestamp_millis() - start).max(1) as f64;
+            let starts = slice_starts(first.time, last.time, n_bins);
+            let mut bin = 0;
             for event in events() {
-                let offset = (event.time.timestamp_millis() - start).max(0) as f64;
-                let bin = ((offset / span) * n_bins as f64) as usize;
-                counts[bin.min(n_bins - 1)][event.kind as usize] += 1;
+                let time = event.time;
+                let after_start = bin == 0 || starts[bin - 1] <= time;
+                if !(after_start && starts.get(bin).is_none_or(|next| time < *next)) {
+                    bin = starts.partition_point(|start| *start <= time);
+                }
+                counts[bin][event.kind as usize] += 1;
             }
         }
         counts
@@ -1306,6 +1314,22 @@ impl Names {
     fn name(&self, idx: u32) -> &str {
         &self.names[idx as usize]
     }
+}
+
+/// Where slices `1..n_bins` of the density strip start: `first`'s whole millisecond plus
+/// `ceil(k * span / n_bins)` milliseconds, `span` being `last - first` in milliseconds, at least
+/// 1. A time is in slice `k` when `k` of these are at or before it.
+fn slice_starts(first: DateTime<Utc>, last: DateTime<Utc>, n_bins: usize) -> Vec<DateTime<Utc>> {
+    let start = first.timestamp_millis();
+    let span = i128::from((last.timestamp_millis() - start).max(1));
+    let n = n_bins as i128;
+    (1..n)
+        .map(|k| {
+            let offset = (k * span + n - 1) / n;
+            // Within `first..=last`, which are times chrono holds.
+            DateTime::from_timestamp_millis(start + offset as i64).unwrap_or(last)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -59,10 +59,13 @@ pub const BLOCK_BYTES: usize = 256 << 10;
 
 /// While the timeline has at most this many events, a block decoded before the source ends is
 /// shown as a preview once the timeline has grown by half since the last one; past it, the list
-/// keeps the last preview until the load ends, and the status line says so. A preview is not
-/// folded, so the state shown replays its stream from the start: at 10,000 events that takes
-/// about 35 ms in the browser (the benchmark's 0.28 M events/s); at 100,000 it made 200 ms
-/// tasks. Growing by half at least keeps the copies to about three times the last preview.
+/// keeps the last preview until the load ends, and the status line says so. A preview is folded
+/// first, in budgeted steps like the rest of the load, so that the state it shows is read from
+/// its snapshots: unfolded, a 10,000-event preview replayed its stream from the start in one
+/// task of 50–110 ms (a CPU profile of the benchmark's load). The early fold is work the replay
+/// at the end no longer does; it stops at this size, where previews stop, because folding a
+/// block at a time would parse and write each stream's state once per block. Growing by half at
+/// least keeps the copies to about three times the last preview.
 pub const PREVIEW_MAX_EVENTS: usize = 10_000;
 
 /// Said once when the custom mapping format is chosen without a usable mapping.
@@ -212,9 +215,20 @@ pub struct Ingest {
     n_events: usize,
     /// Where reading stopped at the memory ceiling, and the budget (`stop_at_ceiling`).
     ceiling: Option<(Place, u64)>,
-    preview_ready: bool,
+    preview: Preview,
     /// How many events the last preview held.
     previewed: usize,
+}
+
+/// Where the next preview is (see `PREVIEW_MAX_EVENTS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Preview {
+    /// None is due.
+    None,
+    /// A block was indexed: its events are being folded.
+    Folding,
+    /// Folded, and not taken yet.
+    Ready,
 }
 
 impl Ingest {
@@ -242,7 +256,7 @@ impl Ingest {
             ranges: false,
             n_events: 0,
             ceiling: None,
-            preview_ready: false,
+            preview: Preview::None,
             previewed: 0,
         }
     }
@@ -553,6 +567,12 @@ impl Ingest {
     /// events, and says what comes next.
     pub fn step(&mut self, budget: usize) -> Step {
         let budget = budget.max(1);
+        if self.preview == Preview::Folding {
+            if self.timeline.fold_some(budget) {
+                self.preview = Preview::Ready;
+            }
+            return Step::Working;
+        }
         if !self.work.is_empty() {
             self.decode_some(budget);
             return Step::Working;
@@ -603,11 +623,15 @@ impl Ingest {
     /// True once after a block of a source read as it arrives has been indexed, when a preview is
     /// due (see `PREVIEW_MAX_EVENTS`): the moments to show one.
     pub fn take_preview_ready(&mut self) -> bool {
-        std::mem::take(&mut self.preview_ready)
+        let ready = self.preview == Preview::Ready;
+        if ready {
+            self.preview = Preview::None;
+        }
+        ready
     }
 
-    /// The timeline so far: a preview while the rest loads. It is not folded (its states are
-    /// replayed when asked for), so that taking it costs a copy of the index only.
+    /// The timeline so far: a preview while the rest loads. Taking it costs a copy of the index
+    /// and of the snapshots of what was folded (see `PREVIEW_MAX_EVENTS`).
     pub fn preview(&self) -> (Timeline, Vec<Problem>, Detection) {
         (
             self.timeline.clone(),
@@ -881,7 +905,7 @@ impl Ingest {
                 // cheap.
                 let n = self.timeline.len();
                 if !self.ended && n <= PREVIEW_MAX_EVENTS && n >= self.previewed * 3 / 2 {
-                    self.preview_ready = true;
+                    self.preview = Preview::Folding;
                     self.previewed = n.max(1);
                 }
             }
