@@ -616,6 +616,38 @@ fn previews_grow_by_half_come_folded_and_stop_at_the_ceiling() {
     );
 }
 
+/// Megabytes fed at once are cut into blocks a step at a time, each of about `BLOCK_BYTES`,
+/// so that no step copies and checks more than a block; the events are all read.
+#[test]
+fn megabytes_fed_at_once_are_cut_a_block_a_step() {
+    use chronoscope::core::ingest::{KeptSource, BLOCK_BYTES};
+    let line = |n: usize| {
+        format!(
+            "{{\"stream\":\"po-{}\",\"type\":\"PoNoted\",\"time\":\"2026-01-01T00:00:00Z\",\"data\":{{\"n\":{n}}}}}\n",
+            n % 50
+        )
+    };
+    let text: String = (0..40_000).map(line).collect();
+    assert!(text.len() > 8 * BLOCK_BYTES);
+    let mut ingest = Ingest::new(canonical());
+    ingest.feed(text.as_bytes());
+    let mut n_steps = 0;
+    while ingest.step(250) == Step::Working {
+        n_steps += 1;
+    }
+    ingest.finish();
+    ingest.run();
+    let outcome = ingest.into_outcome();
+    assert_eq!(outcome.timeline.len(), 40_000);
+    assert!(outcome.problems.is_empty(), "{:?}", outcome.problems);
+    let KeptSource::Lines(blocks) = &outcome.kept else {
+        panic!("kept as lines");
+    };
+    assert!(blocks.len() > 8, "{} blocks", blocks.len());
+    assert!(blocks.iter().all(|b| b.text.len() <= BLOCK_BYTES));
+    assert!(n_steps > blocks.len());
+}
+
 #[test]
 fn an_event_without_a_version_after_the_largest_one_repeats_it_and_says_so_instead_of_wrapping() {
     let text = format!(

@@ -1321,13 +1321,16 @@ impl Names {
 /// 1. A time is in slice `k` when `k` of these are at or before it.
 fn slice_starts(first: DateTime<Utc>, last: DateTime<Utc>, n_bins: usize) -> Vec<DateTime<Utc>> {
     let start = first.timestamp_millis();
-    let span = i128::from((last.timestamp_millis() - start).max(1));
-    let n = n_bins as i128;
+    let span = (last.timestamp_millis() - start).max(1);
+    let n = n_bins as i64;
+    // `ceil(k * span / n)` as `k * (span / n) + ceil(k * (span % n) / n)`: exact, and no
+    // product past `span` or `n * n`, so 64 bits hold it.
+    let (whole, rest) = (span / n, span % n);
     (1..n)
         .map(|k| {
-            let offset = (k * span + n - 1) / n;
+            let offset = k * whole + (k * rest + n - 1) / n;
             // Within `first..=last`, which are times chrono holds.
-            DateTime::from_timestamp_millis(start + offset as i64).unwrap_or(last)
+            DateTime::from_timestamp_millis(start + offset).unwrap_or(last)
         })
         .collect()
 }

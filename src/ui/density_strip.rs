@@ -20,11 +20,6 @@ const N_BINS: usize = 120;
 #[component]
 pub fn DensityStrip() -> impl IntoView {
     let ctx = use_app();
-    let has_times = Memo::new(move |_| {
-        let stream = ctx.stream.get()?;
-        ctx.loaded
-            .with(|l| Some(l.as_ref()?.timeline.stream_has_times(&stream)))
-    });
     let density = Memo::new(move |_| {
         let stream = ctx.stream.get()?;
         ctx.loaded.with(|l| {
@@ -70,7 +65,16 @@ pub fn DensityStrip() -> impl IntoView {
             let _ = write_bars(ctx, &svg, &bins, &kinds);
         }
     });
-    let no_times = move || has_times.get() == Some(false);
+    // A closure, not a memo: the answer is a lookup, and a memo costs the bundle more.
+    let no_times = move || {
+        let Some(stream) = ctx.stream.get() else {
+            return false;
+        };
+        ctx.loaded.with(|l| {
+            l.as_ref()
+                .is_some_and(|l| !l.timeline.stream_has_times(&stream))
+        })
+    };
     // The integrity findings on this stream's events, where they fall in time.
     let findings = Memo::new(move |_| {
         let (_, first, last, _) = density.get()?;

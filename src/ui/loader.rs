@@ -21,8 +21,7 @@ use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
 use crate::core::evidence::{check_state, reopen};
 use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
 use crate::core::ingest::{
-    over_budget, Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH, BLOCK_BYTES,
-    MEMORY_BUDGET_MB,
+    over_budget, Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH, MEMORY_BUDGET_MB,
 };
 use crate::core::integrity::Checker;
 use crate::core::origin;
@@ -210,19 +209,19 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
         ctx.loaded
             .with_untracked(|now| now.as_ref().is_some_and(|now| Arc::ptr_eq(now, &loaded)))
     };
-    TimeoutFuture::new(0).await;
-    if !still_shown() {
-        return;
-    }
     let mut checker = Checker::new(&loaded.timeline, loaded.detection.format, &loaded.problems);
-    let mut worked_since = js_sys::Date::now();
-    while !checker.step(BATCH) {
+    // Zero: it yields before the first slice.
+    let mut worked_since = 0.0;
+    loop {
         if js_sys::Date::now() - worked_since >= BUDGET_MS {
             TimeoutFuture::new(0).await;
             if !still_shown() {
                 return;
             }
             worked_since = js_sys::Date::now();
+        }
+        if checker.step(BATCH) {
+            break;
         }
     }
     let report = checker.finish();
@@ -408,8 +407,9 @@ impl Run {
             }
             match read {
                 Ok(Chunk::Bytes(chunk)) => {
+                    ingest.feed_with(chunk.length() as usize, |into| chunk.copy_to(into));
                     self.show_bytes(download.received, download.total);
-                    if !self.feed_in_blocks(ingest, &chunk).await {
+                    if !self.digest(ingest).await {
                         return false;
                     }
                     let whole = download.total == Some(download.received);
@@ -441,24 +441,6 @@ impl Run {
         }
     }
 
-    /// Feeds a chunk a block's worth of bytes at a time, decoding each before the next: a
-    /// fast source hands over megabytes at once, and copying and cutting them into lines in one
-    /// go made a task of 30 ms (a profile of the benchmark's load). False when the load went
-    /// stale.
-    async fn feed_in_blocks(&mut self, ingest: &mut Ingest, chunk: &js_sys::Uint8Array) -> bool {
-        let (n_bytes, mut at) = (chunk.length(), 0);
-        while at < n_bytes {
-            let end = n_bytes.min(at.saturating_add(BLOCK_BYTES as u32));
-            let piece = chunk.subarray(at, end);
-            ingest.feed_with(piece.length() as usize, |into| piece.copy_to(into));
-            if !self.digest(ingest).await {
-                return false;
-            }
-            at = end;
-        }
-        true
-    }
-
     /// Decodes (and, once the source has ended, folds) what has arrived, yielding as it goes,
     /// with a preview when one is due. A preview is shown in a task of its own: the panels'
     /// work to show it (run once the loader yields) is not added to decoding. False when the
@@ -471,9 +453,8 @@ impl Run {
                     return false;
                 }
                 self.preview(ingest);
-                if !self.yield_now(ingest).await {
-                    return false;
-                }
+                // The panels run once the loader yields, which the next pause does at once.
+                self.worked_since = 0.0;
             }
             if step != Step::Working {
                 break;
