@@ -442,14 +442,15 @@ impl Run {
     }
 
     /// Decodes (and, once the source has ended, folds) what has arrived, yielding as it goes,
-    /// with a preview when one is due. A preview is shown in a task of its own: the panels'
-    /// work to show it (run once the loader yields) is not added to decoding. False when the
-    /// load went stale.
+    /// with a preview when one is due. The loader yields at its first pause after a preview, so
+    /// that the panels' work to show it is not added to more decoding; before it, only when its
+    /// budget is spent, so that the first rows are not held back. False when the load went
+    /// stale.
     pub(super) async fn digest(&mut self, ingest: &mut Ingest) -> bool {
         loop {
             let step = ingest.step(BATCH);
             if ingest.take_preview_ready() {
-                if !self.yield_now(ingest).await {
+                if !self.pause(ingest).await {
                     return false;
                 }
                 self.preview(ingest);
