@@ -294,21 +294,21 @@ impl Ingest {
     /// Takes bytes of the source as they arrive.
     pub fn feed(&mut self, bytes: &[u8]) {
         self.blocks.push(bytes);
-        self.cut_what_arrived();
+        self.sniff_shape();
     }
 
     /// Takes `len` bytes as they arrive, written by `fill` straight into the ingest's buffer
     /// (the browser copies a chunk once, with no copy in between).
     pub fn feed_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
         self.blocks.push_with(len, fill);
-        self.cut_what_arrived();
+        self.sniff_shape();
     }
 
     /// Decides the shape once enough has come. The whole lines of NDJSON are cut into blocks
     /// as `step` asks for them, a block at a time: a fast source hands over megabytes at once,
     /// and cutting them (a copy and a UTF-8 check) in one go made a task of 30 ms (a profile of
     /// the benchmark's load).
-    fn cut_what_arrived(&mut self) {
+    fn sniff_shape(&mut self) {
         if self.shape == Shape::Unknown && self.blocks.pending().len() >= SNIFF_BYTES {
             self.shape = shape_of(self.blocks.pending());
         }
