@@ -1,11 +1,23 @@
 //! Where a person types a credential for the source's server: Basic (user, password) or Bearer.
 //! It stays in the tab's memory, is sent only as the `Authorization` header and only to the
 //! origin it was typed for, and never goes into a link.
+//!
+//! The fields are written with DOM calls rather than `view!`, for the bundle's budget (see
+//! `follow_bar`), and read back from the form on every keystroke.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsValue;
 
 use super::context::use_app;
+use super::dom::{append_element, element};
 use crate::core::origin::{resolve, Credential, Secret};
+
+/// The credential types offered: the select's values and their words.
+const SCHEMES: [(&str, &str); 3] = [
+    ("none", "No credential"),
+    ("basic", "Basic (user, password)"),
+    ("bearer", "Bearer token"),
+];
 
 /// Where the user types a credential for the source's server. It stays in memory, is sent only
 /// as the `Authorization` header and only to the origin it was typed for (that of the URL in the
@@ -16,13 +28,7 @@ pub fn CredentialForm(
     url_text: RwSignal<String>,
 ) -> impl IntoView {
     let ctx = use_app();
-    let scheme = RwSignal::new(match ctx.credential.get_untracked().secret {
-        Secret::None => "none",
-        Secret::Basic { .. } => "basic",
-        Secret::Bearer { .. } => "bearer",
-    });
-    let user = RwSignal::new(String::new());
-    let secret = RwSignal::new(String::new());
+    let form = NodeRef::<leptos::html::Form>::new();
     let origin = move || {
         let typed = url_text.get();
         let address = match typed.trim() {
@@ -32,17 +38,23 @@ pub fn CredentialForm(
         let page = window().location().href().unwrap_or_default();
         resolve(&address, &page).ok()
     };
+    Effect::new(move |_| {
+        if let Some(form) = form.get() {
+            let scheme = match ctx.credential.get_untracked().secret {
+                Secret::None => "none",
+                Secret::Basic { .. } => "basic",
+                Secret::Bearer { .. } => "bearer",
+            };
+            // Only element creation can fail here, which a browser does not refuse.
+            let _ = write_fields(&form, scheme);
+        }
+    });
+    // Every keystroke and choice saves, read back from the fields themselves.
     let save = move || {
-        let secret = match scheme.get_untracked() {
-            "basic" => Secret::Basic {
-                user: user.get_untracked(),
-                password: secret.get_untracked(),
-            },
-            "bearer" => Secret::Bearer {
-                token: secret.get_untracked(),
-            },
-            _ => Secret::None,
+        let Some(form) = form.get_untracked() else {
+            return;
         };
+        let secret = read_secret(&form);
         ctx.credential.set(match untrack(origin) {
             Some(url) => Credential::for_url(secret, &url),
             None => Credential {
@@ -55,28 +67,81 @@ pub fn CredentialForm(
         Some(origin) => format!("Sent only to {origin}."),
         None => "Type the source's URL first: a credential is sent only to its server.".into(),
     };
-    // The fields save on every keystroke, so they set their signals in the same handler rather
-    // than through `bind:value`, whose own listener could run after the save.
     view! {
-        <form class="credentials" autocomplete="off" on:submit=move |ev| { ev.prevent_default(); save(); }>
-            <select data-testid="credential-scheme" aria-label="Credential type" on:change=move |ev| {
-                scheme.set(match event_target_value(&ev).as_str() { "basic" => "basic", "bearer" => "bearer", _ => "none" });
-                save();
-            }>
-                <option value="none" selected=move || scheme.get() == "none">"No credential"</option>
-                <option value="basic" selected=move || scheme.get() == "basic">"Basic (user, password)"</option>
-                <option value="bearer" selected=move || scheme.get() == "bearer">"Bearer token"</option>
-            </select>
-            <Show when=move || scheme.get() == "basic">
-                <input type="text" data-testid="credential-user" aria-label="User" placeholder="user"
-                    prop:value=move || user.get() on:input=move |ev| { user.set(event_target_value(&ev)); save(); }/>
-            </Show>
-            <Show when=move || scheme.get() != "none">
-                <input type="password" data-testid="credential-secret" aria-label="Password or token"
-                    placeholder=move || if scheme.get() == "basic" { "password" } else { "token" }
-                    prop:value=move || secret.get() on:input=move |ev| { secret.set(event_target_value(&ev)); save(); }/>
-            </Show>
+        <form class="credentials" autocomplete="off" node_ref=form on:input=move |_| save()
+            on:submit=move |ev| { ev.prevent_default(); save(); }>
             <span class="hint" data-testid="credential-origin">{for_origin}" Kept in this tab's memory only; never put in a link."</span>
         </form>
+    }
+}
+
+/// Puts the type's select, the user field and the secret field before the form's hint, showing
+/// those the type `scheme` asks for.
+fn write_fields(form: &web_sys::Element, scheme: &str) -> Result<(), JsValue> {
+    let attrs = [
+        ("data-testid", "credential-scheme"),
+        ("aria-label", "Credential type"),
+    ];
+    let select = element("select", &attrs, None)?;
+    for (value, words) in SCHEMES {
+        let option = append_element(&select, "option", &[("value", value)], Some(words))?;
+        option.toggle_attribute_with_force("selected", value == scheme)?;
+    }
+    let user = [
+        ("type", "text"),
+        ("data-testid", "credential-user"),
+        ("aria-label", "User"),
+        ("placeholder", "user"),
+    ];
+    let secret = [
+        ("type", "password"),
+        ("data-testid", "credential-secret"),
+        ("aria-label", "Password or token"),
+    ];
+    let user = element("input", &user, None)?;
+    let secret = element("input", &secret, None)?;
+    form.prepend_with_node_3(&select, &user, &secret)?;
+    show_fields(form, scheme)
+}
+
+/// Shows the user field for Basic only, the secret field for Basic (a password) and Bearer (a
+/// token).
+fn show_fields(form: &web_sys::Element, scheme: &str) -> Result<(), JsValue> {
+    if let Some(user) = form.query_selector("[type=text]")? {
+        user.toggle_attribute_with_force("hidden", scheme != "basic")?;
+    }
+    if let Some(secret) = form.query_selector("[type=password]")? {
+        secret.toggle_attribute_with_force("hidden", scheme == "none")?;
+        let words = if scheme == "basic" {
+            "password"
+        } else {
+            "token"
+        };
+        secret.set_attribute("placeholder", words)?;
+    }
+    Ok(())
+}
+
+/// The credential the fields hold, showing the fields its type asks for.
+fn read_secret(form: &web_sys::Element) -> Secret {
+    let value = |selector: &str| {
+        form.query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|field| js_sys::Reflect::get(&field, &JsValue::from_str("value")).ok())
+            .and_then(|value| value.as_string())
+            .unwrap_or_default()
+    };
+    let scheme = value("select");
+    let _ = show_fields(form, &scheme);
+    match scheme.as_str() {
+        "basic" => Secret::Basic {
+            user: value("[type=text]"),
+            password: value("[type=password]"),
+        },
+        "bearer" => Secret::Bearer {
+            token: value("[type=password]"),
+        },
+        _ => Secret::None,
     }
 }

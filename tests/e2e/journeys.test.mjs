@@ -649,6 +649,14 @@ test('a credential typed in is sent to the server and never put in the link', as
   assert.ok(!/admin|changeit|authorization/i.test(page.url()), page.url());
   assert.match(authorizations.get('/secure/streams/po-kurrent/40/forward/20'), /^Basic /);
   assert.equal(authorizations.get('/formats/cambium-audit-logs.projection.json'), undefined, 'the credential goes to the source only');
+  // The fields follow the type: a token alone for Bearer, none for no credential.
+  await assertText(page.getByTestId('credentials-toggle'), /^Credentials ✓$/);
+  await page.getByTestId('credential-scheme').selectOption('bearer');
+  assert.equal(await page.getByTestId('credential-user').isVisible(), false);
+  assert.equal(await page.getByTestId('credential-secret').getAttribute('placeholder'), 'token');
+  await page.getByTestId('credential-scheme').selectOption('none');
+  assert.equal(await page.getByTestId('credential-secret').isVisible(), false);
+  await assertText(page.getByTestId('credentials-toggle'), /^Credentials…$/);
   await page.context().close();
 });
 
