@@ -222,6 +222,65 @@ mod density_slices {
     }
 }
 
+/// Temporal queries and versions, which the timeline reads from its events rather than keeping
+/// a copy per stream: for times that mostly go forward and sometimes back, in two interleaved
+/// streams, through both ingest paths, against a reference written from the definitions.
+mod times_and_versions {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn match_their_definitions(
+            steps in proptest::collection::vec((any::<bool>(), -3i64..10, 0u64..4), 1..150),
+            probes in proptest::collection::vec(-5i64..400, 8),
+            slice in 1usize..40,
+        ) {
+            let mut text = String::new();
+            let mut per_stream: [Vec<(i64, u64)>; 2] = [Vec::new(), Vec::new()];
+            let mut clock = [0i64; 2];
+            for (second, step, version_step) in &steps {
+                let s = usize::from(*second);
+                clock[s] += step;
+                let version = per_stream[s].last().map_or(1, |(_, v)| v + version_step);
+                per_stream[s].push((clock[s], version));
+                let time = chrono::DateTime::from_timestamp(1_700_000_000 + clock[s], 0).unwrap();
+                text.push_str(&format!(
+                    "{{\"stream\":\"s{s}\",\"type\":\"K\",\"version\":{version},\"time\":\"{}\",\"data\":{{}}}}\n",
+                    time.to_rfc3339()
+                ));
+            }
+            let built = Timeline::build(events(&text));
+            let (from_text, _) = from_source(&text, slice);
+            for timeline in [&built, &from_text] {
+                for (s, expected) in per_stream.iter().enumerate() {
+                    let stream = format!("s{s}");
+                    for &probe in &probes {
+                        let time = chrono::DateTime::from_timestamp(1_700_000_000 + probe, 0).unwrap();
+                        let mut running_max = i64::MIN;
+                        let reference = expected
+                            .iter()
+                            .map(|(t, _)| { running_max = running_max.max(*t); running_max })
+                            .take_while(|&max| max <= probe)
+                            .count()
+                            .checked_sub(1);
+                        prop_assert_eq!(timeline.position_at_time(&stream, time), reference);
+                    }
+                    for (pos, (_, version)) in expected.iter().enumerate() {
+                        let first = expected.iter().position(|(_, v)| v == version);
+                        prop_assert_eq!(timeline.position_of_version(&stream, *version), first);
+                        let occurrence = expected[..=pos].iter().filter(|(_, v)| v == version).count() as u64;
+                        prop_assert_eq!(timeline.occurrence_at(&stream, pos), occurrence);
+                        prop_assert_eq!(timeline.position_of_occurrence(&stream, *version, occurrence), Some(pos));
+                        prop_assert_eq!(timeline.head_at(&stream, pos).map(|head| head.version), Some(*version));
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Builds a timeline through the app's own ingest (`core::ingest`), `slice` records or events
 /// per step: Chronoscope's own NDJSON, whose events point into the source text.
 fn from_source(text: &str, slice: usize) -> (Timeline, Vec<chronoscope::core::decode::Problem>) {

@@ -231,11 +231,12 @@ pub struct EventHead<'a> {
 #[derive(Clone, Debug)]
 pub struct StreamLine {
     name: String,
-    /// Indexes into the log of this stream's events, in log order.
+    /// Indexes into the log of this stream's events, in log order. Their versions are read
+    /// from the events themselves: a copy here would cost 8 bytes an event.
     event_idx: Vec<usize>,
-    /// The version of each event, in the same order.
-    versions: Vec<u64>,
-    /// `max_time[p]` is the latest time among the stream's events `0..=p`.
+    /// `max_time[p]` is the latest time among the stream's events `0..=p`; empty while their
+    /// times never go back, as in most logs, when it is each event's own time. A copy of those
+    /// would cost 12 bytes an event.
     max_time: Vec<DateTime<Utc>>,
     /// `(n, state)`: the state after the stream's first `n` events, as compact JSON, in
     /// ascending `n`, for the events folded so far; the first is `(0, null)`.
@@ -262,10 +263,16 @@ pub struct StreamFacts<'a> {
     pub name: &'a str,
     /// The log positions of the stream's events, in order.
     pub event_idx: &'a [usize],
-    /// Their versions, in the same order.
-    pub versions: &'a [u64],
     /// The position of the first event that ended the aggregate, once folded.
     pub ended_at: Option<usize>,
+    events: &'a Chunked<Stored>,
+}
+
+impl StreamFacts<'_> {
+    /// The version of the stream's event at a position.
+    pub fn version(&self, pos: usize) -> u64 {
+        self.events[self.event_idx[pos]].version
+    }
 }
 
 /// A summary of a stream for lists.
@@ -568,7 +575,8 @@ impl Timeline {
         if !line.kinds.contains(&kind) {
             line.kinds.push(kind);
         }
-        if let Some(&prev_version) = line.versions.last() {
+        let previous = line.event_idx.last().map(|&idx| &self.events[idx]);
+        if let Some(prev_version) = previous.map(|stored| stored.version) {
             if version <= prev_version {
                 line.versions_ascend = false;
                 self.problems.push(Problem::new(
@@ -583,10 +591,16 @@ impl Timeline {
                 ));
             }
         }
-        let max_time = line.max_time.last().map_or(time, |&t| t.max(time));
-        line.max_time.push(max_time);
+        match (line.max_time.last(), previous) {
+            (Some(&max_time), _) => line.max_time.push(max_time.max(time)),
+            (None, Some(previous)) if time < previous.time => {
+                let events = &self.events;
+                line.max_time = line.event_idx.iter().map(|&i| events[i].time).collect();
+                line.max_time.push(previous.time);
+            }
+            (None, _) => {}
+        }
         line.event_idx.push(log_idx);
-        line.versions.push(version);
         self.fold_from = self.fold_from.min(stream);
     }
 
@@ -637,7 +651,7 @@ impl Timeline {
             let idx = line.event_idx[pos];
             let had_state = !state.is_null();
             if let Err(err) = self.apply_event(&mut state, idx) {
-                let place = self.place_of_stored(idx, &line.name, line.versions[pos]);
+                let place = self.place_of_stored(idx, &line.name, self.events[idx].version);
                 self.problems
                     .push(Problem::new(place, ProblemKind::Replay(err)));
             }
@@ -846,8 +860,8 @@ impl Timeline {
         self.streams.iter().map(|line| StreamFacts {
             name: &line.name,
             event_idx: &line.event_idx,
-            versions: &line.versions,
             ended_at: line.ended_at,
+            events: &self.events,
         })
     }
 
@@ -1077,16 +1091,27 @@ impl Timeline {
     /// after it. `None` when the stream has no event that early.
     pub fn position_at_time(&self, stream: &str, time: DateTime<Utc>) -> Option<usize> {
         let line = self.line(stream)?;
-        line.max_time.partition_point(|&t| t <= time).checked_sub(1)
+        let n_before = if line.max_time.is_empty() {
+            line.event_idx
+                .partition_point(|&idx| self.events[idx].time <= time)
+        } else {
+            line.max_time.partition_point(|&t| t <= time)
+        };
+        n_before.checked_sub(1)
     }
 
     /// The position of the event with this version in a stream.
     pub fn position_of_version(&self, stream: &str, version: u64) -> Option<usize> {
         let line = self.line(stream)?;
+        let version_at = |idx: &usize| self.events[*idx].version;
         if line.versions_ascend {
-            line.versions.binary_search(&version).ok()
+            line.event_idx
+                .binary_search_by_key(&version, version_at)
+                .ok()
         } else {
-            line.versions.iter().position(|&v| v == version)
+            line.event_idx
+                .iter()
+                .position(|idx| version_at(idx) == version)
         }
     }
 
@@ -1098,10 +1123,10 @@ impl Timeline {
         }
         let line = self.line(stream)?;
         let nth = usize::try_from(n - 1).ok()?;
-        line.versions
+        line.event_idx
             .iter()
             .enumerate()
-            .filter(|(_, &v)| v == version)
+            .filter(|(_, &idx)| self.events[idx].version == version)
             .nth(nth)
             .map(|(pos, _)| pos)
     }
@@ -1115,12 +1140,13 @@ impl Timeline {
         if line.versions_ascend {
             return 1;
         }
-        let Some(&version) = line.versions.get(pos) else {
+        let Some(&log_idx) = line.event_idx.get(pos) else {
             return 1;
         };
-        1 + line.versions[..pos]
+        let version = self.events[log_idx].version;
+        1 + line.event_idx[..pos]
             .iter()
-            .filter(|&&v| v == version)
+            .filter(|&&idx| self.events[idx].version == version)
             .count() as u64
     }
 
@@ -1178,7 +1204,6 @@ impl StreamLine {
         StreamLine {
             name,
             event_idx: Vec::new(),
-            versions: Vec::new(),
             max_time: Vec::new(),
             snapshots: vec![(0, Box::from("null"))],
             bytes_since_snapshot: 0,

@@ -518,7 +518,7 @@ impl<'a> Checker<'a> {
     fn check_event_of_stream(&mut self, facts: &StreamFacts<'_>, pos: usize, versions: bool) {
         let log_idx = facts.event_idx[pos];
         if pos > 0 && versions {
-            if let Some(kind) = version_finding(facts.versions[pos - 1], facts.versions[pos]) {
+            if let Some(kind) = version_finding(facts.version(pos - 1), facts.version(pos)) {
                 self.findings.push(finding_at(self.timeline, log_idx, kind));
             }
         }
@@ -595,7 +595,7 @@ fn check_after_delete(timeline: &Timeline, facts: &StreamFacts<'_>, findings: &m
     let n_after = facts.event_idx.len() - ended - 1;
     if n_after > 0 {
         let kind = FindingKind::AfterDelete {
-            deleted_version: facts.versions[ended],
+            deleted_version: facts.version(ended),
             n_after,
         };
         findings.push(finding_at(timeline, facts.event_idx[ended + 1], kind));
