@@ -341,6 +341,47 @@ fn events_that_point_into_their_source_read_back_as_decoded_events() {
     assert_same_timeline(&pointing, &copied);
 }
 
+/// Versions past 32 bits and ids are kept aside from the events (most logs have neither); each
+/// still reads back with its own event, whichever way the timeline was built.
+#[test]
+fn versions_past_32_bits_and_ids_read_back_with_their_events() {
+    let versions = [
+        4_294_967_294u64,
+        4_294_967_295,
+        4_294_967_296,
+        1 << 40,
+        u64::MAX,
+    ];
+    let text: String = versions
+        .iter()
+        .enumerate()
+        .map(|(n, version)| {
+            let id = if n % 2 == 1 { format!(r#","id":"e-{n}""#) } else { String::new() };
+            format!(
+                "{{\"stream\":\"s\",\"version\":{version},\"type\":\"A\",\"time\":\"2026-01-01T00:00:0{n}Z\",\"data\":{{\"n\":{n}}}{id}}}\n"
+            )
+        })
+        .collect();
+    let built = Timeline::build(events(&text));
+    let (from_text, problems) = from_source(&text, 2);
+    assert!(problems.is_empty(), "{problems:?}");
+    for timeline in [&built, &from_text] {
+        assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
+        for (n, &version) in versions.iter().enumerate() {
+            let id = (n % 2 == 1).then(|| format!("e-{n}"));
+            let head = timeline.head(n);
+            assert_eq!(
+                (head.version, head.id.map(str::to_string)),
+                (version, id.clone())
+            );
+            let event = timeline.event(n);
+            assert_eq!((event.version, event.id), (version, id));
+            assert_eq!(timeline.position_of_version("s", version), Some(n));
+            assert_eq!(timeline.state_after("s", Some(n)), json!({ "n": n }));
+        }
+    }
+}
+
 #[test]
 fn bad_lines_and_failed_patches_are_reported_the_same_from_a_source() {
     let text = r#"{"stream":"s","type":"A","time":"2026-01-01T00:00:00Z","data":{"a":1},"meta":{"user":"ann"}}

@@ -61,6 +61,11 @@ pub struct Timeline {
     /// The store positions of the events that have one (Marten, Axon), by log position,
     /// ascending.
     positions: Vec<(usize, u64)>,
+    /// The ids of the events that have one, by log position, ascending: many logs have none,
+    /// and an id kept in every event would make each of a million events 8 bytes larger.
+    ids: Vec<(usize, Box<str>)>,
+    /// The versions that do not fit in 32 bits (`Stored::version`), by log position, ascending.
+    big_versions: Vec<(usize, u64)>,
     /// Source texts that events point into (`Body::Source`).
     sources: Vec<Arc<String>>,
     /// How events kept as their records (`Body::Source`) are read back.
@@ -88,12 +93,14 @@ pub struct Timeline {
 }
 
 /// An event as the timeline keeps it: the fields lists and indexes need, and the rest as text.
-/// A million of these are held, so each is kept to 64 bytes in WebAssembly: numbers that fit
-/// in 32 bits are kept in 32, a store position (rare) is kept aside (`Timeline::positions`),
-/// and a body kept as JSON is boxed.
+/// A million of these are held, so each is kept to 48 bytes in WebAssembly: numbers that fit
+/// in 32 bits are kept in 32, what many events lack (a store position, an id, a version past
+/// 32 bits) is kept aside (`Timeline::positions`, `ids`, `big_versions`), and a body kept as
+/// JSON is boxed.
 #[derive(Clone, Debug)]
 struct Stored {
-    version: u64,
+    /// The version, or `BIG_VERSION` when it is kept aside (`Timeline::big_versions`).
+    version: u32,
     time: DateTime<Utc>,
     /// The event's place in the source's order (`Event::seq`); a log holds far fewer than 2³²
     /// events.
@@ -104,9 +111,15 @@ struct Stored {
     user: Option<NonZeroU32>,
     /// The line of the source the event was read from, where the source has lines.
     line: Option<NonZeroU32>,
-    id: Option<Box<str>>,
     body: Body,
 }
+
+// The size the module's memory figures count on, where it matters: in the app.
+#[cfg(target_arch = "wasm32")]
+const _: () = assert!(std::mem::size_of::<Stored>() == 48);
+
+/// `Stored::version` of an event whose version is kept aside.
+const BIG_VERSION: u32 = u32::MAX;
 
 /// Where the rest of an event is kept.
 #[derive(Clone, Debug)]
@@ -141,12 +154,13 @@ fn seq_kept(seq: u64) -> u32 {
     u32::try_from(seq).unwrap_or(u32::MAX)
 }
 
-/// A record in `Timeline::sources[source]`, at `start..start + len`.
+/// A record in `Timeline::sources[source - 1]`, at `start..start + len`. The source is counted
+/// from 1, so that a `Body` needs no room of its own to tell its kinds apart (12 bytes, not 16).
 #[derive(Clone, Copy, Debug)]
 struct Span {
-    source: u32,
     start: u32,
     len: u32,
+    source: NonZeroU32,
 }
 
 /// How the timeline reads back an event it keeps as its record in a source text. Whoever indexes
@@ -265,13 +279,13 @@ pub struct StreamFacts<'a> {
     pub event_idx: &'a [usize],
     /// The position of the first event that ended the aggregate, once folded.
     pub ended_at: Option<usize>,
-    events: &'a Chunked<Stored>,
+    timeline: &'a Timeline,
 }
 
 impl StreamFacts<'_> {
     /// The version of the stream's event at a position.
     pub fn version(&self, pos: usize) -> u64 {
-        self.events[self.event_idx[pos]].version
+        self.timeline.version_at(self.event_idx[pos])
     }
 }
 
@@ -350,14 +364,14 @@ impl Timeline {
             record.version,
             record.time,
         );
+        let version = self.keep_aside(record.version, record.id);
         self.events.push(Stored {
             seq: seq_kept(record.seq),
             stream,
-            version: record.version,
+            version,
             time: record.time,
             kind,
             user,
-            id: record.id.map(String::into_boxed_str),
             line: line_number(record.line),
             body,
         });
@@ -399,17 +413,46 @@ impl Timeline {
         if let Some(position) = event.position {
             self.positions.push((self.events.len(), position));
         }
+        let version = self.keep_aside(event.version, event.id);
         self.events.push(Stored {
             seq: seq_kept(event.seq),
             stream,
-            version: event.version,
+            version,
             time: event.time,
             kind,
             user,
-            id: event.id.map(String::into_boxed_str),
             line: line_number(line),
             body,
         });
+    }
+
+    /// Keeps aside the id and a version past 32 bits of the event about to be pushed; returns
+    /// the version its `Stored` keeps.
+    fn keep_aside(&mut self, version: u64, id: Option<String>) -> u32 {
+        let log_idx = self.events.len();
+        if let Some(id) = id {
+            self.ids.push((log_idx, id.into_boxed_str()));
+        }
+        match u32::try_from(version) {
+            Ok(version) if version != BIG_VERSION => version,
+            _ => {
+                self.big_versions.push((log_idx, version));
+                BIG_VERSION
+            }
+        }
+    }
+
+    /// The version of the event at a log position.
+    fn version_at(&self, log_idx: usize) -> u64 {
+        match self.events[log_idx].version {
+            BIG_VERSION => aside(&self.big_versions, log_idx).map_or(u64::MAX, |v| *v),
+            version => u64::from(version),
+        }
+    }
+
+    /// The id of the event at a log position, if it has one.
+    fn id_at(&self, log_idx: usize) -> Option<&str> {
+        aside(&self.ids, log_idx).map(|id| &**id)
     }
 
     /// From now on, an event the timeline already holds (the same stream and version, with the
@@ -443,14 +486,9 @@ impl Timeline {
         let Some(log_idx) = held else {
             return false;
         };
-        let same = match (
-            text,
-            self.stored_bytes(log_idx),
-            id,
-            &self.events[log_idx].id,
-        ) {
+        let same = match (text, self.stored_bytes(log_idx), id, self.id_at(log_idx)) {
             (Some(text), Some(stored), _, _) => text == stored,
-            (_, _, Some(id), Some(held_id)) => id == &**held_id,
+            (_, _, Some(id), Some(held_id)) => id == held_id,
             _ => false,
         };
         self.n_resent += usize::from(same);
@@ -492,9 +530,9 @@ impl Timeline {
                         stream: &self.streams[stored.stream as usize].name,
                         kind: self.kinds.name(stored.kind),
                         user: self.user_of(stored),
-                        version: stored.version,
+                        version: self.version_at(idx),
                         time: stored.time,
-                        id: stored.id.as_deref().map(str::to_string),
+                        id: self.id_at(idx).map(str::to_string),
                         zone_assumed: false,
                         line,
                     },
@@ -526,7 +564,7 @@ impl Timeline {
     fn span_at(&self, span: Span) -> (&Arc<String>, Range<usize>) {
         let start = span.start as usize;
         (
-            &self.sources[span.source as usize],
+            &self.sources[span.source.get() as usize - 1],
             start..start + span.len as usize,
         )
     }
@@ -545,9 +583,9 @@ impl Timeline {
             }
         };
         Some(Span {
-            source: u32::try_from(source_idx).ok()?,
             start,
             len,
+            source: NonZeroU32::new(u32::try_from(source_idx + 1).ok()?)?,
         })
     }
 
@@ -571,12 +609,14 @@ impl Timeline {
     /// Puts the next event of a stream in the stream's indexes, to be folded later.
     fn index(&mut self, stream: usize, kind: u32, version: u64, time: DateTime<Utc>) {
         let log_idx = self.events.len();
+        let previous = self.streams[stream].event_idx.last().copied();
+        let prev_version = previous.map(|idx| self.version_at(idx));
+        let prev_time = previous.map(|idx| self.events[idx].time);
         let line = &mut self.streams[stream];
         if !line.kinds.contains(&kind) {
             line.kinds.push(kind);
         }
-        let previous = line.event_idx.last().map(|&idx| &self.events[idx]);
-        if let Some(prev_version) = previous.map(|stored| stored.version) {
+        if let Some(prev_version) = prev_version {
             if version <= prev_version {
                 line.versions_ascend = false;
                 self.problems.push(Problem::new(
@@ -591,12 +631,12 @@ impl Timeline {
                 ));
             }
         }
-        match (line.max_time.last(), previous) {
+        match (line.max_time.last(), prev_time) {
             (Some(&max_time), _) => line.max_time.push(max_time.max(time)),
-            (None, Some(previous)) if time < previous.time => {
+            (None, Some(prev_time)) if time < prev_time => {
                 let events = &self.events;
                 line.max_time = line.event_idx.iter().map(|&i| events[i].time).collect();
-                line.max_time.push(previous.time);
+                line.max_time.push(prev_time);
             }
             (None, _) => {}
         }
@@ -651,7 +691,7 @@ impl Timeline {
             let idx = line.event_idx[pos];
             let had_state = !state.is_null();
             if let Err(err) = self.apply_event(&mut state, idx) {
-                let place = self.place_of_stored(idx, &line.name, self.events[idx].version);
+                let place = self.place_of_stored(idx, &line.name, self.version_at(idx));
                 self.problems
                     .push(Problem::new(place, ProblemKind::Replay(err)));
             }
@@ -773,10 +813,7 @@ impl Timeline {
 
     /// The store position of the event at a log position, where its source has one.
     fn position_of(&self, log_idx: usize) -> Option<u64> {
-        let at = self
-            .positions
-            .binary_search_by_key(&log_idx, |&(idx, _)| idx);
-        at.ok().map(|at| self.positions[at].1)
+        aside(&self.positions, log_idx).copied()
     }
 
     /// The author of an event, by name.
@@ -807,9 +844,9 @@ impl Timeline {
         Event {
             seq: u64::from(stored.seq),
             stream: self.streams[stored.stream as usize].name.clone(),
-            version: stored.version,
+            version: self.version_at(log_idx),
             position: self.position_of(log_idx),
-            id: stored.id.as_deref().map(str::to_string),
+            id: self.id_at(log_idx).map(str::to_string),
             kind: self.kinds.name(stored.kind).to_string(),
             time: stored.time,
             data,
@@ -861,7 +898,7 @@ impl Timeline {
             name: &line.name,
             event_idx: &line.event_idx,
             ended_at: line.ended_at,
-            events: &self.events,
+            timeline: self,
         })
     }
 
@@ -876,10 +913,10 @@ impl Timeline {
         EventHead {
             seq: u64::from(stored.seq),
             stream: &self.streams[stored.stream as usize].name,
-            version: stored.version,
+            version: self.version_at(log_idx),
             time: stored.time,
             kind: self.kinds.name(stored.kind),
-            id: stored.id.as_deref(),
+            id: self.id_at(log_idx),
             user: self.user_of(stored),
             timed: self.untimed.binary_search(&log_idx).is_err(),
         }
@@ -1103,7 +1140,7 @@ impl Timeline {
     /// The position of the event with this version in a stream.
     pub fn position_of_version(&self, stream: &str, version: u64) -> Option<usize> {
         let line = self.line(stream)?;
-        let version_at = |idx: &usize| self.events[*idx].version;
+        let version_at = |idx: &usize| self.version_at(*idx);
         if line.versions_ascend {
             line.event_idx
                 .binary_search_by_key(&version, version_at)
@@ -1126,7 +1163,7 @@ impl Timeline {
         line.event_idx
             .iter()
             .enumerate()
-            .filter(|(_, &idx)| self.events[idx].version == version)
+            .filter(|(_, &idx)| self.version_at(idx) == version)
             .nth(nth)
             .map(|(pos, _)| pos)
     }
@@ -1143,10 +1180,10 @@ impl Timeline {
         let Some(&log_idx) = line.event_idx.get(pos) else {
             return 1;
         };
-        let version = self.events[log_idx].version;
+        let version = self.version_at(log_idx);
         1 + line.event_idx[..pos]
             .iter()
-            .filter(|&&idx| self.events[idx].version == version)
+            .filter(|&&idx| self.version_at(idx) == version)
             .count() as u64
     }
 
@@ -1341,6 +1378,13 @@ impl Names {
     }
 }
 
+/// The value kept aside for an event, in a list by log position (`Timeline::positions`, `ids`,
+/// `big_versions`).
+fn aside<T>(list: &[(usize, T)], log_idx: usize) -> Option<&T> {
+    let at = list.binary_search_by_key(&log_idx, |(idx, _)| *idx).ok()?;
+    Some(&list[at].1)
+}
+
 /// Where slices `1..n_bins` of the density strip start: `first`'s whole millisecond plus
 /// `ceil(k * span / n_bins)` milliseconds, `span` being `last - first` in milliseconds, at least
 /// 1. A time is in slice `k` when `k` of these are at or before it.
@@ -1362,9 +1406,9 @@ fn slice_starts(first: DateTime<Utc>, last: DateTime<Utc>, n_bins: usize) -> Vec
 
 #[cfg(test)]
 mod tests {
-    /// Natively (64-bit pointers) 72 bytes; 64 in WebAssembly.
+    /// Natively (64-bit pointers) 56 bytes; 48 in WebAssembly, which a constant checks.
     #[test]
-    fn an_event_is_kept_in_72_bytes() {
-        assert!(std::mem::size_of::<super::Stored>() <= 72);
+    fn an_event_is_kept_in_56_bytes() {
+        assert!(std::mem::size_of::<super::Stored>() <= 56);
     }
 }
