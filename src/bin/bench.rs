@@ -45,6 +45,8 @@ pub fn ingest(bytes: js_sys::Uint8Array) -> Result<u32, JsValue> {
         ingest.run();
         at = end;
     }
+    // The app's pieces are in the browser's memory, not in WebAssembly's.
+    drop(piece);
     ingest.finish();
     ingest.run();
     let outcome = ingest.into_outcome();

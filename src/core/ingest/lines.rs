@@ -150,7 +150,9 @@ impl LineBlocks {
             block
         };
         if self.start >= self.buffer.len() {
-            self.buffer.clear();
+            // Nothing is held (the source's end, usually): the buffer's room goes back, for the
+            // replay that follows the last block.
+            self.buffer = Vec::new();
             self.start = 0;
         }
         let first_line = self.next_line;
