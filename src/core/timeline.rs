@@ -1,7 +1,7 @@
 //! The timeline: the event log indexed for time travel.
 //!
 //! Events keep the order the source gave them (the log is append-only). Each stream (aggregate)
-//! keeps the positions of its events, a running time index, and **snapshots** of its state, so
+//! keeps the positions of its events, a time index, and **snapshots** of its state, so
 //! that the state after any event is the nearest snapshot plus a short replay, never a replay
 //! from zero. The interval is chosen by replay cost: a snapshot is taken once `SNAPSHOT_EVERY`
 //! events have passed *and* the records replayed since the last one are at least as large as
@@ -9,7 +9,8 @@
 //! snapshots take at most about twice the source's size even for a state that grows by every
 //! event (a fixed interval would keep one full copy of the state per 64 events), while a jump
 //! still replays no more than about a state's size of records. A **temporal query**
-//! (`position_at_time`) is a binary search over the running maximum of event times.
+//! (`position_at_time`) is a binary search over the running maximum of event times: the events'
+//! own times while a stream's times never go back, a list kept from the first time that does.
 //!
 //! The timeline is built in two steps, so that a large source can be ingested in slices. Events
 //! are first **indexed** as they arrive (`push_record`, `push_event`), then **folded** a stream at a
