@@ -365,7 +365,7 @@ impl Timeline {
             record.version,
             record.time,
         );
-        let version = self.keep_aside(record.version, record.id);
+        let version = self.keep_aside(record.version, record.id, None);
         self.events.push(Stored {
             seq: seq_kept(record.seq),
             stream,
@@ -411,10 +411,7 @@ impl Timeline {
             self.streams[stream as usize].n_untimed += 1;
             self.untimed.push(self.events.len());
         }
-        if let Some(position) = event.position {
-            self.positions.push((self.events.len(), position));
-        }
-        let version = self.keep_aside(event.version, event.id);
+        let version = self.keep_aside(event.version, event.id, event.position);
         self.events.push(Stored {
             seq: seq_kept(event.seq),
             stream,
@@ -427,12 +424,15 @@ impl Timeline {
         });
     }
 
-    /// Keeps aside the id and a version past 32 bits of the event about to be pushed; returns
-    /// the version its `Stored` keeps.
-    fn keep_aside(&mut self, version: u64, id: Option<String>) -> u32 {
+    /// Keeps aside the id, the store position and a version past 32 bits of the event about to
+    /// be pushed; returns the version its `Stored` keeps.
+    fn keep_aside(&mut self, version: u64, id: Option<String>, position: Option<u64>) -> u32 {
         let log_idx = self.events.len();
         if let Some(id) = id {
             self.ids.push((log_idx, id.into_boxed_str()));
+        }
+        if let Some(position) = position {
+            self.positions.push((log_idx, position));
         }
         match u32::try_from(version) {
             Ok(version) if version != BIG_VERSION => version,
@@ -692,7 +692,7 @@ impl Timeline {
             let idx = line.event_idx[pos];
             let had_state = !state.is_null();
             if let Err(err) = self.apply_event(&mut state, idx) {
-                let place = self.place_of_stored(idx, &line.name, self.version_at(idx));
+                let place = self.place_of_stored(idx);
                 self.problems
                     .push(Problem::new(place, ProblemKind::Replay(err)));
             }
@@ -734,17 +734,17 @@ impl Timeline {
 
     /// Where an event is: its line in the source, where the source has lines, and its stream and
     /// version.
-    fn place_of_stored(&self, log_idx: usize, stream: &str, version: u64) -> Place {
-        match self.events[log_idx].line {
+    fn place_of_stored(&self, log_idx: usize) -> Place {
+        let stored = &self.events[log_idx];
+        let stream = self.streams[stored.stream as usize].name.clone();
+        let version = self.version_at(log_idx);
+        match stored.line {
             Some(line) => Place::EventLine {
                 line: line.get() as usize,
-                stream: stream.to_string(),
+                stream,
                 version,
             },
-            None => Place::Event {
-                stream: stream.to_string(),
-                version,
-            },
+            None => Place::Event { stream, version },
         }
     }
 
