@@ -14,7 +14,7 @@ use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
-use super::url::{read_view, write_view};
+use super::url::{read_view, write_view_when_settled};
 use crate::core::decode::{Place, Problem, ProblemKind};
 use crate::core::embed::is_compact;
 use crate::core::link::ViewState;
@@ -34,7 +34,7 @@ pub fn App() -> impl IntoView {
             .collect(),
     );
     apply_theme(&view);
-    Effect::new(move |_| ctx.view.with(write_view));
+    Effect::new(move |_| ctx.view.with(write_view_when_settled));
     let embedded = is_compact(&view);
     if embed::is_panel(embedded) {
         embed::start(ctx);

@@ -1,5 +1,9 @@
-//! The address bar as the store of the view state: read it on start, write it on every change.
+//! The address bar as the store of the view state: read it on start, write it once each change
+//! has settled.
 
+use std::cell::RefCell;
+
+use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
 use super::context::Cursor;
@@ -13,10 +17,29 @@ pub fn read_view() -> (ViewState, Vec<String>) {
     ViewState::from_query(&search)
 }
 
+/// How long the view must stay the same before the address bar is written. Browsers limit
+/// `replaceState`: Safari throws after 100 calls in 30 seconds, and the address then stops
+/// following the view; Chromium throws past 200 in a second. Dragging the scrubber or holding an
+/// arrow key changes the view every frame. Writing once the view settles also keeps the few
+/// milliseconds a `replaceState` costs out of each jump, before the browser paints it.
+const SETTLE_MS: u32 = 250;
+
+thread_local! {
+    /// The write waiting for the view to settle; replacing it cancels it (`Timeout` on drop).
+    static PENDING_WRITE: RefCell<Option<Timeout>> = const { RefCell::new(None) };
+}
+
+/// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`.
+pub fn write_view_when_settled(view: &ViewState) {
+    let view = view.clone();
+    let write = Timeout::new(SETTLE_MS, move || write_view(&view));
+    PENDING_WRITE.with(|pending| pending.replace(Some(write)));
+}
+
 /// Writes the view state into the URL without adding a history entry. The write is skipped when
 /// the address already says it: `replaceState` costs a few milliseconds in Chromium, and a
 /// followed source republishes the view several times a second without changing it.
-pub fn write_view(view: &ViewState) {
+fn write_view(view: &ViewState) {
     let query = view.to_query();
     let location = window().location();
     let search = location.search().unwrap_or_default();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, settledUrl } from './support.mjs';
 
 const Ajv2020 = requireTool('ajv/dist/2020').default;
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -238,7 +238,7 @@ test('headers from load go to the source and nowhere else, and never into a URL 
   assert.deepEqual(elsewhere.map((r) => `${r.name} ${r.url}`), [], 'no other server received them');
   const secretIn = (text) => text.includes('s3cret') || text.includes('lisbon');
   assert.ok(!requests.some((r) => secretIn(r.url)), 'no request URL carries them');
-  const frameUrl = page.frames().find((f) => f.url().startsWith(panel.base)).url();
+  const frameUrl = await settledUrl(page.frames().find((f) => f.url().startsWith(panel.base)));
   assert.ok(!secretIn(frameUrl), frameUrl);
   assert.ok(!secretIn(selected.payload.link), selected.payload.link);
   assert.ok(!secretIn(await frame.getByTestId('open-full').getAttribute('href')));
@@ -255,7 +255,7 @@ test('a page on an origin config.json does not list cannot drive the panel, and 
   const frame = page.frameLocator('#panel');
   await assertText(frame.getByTestId('cursor'), /^v4 · /);
   const panelFrame = () => page.frames().find((f) => f.url().startsWith(panel.base));
-  const urlBefore = panelFrame().url();
+  const urlBefore = await settledUrl(panelFrame());
   await page.evaluate((origin) => {
     const target = document.getElementById('panel').contentWindow;
     target.postMessage({ ns: 'chronoscope', v: 1, type: 'seek', id: 's1', payload: { v: 1 } }, origin);
@@ -388,7 +388,7 @@ test('mount() puts two independent panels in one page without an iframe, and des
   await assertText(badge.getByTestId('cursor'), /^v2 · 2026-03-30T09:36:00Z/);
   await assertText(page.getByTestId('host-viewing'), /^viewing v4 of PO-1042$/);
   assert.equal(await page.locator('iframe').count(), 0, 'no iframe');
-  assert.equal(page.url(), address, 'a mounted panel leaves the address bar alone');
+  assert.equal(await settledUrl(page), address, 'a mounted panel leaves the address bar alone');
   assert.equal(await badge.locator('.chronoscope-root').getAttribute('data-theme'), 'dark');
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), undefined, 'the page keeps its own theme');
 

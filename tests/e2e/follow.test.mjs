@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 const shots = join(root, 'target', 'screenshots');
@@ -218,7 +218,7 @@ for (const transport of transports) {
     await waitForState(page, 'live');
     await assertText(summary(page), /^40 events · 1 stream$/);
     await assertText(page.getByTestId('cursor'), /^v10 · /);
-    assert.match(page.url(), /[?&]follow=1(&|$)/);
+    await queryMatches(page, /[?&]follow=1(&|$)/);
     const strip = await page.locator('.strip svg').innerHTML();
     await page.evaluate(() => { window.longTasks = []; });
 
@@ -268,7 +268,7 @@ for (const transport of transports) {
     // Stopping closes the connection and leaves what was read.
     await page.getByTestId('follow-toggle').click();
     await waitForState(page, 'off');
-    assert.doesNotMatch(page.url(), /follow=/);
+    await queryWhen(page, (search) => !/follow=/.test(search));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(log.open.size, 0, 'no connection is left open');
     log.push(3);

@@ -52,6 +52,41 @@ export async function assertText(locator, pattern) {
   assert.match((await locator.first().textContent()) ?? '', pattern);
 }
 
+/**
+ * The query of the page's address (`?…`) once `check` passes, waiting up to 5 s: the app writes
+ * its view into the address once the view has stayed the same for a moment (`ui::url`).
+ * Fails with the last query seen.
+ */
+export async function queryWhen(page, check) {
+  for (let i = 0; i < 100; i++) {
+    const search = new URL(page.url()).search;
+    if (check(search)) return search;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const search = new URL(page.url()).search;
+  assert.ok(check(search), `the address never became as expected: ${search}`);
+  return search;
+}
+
+/** Waits until the address is `expected` (a query, `?…`). */
+export const queryIs = (page, expected) => queryWhen(page, (search) => search === expected).catch(() => assert.equal(new URL(page.url()).search, expected));
+
+/** Waits until the address matches `pattern`. */
+export const queryMatches = (page, pattern) => queryWhen(page, (search) => pattern.test(search)).catch(() => assert.match(new URL(page.url()).search, pattern));
+
+/**
+ * The address once the app has written its view: unchanged for 600 ms, more than twice the
+ * time the app waits for a view to settle. For checks of what the address never holds.
+ */
+export async function settledUrl(page) {
+  let last = page.url();
+  for (let still = 0; still < 600; still += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    if (page.url() !== last) [last, still] = [page.url(), -50];
+  }
+  return last;
+}
+
 /** Sends `body` as NDJSON in ten pieces, `pauseMs` apart. */
 export async function sendSlowly(res, body, pauseMs) {
   res.writeHead(200, { 'content-type': 'application/x-ndjson', 'content-length': body.length });
