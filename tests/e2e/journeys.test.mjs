@@ -382,6 +382,27 @@ function firstApproval() {
   return { approval, stream };
 }
 
+test('keys held down move through every event, and the address is written once, when they stop', async () => {
+  const { approval, stream } = firstApproval();
+  const page = await open(`?stream=${approval.stream}&v=1`);
+  await waitForDemo(page);
+  await assertText(cursor(page), /^v1 · /);
+  await settledUrl(page);
+  // Browsers refuse a page that rewrites its address too often (Safari: 100 times in 30 s).
+  await page.evaluate(() => {
+    const replace = history.replaceState.bind(history);
+    window.addressWrites = 0;
+    history.replaceState = (...args) => { window.addressWrites += 1; return replace(...args); };
+  });
+  const steps = Math.min(stream.length - 1, 12);
+  for (let k = 0; k < steps; k++) await page.keyboard.press('ArrowRight');
+  await assertText(cursor(page), new RegExp(`^v${stream[steps].version} · `));
+  await queryIs(page, `?stream=${approval.stream}&v=${stream[steps].version}`);
+  await settledUrl(page);
+  assert.equal(await page.evaluate(() => window.addressWrites), 1, `${steps} moves, one write`);
+  await page.context().close();
+});
+
 test('the demo loads, and scrubbing, clicks, keys and play move the selection and the URL', async () => {
   const page = await open('');
   await waitForDemo(page);
