@@ -324,3 +324,98 @@ fn touched_elements_are_walked_in_index_order() {
     );
     assert_eq!(changes, diff(&before, &after));
 }
+
+/// A keyed array: one element for each `(id, qty)`, in order; ids as numbers or as text.
+fn keyed_items(items: &[(u8, u8)], text_ids: bool) -> serde_json::Value {
+    let id = |id: u8| match text_ids {
+        true => json!(format!("L{id}")),
+        false => json!(id),
+    };
+    json!(items
+        .iter()
+        .map(|&(i, qty)| json!({"id": id(i), "qty": qty}))
+        .collect::<Vec<_>>())
+}
+
+/// The length of a longest increasing run in `seq` (quadratic, for a reference).
+fn longest_run(seq: &[usize]) -> usize {
+    let mut best = vec![1; seq.len()];
+    for i in 0..seq.len() {
+        for j in 0..i {
+            if seq[j] < seq[i] {
+                best[i] = best[i].max(best[j] + 1);
+            }
+        }
+    }
+    best.into_iter().max().unwrap_or(0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// Two arrays of elements with unique ids, the second made from the first by removals,
+    /// inserts, moves and changed quantities: the diff removes exactly the ids that went, adds
+    /// exactly the ones that came, replaces exactly the quantities that changed, each at its
+    /// element's new position, and moves as few elements as can be (those outside a longest run
+    /// that kept its order).
+    #[test]
+    fn keyed_arrays_are_matched_by_id_wherever_the_elements_went(
+        n in 0usize..30,
+        kept in proptest::collection::vec(any::<bool>(), 30),
+        order in proptest::collection::vec(any::<u16>(), 30),
+        shuffled in any::<bool>(),
+        qty_changes in proptest::collection::vec(0u8..4, 30),
+        inserts in proptest::collection::vec((100u8..130, any::<u16>()), 0..6),
+        text_ids in any::<bool>(),
+    ) {
+        let old: Vec<(u8, u8)> = (0..n as u8).map(|i| (i, i % 3)).collect();
+        let mut new: Vec<(u8, u8)> = old
+            .iter()
+            .filter(|(i, _)| kept[usize::from(*i)])
+            .map(|&(i, qty)| (i, qty + u8::from(qty_changes[usize::from(i)] == 0)))
+            .collect();
+        if shuffled {
+            // A few elements taken out and put back elsewhere.
+            for (k, at) in order.iter().take(3).enumerate() {
+                if new.len() > 1 {
+                    let item = new.remove(k % new.len());
+                    new.insert(usize::from(*at) % new.len(), item);
+                }
+            }
+        }
+        let mut inserted = std::collections::BTreeSet::new();
+        for (id, at) in inserts {
+            if inserted.insert(id) {
+                new.insert(usize::from(at) % (new.len() + 1), (id, 0));
+            }
+        }
+        let changes = diff(&keyed_items(&old, text_ids), &keyed_items(&new, text_ids));
+        let of = |op: Op| -> Vec<String> {
+            let mut paths: Vec<String> = changes.iter().filter(|c| c.op == op).map(|c| c.path.clone()).collect();
+            paths.sort();
+            paths
+        };
+        let old_at = |id: u8| old.iter().position(|(i, _)| *i == id);
+        let new_at = |id: u8| new.iter().position(|(i, _)| *i == id);
+        let mut removed: Vec<String> = old.iter().filter(|(i, _)| new_at(*i).is_none()).filter_map(|(i, _)| old_at(*i)).map(|at| format!("/{at}")).collect();
+        removed.sort();
+        let mut added: Vec<String> = new.iter().filter(|(i, _)| old_at(*i).is_none()).filter_map(|(i, _)| new_at(*i)).map(|at| format!("/{at}")).collect();
+        added.sort();
+        let mut replaced: Vec<String> = new.iter().enumerate()
+            .filter(|(_, (i, qty))| old_at(*i).is_some_and(|at| old[at].1 != *qty))
+            .map(|(at, _)| format!("/{at}/qty"))
+            .collect();
+        replaced.sort();
+        let kept_order: Vec<usize> = new.iter().filter_map(|(i, _)| old_at(*i)).collect();
+        let (old_json, new_json) = (keyed_items(&old, text_ids), keyed_items(&new, text_ids));
+        prop_assert_eq!(of(Op::Remove), removed, "{} → {}", old_json, new_json);
+        prop_assert_eq!(of(Op::Add), added, "{} → {}", old_json, new_json);
+        prop_assert_eq!(of(Op::Replace), replaced, "{} → {}", old_json, new_json);
+        prop_assert_eq!(of(Op::Move).len(), kept_order.len() - longest_run(&kept_order), "{} → {}", old_json, new_json);
+        for change in changes.iter().filter(|c| c.op == Op::Move) {
+            let from = change.from.as_deref().and_then(|f| f[1..].parse::<usize>().ok());
+            let to = change.path[1..].parse::<usize>().ok();
+            prop_assert_eq!(from.map(|f| old[f].0), to.map(|t| new[t].0), "a move keeps its element: {:?}", change);
+        }
+    }
+}

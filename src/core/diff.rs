@@ -74,21 +74,26 @@ pub fn diff(before: &Value, after: &Value) -> Vec<Difference> {
 pub fn diff_touched(before: &Value, after: &Value, touched: &Touched) -> Vec<Difference> {
     let mut out = Vec::new();
     let empty = Value::Object(Map::new());
-    let mut path = Path::default();
+    let path = Path::default();
     // An aggregate that does not exist yet (or any more) is shown as fields added (or removed).
     let (before, after) = match (before, after) {
         (Value::Null, Value::Object(_)) => (&empty, after),
         (Value::Object(_), Value::Null) => (before, &empty),
         _ => (before, after),
     };
-    diff_values(before, after, touched, &mut path, &mut out);
+    diff_values(before, after, touched, &path, &mut out);
     out
 }
 
-/// Where the walk is: the keys and indexes from the root, made into a JSON Pointer only when a
-/// change is found there (most of the tree has none).
+/// Where the walk is: a chain of keys and indexes back to the root, one link in each frame of
+/// the walk's stack, made into a JSON Pointer only when a change is found there (most of the tree
+/// has none). A link costs nothing to make, where pushing onto and popping a vector for each
+/// node took a tenth of a diff's time.
 #[derive(Default)]
-struct Path<'a>(Vec<Segment<'a>>);
+struct Path<'p, 'a> {
+    parent: Option<&'p Path<'p, 'a>>,
+    segment: Option<Segment<'a>>,
+}
 
 #[derive(Clone, Copy)]
 enum Segment<'a> {
@@ -96,18 +101,26 @@ enum Segment<'a> {
     Index(usize),
 }
 
-impl<'a> Path<'a> {
-    fn within(&mut self, segment: Segment<'a>, f: impl FnOnce(&mut Path<'a>)) {
-        self.0.push(segment);
-        f(self);
-        self.0.pop();
+impl<'a> Path<'_, 'a> {
+    #[inline]
+    fn within(&self, segment: Segment<'a>, f: impl FnOnce(&Path<'_, 'a>)) {
+        f(&Path {
+            parent: Some(self),
+            segment: Some(segment),
+        })
     }
 
     /// The path as an RFC 6901 JSON Pointer, with `segment` appended if given.
     fn pointer(&self, segment: Option<Segment<'_>>) -> String {
         use std::fmt::Write;
+        let mut segments: Vec<Segment<'_>> = segment.into_iter().collect();
+        let mut at = Some(self);
+        while let Some(link) = at {
+            segments.extend(link.segment);
+            at = link.parent;
+        }
         let mut out = String::new();
-        for segment in self.0.iter().copied().chain(segment) {
+        for segment in segments.into_iter().rev() {
             match segment {
                 Segment::Key(key) if key.contains(['~', '/']) => {
                     out.push('/');
@@ -134,7 +147,7 @@ fn diff_values<'a>(
     before: &'a Value,
     after: &'a Value,
     touched: &Touched,
-    path: &mut Path<'a>,
+    path: &Path<'_, 'a>,
     out: &mut Vec<Difference>,
 ) {
     match (before, after) {
@@ -142,6 +155,7 @@ fn diff_values<'a>(
         (Value::Array(old), Value::Array(new)) => diff_arrays(old, new, touched, path, out),
         // Numbers are compared by value: `1250.5` and `1250.50` are the same amount.
         (Value::Number(a), Value::Number(b)) if number::same_value(a.as_str(), b.as_str()) => {}
+        (Value::String(a), Value::String(b)) if same_bytes(a.as_bytes(), b.as_bytes()) => {}
         _ if before == after => {}
         _ => out.push(Difference {
             op: Op::Replace,
@@ -153,16 +167,36 @@ fn diff_values<'a>(
     }
 }
 
+/// Byte equality, eight bytes at a time. Hand-written because WebAssembly has no instruction
+/// that compares memory: `==` on slices ends in compiler-builtins' `memcmp`, which compares one
+/// byte at a time there, and long text (notes, descriptions) then took most of the time of a
+/// diff between two separately parsed states.
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let ((a_words, a_rest), (b_words, b_rest)) = (a.as_chunks::<8>(), b.as_chunks::<8>());
+    a.len() == b.len()
+        && a_rest.iter().zip(b_rest).all(|(x, y)| x == y)
+        && a_words
+            .iter()
+            .zip(b_words)
+            .all(|(x, y)| u64::from_ne_bytes(*x) == u64::from_ne_bytes(*y))
+}
+
 fn diff_objects<'a>(
     old: &'a Map<String, Value>,
     new: &'a Map<String, Value>,
     touched: &Touched,
-    path: &mut Path<'a>,
+    path: &Path<'_, 'a>,
     out: &mut Vec<Difference>,
 ) {
     // The same keys in the same order (the usual case between two states of one aggregate):
     // walk both maps side by side, without looking keys up.
-    if old.len() == new.len() && old.keys().zip(new.keys()).all(|(a, b)| a == b) {
+    if old.len() == new.len()
+        && old
+            .keys()
+            .zip(new.keys())
+            .all(|(a, b)| same_bytes(a.as_bytes(), b.as_bytes()))
+    {
         for ((key, old_value), new_value) in old.iter().zip(new.values()) {
             if let Some(child) = touched.below(key) {
                 path.within(Segment::Key(key), |path| {
@@ -205,7 +239,7 @@ fn diff_arrays<'a>(
     old: &'a [Value],
     new: &'a [Value],
     touched: &Touched,
-    path: &mut Path<'a>,
+    path: &Path<'_, 'a>,
     out: &mut Vec<Difference>,
 ) {
     match touched.indexes(old.len(), new.len()) {
@@ -218,8 +252,8 @@ fn diff_arrays<'a>(
         }
         // Compared by position when every element keeps its identity in place, which gives the
         // same changes as matching by key, without building indexes.
-        _ if same_identities_in_place(old, new) => diff_positional_arrays(old, new, path, out),
-        _ => match keyed(old, new) {
+        _ if diff_in_place(old, new, path, out) => {}
+        _ => match keyed(old, new, path) {
             Some(keyed) => diff_keyed_arrays(keyed, path, out),
             None => diff_positional_arrays(old, new, path, out),
         },
@@ -229,7 +263,7 @@ fn diff_arrays<'a>(
 fn diff_positional_arrays<'a>(
     old: &'a [Value],
     new: &'a [Value],
-    path: &mut Path<'a>,
+    path: &Path<'_, 'a>,
     out: &mut Vec<Difference>,
 ) {
     for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
@@ -248,12 +282,14 @@ fn diff_positional_arrays<'a>(
 
 /// Removals first (from the end, so that indexes stay valid), then each new element in order:
 /// added, or matched, and then moved when it is not among those that kept their order.
-fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Difference>) {
+fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &Path<'_, 'a>, out: &mut Vec<Difference>) {
     let Keyed {
         old,
         new,
         matches,
         kept,
+        diffed,
+        early,
     } = keyed;
     for (old_idx, old_item) in old.iter().enumerate().rev() {
         if !kept[old_idx] {
@@ -264,6 +300,7 @@ fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Di
         }
     }
     let in_order = longest_increasing(&matches);
+    let mut early = early.into_iter().peekable();
     for (new_idx, new_item) in new.iter().enumerate() {
         let Some(old_idx) = matches[new_idx] else {
             out.push(added(path.pointer(Some(Segment::Index(new_idx))), new_item));
@@ -277,6 +314,12 @@ fn diff_keyed_arrays<'a>(keyed: Keyed<'a>, path: &mut Path<'a>, out: &mut Vec<Di
                 before: None,
                 after: None,
             });
+        }
+        if diffed[new_idx] {
+            while let Some((_, change)) = early.next_if(|(idx, _)| *idx == new_idx) {
+                out.push(change);
+            }
+            continue;
         }
         path.within(Segment::Index(new_idx), |path| {
             diff_values(&old[old_idx], new_item, &EVERYTHING, path, out)
@@ -317,69 +360,173 @@ fn longest_increasing(matches: &[Option<usize>]) -> Vec<bool> {
     in_order
 }
 
-/// Two arrays matched by an identity key: for each new element, the old one with its identity,
-/// and for each old element, whether a new one has its identity.
+/// Two arrays matched by identity: for each new element, the old one with its identity, and for
+/// each old element, whether a new one has its identity. The pairs met in place are diffed as
+/// they are met, while their elements are at hand (`diffed`, by new position), and `early`
+/// holds their changes with their new positions, in order.
 struct Keyed<'a> {
     old: &'a [Value],
     new: &'a [Value],
     matches: Vec<Option<usize>>,
     kept: Vec<bool>,
+    diffed: Vec<bool>,
+    early: Vec<(usize, Difference)>,
 }
 
-/// The arrays keyed by the first identity key that every element on both sides has, with a
-/// string or number value that is unique within each side.
-fn keyed<'a>(old: &'a [Value], new: &'a [Value]) -> Option<Keyed<'a>> {
+/// The arrays matched by identity: each element by the first identity key it has with a string
+/// or number value. Both arrays are walked in step, and elements that keep their identity in
+/// place are paired as they are met, without hashing; only an element met out of place waits,
+/// in a map by identity, for its other side (an insert at the top pairs the element after it at
+/// once, and each moved element waits until its new place is reached). `None`, to be diffed by
+/// position, when an element out of place has no identity, or one that another element waiting
+/// on its side has.
+fn keyed<'a>(old: &'a [Value], new: &'a [Value], path: &Path<'_, 'a>) -> Option<Keyed<'a>> {
     if old.is_empty() || new.is_empty() {
         return None;
     }
-    IDENTITY_KEYS.into_iter().find_map(|key| {
-        let (matches, kept) = match_by_key(old, new, key)?;
-        Some(Keyed {
-            old,
-            new,
-            matches,
-            kept,
-        })
+    let mut pairs = Pairs::new(old.len(), new.len());
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() && j < new.len() {
+        if same_key_value(&old[i], &new[j]) {
+            pairs.pair_in_place((i, &old[i]), (j, &new[j]), path);
+            (i, j) = (i + 1, j + 1);
+            continue;
+        }
+        let (old_id, new_id) = (identity(&old[i])?, identity(&new[j])?);
+        if let Some(found) = pairs.waiting_old.remove(&new_id) {
+            pairs.pair(found, j);
+            j += 1;
+        } else if let Some(found) = pairs.waiting_new.remove(&old_id) {
+            pairs.pair(i, found);
+            i += 1;
+        } else {
+            pairs.wait_old(old_id, i)?;
+            pairs.wait_new(new_id, j)?;
+            (i, j) = (i + 1, j + 1);
+        }
+    }
+    for (idx, item) in old.iter().enumerate().skip(i) {
+        let id = identity(item)?;
+        match pairs.waiting_new.remove(&id) {
+            Some(found) => pairs.pair(idx, found),
+            None => pairs.wait_old(id, idx)?,
+        }
+    }
+    for (idx, item) in new.iter().enumerate().skip(j) {
+        let id = identity(item)?;
+        match pairs.waiting_old.remove(&id) {
+            Some(found) => pairs.pair(found, idx),
+            None => pairs.wait_new(id, idx)?,
+        }
+    }
+    Some(Keyed {
+        old,
+        new,
+        matches: pairs.matches,
+        kept: pairs.kept,
+        diffed: pairs.diffed,
+        early: pairs.early,
     })
 }
 
-/// For each new element, the position of the old element with the same value at `key`, and for
-/// each old element, whether it was matched; `None` when an element lacks the key or a value is
-/// not unique on its side. One map of the old side; the new side's identities are checked for
-/// repeats through it (a matched one) or in a set of the unmatched ones.
-fn match_by_key(
-    old: &[Value],
-    new: &[Value],
-    key: &str,
-) -> Option<(Vec<Option<usize>>, Vec<bool>)> {
-    let mut old_by_id = FxHashMap::with_capacity_and_hasher(old.len(), Default::default());
-    for (idx, item) in old.iter().enumerate() {
-        if old_by_id.insert(id_of(item, key)?, idx).is_some() {
-            return None;
-        }
-    }
-    let mut taken = vec![false; old.len()];
-    let mut unmatched = FxHashSet::default();
-    let mut matches = Vec::with_capacity(new.len());
-    for item in new {
-        let id = id_of(item, key)?;
-        match old_by_id.get(&id) {
-            Some(&old_idx) => {
-                if std::mem::replace(&mut taken[old_idx], true) {
-                    return None;
-                }
-                matches.push(Some(old_idx));
-            }
-            None if !unmatched.insert(id) => return None,
-            None => matches.push(None),
-        }
-    }
-    Some((matches, taken))
+/// For each new element, the old element with its identity, as found so far; for each old one,
+/// whether it has been paired; the changes of the pairs met in place (`Keyed`); and the elements
+/// of each side still waiting for their other side.
+struct Pairs<'a> {
+    matches: Vec<Option<usize>>,
+    kept: Vec<bool>,
+    diffed: Vec<bool>,
+    early: Vec<(usize, Difference)>,
+    waiting_old: FxHashMap<KeyedId<'a>, usize>,
+    waiting_new: FxHashMap<KeyedId<'a>, usize>,
 }
 
-/// True when both arrays have the same length and each pair of elements has the same identity.
-fn same_identities_in_place(old: &[Value], new: &[Value]) -> bool {
-    old.len() == new.len() && old.iter().zip(new).all(|(a, b)| same_identity(a, b))
+/// An identity and the key it is the value of (its place in `IDENTITY_KEYS`).
+type KeyedId<'a> = (usize, Id<'a>);
+
+impl<'a> Pairs<'a> {
+    fn new(n_old: usize, n_new: usize) -> Self {
+        Pairs {
+            matches: vec![None; n_new],
+            kept: vec![false; n_old],
+            diffed: vec![false; n_new],
+            early: Vec::new(),
+            waiting_old: FxHashMap::default(),
+            waiting_new: FxHashMap::default(),
+        }
+    }
+
+    fn pair(&mut self, old_idx: usize, new_idx: usize) {
+        self.matches[new_idx] = Some(old_idx);
+        self.kept[old_idx] = true;
+    }
+
+    /// Pairs two elements met in place and diffs them now: walking them later would fetch them
+    /// from memory again.
+    fn pair_in_place(
+        &mut self,
+        (old_idx, old_item): (usize, &'a Value),
+        (new_idx, new_item): (usize, &'a Value),
+        path: &Path<'_, 'a>,
+    ) {
+        self.pair(old_idx, new_idx);
+        self.diffed[new_idx] = true;
+        let mut found = Vec::new();
+        path.within(Segment::Index(new_idx), |path| {
+            diff_values(old_item, new_item, &EVERYTHING, path, &mut found)
+        });
+        self.early
+            .extend(found.into_iter().map(|change| (new_idx, change)));
+    }
+
+    /// `None` when another old element waiting has the same identity.
+    fn wait_old(&mut self, id: KeyedId<'a>, idx: usize) -> Option<()> {
+        self.waiting_old.insert(id, idx).is_none().then_some(())
+    }
+
+    /// `None` when another new element waiting has the same identity.
+    fn wait_new(&mut self, id: KeyedId<'a>, idx: usize) -> Option<()> {
+        self.waiting_new.insert(id, idx).is_none().then_some(())
+    }
+}
+
+/// An element's identity: the first identity key it has with a string or number value.
+fn identity(item: &Value) -> Option<KeyedId<'_>> {
+    IDENTITY_KEYS
+        .iter()
+        .enumerate()
+        .find_map(|(k, key)| Some((k, id_of(item, key)?)))
+}
+
+/// True when `b` has the same string or number at the first identity key `a` has one at.
+fn same_key_value(a: &Value, b: &Value) -> bool {
+    identity(a).is_some_and(|(k, id)| id_of(b, IDENTITY_KEYS[k]) == Some(id))
+}
+
+/// Diffs arrays of the same length by position while each pair of elements has the same
+/// identity, and says whether every pair had; at the first pair that has not, the changes found
+/// so far are taken back out of `out`. One walk: checking every identity first, then diffing,
+/// would fetch each element from memory twice, and on large arrays that is most of the time.
+fn diff_in_place<'a>(
+    old: &'a [Value],
+    new: &'a [Value],
+    path: &Path<'_, 'a>,
+    out: &mut Vec<Difference>,
+) -> bool {
+    if old.len() != new.len() {
+        return false;
+    }
+    let found_before = out.len();
+    for (idx, (old_item, new_item)) in old.iter().zip(new).enumerate() {
+        if !same_identity(old_item, new_item) {
+            out.truncate(found_before);
+            return false;
+        }
+        path.within(Segment::Index(idx), |path| {
+            diff_values(old_item, new_item, &EVERYTHING, path, out)
+        });
+    }
+    true
 }
 
 /// True when `b` has the same value as `a` at the first identity key `a` has, or neither is
@@ -404,7 +551,9 @@ fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
         return None;
     };
     if object.len() <= SCAN_FIELDS {
-        object.iter().find_map(|(k, v)| (k == key).then_some(v))
+        object
+            .iter()
+            .find_map(|(k, v)| same_bytes(k.as_bytes(), key.as_bytes()).then_some(v))
     } else {
         object.get(key)
     }
@@ -414,10 +563,23 @@ fn field<'a>(item: &'a Value, key: &str) -> Option<&'a Value> {
 /// as written; `"7"` and `7` stay distinct. JSON writes an integer one way only (no leading
 /// zeros or `+`), so equal integers have equal text, and `-0` stays apart from `0` as before;
 /// numbers are not parsed, which cost more than hashing them.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Eq, Hash)]
 enum Id<'a> {
     Text(&'a str),
     Number(&'a str),
+}
+
+/// The same as the derived equality (the same kind and the same text), compared with
+/// `same_bytes`: matching arrays by key compares an identity for every element.
+impl PartialEq for Id<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Id::Text(a), Id::Text(b)) | (Id::Number(a), Id::Number(b)) => {
+                same_bytes(a.as_bytes(), b.as_bytes())
+            }
+            _ => false,
+        }
+    }
 }
 
 fn id_of<'a>(item: &'a Value, key: &str) -> Option<Id<'a>> {
