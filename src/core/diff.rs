@@ -5,13 +5,14 @@
 //! `lineId`, ...) are matched by that key rather than by position, so inserting a line at the top
 //! of a purchase order is one added line, not every line changed, and reordering a few lines is
 //! a few moves: the elements that keep their relative order are the longest increasing run of
-//! old positions, and every other matched element is a `move`. Subtrees that are equal on both
-//! sides are skipped whole. Between two moments of one stream, `diff_touched` walks only the
+//! old positions, and every other matched element is a `move`. Both arrays are walked in step,
+//! so only the elements met out of place are looked up by identity. Subtrees that are equal on
+//! both sides are skipped whole. Between two moments of one stream, `diff_touched` walks only the
 //! paths the events between them wrote (`touched::Touched`); the rest is the same on both sides.
 //!
 //! This is hand-written because no crate fit: `json-patch`'s `diff` and `serde_json_diff` match
-//! arrays by position only, and `jsondiffpatch` has no Rust port. Identities are hashed with
-//! `rustc-hash`, which is several times faster than the default hasher for short keys.
+//! arrays by position only, and `jsondiffpatch` has no Rust port. Identities out of place are
+//! hashed with `rustc-hash`, which is several times faster than the default hasher for short keys.
 
 pub mod touched;
 
