@@ -401,8 +401,8 @@ fn keyed<'a>(old: &'a [Value], new: &'a [Value], path: &Path<'_, 'a>) -> Option<
             pairs.pair(i, found);
             i += 1;
         } else {
-            pairs.wait_old(old_id, i)?;
-            pairs.wait_new(new_id, j)?;
+            wait(&mut pairs.waiting_old, old_id, i)?;
+            wait(&mut pairs.waiting_new, new_id, j)?;
             (i, j) = (i + 1, j + 1);
         }
     }
@@ -410,14 +410,14 @@ fn keyed<'a>(old: &'a [Value], new: &'a [Value], path: &Path<'_, 'a>) -> Option<
         let id = identity(item)?;
         match pairs.waiting_new.remove(&id) {
             Some(found) => pairs.pair(idx, found),
-            None => pairs.wait_old(id, idx)?,
+            None => wait(&mut pairs.waiting_old, id, idx)?,
         }
     }
     for (idx, item) in new.iter().enumerate().skip(j) {
         let id = identity(item)?;
         match pairs.waiting_old.remove(&id) {
             Some(found) => pairs.pair(found, idx),
-            None => pairs.wait_new(id, idx)?,
+            None => wait(&mut pairs.waiting_new, id, idx)?,
         }
     }
     Some(Keyed {
@@ -479,16 +479,16 @@ impl<'a> Pairs<'a> {
         self.early
             .extend(found.into_iter().map(|change| (new_idx, change)));
     }
+}
 
-    /// `None` when another old element waiting has the same identity.
-    fn wait_old(&mut self, id: KeyedId<'a>, idx: usize) -> Option<()> {
-        self.waiting_old.insert(id, idx).is_none().then_some(())
-    }
-
-    /// `None` when another new element waiting has the same identity.
-    fn wait_new(&mut self, id: KeyedId<'a>, idx: usize) -> Option<()> {
-        self.waiting_new.insert(id, idx).is_none().then_some(())
-    }
+/// Puts an element in a side's waiting elements; `None` when another one waiting on that side
+/// has the same identity.
+fn wait<'a>(
+    waiting: &mut FxHashMap<KeyedId<'a>, usize>,
+    id: KeyedId<'a>,
+    idx: usize,
+) -> Option<()> {
+    waiting.insert(id, idx).is_none().then_some(())
 }
 
 /// An element's identity: the first identity key it has with a string or number value.
