@@ -79,7 +79,7 @@ function functionsIn(from, to) {
     for (let node = id; node; node = parents.get(node)) seen.add(name(node));
     for (const fn of seen) counts.set(fn, (counts.get(fn) || 0) + 1);
   }
-  return [...counts].filter(([fn]) => !glue.test(fn)).sort((a, b) => b[1] - a[1]).slice(0, 10)
+  return [...counts].filter(([fn]) => !glue.test(fn)).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 10))
     .map(([fn, n]) => `${Math.round((100 * n) / inside.length)}% ${fn.slice(0, 110)}`);
 }
 const browserWork = ['UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize', 'FireAnimationFrame', 'TimerFire', 'FunctionCall', 'ParseHTML', 'EvaluateScript', 'MajorGC', 'MinorGC'];

@@ -3,7 +3,7 @@
 # target/trace-dist, not dist/), then traces one load of the benchmark's one-stream data in
 # headless Chromium and prints each main-thread task over MIN_MS with where its time went.
 # Usage: scripts/trace.sh [N_EVENTS] [MIN_MS] [UNTIL_MS] (defaults 1000000, 40, the whole load);
-# scripts/bench.sh N_EVENTS makes the data first.
+# scripts/bench.sh N_EVENTS makes the data first. TOP=N lists N functions a task (default 10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
