@@ -61,6 +61,10 @@ pub fn use_virtual_rows(
     // freshly mounted page, and in a frame callback that layout came on top of the frame's own
     // style and paint (one task of 50–80 ms in a trace of the benchmark's load).
     set_timeout(measure, std::time::Duration::ZERO);
+    // Set when this hook scrolled the list itself and has measured it since: the `scroll` event
+    // that follows carries nothing new, and measuring again would force a second layout into
+    // the frame that shows the jump.
+    let scrolled_here = StoredValue::new(false);
     let scroll_into_view = Callback::new(move |row: usize| {
         request_animation_frame(move || {
             let Some(el) = scroller.get_untracked() else {
@@ -71,18 +75,27 @@ pub fn use_virtual_rows(
                 row_height,
                 viewport: el.client_height() as f64,
             };
-            if let Some(top) = window.scroll_into_view(row, el.scroll_top() as f64) {
+            let before = el.scroll_top();
+            if let Some(top) = window.scroll_into_view(row, before as f64) {
                 el.set_scroll_top(top.round() as i32);
             }
             measure();
+            // Only a scroll that moved the list fires an event to skip.
+            scrolled_here.set_value(el.scroll_top() != before);
         });
     });
+    let on_scroll = move |()| {
+        if !scrolled_here.get_value() {
+            measure();
+        }
+        scrolled_here.set_value(false);
+    };
     UseVirtualRowsReturn {
         scroller,
         geometry,
         rows,
         scroll_top: scroll_top.into(),
-        on_scroll: Callback::new(move |()| measure()),
+        on_scroll: Callback::new(on_scroll),
         scroll_into_view,
     }
 }

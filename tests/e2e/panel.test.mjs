@@ -316,6 +316,61 @@ test('the event list: UTC times marked Z, a hidden selection said, a link scroll
   await late.context().close();
 });
 
+test('the event list draws the rows in view after every jump and every scroll, whoever scrolled it', async () => {
+  // The list skips the scroll event that its own jump causes (it has measured already); a
+  // scroll by the person after a jump, or after a move that did not scroll, must still be drawn.
+  const page = await open('?stream=po-1029&v=60', { width: 1400, height: 700 });
+  await waitForDemo(page);
+  await assertText(cursor(page), /^v60 · /);
+  const list = page.locator('.event-scroller');
+  const box = await list.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const covered = async (what) => {
+    const drawn = () => page.evaluate(() => {
+      const scroller = document.querySelector('.event-scroller');
+      const edge = scroller.getBoundingClientRect();
+      const rows = [...scroller.querySelectorAll('[data-testid=event-row]')].map((row) => row.getBoundingClientRect());
+      // The rows drawn reach from the list's top edge to its bottom one.
+      const bottom = edge.top + scroller.clientHeight;
+      return rows.length > 0 && Math.min(...rows.map((r) => r.top)) <= edge.top + 1 && Math.max(...rows.map((r) => r.bottom)) >= bottom - 1;
+    });
+    for (let i = 0; i < 40 && !(await drawn()); i++) await page.waitForTimeout(50);
+    assert.ok(await drawn(), `rows are drawn over the whole list ${what}`);
+  };
+  /** Scrolls the list with the mouse wheel, as a person does, and waits until it has moved. */
+  const wheel = async (dy) => {
+    const scrolled = () => list.evaluate((scroller) => scroller.scrollTop);
+    const before = await scrolled();
+    await page.mouse.wheel(0, dy);
+    for (let i = 0; i < 40 && (await scrolled()) === before; i++) await page.waitForTimeout(50);
+    assert.notEqual(await scrolled(), before, 'the wheel scrolled the list');
+  };
+  /** The version of the row in the middle of the list. */
+  const middleVersion = () => list.evaluate((scroller) => {
+    const middle = scroller.getBoundingClientRect().top + scroller.clientHeight / 2;
+    const row = [...scroller.querySelectorAll('[data-testid=event-row]')].find((r) => r.getBoundingClientRect().bottom > middle);
+    return Number(row?.dataset.version);
+  });
+  await covered('at the linked event');
+  await page.keyboard.press('Home');
+  await assertText(cursor(page), /^v1 · /);
+  await covered('after Home');
+  const afterHome = await middleVersion();
+  await wheel(600);
+  await covered('after a scroll down that followed Home');
+  assert.ok(await middleVersion() > afterHome, 'the scroll moved the rows');
+  await page.keyboard.press('End');
+  await assertText(cursor(page), /^v72 · /);
+  await covered('after End');
+  await page.locator('[data-testid=event-row][data-version="70"]').click();
+  await assertText(cursor(page), /^v70 · /);
+  const beforeWheel = await middleVersion();
+  await wheel(-600);
+  await covered('after a scroll up that followed a move that did not scroll');
+  assert.ok(await middleVersion() < beforeWheel, 'the scroll moved the rows');
+  await page.context().close();
+});
+
 test('lines put in another order are moves, named by key, from where they were', async () => {
   const entries = (page) => page.getByTestId('diff-entry').evaluateAll((els) => els.map((e) =>
     [e.dataset.op, e.dataset.path, e.querySelector('.path').textContent, e.querySelector('.values').textContent]));
