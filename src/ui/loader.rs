@@ -214,7 +214,12 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
     let mut worked_since = 0.0;
     loop {
         if js_sys::Date::now() - worked_since >= BUDGET_MS {
-            idle_period().await;
+            TimeoutFuture::new(0).await;
+            // The view moved since this slice began (a key, a drag): its frame is painted first.
+            if super::url::view_changed_since(worked_since) {
+                next_frame().await;
+                TimeoutFuture::new(0).await;
+            }
             if !still_shown() {
                 return;
             }
@@ -231,15 +236,10 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
     }
 }
 
-/// Waits for the browser's next idle period: after the frame that a key press or a drag asked
-/// for has been painted, so that a slice of background work never runs between the two (a
-/// zero timeout's slice did, and the first jump after a large load waited for it and a frame:
-/// 30–38 ms). Where there is no `requestIdleCallback` (Safari), a zero timeout.
-async fn idle_period() {
+/// Waits for the next animation frame: the one that paints what the view just became.
+async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if window().request_idle_callback(&resolve).is_err() {
-            let _ = window().set_timeout_with_callback(&resolve);
-        }
+        let _ = window().request_animation_frame(&resolve);
     });
     let _ = JsFuture::from(promise).await;
 }

@@ -1,7 +1,7 @@
 //! The address bar as the store of the view state: read it on start, write it once each change
 //! has settled.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
@@ -27,13 +27,23 @@ const SETTLE_MS: u32 = 250;
 thread_local! {
     /// The write waiting for the view to settle; replacing it cancels it (`Timeout` on drop).
     static PENDING_WRITE: RefCell<Option<Timeout>> = const { RefCell::new(None) };
+    /// When the view last changed (`Date.now()`).
+    static CHANGED_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
-/// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`.
+/// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`, and notes
+/// when the view changed.
 pub fn write_view_when_settled(view: &ViewState) {
+    CHANGED_AT.with(|at| at.set(js_sys::Date::now()));
     let view = view.clone();
     let write = Timeout::new(SETTLE_MS, move || write_view(&view));
     PENDING_WRITE.with(|pending| pending.replace(Some(write)));
+}
+
+/// True when the view has changed since `since` (`Date.now()`): work in the background (the
+/// integrity checks) then lets the frame that shows the change be painted first.
+pub fn view_changed_since(since: f64) -> bool {
+    CHANGED_AT.with(|at| at.get() >= since)
 }
 
 /// Writes the view state into the URL without adding a history entry. The write is skipped when
