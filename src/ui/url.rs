@@ -1,5 +1,6 @@
 //! The address bar as the store of the view state: read it on start, write it once each change
-//! has settled.
+//! has settled. Since every change of the view passes through here, it also notes when the view
+//! last moved, so that work in the background can let that move be painted first.
 
 use std::cell::{Cell, RefCell};
 
