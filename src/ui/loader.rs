@@ -215,8 +215,8 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
     loop {
         if js_sys::Date::now() - worked_since >= BUDGET_MS {
             TimeoutFuture::new(0).await;
-            // The view moved since this slice began (a key, a drag): its frame is painted first.
-            if super::url::view_changed_since(worked_since) {
+            // The view was set since this slice began (a key, a drag): its frame is painted first.
+            if super::url::view_set_since(worked_since) {
                 next_frame().await;
                 TimeoutFuture::new(0).await;
             }

@@ -1,6 +1,6 @@
 //! The address bar as the store of the view state: read it on start, write it once each change
-//! has settled. Since every change of the view passes through here, it also notes when the view
-//! last moved, so that work in the background can let that move be painted first.
+//! has settled. Since every setting of the view passes through here, it also notes when the view
+//! was last set, so that work in the background can let what it shows be painted first.
 
 use std::cell::{Cell, RefCell};
 
@@ -28,23 +28,24 @@ const SETTLE_MS: u32 = 250;
 thread_local! {
     /// The write waiting for the view to settle; replacing it cancels it (`Timeout` on drop).
     static PENDING_WRITE: RefCell<Option<Timeout>> = const { RefCell::new(None) };
-    /// When the view last changed (`Date.now()`).
-    static CHANGED_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
+    /// When the view was last set (`Date.now()`): a move, or a followed source republishing it,
+    /// which may leave it as it was.
+    static SET_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
 /// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`, and notes
-/// when the view changed.
+/// when the view was set.
 pub fn write_view_when_settled(view: &ViewState) {
-    CHANGED_AT.with(|at| at.set(js_sys::Date::now()));
+    SET_AT.with(|at| at.set(js_sys::Date::now()));
     let view = view.clone();
     let write = Timeout::new(SETTLE_MS, move || write_view(&view));
     PENDING_WRITE.with(|pending| pending.replace(Some(write)));
 }
 
-/// True when the view has changed since `since` (`Date.now()`): work in the background (the
-/// integrity checks) then lets the frame that shows the change be painted first.
-pub fn view_changed_since(since: f64) -> bool {
-    CHANGED_AT.with(|at| at.get() >= since)
+/// True when the view has been set since `since` (`Date.now()`): work in the background (the
+/// integrity checks) then lets the frame that shows it be painted first.
+pub fn view_set_since(since: f64) -> bool {
+    SET_AT.with(|at| at.get() >= since)
 }
 
 /// Writes the view state into the URL without adding a history entry. The write is skipped when
