@@ -12,15 +12,15 @@ step() { printf '\n== %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
-step "clippy (native core, and the browser app)"
-cargo clippy --no-default-features --all-targets -- -D warnings
-cargo clippy --target wasm32-unknown-unknown --lib --bins --test components -- -D warnings
+step "clippy (the engine natively, and the browser app)"
+cargo clippy --all-targets -- -D warnings
+cargo clippy -p chronoscope --target wasm32-unknown-unknown --lib --bins --test components -- -D warnings
 
 step "native tests of the core"
-cargo test --no-default-features
+cargo test
 
 step "component tests in headless Chromium (wasm-bindgen-test)"
-cargo test --target wasm32-unknown-unknown --test components
+cargo test -p chronoscope --target wasm32-unknown-unknown --test components
 
 step "release build (trunk, wasm-opt)"
 trunk build --release --offline

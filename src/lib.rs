@@ -1,12 +1,8 @@
-//! Chronoscope: a time-travel inspector for event-sourced systems.
+//! Chronoscope's web app: the Leptos panel (`ui`) that puts the engine in a browser.
 //!
-//! `core` is pure Rust (decoding, ingest, replay, snapshots, diff, deep links) and builds
-//! natively with `--no-default-features`; `ui` is the Leptos glue that puts it in a browser;
-//! `samples` writes the bundled demo and the benchmark data, which are sample data, not the
-//! domain.
+//! The engine is the `chronoscope-core` crate (`crates/core`): pure Rust, built and tested
+//! natively, with nothing of the browser. The sample data (the bundled demo and the benchmark's
+//! events) is `chronoscope-samples` (`crates/samples`). This crate builds for wasm32 only.
 #![forbid(unsafe_code)]
 
-pub mod core;
-pub mod samples;
-#[cfg(feature = "ui")]
 pub mod ui;

@@ -1,16 +1,16 @@
 //! Component tests: real Leptos components mounted in headless Chromium (wasm-bindgen-test).
-//! Run with `cargo test --target wasm32-unknown-unknown --test components`.
-#![cfg(all(target_arch = "wasm32", feature = "ui"))]
+//! Run with `cargo test -p chronoscope --target wasm32-unknown-unknown --test components`.
+#![cfg(target_arch = "wasm32")]
 
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use chronoscope::core::decode::{decode_text, Format};
-use chronoscope::core::diff::diff;
-use chronoscope::core::link::ViewState;
-use chronoscope::core::timeline::Timeline;
 use chronoscope::ui::{AppCtx, DiffList, Inspector, JsonTree, Loaded};
+use chronoscope_core::decode::{decode_text, Format};
+use chronoscope_core::diff::diff;
+use chronoscope_core::link::ViewState;
+use chronoscope_core::timeline::Timeline;
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use serde_json::{json, Value};

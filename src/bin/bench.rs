@@ -4,15 +4,15 @@
 
 use std::cell::RefCell;
 
-use chronoscope::core::decode::Format;
-use chronoscope::core::diff::touched::Touched;
-use chronoscope::core::diff::{diff, diff_touched, Op};
-use chronoscope::core::ingest::index::reproject;
-use chronoscope::core::ingest::{Ingest, Setup};
-use chronoscope::core::integrity::check;
-use chronoscope::core::query::parse_state_query;
-use chronoscope::core::table::period_table;
-use chronoscope::core::timeline::Timeline;
+use chronoscope_core::decode::Format;
+use chronoscope_core::diff::touched::Touched;
+use chronoscope_core::diff::{diff, diff_touched, Op};
+use chronoscope_core::ingest::index::reproject;
+use chronoscope_core::ingest::{Ingest, Setup};
+use chronoscope_core::integrity::check;
+use chronoscope_core::query::parse_state_query;
+use chronoscope_core::table::period_table;
+use chronoscope_core::timeline::Timeline;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
@@ -173,7 +173,7 @@ struct Moments {
 /// the paths written between each and the next (not timed). Returns the state's size in bytes.
 #[wasm_bindgen]
 pub fn moments_prepare(n: u32) -> Result<u32, JsValue> {
-    let text = chronoscope::samples::bench_data::big_state_ndjson(n as usize);
+    let text = chronoscope_samples::bench_data::big_state_ndjson(n as usize);
     let timeline = Ingest::read_all(Setup::default(), &text).timeline;
     let first = timeline
         .len()

@@ -8,8 +8,8 @@ use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
 use super::loader::{load_file, load_kept, load_pack, load_text, load_url, DEMO_URL};
-use crate::core::decode::{Place, Problem, ProblemKind};
-use crate::core::link::{check_source, ViewState};
+use chronoscope_core::decode::{Place, Problem, ProblemKind};
+use chronoscope_core::link::{check_source, ViewState};
 
 /// Loads a source URL the person typed, unless it carries a credential.
 pub fn open_url(ctx: AppCtx, url: String) {

@@ -15,9 +15,9 @@ use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view_when_settled};
-use crate::core::decode::{Place, Problem, ProblemKind};
-use crate::core::embed::is_compact;
-use crate::core::link::ViewState;
+use chronoscope_core::decode::{Place, Problem, ProblemKind};
+use chronoscope_core::embed::is_compact;
+use chronoscope_core::link::ViewState;
 
 /// The whole app, as mounted on the page.
 #[component]
@@ -89,7 +89,7 @@ impl MountedPanel {
     pub fn send(&self, message: &str) -> Option<String> {
         match self.unmount {
             Some(_) => embed::answer(self.ctx, self.host, message),
-            None => Some(crate::core::embed::error("the panel was destroyed")),
+            None => Some(chronoscope_core::embed::error("the panel was destroyed")),
         }
     }
 

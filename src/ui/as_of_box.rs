@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::{local, utc};
-use crate::core::time::{format_utc, parse_instant};
+use chronoscope_core::time::{format_utc, parse_instant};
 
 /// The "As of" form.
 #[component]

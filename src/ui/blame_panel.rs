@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::context::use_app;
 use super::dom::{append_element, clicked_number};
 use super::format::{local, utc_or_dash, NO_TIME};
-use crate::core::blame::field_history;
+use chronoscope_core::blame::field_history;
 
 /// One entry of the history, as the list shows it.
 #[derive(Clone, Debug, PartialEq)]

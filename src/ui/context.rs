@@ -7,20 +7,20 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::clipboard::copier;
-use crate::core::decode::{Detection, Problem};
-use crate::core::diff::touched::Touched;
-use crate::core::diff::{diff_touched, Difference};
-use crate::core::event::Event;
-use crate::core::follow::FollowStatus;
-use crate::core::ingest::{Ingest, KeptSource};
-use crate::core::integrity::pin::{check_pin, PinCheck};
-use crate::core::integrity::Report;
-use crate::core::link::ViewState;
-use crate::core::origin::{Credential, HostHeaders};
-use crate::core::selection::{select, Selection};
-use crate::core::timeline::{EventHead, Timeline};
-use crate::core::view::moves::step_target;
-pub use crate::core::view::text::Progress;
+use chronoscope_core::decode::{Detection, Problem};
+use chronoscope_core::diff::touched::Touched;
+use chronoscope_core::diff::{diff_touched, Difference};
+use chronoscope_core::event::Event;
+use chronoscope_core::follow::FollowStatus;
+use chronoscope_core::ingest::{Ingest, KeptSource};
+use chronoscope_core::integrity::pin::{check_pin, PinCheck};
+use chronoscope_core::integrity::Report;
+use chronoscope_core::link::ViewState;
+use chronoscope_core::origin::{Credential, HostHeaders};
+use chronoscope_core::selection::{select, Selection};
+use chronoscope_core::timeline::{EventHead, Timeline};
+use chronoscope_core::view::moves::step_target;
+pub use chronoscope_core::view::text::Progress;
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
 pub const N_KIND_COLOURS: usize = 12;

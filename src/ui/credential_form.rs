@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::context::use_app;
 use super::dom::{append_element, element};
-use crate::core::origin::{resolve, Credential, Secret};
+use chronoscope_core::origin::{resolve, Credential, Secret};
 
 /// The credential types offered: the select's values and their words.
 const SCHEMES: [(&str, &str); 3] = [

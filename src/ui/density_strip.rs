@@ -8,10 +8,10 @@ use wasm_bindgen::JsCast;
 
 use super::context::{use_app, AppCtx};
 use super::dom::append_element;
-use crate::core::time::format_utc;
-use crate::core::timeline::DensityBin;
-use crate::core::view::moves::{percent_of_span, time_at_fraction};
-use crate::core::view::text::decimal;
+use chronoscope_core::time::format_utc;
+use chronoscope_core::timeline::DensityBin;
+use chronoscope_core::view::moves::{percent_of_span, time_at_fraction};
+use chronoscope_core::view::text::decimal;
 
 /// How many time slices the strip has.
 const N_BINS: usize = 120;

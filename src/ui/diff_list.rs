@@ -6,8 +6,8 @@ use leptos::prelude::*;
 
 use super::context::AppCtx;
 use super::dom::{append_element, append_long_text, clicked_button, show_more};
-use crate::core::diff::{Difference, Op, ReadablePaths};
-use crate::core::view::text::{more_members_words, CHILD_WINDOW};
+use chronoscope_core::diff::{Difference, Op, ReadablePaths};
+use chronoscope_core::view::text::{more_members_words, CHILD_WINDOW};
 
 /// A readable list of changes between two states.
 #[component]

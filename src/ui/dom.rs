@@ -4,7 +4,7 @@
 
 use wasm_bindgen::JsCast;
 
-use crate::core::view::text::{more_words, text_window};
+use chronoscope_core::view::text::{more_words, text_window};
 
 /// The button a click on a list landed in, if any.
 pub fn clicked_button(ev: &web_sys::MouseEvent) -> Option<web_sys::Element> {

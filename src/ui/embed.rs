@@ -15,9 +15,9 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use super::context::AppCtx;
 use super::loader::{append_live, fetch_document, load_text, load_url};
 use super::url::{pin_of, pinned_link};
-use crate::core::embed::{self, Allowlist, Command, LoadRequest, Theme};
-use crate::core::origin::{self, HostHeaders};
-use crate::core::time::format_utc;
+use chronoscope_core::embed::{self, Allowlist, Command, LoadRequest, Theme};
+use chronoscope_core::origin::{self, HostHeaders};
+use chronoscope_core::time::format_utc;
 
 /// The deployment's configuration, beside `index.html`.
 const CONFIG_URL: &str = "config.json";

@@ -10,8 +10,8 @@ use wasm_bindgen::JsValue;
 use super::context::{use_app, AppCtx};
 use super::dom::{append_element, append_long_text, show_more, target_within};
 use super::format::{local, utc, NO_TIME};
-use crate::core::event::Event;
-use crate::core::view::text::change_words;
+use chronoscope_core::event::Event;
+use chronoscope_core::view::text::change_words;
 
 /// A card describing the event whose after-state is shown.
 #[component]

@@ -10,9 +10,9 @@ use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_number};
 use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
-use crate::core::event_query::filtered_positions;
-use crate::core::view::list_window::Shown;
-use crate::core::view::text::{count, decimal};
+use chronoscope_core::event_query::filtered_positions;
+use chronoscope_core::view::list_window::Shown;
+use chronoscope_core::view::text::{count, decimal};
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
 pub const ROW_HEIGHT: f64 = 28.0;

@@ -8,9 +8,9 @@ use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button};
 use super::download::download;
 use super::url::{pin_of, pinned_link};
-use crate::core::event_query::filtered_positions;
-use crate::core::evidence::{evidence_files, write_pack, EvidenceInput};
-use crate::core::export::{
+use chronoscope_core::event_query::filtered_positions;
+use chronoscope_core::evidence::{evidence_files, write_pack, EvidenceInput};
+use chronoscope_core::export::{
     self, diff_csv, diff_json, events_csv, events_jsonl, file_name, state_json, Scope,
 };
 

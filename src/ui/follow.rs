@@ -19,10 +19,12 @@ use url::Url;
 
 use super::context::AppCtx;
 use super::loader::{fetch_page, show_grown, within, Ask, Chunk, Download, Run, Send};
-use crate::core::decode::{Place, Problem, ProblemKind};
-use crate::core::embed::keep_place;
-use crate::core::follow::{Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS};
-use crate::core::ingest::Ingest;
+use chronoscope_core::decode::{Place, Problem, ProblemKind};
+use chronoscope_core::embed::keep_place;
+use chronoscope_core::follow::{
+    Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS,
+};
+use chronoscope_core::ingest::Ingest;
 
 /// How long a source must be quiet to count as caught up, in milliseconds; also how often the
 /// loop looks at the controls while nothing comes.

@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button};
-use crate::core::follow::{n_new_events, FollowMode};
+use chronoscope_core::follow::{n_new_events, FollowMode};
 
 /// The controls, each named by its `data-testid`, with its tag and words.
 const CONTROLS: [(&str, &str, &str); 5] = [

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Local, TimeZone, Timelike, Utc};
 
-use crate::core::time::format_utc;
+use chronoscope_core::time::format_utc;
 
 /// `2026-03-04T10:15:00Z`, the primary time.
 pub fn utc(time: &DateTime<Utc>) -> String {

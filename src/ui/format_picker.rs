@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::actions::reload_source;
 use super::context::use_app;
 use super::dom::append_element;
-use crate::core::decode::Format;
+use chronoscope_core::decode::Format;
 
 /// The format name and the menu that overrides it.
 #[component]

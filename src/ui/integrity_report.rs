@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::context::{use_app, PackInfo};
 use super::dom::{append_element, clicked_number};
-use crate::core::integrity::{Finding, Report};
+use chronoscope_core::integrity::{Finding, Report};
 use wasm_bindgen::JsValue;
 
 /// The evidence pack's status, the link's check and the integrity report, one under another.

@@ -8,9 +8,9 @@ use wasm_bindgen::JsValue;
 
 use super::context::AppCtx;
 use super::dom::{append_element, append_long_text, show_more, target_within};
-use crate::core::blame::blame_path;
-use crate::core::diff::{array_key, element_label, escape_token};
-use crate::core::view::text::{more_members_words, CHILD_WINDOW};
+use chronoscope_core::blame::blame_path;
+use chronoscope_core::diff::{array_key, element_label, escape_token};
+use chronoscope_core::view::text::{more_members_words, CHILD_WINDOW};
 
 /// Nodes deeper than this start collapsed, and their members are written when they are opened.
 const OPEN_DEPTH: usize = 2;
@@ -217,7 +217,7 @@ fn preview(items: &[Value]) -> String {
         .iter()
         .take(4)
         .filter_map(|item| {
-            crate::core::diff::IDENTITY_KEYS
+            chronoscope_core::diff::IDENTITY_KEYS
                 .iter()
                 .find_map(|k| item.get(*k))
                 .map(|id| {

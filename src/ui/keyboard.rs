@@ -6,7 +6,7 @@ use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
 use super::url::copy_link;
-use crate::core::link::ViewState;
+use chronoscope_core::link::ViewState;
 
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {

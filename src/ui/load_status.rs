@@ -8,7 +8,7 @@ use super::context::use_app;
 use super::follow_bar::FollowBar;
 use super::integrity_report::IntegrityBar;
 use super::loader::memory_bytes;
-use crate::core::view::text::{count, loaded_summary};
+use chronoscope_core::view::text::{count, loaded_summary};
 
 /// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,971 events · 76 streams`, with a
 /// progress bar while the size is known; below it, what the integrity checks found.

@@ -17,15 +17,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Loaded, PackInfo, Progress};
-use crate::core::decode::{kurrent, Place, Problem, ProblemKind};
-use crate::core::evidence::{check_state, reopen};
-use crate::core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
-use crate::core::ingest::{
+use chronoscope_core::decode::{kurrent, Place, Problem, ProblemKind};
+use chronoscope_core::evidence::{check_state, reopen};
+use chronoscope_core::ingest::setup::{documents_of, prepare, DocumentSource, Documents};
+use chronoscope_core::ingest::{
     over_budget, Ingest, KeptSource, Outcome, ResumePoint, Step, BATCH, MEMORY_BUDGET_MB,
 };
-use crate::core::integrity::Checker;
-use crate::core::origin;
-use crate::core::waiting::{retries_by_itself, retry_after, StallWatch, ANSWER_WAIT_MS};
+use chronoscope_core::integrity::Checker;
+use chronoscope_core::origin;
+use chronoscope_core::waiting::{retries_by_itself, retry_after, StallWatch, ANSWER_WAIT_MS};
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";

@@ -42,8 +42,8 @@ mod trail_panel;
 mod url;
 mod virtual_rows;
 
-pub use crate::core::origin::Credential;
 pub use app::{App, Inspector, MountedPanel};
+pub use chronoscope_core::origin::Credential;
 pub use context::{AppCtx, Loaded};
 pub use diff_list::DiffList;
 pub use event_list::EventList;

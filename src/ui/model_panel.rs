@@ -12,9 +12,9 @@ use super::actions::reload_source;
 use super::context::{use_app, AppCtx, Loaded};
 use super::dom::{append_element, clicked_button, target_within};
 use super::loader::{check_integrity, fetch_projection};
-use crate::core::decode::mapping::Mapping;
-use crate::core::ingest::index::reproject;
-use crate::core::projection::Projection;
+use chronoscope_core::decode::mapping::Mapping;
+use chronoscope_core::ingest::index::reproject;
+use chronoscope_core::projection::Projection;
 
 /// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
 /// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle

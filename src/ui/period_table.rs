@@ -10,13 +10,13 @@ use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button};
 use super::download::download;
 use super::format::utc;
-use crate::core::link::ViewState;
-use crate::core::query::parse_state_query;
-use crate::core::table::{
+use chronoscope_core::link::ViewState;
+use chronoscope_core::query::parse_state_query;
+use chronoscope_core::table::{
     cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable,
 };
-use crate::core::time::parse_instant;
-use crate::core::view::text::count;
+use chronoscope_core::time::parse_instant;
+use chronoscope_core::view::text::count;
 
 /// The table, with its moment, its columns and its export.
 #[component]

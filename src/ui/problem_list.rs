@@ -10,8 +10,8 @@ use wasm_bindgen::JsValue;
 use super::context::use_app;
 use super::dom::{append_element, clicked_button};
 use super::loader::retry;
-use crate::core::view::text::{count, counted, problem_lines};
-use crate::core::waiting::countdown_words;
+use chronoscope_core::view::text::{count, counted, problem_lines};
+use chronoscope_core::waiting::countdown_words;
 
 /// How many problems are listed; the rest are counted.
 const MAX_LISTED: usize = 200;

@@ -15,8 +15,8 @@ use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
 use super::problem_list::{ProblemList, ViewNotes};
 use super::url::{copy_link, pinned_link};
-use crate::core::embed::{full_view, is_compact};
-use crate::core::origin::Credential;
+use chronoscope_core::embed::{full_view, is_compact};
+use chronoscope_core::origin::Credential;
 
 /// The top bar and the load status below it.
 #[component]

@@ -11,7 +11,7 @@ use super::dom::{append_element, append_long_text, clicked_button, show_more, ta
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
 use super::trail_panel::TrailPanel;
-use crate::core::link::{Compare, Panel};
+use chronoscope_core::link::{Compare, Panel};
 use wasm_bindgen::JsValue;
 
 /// Tabs over the state and the change list, with the comparison controls.
@@ -236,7 +236,7 @@ fn open_table(ctx: AppCtx) {
     ctx.view.update(|view| {
         view.panel = Some(Panel::Table);
         if view.time.is_none() {
-            view.time = time.map(|t| crate::core::time::format_utc(&t));
+            view.time = time.map(|t| chronoscope_core::time::format_utc(&t));
         }
     });
 }

@@ -6,10 +6,10 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::dom::{append_element, target_within};
-use crate::core::link::Compare;
-use crate::core::timeline::StreamSummary;
-use crate::core::view::streams::shortlist;
-use crate::core::view::text::count;
+use chronoscope_core::link::Compare;
+use chronoscope_core::timeline::StreamSummary;
+use chronoscope_core::view::streams::shortlist;
+use chronoscope_core::view::text::count;
 
 /// How many streams the list and the picker show at most.
 const MAX_LISTED: usize = 150;

@@ -8,8 +8,8 @@ use wasm_bindgen::JsValue;
 use super::context::use_app;
 use super::dom::{append_element, clicked_number};
 use super::format::utc_or_dash;
-use crate::core::timeline::Timeline;
-use crate::core::trail::{trail_of, trail_pointers, Trail};
+use chronoscope_core::timeline::Timeline;
+use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 
 /// The deepest indentation drawn; deeper causes are said in the entry's title.
 const MAX_DRAWN_DEPTH: usize = 6;

@@ -8,9 +8,9 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
 use super::context::Cursor;
-use crate::core::integrity::pin::{pin, Pin};
-use crate::core::link::ViewState;
-use crate::core::selection::Selection;
+use chronoscope_core::integrity::pin::{pin, Pin};
+use chronoscope_core::link::ViewState;
+use chronoscope_core::selection::Selection;
 
 /// The view state in the current URL, with the parameters that were ignored and why.
 pub fn read_view() -> (ViewState, Vec<String>) {

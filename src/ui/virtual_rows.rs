@@ -8,7 +8,7 @@
 use leptos::html;
 use leptos::prelude::*;
 
-use crate::core::view::list_window::ListWindow;
+use chronoscope_core::view::list_window::ListWindow;
 
 /// What `use_virtual_rows` gives the list.
 pub struct UseVirtualRowsReturn {

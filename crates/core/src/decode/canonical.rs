@@ -1,0 +1,393 @@
+//! Chronoscope's own event format.
+//!
+//! A record is `{stream, type, time, data, version?, id?, meta?, patch?, snapshot?}`. `time` is
+//! RFC 3339; `meta.user` is the author. How the event changes the state is chosen in this order:
+//! `snapshot` replaces the state, else `patch` (RFC 6902) is applied, else `data` is merged
+//! (RFC 7396). An event with none of the three leaves the state as it was.
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::{DecodeError, Draft};
+use crate::event::Change;
+use crate::time::parse_instant;
+
+/// True when an object has the fields of a canonical event.
+pub fn looks_like(object: &Map<String, Value>) -> bool {
+    ["stream", "type", "time"]
+        .iter()
+        .all(|field| object.get(*field).is_some_and(Value::is_string))
+}
+
+/// The fields of a well-formed record, read straight from its text.
+#[derive(Deserialize)]
+struct Record<'a> {
+    stream: String,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(borrow)]
+    time: &'a str,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default)]
+    meta: Option<Map<String, Value>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    data: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    patch: Option<Vec<OpCheck<'a>>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    snapshot: Option<&'a RawValue>,
+}
+
+/// A field that is there, even as `null` (`"data": null` is a merge patch that clears the state,
+/// not a missing field, which serde's `Option` would make of it).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
+/// Decodes one canonical record from its text. A well-formed record is read straight into its
+/// fields, without building a JSON tree of the whole record first; anything else goes through
+/// `decode`, which names what is wrong.
+pub fn decode_text(text: &str) -> Result<Draft, DecodeError> {
+    if let Some(draft) = decode_fast(text) {
+        return Ok(draft);
+    }
+    let value =
+        serde_json::from_str::<Value>(text).map_err(|err| DecodeError::NotJson(err.to_string()))?;
+    decode(value)
+}
+
+fn decode_fast(text: &str) -> Option<Draft> {
+    let record: Record<'_> = serde_json::from_str(text).ok()?;
+    if record.stream.is_empty() || record.kind.is_empty() {
+        return None;
+    }
+    let time = parse_instant(record.time).ok()?;
+    let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+    // A `data` that is there but cannot be read (a lone surrogate, `1e400`, nesting past the
+    // limit) sends the record the full way, which names the problem: it never becomes `null`.
+    let data = match record.data {
+        Some(data) => Some(raw(data)?),
+        None => None,
+    };
+    let change = match (record.snapshot, record.patch, &data) {
+        (Some(snapshot), _, _) => Change::Snapshot(raw(snapshot)?),
+        (None, Some(patch), _) => Change::Patch(read_patch(&patch)?),
+        (None, None, Some(_)) => Change::Merge,
+        (None, None, None) => Change::Keep,
+    };
+    let id = id_text(record.id);
+    Some(Draft {
+        stream: record.stream,
+        version: record.version,
+        id,
+        kind: record.kind,
+        time: Some(time),
+        position: None,
+        data: data.unwrap_or(Value::Null),
+        meta: record.meta.unwrap_or_default(),
+        change,
+    })
+}
+
+/// What the timeline needs of a well-formed record to index it, borrowed from the record's
+/// text. How the record changes the state (`data`, `patch`, `snapshot`) is only checked here,
+/// not parsed: it is read when the event is folded (`decode_change`). Anything unusual
+/// (`meta.user` that is not a string, a bad time, a patch that is not RFC 6902) makes
+/// `decode_lean` give up, and the record goes the full way through `decode_text`, which names
+/// the problem.
+pub struct Lean<'a> {
+    pub stream: Cow<'a, str>,
+    pub kind: Cow<'a, str>,
+    pub time: DateTime<Utc>,
+    pub version: Option<u64>,
+    pub id: Option<String>,
+    pub user: Option<Cow<'a, str>>,
+    /// True when `meta` names `time_zone_assumed`.
+    pub zone_assumed: bool,
+}
+
+#[derive(Deserialize)]
+struct LeanFields<'a> {
+    #[serde(borrow)]
+    stream: Cow<'a, str>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    time: &'a str,
+    #[serde(default)]
+    version: Option<u64>,
+    #[serde(default)]
+    id: Option<Value>,
+    #[serde(default, borrow)]
+    meta: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    patch: Option<Vec<OpCheck<'a>>>,
+}
+
+#[derive(Deserialize)]
+struct MetaUser<'a> {
+    #[serde(default, borrow)]
+    user: Option<Cow<'a, str>>,
+}
+
+/// An RFC 6902 operation as written, borrowed from the record: checked (`is_valid`) without
+/// parsing its value, or made into json-patch's operation (`read_patch`). Reading operations
+/// this way, rather than through json-patch's own `Deserialize` (an internally tagged enum, which
+/// serde buffers field by field), halves the cost of reading a patch.
+#[derive(Deserialize)]
+struct OpCheck<'a> {
+    #[serde(borrow)]
+    op: Cow<'a, str>,
+    #[serde(borrow)]
+    path: Cow<'a, str>,
+    #[serde(default, borrow)]
+    from: Option<Cow<'a, str>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    value: Option<&'a RawValue>,
+}
+
+impl OpCheck<'_> {
+    /// The rules json-patch applies when it reads an operation: a known `op`, the fields that
+    /// op needs, and JSON Pointers that are empty or start with `/`, with `~` escapes only.
+    fn is_valid(&self) -> bool {
+        let pointer = |p: &str| {
+            (p.is_empty() || p.starts_with('/'))
+                && p.split('~')
+                    .skip(1)
+                    .all(|rest| rest.starts_with(['0', '1']))
+        };
+        pointer(&self.path)
+            && match self.op.as_ref() {
+                "add" | "replace" | "test" => self.value.is_some(),
+                "remove" => true,
+                "move" | "copy" => self.from.as_deref().is_some_and(pointer),
+                _ => false,
+            }
+    }
+}
+
+/// Reads a JSON Patch from its text with this module's reader of operations (`OpCheck`,
+/// `read_patch`), rather than with json-patch's own `Deserialize`: that internally tagged enum
+/// put about 14 KB of code in the bundle beside this reader. Says which operation is wrong.
+pub fn patch_from_text(text: &str) -> Result<json_patch::Patch, String> {
+    let ops: Vec<OpCheck<'_>> = serde_json::from_str(text).map_err(|err| err.to_string())?;
+    if let Some(n) = ops.iter().position(|op| !op.is_valid()) {
+        return Err(format!(
+            "operation {} is not a valid `{}` (an `op` of add, remove, replace, move, copy or test; a `path`, and a `from`, that are JSON Pointers; a `value` where the op needs one)",
+            n + 1,
+            ops[n].op
+        ));
+    }
+    read_patch(&ops).ok_or_else(|| "an operation's value cannot be read".to_string())
+}
+
+/// `Change::Patch` as the timeline reads it back (`serde(deserialize_with)`): with
+/// `patch_from_text`'s reader, so that json-patch's own is not in the bundle.
+pub fn deserialize_patch<'de, D>(deserializer: D) -> Result<json_patch::Patch, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let ops = Vec::<OpCheck<'de>>::deserialize(deserializer)?;
+    read_patch(&ops).ok_or_else(|| serde::de::Error::custom("not an RFC 6902 JSON Patch"))
+}
+
+/// json-patch's patch from operations as written; `None` where json-patch would not accept one.
+fn read_patch(ops: &[OpCheck<'_>]) -> Option<json_patch::Patch> {
+    use json_patch::jsonptr::PointerBuf;
+    use json_patch::{
+        AddOperation, CopyOperation, MoveOperation, PatchOperation, RemoveOperation,
+        ReplaceOperation, TestOperation,
+    };
+    let pointer = |text: &str| PointerBuf::parse(text).ok();
+    let value = |op: &OpCheck<'_>| serde_json::from_str::<Value>(op.value?.get()).ok();
+    let from = |op: &OpCheck<'_>| pointer(op.from.as_deref()?);
+    ops.iter()
+        .map(|op| {
+            let path = pointer(&op.path)?;
+            Some(match op.op.as_ref() {
+                "add" => PatchOperation::Add(AddOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                "remove" => PatchOperation::Remove(RemoveOperation { path }),
+                "replace" => PatchOperation::Replace(ReplaceOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                "move" => PatchOperation::Move(MoveOperation {
+                    from: from(op)?,
+                    path,
+                }),
+                "copy" => PatchOperation::Copy(CopyOperation {
+                    from: from(op)?,
+                    path,
+                }),
+                "test" => PatchOperation::Test(TestOperation {
+                    path,
+                    value: value(op)?,
+                }),
+                _ => return None,
+            })
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(json_patch::Patch)
+}
+
+/// Reads a well-formed record as `Lean`; `None` for anything `decode_text` should look at.
+pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
+    let fields: LeanFields<'_> = serde_json::from_str(text).ok()?;
+    if fields.stream.is_empty() || fields.kind.is_empty() {
+        return None;
+    }
+    if !fields.patch.iter().flatten().all(OpCheck::is_valid) {
+        return None;
+    }
+    let time = parse_instant(fields.time).ok()?;
+    let (user, zone_assumed) = match fields.meta {
+        None => (None, false),
+        Some(meta) if meta.get() == "null" => (None, false),
+        Some(meta) if meta.get().starts_with('{') => {
+            let MetaUser { user } = serde_json::from_str(meta.get()).ok()?;
+            (user, meta.get().contains("\"time_zone_assumed\""))
+        }
+        Some(_) => return None,
+    };
+    let id = id_text(fields.id);
+    Some(Lean {
+        stream: fields.stream,
+        kind: fields.kind,
+        time,
+        version: fields.version,
+        id,
+        user,
+        zone_assumed,
+    })
+}
+
+/// Only the part of a record that changes state: enough to replay it.
+#[derive(Deserialize)]
+struct ChangeFields<'a> {
+    #[serde(default, borrow, deserialize_with = "present")]
+    data: Option<&'a RawValue>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    patch: Option<Vec<OpCheck<'a>>>,
+    #[serde(default, borrow, deserialize_with = "present")]
+    snapshot: Option<&'a RawValue>,
+}
+
+/// Reads only how a well-formed record changes the state, and its `data` (which a merge
+/// merges), for replaying a record already decoded once; the other fields are skipped unparsed.
+pub fn decode_change(text: &str) -> Option<(Change, Value)> {
+    let fields: ChangeFields<'_> = serde_json::from_str(text).ok()?;
+    let raw = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).ok();
+    Some(match (fields.snapshot, fields.patch, fields.data) {
+        (Some(snapshot), _, _) => (Change::Snapshot(raw(snapshot)?), Value::Null),
+        (None, Some(patch), _) => (Change::Patch(read_patch(&patch)?), Value::Null),
+        (None, None, Some(data)) => (Change::Merge, raw(data)?),
+        (None, None, None) => (Change::Keep, Value::Null),
+    })
+}
+
+/// An event id as text: a string as it is, any other value as JSON, `null` as no id.
+fn id_text(id: Option<Value>) -> Option<String> {
+    match id {
+        None | Some(Value::Null) => None,
+        Some(Value::String(id)) => Some(id),
+        Some(other) => Some(other.to_string()),
+    }
+}
+
+/// Decodes one canonical record.
+pub fn decode(value: Value) -> Result<Draft, DecodeError> {
+    let Value::Object(mut object) = value else {
+        return Err(DecodeError::Refused(format!(
+            "expected an event object, found {}",
+            kind_of(&value)
+        )));
+    };
+    let stream = take_string(&mut object, "stream")?;
+    let kind = take_string(&mut object, "type")?;
+    let time = parse_instant(&take_string(&mut object, "time")?)?;
+    let version = match object.remove("version") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(value.as_u64().ok_or_else(|| DecodeError::WrongType {
+            field: "version".into(),
+            expected: "a whole number ≥ 0",
+            found: value.to_string(),
+        })?),
+    };
+    let id = id_text(object.remove("id"));
+    let meta = match object.remove("meta") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(meta)) => meta,
+        Some(other) => {
+            return Err(DecodeError::WrongType {
+                field: "meta".into(),
+                expected: "an object",
+                found: kind_of(&other).to_string(),
+            })
+        }
+    };
+    let change = if let Some(snapshot) = object.remove("snapshot") {
+        Change::Snapshot(snapshot)
+    } else if let Some(patch) = object.remove("patch") {
+        let patch = patch_from_text(&patch.to_string()).map_err(|err| {
+            DecodeError::Refused(format!("`patch` is not an RFC 6902 JSON Patch: {err}"))
+        })?;
+        Change::Patch(patch)
+    } else if object.contains_key("data") {
+        Change::Merge
+    } else {
+        Change::Keep
+    };
+    let data = object.remove("data").unwrap_or(Value::Null);
+    Ok(Draft {
+        stream,
+        version,
+        id,
+        kind,
+        time: Some(time),
+        position: None,
+        data,
+        meta,
+        change,
+    })
+}
+
+pub(crate) fn take_string(
+    object: &mut Map<String, Value>,
+    field: &str,
+) -> Result<String, DecodeError> {
+    match object.remove(field) {
+        Some(Value::String(text)) if !text.is_empty() => Ok(text),
+        Some(Value::String(_)) => Err(DecodeError::Empty(field.to_string())),
+        None | Some(Value::Null) => Err(DecodeError::Missing(field.to_string())),
+        Some(other) => Err(DecodeError::WrongType {
+            field: field.to_string(),
+            expected: "a string",
+            found: kind_of(&other).to_string(),
+        }),
+    }
+}
+
+pub(crate) fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}

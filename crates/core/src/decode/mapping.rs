@@ -1,0 +1,265 @@
+//! A custom mapping, for any other JSON export whose columns are not known in advance (Cambium's
+//! `audit_logs` and `po_activity_log` among them).
+//!
+//! The user says with JSON Pointers (RFC 6901) which field is the stream (one pointer, or several
+//! joined with `:`), type, time, version, author, id and data, and what the data is: a `merge`
+//! patch (RFC 7396, the default), a JSON `patch` (RFC 6902), a full `state`, or `changes` as
+//! `{field: [old, new]}`. A mapping is a small JSON document:
+//!
+//! ```json
+//! {"stream": ["/table_name", "/record_id"], "type": "/action", "time": "/created_at",
+//!  "user": "/user_email", "data": "/new_values", "data_is": "merge"}
+//! ```
+//!
+//! `correlation` and `causation` say where the ids that tie events of one business transaction
+//! together are (the trail, `core::trail`).
+//!
+//! A pointer reads through text that holds JSON (`/state/timestamp/_data_` inside a `state`
+//! column of JSON text), and `data` held as JSON text is parsed. `time` may be left out for
+//! stores that keep only a sequence: the events then replay and scrub by version.
+//!
+//! It can be saved as a file, loaded by URL, and is carried in the deep link (`map=`).
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::rows::{json_in_text, new_values_of_changes, text, value_time};
+use super::{DecodeError, DecodeOptions, Draft};
+use crate::event::Change;
+
+/// Where each part of an event is in a record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub stream: Pointers,
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where the time is; absent for stores with only a sequence: events then replay and scrub
+    /// by version, and have no time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Where the data is; absent: the whole record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+    #[serde(default)]
+    pub data_is: DataIs,
+    /// Where the correlation and causation ids are, for the trail (`core::trail`); they are
+    /// kept as `meta.correlation_id` and `meta.causation_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub causation: Option<String>,
+}
+
+/// One JSON Pointer, or several whose values are joined with `:`. Read through `PointerList`
+/// rather than as an untagged enum, whose buffering (serde's `Content`) cost the bundle
+/// kilobytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged, from = "PointerList")]
+pub enum Pointers {
+    One(String),
+    Many(Vec<String>),
+}
+
+/// `Pointers` as written: a string, or an array of strings.
+struct PointerList(Pointers);
+
+impl From<PointerList> for Pointers {
+    fn from(list: PointerList) -> Pointers {
+        list.0
+    }
+}
+
+impl<'de> Deserialize<'de> for PointerList {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = PointerList;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON Pointer or an array of them")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<PointerList, E> {
+                Ok(PointerList(Pointers::One(text.to_string())))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<PointerList, A::Error> {
+                let mut pointers = Vec::new();
+                while let Some(pointer) = seq.next_element::<String>()? {
+                    pointers.push(pointer);
+                }
+                Ok(PointerList(Pointers::Many(pointers)))
+            }
+        }
+        deserializer.deserialize_any(Visit)
+    }
+}
+
+/// What a mapped record's data means for the state.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DataIs {
+    #[default]
+    Merge,
+    Patch,
+    State,
+    Changes,
+}
+
+impl Mapping {
+    /// Reads a mapping document, naming what is wrong with it.
+    pub fn parse(text: &str) -> Result<Mapping, String> {
+        let mapping: Mapping =
+            serde_json::from_str(text).map_err(|err| format!("the mapping is not valid: {err}"))?;
+        for pointer in mapping.pointers() {
+            if !pointer.is_empty() && !pointer.starts_with('/') {
+                return Err(format!(
+                    "`{pointer}` is not a JSON Pointer (it must start with `/`)"
+                ));
+            }
+        }
+        Ok(mapping)
+    }
+
+    /// The mapping as compact JSON, as it goes into a link or a file.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    fn pointers(&self) -> Vec<&str> {
+        let mut all: Vec<&str> = match &self.stream {
+            Pointers::One(p) => vec![p],
+            Pointers::Many(ps) => ps.iter().map(String::as_str).collect(),
+        };
+        all.push(&self.kind);
+        all.extend(
+            [
+                &self.time,
+                &self.version,
+                &self.user,
+                &self.id,
+                &self.data,
+                &self.correlation,
+                &self.causation,
+            ]
+            .into_iter()
+            .flatten()
+            .map(String::as_str),
+        );
+        all
+    }
+}
+
+/// Decodes one record with the mapping in the options.
+pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeError> {
+    let mapping = options
+        .mapping
+        .as_ref()
+        .ok_or("the custom mapping format needs a mapping")?;
+    let get = |pointer: &str| pointer_through_text(&value, pointer).filter(|v| !v.is_null());
+    let required = |pointer: &str, what: &str| {
+        get(pointer)
+            .map(|v| text(&v))
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("no {what} at `{pointer}`"))
+    };
+    let stream = match &mapping.stream {
+        Pointers::One(pointer) => required(pointer, "stream")?,
+        Pointers::Many(pointers) => pointers
+            .iter()
+            .map(|p| required(p, "stream part"))
+            .collect::<Result<Vec<_>, _>>()?
+            .join(":"),
+    };
+    let kind = required(&mapping.kind, "type")?;
+    let mut meta = Map::new();
+    let time = match &mapping.time {
+        Some(pointer) => {
+            let value = get(pointer).ok_or_else(|| format!("no time at `{pointer}`"))?;
+            Some(value_time(&value, options, &mut meta)?)
+        }
+        None => None,
+    };
+    if let Some(user) = mapping.user.as_deref().and_then(get) {
+        meta.insert("user".into(), Value::String(text(&user)));
+    }
+    for (pointer, key) in [
+        (&mapping.correlation, "correlation_id"),
+        (&mapping.causation, "causation_id"),
+    ] {
+        if let Some(id) = pointer.as_deref().and_then(get) {
+            meta.insert(key.into(), Value::String(text(&id)));
+        }
+    }
+    let version = match mapping.version.as_deref().and_then(get) {
+        Some(v) => Some(
+            v.as_u64()
+                .or_else(|| v.as_str()?.trim().parse().ok())
+                .ok_or_else(|| format!("version {v} is not a whole number"))?,
+        ),
+        None => None,
+    };
+    let data = match &mapping.data {
+        Some(pointer) => get(pointer)
+            .map(|v| json_in_text(&v))
+            .unwrap_or(Value::Null),
+        None => value.clone(),
+    };
+    let change = match mapping.data_is {
+        DataIs::Merge => Change::Merge,
+        DataIs::State => Change::Snapshot(data.clone()),
+        DataIs::Patch => Change::Patch(
+            super::canonical::patch_from_text(&data.to_string())
+                .map_err(|err| format!("the data is not an RFC 6902 JSON Patch: {err}"))?,
+        ),
+        DataIs::Changes => Change::Fields(new_values_of_changes(&data)?),
+    };
+    Ok(Draft {
+        stream,
+        version,
+        id: mapping.id.as_deref().and_then(get).map(|v| text(&v)),
+        kind,
+        time,
+        position: None,
+        data,
+        meta,
+        change,
+    })
+}
+
+/// The value a JSON Pointer names, reading through text that holds JSON on the way: with
+/// `{"state": "{\"timestamp\": …}"}`, `/state/timestamp` names the timestamp inside the text
+/// (the Python `eventsourcing` package's `state`, Laravel's `new_values`, a `payload` column).
+pub fn pointer_through_text<'a>(value: &'a Value, pointer: &str) -> Option<Cow<'a, Value>> {
+    if let Some(found) = value.pointer(pointer) {
+        return Some(Cow::Borrowed(found));
+    }
+    // The longest prefix that names text holding JSON; the rest is read inside it. Every `/`
+    // starts a token (a `/` within a token is written `~1`), so cutting there is safe.
+    pointer
+        .match_indices('/')
+        .map(|(at, _)| at)
+        .filter(|&at| at > 0)
+        .rev()
+        .find_map(|at| {
+            let inner = match value.pointer(&pointer[..at])? {
+                Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
+                    serde_json::from_str::<Value>(text).ok()?
+                }
+                _ => return None,
+            };
+            pointer_through_text(&inner, &pointer[at..]).map(|found| Cow::Owned(found.into_owned()))
+        })
+}

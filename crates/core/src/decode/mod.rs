@@ -1,0 +1,683 @@
+//! Decoding: from the bytes of a source to canonical events, plus the problems found on the way.
+//!
+//! Decoding happens in two steps, so that a large source can be decoded in slices without
+//! freezing the page. `split_records` finds the JSON records in the text (a JSON array, NDJSON,
+//! or `{"events": [...]}`) and remembers where each one is. A `Decoder` then turns records into
+//! events, a slice at a time, with the format's own file (`canonical.rs`, ...) doing the field
+//! mapping. Adding a format is adding a file and a `Format` variant.
+//!
+//! Nothing here aborts the whole load: a record that cannot be read becomes a `Problem` that names
+//! its place (line or array element) and what is wrong, and every good record still decodes.
+
+pub mod audit_net;
+pub mod axon;
+pub mod canonical;
+pub mod cloudevents;
+pub mod csv_text;
+pub mod debezium;
+pub mod django_auditlog;
+pub mod envers;
+pub mod eventsourcing;
+pub mod eventsourcingdb;
+pub mod kurrent;
+pub mod laravel;
+pub mod mapping;
+pub mod marten;
+pub mod paper_trail;
+pub(crate) mod rows;
+pub mod simple_history;
+
+use std::borrow::BorrowMut;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use rustc_hash::FxHashMap;
+
+use crate::event::{Change, Event};
+
+pub use crate::problem::{Place, Problem, ProblemKind};
+
+/// Why a record could not be read as its format. The common failures are their own variants;
+/// a format's own rules (CloudEvents' required attributes, Debezium's operations) are `Refused`,
+/// in the words of that format's documentation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The record is not the kind of value the format reads.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A field the format needs is absent or null.
+    #[error("missing `{0}`")]
+    Missing(String),
+    /// A field that must not be empty is.
+    #[error("`{0}` is empty")]
+    Empty(String),
+    /// A field of the wrong kind.
+    #[error("`{field}` must be {expected}, found {found}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
+    /// Text that is not JSON.
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    /// A time that cannot be read.
+    #[error(transparent)]
+    Time(#[from] crate::time::TimeError),
+    /// A value the format's own rules refuse, in its words.
+    #[error("{0}")]
+    Refused(String),
+    /// A failure within one part of the record (an entry of a feed, of an EF event).
+    #[error("{part}: {error}")]
+    In {
+        part: String,
+        error: Box<DecodeError>,
+    },
+}
+
+impl From<String> for DecodeError {
+    fn from(message: String) -> DecodeError {
+        DecodeError::Refused(message)
+    }
+}
+
+impl From<&str> for DecodeError {
+    fn from(message: &str) -> DecodeError {
+        DecodeError::Refused(message.to_string())
+    }
+}
+
+impl DecodeError {
+    /// This error, said of one part of the record.
+    pub fn within(self, part: String) -> DecodeError {
+        DecodeError::In {
+            part,
+            error: Box::new(self),
+        }
+    }
+}
+
+/// The source formats Chronoscope reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Chronoscope's own `{stream, type, time, data, ...}` events.
+    Canonical,
+    /// KurrentDB / EventStoreDB AtomPub JSON: feeds, entries and single events.
+    Kurrent,
+    /// CloudEvents 1.0 JSON, single events and batches.
+    CloudEvents,
+    /// EventSourcingDB's backup and `read-events` lines, with their hash chain.
+    EventSourcingDb,
+    /// Marten `mt_events` rows.
+    Marten,
+    /// Debezium change events, with or without the `{schema, payload}` wrapper.
+    Debezium,
+    /// Laravel auditing `audits` rows.
+    Laravel,
+    /// paper_trail `versions` rows.
+    PaperTrail,
+    /// django-auditlog `LogEntry` rows, as table rows or Django's `dumpdata`.
+    DjangoAuditlog,
+    /// django-simple-history `Historical…` rows, as table rows or Django's `dumpdata`.
+    SimpleHistory,
+    /// The Python `eventsourcing` package's `stored_events` rows.
+    EventSourcing,
+    /// Audit.NET events, including Entity Framework entries.
+    AuditNet,
+    /// Hibernate Envers `_AUD` rows.
+    Envers,
+    /// Axon `domain_event_entry` rows.
+    Axon,
+    /// Any other JSON, read with a user's mapping.
+    Mapping,
+}
+
+impl Format {
+    /// Every format, in the order detection tries them; canonical is the fallback, and the
+    /// custom mapping is only ever chosen, never detected.
+    pub const ALL: [Format; 15] = [
+        Format::Kurrent,
+        Format::EventSourcingDb,
+        Format::CloudEvents,
+        Format::Marten,
+        Format::Debezium,
+        Format::Laravel,
+        Format::PaperTrail,
+        Format::DjangoAuditlog,
+        Format::SimpleHistory,
+        Format::EventSourcing,
+        Format::AuditNet,
+        Format::Envers,
+        Format::Axon,
+        Format::Canonical,
+        Format::Mapping,
+    ];
+
+    /// The format's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Canonical => "Chronoscope events",
+            Format::Kurrent => "KurrentDB / EventStoreDB",
+            Format::CloudEvents => "CloudEvents 1.0",
+            Format::EventSourcingDb => "EventSourcingDB",
+            Format::Marten => "Marten mt_events",
+            Format::Debezium => "Debezium change events",
+            Format::Laravel => "Laravel auditing",
+            Format::PaperTrail => "paper_trail versions",
+            Format::DjangoAuditlog => "django-auditlog",
+            Format::SimpleHistory => "django-simple-history",
+            Format::EventSourcing => "Python eventsourcing",
+            Format::AuditNet => "Audit.NET",
+            Format::Envers => "Hibernate Envers",
+            Format::Axon => "Axon domain_event_entry",
+            Format::Mapping => "Custom mapping",
+        }
+    }
+
+    /// The format's stable key, as used in deep links (`fmt=`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Format::Canonical => "canonical",
+            Format::Kurrent => "kurrent",
+            Format::CloudEvents => "cloudevents",
+            Format::EventSourcingDb => "eventsourcingdb",
+            Format::Marten => "marten",
+            Format::Debezium => "debezium",
+            Format::Laravel => "laravel",
+            Format::PaperTrail => "paper-trail",
+            Format::DjangoAuditlog => "django-auditlog",
+            Format::SimpleHistory => "django-simple-history",
+            Format::EventSourcing => "eventsourcing",
+            Format::AuditNet => "audit-net",
+            Format::Envers => "envers",
+            Format::Axon => "axon",
+            Format::Mapping => "mapping",
+        }
+    }
+
+    /// The format with this key, if there is one.
+    pub fn from_key(key: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|format| format.key() == key)
+    }
+
+    /// Why a record looks like this format, if it does. A record of Django's `dumpdata` is
+    /// looked at as the table row it was made from.
+    fn recognise(self, value: &Value) -> Option<String> {
+        if rows::is_dumpdata(value) && !matches!(self, Format::Canonical | Format::Mapping) {
+            let reason = self.recognise(&rows::dumpdata_row(value.clone()))?;
+            return Some(format!("Django `dumpdata` objects whose {reason}"));
+        }
+        match self {
+            Format::Canonical => value
+                .as_object()
+                .filter(|object| canonical::looks_like(object))
+                .map(|_| "records have `stream`, `type` and `time`".to_string()),
+            Format::Kurrent => kurrent::looks_like(value),
+            Format::CloudEvents => cloudevents::looks_like(value),
+            Format::EventSourcingDb => eventsourcingdb::looks_like(value),
+            Format::Marten => marten::looks_like(value),
+            Format::Debezium => debezium::looks_like(value),
+            Format::Laravel => laravel::looks_like(value),
+            Format::PaperTrail => paper_trail::looks_like(value),
+            Format::DjangoAuditlog => django_auditlog::looks_like(value),
+            Format::SimpleHistory => simple_history::looks_like(value),
+            Format::EventSourcing => eventsourcing::looks_like(value),
+            Format::AuditNet => audit_net::looks_like(value),
+            Format::Envers => envers::looks_like(value),
+            Format::Axon => axon::looks_like(value),
+            Format::Mapping => None,
+        }
+    }
+
+    /// Decodes one record into zero or more events; each failure is described on its own.
+    fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, DecodeError>> {
+        let value = match self {
+            Format::Canonical | Format::Mapping => value,
+            _ => rows::dumpdata_row(value),
+        };
+        match self {
+            Format::Canonical => vec![canonical::decode(value)],
+            Format::Kurrent => kurrent::decode(value),
+            Format::CloudEvents => cloudevents::decode(value),
+            Format::EventSourcingDb => eventsourcingdb::decode(value),
+            Format::Marten => vec![marten::decode(value, options)],
+            Format::Debezium => debezium::decode(value),
+            Format::Laravel => vec![laravel::decode(value, options)],
+            Format::PaperTrail => vec![paper_trail::decode(value, options)],
+            Format::DjangoAuditlog => vec![django_auditlog::decode(value, options)],
+            Format::SimpleHistory => vec![simple_history::decode(value, options)],
+            Format::EventSourcing => vec![eventsourcing::decode(value, options)],
+            Format::AuditNet => audit_net::decode(value, options),
+            Format::Envers => vec![envers::decode(value, options)],
+            Format::Axon => vec![axon::decode(value, options)],
+            Format::Mapping => vec![mapping::decode(value, options)],
+        }
+    }
+}
+
+/// Choices that change how records are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// The offset in which times without a zone (`2024-01-01 10:00:00`) are read. UTC by default.
+    pub naive_offset: FixedOffset,
+    /// The user's mapping, for `Format::Mapping`.
+    pub mapping: Option<mapping::Mapping>,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> DecodeOptions {
+        DecodeOptions {
+            naive_offset: FixedOffset::east_opt(0).expect("zero is a valid offset"),
+            mapping: None,
+        }
+    }
+}
+
+/// Which format a source looks like, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Detection {
+    pub format: Format,
+    pub reason: String,
+}
+
+/// Guesses the format of a source from its first record that is valid JSON.
+pub fn detect(records: &[Record<'_>]) -> Detection {
+    let first = records
+        .iter()
+        .take(DETECT_LINES)
+        .find_map(|record| serde_json::from_str::<Value>(record.text).ok());
+    first
+        .and_then(|value| {
+            Format::ALL.into_iter().find_map(|format| {
+                format
+                    .recognise(&value)
+                    .map(|reason| Detection { format, reason })
+            })
+        })
+        .unwrap_or(Detection {
+            format: Format::Canonical,
+            reason: "no format matched, so records are read as Chronoscope events".into(),
+        })
+}
+
+/// Guesses the format of a whole source's text. For NDJSON only the first lines are looked at,
+/// so that a large source is not split twice.
+pub fn detect_text(text: &str) -> Detection {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if is_ndjson(trimmed) {
+        let head_end = trimmed
+            .match_indices('\n')
+            .nth(DETECT_LINES - 1)
+            .map_or(trimmed.len(), |(idx, _)| idx);
+        return detect(&split_records(&trimmed[..head_end]).0);
+    }
+    detect(&split_records(text).0)
+}
+
+/// How many records detection looks at.
+const DETECT_LINES: usize = 20;
+
+/// An event as a format decoder gives it: everything but the log position, and with the version
+/// still optional (it then defaults to the event's 1-based position within its stream).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Draft {
+    pub stream: String,
+    pub version: Option<u64>,
+    pub id: Option<String>,
+    pub kind: String,
+    /// `None` where the source has no time (CloudEvents makes it optional): the event then
+    /// takes the time of the stream's previous event, and `meta.time_absent` says so.
+    pub time: Option<DateTime<Utc>>,
+    /// The global position in the source store, where it has one.
+    pub position: Option<u64>,
+    pub data: Value,
+    pub meta: Map<String, Value>,
+    pub change: Change,
+}
+
+/// The text of one JSON record in the source, and where it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Record<'a> {
+    pub place: RecordPlace,
+    pub text: &'a str,
+}
+
+/// Where a record is: records of NDJSON have lines, records of arrays have indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordPlace {
+    Line(usize),
+    Element(usize),
+}
+
+impl From<RecordPlace> for Place {
+    fn from(place: RecordPlace) -> Place {
+        match place {
+            RecordPlace::Line(line) => Place::Line(line),
+            RecordPlace::Element(index) => Place::Element(index),
+        }
+    }
+}
+
+/// Finds the JSON records in a source: a JSON array, `{"events": [...]}`, a single object, or
+/// NDJSON (one record per line). A JSON array or object that does not parse is one problem at
+/// its line and column; in NDJSON each bad line becomes its own problem when it is decoded, and
+/// the other lines stay.
+pub fn split_records(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        let problem = Problem::new(Place::Source, ProblemKind::Empty);
+        return (Vec::new(), vec![problem]);
+    }
+    if trimmed.starts_with('[') {
+        return match serde_json::from_str::<Vec<&RawValue>>(text) {
+            Ok(items) => (element_records(items), Vec::new()),
+            Err(err) => (Vec::new(), vec![json_problem(&err)]),
+        };
+    }
+    if trimmed.starts_with('{') && !is_ndjson(trimmed) {
+        #[derive(Deserialize)]
+        struct Wrapper<'a> {
+            #[serde(borrow)]
+            events: Vec<&'a RawValue>,
+        }
+        if let Ok(wrapper) = serde_json::from_str::<Wrapper<'_>>(text) {
+            return (element_records(wrapper.events), Vec::new());
+        }
+        return match serde_json::from_str::<&RawValue>(text) {
+            Ok(value) => {
+                let record = Record {
+                    place: RecordPlace::Line(1 + leading_newlines(text)),
+                    text: value.get(),
+                };
+                (vec![record], Vec::new())
+            }
+            // Not one JSON document: NDJSON whose first line is broken, read line by line so
+            // that the other lines still load.
+            Err(_) if trimmed.lines().skip(1).any(is_whole_object) => split_lines(text),
+            Err(err) => (Vec::new(), vec![json_problem(&err)]),
+        };
+    }
+    split_lines(text)
+}
+
+/// JSON read from bytes, through `serde_json::from_str` after a UTF-8 check: every other
+/// reader in the app reads `&str`, and `from_slice` would add a second copy of serde_json's
+/// reader to the bundle.
+pub(crate) fn json_from_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
+}
+
+/// True when the text is NDJSON: its first line is a whole JSON object and more lines follow.
+pub fn is_ndjson(text: &str) -> bool {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    trimmed.starts_with('{') && first_line_is_a_whole_record(trimmed)
+}
+
+/// The records of NDJSON, one per non-blank line.
+pub fn ndjson_records(text: &str) -> impl Iterator<Item = Record<'_>> {
+    let mut start = LineCursor::START;
+    next_ndjson_lines(text, &mut start, usize::MAX)
+        .into_iter()
+        .map(move |(place, range)| Record {
+            place,
+            text: text.get(range).unwrap_or_default(),
+        })
+}
+
+/// Where reading NDJSON a few lines at a time has got to: the byte a line starts at, and that
+/// line's number (from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineCursor {
+    pub pos: usize,
+    pub line: usize,
+}
+
+impl LineCursor {
+    /// The start of a text whose first line is line 1.
+    pub const START: LineCursor = LineCursor { pos: 0, line: 1 };
+}
+
+/// The next non-blank lines of NDJSON, at most `n`, from the cursor: each line's place and the
+/// byte range of the line in `text`, trimmed; the cursor moves past them. A byte-order mark
+/// before line 1 is skipped. Ranges rather than slices, so that a caller can keep its place in
+/// a text it shares (the ingest reads a block a budget at a time).
+pub fn next_ndjson_lines(
+    text: &str,
+    cursor: &mut LineCursor,
+    n: usize,
+) -> Vec<(RecordPlace, std::ops::Range<usize>)> {
+    let mut records = Vec::new();
+    while records.len() < n && cursor.pos < text.len() {
+        let rest = text.get(cursor.pos..).unwrap_or_default();
+        let len = rest.find('\n').unwrap_or(rest.len());
+        let raw = &rest[..len];
+        let raw = match *cursor {
+            LineCursor::START => raw.strip_prefix('\u{feff}').unwrap_or(raw),
+            _ => raw,
+        };
+        let trimmed = raw.trim();
+        if !trimmed.is_empty() {
+            let start = trimmed.as_ptr() as usize - text.as_ptr() as usize;
+            records.push((RecordPlace::Line(cursor.line), start..start + trimmed.len()));
+        }
+        cursor.pos += len + 1;
+        cursor.line += 1;
+    }
+    cursor.pos = cursor.pos.min(text.len());
+    records
+}
+
+/// Splits NDJSON into its non-blank lines without parsing them: a line that is not JSON is
+/// found when it is decoded, so the text is parsed once, a slice at a time.
+fn split_lines(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
+    (ndjson_records(text).collect(), Vec::new())
+}
+
+fn element_records(items: Vec<&RawValue>) -> Vec<Record<'_>> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| Record {
+            place: RecordPlace::Element(index),
+            text: item.get(),
+        })
+        .collect()
+}
+
+/// True when the text's first line is a complete JSON value followed by more text: NDJSON.
+fn first_line_is_a_whole_record(text: &str) -> bool {
+    match text.split_once('\n') {
+        Some((first, rest)) => {
+            !rest.trim().is_empty() && serde_json::from_str::<&RawValue>(first.trim()).is_ok()
+        }
+        None => false,
+    }
+}
+
+/// True when a line is a whole JSON object on its own, as NDJSON lines are.
+fn is_whole_object(line: &str) -> bool {
+    let line = line.trim();
+    line.starts_with('{') && serde_json::from_str::<&RawValue>(line).is_ok()
+}
+
+fn leading_newlines(text: &str) -> usize {
+    let skipped = text.len() - text.trim_start().len();
+    text[..skipped].matches('\n').count()
+}
+
+fn json_problem(err: &serde_json::Error) -> Problem {
+    Problem::new(
+        Place::Line(err.line()),
+        ProblemKind::Json {
+            column: err.column(),
+            message: err.to_string(),
+        },
+    )
+}
+
+/// Turns records into events, a slice at a time, giving each event its log position and, where
+/// the source has none, its version within its stream.
+#[derive(Debug)]
+pub struct Decoder {
+    format: Format,
+    options: DecodeOptions,
+    next_seq: u64,
+    /// The last version and time of each stream so far.
+    last: FxHashMap<String, (u64, DateTime<Utc>)>,
+}
+
+impl Decoder {
+    pub fn new(format: Format) -> Decoder {
+        Decoder::with_options(format, DecodeOptions::default())
+    }
+
+    pub fn with_options(format: Format, options: DecodeOptions) -> Decoder {
+        Decoder {
+            format,
+            options,
+            next_seq: 0,
+            last: FxHashMap::default(),
+        }
+    }
+
+    /// The format records are read as.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Decodes a slice of records, appending the events and problems found.
+    pub fn decode(
+        &mut self,
+        records: &[Record<'_>],
+        events: &mut Vec<Event>,
+        problems: &mut Vec<Problem>,
+    ) {
+        for record in records {
+            if is_scope_line(record.text) {
+                continue;
+            }
+            let drafts = match (self.format, serde_json::from_str::<Value>) {
+                (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
+                (format, parse) => match parse(record.text) {
+                    Ok(value) => format.decode(value, &self.options),
+                    Err(err) => vec![Err(DecodeError::NotJson(err.to_string()))],
+                },
+            };
+            for draft in drafts {
+                match draft {
+                    Ok(draft) => events.push(self.finish(draft)),
+                    Err(message) => problems.push(Problem::new(
+                        record.place.into(),
+                        ProblemKind::Record(message),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, mut draft: Draft) -> Event {
+        let last_time = self.last.get(&draft.stream).map(|&(_, time)| time);
+        let time = draft.time.unwrap_or_else(|| {
+            draft.meta.insert("time_absent".into(), Value::Bool(true));
+            last_time.unwrap_or(DateTime::UNIX_EPOCH)
+        });
+        let (seq, version) = self.place(&draft.stream, draft.version, time);
+        Event {
+            seq,
+            stream: draft.stream,
+            version,
+            position: draft.position,
+            id: draft.id,
+            kind: draft.kind,
+            time,
+            data: draft.data,
+            meta: draft.meta,
+            change: draft.change,
+            stored: None,
+        }
+    }
+
+    /// Gives the next event of a stream its log position and, where the source has none, its
+    /// version: one more than the stream's last.
+    pub fn place(&mut self, stream: &str, version: Option<u64>, time: DateTime<Utc>) -> (u64, u64) {
+        // Only a stream seen for the first time costs a copy of its name.
+        let version = match self.last.get_mut(stream) {
+            Some(last) => {
+                // After u64::MAX there is no next version: the event repeats it, which the
+                // timeline reports, rather than wrap to 0.
+                let version = version.unwrap_or(last.0.saturating_add(1));
+                *last = (version, time);
+                version
+            }
+            None => {
+                let version = version.unwrap_or(1);
+                self.last.insert(stream.to_string(), (version, time));
+                version
+            }
+        };
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        (seq, version)
+    }
+}
+
+/// Everything decoded from one source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Decoded {
+    pub events: Vec<Event>,
+    pub problems: Vec<Problem>,
+}
+
+/// Splits and decodes a whole source in one go, without indexing it: the decoders' own view,
+/// for tests of a format. Loading a source is `core::ingest`'s.
+pub fn decode_text(text: &str, format: Option<Format>) -> (Decoded, Detection) {
+    decode_text_with(text, format, DecodeOptions::default())
+}
+
+/// `decode_text` with decoding options (the zone of naive times, a mapping).
+pub fn decode_text_with(
+    text: &str,
+    format: Option<Format>,
+    options: DecodeOptions,
+) -> (Decoded, Detection) {
+    let (records, mut problems) = split_records(text);
+    let detection = match format {
+        Some(format) => Detection {
+            format,
+            reason: "chosen by the user".into(),
+        },
+        None => detect(&records),
+    };
+    let mut events = Vec::with_capacity(records.len());
+    Decoder::with_options(detection.format, options).decode(&records, &mut events, &mut problems);
+    order_by_position(&mut events);
+    (Decoded { events, problems }, detection)
+}
+
+/// Puts events in the store's global order (Marten `seq_id`, Axon `global_index`) when every
+/// event has a position, keeping the source order among equals; log positions are renumbered.
+pub fn order_by_position<T: BorrowMut<Event>>(items: &mut [T]) {
+    let position = |item: &T| item.borrow().position;
+    if items.is_empty() || items.iter().any(|item| position(item).is_none()) {
+        return;
+    }
+    if items.windows(2).all(|w| position(&w[0]) <= position(&w[1])) {
+        return;
+    }
+    items.sort_by_key(position);
+    for (seq, item) in items.iter_mut().enumerate() {
+        item.borrow_mut().seq = seq as u64;
+    }
+}
+
+/// The first line of Chronoscope's own JSONL export, which says what the file covers and
+/// carries no event.
+fn is_scope_line(text: &str) -> bool {
+    let prefix = concat!("{\"", "chronoscope_export", "\"");
+    text.trim_start().starts_with(prefix)
+        && serde_json::from_str::<Value>(text).is_ok_and(|v| crate::export::is_export_header(&v))
+}

@@ -1,0 +1,294 @@
+//! Following a live source: what the browser's follow loop reads, how it reconnects, and what
+//! it holds while paused. The loop itself (`ui::follow`) only moves bytes and waits.
+//!
+//! A followed source stays open after its load, and new records go through the same ingest
+//! (`Ingest::append`, `Ingest::take_polled_page`). Three transports:
+//!
+//! - **Server-Sent Events** (`text/event-stream`, parsed by `sse-parse`): each `data:` line of
+//!   an event is one record in any supported format. A reconnect sends `Last-Event-ID` when the
+//!   server gave ids.
+//! - **Streamed NDJSON** (any other response): records are whole lines; blank lines (a
+//!   heartbeat) are not records. A reconnect asks for `from=N`, N being the number of records
+//!   received whole so far, so the server sends record N (from 0) on.
+//! - **KurrentDB long-poll**: once the feed is read to its head, the page after the head is asked
+//!   for with `Kurrent-LongPoll: 30` (and the old `ES-LongPoll`), again and again.
+//!
+//! After any reconnect, events already held are dropped as duplicates
+//! (`Timeline::drop_resent`), so a server that sends again from an earlier point loses
+//! nothing and doubles nothing. Reconnects back off exponentially from one second (or the
+//! server's `retry:`) to 30 s.
+
+use sse_parse::SseParser;
+use url::Url;
+
+use crate::view::text::counted;
+
+/// How a deep link asks to follow its source (`follow=1|sse|ndjson|poll`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowMode {
+    /// The transport is read from the response (`follow=1`).
+    Auto,
+    Sse,
+    Ndjson,
+    Poll,
+}
+
+/// The way new events come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transport {
+    Sse,
+    Ndjson,
+    Poll,
+}
+
+/// The longest wait between reconnects, in milliseconds.
+pub const MAX_BACKOFF_MS: u64 = 30_000;
+
+/// The first wait after a disconnect, unless the server's `retry:` says otherwise.
+pub const FIRST_BACKOFF_MS: u64 = 1_000;
+
+/// The headers a KurrentDB long-poll is asked with: the current name and the one older servers
+/// read. The value is how many seconds the server may hold the request.
+pub const LONG_POLL_HEADERS: [(&str, &str); 2] =
+    [("Kurrent-LongPoll", "30"), ("ES-LongPoll", "30")];
+
+impl FollowMode {
+    /// Reads a `follow=` value.
+    pub fn parse(text: &str) -> Option<FollowMode> {
+        match text {
+            "1" => Some(FollowMode::Auto),
+            "sse" => Some(FollowMode::Sse),
+            "ndjson" => Some(FollowMode::Ndjson),
+            "poll" => Some(FollowMode::Poll),
+            _ => None,
+        }
+    }
+
+    /// The `follow=` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowMode::Auto => "1",
+            FollowMode::Sse => "sse",
+            FollowMode::Ndjson => "ndjson",
+            FollowMode::Poll => "poll",
+        }
+    }
+
+    /// The transport for a response: the one asked for, else server-sent events for
+    /// `text/event-stream`, long-polling for a KurrentDB feed, and streamed NDJSON otherwise.
+    pub fn transport(self, content_type: Option<&str>, is_feed: bool) -> Transport {
+        let is_sse = content_type.is_some_and(|t| {
+            t.split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("text/event-stream"))
+        });
+        match self {
+            FollowMode::Sse => Transport::Sse,
+            FollowMode::Ndjson => Transport::Ndjson,
+            FollowMode::Poll => Transport::Poll,
+            FollowMode::Auto if is_sse => Transport::Sse,
+            FollowMode::Auto if is_feed => Transport::Poll,
+            FollowMode::Auto => Transport::Ndjson,
+        }
+    }
+}
+
+/// Why a source cannot be followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unfollowable {
+    #[error("it is one JSON document, neither lines nor a KurrentDB feed")]
+    Document,
+    #[error("its last feed page links to no newer page")]
+    NoNewerPage,
+}
+
+/// One followed source: where its records stand, and how to reconnect.
+#[derive(Debug)]
+pub struct Follow {
+    transport: Transport,
+    sse: SseParser,
+    /// Records received whole from the source, over every connection.
+    n_records: u64,
+    /// True while the current NDJSON line has more than blanks.
+    line_has_text: bool,
+    /// Disconnects since records last arrived.
+    n_failures: u32,
+    /// The server's reconnection time (`retry:`), in milliseconds.
+    retry_ms: Option<u64>,
+}
+
+/// Where following stands, as the follow control shows it (`data-state` and words).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FollowState {
+    #[default]
+    Off,
+    Live,
+    /// New events are read and held, not shown, until *Resume*.
+    Paused,
+    Reconnecting,
+}
+
+/// The follow control's state, the events held while paused, and the seconds until the next
+/// reconnect.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FollowStatus {
+    pub state: FollowState,
+    pub n_held: usize,
+    pub wait_s: u64,
+}
+
+impl FollowStatus {
+    /// The `data-state` tests and styles read.
+    pub fn data_state(&self) -> &'static str {
+        match self.state {
+            FollowState::Off => "off",
+            FollowState::Live => "live",
+            FollowState::Paused => "paused",
+            FollowState::Reconnecting => "reconnecting",
+        }
+    }
+
+    /// What the control says.
+    pub fn label(&self) -> String {
+        match self.state {
+            FollowState::Off => String::new(),
+            FollowState::Live => "● Live".into(),
+            FollowState::Paused => format!("Paused, {} held", counted(self.n_held, "event")),
+            FollowState::Reconnecting => format!("Reconnecting in {} s", self.wait_s),
+        }
+    }
+}
+
+/// "1 new event", "1,200 new events".
+pub fn n_new_events(n: usize) -> String {
+    counted(n, "new event")
+}
+
+/// A reconnect: the address and the `Last-Event-ID` to send, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reconnect {
+    pub url: Url,
+    pub last_event_id: Option<String>,
+}
+
+impl Follow {
+    /// Starts following with a transport.
+    pub fn new(transport: Transport) -> Follow {
+        Follow {
+            transport,
+            sse: SseParser::new(),
+            n_records: 0,
+            line_has_text: false,
+            n_failures: 0,
+            retry_ms: None,
+        }
+    }
+
+    /// Takes bytes as they arrive and gives the record lines they bring: for server-sent
+    /// events, the data lines of the events they complete.
+    pub fn take(&mut self, bytes: &[u8]) -> Vec<u8> {
+        let (lines, n_records) = match self.transport {
+            Transport::Sse => self.sse_records(bytes),
+            Transport::Ndjson | Transport::Poll => (bytes.to_vec(), self.count_lines(bytes)),
+        };
+        if n_records > 0 {
+            self.n_failures = 0;
+        }
+        self.n_records += n_records;
+        lines
+    }
+
+    /// Notes records taken some other way (a polled page of `n` events) while paused or not.
+    pub fn took_records(&mut self, n: u64) {
+        if n > 0 {
+            self.n_failures = 0;
+        }
+        self.n_records += n;
+    }
+
+    /// Records received whole so far, over every connection.
+    pub fn n_records(&self) -> u64 {
+        self.n_records
+    }
+
+    /// The connection dropped or ended: says how long to wait before reconnecting, doubling
+    /// from the first wait (the server's `retry:`, else one second) up to 30 s.
+    pub fn disconnected(&mut self) -> u64 {
+        let first = self
+            .retry_ms
+            .unwrap_or(FIRST_BACKOFF_MS)
+            .clamp(1, MAX_BACKOFF_MS);
+        let delay = first.saturating_mul(1 << self.n_failures.min(16));
+        self.n_failures = self.n_failures.saturating_add(1);
+        delay.min(MAX_BACKOFF_MS)
+    }
+
+    /// Where and how to reconnect to `url`, the source's address. Server-sent events resume
+    /// with `Last-Event-ID` when the server gave ids; streamed NDJSON asks for `from=N`.
+    pub fn reconnect(&mut self, url: &Url) -> Reconnect {
+        let last_id = self.sse.last_event_id().to_string();
+        // A new connection is a new event stream, which starts from the last id seen.
+        self.sse = SseParser::with_last_event_id(last_id.clone());
+        self.line_has_text = false;
+        match self.transport {
+            Transport::Sse => Reconnect {
+                url: url.clone(),
+                last_event_id: (!last_id.is_empty()).then_some(last_id),
+            },
+            Transport::Ndjson | Transport::Poll => Reconnect {
+                url: with_from(url, self.n_records),
+                last_event_id: None,
+            },
+        }
+    }
+
+    /// The data lines of the events completed by these bytes, each ending in a newline.
+    fn sse_records(&mut self, bytes: &[u8]) -> (Vec<u8>, u64) {
+        self.sse.feed(bytes);
+        if let Some(retry) = self.sse.retry() {
+            self.retry_ms = Some(u64::try_from(retry.as_millis()).unwrap_or(MAX_BACKOFF_MS));
+        }
+        let mut lines = Vec::new();
+        let mut n_records = 0;
+        while let Some(event) = self.sse.next_event() {
+            for line in event.data.lines().filter(|line| !line.trim().is_empty()) {
+                lines.extend_from_slice(line.as_bytes());
+                lines.push(b'\n');
+                n_records += 1;
+            }
+        }
+        (lines, n_records)
+    }
+
+    /// The NDJSON lines these bytes complete that are records (not blank).
+    fn count_lines(&mut self, bytes: &[u8]) -> u64 {
+        let mut n = 0;
+        for &byte in bytes {
+            match byte {
+                b'\n' => {
+                    n += u64::from(self.line_has_text);
+                    self.line_has_text = false;
+                }
+                b' ' | b'\t' | b'\r' => {}
+                _ => self.line_has_text = true,
+            }
+        }
+        n
+    }
+}
+
+/// The address with `from=N` in its query, replacing any `from` it had. Written by hand: the
+/// url crate's query serializer cost the bundle a kilobyte for this one parameter.
+pub fn with_from(url: &Url, n: u64) -> Url {
+    let mut url = url.clone();
+    let mut query: Vec<&str> = url
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| !pair.is_empty() && *pair != "from" && !pair.starts_with("from="))
+        .collect();
+    let from = format!("from={n}");
+    query.push(&from);
+    url.set_query(Some(&query.join("&")));
+    url
+}

@@ -1,0 +1,170 @@
+//! Problems: what went wrong on the way in (a fetch, a line, a record, a page of a feed, the
+//! replay of an event), each with the place it happened, so that a person can find it. Every
+//! stage reports into the same list, and none of them stops a load.
+
+use std::fmt;
+
+/// Where a problem was found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// A line of the source text, from 1.
+    Line(usize),
+    /// A byte of the source (from 0), on a line (from 1).
+    Byte { line: usize, byte: u64 },
+    /// An element of the source's JSON array, from 0.
+    Element(usize),
+    /// A decoded event, named by stream and version.
+    Event { stream: String, version: u64 },
+    /// A decoded event and the line of the source it was read from.
+    EventLine {
+        line: usize,
+        stream: String,
+        version: u64,
+    },
+    /// A fetched URL and the HTTP status it answered with (0: no answer).
+    Url { url: String, status: u16 },
+    /// A place within one page of a source read page by page (a KurrentDB feed), from 1.
+    Page { page: usize, within: Box<Place> },
+    /// A local file, by name.
+    File(String),
+    /// A parameter of the deep link.
+    Link(String),
+    /// The source as a whole.
+    Source,
+}
+
+impl fmt::Display for Place {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Place::Line(line) => write!(f, "line {line}"),
+            Place::Byte { line, byte } => write!(f, "line {line} (byte {byte})"),
+            Place::Element(index) => write!(f, "element {index}"),
+            Place::Event { stream, version } => write!(f, "event {stream} v{version}"),
+            Place::EventLine {
+                line,
+                stream,
+                version,
+            } => write!(f, "line {line} (event {stream} v{version})"),
+            Place::Url { url, status: 0 } => write!(f, "{url} (no response)"),
+            Place::Url { url, status } => write!(f, "{url} (HTTP {status})"),
+            Place::Page { page, within } => write!(f, "page {page}, {within}"),
+            Place::File(name) => write!(f, "{name}"),
+            Place::Link(param) => write!(f, "link {param}"),
+            Place::Source => write!(f, "source"),
+        }
+    }
+}
+
+/// A loading, decoding or replay problem, with its place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub place: Place,
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// A problem at a place.
+    pub fn new(place: Place, kind: ProblemKind) -> Problem {
+        Problem { place, kind }
+    }
+
+    /// What is wrong, for people.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.place, self.kind)
+    }
+}
+
+/// What went wrong. Messages are lowercase, without a trailing period, as people read them
+/// after the place.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProblemKind {
+    /// A record its format's decoder could not read.
+    #[error("{0}")]
+    Record(crate::decode::DecodeError),
+    /// Text that is not JSON where JSON was expected.
+    #[error("not valid JSON at column {column}: {message}")]
+    Json { column: usize, message: String },
+    #[error("the source is empty")]
+    Empty,
+    /// CSV that cannot be read.
+    #[error("not valid CSV: {0}")]
+    Csv(String),
+    /// A CSV row with more or fewer cells than the header names.
+    #[error("this row has {n_cells} cells and the header {n_header}; the row is left out")]
+    CsvCells { n_cells: usize, n_header: usize },
+    /// Text read as CSV (its first line has cells) with no row after the header.
+    #[error("read as CSV, the source has a header row and no rows")]
+    CsvNoRows,
+    /// A CSV header that names a column twice.
+    #[error("the header names `{name}` twice; the later column's cells are read")]
+    CsvRepeatedColumn { name: String },
+    /// A line whose bytes are not UTF-8; the other lines are read.
+    #[error("not UTF-8 text; the line is left out")]
+    NotUtf8Line,
+    /// A whole document (not NDJSON) whose bytes are not UTF-8.
+    #[error("the source is not UTF-8 text; it cannot be read")]
+    NotUtf8,
+    /// The download broke off in the middle of the last line.
+    #[error("the download broke off in this line after {n_bytes} bytes; the line is left out")]
+    LineCutOff { n_bytes: usize },
+    /// The download or file read failed part way; what arrived before is kept.
+    #[error("the download broke off: {0}")]
+    BrokeOff(String),
+    /// A request that could not be made or answered (the network, CORS, a bad URL, a status).
+    #[error("{0}")]
+    Fetch(String),
+    /// A version that does not come after the stream's previous one.
+    #[error("version {version} does not follow version {previous} of the same stream")]
+    VersionNotAfter { version: u64, previous: u64 },
+    /// An event that could not be applied: the state stays as the other events make it.
+    #[error("{0}; the state is left as it was")]
+    Replay(crate::reduce::ReduceError),
+    /// An upcaster that failed on an event.
+    #[error("{0}")]
+    Upcast(String),
+    /// A feed whose links lead back to a page already read.
+    #[error("the feed links back to a page already read ({url}); reading stopped")]
+    FeedLoops { url: String },
+    /// A feed page link that is not a URL.
+    #[error("the feed links to {link}, which is not a URL: {message}")]
+    BadLink { link: String, message: String },
+    /// A feed read stopped after the most pages Chronoscope reads.
+    #[error("the feed has more than {max} pages; reading stopped")]
+    TooManyPages { max: usize },
+    /// Follow was asked for a source that cannot be followed; what was read stays.
+    #[error("the source cannot be followed: {0}")]
+    CannotFollow(crate::follow::Unfollowable),
+    /// A mapping or projection document that cannot be used.
+    #[error("{0}")]
+    Document(String),
+    /// A deep-link parameter that was ignored.
+    #[error("{0}")]
+    Link(String),
+    /// A request that was not answered within `waiting::ANSWER_WAIT_MS`.
+    #[error("no answer within {seconds} s, so Chronoscope stopped waiting (a server that asks for a browser sign-in with WWW-Authenticate is never answered in an embedded or headless page: use Credentials…)")]
+    NoAnswer { seconds: u64 },
+    /// A body that brought too little for a whole `waiting::STALL_WINDOW_MS`; what came stays.
+    #[error("the download stalled ({n_bytes} bytes in the last {seconds} s), so Chronoscope stopped waiting; Retry reads on")]
+    Stalled { n_bytes: u64, seconds: u64 },
+    /// Reading stopped at the memory ceiling (`ingest::over_budget`); the events read are kept.
+    #[error("the page's memory reached its budget of {budget_mb} MB, so reading stopped: the {} events read are kept and shown, and the rest of the source was not read (mem= in the link sets the budget, up to 4096)", crate::view::text::count(*n_events))]
+    Ceiling { budget_mb: u64, n_events: usize },
+    /// An answer that asks to be tried later (408, 429, 5xx), with the wait its `Retry-After`
+    /// asks for.
+    #[error("{answer}{}", wait_words(*wait_s))]
+    TryLater { answer: String, wait_s: Option<u64> },
+}
+
+/// What a `Retry-After` asked for, as the problem says it.
+fn wait_words(wait_s: Option<u64>) -> String {
+    match wait_s {
+        Some(seconds) => format!("; it asks to be tried again in {seconds} s (Retry-After)"),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,192 @@
+//! The period-end table: every aggregate as of one moment, one row per stream, in columns
+//! chosen from state paths. It answers *what did every open PO look like at quarter end?*
+//!
+//! A row is a stream that had events by the moment; its state is the stream's state after its
+//! last event at or before it (`Timeline::state_after`, from the nearest snapshot). Columns are
+//! blame paths (`core::blame`: JSON Pointers in which an array matched by key is entered by the
+//! element's key), by default the scalar fields most streams have. The event that last set a
+//! cell is found when asked (`last_set`), with one replay of that stream, so that the table
+//! itself costs one state per stream.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::blame::{field_history, value_at};
+use crate::export::push_csv_row;
+use crate::query::StateQuery;
+use crate::time::format_utc;
+use crate::timeline::Timeline;
+
+/// How many columns the table shows when none are chosen.
+pub const DEFAULT_COLUMNS: usize = 5;
+
+/// Every stream as of a moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PeriodTable {
+    /// The moment; `None`: after each stream's latest event.
+    pub at: Option<DateTime<Utc>>,
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+    /// Streams whose first event came after the moment, which have no row.
+    pub n_not_yet: usize,
+    /// Streams whose state did not match the query (`where=`), which have no row.
+    pub n_unmatched: usize,
+}
+
+/// One stream as of the moment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableRow {
+    pub stream: String,
+    /// The position of the stream's last event at or before the moment.
+    pub pos: usize,
+    pub version: u64,
+    /// That event's time; `None` when the source gave it none.
+    pub time: Option<DateTime<Utc>>,
+    /// The value in each column; `None` where the state has no such field.
+    pub cells: Vec<Option<Value>>,
+}
+
+/// The columns a text names: state paths separated by commas (`/status, /total`); a name
+/// without its leading `/` gets one, and empty names are dropped.
+pub fn parse_columns(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|name| !name.is_empty())
+        .map(|name| match name.starts_with('/') {
+            true => name.to_string(),
+            false => format!("/{name}"),
+        })
+        .collect()
+}
+
+/// Every stream's state as of `at` (`None`: its latest), in `columns` (`None`: the scalar
+/// fields most states have, `DEFAULT_COLUMNS` of them), and only those whose state matches
+/// `query` when there is one. Rows are in the order streams first appear in the log.
+pub fn period_table(
+    timeline: &Timeline,
+    at: Option<DateTime<Utc>>,
+    columns: Option<Vec<String>>,
+    query: Option<&StateQuery>,
+) -> PeriodTable {
+    let mut states = Vec::new();
+    let (mut n_not_yet, mut n_unmatched) = (0, 0);
+    for facts in timeline.stream_facts() {
+        let stream = facts.name;
+        let pos = match at {
+            Some(at) => timeline.position_at_time(stream, at),
+            None => timeline.stream_len(stream).checked_sub(1),
+        };
+        let Some(pos) = pos else {
+            n_not_yet += 1;
+            continue;
+        };
+        let state = timeline.state_after(stream, Some(pos));
+        if query.is_some_and(|q| !q.matches(&state)) {
+            n_unmatched += 1;
+            continue;
+        }
+        states.push((stream, pos, state));
+    }
+    let columns =
+        columns.unwrap_or_else(|| common_fields(states.iter().map(|(_, _, s)| s), DEFAULT_COLUMNS));
+    let rows = states
+        .into_iter()
+        .filter_map(|(stream, pos, state)| {
+            let head = timeline.head_at(stream, pos)?;
+            Some(TableRow {
+                stream: stream.to_string(),
+                pos,
+                version: head.version,
+                time: head.timed.then_some(head.time),
+                cells: columns
+                    .iter()
+                    .map(|c| value_at(&state, c).cloned())
+                    .collect(),
+            })
+        })
+        .collect();
+    PeriodTable {
+        at,
+        columns,
+        rows,
+        n_not_yet,
+        n_unmatched,
+    }
+}
+
+/// The top-level fields holding a string, number or boolean in the most states, most common
+/// first (ties in the order first met), at most `n`.
+pub fn common_fields<'a>(states: impl Iterator<Item = &'a Value>, n: usize) -> Vec<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for state in states {
+        let Some(object) = state.as_object() else {
+            continue;
+        };
+        for (key, value) in object {
+            if !matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
+                continue;
+            }
+            let path = format!("/{}", crate::diff::escape_token(key));
+            match counts.iter_mut().find(|(p, _)| *p == path) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((path, 1)),
+            }
+        }
+    }
+    // Picked one at a time rather than sorted: a sort's code would cost bundle for a handful
+    // of fields. Equal counts keep the order first met.
+    let mut chosen = Vec::new();
+    while chosen.len() < n {
+        let Some(best) = (0..counts.len()).max_by_key(|&i| (counts[i].1, std::cmp::Reverse(i)))
+        else {
+            break;
+        };
+        chosen.push(counts.remove(best).0);
+    }
+    chosen
+}
+
+/// The position of the event that last set `column` in `stream` at or before `pos`: the last
+/// change in the field's history up to it. `None` when no event up to `pos` set it.
+pub fn last_set(timeline: &Timeline, stream: &str, pos: usize, column: &str) -> Option<usize> {
+    field_history(timeline, stream, column)
+        .into_iter()
+        .take_while(|change| change.pos <= pos)
+        .last()
+        .map(|change| change.pos)
+}
+
+/// The table as CSV: a `#` line that says the moment and the source, a header, one row per
+/// stream. A string is written as it is, any other value as JSON, an absent field as nothing.
+pub fn table_csv(table: &PeriodTable, source: &str) -> String {
+    let moment = match &table.at {
+        Some(at) => format!("as of {}", format_utc(at)),
+        None => "as of each stream's latest event".to_string(),
+    };
+    let mut out = format!(
+        "# Chronoscope period-end table, {moment}, {} streams, source {source}\r\n",
+        table.rows.len()
+    );
+    let mut header = vec!["stream".to_string(), "version".into(), "time_utc".into()];
+    header.extend(table.columns.iter().cloned());
+    push_csv_row(&mut out, &header);
+    for row in &table.rows {
+        let mut cells = vec![
+            row.stream.clone(),
+            row.version.to_string(),
+            row.time.as_ref().map(format_utc).unwrap_or_default(),
+        ];
+        cells.extend(row.cells.iter().map(cell_text));
+        push_csv_row(&mut out, &cells);
+    }
+    out
+}
+
+/// A cell as text: a string as it is, another value as JSON, an absent field as nothing.
+pub fn cell_text(value: &Option<Value>) -> String {
+    match value {
+        None => String::new(),
+        Some(Value::String(text)) => text.clone(),
+        Some(other) => other.to_string(),
+    }
+}

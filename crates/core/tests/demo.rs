@@ -1,0 +1,151 @@
+//! The bundled demo history: deterministic, realistic, and the same bytes as the checked-in file.
+
+use std::collections::BTreeSet;
+
+use std::sync::Arc;
+
+use chronoscope_core::decode::decode_text;
+use chronoscope_core::ingest::index::project;
+use chronoscope_core::projection::Projection;
+use chronoscope_core::timeline::Timeline;
+use chronoscope_samples::demo::{demo_ndjson, demo_projection};
+
+#[test]
+fn the_checked_in_projection_is_the_generator_output() {
+    let path = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/demo/cambium.projection.json"
+    );
+    assert!(
+        std::fs::read_to_string(path).unwrap() == demo_projection(),
+        "demo/cambium.projection.json is stale"
+    );
+}
+
+#[test]
+fn the_checked_in_demo_file_is_the_generator_output() {
+    let path = concat!(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../.."),
+        "/demo/cambium-demo.ndjson"
+    );
+    let on_disk = std::fs::read_to_string(path).unwrap();
+    assert!(
+        on_disk == demo_ndjson(),
+        "demo/cambium-demo.ndjson is stale: run `cargo run --bin gen-demo`"
+    );
+}
+
+#[test]
+fn the_demo_is_a_realistic_po_and_badge_history_without_problems() {
+    let (decoded, _) = decode_text(&demo_ndjson(), None);
+    assert!(decoded.problems.is_empty(), "{:?}", decoded.problems);
+    let n_events = decoded.events.len();
+    assert!((1_800..=2_300).contains(&n_events), "{n_events} events");
+    let projection = Projection::parse(&demo_projection()).unwrap();
+    let timeline = project(decoded.events, Some(Arc::new(projection)));
+    assert!(timeline.problems().is_empty(), "{:?}", timeline.problems());
+    let n_upcast = timeline.all_events().filter(|e| e.stored.is_some()).count();
+    assert!(n_upcast > 50, "{n_upcast} events upcast");
+    assert_eq!(timeline.streams().len(), 76);
+    let kinds: BTreeSet<&str> = timeline.kinds().iter().map(String::as_str).collect();
+    for kind in [
+        "PoCreated",
+        "PoLineAdded",
+        "PoLineChanged",
+        "PoLineRemoved",
+        "PoSubmitted",
+        "PoApproved",
+        "PoRejected",
+        "PoReceived",
+        "PoClosed",
+        "BadgeRequested",
+        "BadgeApproved",
+        "BadgePrinted",
+        "BadgeActivated",
+        "BadgeRevoked",
+    ] {
+        assert!(kinds.contains(kind), "no {kind}");
+    }
+    let users: BTreeSet<&str> = (0..timeline.len())
+        .filter_map(|i| timeline.head(i).user)
+        .collect();
+    assert!(users.len() >= 8, "{users:?}");
+    let first = timeline.head(0).time;
+    let last = timeline.head(timeline.len() - 1).time;
+    assert!(
+        (last - first).num_days() > 120,
+        "spans {} days",
+        (last - first).num_days()
+    );
+    // Every PO's total matches its lines, as Cambium's would.
+    for stream in timeline
+        .streams()
+        .iter()
+        .filter(|s| s.name.starts_with("po-"))
+    {
+        let state = timeline.state_after(&stream.name, Some(stream.n_events - 1));
+        let lines = state["lines"].as_array().unwrap();
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.get("quantity").is_none() && l["qty"].is_u64()),
+            "{}: {lines:?}",
+            stream.name
+        );
+        let total: f64 = lines
+            .iter()
+            .map(|l| l["qty"].as_f64().unwrap() * l["unitPrice"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (total - state["total"].as_f64().unwrap()).abs() < 0.01,
+            "{}",
+            stream.name
+        );
+    }
+}
+
+#[test]
+fn benchmark_data_is_about_300_bytes_an_event_and_replays_without_problems() {
+    let text = chronoscope_samples::bench_data::bench_ndjson(5_000);
+    let per_event = text.len() / 5_000;
+    assert!(
+        (250..=350).contains(&per_event),
+        "{per_event} bytes per event"
+    );
+    let (decoded, _) = decode_text(&text, None);
+    assert!(decoded.problems.is_empty(), "{:?}", &decoded.problems[..1]);
+    assert_eq!(decoded.events.len(), 5_000);
+    let timeline = Timeline::build(decoded.events);
+    assert!(
+        timeline.problems().is_empty(),
+        "{:?}",
+        &timeline.problems()[..1]
+    );
+    assert_eq!(timeline.streams().len(), 100);
+    let last = timeline.state_after("po-000007", Some(49));
+    assert_eq!(last["lines"].as_array().unwrap().len(), 2 + 20);
+}
+
+#[test]
+fn the_demo_shows_a_verified_hash_chain_and_a_deliberate_gap() {
+    use chronoscope_core::decode::Format;
+    use chronoscope_core::ingest::{Ingest, Setup};
+    use chronoscope_core::integrity::check;
+    let setup = Setup {
+        projection: Some(Arc::new(Projection::parse(&demo_projection()).unwrap())),
+        ..Setup::default()
+    };
+    let outcome = Ingest::read_all(setup, &demo_ndjson());
+    let report = check(&outcome.timeline, Format::Canonical, &outcome.problems);
+    assert_eq!(report.n_chained, 12, "the ledger's entries are chained");
+    let found: Vec<(&str, Option<&str>, Option<u64>)> = report
+        .findings
+        .iter()
+        .map(|f| (f.kind.key(), f.stream.as_deref(), f.version))
+        .collect();
+    assert_eq!(found, vec![("version-gap", Some("po-1017"), Some(4))]);
+    assert_eq!(
+        report.summary,
+        "1 finding: 1 gap in 1,971 events, 76 streams"
+    );
+}

@@ -1,0 +1,494 @@
+//! The embedding contract: host messages read or rejected with the field named, views changed
+//! as a deep link would, the origin allowlist from `config.json`, and the panel's messages in
+//! the shape their JSON Schemas in `embed/` describe.
+
+use chronoscope_core::embed::{
+    self, origin_alone, Allowlist, Command, HostMessage, MessageError, Seek, HOST_TYPES,
+};
+use chronoscope_core::link::{Compare, Panel, ViewState};
+use serde_json::{json, Value};
+
+fn host(kind: &str, payload: Value) -> String {
+    json!({"ns": "chronoscope", "v": 1, "type": kind, "id": "m1", "payload": payload}).to_string()
+}
+
+fn command(kind: &str, payload: Value) -> Command {
+    match embed::read(&host(kind, payload)) {
+        Ok(Some(HostMessage { id, command })) => {
+            assert_eq!(id.as_deref(), Some("m1"));
+            command
+        }
+        other => panic!("{kind} was not read: {other:?}"),
+    }
+}
+
+fn rejected(text: &str) -> (Option<String>, String) {
+    match embed::read(text) {
+        Err(rejected) => (rejected.id, rejected.error.to_string()),
+        other => panic!("{text} was not rejected: {other:?}"),
+    }
+}
+
+#[test]
+fn messages_of_another_namespace_or_not_objects_are_ignored() {
+    for text in [
+        r#"{"ns": "react-devtools", "v": 1, "type": "load"}"#,
+        r#"{"type": "load"}"#,
+        r#""chronoscope""#,
+        "[1, 2]",
+        "null",
+    ] {
+        assert_eq!(embed::read(text), Ok(None), "{text}");
+    }
+}
+
+#[test]
+fn an_unknown_version_or_type_is_rejected_with_the_id_to_reply_to() {
+    let (id, error) = rejected(r#"{"ns": "chronoscope", "v": 2, "type": "load", "id": "a"}"#);
+    assert_eq!(id.as_deref(), Some("a"));
+    assert_eq!(error, "version 2 is not known; this panel speaks version 1");
+    let (_, error) = rejected(r#"{"ns": "chronoscope", "type": "load"}"#);
+    assert_eq!(
+        error,
+        "version null is not known; this panel speaks version 1"
+    );
+    let (id, error) = rejected(&host("delete", json!({})));
+    assert_eq!(id.as_deref(), Some("m1"));
+    assert!(error.starts_with("type \"delete\" is not known"), "{error}");
+}
+
+#[test]
+fn payload_errors_name_the_message_type_and_the_field() {
+    let cases = [
+        ("seek", json!({"v": -1}), "seek: v to be a whole number"),
+        ("seek", json!({"v": 1.5}), "seek: v to be a whole number"),
+        (
+            "seek",
+            json!({"t": "yesterday"}),
+            "seek: t to be an RFC 3339 instant",
+        ),
+        ("seek", json!({"stream": 7}), "seek: stream to be a string"),
+        (
+            "view",
+            json!({"view": "graph"}),
+            "view: view to be tree, raw, diff or table",
+        ),
+        (
+            "view",
+            json!({"cmp": "v:x"}),
+            "view: cmp to be v:N or t:INSTANT",
+        ),
+        (
+            "append",
+            json!({}),
+            "append: events to be an array of records",
+        ),
+        (
+            "append",
+            json!({"events": "{}"}),
+            "append: events to be an array of records",
+        ),
+        (
+            "load",
+            json!({"src": "/e", "text": "{}"}),
+            "load: src cannot come with text or events",
+        ),
+        (
+            "load",
+            json!({"text": "{}", "events": []}),
+            "load: text cannot come with events",
+        ),
+        (
+            "load",
+            json!({"follow": "yes"}),
+            "load: follow to be true or false",
+        ),
+        (
+            "load",
+            json!({"headers": {"Bad Name": "x"}}),
+            "load: headers.Bad Name is not a header name",
+        ),
+        (
+            "load",
+            json!({"headers": {"X-A": "1\r\nHost: evil"}}),
+            "load: headers.X-A needs a one-line string",
+        ),
+        (
+            "theme",
+            json!({"mode": "sepia"}),
+            "theme: mode to be light or dark",
+        ),
+        (
+            "theme",
+            json!({"vars": {"--evil": "red"}}),
+            "theme: vars.--evil is not a themeable property",
+        ),
+        (
+            "theme",
+            json!({"vars": {"--bg": "url(https://x.example/a.png)"}}),
+            "theme: vars.--bg needs a plain CSS value",
+        ),
+        (
+            "theme",
+            json!({"vars": {"--bg": "red; position: fixed"}}),
+            "theme: vars.--bg needs a plain CSS value",
+        ),
+    ];
+    for (kind, payload, expected) in cases {
+        let (id, error) = rejected(&host(kind, payload.clone()));
+        assert_eq!(error, expected, "{kind} {payload}");
+        assert_eq!(id.as_deref(), Some("m1"));
+    }
+    let (_, error) = rejected(r#"{"ns": "chronoscope", "v": 1, "type": "seek", "payload": 3}"#);
+    assert_eq!(error, "seek: payload to be an object");
+    let (id, error) = rejected("{not json");
+    assert_eq!(id, None);
+    assert!(error.starts_with("the message is not JSON"), "{error}");
+}
+
+#[test]
+fn a_load_takes_a_url_text_or_records_with_its_moment_and_headers() {
+    let Command::Load(load) = command(
+        "load",
+        json!({"src": "https://es.example/po-1042", "stream": "po-1042", "v": 3,
+               "format": "ndjson", "projection": {"rules": []},
+               "headers": {"Authorization": "Bearer abc"}, "follow": true}),
+    ) else {
+        panic!("not a load");
+    };
+    assert_eq!(load.src.as_deref(), Some("https://es.example/po-1042"));
+    assert_eq!(load.projection.as_deref(), Some(r#"{"rules":[]}"#));
+    assert_eq!(
+        load.headers,
+        vec![("Authorization".to_string(), "Bearer abc".to_string())]
+    );
+    assert!(load.follow);
+    let current = ViewState {
+        extra: vec![("embed".into(), "1".into())],
+        stream: Some("old".into()),
+        filter: Some("old filter".into()),
+        ..ViewState::default()
+    };
+    let view = load.view(&current);
+    assert_eq!(view.src.as_deref(), Some("https://es.example/po-1042"));
+    assert_eq!(
+        (view.stream.as_deref(), view.version),
+        (Some("po-1042"), Some(3))
+    );
+    assert_eq!(view.filter, None);
+    assert_eq!(view.extra, current.extra);
+    assert!(!view.to_query().contains("Bearer"), "{}", view.to_query());
+
+    let Command::Load(load) = command("load", json!({"events": [{"a": 1}, {"b": "x\ny"}]})) else {
+        panic!("not a load");
+    };
+    assert_eq!(load.text.as_deref(), Some("{\"a\":1}\n{\"b\":\"x\\ny\"}\n"));
+    assert_eq!(load.view(&current).file.as_deref(), Some(embed::FROM_HOST));
+}
+
+#[test]
+fn append_writes_each_record_on_its_own_line() {
+    let records = json!([{"stream": "po-1", "type": "Approved", "version": 4}, {"n": 12345678901234567890u64}]);
+    let Command::Append { lines } = command("append", json!({ "events": records })) else {
+        panic!("not an append");
+    };
+    assert_eq!(
+        lines,
+        "{\"stream\":\"po-1\",\"type\":\"Approved\",\"version\":4}\n{\"n\":12345678901234567890}\n"
+    );
+}
+
+#[test]
+fn seek_and_view_change_the_view_as_the_deep_link_parameters_do() {
+    let mut view = ViewState {
+        stream: Some("po-1".into()),
+        time: Some("2026-03-31T23:59:59Z".into()),
+        pin: Some("0123456789abcdef".into()),
+        ..ViewState::default()
+    };
+    let Command::Seek(seek) = command("seek", json!({"v": 12})) else {
+        panic!("not a seek");
+    };
+    seek.apply(&mut view);
+    assert_eq!(
+        (view.stream.as_deref(), view.version, view.time.as_deref()),
+        (Some("po-1"), Some(12), None)
+    );
+    assert_eq!(view.pin, None, "a moved view is no longer the pinned one");
+    Seek {
+        stream: Some("po-2".into()),
+        version: None,
+        time: Some("2026-01-01T00:00:00Z".into()),
+    }
+    .apply(&mut view);
+    assert_eq!(view.to_query(), "stream=po-2&t=2026-01-01T00:00:00Z");
+
+    let Command::View(change) = command(
+        "view",
+        json!({"view": "diff", "cmp": "v:2", "q": "Approved"}),
+    ) else {
+        panic!("not a view");
+    };
+    change.apply(&mut view);
+    assert_eq!(view.panel, Some(Panel::Diff));
+    assert_eq!(view.compare, Some(Compare::Version(2)));
+    assert_eq!(view.filter.as_deref(), Some("Approved"));
+    let Command::View(change) = command("view", json!({"view": "tree", "cmp": null})) else {
+        panic!("not a view");
+    };
+    change.apply(&mut view);
+    assert_eq!(
+        (view.panel, view.compare.clone(), view.filter.as_deref()),
+        (None, None, Some("Approved"))
+    );
+}
+
+#[test]
+fn a_theme_sets_only_listed_properties_with_plain_values() {
+    let Command::Theme(theme) = command(
+        "theme",
+        json!({"mode": "dark", "vars": {"--accent": "#0a7d5a", "--mono": "JetBrains Mono, monospace"}}),
+    ) else {
+        panic!("not a theme");
+    };
+    assert_eq!(theme.mode.as_deref(), Some("dark"));
+    assert_eq!(
+        theme.vars,
+        vec![
+            ("--accent".to_string(), "#0a7d5a".to_string()),
+            (
+                "--mono".to_string(),
+                "JetBrains Mono, monospace".to_string()
+            )
+        ]
+    );
+    let (_, error) = rejected(&host("theme", json!({"vars": {"--mono": "\"Fira\""}})));
+    assert_eq!(error, "theme: vars.--mono needs a plain CSS value");
+}
+
+#[test]
+fn allowed_origins_come_from_config_json_as_origins_alone() {
+    let own = "https://chronoscope.example";
+    assert_eq!(Allowlist::from_config("{}"), Ok(Allowlist::default()));
+    let none = Allowlist::default();
+    assert!(
+        none.allows(own, own),
+        "with no config, the panel's own origin may drive it"
+    );
+    assert!(!none.allows("https://cambium.example", own));
+
+    let list = Allowlist::from_config(
+        r#"{"embed": {"allowed_origins": ["https://cambium.example", "http://localhost:8081/"]}}"#,
+    )
+    .expect("a valid config");
+    assert_eq!(
+        list.origins,
+        ["https://cambium.example", "http://localhost:8081"]
+    );
+    assert!(list.allows("https://cambium.example", own));
+    assert!(list.allows("http://localhost:8081", own));
+    assert!(!list.allows("https://cambium.example.evil", own));
+    assert!(
+        !list.allows("http://cambium.example", own),
+        "the scheme is part of the origin"
+    );
+    assert!(!list.allows("null", own));
+    assert_eq!(
+        list.target(Some("https://cambium.example"), own).as_deref(),
+        Some("https://cambium.example")
+    );
+    assert_eq!(list.target(Some("https://other.example"), own), None);
+    assert_eq!(list.target(None, own), None);
+
+    for (config, place) in [
+        (
+            r#"{"embed": {"allowed_origins": ["*"]}}"#,
+            "embed.allowed_origins[0]",
+        ),
+        (
+            r#"{"embed": {"allowed_origins": ["https://a.example", "https://b.example/admin"]}}"#,
+            "embed.allowed_origins[1]",
+        ),
+        (
+            r#"{"embed": {"allowed_origins": [42]}}"#,
+            "embed.allowed_origins[0]",
+        ),
+        (
+            r#"{"embed": {"allowed_origins": "https://a.example"}}"#,
+            "embed.allowed_origins",
+        ),
+    ] {
+        let error = Allowlist::from_config(config).expect_err(config);
+        assert_eq!(error.place, place, "{config}");
+    }
+    assert!(Allowlist::from_config("{").is_err());
+    assert_eq!(origin_alone("data:text/plain,x"), None);
+    assert_eq!(
+        origin_alone("HTTPS://Cambium.Example:443"),
+        Some("https://cambium.example".into())
+    );
+}
+
+fn parsed(text: &str) -> Value {
+    serde_json::from_str(text).expect("the panel writes JSON")
+}
+
+#[test]
+fn the_panels_messages_are_envelopes_with_their_payloads() {
+    let ready = parsed(&embed::ready("0.1.0"));
+    assert_eq!(
+        ready,
+        json!({"ns": "chronoscope", "v": 1, "type": "ready",
+               "payload": {"version": "0.1.0", "capabilities": ["load", "append", "seek", "view", "theme"]}})
+    );
+    assert_eq!(
+        parsed(&embed::loaded(5, 2, 1))["payload"],
+        json!({"events": 5, "streams": 2, "problems": 1})
+    );
+    let selected = parsed(&embed::selected(
+        "po-1",
+        Some(3),
+        None,
+        "https://c.example/?stream=po-1&v=3",
+    ));
+    assert_eq!(
+        selected["payload"],
+        json!({"stream": "po-1", "v": 3, "t": null, "link": "https://c.example/?stream=po-1&v=3"})
+    );
+    assert_eq!(
+        parsed(&embed::resize(640))["payload"],
+        json!({"height": 640})
+    );
+    let reply = parsed(&embed::reply("m1", Ok(())));
+    assert_eq!(
+        (reply["reply_to"].clone(), reply["payload"].clone()),
+        (json!("m1"), json!({"ok": true}))
+    );
+
+    let rejected = embed::read(&host("seek", json!({"v": "x"}))).expect_err("a bad seek");
+    let answer = parsed(&embed::rejection(&rejected));
+    assert_eq!(answer["type"], "reply");
+    assert_eq!(
+        answer["payload"],
+        json!({"ok": false, "error": "seek: v to be a whole number"})
+    );
+    let rejected =
+        embed::read(r#"{"ns": "chronoscope", "v": 1, "type": "x"}"#).expect_err("no such type");
+    let answer = parsed(&embed::rejection(&rejected));
+    assert_eq!(answer["type"], "error");
+    assert!(answer["payload"]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("\"x\"")));
+    assert!(matches!(rejected.error, MessageError::UnknownType(_)));
+}
+
+/// Each message type has its schema in `embed/`, which names the type and requires the
+/// payload fields the panel always writes.
+#[test]
+fn every_message_type_has_a_json_schema_that_matches_what_the_panel_writes() {
+    let panel_messages = [
+        ("ready", embed::ready("0.1.0")),
+        ("loaded", embed::loaded(1, 1, 0)),
+        (
+            "selected",
+            embed::selected(
+                "s",
+                Some(1),
+                Some("2026-01-01T00:00:00Z"),
+                "https://c.example/",
+            ),
+        ),
+        ("resize", embed::resize(1)),
+        ("reply", embed::reply("m", Err("no"))),
+        ("error", embed::error("no")),
+    ];
+    let dir = concat!(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."), "/embed");
+    for kind in HOST_TYPES
+        .into_iter()
+        .chain(panel_messages.iter().map(|(k, _)| *k))
+    {
+        let path = format!("{dir}/{kind}.schema.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"));
+        let schema = parsed(&text);
+        assert_eq!(schema["properties"]["type"]["const"], kind, "{path}");
+        if let Some((_, message)) = panel_messages.iter().find(|(k, _)| *k == kind) {
+            let message = parsed(message);
+            let required = schema["properties"]["payload"]["required"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            for field in required {
+                let field = field.as_str().unwrap_or_default();
+                assert!(
+                    message["payload"].get(field).is_some(),
+                    "{kind} lacks {field}"
+                );
+            }
+            let properties = schema["properties"]["payload"]["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            for field in message["payload"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                assert!(
+                    properties.contains_key(field),
+                    "{kind}'s schema does not describe {field}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn live_events_move_a_following_view_to_the_head_and_leave_any_other_where_it_is() {
+    let at_head = ViewState {
+        stream: Some("po-1".into()),
+        ..ViewState::default()
+    };
+    let mut view = at_head.clone();
+    embed::keep_place(&mut view, false, Some(("po-1".into(), 4, 1)));
+    assert_eq!(
+        (view.version, view.dup),
+        (Some(4), None),
+        "pinned where it was"
+    );
+    let mut view = at_head.clone();
+    embed::keep_place(&mut view, false, Some(("po-1".into(), 4, 2)));
+    assert_eq!((view.version, view.dup), (Some(4), Some(2)));
+    let mut pinned = ViewState {
+        time: Some("2026-03-31T23:59:59Z".into()),
+        ..at_head.clone()
+    };
+    embed::keep_place(&mut pinned, false, Some(("po-1".into(), 9, 1)));
+    assert_eq!(
+        (pinned.version, pinned.time.as_deref()),
+        (None, Some("2026-03-31T23:59:59Z"))
+    );
+    embed::keep_place(&mut pinned, true, Some(("po-1".into(), 9, 1)));
+    assert_eq!(
+        (pinned.version, pinned.time),
+        (None, None),
+        "following goes to the head"
+    );
+}
+
+#[test]
+fn host_headers_go_to_their_source_origin_only() {
+    use chronoscope_core::origin::HostHeaders;
+    let src = url::Url::parse("https://es.example/streams/po-1").expect("a URL");
+    let headers = HostHeaders::for_url(&src, vec![("Authorization".into(), "Bearer t".into())]);
+    let same = url::Url::parse("https://es.example/streams/po-1?page=2").expect("a URL");
+    assert_eq!(headers.to(&same).len(), 1);
+    for other in [
+        "https://es.example.evil/",
+        "http://es.example/",
+        "https://es.example:8443/",
+    ] {
+        let other = url::Url::parse(other).expect("a URL");
+        assert!(headers.to(&other).is_empty(), "{other}");
+    }
+}

@@ -1,0 +1,566 @@
+//! What real tools export, read as a new user would read it: through the ingest, with no format
+//! hint where the shape can be detected. The fixtures in `tests/fixtures/real/` were made by the
+//! tools themselves (`tests/fixtures/real/make.sh`: Django's `dumpdata` for django-auditlog and
+//! django-simple-history, the Python `eventsourcing` package's SQLite store, and `sqlite3 -json`
+//! and `sqlite3 -csv -header` of the same tables; the versions are in `VERSIONS.txt`). One
+//! purchase order, PO-1042, is created on 2026-03-30, its total changed, submitted on 03-31 and
+//! approved by dana.reyes on 04-01; PO-1043 is created and deleted.
+
+mod common;
+
+use chronoscope_core::decode::mapping::Mapping;
+use chronoscope_core::decode::{DecodeOptions, Format, Place, Problem, ProblemKind};
+use chronoscope_core::ingest::{Ingest, Outcome, Setup};
+use chronoscope_core::link::ViewState;
+use chronoscope_core::selection::select;
+use chronoscope_core::time::format_utc;
+use chronoscope_core::timeline::Timeline;
+use serde_json::{json, Value};
+use url::Url;
+
+fn real(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/real/{name}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{path}: {err}"))
+}
+
+/// Loads a fixture as the app does, with the format detected.
+fn load(name: &str) -> Outcome {
+    Ingest::read_all(Setup::default(), &real(name))
+}
+
+/// Loads a fixture, asserting the detected format and that nothing went wrong.
+fn load_clean(name: &str, format: Format) -> Timeline {
+    let outcome = load(name);
+    assert_eq!(
+        outcome.detection.format, format,
+        "{name}: {}",
+        outcome.detection.reason
+    );
+    assert_eq!(outcome.problems, vec![], "{name}");
+    assert_eq!(outcome.timeline.problems(), &[], "{name}");
+    outcome.timeline
+}
+
+fn states(timeline: &Timeline, stream: &str) -> Vec<Value> {
+    (0..timeline.stream_len(stream))
+        .map(|pos| timeline.state_after(stream, Some(pos)))
+        .collect()
+}
+
+fn heads(timeline: &Timeline, stream: &str) -> Vec<(String, String, Option<String>)> {
+    timeline
+        .stream_heads(stream)
+        .map(|h| {
+            (
+                h.kind.to_string(),
+                format_utc(&h.time),
+                h.user.map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+/// PO-1042 after each of its django-auditlog entries: the changed fields take their new values
+/// as django-auditlog writes them (text; `"None"` is its text for a null).
+fn auditlog_states() -> Vec<Value> {
+    let created = json!({"number": "PO-1042", "status": "draft", "total": "12500.00",
+        "approved_by": "", "id": "1"});
+    let mut states = vec![created.clone()];
+    let mut state = created;
+    for (field, value) in [("total", "12999.99"), ("status", "submitted")] {
+        state[field] = json!(value);
+        states.push(state.clone());
+    }
+    state["status"] = json!("approved");
+    state["approved_by"] = json!("dana.reyes");
+    states.push(state);
+    states
+}
+
+const AUDITLOG_TIMES: [&str; 4] = [
+    "2026-03-30T09:00:00Z",
+    "2026-03-30T10:30:00Z",
+    "2026-03-31T09:00:00Z",
+    "2026-04-01T09:30:00Z",
+];
+
+#[test]
+fn django_dumpdata_of_auditlog_entries_is_read_as_django_auditlog() {
+    let timeline = load_clean("django-dumpdata-auditlog.json", Format::DjangoAuditlog);
+    // Plain `dumpdata` writes the content type's id: the stream is `6:1`, as for table rows.
+    assert_eq!(states(&timeline, "6:1"), auditlog_states());
+    let heads = heads(&timeline, "6:1");
+    assert_eq!(
+        heads.iter().map(|h| h.1.as_str()).collect::<Vec<_>>(),
+        AUDITLOG_TIMES
+    );
+    assert_eq!(heads[0].0, "create");
+    assert_eq!(heads[3].0, "update");
+    // The actor is the user's id.
+    assert_eq!(heads[3].2.as_deref(), Some("2"));
+    assert_eq!(
+        states(&timeline, "6:2")[1],
+        Value::Null,
+        "PO-1043 is deleted"
+    );
+}
+
+#[test]
+fn natural_foreign_keys_name_the_model_and_the_user() {
+    let timeline = load_clean(
+        "django-dumpdata-auditlog-natural.json",
+        Format::DjangoAuditlog,
+    );
+    let stream = "cambium.purchaseorder:1";
+    assert_eq!(states(&timeline, stream), auditlog_states());
+    let users: Vec<_> = heads(&timeline, stream).into_iter().map(|h| h.2).collect();
+    assert_eq!(
+        users,
+        ["ana.silva", "ana.silva", "ana.silva", "dana.reyes"].map(|u| Some(u.to_string()))
+    );
+    assert_eq!(timeline.stream_len("cambium.purchaseorder:2"), 2);
+}
+
+#[test]
+fn auditlog_table_rows_as_sqlite_json_and_as_csv_give_the_same_states() {
+    for name in ["django-auditlog-sqlite.json", "django-auditlog.csv"] {
+        let timeline = load_clean(name, Format::DjangoAuditlog);
+        assert_eq!(states(&timeline, "6:1"), auditlog_states(), "{name}");
+        let heads = heads(&timeline, "6:1");
+        // sqlite3 writes the times without a zone; they are read as UTC, and said to be.
+        assert_eq!(
+            heads.iter().map(|h| h.1.as_str()).collect::<Vec<_>>(),
+            AUDITLOG_TIMES
+        );
+        assert!(timeline.has_naive_times(), "{name}");
+        assert_eq!(heads[3].2.as_deref(), Some("dana.reyes@cambium.example"));
+        assert_eq!(states(&timeline, "6:2")[1], Value::Null, "{name}");
+    }
+}
+
+#[test]
+fn a_csv_source_says_it_was_read_as_csv() {
+    let outcome = load("django-auditlog.csv");
+    assert!(
+        outcome
+            .detection
+            .reason
+            .starts_with("CSV with a header row; rows have `object_pk`"),
+        "{}",
+        outcome.detection.reason
+    );
+}
+
+/// PO-1042's historical rows: each is the whole object after a save.
+fn simple_history_states(total: Value, total_after: Value) -> Vec<Value> {
+    let row = |status: &str, total: &Value, approved_by: &str| {
+        json!({"id": 1, "number": "PO-1042", "status": status, "total": total,
+            "approved_by": approved_by})
+    };
+    vec![
+        row("draft", &total, ""),
+        row("draft", &total_after, ""),
+        row("submitted", &total_after, ""),
+        row("approved", &total_after, "dana.reyes"),
+    ]
+}
+
+#[test]
+fn django_dumpdata_of_simple_history_rows_replays_each_saved_state() {
+    let timeline = load_clean("django-dumpdata-simple-history.json", Format::SimpleHistory);
+    let stream = "cambium.purchaseorder:1";
+    assert_eq!(
+        states(&timeline, stream),
+        simple_history_states(json!("12500.00"), json!("12999.99"))
+    );
+    let heads = heads(&timeline, stream);
+    assert_eq!(
+        heads.iter().map(|h| h.0.as_str()).collect::<Vec<_>>(),
+        ["created", "changed", "changed", "changed"]
+    );
+    assert_eq!(
+        heads.iter().map(|h| h.1.as_str()).collect::<Vec<_>>(),
+        AUDITLOG_TIMES
+    );
+    assert_eq!(heads[3].2.as_deref(), Some("2"));
+    let deleted = heads_of(&timeline, "cambium.purchaseorder:2");
+    assert_eq!(deleted, ["created", "deleted"]);
+    assert_eq!(
+        timeline.state_after("cambium.purchaseorder:2", Some(1)),
+        Value::Null
+    );
+}
+
+fn heads_of(timeline: &Timeline, stream: &str) -> Vec<String> {
+    heads(timeline, stream).into_iter().map(|h| h.0).collect()
+}
+
+#[test]
+fn simple_history_with_natural_keys_names_the_user() {
+    let timeline = load_clean(
+        "django-dumpdata-simple-history-natural.json",
+        Format::SimpleHistory,
+    );
+    let users: Vec<_> = heads(&timeline, "cambium.purchaseorder:1")
+        .into_iter()
+        .map(|h| h.2)
+        .collect();
+    assert_eq!(users[0].as_deref(), Some("ana.silva"));
+    assert_eq!(users[3].as_deref(), Some("dana.reyes"));
+}
+
+#[test]
+fn simple_history_table_rows_as_sqlite_json_and_csv() {
+    // Table rows do not name their model: the stream is the object's id. SQLite keeps the
+    // decimal as a number; the CSV cell stays the text it is.
+    let timeline = load_clean("simple-history.csv", Format::SimpleHistory);
+    let mut expected = simple_history_states(json!("12500"), json!("12999.99"));
+    for state in &mut expected {
+        state["id"] = json!("1");
+        // An empty cell is absent.
+        if state["approved_by"] == json!("") {
+            state.as_object_mut().map(|s| s.remove("approved_by"));
+        }
+    }
+    assert_eq!(states(&timeline, "1"), expected);
+    assert_eq!(heads_of(&timeline, "2"), ["created", "deleted"]);
+
+    let timeline = load_clean("simple-history-sqlite.json", Format::SimpleHistory);
+    let states = states(&timeline, "1");
+    assert_eq!(states[0]["total"], json!(12500));
+    assert_eq!(states[3]["status"], json!("approved"));
+    assert_eq!(states[3]["approved_by"], json!("dana.reyes"));
+    assert_eq!(heads(&timeline, "1")[3].2.as_deref(), Some("2"));
+}
+
+/// PO-2001 as the `eventsourcing` package recorded it.
+fn eventsourcing_states() -> Vec<Value> {
+    let created = json!({"number": "PO-2001", "total": 4200});
+    let mut lined = created.clone();
+    lined["sku"] = json!("BOLT-M8");
+    lined["qty"] = json!(400);
+    let mut approved = lined.clone();
+    approved["by"] = json!("dana.reyes");
+    vec![created, lined, approved]
+}
+
+const PO_2001: &str = "7b3480b4a86e5a78a835b9cc9dcec48d";
+
+#[test]
+fn eventsourcing_stored_events_from_sqlite_json_and_csv() {
+    for name in ["eventsourcing-sqlite.json", "eventsourcing.csv"] {
+        let timeline = load_clean(name, Format::EventSourcing);
+        let heads = heads(&timeline, PO_2001);
+        assert_eq!(
+            heads.iter().map(|h| h.0.as_str()).collect::<Vec<_>>(),
+            ["Created", "LineAdded", "Approved"],
+            "{name}"
+        );
+        assert_eq!(
+            heads.iter().map(|h| h.1.as_str()).collect::<Vec<_>>(),
+            [
+                "2026-03-30T09:00:00Z",
+                "2026-03-30T11:00:00Z",
+                "2026-04-01T10:00:00Z"
+            ],
+            "{name}"
+        );
+        assert_eq!(states(&timeline, PO_2001), eventsourcing_states(), "{name}");
+        let versions: Vec<u64> = timeline.stream_heads(PO_2001).map(|h| h.version).collect();
+        assert_eq!(versions, [1, 2, 3], "{name}");
+        let created = timeline.event_at(PO_2001, 0).unwrap();
+        assert_eq!(
+            created.meta["originator_topic"],
+            json!("cambium_orders:PurchaseOrder")
+        );
+        assert_eq!(timeline.n_streams(), 2, "{name}");
+    }
+}
+
+#[test]
+fn eventsourcing_rows_from_postgresql_json_agg_carry_their_state_as_bytea_hex() {
+    // The PostgreSQL recorder keeps `state` as `bytea` (psql writes `\\x7b22…`), the id as a
+    // UUID, and a `notification_id`: the store's order.
+    let timeline = load_clean("eventsourcing-psql.json", Format::EventSourcing);
+    let stream = "7b3480b4-a86e-5a78-a835-b9cc9dcec48d";
+    assert_eq!(states(&timeline, stream), eventsourcing_states());
+    assert_eq!(
+        heads(&timeline, stream)[2].1,
+        "2026-04-01T10:00:00Z".to_string()
+    );
+    let positions: Vec<_> = timeline.all_events().map(|e| e.position).collect();
+    assert_eq!(positions, [Some(1), Some(2), Some(3), Some(4)]);
+}
+
+#[test]
+fn eventsourcing_is_a_format_that_can_be_chosen_in_a_link() {
+    assert_eq!(
+        Format::from_key("eventsourcing"),
+        Some(Format::EventSourcing)
+    );
+    assert_eq!(
+        Format::from_key("django-simple-history"),
+        Some(Format::SimpleHistory)
+    );
+}
+
+fn with_mapping(mapping: &str) -> Setup {
+    Setup {
+        options: DecodeOptions {
+            mapping: Some(Mapping::parse(mapping).unwrap()),
+            ..DecodeOptions::default()
+        },
+        ..Setup::default()
+    }
+}
+
+#[test]
+fn a_mapping_reads_through_json_held_in_a_text_column() {
+    let setup = with_mapping(
+        r#"{"stream": "/originator_id", "type": "/topic", "version": "/originator_version",
+            "time": "/state/timestamp/_data_", "data": "/state"}"#,
+    );
+    let outcome = Ingest::read_all(setup, &real("eventsourcing-sqlite.json"));
+    assert_eq!(outcome.problems, vec![]);
+    let heads = heads(&outcome.timeline, PO_2001);
+    assert_eq!(heads[2].1, "2026-04-01T10:00:00Z");
+    // `data` held as JSON text is parsed, and merges.
+    let state = outcome.timeline.state_after(PO_2001, Some(2));
+    assert_eq!(state["by"], json!("dana.reyes"));
+    assert_eq!(state["number"], json!("PO-2001"));
+}
+
+#[test]
+fn a_mapping_without_a_time_replays_by_version_and_says_the_events_have_no_time() {
+    let setup = with_mapping(
+        r#"{"stream": "/originator_id", "type": "/topic", "version": "/originator_version",
+            "data": "/state"}"#,
+    );
+    let outcome = Ingest::read_all(setup, &real("eventsourcing.csv"));
+    assert_eq!(outcome.problems, vec![]);
+    let timeline = &outcome.timeline;
+    assert!(!timeline.stream_has_times(PO_2001));
+    assert!(timeline.stream_heads(PO_2001).all(|h| !h.timed));
+    let versions: Vec<u64> = timeline.stream_heads(PO_2001).map(|h| h.version).collect();
+    assert_eq!(versions, [1, 2, 3]);
+    assert_eq!(
+        timeline.state_after(PO_2001, Some(1))["sku"],
+        json!("BOLT-M8")
+    );
+    assert_eq!(
+        timeline.position_of_version(PO_2001, 3),
+        Some(2),
+        "scrubbing by version works"
+    );
+    // A link's `t=` cannot be read here, and the page is told so.
+    let view = ViewState {
+        stream: Some(PO_2001.into()),
+        version: None,
+        time: Some("2026-03-30T10:00:00Z".into()),
+        ..ViewState::default()
+    };
+    let selection = select(timeline, &view);
+    assert_eq!(selection.pos, Some(2), "the latest");
+    assert_eq!(
+        selection.notes,
+        [format!("`{PO_2001}`'s events have no times in the source, so `t=` cannot be read; scrub by version")]
+    );
+}
+
+#[test]
+fn a_mapping_still_names_a_time_pointer_that_finds_nothing() {
+    let setup = with_mapping(r#"{"stream": "/originator_id", "type": "/topic", "time": "/when"}"#);
+    let outcome = Ingest::read_all(setup, &real("eventsourcing.csv"));
+    assert_eq!(outcome.timeline.len(), 0);
+    assert_eq!(outcome.problems.len(), 4);
+    assert_eq!(outcome.problems[0].place, Place::Line(2));
+    assert_eq!(outcome.problems[0].message(), "no time at `/when`");
+}
+
+#[test]
+fn a_csv_row_with_the_wrong_number_of_cells_is_named_and_the_others_stay() {
+    let csv = "stream,type,time,data\n\
+        po-1,PoCreated,2026-03-30T09:00:00Z,\"{\"\"total\"\": 10}\"\n\
+        po-1,PoNoted,2026-03-30T10:00:00Z\n\
+        po-1,PoApproved,2026-03-31T09:00:00Z,\"{\"\"status\"\": \"\"approved\"\"}\"\n";
+    let outcome = Ingest::read_all(Setup::default(), csv);
+    assert_eq!(
+        outcome.problems,
+        vec![Problem::new(
+            Place::Line(3),
+            ProblemKind::CsvCells {
+                n_cells: 3,
+                n_header: 4
+            }
+        )]
+    );
+    assert_eq!(outcome.timeline.stream_len("po-1"), 2);
+    assert_eq!(
+        outcome.problems[0].to_string(),
+        "line 3: this row has 3 cells and the header 4; the row is left out"
+    );
+    // Chronoscope's own events: `data` is read as the JSON it holds, and merges.
+    assert_eq!(
+        outcome.timeline.state_after("po-1", Some(1)),
+        json!({"total": 10, "status": "approved"})
+    );
+}
+
+#[test]
+fn a_csv_cell_of_digits_is_read_as_epoch_milliseconds_where_the_format_expects_them() {
+    // Hibernate Envers' REVTSTMP, as a CSV export writes it.
+    let csv = "_table,id,REV,REVTYPE,REVTSTMP,status\n\
+        purchase_order_aud,1042,9,0,1774999800000,draft\n\
+        purchase_order_aud,1042,10,1,1775000700000,approved\n";
+    let outcome = Ingest::read_all(Setup::default(), csv);
+    assert_eq!(
+        outcome.detection.format,
+        Format::Envers,
+        "{}",
+        outcome.detection.reason
+    );
+    assert_eq!(outcome.problems, vec![]);
+    let stream = outcome.timeline.streams()[0].name.clone();
+    let heads = heads(&outcome.timeline, &stream);
+    assert_eq!(heads[0].1, "2026-03-31T23:30:00Z");
+    assert_eq!(heads[1].1, "2026-03-31T23:45:00Z");
+    assert_eq!(
+        outcome.timeline.state_after(&stream, Some(1))["status"],
+        json!("approved")
+    );
+}
+
+#[test]
+fn a_csv_header_that_names_a_column_twice_is_said() {
+    let csv = "stream;type;time;type\npo-1;A;2026-03-30T09:00:00Z;B\n";
+    let outcome = Ingest::read_all(Setup::default(), csv);
+    assert_eq!(
+        outcome.problems,
+        vec![Problem::new(
+            Place::Line(1),
+            ProblemKind::CsvRepeatedColumn {
+                name: "type".into()
+            }
+        )]
+    );
+    let head = outcome.timeline.head(0);
+    assert_eq!(head.kind, "B");
+}
+
+#[test]
+fn quoted_cells_may_hold_newlines_and_lines_stay_true() {
+    let csv = "stream,type,time,note\r\n\
+        po-1,A,2026-03-30T09:00:00Z,\"two\r\nlines\"\r\n\
+        po-1,B,2026-03-30T10:00:00Z,x,extra\r\n";
+    let outcome = Ingest::read_all(Setup::default(), csv);
+    assert_eq!(outcome.timeline.stream_len("po-1"), 1);
+    assert_eq!(outcome.problems[0].place, Place::Line(4));
+}
+
+/// A KurrentDB stream shorter than a page, opened by its plain URL: the head page has no
+/// `last` link and, without `embed=body`, no bodies.
+#[test]
+fn a_short_kurrent_stream_opened_by_its_url_is_read_with_its_bodies() {
+    let base = "http://es.example:2113/streams/order-55";
+    let entry = |n: u64, body: bool| {
+        let mut entry = json!({"title": format!("{n}@order-55"), "updated": "2026-03-01T09:00:00Z",
+            "summary": "OrderNoted", "id": format!("{base}/{n}")});
+        if body {
+            entry["eventType"] = json!("OrderNoted");
+            entry["eventNumber"] = json!(n);
+            entry["streamId"] = json!("order-55");
+            entry["isJson"] = json!(true);
+            entry["data"] = json!(json!({"n": n}).to_string());
+        }
+        entry
+    };
+    let page = |entries: Vec<Value>| {
+        json!({"streamId": "order-55", "headOfStream": true, "entries": entries, "links": [
+            {"uri": base, "relation": "self"},
+            {"uri": format!("{base}/head/backward/20"), "relation": "first"},
+            {"uri": format!("{base}/7/forward/20"), "relation": "previous"}]})
+        .to_string()
+        .into_bytes()
+    };
+    let entries = |body| (0..7).rev().map(|n| entry(n, body)).collect::<Vec<_>>();
+    let mut ingest = Ingest::new(Setup {
+        source_url: Some(Url::parse(base).unwrap()),
+        ..Setup::default()
+    });
+    ingest.feed(&page(entries(false)));
+    ingest.finish();
+    let fetched = common::answer_pages(&mut ingest, |url| {
+        match url.path().ends_with("/7/forward/20") {
+            true => page(vec![]),
+            false => page(entries(true)),
+        }
+    });
+    assert_eq!(
+        fetched,
+        [
+            format!("{base}?embed=body"),
+            format!("{base}/7/forward/20?embed=body")
+        ]
+    );
+    let outcome = ingest.into_outcome();
+    assert_eq!(outcome.problems, vec![]);
+    let states = states(&outcome.timeline, "order-55");
+    assert_eq!(states.len(), 7);
+    assert_eq!(states[6], json!({"n": 6}));
+}
+
+#[test]
+fn text_with_a_comma_and_no_rows_is_not_silently_empty() {
+    let outcome = Ingest::read_all(Setup::default(), "hello, world");
+    assert_eq!(outcome.timeline.len(), 0);
+    assert_eq!(
+        outcome.problems,
+        vec![Problem::new(Place::Source, ProblemKind::CsvNoRows)]
+    );
+}
+
+proptest::proptest! {
+    /// Any cells, written as CSV with every cell quoted (quotes doubled) and LF or CRLF line
+    /// ends, read back as the same cells, each row on the line it starts on; an empty cell is
+    /// absent.
+    #[test]
+    fn csv_cells_read_back_as_written(
+        rows in proptest::collection::vec(proptest::collection::vec("[a-z\"\n,; é]{0,6}", 3), 1..8),
+        crlf in proptest::bool::ANY,
+    ) {
+        let end = if crlf { "\r\n" } else { "\n" };
+        let quote = |cell: &str| format!("\"{}\"", cell.replace('"', "\"\""));
+        let mut text = format!("a,b,c{end}");
+        let mut lines = Vec::new();
+        let mut line = 2;
+        for row in &rows {
+            lines.push(line);
+            line += row.iter().map(|cell| cell.matches('\n').count()).sum::<usize>() + 1;
+            text += &row.iter().map(|c| quote(c)).collect::<Vec<_>>().join(",");
+            text += end;
+        }
+        let read = chronoscope_core::decode::csv_text::csv_records(&text, &[]);
+        proptest::prop_assert_eq!(read.problems, vec![]);
+        proptest::prop_assert_eq!(read.records.len(), rows.len());
+        for ((place, range), (row, line)) in read.records.iter().zip(rows.iter().zip(&lines)) {
+            proptest::prop_assert_eq!(*place, chronoscope_core::decode::RecordPlace::Line(*line));
+            let object: Value = serde_json::from_str(&read.json[range.clone()]).unwrap();
+            for (name, cell) in ["a", "b", "c"].iter().zip(row) {
+                let expected = match cell.is_empty() { true => None, false => Some(json!(cell)) };
+                proptest::prop_assert_eq!(object.get(*name).cloned(), expected);
+            }
+        }
+    }
+
+    /// Whatever the text, reading it as CSV never panics, and every problem has a line.
+    #[test]
+    fn any_text_read_as_csv_never_panics(text in "[a-z\",;\t\r\n]{0,200}") {
+        let read = chronoscope_core::decode::csv_text::csv_records(&text, &[]);
+        for problem in read.problems {
+            proptest::prop_assert!(matches!(problem.place, Place::Line(n) if n >= 1) || problem.place == Place::Source);
+        }
+    }
+}

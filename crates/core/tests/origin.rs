@@ -1,0 +1,98 @@
+//! Source addresses and credentials (`core::origin`): a credential goes only to the origin it
+//! was typed for, however a feed's links or a later URL try to lead it elsewhere.
+
+use chronoscope_core::origin::{resolve, with_embed, Credential, Secret};
+
+const PAGE: &str = "http://127.0.0.1:8080/index.html?src=x";
+
+fn basic() -> Secret {
+    Secret::Basic {
+        user: "admin".into(),
+        password: "changeit".into(),
+    }
+}
+
+#[test]
+fn a_credential_goes_only_to_the_origin_it_was_typed_for() {
+    let typed_for = resolve("/secure/streams/po", PAGE).unwrap();
+    let credential = Credential::for_url(basic(), &typed_for);
+    assert_eq!(credential.origin.as_deref(), Some("http://127.0.0.1:8080"));
+    let header = credential.header_for(&typed_for);
+    assert_eq!(header.as_deref(), Some("Basic YWRtaW46Y2hhbmdlaXQ="));
+    let same_origin_page = resolve("/secure/streams/po/0/forward/20", PAGE).unwrap();
+    assert_eq!(credential.header_for(&same_origin_page), header);
+    for elsewhere in [
+        "http://127.0.0.1:8081/streams/po",
+        "https://127.0.0.1:8080/streams/po",
+        "http://localhost:8080/streams/po",
+        "http://evil.example/streams/po",
+        "//evil.example/streams/po",
+    ] {
+        let url = resolve(elsewhere, PAGE).unwrap();
+        assert_eq!(credential.header_for(&url), None, "{elsewhere}");
+    }
+}
+
+#[test]
+fn a_credential_typed_before_any_source_goes_nowhere() {
+    let credential = Credential {
+        secret: basic(),
+        origin: None,
+    };
+    let url = resolve("/streams/po", PAGE).unwrap();
+    assert_eq!(credential.header_for(&url), None);
+    assert!(!credential.is_none());
+    assert!(Credential::default().is_none());
+}
+
+#[test]
+fn a_bearer_token_is_sent_trimmed() {
+    let url = resolve("https://es.example/streams/po", PAGE).unwrap();
+    let credential = Credential::for_url(
+        Secret::Bearer {
+            token: " abc.def \n".into(),
+        },
+        &url,
+    );
+    assert_eq!(
+        credential.header_for(&url).as_deref(),
+        Some("Bearer abc.def")
+    );
+}
+
+#[test]
+fn feed_pages_ask_for_bodies_unless_the_url_says_how_to_embed() {
+    let url = resolve("/streams/po/0/forward/20", PAGE).unwrap();
+    assert_eq!(
+        with_embed(&url).as_str(),
+        "http://127.0.0.1:8080/streams/po/0/forward/20?embed=body"
+    );
+    let rich = resolve("/streams/po?embed=rich", PAGE).unwrap();
+    assert_eq!(with_embed(&rich), rich);
+    let other = resolve("/streams/po?a=1", PAGE).unwrap();
+    assert_eq!(
+        with_embed(&other).as_str(),
+        "http://127.0.0.1:8080/streams/po?a=1&embed=body"
+    );
+}
+
+#[test]
+fn only_http_and_https_are_sources_and_other_schemes_say_why() {
+    use chronoscope_core::origin::{resolve, AddressError};
+    let page = "https://chronoscope.example/app/";
+    for (address, message) in [
+        ("javascript:alert(1)", "a javascript: address is not read: sources are fetched over http or https"),
+        ("JavaScript:alert(1)", "a javascript: address is not read: sources are fetched over http or https"),
+        ("data:application/x-ndjson,{}", "a data: address is not read: sources are fetched over http or https; paste the text instead"),
+        ("file:///home/ana/po.ndjson", "a file: address is not read: sources are fetched over http or https; open the file instead"),
+    ] {
+        let err = resolve(address, page).expect_err(address);
+        assert!(matches!(err, AddressError::Scheme { .. }), "{address}: {err:?}");
+        assert_eq!(err.to_string(), message, "{address}");
+    }
+    assert_eq!(
+        resolve("po.ndjson", page).map(|u| u.to_string()),
+        Ok("https://chronoscope.example/app/po.ndjson".into())
+    );
+    assert!(resolve("http://es.example:2113/streams/po-1", page).is_ok());
+}

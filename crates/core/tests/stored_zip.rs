@@ -1,0 +1,109 @@
+//! The stored-zip reader and writer of evidence packs, against zips Python's `zipfile` wrote.
+
+use chronoscope_core::stored_zip::{crc32, read_stored, write_stored, Entry, ZipError};
+use proptest::prelude::*;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/tests/fixtures/zip/{name}",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/../..")
+    );
+    std::fs::read(path).expect("the fixture is readable")
+}
+
+#[test]
+fn a_zip_python_stored_reads_entry_by_entry() {
+    let entries = read_stored(&fixture("python-stored.zip")).expect("a stored zip");
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, vec!["manifest.json", "events.json"]);
+    assert!(entries.iter().all(|e| e.crc_matches));
+    assert!(String::from_utf8_lossy(&entries[1].bytes).contains("1250.50"));
+}
+
+#[test]
+fn a_compressed_entry_is_named_not_guessed() {
+    assert_eq!(
+        read_stored(&fixture("python-deflated.zip")),
+        Err(ZipError::Compressed {
+            entry: "events.json".into(),
+            method: 8
+        })
+    );
+}
+
+#[test]
+fn what_is_written_reads_back_and_a_changed_byte_fails_its_crc() {
+    let files = vec![
+        ("a.json".to_string(), b"{\"n\":1}".to_vec()),
+        ("b.txt".to_string(), Vec::new()),
+    ];
+    let mut zip = write_stored(&files).expect("written");
+    let back = read_stored(&zip).expect("read");
+    let expected: Vec<Entry> = files
+        .iter()
+        .map(|(name, bytes)| Entry {
+            name: name.clone(),
+            bytes: bytes.clone(),
+            crc_matches: true,
+        })
+        .collect();
+    assert_eq!(back, expected);
+    let at = zip
+        .windows(5)
+        .position(|w| w == b"\"n\":1")
+        .expect("stored as is");
+    zip[at + 4] = b'2';
+    let changed = read_stored(&zip).expect("still a zip");
+    assert!(!changed[0].crc_matches);
+    assert!(changed[1].crc_matches);
+}
+
+#[test]
+fn crc32_is_the_ieee_checksum() {
+    assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+    assert_eq!(crc32(b""), 0);
+}
+
+#[test]
+fn a_cut_zip_is_an_error_not_a_panic() {
+    let zip = fixture("python-stored.zip");
+    for end in 0..zip.len() {
+        let _ = read_stored(&zip[..end]);
+    }
+    assert_eq!(read_stored(&zip[..10]), Err(ZipError::NoDirectory));
+}
+
+proptest! {
+    /// Bytes changed anywhere in a real zip (offsets, lengths, signatures) give entries or an
+    /// error, never a panic: a panic in the browser kills the tab.
+    #[test]
+    fn a_zip_with_bytes_changed_anywhere_never_panics(
+        flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..8)
+    ) {
+        let mut zip = fixture("python-stored.zip");
+        let n = zip.len();
+        for (at, byte) in flips {
+            zip[at % n] = byte;
+        }
+        let _ = read_stored(&zip);
+    }
+}
+
+#[test]
+fn python_reads_what_is_written() {
+    let files = vec![("events.json".to_string(), b"[\n{\"a\":1}\n]\n".to_vec())];
+    let path = std::env::temp_dir().join("chronoscope-stored-zip-test.zip");
+    std::fs::write(&path, write_stored(&files).expect("written")).expect("saved");
+    let output = std::process::Command::new("python3")
+        .args(["-m", "zipfile", "-t"])
+        .arg(&path)
+        .output()
+        .expect("python3 runs (the machine has CPython 3.11)");
+    assert!(output.status.success(), "{output:?}");
+    let listed = std::process::Command::new("python3")
+        .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); print(z.read('events.json').decode(), end='')"])
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert_eq!(String::from_utf8_lossy(&listed.stdout), "[\n{\"a\":1}\n]\n");
+}
