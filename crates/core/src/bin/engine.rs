@@ -1,0 +1,24 @@
+//! `chronoscope-engine`: the engine as a native process. It reads one request of the engine
+//! protocol per line on standard input (the JSON the panel sends a worker) and writes one
+//! answer per line on standard output, so that the same requests the browser's engine answers
+//! can be asked of files and memory larger than a browser allows. A line that is not a request
+//! is answered with a refusal that says where reading it stopped; the process goes on.
+
+use std::io::{self, BufRead, Write};
+
+use chronoscope_core::engine::Engine;
+
+fn main() -> io::Result<()> {
+    let mut engine = Engine::new();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for line in io::stdin().lock().lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        writeln!(out, "{}", engine.answer_json(&line))?;
+        out.flush()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,464 @@
+//! The engine behind the protocol (`chronoscope-protocol`): one `Engine` holds an open source
+//! and answers each `Request` by calling the rest of the core, and nothing else decides
+//! anything. It is plain Rust, so the same handler serves a Web Worker, the page (tests) and a
+//! native process (`chronoscope-engine`), and its answers are tested natively against the core
+//! called directly.
+//!
+//! A source is read through the ingest step machine, as every source is, and stays open after
+//! `Open` so that `Append` can add a host's live events. A request the engine cannot answer is
+//! refused with its reason (no source, no such stream or position, a query or time that cannot
+//! be read); it never panics on what it is sent.
+
+use chronoscope_protocol as wire;
+use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
+
+use crate::blame::field_history;
+use crate::diff::{diff, Difference};
+use crate::ingest::setup::{prepare, DocumentSource, Documents};
+use crate::ingest::{Ingest, Step};
+use crate::integrity::{check, Finding, Report};
+use crate::link::ViewState;
+use crate::problem::{Place, Problem, ProblemKind};
+use crate::query::parse_state_query;
+use crate::selection::{select, Selection};
+use crate::table::{parse_columns, period_table, PeriodTable};
+use crate::time::parse_instant;
+use crate::timeline::{EventHead, Timeline};
+
+/// The engine: at most one open source.
+#[derive(Debug, Default)]
+pub struct Engine {
+    open: Option<OpenSource>,
+}
+
+/// A source read by `Open`, kept open for `Append`.
+#[derive(Debug)]
+struct OpenSource {
+    label: String,
+    ingest: Ingest,
+    /// Problems with the load's choices (a mapping or projection that could not be used).
+    setup_problems: Vec<Problem>,
+}
+
+impl Engine {
+    /// An engine with nothing open.
+    pub fn new() -> Engine {
+        Engine::default()
+    }
+
+    /// Answers one request of the protocol; a request of another version is refused.
+    pub fn answer(&mut self, request: Envelope<Request>) -> Envelope<Answer> {
+        let body = match request.v == wire::VERSION {
+            true => self.handle(request.body),
+            false => Answer::Refused(Refusal::Version {
+                ours: wire::VERSION,
+                theirs: request.v,
+            }),
+        };
+        Envelope::new(request.id, body)
+    }
+
+    /// Answers a request given as the protocol's JSON, with the answer as JSON: what a worker
+    /// or a native process is sent and sends back. Text that is not a request is refused with
+    /// the place where reading it stopped.
+    pub fn answer_json(&mut self, text: &str) -> String {
+        let answer = match serde_json::from_str::<Envelope<Request>>(text) {
+            Ok(request) => self.answer(request),
+            Err(err) => Envelope::new(
+                request_id(text),
+                Answer::Refused(Refusal::NotARequest {
+                    line: err.line(),
+                    column: err.column(),
+                    message: err.to_string(),
+                }),
+            ),
+        };
+        serde_json::to_string(&answer).unwrap_or_else(|err| unwritable_answer(&err))
+    }
+
+    /// Answers a request.
+    pub fn handle(&mut self, request: Request) -> Answer {
+        match request {
+            Request::Open {
+                label,
+                text,
+                link,
+                documents,
+            } => self.open(label, &text, &link, documents),
+            Request::Append { text } => self.append(&text),
+            request => match &self.open {
+                Some(open) => ask(open.ingest.timeline(), open, request),
+                None => Answer::Refused(Refusal::NothingOpen),
+            },
+        }
+    }
+
+    /// Reads a source given as text with the view's choices, and keeps it open.
+    fn open(
+        &mut self,
+        label: String,
+        text: &str,
+        link: &str,
+        documents: Vec<wire::Document>,
+    ) -> Answer {
+        let (view, _) = ViewState::from_query(link);
+        let prepared = prepare(&view, documents_named(&view, &documents));
+        let mut ingest = Ingest::new(prepared.setup);
+        ingest.feed(text.as_bytes());
+        ingest.finish();
+        run_to_end(&mut ingest);
+        let open = self.open.insert(OpenSource {
+            label,
+            ingest,
+            setup_problems: prepared.problems,
+        });
+        Answer::Opened(opened(open))
+    }
+
+    /// Adds records to the open source and reads them.
+    fn append(&mut self, text: &str) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        open.ingest.append(text.as_bytes());
+        run_to_end(&mut open.ingest);
+        Answer::Opened(opened(open))
+    }
+}
+
+/// The id of a message that could not be read as a request, where one can be found; else 0.
+fn request_id(text: &str) -> u64 {
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .and_then(|value| value.get("id")?.as_u64())
+        .unwrap_or(0)
+}
+
+/// An answer for the one case where serde cannot write an answer (a map with non-string keys,
+/// which these types never hold): said as a refusal rather than a panic.
+fn unwritable_answer(err: &serde_json::Error) -> String {
+    let message = serde_json::Value::String(format!("the answer could not be written: {err}"));
+    format!(
+        r#"{{"v":{},"id":0,"body":{{"answer":"refused","why":"not_a_request","line":0,"column":0,"message":{message}}}}}"#,
+        wire::VERSION
+    )
+}
+
+/// The documents the view names (`map=`, `proj=`), each with its text: inline JSON as written,
+/// an address from the request's documents, or a problem naming the parameter when the
+/// request did not bring it.
+fn documents_named(
+    view: &ViewState,
+    given: &[wire::Document],
+) -> Documents<(DocumentSource, Result<String, Problem>)> {
+    let with_text = |value: &Option<String>, param: &str| {
+        let source = DocumentSource::of(value.as_deref()?);
+        let text = match &source {
+            DocumentSource::Inline(text) => Ok(text.clone()),
+            DocumentSource::Address(address) => given
+                .iter()
+                .find(|doc| &doc.address == address)
+                .map(|doc| doc.text.clone())
+                .ok_or_else(|| not_brought(param, address)),
+        };
+        Some((source, text))
+    };
+    Documents {
+        mapping: with_text(&view.mapping, "map"),
+        projection: with_text(&view.projection, "proj"),
+    }
+}
+
+/// The problem of a document the view names by address that the request did not bring.
+fn not_brought(param: &str, address: &str) -> Problem {
+    let message = format!("`{address}` was named but its text was not sent with the request");
+    Problem::new(Place::Link(param.into()), ProblemKind::Fetch(message))
+}
+
+/// Steps the ingest until everything it holds is read and folded. A source given as text has
+/// no address to fetch a feed's next page from, so such a page is a problem at its URL.
+fn run_to_end(ingest: &mut Ingest) {
+    while let Step::Fetch(url) = ingest.run() {
+        let message = "the source was given as text, so its next page was not fetched".into();
+        let place = Place::Url {
+            url: url.to_string(),
+            status: 0,
+        };
+        ingest.page_failed(Problem::new(place, ProblemKind::Fetch(message)));
+    }
+}
+
+/// What the protocol says of an open source.
+fn opened(open: &OpenSource) -> wire::Opened {
+    let timeline = open.ingest.timeline();
+    let detection = open.ingest.detection();
+    let problems = open
+        .setup_problems
+        .iter()
+        .chain(open.ingest.problems())
+        .chain(timeline.problems())
+        .map(problem_line)
+        .collect();
+    wire::Opened {
+        label: open.label.clone(),
+        n_events: timeline.len(),
+        n_streams: timeline.n_streams(),
+        format: detection.format.key().to_string(),
+        format_label: detection.format.label().to_string(),
+        reason: detection.reason,
+        problems,
+    }
+}
+
+fn problem_line(problem: &Problem) -> wire::ProblemLine {
+    wire::ProblemLine {
+        place: problem.place.to_string(),
+        message: problem.message(),
+    }
+}
+
+/// Answers a question about the open source.
+fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
+    match request {
+        Request::Open { .. } | Request::Append { .. } => Answer::Opened(opened(open)),
+        Request::Streams => Answer::Streams {
+            streams: streams(timeline),
+        },
+        Request::Select { link } => Answer::Selected(selected(timeline, &link)),
+        Request::Events { stream, from, len } => match known(timeline, &stream) {
+            Ok(()) => Answer::Events {
+                rows: event_rows(timeline, &stream, from, len),
+            },
+            Err(refusal) => Answer::Refused(refusal),
+        },
+        Request::State { stream, pos } => {
+            at_moments(timeline, &stream, &[pos], |[pos]| Answer::State {
+                state: timeline.state_after(&stream, pos),
+            })
+        }
+        Request::Diff { stream, from, to } => {
+            at_moments(timeline, &stream, &[from, to], |[from, to]| {
+                let before = timeline.state_after(&stream, from);
+                let after = timeline.state_after(&stream, to);
+                Answer::Diff {
+                    changes: diff(&before, &after).into_iter().map(change).collect(),
+                }
+            })
+        }
+        Request::Blame { stream, path } => match known(timeline, &stream) {
+            Ok(()) => Answer::Blame {
+                changes: blame(timeline, &stream, &path),
+            },
+            Err(refusal) => Answer::Refused(refusal),
+        },
+        Request::Table { at, columns, query } => {
+            match table(
+                timeline,
+                at.as_deref(),
+                columns.as_deref(),
+                query.as_deref(),
+            ) {
+                Ok(table) => Answer::Table(table),
+                Err(refusal) => Answer::Refused(refusal),
+            }
+        }
+        Request::Integrity => Answer::Integrity(integrity(&check(
+            timeline,
+            open.ingest.detection().format,
+            open.ingest.problems(),
+        ))),
+    }
+}
+
+/// Refuses a stream the source does not have.
+fn known(timeline: &Timeline, stream: &str) -> Result<(), Refusal> {
+    match timeline.has_stream(stream) {
+        true => Ok(()),
+        false => Err(Refusal::NoStream {
+            stream: stream.to_string(),
+        }),
+    }
+}
+
+/// Answers with `answer` when the stream exists and has every position asked for.
+fn at_moments<const N: usize>(
+    timeline: &Timeline,
+    stream: &str,
+    positions: &[Option<usize>; N],
+    answer: impl FnOnce([Option<usize>; N]) -> Answer,
+) -> Answer {
+    if let Err(refusal) = known(timeline, stream) {
+        return Answer::Refused(refusal);
+    }
+    let len = timeline.stream_len(stream);
+    match positions.iter().flatten().find(|&&pos| pos >= len) {
+        Some(&pos) => Answer::Refused(Refusal::NoPosition {
+            stream: stream.to_string(),
+            pos,
+        }),
+        None => answer(*positions),
+    }
+}
+
+fn streams(timeline: &Timeline) -> Vec<wire::StreamRow> {
+    timeline
+        .streams()
+        .into_iter()
+        .map(|s| wire::StreamRow {
+            name: s.name,
+            n_events: s.n_events,
+        })
+        .collect()
+}
+
+/// A view resolved against the source, with the selected event as links name it.
+fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
+    let (view, _) = ViewState::from_query(link);
+    let Selection {
+        stream,
+        pos,
+        compare,
+        compare_pinned,
+        notes,
+    } = select(timeline, &view);
+    let cursor = stream.as_deref().zip(pos).and_then(|(stream, pos)| {
+        let head = timeline.head_at(stream, pos)?;
+        Some(wire::Cursor {
+            version: head.version,
+            occurrence: timeline.occurrence_at(stream, pos),
+            time: head.timed.then_some(head.time),
+        })
+    });
+    wire::Selected {
+        stream,
+        pos,
+        compare,
+        compare_pinned,
+        cursor,
+        notes,
+    }
+}
+
+/// Up to `len` rows of a stream's event list from `from`; fewer at the stream's end.
+fn event_rows(timeline: &Timeline, stream: &str, from: usize, len: usize) -> Vec<wire::EventRow> {
+    let end = timeline.stream_len(stream).min(from.saturating_add(len));
+    (from..end)
+        .filter_map(|pos| Some(event_row(pos, timeline.head_at(stream, pos)?)))
+        .collect()
+}
+
+fn event_row(pos: usize, head: EventHead<'_>) -> wire::EventRow {
+    wire::EventRow {
+        pos,
+        seq: head.seq,
+        version: head.version,
+        time: head.timed.then_some(head.time),
+        kind: head.kind.to_string(),
+        id: head.id.map(str::to_string),
+        user: head.user.map(str::to_string),
+    }
+}
+
+fn change(difference: Difference) -> wire::Change {
+    wire::Change {
+        op: difference.op.as_str().to_string(),
+        path: difference.path,
+        from: difference.from,
+        before: difference.before,
+        after: difference.after,
+    }
+}
+
+/// Every change to the field, with who made it and when.
+fn blame(timeline: &Timeline, stream: &str, path: &str) -> Vec<wire::FieldChange> {
+    field_history(timeline, stream, path)
+        .into_iter()
+        .filter_map(|change| {
+            let head = timeline.head_at(stream, change.pos)?;
+            Some(wire::FieldChange {
+                pos: change.pos,
+                version: head.version,
+                time: head.timed.then_some(head.time),
+                user: head.user.map(str::to_string),
+                before: change.before,
+                after: change.after,
+            })
+        })
+        .collect()
+}
+
+/// The period-end table, or why its moment or query cannot be read.
+fn table(
+    timeline: &Timeline,
+    at: Option<&str>,
+    columns: Option<&str>,
+    query: Option<&str>,
+) -> Result<wire::Table, Refusal> {
+    let at = at
+        .map(|text| {
+            parse_instant(text).map_err(|err| Refusal::Time {
+                text: text.to_string(),
+                message: err.to_string(),
+            })
+        })
+        .transpose()?;
+    let query = query
+        .map(|text| {
+            parse_state_query(text).map_err(|err| Refusal::Query {
+                text: text.to_string(),
+                message: err.to_string(),
+            })
+        })
+        .transpose()?;
+    let columns = columns.map(parse_columns);
+    Ok(wire_table(period_table(
+        timeline,
+        at,
+        columns,
+        query.as_ref(),
+    )))
+}
+
+fn wire_table(table: PeriodTable) -> wire::Table {
+    let rows = table
+        .rows
+        .into_iter()
+        .map(|row| wire::TableRow {
+            stream: row.stream,
+            pos: row.pos,
+            version: row.version,
+            time: row.time,
+            cells: row.cells,
+        })
+        .collect();
+    wire::Table {
+        at: table.at,
+        columns: table.columns,
+        rows,
+        n_not_yet: table.n_not_yet,
+        n_unmatched: table.n_unmatched,
+    }
+}
+
+fn integrity(report: &Report) -> wire::Integrity {
+    wire::Integrity {
+        result: report.result.to_string(),
+        summary: report.summary.clone(),
+        n_events: report.n_events,
+        n_streams: report.n_streams,
+        n_chained: report.n_chained,
+        findings: report.findings.iter().map(finding).collect(),
+        not_checked: report.not_checked.clone(),
+    }
+}
+
+fn finding(finding: &Finding) -> wire::Finding {
+    wire::Finding {
+        kind: finding.kind.key().to_string(),
+        severity: finding.severity.singular().to_string(),
+        stream: finding.stream.clone(),
+        version: finding.version,
+        log_idx: finding.log_idx,
+        message: finding.message.clone(),
+    }
+}

@@ -1,0 +1,471 @@
+//! The engine protocol: each request kind answers what the core, called directly, says
+//! (a property test over random sources and moments), the answers survive the JSON they cross
+//! a worker boundary as, and every request the engine cannot answer is refused with its reason.
+
+use chronoscope_core::blame::field_history;
+use chronoscope_core::diff::diff;
+use chronoscope_core::engine::Engine;
+use chronoscope_core::ingest::{Ingest, Outcome, Setup};
+use chronoscope_core::integrity::check;
+use chronoscope_core::link::ViewState;
+use chronoscope_core::query::parse_state_query;
+use chronoscope_core::selection::select;
+use chronoscope_core::table::period_table;
+use chronoscope_core::time::parse_instant;
+use chronoscope_protocol::{Answer, Document, Envelope, Refusal, Request, VERSION};
+use proptest::prelude::*;
+use serde_json::{json, Value};
+
+/// One generated event: its stream (of three), its type, its author, whether it has a time,
+/// and the field it sets.
+type Spec = (usize, usize, Option<usize>, bool, usize, i64);
+
+const STREAMS: [&str; 3] = ["po-1", "po-2", "badge-7"];
+const KINDS: [&str; 3] = ["Created", "Changed", "Approved"];
+const USERS: [&str; 2] = ["ana", "li"];
+const FIELDS: [&str; 3] = ["status", "total", "approvedBy"];
+
+/// Canonical NDJSON for the specs: each event sets one field, with times a minute apart
+/// where the spec has one.
+fn source(specs: &[Spec]) -> String {
+    let mut text = String::new();
+    for (i, &(stream, kind, user, timed, field, value)) in specs.iter().enumerate() {
+        let mut event = json!({
+            "stream": STREAMS[stream],
+            "type": KINDS[kind],
+            "data": { FIELDS[field]: value },
+        });
+        if timed {
+            event["time"] = json!(format!("2026-03-31T23:{:02}:00Z", i % 60));
+        }
+        if let Some(user) = user {
+            event["meta"] = json!({ "user": USERS[user] });
+        }
+        text.push_str(&event.to_string());
+        text.push('\n');
+    }
+    text
+}
+
+fn specs() -> impl Strategy<Value = Vec<Spec>> {
+    prop::collection::vec(
+        (
+            0..STREAMS.len(),
+            0..KINDS.len(),
+            prop::option::of(0..USERS.len()),
+            any::<bool>(),
+            0..FIELDS.len(),
+            -5i64..5,
+        ),
+        1..40,
+    )
+}
+
+/// An engine with `text` open, and the same text read by the core directly.
+fn opened(text: &str) -> (Engine, Outcome) {
+    let mut engine = Engine::new();
+    let answer = engine.handle(open(text, ""));
+    assert!(matches!(answer, Answer::Opened(_)), "{answer:?}");
+    (engine, Ingest::read_all(Setup::default(), text))
+}
+
+fn open(text: &str, link: &str) -> Request {
+    Request::Open {
+        label: "generated".into(),
+        text: text.into(),
+        link: link.into(),
+        documents: vec![],
+    }
+}
+
+/// Asks through JSON, as a worker or a native process is asked, and checks that the answer
+/// read back from its JSON is what was sent.
+fn ask(engine: &mut Engine, id: u64, request: Request) -> Answer {
+    let text = serde_json::to_string(&Envelope::new(id, request)).unwrap();
+    let answer: Envelope<Answer> = serde_json::from_str(&engine.answer_json(&text)).unwrap();
+    assert_eq!((answer.v, answer.id), (VERSION, id));
+    answer.body
+}
+
+/// A moment of a stream of `len` events: the state after event `pos`, or before the first
+/// event where the stream has no such position.
+fn opt_pos(pos: usize, len: usize) -> Option<usize> {
+    (pos < len).then_some(pos)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn each_request_answers_what_the_core_says(specs in specs(), a in 0usize..40, b in 0usize..40, f in 0..FIELDS.len()) {
+        let text = source(&specs);
+        let (mut engine, direct) = opened(&text);
+        let timeline = &direct.timeline;
+
+        let Answer::Streams { streams } = ask(&mut engine, 1, Request::Streams) else { panic!() };
+        let expected: Vec<_> = timeline.streams().into_iter().map(|s| (s.name, s.n_events)).collect();
+        prop_assert_eq!(streams.into_iter().map(|s| (s.name, s.n_events)).collect::<Vec<_>>(), expected);
+
+        for summary in timeline.streams() {
+            let stream = summary.name;
+            let len = summary.n_events;
+            let (pa, pb) = (opt_pos(a, len), opt_pos(b, len));
+
+            let Answer::State { state } = ask(&mut engine, 2, Request::State { stream: stream.clone(), pos: pa }) else { panic!() };
+            prop_assert_eq!(&state, &timeline.state_after(&stream, pa));
+
+            let Answer::Diff { changes } = ask(&mut engine, 3, Request::Diff { stream: stream.clone(), from: pa, to: pb }) else { panic!() };
+            let expected = diff(&timeline.state_after(&stream, pa), &timeline.state_after(&stream, pb));
+            prop_assert_eq!(changes.len(), expected.len());
+            for (got, want) in changes.iter().zip(&expected) {
+                prop_assert_eq!(got.op.as_str(), want.op.as_str());
+                prop_assert_eq!(&got.path, &want.path);
+                prop_assert_eq!(&got.from, &want.from);
+                prop_assert_eq!(&got.before, &want.before);
+                prop_assert_eq!(&got.after, &want.after);
+            }
+
+            let from = a.min(len);
+            let Answer::Events { rows } = ask(&mut engine, 4, Request::Events { stream: stream.clone(), from, len: b }) else { panic!() };
+            prop_assert_eq!(rows.len(), b.min(len - from));
+            for row in &rows {
+                let head = timeline.head_at(&stream, row.pos).unwrap();
+                prop_assert_eq!((row.seq, row.version, row.kind.as_str()), (head.seq, head.version, head.kind));
+                prop_assert_eq!(row.user.as_deref(), head.user);
+                prop_assert_eq!(row.time, head.timed.then_some(head.time));
+            }
+
+            let path = format!("/{}", FIELDS[f]);
+            let Answer::Blame { changes } = ask(&mut engine, 5, Request::Blame { stream: stream.clone(), path: path.clone() }) else { panic!() };
+            let expected = field_history(timeline, &stream, &path);
+            prop_assert_eq!(changes.len(), expected.len());
+            for (got, want) in changes.iter().zip(&expected) {
+                prop_assert_eq!((got.pos, &got.before, &got.after), (want.pos, &want.before, &want.after));
+                prop_assert_eq!(got.user.as_deref(), timeline.head_at(&stream, want.pos).unwrap().user);
+            }
+
+            let link = format!("stream={stream}&v={}", b + 1);
+            let Answer::Selected(selected) = ask(&mut engine, 6, Request::Select { link: link.clone() }) else { panic!() };
+            let expected = select(timeline, &ViewState::from_query(&link).0);
+            prop_assert_eq!((&selected.stream, selected.pos, selected.compare), (&expected.stream, expected.pos, expected.compare));
+            prop_assert_eq!(&selected.notes, &expected.notes);
+            prop_assert_eq!(selected.cursor.map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
+        }
+
+        let at = format!("2026-03-31T23:{:02}:00Z", a % 60);
+        let query = format!("{}>={}", FIELDS[f], b as i64 % 5 - 2);
+        let Answer::Table(table) = ask(&mut engine, 7, Request::Table { at: Some(at.clone()), columns: None, query: Some(query.clone()) }) else { panic!() };
+        let expected = period_table(timeline, Some(parse_instant(&at).unwrap()), None, Some(&parse_state_query(&query).unwrap()));
+        prop_assert_eq!(&table.columns, &expected.columns);
+        prop_assert_eq!((table.n_not_yet, table.n_unmatched), (expected.n_not_yet, expected.n_unmatched));
+        let rows: Vec<_> = table.rows.iter().map(|r| (&r.stream, r.pos, r.version, r.time, &r.cells)).collect();
+        let want: Vec<_> = expected.rows.iter().map(|r| (&r.stream, r.pos, r.version, r.time, &r.cells)).collect();
+        prop_assert_eq!(rows, want);
+
+        let Answer::Integrity(report) = ask(&mut engine, 8, Request::Integrity) else { panic!() };
+        let expected = check(timeline, direct.detection.format, &direct.problems);
+        prop_assert_eq!((report.result.as_str(), &report.summary, report.n_events), (expected.result, &expected.summary, expected.n_events));
+        prop_assert_eq!(report.findings.len(), expected.findings.len());
+    }
+
+    #[test]
+    fn appended_events_answer_as_the_whole_text_read_at_once(specs in specs(), cut in 0usize..40) {
+        let text = source(&specs);
+        let lines: Vec<&str> = text.lines().collect();
+        let cut = cut.min(lines.len() - 1).max(1);
+        let (head, tail) = (lines[..cut].join("\n") + "\n", lines[cut..].join("\n") + "\n");
+        let mut engine = Engine::new();
+        engine.handle(open(&head, ""));
+        let Answer::Opened(opened) = engine.handle(Request::Append { text: tail }) else { panic!() };
+        let whole = Ingest::read_all(Setup::default(), &text).timeline;
+        prop_assert_eq!(opened.n_events, whole.len());
+        for summary in whole.streams() {
+            let Answer::State { state } = engine.handle(Request::State { stream: summary.name.clone(), pos: Some(summary.n_events - 1) }) else { panic!() };
+            prop_assert_eq!(state, whole.state_after(&summary.name, Some(summary.n_events - 1)));
+        }
+    }
+}
+
+const PO: &str = r#"{"stream":"po-1","type":"PoCreated","time":"2026-01-05T09:00:00Z","data":{"status":"draft","total":12.50},"meta":{"user":"ana"}}
+{"stream":"po-1","type":"PoApproved","time":"2026-03-31T23:59:59.123456789Z","data":{"status":"approved","total":1e400},"meta":{"user":"li"}}
+"#;
+
+#[test]
+fn numbers_and_times_cross_the_protocol_exactly() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let answer = ask(
+        &mut engine,
+        9,
+        Request::State {
+            stream: "po-1".into(),
+            pos: Some(1),
+        },
+    );
+    let Answer::State { state } = answer else {
+        panic!("{answer:?}")
+    };
+    // Past f64's range, with its digits kept; the core spells every exponent `e+` (`number`).
+    assert_eq!(state["total"].to_string(), "1e+400");
+    let Answer::Events { rows } = ask(
+        &mut engine,
+        10,
+        Request::Events {
+            stream: "po-1".into(),
+            from: 0,
+            len: 9,
+        },
+    ) else {
+        panic!()
+    };
+    let json = serde_json::to_value(&rows[1]).unwrap();
+    assert_eq!(json["time"], "2026-03-31T23:59:59.123456789Z");
+    let Answer::State { state } = ask(
+        &mut engine,
+        11,
+        Request::State {
+            stream: "po-1".into(),
+            pos: Some(0),
+        },
+    ) else {
+        panic!()
+    };
+    assert_eq!(state["total"].to_string(), "12.50");
+}
+
+#[test]
+fn a_request_of_another_version_is_refused() {
+    let mut engine = Engine::new();
+    let answer = engine.answer(Envelope {
+        v: VERSION + 1,
+        id: 4,
+        body: Request::Streams,
+    });
+    assert_eq!(answer.id, 4);
+    assert_eq!(
+        answer.body,
+        Answer::Refused(Refusal::Version {
+            ours: VERSION,
+            theirs: VERSION + 1
+        })
+    );
+}
+
+#[test]
+fn text_that_is_not_a_request_is_refused_with_its_place() {
+    let mut engine = Engine::new();
+    let answer: Envelope<Answer> = serde_json::from_str(
+        &engine.answer_json("{\"v\":1,\"id\":7,\n\"body\":{\"ask\":\"fly\"}}"),
+    )
+    .unwrap();
+    assert_eq!(answer.id, 7);
+    let Answer::Refused(Refusal::NotARequest { line, message, .. }) = answer.body else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(line, 2);
+    assert!(message.contains("fly"), "{message}");
+}
+
+#[test]
+fn questions_before_a_source_is_open_are_refused() {
+    let mut engine = Engine::new();
+    for request in [
+        Request::Streams,
+        Request::Integrity,
+        Request::Append { text: PO.into() },
+    ] {
+        assert_eq!(
+            engine.handle(request),
+            Answer::Refused(Refusal::NothingOpen)
+        );
+    }
+}
+
+#[test]
+fn an_unknown_stream_or_position_is_refused_by_name() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    assert_eq!(
+        engine.handle(Request::State {
+            stream: "po-9".into(),
+            pos: None
+        }),
+        Answer::Refused(Refusal::NoStream {
+            stream: "po-9".into()
+        })
+    );
+    assert_eq!(
+        engine.handle(Request::Diff {
+            stream: "po-1".into(),
+            from: Some(0),
+            to: Some(2)
+        }),
+        Answer::Refused(Refusal::NoPosition {
+            stream: "po-1".into(),
+            pos: 2
+        })
+    );
+}
+
+#[test]
+fn a_query_or_time_that_cannot_be_read_is_refused_with_why() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let answer = engine.handle(Request::Table {
+        at: None,
+        columns: None,
+        query: Some("status=\"draft".into()),
+    });
+    let Answer::Refused(Refusal::Query { text, message }) = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!(text, "status=\"draft");
+    assert!(message.starts_with("column "), "{message}");
+    let answer = engine.handle(Request::Table {
+        at: Some("quarter end".into()),
+        columns: None,
+        query: None,
+    });
+    assert!(
+        matches!(answer, Answer::Refused(Refusal::Time { .. })),
+        "{answer:?}"
+    );
+}
+
+#[test]
+fn bad_lines_are_problems_at_their_place_and_the_good_events_stay() {
+    let mut engine = Engine::new();
+    let text = format!("{PO}{{\"stream\":\n");
+    let Answer::Opened(opened) = engine.handle(open(&text, "")) else {
+        panic!()
+    };
+    assert_eq!(opened.n_events, 2);
+    assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
+    assert!(
+        opened.problems[0].place.contains('3'),
+        "{:?}",
+        opened.problems[0]
+    );
+}
+
+#[test]
+fn a_projection_named_by_address_is_read_from_the_request_or_said_missing() {
+    let projection = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo/cambium.projection.json"
+    ))
+    .unwrap();
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../demo/cambium-demo.ndjson"
+    ))
+    .unwrap();
+    let link = "proj=demo/cambium.projection.json";
+    let mut engine = Engine::new();
+    let Answer::Opened(missing) = engine.handle(open(&demo, link)) else {
+        panic!()
+    };
+    let said: Vec<_> = missing
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("demo/cambium.projection.json"))
+        .collect();
+    assert_eq!(said.len(), 1, "{:?}", missing.problems);
+    assert!(said[0].place.contains("proj"), "{:?}", said[0]);
+
+    let request = Request::Open {
+        label: "demo".into(),
+        text: demo.clone(),
+        link: link.into(),
+        documents: vec![Document {
+            address: "demo/cambium.projection.json".into(),
+            text: projection.clone(),
+        }],
+    };
+    let Answer::Opened(opened) = engine.handle(request) else {
+        panic!()
+    };
+    assert!(
+        opened
+            .problems
+            .iter()
+            .all(|p| !p.message.contains("was not sent")),
+        "{:?}",
+        opened.problems
+    );
+    // The projection makes the replay differ from the plain fold of the same text somewhere.
+    let plain = Ingest::read_all(Setup::default(), &demo).timeline;
+    let differs = plain.streams().into_iter().any(|s| {
+        let last = Some(s.n_events - 1);
+        engine.handle(Request::State {
+            stream: s.name.clone(),
+            pos: last,
+        }) != Answer::State {
+            state: plain.state_after(&s.name, last),
+        }
+    });
+    assert!(differs, "the projection was not applied");
+    let _: Value = serde_json::from_str(&projection).unwrap();
+}
+
+#[test]
+fn the_native_process_answers_the_same_requests_line_by_line() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let requests = [
+        Envelope::new(1, open(PO, "")),
+        Envelope::new(
+            2,
+            Request::State {
+                stream: "po-1".into(),
+                pos: Some(1),
+            },
+        ),
+    ];
+    let mut input: Vec<String> = requests
+        .iter()
+        .map(|r| serde_json::to_string(r).unwrap())
+        .collect();
+    input.insert(1, "not json".into());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chronoscope-engine"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all((input.join("\n") + "\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    let answers: Vec<Envelope<Answer>> = String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 3);
+    assert!(matches!(answers[0].body, Answer::Opened(ref o) if o.n_events == 2));
+    assert!(
+        matches!(
+            answers[1].body,
+            Answer::Refused(Refusal::NotARequest {
+                line: 1,
+                column: 2,
+                ..
+            })
+        ),
+        "{:?}",
+        answers[1]
+    );
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    assert_eq!(
+        answers[2].body,
+        engine.handle(Request::State {
+            stream: "po-1".into(),
+            pos: Some(1)
+        })
+    );
+}

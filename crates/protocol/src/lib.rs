@@ -1,0 +1,285 @@
+//! The engine protocol: every question the panel asks the engine, and every answer, as typed,
+//! versioned messages.
+//!
+//! This crate holds only the messages, so that the panel can speak the protocol without linking
+//! the engine: the engine (`chronoscope-core`'s `engine` module) answers them, and it may run in
+//! a Web Worker, in the page (tests) or in a native process. A message crosses a boundary as the
+//! JSON that serde derives from these types; nothing else is sent. Positions are an event's
+//! place in its stream (from 0); a `pos` of `None` means "before the stream's first event".
+//! Times are RFC 3339 in UTC with every digit the source gave, and JSON values keep their
+//! numbers exactly as written (serde_json's `arbitrary_precision`).
+#![forbid(unsafe_code)]
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The protocol's version. A request of another version is refused, never guessed at.
+pub const VERSION: u32 = 1;
+
+/// A request on its way to the engine: the protocol version, an id the answer repeats, and what
+/// is asked.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope<T> {
+    pub v: u32,
+    pub id: u64,
+    pub body: T,
+}
+
+impl<T> Envelope<T> {
+    /// A message of this protocol version.
+    pub fn new(id: u64, body: T) -> Envelope<T> {
+        Envelope {
+            v: VERSION,
+            id,
+            body,
+        }
+    }
+}
+
+/// What the panel asks the engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "ask", rename_all = "snake_case")]
+pub enum Request {
+    /// Reads a source given as text (a file, a paste, a host's events) with the choices of the
+    /// view `link` (a deep link's query: `fmt`, `tz`, `map`, `proj`), and keeps it open for
+    /// `Append`. A `map=` or `proj=` that names a file is read from `documents`.
+    Open {
+        label: String,
+        text: String,
+        link: String,
+        documents: Vec<Document>,
+    },
+    /// Adds records (whole lines) to the open source, as a host forwards live events.
+    Append { text: String },
+    /// Every stream, in the order each first appears in the log.
+    Streams,
+    /// Resolves a view (a deep link's query) to positions: the stream, the moment, the
+    /// comparison point.
+    Select { link: String },
+    /// Up to `len` rows of a stream's event list, from position `from`.
+    Events {
+        stream: String,
+        from: usize,
+        len: usize,
+    },
+    /// A stream's state after the event at `pos`.
+    State { stream: String, pos: Option<usize> },
+    /// What changed in a stream's state between the moment `from` and the moment `to`.
+    Diff {
+        stream: String,
+        from: Option<usize>,
+        to: Option<usize>,
+    },
+    /// Every event of `stream` that changed the field at `path` (a JSON Pointer, or a blame
+    /// path naming array elements by identity).
+    Blame { stream: String, path: String },
+    /// Every stream as of `at` (RFC 3339; `None`: the latest), in `columns` (comma-separated
+    /// state paths; `None`: the common fields), only those whose state matches `query` (the
+    /// deep link's `where=`).
+    Table {
+        at: Option<String>,
+        columns: Option<String>,
+        query: Option<String>,
+    },
+    /// Every integrity check of the open source.
+    Integrity,
+}
+
+/// A document a view names by address (`map=`, `proj=`), with the text fetched from it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Document {
+    pub address: String,
+    pub text: String,
+}
+
+/// What the engine answers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum Answer {
+    Opened(Opened),
+    Streams {
+        streams: Vec<StreamRow>,
+    },
+    Selected(Selected),
+    Events {
+        rows: Vec<EventRow>,
+    },
+    State {
+        state: Value,
+    },
+    Diff {
+        changes: Vec<Change>,
+    },
+    Blame {
+        changes: Vec<FieldChange>,
+    },
+    Table(Table),
+    Integrity(Integrity),
+    /// The request could not be answered, and why.
+    Refused(Refusal),
+}
+
+/// A source after `Open` or `Append`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Opened {
+    pub label: String,
+    pub n_events: usize,
+    pub n_streams: usize,
+    /// The format's key (`fmt=`) and its name for people.
+    pub format: String,
+    pub format_label: String,
+    /// Why the format was chosen (detected, or chosen in the link).
+    pub reason: String,
+    /// Everything that could not be read or used, each at its place; the good events stay.
+    pub problems: Vec<ProblemLine>,
+}
+
+/// A problem, at its place (a line, a byte, an element, a URL and status, an event).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProblemLine {
+    pub place: String,
+    pub message: String,
+}
+
+/// A stream in the stream list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamRow {
+    pub name: String,
+    pub n_events: usize,
+}
+
+/// A view resolved against the open source.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Selected {
+    /// The stream shown; `None` only when the source has no events.
+    pub stream: Option<String>,
+    pub pos: Option<usize>,
+    pub compare: Option<usize>,
+    /// True when the comparison point was pinned by the link (`cmp=`), not the previous event.
+    pub compare_pinned: bool,
+    /// The selected event as links name it; `None` before the stream's first event.
+    pub cursor: Option<Cursor>,
+    /// What in the view could not be found, for the page to say.
+    pub notes: Vec<String>,
+}
+
+/// An event as the scrubber and links name it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub version: u64,
+    /// Which event with this version it is (from 1), where a stream repeats versions.
+    pub occurrence: u64,
+    /// `None` when the source gave the event no time.
+    pub time: Option<DateTime<Utc>>,
+}
+
+/// A row of the event list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRow {
+    pub pos: usize,
+    /// The event's place in the whole log, from 0.
+    pub seq: u64,
+    pub version: u64,
+    pub time: Option<DateTime<Utc>>,
+    pub kind: String,
+    pub id: Option<String>,
+    pub user: Option<String>,
+}
+
+/// One change between two states.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// `add`, `remove`, `replace` or `move` (RFC 6902's names).
+    pub op: String,
+    /// A JSON Pointer (RFC 6901).
+    pub path: String,
+    /// Where a moved element was.
+    pub from: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// An event that changed a field: its value before and after (`None`: absent), and who and
+/// when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub pos: usize,
+    pub version: u64,
+    pub time: Option<DateTime<Utc>>,
+    pub user: Option<String>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+/// Every stream as of one moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Table {
+    pub at: Option<DateTime<Utc>>,
+    pub columns: Vec<String>,
+    pub rows: Vec<TableRow>,
+    /// Streams whose first event came after the moment.
+    pub n_not_yet: usize,
+    /// Streams whose state did not match the query.
+    pub n_unmatched: usize,
+}
+
+/// One stream as of the moment: its last event then, and the value in each column (`None`:
+/// the state has no such field).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableRow {
+    pub stream: String,
+    pub pos: usize,
+    pub version: u64,
+    pub time: Option<DateTime<Utc>>,
+    pub cells: Vec<Option<Value>>,
+}
+
+/// The integrity report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Integrity {
+    /// `intact`, `findings` or `unchecked`.
+    pub result: String,
+    pub summary: String,
+    pub n_events: usize,
+    pub n_streams: usize,
+    pub n_chained: usize,
+    pub findings: Vec<Finding>,
+    /// What was not checked, in words.
+    pub not_checked: Vec<String>,
+}
+
+/// One thing the checks found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub kind: String,
+    pub severity: String,
+    pub stream: Option<String>,
+    pub version: Option<u64>,
+    pub log_idx: Option<usize>,
+    pub message: String,
+}
+
+/// Why a request was not answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "why", rename_all = "snake_case")]
+pub enum Refusal {
+    /// The request was of another protocol version.
+    Version { ours: u32, theirs: u32 },
+    /// The message was not a request of this protocol, at this line and column of its JSON.
+    NotARequest {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// The request needs an open source, and none is.
+    NothingOpen,
+    /// The source has no such stream.
+    NoStream { stream: String },
+    /// The source has no such position in the stream.
+    NoPosition { stream: String, pos: usize },
+    /// A query (`where=`) that cannot be read, and where.
+    Query { text: String, message: String },
+    /// A time that cannot be read.
+    Time { text: String, message: String },
+}
