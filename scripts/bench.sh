@@ -13,17 +13,17 @@ mkdir -p target/bench-data
 data="target/bench-data/events-${n_events}.ndjson"
 if [ ! -s "$data" ]; then
   echo "== generating ${n_events} events"
-  cargo run --quiet --release --bin gen-bench -- "$n_events" > "$data"
+  cargo run --quiet --release -p chronoscope-samples --bin gen-bench -- "$n_events" > "$data"
 fi
 long="target/bench-data/long-${n_events}.ndjson"
 if [ ! -s "$long" ]; then
   echo "== generating ${n_events} events of one stream"
-  cargo run --quiet --release --bin gen-bench -- "$n_events" --one-stream > "$long"
+  cargo run --quiet --release -p chronoscope-samples --bin gen-bench -- "$n_events" --one-stream > "$long"
 fi
 esdb="target/bench-data/esdb-${n_events}.ndjson"
 if [ ! -s "$esdb" ]; then
   echo "== generating ${n_events} EventSourcingDB lines with a hash chain"
-  cargo run --quiet --release --bin gen-bench -- "$n_events" --esdb > "$esdb"
+  cargo run --quiet --release -p chronoscope-samples --bin gen-bench -- "$n_events" --esdb > "$esdb"
 fi
 echo "== building the benchmark page and the app"
 trunk build --release --offline=true --dist target/bench-dist --public-url ./ bench/index.html

@@ -7,8 +7,8 @@ scripts/setup.sh
 source scripts/env.sh
 mkdir -p target/bench-data
 data=target/bench-data/events-1000000.ndjson
-[ -s "$data" ] || cargo run --quiet --release --bin gen-bench -- 1000000 > "$data"
+[ -s "$data" ] || cargo run --quiet --release -p chronoscope-samples --bin gen-bench -- 1000000 > "$data"
 big=target/bench-data/events-2000000.ndjson
-[ -s "$big" ] || cargo run --quiet --release --bin gen-bench -- 2000000 > "$big"
+[ -s "$big" ] || cargo run --quiet --release -p chronoscope-samples --bin gen-bench -- 2000000 > "$big"
 trunk build --release --offline
 node --test tests/e2e-large/

@@ -31,7 +31,7 @@ fn the_checked_in_demo_file_is_the_generator_output() {
     let on_disk = std::fs::read_to_string(path).unwrap();
     assert!(
         on_disk == demo_ndjson(),
-        "demo/cambium-demo.ndjson is stale: run `cargo run --bin gen-demo`"
+        "demo/cambium-demo.ndjson is stale: run `cargo run -p chronoscope-samples --bin gen-demo`"
     );
 }
 
