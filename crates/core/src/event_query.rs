@@ -18,11 +18,13 @@
 //! ```
 //!
 //! A bare word keeps what the filter always did: the type, the author or the id contains it, or
-//! the version is it. Words and `type:`, `author:` and `text:` ignore ASCII case. A term with an
+//! the version is it. Words and `type:`, `author:` and `text:` ignore case (`ärger` finds `Ärger`). A term with an
 //! unknown key (`urn:uuid:…`) is a word, since ids may hold colons. Events without a time never
 //! match `after:` or `before:`. The payload is the event's data and the values its change sets
 //! (a snapshot, fields, or a JSON Patch's values). A term that cannot be read is an error that
 //! names its column.
+
+use std::borrow::Cow;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -49,7 +51,7 @@ struct Term {
 /// What one term asks of an event.
 #[derive(Clone, Debug, PartialEq)]
 enum Test {
-    /// Type, author or id contains it (ASCII-lowercased), or the version is it.
+    /// Type, author or id contains it (case-folded), or the version is it.
     Word(String, Option<u64>),
     Kind(String),
     Author(String),
@@ -59,7 +61,7 @@ enum Test {
     },
     After(DateTime<Utc>),
     Before(DateTime<Utc>),
-    /// A string in the payload contains it (ASCII-lowercased).
+    /// A string in the payload contains it (case-folded).
     Text(String),
     /// A condition on the event's `data` or `meta`; the path is inside that root.
     Field {
@@ -104,7 +106,7 @@ fn parse_test(term: &str) -> Result<Test, String> {
         return Ok(word(term));
     };
     let value = unquote(value);
-    let lowered = || value.to_ascii_lowercase();
+    let lowered = || fold_case(value).into_owned();
     Ok(match key {
         "type" => Test::Kind(lowered()),
         "author" => Test::Author(lowered()),
@@ -117,7 +119,7 @@ fn parse_test(term: &str) -> Result<Test, String> {
 }
 
 fn word(term: &str) -> Test {
-    let needle = unquote(term).to_ascii_lowercase();
+    let needle = fold_case(unquote(term)).into_owned();
     let is_number = !needle.is_empty() && needle.bytes().all(|b| b.is_ascii_digit());
     let version = is_number.then(|| needle.parse::<u64>().ok()).flatten();
     // `007` is not version 7: the filter always took versions as written.
@@ -243,7 +245,7 @@ impl NameMatches {
         let test = |names: &[String], needle: &str| -> Vec<bool> {
             names
                 .iter()
-                .map(|name| contains_ascii_folded(name, needle))
+                .map(|name| contains_folded(name, needle))
                 .collect()
         };
         let by_term = query
@@ -279,7 +281,7 @@ impl Test {
             Test::Word(needle, version) => {
                 name_matched
                     || Some(head.version) == *version
-                    || head.id.is_some_and(|id| contains_ascii_folded(id, needle))
+                    || head.id.is_some_and(|id| contains_folded(id, needle))
             }
             Test::Kind(_) | Test::Author(_) => name_matched,
             Test::Versions { from, to } => (*from..=*to).contains(&head.version),
@@ -297,7 +299,7 @@ impl Test {
             return true;
         }
         match self {
-            Test::Text(needle) if is_plain(needle) => contains_ascii_folded(text, needle),
+            Test::Text(needle) if is_plain(needle) => contains_folded(text, needle),
             Test::Field { condition, .. } if condition.op != Op::Ne => {
                 let key_in = match last_token(&condition.path) {
                     Some(key) if is_plain(&key) => text.contains(&format!("\"{key}\"")),
@@ -360,10 +362,10 @@ fn patch_value(op: &json_patch::PatchOperation) -> Option<&Value> {
     }
 }
 
-/// Whether any string in the value contains the needle, ignoring ASCII case.
+/// Whether any string in the value contains the needle, ignoring case.
 fn has_string_containing(value: &Value, needle: &str) -> bool {
     match value {
-        Value::String(text) => contains_ascii_folded(text, needle),
+        Value::String(text) => contains_folded(text, needle),
         Value::Array(items) => items.iter().any(|v| has_string_containing(v, needle)),
         Value::Object(object) => object.values().any(|v| has_string_containing(v, needle)),
         _ => false,
@@ -384,16 +386,24 @@ fn last_token(path: &str) -> Option<String> {
     (!token.is_empty() && !token.bytes().all(|b| b.is_ascii_digit())).then_some(token)
 }
 
-/// Whether `text` contains `needle` (already ASCII-lowercased), ignoring ASCII case. Written
-/// here rather than lowercasing a copy of every text, which would allocate once per event.
-/// Other letters match only as written: Unicode's case tables cost 6.6 KB of the bundle, over
-/// its budget.
-pub fn contains_ascii_folded(text: &str, needle: &str) -> bool {
-    let (text, needle) = (text.as_bytes(), needle.as_bytes());
+/// Whether `text` contains `needle` (already folded with `fold_case`), ignoring case: `ärger`
+/// finds `Ärger`. Linear in the text whatever the needle (`memchr`'s two-way search), so that a
+/// long needle over a long string cannot hang the page, as a window-by-window comparison did.
+pub fn contains_folded(text: &str, needle: &str) -> bool {
     needle.is_empty()
-        || text
-            .windows(needle.len())
-            .any(|window| window.eq_ignore_ascii_case(needle))
+        || memchr::memmem::find(fold_case(text).as_bytes(), needle.as_bytes()).is_some()
+}
+
+/// The text with every letter in lower case, a character at a time (so a text that contains
+/// another contains it folded too), borrowed where nothing changes.
+pub fn fold_case(text: &str) -> Cow<'_, str> {
+    if text.is_ascii() {
+        return match text.bytes().any(|b| b.is_ascii_uppercase()) {
+            true => Cow::Owned(text.to_ascii_lowercase()),
+            false => Cow::Borrowed(text),
+        };
+    }
+    Cow::Owned(text.chars().flat_map(char::to_lowercase).collect())
 }
 
 /// Whether JSON text may hold `\u` escapes: a backslash is found by `memchr`, far quicker than

@@ -100,7 +100,7 @@ pub fn is_export_header(value: &Value) -> bool {
 /// The events at these log positions as CSV: a `#` line with the scope, a header, one row per
 /// event, its record as stored (or its decoded JSON) in the last column.
 pub fn events_csv(timeline: &Timeline, positions: &[usize], scope: &Scope) -> String {
-    let mut out = format!("# {}\r\n", scope.text());
+    let mut out = comment_line(&scope.text());
     out.push_str("seq,stream,version,time_utc,type,author,id,record\r\n");
     for &log_idx in positions {
         let head = timeline.head(log_idx);
@@ -193,7 +193,7 @@ pub fn diff_json(diffs: &[Difference], from: &str, scope: &Scope) -> String {
 /// A diff as CSV: path, op, before, after (values as JSON; empty where absent), and where a
 /// moved element came from.
 pub fn diff_csv(diffs: &[Difference], from: &str, scope: &Scope) -> String {
-    let mut out = format!("# {}, compared with {from}\r\n", scope.text());
+    let mut out = comment_line(&format!("{}, compared with {from}", scope.text()));
     out.push_str("path,op,before,after,from\r\n");
     for d in diffs {
         let value = |v: &Option<Value>| v.as_ref().map(Value::to_string).unwrap_or_default();
@@ -216,18 +216,30 @@ pub fn pretty(value: &Value) -> String {
     text
 }
 
+/// A CSV's first line: `#` and the text, its control characters written as escapes (`\u{a}`),
+/// so that a stream name, filter or label with a line break cannot add rows of its own.
+pub fn comment_line(text: &str) -> String {
+    let mut line = String::from("# ");
+    for ch in text.chars() {
+        match ch.is_control() {
+            true => line.extend(ch.escape_unicode()),
+            false => line.push(ch),
+        }
+    }
+    line.push_str("\r\n");
+    line
+}
+
 /// One CSV row, each cell quoted where RFC 4180 needs it. Hand-written: csv-core's writer
 /// works through caller-sized buffers, more code than the quoting rule itself. A cell that a
-/// spreadsheet would run as a formula (`=`, `+`, `@`, a tab, or `-` before a non-digit: payloads
-/// are untrusted) is written after a `'`, as OWASP advises; the README says so.
+/// spreadsheet would run as a formula is written after a `'`, as OWASP advises (payloads are
+/// untrusted); the README says so.
 pub fn push_csv_row(out: &mut String, cells: &[String]) {
     for (idx, cell) in cells.iter().enumerate() {
         if idx > 0 {
             out.push(',');
         }
-        let formula = cell.starts_with(['=', '+', '@', '\t', '\r'])
-            || (cell.starts_with('-') && !cell[1..].starts_with(|c: char| c.is_ascii_digit()));
-        let cell = match formula {
+        let cell = match runs_as_formula(cell) {
             true => format!("'{cell}"),
             false => cell.clone(),
         };
@@ -240,4 +252,12 @@ pub fn push_csv_row(out: &mut String, cells: &[String]) {
         }
     }
     out.push_str("\r\n");
+}
+
+/// True for a cell a spreadsheet would run as a formula: one that begins with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return, unless the whole cell is a plain JSON number (`-12.50`).
+/// `-1+1` and `-2+3+cmd|' /C calc'!A0` begin with a digit after the `-` and still run.
+fn runs_as_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+        && cell.parse::<serde_json::Number>().is_err()
 }

@@ -16,7 +16,9 @@
 //! After any reconnect, events already held are dropped as duplicates
 //! (`Timeline::drop_resent`), so a server that sends again from an earlier point loses
 //! nothing and doubles nothing. Reconnects back off exponentially from one second (or the
-//! server's `retry:`) to 30 s.
+//! server's `retry:`, never less than `MIN_RETRY_MS`) to 30 s, and the back-off starts again
+//! only after a connection stayed up `STABLE_MS`: a server that closes after each batch, or
+//! asks for `retry: 0`, is not reconnected to many times a second.
 
 use sse_parse::SseParser;
 use url::Url;
@@ -46,6 +48,13 @@ pub const MAX_BACKOFF_MS: u64 = 30_000;
 
 /// The first wait after a disconnect, unless the server's `retry:` says otherwise.
 pub const FIRST_BACKOFF_MS: u64 = 1_000;
+
+/// The shortest first wait a server's `retry:` can ask for.
+pub const MIN_RETRY_MS: u64 = 500;
+
+/// How long a connection must have stayed up for the back-off to start again from its first
+/// wait when it drops.
+pub const STABLE_MS: f64 = 10_000.0;
 
 /// The headers a KurrentDB long-poll is asked with: the current name and the one older servers
 /// read. The value is how many seconds the server may hold the request.
@@ -111,8 +120,11 @@ pub struct Follow {
     n_records: u64,
     /// True while the current NDJSON line has more than blanks.
     line_has_text: bool,
-    /// Disconnects since records last arrived.
+    /// Disconnects since a connection last stayed up `STABLE_MS`, or a polled page brought
+    /// records.
     n_failures: u32,
+    /// When the current connection opened, in milliseconds of the caller's clock.
+    connected_at: Option<f64>,
     /// The server's reconnection time (`retry:`), in milliseconds.
     retry_ms: Option<u64>,
 }
@@ -180,6 +192,7 @@ impl Follow {
             n_records: 0,
             line_has_text: false,
             n_failures: 0,
+            connected_at: None,
             retry_ms: None,
         }
     }
@@ -191,14 +204,12 @@ impl Follow {
             Transport::Sse => self.sse_records(bytes),
             Transport::Ndjson | Transport::Poll => (bytes.to_vec(), self.count_lines(bytes)),
         };
-        if n_records > 0 {
-            self.n_failures = 0;
-        }
         self.n_records += n_records;
         lines
     }
 
-    /// Notes records taken some other way (a polled page of `n` events) while paused or not.
+    /// Notes records taken some other way (a polled page of `n` events) while paused or not: a
+    /// page that brought records starts the back-off again, as each page is its own request.
     pub fn took_records(&mut self, n: u64) {
         if n > 0 {
             self.n_failures = 0;
@@ -211,13 +222,27 @@ impl Follow {
         self.n_records
     }
 
-    /// The connection dropped or ended: says how long to wait before reconnecting, doubling
-    /// from the first wait (the server's `retry:`, else one second) up to 30 s.
-    pub fn disconnected(&mut self) -> u64 {
+    /// A connection opened at `now` (milliseconds).
+    pub fn connected(&mut self, now: f64) {
+        self.connected_at = Some(now);
+    }
+
+    /// The connection dropped or ended at `now` (milliseconds), or could not be made: says how
+    /// long to wait before reconnecting, doubling from the first wait (the server's `retry:`,
+    /// at least `MIN_RETRY_MS`, else one second) up to 30 s. A connection that stayed up
+    /// `STABLE_MS` starts the doubling again.
+    pub fn disconnected(&mut self, now: f64) -> u64 {
+        if self
+            .connected_at
+            .take()
+            .is_some_and(|at| now - at >= STABLE_MS)
+        {
+            self.n_failures = 0;
+        }
         let first = self
             .retry_ms
             .unwrap_or(FIRST_BACKOFF_MS)
-            .clamp(1, MAX_BACKOFF_MS);
+            .clamp(MIN_RETRY_MS, MAX_BACKOFF_MS);
         let delay = first.saturating_mul(1 << self.n_failures.min(16));
         self.n_failures = self.n_failures.saturating_add(1);
         delay.min(MAX_BACKOFF_MS)

@@ -7,7 +7,11 @@
 //! extra fields, 1980-01-01 as every entry's time so that the same files give the same bytes),
 //! which every zip tool lists and extracts. Reading takes what it wrote, and names any entry it
 //! cannot take (a compressed one, a zip64 one, one that runs past the end) instead of guessing.
-//! Every offset read from the file is checked before use.
+//! Every offset read from the file is checked before use. A pack is read within its own size:
+//! entries whose bytes overlap (a directory that points many entries at the same bytes would
+//! have them copied thousands of times) are refused, and so are two entries of one name (tools
+//! disagree on which a reader takes) and names that could land outside a folder or hide
+//! themselves when extracted (`..`, a leading `/`, `\`, control characters).
 
 use std::fmt;
 
@@ -22,6 +26,12 @@ pub enum ZipError {
     Compressed { entry: String, method: u16 },
     /// More entries, or larger ones, than a zip without zip64 holds.
     TooLarge,
+    /// Two entries whose bytes overlap: each entry of a zip has bytes of its own.
+    Overlapping { entry: String, other: String },
+    /// Two entries of the same name.
+    DuplicateName { entry: String },
+    /// A name with `..`, a leading `/`, a `\` or a control character.
+    UnsafeName { entry: String },
 }
 
 impl fmt::Display for ZipError {
@@ -34,6 +44,16 @@ impl fmt::Display for ZipError {
                 "{entry} is compressed (method {method}); evidence packs are stored, so re-zip without compression"
             ),
             ZipError::TooLarge => write!(f, "too many or too large files for a zip without zip64"),
+            ZipError::Overlapping { entry, other } => {
+                write!(f, "{entry:?} and {other:?} share bytes; a zip's entries each have their own")
+            }
+            ZipError::DuplicateName { entry } => {
+                write!(f, "two entries are named {entry:?}; tools disagree on which one is read")
+            }
+            ZipError::UnsafeName { entry } => write!(
+                f,
+                "the entry name {entry:?} could land outside a folder or hide itself (`..`, a leading `/`, `\\` or a control character)"
+            ),
         }
     }
 }
@@ -112,8 +132,10 @@ fn put_common(out: &mut Vec<u8>, crc: u32, size: u32, name_len: u16) {
 pub fn read_stored(bytes: &[u8]) -> Result<Vec<Entry>, ZipError> {
     let end = find_end(bytes).ok_or(ZipError::NoDirectory)?;
     let n_entries = usize::from(u16_at(bytes, end + 10).ok_or(ZipError::NoDirectory)?);
-    let mut at = u32_at(bytes, end + 16).ok_or(ZipError::NoDirectory)? as usize;
+    let directory_at = u32_at(bytes, end + 16).ok_or(ZipError::NoDirectory)? as usize;
+    let mut at = directory_at;
     let mut entries = Vec::with_capacity(n_entries);
+    let mut spans = Vec::with_capacity(n_entries);
     for idx in 0..n_entries {
         let truncated = || ZipError::Truncated {
             entry: format!("directory entry {}", idx + 1),
@@ -132,34 +154,85 @@ pub fn read_stored(bytes: &[u8]) -> Result<Vec<Entry>, ZipError> {
             .get(at + 46..at + 46 + name_len)
             .ok_or_else(truncated)?;
         let name = String::from_utf8_lossy(name_bytes).into_owned();
+        if is_unsafe_name(&name) {
+            return Err(ZipError::UnsafeName { entry: name });
+        }
         if method != 0 {
             return Err(ZipError::Compressed {
                 entry: name,
                 method,
             });
         }
-        let data = stored_data(bytes, local, size).ok_or_else(|| ZipError::Truncated {
+        let (start, data) = stored_data(bytes, local, size).ok_or_else(|| ZipError::Truncated {
             entry: name.clone(),
         })?;
-        entries.push(Entry {
+        spans.push((local, start + size, idx));
+        entries.push((name, crc, data));
+        at += 46 + name_len + skip;
+    }
+    check_apart(&mut spans, directory_at, &entries)?;
+    Ok(entries
+        .into_iter()
+        .map(|(name, crc, data)| Entry {
             crc_matches: crc32(data) == crc,
             bytes: data.to_vec(),
             name,
-        });
-        at += 46 + name_len + skip;
-    }
-    Ok(entries)
+        })
+        .collect())
 }
 
-/// The bytes of a stored entry whose local header is at `local`.
-fn stored_data(bytes: &[u8], local: usize, size: usize) -> Option<&[u8]> {
+/// True for a name that could land outside a folder or hide itself when extracted.
+fn is_unsafe_name(name: &str) -> bool {
+    name.starts_with('/')
+        || name.contains('\\')
+        || name.chars().any(char::is_control)
+        || name.split('/').any(|part| part == "..")
+}
+
+/// Checks that no two entries share a name or bytes, and that every entry lies before the
+/// directory: so the entries' bytes together are never more than the file's. `spans` are each
+/// entry's local header start, data end and index in `entries`.
+fn check_apart(
+    spans: &mut [(usize, usize, usize)],
+    directory_at: usize,
+    entries: &[(String, u32, &[u8])],
+) -> Result<(), ZipError> {
+    let mut names: Vec<&str> = entries.iter().map(|(name, _, _)| name.as_str()).collect();
+    names.sort_unstable();
+    if let Some(pair) = names.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(ZipError::DuplicateName {
+            entry: pair[0].to_string(),
+        });
+    }
+    spans.sort_unstable();
+    let name = |idx: usize| entries[idx].0.clone();
+    for pair in spans.windows(2) {
+        let ((_, end, a), (start, _, b)) = (pair[0], pair[1]);
+        if start < end {
+            return Err(ZipError::Overlapping {
+                entry: name(b),
+                other: name(a),
+            });
+        }
+    }
+    match spans.last() {
+        Some(&(_, end, idx)) if end > directory_at => Err(ZipError::Overlapping {
+            entry: name(idx),
+            other: "the zip's directory".into(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Where the bytes of a stored entry whose local header is at `local` start, and the bytes.
+fn stored_data(bytes: &[u8], local: usize, size: usize) -> Option<(usize, &[u8])> {
     if u32_at(bytes, local)? != LOCAL {
         return None;
     }
     let name_len = usize::from(u16_at(bytes, local + 26)?);
     let extra_len = usize::from(u16_at(bytes, local + 28)?);
-    let start = local + 30 + name_len + extra_len;
-    bytes.get(start..start.checked_add(size)?)
+    let start = local.checked_add(30 + name_len + extra_len)?;
+    Some((start, bytes.get(start..start.checked_add(size)?)?))
 }
 
 /// Where the end-of-central-directory record is: searched from the end, past a comment of at

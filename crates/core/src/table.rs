@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::blame::{field_history, value_at};
-use crate::export::push_csv_row;
+use crate::export::{comment_line, push_csv_row};
 use crate::query::StateQuery;
 use crate::time::format_utc;
 use crate::timeline::Timeline;
@@ -163,10 +163,10 @@ pub fn table_csv(table: &PeriodTable, source: &str) -> String {
         Some(at) => format!("as of {}", format_utc(at)),
         None => "as of each stream's latest event".to_string(),
     };
-    let mut out = format!(
-        "# Chronoscope period-end table, {moment}, {} streams, source {source}\r\n",
+    let mut out = comment_line(&format!(
+        "Chronoscope period-end table, {moment}, {} streams, source {source}",
         table.rows.len()
-    );
+    ));
     let mut header = vec!["stream".to_string(), "version".into(), "time_utc".into()];
     header.extend(table.columns.iter().cloned());
     push_csv_row(&mut out, &header);

@@ -59,8 +59,9 @@ fn assert_every_stream_as_brute_force(timeline: &Timeline, text: &str, test: Eve
     n_found
 }
 
+/// Lower case a character at a time, as the filter's definition says.
 fn lower(text: &str) -> String {
-    text.to_ascii_lowercase()
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 fn number_at(event: &Event, pointer: &str) -> Option<f64> {
@@ -224,4 +225,52 @@ fn fields_of_csv_rows_are_found_though_their_names_are_only_in_the_header() {
         let n_found = assert_every_stream_as_brute_force(&timeline, text, test);
         assert!(n_found > 0, "{text} found nothing");
     }
+}
+
+#[test]
+fn letters_beyond_ascii_match_in_either_case() {
+    let text = r#"{"stream":"kunde-Ö1","type":"ÄrgerGemeldet","time":"2026-01-01T00:00:00Z","data":{"grund":"GROẞER ÄRGER über die Lieferung"},"meta":{"user":"Jürgen"}}
+{"stream":"kunde-Ö1","type":"Erledigt","time":"2026-01-02T00:00:00Z","data":{"grund":"keiner"},"meta":{"user":"ana"}}
+"#;
+    let timeline = ingest(text, None);
+    let shown = |q: &str| filtered_positions(&timeline, "kunde-Ö1", q).unwrap();
+    assert_eq!(shown("ärger"), Some(vec![0]));
+    assert_eq!(shown("type:ÄRGER"), Some(vec![0]));
+    assert_eq!(shown("author:JÜRGEN"), Some(vec![0]));
+    assert_eq!(shown("text:\"ärger über\""), Some(vec![0]));
+    assert_eq!(shown("-text:ärger"), Some(vec![1]));
+}
+
+#[test]
+fn a_long_needle_over_a_long_string_is_found_or_not_by_its_whole_length() {
+    // A needle of thousands of characters that matches all but its last over a string of
+    // them: a window-by-window comparison does a million times the needle's length.
+    let hay = "a".repeat(200_000);
+    let text = format!(
+        "{{\"stream\":\"s\",\"type\":\"T\",\"time\":\"2026-01-01T00:00:00Z\",\"data\":{{\"note\":\"{hay}\"}}}}\n{{\"stream\":\"s\",\"type\":\"T\",\"time\":\"2026-01-01T00:00:01Z\",\"data\":{{\"note\":\"{hay}B\"}}}}\n"
+    );
+    let timeline = ingest(&text, None);
+    let needle = format!("{}b", "A".repeat(3_000));
+    let q = format!("text:{needle}");
+    assert_eq!(
+        filtered_positions(&timeline, "s", &q).unwrap(),
+        Some(vec![1])
+    );
+}
+
+#[test]
+fn the_stream_list_filter_matches_letters_beyond_ascii_in_either_case() {
+    use chronoscope_core::timeline::StreamSummary;
+    use chronoscope_core::view::streams::shortlist;
+    let all: Vec<StreamSummary> = ["Kunde-Ärger", "kunde-ok", "ÖL-1"]
+        .into_iter()
+        .map(|name| StreamSummary {
+            name: name.into(),
+            n_events: 1,
+        })
+        .collect();
+    let (listed, n) = shortlist(&all, "ärger", None, 10);
+    assert_eq!((listed[0].name.as_str(), n), ("Kunde-Ärger", 1));
+    let (listed, n) = shortlist(&all, "öl", None, 10);
+    assert_eq!((listed[0].name.as_str(), n), ("ÖL-1", 1));
 }

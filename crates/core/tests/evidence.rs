@@ -354,3 +354,72 @@ fn the_jsonl_export_of_upcast_events_reads_back_with_the_projection_to_the_same_
         );
     }
 }
+
+#[test]
+fn a_cell_that_begins_like_a_formula_is_text_unless_it_is_a_plain_number() {
+    let before = serde_json::json!({});
+    let cells = [
+        "-2+3+cmd|' /C calc'!A0",
+        "-1+1",
+        "-",
+        "+1",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+    ];
+    let mut after: serde_json::Value =
+        serde_json::from_str(r#"{"n": -12.50, "e": -1e5}"#).expect("JSON");
+    after["a"] = serde_json::json!(cells);
+    let csv = diff_csv(&diff(&before, &after), "v0", &Scope::default());
+    let rows: Vec<&str> = csv.split("\r\n").collect();
+    assert!(rows.iter().any(|r| r.starts_with("/a,add,,")), "{csv}");
+    // Each is a JSON string in the `after` cell, so the cell begins with `"`; read the
+    // values the way the events CSV writes them instead: alone in a cell.
+    let mut alone = String::new();
+    for cell in cells {
+        chronoscope_core::export::push_csv_row(&mut alone, &[cell.to_string()]);
+    }
+    let written: Vec<&str> = alone.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert_eq!(
+        written,
+        vec![
+            "'-2+3+cmd|' /C calc'!A0",
+            "'-1+1",
+            "'-",
+            "'+1",
+            "'@SUM(A1)",
+            "'\tx",
+            "\"'\rx\"",
+        ]
+    );
+    assert!(rows.contains(&"/n,add,,-12.50,"), "{csv}");
+    // serde_json spells every exponent with its sign (`number`): still a plain number.
+    assert!(rows.contains(&"/e,add,,-1e+5,"), "{csv}");
+}
+
+#[test]
+fn a_line_break_in_a_scope_cannot_add_rows_to_a_csv() {
+    let outcome = load(PO);
+    let positions = outcome.timeline.stream_log_positions("po-1").to_vec();
+    let scope = Scope {
+        n_events: positions.len(),
+        stream: Some("po-1".into()),
+        filter: Some("x\r\n=cmd|' /C calc'!A0,evil".into()),
+        as_of: None,
+    };
+    let csv = events_csv(&outcome.timeline, &positions, &scope);
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "# 3 events of stream po-1, filter 'x\\u{d}\\u{a}=cmd|' /C calc'!A0,evil'"
+    );
+    assert_eq!(
+        lines[1],
+        "seq,stream,version,time_utc,type,author,id,record"
+    );
+    let diff_csv = diff_csv(&[], "v1\nv2", &scope);
+    assert_eq!(
+        diff_csv.split("\r\n").nth(1),
+        Some("path,op,before,after,from")
+    );
+}

@@ -8,7 +8,7 @@ mod common;
 use chronoscope_core::decode::{Format, ProblemKind};
 use chronoscope_core::follow::{
     n_new_events, with_from, FollowMode, FollowState, FollowStatus, Reconnect, Transport,
-    Unfollowable, MAX_BACKOFF_MS,
+    Unfollowable, MAX_BACKOFF_MS, MIN_RETRY_MS, STABLE_MS,
 };
 use chronoscope_core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope_samples::demo::demo_ndjson;
@@ -74,7 +74,7 @@ fn follow_over_a_break(
     assert!(ingest.go_live(false), "records are lines");
     ingest.append(&follow.take(&first[live_at..cut]));
     run(&mut ingest);
-    follow.disconnected();
+    follow.disconnected(0.0);
     let reconnect = follow.reconnect(&url);
     ingest.reconnected();
     let bytes = second(&reconnect);
@@ -158,22 +158,42 @@ fn an_sse_event_is_appended_only_once_its_blank_line_arrives() {
     let url = Url::parse("http://live.example/sse").unwrap();
     assert_eq!(follow.reconnect(&url).last_event_id.as_deref(), Some("7"));
     // The server's `retry:` is the first wait.
-    assert_eq!(follow.disconnected(), 2500);
-    assert_eq!(follow.disconnected(), 5000);
+    assert_eq!(follow.disconnected(0.0), 2500);
+    assert_eq!(follow.disconnected(0.0), 5000);
 }
 
 #[test]
-fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_records_arrive() {
+fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_a_connection_stayed_up() {
     let mut follow = chronoscope_core::follow::Follow::new(Transport::Ndjson);
-    let waits: Vec<u64> = (0..8).map(|_| follow.disconnected()).collect();
+    let waits: Vec<u64> = (0..8).map(|_| follow.disconnected(0.0)).collect();
     assert_eq!(waits, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
     assert_eq!(*waits.iter().max().unwrap(), MAX_BACKOFF_MS);
-    // A heartbeat (a blank line) is not a record, and does not reset the back-off.
-    follow.take(b"\n  \n");
-    assert_eq!(follow.disconnected(), 30000);
+    // A connection that brings records and closes at once does not start the back-off again:
+    // a server that closes after each batch is not reconnected to many times a second.
+    follow.connected(100_000.0);
     follow.take(b"{\"stream\":\"a\"}\n");
-    assert_eq!(follow.disconnected(), 1000);
+    assert_eq!(follow.disconnected(100_050.0), 30000);
+    // One that stayed up `STABLE_MS` does.
+    follow.connected(200_000.0);
+    assert_eq!(follow.disconnected(200_000.0 + STABLE_MS), 1000);
+    assert_eq!(follow.disconnected(200_000.0 + STABLE_MS), 2000);
     assert_eq!(follow.n_records(), 1);
+    // A polled page that brought records is a request that worked: the back-off starts again.
+    follow.took_records(2);
+    assert_eq!(follow.disconnected(0.0), 1000);
+}
+
+#[test]
+fn a_server_asking_for_retry_zero_is_waited_for_at_least_the_floor() {
+    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse);
+    follow.take(b"retry: 0\ndata: {}\n\n");
+    let waits: Vec<u64> = (0..3)
+        .map(|k| {
+            follow.connected(f64::from(k) * 10.0);
+            follow.disconnected(f64::from(k) * 10.0 + 5.0)
+        })
+        .collect();
+    assert_eq!(waits, [MIN_RETRY_MS, 2 * MIN_RETRY_MS, 4 * MIN_RETRY_MS]);
 }
 
 #[test]

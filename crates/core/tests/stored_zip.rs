@@ -107,3 +107,90 @@ fn python_reads_what_is_written() {
         .expect("python3 runs");
     assert_eq!(String::from_utf8_lossy(&listed.stdout), "[\n{\"a\":1}\n]\n");
 }
+
+/// A zip of two stored entries of equal size and name length, written by the writer.
+fn two_entries() -> Vec<u8> {
+    write_stored(&[
+        ("a.json".to_string(), b"{\"n\":1}".to_vec()),
+        ("b.json".to_string(), b"{\"n\":2}".to_vec()),
+    ])
+    .expect("written")
+}
+
+/// Where the central directory's `n`th entry (from 0) starts.
+fn central_entry(zip: &[u8], n: usize) -> usize {
+    zip.windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == [0x50, 0x4b, 0x01, 0x02])
+        .nth(n)
+        .expect("a central entry")
+        .0
+}
+
+#[test]
+fn entries_that_share_bytes_are_refused_not_copied_again() {
+    let mut zip = two_entries();
+    // The second directory entry points at the first entry's local header, as a pack that
+    // points thousands of entries at the same bytes does.
+    let second = central_entry(&zip, 1);
+    zip[second + 42..second + 46].copy_from_slice(&0u32.to_le_bytes());
+    assert_eq!(
+        read_stored(&zip),
+        Err(ZipError::Overlapping {
+            entry: "b.json".into(),
+            other: "a.json".into()
+        })
+    );
+}
+
+#[test]
+fn an_entry_whose_bytes_run_into_the_directory_is_refused() {
+    let mut zip = two_entries();
+    // The second entry's size, in the directory, grown by 20 bytes: its bytes would then
+    // include the start of the directory itself.
+    let second = central_entry(&zip, 1);
+    zip[second + 20..second + 24].copy_from_slice(&27u32.to_le_bytes());
+    assert_eq!(
+        read_stored(&zip),
+        Err(ZipError::Overlapping {
+            entry: "b.json".into(),
+            other: "the zip's directory".into()
+        })
+    );
+}
+
+#[test]
+fn two_entries_of_one_name_are_refused() {
+    let zip = write_stored(&[
+        ("events.json".to_string(), b"[1]".to_vec()),
+        ("events.json".to_string(), b"[2]".to_vec()),
+    ])
+    .expect("written");
+    assert_eq!(
+        read_stored(&zip),
+        Err(ZipError::DuplicateName {
+            entry: "events.json".into()
+        })
+    );
+}
+
+#[test]
+fn names_that_leave_the_folder_or_hide_are_refused() {
+    for name in [
+        "../events.json",
+        "a/../../b",
+        "/etc/passwd",
+        "a\\b.json",
+        "ev\u{7}ents.json",
+        "a\u{0}.json",
+    ] {
+        let zip = write_stored(&[(name.to_string(), b"[]".to_vec())]).expect("written");
+        assert_eq!(
+            read_stored(&zip),
+            Err(ZipError::UnsafeName { entry: name.into() }),
+            "{name:?}"
+        );
+    }
+    let fine = write_stored(&[("a..b/c.json".to_string(), b"[]".to_vec())]).expect("written");
+    assert!(read_stored(&fine).is_ok());
+}

@@ -9,7 +9,9 @@ use chronoscope_core::decode::decode_text;
 use chronoscope_core::ingest::index::project;
 use chronoscope_core::link::{Panel, ViewState};
 use chronoscope_core::projection::Projection;
-use chronoscope_core::table::{cell_text, last_set, parse_columns, period_table, table_csv};
+use chronoscope_core::table::{
+    cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable, TableRow,
+};
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::timeline::Timeline;
 use chronoscope_samples::demo::{demo_ndjson, demo_projection};
@@ -175,4 +177,29 @@ fn the_deep_link_keeps_the_table_and_its_columns() {
     assert_eq!(view.panel, Some(Panel::Table));
     assert_eq!(view.columns.as_deref(), Some("/status,/total"));
     assert_eq!(view.to_query(), query);
+}
+
+#[test]
+fn the_table_csv_escapes_its_first_line_and_formulas_that_begin_with_minus() {
+    let table = PeriodTable {
+        at: None,
+        columns: vec!["/total".into()],
+        rows: vec![TableRow {
+            stream: "-2+3+cmd|' /C calc'!A0".into(),
+            pos: 0,
+            version: 1,
+            time: None,
+            cells: vec![Some(json!(-5))],
+        }],
+        n_not_yet: 0,
+        n_unmatched: 0,
+    };
+    let csv = table_csv(&table, "pasted\r\nevil,row");
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "# Chronoscope period-end table, as of each stream's latest event, 1 streams, source pasted\\u{d}\\u{a}evil,row"
+    );
+    assert_eq!(lines[1], "stream,version,time_utc,/total");
+    assert_eq!(lines[2], "'-2+3+cmd|' /C calc'!A0,1,,-5");
 }

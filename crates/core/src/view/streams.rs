@@ -1,20 +1,20 @@
 //! The stream shortlist: a source can have tens of thousands of streams, so a list shows those
 //! whose name contains the filter, up to a limit, with the selected one always among them.
 
+use crate::event_query::{contains_folded, fold_case};
 use crate::timeline::StreamSummary;
 
-/// The streams to list, and how many match the filter in all; ASCII letters match in either case
-/// (see `event_query::contains_ascii_folded` for why only those).
+/// The streams to list, and how many match the filter in all; letters match in either case.
 pub fn shortlist(
     all: &[StreamSummary],
     filter: &str,
     selected: Option<&str>,
     max: usize,
 ) -> (Vec<StreamSummary>, usize) {
-    let needle = filter.to_ascii_lowercase();
+    let needle = fold_case(filter);
     let matching: Vec<&StreamSummary> = all
         .iter()
-        .filter(|s| needle.is_empty() || s.name.to_ascii_lowercase().contains(&needle))
+        .filter(|s| contains_folded(&s.name, &needle))
         .collect();
     let n_matching = matching.len();
     let mut listed: Vec<StreamSummary> = matching.into_iter().take(max).cloned().collect();
