@@ -22,7 +22,7 @@ use super::loader::{fetch_page, show_grown, within, Ask, Chunk, Download, Run, S
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::embed::keep_place;
 use chronoscope_core::follow::{
-    Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS,
+    event_limit, Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS,
 };
 use chronoscope_core::ingest::Ingest;
 
@@ -58,7 +58,9 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
     ) else {
         return;
     };
-    let mut follow = Follow::new(mode.transport(download.content_type.as_deref(), false));
+    let transport = mode.transport(download.content_type.as_deref(), false);
+    let memory_mb = ctx.view.with_untracked(|v| v.memory_mb);
+    let mut follow = Follow::new(transport, event_limit(memory_mb));
     follow.connected(js_sys::Date::now());
     let mut source = Source::Open(download);
     let mut live = false;
@@ -73,6 +75,9 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 let (ended, quiet) = match chunk {
                     Ok(Chunk::Bytes(bytes)) => {
                         let lines = follow.take(&bytes.to_vec());
+                        for problem in follow.take_problems(&url) {
+                            ingest.add_problem(problem);
+                        }
                         match live {
                             true => ingest.append(&lines),
                             false => ingest.feed(&lines),

@@ -287,6 +287,21 @@ test('the follow controls fit light and dark, narrow and wide, with no serious a
   }
 });
 
+test('a server-sent event longer than an eighth of the memory budget is a problem, and the events around it arrive', async () => {
+  const log = new LiveLog(3);
+  // 9 MB in one event, past the 8 MB a budget of 64 MB (`mem=64`) allows one event.
+  log.records[1] = { ...log.records[1], data: { n: 2, blob: 'x'.repeat(9 << 20) } };
+  logs.set('huge', log);
+  const page = await open(`?src=/live/huge/events&stream=${STREAM}&follow=1&mem=64`);
+  await waitForState(page, 'live');
+  await assertText(summary(page), /^2 events · 1 stream · 1 problem$/);
+  const errors = await page.getByTestId('load-error').allTextContents();
+  assert.ok(errors.some((e) => /a server-sent event after record 1 held more than 8388608 bytes/.test(e)), errors.join(' | '));
+  log.push(1);
+  await assertText(summary(page), /^3 events · 1 stream · 1 problem$/);
+  await page.close();
+});
+
 test('loading another source while following closes the old connection, and the status speaks of the new source', async () => {
   const log = new LiveLog(5);
   logs.set('switch', log);

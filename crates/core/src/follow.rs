@@ -15,7 +15,9 @@
 //!
 //! After any reconnect, events already held are dropped as duplicates
 //! (`Timeline::drop_resent`), so a server that sends again from an earlier point loses
-//! nothing and doubles nothing. Reconnects back off exponentially from one second (or the
+//! nothing and doubles nothing. A server-sent event may hold at most an eighth of the memory
+//! budget (`mem=`), since reading it takes several times its size: a longer one is dropped by
+//! the parser as it arrives, named as a problem, and following goes on. Reconnects back off exponentially from one second (or the
 //! server's `retry:`, never less than `MIN_RETRY_MS`) to 30 s, and the back-off starts again
 //! only after a connection stayed up `STABLE_MS`: a server that closes after each batch, or
 //! asks for `retry: 0`, is not reconnected to many times a second.
@@ -23,6 +25,8 @@
 use sse_parse::SseParser;
 use url::Url;
 
+use crate::ingest::MEMORY_BUDGET_MB;
+use crate::problem::{Place, Problem, ProblemKind};
 use crate::view::text::counted;
 
 /// How a deep link asks to follow its source (`follow=1|sse|ndjson|poll`).
@@ -125,6 +129,10 @@ pub struct Follow {
     n_failures: u32,
     /// When the current connection opened, in milliseconds of the caller's clock.
     connected_at: Option<f64>,
+    /// The most bytes one server-sent event may hold.
+    block_limit: usize,
+    /// Events dropped as too long, each named by the records received before it, not yet said.
+    too_long: Vec<u64>,
     /// The server's reconnection time (`retry:`), in milliseconds.
     retry_ms: Option<u64>,
 }
@@ -183,18 +191,43 @@ pub struct Reconnect {
     pub last_event_id: Option<String>,
 }
 
+/// The most bytes one server-sent event may hold under a memory budget in MB (`mem=`; `None`:
+/// the default): an eighth of it.
+pub fn event_limit(memory_mb: Option<u64>) -> usize {
+    let bytes = memory_mb
+        .unwrap_or(MEMORY_BUDGET_MB)
+        .saturating_mul(1 << 20)
+        / 8;
+    usize::try_from(bytes).unwrap_or(usize::MAX)
+}
+
 impl Follow {
-    /// Starts following with a transport.
-    pub fn new(transport: Transport) -> Follow {
+    /// Starts following with a transport; a server-sent event may hold `event_limit` bytes.
+    pub fn new(transport: Transport, event_limit: usize) -> Follow {
         Follow {
             transport,
-            sse: SseParser::new(),
+            sse: SseParser::new().max_buffer(event_limit),
             n_records: 0,
             line_has_text: false,
             n_failures: 0,
             connected_at: None,
+            block_limit: event_limit,
+            too_long: Vec::new(),
             retry_ms: None,
         }
+    }
+
+    /// The problems of events dropped as too long since last asked, each at the source's URL.
+    pub fn take_problems(&mut self, url: &Url) -> Vec<Problem> {
+        let place = || Place::Url {
+            url: url.to_string(),
+            status: 200,
+        };
+        let limit_bytes = self.block_limit;
+        self.too_long
+            .drain(..)
+            .map(|after| Problem::new(place(), ProblemKind::EventTooLong { after, limit_bytes }))
+            .collect()
     }
 
     /// Takes bytes as they arrive and gives the record lines they bring: for server-sent
@@ -253,7 +286,7 @@ impl Follow {
     pub fn reconnect(&mut self, url: &Url) -> Reconnect {
         let last_id = self.sse.last_event_id().to_string();
         // A new connection is a new event stream, which starts from the last id seen.
-        self.sse = SseParser::with_last_event_id(last_id.clone());
+        self.sse = SseParser::with_last_event_id(last_id.clone()).max_buffer(self.block_limit);
         self.line_has_text = false;
         match self.transport {
             Transport::Sse => Reconnect {
@@ -269,6 +302,7 @@ impl Follow {
 
     /// The data lines of the events completed by these bytes, each ending in a newline.
     fn sse_records(&mut self, bytes: &[u8]) -> (Vec<u8>, u64) {
+        let overflows = self.sse.overflows();
         self.sse.feed(bytes);
         if let Some(retry) = self.sse.retry() {
             self.retry_ms = Some(u64::try_from(retry.as_millis()).unwrap_or(MAX_BACKOFF_MS));
@@ -282,6 +316,12 @@ impl Follow {
                 n_records += 1;
             }
         }
+        // The parser drops an event as soon as it grows past the limit, and says only how many it
+        // dropped: it is named after every record this feed completed, which is exact unless
+        // one piece of the download held both it and later events.
+        let after = self.n_records + n_records;
+        let n_dropped = self.sse.overflows() - overflows;
+        self.too_long.extend((0..n_dropped).map(|_| after));
         (lines, n_records)
     }
 

@@ -137,6 +137,9 @@ pub enum ProblemKind {
     /// A feed read stopped after the most pages Chronoscope reads.
     #[error("the feed has more than {max} pages; reading stopped")]
     TooManyPages { max: usize },
+    /// A server-sent event longer than a followed source's events may be, left out.
+    #[error("a server-sent event after record {after} held more than {limit_bytes} bytes, an eighth of the memory budget; it was left out, and following goes on")]
+    EventTooLong { after: u64, limit_bytes: usize },
     /// Follow was asked for a source that cannot be followed; what was read stays.
     #[error("the source cannot be followed: {0}")]
     CannotFollow(crate::follow::Unfollowable),

@@ -5,10 +5,10 @@
 
 mod common;
 
-use chronoscope_core::decode::{Format, ProblemKind};
+use chronoscope_core::decode::{Format, Place, ProblemKind};
 use chronoscope_core::follow::{
-    n_new_events, with_from, FollowMode, FollowState, FollowStatus, Reconnect, Transport,
-    Unfollowable, MAX_BACKOFF_MS, MIN_RETRY_MS, STABLE_MS,
+    event_limit, n_new_events, with_from, FollowMode, FollowState, FollowStatus, Reconnect,
+    Transport, Unfollowable, MAX_BACKOFF_MS, MIN_RETRY_MS, STABLE_MS,
 };
 use chronoscope_core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope_samples::demo::demo_ndjson;
@@ -65,7 +65,7 @@ fn follow_over_a_break(
     second: impl FnOnce(&Reconnect) -> Vec<u8>,
 ) -> (Outcome, Reconnect) {
     let url = Url::parse("http://live.example/events?stream=po").unwrap();
-    let mut follow = chronoscope_core::follow::Follow::new(transport);
+    let mut follow = chronoscope_core::follow::Follow::new(transport, event_limit(None));
     let mut ingest = Ingest::new(canonical());
     let cut = cut.min(first.len());
     let live_at = live_at.min(cut);
@@ -150,7 +150,7 @@ proptest! {
 
 #[test]
 fn an_sse_event_is_appended_only_once_its_blank_line_arrives() {
-    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse);
+    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse, event_limit(None));
     assert_eq!(follow.take(b"\xEF\xBB\xBFid: 7\ndata: {\"a\":1}\n"), b"");
     assert_eq!(follow.take(b"\n: ping\n\nretry: 2500\n"), b"{\"a\":1}\n");
     assert_eq!(follow.take(b"data: one\ndata: two\r\n\r"), b"one\ntwo\n");
@@ -164,7 +164,7 @@ fn an_sse_event_is_appended_only_once_its_blank_line_arrives() {
 
 #[test]
 fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_a_connection_stayed_up() {
-    let mut follow = chronoscope_core::follow::Follow::new(Transport::Ndjson);
+    let mut follow = chronoscope_core::follow::Follow::new(Transport::Ndjson, event_limit(None));
     let waits: Vec<u64> = (0..8).map(|_| follow.disconnected(0.0)).collect();
     assert_eq!(waits, [1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000]);
     assert_eq!(*waits.iter().max().unwrap(), MAX_BACKOFF_MS);
@@ -185,7 +185,7 @@ fn reconnects_back_off_from_one_second_to_thirty_and_start_again_once_a_connecti
 
 #[test]
 fn a_server_asking_for_retry_zero_is_waited_for_at_least_the_floor() {
-    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse);
+    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse, event_limit(None));
     follow.take(b"retry: 0\ndata: {}\n\n");
     let waits: Vec<u64> = (0..3)
         .map(|k| {
@@ -376,4 +376,43 @@ fn a_feed_page_that_links_to_no_newer_page_stops_following_and_says_so() {
     );
     run(&mut ingest);
     assert_eq!(ingest.timeline().len(), 4);
+}
+
+#[test]
+fn a_server_sent_event_longer_than_the_limit_is_named_and_the_next_one_arrives() {
+    assert_eq!(event_limit(Some(64)), 8 << 20);
+    assert_eq!(event_limit(None), 384 << 20);
+    let url = Url::parse("http://live.example/sse").unwrap();
+    let mut follow = chronoscope_core::follow::Follow::new(Transport::Sse, 1000);
+    assert_eq!(follow.take(b"data: {\"n\":1}\n\n"), b"{\"n\":1}\n");
+    // 3,000 bytes of one event, a piece at a time, as a download brings them.
+    follow.take(b"data: ");
+    for _ in 0..30 {
+        assert_eq!(follow.take(&[b'x'; 100]), b"");
+    }
+    assert_eq!(follow.take(b"\n\ndata: {\"n\":2}\n\n"), b"{\"n\":2}\n");
+    let problems = follow.take_problems(&url);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(
+        problems[0].kind,
+        ProblemKind::EventTooLong {
+            after: 1,
+            limit_bytes: 1000
+        }
+    );
+    assert_eq!(
+        problems[0].place.to_string(),
+        Place::Url {
+            url: url.to_string(),
+            status: 200
+        }
+        .to_string()
+    );
+    assert!(follow.take_problems(&url).is_empty(), "each is said once");
+    // The limit holds across a reconnect.
+    follow.reconnect(&url);
+    follow.take(&[b'd'; 2000]);
+    follow.take(b"\n\n");
+    assert_eq!(follow.take_problems(&url).len(), 1);
+    assert_eq!(follow.n_records(), 2);
 }
