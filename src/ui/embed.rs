@@ -4,7 +4,9 @@
 //! loaded, what is selected and how tall it is.
 //!
 //! The allowed origins are read once from the deployment's `config.json`; messages that come
-//! before it is read wait for it. The panel posts only to its parent, and only when the parent's
+//! before it is read wait for it (at most `embed::MAX_WAITING`). Only the window that frames
+//! the panel is heard, and a message longer than `embed::MAX_MESSAGE_LEN` is dropped before it
+//! is copied in. The panel posts only to its parent, and only when the parent's
 //! origin is allowed: never to `*`. A panel mounted into a page of its own origin
 //! (`chronoscope-embed.js`) takes the same messages as calls, and answers through a callback.
 
@@ -160,24 +162,51 @@ async fn read_allowlist(ctx: AppCtx, host: HostCell) {
     }
 }
 
+/// Takes a message from another window: dropped, with a warning, unless the page that frames
+/// the panel sent it from an allowed origin, and it is short enough (`embed::admit_sender`,
+/// `embed::admit_message`); only then is it copied into the panel, or kept until `config.json`
+/// is read.
 fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
+    let origin = ev.origin();
+    let from_parent = match (ev.source(), parent_window()) {
+        (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
+        _ => false,
+    };
+    let allowed = host.with_value(|h| {
+        h.allowlist
+            .as_ref()
+            .map(|list| list.allows(&origin, &h.own_origin))
+    });
+    if let Err(why) = embed::admit_sender(from_parent, allowed) {
+        return warn(&format!(
+            "Chronoscope ignored a message from {origin}: {why}"
+        ));
+    }
+    // `undefined` (or a function) has no JSON: nothing to read.
     let Some(text) = js_sys::JSON::stringify(&ev.data())
         .ok()
-        .and_then(|text| text.as_string())
+        .filter(|text| text.is_string())
     else {
         return;
     };
+    let n_waiting = host.with_value(|h| h.waiting.len());
+    if let Err(why) = embed::admit_message(text.length(), allowed.is_some(), n_waiting) {
+        return warn(&format!(
+            "Chronoscope ignored a message from {origin}: {why}"
+        ));
+    }
+    let Some(text) = text.as_string() else {
+        return;
+    };
     let incoming = Incoming {
-        origin: ev.origin(),
+        origin,
         text,
         // Unchecked: a window of another origin is not an `instanceof Window` here.
         source: ev.source().map(|source| source.unchecked_into()),
     };
-    let ready = host.with_value(|h| h.allowlist.is_some());
-    if ready {
-        handle(ctx, host, incoming);
-    } else {
-        host.update_value(|h| h.waiting.push(incoming));
+    match allowed.is_some() {
+        true => handle(ctx, host, incoming),
+        false => host.update_value(|h| h.waiting.push(incoming)),
     }
 }
 

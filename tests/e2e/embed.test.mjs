@@ -290,6 +290,37 @@ test('a message that does not fit the contract gets an error that names the prob
   await page.context().close();
 });
 
+test('only the page that frames the panel drives it: a sibling frame of its origin is ignored, and so is a message past the size limit', async () => {
+  const { page, consoleLines, frame } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  await assertText(frame.getByTestId('cursor'), /^v4 · /);
+  const since = await count(page);
+  // A frame of the host's own (allowed) origin beside the panel, which the panel must not obey.
+  await page.evaluate(() => new Promise((resolve) => {
+    const sibling = document.createElement('iframe');
+    sibling.title = 'sibling';
+    sibling.srcdoc = '<!DOCTYPE html><title>sibling</title>';
+    sibling.addEventListener('load', resolve, { once: true });
+    document.body.append(sibling);
+  }));
+  const sibling = page.frames().find((f) => f.url() === 'about:srcdoc');
+  assert.ok(sibling, page.frames().map((f) => f.url()).join(' '));
+  await sibling.evaluate(([message, origin]) => parent.document.getElementById('panel').contentWindow.postMessage(message, origin),
+    [envelope('seek', { v: 1 }, 'from-sibling'), panel.base.replace(/\/$/, '')]);
+  // From the host itself, a message past 16 Mi characters.
+  await post(page, envelope('append', { events: ['x'.repeat((16 << 20) + 1)] }, 'too-long'));
+  await new Promise((r) => setTimeout(r, 1500));
+  await assertText(frame.getByTestId('cursor'), /^v4 · /);
+  assert.equal(await count(page), since, 'nothing was answered');
+  const said = consoleLines.join('\n');
+  assert.match(said, /ignored a message from http:\/\/127\.0\.0\.1:\d+: it came from a window other than the page that frames the panel/);
+  assert.match(said, /ignored a message from http:\/\/127\.0\.0\.1:\d+: it is \d+ characters long, more than the 16777216 a message may be/);
+  // The framing page still drives it.
+  await post(page, envelope('seek', { v: 2 }, 'from-host'));
+  await assertText(frame.getByTestId('cursor'), /^v2 · /);
+  await page.context().close();
+});
+
 test('resize follows the content, and the host sizes the iframe to it', async () => {
   const { page, frame } = await openHost();
   await waitFor(page, (m) => m.type === 'loaded');

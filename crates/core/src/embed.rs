@@ -26,6 +26,53 @@ pub const VERSION: u64 = 1;
 /// The host's message types, which `ready` lists as the panel's capabilities.
 pub const HOST_TYPES: [&str; 5] = ["load", "append", "seek", "view", "theme"];
 
+/// The longest message a panel takes from its host, in UTF-16 units of its JSON (16 Mi): one
+/// longer is dropped before it is copied into the panel, and a host sends live events in
+/// batches below it.
+pub const MAX_MESSAGE_LEN: u32 = 16 << 20;
+
+/// The most messages a panel keeps while it reads `config.json`; later ones are dropped.
+pub const MAX_WAITING: usize = 16;
+
+/// Why a message from another window was dropped before it was read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Dropped {
+    #[error("it came from a window other than the page that frames the panel")]
+    NotParent,
+    #[error("config.json does not allow that origin")]
+    Origin,
+    #[error("it is {len} characters long, more than the {max} a message may be")]
+    TooLong { len: u32, max: u32 },
+    #[error("{max} messages already wait for config.json to be read")]
+    QueueFull { max: usize },
+}
+
+/// Whether a message's sender is heard: only the page that frames the panel, from an origin
+/// `config.json` allows (`None`: not known until it is read). Checked before the message is
+/// read, so that a stranger's message costs nothing.
+pub fn admit_sender(from_parent: bool, origin_allowed: Option<bool>) -> Result<(), Dropped> {
+    match (from_parent, origin_allowed) {
+        (false, _) => Err(Dropped::NotParent),
+        (true, Some(false)) => Err(Dropped::Origin),
+        _ => Ok(()),
+    }
+}
+
+/// Whether a message of `len` characters (its JSON's) is taken in, with `n_waiting` messages
+/// waiting for `config.json` where it is still being read.
+pub fn admit_message(len: u32, config_read: bool, n_waiting: usize) -> Result<(), Dropped> {
+    if len > MAX_MESSAGE_LEN {
+        return Err(Dropped::TooLong {
+            len,
+            max: MAX_MESSAGE_LEN,
+        });
+    }
+    if !config_read && n_waiting >= MAX_WAITING {
+        return Err(Dropped::QueueFull { max: MAX_WAITING });
+    }
+    Ok(())
+}
+
 /// The style sheet's custom properties a host may set with `theme`.
 pub const THEME_VARS: [&str; 16] = [
     "--bg",

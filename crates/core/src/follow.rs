@@ -17,7 +17,8 @@
 //! (`Timeline::drop_resent`), so a server that sends again from an earlier point loses
 //! nothing and doubles nothing. A server-sent event may hold at most an eighth of the memory
 //! budget (`mem=`), since reading it takes several times its size: a longer one is dropped by
-//! the parser as it arrives, named as a problem, and following goes on. Reconnects back off exponentially from one second (or the
+//! the parser as it arrives, named as a problem after the records before it, and following
+//! goes on. Reconnects back off exponentially from one second (or the
 //! server's `retry:`, never less than `MIN_RETRY_MS`) to 30 s, and the back-off starts again
 //! only after a connection stayed up `STABLE_MS`: a server that closes after each batch, or
 //! asks for `retry: 0`, is not reconnected to many times a second.
@@ -302,26 +303,26 @@ impl Follow {
 
     /// The data lines of the events completed by these bytes, each ending in a newline.
     fn sse_records(&mut self, bytes: &[u8]) -> (Vec<u8>, u64) {
-        let overflows = self.sse.overflows();
-        self.sse.feed(bytes);
+        let (mut lines, mut n_records) = (Vec::new(), 0);
+        // A line at a time, so that an event dropped as too long (the parser says only how
+        // many it dropped) is named after exactly the records that came before it.
+        for piece in bytes.split_inclusive(|&b| b == b'\n' || b == b'\r') {
+            let overflows = self.sse.overflows();
+            self.sse.feed(piece);
+            let after = self.n_records + n_records;
+            self.too_long
+                .extend((overflows..self.sse.overflows()).map(|_| after));
+            while let Some(event) = self.sse.next_event() {
+                for line in event.data.lines().filter(|line| !line.trim().is_empty()) {
+                    lines.extend_from_slice(line.as_bytes());
+                    lines.push(b'\n');
+                    n_records += 1;
+                }
+            }
+        }
         if let Some(retry) = self.sse.retry() {
             self.retry_ms = Some(u64::try_from(retry.as_millis()).unwrap_or(MAX_BACKOFF_MS));
         }
-        let mut lines = Vec::new();
-        let mut n_records = 0;
-        while let Some(event) = self.sse.next_event() {
-            for line in event.data.lines().filter(|line| !line.trim().is_empty()) {
-                lines.extend_from_slice(line.as_bytes());
-                lines.push(b'\n');
-                n_records += 1;
-            }
-        }
-        // The parser drops an event as soon as it grows past the limit, and says only how many it
-        // dropped: it is named after every record this feed completed, which is exact unless
-        // one piece of the download held both it and later events.
-        let after = self.n_records + n_records;
-        let n_dropped = self.sse.overflows() - overflows;
-        self.too_long.extend((0..n_dropped).map(|_| after));
         (lines, n_records)
     }
 

@@ -492,3 +492,32 @@ fn host_headers_go_to_their_source_origin_only() {
         assert!(headers.to(&other).is_empty(), "{other}");
     }
 }
+
+#[test]
+fn only_the_framing_page_of_an_allowed_origin_is_heard_and_long_messages_or_queues_are_cut() {
+    use chronoscope_core::embed::{
+        admit_message, admit_sender, Dropped, MAX_MESSAGE_LEN, MAX_WAITING,
+    };
+    assert_eq!(admit_sender(false, Some(true)), Err(Dropped::NotParent));
+    assert_eq!(admit_sender(true, Some(false)), Err(Dropped::Origin));
+    assert_eq!(admit_sender(true, None), Ok(()));
+    assert_eq!(admit_sender(true, Some(true)), Ok(()));
+    assert_eq!(admit_message(MAX_MESSAGE_LEN, true, 0), Ok(()));
+    assert_eq!(
+        admit_message(MAX_MESSAGE_LEN + 1, true, 0),
+        Err(Dropped::TooLong {
+            len: MAX_MESSAGE_LEN + 1,
+            max: MAX_MESSAGE_LEN
+        })
+    );
+    assert_eq!(admit_message(10, false, MAX_WAITING - 1), Ok(()));
+    assert_eq!(
+        admit_message(10, false, MAX_WAITING),
+        Err(Dropped::QueueFull { max: MAX_WAITING })
+    );
+    assert_eq!(
+        admit_message(10, true, MAX_WAITING),
+        Ok(()),
+        "no queue once config.json is read"
+    );
+}

@@ -409,10 +409,22 @@ fn a_server_sent_event_longer_than_the_limit_is_named_and_the_next_one_arrives()
         .to_string()
     );
     assert!(follow.take_problems(&url).is_empty(), "each is said once");
+    // One piece of the download that holds an event, a long one and another is read the same.
+    let mut piece = b"data: {\"n\":3}\n\ndata: ".to_vec();
+    piece.extend([b'y'; 3000]);
+    piece.extend(b"\n\ndata: {\"n\":4}\n\n");
+    assert_eq!(follow.take(&piece), b"{\"n\":3}\n{\"n\":4}\n");
+    assert_eq!(
+        follow.take_problems(&url)[0].kind,
+        ProblemKind::EventTooLong {
+            after: 3,
+            limit_bytes: 1000
+        }
+    );
     // The limit holds across a reconnect.
     follow.reconnect(&url);
     follow.take(&[b'd'; 2000]);
     follow.take(b"\n\n");
     assert_eq!(follow.take_problems(&url).len(), 1);
-    assert_eq!(follow.n_records(), 2);
+    assert_eq!(follow.n_records(), 4);
 }
