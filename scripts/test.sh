@@ -13,11 +13,11 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "clippy (the engine natively, and the browser app)"
-cargo clippy --workspace --exclude chronoscope --all-targets -- -D warnings
-cargo clippy -p chronoscope --target wasm32-unknown-unknown --lib --bins --test components -- -D warnings
+cargo clippy --workspace --exclude chronoscope --exclude chronoscope-worker --all-targets -- -D warnings
+cargo clippy -p chronoscope -p chronoscope-worker --target wasm32-unknown-unknown --lib --bins --test components -- -D warnings
 
 step "native tests of the engine"
-cargo test --workspace --exclude chronoscope
+cargo test --workspace --exclude chronoscope --exclude chronoscope-worker
 
 step "component tests in headless Chromium (wasm-bindgen-test)"
 cargo test -p chronoscope --target wasm32-unknown-unknown --test components

@@ -97,6 +97,11 @@ pub struct Document {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "answer", rename_all = "snake_case")]
 pub enum Answer {
+    /// The engine has started and takes requests of this protocol version (sent once, id 0,
+    /// by an engine in a worker).
+    Ready {
+        version: u32,
+    },
     Opened(Opened),
     Streams {
         streams: Vec<StreamRow>,

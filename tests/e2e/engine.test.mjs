@@ -1,0 +1,84 @@
+// The engine in its Web Worker (crates/worker), in the built dist/ in headless Chromium, under the
+// page's own Content-Security-Policy: it starts from `chronoscope-worker_loader.js`, says it is
+// ready, and answers the engine protocol with what the panel shows for the same source and link.
+// (The panel does not ask the worker yet: this is the worker the panel will move to.)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchChromium, assertText, serveDist } from './support.mjs';
+
+let server, base, browser;
+const problems = [];
+
+before(async () => {
+  ({ server, base } = await serveDist());
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** Starts the worker in the page and returns when it said it is ready, with its ready message. */
+const startWorker = (page) => page.evaluate(() => new Promise((resolve, reject) => {
+  const worker = new Worker('./chronoscope-worker_loader.js', { type: 'module' });
+  window.engine = { worker, answers: new Map(), waiting: new Map() };
+  worker.addEventListener('error', (ev) => reject(new Error(`the worker failed: ${ev.message}`)));
+  worker.addEventListener('message', (ev) => {
+    const answer = JSON.parse(ev.data);
+    if (answer.body.answer === 'ready') return resolve(answer);
+    window.engine.waiting.get(answer.id)?.(answer);
+  });
+}));
+
+/** Asks the worker one request (as the protocol's JSON text) and returns its answer. */
+const ask = (page, id, body) => page.evaluate(([id, body]) => new Promise((resolve) => {
+  window.engine.waiting.set(id, resolve);
+  window.engine.worker.postMessage(JSON.stringify({ v: 1, id, body }));
+}), [id, body]);
+
+test('the worker answers the engine protocol with the state the panel shows for the same link', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => problems.push(err.message));
+  const link = 'stream=po-1017&v=4&view=raw';
+  await page.goto(`${base}?${link}`);
+  const summary = await assertText(page.getByTestId('load-summary'), /^[\d,]+ events · \d+ streams/);
+  const shown = JSON.parse(await assertText(page.getByTestId('state-json'), /"status"/));
+
+  const ready = await startWorker(page);
+  assert.deepEqual(ready, { v: 1, id: 0, body: { answer: 'ready', version: 1 } });
+  const [text, projection] = await page.evaluate(() => Promise.all(
+    ['demo/cambium-demo.ndjson', 'demo/cambium.projection.json'].map((f) => fetch(f).then((r) => r.text()))));
+  const opened = await ask(page, 1, {
+    ask: 'open', label: 'demo', text, link: `${link}&proj=demo/cambium.projection.json`,
+    documents: [{ address: 'demo/cambium.projection.json', text: projection }],
+  });
+  assert.equal(opened.id, 1);
+  assert.equal(opened.body.answer, 'opened', JSON.stringify(opened.body));
+  const counted = (n) => n.toLocaleString('en-US');
+  assert.ok(summary.startsWith(`${counted(opened.body.n_events)} events · ${opened.body.n_streams} streams`), `${summary} / ${JSON.stringify(opened.body).slice(0, 200)}`);
+  assert.deepEqual(opened.body.problems, []);
+
+  const selected = await ask(page, 2, { ask: 'select', link });
+  assert.equal(selected.body.stream, 'po-1017');
+  assert.equal(selected.body.cursor.version, 4);
+  const state = await ask(page, 3, { ask: 'state', stream: 'po-1017', pos: selected.body.pos });
+  assert.deepEqual(state.body.state, shown);
+
+  const refused = await ask(page, 4, { ask: 'state', stream: 'po-0000', pos: null });
+  assert.deepEqual(refused.body, { answer: 'refused', why: 'no_stream', stream: 'po-0000' });
+  const notARequest = await page.evaluate(() => new Promise((resolve) => {
+    window.engine.waiting.set(0, resolve);
+    window.engine.worker.postMessage({ not: 'text' });
+  }));
+  assert.equal(notARequest.body.why, 'not_a_request');
+  // The worker is still there for the next request.
+  const integrity = await ask(page, 5, { ask: 'integrity' });
+  assert.equal(integrity.body.answer, 'integrity');
+  assert.equal(integrity.body.n_events, opened.body.n_events);
+  await page.close();
+});
+
+test('no page panicked or broke its Content-Security-Policy', () => {
+  assert.deepEqual(problems, []);
+});
