@@ -5,7 +5,13 @@
 //! called directly.
 //!
 //! A source is read through the ingest step machine, as every source is, and stays open after
-//! `Open` so that `Append` can add a host's live events. A request the engine cannot answer is
+//! `Open` so that `Append` can add a host's live events. Loading is index-first: `Open` answers
+//! once every record is decoded and indexed, and the streams are folded (their snapshots taken)
+//! afterwards, a slice at a time, by `work`, which whoever runs the engine calls while no
+//! request waits. Until a stream is folded its states are replayed from its events, so every
+//! answer is the same as after the fold; a stream asked for by `Select` is folded at once, and
+//! `Integrity` folds everything first, since the fold finds the events that cannot be applied.
+//! A request the engine cannot answer is
 //! refused with its reason (no source, no such stream or position, a query or time that cannot
 //! be read); it never panics on what it is sent.
 
@@ -86,10 +92,28 @@ impl Engine {
                 documents,
             } => self.open(label, &text, &link, documents),
             Request::Append { text } => self.append(&text),
-            request => match &self.open {
-                Some(open) => ask(open.ingest.timeline(), open, request),
+            request => match &mut self.open {
+                Some(open) => {
+                    fold_what_is_asked(&mut open.ingest, &request);
+                    ask(open.ingest.timeline(), open, request)
+                }
                 None => Answer::Refused(Refusal::NothingOpen),
             },
+        }
+    }
+
+    /// True while the open source has streams not folded yet: call `work`.
+    pub fn has_work(&self) -> bool {
+        self.open
+            .as_ref()
+            .is_some_and(|open| open.ingest.timeline().n_folded() < open.ingest.timeline().len())
+    }
+
+    /// Folds up to `budget` events of the open source; true while more remain.
+    pub fn work(&mut self, budget: usize) -> bool {
+        match &mut self.open {
+            Some(open) => open.ingest.step(budget) == Step::Working,
+            None => false,
         }
     }
 
@@ -106,7 +130,7 @@ impl Engine {
         let mut ingest = Ingest::new(prepared.setup);
         ingest.feed(text.as_bytes());
         ingest.finish();
-        run_to_end(&mut ingest);
+        index(&mut ingest);
         let open = self.open.insert(OpenSource {
             label,
             ingest,
@@ -121,7 +145,7 @@ impl Engine {
             return Answer::Refused(Refusal::NothingOpen);
         };
         open.ingest.append(text.as_bytes());
-        run_to_end(&mut open.ingest);
+        index(&mut open.ingest);
         Answer::Opened(opened(open))
     }
 }
@@ -175,16 +199,32 @@ fn not_brought(param: &str, address: &str) -> Problem {
     Problem::new(Place::Link(param.into()), ProblemKind::Fetch(message))
 }
 
-/// Steps the ingest until everything it holds is read and folded. A source given as text has
-/// no address to fetch a feed's next page from, so such a page is a problem at its URL.
-fn run_to_end(ingest: &mut Ingest) {
-    while let Step::Fetch(url) = ingest.run() {
+/// Steps the ingest until everything it holds is decoded and indexed; the fold is left to
+/// `Engine::work`. A source given as text has no address to fetch a feed's next page from, so
+/// such a page is a problem at its URL.
+fn index(ingest: &mut Ingest) {
+    while let Some(Step::Fetch(url)) = ingest.run_until_indexed() {
         let message = "the source was given as text, so its next page was not fetched".into();
         let place = Place::Url {
             url: url.to_string(),
             status: 0,
         };
         ingest.page_failed(Problem::new(place, ProblemKind::Fetch(message)));
+    }
+}
+
+/// Folds what a request needs folded before it is answered: the stream a view selects (the one
+/// shown), and everything for the integrity checks, which read the problems the fold finds.
+fn fold_what_is_asked(ingest: &mut Ingest, request: &Request) {
+    match request {
+        Request::Select { link } => {
+            let (view, _) = ViewState::from_query(link);
+            if let Some(stream) = select(ingest.timeline(), &view).stream {
+                ingest.fold_stream(&stream);
+            }
+        }
+        Request::Integrity => while ingest.step(usize::MAX) == Step::Working {},
+        _ => {}
     }
 }
 
@@ -202,6 +242,7 @@ fn opened(open: &OpenSource) -> wire::Opened {
     wire::Opened {
         label: open.label.clone(),
         n_events: timeline.len(),
+        n_folded: timeline.n_folded(),
         n_streams: timeline.n_streams(),
         format: detection.format.key().to_string(),
         format_label: detection.format.label().to_string(),
@@ -220,7 +261,9 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
 /// Answers a question about the open source.
 fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
     match request {
-        Request::Open { .. } | Request::Append { .. } => Answer::Opened(opened(open)),
+        Request::Open { .. } | Request::Append { .. } | Request::Status => {
+            Answer::Opened(opened(open))
+        }
         Request::Streams => Answer::Streams {
             streams: streams(timeline),
         },

@@ -661,6 +661,13 @@ impl Timeline {
         self.fold_from == self.streams.len()
     }
 
+    /// Folds every event of one stream not folded yet (the others stay as they are).
+    pub fn fold_stream_named(&mut self, stream: &str) {
+        if let Some(&idx) = self.stream_by_name.get(stream) {
+            self.fold_stream(idx, usize::MAX);
+        }
+    }
+
     /// How many events have been folded so far.
     pub fn n_folded(&self) -> usize {
         self.n_folded

@@ -469,3 +469,83 @@ fn the_native_process_answers_the_same_requests_line_by_line() {
         })
     );
 }
+
+#[test]
+fn open_answers_once_indexed_and_the_fold_that_follows_changes_no_answer() {
+    let text = source(
+        &(0..300)
+            .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
+            .collect::<Vec<_>>(),
+    );
+    let mut engine = Engine::new();
+    let Answer::Opened(opened) = engine.handle(open(&text, "")) else {
+        panic!()
+    };
+    assert_eq!(
+        (opened.n_events, opened.n_folded),
+        (300, 0),
+        "indexed, not folded yet"
+    );
+    assert!(engine.has_work());
+    let before: Vec<Answer> = STREAMS
+        .iter()
+        .map(|s| {
+            engine.handle(Request::State {
+                stream: s.to_string(),
+                pos: Some(57),
+            })
+        })
+        .collect();
+    // The stream a view selects is folded at once; the others wait.
+    engine.handle(Request::Select {
+        link: "stream=po-2".into(),
+    });
+    let Answer::Opened(status) = engine.handle(Request::Status) else {
+        panic!()
+    };
+    assert_eq!(status.n_folded, 100);
+    while engine.work(7) {}
+    assert!(!engine.has_work());
+    let Answer::Opened(status) = engine.handle(Request::Status) else {
+        panic!()
+    };
+    assert_eq!(status.n_folded, 300);
+    let after: Vec<Answer> = STREAMS
+        .iter()
+        .map(|s| {
+            engine.handle(Request::State {
+                stream: s.to_string(),
+                pos: Some(57),
+            })
+        })
+        .collect();
+    assert_eq!(before, after);
+    let direct = Ingest::read_all(Setup::default(), &text).timeline;
+    assert_eq!(
+        after[0],
+        Answer::State {
+            state: direct.state_after("po-1", Some(57))
+        }
+    );
+}
+
+#[test]
+fn a_patch_that_cannot_be_applied_is_a_problem_once_its_stream_is_folded() {
+    let text = format!(
+        "{PO}{}\n",
+        r#"{"stream":"po-1","type":"PoLineRemoved","time":"2026-04-01T00:00:00Z","patch":[{"op":"remove","path":"/lines/9"}]}"#
+    );
+    let mut engine = Engine::new();
+    engine.handle(open(&text, ""));
+    engine.handle(Request::Integrity);
+    let Answer::Opened(status) = engine.handle(Request::Status) else {
+        panic!()
+    };
+    assert_eq!(status.n_folded, 3);
+    assert_eq!(status.problems.len(), 1, "{:?}", status.problems);
+    assert!(
+        status.problems[0].place.contains("line 3"),
+        "{:?}",
+        status.problems[0]
+    );
+}

@@ -52,6 +52,9 @@ pub enum Request {
     },
     /// Adds records (whole lines) to the open source, as a host forwards live events.
     Append { text: String },
+    /// The open source as it stands: how far the background fold has come, and the problems
+    /// found so far.
+    Status,
     /// Every stream, in the order each first appears in the log.
     Streams,
     /// Resolves a view (a deep link's query) to positions: the stream, the moment, the
@@ -130,6 +133,9 @@ pub enum Answer {
 pub struct Opened {
     pub label: String,
     pub n_events: usize,
+    /// Events folded so far (their streams' snapshots taken); the rest are folded in the
+    /// background, and their states meanwhile replayed from their events.
+    pub n_folded: usize,
     pub n_streams: usize,
     /// The format's key (`fmt=`) and its name for people.
     pub format: String,
@@ -137,6 +143,8 @@ pub struct Opened {
     /// Why the format was chosen (detected, or chosen in the link).
     pub reason: String,
     /// Everything that could not be read or used, each at its place; the good events stay.
+    /// An event that cannot be applied is found when its stream is folded: ask `status`
+    /// again; the list is final once `n_folded` is `n_events`.
     pub problems: Vec<ProblemLine>,
 }
 

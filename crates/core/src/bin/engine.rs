@@ -2,7 +2,8 @@
 //! protocol per line on standard input (the JSON the panel sends a worker) and writes one
 //! answer per line on standard output, so that the same requests the browser's engine answers
 //! can be asked of files and memory larger than a browser allows. A line that is not a request
-//! is answered with a refusal that says where reading it stopped; the process goes on.
+//! is answered with a refusal that says where reading it stopped; the process goes on. After
+//! each answer it folds what is left of the source before it reads the next request.
 
 use std::io::{self, BufRead, Write};
 
@@ -19,6 +20,7 @@ fn main() -> io::Result<()> {
         }
         writeln!(out, "{}", engine.answer_json(&line))?;
         out.flush()?;
+        while engine.work(usize::MAX) {}
     }
     Ok(())
 }

@@ -568,28 +568,8 @@ impl Ingest {
     /// events, and says what comes next.
     pub fn step(&mut self, budget: usize) -> Step {
         let budget = budget.max(1);
-        if self.preview == Preview::Folding {
-            if self.timeline.fold_some(budget) {
-                self.preview = Preview::Ready;
-            }
-            return Step::Working;
-        }
-        if self.work.is_empty() && self.shape == Shape::Lines {
-            self.cut_block();
-        }
-        if !self.work.is_empty() {
-            self.decode_some(budget);
-            return Step::Working;
-        }
-        if let Some(url) = &self.awaiting {
-            return Step::Fetch(url.clone());
-        }
-        if !self.ended {
-            return Step::NeedBytes;
-        }
-        if !self.held.is_empty() {
-            self.index_held(budget);
-            return Step::Working;
+        if let Some(step) = self.step_reading(budget) {
+            return step;
         }
         if let Some((place, budget_mb)) = self.ceiling.take() {
             let n_events = self.n_events;
@@ -603,6 +583,53 @@ impl Ingest {
             true => Step::Done,
             false => Step::Working,
         }
+    }
+
+    /// The reading part of `step`: what it does before any fold, or `None` once every event
+    /// received is decoded and indexed, and only the fold is left.
+    fn step_reading(&mut self, budget: usize) -> Option<Step> {
+        if self.preview == Preview::Folding {
+            if self.timeline.fold_some(budget) {
+                self.preview = Preview::Ready;
+            }
+            return Some(Step::Working);
+        }
+        if self.work.is_empty() && self.shape == Shape::Lines {
+            self.cut_block();
+        }
+        if !self.work.is_empty() {
+            self.decode_some(budget);
+            return Some(Step::Working);
+        }
+        if let Some(url) = &self.awaiting {
+            return Some(Step::Fetch(url.clone()));
+        }
+        if !self.ended {
+            return Some(Step::NeedBytes);
+        }
+        if !self.held.is_empty() {
+            self.index_held(budget);
+            return Some(Step::Working);
+        }
+        None
+    }
+
+    /// Steps until every event received is decoded and indexed, leaving the fold to `step`
+    /// (index-first loading: a stream's state can be asked for before it is folded, and is
+    /// then replayed from its events). `None` once indexed; else what the source needs (bytes,
+    /// a page).
+    pub fn run_until_indexed(&mut self) -> Option<Step> {
+        loop {
+            match self.step_reading(usize::MAX) {
+                Some(Step::Working) => continue,
+                other => return other,
+            }
+        }
+    }
+
+    /// Folds the events of one stream not folded yet, at once: the stream someone looks at.
+    pub fn fold_stream(&mut self, stream: &str) {
+        self.timeline.fold_stream_named(stream);
     }
 
     /// Steps until the load is done or needs something from outside (bytes, a page).

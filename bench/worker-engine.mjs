@@ -1,0 +1,77 @@
+// A probe of the engine in its Web Worker (crates/worker, opt-level 3) beside the benchmark's peer,
+// in one headless Chromium run on the same bytes: a Worker that only JSON.parses each line, and
+// the engine worker asked, through the engine protocol, to open the source (ready once every record
+// is decoded and indexed: loading is index-first) and then to check its integrity (which waits for
+// every stream to be folded). Each figure is the median of three runs, each in a
+// fresh worker; the engine's includes the request crossing to the worker as the protocol's JSON.
+// Usage: node bench/worker-engine.mjs DATA.ndjson (run `trunk build --release` first).
+import { createServer } from 'node:http';
+import { readFileSync, existsSync, createReadStream, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
+const [dataFile] = process.argv.slice(2);
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = path === '/data.ndjson' ? dataFile : join(root, 'dist', path === '/' ? 'index.html' : path);
+  if (!existsSync(file)) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream', 'content-length': statSync(file).size });
+  createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
+const page = await browser.newPage();
+await page.goto(`${base}config.json`);
+const result = await page.evaluate(async () => {
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const bytes = new Uint8Array(await (await fetch('/data.ndjson')).arrayBuffer());
+  const parseCode = `onmessage = (e) => { const t0 = performance.now(); const text = new TextDecoder().decode(e.data);
+    let n = 0; let start = 0; for (;;) { const end = text.indexOf('\\n', start); const line = end < 0 ? text.slice(start) : text.slice(start, end);
+    if (line) { JSON.parse(line); n++; } if (end < 0) break; start = end + 1; } postMessage({ ms: performance.now() - t0, n }); };`;
+  const parser = new Worker(URL.createObjectURL(new Blob([parseCode], { type: 'text/javascript' })));
+  const parse = () => new Promise((resolve) => { parser.onmessage = (e) => resolve(e.data.ms); const copy = bytes.slice(); parser.postMessage(copy, [copy.buffer]); });
+  const peer = [];
+  for (let i = 0; i < 3; i++) peer.push(await parse());
+  parser.terminate();
+
+  const text = new TextDecoder().decode(bytes);
+  const engineRun = () => new Promise((resolve, reject) => {
+    const worker = new Worker('./chronoscope-worker_loader.js', { type: 'module' });
+    const times = {};
+    let t0 = 0;
+    worker.onerror = (ev) => reject(new Error(ev.message));
+    worker.onmessage = (ev) => {
+      const answer = JSON.parse(ev.data);
+      if (answer.body.answer === 'ready') {
+        t0 = performance.now();
+        worker.postMessage(JSON.stringify({ v: 1, id: 1, body: { ask: 'open', label: 'bench', text, link: '', documents: [] } }));
+      } else if (answer.id === 1) {
+        times.open = performance.now() - t0;
+        times.n = answer.body.n_events;
+        times.problems = answer.body.problems?.length;
+        worker.postMessage(JSON.stringify({ v: 1, id: 2, body: { ask: 'integrity' } }));
+      } else if (answer.id === 2) {
+        times.checked = performance.now() - t0;
+        times.result = answer.body.result;
+        worker.terminate();
+        resolve(times);
+      }
+    };
+  });
+  const runs = [];
+  for (let i = 0; i < 3; i++) runs.push(await engineRun());
+  return { bytes: bytes.length, peer: median(peer), open: median(runs.map((r) => r.open)), checked: median(runs.map((r) => r.checked)), n: runs[0].n, problems: runs[0].problems, result: runs[0].result, runs };
+});
+await browser.close();
+server.close();
+const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+console.log(`${result.n.toLocaleString('en')} events, ${(result.bytes / 1e6).toFixed(0)} MB, ${result.problems} problems, integrity ${result.result}`);
+console.log(`| JSON.parse per line in a Worker | ${s(result.peer)} |`);
+console.log(`| engine worker: open, ready (every record decoded and indexed) | ${s(result.open)} | ${(result.open / result.peer).toFixed(2)}× the Worker | ${(result.n / result.open / 1000).toFixed(2)} M events/s |`);
+console.log(`| engine worker: open, then every stream folded and every integrity check | ${s(result.checked)} | ${(result.checked / result.peer).toFixed(2)}× the Worker |`);
