@@ -4,7 +4,7 @@
 // is decoded and indexed: loading is index-first) and then to check its integrity (which waits for
 // every stream to be folded). Each figure is the median of three runs, each in a
 // fresh worker; the engine's includes the request crossing to the worker as the protocol's JSON.
-// Usage: node bench/worker-engine.mjs DATA.ndjson (run `trunk build --release` first).
+// Usage: [RUNS=n] node bench/worker-engine.mjs DATA.ndjson (run `trunk build --release` first).
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, createReadStream, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -28,7 +28,7 @@ const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
 const page = await browser.newPage();
 await page.goto(`${base}config.json`);
-const result = await page.evaluate(async () => {
+const result = await page.evaluate(async (runs_wanted) => {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const bytes = new Uint8Array(await (await fetch('/data.ndjson')).arrayBuffer());
   const parseCode = `onmessage = (e) => { const t0 = performance.now(); const text = new TextDecoder().decode(e.data);
@@ -65,9 +65,9 @@ const result = await page.evaluate(async () => {
     };
   });
   const runs = [];
-  for (let i = 0; i < 3; i++) runs.push(await engineRun());
-  return { bytes: bytes.length, peer: median(peer), open: median(runs.map((r) => r.open)), checked: median(runs.map((r) => r.checked)), n: runs[0].n, problems: runs[0].problems, result: runs[0].result, runs };
-});
+  for (let i = 0; i < runs_wanted; i++) runs.push(await engineRun());
+  return { bytes: text.length, peer: median(peer), open: median(runs.map((r) => r.open)), checked: median(runs.map((r) => r.checked)), n: runs[0].n, problems: runs[0].problems, result: runs[0].result, runs };
+}, Number(process.env.RUNS || 3));
 await browser.close();
 server.close();
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
