@@ -1,6 +1,7 @@
 // The engine in its Web Worker (crates/worker), in the built dist/ in headless Chromium, under the
 // page's own Content-Security-Policy: it starts from `chronoscope-worker_loader.js`, says it is
-// ready, and answers the engine protocol with what the panel shows for the same source and link.
+// ready, and answers the engine protocol with what the panel shows for the same source and link,
+// whether the source comes as text in the request or as bytes transferred beside it.
 // (The panel does not ask the worker yet: this is the worker the panel will move to.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -76,6 +77,18 @@ test('the worker answers the engine protocol with the state the panel shows for 
   const integrity = await ask(page, 5, { ask: 'integrity' });
   assert.equal(integrity.body.answer, 'integrity');
   assert.equal(integrity.body.n_events, opened.body.n_events);
+
+  // The same source as bytes transferred beside the request reads the same.
+  const attached = await page.evaluate(([link, projection]) => new Promise(async (resolve) => {
+    const bytes = await (await fetch('demo/cambium-demo.ndjson')).arrayBuffer();
+    window.engine.waiting.set(6, resolve);
+    const request = JSON.stringify({ v: 1, id: 6, body: { ask: 'open_attached', label: 'demo', link,
+      documents: [{ address: 'demo/cambium.projection.json', text: projection }] } });
+    window.engine.worker.postMessage({ request, bytes }, [bytes]);
+  }), [`${link}&proj=demo/cambium.projection.json`, projection]);
+  assert.deepEqual({ ...attached.body, n_folded: 0 }, { ...opened.body, n_folded: 0 });
+  const again = await ask(page, 7, { ask: 'state', stream: 'po-1017', pos: selected.body.pos });
+  assert.deepEqual(again.body.state, shown);
   await page.close();
 });
 

@@ -68,8 +68,30 @@ impl Engine {
     /// or a native process is sent and sends back. Text that is not a request is refused with
     /// the place where reading it stopped.
     pub fn answer_json(&mut self, text: &str) -> String {
-        let answer = match serde_json::from_str::<Envelope<Request>>(text) {
-            Ok(request) => self.answer(request),
+        self.answer_read(text, Engine::answer)
+    }
+
+    /// `answer_json` for a request that came with bytes beside it (`answer_attached`).
+    pub fn answer_json_attached(
+        &mut self,
+        text: &str,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> String {
+        self.answer_read(text, |engine, request| {
+            engine.answer_attached(request, len, fill)
+        })
+    }
+
+    /// Reads a request from the protocol's JSON, has `answer` answer it, and writes the answer
+    /// as JSON; text that is not a request is refused with where reading it stopped.
+    fn answer_read(
+        &mut self,
+        text: &str,
+        answer: impl FnOnce(&mut Engine, Envelope<Request>) -> Envelope<Answer>,
+    ) -> String {
+        let answer = match serde_json::from_str(text) {
+            Ok(request) => answer(self, request),
             Err(err) => Envelope::new(
                 request_id(text),
                 Answer::Refused(Refusal::NotARequest {
@@ -82,6 +104,31 @@ impl Engine {
         serde_json::to_string(&answer).unwrap_or_else(|err| unwritable_answer(&err))
     }
 
+    /// Answers `open_attached` with the `len` bytes of its source, written by `fill` straight
+    /// into the ingest (a worker copies a transferred buffer once); any other request is
+    /// answered as `answer` does, and refused if it came with bytes.
+    pub fn answer_attached(
+        &mut self,
+        request: Envelope<Request>,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) -> Envelope<Answer> {
+        match request.body {
+            Request::OpenAttached {
+                label,
+                link,
+                documents,
+            } if request.v == wire::VERSION => {
+                let body = self.open_with(label, &link, documents, |ingest| {
+                    ingest.feed_with(len, fill)
+                });
+                Envelope::new(request.id, body)
+            }
+            _ if request.v != wire::VERSION => self.answer(request),
+            _ => Envelope::new(request.id, Answer::Refused(Refusal::NoAttachment)),
+        }
+    }
+
     /// Answers a request.
     pub fn handle(&mut self, request: Request) -> Answer {
         match request {
@@ -90,7 +137,10 @@ impl Engine {
                 text,
                 link,
                 documents,
-            } => self.open(label, &text, &link, documents),
+            } => self.open_with(label, &link, documents, |ingest| {
+                ingest.feed(text.as_bytes())
+            }),
+            Request::OpenAttached { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Append { text } => self.append(&text),
             request => match &mut self.open {
                 Some(open) => {
@@ -117,18 +167,18 @@ impl Engine {
         }
     }
 
-    /// Reads a source given as text with the view's choices, and keeps it open.
-    fn open(
+    /// Reads a source, its bytes fed by `feed`, with the view's choices, and keeps it open.
+    fn open_with(
         &mut self,
         label: String,
-        text: &str,
         link: &str,
         documents: Vec<wire::Document>,
+        feed: impl FnOnce(&mut Ingest),
     ) -> Answer {
         let (view, _) = ViewState::from_query(link);
         let prepared = prepare(&view, documents_named(&view, &documents));
         let mut ingest = Ingest::new(prepared.setup);
-        ingest.feed(text.as_bytes());
+        feed(&mut ingest);
         ingest.finish();
         index(&mut ingest);
         let open = self.open.insert(OpenSource {
@@ -261,9 +311,10 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
 /// Answers a question about the open source.
 fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
     match request {
-        Request::Open { .. } | Request::Append { .. } | Request::Status => {
-            Answer::Opened(opened(open))
-        }
+        Request::Open { .. }
+        | Request::OpenAttached { .. }
+        | Request::Append { .. }
+        | Request::Status => Answer::Opened(opened(open)),
         Request::Streams => Answer::Streams {
             streams: streams(timeline),
         },

@@ -549,3 +549,46 @@ fn a_patch_that_cannot_be_applied_is_a_problem_once_its_stream_is_folded() {
         status.problems[0]
     );
 }
+
+#[test]
+fn a_source_attached_beside_its_request_opens_as_the_same_text_would() {
+    let request = |body: Request| serde_json::to_string(&Envelope::new(8, body)).unwrap();
+    let attached = Request::OpenAttached {
+        label: "po".into(),
+        link: String::new(),
+        documents: vec![],
+    };
+    let mut engine = Engine::new();
+    let answer: Envelope<Answer> = serde_json::from_str(&engine.answer_json_attached(
+        &request(attached.clone()),
+        PO.len(),
+        |into| into.copy_from_slice(PO.as_bytes()),
+    ))
+    .unwrap();
+    let mut by_text = Engine::new();
+    let Answer::Opened(expected) = by_text.handle(open(PO, "")) else {
+        panic!()
+    };
+    assert_eq!(answer.id, 8);
+    assert_eq!(answer.body, Answer::Opened(wire_label(expected, "po")));
+    // Without its bytes it is refused, and bytes beside another request are too.
+    assert_eq!(
+        engine.handle(attached),
+        Answer::Refused(Refusal::NoAttachment)
+    );
+    let answer: Envelope<Answer> =
+        serde_json::from_str(
+            &engine.answer_json_attached(&request(Request::Streams), 1, |into| into[0] = b'x'),
+        )
+        .unwrap();
+    assert_eq!(answer.body, Answer::Refused(Refusal::NoAttachment));
+}
+
+/// The same answer under another label.
+fn wire_label(
+    mut opened: chronoscope_protocol::Opened,
+    label: &str,
+) -> chronoscope_protocol::Opened {
+    opened.label = label.into();
+    opened
+}

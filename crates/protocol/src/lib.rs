@@ -50,6 +50,14 @@ pub enum Request {
         link: String,
         documents: Vec<Document>,
     },
+    /// `Open` with the source's bytes beside the request rather than inside its JSON: a worker
+    /// is sent them as a transferred `ArrayBuffer`, so that a large source is neither written
+    /// into JSON nor read back out of it. Refused when the bytes do not come with it.
+    OpenAttached {
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+    },
     /// Adds records (whole lines) to the open source, as a host forwards live events.
     Append { text: String },
     /// The open source as it stands: how far the background fold has come, and the problems
@@ -287,6 +295,8 @@ pub enum Refusal {
     },
     /// The request needs an open source, and none is.
     NothingOpen,
+    /// `open_attached` came without its bytes (or bytes came with another request).
+    NoAttachment,
     /// The source has no such stream.
     NoStream { stream: String },
     /// The source has no such position in the stream.

@@ -3,8 +3,10 @@
 //!
 //! Each message the worker is sent is one request of the engine protocol as JSON text; it
 //! answers each with the answer as JSON text, the request's id repeated. When its wasm has
-//! loaded it says `ready` (id 0), since a worker's messages sent before that are lost. A message
-//! that is not text is refused like any text that is not a request, with its place.
+//! loaded it says `ready` (id 0), since a worker's messages sent before that are lost. The one
+//! other shape of message is `{request, bytes}`: `open_attached` as JSON text with its source's
+//! bytes as an `ArrayBuffer` (best transferred), copied once, straight into the ingest. Any
+//! other message is refused like text that is not a request, with its place.
 //!
 //! Between requests it folds the open source a slice at a time (`Engine::work`), each slice
 //! queued behind any request that came meanwhile, so that a request waits for one slice at
@@ -39,9 +41,7 @@ fn main() {
         scope: scope.clone(),
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        // Not text: answered as the empty text, which is no request either.
-        let text = ev.data().as_string().unwrap_or_default();
-        let answer = worker.engine.borrow_mut().answer_json(&text);
+        let answer = answer(&mut worker.engine.borrow_mut(), &ev.data());
         post(&worker.scope, &answer);
         queue_slice(&worker);
     });
@@ -50,6 +50,25 @@ fn main() {
     let ready = Envelope::new(0, Answer::Ready { version: VERSION });
     if let Ok(text) = serde_json::to_string(&ready) {
         post(&scope, &text);
+    }
+}
+
+/// The engine's answer to one message: text, or a request with bytes beside it. Anything else
+/// is answered as the empty text, which is no request either.
+fn answer(engine: &mut Engine, data: &JsValue) -> String {
+    if let Some(text) = data.as_string() {
+        return engine.answer_json(&text);
+    }
+    let field = |name: &str| js_sys::Reflect::get(data, &JsValue::from_str(name)).ok();
+    let request = field("request").and_then(|r| r.as_string());
+    let bytes = field("bytes").and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok());
+    match (request, bytes) {
+        (Some(request), Some(bytes)) => {
+            let bytes = js_sys::Uint8Array::new(&bytes);
+            let len = bytes.length() as usize;
+            engine.answer_json_attached(&request, len, |into| bytes.copy_to(into))
+        }
+        _ => engine.answer_json(""),
     }
 }
 
