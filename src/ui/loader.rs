@@ -830,6 +830,13 @@ impl Download {
         let response = answer(request, own_abort.as_ref())
             .await
             .map_err(|kind| Problem::new(url_place(address, 0), kind))?;
+        // Only a request that carries a credential or headers is sent with `redirect: manual`.
+        if response.type_() == web_sys::ResponseType::Opaqueredirect {
+            let place = Place::Redirected {
+                url: address.to_string(),
+            };
+            return Err(Problem::new(place, ProblemKind::RedirectNotFollowed));
+        }
         let status = response.status();
         let headers = response.headers();
         let header = |name: &str| headers.get(name).ok().flatten();
@@ -997,9 +1004,9 @@ fn build_request(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<gloo_net::http
     let authorization = (send == Send::Credential)
         .then(|| ctx.credential.with_untracked(|c| c.header_for(url)))
         .flatten();
-    if let Some(authorization) = authorization {
+    if let Some(authorization) = &authorization {
         headers
-            .set("Authorization", &authorization)
+            .set("Authorization", authorization)
             .map_err(|e| js_text(&e))?;
     }
     let from_host = (send == Send::Credential)
@@ -1009,6 +1016,9 @@ fn build_request(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<gloo_net::http
         })
         .flatten()
         .unwrap_or_default();
+    // A request that carries what is for one origin follows no redirect: the browser would take
+    // the host's headers along to wherever it leads.
+    let carries_secrets = authorization.is_some() || !from_host.is_empty();
     for (name, value) in from_host {
         headers.set(&name, &value).map_err(|e| js_text(&e))?;
     }
@@ -1019,6 +1029,9 @@ fn build_request(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<gloo_net::http
     init.set_method("GET");
     init.set_headers(&headers);
     init.set_signal(abort);
+    if carries_secrets {
+        init.set_redirect(web_sys::RequestRedirect::Manual);
+    }
     let request =
         web_sys::Request::new_with_str_and_init(url.as_str(), &init).map_err(|e| js_text(&e))?;
     Ok(request.into())

@@ -30,7 +30,7 @@ const po = [
 /** Every request any server here saw: which server, the path with its query, the headers. */
 const requests = [];
 const problems = [];
-let host, panel, source, stranger, browser;
+let host, panel, source, stranger, elsewhere, browser;
 
 /** A plain server on 127.0.0.1 whose requests are recorded, answering with `handle`. */
 async function serve(name, handle) {
@@ -70,6 +70,13 @@ before(async () => {
   source = await serve('source', (req, res) => {
     const cors = { 'access-control-allow-origin': panelOrigin, 'access-control-allow-headers': 'authorization, x-tenant, accept' };
     if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    // Moved to another origin that takes any request from anywhere.
+    if (req.url.startsWith('/moved')) return res.writeHead(302, { ...cors, location: `${elsewhere.base}po-1042.ndjson` }).end();
+    res.writeHead(200, { ...cors, 'content-type': 'application/x-ndjson' }).end(po);
+  });
+  elsewhere = await serve('elsewhere', (req, res) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' };
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
     res.writeHead(200, { ...cors, 'content-type': 'application/x-ndjson' }).end(po);
   });
   stranger = await serve('stranger', (req, res) => {
@@ -86,7 +93,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  for (const s of [host, panel, source, stranger]) s?.server.close();
+  for (const s of [host, panel, source, stranger, elsewhere]) s?.server.close();
 });
 
 /** Opens the example host page with the panel beside it; records what the panel posts. */
@@ -234,14 +241,26 @@ test('headers from load go to the source and nowhere else, and never into a URL 
   assert.equal(gets.length, 1, JSON.stringify(made.map((r) => `${r.name} ${r.method} ${r.url}`)));
   assert.equal(gets[0].headers.authorization, SECRET);
   assert.equal(gets[0].headers['x-tenant'], 'lisbon');
-  const elsewhere = requests.filter((r) => r.name !== 'source' && (r.headers.authorization || r.headers['x-tenant']));
-  assert.deepEqual(elsewhere.map((r) => `${r.name} ${r.url}`), [], 'no other server received them');
+  const others = requests.filter((r) => r.name !== 'source' && (r.headers.authorization || r.headers['x-tenant']));
+  assert.deepEqual(others.map((r) => `${r.name} ${r.url}`), [], 'no other server received them');
   const secretIn = (text) => text.includes('s3cret') || text.includes('lisbon');
   assert.ok(!requests.some((r) => secretIn(r.url)), 'no request URL carries them');
   const frameUrl = await settledUrl(page.frames().find((f) => f.url().startsWith(panel.base)));
   assert.ok(!secretIn(frameUrl), frameUrl);
   assert.ok(!secretIn(selected.payload.link), selected.payload.link);
   assert.ok(!secretIn(await frame.getByTestId('open-full').getAttribute('href')));
+  await page.context().close();
+});
+
+test('headers from load follow no redirect: a source moved to another origin is not read, and the panel says why', async () => {
+  const { page, frame } = await openHost();
+  await waitFor(page, (m) => m.type === 'loaded');
+  const before = requests.length;
+  await post(page, envelope('load', { src: `${source.base}moved/PO-1042`, headers: { 'X-Tenant': 'lisbon' } }, 'moved'));
+  await assertText(frame.getByTestId('load-error'), /moved\/PO-1042 \(a redirect\): the server answered with a redirect, which a request carrying a credential or the host's headers does not follow/);
+  const made = requests.slice(before);
+  assert.ok(made.some((r) => r.name === 'source' && r.method === 'GET' && r.headers['x-tenant'] === 'lisbon'), 'the source was asked');
+  assert.deepEqual(made.filter((r) => r.name === 'elsewhere').map((r) => `${r.method} ${r.url} ${r.headers['x-tenant']}`), [], 'nothing reached the other origin');
   await page.context().close();
 });
 

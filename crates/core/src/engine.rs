@@ -11,9 +11,9 @@
 //! request waits. Until a stream is folded its states are replayed from its events, so every
 //! answer is the same as after the fold; a stream asked for by `Select` is folded at once, and
 //! `Integrity` folds everything first, since the fold finds the events that cannot be applied.
-//! A request the engine cannot answer is
-//! refused with its reason (no source, no such stream or position, a query or time that cannot
-//! be read); it never panics on what it is sent.
+//!
+//! A request the engine cannot answer is refused with its reason (no source, no such stream or
+//! position, a query or time that cannot be read); it never panics on what it is sent.
 
 use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
@@ -105,8 +105,9 @@ impl Engine {
     }
 
     /// Answers `open_attached` with the `len` bytes of its source, written by `fill` straight
-    /// into the ingest (a worker copies a transferred buffer once); any other request is
-    /// answered as `answer` does, and refused if it came with bytes.
+    /// into the ingest (a worker copies a transferred buffer once). A request of another
+    /// version is refused as `answer` refuses it, and any other request that came with bytes is
+    /// refused too.
     pub fn answer_attached(
         &mut self,
         request: Envelope<Request>,

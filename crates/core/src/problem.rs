@@ -23,6 +23,9 @@ pub enum Place {
     },
     /// A fetched URL and the HTTP status it answered with (0: no answer).
     Url { url: String, status: u16 },
+    /// A fetched URL that answered with a redirect, not followed (the browser does not say its
+    /// status or where it leads).
+    Redirected { url: String },
     /// A place within one page of a source read page by page (a KurrentDB feed), from 1.
     Page { page: usize, within: Box<Place> },
     /// A local file, by name.
@@ -47,6 +50,7 @@ impl fmt::Display for Place {
             } => write!(f, "line {line} (event {stream} v{version})"),
             Place::Url { url, status: 0 } => write!(f, "{url} (no response)"),
             Place::Url { url, status } => write!(f, "{url} (HTTP {status})"),
+            Place::Redirected { url } => write!(f, "{url} (a redirect)"),
             Place::Page { page, within } => write!(f, "page {page}, {within}"),
             Place::File(name) => write!(f, "{name}"),
             Place::Link(param) => write!(f, "link {param}"),
@@ -137,6 +141,10 @@ pub enum ProblemKind {
     /// A feed read stopped after the most pages Chronoscope reads.
     #[error("the feed has more than {max} pages; reading stopped")]
     TooManyPages { max: usize },
+    /// A request that carried a credential or a host's headers was answered with a redirect,
+    /// which it does not follow: the headers could reach another origin.
+    #[error("the server answered with a redirect, which a request carrying a credential or the host's headers does not follow (they could reach another origin); open the address it redirects to")]
+    RedirectNotFollowed,
     /// A server-sent event longer than a followed source's events may be, left out.
     #[error("a server-sent event after record {after} held more than {limit_bytes} bytes, an eighth of the memory budget; it was left out, and following goes on")]
     EventTooLong { after: u64, limit_bytes: usize },
