@@ -30,6 +30,9 @@ seed() {
     link)
       printf 'src=/demo/po.ndjson&stream=po-1&v=3&view=diff&cmp=v:1&q=type:PoApproved&follow=1' > fuzz/corpus/link/seed1
       printf 't=2026-03-31T23:59:59Z&tz=+02:00&h=abc&view=table&where=status%%3Dapproved' > fuzz/corpus/link/seed2 ;;
+    pack)
+      # Packs as Python's zipfile and Chronoscope write them.
+      cp tests/fixtures/zip/*.zip fuzz/corpus/pack/ ;;
     query)
       printf 'status=approved approvedBy=dana.reyes /total>10000 asof:2026-03-31T23:59:59Z' > fuzz/corpus/query/seed1
       printf 'type:PoApproved author:dana v:1..9 after:2026-01-01 /data/total>1' > fuzz/corpus/query/seed2 ;;
@@ -37,7 +40,7 @@ seed() {
 }
 
 targets=("${1:-ingest}")
-[ $# -eq 0 ] && targets=(ingest link model query)
+[ $# -eq 0 ] && targets=(ingest link model query pack)
 extra=("${@:2}")
 [ ${#extra[@]} -eq 0 ] && extra=(-runs=10000000)
 for target in "${targets[@]}"; do

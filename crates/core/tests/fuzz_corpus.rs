@@ -78,6 +78,13 @@ fn the_model_corpus_reads_and_replays_without_a_panic() {
     assert!(replay("model", fuzz_harness::model) >= 100);
 }
 
+/// Packs written by Python's `zipfile` and by Chronoscope, and what the fuzzer made of them
+/// (entries pointed at each other's bytes, names repeated).
+#[test]
+fn the_pack_corpus_reads_within_its_size_without_a_panic() {
+    assert!(replay("pack", fuzz_harness::pack) >= 100);
+}
+
 #[test]
 fn the_query_corpus_reads_and_matches_without_a_panic() {
     assert!(replay("query", fuzz_harness::query) >= 100);

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use chronoscope_core::decode::{decode_text, mapping::Mapping, Format};
 use chronoscope_core::event_query::parse_event_query;
+use chronoscope_core::evidence::open_pack;
 use chronoscope_core::ingest::index::project;
 use chronoscope_core::ingest::{Ingest, Outcome, Setup, Step};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::projection::Projection;
 use chronoscope_core::query::parse_state_query;
+use chronoscope_core::stored_zip::read_stored;
 use serde_json::json;
 
 /// A few events of two streams, replayed with every projection the fuzzer makes up.
@@ -125,4 +127,30 @@ pub fn query(data: &[u8]) {
         let _ = query.matches(&state);
     }
     let _ = parse_event_query(&text);
+}
+
+/// Any bytes as an evidence pack: the zip reader never reads more than the file holds (its
+/// entries together are no larger than it), takes no two entries of one name and no name that
+/// leaves a folder, and opening a pack never panics.
+pub fn pack(data: &[u8]) {
+    if let Ok(entries) = read_stored(data) {
+        let total: usize = entries.iter().map(|entry| entry.bytes.len()).sum();
+        assert!(
+            total <= data.len(),
+            "{total} bytes of entries from {}",
+            data.len()
+        );
+        let mut names: Vec<&str> = entries.iter().map(|entry| entry.name.as_str()).collect();
+        names.sort_unstable();
+        let n_names = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n_names, "two entries of one name");
+        for name in names {
+            assert!(
+                !name.starts_with('/') && !name.split('/').any(|part| part == ".."),
+                "{name:?}"
+            );
+        }
+    }
+    let _ = open_pack(data);
 }
