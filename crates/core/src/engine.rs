@@ -144,10 +144,7 @@ impl Engine {
             Request::OpenAttached { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Append { text } => self.append(&text),
             request => match &mut self.open {
-                Some(open) => {
-                    fold_what_is_asked(&mut open.ingest, &request);
-                    ask(open.ingest.timeline(), open, request)
-                }
+                Some(open) => answer_about(open, request),
                 None => Answer::Refused(Refusal::NothingOpen),
             },
         }
@@ -264,19 +261,22 @@ fn index(ingest: &mut Ingest) {
     }
 }
 
-/// Folds what a request needs folded before it is answered: the stream a view selects (the one
-/// shown), and everything for the integrity checks, which read the problems the fold finds.
-fn fold_what_is_asked(ingest: &mut Ingest, request: &Request) {
-    match request {
-        Request::Select { link } => {
-            let (view, _) = ViewState::from_query(link);
-            if let Some(stream) = select(ingest.timeline(), &view).stream {
-                ingest.fold_stream(&stream);
-            }
-        }
-        Request::Integrity => while ingest.step(usize::MAX) == Step::Working {},
-        _ => {}
+/// Answers a question about the open source, with what it needs folded: everything before
+/// the integrity checks, which read the problems the fold finds; and, after `select`, the
+/// stream it selected (the one shown), so that it is folded before the others.
+fn answer_about(open: &mut OpenSource, request: Request) -> Answer {
+    if request == Request::Integrity {
+        open.ingest.run();
     }
+    let answer = ask(open.ingest.timeline(), open, request);
+    if let Answer::Selected(wire::Selected {
+        stream: Some(stream),
+        ..
+    }) = &answer
+    {
+        open.ingest.fold_stream(stream);
+    }
+    answer
 }
 
 /// What the protocol says of an open source.
