@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { brotliCompressSync, constants } from 'node:zlib';
+import { JSON_PARSE_WORKER } from './peers.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -45,7 +46,7 @@ await page.goto(base);
 await page.waitForFunction(() => window.wasmBindings && window.wasmBindings.ingest, null, { timeout: 60_000 });
 const version = browser.version();
 
-const results = await page.evaluate(async ({ nEvents }) => {
+const results = await page.evaluate(async ({ nEvents, workerCode }) => {
   const wasm = window.wasmBindings;
   const { default: microdiff } = await import('microdiff');
   const jsondiffpatch = await import('jsondiffpatch');
@@ -59,9 +60,6 @@ const results = await page.evaluate(async ({ nEvents }) => {
   out.bytes = bytes.length;
 
   // Peer: a Worker decoding the same bytes and calling JSON.parse per line.
-  const workerCode = `onmessage = (e) => { const t0 = performance.now(); const text = new TextDecoder().decode(e.data);
-    let n = 0; let start = 0; for (;;) { const end = text.indexOf('\\n', start); const line = end < 0 ? text.slice(start) : text.slice(start, end);
-    if (line) { JSON.parse(line); n++; } if (end < 0) break; start = end + 1; } postMessage({ ms: performance.now() - t0, n }); };`;
   const worker = new Worker(URL.createObjectURL(new Blob([workerCode], { type: 'text/javascript' })));
   const workerRun = () => new Promise((resolve) => { worker.onmessage = (e) => resolve(e.data); const copy = bytes.slice(); worker.postMessage(copy, [copy.buffer]); });
   const parseTimes = [];
@@ -173,7 +171,7 @@ const results = await page.evaluate(async ({ nEvents }) => {
     out.verifyError = String(err && err.message || err);
   }
   return out;
-}, { nEvents });
+}, { nEvents, workerCode: JSON_PARSE_WORKER });
 
 await page.close();
 

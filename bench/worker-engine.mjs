@@ -11,6 +11,7 @@ import { readFileSync, existsSync, createReadStream, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, extname, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { JSON_PARSE_WORKER } from './peers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
@@ -29,12 +30,9 @@ const base = `http://127.0.0.1:${server.address().port}/`;
 const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
 const page = await browser.newPage();
 await page.goto(`${base}config.json`);
-const result = await page.evaluate(async (runs_wanted) => {
+const result = await page.evaluate(async ([runsWanted, parseCode]) => {
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const bytes = new Uint8Array(await (await fetch('/data.ndjson')).arrayBuffer());
-  const parseCode = `onmessage = (e) => { const t0 = performance.now(); const text = new TextDecoder().decode(e.data);
-    let n = 0; let start = 0; for (;;) { const end = text.indexOf('\\n', start); const line = end < 0 ? text.slice(start) : text.slice(start, end);
-    if (line) { JSON.parse(line); n++; } if (end < 0) break; start = end + 1; } postMessage({ ms: performance.now() - t0, n }); };`;
   const parser = new Worker(URL.createObjectURL(new Blob([parseCode], { type: 'text/javascript' })));
   const parse = () => new Promise((resolve) => { parser.onmessage = (e) => resolve(e.data.ms); const copy = bytes.slice(); parser.postMessage(copy, [copy.buffer]); });
   const peer = [];
@@ -66,9 +64,9 @@ const result = await page.evaluate(async (runs_wanted) => {
     };
   });
   const runs = [];
-  for (let i = 0; i < runs_wanted; i++) runs.push(await engineRun());
+  for (let i = 0; i < runsWanted; i++) runs.push(await engineRun());
   return { bytes: bytes.length, peer: median(peer), open: median(runs.map((r) => r.open)), checked: median(runs.map((r) => r.checked)), n: runs[0].n, problems: runs[0].problems, result: runs[0].result, runs };
-}, Number(process.env.RUNS || 3));
+}, [Number(process.env.RUNS || 3), JSON_PARSE_WORKER]);
 await browser.close();
 server.close();
 const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
