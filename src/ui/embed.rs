@@ -158,8 +158,28 @@ async fn read_allowlist(ctx: AppCtx, host: HostCell) {
         post_to_host(host, message);
     }
     for incoming in waiting {
-        handle(ctx, host, incoming);
+        // They came from the framing page; their origin is judged now that the list is read.
+        match embed::admit_sender(true, origin_allowed(host, &incoming.origin)) {
+            Ok(()) => handle(ctx, host, incoming),
+            Err(why) => ignored(&incoming.origin, &why),
+        }
     }
+}
+
+/// Whether `config.json` allows `origin` to drive the panel; `None` until it is read.
+fn origin_allowed(host: HostCell, origin: &str) -> Option<bool> {
+    host.with_value(|h| {
+        h.allowlist
+            .as_ref()
+            .map(|list| list.allows(origin, &h.own_origin))
+    })
+}
+
+/// Says in the console why a message was dropped.
+fn ignored(origin: &str, why: &embed::Dropped) {
+    warn(&format!(
+        "Chronoscope ignored a message from {origin}: {why}"
+    ));
 }
 
 /// Takes a message from another window: dropped, with a warning, unless the page that frames
@@ -172,15 +192,9 @@ fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
         (Some(source), Some(parent)) => js_sys::Object::is(&source, &parent),
         _ => false,
     };
-    let allowed = host.with_value(|h| {
-        h.allowlist
-            .as_ref()
-            .map(|list| list.allows(&origin, &h.own_origin))
-    });
+    let allowed = origin_allowed(host, &origin);
     if let Err(why) = embed::admit_sender(from_parent, allowed) {
-        return warn(&format!(
-            "Chronoscope ignored a message from {origin}: {why}"
-        ));
+        return ignored(&origin, &why);
     }
     // `undefined` (or a function) has no JSON: nothing to read.
     let Some(text) = js_sys::JSON::stringify(&ev.data())
@@ -191,9 +205,7 @@ fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
     };
     let n_waiting = host.with_value(|h| h.waiting.len());
     if let Err(why) = embed::admit_message(text.length(), allowed.is_some(), n_waiting) {
-        return warn(&format!(
-            "Chronoscope ignored a message from {origin}: {why}"
-        ));
+        return ignored(&origin, &why);
     }
     let Some(text) = text.as_string() else {
         return;
@@ -210,21 +222,9 @@ fn receive(ctx: AppCtx, host: HostCell, ev: web_sys::MessageEvent) {
     }
 }
 
-/// Takes one message: ignored unless its origin is allowed and it is ours; otherwise carried
-/// out, and answered when it had an id or could not be carried out.
+/// Carries out a message that was admitted (from the framing page, of an allowed origin), and
+/// answers it when it had an id or could not be carried out.
 fn handle(ctx: AppCtx, host: HostCell, incoming: Incoming) {
-    let allowed = host.with_value(|h| {
-        h.allowlist
-            .as_ref()
-            .is_some_and(|list| list.allows(&incoming.origin, &h.own_origin))
-    });
-    if !allowed {
-        warn(&format!(
-            "Chronoscope ignored a message from {}: config.json does not allow that origin",
-            incoming.origin
-        ));
-        return;
-    }
     host.update_value(|h| {
         h.parent_origin
             .get_or_insert_with(|| incoming.origin.clone());
