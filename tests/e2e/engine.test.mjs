@@ -26,7 +26,14 @@ const startWorker = (page) => page.evaluate(() => new Promise((resolve, reject) 
   window.engine = { worker, answers: new Map(), waiting: new Map() };
   worker.addEventListener('error', (ev) => reject(new Error(`the worker failed: ${ev.message}`)));
   worker.addEventListener('message', (ev) => {
-    const answer = JSON.parse(ev.data);
+    // An answer with bytes beside it comes as `{answer, bytes}`; the bytes are kept as the
+    // first bytes in hex and the length, which is what the journey checks.
+    const withBytes = typeof ev.data !== 'string';
+    const answer = JSON.parse(withBytes ? ev.data.answer : ev.data);
+    if (withBytes) {
+      const bytes = new Uint8Array(ev.data.bytes);
+      answer.bytes = { length: bytes.length, head: String.fromCharCode(...bytes.slice(0, 2)) };
+    }
     if (answer.body.answer === 'ready') return resolve(answer);
     window.engine.waiting.get(answer.id)?.(answer);
   });
@@ -89,6 +96,17 @@ test('the worker answers the engine protocol with the state the panel shows for 
   assert.deepEqual({ ...attached.body, n_folded: 0 }, { ...opened.body, n_folded: 0 });
   const again = await ask(page, 7, { ask: 'state', stream: 'po-1017', pos: selected.body.pos });
   assert.deepEqual(again.body.state, shown);
+
+  // An evidence pack comes back as a zip transferred beside its answer.
+  const pack = await ask(page, 8, {
+    ask: 'evidence', link, page: base, whole_source: false,
+    exported: '2026-12-06T10:00:00Z', exported_local: '2026-12-06 11:00', app_version: 'journey',
+  });
+  assert.equal(pack.body.answer, 'file', JSON.stringify(pack.body));
+  assert.equal(pack.body.name, 'chronoscope-po-1017-v4-evidence.zip');
+  assert.equal(pack.body.text, null);
+  assert.equal(pack.bytes.head, 'PK');
+  assert.ok(pack.bytes.length > 1000, `${pack.bytes.length} bytes`);
   await page.close();
 });
 

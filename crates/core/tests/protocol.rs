@@ -5,6 +5,12 @@
 use chronoscope_core::blame::field_history;
 use chronoscope_core::diff::diff;
 use chronoscope_core::engine::Engine;
+use chronoscope_core::event_query::filtered_positions;
+use chronoscope_core::evidence::reopen;
+use chronoscope_core::export::{diff_csv, events_jsonl, moment_scope, state_json, Scope};
+use chronoscope_core::integrity::pin::pin;
+use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
+use chronoscope_core::view::text::change_words;
 use chronoscope_core::ingest::{Ingest, Outcome, Setup};
 use chronoscope_core::integrity::check;
 use chronoscope_core::link::ViewState;
@@ -12,7 +18,9 @@ use chronoscope_core::query::parse_state_query;
 use chronoscope_core::selection::select;
 use chronoscope_core::table::period_table;
 use chronoscope_core::time::parse_instant;
-use chronoscope_protocol::{Answer, Document, Envelope, Refusal, Request, VERSION};
+use chronoscope_protocol::{
+    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, VERSION,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -39,7 +47,8 @@ fn source(specs: &[Spec]) -> String {
             event["time"] = json!(format!("2026-03-31T23:{:02}:00Z", i % 60));
         }
         if let Some(user) = user {
-            event["meta"] = json!({ "user": USERS[user] });
+            let correlation = format!("tx-{}", i % 3);
+            event["meta"] = json!({ "user": USERS[user], "correlation_id": correlation });
         }
         text.push_str(&event.to_string());
         text.push('\n');
@@ -126,8 +135,9 @@ proptest! {
             }
 
             let from = a.min(len);
-            let Answer::Events { rows } = ask(&mut engine, 4, Request::Events { stream: stream.clone(), from, len: b }) else { panic!() };
+            let Answer::Events { rows, n_rows, .. } = ask(&mut engine, 4, Request::Events { stream: stream.clone(), from, len: b, filter: None }) else { panic!() };
             prop_assert_eq!(rows.len(), b.min(len - from));
+            prop_assert_eq!(n_rows, len);
             for row in &rows {
                 let head = timeline.head_at(&stream, row.pos).unwrap();
                 prop_assert_eq!((row.seq, row.version, row.kind.as_str()), (head.seq, head.version, head.kind));
@@ -169,6 +179,90 @@ proptest! {
     }
 
     #[test]
+    fn what_the_panel_draws_of_a_stream_and_an_event_is_what_the_core_says(specs in specs(), a in 0usize..40, k in 0..KINDS.len(), bins in 1usize..60) {
+        let text = source(&specs);
+        let (mut engine, direct) = opened(&text);
+        let timeline = &direct.timeline;
+        for summary in timeline.streams() {
+            let stream = summary.name;
+            let pos = a % summary.n_events;
+
+            let filter = format!("type:{}", KINDS[k]);
+            let Answer::Events { rows, n_rows, filter_problem } = ask(&mut engine, 1, Request::Events { stream: stream.clone(), from: 0, len: 100, filter: Some(filter.clone()) }) else { panic!() };
+            let shown = filtered_positions(timeline, &stream, &filter).unwrap().unwrap();
+            prop_assert_eq!(filter_problem, None);
+            prop_assert_eq!(n_rows, shown.len());
+            prop_assert_eq!(&rows.iter().map(|r| r.pos).collect::<Vec<_>>(), &shown);
+
+            let Answer::Stream(info) = ask(&mut engine, 2, Request::Stream { stream: stream.clone(), bins }) else { panic!() };
+            let mut kinds = timeline.stream_kinds(&stream);
+            kinds.sort_by_key(|kind| timeline.kind_index(kind));
+            prop_assert_eq!(info.kinds.iter().map(|k| k.kind.as_str()).collect::<Vec<_>>(), kinds);
+            prop_assert_eq!(info.span.is_some(), timeline.stream_has_times(&stream));
+            let density: Vec<_> = match info.span {
+                Some(_) => timeline.density(&stream, bins).into_iter().map(|b| (b.n_events, b.main_kind)).collect(),
+                None => vec![],
+            };
+            prop_assert_eq!(info.density.iter().map(|b| (b.n_events, b.main_kind)).collect::<Vec<_>>(), density);
+
+            let Answer::Event(detail) = ask(&mut engine, 3, Request::Event { stream: stream.clone(), pos }) else { panic!() };
+            let event = timeline.event_at(&stream, pos).unwrap();
+            prop_assert_eq!(Some(detail.record.as_str()), timeline.record_text_at(&stream, pos));
+            prop_assert_eq!(detail.change, change_words(&event.change, &event.kind, None));
+            prop_assert_eq!(detail.row.version, event.version);
+
+            let Answer::Trail(trail) = ask(&mut engine, 4, Request::Trail { stream: stream.clone(), pos }) else { panic!() };
+            let log_idx = timeline.stream_log_positions(&stream)[pos];
+            match trail_of(timeline, log_idx, &trail_pointers(None, direct.detection.format)) {
+                Trail::NoCorrelation { looked_at } => {
+                    prop_assert_eq!(trail.correlation, None);
+                    prop_assert_eq!(trail.looked_at, looked_at);
+                }
+                Trail::Found { correlation, entries } => {
+                    prop_assert_eq!(trail.correlation, Some(correlation));
+                    let steps: Vec<_> = trail.steps.iter().map(|s| (s.row.seq as usize, s.depth, s.caused_by)).collect();
+                    let want: Vec<_> = entries.iter().map(|e| (e.log_idx, e.depth, e.caused_by)).collect();
+                    prop_assert_eq!(steps, want);
+                    for step in &trail.steps {
+                        prop_assert_eq!(timeline.stream_log_positions(&step.stream)[step.row.pos], step.row.seq as usize);
+                    }
+                }
+            }
+
+            let link = format!("stream={stream}&v={}", event.version);
+            let Answer::Pinned { query } = ask(&mut engine, 5, Request::Pin { link: link.clone() }) else { panic!() };
+            let selected = select(timeline, &ViewState::from_query(&link).0);
+            let (view, ignored) = ViewState::from_query(&query);
+            prop_assert_eq!(ignored, Vec::<String>::new());
+            let want = pin(timeline, &stream, selected.pos.unwrap()).unwrap();
+            prop_assert_eq!(view.pin.clone(), Some(want.hash));
+            prop_assert_eq!(view.pin_marks.clone(), Some(want.marks));
+            prop_assert_eq!(select(timeline, &view).pos, selected.pos);
+
+            let Answer::File(file) = ask(&mut engine, 6, Request::Export { what: ExportKind::State, link: link.clone() }) else { panic!() };
+            let scope = moment_scope(timeline, &stream, selected.pos.unwrap()).unwrap();
+            let state = timeline.state_after(&stream, selected.pos);
+            prop_assert_eq!(file.text, Some(state_json(&state, &scope)));
+            prop_assert_eq!(file.scope, scope.text());
+
+            let Answer::File(file) = ask(&mut engine, 7, Request::Export { what: ExportKind::DiffCsv, link: link.clone() }) else { panic!() };
+            let before = timeline.state_after(&stream, selected.compare);
+            let from = match selected.compare {
+                Some(c) => format!("v{}", timeline.head_at(&stream, c).unwrap().version),
+                None => "the empty state before the first event".into(),
+            };
+            prop_assert_eq!(file.text, Some(diff_csv(&diff(&before, &state), &from, &scope)));
+
+            let list = format!("stream={stream}&q=type:{}", KINDS[k]);
+            let Answer::File(file) = ask(&mut engine, 8, Request::Export { what: ExportKind::EventsJsonl, link: list }) else { panic!() };
+            let all = timeline.stream_log_positions(&stream);
+            let positions: Vec<usize> = shown.iter().map(|&p| all[p]).collect();
+            let scope = Scope { n_events: positions.len(), stream: Some(stream.clone()), filter: Some(filter), as_of: None };
+            prop_assert_eq!(file.text, Some(events_jsonl(timeline, &positions, &scope)));
+        }
+    }
+
+    #[test]
     fn appended_events_answer_as_the_whole_text_read_at_once(specs in specs(), cut in 0usize..40) {
         let text = source(&specs);
         let lines: Vec<&str> = text.lines().collect();
@@ -207,13 +301,14 @@ fn numbers_and_times_cross_the_protocol_exactly() {
     };
     // Past f64's range, with its digits kept; the core spells every exponent `e+` (`number`).
     assert_eq!(state["total"].to_string(), "1e+400");
-    let Answer::Events { rows } = ask(
+    let Answer::Events { rows, .. } = ask(
         &mut engine,
         10,
         Request::Events {
             stream: "po-1".into(),
             from: 0,
             len: 9,
+            filter: None,
         },
     ) else {
         panic!()
@@ -591,4 +686,60 @@ fn wire_label(
 ) -> chronoscope_protocol::Opened {
     opened.label = label.into();
     opened
+}
+
+#[test]
+fn an_evidence_pack_comes_beside_its_answer_and_reopens_the_view() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let request = Request::Evidence(EvidenceRequest {
+        link: "stream=po-1&v=1".into(),
+        page: "https://chronoscope.example/".into(),
+        whole_source: false,
+        exported: parse_instant("2026-12-06T10:00:00Z").unwrap(),
+        exported_local: "2026-12-06 11:00:00 CET".into(),
+        app_version: "test".into(),
+    });
+    let Answer::File(file) = ask(&mut engine, 12, request) else {
+        panic!()
+    };
+    assert_eq!(
+        (file.name.as_str(), file.text),
+        ("chronoscope-po-1-v1-evidence.zip", None)
+    );
+    let bytes = engine.take_attachment().expect("the pack's bytes");
+    assert_eq!(engine.take_attachment(), None, "taken once");
+    let reopened = reopen(&bytes, &file.name).unwrap();
+    assert_eq!(reopened.tampered, Vec::<String>::new());
+    assert_eq!(reopened.view.stream.as_deref(), Some("po-1"));
+    assert_eq!(reopened.view.version, Some(1));
+    assert!(reopened.view.pin.is_some());
+    let state = reopened.state.unwrap();
+    assert_eq!(state["status"], "draft");
+    assert_eq!(state["total"].to_string(), "12.50");
+}
+
+#[test]
+fn a_view_with_no_moment_has_nothing_to_export() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let answer = engine.handle(Request::Export {
+        what: ExportKind::State,
+        link: "stream=po-1&t=2025-01-01T00:00:00Z".into(),
+    });
+    assert!(
+        matches!(answer, Answer::Refused(Refusal::NoMoment { .. })),
+        "{answer:?}"
+    );
+    let answer = engine.handle(Request::Event {
+        stream: "po-1".into(),
+        pos: 2,
+    });
+    assert_eq!(
+        answer,
+        Answer::Refused(Refusal::NoPosition {
+            stream: "po-1".into(),
+            pos: 2
+        })
+    );
 }

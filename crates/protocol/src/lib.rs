@@ -68,12 +68,31 @@ pub enum Request {
     /// Resolves a view (a deep link's query) to positions: the stream, the moment, the
     /// comparison point.
     Select { link: String },
-    /// Up to `len` rows of a stream's event list, from position `from`.
+    /// Up to `len` rows of a stream's event list, from row `from`; with `filter` (the list's
+    /// filter, as in a deep link's `filter=`) only the events it matches are rows.
     Events {
         stream: String,
         from: usize,
         len: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filter: Option<String>,
     },
+    /// What the timeline shows of a stream: its event types, its span in time and how its
+    /// events spread over that span in `bins` bins (at most `MAX_BINS`).
+    Stream { stream: String, bins: usize },
+    /// One event in full: its record as stored, what it changed in words, and its stored and
+    /// upcast data where it was upcast.
+    Event { stream: String, pos: usize },
+    /// The trail of the event at `pos`: every event sharing its correlation id, as a tree by
+    /// causation.
+    Trail { stream: String, pos: usize },
+    /// The view (a deep link's query) pinned to what it shows: its stream and moment by
+    /// version, and `h=`/`hx=` to the data up to it.
+    Pin { link: String },
+    /// A file of the view (a deep link's query), which says what it covers in its first line.
+    Export { what: ExportKind, link: String },
+    /// An evidence pack of the view: a zip, sent beside the answer as bytes.
+    Evidence(EvidenceRequest),
     /// A stream's state after the event at `pos`.
     State { stream: String, pos: Option<usize> },
     /// What changed in a stream's state between the moment `from` and the moment `to`.
@@ -120,7 +139,21 @@ pub enum Answer {
     Selected(Selected),
     Events {
         rows: Vec<EventRow>,
+        /// How many rows the list has in all (the stream's events, or those the filter
+        /// matches).
+        n_rows: usize,
+        /// The filter, when it could not be read (the list then shows every event).
+        filter_problem: Option<String>,
     },
+    Stream(StreamInfo),
+    Event(EventDetail),
+    Trail(Trail),
+    Pinned {
+        /// The pinned view as a deep link's query (without `?`).
+        query: String,
+    },
+    /// A file; its bytes come beside the answer when `text` is `None` (a zip).
+    File(FileOut),
     State {
         state: Value,
     },
@@ -134,6 +167,123 @@ pub enum Answer {
     Integrity(Integrity),
     /// The request could not be answered, and why.
     Refused(Refusal),
+}
+
+/// The most bins `Stream` answers with.
+pub const MAX_BINS: usize = 4096;
+
+/// The files `Export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportKind {
+    /// The state at the moment, as JSON.
+    State,
+    /// What changed from the comparison point to the moment, as JSON.
+    DiffJson,
+    /// The same as CSV: path, op, before, after.
+    DiffCsv,
+    /// The event list as filtered, as CSV, each record as stored in its last column.
+    EventsCsv,
+    /// The event list as filtered, as Chronoscope's own JSON lines, which it reads back.
+    EventsJsonl,
+}
+
+/// What an evidence pack holds beside the data: where the view's link points, and when it was
+/// made, in UTC and in the auditor's local time.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceRequest {
+    /// The view, as a deep link's query.
+    pub link: String,
+    /// The page's address without its query (origin and path), for the pack's `link.txt`.
+    pub page: String,
+    /// The whole source rather than the stream up to the moment.
+    pub whole_source: bool,
+    pub exported: DateTime<Utc>,
+    pub exported_local: String,
+    pub app_version: String,
+}
+
+/// A file written by the engine.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileOut {
+    pub name: String,
+    pub mime: String,
+    /// What the file covers, in words (its first line says the same).
+    pub scope: String,
+    /// The file's text; `None` when its bytes come beside the answer.
+    pub text: Option<String>,
+}
+
+/// A stream as the timeline draws it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamInfo {
+    pub name: String,
+    pub n_events: usize,
+    /// Its event types, in the order each first appears in the whole log: a type's colour is
+    /// its index in the log's types (`kind_index`), so it keeps it from stream to stream.
+    pub kinds: Vec<KindInfo>,
+    /// The first and last event's times; `None` when its events have no times.
+    pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The events over the span, in equal bins (empty without a span).
+    pub density: Vec<Bin>,
+}
+
+/// An event type and its place among the whole log's types.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindInfo {
+    pub kind: String,
+    pub kind_index: usize,
+}
+
+/// One bin of the density strip: how many events, and the type most of them have (by its
+/// `kind_index`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bin {
+    pub n_events: usize,
+    pub main_kind: Option<usize>,
+}
+
+/// One event in full.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EventDetail {
+    pub row: EventRow,
+    /// What the event changed, in words (its change rule).
+    pub change: String,
+    /// The record as stored in the source, byte for byte; or, where the source's bytes are not
+    /// kept, the event as decoded (`stored` is then false).
+    pub record: String,
+    pub stored: bool,
+    /// The data as stored and as upcast, where the event was upcast.
+    pub upcast: Option<Upcast>,
+}
+
+/// An upcast event's data before and after.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Upcast {
+    /// The schema version it was upcast to.
+    pub to: String,
+    pub stored: Value,
+    pub upcast: Value,
+}
+
+/// The trail of one event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trail {
+    /// The correlation id; `None` when the event has none at any of `looked_at`.
+    pub correlation: Option<String>,
+    pub looked_at: Vec<String>,
+    pub steps: Vec<TrailStep>,
+}
+
+/// One event of a trail, in tree order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrailStep {
+    pub stream: String,
+    pub row: EventRow,
+    /// How deep in the causation tree: 0 where its cause is not in the trail.
+    pub depth: usize,
+    /// The step (by index in `steps`) that caused it.
+    pub caused_by: Option<usize>,
 }
 
 /// A source after `Open` or `Append`.
@@ -301,6 +451,11 @@ pub enum Refusal {
     NoStream { stream: String },
     /// The source has no such position in the stream.
     NoPosition { stream: String, pos: usize },
+    /// The view has no moment (no stream, or a moment before its first event): there is
+    /// nothing to export or pack.
+    NoMoment { stream: Option<String> },
+    /// The file could not be written, and why.
+    Unwritable { message: String },
     /// A query (`where=`) that cannot be read, and where.
     Query { text: String, message: String },
     /// A time that cannot be read.

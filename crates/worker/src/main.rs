@@ -6,7 +6,9 @@
 //! loaded it says `ready` (id 0), since a worker's messages sent before that are lost. The one
 //! other shape of message is `{request, bytes}`: `open_attached` as JSON text with its source's
 //! bytes as an `ArrayBuffer` (best transferred), copied once, straight into the ingest. Any
-//! other message is refused like text that is not a request, with its place.
+//! other message is refused like text that is not a request, with its place. An answer with
+//! bytes beside it (an evidence pack) is sent the same way, `{answer, bytes}`, its buffer
+//! transferred.
 //!
 //! Between requests it folds the open source a slice at a time (`Engine::work`), each slice
 //! queued behind any request that came meanwhile, so that a request waits for one slice at
@@ -42,8 +44,13 @@ fn main() {
         scope: scope.clone(),
     });
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        let answer = answer(&mut worker.engine.borrow_mut(), &ev.data());
-        post(&worker.scope, &answer);
+        let mut engine = worker.engine.borrow_mut();
+        let answer = answer(&mut engine, &ev.data());
+        match engine.take_attachment() {
+            Some(bytes) => post_with_bytes(&worker.scope, &answer, &bytes),
+            None => post(&worker.scope, &answer),
+        }
+        drop(engine);
         queue_slice(&worker);
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
@@ -89,6 +96,16 @@ fn queue_slice(worker: &Rc<Worker>) {
         .scope
         .set_timeout_with_callback_and_timeout_and_arguments_0(slice.unchecked_ref(), 0);
     worker.slice_queued.set(queued.is_ok());
+}
+
+/// Posts an answer with its bytes beside it, `{answer, bytes}`, the buffer transferred.
+fn post_with_bytes(scope: &DedicatedWorkerGlobalScope, text: &str, bytes: &[u8]) {
+    let buffer = js_sys::Uint8Array::from(bytes).buffer();
+    let message = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&message, &"answer".into(), &JsValue::from_str(text));
+    let _ = js_sys::Reflect::set(&message, &"bytes".into(), &buffer);
+    let transfer = js_sys::Array::of1(&buffer);
+    let _ = scope.post_message_with_transfer(&message, &transfer);
 }
 
 /// Posts an answer to the page; a page that is gone cannot be told anything.

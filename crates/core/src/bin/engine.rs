@@ -2,11 +2,14 @@
 //! protocol per line on standard input (the JSON the panel sends a worker) and writes one
 //! answer per line on standard output, so that the same requests the browser's engine answers
 //! can be asked of files and memory larger than a browser allows. A line that is not a request
-//! is answered with a refusal that says where reading it stopped; the process goes on. After
-//! each answer it folds what is left of the source before it reads the next request.
+//! is answered with a refusal that says where reading it stopped; the process goes on. An answer
+//! with bytes beside it (an evidence pack: a file without text) is followed by one more line,
+//! `{"attached_base64": "…"}`, the bytes in standard base64. After each answer it folds what is
+//! left of the source before it reads the next request.
 
 use std::io::{self, BufRead, Write};
 
+use base64::Engine as _;
 use chronoscope_core::engine::Engine;
 
 fn main() -> io::Result<()> {
@@ -19,6 +22,10 @@ fn main() -> io::Result<()> {
             continue;
         }
         writeln!(out, "{}", engine.answer_json(&line))?;
+        if let Some(bytes) = engine.take_attachment() {
+            let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+            writeln!(out, "{}", serde_json::json!({ "attached_base64": encoded }))?;
+        }
         out.flush()?;
         while engine.work(usize::MAX) {}
     }

@@ -15,6 +15,9 @@
 //! A request the engine cannot answer is refused with its reason (no source, no such stream or
 //! position, a query or time that cannot be read); it never panics on what it is sent.
 
+mod detail;
+mod files;
+
 use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
@@ -29,12 +32,14 @@ use crate::query::parse_state_query;
 use crate::selection::{select, Selection};
 use crate::table::{parse_columns, period_table, PeriodTable};
 use crate::time::parse_instant;
-use crate::timeline::{EventHead, Timeline};
+use crate::timeline::Timeline;
 
 /// The engine: at most one open source.
 #[derive(Debug, Default)]
 pub struct Engine {
     open: Option<OpenSource>,
+    /// The bytes of the last answer that has some beside it (an evidence pack), until taken.
+    attachment: Option<Vec<u8>>,
 }
 
 /// A source read by `Open`, kept open for `Append`.
@@ -44,6 +49,8 @@ struct OpenSource {
     ingest: Ingest,
     /// Problems with the load's choices (a mapping or projection that could not be used).
     setup_problems: Vec<Problem>,
+    /// The projection document's text as written, for the evidence pack.
+    projection_text: Option<String>,
 }
 
 impl Engine {
@@ -143,10 +150,38 @@ impl Engine {
             }),
             Request::OpenAttached { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Append { text } => self.append(&text),
+            Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
                 Some(open) => answer_about(open, request),
                 None => Answer::Refused(Refusal::NothingOpen),
             },
+        }
+    }
+
+    /// The bytes that came with the last answer that has some (`Answer::File` without text),
+    /// to be sent beside it; taken once.
+    pub fn take_attachment(&mut self) -> Option<Vec<u8>> {
+        self.attachment.take()
+    }
+
+    /// Packs the view's evidence, after folding and checking everything; the pack's bytes are
+    /// kept for `take_attachment`.
+    fn evidence(&mut self, request: &wire::EvidenceRequest) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        open.ingest.run();
+        let report = check(
+            open.ingest.timeline(),
+            open.ingest.detection().format,
+            open.ingest.problems(),
+        );
+        match files::evidence(open, &report, request) {
+            Ok((file, bytes)) => {
+                self.attachment = Some(bytes);
+                Answer::File(file)
+            }
+            Err(refusal) => Answer::Refused(refusal),
         }
     }
 
@@ -183,6 +218,7 @@ impl Engine {
             label,
             ingest,
             setup_problems: prepared.problems,
+            projection_text: prepared.projection_text,
         });
         Answer::Opened(opened(open))
     }
@@ -320,12 +356,37 @@ fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
             streams: streams(timeline),
         },
         Request::Select { link } => Answer::Selected(selected(timeline, &link)),
-        Request::Events { stream, from, len } => match known(timeline, &stream) {
-            Ok(()) => Answer::Events {
-                rows: event_rows(timeline, &stream, from, len),
-            },
+        Request::Events {
+            stream,
+            from,
+            len,
+            filter,
+        } => match known(timeline, &stream) {
+            Ok(()) => detail::event_rows(timeline, &stream, from, len, filter.as_deref()),
             Err(refusal) => Answer::Refused(refusal),
         },
+        Request::Stream { stream, bins } => match known(timeline, &stream) {
+            Ok(()) => Answer::Stream(detail::stream_info(timeline, &stream, bins)),
+            Err(refusal) => Answer::Refused(refusal),
+        },
+        Request::Event { stream, pos } => at_moments(timeline, &stream, &[Some(pos)], |_| {
+            detail::event_detail(timeline, &stream, pos)
+                .map_or(Answer::Refused(no_position(&stream, pos)), Answer::Event)
+        }),
+        Request::Trail { stream, pos } => at_moments(timeline, &stream, &[Some(pos)], |_| {
+            let format = open.ingest.detection().format;
+            detail::trail(timeline, format, &stream, pos)
+                .map_or(Answer::Refused(no_position(&stream, pos)), Answer::Trail)
+        }),
+        Request::Pin { link } => Answer::Pinned {
+            query: files::pinned(timeline, &link),
+        },
+        Request::Export { what, link } => match files::export(timeline, what, &link) {
+            Ok(file) => Answer::File(file),
+            Err(refusal) => Answer::Refused(refusal),
+        },
+        // Packed by `Engine::evidence`, which keeps the pack's bytes; never asked here.
+        Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
         Request::State { stream, pos } => {
             at_moments(timeline, &stream, &[pos], |[pos]| Answer::State {
                 state: timeline.state_after(&stream, pos),
@@ -362,6 +423,13 @@ fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
             open.ingest.detection().format,
             open.ingest.problems(),
         ))),
+    }
+}
+
+fn no_position(stream: &str, pos: usize) -> Refusal {
+    Refusal::NoPosition {
+        stream: stream.to_string(),
+        pos,
     }
 }
 
@@ -431,26 +499,6 @@ fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
         compare_pinned,
         cursor,
         notes,
-    }
-}
-
-/// Up to `len` rows of a stream's event list from `from`; fewer at the stream's end.
-fn event_rows(timeline: &Timeline, stream: &str, from: usize, len: usize) -> Vec<wire::EventRow> {
-    let end = timeline.stream_len(stream).min(from.saturating_add(len));
-    (from..end)
-        .filter_map(|pos| Some(event_row(pos, timeline.head_at(stream, pos)?)))
-        .collect()
-}
-
-fn event_row(pos: usize, head: EventHead<'_>) -> wire::EventRow {
-    wire::EventRow {
-        pos,
-        seq: head.seq,
-        version: head.version,
-        time: head.timed.then_some(head.time),
-        kind: head.kind.to_string(),
-        id: head.id.map(str::to_string),
-        user: head.user.map(str::to_string),
     }
 }
 
