@@ -321,3 +321,74 @@ async fn the_filter_keeps_matching_rows_and_writes_q() {
         Some("PoLineChanged")
     );
 }
+
+/// A log whose stream ids and author disguise themselves: a bidi override, a zero-width space,
+/// a no-break space, and a 5,000-character id.
+fn disguised_streams() -> Loaded {
+    let long = "x".repeat(5_000);
+    let streams = [
+        "acct-\u{202E}nimda",
+        "acct-admin",
+        "po\u{200B}-1",
+        "po-1",
+        "po\u{00A0}2",
+        long.as_str(),
+    ];
+    let mut text = String::new();
+    for stream in streams {
+        let event = json!({"stream": stream, "type": "Opened", "time": "2026-01-01T00:00:00Z",
+            "data": {"n": 1}, "meta": {"user": "ana\u{200B}"}});
+        text.push_str(&event.to_string());
+        text.push('\n');
+    }
+    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
+    Loaded {
+        timeline: Timeline::build(decoded.events),
+        problems: decoded.problems,
+        detection,
+        label: "test".into(),
+        projection_text: None,
+        complete: true,
+        appended: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn ids_that_disguise_themselves_are_shown_as_they_are_isolated_and_wrapped() {
+    let (container, _) = mount_inspector(disguised_streams(), "stream=po%E2%80%8B-1");
+    settle().await;
+    let names: Vec<String> = all(&container, "[data-testid=stream-row] .name")
+        .iter()
+        .map(|name| name.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        names[..5],
+        [
+            "acct-⟨U+202E⟩nimda",
+            "acct-admin",
+            "po⟨U+200B⟩-1",
+            "po-1",
+            "po⟨U+00A0⟩2"
+        ]
+    );
+    let name = one(&container, "[data-testid=stream-row] .name");
+    let style = window().get_computed_style(&name).unwrap().unwrap();
+    assert_eq!(style.get_property_value("unicode-bidi").unwrap(), "isolate");
+    // The long id wraps inside the list rather than widening the page.
+    assert!(
+        container.scroll_width() <= 1200,
+        "{} px wide",
+        container.scroll_width()
+    );
+    let users: Vec<String> = all(&container, "[data-testid=event-row] .user")
+        .iter()
+        .map(|user| user.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(users, ["ana⟨U+200B⟩"]);
+    // The data-stream attribute keeps the id itself, so that choosing the row selects it.
+    let rows = all(&container, "[data-testid=stream-row]");
+    assert_eq!(
+        rows[2].get_attribute("data-stream").as_deref(),
+        Some("po\u{200B}-1")
+    );
+}

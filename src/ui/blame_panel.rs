@@ -8,6 +8,7 @@ use super::context::use_app;
 use super::dom::{append_element, clicked_number};
 use super::format::{local, utc_or_dash, NO_TIME};
 use chronoscope_core::blame::field_history;
+use chronoscope_core::view::shown::shown_id;
 
 /// One entry of the history, as the list shows it.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,10 +114,11 @@ fn write_entries(
         ];
         let button = append_element(&item, "button", &attributes, None)?;
         let version = format!("v{version}");
+        let user = shown_id(&entry.user);
         for (class, text) in [
             ("version", version.as_str()),
             ("time", &entry.when),
-            ("user", &entry.user),
+            ("user", &user),
             ("values", &entry.change),
         ] {
             append_element(&button, "span", &[("class", class)], Some(text))?;

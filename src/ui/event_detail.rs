@@ -11,6 +11,7 @@ use super::context::{use_app, AppCtx};
 use super::dom::{append_element, append_long_text, show_more, target_within};
 use super::format::{local, utc, NO_TIME};
 use chronoscope_core::event::Event;
+use chronoscope_core::view::shown::shown_id;
 use chronoscope_core::view::text::change_words;
 
 /// A card describing the event whose after-state is shown.
@@ -66,9 +67,9 @@ fn write_card(ctx: AppCtx, card: &web_sys::Element, event: &Event) -> Result<Vec
     append_element(&headline, "span", &[("class", "version")], Some(&version))?;
     append_element(&headline, "strong", &[("class", "kind")], Some(&event.kind))?;
     headline.append_with_str_1(" by ")?;
-    let user = event.user().unwrap_or("unknown");
+    let user = shown_id(event.user().unwrap_or("unknown"));
     let user_attrs = [("class", "user"), ("data-testid", "event-user")];
-    append_element(&headline, "span", &user_attrs, Some(user))?;
+    append_element(&headline, "span", &user_attrs, Some(&user))?;
     write_times(card, event)?;
     let (how, record) = ctx.loaded.with_untracked(|l| {
         let timeline = l.as_ref().map(|l| &l.timeline);

@@ -12,6 +12,7 @@ use super::format::{local, short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 use chronoscope_core::event_query::filtered_positions;
 use chronoscope_core::view::list_window::Shown;
+use chronoscope_core::view::shown::shown_id;
 use chronoscope_core::view::text::{count, decimal};
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
@@ -190,7 +191,8 @@ fn write_rows(
         append_element(&element, "span", &[("class", "version")], Some(&version))?;
         let kind = [("class", kind_class.as_str()), ("data-marker", marker)];
         append_element(&element, "span", &kind, Some(&row.kind))?;
-        append_element(&element, "span", &[("class", "user")], Some(&row.user))?;
+        let user = shown_id(&row.user);
+        append_element(&element, "span", &[("class", "user")], Some(&user))?;
         append_element(&element, "span", &[("class", "time")], Some(&time))?;
     }
     Ok(())

@@ -16,6 +16,7 @@ use chronoscope_core::table::{
     cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable,
 };
 use chronoscope_core::time::parse_instant;
+use chronoscope_core::view::shown::shown_id;
 use chronoscope_core::view::text::count;
 
 /// The table, with its moment, its columns and its export.
@@ -157,7 +158,7 @@ fn fill_table(
             &append_element(&tr, "th", &[], None)?,
             "button",
             &name,
-            Some(&row.stream),
+            Some(&shown_id(&row.stream)),
         )?;
         append_element(&tr, "td", &[], Some(&format!("v{version}")))?;
         let time = row.time.as_ref().map(utc).unwrap_or_else(|| "—".into());

@@ -8,6 +8,7 @@ use super::context::use_app;
 use super::dom::{append_element, target_within};
 use chronoscope_core::link::Compare;
 use chronoscope_core::timeline::StreamSummary;
+use chronoscope_core::view::shown::shown_id;
 use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::count;
 
@@ -115,13 +116,14 @@ fn write_streams(
     list.set_text_content(None);
     for stream in streams {
         let name = stream.name.as_str();
+        let shown = shown_id(name);
         let n_events = count(stream.n_events);
         let is_selected = selected == Some(name);
         let option = append_element(
             picker,
             "option",
             &[("value", name)],
-            Some(&format!("{name} ({n_events})")),
+            Some(&format!("{shown} ({n_events})")),
         )?;
         if is_selected {
             option.set_attribute("selected", "")?;
@@ -132,10 +134,10 @@ fn write_streams(
             ("data-stream", name),
             ("aria-selected", if is_selected { "true" } else { "false" }),
             ("tabindex", "0"),
-            ("title", name),
+            ("title", &shown),
         ];
         let row = append_element(list, "li", &row, None)?;
-        append_element(&row, "span", &[("class", "name")], Some(name))?;
+        append_element(&row, "span", &[("class", "name")], Some(&shown))?;
         append_element(&row, "span", &[("class", "count")], Some(&n_events))?;
     }
     Ok(())

@@ -10,6 +10,7 @@ use super::dom::{append_element, clicked_number};
 use super::format::utc_or_dash;
 use chronoscope_core::timeline::Timeline;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
+use chronoscope_core::view::shown::shown_id;
 
 /// The deepest indentation drawn; deeper causes are said in the entry's title.
 const MAX_DRAWN_DEPTH: usize = 6;
@@ -108,7 +109,7 @@ fn write_trail(
     let list = append_element(body, "ol", &[("class", "blame-list")], None)?;
     let name = |log_idx: usize| {
         let head = timeline.head(log_idx);
-        format!("{} v{}", head.stream, head.version)
+        format!("{} v{}", shown_id(head.stream), head.version)
     };
     for entry in &entries {
         let head = timeline.head(entry.log_idx);
@@ -138,12 +139,12 @@ fn write_trail(
         let marker = if entry.depth > 0 { "↳ " } else { "" };
         let place = format!("{marker}{}", name(entry.log_idx));
         let time = utc_or_dash(head.timed.then_some(head.time));
-        let user = head.user.unwrap_or("unknown");
+        let user = shown_id(head.user.unwrap_or("unknown"));
         for (class, text) in [
             ("version", place.as_str()),
             ("values", head.kind),
             ("time", &time),
-            ("user", user),
+            ("user", &user),
         ] {
             append_element(&button, "span", &[("class", class)], Some(text))?;
         }

@@ -8,16 +8,16 @@ use chronoscope_core::engine::Engine;
 use chronoscope_core::event_query::filtered_positions;
 use chronoscope_core::evidence::reopen;
 use chronoscope_core::export::{diff_csv, events_jsonl, moment_scope, state_json, Scope};
-use chronoscope_core::integrity::pin::pin;
-use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
-use chronoscope_core::view::text::change_words;
 use chronoscope_core::ingest::{Ingest, Outcome, Setup};
 use chronoscope_core::integrity::check;
+use chronoscope_core::integrity::pin::pin;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::query::parse_state_query;
 use chronoscope_core::selection::select;
 use chronoscope_core::table::period_table;
 use chronoscope_core::time::parse_instant;
+use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
+use chronoscope_core::view::text::change_words;
 use chronoscope_protocol::{
     Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, VERSION,
 };

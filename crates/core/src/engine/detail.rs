@@ -20,14 +20,11 @@ pub(super) fn event_rows(
     len: usize,
     filter: Option<&str>,
 ) -> wire::Answer {
-    let (shown, filter_problem) = match filtered_positions(timeline, stream, filter.unwrap_or(""))
-    {
+    let (shown, filter_problem) = match filtered_positions(timeline, stream, filter.unwrap_or("")) {
         Ok(shown) => (shown, None),
         Err(err) => (None, Some(err.to_string())),
     };
-    let n_rows = shown
-        .as_ref()
-        .map_or(timeline.stream_len(stream), Vec::len);
+    let n_rows = shown.as_ref().map_or(timeline.stream_len(stream), Vec::len);
     let end = n_rows.min(from.saturating_add(len));
     let pos_of = |row: usize| shown.as_ref().map_or(Some(row), |s| s.get(row).copied());
     let rows = (from.min(end)..end)

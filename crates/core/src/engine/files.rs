@@ -75,7 +75,10 @@ fn compared_with(timeline: &Timeline, moment: &Moment) -> String {
 /// What changed from the comparison point to the moment.
 fn changes(timeline: &Timeline, moment: &Moment) -> Vec<Difference> {
     let before = timeline.state_after(&moment.stream, moment.selection.compare);
-    diff(&before, &timeline.state_after(&moment.stream, Some(moment.pos)))
+    diff(
+        &before,
+        &timeline.state_after(&moment.stream, Some(moment.pos)),
+    )
 }
 
 /// A file of the view.
@@ -97,12 +100,11 @@ fn moment_export(
     what: ExportKind,
     moment: &Moment,
 ) -> Result<wire::FileOut, Refusal> {
-    let scope = export::moment_scope(timeline, &moment.stream, moment.pos).ok_or(
-        Refusal::NoPosition {
+    let scope =
+        export::moment_scope(timeline, &moment.stream, moment.pos).ok_or(Refusal::NoPosition {
             stream: moment.stream.clone(),
             pos: moment.pos,
-        },
-    )?;
+        })?;
     let (text, name, mime) = match what {
         ExportKind::State => {
             let state = timeline.state_after(&moment.stream, Some(moment.pos));
@@ -144,7 +146,9 @@ fn list_export(
         .ok_or(Refusal::NoMoment { stream: None })?;
     let all = timeline.stream_log_positions(&stream);
     let filter = view.filter.unwrap_or_default();
-    let shown = filtered_positions(timeline, &stream, &filter).ok().flatten();
+    let shown = filtered_positions(timeline, &stream, &filter)
+        .ok()
+        .flatten();
     let positions: Vec<usize> = match &shown {
         Some(shown) => shown.iter().filter_map(|&p| all.get(p).copied()).collect(),
         None => all.to_vec(),

@@ -5,5 +5,6 @@
 
 pub mod list_window;
 pub mod moves;
+pub mod shown;
 pub mod streams;
 pub mod text;
