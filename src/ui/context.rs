@@ -344,6 +344,17 @@ impl AppCtx {
         }
     }
 
+    /// Selects an event of any stream by how links name it: its version, and which event with
+    /// that version it is.
+    pub fn select_event(&self, stream: String, version: u64, occurrence: u64) {
+        self.view.update(|view| {
+            view.stream = Some(stream);
+            view.version = Some(version);
+            view.dup = (occurrence > 1).then_some(occurrence);
+            view.time = None;
+        });
+    }
+
     /// Moves the selection by `delta` events, staying within the stream.
     pub fn step(&self, delta: isize) {
         let pos = self.selection.with_untracked(|s| s.pos);

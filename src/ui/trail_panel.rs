@@ -1,16 +1,15 @@
 //! The trail beside the state (`trail=1`): every event that shares the selected event's
 //! correlation id, across streams, as a causation tree (an event sits under the one that caused
-//! it). Clicking an entry opens its stream at that event. The trail itself is `core::trail`'s.
+//! it). Clicking an entry opens its stream at that event. The trail is the engine's answer to
+//! `trail`; this panel only shows it.
 
+use chronoscope_core::view::shown::shown_id;
+use chronoscope_protocol::{Answer, Request, Trail, TrailStep};
 use leptos::prelude::*;
-use wasm_bindgen::JsValue;
 
 use super::context::use_app;
-use super::dom::{append_element, clicked_number};
+use super::engine::answer_to;
 use super::format::utc_or_dash;
-use chronoscope_core::timeline::Timeline;
-use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
-use chronoscope_core::view::shown::shown_id;
 
 /// The deepest indentation drawn; deeper causes are said in the entry's title.
 const MAX_DRAWN_DEPTH: usize = 6;
@@ -19,135 +18,111 @@ const MAX_DRAWN_DEPTH: usize = 6;
 #[component]
 pub fn TrailPanel() -> impl IntoView {
     let ctx = use_app();
-    let body = NodeRef::<leptos::html::Div>::new();
-    // Written with DOM text calls rather than a `view!` per entry, for the bundle's budget (see
-    // `period_table`).
-    Effect::new(move |_| {
-        let (stream, pos) = (ctx.stream.get(), ctx.selection.with(|s| s.pos));
-        let Some(body) = body.get() else {
-            return;
-        };
-        body.set_text_content(None);
-        let log_idx = ctx.loaded.with(|l| {
-            let positions = l.as_ref()?.timeline.stream_log_positions(&stream?);
-            positions.get(pos?).copied()
-        });
-        // Only element creation can fail here, which a browser does not refuse.
-        let _ = match log_idx {
-            Some(log_idx) => ctx.loaded.with(|l| match l {
-                Some(l) => {
-                    let pointers = trail_pointers(l.timeline.projection(), l.detection.format);
-                    let trail = trail_of(&l.timeline, log_idx, &pointers);
-                    write_trail(&body, &l.timeline, trail, log_idx)
-                }
-                None => Ok(()),
-            }),
-            None => write_note(&body, "Select an event to see its trail."),
-        };
+    let shown = move || ctx.view.with(|v| v.trail);
+    let answer = answer_to(ctx, move || {
+        let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
+        shown().then_some(Request::Trail { stream, pos })
     });
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        if let Some(idx) = clicked_number(&ev, "button", "data-log-idx") {
-            ctx.select_log_event(idx);
+    let trail = Memo::new(move |_| match answer.get() {
+        Some(Answer::Trail(trail)) => Some(trail),
+        _ => None,
+    });
+    let body = move || {
+        let selected = ctx.selection.with(|s| s.pos).and(trail.get());
+        match selected {
+            None => note("Select an event to see its trail.".into()).into_any(),
+            Some(Trail {
+                correlation: None,
+                looked_at,
+                ..
+            }) => note(format!(
+                "This event carries no correlation id (looked at {}).",
+                looked_at.join(", ")
+            ))
+            .into_any(),
+            Some(Trail {
+                correlation: Some(correlation),
+                steps,
+                ..
+            }) => found(correlation, steps).into_any(),
         }
     };
     move || {
-        ctx.view.with(|v| v.trail).then(|| {
+        shown().then(|| {
             view! {
                 <section class="blame trail" aria-label="Trail across streams" data-testid="trail">
                     <div class="blame-head">
                         <h3>"Trail across streams"</h3>
                         <button type="button" data-testid="trail-close" on:click=move |_| ctx.view.update(|v| v.trail = false)>"Close"</button>
                     </div>
-                    <div node_ref=body on:click=on_click></div>
+                    <div>{body}</div>
                 </section>
             }
         })
     }
 }
 
-fn write_note(body: &web_sys::Element, text: &str) -> Result<(), JsValue> {
-    append_element(
-        body,
-        "p",
-        &[("class", "empty"), ("data-testid", "trail-none")],
-        Some(text),
-    )
-    .map(drop)
+fn note(text: String) -> impl IntoView {
+    view! { <p class="empty" data-testid="trail-none">{text}</p> }
 }
 
-/// Writes the trail: its correlation id and size, then one entry per event, indented by how
-/// deep it is in the causation tree; the selected event is current.
-fn write_trail(
-    body: &web_sys::Element,
-    timeline: &Timeline,
-    trail: Trail,
-    selected: usize,
-) -> Result<(), JsValue> {
-    let (correlation, entries) = match trail {
-        Trail::NoCorrelation { looked_at } => {
-            let text = format!(
-                "This event carries no correlation id (looked at {}).",
-                looked_at.join(", ")
-            );
-            return write_note(body, &text);
-        }
-        Trail::Found {
-            correlation,
-            entries,
-        } => (correlation, entries),
-    };
+/// The trail: its correlation id and size, then one entry per event, indented by how deep it
+/// is in the causation tree.
+fn found(correlation: String, steps: Vec<TrailStep>) -> impl IntoView {
     let heading = format!(
         "{correlation}: {} event(s), in time order by cause",
-        entries.len()
+        steps.len()
     );
-    append_element(
-        body,
-        "p",
-        &[("data-testid", "trail-heading")],
-        Some(&heading),
-    )?;
-    let list = append_element(body, "ol", &[("class", "blame-list")], None)?;
-    let name = |log_idx: usize| {
-        let head = timeline.head(log_idx);
-        format!("{} v{}", shown_id(head.stream), head.version)
-    };
-    for entry in &entries {
-        let head = timeline.head(entry.log_idx);
-        let depth = entry.depth.min(MAX_DRAWN_DEPTH).to_string();
-        let (version, idx) = (head.version.to_string(), entry.log_idx.to_string());
-        let cause = match entry.caused_by.and_then(|k| entries.get(k)) {
-            Some(cause) => format!("caused by {}", name(cause.log_idx)),
-            None => "no cause in this trail".into(),
-        };
-        let current = if entry.log_idx == selected {
-            "true"
-        } else {
-            "false"
-        };
-        let item = append_element(&list, "li", &[("data-depth", &depth)], None)?;
-        let button = [
-            ("type", "button"),
-            ("class", "blame-entry trail-entry"),
-            ("data-testid", "trail-entry"),
-            ("data-stream", head.stream),
-            ("data-version", &version),
-            ("data-log-idx", &idx),
-            ("title", &cause),
-            ("aria-current", current),
-        ];
-        let button = append_element(&item, "button", &button, None)?;
-        let marker = if entry.depth > 0 { "↳ " } else { "" };
-        let place = format!("{marker}{}", name(entry.log_idx));
-        let time = utc_or_dash(head.timed.then_some(head.time));
-        let user = shown_id(head.user.unwrap_or("unknown"));
-        for (class, text) in [
-            ("version", place.as_str()),
-            ("values", head.kind),
-            ("time", &time),
-            ("user", &user),
-        ] {
-            append_element(&button, "span", &[("class", class)], Some(text))?;
-        }
+    let entries: Vec<_> = steps
+        .iter()
+        .map(|step| {
+            let cause = match step.caused_by.and_then(|k| steps.get(k)) {
+                Some(cause) => format!("caused by {}", place(cause)),
+                None => "no cause in this trail".into(),
+            };
+            view! { <TrailEntry step=step.clone() cause/> }
+        })
+        .collect();
+    view! {
+        <p data-testid="trail-heading">{heading}</p>
+        <ol class="blame-list">{entries}</ol>
     }
-    Ok(())
+}
+
+/// Where an event is, for people: its stream and version.
+fn place(step: &TrailStep) -> String {
+    format!("{} v{}", shown_id(&step.stream), step.row.version)
+}
+
+/// One event of the trail: a button that opens its stream at it.
+#[component]
+fn TrailEntry(step: TrailStep, cause: String) -> impl IntoView {
+    let ctx = use_app();
+    let depth = step.depth.min(MAX_DRAWN_DEPTH);
+    let marker = if step.depth > 0 { "↳ " } else { "" };
+    let place = format!("{marker}{}", place(&step));
+    let (stream, row) = (step.stream.clone(), step.row.clone());
+    let current = {
+        let stream = stream.clone();
+        move || {
+            let here = ctx.stream.with(|s| s.as_deref() == Some(stream.as_str()))
+                && ctx.selection.with(|s| s.pos == Some(row.pos));
+            here.to_string()
+        }
+    };
+    let user = shown_id(step.row.user.as_deref().unwrap_or("unknown")).into_owned();
+    let (version, occurrence) = (step.row.version, step.row.occurrence);
+    let select = move |_| ctx.select_event(stream.clone(), version, occurrence);
+    view! {
+        <li data-depth=depth>
+            <button type="button" class="blame-entry trail-entry" data-testid="trail-entry"
+                data-stream=step.stream.clone() data-version=version title=cause
+                aria-current=current on:click=select>
+                <span class="version">{place}</span>
+                <span class="values">{step.row.kind.clone()}</span>
+                <span class="time">{utc_or_dash(step.row.time)}</span>
+                <span class="user">{user}</span>
+            </button>
+        </li>
+    }
 }

@@ -352,6 +352,9 @@ pub struct EventRow {
     /// The event's place in the whole log, from 0.
     pub seq: u64,
     pub version: u64,
+    /// Which event with this version it is (from 1), where a stream repeats versions: a link
+    /// names the event by both (`v=`, `dup=`).
+    pub occurrence: u64,
     pub time: Option<DateTime<Utc>>,
     pub kind: String,
     pub id: Option<String>,

@@ -6,7 +6,7 @@ use chronoscope_protocol as wire;
 
 use crate::event::Event;
 use crate::event_query::filtered_positions;
-use crate::timeline::{EventHead, Timeline};
+use crate::timeline::Timeline;
 use crate::trail::{trail_of, trail_pointers, Trail};
 use crate::view::text::change_words;
 
@@ -30,7 +30,7 @@ pub(super) fn event_rows(
     let rows = (from.min(end)..end)
         .filter_map(|row| {
             let pos = pos_of(row)?;
-            Some(event_row(pos, timeline.head_at(stream, pos)?))
+            event_row(timeline, stream, pos)
         })
         .collect();
     wire::Answer::Events {
@@ -40,17 +40,20 @@ pub(super) fn event_rows(
     }
 }
 
-/// What the protocol shows of an event in a list.
-pub(super) fn event_row(pos: usize, head: EventHead<'_>) -> wire::EventRow {
-    wire::EventRow {
+/// What the protocol shows of an event in a list; `None` where the stream has no such
+/// position.
+pub(super) fn event_row(timeline: &Timeline, stream: &str, pos: usize) -> Option<wire::EventRow> {
+    let head = timeline.head_at(stream, pos)?;
+    Some(wire::EventRow {
         pos,
         seq: head.seq,
         version: head.version,
+        occurrence: timeline.occurrence_at(stream, pos),
         time: head.timed.then_some(head.time),
         kind: head.kind.to_string(),
         id: head.id.map(str::to_string),
         user: head.user.map(str::to_string),
-    }
+    })
 }
 
 /// A stream as the timeline draws it, with its density in `bins` bins (at most
@@ -109,7 +112,7 @@ pub(super) fn event_detail(
     stream: &str,
     pos: usize,
 ) -> Option<wire::EventDetail> {
-    let row = event_row(pos, timeline.head_at(stream, pos)?);
+    let row = event_row(timeline, stream, pos)?;
     let event = timeline.event_at(stream, pos)?;
     let change = change_words(&event.change, &event.kind, timeline.projection());
     let (record, stored) = match timeline.record_text_at(stream, pos) {
@@ -169,23 +172,22 @@ pub(super) fn trail(
             looked_at: pointers.correlation.clone(),
             steps: entries
                 .iter()
-                .map(|entry| trail_step(timeline, entry))
+                .filter_map(|entry| trail_step(timeline, entry))
                 .collect(),
         },
     })
 }
 
-fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> wire::TrailStep {
-    let head = timeline.head(entry.log_idx);
-    let stream = head.stream.to_string();
+fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> Option<wire::TrailStep> {
+    let stream = timeline.head(entry.log_idx).stream.to_string();
     let pos = timeline
         .stream_log_positions(&stream)
         .binary_search(&entry.log_idx)
-        .unwrap_or_default();
-    wire::TrailStep {
+        .ok()?;
+    Some(wire::TrailStep {
+        row: event_row(timeline, &stream, pos)?,
         stream,
-        row: event_row(pos, head),
         depth: entry.depth,
         caused_by: entry.caused_by,
-    }
+    })
 }

@@ -16,7 +16,7 @@ use crate::link::ViewState;
 use crate::selection::{select, Selection};
 use crate::timeline::Timeline;
 
-use super::OpenSource;
+use super::Source;
 
 /// A view resolved against the source, with its moment: the selection, its stream and
 /// position, or the refusal to say when it has none.
@@ -187,11 +187,11 @@ fn file(name: String, mime: &str, scope: &Scope, text: Option<String>) -> wire::
 /// The evidence pack of the view, as its file and its bytes. The integrity report must be
 /// final (the whole source folded and checked).
 pub(super) fn evidence(
-    open: &OpenSource,
+    source: &Source<'_>,
     report: &Report,
     request: &wire::EvidenceRequest,
 ) -> Result<(wire::FileOut, Vec<u8>), Refusal> {
-    let timeline = open.ingest.timeline();
+    let timeline = source.timeline;
     let moment = moment(timeline, &request.link)?;
     let state = timeline.state_after(&moment.stream, Some(moment.pos));
     let changes = changes(timeline, &moment);
@@ -204,15 +204,15 @@ pub(super) fn evidence(
         state: &state,
         diff: &changes,
         compared_with: compared_with(timeline, &moment),
-        projection: open.projection_text.as_deref(),
+        projection: source.projection_text,
         mapping: moment.view.mapping.as_deref(),
         report,
         link,
         app_version: &request.app_version,
         exported: request.exported,
         exported_local: request.exported_local.clone(),
-        source: open.label.clone(),
-        format: open.ingest.detection().format,
+        source: source.label.to_string(),
+        format: source.detection.format,
     };
     let bytes = write_pack(&evidence_files(&input)).map_err(|err| Refusal::Unwritable {
         message: err.to_string(),

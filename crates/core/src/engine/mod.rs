@@ -22,6 +22,7 @@ use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
 use crate::blame::field_history;
+use crate::decode::Detection;
 use crate::diff::{diff, Difference};
 use crate::ingest::setup::{prepare, DocumentSource, Documents};
 use crate::ingest::{Ingest, Step};
@@ -42,6 +43,34 @@ pub struct Engine {
     attachment: Option<Vec<u8>>,
 }
 
+/// What the engine answers from: a source as read, wherever it is held. An `Engine` holds its
+/// own (`OpenSource`); a page that has read a source itself asks about it through
+/// `answer_from`, with the same answers.
+#[derive(Clone, Copy, Debug)]
+pub struct Source<'a> {
+    pub label: &'a str,
+    pub timeline: &'a Timeline,
+    pub detection: &'a Detection,
+    /// What the decoding found.
+    pub problems: &'a [Problem],
+    /// Problems with the load's choices (a mapping or projection that could not be used).
+    pub setup_problems: &'a [Problem],
+    /// The projection document's text as written, for the evidence pack.
+    pub projection_text: Option<&'a str>,
+}
+
+/// Answers a question about a source read elsewhere: everything but opening, appending and
+/// packing evidence, which need an `Engine` (they are refused as if nothing were open).
+pub fn answer_from(source: &Source<'_>, request: Request) -> Answer {
+    match request {
+        Request::Open { .. }
+        | Request::OpenAttached { .. }
+        | Request::Append { .. }
+        | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
+        request => ask(source, request),
+    }
+}
+
 /// A source read by `Open`, kept open for `Append`.
 #[derive(Debug)]
 struct OpenSource {
@@ -51,6 +80,20 @@ struct OpenSource {
     setup_problems: Vec<Problem>,
     /// The projection document's text as written, for the evidence pack.
     projection_text: Option<String>,
+    detection: Detection,
+}
+
+impl OpenSource {
+    fn source(&self) -> Source<'_> {
+        Source {
+            label: &self.label,
+            timeline: self.ingest.timeline(),
+            detection: &self.detection,
+            problems: self.ingest.problems(),
+            setup_problems: &self.setup_problems,
+            projection_text: self.projection_text.as_deref(),
+        }
+    }
 }
 
 impl Engine {
@@ -171,12 +214,9 @@ impl Engine {
             return Answer::Refused(Refusal::NothingOpen);
         };
         open.ingest.run();
-        let report = check(
-            open.ingest.timeline(),
-            open.ingest.detection().format,
-            open.ingest.problems(),
-        );
-        match files::evidence(open, &report, request) {
+        let source = open.source();
+        let report = check(source.timeline, source.detection.format, source.problems);
+        match files::evidence(&source, &report, request) {
             Ok((file, bytes)) => {
                 self.attachment = Some(bytes);
                 Answer::File(file)
@@ -214,13 +254,15 @@ impl Engine {
         feed(&mut ingest);
         ingest.finish();
         index(&mut ingest);
+        let ingest_detection = ingest.detection();
         let open = self.open.insert(OpenSource {
             label,
             ingest,
             setup_problems: prepared.problems,
             projection_text: prepared.projection_text,
+            detection: ingest_detection,
         });
-        Answer::Opened(opened(open))
+        Answer::Opened(opened(&open.source()))
     }
 
     /// Adds records to the open source and reads them.
@@ -230,7 +272,8 @@ impl Engine {
         };
         open.ingest.append(text.as_bytes());
         index(&mut open.ingest);
-        Answer::Opened(opened(open))
+        open.detection = open.ingest.detection();
+        Answer::Opened(opened(&open.source()))
     }
 }
 
@@ -304,7 +347,7 @@ fn answer_about(open: &mut OpenSource, request: Request) -> Answer {
     if request == Request::Integrity {
         open.ingest.run();
     }
-    let answer = ask(open.ingest.timeline(), open, request);
+    let answer = ask(&open.source(), request);
     if let Answer::Selected(wire::Selected {
         stream: Some(stream),
         ..
@@ -316,24 +359,23 @@ fn answer_about(open: &mut OpenSource, request: Request) -> Answer {
 }
 
 /// What the protocol says of an open source.
-fn opened(open: &OpenSource) -> wire::Opened {
-    let timeline = open.ingest.timeline();
-    let detection = open.ingest.detection();
-    let problems = open
+fn opened(source: &Source<'_>) -> wire::Opened {
+    let (timeline, detection) = (source.timeline, source.detection);
+    let problems = source
         .setup_problems
         .iter()
-        .chain(open.ingest.problems())
+        .chain(source.problems)
         .chain(timeline.problems())
         .map(problem_line)
         .collect();
     wire::Opened {
-        label: open.label.clone(),
+        label: source.label.to_string(),
         n_events: timeline.len(),
         n_folded: timeline.n_folded(),
         n_streams: timeline.n_streams(),
         format: detection.format.key().to_string(),
         format_label: detection.format.label().to_string(),
-        reason: detection.reason,
+        reason: detection.reason.clone(),
         problems,
     }
 }
@@ -345,13 +387,14 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
     }
 }
 
-/// Answers a question about the open source.
-fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
+/// Answers a question about a source.
+fn ask(source: &Source<'_>, request: Request) -> Answer {
+    let timeline = source.timeline;
     match request {
         Request::Open { .. }
         | Request::OpenAttached { .. }
         | Request::Append { .. }
-        | Request::Status => Answer::Opened(opened(open)),
+        | Request::Status => Answer::Opened(opened(source)),
         Request::Streams => Answer::Streams {
             streams: streams(timeline),
         },
@@ -374,7 +417,7 @@ fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
                 .map_or(Answer::Refused(no_position(&stream, pos)), Answer::Event)
         }),
         Request::Trail { stream, pos } => at_moments(timeline, &stream, &[Some(pos)], |_| {
-            let format = open.ingest.detection().format;
+            let format = source.detection.format;
             detail::trail(timeline, format, &stream, pos)
                 .map_or(Answer::Refused(no_position(&stream, pos)), Answer::Trail)
         }),
@@ -420,8 +463,8 @@ fn ask(timeline: &Timeline, open: &OpenSource, request: Request) -> Answer {
         }
         Request::Integrity => Answer::Integrity(integrity(&check(
             timeline,
-            open.ingest.detection().format,
-            open.ingest.problems(),
+            source.detection.format,
+            source.problems,
         ))),
     }
 }
