@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use chronoscope::ui::{AppCtx, DiffList, Inspector, JsonTree, Loaded};
+use chronoscope::ui::{AppCtx, DiffList, Inspector, JsonTree, Loaded, LongText};
 use chronoscope_core::decode::{decode_text, Format};
 use chronoscope_core::diff::diff;
 use chronoscope_core::link::ViewState;
@@ -391,4 +391,22 @@ async fn ids_that_disguise_themselves_are_shown_as_they_are_isolated_and_wrapped
         rows[2].get_attribute("data-stream").as_deref(),
         Some("po\u{200B}-1")
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_long_text_shows_a_window_at_a_time_until_it_is_all_shown() {
+    let window = chronoscope_core::view::text::TEXT_WINDOW;
+    let text = "é".repeat(window + window / 4); // two bytes each: two and a half windows
+    let expected = text.clone();
+    let container = mount(move || view! { <LongText text testid="long"/> });
+    settle().await;
+    let pre = one(&container, "[data-testid=long]");
+    let shown = || pre.text_content().unwrap_or_default().len();
+    assert_eq!(shown(), window);
+    for _ in 0..2 {
+        click(&one(&container, "button.more"));
+        settle().await;
+    }
+    assert_eq!(pre.text_content().unwrap_or_default(), expected);
+    assert!(all(&container, "button.more").is_empty(), "nothing is left to show");
 }

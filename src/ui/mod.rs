@@ -50,3 +50,4 @@ pub use context::{AppCtx, Loaded};
 pub use diff_list::DiffList;
 pub use event_list::EventList;
 pub use json_tree::JsonTree;
+pub use long_text::LongText;
