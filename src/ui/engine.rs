@@ -7,8 +7,8 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use chronoscope_core::engine::{answer_from, Source};
-use chronoscope_protocol::{Answer, Refusal, Request};
+use chronoscope_core::engine::{answer_from, evidence, Source};
+use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -20,6 +20,50 @@ pub async fn ask(ctx: AppCtx, request: Request) -> Answer {
         Some(loaded) => answer_from(&source_of(loaded), request),
         None => Answer::Refused(Refusal::NothingOpen),
     })
+}
+
+/// Asks the engine for a file (`export` or `evidence`) and hands back the file and its bytes,
+/// or why there is none, in words.
+pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>), String> {
+    let answer = match request {
+        // In the page the pack is made from the report the page's own checks made.
+        Request::Evidence(request) => {
+            let report = ctx.report.get_untracked();
+            let report = report.ok_or("the integrity checks have not finished")?;
+            ctx.loaded.with_untracked(|loaded| {
+                let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
+                evidence(&source_of(loaded), &report, &request)
+                    .map(|(file, bytes)| (file, Some(bytes)))
+                    .map_err(|refusal| refused(&refusal))
+            })?
+        }
+        request => match ask(ctx, request).await {
+            Answer::File(file) => (file, None),
+            Answer::Refused(refusal) => return Err(refused(&refusal)),
+            other => return Err(format!("the engine answered {other:?}")),
+        },
+    };
+    match answer {
+        (file, Some(bytes)) => Ok((file, bytes)),
+        (file, None) => {
+            let bytes = file.text.clone().unwrap_or_default().into_bytes();
+            Ok((file, bytes))
+        }
+    }
+}
+
+/// A refusal in words, for the page to say.
+pub fn refused(refusal: &Refusal) -> String {
+    match refusal {
+        Refusal::NothingOpen => "nothing is loaded".into(),
+        Refusal::NoMoment { .. } => "no moment is selected".into(),
+        Refusal::NoStream { stream } => format!("there is no stream `{stream}`"),
+        Refusal::NoPosition { stream, pos } => format!("`{stream}` has no event {}", pos + 1),
+        Refusal::Unwritable { message } => format!("the file could not be written: {message}"),
+        Refusal::Query { text, message } => format!("`{text}` cannot be read: {message}"),
+        Refusal::Time { text, message } => format!("`{text}` is not a time: {message}"),
+        other => format!("the engine refused: {other:?}"),
+    }
 }
 
 /// The loaded source as the engine answers from it.

@@ -244,6 +244,9 @@ proptest! {
             let state = timeline.state_after(&stream, selected.pos);
             prop_assert_eq!(file.text, Some(state_json(&state, &scope)));
             prop_assert_eq!(file.scope, scope.text());
+            let Answer::Scopes { moment, list } = ask(&mut engine, 9, Request::Scopes { link: link.clone() }) else { panic!() };
+            prop_assert_eq!(moment, Some(scope.text()));
+            prop_assert_eq!(list, Some(format!("{} of stream {stream}", if summary.n_events == 1 { "1 event".to_string() } else { format!("{} events", summary.n_events) })));
 
             let Answer::File(file) = ask(&mut engine, 7, Request::Export { what: ExportKind::DiffCsv, link: link.clone() }) else { panic!() };
             let before = timeline.state_after(&stream, selected.compare);

@@ -91,6 +91,8 @@ pub enum Request {
     Pin { link: String },
     /// A file of the view (a deep link's query), which says what it covers in its first line.
     Export { what: ExportKind, link: String },
+    /// What the exports of the view would cover, in words, before any is written.
+    Scopes { link: String },
     /// An evidence pack of the view: a zip, sent beside the answer as bytes.
     Evidence(EvidenceRequest),
     /// A stream's state after the event at `pos`.
@@ -154,6 +156,12 @@ pub enum Answer {
     },
     /// A file; its bytes come beside the answer when `text` is `None` (a zip).
     File(FileOut),
+    Scopes {
+        /// The stream up to the moment (`None`: the view has no moment).
+        moment: Option<String>,
+        /// The event list as filtered (`None`: no stream).
+        list: Option<String>,
+    },
     State {
         state: Value,
     },

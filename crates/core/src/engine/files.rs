@@ -133,13 +133,18 @@ fn moment_export(
     ))
 }
 
-/// The event list of the view's stream as filtered (a filter that cannot be read is not
-/// applied, in the list as here).
-fn list_export(
-    timeline: &Timeline,
-    what: ExportKind,
-    link: &str,
-) -> Result<wire::FileOut, Refusal> {
+/// What the exports of the view would cover, in words.
+pub(super) fn scopes(timeline: &Timeline, link: &str) -> wire::Answer {
+    let moment = moment(timeline, link).ok().and_then(|moment| {
+        export::moment_scope(timeline, &moment.stream, moment.pos).map(|scope| scope.text())
+    });
+    let list = listed(timeline, link).ok().map(|(_, scope, _)| scope.text());
+    wire::Answer::Scopes { moment, list }
+}
+
+/// The view's stream, the scope of its event list as filtered (a filter that cannot be read
+/// is not applied, in the list as here), and the log positions of the list's events.
+fn listed(timeline: &Timeline, link: &str) -> Result<(String, Scope, Vec<usize>), Refusal> {
     let (view, _) = ViewState::from_query(link);
     let stream = select(timeline, &view)
         .stream
@@ -159,6 +164,16 @@ fn list_export(
         filter: shown.is_some().then_some(filter),
         as_of: None,
     };
+    Ok((stream, scope, positions))
+}
+
+/// The event list of the view's stream as filtered.
+fn list_export(
+    timeline: &Timeline,
+    what: ExportKind,
+    link: &str,
+) -> Result<wire::FileOut, Refusal> {
+    let (stream, scope, positions) = listed(timeline, link)?;
     let (text, name, mime) = match what {
         ExportKind::EventsJsonl => (
             export::events_jsonl(timeline, &positions, &scope),
@@ -186,7 +201,7 @@ fn file(name: String, mime: &str, scope: &Scope, text: Option<String>) -> wire::
 
 /// The evidence pack of the view, as its file and its bytes. The integrity report must be
 /// final (the whole source folded and checked).
-pub(super) fn evidence(
+pub fn evidence(
     source: &Source<'_>,
     report: &Report,
     request: &wire::EvidenceRequest,

@@ -18,6 +18,8 @@
 mod detail;
 mod files;
 
+pub use files::evidence;
+
 use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
@@ -424,6 +426,7 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
         Request::Pin { link } => Answer::Pinned {
             query: files::pinned(timeline, &link),
         },
+        Request::Scopes { link } => files::scopes(timeline, &link),
         Request::Export { what, link } => match files::export(timeline, what, &link) {
             Ok(file) => Answer::File(file),
             Err(refusal) => Answer::Refused(refusal),
