@@ -408,5 +408,57 @@ async fn a_long_text_shows_a_window_at_a_time_until_it_is_all_shown() {
         settle().await;
     }
     assert_eq!(pre.text_content().unwrap_or_default(), expected);
-    assert!(all(&container, "button.more").is_empty(), "nothing is left to show");
+    assert!(
+        all(&container, "button.more").is_empty(),
+        "nothing is left to show"
+    );
+}
+
+/// One event in each of `n` streams, `s-0` to `s-{n-1}`, each with a status.
+fn many_streams(n: usize) -> Loaded {
+    let mut text = String::new();
+    for i in 0..n {
+        let event = json!({"stream": format!("s-{i}"), "type": "Opened",
+            "time": "2026-01-01T00:00:00Z", "data": {"status": "open", "n": i}});
+        text.push_str(&event.to_string());
+        text.push('\n');
+    }
+    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
+    Loaded {
+        timeline: Timeline::build(decoded.events),
+        problems: decoded.problems,
+        detection,
+        label: "test".into(),
+        projection_text: None,
+        complete: true,
+        appended: false,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_period_table_of_many_streams_draws_only_the_rows_in_view() {
+    let (container, _) = mount_inspector(many_streams(5_000), "view=table&cols=/n");
+    settle().await;
+    let summary = one(&container, "[data-testid=table-summary]");
+    assert_eq!(
+        summary.text_content().unwrap_or_default(),
+        "5,000 streams as of each stream's latest event"
+    );
+    let rows = all(&container, "[data-testid=table-row]");
+    assert!(!rows.is_empty() && rows.len() <= 80, "{} rows drawn", rows.len());
+    assert_eq!(rows[0].get_attribute("data-stream").as_deref(), Some("s-0"));
+    // Scrolled to the end, the last streams are drawn, and still only a window of rows.
+    let scroller: web_sys::HtmlElement = one(&container, ".table-scroll").unchecked_into();
+    scroller.set_scroll_top(scroller.scroll_height());
+    scroller
+        .dispatch_event(&web_sys::Event::new("scroll").unwrap())
+        .unwrap();
+    settle().await;
+    let rows = all(&container, "[data-testid=table-row]");
+    assert!(rows.len() <= 80, "{} rows drawn", rows.len());
+    let last = rows.last().and_then(|row| row.get_attribute("data-stream"));
+    assert_eq!(last.as_deref(), Some("s-4999"));
+    let cells = rows.last().unwrap().query_selector_all("[data-testid=table-cell]").unwrap();
+    assert_eq!(cells.length(), 1);
+    assert_eq!(cells.get(0).unwrap().text_content().as_deref(), Some("4999"));
 }

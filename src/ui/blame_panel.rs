@@ -48,7 +48,10 @@ pub fn BlamePanel() -> impl IntoView {
 
 /// What tells entries apart, across loads as well as within one history.
 fn entry_key(change: &FieldChange) -> String {
-    format!("{}:{}:{:?}:{:?}", change.pos, change.version, change.before, change.after)
+    format!(
+        "{}:{}:{:?}:{:?}",
+        change.pos, change.version, change.before, change.after
+    )
 }
 
 /// One change of the field: a button that selects its event.

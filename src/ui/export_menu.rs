@@ -34,7 +34,11 @@ const MOMENT_EXPORTS: [Export; 5] = [
         "Evidence pack, whole source",
         Wanted::Evidence { whole_source: true },
     ),
-    ("export-state", "State (JSON)", Wanted::File(ExportKind::State)),
+    (
+        "export-state",
+        "State (JSON)",
+        Wanted::File(ExportKind::State),
+    ),
     (
         "export-diff-json",
         "Diff (JSON)",
@@ -121,7 +125,9 @@ async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
     let link = ctx.view.with_untracked(|v| v.to_query());
     let request = match wanted {
         Wanted::File(what) => Request::Export { what, link },
-        Wanted::Evidence { whole_source } => Request::Evidence(evidence_request(link, whole_source)),
+        Wanted::Evidence { whole_source } => {
+            Request::Evidence(evidence_request(link, whole_source))
+        }
     };
     let saved = ask_file(ctx, request).await.and_then(|(file, bytes)| {
         download(&file.name, &file.mime, &bytes)

@@ -1,23 +1,34 @@
 //! The period-end table (`view=table`): every stream as of the moment in force (`t=`, or each
 //! stream's latest event), in the columns `cols=` names (or the fields most states have). A
 //! stream's name opens it at that moment; a cell opens the event that last set it, with that
-//! field's history; the table exports as CSV with its moment and source.
+//! field's history; the table exports as CSV with its moment and source. The table is the
+//! engine's answer to `table`, and its CSV the engine's file; this panel shows the rows in
+//! view (all of them up to `ALL_ROWS_UP_TO`, so that the browser's find works on a small table;
+//! past that, a window, however many streams there are).
 
+use chronoscope_core::query::parse_state_query;
+use chronoscope_core::table::{cell_text, parse_columns};
+use chronoscope_core::time::parse_instant;
+use chronoscope_core::view::shown::shown_id;
+use chronoscope_core::view::text::{count, decimal};
+use chronoscope_protocol::{Answer, ExportKind, Request, Table, TableRow};
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
-use super::dom::{append_element, clicked_button};
 use super::download::download;
+use super::engine::answer_to;
+use super::engine::{ask, ask_file};
 use super::format::utc;
-use chronoscope_core::link::ViewState;
-use chronoscope_core::query::parse_state_query;
-use chronoscope_core::table::{
-    cell_text, last_set, parse_columns, period_table, table_csv, PeriodTable,
-};
-use chronoscope_core::time::parse_instant;
-use chronoscope_core::view::shown::shown_id;
-use chronoscope_core::view::text::count;
+use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
+
+/// Up to this many rows, every row is in the page; past it, only those in view.
+const ALL_ROWS_UP_TO: usize = 1_000;
+/// A row's height in pixels (`.period-table tbody tr` in the style sheet).
+const ROW_HEIGHT: f64 = 26.0;
+/// Rows drawn beyond the visible ones, above and below.
+const OVERSCAN: usize = 10;
 
 /// The table, with its moment, its columns and its export.
 #[component]
@@ -29,18 +40,19 @@ pub fn PeriodTableView() -> impl IntoView {
             .with(|v| v.where_query.as_deref().map(parse_state_query))
             .transpose()
     };
-    let table = Memo::new(move |_| {
-        let (time, columns) = ctx.view.with(|v| (v.time.clone(), v.columns.clone()));
-        let query = query().ok().flatten();
-        let at = query
-            .as_ref()
-            .and_then(|q| q.as_of)
-            .or_else(|| time.and_then(|t| parse_instant(&t).ok()));
-        let columns = columns.map(|c| parse_columns(&c));
-        ctx.loaded.with(|l| {
-            l.as_ref()
-                .map(|l| period_table(&l.timeline, at, columns, query.as_ref()))
+    let answer = answer_to(ctx, move || {
+        let (time, columns, where_query) = ctx
+            .view
+            .with(|v| (v.time.clone(), v.columns.clone(), v.where_query.clone()));
+        Some(Request::Table {
+            at: time.filter(|t| parse_instant(t).is_ok()),
+            columns,
+            query: where_query.filter(|_| query().is_ok()),
         })
+    });
+    let table = Memo::new(move |_| match answer.get() {
+        Some(Answer::Table(table)) => Some(table),
+        _ => None,
     });
     let columns_text = RwSignal::new(String::new());
     Effect::new(move |_| {
@@ -63,43 +75,11 @@ pub fn PeriodTableView() -> impl IntoView {
         });
     };
     let failed = RwSignal::new(None::<String>);
-    let table_el = NodeRef::<leptos::html::Table>::new();
-    Effect::new(move |_| {
-        let Some(element) = table_el.get() else {
-            return;
-        };
-        let row_id = match ctx.view.with(|v| v.where_query.is_some()) {
-            true => "match-row",
-            false => "table-row",
-        };
-        table.with(|t| {
-            let written = t.as_ref().map(|t| fill_table(&element, t, row_id));
-            if let Some(Err(_)) = written {
-                failed.set(Some("the table could not be drawn".into()));
-            }
-        });
-    });
-    let summary = move || {
-        table.with(|t| {
-            let t = t.as_ref()?;
-            let moment = match &t.at {
-                Some(at) => format!("as of {}", utc(at)),
-                None => "as of each stream's latest event".into(),
-            };
-            let later = match t.n_not_yet {
-                0 => String::new(),
-                n => format!("; {} began later", count(n)),
-            };
-            let matched = match ctx.view.with(|v| v.where_query.is_some()) {
-                true => format!(" of {} match", count(t.rows.len() + t.n_unmatched)),
-                false => String::new(),
-            };
-            Some(format!(
-                "{} streams{matched} {moment}{later}",
-                count(t.rows.len())
-            ))
-        })
+    let export = move |_| {
+        failed.set(None);
+        spawn_local(export_csv(ctx, failed));
     };
+    let summary = move || table.with(|t| t.as_ref().map(|t| summary(ctx, t)));
     view! {
         <section class="period-table" aria-label="Every stream as of the moment" data-testid="period-table">
             <div class="table-head">
@@ -112,96 +92,139 @@ pub fn PeriodTableView() -> impl IntoView {
                         placeholder="status=approved /total>10000"/></label>
                     <button type="submit">"Show"</button>
                 </form>
-                <button type="button" data-testid="table-csv" on:click=move |_| failed.set(export_csv(ctx, table).err())>"Export CSV"</button>
+                <button type="button" data-testid="table-csv" on:click=export>"Export CSV"</button>
                 <button type="button" data-testid="table-close" on:click=move |_| ctx.view.update(|v| { v.panel = None; v.where_query = None; })>"Back to the stream"</button>
             </div>
             <p class="table-summary" data-testid="table-summary">{summary}</p>
             {move || failed.get().or_else(|| query().err().map(|e| format!("where: {e}")))
                 .map(|why| view! { <p class="export-failed" role="alert" data-testid="where-error">{why}</p> })}
-            <div class="table-scroll">
-                <table node_ref=table_el on:click=move |ev| on_table_click(ctx, table, &ev)></table>
-            </div>
+            <TableRows table/>
         </section>
     }
 }
 
-/// Writes the table's rows into the `<table>` element as text. Built with DOM calls rather than
-/// a `view!` per row and cell: the generic view code for a table cost 16 KB of the bundle, over
-/// its budget. Every value is set with `textContent`, never as HTML.
-fn fill_table(
-    element: &web_sys::Element,
-    table: &PeriodTable,
-    row_id: &str,
-) -> Result<(), wasm_bindgen::JsValue> {
-    element.set_text_content(None);
-    let head = append_element(
-        &append_element(element, "thead", &[], None)?,
-        "tr",
-        &[],
-        None,
-    )?;
-    let fixed = ["Stream", "Version", "Time (UTC)"].map(String::from);
-    for name in fixed.iter().chain(&table.columns) {
-        append_element(&head, "th", &[("scope", "col")], Some(name))?;
-    }
-    let body = append_element(element, "tbody", &[], None)?;
-    for row in &table.rows {
-        let (version, pos) = (row.version.to_string(), row.pos.to_string());
-        let tr = [
-            ("data-testid", row_id),
-            ("data-stream", &row.stream),
-            ("data-version", &version),
-        ];
-        let tr = append_element(&body, "tr", &tr, None)?;
-        let name = [("class", "cell"), ("data-stream", &row.stream)];
-        append_element(
-            &append_element(&tr, "th", &[], None)?,
-            "button",
-            &name,
-            Some(&shown_id(&row.stream)),
-        )?;
-        append_element(&tr, "td", &[], Some(&format!("v{version}")))?;
-        let time = row.time.as_ref().map(utc).unwrap_or_else(|| "—".into());
-        append_element(&tr, "td", &[], Some(&time))?;
-        for (idx, value) in row.cells.iter().enumerate() {
-            let column = idx.to_string();
-            let cell = [
-                ("class", "cell"),
-                ("data-testid", "table-cell"),
-                ("data-stream", &row.stream),
-                ("data-pos", &pos),
-                ("data-column", &column),
-                (
-                    "title",
-                    "Open the event that set this, with the field's history",
-                ),
-            ];
-            let td = append_element(&tr, "td", &[], None)?;
-            append_element(&td, "button", &cell, Some(&cell_text(value)))?;
-        }
-    }
-    Ok(())
+/// The summary line: how many streams, at which moment, how many began later or did not
+/// match.
+fn summary(ctx: AppCtx, table: &Table) -> String {
+    let moment = match &table.at {
+        Some(at) => format!("as of {}", utc(at)),
+        None => "as of each stream's latest event".into(),
+    };
+    let later = match table.n_not_yet {
+        0 => String::new(),
+        n => format!("; {} began later", count(n)),
+    };
+    let matched = match ctx.view.with(|v| v.where_query.is_some()) {
+        true => format!(" of {} match", count(table.rows.len() + table.n_unmatched)),
+        false => String::new(),
+    };
+    format!(
+        "{} streams{matched} {moment}{later}",
+        count(table.rows.len())
+    )
 }
 
-/// A click in the table: a stream's name opens it at the moment; a cell opens the event that
-/// last set it.
-fn on_table_click(ctx: AppCtx, table: Memo<Option<PeriodTable>>, ev: &web_sys::MouseEvent) {
-    let Some(button) = clicked_button(ev) else {
-        return;
+/// The table's head and the rows in view, between two spacer rows that stand for the others.
+#[component]
+fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
+    let ctx = use_app();
+    let n_rows = Signal::derive(move || table.with(|t| t.as_ref().map_or(0, |t| t.rows.len())));
+    let UseVirtualRowsReturn {
+        scroller,
+        geometry,
+        rows,
+        scroll_top,
+        on_scroll,
+        ..
+    } = use_virtual_rows(n_rows, ROW_HEIGHT, OVERSCAN);
+    let shown = move || match n_rows.get() {
+        n if n <= ALL_ROWS_UP_TO => (0, n),
+        _ => rows.get(),
     };
-    let Some(stream) = button.get_attribute("data-stream") else {
-        return;
+    // The spacers' heights: above the first row drawn, and below the last.
+    let spacers = move || {
+        let (first, end) = shown();
+        let window = geometry.get();
+        let above = match n_rows.get() {
+            n if n <= ALL_ROWS_UP_TO => 0.0,
+            _ => window.row_top(first, scroll_top.get()),
+        };
+        let below = (window.spacer_height() - above - (end - first) as f64 * ROW_HEIGHT).max(0.0);
+        (above, below)
     };
-    let pos = button
-        .get_attribute("data-pos")
-        .and_then(|p| p.parse().ok());
-    let column = button
-        .get_attribute("data-column")
-        .and_then(|c| c.parse::<usize>().ok())
-        .and_then(|c| table.with_untracked(|t| t.as_ref()?.columns.get(c).cloned()));
-    match (pos, column) {
-        (Some(pos), Some(column)) => open_setter(ctx, &stream, pos, &column),
-        _ => open_stream(ctx, &stream),
+    let row_id = move || match ctx.view.with(|v| v.where_query.is_some()) {
+        true => "match-row",
+        false => "table-row",
+    };
+    let columns = move || table.with(|t| t.as_ref().map(|t| t.columns.clone()).unwrap_or_default());
+    let visible = move || {
+        let (first, end) = shown();
+        table.with(|t| {
+            t.as_ref()
+                .map(|t| t.rows.get(first..end).unwrap_or_default().to_vec())
+                .unwrap_or_default()
+        })
+    };
+    let span = move || columns().len() + 3;
+    view! {
+        <div class="table-scroll" node_ref=scroller on:scroll=move |_| on_scroll.run(())>
+            <table>
+                <thead>
+                    <tr>
+                        <th scope="col">"Stream"</th>
+                        <th scope="col">"Version"</th>
+                        <th scope="col">"Time (UTC)"</th>
+                        {move || columns().into_iter().map(|c| view! { <th scope="col">{c}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>
+                    <tr class="spacer" aria-hidden="true"><td colspan=span style:height=move || format!("{}px", decimal(spacers().0))></td></tr>
+                    {move || {
+                        let (columns, row_id) = (columns(), row_id());
+                        visible().into_iter().map(|row| table_row(ctx, row, &columns, row_id)).collect_view()
+                    }}
+                    <tr class="spacer" aria-hidden="true"><td colspan=span style:height=move || format!("{}px", decimal(spacers().1))></td></tr>
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One stream's row: its name (which opens it at the moment), its version and time, and a
+/// button per cell (which opens the event that last set it).
+fn table_row(
+    ctx: AppCtx,
+    row: TableRow,
+    columns: &[String],
+    row_id: &'static str,
+) -> impl IntoView {
+    let stream = row.stream.clone();
+    let cells = row
+        .cells
+        .iter()
+        .zip(columns)
+        .map(|(value, column)| {
+            let (stream, column) = (stream.clone(), column.clone());
+            let at = (row.pos, row.version);
+            let open = move |_| spawn_local(open_setter(ctx, stream.clone(), at, column.clone()));
+            view! {
+                <td><button class="cell" data-testid="table-cell" on:click=open
+                    title="Open the event that set this, with the field's history">{cell_text(value)}</button></td>
+            }
+        })
+        .collect_view();
+    let open = {
+        let stream = stream.clone();
+        move |_| open_stream(ctx, &stream)
+    };
+    let time = row.time.as_ref().map(utc).unwrap_or_else(|| "—".into());
+    view! {
+        <tr data-testid=row_id data-stream=stream.clone() data-version=row.version>
+            <th><button class="cell" on:click=open>{shown_id(&stream).into_owned()}</button></th>
+            <td>{format!("v{}", row.version)}</td>
+            <td>{time}</td>
+            {cells}
+        </tr>
     }
 }
 
@@ -216,38 +239,45 @@ fn open_stream(ctx: AppCtx, stream: &str) {
     });
 }
 
-/// Opens the event that last set a cell, with the field's history beside it.
-fn open_setter(ctx: AppCtx, stream: &str, pos: usize, column: &str) {
-    let version = ctx.loaded.with_untracked(|l| {
-        let timeline = &l.as_ref()?.timeline;
-        let set_at = last_set(timeline, stream, pos, column).unwrap_or(pos);
-        timeline.head_at(stream, set_at).map(|head| head.version)
-    });
-    ctx.view.update(|view: &mut ViewState| {
+/// Opens the event that last set a cell (at or before the row's event `at`, a position and its
+/// version, found in the field's history; the row's event where none did), with that history
+/// beside it.
+async fn open_setter(ctx: AppCtx, stream: String, at: (usize, u64), column: String) {
+    let (pos, row_version) = at;
+    let request = Request::Blame {
+        stream: stream.clone(),
+        path: column.clone(),
+    };
+    let version = match ask(ctx, request).await {
+        Answer::Blame { changes } => changes
+            .iter()
+            .take_while(|change| change.pos <= pos)
+            .last()
+            .map(|change| change.version),
+        _ => None,
+    }
+    .or(Some(row_version));
+    ctx.view.update(|view| {
         view.panel = None;
         view.where_query = None;
-        view.stream = Some(stream.to_string());
+        view.stream = Some(stream);
         view.version = version;
         view.dup = None;
         view.time = None;
-        view.blame = Some(column.to_string());
+        view.blame = Some(column);
     });
 }
 
-/// Saves the table as CSV; says why when the browser refuses.
-fn export_csv(ctx: AppCtx, table: Memo<Option<PeriodTable>>) -> Result<(), String> {
-    let source = ctx
-        .loaded
-        .with_untracked(|l| l.as_ref().map(|l| l.label.clone()))
-        .unwrap_or_default();
-    let Some(csv) = table.with_untracked(|t| t.as_ref().map(|t| table_csv(t, &source))) else {
-        return Err("nothing is loaded".into());
+/// Saves the table as CSV, written by the engine; says why when there is none.
+async fn export_csv(ctx: AppCtx, failed: RwSignal<Option<String>>) {
+    let link = ctx.view.with_untracked(|v| v.to_query());
+    let request = Request::Export {
+        what: ExportKind::TableCsv,
+        link,
     };
-    let moment = ctx
-        .view
-        .with_untracked(|v| v.time.clone())
-        .unwrap_or_else(|| "latest".into());
-    let name = format!("period-end-{}.csv", moment.replace(':', ""));
-    download(&name, "text/csv", csv.as_bytes())
-        .map_err(|_| format!("the browser refused to save {name}"))
+    let saved = ask_file(ctx, request).await.and_then(|(file, bytes)| {
+        download(&file.name, &file.mime, &bytes)
+            .map_err(|_| format!("the browser refused to save {}", file.name))
+    });
+    failed.set(saved.err());
 }

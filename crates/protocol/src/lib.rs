@@ -194,6 +194,8 @@ pub enum ExportKind {
     EventsCsv,
     /// The event list as filtered, as Chronoscope's own JSON lines, which it reads back.
     EventsJsonl,
+    /// The period-end table of the view (`t=`, `cols=`, `where=`), as CSV.
+    TableCsv,
 }
 
 /// What an evidence pack holds beside the data: where the view's link points, and when it was

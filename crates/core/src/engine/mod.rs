@@ -427,7 +427,7 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
             query: files::pinned(timeline, &link),
         },
         Request::Scopes { link } => files::scopes(timeline, &link),
-        Request::Export { what, link } => match files::export(timeline, what, &link) {
+        Request::Export { what, link } => match files::export(source, what, &link) {
             Ok(file) => Answer::File(file),
             Err(refusal) => Answer::Refused(refusal),
         },
@@ -599,6 +599,8 @@ fn table(
             })
         })
         .transpose()?;
+    // A query's own moment (`where=… as of …`) comes before the table's.
+    let at = query.as_ref().and_then(|q| q.as_of).or(at);
     let columns = columns.map(parse_columns);
     Ok(wire_table(period_table(
         timeline,
