@@ -445,7 +445,11 @@ async fn the_period_table_of_many_streams_draws_only_the_rows_in_view() {
         "5,000 streams as of each stream's latest event"
     );
     let rows = all(&container, "[data-testid=table-row]");
-    assert!(!rows.is_empty() && rows.len() <= 80, "{} rows drawn", rows.len());
+    assert!(
+        !rows.is_empty() && rows.len() <= 80,
+        "{} rows drawn",
+        rows.len()
+    );
     assert_eq!(rows[0].get_attribute("data-stream").as_deref(), Some("s-0"));
     // Scrolled to the end, the last streams are drawn, and still only a window of rows.
     let scroller: web_sys::HtmlElement = one(&container, ".table-scroll").unchecked_into();
@@ -458,7 +462,14 @@ async fn the_period_table_of_many_streams_draws_only_the_rows_in_view() {
     assert!(rows.len() <= 80, "{} rows drawn", rows.len());
     let last = rows.last().and_then(|row| row.get_attribute("data-stream"));
     assert_eq!(last.as_deref(), Some("s-4999"));
-    let cells = rows.last().unwrap().query_selector_all("[data-testid=table-cell]").unwrap();
+    let cells = rows
+        .last()
+        .unwrap()
+        .query_selector_all("[data-testid=table-cell]")
+        .unwrap();
     assert_eq!(cells.length(), 1);
-    assert_eq!(cells.get(0).unwrap().text_content().as_deref(), Some("4999"));
+    assert_eq!(
+        cells.get(0).unwrap().text_content().as_deref(),
+        Some("4999")
+    );
 }

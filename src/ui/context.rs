@@ -7,9 +7,9 @@ use leptos::prelude::*;
 use serde_json::Value;
 
 use super::clipboard::copier;
+use super::engine::Engine;
 use chronoscope_core::decode::{Detection, Problem};
-use chronoscope_core::diff::touched::Touched;
-use chronoscope_core::diff::{diff_touched, Difference};
+use chronoscope_core::diff::{Difference, Op};
 use chronoscope_core::event::Event;
 use chronoscope_core::follow::FollowStatus;
 use chronoscope_core::ingest::{Ingest, KeptSource};
@@ -17,10 +17,11 @@ use chronoscope_core::integrity::pin::{check_pin, PinCheck};
 use chronoscope_core::integrity::Report;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{Credential, HostHeaders};
-use chronoscope_core::selection::{select, Selection};
+use chronoscope_core::selection::Selection;
 use chronoscope_core::timeline::{EventHead, Timeline};
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
+use chronoscope_protocol::{Answer, ChangeOp, Request, StreamInfo};
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
 pub const N_KIND_COLOURS: usize = 12;
@@ -87,6 +88,10 @@ pub struct AppCtx {
     /// the link's moment.
     pub link_check: Memo<Option<PinCheck>>,
     pub selection: Memo<Selection>,
+    /// Where the panels' requests go (`ui::engine`).
+    pub engine: Engine,
+    /// The selected stream as the timeline draws it: its types, its span, its density.
+    pub stream_info: Memo<Option<StreamInfo>>,
     /// The selected stream alone: what depends only on the stream (its density, its event types,
     /// the list's rows) is not redone when only the moment moves.
     pub stream: Memo<Option<String>>,
@@ -142,55 +147,53 @@ impl AppCtx {
     pub fn new(view: ViewState) -> AppCtx {
         let view = RwSignal::new(view);
         let loaded: RwSignal<Option<Arc<Loaded>>> = RwSignal::new(None);
-        let selection = Memo::new(move |_| {
-            let view = view.get();
-            loaded.with(|loaded| match loaded {
-                Some(loaded) => select(&loaded.timeline, &view),
-                None => Selection::default(),
-            })
-        });
-        let stream = Memo::new(move |_| selection.with(|s| s.stream.clone()));
-        let cursor = Memo::new(move |_| {
-            let (stream, pos) = (stream.get()?, selection.with(|s| s.pos)?);
-            loaded.with(|loaded| {
-                let timeline = &loaded.as_ref()?.timeline;
-                let head = timeline.head_at(&stream, pos)?;
-                Some(Cursor {
-                    version: head.version,
-                    occurrence: timeline.occurrence_at(&stream, pos),
-                    time: head.timed.then_some(head.time),
+        let report = RwSignal::new(None);
+        let engine = Engine { loaded, report };
+        let selection = selection_of(engine, view);
+        let stream = Memo::new(move |_| selection.with(|s| s.selection.stream.clone()));
+        let cursor = Memo::new(move |_| selection.with(|s| s.cursor));
+        let selection = Memo::new(move |_| selection.with(|s| s.selection.clone()));
+        let stream_info = answer_memo(
+            engine,
+            move || {
+                let stream = stream.get()?;
+                Some(Request::Stream {
+                    stream,
+                    bins: N_DENSITY_BINS,
                 })
-            })
-        });
+            },
+            |answer| match answer {
+                Answer::Stream(info) => Some(info),
+                _ => None,
+            },
+        );
         let stream_kinds = Memo::new(move |_| {
-            let stream = stream.get();
-            loaded.with(|loaded| {
-                let (Some(loaded), Some(stream)) = (loaded, stream) else {
-                    return Vec::new();
-                };
-                let timeline = &loaded.timeline;
-                let mut kinds: Vec<String> = timeline
-                    .stream_kinds(&stream)
-                    .into_iter()
-                    .map(str::to_string)
-                    .collect();
-                kinds.sort_by_key(|k| timeline.kind_index(k));
-                kinds
+            stream_info.with(|info| {
+                info.iter()
+                    .flat_map(|info| info.kinds.iter().map(|k| k.kind.clone()))
+                    .collect()
             })
         });
         let state_at = move |pos: fn(&Selection) -> Option<usize>| {
-            Memo::new(move |_| {
-                let selection = selection.get();
-                loaded.with(|loaded| match (loaded, &selection.stream) {
-                    (Some(loaded), Some(stream)) => {
-                        loaded.timeline.state_after(stream, pos(&selection))
-                    }
-                    _ => Value::Null,
-                })
-            })
+            answer_memo(
+                engine,
+                move || {
+                    let (stream, pos) = selection.with(|s| (s.stream.clone(), pos(s)));
+                    Some(Request::State {
+                        stream: stream?,
+                        pos,
+                    })
+                },
+                |answer| match answer {
+                    Answer::State { state } => Some(state),
+                    _ => None,
+                },
+            )
         };
         let state = state_at(|s| s.pos);
         let compare_state = state_at(|s| s.compare);
+        let state = Memo::new(move |_| state.get().unwrap_or(Value::Null));
+        let compare_state = Memo::new(move |_| compare_state.get().unwrap_or(Value::Null));
         let link_copier = copier();
         let link_check = Memo::new(move |_| {
             let (pin, marks, version) =
@@ -205,27 +208,33 @@ impl AppCtx {
                 Some(check_pin(timeline, stream, pos, &pin, marks.as_deref()))
             })
         });
-        forget_pin_when_moved(view, loaded, cursor);
-        // Only the paths the events between the two moments wrote are walked.
-        let changes = Memo::new(move |_| {
-            let selection = selection.get();
-            let touched = loaded.with(|loaded| match (loaded, &selection.stream) {
-                (Some(loaded), Some(stream)) => {
-                    let timeline = &loaded.timeline;
-                    timeline.touched_between(stream, selection.compare, selection.pos)
-                }
-                _ => Touched::everything(),
-            });
-            compare_state.with(|before| state.with(|after| diff_touched(before, after, &touched)))
-        });
+        forget_pin_when_moved(view, loaded);
+        let changes = answer_memo(
+            engine,
+            move || {
+                let (stream, from, to) = selection.with(|s| (s.stream.clone(), s.compare, s.pos));
+                Some(Request::Diff {
+                    stream: stream?,
+                    from,
+                    to,
+                })
+            },
+            |answer| match answer {
+                Answer::Diff { changes } => Some(changes.into_iter().map(difference).collect()),
+                _ => None,
+            },
+        );
+        let changes = Memo::new(move |_| changes.get().unwrap_or_default());
         AppCtx {
             view,
             loaded,
+            engine,
+            stream_info,
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             pack: RwSignal::new(None),
-            report: RwSignal::new(None),
+            report,
             link_check,
             selection,
             stream,
@@ -277,18 +286,18 @@ impl AppCtx {
 
     /// The type's place among all the log's types.
     fn kind_number(&self, kind: &str) -> usize {
-        self.loaded
-            .with_untracked(|l| l.as_ref().and_then(|l| l.timeline.kind_index(kind)))
+        self.stream_info
+            .with_untracked(|info| {
+                let kinds = &info.as_ref()?.kinds;
+                kinds.iter().find(|k| k.kind == kind).map(|k| k.kind_index)
+            })
             .unwrap_or(0)
     }
 
     /// The number of events in the selected stream.
     pub fn stream_len(&self) -> usize {
-        let stream = self.stream.get();
-        self.loaded.with(|loaded| match (loaded, stream) {
-            (Some(loaded), Some(stream)) => loaded.timeline.stream_len(&stream),
-            _ => 0,
-        })
+        self.stream_info
+            .with(|info| info.as_ref().map_or(0, |info| info.n_events))
     }
 
     /// What lists show of the event at a position of the selected stream, read from the
@@ -364,25 +373,95 @@ impl AppCtx {
     }
 }
 
+/// How many bins the density strip draws a stream's events in.
+pub const N_DENSITY_BINS: usize = 120;
+
+/// The view resolved by the engine (`select`): the selection, and its event as links name it.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Resolved {
+    selection: Selection,
+    cursor: Option<Cursor>,
+}
+
+/// The view as the engine resolves it against the loaded source, asked again whenever the view
+/// or the source changes.
+fn selection_of(engine: Engine, view: RwSignal<ViewState>) -> Memo<Resolved> {
+    let resolved = answer_memo(
+        engine,
+        move || {
+            let link = view.with(ViewState::to_query);
+            Some(Request::Select { link })
+        },
+        |answer| match answer {
+            Answer::Selected(selected) => Some(resolved(selected)),
+            _ => None,
+        },
+    );
+    Memo::new(move |_| resolved.get().unwrap_or_default())
+}
+
+fn resolved(selected: chronoscope_protocol::Selected) -> Resolved {
+    let cursor = selected.cursor.map(|c| Cursor {
+        version: c.version,
+        occurrence: c.occurrence,
+        time: c.time,
+    });
+    Resolved {
+        selection: Selection {
+            stream: selected.stream,
+            pos: selected.pos,
+            compare: selected.compare,
+            compare_pinned: selected.compare_pinned,
+            notes: selected.notes,
+        },
+        cursor,
+    }
+}
+
+/// What the engine answers to the request `request` describes, read by `read` (`None` while
+/// nothing is asked, or the answer is not of the kind expected).
+fn answer_memo<T: Clone + PartialEq + Send + Sync + 'static>(
+    engine: Engine,
+    request: impl Fn() -> Option<Request> + 'static,
+    read: impl Fn(Answer) -> Option<T> + Send + Sync + 'static,
+) -> Memo<Option<T>> {
+    let answer = engine.answer_to(request);
+    Memo::new(move |_| answer.get().and_then(&read))
+}
+
+/// A change as the change list shows it.
+fn difference(change: chronoscope_protocol::Change) -> Difference {
+    Difference {
+        op: match change.op {
+            ChangeOp::Add => Op::Add,
+            ChangeOp::Remove => Op::Remove,
+            ChangeOp::Replace => Op::Replace,
+            ChangeOp::Move => Op::Move,
+        },
+        path: change.path,
+        from: change.from,
+        before: change.before,
+        after: change.after,
+    }
+}
+
 /// A link's `h=` speaks of the moment the link was made at: once the person moves away from it
 /// (after the load is complete), the pin leaves the view, so that the address bar never pairs
-/// a pin with another moment.
-fn forget_pin_when_moved(
-    view: RwSignal<ViewState>,
-    loaded: RwSignal<Option<Arc<Loaded>>>,
-    cursor: Memo<Option<Cursor>>,
-) {
-    let pinned_at: StoredValue<Option<Option<Cursor>>> = StoredValue::new(None);
+/// a pin with another moment. A move is a change of the view's moment (its stream, version,
+/// occurrence or time), which is what every move writes.
+fn forget_pin_when_moved(view: RwSignal<ViewState>, loaded: RwSignal<Option<Arc<Loaded>>>) {
+    type Moment = (Option<String>, Option<u64>, Option<u64>, Option<String>);
+    let pinned_at: StoredValue<Option<Moment>> = StoredValue::new(None);
     Effect::new(move |_| {
-        let cursor = cursor.get();
+        let moment = view.with(|v| (v.stream.clone(), v.version, v.dup, v.time.clone()));
         let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
         if !complete || view.with_untracked(|v| v.pin.is_none()) {
             pinned_at.set_value(None);
             return;
         }
         match pinned_at.get_value() {
-            None => pinned_at.set_value(Some(cursor)),
-            Some(at) if at != cursor => view.update(|v| {
+            None => pinned_at.set_value(Some(moment)),
+            Some(at) if at != moment => view.update(|v| {
                 v.pin = None;
                 v.pin_marks = None;
             }),

@@ -6,20 +6,65 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use chronoscope_core::engine::{answer_from, evidence, Source};
+use chronoscope_core::integrity::Report;
 use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::context::{AppCtx, Loaded};
 
+/// Where the panel's requests go: today the source the page loaded, and the report of its
+/// checks.
+#[derive(Clone, Copy)]
+pub struct Engine {
+    pub loaded: RwSignal<Option<Arc<Loaded>>>,
+    pub report: RwSignal<Option<Arc<Report>>>,
+}
+
+impl Engine {
+    /// Asks the engine one request.
+    pub async fn ask(self, request: Request) -> Answer {
+        self.loaded.with_untracked(|loaded| match loaded {
+            Some(loaded) => answer_from(&source_of(loaded), request),
+            None => Answer::Refused(Refusal::NothingOpen),
+        })
+    }
+
+    /// The answer to the request `request` describes (`None`: nothing to ask), asked again
+    /// whenever the request or the loaded source changes. The last answer stays until the
+    /// next one comes, and an answer to a request that has since changed is dropped.
+    pub fn answer_to(
+        self,
+        request: impl Fn() -> Option<Request> + 'static,
+    ) -> ReadSignal<Option<Answer>> {
+        let answer = RwSignal::new(None);
+        let asked = Rc::new(Cell::new(0u64));
+        Effect::new(move |_| {
+            self.loaded.track();
+            let Some(request) = request() else {
+                answer.set(None);
+                return;
+            };
+            let generation = asked.get() + 1;
+            asked.set(generation);
+            let asked = Rc::clone(&asked);
+            spawn_local(async move {
+                let got = self.ask(request).await;
+                if asked.get() == generation {
+                    answer.set(Some(got));
+                }
+            });
+        });
+        answer.read_only()
+    }
+}
+
 /// Asks the engine one request.
 pub async fn ask(ctx: AppCtx, request: Request) -> Answer {
-    ctx.loaded.with_untracked(|loaded| match loaded {
-        Some(loaded) => answer_from(&source_of(loaded), request),
-        None => Answer::Refused(Refusal::NothingOpen),
-    })
+    ctx.engine.ask(request).await
 }
 
 /// Asks the engine for a file (`export` or `evidence`) and hands back the file and its bytes,
@@ -28,9 +73,9 @@ pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>
     let answer = match request {
         // In the page the pack is made from the report the page's own checks made.
         Request::Evidence(request) => {
-            let report = ctx.report.get_untracked();
+            let report = ctx.engine.report.get_untracked();
             let report = report.ok_or("the integrity checks have not finished")?;
-            ctx.loaded.with_untracked(|loaded| {
+            ctx.engine.loaded.with_untracked(|loaded| {
                 let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
                 evidence(&source_of(loaded), &report, &request)
                     .map(|(file, bytes)| (file, Some(bytes)))
@@ -78,30 +123,10 @@ fn source_of(loaded: &Loaded) -> Source<'_> {
     }
 }
 
-/// The answer to the request `request` describes (`None`: nothing to ask), asked again whenever
-/// the request or the loaded source changes. The last answer stays until the next one comes,
-/// and an answer to a request that has since changed is dropped.
+/// `Engine::answer_to` for the panel's engine.
 pub fn answer_to(
     ctx: AppCtx,
     request: impl Fn() -> Option<Request> + 'static,
 ) -> ReadSignal<Option<Answer>> {
-    let answer = RwSignal::new(None);
-    let asked = Rc::new(Cell::new(0u64));
-    Effect::new(move |_| {
-        ctx.loaded.track();
-        let Some(request) = request() else {
-            answer.set(None);
-            return;
-        };
-        let generation = asked.get() + 1;
-        asked.set(generation);
-        let asked = Rc::clone(&asked);
-        spawn_local(async move {
-            let got = ask(ctx, request).await;
-            if asked.get() == generation {
-                answer.set(Some(got));
-            }
-        });
-    });
-    answer.read_only()
+    ctx.engine.answer_to(request)
 }

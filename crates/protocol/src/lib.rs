@@ -374,14 +374,25 @@ pub struct EventRow {
 /// One change between two states.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
-    /// `add`, `remove`, `replace` or `move` (RFC 6902's names).
-    pub op: String,
+    pub op: ChangeOp,
     /// A JSON Pointer (RFC 6901).
     pub path: String,
     /// Where a moved element was.
     pub from: Option<String>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+}
+
+/// What a change did, by RFC 6902's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Add,
+    Remove,
+    Replace,
+    /// An element of a keyed array that changed its place among the others (`from` says where
+    /// it was).
+    Move,
 }
 
 /// An event that changed a field: its value before and after (`None`: absent), and who and

@@ -25,7 +25,7 @@ use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
 use crate::blame::field_history;
 use crate::decode::Detection;
-use crate::diff::{diff, Difference};
+use crate::diff::{diff_touched, Difference, Op};
 use crate::ingest::setup::{prepare, DocumentSource, Documents};
 use crate::ingest::{Ingest, Step};
 use crate::integrity::{check, Finding, Report};
@@ -442,8 +442,11 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
             at_moments(timeline, &stream, &[from, to], |[from, to]| {
                 let before = timeline.state_after(&stream, from);
                 let after = timeline.state_after(&stream, to);
+                // Only the paths the events between the two moments wrote are walked.
+                let touched = timeline.touched_between(&stream, from, to);
+                let changes = diff_touched(&before, &after, &touched);
                 Answer::Diff {
-                    changes: diff(&before, &after).into_iter().map(change).collect(),
+                    changes: changes.into_iter().map(change).collect(),
                 }
             })
         }
@@ -550,7 +553,12 @@ fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
 
 fn change(difference: Difference) -> wire::Change {
     wire::Change {
-        op: difference.op.as_str().to_string(),
+        op: match difference.op {
+            Op::Add => wire::ChangeOp::Add,
+            Op::Remove => wire::ChangeOp::Remove,
+            Op::Replace => wire::ChangeOp::Replace,
+            Op::Move => wire::ChangeOp::Move,
+        },
         path: difference.path,
         from: difference.from,
         before: difference.before,
