@@ -13,7 +13,6 @@ use chronoscope_core::diff::{Difference, Op};
 use chronoscope_core::event::Event;
 use chronoscope_core::follow::FollowStatus;
 use chronoscope_core::ingest::{Ingest, KeptSource};
-use chronoscope_core::integrity::pin::{check_pin, PinCheck};
 use chronoscope_core::integrity::Report;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{Credential, HostHeaders};
@@ -21,7 +20,7 @@ use chronoscope_core::selection::Selection;
 use chronoscope_core::timeline::{EventHead, Timeline};
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
-use chronoscope_protocol::{Answer, ChangeOp, Request, StreamInfo};
+use chronoscope_protocol::{Answer, ChangeOp, Opened, PinCheck, Request, StreamInfo};
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
 pub const N_KIND_COLOURS: usize = 12;
@@ -90,6 +89,8 @@ pub struct AppCtx {
     pub selection: Memo<Selection>,
     /// Where the panels' requests go (`ui::engine`).
     pub engine: Engine,
+    /// The loaded source as the engine has it: its counts, its format and its problems.
+    pub opened: Memo<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
     pub stream_info: Memo<Option<StreamInfo>>,
     /// The selected stream alone: what depends only on the stream (its density, its event types,
@@ -153,6 +154,14 @@ impl AppCtx {
         let stream = Memo::new(move |_| selection.with(|s| s.selection.stream.clone()));
         let cursor = Memo::new(move |_| selection.with(|s| s.cursor));
         let selection = Memo::new(move |_| selection.with(|s| s.selection.clone()));
+        let opened = answer_memo(
+            engine,
+            || Some(Request::Status),
+            |answer| match answer {
+                Answer::Opened(opened) => Some(opened),
+                _ => None,
+            },
+        );
         let stream_info = answer_memo(
             engine,
             move || {
@@ -195,19 +204,20 @@ impl AppCtx {
         let state = Memo::new(move |_| state.get().unwrap_or(Value::Null));
         let compare_state = Memo::new(move |_| compare_state.get().unwrap_or(Value::Null));
         let link_copier = copier();
-        let link_check = Memo::new(move |_| {
-            let (pin, marks, version) =
-                view.with(|v| (v.pin.clone(), v.pin_marks.clone(), v.version));
-            let (pin, selection) = (pin?, selection.get());
-            let at = cursor.get().filter(|c| Some(c.version) == version);
-            loaded.with(|loaded| {
-                let loaded = loaded.as_ref().filter(|l| l.complete)?;
-                let stream = selection.stream.as_deref().unwrap_or_default();
-                let pos = at.and(selection.pos);
-                let timeline = &loaded.timeline;
-                Some(check_pin(timeline, stream, pos, &pin, marks.as_deref()))
-            })
-        });
+        // Checked once the load is complete: a link's pin speaks of the whole stream up to its
+        // moment.
+        let link_check = answer_memo(
+            engine,
+            move || {
+                let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
+                let link = view.with(|v| v.pin.is_some().then(|| v.to_query()))?;
+                complete.then_some(Request::CheckPin { link })
+            },
+            |answer| match answer {
+                Answer::PinChecked { check } => check,
+                _ => None,
+            },
+        );
         forget_pin_when_moved(view, loaded);
         let changes = answer_memo(
             engine,
@@ -229,6 +239,7 @@ impl AppCtx {
             view,
             loaded,
             engine,
+            opened,
             stream_info,
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
@@ -276,7 +287,7 @@ impl AppCtx {
     /// The colour class (`kind-N`) of an event type. A type keeps its colour in every stream:
     /// it is chosen by the type's place among all the log's types, in order of first appearance.
     pub fn kind_colour(&self, kind: &str) -> String {
-        format!("kind-{}", self.kind_number(kind) % N_KIND_COLOURS)
+        kind_colour(self.kind_number(kind))
     }
 
     /// The marker shown before an event type, which with its colour tells it from the others.
@@ -371,6 +382,11 @@ impl AppCtx {
             self.select_position(target);
         }
     }
+}
+
+/// The colour class (`kind-N`) of the event type at this place among the log's types.
+pub fn kind_colour(kind_index: usize) -> String {
+    format!("kind-{}", kind_index % N_KIND_COLOURS)
 }
 
 /// How many bins the density strip draws a stream's events in.

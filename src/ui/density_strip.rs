@@ -6,42 +6,32 @@ use leptos::prelude::*;
 
 use wasm_bindgen::JsCast;
 
-use super::context::{use_app, AppCtx};
+use super::context::{kind_colour, use_app, N_DENSITY_BINS};
 use super::dom::append_element;
 use chronoscope_core::time::format_utc;
-use chronoscope_core::timeline::DensityBin;
 use chronoscope_core::view::moves::{percent_of_span, time_at_fraction};
 use chronoscope_core::view::text::decimal;
-
-/// How many time slices the strip has.
-const N_BINS: usize = 120;
+use chronoscope_protocol::Bin;
 
 /// The strip over the selected stream.
 #[component]
 pub fn DensityStrip() -> impl IntoView {
     let ctx = use_app();
+    // The stream's span and its bins, from the engine's answer (`AppCtx::stream_info`).
     let density = Memo::new(move |_| {
-        let stream = ctx.stream.get()?;
-        ctx.loaded.with(|l| {
-            let timeline = &l.as_ref()?.timeline;
-            if !timeline.stream_has_times(&stream) {
-                return None;
-            }
-            let first = timeline.head_at(&stream, 0)?.time;
-            let last = timeline
-                .head_at(&stream, timeline.stream_len(&stream).checked_sub(1)?)?
-                .time;
-            let bins = timeline.density(&stream, N_BINS);
-            Some((bins, first, last, timeline.kinds().to_vec()))
+        ctx.stream_info.with(|info| {
+            let info = info.as_ref()?;
+            let (first, last) = info.span?;
+            Some((info.density.clone(), first, last))
         })
     });
     let cursor_x = move || {
-        let (_, first, last, _) = density.get()?;
+        let (_, first, last) = density.get()?;
         let time = ctx.cursor.get()?.time?;
         Some(percent_of_span(first, last, time))
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let Some((_, first, last, _)) = density.get_untracked() else {
+        let Some((_, first, last)) = density.get_untracked() else {
             return;
         };
         let target: web_sys::Element = event_target(&ev);
@@ -56,28 +46,20 @@ pub fn DensityStrip() -> impl IntoView {
     };
     let svg = NodeRef::<leptos::svg::Svg>::new();
     Effect::new(move |_| {
-        let density = density.get();
+        let bins = density.get().map(|(bins, _, _)| bins).unwrap_or_default();
         if let Some(svg) = svg.get() {
-            let (bins, kinds) = density
-                .map(|(bins, _, _, kinds)| (bins, kinds))
-                .unwrap_or_default();
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = write_bars(ctx, &svg, &bins, &kinds);
+            let _ = write_bars(&svg, &bins);
         }
     });
     // A closure, not a memo: the answer is a lookup, and a memo costs the bundle more.
     let no_times = move || {
-        let Some(stream) = ctx.stream.get() else {
-            return false;
-        };
-        ctx.loaded.with(|l| {
-            l.as_ref()
-                .is_some_and(|l| !l.timeline.stream_has_times(&stream))
-        })
+        ctx.stream_info
+            .with(|info| info.as_ref().is_some_and(|info| info.span.is_none()))
     };
     // The integrity findings on this stream's events, where they fall in time.
     let findings = Memo::new(move |_| {
-        let (_, first, last, _) = density.get()?;
+        let (_, first, last) = density.get()?;
         let stream = ctx.stream.get()?;
         let report = ctx.report.get()?;
         ctx.loaded.with(|l| {
@@ -115,7 +97,7 @@ pub fn DensityStrip() -> impl IntoView {
             </p>
         </Show>
         <div class="strip" class:hidden=no_times title="Events over time; click to see the state as of that moment" on:click=on_click>
-            <svg viewBox=format!("0 0 {N_BINS} 20") preserveAspectRatio="none" aria-hidden="true" node_ref=svg></svg>
+            <svg viewBox=format!("0 0 {N_DENSITY_BINS} 20") preserveAspectRatio="none" aria-hidden="true" node_ref=svg></svg>
             {move || cursor_x().map(|x| view! { <div class="strip-cursor" style:left=format!("{}%", decimal(x))></div> })}
             <div class="strip-marks" node_ref=marks></div>
         </div>
@@ -124,22 +106,14 @@ pub fn DensityStrip() -> impl IntoView {
 
 /// One bar per slice with events, as tall as its share of the busiest slice, written with DOM
 /// calls rather than a `view!` per bar, for the bundle's budget (see `period_table`).
-fn write_bars(
-    ctx: AppCtx,
-    svg: &web_sys::Element,
-    bins: &[DensityBin],
-    kinds: &[String],
-) -> Result<(), wasm_bindgen::JsValue> {
+fn write_bars(svg: &web_sys::Element, bins: &[Bin]) -> Result<(), wasm_bindgen::JsValue> {
     svg.set_text_content(None);
     let max = bins.iter().map(|b| b.n_events).max().unwrap_or(1).max(1) as f64;
     for (idx, bin) in bins.iter().enumerate().filter(|(_, bin)| bin.n_events > 0) {
         let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
-        let kind = kinds
-            .get(bin.main_kind.unwrap_or(0))
-            .map_or("", String::as_str);
         let rect = document().create_element_ns(Some("http://www.w3.org/2000/svg"), "rect")?;
         let (x, y, height) = (idx.to_string(), decimal(20.0 - height), decimal(height));
-        let class = ctx.kind_colour(kind);
+        let class = kind_colour(bin.main_kind.unwrap_or(0));
         for (name, value) in [
             ("class", class.as_str()),
             ("x", &x),

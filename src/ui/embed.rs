@@ -16,7 +16,7 @@ use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 
 use super::context::AppCtx;
 use super::loader::{append_live, fetch_document, load_text, load_url};
-use super::url::{pin_of, pinned_link};
+use super::url::pinned_address;
 use chronoscope_core::embed::{self, Allowlist, Command, LoadRequest, Theme};
 use chronoscope_core::origin::{self, HostHeaders};
 use chronoscope_core::time::format_utc;
@@ -352,14 +352,16 @@ fn report_selection(ctx: AppCtx, host: HostCell) {
             return;
         };
         let view = ctx.view.with_untracked(embed::full_view);
-        let link = pinned_link(&view, &selection, cursor, pin_of(ctx, &selection));
         let time = cursor.and_then(|c| c.time).map(|t| format_utc(&t));
         let version = cursor.map(|c| c.version);
-        let message = embed::selected(&stream, version, time.as_deref(), &link);
-        if last_said.with_value(|last| *last != message) {
-            last_said.set_value(message.clone());
-            post_to_host(host, message);
-        }
+        leptos::task::spawn_local(async move {
+            let link = pinned_address(ctx, &view).await;
+            let message = embed::selected(&stream, version, time.as_deref(), &link);
+            if last_said.with_value(|last| *last != message) {
+                last_said.set_value(message.clone());
+                post_to_host(host, message);
+            }
+        });
     });
 }
 

@@ -137,8 +137,8 @@ fn Notices() -> impl IntoView {
                 let _ = write_notice(&notices, "pack-status", result, result == "verified", &text);
             }
             if let Some(check) = ctx.link_check.get() {
-                let key = check.key();
-                let _ = write_notice(&notices, "link-check", key, key == "same", &check.message());
+                let same = check.result == "same";
+                let _ = write_notice(&notices, "link-check", &check.result, same, &check.message);
             }
         }
     });

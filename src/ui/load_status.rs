@@ -19,11 +19,10 @@ pub fn LoadSummary() -> impl IntoView {
         if let Some(progress) = ctx.progress.get() {
             return progress.summary();
         }
-        ctx.loaded.with(|loaded| match loaded {
-            Some(loaded) => {
-                let timeline = &loaded.timeline;
-                let n_problems = loaded.problems.len() + timeline.problems().len();
-                let summary = loaded_summary(timeline.len(), timeline.n_streams(), n_problems);
+        ctx.opened.with(|opened| match opened {
+            Some(opened) => {
+                let n_problems = opened.problems.len();
+                let summary = loaded_summary(opened.n_events, opened.n_streams, n_problems);
                 match ctx.pack.with(Option::is_some) {
                     true => format!("{summary} · from an evidence pack"),
                     false => summary,

@@ -22,15 +22,12 @@ const MAX_LISTED: usize = 200;
 pub fn ProblemList() -> impl IntoView {
     let ctx = use_app();
     let problems = move || {
-        let source = ctx.source_problems.get();
-        ctx.loaded.with(|loaded| match loaded {
-            Some(loaded) => problem_lines([
-                &source[..],
-                &loaded.problems[..],
-                loaded.timeline.problems(),
-            ]),
-            None => problem_lines([&source[..]]),
-        })
+        let mut lines = problem_lines([&ctx.source_problems.get()[..]]);
+        ctx.opened.with(|opened| {
+            let found = opened.iter().flat_map(|opened| &opened.problems);
+            lines.extend(found.map(ToString::to_string));
+        });
+        lines
     };
     let list = NodeRef::<leptos::html::Details>::new();
     Effect::new(move |_| {

@@ -107,7 +107,7 @@ fn PanelControls() -> impl IntoView {
     // The same stream and moment; no `h=`, which would hash the stream on every move.
     let full_link = move || {
         let view = ctx.view.with(full_view);
-        pinned_link(&view, &ctx.selection.get(), ctx.cursor.get(), None)
+        pinned_link(&view, &ctx.selection.get(), ctx.cursor.get())
     };
     view! {
         <label class="follow" title="Move to each new event as it arrives">

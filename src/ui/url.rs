@@ -7,10 +7,11 @@ use std::cell::{Cell, RefCell};
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
-use super::context::Cursor;
-use chronoscope_core::integrity::pin::{pin, Pin};
+use super::context::{AppCtx, Cursor};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::selection::Selection;
+use chronoscope_protocol::{Answer, Request};
+use leptos::task::spawn_local;
 
 /// The view state in the current URL, with the parameters that were ignored and why.
 pub fn read_view() -> (ViewState, Vec<String>) {
@@ -69,44 +70,48 @@ fn write_view(view: &ViewState) {
     }
 }
 
-/// A link that reopens this exact view even when the source grows: the stream and the moment
-/// are pinned to what is shown now, and `h=` pins the data up to it (`integrity::pin`).
-pub fn pinned_link(
-    view: &ViewState,
-    selection: &Selection,
-    cursor: Option<Cursor>,
-    pin: Option<Pin>,
-) -> String {
+/// A link to the view shown, pinned to its stream and moment (by version, where the view is not
+/// at a time), without `h=`: what a link that is made on every move can afford.
+pub fn pinned_link(view: &ViewState, selection: &Selection, cursor: Option<Cursor>) -> String {
     let mut pinned = view.clone();
-    pinned.pin = pin.as_ref().map(|pin| pin.hash.clone());
-    pinned.pin_marks = pin.map(|pin| pin.marks);
     pinned.stream = selection.stream.clone().or(pinned.stream);
     if let (None, Some(cursor)) = (&pinned.time, cursor) {
         pinned.version = Some(cursor.version);
         pinned.dup = (cursor.occurrence > 1).then_some(cursor.occurrence);
     }
+    address_with(&pinned.to_query())
+}
+
+/// The page's address with this query.
+fn address_with(query: &str) -> String {
     let location = window().location();
     let origin = location.origin().unwrap_or_default();
     let path = location.pathname().unwrap_or_default();
-    format!("{origin}{path}?{}", pinned.to_query())
+    format!("{origin}{path}?{query}")
 }
 
-/// Copies a link to the view shown, pinned to its stream and version, and says so for a moment.
-pub fn copy_link(ctx: super::context::AppCtx) {
-    let selection = ctx.selection.get_untracked();
-    let cursor = ctx.cursor.get_untracked();
-    let link = pinned_link(
-        &ctx.view.get_untracked(),
-        &selection,
-        cursor,
-        pin_of(ctx, &selection),
-    );
-    ctx.copy_to_clipboard.run(link);
+/// A link that reopens `view` exactly even when the source grows: the engine pins its stream
+/// and moment to what is shown now, and `h=` to the data up to it (`integrity::pin`).
+pub async fn pinned_address(ctx: AppCtx, view: &ViewState) -> String {
+    let request = Request::Pin {
+        link: view.to_query(),
+    };
+    match ctx.engine.ask(request).await {
+        Answer::Pinned { query } => address_with(&query),
+        _ => pinned_link(
+            view,
+            &ctx.selection.get_untracked(),
+            ctx.cursor.get_untracked(),
+        ),
+    }
 }
 
-/// The pin of the selected moment's data, if the stream's bytes are kept.
-pub fn pin_of(ctx: super::context::AppCtx, selection: &Selection) -> Option<Pin> {
-    let (stream, pos) = (selection.stream.as_deref()?, selection.pos?);
-    ctx.loaded
-        .with_untracked(|loaded| pin(&loaded.as_ref()?.timeline, stream, pos))
+/// Copies a link to the view shown, pinned to its stream, version and data, and says so for a
+/// moment.
+pub fn copy_link(ctx: AppCtx) {
+    let view = ctx.view.get_untracked();
+    spawn_local(async move {
+        let link = pinned_address(ctx, &view).await;
+        ctx.copy_to_clipboard.run(link);
+    });
 }

@@ -17,6 +17,7 @@ use chronoscope_core::selection::select;
 use chronoscope_core::table::period_table;
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
+use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::change_words;
 use chronoscope_protocol::{
     Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, VERSION,
@@ -70,6 +71,15 @@ fn specs() -> impl Strategy<Value = Vec<Spec>> {
     )
 }
 
+/// Every stream.
+fn streams_request() -> Request {
+    Request::Streams {
+        filter: String::new(),
+        selected: None,
+        max: None,
+    }
+}
+
 /// An engine with `text` open, and the same text read by the core directly.
 fn opened(text: &str) -> (Engine, Outcome) {
     let mut engine = Engine::new();
@@ -111,9 +121,15 @@ proptest! {
         let (mut engine, direct) = opened(&text);
         let timeline = &direct.timeline;
 
-        let Answer::Streams { streams } = ask(&mut engine, 1, Request::Streams) else { panic!() };
+        let Answer::Streams { streams, n_matching } = ask(&mut engine, 1, streams_request()) else { panic!() };
+        prop_assert_eq!(n_matching, timeline.n_streams());
         let expected: Vec<_> = timeline.streams().into_iter().map(|s| (s.name, s.n_events)).collect();
         prop_assert_eq!(streams.into_iter().map(|s| (s.name, s.n_events)).collect::<Vec<_>>(), expected);
+        let shortlisted = Request::Streams { filter: "PO".into(), selected: Some("badge-7".into()), max: Some(1) };
+        let Answer::Streams { streams, n_matching } = ask(&mut engine, 1, shortlisted) else { panic!() };
+        let (want, n_want) = shortlist(&timeline.streams(), "PO", Some("badge-7"), 1);
+        prop_assert_eq!(n_matching, n_want);
+        prop_assert_eq!(streams.iter().map(|s| &s.name).collect::<Vec<_>>(), want.iter().map(|s| &s.name).collect::<Vec<_>>());
 
         for summary in timeline.streams() {
             let stream = summary.name;
@@ -337,7 +353,7 @@ fn a_request_of_another_version_is_refused() {
     let answer = engine.answer(Envelope {
         v: VERSION + 1,
         id: 4,
-        body: Request::Streams,
+        body: streams_request(),
     });
     assert_eq!(answer.id, 4);
     assert_eq!(
@@ -368,7 +384,7 @@ fn text_that_is_not_a_request_is_refused_with_its_place() {
 fn questions_before_a_source_is_open_are_refused() {
     let mut engine = Engine::new();
     for request in [
-        Request::Streams,
+        streams_request(),
         Request::Integrity,
         Request::Append { text: PO.into() },
     ] {
@@ -674,11 +690,12 @@ fn a_source_attached_beside_its_request_opens_as_the_same_text_would() {
         engine.handle(attached),
         Answer::Refused(Refusal::NoAttachment)
     );
-    let answer: Envelope<Answer> =
-        serde_json::from_str(
-            &engine.answer_json_attached(&request(Request::Streams), 1, |into| into[0] = b'x'),
-        )
-        .unwrap();
+    let answer: Envelope<Answer> = serde_json::from_str(&engine.answer_json_attached(
+        &request(streams_request()),
+        1,
+        |into| into[0] = b'x',
+    ))
+    .unwrap();
     assert_eq!(answer.body, Answer::Refused(Refusal::NoAttachment));
 }
 
@@ -745,4 +762,25 @@ fn a_view_with_no_moment_has_nothing_to_export() {
             pos: 2
         })
     );
+}
+
+#[test]
+fn a_pinned_link_checks_same_on_its_data_and_changed_on_other_data() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let Answer::Pinned { query } = engine.handle(Request::Pin {
+        link: "stream=po-1&v=2".into(),
+    }) else {
+        panic!()
+    };
+    let check = |engine: &mut Engine, link: &str| match engine
+        .handle(Request::CheckPin { link: link.into() })
+    {
+        Answer::PinChecked { check } => check.map(|c| c.result),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(check(&mut engine, &query).as_deref(), Some("same"));
+    assert_eq!(check(&mut engine, "stream=po-1&v=2"), None, "no pin");
+    engine.handle(open(&PO.replace("12.50", "12.51"), ""));
+    assert_eq!(check(&mut engine, &query).as_deref(), Some("changed"));
 }

@@ -63,8 +63,17 @@ pub enum Request {
     /// The open source as it stands: how far the background fold has come, and the problems
     /// found so far.
     Status,
-    /// Every stream, in the order each first appears in the log.
-    Streams,
+    /// The streams, in the order each first appears in the log: every one, or with `max` at
+    /// most that many of those whose name contains `filter` (any case), the `selected` one
+    /// always among them.
+    Streams {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        filter: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selected: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        max: Option<usize>,
+    },
     /// Resolves a view (a deep link's query) to positions: the stream, the moment, the
     /// comparison point.
     Select { link: String },
@@ -89,6 +98,9 @@ pub enum Request {
     /// The view (a deep link's query) pinned to what it shows: its stream and moment by
     /// version, and `h=`/`hx=` to the data up to it.
     Pin { link: String },
+    /// Checks the view's pin (`h=`, `hx=`) against the data up to its moment: whether the
+    /// data is the same as when the link was made.
+    CheckPin { link: String },
     /// A file of the view (a deep link's query), which says what it covers in its first line.
     Export { what: ExportKind, link: String },
     /// What the exports of the view would cover, in words, before any is written.
@@ -137,6 +149,8 @@ pub enum Answer {
     Opened(Opened),
     Streams {
         streams: Vec<StreamRow>,
+        /// How many streams match the filter in all.
+        n_matching: usize,
     },
     Selected(Selected),
     Events {
@@ -153,6 +167,10 @@ pub enum Answer {
     Pinned {
         /// The pinned view as a deep link's query (without `?`).
         query: String,
+    },
+    /// What checking a link's pin found; `None` when the link has no pin.
+    PinChecked {
+        check: Option<PinCheck>,
     },
     /// A file; its bytes come beside the answer when `text` is `None` (a zip).
     File(FileOut),
@@ -179,6 +197,14 @@ pub enum Answer {
 
 /// The most bins `Stream` answers with.
 pub const MAX_BINS: usize = 4096;
+
+/// What checking a link's pin found: `same`, `changed`, `missing` or `unverifiable`, and in
+/// words.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinCheck {
+    pub result: String,
+    pub message: String,
+}
 
 /// The files `Export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,6 +347,13 @@ pub struct Opened {
 pub struct ProblemLine {
     pub place: String,
     pub message: String,
+}
+
+impl std::fmt::Display for ProblemLine {
+    /// As people read it: the place, then what went wrong there.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.place, self.message)
+    }
 }
 
 /// A stream in the stream list.

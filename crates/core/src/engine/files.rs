@@ -10,7 +10,7 @@ use crate::diff::{diff, Difference};
 use crate::event_query::filtered_positions;
 use crate::evidence::{evidence_files, write_pack, EvidenceInput};
 use crate::export::{self, Scope};
-use crate::integrity::pin::pin;
+use crate::integrity::pin::{check_pin, pin};
 use crate::integrity::Report;
 use crate::link::ViewState;
 use crate::query::parse_state_query;
@@ -63,6 +63,23 @@ pub(super) fn pinned(timeline: &Timeline, link: &str) -> String {
         view.dup = (occurrence > 1).then_some(occurrence);
     }
     view.to_query()
+}
+
+/// What checking the view's pin against the data up to its moment finds: the moment is the
+/// selected event where its version is the link's `v=`, else it is missing.
+pub(super) fn check_link_pin(timeline: &Timeline, link: &str) -> Option<wire::PinCheck> {
+    let (view, _) = ViewState::from_query(link);
+    let hash = view.pin.as_deref()?;
+    let selection = select(timeline, &view);
+    let stream = selection.stream.as_deref().unwrap_or_default();
+    let pos = selection
+        .pos
+        .filter(|&pos| timeline.head_at(stream, pos).map(|h| h.version) == view.version);
+    let check = check_pin(timeline, stream, pos, hash, view.pin_marks.as_deref());
+    Some(wire::PinCheck {
+        result: check.key().to_string(),
+        message: check.message(),
+    })
 }
 
 /// The comparison point in words: `v56`, or the empty state before the first event.

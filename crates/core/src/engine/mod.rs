@@ -36,6 +36,7 @@ use crate::selection::{select, Selection};
 use crate::table::{parse_columns, period_table, PeriodTable};
 use crate::time::parse_instant;
 use crate::timeline::Timeline;
+use crate::view::streams::shortlist;
 
 /// The engine: at most one open source.
 #[derive(Debug, Default)]
@@ -397,9 +398,11 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
         | Request::OpenAttached { .. }
         | Request::Append { .. }
         | Request::Status => Answer::Opened(opened(source)),
-        Request::Streams => Answer::Streams {
-            streams: streams(timeline),
-        },
+        Request::Streams {
+            filter,
+            selected,
+            max,
+        } => streams(timeline, &filter, selected.as_deref(), max),
         Request::Select { link } => Answer::Selected(selected(timeline, &link)),
         Request::Events {
             stream,
@@ -427,6 +430,9 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
             query: files::pinned(timeline, &link),
         },
         Request::Scopes { link } => files::scopes(timeline, &link),
+        Request::CheckPin { link } => Answer::PinChecked {
+            check: files::check_link_pin(timeline, &link),
+        },
         Request::Export { what, link } => match files::export(source, what, &link) {
             Ok(file) => Answer::File(file),
             Err(refusal) => Answer::Refused(refusal),
@@ -512,15 +518,26 @@ fn at_moments<const N: usize>(
     }
 }
 
-fn streams(timeline: &Timeline) -> Vec<wire::StreamRow> {
-    timeline
-        .streams()
+/// The streams the list shows (`view::streams::shortlist`), and how many match.
+fn streams(
+    timeline: &Timeline,
+    filter: &str,
+    selected: Option<&str>,
+    max: Option<usize>,
+) -> Answer {
+    let all = timeline.streams();
+    let (listed, n_matching) = shortlist(&all, filter, selected, max.unwrap_or(usize::MAX));
+    let streams = listed
         .into_iter()
         .map(|s| wire::StreamRow {
             name: s.name,
             n_events: s.n_events,
         })
-        .collect()
+        .collect();
+    Answer::Streams {
+        streams,
+        n_matching,
+    }
 }
 
 /// A view resolved against the source, with the selected event as links name it.
