@@ -10,14 +10,13 @@ use super::clipboard::copier;
 use super::engine::Engine;
 use chronoscope_core::decode::{Detection, Problem};
 use chronoscope_core::diff::{Difference, Op};
-use chronoscope_core::event::Event;
 use chronoscope_core::follow::FollowStatus;
 use chronoscope_core::ingest::{Ingest, KeptSource};
 use chronoscope_core::integrity::Report;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{Credential, HostHeaders};
 use chronoscope_core::selection::Selection;
-use chronoscope_core::timeline::{EventHead, Timeline};
+use chronoscope_core::timeline::Timeline;
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
 use chronoscope_protocol::{Answer, ChangeOp, Opened, PinCheck, Request, StreamInfo};
@@ -89,6 +88,8 @@ pub struct AppCtx {
     pub selection: Memo<Selection>,
     /// Where the panels' requests go (`ui::engine`).
     pub engine: Engine,
+    /// The comparison point's version, for people; `None` before the stream's first event.
+    pub compare_version: Memo<Option<u64>>,
     /// The loaded source as the engine has it: its counts, its format and its problems.
     pub opened: Memo<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
@@ -149,10 +150,11 @@ impl AppCtx {
         let view = RwSignal::new(view);
         let loaded: RwSignal<Option<Arc<Loaded>>> = RwSignal::new(None);
         let report = RwSignal::new(None);
-        let engine = Engine { loaded, report };
+        let engine = Engine::new(loaded, report);
         let selection = selection_of(engine, view);
         let stream = Memo::new(move |_| selection.with(|s| s.selection.stream.clone()));
         let cursor = Memo::new(move |_| selection.with(|s| s.cursor));
+        let compare_version = Memo::new(move |_| selection.with(|s| s.compare_version));
         let selection = Memo::new(move |_| selection.with(|s| s.selection.clone()));
         let opened = answer_memo(
             engine,
@@ -241,6 +243,7 @@ impl AppCtx {
             engine,
             opened,
             stream_info,
+            compare_version,
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
@@ -274,16 +277,6 @@ impl AppCtx {
         }
     }
 
-    /// The event at a position of the selected stream, cloned out of the timeline.
-    pub fn event_at(&self, pos: Option<usize>) -> Option<Event> {
-        let stream = self.stream.get()?;
-        self.loaded.with(|loaded| {
-            loaded
-                .as_ref()
-                .and_then(|l| l.timeline.event_at(&stream, pos?))
-        })
-    }
-
     /// The colour class (`kind-N`) of an event type. A type keeps its colour in every stream:
     /// it is chosen by the type's place among all the log's types, in order of first appearance.
     pub fn kind_colour(&self, kind: &str) -> String {
@@ -311,37 +304,35 @@ impl AppCtx {
             .with(|info| info.as_ref().map_or(0, |info| info.n_events))
     }
 
-    /// What lists show of the event at a position of the selected stream, read from the
-    /// timeline's index (nothing is parsed), passed to `read`.
-    pub fn head_at<T>(
-        &self,
-        pos: Option<usize>,
-        read: impl FnOnce(EventHead<'_>) -> T,
-    ) -> Option<T> {
-        let stream = self.stream.get()?;
-        self.loaded.with(|loaded| {
-            let head = loaded.as_ref()?.timeline.head_at(&stream, pos?)?;
-            Some(read(head))
-        })
-    }
-
-    /// Selects the state after the event at `pos` of the selected stream.
+    /// Selects the state after the event at `pos` of the selected stream: the engine says which
+    /// event that is, as links name it (its version, and which event with that version).
     pub fn select_position(&self, pos: usize) {
         let Some(stream) = self.stream.get_untracked() else {
             return;
         };
-        let found = self.loaded.with_untracked(|loaded| {
-            let timeline = &loaded.as_ref()?.timeline;
-            let version = timeline.head_at(&stream, pos)?.version;
-            Some((version, timeline.occurrence_at(&stream, pos)))
+        let ctx = *self;
+        leptos::task::spawn_local(async move {
+            let request = Request::Events {
+                stream: stream.clone(),
+                from: pos,
+                len: 1,
+                filter: None,
+                find: None,
+            };
+            if let Answer::Events { rows, .. } = ctx.engine.ask(request).await {
+                // Only where the stream is still the one shown.
+                let here = ctx
+                    .stream
+                    .with_untracked(|s| s.as_deref() == Some(stream.as_str()));
+                if let Some(row) = rows.first().filter(|_| here) {
+                    ctx.view.update(|view| {
+                        view.version = Some(row.version);
+                        view.dup = (row.occurrence > 1).then_some(row.occurrence);
+                        view.time = None;
+                    });
+                }
+            }
         });
-        if let Some((version, occurrence)) = found {
-            self.view.update(|view| {
-                view.version = Some(version);
-                view.dup = (occurrence > 1).then_some(occurrence);
-                view.time = None;
-            });
-        }
     }
 
     /// Selects the event at a position of the log, in its stream.
@@ -397,6 +388,7 @@ pub const N_DENSITY_BINS: usize = 120;
 struct Resolved {
     selection: Selection,
     cursor: Option<Cursor>,
+    compare_version: Option<u64>,
 }
 
 /// The view as the engine resolves it against the loaded source, asked again whenever the view
@@ -431,6 +423,7 @@ fn resolved(selected: chronoscope_protocol::Selected) -> Resolved {
             notes: selected.notes,
         },
         cursor,
+        compare_version: selected.compare_version,
     }
 }
 

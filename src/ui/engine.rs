@@ -4,11 +4,11 @@
 //! engine's Web Worker once the load moves there, and no panel that asks through here changes
 //! then. Panels that have not moved yet still read the loaded timeline (issue 30).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
-use chronoscope_core::engine::{answer_from, evidence, Source};
+use chronoscope_core::engine::{answer_from, evidence, ListCache, Source};
 use chronoscope_core::integrity::Report;
 use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
 use leptos::prelude::*;
@@ -22,13 +22,46 @@ use super::context::{AppCtx, Loaded};
 pub struct Engine {
     pub loaded: RwSignal<Option<Arc<Loaded>>>,
     pub report: RwSignal<Option<Arc<Report>>>,
+    /// What the engine keeps between requests about the source it answers from.
+    kept: StoredValue<Rc<RefCell<Kept>>, LocalStorage>,
+}
+
+/// What the engine keeps between requests: which source it last answered about (held weakly,
+/// so that a source let go is freed, and its address is not taken by another while held), its
+/// generation, and the event list's last filtering.
+#[derive(Default)]
+struct Kept {
+    source: Weak<Loaded>,
+    generation: u64,
+    list: ListCache,
 }
 
 impl Engine {
+    /// An engine that answers from the source in `loaded`.
+    pub fn new(
+        loaded: RwSignal<Option<Arc<Loaded>>>,
+        report: RwSignal<Option<Arc<Report>>>,
+    ) -> Engine {
+        Engine {
+            loaded,
+            report,
+            kept: StoredValue::new_local(Rc::default()),
+        }
+    }
+
     /// Asks the engine one request.
     pub async fn ask(self, request: Request) -> Answer {
+        let kept = self.kept.get_value();
+        let mut kept = kept.borrow_mut();
         self.loaded.with_untracked(|loaded| match loaded {
-            Some(loaded) => answer_from(&source_of(loaded), request),
+            Some(loaded) => {
+                if !Weak::ptr_eq(&kept.source, &Arc::downgrade(loaded)) {
+                    kept.source = Arc::downgrade(loaded);
+                    kept.generation += 1;
+                }
+                let source = source_of(loaded, kept.generation);
+                answer_from(&source, &mut kept.list, request)
+            }
             None => Answer::Refused(Refusal::NothingOpen),
         })
     }
@@ -77,7 +110,7 @@ pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>
             let report = report.ok_or("the integrity checks have not finished")?;
             ctx.engine.loaded.with_untracked(|loaded| {
                 let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
-                evidence(&source_of(loaded), &report, &request)
+                evidence(&source_of(loaded, 0), &report, &request)
                     .map(|(file, bytes)| (file, Some(bytes)))
                     .map_err(|refusal| refused(&refusal))
             })?
@@ -112,7 +145,7 @@ pub fn refused(refusal: &Refusal) -> String {
 }
 
 /// The loaded source as the engine answers from it.
-fn source_of(loaded: &Loaded) -> Source<'_> {
+fn source_of(loaded: &Loaded, generation: u64) -> Source<'_> {
     Source {
         label: &loaded.label,
         timeline: &loaded.timeline,
@@ -120,6 +153,7 @@ fn source_of(loaded: &Loaded) -> Source<'_> {
         problems: &loaded.problems,
         setup_problems: &[],
         projection_text: loaded.projection_text.as_deref(),
+        generation,
     }
 }
 

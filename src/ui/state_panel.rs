@@ -26,7 +26,7 @@ pub fn StatePanel() -> impl IntoView {
     let Copier { copy, copied } = copier();
     let compare_label = move || {
         let selection = ctx.selection.get();
-        let compare_version = ctx.head_at(selection.compare, |head| head.version);
+        let compare_version = ctx.compare_version.get();
         match (selection.compare_pinned, compare_version) {
             (false, Some(version)) => format!("previous event (v{version})"),
             (false, None) => "before the first event".to_string(),

@@ -151,7 +151,7 @@ proptest! {
             }
 
             let from = a.min(len);
-            let Answer::Events { rows, n_rows, .. } = ask(&mut engine, 4, Request::Events { stream: stream.clone(), from, len: b, filter: None }) else { panic!() };
+            let Answer::Events { rows, n_rows, .. } = ask(&mut engine, 4, Request::Events { stream: stream.clone(), from, len: b, filter: None, find: None }) else { panic!() };
             prop_assert_eq!(rows.len(), b.min(len - from));
             prop_assert_eq!(n_rows, len);
             for row in &rows {
@@ -174,6 +174,7 @@ proptest! {
             let Answer::Selected(selected) = ask(&mut engine, 6, Request::Select { link: link.clone() }) else { panic!() };
             let expected = select(timeline, &ViewState::from_query(&link).0);
             prop_assert_eq!((&selected.stream, selected.pos, selected.compare), (&expected.stream, expected.pos, expected.compare));
+            prop_assert_eq!(selected.compare_version, expected.compare.map(|p| timeline.head_at(&stream, p).unwrap().version));
             prop_assert_eq!(&selected.notes, &expected.notes);
             prop_assert_eq!(selected.cursor.map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
         }
@@ -204,11 +205,12 @@ proptest! {
             let pos = a % summary.n_events;
 
             let filter = format!("type:{}", KINDS[k]);
-            let Answer::Events { rows, n_rows, filter_problem } = ask(&mut engine, 1, Request::Events { stream: stream.clone(), from: 0, len: 100, filter: Some(filter.clone()) }) else { panic!() };
+            let Answer::Events { rows, n_rows, filter_problem, found_row, .. } = ask(&mut engine, 1, Request::Events { stream: stream.clone(), from: 0, len: 100, filter: Some(filter.clone()), find: Some(pos) }) else { panic!() };
             let shown = filtered_positions(timeline, &stream, &filter).unwrap().unwrap();
             prop_assert_eq!(filter_problem, None);
             prop_assert_eq!(n_rows, shown.len());
             prop_assert_eq!(&rows.iter().map(|r| r.pos).collect::<Vec<_>>(), &shown);
+            prop_assert_eq!(found_row, shown.binary_search(&pos).ok());
 
             let Answer::Stream(info) = ask(&mut engine, 2, Request::Stream { stream: stream.clone(), bins }) else { panic!() };
             let mut kinds = timeline.stream_kinds(&stream);
@@ -328,6 +330,7 @@ fn numbers_and_times_cross_the_protocol_exactly() {
             from: 0,
             len: 9,
             filter: None,
+            find: None,
         },
     ) else {
         panic!()
@@ -783,4 +786,39 @@ fn a_pinned_link_checks_same_on_its_data_and_changed_on_other_data() {
     assert_eq!(check(&mut engine, "stream=po-1&v=2"), None, "no pin");
     engine.handle(open(&PO.replace("12.50", "12.51"), ""));
     assert_eq!(check(&mut engine, &query).as_deref(), Some("changed"));
+}
+
+#[test]
+fn a_filtered_list_counts_the_events_appended_after_it_was_first_filtered() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let list = || Request::Events {
+        stream: "po-1".into(),
+        from: 0,
+        len: 10,
+        filter: Some("type:PoApproved".into()),
+        find: Some(2),
+    };
+    let Answer::Events {
+        n_rows, found_row, ..
+    } = engine.handle(list())
+    else {
+        panic!()
+    };
+    assert_eq!((n_rows, found_row), (1, None));
+    let more = r#"{"stream":"po-1","type":"PoApproved","time":"2026-04-01T00:00:00Z","data":{}}"#;
+    engine.handle(Request::Append {
+        text: format!("{more}\n"),
+    });
+    let Answer::Events {
+        rows,
+        n_rows,
+        found_row,
+        ..
+    } = engine.handle(list())
+    else {
+        panic!()
+    };
+    assert_eq!((n_rows, found_row), (2, Some(1)));
+    assert_eq!(rows.iter().map(|r| r.pos).collect::<Vec<_>>(), [1, 2]);
 }

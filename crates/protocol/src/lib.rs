@@ -85,6 +85,9 @@ pub enum Request {
         len: usize,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         filter: Option<String>,
+        /// A position whose row the answer says (`found_row`): the selected event's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        find: Option<usize>,
     },
     /// What the timeline shows of a stream: its event types, its span in time and how its
     /// events spread over that span in `bins` bins (at most `MAX_BINS`).
@@ -154,12 +157,16 @@ pub enum Answer {
     },
     Selected(Selected),
     Events {
+        /// The row of the first of `rows` in the list (the request's `from`).
+        from: usize,
         rows: Vec<EventRow>,
         /// How many rows the list has in all (the stream's events, or those the filter
         /// matches).
         n_rows: usize,
         /// The filter, when it could not be read (the list then shows every event).
         filter_problem: Option<String>,
+        /// The row of the position asked to `find`; `None` where the filter hides it.
+        found_row: Option<usize>,
     },
     Stream(StreamInfo),
     Event(EventDetail),
@@ -372,6 +379,8 @@ pub struct Selected {
     pub compare: Option<usize>,
     /// True when the comparison point was pinned by the link (`cmp=`), not the previous event.
     pub compare_pinned: bool,
+    /// The comparison point's version; `None` before the stream's first event.
+    pub compare_version: Option<u64>,
     /// The selected event as links name it; `None` before the stream's first event.
     pub cursor: Option<Cursor>,
     /// What in the view could not be found, for the page to say.

@@ -8,35 +8,94 @@ use crate::event::Event;
 use crate::event_query::filtered_positions;
 use crate::timeline::Timeline;
 use crate::trail::{trail_of, trail_pointers, Trail};
+use crate::view::list_window::Shown;
 use crate::view::text::change_words;
 
+/// The event list's last filtering, kept so that scrolling a filtered list does not filter
+/// the stream again for every window.
+#[derive(Debug, Default)]
+pub struct ListCache {
+    key: Option<ListKey>,
+    shown: Shown,
+    problem: Option<String>,
+}
+
+/// What a filtering depends on: the source (its generation, which changes with each open and
+/// append), the stream, its length and the filter.
+#[derive(Debug, PartialEq, Eq)]
+struct ListKey {
+    generation: u64,
+    stream: String,
+    n_events: usize,
+    filter: String,
+}
+
+impl Default for Shown {
+    fn default() -> Shown {
+        Shown::All(0)
+    }
+}
+
+impl ListCache {
+    /// The rows of the stream's list under `filter`, and why the filter cannot be read where
+    /// it cannot (every event is then a row), filtered again only when something changed.
+    fn shown(
+        &mut self,
+        timeline: &Timeline,
+        generation: u64,
+        stream: &str,
+        filter: &str,
+    ) -> (&Shown, Option<&String>) {
+        let key = ListKey {
+            generation,
+            stream: stream.to_string(),
+            n_events: timeline.stream_len(stream),
+            filter: filter.to_string(),
+        };
+        if self.key.as_ref() != Some(&key) {
+            let all = Shown::All(key.n_events);
+            (self.shown, self.problem) = match filtered_positions(timeline, stream, filter) {
+                Ok(Some(positions)) => (Shown::Only(positions), None),
+                Ok(None) => (all, None),
+                Err(err) => (all, Some(err.to_string())),
+            };
+            self.key = Some(key);
+        }
+        (&self.shown, self.problem.as_ref())
+    }
+}
+
+/// A window of a stream's event list: what `Request::Events` asks.
+pub(super) struct ListWindowAsked<'a> {
+    pub stream: &'a str,
+    pub from: usize,
+    pub len: usize,
+    pub filter: Option<&'a str>,
+    pub find: Option<usize>,
+}
+
 /// Up to `len` rows of a stream's event list from row `from`, the list being the stream's
-/// events or, with a filter, those it matches. A filter that cannot be read is not applied,
-/// and the answer says why.
+/// events or, with a filter, those it matches, and the row of the position asked to `find`.
+/// A filter that cannot be read is not applied, and the answer says why.
 pub(super) fn event_rows(
     timeline: &Timeline,
-    stream: &str,
-    from: usize,
-    len: usize,
-    filter: Option<&str>,
+    generation: u64,
+    cache: &mut ListCache,
+    asked: ListWindowAsked<'_>,
 ) -> wire::Answer {
-    let (shown, filter_problem) = match filtered_positions(timeline, stream, filter.unwrap_or("")) {
-        Ok(shown) => (shown, None),
-        Err(err) => (None, Some(err.to_string())),
-    };
-    let n_rows = shown.as_ref().map_or(timeline.stream_len(stream), Vec::len);
-    let end = n_rows.min(from.saturating_add(len));
-    let pos_of = |row: usize| shown.as_ref().map_or(Some(row), |s| s.get(row).copied());
-    let rows = (from.min(end)..end)
-        .filter_map(|row| {
-            let pos = pos_of(row)?;
-            event_row(timeline, stream, pos)
-        })
+    let filter = asked.filter.unwrap_or("");
+    let (shown, problem) = cache.shown(timeline, generation, asked.stream, filter);
+    let n_rows = shown.len();
+    let end = n_rows.min(asked.from.saturating_add(asked.len));
+    let rows = (asked.from.min(end)..end)
+        .filter_map(|row| event_row(timeline, asked.stream, shown.position(row)?))
         .collect();
     wire::Answer::Events {
+        from: asked.from.min(end),
         rows,
         n_rows,
-        filter_problem,
+        filter_problem: problem.cloned(),
+        found_row: asked.find.and_then(|pos| shown.row_of(pos)),
     }
 }
 

@@ -18,6 +18,7 @@
 mod detail;
 mod files;
 
+pub use detail::ListCache;
 pub use files::evidence;
 
 use chronoscope_protocol as wire;
@@ -42,6 +43,9 @@ use crate::view::streams::shortlist;
 #[derive(Debug, Default)]
 pub struct Engine {
     open: Option<OpenSource>,
+    /// How many times a source was opened or appended to: the generation of the open one.
+    generation: u64,
+    list_cache: ListCache,
     /// The bytes of the last answer that has some beside it (an evidence pack), until taken.
     attachment: Option<Vec<u8>>,
 }
@@ -60,17 +64,20 @@ pub struct Source<'a> {
     pub setup_problems: &'a [Problem],
     /// The projection document's text as written, for the evidence pack.
     pub projection_text: Option<&'a str>,
+    /// Which reading of a source this is: it changes whenever the source does (an open, an
+    /// append), so that what was worked out from it before is not used after.
+    pub generation: u64,
 }
 
 /// Answers a question about a source read elsewhere: everything but opening, appending and
 /// packing evidence, which need an `Engine` (they are refused as if nothing were open).
-pub fn answer_from(source: &Source<'_>, request: Request) -> Answer {
+pub fn answer_from(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
     match request {
         Request::Open { .. }
         | Request::OpenAttached { .. }
         | Request::Append { .. }
         | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
-        request => ask(source, request),
+        request => ask(source, cache, request),
     }
 }
 
@@ -84,6 +91,7 @@ struct OpenSource {
     /// The projection document's text as written, for the evidence pack.
     projection_text: Option<String>,
     detection: Detection,
+    generation: u64,
 }
 
 impl OpenSource {
@@ -95,6 +103,7 @@ impl OpenSource {
             problems: self.ingest.problems(),
             setup_problems: &self.setup_problems,
             projection_text: self.projection_text.as_deref(),
+            generation: self.generation,
         }
     }
 }
@@ -198,7 +207,7 @@ impl Engine {
             Request::Append { text } => self.append(&text),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
-                Some(open) => answer_about(open, request),
+                Some(open) => answer_about(open, &mut self.list_cache, request),
                 None => Answer::Refused(Refusal::NothingOpen),
             },
         }
@@ -258,12 +267,14 @@ impl Engine {
         ingest.finish();
         index(&mut ingest);
         let ingest_detection = ingest.detection();
+        self.generation += 1;
         let open = self.open.insert(OpenSource {
             label,
             ingest,
             setup_problems: prepared.problems,
             projection_text: prepared.projection_text,
             detection: ingest_detection,
+            generation: self.generation,
         });
         Answer::Opened(opened(&open.source()))
     }
@@ -276,6 +287,8 @@ impl Engine {
         open.ingest.append(text.as_bytes());
         index(&mut open.ingest);
         open.detection = open.ingest.detection();
+        self.generation += 1;
+        open.generation = self.generation;
         Answer::Opened(opened(&open.source()))
     }
 }
@@ -346,11 +359,11 @@ fn index(ingest: &mut Ingest) {
 /// Answers a question about the open source, with what it needs folded: everything before
 /// the integrity checks, which read the problems the fold finds; and, after `select`, the
 /// stream it selected (the one shown), so that it is folded before the others.
-fn answer_about(open: &mut OpenSource, request: Request) -> Answer {
+fn answer_about(open: &mut OpenSource, cache: &mut ListCache, request: Request) -> Answer {
     if request == Request::Integrity {
         open.ingest.run();
     }
-    let answer = ask(&open.source(), request);
+    let answer = ask(&open.source(), cache, request);
     if let Answer::Selected(wire::Selected {
         stream: Some(stream),
         ..
@@ -391,7 +404,7 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
 }
 
 /// Answers a question about a source.
-fn ask(source: &Source<'_>, request: Request) -> Answer {
+fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
     let timeline = source.timeline;
     match request {
         Request::Open { .. }
@@ -409,8 +422,18 @@ fn ask(source: &Source<'_>, request: Request) -> Answer {
             from,
             len,
             filter,
+            find,
         } => match known(timeline, &stream) {
-            Ok(()) => detail::event_rows(timeline, &stream, from, len, filter.as_deref()),
+            Ok(()) => {
+                let asked = detail::ListWindowAsked {
+                    stream: &stream,
+                    from,
+                    len,
+                    filter: filter.as_deref(),
+                    find,
+                };
+                detail::event_rows(timeline, source.generation, cache, asked)
+            }
             Err(refusal) => Answer::Refused(refusal),
         },
         Request::Stream { stream, bins } => match known(timeline, &stream) {
@@ -558,11 +581,16 @@ fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
             time: head.timed.then_some(head.time),
         })
     });
+    let compare_version = stream
+        .as_deref()
+        .zip(compare)
+        .and_then(|(stream, pos)| Some(timeline.head_at(stream, pos)?.version));
     wire::Selected {
         stream,
         pos,
         compare,
         compare_pinned,
+        compare_version,
         cursor,
         notes,
     }
