@@ -5,10 +5,10 @@ use leptos::task::spawn_local;
 
 use super::actions::open_file;
 use super::context::{use_app, AppCtx};
-use super::embed;
+use super::embed::{self, CONFIG_URL};
 use super::event_list::EventList;
 use super::keyboard::{on_key, use_keyboard};
-use super::loader::{load_url, DEMO_URL};
+use super::loader::{fetch_document, load_url, DEMO_URL};
 use super::period_table::PeriodTableView;
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
@@ -16,8 +16,9 @@ use super::stream_list::StreamList;
 use super::timeline_scrubber::TimelineScrubber;
 use super::url::{read_view, write_view_when_settled};
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
-use chronoscope_core::embed::is_compact;
+use chronoscope_core::embed::{is_compact, Allowlist};
 use chronoscope_core::link::ViewState;
+use chronoscope_core::origin::foreign_origins;
 
 /// The whole app, as mounted on the page.
 #[component]
@@ -150,7 +151,30 @@ pub fn Inspector() -> impl IntoView {
     }
 }
 
+/// Starts the first load, once any other site the link fetches from is allowed: by
+/// `config.json`, or by the person, who is asked first (`AskBeforeFetch`).
 fn start_first_load(ctx: AppCtx, view: &ViewState) {
+    let page = window().location().href().unwrap_or_default();
+    let foreign = foreign_origins(&view.fetched_addresses(), &page);
+    if foreign.is_empty() {
+        return load_first(ctx, view);
+    }
+    let view = view.clone();
+    spawn_local(async move {
+        let allowed = match fetch_document(&ctx, CONFIG_URL).await {
+            Ok(text) => Allowlist::sources_from_config(&text).unwrap_or_default(),
+            Err(_) => Allowlist::default(),
+        };
+        let unlisted: Vec<String> = foreign.into_iter().filter(|o| !allowed.lists(o)).collect();
+        match unlisted.is_empty() {
+            true => load_first(ctx, &view),
+            false => ctx.ask_to_fetch.set(Some(unlisted)),
+        }
+    });
+}
+
+/// The first load: the link's source, the file it needs, or the demo.
+pub fn load_first(ctx: AppCtx, view: &ViewState) {
     if let Some(src) = view.src.clone() {
         spawn_local(load_url(ctx, src.clone(), src));
     } else if let Some(file) = view.file.clone() {

@@ -75,6 +75,8 @@ pub struct AppCtx {
     pub progress: RwSignal<Option<Progress>>,
     /// Problems that are not the data's: a failed fetch, a link parameter that was ignored.
     pub source_problems: RwSignal<Vec<Problem>>,
+    /// The other sites a deep link would fetch from, while the person is asked whether to.
+    pub ask_to_fetch: RwSignal<Option<Vec<String>>>,
     /// The local file a deep link needs before it can be shown, if any.
     pub needs_file: RwSignal<Option<String>>,
     /// The evidence pack the data came from, if it did.
@@ -247,6 +249,7 @@ impl AppCtx {
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
+            ask_to_fetch: RwSignal::new(None),
             pack: RwSignal::new(None),
             report,
             link_check,

@@ -22,7 +22,7 @@ use chronoscope_core::origin::{self, HostHeaders};
 use chronoscope_core::time::format_utc;
 
 /// The deployment's configuration, beside `index.html`.
-const CONFIG_URL: &str = "config.json";
+pub const CONFIG_URL: &str = "config.json";
 
 /// How the panel's messages reach its host.
 enum Transport {

@@ -72,3 +72,31 @@ pub fn NeedsFile() -> impl IntoView {
         })
     }
 }
+
+/// Asks before a deep link fetches from another site than this page's: the link names the
+/// site, and the browser would fetch from it with any cookies it holds for it. Nothing is
+/// fetched until the person says so.
+#[component]
+pub fn AskBeforeFetch() -> impl IntoView {
+    let ctx = use_app();
+    let open = move |_| {
+        ctx.ask_to_fetch.set(None);
+        ctx.view
+            .with_untracked(|view| super::app::load_first(ctx, view));
+    };
+    let cancel = move |_| ctx.ask_to_fetch.set(None);
+    move || {
+        ctx.ask_to_fetch.get().map(|origins| {
+            view! {
+                <div class="needs-file" data-testid="ask-to-fetch" role="alert">
+                    "This link reads its data from another site: "
+                    <strong data-testid="ask-origins">{origins.join(", ")}</strong>
+                    ". Your browser would fetch it from there, with any cookies it holds for that site. "
+                    <button type="button" data-testid="ask-open" on:click=open>"Open it"</button>
+                    " "
+                    <button type="button" data-testid="ask-cancel" on:click=cancel>"Don't"</button>
+                </div>
+            }
+        })
+    }
+}

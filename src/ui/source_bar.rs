@@ -10,7 +10,7 @@ use super::context::use_app;
 use super::credential_form::CredentialForm;
 use super::export_menu::ExportMenu;
 use super::format_picker::FormatPicker;
-use super::load_status::{LoadSummary, NeedsFile};
+use super::load_status::{AskBeforeFetch, LoadSummary, NeedsFile};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
 use super::problem_list::{ProblemList, ViewNotes};
@@ -93,6 +93,7 @@ pub fn SourceBar() -> impl IntoView {
             <PasteBox open=paste_open/>
         </Show>
         <NeedsFile/>
+        <AskBeforeFetch/>
         <ProblemList/>
         <ViewNotes/>
         </header>

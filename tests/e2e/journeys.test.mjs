@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly, queryWhen, queryIs, queryMatches, settledUrl } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly, queryWhen, queryIs, queryMatches, settledUrl, serveDist } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -720,6 +720,39 @@ test('a KurrentDB feed that links back to its first page is read once, and says 
   await page.context().close();
 });
 
+test('a link that reads from another site asks first, naming it, and fetches nothing until told; config.json can waive the question', async () => {
+  const src = `${otherBase}fixtures/malformed.ndjson`;
+  const other = new URL(otherBase);
+  const fetchedFromOther = (since) => authorizationsByHost.slice(since).filter((r) => r.host === other.host);
+  const since = authorizationsByHost.length;
+  const page = await open(`?src=${encodeURIComponent(src)}&v=3`);
+  await assertText(page.getByTestId('ask-origins'), new RegExp(`^${other.origin.replace(/[.]/g, '\\.')}$`));
+  await assertText(summary(page), /^Nothing loaded$/);
+  assert.deepEqual(fetchedFromOther(since), [], 'nothing is fetched from the other site before the person says so');
+  await page.getByTestId('ask-open').click();
+  await assertText(summary(page), /^3 events · 1 stream · 3 problems$/);
+  assert.ok(fetchedFromOther(since).some((r) => r.path === '/fixtures/malformed.ndjson'));
+  assert.equal(await page.getByTestId('ask-to-fetch').count(), 0);
+
+  const declinedSince = authorizationsByHost.length;
+  const declined = await open(`?src=${encodeURIComponent(src)}`);
+  await declined.getByTestId('ask-cancel').click();
+  assert.equal(await declined.getByTestId('ask-to-fetch').count(), 0);
+  await assertText(summary(declined), /^Nothing loaded$/);
+  assert.deepEqual(fetchedFromOther(declinedSince), []);
+
+  // A deployment that lists the site in config.json opens the link without asking.
+  const config = JSON.stringify({ sources: { allowed_origins: [other.origin] } });
+  const listed = await serveDist({ '/config.json': config });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const waived = await context.newPage();
+  await waived.goto(`${listed.base}?src=${encodeURIComponent(src)}&v=3`);
+  await assertText(waived.getByTestId('load-summary'), /^3 events · 1 stream · 3 problems$/);
+  assert.equal(await waived.getByTestId('ask-to-fetch').count(), 0);
+  listed.server.close();
+  for (const p of [page, declined, waived]) await p.context().close();
+});
+
 test('a link whose source hides a user name and password is refused, however it is spelled', async () => {
   for (const src of ['//admin:hunter2@127.0.0.1:9/x', 'http:%5C%5Cadmin:hunter2@127.0.0.1:9/x']) {
     const page = await open(`?src=${src}&stream=po-1`);
@@ -728,6 +761,12 @@ test('a link whose source hides a user name and password is refused, however it 
     assert.ok(!/hunter2/.test(settled), settled);
     await page.context().close();
   }
+  // A projection's address is refused the same way, and dropped from the address bar.
+  const proj = await open('?proj=//admin:hunter2@127.0.0.1:9/p.json');
+  await assertText(proj.getByTestId('load-error'), /proj carries a user name or password; credentials are never put in a link/);
+  const settled = await settledUrl(proj);
+  assert.ok(!/hunter2/.test(settled), settled);
+  await proj.context().close();
 });
 
 test('a link whose projection would nest the state 300 deep shows each refused event, and the demo still works', async () => {
@@ -997,6 +1036,8 @@ test('failed fetches say which URL and what status, and nothing panics', async (
   await assertText(summary(missing), /^Nothing loaded$/);
 
   const unreachable = await open('?src=http://127.0.0.1:9/events.ndjson');
+  // Another site than the page's: the person is asked first.
+  await unreachable.getByTestId('ask-open').click();
   await assertText(unreachable.getByTestId('load-error'), /http:\/\/127\.0\.0\.1:9\/events\.ndjson \(no response\): could not fetch/);
 
   const fixture = await open('?src=fixtures/malformed.ndjson&v=3');

@@ -500,19 +500,31 @@ impl Allowlist {
     /// Each entry must be an origin alone (scheme, host, port); `*` is refused, since the panel
     /// never posts to any window that asks.
     pub fn from_config(text: &str) -> Result<Allowlist, ConfigError> {
+        Allowlist::read(text, "embed")
+    }
+
+    /// Reads the origins `config.json` lets a deep link fetch its source and documents from
+    /// without asking first: `{"sources": {"allowed_origins": ["https://cambium.example"]}}`.
+    pub fn sources_from_config(text: &str) -> Result<Allowlist, ConfigError> {
+        Allowlist::read(text, "sources")
+    }
+
+    /// Reads `{section}.allowed_origins` from `config.json`; an absent list allows none.
+    fn read(text: &str, section: &str) -> Result<Allowlist, ConfigError> {
         let fail = |place: &str, reason: String| ConfigError {
             place: place.to_string(),
             reason,
         };
         let config: Value = serde_json::from_str(text).map_err(|err| fail("", err.to_string()))?;
-        let entries = match config.pointer("/embed/allowed_origins") {
+        let list = format!("{section}.allowed_origins");
+        let entries = match config.pointer(&format!("/{section}/allowed_origins")) {
             None => return Ok(Allowlist::default()),
             Some(Value::Array(entries)) => entries,
-            Some(_) => return Err(fail("embed.allowed_origins", "must be an array".into())),
+            Some(_) => return Err(fail(&list, "must be an array".into())),
         };
         let mut origins = Vec::new();
         for (idx, entry) in entries.iter().enumerate() {
-            let place = format!("embed.allowed_origins[{idx}]");
+            let place = format!("{list}[{idx}]");
             let origin = entry.as_str().and_then(origin_alone).ok_or_else(|| {
                 fail(
                     &place,
@@ -522,6 +534,11 @@ impl Allowlist {
             origins.push(origin);
         }
         Ok(Allowlist { origins })
+    }
+
+    /// Whether `origin` is on the list.
+    pub fn lists(&self, origin: &str) -> bool {
+        self.origins.iter().any(|o| o == origin)
     }
 
     /// Whether a message from `origin` may drive a panel served from `own_origin`.

@@ -164,8 +164,14 @@ impl ViewState {
                 },
                 "file" => view.file = Some(value),
                 "fmt" => view.format = Some(value),
-                "map" => view.mapping = Some(value),
-                "proj" => view.projection = Some(value),
+                "map" => match check_document("map", &value) {
+                    Ok(()) => view.mapping = Some(value),
+                    Err(why) => ignored.push(why.to_string()),
+                },
+                "proj" => match check_document("proj", &value) {
+                    Ok(()) => view.projection = Some(value),
+                    Err(why) => ignored.push(why.to_string()),
+                },
                 "tz" => match parse_offset(&value) {
                     Some(_) => view.naive_offset = Some(value),
                     None => ignored.push(format!("tz={value} is not an offset like +02:00")),
@@ -297,7 +303,32 @@ pub fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
 /// Refuses a source URL that carries credentials: links are shared, credentials must not be.
 /// The URL is read as the browser reads it, so `//user:pass@host` and backslashes are caught.
 pub fn check_source(src: &str) -> Result<(), crate::origin::AddressError> {
-    crate::origin::check_no_credentials(src)
+    crate::origin::check_no_credentials("src", src)
+}
+
+/// Refuses a mapping or projection address (`map=`, `proj=`) that carries credentials, as
+/// `src` is refused; a document written inline (JSON) is no address.
+fn check_document(param: &'static str, value: &str) -> Result<(), crate::origin::AddressError> {
+    match value.trim_start().starts_with('{') {
+        true => Ok(()),
+        false => crate::origin::check_no_credentials(param, value),
+    }
+}
+
+impl ViewState {
+    /// The addresses the view fetches on opening: its source, and its mapping and projection
+    /// where they are addresses rather than inline JSON.
+    pub fn fetched_addresses(&self) -> Vec<&str> {
+        let documents = [&self.mapping, &self.projection]
+            .into_iter()
+            .flatten()
+            .filter(|value| !value.trim_start().starts_with('{'));
+        self.src
+            .iter()
+            .chain(documents)
+            .map(String::as_str)
+            .collect()
+    }
 }
 
 fn encode(value: &str) -> String {

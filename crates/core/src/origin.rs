@@ -17,8 +17,8 @@ use url::Url;
 pub enum AddressError {
     #[error("{address} is not a URL: {reason}")]
     NotAUrl { address: String, reason: String },
-    #[error("src carries a user name or password; credentials are never put in a link")]
-    CarriesCredentials,
+    #[error("{param} carries a user name or password; credentials are never put in a link")]
+    CarriesCredentials { param: &'static str },
     #[error("{address} is not read: sources are fetched over http or https{hint}")]
     Scheme { address: String, hint: &'static str },
 }
@@ -46,16 +46,40 @@ pub fn resolve(address: &str, base: &str) -> Result<Url, AddressError> {
     }
 }
 
-/// Refuses a source address that carries a user name or password, read as the browser reads it
-/// (relative to any page: the user and password do not depend on which).
-pub fn check_no_credentials(address: &str) -> Result<(), AddressError> {
+/// Refuses an address a link names in `param` (`src`, `proj`, `map`) that carries a user name
+/// or password, read as the browser reads it (relative to any page: the user and password do
+/// not depend on which).
+pub fn check_no_credentials(param: &'static str, address: &str) -> Result<(), AddressError> {
     const ANY_PAGE: &str = "http://page.invalid/";
     match resolve(address, ANY_PAGE) {
         Ok(url) if !url.username().is_empty() || url.password().is_some() => {
-            Err(AddressError::CarriesCredentials)
+            Err(AddressError::CarriesCredentials { param })
         }
         _ => Ok(()),
     }
+}
+
+/// The origins other than the page's that a link would fetch from on opening: those of its
+/// source (`src=`) and of its mapping and projection where they are addresses (`map=`,
+/// `proj=`), each once, in the order the link names them. A person is asked before any of
+/// them is fetched, unless `config.json` lists it.
+pub fn foreign_origins(addresses: &[&str], page: &str) -> Vec<String> {
+    let Ok(page_url) = Url::parse(page) else {
+        return Vec::new();
+    };
+    let own = page_url.origin();
+    let mut foreign: Vec<String> = Vec::new();
+    for address in addresses {
+        let Ok(url) = resolve(address, page) else {
+            continue;
+        };
+        let origin = url.origin();
+        let serialized = origin.ascii_serialization();
+        if origin != own && !foreign.contains(&serialized) {
+            foreign.push(serialized);
+        }
+    }
+    foreign
 }
 
 /// Asks KurrentDB for event bodies: `embed=body`, unless the URL already says how to embed.

@@ -1,7 +1,9 @@
 //! Source addresses and credentials (`core::origin`): a credential goes only to the origin it
 //! was typed for, however a feed's links or a later URL try to lead it elsewhere.
 
-use chronoscope_core::origin::{resolve, with_embed, Credential, Secret};
+use chronoscope_core::embed::Allowlist;
+use chronoscope_core::link::ViewState;
+use chronoscope_core::origin::{foreign_origins, resolve, with_embed, Credential, Secret};
 
 const PAGE: &str = "http://127.0.0.1:8080/index.html?src=x";
 
@@ -95,4 +97,70 @@ fn only_http_and_https_are_sources_and_other_schemes_say_why() {
         Ok("https://chronoscope.example/app/po.ndjson".into())
     );
     assert!(resolve("http://es.example:2113/streams/po-1", page).is_ok());
+}
+
+#[test]
+fn a_link_names_each_other_origin_it_would_fetch_from_once() {
+    let (view, ignored) = ViewState::from_query(
+        "src=//127.0.0.1:9/events.ndjson&proj=https://docs.example/p.json\
+         &map=%7B%22stream%22%3A%22%2Fid%22%7D",
+    );
+    assert_eq!(ignored, Vec::<String>::new());
+    assert_eq!(
+        view.fetched_addresses(),
+        ["//127.0.0.1:9/events.ndjson", "https://docs.example/p.json"]
+    );
+    assert_eq!(
+        foreign_origins(&view.fetched_addresses(), PAGE),
+        ["http://127.0.0.1:9", "https://docs.example"]
+    );
+    // Relative addresses, and the page's own origin however it is spelled, are not foreign.
+    let own = [
+        "demo/x.ndjson",
+        "/streams/po",
+        "http://127.0.0.1:8080/y",
+        "HTTP://127.0.0.1:8080/z",
+    ];
+    assert_eq!(foreign_origins(&own, PAGE), Vec::<String>::new());
+    let twice = ["https://a.example/1", "https://a.example:443/2"];
+    assert_eq!(foreign_origins(&twice, PAGE), ["https://a.example"]);
+}
+
+#[test]
+fn a_projection_or_mapping_address_with_a_user_and_password_is_refused_like_a_source() {
+    for (param, text) in [
+        ("proj", "proj=//admin:hunter2@docs.example/p.json"),
+        ("map", "map=http:%5C%5Cadmin:hunter2@docs.example/m.json"),
+    ] {
+        let (view, ignored) = ViewState::from_query(text);
+        assert_eq!(
+            ignored,
+            [format!(
+                "{param} carries a user name or password; credentials are never put in a link"
+            )]
+        );
+        assert_eq!((view.projection, view.mapping), (None, None));
+        assert!(!view_query_has_secret(text));
+    }
+}
+
+/// Whether the view read from `text`, written back as a link, still carries the password.
+fn view_query_has_secret(text: &str) -> bool {
+    ViewState::from_query(text).0.to_query().contains("hunter2")
+}
+
+#[test]
+fn config_json_lists_the_origins_a_link_may_fetch_from_without_asking() {
+    let config = r#"{"embed": {"allowed_origins": []},
+        "sources": {"allowed_origins": ["https://cambium.example"]}}"#;
+    let allowed = Allowlist::sources_from_config(config).unwrap();
+    assert!(allowed.lists("https://cambium.example"));
+    assert!(!allowed.lists("https://other.example"));
+    let bad = r#"{"sources": {"allowed_origins": ["https://cambium.example/path"]}}"#;
+    let err = Allowlist::sources_from_config(bad).unwrap_err();
+    assert_eq!(err.place, "sources.allowed_origins[0]");
+    assert!(Allowlist::sources_from_config("{}")
+        .unwrap()
+        .origins
+        .is_empty());
 }
