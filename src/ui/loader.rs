@@ -236,10 +236,19 @@ pub async fn check_integrity(ctx: AppCtx, loaded: Arc<Loaded>) {
     }
 }
 
-/// Waits for the next animation frame: the one that paints what the view just became.
+/// How long the checks wait for a frame at most: a tab in the background paints no frames,
+/// and no result may wait for the tab to be shown.
+const FRAME_WAIT_MS: i32 = 100;
+
+/// Waits for the next animation frame, the one that paints what the view just became, or
+/// `FRAME_WAIT_MS`, whichever comes first: a background tab has no frames to wait for.
 async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = window().request_animation_frame(&resolve);
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+            &resolve,
+            FRAME_WAIT_MS,
+        );
     });
     let _ = JsFuture::from(promise).await;
 }

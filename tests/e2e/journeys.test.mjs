@@ -753,6 +753,21 @@ test('a link that reads from another site asks first, naming it, and fetches not
   for (const p of [page, declined, waived]) await p.context().close();
 });
 
+test('the integrity verdict comes in a tab that paints nothing, as a background tab paints nothing', async () => {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  // A hidden tab: no animation frame ever comes.
+  await context.addInitScript(() => {
+    window.requestAnimationFrame = () => 0;
+    Object.defineProperty(document, 'hidden', { get: () => true });
+    Object.defineProperty(document, 'visibilityState', { get: () => 'hidden' });
+  });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`hidden tab: ${err.message}`));
+  await page.goto(`${base}?stream=po-1017&v=4`);
+  await assertText(page.getByTestId('integrity-summary'), /^1 finding: 1 gap in [\d,]+ events, \d+ streams$/);
+  await context.close();
+});
+
 test('a link whose source hides a user name and password is refused, however it is spelled', async () => {
   for (const src of ['//admin:hunter2@127.0.0.1:9/x', 'http:%5C%5Cadmin:hunter2@127.0.0.1:9/x']) {
     const page = await open(`?src=${src}&stream=po-1`);
