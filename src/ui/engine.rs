@@ -10,7 +10,7 @@ use std::sync::{Arc, Weak};
 
 use chronoscope_core::engine::{answer_from, evidence, ListCache, Source};
 use chronoscope_core::integrity::Report;
-use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
+use chronoscope_protocol::{Answer, FileOut, Refusal, Request, Wants};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -154,6 +154,7 @@ fn source_of(loaded: &Loaded, generation: u64) -> Source<'_> {
         setup_problems: &[],
         projection_text: loaded.projection_text.as_deref(),
         generation,
+        wants: Wants::Nothing,
     }
 }
 

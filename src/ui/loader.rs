@@ -245,10 +245,8 @@ const FRAME_WAIT_MS: i32 = 100;
 async fn next_frame() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = window().request_animation_frame(&resolve);
-        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
-            &resolve,
-            FRAME_WAIT_MS,
-        );
+        let _ =
+            window().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, FRAME_WAIT_MS);
     });
     let _ = JsFuture::from(promise).await;
 }

@@ -20,9 +20,11 @@ use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::change_words;
 use chronoscope_protocol::{
-    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, VERSION,
+    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants, VERSION,
 };
 use proptest::prelude::*;
+
+mod common;
 use serde_json::{json, Value};
 
 /// One generated event: its stream (of three), its type, its author, whether it has a time,
@@ -280,6 +282,39 @@ proptest! {
             let positions: Vec<usize> = shown.iter().map(|&p| all[p]).collect();
             let scope = Scope { n_events: positions.len(), stream: Some(stream.clone()), filter: Some(filter), as_of: None };
             prop_assert_eq!(file.text, Some(events_jsonl(timeline, &positions, &scope)));
+        }
+    }
+
+    #[test]
+    fn a_source_fed_in_pieces_cut_anywhere_answers_as_the_whole_text(specs in specs(), cuts in prop::collection::vec(0usize..4000, 0..6)) {
+        // A non-ASCII author, so that cuts fall inside characters too.
+        let text = source(&specs).replace("\"ana\"", "\"anaïs 采购\"");
+        let bytes = text.as_bytes();
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut engine = Engine::new();
+        let begin = Request::Begin { label: "download".into(), link: String::new(), documents: vec![], url: None };
+        let Answer::Opened(opened) = engine.handle(begin) else { panic!() };
+        prop_assert_eq!(opened.wants, Wants::Bytes);
+        let mut from = 0;
+        for cut in cuts.into_iter().chain([bytes.len()]) {
+            let piece = &bytes[from..cut];
+            let answer = engine.answer_attached(Envelope::new(1, Request::Feed), piece.len(), |into| into.copy_from_slice(piece));
+            let Answer::Opened(opened) = answer.body else { panic!("{answer:?}") };
+            prop_assert_eq!(opened.wants, Wants::Bytes);
+            // What has arrived can be asked about meanwhile.
+            let Answer::Streams { .. } = engine.handle(streams_request()) else { panic!() };
+            from = cut;
+        }
+        let Answer::Opened(opened) = engine.handle(Request::Finish) else { panic!() };
+        prop_assert_eq!(&opened.wants, &Wants::Nothing);
+        let whole = Ingest::read_all(Setup::default(), &text);
+        prop_assert_eq!(opened.n_events, whole.timeline.len());
+        prop_assert_eq!(opened.problems.len(), whole.problems.len() + whole.timeline.problems().len());
+        for summary in whole.timeline.streams() {
+            let pos = Some(summary.n_events - 1);
+            let Answer::State { state } = engine.handle(Request::State { stream: summary.name.clone(), pos }) else { panic!() };
+            prop_assert_eq!(state, whole.timeline.state_after(&summary.name, pos));
         }
     }
 
@@ -821,4 +856,75 @@ fn a_filtered_list_counts_the_events_appended_after_it_was_first_filtered() {
     };
     assert_eq!((n_rows, found_row), (2, Some(1)));
     assert_eq!(rows.iter().map(|r| r.pos).collect::<Vec<_>>(), [1, 2]);
+}
+
+/// A KurrentDB feed of `n` events in pages of 5, newest first, each page linking to the next.
+fn kurrent_page(base: &str, n: usize, from: usize) -> Vec<u8> {
+    let entries = common::kurrent_entries(from..(from + 5).min(n));
+    json!({"streamId": "po", "entries": entries, "links": [
+        {"uri": base, "relation": "self"},
+        {"uri": format!("{base}/0/forward/5"), "relation": "last"},
+        {"uri": format!("{base}/{}/forward/5", (from + 5).min(n).max(from)), "relation": "previous"}]})
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn a_feed_is_read_page_by_page_as_the_engine_asks_for_each_page() {
+    let base = "http://es.example:2113/streams/po";
+    let mut engine = Engine::new();
+    engine.handle(Request::Begin {
+        label: "feed".into(),
+        link: String::new(),
+        documents: vec![],
+        url: Some(base.into()),
+    });
+    let head = kurrent_page(base, 12, 0);
+    engine.answer_attached(Envelope::new(1, Request::Feed), head.len(), |into| {
+        into.copy_from_slice(&head)
+    });
+    let Answer::Opened(mut opened) = engine.handle(Request::Finish) else {
+        panic!()
+    };
+    let mut asked = Vec::new();
+    while let Wants::Page { url } = opened.wants.clone() {
+        asked.push(url.clone());
+        let from: usize = url.rsplit('/').nth(2).unwrap().parse().unwrap();
+        let answer = if from == 5 && !asked[..asked.len() - 1].contains(&url) {
+            // The first try of the second page fails: the feed keeps what it read and stops,
+            // and Retry (`resume`) asks for the page again.
+            let failed = engine.handle(Request::PageFailed {
+                url: url.clone(),
+                status: 500,
+                message: "the server answered 500".into(),
+            });
+            let Answer::Opened(failed) = failed else {
+                panic!("{failed:?}")
+            };
+            assert_eq!((failed.wants, failed.n_events), (Wants::Nothing, 5));
+            assert_eq!(failed.problems.len(), 1, "{:?}", failed.problems);
+            assert!(failed.problems[0].place.contains("/5/forward/5"));
+            engine.handle(Request::Resume)
+        } else {
+            let page = kurrent_page(base, 12, from);
+            let request = Request::FeedPage { url };
+            let answer = engine.answer_attached(Envelope::new(2, request), page.len(), |into| {
+                into.copy_from_slice(&page)
+            });
+            answer.body
+        };
+        let Answer::Opened(next) = answer else {
+            panic!("{answer:?}")
+        };
+        opened = next;
+        assert!(asked.len() < 20, "{asked:?}");
+    }
+    let second = asked
+        .iter()
+        .filter(|url| url.contains("/5/forward/5"))
+        .count();
+    assert_eq!(second, 2, "asked for again after it failed: {asked:?}");
+    // Read whole once the page came: the problem of the failed try is gone with it.
+    assert_eq!(opened.n_events, 12);
+    assert_eq!(opened.problems, vec![]);
 }

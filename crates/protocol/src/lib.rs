@@ -60,6 +60,34 @@ pub enum Request {
     },
     /// Adds records (whole lines) to the open source, as a host forwards live events.
     Append { text: String },
+    /// Opens a source that arrives in pieces (a download): the bytes come after, with `feed`,
+    /// and `finish` ends them. `url` is where the source is read from, against which a feed's
+    /// pages are found. Each answer says what the source wants next (`Opened::wants`), and
+    /// what has been read so far can be asked about meanwhile.
+    Begin {
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    /// The next bytes of a source opened with `begin`, beside the request; a record may be cut
+    /// anywhere, even inside a character, and is read once its end comes.
+    Feed,
+    /// Ends the bytes of a source opened with `begin`.
+    Finish,
+    /// A page of a feed the source asked for (`Wants::Page`), its bytes beside the request.
+    FeedPage { url: String },
+    /// Reads on from where a source that broke off stopped (*Retry*): a feed asks again for
+    /// the page that failed.
+    Resume,
+    /// A page of a feed that could not be fetched: a problem at its URL and status; the feed
+    /// keeps what it read.
+    PageFailed {
+        url: String,
+        status: u16,
+        message: String,
+    },
     /// The open source as it stands: how far the background fold has come, and the problems
     /// found so far.
     Status,
@@ -343,10 +371,26 @@ pub struct Opened {
     pub format_label: String,
     /// Why the format was chosen (detected, or chosen in the link).
     pub reason: String,
+    /// What the source wants next, while it arrives.
+    #[serde(default)]
+    pub wants: Wants,
     /// Everything that could not be read or used, each at its place; the good events stay.
     /// An event that cannot be applied is found when its stream is folded: ask `status`
     /// again; the list is final once `n_folded` is `n_events`.
     pub problems: Vec<ProblemLine>,
+}
+
+/// What an open source wants next.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Wants {
+    /// Nothing: every record is read.
+    #[default]
+    Nothing,
+    /// More bytes (`feed`), or their end (`finish`).
+    Bytes,
+    /// This page of a feed (`feed_page`, or `page_failed`).
+    Page { url: String },
 }
 
 /// A problem, at its place (a line, a byte, an element, a URL and status, an event).
@@ -513,6 +557,8 @@ pub enum Refusal {
     NothingOpen,
     /// `open_attached` came without its bytes (or bytes came with another request).
     NoAttachment,
+    /// An address that is not a URL.
+    NotAUrl { url: String, message: String },
     /// The source has no such stream.
     NoStream { stream: String },
     /// The source has no such position in the stream.

@@ -53,7 +53,7 @@ pub struct Engine {
 /// What the engine answers from: a source as read, wherever it is held. An `Engine` holds its
 /// own (`OpenSource`); a page that has read a source itself asks about it through
 /// `answer_from`, with the same answers.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Source<'a> {
     pub label: &'a str,
     pub timeline: &'a Timeline,
@@ -67,6 +67,8 @@ pub struct Source<'a> {
     /// Which reading of a source this is: it changes whenever the source does (an open, an
     /// append), so that what was worked out from it before is not used after.
     pub generation: u64,
+    /// What the source wants next, while it arrives (`Wants::Nothing` once read).
+    pub wants: wire::Wants,
 }
 
 /// Answers a question about a source read elsewhere: everything but opening, appending and
@@ -76,6 +78,12 @@ pub fn answer_from(source: &Source<'_>, cache: &mut ListCache, request: Request)
         Request::Open { .. }
         | Request::OpenAttached { .. }
         | Request::Append { .. }
+        | Request::Begin { .. }
+        | Request::Feed
+        | Request::Finish
+        | Request::Resume
+        | Request::FeedPage { .. }
+        | Request::PageFailed { .. }
         | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
         request => ask(source, cache, request),
     }
@@ -92,6 +100,7 @@ struct OpenSource {
     projection_text: Option<String>,
     detection: Detection,
     generation: u64,
+    wants: wire::Wants,
 }
 
 impl OpenSource {
@@ -104,7 +113,22 @@ impl OpenSource {
             setup_problems: &self.setup_problems,
             projection_text: self.projection_text.as_deref(),
             generation: self.generation,
+            wants: self.wants.clone(),
         }
+    }
+
+    /// Reads what the source holds as far as it can be read, notes what it wants next, and
+    /// marks the source changed.
+    fn read_on(&mut self, generation: u64) {
+        self.wants = match self.ingest.run_until_indexed() {
+            Some(Step::NeedBytes) => wire::Wants::Bytes,
+            Some(Step::Fetch(url)) => wire::Wants::Page {
+                url: url.to_string(),
+            },
+            _ => wire::Wants::Nothing,
+        };
+        self.detection = self.ingest.detection();
+        self.generation = generation;
     }
 }
 
@@ -187,6 +211,24 @@ impl Engine {
                 });
                 Envelope::new(request.id, body)
             }
+            Request::Feed if request.v == wire::VERSION => {
+                let body = self.arriving(|ingest| ingest.feed_with(len, fill));
+                Envelope::new(request.id, body)
+            }
+            Request::FeedPage { url } if request.v == wire::VERSION => {
+                let body = match url::Url::parse(&url) {
+                    Ok(url) => self.arriving(|ingest| {
+                        let mut bytes = vec![0; len];
+                        fill(&mut bytes);
+                        ingest.feed_page(&url, bytes);
+                    }),
+                    Err(err) => Answer::Refused(Refusal::NotAUrl {
+                        url,
+                        message: err.to_string(),
+                    }),
+                };
+                Envelope::new(request.id, body)
+            }
             _ if request.v != wire::VERSION => self.answer(request),
             _ => Envelope::new(request.id, Answer::Refused(Refusal::NoAttachment)),
         }
@@ -205,6 +247,23 @@ impl Engine {
             }),
             Request::OpenAttached { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Append { text } => self.append(&text),
+            Request::Begin {
+                label,
+                link,
+                documents,
+                url,
+            } => self.begin(label, &link, documents, url.as_deref()),
+            Request::Feed | Request::FeedPage { .. } => Answer::Refused(Refusal::NoAttachment),
+            Request::Finish => self.arriving(|ingest| ingest.finish()),
+            Request::Resume => self.arriving(|ingest| ingest.resume()),
+            Request::PageFailed {
+                url,
+                status,
+                message,
+            } => self.arriving(|ingest| {
+                let place = Place::Url { url, status };
+                ingest.page_failed(Problem::new(place, ProblemKind::Fetch(message)));
+            }),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
                 Some(open) => answer_about(open, &mut self.list_cache, request),
@@ -275,7 +334,44 @@ impl Engine {
             projection_text: prepared.projection_text,
             detection: ingest_detection,
             generation: self.generation,
+            wants: wire::Wants::Nothing,
         });
+        Answer::Opened(opened(&open.source()))
+    }
+
+    /// Opens a source whose bytes come after (`feed`, `finish`), read from `url` where given.
+    fn begin(
+        &mut self,
+        label: String,
+        link: &str,
+        documents: Vec<wire::Document>,
+        url: Option<&str>,
+    ) -> Answer {
+        let (view, _) = ViewState::from_query(link);
+        let mut prepared = prepare(&view, documents_named(&view, &documents));
+        prepared.setup.source_url = url.and_then(|url| url::Url::parse(url).ok());
+        let ingest = Ingest::new(prepared.setup);
+        self.generation += 1;
+        let open = self.open.insert(OpenSource {
+            label,
+            detection: ingest.detection(),
+            ingest,
+            setup_problems: prepared.problems,
+            projection_text: prepared.projection_text,
+            generation: self.generation,
+            wants: wire::Wants::Bytes,
+        });
+        Answer::Opened(opened(&open.source()))
+    }
+
+    /// Gives the source that is arriving what `give` gives it, and reads on.
+    fn arriving(&mut self, give: impl FnOnce(&mut Ingest)) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        give(&mut open.ingest);
+        self.generation += 1;
+        open.read_on(self.generation);
         Answer::Opened(opened(&open.source()))
     }
 
@@ -392,6 +488,7 @@ fn opened(source: &Source<'_>) -> wire::Opened {
         format: detection.format.key().to_string(),
         format_label: detection.format.label().to_string(),
         reason: detection.reason.clone(),
+        wants: source.wants.clone(),
         problems,
     }
 }
@@ -410,6 +507,12 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
         Request::Open { .. }
         | Request::OpenAttached { .. }
         | Request::Append { .. }
+        | Request::Begin { .. }
+        | Request::Feed
+        | Request::Finish
+        | Request::Resume
+        | Request::FeedPage { .. }
+        | Request::PageFailed { .. }
         | Request::Status => Answer::Opened(opened(source)),
         Request::Streams {
             filter,
