@@ -26,6 +26,8 @@ use crate::integrity::chain::sha256_hex;
 use crate::integrity::Report;
 use crate::link::ViewState;
 use crate::selection::select;
+use std::borrow::Cow;
+
 use crate::stored_zip::{read_stored, write_stored};
 use crate::time::format_utc;
 use crate::timeline::Timeline;
@@ -53,14 +55,21 @@ pub struct ManifestFile {
 
 /// The files of a pack, by name, in the order they are written.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct PackFiles {
-    pub files: Vec<(String, Vec<u8>)>,
+pub struct PackFiles<'a> {
+    /// Each file's name and bytes: written ones owned, read ones borrowed from the pack.
+    pub files: Vec<(String, Cow<'a, [u8]>)>,
 }
 
-impl PackFiles {
-    /// Adds a file.
+impl<'a> PackFiles<'a> {
+    /// Adds a file written here.
     pub fn add(&mut self, name: &str, bytes: impl Into<Vec<u8>>) {
-        self.files.push((name.to_string(), bytes.into()));
+        self.files
+            .push((name.to_string(), Cow::Owned(bytes.into())));
+    }
+
+    /// Adds a file read from a pack, its bytes borrowed from the pack's.
+    fn add_read(&mut self, name: &str, bytes: &'a [u8]) {
+        self.files.push((name.to_string(), Cow::Borrowed(bytes)));
     }
 
     /// A file's bytes, if the pack has it.
@@ -68,7 +77,7 @@ impl PackFiles {
         self.files
             .iter()
             .find(|(file, _)| file == name)
-            .map(|(_, bytes)| bytes.as_slice())
+            .map(|(_, bytes)| bytes.as_ref())
     }
 
     /// A file's text, if the pack has it and it is UTF-8.
@@ -126,7 +135,7 @@ pub fn looks_like_zip(bytes: &[u8]) -> bool {
 }
 
 /// Writes files and their manifest into a zip.
-pub fn write_pack(files: &PackFiles) -> Result<Vec<u8>, PackError> {
+pub fn write_pack(files: &PackFiles<'_>) -> Result<Vec<u8>, PackError> {
     let listed: Vec<Value> = files
         .files
         .iter()
@@ -134,19 +143,24 @@ pub fn write_pack(files: &PackFiles) -> Result<Vec<u8>, PackError> {
         .collect();
     let manifest = json!({"kind": "chronoscope-evidence", "version": 1, "files": listed});
     let manifest_text = pretty(&manifest);
-    let mut all = vec![(MANIFEST.to_string(), manifest_text.into_bytes())];
-    all.extend(files.files.iter().cloned());
+    let mut all = vec![(MANIFEST, manifest_text.as_bytes())];
+    all.extend(
+        files
+            .files
+            .iter()
+            .map(|(name, bytes)| (name.as_str(), bytes.as_ref())),
+    );
     write_stored(&all).map_err(|err| PackError::Write(err.to_string()))
 }
 
 /// Reads a pack's files and checks them against its manifest. The files are returned even
 /// when some fail, so that what can be shown is shown, with the failures named.
-pub fn open_pack(bytes: &[u8]) -> Result<(PackFiles, Vec<Tamper>), PackError> {
+pub fn open_pack(bytes: &[u8]) -> Result<(PackFiles<'_>, Vec<Tamper>), PackError> {
     let entries = read_stored(bytes).map_err(|err| PackError::NotZip(err.to_string()))?;
     let mut files = PackFiles::default();
     // An entry whose CRC does not match is kept: the manifest's hash names it as changed.
     for entry in entries {
-        files.add(&entry.name, entry.bytes);
+        files.add_read(&entry.name, entry.bytes);
     }
     let manifest_text = files.text(MANIFEST).ok_or(PackError::NoManifest)?;
     let manifest: Manifest = serde_json::from_str(manifest_text)
@@ -155,7 +169,7 @@ pub fn open_pack(bytes: &[u8]) -> Result<(PackFiles, Vec<Tamper>), PackError> {
     Ok((files, tampered))
 }
 
-fn check_manifest(manifest: &Manifest, files: &PackFiles) -> Vec<Tamper> {
+fn check_manifest(manifest: &Manifest, files: &PackFiles<'_>) -> Vec<Tamper> {
     let mut found = Vec::new();
     for listed in &manifest.files {
         match files.get(&listed.name) {
@@ -220,7 +234,7 @@ pub struct EvidenceInput<'a> {
 }
 
 /// The files of an evidence pack (the manifest is added when it is written).
-pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles {
+pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles<'static> {
     let timeline = input.timeline;
     let positions: Vec<usize> = match input.whole_source {
         true => (0..timeline.len()).collect(),
@@ -283,14 +297,14 @@ pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles {
 }
 
 /// The query of the deep link a pack was made with (its `link.txt`).
-pub fn pack_link(files: &PackFiles) -> Option<&str> {
+pub fn pack_link<'a>(files: &'a PackFiles<'_>) -> Option<&'a str> {
     let text = files.text("link.txt")?.trim();
     Some(text.split_once('?').map_or(text, |(_, query)| query))
 }
 
 /// The view a pack reopens: its link's, with the events from the pack (named by the pack's
 /// file name) and the projection and mapping it holds, so that nothing is fetched.
-pub fn pack_view(files: &PackFiles, pack_name: &str) -> ViewState {
+pub fn pack_view(files: &PackFiles<'_>, pack_name: &str) -> ViewState {
     let (mut view, _) = ViewState::from_query(pack_link(files).unwrap_or_default());
     view.src = None;
     view.file = Some(pack_name.to_string());

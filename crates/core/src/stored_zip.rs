@@ -58,11 +58,12 @@ impl fmt::Display for ZipError {
     }
 }
 
-/// One entry read back, with whether its bytes match the CRC-32 the zip records for them.
+/// One entry read back, its bytes borrowed from the zip's (never copied), with whether they
+/// match the CRC-32 the zip records for them.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     pub name: String,
-    pub bytes: Vec<u8>,
+    pub bytes: &'a [u8],
     pub crc_matches: bool,
 }
 
@@ -76,12 +77,13 @@ const UTF8_NAMES: u16 = 0x0800;
 /// 1980-01-01 in MS-DOS date form, the earliest a zip can say.
 const DOS_DATE: u16 = 0x21;
 
-/// Writes files as a zip of stored entries.
-pub fn write_stored(files: &[(String, Vec<u8>)]) -> Result<Vec<u8>, ZipError> {
+/// Writes files (each a name and its bytes) as a zip of stored entries.
+pub fn write_stored<N: AsRef<str>, B: AsRef<[u8]>>(files: &[(N, B)]) -> Result<Vec<u8>, ZipError> {
     let n_files = u16::try_from(files.len()).map_err(|_| ZipError::TooLarge)?;
     let mut out = Vec::new();
     let mut directory = Vec::new();
     for (name, bytes) in files {
+        let (name, bytes) = (name.as_ref(), bytes.as_ref());
         let offset = u32::try_from(out.len()).map_err(|_| ZipError::TooLarge)?;
         let size = u32::try_from(bytes.len()).map_err(|_| ZipError::TooLarge)?;
         let name_len = u16::try_from(name.len()).map_err(|_| ZipError::TooLarge)?;
@@ -129,7 +131,7 @@ fn put_common(out: &mut Vec<u8>, crc: u32, size: u32, name_len: u16) {
 }
 
 /// Reads the entries of a zip of stored entries, in directory order.
-pub fn read_stored(bytes: &[u8]) -> Result<Vec<Entry>, ZipError> {
+pub fn read_stored(bytes: &[u8]) -> Result<Vec<Entry<'_>>, ZipError> {
     let end = find_end(bytes).ok_or(ZipError::NoDirectory)?;
     let n_entries = usize::from(u16_at(bytes, end + 10).ok_or(ZipError::NoDirectory)?);
     let directory_at = u32_at(bytes, end + 16).ok_or(ZipError::NoDirectory)? as usize;
@@ -175,7 +177,7 @@ pub fn read_stored(bytes: &[u8]) -> Result<Vec<Entry>, ZipError> {
         .into_iter()
         .map(|(name, crc, data)| Entry {
             crc_matches: crc32(data) == crc,
-            bytes: data.to_vec(),
+            bytes: data,
             name,
         })
         .collect())

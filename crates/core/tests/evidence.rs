@@ -40,7 +40,7 @@ fn pack(whole_source: bool) -> (Vec<u8>, String) {
     (write_pack(&files).expect("a pack"), pinned)
 }
 
-fn pack_files(whole_source: bool) -> (chronoscope_core::evidence::PackFiles, String) {
+fn pack_files(whole_source: bool) -> (chronoscope_core::evidence::PackFiles<'static>, String) {
     let outcome = load(PO);
     let timeline = &outcome.timeline;
     let state = timeline.state_after("po-1", Some(2));
@@ -241,10 +241,11 @@ fn a_state_json_rewritten_with_its_manifest_is_caught_by_the_replay() {
         .iter_mut()
         .find(|(name, _)| name == "state.json")
         .expect("state.json");
-    state.1 = String::from_utf8(state.1.clone())
+    state.1 = String::from_utf8(state.1.to_vec())
         .expect("text")
         .replace("\"approved\"", "\"rejected\"")
-        .into_bytes();
+        .into_bytes()
+        .into();
     // `write_pack` writes a new manifest, as a careful tamperer would.
     let forged = reopen(&write_pack(&files).expect("a pack"), "p.zip").expect("opens");
     assert_eq!(

@@ -13,11 +13,12 @@ fn fixture(name: &str) -> Vec<u8> {
 
 #[test]
 fn a_zip_python_stored_reads_entry_by_entry() {
-    let entries = read_stored(&fixture("python-stored.zip")).expect("a stored zip");
+    let zip = fixture("python-stored.zip");
+    let entries = read_stored(&zip).expect("a stored zip");
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, vec!["manifest.json", "events.json"]);
     assert!(entries.iter().all(|e| e.crc_matches));
-    assert!(String::from_utf8_lossy(&entries[1].bytes).contains("1250.50"));
+    assert!(String::from_utf8_lossy(entries[1].bytes).contains("1250.50"));
 }
 
 #[test]
@@ -43,7 +44,7 @@ fn what_is_written_reads_back_and_a_changed_byte_fails_its_crc() {
         .iter()
         .map(|(name, bytes)| Entry {
             name: name.clone(),
-            bytes: bytes.clone(),
+            bytes: bytes.as_slice(),
             crc_matches: true,
         })
         .collect();
@@ -193,4 +194,19 @@ fn names_that_leave_the_folder_or_hide_are_refused() {
     }
     let fine = write_stored(&[("a..b/c.json".to_string(), b"[]".to_vec())]).expect("written");
     assert!(read_stored(&fine).is_ok());
+}
+
+#[test]
+fn entries_are_read_in_place_from_the_zip_not_copied() {
+    let zip = fixture("python-stored.zip");
+    let entries = read_stored(&zip).expect("a stored zip");
+    let within = zip.as_ptr_range();
+    for entry in &entries {
+        let range = entry.bytes.as_ptr_range();
+        assert!(
+            within.start <= range.start && range.end <= within.end,
+            "{} points into the zip's own bytes",
+            entry.name
+        );
+    }
 }
