@@ -33,6 +33,10 @@ seed() {
     pack)
       # Packs as Python's zipfile and Chronoscope write them.
       cp tests/fixtures/zip/*.zip fuzz/corpus/pack/ ;;
+    search)
+      # A length byte, then the query, then the text repeated into one large string.
+      printf '\010text:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab/data/note=x aaaa' > fuzz/corpus/search/seed1
+      printf '\004/data/note~ab status=approved ab\303\251' > fuzz/corpus/search/seed2 ;;
     query)
       printf 'status=approved approvedBy=dana.reyes /total>10000 asof:2026-03-31T23:59:59Z' > fuzz/corpus/query/seed1
       printf 'type:PoApproved author:dana v:1..9 after:2026-01-01 /data/total>1' > fuzz/corpus/query/seed2 ;;
@@ -40,7 +44,7 @@ seed() {
 }
 
 targets=("${1:-ingest}")
-[ $# -eq 0 ] && targets=(ingest link model query pack)
+[ $# -eq 0 ] && targets=(ingest link model query pack search)
 extra=("${@:2}")
 [ ${#extra[@]} -eq 0 ] && extra=(-runs=10000000)
 for target in "${targets[@]}"; do

@@ -85,6 +85,12 @@ fn the_pack_corpus_reads_within_its_size_without_a_panic() {
     assert!(replay("pack", fuzz_harness::pack) >= 100);
 }
 
+/// The event filter and the state query over one large string (`fuzz_harness::search`).
+#[test]
+fn the_search_corpus_filters_a_large_string_without_a_panic() {
+    assert!(replay("search", fuzz_harness::search) >= 2);
+}
+
 #[test]
 fn the_query_corpus_reads_and_matches_without_a_panic() {
     assert!(replay("query", fuzz_harness::query) >= 100);

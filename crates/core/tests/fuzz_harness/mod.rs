@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chronoscope_core::decode::{decode_text, mapping::Mapping, Format};
-use chronoscope_core::event_query::parse_event_query;
+use chronoscope_core::event_query::{filtered_positions, parse_event_query};
 use chronoscope_core::evidence::open_pack;
 use chronoscope_core::ingest::index::project;
 use chronoscope_core::ingest::{Ingest, Outcome, Setup, Step};
@@ -127,6 +127,32 @@ pub fn query(data: &[u8]) {
         let _ = query.matches(&state);
     }
     let _ = parse_event_query(&text);
+}
+
+/// The event filter (`q=`) and the state query (`where=`) over a source holding one large
+/// string: the first byte says how long the query is, the query follows, and the rest, repeated
+/// to 256 KB, is the string (a text search of a few thousand characters over one large string
+/// once took minutes). The fuzzer's time limit per execution (`-timeout=` in
+/// `scripts/fuzz.sh`) is what fails a search that is not linear.
+pub fn search(data: &[u8]) {
+    let [len, rest @ ..] = data else {
+        return;
+    };
+    let (query, text) = rest.split_at((*len as usize * 8).min(rest.len()));
+    let query = String::from_utf8_lossy(query);
+    let text = String::from_utf8_lossy(text);
+    let large: String = match text.is_empty() {
+        true => "a".repeat(1 << 18),
+        false => text.chars().cycle().take(1 << 18).collect(),
+    };
+    let state = json!({"note": large, "status": "approved", "total": 1250.5});
+    let event = json!({"stream": "po-1", "type": "PoNoted", "time": "2026-01-01T00:00:00Z",
+        "data": state, "meta": {"user": large.chars().take(64).collect::<String>()}});
+    let outcome = Ingest::read_all(Setup::default(), &format!("{event}\n"));
+    let _ = filtered_positions(&outcome.timeline, "po-1", &query);
+    if let Ok(where_query) = parse_state_query(&query) {
+        let _ = where_query.matches(&state);
+    }
 }
 
 /// Any bytes as an evidence pack: the zip reader never reads more than the file holds (its

@@ -1,0 +1,8 @@
+//! Fuzz target: `search` in `crates/core/tests/fuzz_harness`, fed any bytes.
+#![no_main]
+
+#[path = "../../crates/core/tests/fuzz_harness/mod.rs"]
+#[allow(dead_code)]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::search(data));
