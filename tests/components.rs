@@ -77,6 +77,20 @@ fn op_and_path(entries: &[web_sys::Element]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Canonical NDJSON read as the loader reads a whole source.
+fn loaded(text: &str) -> Loaded {
+    let (decoded, detection) = decode_text(text, Some(Format::Canonical));
+    Loaded {
+        timeline: Timeline::build(decoded.events),
+        problems: decoded.problems,
+        detection,
+        label: "test".into(),
+        projection_text: None,
+        complete: true,
+        appended: false,
+    }
+}
+
 /// A stream of `n` events, each merging `{"n": i}`, with a hostile string in the first one.
 fn long_stream(n: usize) -> Loaded {
     let mut text = String::new();
@@ -91,16 +105,7 @@ fn long_stream(n: usize) -> Loaded {
         text.push_str(&event.to_string());
         text.push('\n');
     }
-    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
-    Loaded {
-        timeline: Timeline::build(decoded.events),
-        problems: decoded.problems,
-        detection,
-        label: "test".into(),
-        projection_text: None,
-        complete: true,
-        appended: false,
-    }
+    loaded(&text)
 }
 
 /// Mounts the inspector over loaded data and hands back its context.
@@ -341,16 +346,7 @@ fn disguised_streams() -> Loaded {
         text.push_str(&event.to_string());
         text.push('\n');
     }
-    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
-    Loaded {
-        timeline: Timeline::build(decoded.events),
-        problems: decoded.problems,
-        detection,
-        label: "test".into(),
-        projection_text: None,
-        complete: true,
-        appended: false,
-    }
+    loaded(&text)
 }
 
 #[wasm_bindgen_test]
@@ -423,16 +419,7 @@ fn many_streams(n: usize) -> Loaded {
         text.push_str(&event.to_string());
         text.push('\n');
     }
-    let (decoded, detection) = decode_text(&text, Some(Format::Canonical));
-    Loaded {
-        timeline: Timeline::build(decoded.events),
-        problems: decoded.problems,
-        detection,
-        label: "test".into(),
-        projection_text: None,
-        complete: true,
-        appended: false,
-    }
+    loaded(&text)
 }
 
 #[wasm_bindgen_test]
