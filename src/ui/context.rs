@@ -340,22 +340,15 @@ impl AppCtx {
 
     /// Selects the event at a position of the log, in its stream.
     pub fn select_log_event(&self, log_idx: usize) {
-        let found = self.loaded.with_untracked(|loaded| {
-            let timeline = &loaded.as_ref()?.timeline;
-            let head = timeline.head(log_idx);
-            let positions = timeline.stream_log_positions(head.stream);
-            let pos = positions.binary_search(&log_idx).ok()?;
-            let occurrence = timeline.occurrence_at(head.stream, pos);
-            Some((head.stream.to_string(), head.version, occurrence))
+        let ctx = *self;
+        leptos::task::spawn_local(async move {
+            let request = Request::Locate {
+                seq: log_idx as u64,
+            };
+            if let Answer::Located { stream, row } = ctx.engine.ask(request).await {
+                ctx.select_event(stream, row.version, row.occurrence);
+            }
         });
-        if let Some((stream, version, occurrence)) = found {
-            self.view.update(|view| {
-                view.stream = Some(stream);
-                view.version = Some(version);
-                view.dup = (occurrence > 1).then_some(occurrence);
-                view.time = None;
-            });
-        }
     }
 
     /// Selects an event of any stream by how links name it: its version, and which event with

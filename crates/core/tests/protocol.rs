@@ -231,6 +231,9 @@ proptest! {
             prop_assert_eq!(detail.change, change_words(&event.change, &event.kind, None));
             prop_assert_eq!(detail.row.version, event.version);
 
+            let seq = timeline.stream_log_positions(&stream)[pos] as u64;
+            let Answer::Located { stream: found, row } = ask(&mut engine, 4, Request::Locate { seq }) else { panic!() };
+            prop_assert_eq!((&found, row.pos, row.seq), (&stream, pos, seq));
             let Answer::Trail(trail) = ask(&mut engine, 4, Request::Trail { stream: stream.clone(), pos }) else { panic!() };
             let log_idx = timeline.stream_log_positions(&stream)[pos];
             match trail_of(timeline, log_idx, &trail_pointers(None, direct.detection.format)) {
@@ -788,6 +791,10 @@ fn a_view_with_no_moment_has_nothing_to_export() {
     assert!(
         matches!(answer, Answer::Refused(Refusal::NoMoment { .. })),
         "{answer:?}"
+    );
+    assert_eq!(
+        engine.handle(Request::Locate { seq: 2 }),
+        Answer::Refused(Refusal::NoEvent { seq: 2 })
     );
     let answer = engine.handle(Request::Event {
         stream: "po-1".into(),

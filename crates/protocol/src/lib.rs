@@ -123,6 +123,9 @@ pub enum Request {
     /// One event in full: its record as stored, what it changed in words, and its stored and
     /// upcast data where it was upcast.
     Event { stream: String, pos: usize },
+    /// The event at a place in the whole log (its `seq`, from 0): its stream and its row, for
+    /// what names events by their place in the log (the integrity report).
+    Locate { seq: u64 },
     /// The trail of the event at `pos`: every event sharing its correlation id, as a tree by
     /// causation.
     Trail { stream: String, pos: usize },
@@ -198,6 +201,10 @@ pub enum Answer {
     },
     Stream(StreamInfo),
     Event(EventDetail),
+    Located {
+        stream: String,
+        row: EventRow,
+    },
     Trail(Trail),
     Pinned {
         /// The pinned view as a deep link's query (without `?`).
@@ -561,6 +568,8 @@ pub enum Refusal {
     NotAUrl { url: String, message: String },
     /// The source has no such stream.
     NoStream { stream: String },
+    /// The source has no event at this place in the log.
+    NoEvent { seq: u64 },
     /// The source has no such position in the stream.
     NoPosition { stream: String, pos: usize },
     /// The view has no moment (no stream, or a moment before its first event): there is

@@ -115,6 +115,20 @@ pub(super) fn event_row(timeline: &Timeline, stream: &str, pos: usize) -> Option
     })
 }
 
+/// The stream and row of the event at a place in the log.
+pub(super) fn locate(timeline: &Timeline, seq: u64) -> Option<(String, wire::EventRow)> {
+    let log_idx = usize::try_from(seq)
+        .ok()
+        .filter(|&idx| idx < timeline.len())?;
+    let stream = timeline.head(log_idx).stream.to_string();
+    let pos = timeline
+        .stream_log_positions(&stream)
+        .binary_search(&log_idx)
+        .ok()?;
+    let row = event_row(timeline, &stream, pos)?;
+    Some((stream, row))
+}
+
 /// A stream as the timeline draws it, with its density in `bins` bins (at most
 /// `wire::MAX_BINS`).
 pub(super) fn stream_info(timeline: &Timeline, stream: &str, bins: usize) -> wire::StreamInfo {

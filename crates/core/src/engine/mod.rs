@@ -547,6 +547,10 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             detail::event_detail(timeline, &stream, pos)
                 .map_or(Answer::Refused(no_position(&stream, pos)), Answer::Event)
         }),
+        Request::Locate { seq } => detail::locate(timeline, seq).map_or(
+            Answer::Refused(Refusal::NoEvent { seq }),
+            |(stream, row)| Answer::Located { stream, row },
+        ),
         Request::Trail { stream, pos } => at_moments(timeline, &stream, &[Some(pos)], |_| {
             let format = source.detection.format;
             detail::trail(timeline, format, &stream, pos)
