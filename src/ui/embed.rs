@@ -20,6 +20,7 @@ use super::url::pinned_address;
 use chronoscope_core::embed::{self, Allowlist, Command, LoadRequest, Theme};
 use chronoscope_core::origin::{self, HostHeaders};
 use chronoscope_core::time::format_utc;
+use chronoscope_protocol::{Answer, Request};
 
 /// The deployment's configuration, beside `index.html`.
 pub const CONFIG_URL: &str = "config.json";
@@ -322,22 +323,23 @@ fn apply_theme(theme: &Theme, root: Option<web_sys::HtmlElement>) -> Result<(), 
     Ok(())
 }
 
-/// Says `loaded` after each load completes (not after live events are added).
+/// Says `loaded` after each load completes (not after live events are added), with what the
+/// engine counts.
 fn report_loads(ctx: AppCtx, host: HostCell) {
     Effect::new(move |_| {
-        let message = ctx.loaded.with(|loaded| {
-            let loaded = loaded.as_ref().filter(|l| l.complete && !l.appended)?;
-            let timeline = &loaded.timeline;
-            let n_problems = loaded.problems.len() + timeline.problems().len();
-            Some(embed::loaded(
-                timeline.len(),
-                timeline.n_streams(),
-                n_problems,
-            ))
-        });
-        if let Some(message) = message {
-            post_to_host(host, message);
+        let done = ctx
+            .loaded
+            .with(|l| l.as_ref().is_some_and(|l| l.complete && !l.appended));
+        if !done {
+            return;
         }
+        leptos::task::spawn_local(async move {
+            if let Answer::Opened(opened) = ctx.engine.ask(Request::Status).await {
+                let n_problems = opened.problems.len();
+                let message = embed::loaded(opened.n_events, opened.n_streams, n_problems);
+                post_to_host(host, message);
+            }
+        });
     });
 }
 
