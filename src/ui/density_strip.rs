@@ -11,7 +11,7 @@ use super::dom::append_element;
 use chronoscope_core::time::format_utc;
 use chronoscope_core::view::moves::{percent_of_span, time_at_fraction};
 use chronoscope_core::view::text::decimal;
-use chronoscope_protocol::Bin;
+use chronoscope_protocol::{Answer, Bin, Request};
 
 /// The strip over the selected stream.
 #[component]
@@ -57,30 +57,47 @@ pub fn DensityStrip() -> impl IntoView {
         ctx.stream_info
             .with(|info| info.as_ref().is_some_and(|info| info.span.is_none()))
     };
-    // The integrity findings on this stream's events, where they fall in time.
-    let findings = Memo::new(move |_| {
-        let (_, first, last) = density.get()?;
-        let stream = ctx.stream.get()?;
-        let report = ctx.report.get()?;
-        ctx.loaded.with(|l| {
-            let loaded = l.as_ref()?;
-            let marks: Vec<(f64, String, &'static str)> = report
-                .findings_in(&stream)
-                .filter_map(|finding| {
-                    let time = loaded.timeline.head(finding.log_idx?).time;
-                    let x = percent_of_span(first, last, time);
-                    Some((x, finding.message.clone(), finding.kind.key()))
-                })
-                .collect();
-            Some(marks)
-        })
+    // The integrity findings on this stream's events, where they fall in time: the engine
+    // says when each event was (`locate`).
+    let findings = RwSignal::new(Vec::<(f64, String, &'static str)>::new());
+    // Which run of the effect is the latest: an older one's marks are dropped.
+    let asked = StoredValue::new(0u64);
+    Effect::new(move |_| {
+        asked.update_value(|n| *n += 1);
+        let generation = asked.get_value();
+        let (Some((_, first, last)), Some(stream), Some(report)) =
+            (density.get(), ctx.stream.get(), ctx.report.get())
+        else {
+            findings.set(Vec::new());
+            return;
+        };
+        let listed: Vec<(usize, String, &'static str)> = report
+            .findings_in(&stream)
+            .filter_map(|f| Some((f.log_idx?, f.message.clone(), f.kind.key())))
+            .collect();
+        leptos::task::spawn_local(async move {
+            let mut marks = Vec::with_capacity(listed.len());
+            for (log_idx, message, kind) in listed {
+                let request = Request::Locate {
+                    seq: log_idx as u64,
+                };
+                if let Answer::Located { row, .. } = ctx.engine.ask(request).await {
+                    if let Some(time) = row.time {
+                        marks.push((percent_of_span(first, last, time), message, kind));
+                    }
+                }
+            }
+            if asked.get_value() == generation {
+                findings.set(marks);
+            }
+        });
     });
     // Marks only: a click on the strip there selects the moment, and the report lists each
     // finding with a button to its event. Written with DOM calls rather than a `view!` per
     // mark, for the bundle's budget (see `period_table`).
     let marks = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
-        let findings = findings.get().unwrap_or_default();
+        let findings = findings.get();
         if let Some(marks) = marks.get() {
             marks.set_text_content(None);
             for (x, message, kind) in findings {

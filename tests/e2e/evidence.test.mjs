@@ -124,6 +124,7 @@ test('the demo report finds its deliberate gap, verifies its ledger chain, and a
   await findings(page).first().getByRole('button').click();
   await assertText(cursor(page), /^v4 · /);
   await queryMatches(page, /stream=po-1017&v=4/);
+  await page.locator('[data-testid=strip-finding][data-kind=version-gap]').first().waitFor();
   assert.equal(await page.locator('[data-testid=strip-finding][data-kind=version-gap]').count(), 1, 'marked on the strip');
   await page.getByTestId('export-toggle').click();
   await page.screenshot({ path: join(shots, 'integrity-export-1400-light.png') });
@@ -151,6 +152,7 @@ test("EventSourcingDB's own vectors verify, and a changed byte is a hash mismatc
   await summary(tampered).click();
   assert.deepEqual(await listed(tampered), [['hash-mismatch', '/users/arno', '1']]);
   await assertText(findings(tampered), /hash mismatch: the event carries 64d040f/);
+  await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').first().waitFor();
   assert.equal(await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').count(), 1);
   await page.context().close();
   await tampered.context().close();
