@@ -8,7 +8,6 @@ use chronoscope_protocol::{Answer, FieldChange, Request};
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::engine::answer_to;
 use super::format::{local, utc_or_dash, NO_TIME};
 
 /// The history of the field named by `blame=`, when there is one.
@@ -16,16 +15,19 @@ use super::format::{local, utc_or_dash, NO_TIME};
 pub fn BlamePanel() -> impl IntoView {
     let ctx = use_app();
     let path = move || ctx.view.with(|v| v.blame.clone());
-    let answer = answer_to(ctx, move || {
-        Some(Request::Blame {
-            path: path()?,
-            stream: ctx.stream.get()?,
-        })
-    });
-    let changes = Memo::new(move |_| match answer.get() {
-        Some(Answer::Blame { changes }) => changes,
-        _ => Vec::new(),
-    });
+    let changes = ctx.engine.answer_memo(
+        move || {
+            Some(Request::Blame {
+                path: path()?,
+                stream: ctx.stream.get()?,
+            })
+        },
+        |answer| match answer {
+            Answer::Blame { changes } => Some(changes),
+            _ => None,
+        },
+    );
+    let changes = Memo::new(move |_| changes.get().unwrap_or_default());
     move || {
         path().map(|path| {
             view! {

@@ -158,16 +158,14 @@ impl AppCtx {
         let cursor = Memo::new(move |_| selection.with(|s| s.cursor));
         let compare_version = Memo::new(move |_| selection.with(|s| s.compare_version));
         let selection = Memo::new(move |_| selection.with(|s| s.selection.clone()));
-        let opened = answer_memo(
-            engine,
+        let opened = engine.answer_memo(
             || Some(Request::Status),
             |answer| match answer {
                 Answer::Opened(opened) => Some(opened),
                 _ => None,
             },
         );
-        let stream_info = answer_memo(
-            engine,
+        let stream_info = engine.answer_memo(
             move || {
                 let stream = stream.get()?;
                 Some(Request::Stream {
@@ -188,8 +186,7 @@ impl AppCtx {
             })
         });
         let state_at = move |pos: fn(&Selection) -> Option<usize>| {
-            answer_memo(
-                engine,
+            engine.answer_memo(
                 move || {
                     let (stream, pos) = selection.with(|s| (s.stream.clone(), pos(s)));
                     Some(Request::State {
@@ -210,8 +207,7 @@ impl AppCtx {
         let link_copier = copier();
         // Checked once the load is complete: a link's pin speaks of the whole stream up to its
         // moment.
-        let link_check = answer_memo(
-            engine,
+        let link_check = engine.answer_memo(
             move || {
                 let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
                 let link = view.with(|v| v.pin.is_some().then(|| v.to_query()))?;
@@ -223,8 +219,7 @@ impl AppCtx {
             },
         );
         forget_pin_when_moved(view, loaded);
-        let changes = answer_memo(
-            engine,
+        let changes = engine.answer_memo(
             move || {
                 let (stream, from, to) = selection.with(|s| (s.stream.clone(), s.compare, s.pos));
                 Some(Request::Diff {
@@ -390,8 +385,7 @@ struct Resolved {
 /// The view as the engine resolves it against the loaded source, asked again whenever the view
 /// or the source changes.
 fn selection_of(engine: Engine, view: RwSignal<ViewState>) -> Memo<Resolved> {
-    let resolved = answer_memo(
-        engine,
+    let resolved = engine.answer_memo(
         move || {
             let link = view.with(ViewState::to_query);
             Some(Request::Select { link })
@@ -421,17 +415,6 @@ fn resolved(selected: chronoscope_protocol::Selected) -> Resolved {
         cursor,
         compare_version: selected.compare_version,
     }
-}
-
-/// What the engine answers to the request `request` describes, read by `read` (`None` while
-/// nothing is asked, or the answer is not of the kind expected).
-fn answer_memo<T: Clone + PartialEq + Send + Sync + 'static>(
-    engine: Engine,
-    request: impl Fn() -> Option<Request> + 'static,
-    read: impl Fn(Answer) -> Option<T> + Send + Sync + 'static,
-) -> Memo<Option<T>> {
-    let answer = engine.answer_to(request);
-    Memo::new(move |_| answer.get().and_then(&read))
 }
 
 /// A change as the change list shows it.

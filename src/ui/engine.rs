@@ -93,11 +93,17 @@ impl Engine {
         });
         answer.read_only()
     }
-}
 
-/// Asks the engine one request.
-pub async fn ask(ctx: AppCtx, request: Request) -> Answer {
-    ctx.engine.ask(request).await
+    /// `answer_to`, read by `read` (`None` while nothing is asked, or while the answer is not
+    /// of the kind expected).
+    pub fn answer_memo<T: Clone + PartialEq + Send + Sync + 'static>(
+        self,
+        request: impl Fn() -> Option<Request> + 'static,
+        read: impl Fn(Answer) -> Option<T> + Send + Sync + 'static,
+    ) -> Memo<Option<T>> {
+        let answer = self.answer_to(request);
+        Memo::new(move |_| answer.get().and_then(&read))
+    }
 }
 
 /// Asks the engine for a file (`export` or `evidence`) and hands back the file and its bytes,
@@ -115,7 +121,7 @@ pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>
                     .map_err(|refusal| refused(&refusal))
             })?
         }
-        request => match ask(ctx, request).await {
+        request => match ctx.engine.ask(request).await {
             Answer::File(file) => (file, None),
             Answer::Refused(refusal) => return Err(refused(&refusal)),
             other => return Err(format!("the engine answered {other:?}")),
@@ -123,8 +129,9 @@ pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>
     };
     match answer {
         (file, Some(bytes)) => Ok((file, bytes)),
-        (file, None) => {
-            let bytes = file.text.clone().unwrap_or_default().into_bytes();
+        // The text is handed over as the bytes, not copied: an event list can be 300 MB.
+        (mut file, None) => {
+            let bytes = file.text.take().unwrap_or_default().into_bytes();
             Ok((file, bytes))
         }
     }
@@ -156,12 +163,4 @@ fn source_of(loaded: &Loaded, generation: u64) -> Source<'_> {
         generation,
         wants: Wants::Nothing,
     }
-}
-
-/// `Engine::answer_to` for the panel's engine.
-pub fn answer_to(
-    ctx: AppCtx,
-    request: impl Fn() -> Option<Request> + 'static,
-) -> ReadSignal<Option<Answer>> {
-    ctx.engine.answer_to(request)
 }

@@ -8,7 +8,6 @@ use chronoscope_protocol::{Answer, EventDetail as Detail, Request, Upcast};
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::engine::answer_to;
 use super::format::{local, utc, NO_TIME};
 use super::long_text::LongText;
 
@@ -16,14 +15,16 @@ use super::long_text::LongText;
 #[component]
 pub fn EventDetail() -> impl IntoView {
     let ctx = use_app();
-    let answer = answer_to(ctx, move || {
-        let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
-        Some(Request::Event { stream, pos })
-    });
-    let detail = Memo::new(move |_| match answer.get() {
-        Some(Answer::Event(detail)) => Some(detail),
-        _ => None,
-    });
+    let detail = ctx.engine.answer_memo(
+        move || {
+            let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
+            Some(Request::Event { stream, pos })
+        },
+        |answer| match answer {
+            Answer::Event(detail) => Some(detail),
+            _ => None,
+        },
+    );
     move || {
         let selected = ctx.selection.with(|s| s.pos).is_some();
         match detail.get().filter(|_| selected) {

@@ -32,28 +32,31 @@ struct ListSummary {
 pub fn EventList() -> impl IntoView {
     let ctx = use_app();
     let filter = move || ctx.view.with(|v| v.filter.clone());
-    let summary = ctx.engine.answer_to(move || {
-        Some(Request::Events {
-            stream: ctx.stream.get()?,
-            from: 0,
-            len: 0,
-            filter: filter(),
-            find: ctx.selection.with(|s| s.pos),
-        })
-    });
-    let summary = Memo::new(move |_| match summary.get() {
-        Some(Answer::Events {
-            n_rows,
-            filter_problem,
-            found_row,
-            ..
-        }) => ListSummary {
-            n_rows,
-            filter_problem,
-            selected_row: found_row,
+    let summary = ctx.engine.answer_memo(
+        move || {
+            Some(Request::Events {
+                stream: ctx.stream.get()?,
+                from: 0,
+                len: 0,
+                filter: filter(),
+                find: ctx.selection.with(|s| s.pos),
+            })
         },
-        _ => ListSummary::default(),
-    });
+        |answer| match answer {
+            Answer::Events {
+                n_rows,
+                filter_problem,
+                found_row,
+                ..
+            } => Some(ListSummary {
+                n_rows,
+                filter_problem,
+                selected_row: found_row,
+            }),
+            _ => None,
+        },
+    );
+    let summary = Memo::new(move |_| summary.get().unwrap_or_default());
     let UseVirtualRowsReturn {
         scroller,
         geometry,

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use super::context::{use_app, AppCtx};
 use super::download::download;
-use super::engine::{answer_to, ask_file};
+use super::engine::ask_file;
 
 /// What a button of the menu asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,16 +71,23 @@ pub fn ExportMenu() -> impl IntoView {
     let ctx = use_app();
     let open = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    let scopes = answer_to(ctx, move || {
-        let link = ctx.view.with(|v| v.to_query());
-        open.get().then_some(Request::Scopes { link })
-    });
-    let scope = move |moment: bool| match scopes.get() {
-        Some(Answer::Scopes { moment: m, list: l }) => match moment {
-            true => m,
-            false => l,
+    let scopes = ctx.engine.answer_memo(
+        move || {
+            let link = ctx.view.with(|v| v.to_query());
+            open.get().then_some(Request::Scopes { link })
         },
-        _ => None,
+        |answer| match answer {
+            Answer::Scopes { moment, list } => Some((moment, list)),
+            _ => None,
+        },
+    );
+    let scope = move |moment: bool| {
+        let (m, l) = scopes.get()?;
+        if moment {
+            m
+        } else {
+            l
+        }
     };
     let toggle = move |_| {
         open.update(|o| *o = !*o);

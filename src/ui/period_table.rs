@@ -18,8 +18,7 @@ use leptos::task::spawn_local;
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
 use super::download::download;
-use super::engine::answer_to;
-use super::engine::{ask, ask_file};
+use super::engine::ask_file;
 use super::format::utc;
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 
@@ -40,20 +39,22 @@ pub fn PeriodTableView() -> impl IntoView {
             .with(|v| v.where_query.as_deref().map(parse_state_query))
             .transpose()
     };
-    let answer = answer_to(ctx, move || {
-        let (time, columns, where_query) = ctx
-            .view
-            .with(|v| (v.time.clone(), v.columns.clone(), v.where_query.clone()));
-        Some(Request::Table {
-            at: time.filter(|t| parse_instant(t).is_ok()),
-            columns,
-            query: where_query.filter(|_| query().is_ok()),
-        })
-    });
-    let table = Memo::new(move |_| match answer.get() {
-        Some(Answer::Table(table)) => Some(table),
-        _ => None,
-    });
+    let table = ctx.engine.answer_memo(
+        move || {
+            let (time, columns, where_query) = ctx
+                .view
+                .with(|v| (v.time.clone(), v.columns.clone(), v.where_query.clone()));
+            Some(Request::Table {
+                at: time.filter(|t| parse_instant(t).is_ok()),
+                columns,
+                query: where_query.filter(|_| query().is_ok()),
+            })
+        },
+        |answer| match answer {
+            Answer::Table(table) => Some(table),
+            _ => None,
+        },
+    );
     let columns_text = RwSignal::new(String::new());
     Effect::new(move |_| {
         columns_text
@@ -248,7 +249,7 @@ async fn open_setter(ctx: AppCtx, stream: String, at: (usize, u64), column: Stri
         stream: stream.clone(),
         path: column.clone(),
     };
-    let version = match ask(ctx, request).await {
+    let version = match ctx.engine.ask(request).await {
         Answer::Blame { changes } => changes
             .iter()
             .take_while(|change| change.pos <= pos)

@@ -20,20 +20,23 @@ pub fn StreamList() -> impl IntoView {
     let ctx = use_app();
     let stream_filter = RwSignal::new(String::new());
     // The streams shown: those matching the filter, at most MAX_LISTED, the selected one always.
-    let answer = ctx.engine.answer_to(move || {
-        Some(Request::Streams {
-            filter: stream_filter.get(),
-            selected: ctx.stream.get(),
-            max: Some(MAX_LISTED),
-        })
-    });
-    let shown = Memo::new(move |_| match answer.get() {
-        Some(Answer::Streams {
-            streams,
-            n_matching,
-        }) => (streams, n_matching),
-        _ => (Vec::new(), 0),
-    });
+    let shown = ctx.engine.answer_memo(
+        move || {
+            Some(Request::Streams {
+                filter: stream_filter.get(),
+                selected: ctx.stream.get(),
+                max: Some(MAX_LISTED),
+            })
+        },
+        |answer| match answer {
+            Answer::Streams {
+                streams,
+                n_matching,
+            } => Some((streams, n_matching)),
+            _ => None,
+        },
+    );
+    let shown = Memo::new(move |_| shown.get().unwrap_or_default());
     let listed = move || shown.with(|(streams, _)| streams.clone());
     let selected = move || ctx.stream.get();
     let more = move || {

@@ -8,7 +8,6 @@ use chronoscope_protocol::{Answer, Request, Trail, TrailStep};
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::engine::answer_to;
 use super::format::utc_or_dash;
 
 /// The deepest indentation drawn; deeper causes are said in the entry's title.
@@ -19,14 +18,16 @@ const MAX_DRAWN_DEPTH: usize = 6;
 pub fn TrailPanel() -> impl IntoView {
     let ctx = use_app();
     let shown = move || ctx.view.with(|v| v.trail);
-    let answer = answer_to(ctx, move || {
-        let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
-        shown().then_some(Request::Trail { stream, pos })
-    });
-    let trail = Memo::new(move |_| match answer.get() {
-        Some(Answer::Trail(trail)) => Some(trail),
-        _ => None,
-    });
+    let trail = ctx.engine.answer_memo(
+        move || {
+            let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
+            shown().then_some(Request::Trail { stream, pos })
+        },
+        |answer| match answer {
+            Answer::Trail(trail) => Some(trail),
+            _ => None,
+        },
+    );
     let body = move || {
         let selected = ctx.selection.with(|s| s.pos).and(trail.get());
         match selected {
