@@ -296,7 +296,7 @@ proptest! {
         let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (bytes.len() + 1)).collect();
         cuts.sort_unstable();
         let mut engine = Engine::new();
-        let begin = Request::Begin { label: "download".into(), link: String::new(), documents: vec![], url: None };
+        let begin = Request::Begin { label: "download".into(), link: String::new(), documents: vec![], url: None, ranges: false, status: None };
         let Answer::Opened(opened) = engine.handle(begin) else { panic!() };
         prop_assert_eq!(opened.wants, Wants::Bytes);
         let mut from = 0;
@@ -535,6 +535,7 @@ fn a_projection_named_by_address_is_read_from_the_request_or_said_missing() {
         documents: vec![Document {
             address: "demo/cambium.projection.json".into(),
             text: projection.clone(),
+            unfetched: false,
         }],
     };
     let Answer::Opened(opened) = engine.handle(request) else {
@@ -885,6 +886,8 @@ fn a_feed_is_read_page_by_page_as_the_engine_asks_for_each_page() {
         link: String::new(),
         documents: vec![],
         url: Some(base.into()),
+        ranges: false,
+        status: None,
     });
     let head = kurrent_page(base, 12, 0);
     engine.answer_attached(Envelope::new(1, Request::Feed), head.len(), |into| {

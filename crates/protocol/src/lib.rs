@@ -70,12 +70,24 @@ pub enum Request {
         documents: Vec<Document>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         url: Option<String>,
+        /// Whether the server serves byte ranges of the source as sent, so that *Retry* can ask
+        /// for the rest alone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        ranges: bool,
+        /// The HTTP status the source's URL answered with, for problems at its place.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
     },
     /// The next bytes of a source opened with `begin`, beside the request; a record may be cut
     /// anywhere, even inside a character, and is read once its end comes.
     Feed,
     /// Ends the bytes of a source opened with `begin`.
     Finish,
+    /// The bytes of a source opened with `begin` stopped, as `why` says: a download whose body
+    /// ended (which may still have been cut mid-line), broke off or stalled. The problem is at
+    /// the source's URL and this status (its file, for a file); what came stays, and the answer
+    /// says where *Retry* reads on from (`Opened::resume`).
+    Stopped { status: u16, why: Stop },
     /// A page of a feed the source asked for (`Wants::Page`), its bytes beside the request.
     FeedPage { url: String },
     /// Reads on from where a source that broke off stopped (*Retry*): a feed asks again for
@@ -162,6 +174,43 @@ pub enum Request {
     },
     /// Every integrity check of the open source.
     Integrity,
+    /// Replays the open source with another projection (its text; `None`: none), which the
+    /// view's `proj=` now names.
+    Reproject { projection: Option<String> },
+    /// Whether `expected` (an evidence pack's `state.json`) is the state the view's moment
+    /// replays to.
+    CheckState { link: String, expected: Value },
+}
+
+/// How the bytes of a source stopped (`Request::Stopped`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Stop {
+    /// The body ended. NDJSON whose last line is cut short and is not whole JSON broke off all
+    /// the same (as a compressed body cut short does).
+    Ended,
+    /// The body broke off, in the browser's words.
+    BrokeOff { message: String },
+    /// Too few bytes came for too long.
+    Stalled { n_bytes: u64, seconds: u64 },
+    /// A request to read on was answered with a status that asks to be tried later, with the
+    /// wait its `Retry-After` asked for.
+    TryLater { answer: String, wait_s: Option<u64> },
+    /// A request to read on was not answered within this many seconds.
+    NoAnswer { seconds: u64 },
+    /// A request to read on failed, in words.
+    Failed { message: String },
+}
+
+/// Where *Retry* reads a source on from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ResumeAt {
+    /// From this byte of the source (the end of its last whole line); with an HTTP `Range`
+    /// where the server serves ranges, else from the start, skipping what was read.
+    Byte { offset: u64, ranges: bool },
+    /// This page of a feed, which failed.
+    Page { url: String },
 }
 
 /// A document a view names by address (`map=`, `proj=`), with the text fetched from it.
@@ -169,6 +218,10 @@ pub enum Request {
 pub struct Document {
     pub address: String,
     pub text: String,
+    /// True when it could not be fetched: whoever fetched it says the problem, and the source
+    /// is read without it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unfetched: bool,
 }
 
 /// What the engine answers.
@@ -233,6 +286,11 @@ pub enum Answer {
     },
     Table(Table),
     Integrity(Integrity),
+    /// Whether a state is the one the view's moment replays to: `None` when it is, else how
+    /// it differs, in words.
+    StateChecked {
+        differs: Option<String>,
+    },
     /// The request could not be answered, and why.
     Refused(Refusal),
 }
@@ -385,6 +443,19 @@ pub struct Opened {
     /// An event that cannot be applied is found when its stream is folded: ask `status`
     /// again; the list is final once `n_folded` is `n_events`.
     pub problems: Vec<ProblemLine>,
+    /// Where *Retry* reads on from, when the source broke off or a feed page failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumeAt>,
+    /// True when the source writes times without a zone (read at the view's `tz=` offset).
+    #[serde(default)]
+    pub naive_times: bool,
+    /// The projection document the source is replayed with, as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projection: Option<String>,
+    /// How many bytes of memory the engine holds, where it can tell (a worker's WebAssembly
+    /// memory).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_bytes: Option<u64>,
 }
 
 /// What an open source wants next.
@@ -581,4 +652,8 @@ pub enum Refusal {
     Query { text: String, message: String },
     /// A time that cannot be read.
     Time { text: String, message: String },
+    /// A projection or mapping document that cannot be used, and why.
+    Document { message: String },
+    /// The engine cannot answer at all (its worker did not start, or failed), and why.
+    Unavailable { message: String },
 }

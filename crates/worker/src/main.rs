@@ -38,8 +38,10 @@ struct Worker {
 fn main() {
     console_error_panic_hook::set_once();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let mut engine = Engine::new();
+    engine.set_memory_gauge(memory_bytes);
     let worker = Rc::new(Worker {
-        engine: RefCell::new(Engine::new()),
+        engine: RefCell::new(engine),
         slice_queued: Cell::new(false),
         scope: scope.clone(),
     });
@@ -106,6 +108,12 @@ fn post_with_bytes(scope: &DedicatedWorkerGlobalScope, text: &str, bytes: &[u8])
     let _ = js_sys::Reflect::set(&message, &"bytes".into(), &buffer);
     let transfer = js_sys::Array::of1(&buffer);
     let _ = scope.post_message_with_transfer(&message, &transfer);
+}
+
+/// The size of the worker's WebAssembly memory, in bytes: what the memory ceiling (`mem=`)
+/// is measured against.
+fn memory_bytes() -> u64 {
+    core::arch::wasm32::memory_size(0) as u64 * 65_536
 }
 
 /// Posts an answer to the page; a page that is gone cannot be told anything.

@@ -21,17 +21,22 @@ mod files;
 pub use detail::ListCache;
 pub use files::evidence;
 
+use std::sync::Arc;
+
 use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
 use crate::blame::field_history;
 use crate::decode::Detection;
 use crate::diff::{diff_touched, Difference, Op};
+use crate::evidence::check_state;
 use crate::ingest::setup::{prepare, DocumentSource, Documents};
+use crate::ingest::{over_budget, ResumePoint, MEMORY_BUDGET_MB};
 use crate::ingest::{Ingest, Step};
 use crate::integrity::{check, Finding, Report};
 use crate::link::ViewState;
 use crate::problem::{Place, Problem, ProblemKind};
+use crate::projection::Projection;
 use crate::query::parse_state_query;
 use crate::selection::{select, Selection};
 use crate::table::{parse_columns, period_table, PeriodTable};
@@ -48,6 +53,9 @@ pub struct Engine {
     list_cache: ListCache,
     /// The bytes of the last answer that has some beside it (an evidence pack), until taken.
     attachment: Option<Vec<u8>>,
+    /// How many bytes of memory the engine holds, where whoever runs it can tell: a source
+    /// arriving stops at the view's memory ceiling (`mem=`) when it reaches it.
+    gauge: Option<fn() -> u64>,
 }
 
 /// What the engine answers from: a source as read, wherever it is held. An `Engine` holds its
@@ -69,6 +77,8 @@ pub struct Source<'a> {
     pub generation: u64,
     /// What the source wants next, while it arrives (`Wants::Nothing` once read).
     pub wants: wire::Wants,
+    /// Where *Retry* reads on from, when the source broke off or a feed page failed.
+    pub resume: Option<wire::ResumeAt>,
 }
 
 /// Answers a question about a source read elsewhere: everything but opening, appending and
@@ -84,6 +94,8 @@ pub fn answer_from(source: &Source<'_>, cache: &mut ListCache, request: Request)
         | Request::Resume
         | Request::FeedPage { .. }
         | Request::PageFailed { .. }
+        | Request::Stopped { .. }
+        | Request::Reproject { .. }
         | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
         request => ask(source, cache, request),
     }
@@ -101,9 +113,24 @@ struct OpenSource {
     detection: Detection,
     generation: u64,
     wants: wire::Wants,
+    /// The view's memory ceiling in MB (`mem=`).
+    budget_mb: u64,
+    /// The status the source's URL answered with, for problems at its place.
+    status: u16,
 }
 
 impl OpenSource {
+    /// Where the source's own problems are: its URL with `status`, or, without one, its file.
+    fn place(&self, status: u16) -> Place {
+        match self.ingest.source_url() {
+            Some(url) => Place::Url {
+                url: url.to_string(),
+                status,
+            },
+            None => Place::File(self.label.clone()),
+        }
+    }
+
     fn source(&self) -> Source<'_> {
         Source {
             label: &self.label,
@@ -114,6 +141,7 @@ impl OpenSource {
             projection_text: self.projection_text.as_deref(),
             generation: self.generation,
             wants: self.wants.clone(),
+            resume: self.ingest.resume_point().map(resume_at),
         }
     }
 
@@ -212,7 +240,7 @@ impl Engine {
                 Envelope::new(request.id, body)
             }
             Request::Feed if request.v == wire::VERSION => {
-                let body = self.arriving(|ingest| ingest.feed_with(len, fill));
+                let body = self.feed(len, fill);
                 Envelope::new(request.id, body)
             }
             Request::FeedPage { url } if request.v == wire::VERSION => {
@@ -252,7 +280,12 @@ impl Engine {
                 link,
                 documents,
                 url,
-            } => self.begin(label, &link, documents, url.as_deref()),
+                ranges,
+                status,
+            } => {
+                let from = url.map(|url| (url, status.unwrap_or(200), ranges));
+                self.begin(label, &link, documents, from)
+            }
             Request::Feed | Request::FeedPage { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Finish => self.arriving(|ingest| ingest.finish()),
             Request::Resume => self.arriving(|ingest| ingest.resume()),
@@ -264,6 +297,9 @@ impl Engine {
                 let place = Place::Url { url, status };
                 ingest.page_failed(Problem::new(place, ProblemKind::Fetch(message)));
             }),
+            Request::Stopped { status, why } => self.stopped(status, why),
+            Request::Reproject { projection } => self.reproject(projection),
+            Request::Status if self.open.is_some() => self.answer_opened(),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
                 Some(open) => answer_about(open, &mut self.list_cache, request),
@@ -335,6 +371,8 @@ impl Engine {
             detection: ingest_detection,
             generation: self.generation,
             wants: wire::Wants::Nothing,
+            budget_mb: budget_mb(&view),
+            status: 0,
         });
         Answer::Opened(opened(&open.source()))
     }
@@ -345,12 +383,16 @@ impl Engine {
         label: String,
         link: &str,
         documents: Vec<wire::Document>,
-        url: Option<&str>,
+        from: Option<(String, u16, bool)>,
     ) -> Answer {
         let (view, _) = ViewState::from_query(link);
         let mut prepared = prepare(&view, documents_named(&view, &documents));
-        prepared.setup.source_url = url.and_then(|url| url::Url::parse(url).ok());
-        let ingest = Ingest::new(prepared.setup);
+        let (url, status, ranges) = from.map_or((None, 0, false), |(url, status, ranges)| {
+            (url::Url::parse(&url).ok(), status, ranges)
+        });
+        prepared.setup.source_url = url;
+        let mut ingest = Ingest::new(prepared.setup);
+        ingest.serves_ranges(ranges);
         self.generation += 1;
         let open = self.open.insert(OpenSource {
             label,
@@ -360,8 +402,93 @@ impl Engine {
             projection_text: prepared.projection_text,
             generation: self.generation,
             wants: wire::Wants::Bytes,
+            budget_mb: budget_mb(&view),
+            status,
         });
         Answer::Opened(opened(&open.source()))
+    }
+
+    /// Says how much memory the engine holds, with `gauge`; a source arriving then stops at
+    /// its view's ceiling (`mem=`).
+    pub fn set_memory_gauge(&mut self, gauge: fn() -> u64) {
+        self.gauge = Some(gauge);
+    }
+
+    /// Gives the source that is arriving the next `len` bytes, written by `fill`, and reads
+    /// them; past the memory ceiling it stops there, keeping what was read.
+    fn feed(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) -> Answer {
+        let gauge = self.gauge;
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        open.ingest.feed_with(len, fill);
+        self.generation += 1;
+        open.read_on(self.generation);
+        let used = gauge.map(|gauge| gauge());
+        if open.wants == wire::Wants::Bytes && used.is_some_and(|u| over_budget(u, open.budget_mb))
+        {
+            let place = open.place(open.status);
+            open.ingest.stop_at_ceiling(place, open.budget_mb);
+            open.read_on(self.generation);
+        }
+        self.answer_opened()
+    }
+
+    /// Replays the open source with another projection.
+    fn reproject(&mut self, text: Option<String>) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        let projection = match text.as_deref().map(Projection::parse).transpose() {
+            Ok(projection) => projection.map(Arc::new),
+            Err(message) => return Answer::Refused(Refusal::Document { message }),
+        };
+        open.ingest.reproject(projection);
+        open.projection_text = text;
+        self.generation += 1;
+        open.generation = self.generation;
+        self.answer_opened()
+    }
+
+    /// What the protocol says of the open source now, with the memory the engine holds.
+    fn answer_opened(&self) -> Answer {
+        match &self.open {
+            Some(open) => {
+                let mut opened = opened(&open.source());
+                opened.memory_bytes = self.gauge.map(|gauge| gauge());
+                Answer::Opened(opened)
+            }
+            None => Answer::Refused(Refusal::NothingOpen),
+        }
+    }
+
+    /// The source's bytes stopped as `why` says, at its URL and `status` (or its file).
+    fn stopped(&mut self, status: u16, why: wire::Stop) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        let place = open.place(status);
+        let kind = match why {
+            wire::Stop::Ended => {
+                open.ingest.download_ended(place.clone());
+                None
+            }
+            wire::Stop::BrokeOff { message } => Some(ProblemKind::BrokeOff(message)),
+            wire::Stop::Stalled { n_bytes, seconds } => {
+                Some(ProblemKind::Stalled { n_bytes, seconds })
+            }
+            wire::Stop::TryLater { answer, wait_s } => {
+                Some(ProblemKind::TryLater { answer, wait_s })
+            }
+            wire::Stop::NoAnswer { seconds } => Some(ProblemKind::NoAnswer { seconds }),
+            wire::Stop::Failed { message } => Some(ProblemKind::Fetch(message)),
+        };
+        if let Some(kind) = kind {
+            open.ingest.broke_off(Problem::new(place, kind));
+        }
+        self.generation += 1;
+        open.read_on(self.generation);
+        self.answer_opened()
     }
 
     /// Gives the source that is arriving what `give` gives it, and reads on.
@@ -372,7 +499,7 @@ impl Engine {
         give(&mut open.ingest);
         self.generation += 1;
         open.read_on(self.generation);
-        Answer::Opened(opened(&open.source()))
+        self.answer_opened()
     }
 
     /// Adds records to the open source and reads them.
@@ -386,6 +513,24 @@ impl Engine {
         self.generation += 1;
         open.generation = self.generation;
         Answer::Opened(opened(&open.source()))
+    }
+}
+
+/// The view's memory ceiling in MB: its `mem=`, or the default.
+fn budget_mb(view: &ViewState) -> u64 {
+    view.memory_mb.unwrap_or(MEMORY_BUDGET_MB)
+}
+
+/// Where *Retry* reads on from, as the protocol says it.
+fn resume_at(point: &ResumePoint) -> wire::ResumeAt {
+    match point {
+        ResumePoint::Byte { offset, ranges } => wire::ResumeAt::Byte {
+            offset: *offset,
+            ranges: *ranges,
+        },
+        ResumePoint::Page(url) => wire::ResumeAt::Page {
+            url: url.to_string(),
+        },
     }
 }
 
@@ -418,11 +563,13 @@ fn documents_named(
         let source = DocumentSource::of(value.as_deref()?);
         let text = match &source {
             DocumentSource::Inline(text) => Ok(text.clone()),
-            DocumentSource::Address(address) => given
-                .iter()
-                .find(|doc| &doc.address == address)
-                .map(|doc| doc.text.clone())
-                .ok_or_else(|| not_brought(param, address)),
+            DocumentSource::Address(address) => {
+                match given.iter().find(|doc| &doc.address == address) {
+                    Some(doc) if doc.unfetched => return None,
+                    Some(doc) => Ok(doc.text.clone()),
+                    None => Err(not_brought(param, address)),
+                }
+            }
         };
         Some((source, text))
     };
@@ -490,6 +637,10 @@ fn opened(source: &Source<'_>) -> wire::Opened {
         reason: detection.reason.clone(),
         wants: source.wants.clone(),
         problems,
+        resume: source.resume.clone(),
+        naive_times: timeline.has_naive_times(),
+        projection: source.projection_text.map(str::to_string),
+        memory_bytes: None,
     }
 }
 
@@ -513,6 +664,8 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
         | Request::Resume
         | Request::FeedPage { .. }
         | Request::PageFailed { .. }
+        | Request::Stopped { .. }
+        | Request::Reproject { .. }
         | Request::Status => Answer::Opened(opened(source)),
         Request::Streams {
             filter,
@@ -608,6 +761,12 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             source.detection.format,
             source.problems,
         ))),
+        Request::CheckState { link, expected } => {
+            let (view, _) = ViewState::from_query(&link);
+            Answer::StateChecked {
+                differs: check_state(&expected, timeline, &view).map(|t| t.to_string()),
+            }
+        }
     }
 }
 

@@ -458,6 +458,13 @@ impl Ingest {
         }
     }
 
+    /// Replays what was read with another projection (or none), which later records are read
+    /// with too (`index::reproject`).
+    pub fn reproject(&mut self, projection: Option<Arc<Projection>>) {
+        self.setup.projection = projection.clone();
+        self.timeline = index::reproject(&self.timeline, projection);
+    }
+
     /// Gives the page `Step::Fetch` asked for.
     pub fn feed_page(&mut self, url: &Url, bytes: Vec<u8>) {
         self.awaiting = None;
