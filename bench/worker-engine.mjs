@@ -46,18 +46,18 @@ const result = await page.evaluate(async ([runsWanted, parseCode]) => {
     worker.onerror = (ev) => reject(new Error(ev.message));
     worker.onmessage = (ev) => {
       const answer = JSON.parse(ev.data);
-      if (answer.body.answer === 'ready') {
+      if (answer.body.ready) {
         t0 = performance.now();
         const copy = bytes.slice();
-        worker.postMessage({ request: JSON.stringify({ v: 1, id: 1, body: { ask: 'open_attached', label: 'bench', link: '', documents: [] } }), bytes: copy.buffer }, [copy.buffer]);
+        worker.postMessage({ request: JSON.stringify({ v: 2, id: 1, body: { ask: 'open_attached', label: 'bench', link: '', documents: [] } }), bytes: copy.buffer }, [copy.buffer]);
       } else if (answer.id === 1) {
         times.open = performance.now() - t0;
-        times.n = answer.body.n_events;
-        times.problems = answer.body.problems?.length;
-        worker.postMessage(JSON.stringify({ v: 1, id: 2, body: { ask: 'integrity' } }));
+        times.n = answer.body.opened.n_events;
+        times.problems = answer.body.opened.problems?.length;
+        worker.postMessage(JSON.stringify({ v: 2, id: 2, body: { ask: 'integrity' } }));
       } else if (answer.id === 2) {
         times.checked = performance.now() - t0;
-        times.result = answer.body.result;
+        times.result = answer.body.integrity.result;
         worker.terminate();
         resolve(times);
       }

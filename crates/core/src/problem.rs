@@ -164,7 +164,7 @@ pub enum ProblemKind {
     #[error("the download stalled ({n_bytes} bytes in the last {seconds} s), so Chronoscope stopped waiting; Retry reads on")]
     Stalled { n_bytes: u64, seconds: u64 },
     /// Reading stopped at the memory ceiling (`ingest::over_budget`); the events read are kept.
-    #[error("the page's memory reached its budget of {budget_mb} MB, so reading stopped: the {} events read are kept and shown, and the rest of the source was not read (mem= in the link sets the budget, up to 4096)", crate::view::text::count(*n_events))]
+    #[error("Chronoscope's memory reached its budget of {budget_mb} MB, so reading stopped: the {} events read are kept and shown, and the rest of the source was not read (mem= in the link sets the budget, up to 4096)", crate::view::text::count(*n_events))]
     Ceiling { budget_mb: u64, n_events: usize },
     /// An answer that asks to be tried later (408, 429, 5xx), with the wait its `Retry-After`
     /// asks for.

@@ -1,11 +1,13 @@
 //! A download fed to the engine through the protocol, as the page feeds it the bytes it
 //! fetched: a body that breaks off keeps its whole lines and says where *Retry* reads on from,
 //! a body that ends mid-line broke off all the same, the memory ceiling stops reading and keeps
-//! what was read, and a source is replayed with another projection or checked against a
-//! pack's state without being read again.
+//! what was read, a source is replayed with another projection without being read again, a
+//! followed source is read through its steps, and an evidence pack opens in the engine.
 
 use chronoscope_core::engine::Engine;
-use chronoscope_protocol::{Answer, Envelope, Opened, Refusal, Request, ResumeAt, Stop, Wants};
+use chronoscope_protocol::{
+    Answer, Envelope, EvidenceRequest, FollowStep, Opened, Refusal, Request, ResumeAt, Stop, Wants,
+};
 use serde_json::json;
 
 const URL: &str = "https://es.example/po.ndjson";
@@ -203,29 +205,6 @@ fn a_source_is_replayed_with_another_projection_without_being_read_again() {
 }
 
 #[test]
-fn a_packs_state_is_checked_against_the_replay_at_its_moment() {
-    let mut engine = Engine::new();
-    engine.handle(Request::Open {
-        label: "po".into(),
-        text: lines(),
-        link: String::new(),
-        documents: vec![],
-    });
-    let check = |engine: &mut Engine, expected| {
-        let request = Request::CheckState {
-            link: "stream=po-1&v=2".into(),
-            expected,
-        };
-        match engine.handle(request) {
-            Answer::StateChecked { differs } => differs,
-            other => panic!("{other:?}"),
-        }
-    };
-    assert_eq!(check(&mut engine, json!({"status": "sent"})), None);
-    assert!(check(&mut engine, json!({"status": "approved"})).is_some());
-}
-
-#[test]
 fn a_document_the_page_could_not_fetch_is_left_out_without_a_second_problem() {
     let mut engine = Engine::new();
     let answer = engine.handle(Request::Open {
@@ -259,4 +238,140 @@ fn opened_problems(answer: Answer) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
+}
+
+fn follow(engine: &mut Engine, step: FollowStep, bytes: &[u8]) -> (Opened, bool, Option<String>) {
+    let answer = match step {
+        FollowStep::Lines | FollowStep::Polled { .. } => {
+            let request = Envelope::new(2, Request::Follow(step));
+            engine
+                .answer_attached(request, bytes.len(), |into| into.copy_from_slice(bytes))
+                .body
+        }
+        step => engine.handle(Request::Follow(step)),
+    };
+    match answer {
+        Answer::Followed {
+            opened,
+            lines,
+            poll,
+        } => (opened, lines, poll),
+        other => panic!("not followed: {other:?}"),
+    }
+}
+
+#[test]
+fn a_followed_source_is_read_until_it_catches_up_then_appended_to_and_reconnects() {
+    let text = lines();
+    let (head, tail) = text.split_at(text.find("approved").unwrap() - 60);
+    let mut engine = Engine::new();
+    begin(&mut engine, "follow=ndjson", false);
+    let (opened, lines, _) = follow(&mut engine, FollowStep::Lines, head.as_bytes());
+    assert_eq!((opened.wants, lines), (Wants::Bytes, false));
+    let (live, lines, poll) = follow(&mut engine, FollowStep::Live { ended: false }, b"");
+    assert_eq!((live.wants, lines, poll), (Wants::Nothing, true, None));
+    let n_caught_up = live.n_events;
+    assert!(n_caught_up < 3);
+
+    // The connection drops mid-line; the reconnect sends everything again, whole.
+    let (partial, _) = tail.split_at(10);
+    follow(&mut engine, FollowStep::Lines, partial.as_bytes());
+    follow(&mut engine, FollowStep::ConnectionEnded, b"");
+    follow(&mut engine, FollowStep::Reconnected, b"");
+    let (after, _, _) = follow(&mut engine, FollowStep::Lines, text.as_bytes());
+    assert_eq!(after.n_events, 3, "each event once: {:?}", after.problems);
+
+    let too_long = FollowStep::TooLong {
+        after: 3,
+        limit_bytes: 1024,
+    };
+    let (said, _, _) = follow(&mut engine, too_long, b"");
+    let last = said.problems.last().unwrap();
+    assert!(last.place.contains(URL), "{last:?}");
+}
+
+#[test]
+fn a_followed_document_cannot_be_followed_and_keeps_its_events() {
+    let document = format!("[{}]", lines().trim_end().replace('\n', ","));
+    let mut engine = Engine::new();
+    begin(&mut engine, "follow=ndjson", false);
+    follow(&mut engine, FollowStep::Lines, document.as_bytes());
+    let (live, lines, poll) = follow(&mut engine, FollowStep::Live { ended: true }, b"");
+    assert_eq!((live.n_events, lines, poll), (3, false, None));
+    let (said, _, _) = follow(&mut engine, FollowStep::Unfollowable, b"");
+    assert!(said
+        .problems
+        .iter()
+        .any(|p| p.message.contains("cannot be followed")));
+}
+
+#[test]
+fn an_evidence_pack_opens_in_the_engine_checked_against_its_manifest_and_its_state() {
+    let mut engine = Engine::new();
+    engine.handle(Request::Open {
+        label: "po".into(),
+        text: lines(),
+        link: String::new(),
+        documents: vec![],
+    });
+    let request = Request::Evidence(EvidenceRequest {
+        link: "stream=po-1&v=2".into(),
+        page: "https://chronoscope.example/".into(),
+        whole_source: false,
+        exported: "2026-12-06T10:00:00Z".parse().unwrap(),
+        exported_local: "2026-12-06 11:00:00 CET".into(),
+        app_version: "test".into(),
+    });
+    let Answer::File(file) = engine.handle(request) else {
+        panic!()
+    };
+    let bytes = engine.take_attachment().unwrap();
+    let open_pack = |bytes: &[u8]| {
+        let request = Envelope::new(
+            3,
+            Request::OpenPack {
+                name: file.name.clone(),
+            },
+        );
+        let mut engine = Engine::new();
+        let answer =
+            engine.answer_attached(request, bytes.len(), |into| into.copy_from_slice(bytes));
+        (engine, answer.body)
+    };
+    let (mut reopened, answer) = open_pack(&bytes);
+    let Answer::PackOpened(pack) = answer else {
+        panic!("{answer:?}")
+    };
+    assert_eq!((pack.tampered.len(), pack.opened.n_events), (0, 2));
+    assert!(
+        pack.link.contains("stream=po-1") && pack.link.contains("v=2"),
+        "{}",
+        pack.link
+    );
+    let state = reopened.handle(Request::State {
+        stream: "po-1".into(),
+        pos: Some(1),
+    });
+    assert_eq!(
+        state,
+        Answer::State {
+            state: json!({"status": "sent"})
+        }
+    );
+
+    // One byte of the events changed: the manifest says which file.
+    let mut changed = bytes.clone();
+    let at = changed.windows(4).position(|w| w == b"sent").unwrap();
+    changed[at] = b'S';
+    let (_, answer) = open_pack(&changed);
+    let Answer::PackOpened(pack) = answer else {
+        panic!("{answer:?}")
+    };
+    assert!(!pack.tampered.is_empty(), "{pack:?}");
+
+    let (_, answer) = open_pack(b"not a zip");
+    assert!(
+        matches!(answer, Answer::Refused(Refusal::Document { .. })),
+        "{answer:?}"
+    );
 }

@@ -14,8 +14,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The protocol's version. A request of another version is refused, never guessed at.
-pub const VERSION: u32 = 1;
+/// The protocol's version. A request of another version is refused, never guessed at. Version 2
+/// names each answer, refusal and wish by a key around its fields (`{"opened": {…}}`) rather
+/// than by a field among them: the panel then reads an answer in one pass, with less code.
+pub const VERSION: u32 = 2;
 
 /// A request on its way to the engine: the protocol version, an id the answer repeats, and what
 /// is asked.
@@ -177,9 +179,35 @@ pub enum Request {
     /// Replays the open source with another projection (its text; `None`: none), which the
     /// view's `proj=` now names.
     Reproject { projection: Option<String> },
-    /// Whether `expected` (an evidence pack's `state.json`) is the state the view's moment
-    /// replays to.
-    CheckState { link: String, expected: Value },
+    /// What a followed source's connection (`follow=`, opened with `begin`) brought or did.
+    Follow(FollowStep),
+    /// Opens an evidence pack, its bytes beside the request: checks its files against its
+    /// manifest, and opens its events with its view.
+    OpenPack { name: String },
+}
+
+/// One step of following a source (`Request::Follow`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum FollowStep {
+    /// Record lines the connection brought, beside the request: read as the source arrives
+    /// until it is live, appended after.
+    Lines,
+    /// The source caught up (`ended`: its response ended): what arrived is read, and what
+    /// comes next is appended. The answer says whether it is lines, or else the feed page to
+    /// long-poll.
+    Live { ended: bool },
+    /// A page a long-poll brought, beside the request; the answer says the page to ask next.
+    Polled { url: String },
+    /// The connection ended.
+    ConnectionEnded,
+    /// The connection was made again: a line still arriving is dropped (it comes again
+    /// whole), and so are events sent again.
+    Reconnected,
+    /// A server-sent event longer than `limit_bytes` was dropped, after the `after`th record.
+    TooLong { after: u64, limit_bytes: usize },
+    /// The source is one document, which cannot be followed: a problem at its URL.
+    Unfollowable,
 }
 
 /// How the bytes of a source stopped (`Request::Stopped`).
@@ -202,9 +230,23 @@ pub enum Stop {
     Failed { message: String },
 }
 
+/// An evidence pack as opened: its view, whether its files match its manifest, and its
+/// events, open.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PackOpened {
+    /// The view it was made with, as a deep link's query.
+    pub link: String,
+    /// How many files it has, its manifest included.
+    pub n_files: usize,
+    /// Each file changed, missing or added since it was made, and a `state.json` that is not
+    /// the state its events replay to, in words.
+    pub tampered: Vec<String>,
+    pub opened: Opened,
+}
+
 /// Where *Retry* reads a source on from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ResumeAt {
     /// From this byte of the source (the end of its last whole line); with an HTTP `Range`
     /// where the server serves ranges, else from the start, skipping what was read.
@@ -226,7 +268,7 @@ pub struct Document {
 
 /// What the engine answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "answer", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Answer {
     /// The engine has started and takes requests of this protocol version (sent once, id 0,
     /// by an engine in a worker).
@@ -286,11 +328,17 @@ pub enum Answer {
     },
     Table(Table),
     Integrity(Integrity),
-    /// Whether a state is the one the view's moment replays to: `None` when it is, else how
-    /// it differs, in words.
-    StateChecked {
-        differs: Option<String>,
+    /// A followed source after a step.
+    Followed {
+        opened: Opened,
+        /// Whether it is read as lines (after `live`).
+        lines: bool,
+        /// The feed page to long-poll next; `None` when it is not a feed, or cannot be followed
+        /// further (a problem then says why).
+        poll: Option<String>,
     },
+    /// An evidence pack, opened.
+    PackOpened(PackOpened),
     /// The request could not be answered, and why.
     Refused(Refusal),
 }
@@ -460,7 +508,7 @@ pub struct Opened {
 
 /// What an open source wants next.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Wants {
     /// Nothing: every record is read.
     #[default]
@@ -621,7 +669,7 @@ pub struct Finding {
 
 /// Why a request was not answered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "why", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Refusal {
     /// The request was of another protocol version.
     Version { ours: u32, theirs: u32 },

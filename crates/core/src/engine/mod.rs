@@ -29,7 +29,7 @@ use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 use crate::blame::field_history;
 use crate::decode::Detection;
 use crate::diff::{diff_touched, Difference, Op};
-use crate::evidence::check_state;
+use crate::evidence::{check_state, reopen};
 use crate::ingest::setup::{prepare, DocumentSource, Documents};
 use crate::ingest::{over_budget, ResumePoint, MEMORY_BUDGET_MB};
 use crate::ingest::{Ingest, Step};
@@ -96,6 +96,8 @@ pub fn answer_from(source: &Source<'_>, cache: &mut ListCache, request: Request)
         | Request::PageFailed { .. }
         | Request::Stopped { .. }
         | Request::Reproject { .. }
+        | Request::Follow(_)
+        | Request::OpenPack { .. }
         | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
         request => ask(source, cache, request),
     }
@@ -117,6 +119,8 @@ struct OpenSource {
     budget_mb: u64,
     /// The status the source's URL answered with, for problems at its place.
     status: u16,
+    /// True once a followed source has caught up: what comes next is appended.
+    live: bool,
 }
 
 impl OpenSource {
@@ -257,6 +261,18 @@ impl Engine {
                 };
                 Envelope::new(request.id, body)
             }
+            Request::Follow(step @ (wire::FollowStep::Lines | wire::FollowStep::Polled { .. }))
+                if request.v == wire::VERSION =>
+            {
+                let mut bytes = vec![0; len];
+                fill(&mut bytes);
+                Envelope::new(request.id, self.follow(step, bytes))
+            }
+            Request::OpenPack { name } if request.v == wire::VERSION => {
+                let mut bytes = vec![0; len];
+                fill(&mut bytes);
+                Envelope::new(request.id, self.open_pack(&name, &bytes))
+            }
             _ if request.v != wire::VERSION => self.answer(request),
             _ => Envelope::new(request.id, Answer::Refused(Refusal::NoAttachment)),
         }
@@ -299,6 +315,9 @@ impl Engine {
             }),
             Request::Stopped { status, why } => self.stopped(status, why),
             Request::Reproject { projection } => self.reproject(projection),
+            Request::Follow(wire::FollowStep::Lines | wire::FollowStep::Polled { .. })
+            | Request::OpenPack { .. } => Answer::Refused(Refusal::NoAttachment),
+            Request::Follow(step) => self.follow(step, Vec::new()),
             Request::Status if self.open.is_some() => self.answer_opened(),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
@@ -373,6 +392,7 @@ impl Engine {
             wants: wire::Wants::Nothing,
             budget_mb: budget_mb(&view),
             status: 0,
+            live: false,
         });
         Answer::Opened(opened(&open.source()))
     }
@@ -404,6 +424,7 @@ impl Engine {
             wants: wire::Wants::Bytes,
             budget_mb: budget_mb(&view),
             status,
+            live: false,
         });
         Answer::Opened(opened(&open.source()))
     }
@@ -460,6 +481,83 @@ impl Engine {
             }
             None => Answer::Refused(Refusal::NothingOpen),
         }
+    }
+
+    /// Takes one step of following the open source (`bytes`: what came with it).
+    fn follow(&mut self, step: wire::FollowStep, bytes: Vec<u8>) -> Answer {
+        let Some(open) = &mut self.open else {
+            return Answer::Refused(Refusal::NothingOpen);
+        };
+        let mut next = None;
+        match step {
+            wire::FollowStep::Lines if open.live => open.ingest.append(&bytes),
+            wire::FollowStep::Lines => open.ingest.feed(&bytes),
+            wire::FollowStep::Live { ended } => {
+                open.live = open.ingest.go_live(ended);
+            }
+            wire::FollowStep::Polled { url } => match url::Url::parse(&url) {
+                Ok(url) => next = Some(open.ingest.take_polled_page(&url, bytes)),
+                Err(err) => {
+                    let message = err.to_string();
+                    return Answer::Refused(Refusal::NotAUrl { url, message });
+                }
+            },
+            wire::FollowStep::ConnectionEnded => open.ingest.connection_ended(),
+            wire::FollowStep::Reconnected => open.ingest.reconnected(),
+            wire::FollowStep::TooLong { after, limit_bytes } => {
+                let kind = ProblemKind::EventTooLong { after, limit_bytes };
+                open.ingest.add_problem(Problem::new(open.place(200), kind));
+            }
+            wire::FollowStep::Unfollowable => {
+                let kind = ProblemKind::CannotFollow(crate::follow::Unfollowable::Document);
+                open.ingest.add_problem(Problem::new(open.place(200), kind));
+            }
+        }
+        self.generation += 1;
+        open.read_on(self.generation);
+        let lines = open.live;
+        let poll = match next {
+            Some(next) => next.map(|url| url.to_string()),
+            None => open.ingest.poll_url().map(ToString::to_string),
+        };
+        match self.answer_opened() {
+            Answer::Opened(opened) => Answer::Followed {
+                opened,
+                lines,
+                poll,
+            },
+            other => other,
+        }
+    }
+
+    /// Opens an evidence pack: its files checked against its manifest, its events opened with
+    /// its view, and its `state.json` compared with the state they replay to.
+    fn open_pack(&mut self, name: &str, bytes: &[u8]) -> Answer {
+        let pack = match reopen(bytes, name) {
+            Ok(pack) => pack,
+            Err(err) => {
+                let message = err.to_string();
+                return Answer::Refused(Refusal::Document { message });
+            }
+        };
+        let link = pack.view.to_query();
+        let label = format!("evidence pack {name}");
+        let events = pack.events.as_bytes();
+        let opened = match self.open_with(label, &link, Vec::new(), |i| i.feed(events)) {
+            Answer::Opened(opened) => opened,
+            other => return other,
+        };
+        let mut tampered = pack.tampered;
+        let timeline = self.open.as_ref().map(|open| open.ingest.timeline());
+        if let (Some(expected), Some(timeline)) = (&pack.state, timeline) {
+            tampered.extend(check_state(expected, timeline, &pack.view).map(|t| t.to_string()));
+        }
+        Answer::PackOpened(wire::PackOpened {
+            link,
+            n_files: pack.n_files,
+            tampered,
+            opened,
+        })
     }
 
     /// The source's bytes stopped as `why` says, at its URL and `status` (or its file).
@@ -547,7 +645,7 @@ fn request_id(text: &str) -> u64 {
 fn unwritable_answer(err: &serde_json::Error) -> String {
     let message = serde_json::Value::String(format!("the answer could not be written: {err}"));
     format!(
-        r#"{{"v":{},"id":0,"body":{{"answer":"refused","why":"not_a_request","line":0,"column":0,"message":{message}}}}}"#,
+        r#"{{"v":{},"id":0,"body":{{"refused":{{"not_a_request":{{"line":0,"column":0,"message":{message}}}}}}}}}"#,
         wire::VERSION
     )
 }
@@ -666,6 +764,8 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
         | Request::PageFailed { .. }
         | Request::Stopped { .. }
         | Request::Reproject { .. }
+        | Request::Follow(_)
+        | Request::OpenPack { .. }
         | Request::Status => Answer::Opened(opened(source)),
         Request::Streams {
             filter,
@@ -761,12 +861,6 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             source.detection.format,
             source.problems,
         ))),
-        Request::CheckState { link, expected } => {
-            let (view, _) = ViewState::from_query(&link);
-            Answer::StateChecked {
-                differs: check_state(&expected, timeline, &view).map(|t| t.to_string()),
-            }
-        }
     }
 }
 
@@ -950,7 +1044,8 @@ fn wire_table(table: PeriodTable) -> wire::Table {
     }
 }
 
-fn integrity(report: &Report) -> wire::Integrity {
+/// The integrity report as the protocol says it.
+pub fn integrity(report: &Report) -> wire::Integrity {
     wire::Integrity {
         result: report.result.to_string(),
         summary: report.summary.clone(),
