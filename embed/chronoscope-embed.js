@@ -33,6 +33,8 @@ async function loadApp() {
   };
   // The app's own start then leaves the page alone: panels are mounted one by one below.
   globalThis.__chronoscopeLibrary = true;
+  // Each panel starts its own engine in a Web Worker, from the loader beside this file.
+  globalThis.__chronoscopeWorker = new URL('chronoscope-worker_loader.js', here).href;
   const bindings = await import(files.js);
   await bindings.default({ module_or_path: files.wasm });
   return { bindings, css: files.css };

@@ -2,15 +2,14 @@
 //! Run with `cargo test -p chronoscope --target wasm32-unknown-unknown --test components`.
 #![cfg(target_arch = "wasm32")]
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::Arc;
 
-use chronoscope::ui::{AppCtx, DiffList, Inspector, JsonTree, Loaded, LongText};
-use chronoscope_core::decode::{decode_text, Format};
+use chronoscope::ui::{AppCtx, DiffList, InPage, Inspector, JsonTree, LongText};
 use chronoscope_core::diff::diff;
+use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
-use chronoscope_core::timeline::Timeline;
+use chronoscope_protocol::{Answer, Request};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -77,22 +76,30 @@ fn op_and_path(entries: &[web_sys::Element]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Canonical NDJSON read as the loader reads a whole source.
-fn loaded(text: &str) -> Loaded {
-    let (decoded, detection) = decode_text(text, Some(Format::Canonical));
-    Loaded {
-        timeline: Timeline::build(decoded.events),
-        problems: decoded.problems,
-        detection,
+/// Canonical NDJSON, as the engine is given it.
+fn loaded(text: &str) -> String {
+    text.to_string()
+}
+
+/// An engine in the page with `text` open, answering as the worker would.
+fn engine_with(text: String) -> InPage {
+    let engine = Rc::new(RefCell::new(Engine::new()));
+    let opened = engine.borrow_mut().handle(Request::Open {
         label: "test".into(),
-        projection_text: None,
-        complete: true,
-        appended: false,
-    }
+        text,
+        link: "fmt=canonical".into(),
+        documents: vec![],
+    });
+    assert!(matches!(opened, Answer::Opened(_)), "{opened:?}");
+    Rc::new(move |request| {
+        let mut engine = engine.borrow_mut();
+        let answer = engine.handle(request);
+        (answer, engine.take_attachment())
+    })
 }
 
 /// A stream of `n` events, each merging `{"n": i}`, with a hostile string in the first one.
-fn long_stream(n: usize) -> Loaded {
+fn long_stream(n: usize) -> String {
     let mut text = String::new();
     for i in 1..=n {
         let data = if i == 1 {
@@ -108,15 +115,17 @@ fn long_stream(n: usize) -> Loaded {
     loaded(&text)
 }
 
-/// Mounts the inspector over loaded data and hands back its context.
-fn mount_inspector(loaded: Loaded, query: &str) -> (web_sys::HtmlElement, AppCtx) {
+/// Mounts the inspector over a source open in an engine in the page, and hands back its
+/// context.
+fn mount_inspector(text: String, query: &str) -> (web_sys::HtmlElement, AppCtx) {
     let ctx_out = Rc::new(Cell::new(None));
     let ctx_in = ctx_out.clone();
     let view = ViewState::from_query(query).0;
     let container = mount(move || {
         let ctx = AppCtx::new(view);
         provide_context(ctx);
-        ctx.loaded.set(Some(Arc::new(loaded)));
+        ctx.engine.answer_with(engine_with(text));
+        ctx.complete.set(true);
         ctx_in.set(Some(ctx));
         view! { <Inspector/> }
     });
@@ -329,7 +338,7 @@ async fn the_filter_keeps_matching_rows_and_writes_q() {
 
 /// A log whose stream ids and author disguise themselves: a bidi override, a zero-width space,
 /// a no-break space, and a 5,000-character id.
-fn disguised_streams() -> Loaded {
+fn disguised_streams() -> String {
     let long = "x".repeat(5_000);
     let streams = [
         "acct-\u{202E}nimda",
@@ -411,7 +420,7 @@ async fn a_long_text_shows_a_window_at_a_time_until_it_is_all_shown() {
 }
 
 /// One event in each of `n` streams, `s-0` to `s-{n-1}`, each with a status.
-fn many_streams(n: usize) -> Loaded {
+fn many_streams(n: usize) -> String {
     let mut text = String::new();
     for i in 0..n {
         let event = json!({"stream": format!("s-{i}"), "type": "Opened",

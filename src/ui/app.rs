@@ -117,6 +117,7 @@ fn shell(ctx: AppCtx, embedded: bool, keys_here: bool) -> impl IntoView {
         <div
             class="app"
             class:embedded=embedded
+            aria-busy=move || if ctx.engine.busy() { "true" } else { "false" }
             on:dragover=|ev: web_sys::DragEvent| ev.prevent_default()
             on:drop=on_drop
             on:keydown=move |ev| if keys_here { on_key(ctx, &ev) }

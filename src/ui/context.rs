@@ -1,5 +1,7 @@
 //! The app-wide context: the view state (the deep link), the loaded data, and memos over them.
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -8,18 +10,17 @@ use serde_json::Value;
 
 use super::clipboard::copier;
 use super::engine::Engine;
-use chronoscope_core::decode::{Detection, Problem};
+use chronoscope_core::decode::Problem;
 use chronoscope_core::diff::{Difference, Op};
 use chronoscope_core::follow::FollowStatus;
-use chronoscope_core::ingest::{Ingest, KeptSource};
-use chronoscope_core::integrity::Report;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{Credential, HostHeaders};
 use chronoscope_core::selection::Selection;
-use chronoscope_core::timeline::Timeline;
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
-use chronoscope_protocol::{Answer, ChangeOp, Opened, PinCheck, Request, StreamInfo};
+use chronoscope_protocol::{
+    Answer, ChangeOp, Integrity, Opened, PinCheck, Request, ResumeAt, StreamInfo,
+};
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
 pub const N_KIND_COLOURS: usize = 12;
@@ -28,23 +29,6 @@ pub const N_KIND_COLOURS: usize = 12;
 /// twelve types are circles, the next twelve triangles, and so on.
 const KIND_MARKERS: [&str; 4] = ["●", "▲", "■", "◆"];
 
-/// Data loaded from one source.
-#[derive(Debug)]
-pub struct Loaded {
-    pub timeline: Timeline,
-    /// Problems found while decoding (replay problems live in the timeline).
-    pub problems: Vec<Problem>,
-    pub detection: Detection,
-    /// Where the data came from, for people: a URL, a file name, "pasted text".
-    pub label: String,
-    /// The projection document the timeline replays with, as written.
-    pub projection_text: Option<String>,
-    /// False for a preview of a source still arriving.
-    pub complete: bool,
-    /// True when this is the same source with live events added (`ui::embed`'s `append`).
-    pub appended: bool,
-}
-
 /// An evidence pack the data was opened from, and what checking its files found.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PackInfo {
@@ -52,8 +36,17 @@ pub struct PackInfo {
     pub n_files: usize,
     /// Each file that was changed, removed or added since the pack was made, in words.
     pub tampered: Vec<String>,
-    /// The state the pack's `state.json` holds, compared with the replay once it is loaded.
-    pub state: Option<Value>,
+}
+
+/// A local source, kept so that it can be read again with other choices.
+#[derive(Clone, Debug)]
+pub enum Local {
+    /// A file the person chose or dropped, read again from the disk.
+    File(web_sys::File),
+    /// Pasted text, or a host's events.
+    Text(String),
+    /// An evidence pack, opened again.
+    Pack(web_sys::File),
 }
 
 /// The selected event, as the scrubber and links name it.
@@ -71,7 +64,6 @@ pub struct Cursor {
 pub struct AppCtx {
     /// The view state. Writing it updates the URL.
     pub view: RwSignal<ViewState>,
-    pub loaded: RwSignal<Option<Arc<Loaded>>>,
     pub progress: RwSignal<Option<Progress>>,
     /// Problems that are not the data's: a failed fetch, a link parameter that was ignored.
     pub source_problems: RwSignal<Vec<Problem>>,
@@ -81,9 +73,14 @@ pub struct AppCtx {
     pub needs_file: RwSignal<Option<String>>,
     /// The evidence pack the data came from, if it did.
     pub pack: RwSignal<Option<PackInfo>>,
-    /// The integrity report of the loaded data, once its checks have run (they run after the
-    /// load, a slice at a time).
-    pub report: RwSignal<Option<Arc<Report>>>,
+    /// The integrity report of the loaded data, once its checks have run (after the load).
+    pub report: RwSignal<Option<Arc<Integrity>>>,
+    /// True once the source is read (not while a load or a preview of it is shown).
+    pub complete: RwSignal<bool>,
+    /// How many loads have completed: each says `loaded` to a host.
+    pub n_loads: RwSignal<u64>,
+    /// Where *Retry* reads on from in the worker's source, and from which URL.
+    pub resume: StoredValue<Option<(url::Url, ResumeAt)>>,
     /// What checking the link's `h=` against the loaded data found, while the view is still at
     /// the link's moment.
     pub link_check: Memo<Option<PinCheck>>,
@@ -93,7 +90,7 @@ pub struct AppCtx {
     /// The comparison point's version, for people; `None` before the stream's first event.
     pub compare_version: Memo<Option<u64>>,
     /// The loaded source as the engine has it: its counts, its format and its problems.
-    pub opened: Memo<Option<Opened>>,
+    pub opened: RwSignal<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
     pub stream_info: Memo<Option<StreamInfo>>,
     /// The selected stream alone: what depends only on the stream (its density, its event types,
@@ -117,22 +114,16 @@ pub struct AppCtx {
     /// A credential typed by the user, for the origin it was typed for. Kept in memory only:
     /// never in the URL, never in storage, never sent to another origin.
     pub credential: RwSignal<Credential>,
-    /// The text of a local file or paste, kept so that choosing another format can re-read it.
-    pub local_text: StoredValue<Option<KeptSource>>,
+    /// A local file or paste, kept so that choosing another format can read it again.
+    pub local_text: StoredValue<Option<Local>, LocalStorage>,
     /// The identity of the latest load; an older load that is still running stops, and shows
     /// nothing.
     pub load_id: StoredValue<u64>,
-    /// True in a panel that a host page drives (`ui::embed`): each load then keeps its ingest
-    /// open in `live`, for the host's `append`.
-    pub keeps_live: StoredValue<bool>,
-    pub live: StoredValue<Option<Ingest>>,
     /// Whether the selection moves to each new head when live events arrive.
     pub follow: RwSignal<bool>,
     /// Headers the host sent for its source's origin; in memory only, never in a link.
     pub host_headers: StoredValue<Option<HostHeaders>>,
-    /// A download that broke off (or a feed page that failed), held so that *Retry* reads on
-    /// from where it stopped; `can_retry` says one is held.
-    pub resumable: StoredValue<Option<Ingest>>,
+    /// True when a download broke off (or a feed page failed) and *Retry* can read on.
     pub can_retry: RwSignal<bool>,
     /// The seconds left before a load that a server asked to wait (`Retry-After`) is tried
     /// again by itself, and how many times it was tried so (`core::waiting`).
@@ -144,27 +135,40 @@ pub struct AppCtx {
     pub follow_paused: RwSignal<bool>,
     /// New events of the selected stream since the moment shown was pinned.
     pub n_new: RwSignal<usize>,
+    /// The position last asked for (`select_position`) and how many such moves still wait for
+    /// the engine: a key pressed meanwhile moves on from there, not from the selection shown.
+    moving: StoredValue<Moving>,
+}
+
+/// A moment as a move wrote it into the view: its version, and which event with that version.
+type Written = (u64, Option<u64>);
+
+/// The moves asked for by position (`AppCtx::select_position`).
+#[derive(Default)]
+struct Moving {
+    /// The stream and position last asked for, and the moment written for it (its version and
+    /// occurrence) once the engine said which event that is.
+    asked: Option<(String, usize, Option<Written>)>,
+    /// How many still wait for the engine.
+    n_waiting: u32,
 }
 
 impl AppCtx {
     /// Creates the context in the current reactive owner.
     pub fn new(view: ViewState) -> AppCtx {
         let view = RwSignal::new(view);
-        let loaded: RwSignal<Option<Arc<Loaded>>> = RwSignal::new(None);
         let report = RwSignal::new(None);
-        let engine = Engine::new(loaded, report);
-        let selection = selection_of(engine, view);
-        let stream = Memo::new(move |_| selection.with(|s| s.selection.stream.clone()));
-        let cursor = Memo::new(move |_| selection.with(|s| s.cursor));
-        let compare_version = Memo::new(move |_| selection.with(|s| s.compare_version));
-        let selection = Memo::new(move |_| selection.with(|s| s.selection.clone()));
-        let opened = engine.answer_memo(
-            || Some(Request::Status),
-            |answer| match answer {
-                Answer::Opened(opened) => Some(opened),
-                _ => None,
-            },
-        );
+        let complete = RwSignal::new(false);
+        let engine = Engine::start();
+        let moment = moment_of(engine, view);
+        let stream = Memo::new(move |_| moment.with(|m| m.selection.stream.clone()));
+        let cursor = Memo::new(move |_| moment.with(|m| m.cursor));
+        let compare_version = Memo::new(move |_| moment.with(|m| m.compare_version));
+        let selection = Memo::new(move |_| moment.with(|m| m.selection.clone()));
+        let state = Memo::new(move |_| moment.with(|m| m.state.clone()));
+        let compare_state = Memo::new(move |_| moment.with(|m| m.compare_state.clone()));
+        let changes = Memo::new(move |_| moment.with(|m| m.changes.clone()));
+        let opened = status_of(engine);
         let stream_info = engine.answer_memo(
             move || {
                 let stream = stream.get()?;
@@ -185,58 +189,22 @@ impl AppCtx {
                     .collect()
             })
         });
-        let state_at = move |pos: fn(&Selection) -> Option<usize>| {
-            engine.answer_memo(
-                move || {
-                    let (stream, pos) = selection.with(|s| (s.stream.clone(), pos(s)));
-                    Some(Request::State {
-                        stream: stream?,
-                        pos,
-                    })
-                },
-                |answer| match answer {
-                    Answer::State { state } => Some(state),
-                    _ => None,
-                },
-            )
-        };
-        let state = state_at(|s| s.pos);
-        let compare_state = state_at(|s| s.compare);
-        let state = Memo::new(move |_| state.get().unwrap_or(Value::Null));
-        let compare_state = Memo::new(move |_| compare_state.get().unwrap_or(Value::Null));
         let link_copier = copier();
         // Checked once the load is complete: a link's pin speaks of the whole stream up to its
         // moment.
         let link_check = engine.answer_memo(
             move || {
-                let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
                 let link = view.with(|v| v.pin.is_some().then(|| v.to_query()))?;
-                complete.then_some(Request::CheckPin { link })
+                complete.get().then_some(Request::CheckPin { link })
             },
             |answer| match answer {
                 Answer::PinChecked { check } => check,
                 _ => None,
             },
         );
-        forget_pin_when_moved(view, loaded);
-        let changes = engine.answer_memo(
-            move || {
-                let (stream, from, to) = selection.with(|s| (s.stream.clone(), s.compare, s.pos));
-                Some(Request::Diff {
-                    stream: stream?,
-                    from,
-                    to,
-                })
-            },
-            |answer| match answer {
-                Answer::Diff { changes } => Some(changes.into_iter().map(difference).collect()),
-                _ => None,
-            },
-        );
-        let changes = Memo::new(move |_| changes.get().unwrap_or_default());
+        forget_pin_when_moved(view, complete);
         AppCtx {
             view,
-            loaded,
             engine,
             opened,
             stream_info,
@@ -247,6 +215,9 @@ impl AppCtx {
             ask_to_fetch: RwSignal::new(None),
             pack: RwSignal::new(None),
             report,
+            complete,
+            n_loads: RwSignal::new(0),
+            resume: StoredValue::new(None),
             link_check,
             selection,
             stream,
@@ -259,19 +230,17 @@ impl AppCtx {
             link_copied: link_copier.copied,
             copy_to_clipboard: link_copier.copy,
             credential: RwSignal::new(Credential::default()),
-            local_text: StoredValue::new(None),
+            local_text: StoredValue::new_local(None),
             load_id: StoredValue::new(0),
-            keeps_live: StoredValue::new(false),
-            live: StoredValue::new(None),
             follow: RwSignal::new(false),
             host_headers: StoredValue::new(None),
-            resumable: StoredValue::new(None),
             can_retry: RwSignal::new(false),
             retry_in: RwSignal::new(None),
             auto_retries: StoredValue::new(0),
             follow_status: RwSignal::new(FollowStatus::default()),
             follow_paused: RwSignal::new(false),
             n_new: RwSignal::new(0),
+            moving: StoredValue::new(Moving::default()),
         }
     }
 
@@ -309,6 +278,10 @@ impl AppCtx {
             return;
         };
         let ctx = *self;
+        self.moving.update_value(|moving| {
+            moving.asked = Some((stream.clone(), pos, None));
+            moving.n_waiting += 1;
+        });
         leptos::task::spawn_local(async move {
             let request = Request::Events {
                 stream: stream.clone(),
@@ -323,13 +296,23 @@ impl AppCtx {
                     .stream
                     .with_untracked(|s| s.as_deref() == Some(stream.as_str()));
                 if let Some(row) = rows.first().filter(|_| here) {
+                    let dup = (row.occurrence > 1).then_some(row.occurrence);
+                    ctx.moving.update_value(|moving| {
+                        if let Some((_, at, written)) = &mut moving.asked {
+                            if *at == pos {
+                                *written = Some((row.version, dup));
+                            }
+                        }
+                    });
                     ctx.view.update(|view| {
                         view.version = Some(row.version);
-                        view.dup = (row.occurrence > 1).then_some(row.occurrence);
+                        view.dup = dup;
                         view.time = None;
                     });
                 }
             }
+            ctx.moving
+                .update_value(|m| m.n_waiting = m.n_waiting.saturating_sub(1));
         });
     }
 
@@ -357,9 +340,33 @@ impl AppCtx {
         });
     }
 
+    /// The position last asked for, while the view is still the one that move wrote (or it still
+    /// waits for the engine): the selection shown may not have caught up with it yet.
+    fn asked_position(&self) -> Option<usize> {
+        let view = self
+            .view
+            .with_untracked(|v| (v.stream.clone(), v.version, v.dup, v.time.is_none()));
+        let stream = self.stream.get_untracked();
+        self.moving.with_value(|moving| {
+            let (at_stream, pos, written) = moving.asked.as_ref()?;
+            let same_stream = stream.as_ref() == Some(at_stream);
+            let still = match written {
+                None => moving.n_waiting > 0,
+                Some((version, dup)) => {
+                    view.0.as_ref().is_none_or(|s| s == at_stream)
+                        && view.1 == Some(*version)
+                        && view.2 == *dup
+                        && view.3
+                }
+            };
+            (same_stream && still).then_some(*pos)
+        })
+    }
+
     /// Moves the selection by `delta` events, staying within the stream.
     pub fn step(&self, delta: isize) {
-        let pos = self.selection.with_untracked(|s| s.pos);
+        let shown = self.selection.with_untracked(|s| s.pos);
+        let pos = self.asked_position().or(shown);
         if let Some(target) = step_target(pos, delta, self.stream_len()) {
             self.select_position(target);
         }
@@ -374,37 +381,108 @@ pub fn kind_colour(kind_index: usize) -> String {
 /// How many bins the density strip draws a stream's events in.
 pub const N_DENSITY_BINS: usize = 120;
 
-/// The view resolved by the engine (`select`): the selection, and its event as links name it.
+/// The open source as the engine says it (`status`), asked again whenever the source changes;
+/// the loader also writes each answer it gets while it loads, so that what it shows is never
+/// behind the load.
+fn status_of(engine: Engine) -> RwSignal<Option<Opened>> {
+    let opened = RwSignal::new(None);
+    let status = engine.answer_to(|| Some(Request::Status));
+    Effect::new(move |_| {
+        if let Some(answer) = status.get() {
+            opened.set(match answer {
+                Answer::Opened(answer) => Some(answer),
+                _ => None,
+            });
+        }
+    });
+    opened
+}
+
+/// The moment shown: the view resolved by the engine (`select`), its event as links name it, the
+/// state then and at the comparison point, and what changed between them. Every panel shows
+/// one moment: these change together, never the cursor before its state.
 #[derive(Clone, Debug, Default, PartialEq)]
-struct Resolved {
+struct Moment {
     selection: Selection,
     cursor: Option<Cursor>,
     compare_version: Option<u64>,
+    state: Value,
+    compare_state: Value,
+    changes: Vec<Difference>,
 }
 
-/// The view as the engine resolves it against the loaded source, asked again whenever the view
-/// or the source changes.
-fn selection_of(engine: Engine, view: RwSignal<ViewState>) -> Memo<Resolved> {
-    let resolved = engine.answer_memo(
-        move || {
-            let link = view.with(ViewState::to_query);
-            Some(Request::Select { link })
-        },
-        |answer| match answer {
-            Answer::Selected(selected) => Some(resolved(selected)),
-            _ => None,
-        },
-    );
-    Memo::new(move |_| resolved.get().unwrap_or_default())
+/// The moment the view names, asked again whenever the view or the source changes; an answer
+/// to a view that has since changed is dropped.
+fn moment_of(engine: Engine, view: RwSignal<ViewState>) -> RwSignal<Moment> {
+    let moment = RwSignal::new(Moment::default());
+    let asked = Rc::new(Cell::new(0u64));
+    Effect::new(move |_| {
+        engine.generation.track();
+        engine.in_worker.track();
+        let link = view.with(ViewState::to_query);
+        let generation = asked.get() + 1;
+        asked.set(generation);
+        let asked = Rc::clone(&asked);
+        engine.pending.update(|n| *n += 1);
+        leptos::task::spawn_local(async move {
+            let got = resolve_moment(engine, link).await;
+            if asked.get() == generation {
+                moment.set(got);
+            }
+            engine.pending.update(|n| *n = n.saturating_sub(1));
+        });
+    });
+    moment
 }
 
-fn resolved(selected: chronoscope_protocol::Selected) -> Resolved {
+/// Asks the engine for the moment a link names: where it is, then (at once) the state there,
+/// the state at the comparison point and the changes between them.
+async fn resolve_moment(engine: Engine, link: String) -> Moment {
+    let Answer::Selected(selected) = engine.ask(Request::Select { link }).await else {
+        return Moment::default();
+    };
+    let mut moment = resolved(selected);
+    let Some(stream) = moment.selection.stream.clone() else {
+        return moment;
+    };
+    let (pos, compare) = (moment.selection.pos, moment.selection.compare);
+    let state_at = |pos| {
+        let stream = stream.clone();
+        async move {
+            match engine.ask(Request::State { stream, pos }).await {
+                Answer::State { state } => state,
+                _ => Value::Null,
+            }
+        }
+    };
+    let diff = async {
+        let stream = stream.clone();
+        match engine
+            .ask(Request::Diff {
+                stream,
+                from: compare,
+                to: pos,
+            })
+            .await
+        {
+            Answer::Diff { changes } => changes.into_iter().map(difference).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let (state, compare_state, changes) = futures::join!(state_at(pos), state_at(compare), diff);
+    moment.state = state;
+    moment.compare_state = compare_state;
+    moment.changes = changes;
+    moment
+}
+
+fn resolved(selected: chronoscope_protocol::Selected) -> Moment {
     let cursor = selected.cursor.map(|c| Cursor {
         version: c.version,
         occurrence: c.occurrence,
         time: c.time,
     });
-    Resolved {
+    Moment {
         selection: Selection {
             stream: selected.stream,
             pos: selected.pos,
@@ -414,6 +492,7 @@ fn resolved(selected: chronoscope_protocol::Selected) -> Resolved {
         },
         cursor,
         compare_version: selected.compare_version,
+        ..Moment::default()
     }
 }
 
@@ -437,13 +516,12 @@ fn difference(change: chronoscope_protocol::Change) -> Difference {
 /// (after the load is complete), the pin leaves the view, so that the address bar never pairs
 /// a pin with another moment. A move is a change of the view's moment (its stream, version,
 /// occurrence or time), which is what every move writes.
-fn forget_pin_when_moved(view: RwSignal<ViewState>, loaded: RwSignal<Option<Arc<Loaded>>>) {
+fn forget_pin_when_moved(view: RwSignal<ViewState>, complete: RwSignal<bool>) {
     type Moment = (Option<String>, Option<u64>, Option<u64>, Option<String>);
     let pinned_at: StoredValue<Option<Moment>> = StoredValue::new(None);
     Effect::new(move |_| {
         let moment = view.with(|v| (v.stream.clone(), v.version, v.dup, v.time.clone()));
-        let complete = loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
-        if !complete || view.with_untracked(|v| v.pin.is_none()) {
+        if !complete.get() || view.with_untracked(|v| v.pin.is_none()) {
             pinned_at.set_value(None);
             return;
         }

@@ -59,7 +59,7 @@ pub fn DensityStrip() -> impl IntoView {
     };
     // The integrity findings on this stream's events, where they fall in time: the engine
     // says when each event was (`locate`).
-    let findings = RwSignal::new(Vec::<(f64, String, &'static str)>::new());
+    let findings = RwSignal::new(Vec::<(f64, String, String)>::new());
     // Which run of the effect is the latest: an older one's marks are dropped.
     let asked = StoredValue::new(0u64);
     Effect::new(move |_| {
@@ -71,9 +71,11 @@ pub fn DensityStrip() -> impl IntoView {
             findings.set(Vec::new());
             return;
         };
-        let listed: Vec<(usize, String, &'static str)> = report
-            .findings_in(&stream)
-            .filter_map(|f| Some((f.log_idx?, f.message.clone(), f.kind.key())))
+        let listed: Vec<(usize, String, String)> = report
+            .findings
+            .iter()
+            .filter(|f| f.stream.as_deref() == Some(stream.as_str()))
+            .filter_map(|f| Some((f.log_idx?, f.message.clone(), f.kind.clone())))
             .collect();
         leptos::task::spawn_local(async move {
             let mut marks = Vec::with_capacity(listed.len());
@@ -102,7 +104,7 @@ pub fn DensityStrip() -> impl IntoView {
             marks.set_text_content(None);
             for (x, message, kind) in findings {
                 // Only element creation can fail here, which a browser does not refuse.
-                let _ = write_mark(&marks, x, &message, kind);
+                let _ = write_mark(&marks, x, &message, &kind);
             }
         }
     });

@@ -85,7 +85,6 @@ pub fn is_panel(embed_param: bool) -> bool {
 
 /// Starts taking a host's messages and telling it what the panel shows.
 pub fn start(ctx: AppCtx) {
-    ctx.keeps_live.set_value(true);
     let host = Host::new(Transport::Parent, None, browser_parent_origin());
     let _ = window_event_listener(leptos::ev::message, move |ev| receive(ctx, host, ev));
     spawn_local(read_allowlist(ctx, host));
@@ -103,7 +102,6 @@ pub fn start_mounted(
     on_message: js_sys::Function,
     root: web_sys::HtmlElement,
 ) -> HostCell {
-    ctx.keeps_live.set_value(true);
     let host = Host::new(Transport::Callback(on_message), Some(root.clone()), None);
     host.update_value(|h| h.allowlist = Some(Allowlist::default()));
     report_loads(ctx, host);
@@ -271,7 +269,9 @@ fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
     ctx.source_problems.set(Vec::new());
     ctx.pack.set(None);
     // The old data goes first, so that nothing says a moment of it under the new view.
-    ctx.loaded.set(None);
+    ctx.engine.in_worker.set(false);
+    ctx.opened.set(None);
+    ctx.complete.set(false);
     ctx.view.update(|view| *view = request.view(view));
     match (request.src, request.text) {
         (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
@@ -327,10 +327,7 @@ fn apply_theme(theme: &Theme, root: Option<web_sys::HtmlElement>) -> Result<(), 
 /// engine counts.
 fn report_loads(ctx: AppCtx, host: HostCell) {
     Effect::new(move |_| {
-        let done = ctx
-            .loaded
-            .with(|l| l.as_ref().is_some_and(|l| l.complete && !l.appended));
-        if !done {
+        if ctx.n_loads.get() == 0 {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -348,7 +345,7 @@ fn report_loads(ctx: AppCtx, host: HostCell) {
 fn report_selection(ctx: AppCtx, host: HostCell) {
     let last_said = StoredValue::new(String::new());
     Effect::new(move |_| {
-        let complete = ctx.loaded.with(|l| l.as_ref().is_some_and(|l| l.complete));
+        let complete = ctx.complete.get();
         let (selection, cursor) = (ctx.selection.get(), ctx.cursor.get());
         let Some(stream) = selection.stream.clone().filter(|_| complete) else {
             return;

@@ -1,69 +1,95 @@
 //! The panel's one way to ask the engine: a request of the engine protocol
-//! (`chronoscope-protocol`), answered later. Today the engine answers in the page, from the
-//! source the loader read (`chronoscope_core::engine::answer_from`); the same requests go to the
-//! engine's Web Worker once the load moves there, and no panel that asks through here changes
-//! then. Panels that have not moved yet still read the loaded timeline (issue 30).
+//! (`chronoscope-protocol`), answered later by the engine in its Web Worker
+//! (`ui::worker_client`), which the loader feeds the bytes it fetched. The panel's own wasm holds
+//! no engine: it renders what the answers say.
+//!
+//! A test can answer the panel from an engine in the page instead (`Engine::answer_with`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::{Arc, Weak};
 
-use chronoscope_core::engine::{answer_from, evidence, ListCache, Source};
-use chronoscope_core::integrity::Report;
-use chronoscope_protocol::{Answer, FileOut, Refusal, Request, Wants};
+use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::context::{AppCtx, Loaded};
+use super::context::AppCtx;
+use super::worker_client::WorkerClient;
 
-/// Where the panel's requests go: today the source the page loaded, and the report of its
-/// checks.
+/// Answers requests in the page, for a test: the engine the test holds.
+pub type InPage = Rc<dyn Fn(Request) -> (Answer, Option<Vec<u8>>)>;
+
+/// Where the panel's requests go: the engine's worker, or, in a test, an engine in the page.
 #[derive(Clone, Copy)]
 pub struct Engine {
-    pub loaded: RwSignal<Option<Arc<Loaded>>>,
-    pub report: RwSignal<Option<Arc<Report>>>,
-    /// What the engine keeps between requests about the source it answers from.
-    kept: StoredValue<Rc<RefCell<Kept>>, LocalStorage>,
-}
-
-/// What the engine keeps between requests: which source it last answered about (held weakly,
-/// so that a source let go is freed, and its address is not taken by another while held), its
-/// generation, and the event list's last filtering.
-#[derive(Default)]
-struct Kept {
-    source: Weak<Loaded>,
-    generation: u64,
-    list: ListCache,
+    /// The engine's worker; `Err` when it could not be started, and why.
+    worker: StoredValue<Result<Rc<WorkerClient>, String>, LocalStorage>,
+    /// An engine in the page that answers instead of the worker (tests).
+    in_page: StoredValue<Option<InPage>, LocalStorage>,
+    /// True while a source is open in the engine for the panels to ask about.
+    pub in_worker: RwSignal<bool>,
+    /// Changes whenever the engine's source changes in what the panels show (a preview, the
+    /// load done, events appended, a projection), so that they ask again.
+    pub generation: RwSignal<u64>,
+    /// How many requests wait for their answers: the page is busy (`aria-busy`) while any do.
+    pub pending: RwSignal<u32>,
 }
 
 impl Engine {
-    /// An engine that answers from the source in `loaded`.
-    pub fn new(
-        loaded: RwSignal<Option<Arc<Loaded>>>,
-        report: RwSignal<Option<Arc<Report>>>,
-    ) -> Engine {
+    /// Starts the panel's engine in its worker.
+    pub fn start() -> Engine {
         Engine {
-            loaded,
-            report,
-            kept: StoredValue::new_local(Rc::default()),
+            worker: StoredValue::new_local(WorkerClient::start().map(Rc::new)),
+            in_page: StoredValue::new_local(None),
+            in_worker: RwSignal::new(false),
+            generation: RwSignal::new(0),
+            pending: RwSignal::new(0),
         }
+    }
+
+    /// Has `engine` answer every request from now on, with a source open (a test).
+    pub fn answer_with(self, engine: InPage) {
+        self.in_page.set_value(Some(engine));
+        self.in_worker.set(true);
+        self.changed();
     }
 
     /// Asks the engine one request.
     pub async fn ask(self, request: Request) -> Answer {
-        let kept = self.kept.get_value();
-        let mut kept = kept.borrow_mut();
-        self.loaded.with_untracked(|loaded| match loaded {
-            Some(loaded) => {
-                if !Weak::ptr_eq(&kept.source, &Arc::downgrade(loaded)) {
-                    kept.source = Arc::downgrade(loaded);
-                    kept.generation += 1;
-                }
-                let source = source_of(loaded, kept.generation);
-                answer_from(&source, &mut kept.list, request)
-            }
-            None => Answer::Refused(Refusal::NothingOpen),
-        })
+        match self.in_worker.get_untracked() {
+            true => self.ask_worker(request, None).await.0,
+            false => Answer::Refused(Refusal::NothingOpen),
+        }
+    }
+
+    /// Asks the engine one request, with bytes beside it (transferred) where given, and hands
+    /// back its answer and any bytes beside that.
+    pub async fn ask_worker(
+        self,
+        request: Request,
+        bytes: Option<js_sys::Uint8Array>,
+    ) -> (Answer, Option<Vec<u8>>) {
+        if let Some(in_page) = self.in_page.get_value() {
+            return in_page(request);
+        }
+        let Ok(worker) = self.worker.get_value() else {
+            let message = self.worker.with_value(|w| w.as_ref().err().cloned());
+            let message = message.unwrap_or_default();
+            return (Answer::Refused(Refusal::Unavailable { message }), None);
+        };
+        self.pending.update(|n| *n += 1);
+        let answer = worker.ask(request, bytes).await;
+        self.pending.update(|n| *n = n.saturating_sub(1));
+        answer
+    }
+
+    /// True while a request waits for its answer.
+    pub fn busy(self) -> bool {
+        self.pending.get() > 0
+    }
+
+    /// Says that the engine's source changed in what the panels show: they ask again.
+    pub fn changed(self) {
+        self.generation.update(|g| *g += 1);
     }
 
     /// The answer to the request `request` describes (`None`: nothing to ask), asked again
@@ -76,7 +102,8 @@ impl Engine {
         let answer = RwSignal::new(None);
         let asked = Rc::new(Cell::new(0u64));
         Effect::new(move |_| {
-            self.loaded.track();
+            self.generation.track();
+            self.in_worker.track();
             let Some(request) = request() else {
                 answer.set(None);
                 return;
@@ -84,11 +111,14 @@ impl Engine {
             let generation = asked.get() + 1;
             asked.set(generation);
             let asked = Rc::clone(&asked);
+            // Counted from now, not from when the task starts: the page is busy meanwhile.
+            self.pending.update(|n| *n += 1);
             spawn_local(async move {
                 let got = self.ask(request).await;
                 if asked.get() == generation {
                     answer.set(Some(got));
                 }
+                self.pending.update(|n| *n = n.saturating_sub(1));
             });
         });
         answer.read_only()
@@ -109,31 +139,15 @@ impl Engine {
 /// Asks the engine for a file (`export` or `evidence`) and hands back the file and its bytes,
 /// or why there is none, in words.
 pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>), String> {
-    let answer = match request {
-        // In the page the pack is made from the report the page's own checks made.
-        Request::Evidence(request) => {
-            let report = ctx.engine.report.get_untracked();
-            let report = report.ok_or("the integrity checks have not finished")?;
-            ctx.engine.loaded.with_untracked(|loaded| {
-                let loaded = loaded.as_ref().ok_or("nothing is loaded")?;
-                evidence(&source_of(loaded, 0), &report, &request)
-                    .map(|(file, bytes)| (file, Some(bytes)))
-                    .map_err(|refusal| refused(&refusal))
-            })?
-        }
-        request => match ctx.engine.ask(request).await {
-            Answer::File(file) => (file, None),
-            Answer::Refused(refusal) => return Err(refused(&refusal)),
-            other => return Err(format!("the engine answered {other:?}")),
-        },
-    };
-    match answer {
-        (file, Some(bytes)) => Ok((file, bytes)),
+    match ctx.engine.ask_worker(request, None).await {
+        (Answer::File(file), Some(bytes)) => Ok((file, bytes)),
         // The text is handed over as the bytes, not copied: an event list can be 300 MB.
-        (mut file, None) => {
+        (Answer::File(mut file), None) => {
             let bytes = file.text.take().unwrap_or_default().into_bytes();
             Ok((file, bytes))
         }
+        (Answer::Refused(refusal), _) => Err(refused(&refusal)),
+        (other, _) => Err(format!("the engine answered {other:?}")),
     }
 }
 
@@ -147,20 +161,8 @@ pub fn refused(refusal: &Refusal) -> String {
         Refusal::Unwritable { message } => format!("the file could not be written: {message}"),
         Refusal::Query { text, message } => format!("`{text}` cannot be read: {message}"),
         Refusal::Time { text, message } => format!("`{text}` is not a time: {message}"),
+        Refusal::Document { message } => message.clone(),
+        Refusal::Unavailable { message } => message.clone(),
         other => format!("the engine refused: {other:?}"),
-    }
-}
-
-/// The loaded source as the engine answers from it.
-fn source_of(loaded: &Loaded, generation: u64) -> Source<'_> {
-    Source {
-        label: &loaded.label,
-        timeline: &loaded.timeline,
-        detection: &loaded.detection,
-        problems: &loaded.problems,
-        setup_problems: &[],
-        projection_text: loaded.projection_text.as_deref(),
-        generation,
-        wants: Wants::Nothing,
     }
 }

@@ -1,13 +1,13 @@
 //! Following a live source, the browser side (`follow=`): the load's connection stays open and
-//! what comes is appended through the same ingest; a KurrentDB feed read to its head is
-//! long-polled. `core::follow` decides the transport, the resume rule and the waits, and the
-//! ingest reads the records; this file only moves bytes, waits, and says where following
-//! stands (`AppCtx::follow_status`).
+//! what comes is given to the engine's worker (`Request::Follow`), which reads it through the
+//! same ingest; a KurrentDB feed read to its head is long-polled. `core::follow` decides the
+//! transport, the resume rule and the waits, and the engine reads the records; this file only
+//! moves bytes, waits, and says where following stands (`AppCtx::follow_status`).
 //!
 //! A source has caught up once it has been quiet for `QUIET_MS` or its response ended: what
 //! arrived is then shown, and later events at most every `SHOW_EVERY_MS`, so that a burst costs
-//! a few repaints rather than one per event. While paused, events are read into the ingest and
-//! held there; *Resume* shows them.
+//! a few repaints rather than one per event. While paused, events are read by the engine and
+//! not shown; *Resume* shows them.
 //!
 //! One loop over one state (`Source`) rather than a function per phase: each `async` function
 //! is a state machine of its own in the bundle, which has little room.
@@ -18,13 +18,12 @@ use leptos::prelude::*;
 use url::Url;
 
 use super::context::AppCtx;
-use super::loader::{fetch_page, show_grown, within, Ask, Chunk, Download, Run, Send};
-use chronoscope_core::decode::{Place, Problem, ProblemKind};
+use super::feed;
+use super::loader::{fetch_page, within, Ask, Chunk, Download, Run, Send};
+use chronoscope_core::decode::ProblemKind;
 use chronoscope_core::embed::keep_place;
-use chronoscope_core::follow::{
-    event_limit, Follow, FollowState, FollowStatus, Unfollowable, LONG_POLL_HEADERS,
-};
-use chronoscope_core::ingest::Ingest;
+use chronoscope_core::follow::{event_limit, Follow, FollowState, FollowStatus, LONG_POLL_HEADERS};
+use chronoscope_protocol::{Answer, FollowStep, Opened, Request, Wants};
 
 /// How long a source must be quiet to count as caught up, in milliseconds; also how often the
 /// loop looks at the controls while nothing comes.
@@ -50,12 +49,9 @@ enum Source {
 
 /// Reads a followed URL: catch-up, then live, reconnecting after a drop, or long-polling a feed
 /// read to its head. Ends when Follow is turned off or a newer load starts.
-pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download) {
+pub(super) async fn follow(mut run: Run, download: Download, url: Url) {
     let ctx = run.ctx;
-    let (Some(mode), Some(url)) = (
-        ctx.view.with_untracked(|v| v.follow),
-        ingest.source_url().cloned(),
-    ) else {
+    let Some(mode) = ctx.view.with_untracked(|v| v.follow) else {
         return;
     };
     let transport = mode.transport(download.content_type.as_deref(), false);
@@ -65,6 +61,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
     let mut source = Source::Open(download);
     let mut live = false;
     let mut shown = Shown::default();
+    let mut n_events = 0;
     ctx.n_new.set(0);
     while run.is_current() && ctx.view.with_untracked(|v| v.follow.is_some()) {
         let now = js_sys::Date::now();
@@ -76,11 +73,20 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                     Ok(Chunk::Bytes(bytes)) => {
                         let lines = follow.take(&bytes.to_vec());
                         for problem in follow.take_problems(&url) {
-                            ingest.add_problem(problem);
+                            if let ProblemKind::EventTooLong { after, limit_bytes } = problem.kind {
+                                step(&mut run, FollowStep::TooLong { after, limit_bytes }, None)
+                                    .await;
+                            }
                         }
-                        match live {
-                            true => ingest.append(&lines),
-                            false => ingest.feed(&lines),
+                        let bytes = Uint8Array::from(&lines[..]);
+                        let Some((opened, _, _)) =
+                            step(&mut run, FollowStep::Lines, Some(bytes)).await
+                        else {
+                            return;
+                        };
+                        n_events = opened.n_events;
+                        if !live {
+                            feed::show_progress(&mut run, &opened);
                         }
                         (false, false)
                     }
@@ -90,37 +96,29 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 if !live && (ended || quiet) {
                     // Caught up: what arrived is the source, shown as a load is.
                     live = true;
-                    let lines = ingest.go_live(ended);
-                    if !run.drive(&mut ingest).await {
+                    let Some((opened, lines, poll)) = catch_up(&mut run, ended).await else {
                         return;
-                    }
-                    let poll = ingest.poll_url().cloned();
+                    };
+                    n_events = opened.n_events;
                     if !lines {
-                        let Some(poll) = poll else {
-                            let place = Place::Url {
-                                url: url.to_string(),
-                                status: 200,
-                            };
-                            let why = ProblemKind::CannotFollow(Unfollowable::Document);
-                            ingest.add_problem(Problem::new(place, why));
-                            return run.publish(ingest);
+                        let Some(poll) = poll.and_then(|p| Url::parse(&p).ok()) else {
+                            let said = step(&mut run, FollowStep::Unfollowable, None).await;
+                            if let Some((opened, _, _)) = said {
+                                feed::done(&run, opened, None);
+                            }
+                            return;
                         };
                         source = Source::Poll(poll, None);
                     }
-                    // The ingest stays here, open; the page shows what it holds.
-                    run.show_done(ingest.outcome());
-                    shown = Shown {
-                        at: now,
-                        n: ingest.timeline().len(),
-                        stream: None,
-                    };
+                    feed::done(&run, opened, None);
+                    shown = Shown::caught_up(ctx, now, n_events).await;
                     say(ctx, FollowState::Live, 0);
                     if !lines {
                         continue;
                     }
                 }
                 if ended {
-                    ingest.connection_ended();
+                    step(&mut run, FollowStep::ConnectionEnded, None).await;
                     source = Source::Closed(now + follow.disconnected(now) as f64, None);
                 }
             }
@@ -140,7 +138,7 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                     Some(poll) => Source::Poll(poll, None),
                     None => {
                         let reconnect = follow.reconnect(&url);
-                        ingest.reconnected();
+                        step(&mut run, FollowStep::Reconnected, None).await;
                         let id = reconnect.last_event_id.as_deref();
                         let headers: Vec<_> =
                             id.map(|id| ("Last-Event-ID", id)).into_iter().collect();
@@ -165,36 +163,37 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
                 let (request, abort) = pending
                     .take()
                     .unwrap_or_else(|| long_poll(ctx, page.clone()));
-                let fetched = match within(&request, QUIET_MS).await {
-                    None => {
-                        *pending = Some((request, abort));
-                        None
+                match within(&request, QUIET_MS).await {
+                    None => *pending = Some((request, abort)),
+                    Some(Ok(bytes)) => {
+                        let polled = FollowStep::Polled {
+                            url: page.to_string(),
+                        };
+                        let bytes = Uint8Array::new(&bytes);
+                        let Some((opened, _, next)) = step(&mut run, polled, Some(bytes)).await
+                        else {
+                            return;
+                        };
+                        follow.took_records(opened.n_events.saturating_sub(n_events) as u64);
+                        n_events = opened.n_events;
+                        match next.and_then(|next| Url::parse(&next).ok()) {
+                            Some(next) => *page = next,
+                            None => {
+                                show_grown(ctx, opened);
+                                break;
+                            }
+                        }
                     }
-                    Some(Ok(bytes)) => Some(Ok(Uint8Array::new(&bytes).to_vec())),
-                    Some(Err(_)) => Some(Err(())),
-                };
-                let n_before = ingest.timeline().len();
-                match fetched.map(|read| read.map(|bytes| ingest.take_polled_page(page, bytes))) {
-                    None => {}
-                    Some(Ok(Some(next))) => *page = next,
-                    Some(Ok(None)) => {
-                        show_grown(ctx, &ingest);
-                        break;
-                    }
-                    Some(Err(())) => {
+                    Some(Err(_)) => {
                         let at = now + follow.disconnected(now) as f64;
                         source = Source::Closed(at, Some(page.clone()));
                         continue;
                     }
                 }
-                follow.took_records((ingest.timeline().len() - n_before) as u64);
             }
         }
-        if !run.digest(&mut ingest).await {
-            return;
-        }
         if live {
-            shown.update(ctx, &ingest);
+            shown.update(ctx, n_events).await;
         }
     }
     match &source {
@@ -204,8 +203,55 @@ pub(super) async fn follow(mut run: Run, mut ingest: Ingest, download: Download)
     }
     if run.is_current() {
         say(ctx, FollowState::Off, 0);
-        ctx.live.set_value(Some(ingest));
     }
+}
+
+/// The source caught up: what arrived is read (a feed's pages fetched as the engine asks for
+/// them), and the engine says whether it is lines, or else the feed page to long-poll.
+async fn catch_up(run: &mut Run, ended: bool) -> Option<(Opened, bool, Option<String>)> {
+    let live = step(run, FollowStep::Live { ended }, None).await?;
+    if !matches!(live.0.wants, Wants::Page { .. }) {
+        return Some(live);
+    }
+    feed::pages(run, live.0).await?;
+    // Asked again once every page is read: only then is the page to long-poll known.
+    step(run, FollowStep::Live { ended }, None).await
+}
+
+/// Gives the engine one step of following, with bytes beside it where given. `None` when the
+/// load went stale or the engine could not answer (the load then says why).
+async fn step(
+    run: &mut Run,
+    step: FollowStep,
+    bytes: Option<Uint8Array>,
+) -> Option<(Opened, bool, Option<String>)> {
+    let answer = run
+        .ctx
+        .engine
+        .ask_worker(Request::Follow(step), bytes)
+        .await
+        .0;
+    if !run.is_current() {
+        return None;
+    }
+    match answer {
+        Answer::Followed {
+            opened,
+            lines,
+            poll,
+        } => Some((opened, lines, poll)),
+        other => {
+            feed::refused(run, other);
+            None
+        }
+    }
+}
+
+/// Shows the source the engine holds now, grown by live events, and checks it again.
+fn show_grown(ctx: AppCtx, opened: Opened) {
+    ctx.opened.set(Some(opened));
+    ctx.engine.changed();
+    leptos::task::spawn_local(feed::check(ctx, ctx.load_id.get_value()));
 }
 
 /// Asks for a feed page with the long-poll headers, as a promise of its bytes, which the loop
@@ -237,25 +283,29 @@ fn say(ctx: AppCtx, state: FollowState, wait_s: u64) {
     });
 }
 
-/// When the source was last shown, how many events it had then, and the stream selected.
+/// When the source was last shown, how many events it had then, and the stream selected with
+/// its number of events then.
 #[derive(Default)]
 struct Shown {
     at: f64,
     n: usize,
-    stream: Option<String>,
+    stream: Option<(String, usize)>,
 }
 
 impl Shown {
     /// Shows the grown source when it is due (unless paused: the status then says how many
     /// events are held), keeping a pinned moment where it is and counting the selected stream's
     /// new events.
-    fn update(&mut self, ctx: AppCtx, ingest: &Ingest) {
-        let n_events = ingest.timeline().len();
+    async fn update(&mut self, ctx: AppCtx, n_events: usize) {
         let (paused, state) = (
             ctx.follow_paused.get_untracked(),
             ctx.follow_status.get_untracked(),
         );
-        let n_held = if paused { n_events - self.n } else { 0 };
+        let n_held = if paused {
+            n_events.saturating_sub(self.n)
+        } else {
+            0
+        };
         let status = match (paused, state.state) {
             (true, _) => FollowStatus {
                 state: FollowState::Paused,
@@ -277,23 +327,60 @@ impl Shown {
         let head = ctx.follow.get_untracked();
         ctx.view
             .update(|view| keep_place(view, head, at.map(|(c, s)| (s, c.version, c.occurrence))));
-        if let (false, Some(stream)) = (head, &stream) {
-            let before = ctx
-                .loaded
-                .with_untracked(|l| l.as_ref().map_or(0, |l| l.timeline.stream_len(stream)));
-            let after = ingest.timeline().stream_len(stream);
+        let stream = match stream {
+            Some(stream) => stream_len(ctx, stream).await,
+            None => None,
+        };
+        if let (false, Some((name, after))) = (head, &stream) {
             // A counter speaks of one stream: choosing another starts it again.
-            let counted = match self.stream.as_ref() == Some(stream) {
-                true => ctx.n_new.get_untracked(),
-                false => 0,
+            let new = match &self.stream {
+                Some((before_name, before)) if before_name == name => {
+                    ctx.n_new.get_untracked() + after.saturating_sub(*before)
+                }
+                _ => 0,
             };
-            ctx.n_new.set(counted + after.saturating_sub(before));
+            ctx.n_new.set(new);
         }
-        show_grown(ctx, ingest);
+        if let Answer::Opened(opened) = ctx.engine.ask(Request::Status).await {
+            show_grown(ctx, opened);
+        }
         *self = Shown {
             at: now,
             n: n_events,
             stream,
         };
+    }
+
+    /// What is shown once the source caught up: the new events of the selected stream are
+    /// counted from there.
+    async fn caught_up(ctx: AppCtx, at: f64, n_events: usize) -> Shown {
+        // The stream the view selects, asked before anything more is read: the panels may not
+        // have had its answer yet.
+        let link = ctx.view.with_untracked(|v| v.to_query());
+        let stream = match ctx.engine.ask(Request::Select { link }).await {
+            Answer::Selected(selected) => selected.stream,
+            _ => None,
+        };
+        let stream = match stream {
+            Some(stream) => stream_len(ctx, stream).await,
+            None => None,
+        };
+        Shown {
+            at,
+            n: n_events,
+            stream,
+        }
+    }
+}
+
+/// A stream and how many events the engine holds of it now.
+async fn stream_len(ctx: AppCtx, stream: String) -> Option<(String, usize)> {
+    let request = Request::Stream {
+        stream: stream.clone(),
+        bins: 1,
+    };
+    match ctx.engine.ask(request).await {
+        Answer::Stream(info) => Some((stream, info.n_events)),
+        _ => None,
     }
 }

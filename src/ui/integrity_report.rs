@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::context::{use_app, PackInfo};
 use super::dom::{append_element, clicked_number};
-use chronoscope_core::integrity::{Finding, Report};
+use chronoscope_protocol::{Finding, Integrity as Report};
 use wasm_bindgen::JsValue;
 
 /// The evidence pack's status, the link's check and the integrity report, one under another.
@@ -63,7 +63,7 @@ fn write_report(parent: &web_sys::Element, report: Option<&Report>) -> Result<()
     let result = [
         ("class", "integrity-result"),
         ("data-testid", "integrity-summary"),
-        ("data-result", report.result),
+        ("data-result", report.result.as_str()),
     ];
     append_element(&summary, "span", &result, Some(&report.summary))?;
     let list = append_element(&details, "ul", &[("class", "findings")], None)?;
@@ -93,14 +93,14 @@ fn write_findings<'a>(
             (Some(stream), Some(version)) => format!("{stream} v{version}"),
             _ => "source".to_string(),
         };
-        let severity = finding.severity.singular();
+        let severity = finding.severity.as_str();
         let (class, version) = (
             format!("finding {severity}"),
             finding.version.map(|v| v.to_string()).unwrap_or_default(),
         );
         let item = [
             ("data-testid", "integrity-finding"),
-            ("data-kind", finding.kind.key()),
+            ("data-kind", finding.kind.as_str()),
             ("data-stream", finding.stream.as_deref().unwrap_or_default()),
             ("data-version", &version),
             ("class", &class),

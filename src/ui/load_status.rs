@@ -33,11 +33,17 @@ pub fn LoadSummary() -> impl IntoView {
     };
     // How much memory the page holds, for a load near the ceiling (`mem=`).
     let memory = move || {
-        ctx.loaded.track();
-        format!(
-            "WebAssembly memory: {} MB",
-            count((memory_bytes() >> 20) as usize)
-        )
+        let engine = ctx.opened.with(|o| o.as_ref().and_then(|o| o.memory_bytes));
+        let page = memory_bytes();
+        let words = |bytes: u64| count((bytes >> 20) as usize);
+        match engine {
+            Some(engine) => format!(
+                "WebAssembly memory: {} MB in the engine's worker, {} MB in the page",
+                words(engine),
+                words(page)
+            ),
+            None => format!("WebAssembly memory: {} MB", words(page)),
+        }
     };
     let fraction = move || ctx.progress.with(|p| p.as_ref().and_then(|p| p.fraction()));
     view! {

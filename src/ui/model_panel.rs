@@ -2,19 +2,16 @@
 //! custom mapping, each as JSON with its errors named, loadable from a URL and kept in the link;
 //! and the zone in which times without one are read.
 
-use std::sync::Arc;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::actions::reload_source;
-use super::context::{use_app, AppCtx, Loaded};
+use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button, target_within};
-use super::loader::{check_integrity, fetch_projection};
+use super::feed::reproject as reproject_in_worker;
+use super::loader::fetch_projection;
 use chronoscope_core::decode::mapping::Mapping;
-use chronoscope_core::ingest::index::reproject;
-use chronoscope_core::projection::Projection;
 
 /// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
 /// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle
@@ -189,8 +186,14 @@ fn show_error(panel: &web_sys::Element, id: &str, error: Option<&str>) {
 }
 
 fn apply_projection(ctx: AppCtx, panel: &web_sys::Element, text: String, link_value: String) {
-    let error = replay_with_projection(ctx, text, link_value).err();
-    show_error(panel, "projection", error.as_deref());
+    let panel = panel.clone();
+    spawn_local(async move {
+        let error = reproject_in_worker(ctx, text).await.err();
+        if error.is_none() {
+            ctx.view.update(|v| v.projection = Some(link_value));
+        }
+        show_error(&panel, "projection", error.as_deref());
+    });
 }
 
 fn apply_mapping(ctx: AppCtx, panel: &web_sys::Element) {
@@ -209,8 +212,8 @@ fn apply_mapping(ctx: AppCtx, panel: &web_sys::Element) {
 
 /// The projection the loaded data is read with, or an empty one to start from.
 fn initial_projection(ctx: AppCtx) -> String {
-    ctx.loaded
-        .with_untracked(|l| l.as_ref().and_then(|l| l.projection_text.clone()))
+    ctx.opened
+        .with_untracked(|o| o.as_ref().and_then(|o| o.projection.clone()))
         .unwrap_or_else(|| "{\n  \"rules\": {},\n  \"upcasters\": []\n}".into())
 }
 
@@ -227,34 +230,13 @@ fn initial_mapping(ctx: AppCtx) -> String {
     })
 }
 
-/// Replays the loaded events with a projection; the link keeps `link_value` (JSON or URL).
-fn replay_with_projection(ctx: AppCtx, text: String, link_value: String) -> Result<(), String> {
-    let projection = Projection::parse(&text)?;
-    if let Some(old) = ctx.loaded.get_untracked() {
-        let loaded = Arc::new(Loaded {
-            timeline: reproject(&old.timeline, Some(Arc::new(projection))),
-            problems: old.problems.clone(),
-            detection: old.detection.clone(),
-            label: old.label.clone(),
-            projection_text: Some(text),
-            complete: old.complete,
-            appended: false,
-        });
-        ctx.loaded.set(Some(loaded.clone()));
-        // The projection may describe a hash chain: the checks run again.
-        spawn_local(check_integrity(ctx, loaded));
-    }
-    ctx.view.update(|v| v.projection = Some(link_value));
-    Ok(())
-}
-
 /// Where times without a zone were read, with a choice of another offset.
 #[component]
 pub fn NaiveTimeNote() -> impl IntoView {
     let ctx = use_app();
     let assumed = Memo::new(move |_| {
-        ctx.loaded
-            .with(|l| l.as_ref().is_some_and(|l| l.timeline.has_naive_times()))
+        ctx.opened
+            .with(|o| o.as_ref().is_some_and(|o| o.naive_times))
     });
     // Options written with DOM calls rather than a `view!` per offset, for the bundle's budget
     // (see `period_table`).

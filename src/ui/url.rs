@@ -2,7 +2,7 @@
 //! has settled. Since every setting of the view passes through here, it also notes when the view
 //! was last set, so that work in the background can let what it shows be painted first.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
@@ -29,24 +29,13 @@ const SETTLE_MS: u32 = 250;
 thread_local! {
     /// The write waiting for the view to settle; replacing it cancels it (`Timeout` on drop).
     static PENDING_WRITE: RefCell<Option<Timeout>> = const { RefCell::new(None) };
-    /// When the view was last set (`Date.now()`): a move, or a followed source republishing it,
-    /// which may leave it as it was.
-    static SET_AT: Cell<f64> = const { Cell::new(f64::NEG_INFINITY) };
 }
 
-/// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`, and notes
-/// when the view was set.
+/// Writes the view state into the URL once it has stayed the same for `SETTLE_MS`.
 pub fn write_view_when_settled(view: &ViewState) {
-    SET_AT.with(|at| at.set(js_sys::Date::now()));
     let view = view.clone();
     let write = Timeout::new(SETTLE_MS, move || write_view(&view));
     PENDING_WRITE.with(|pending| pending.replace(Some(write)));
-}
-
-/// True when the view has been set since `since` (`Date.now()`): work in the background (the
-/// integrity checks) then lets the frame that shows it be painted first.
-pub fn view_set_since(since: f64) -> bool {
-    SET_AT.with(|at| at.get() >= since)
 }
 
 /// Writes the view state into the URL without adding a history entry. The write is skipped when

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -86,7 +86,10 @@ async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) 
 const summary = (page) => page.getByTestId('load-summary');
 const cursor = (page) => page.getByTestId('cursor');
 
-const waitForDemo = (page) => assertText(summary(page), /^1,971 events · 76 streams$/);
+const waitForDemo = async (page) => {
+  await assertText(summary(page), /^1,971 events · 76 streams$/);
+  await answered(page);
+};
 
 /** The serious and critical violations axe-core finds on the page, one line each. */
 async function axeViolations(page) {

@@ -78,6 +78,11 @@ export const queryMatches = (page, pattern) => queryWhen(page, (search) => patte
  * The address once the app has written its view: unchanged for 600 ms, more than twice the
  * time the app waits for a view to settle. For checks of what the address never holds.
  */
+/** Waits until the page has every answer it asked the engine for (`aria-busy` on the app). */
+export async function answered(page) {
+  await page.waitForSelector('.app[aria-busy="false"]', { state: 'attached' });
+}
+
 export async function settledUrl(page) {
   let last = page.url();
   for (let still = 0; still < 600; still += 50) {

@@ -1,0 +1,468 @@
+//! Loading into the engine's worker: the page fetches a URL, reads a file or takes text, and
+//! feeds the bytes to the engine as they arrive (`begin`, `feed`, then `finish` or `stopped`),
+//! fetching each page of a feed the engine asks for. The engine reads them (decoding, indexing,
+//! the fold, the checks) in its worker, so that the page only moves bytes and renders; what it
+//! answers (`Opened`) says how far it has come, what it wants next and where *Retry* reads on.
+//!
+//! Credentials and a host's headers stay with the page's fetch (`loader::Download::fetch`):
+//! only to their origin, never into a URL, never across a redirect.
+
+use std::sync::Arc;
+
+use chronoscope_core::decode::{Place, Problem, ProblemKind};
+use chronoscope_core::ingest::setup::{documents_of, DocumentSource};
+use chronoscope_core::origin;
+use chronoscope_core::waiting::StallWatch;
+use chronoscope_protocol::{Answer, Document, Opened, Request, ResumeAt, Stop, Wants};
+use js_sys::Uint8Array;
+use leptos::prelude::*;
+use url::Url;
+
+use super::context::{AppCtx, Local};
+use super::loader::{
+    fetch_document, fetch_page, is_temporary, page_address, retry_after_wait, Ask, Chunk, Download,
+    Run, Send, DEMO_PROJECTION_URL,
+};
+
+/// Reads a URL into the worker from its start.
+pub(super) async fn url(mut run: Run, address: String) {
+    let url = match origin::resolve(&address, &page_address()) {
+        Ok(url) => url,
+        Err(err) => {
+            let place = Place::Url {
+                url: address,
+                status: 0,
+            };
+            return run.fail(Problem::new(place, ProblemKind::Fetch(err.to_string())));
+        }
+    };
+    let Some((link, documents)) = engine_choices(&run).await else {
+        return;
+    };
+    let fetched = Download::fetch(&run.ctx, &url, Ask::with(Send::Credential)).await;
+    if !run.is_current() {
+        return;
+    }
+    let (status, ranges) = match &fetched {
+        Ok(download) => (status_of(&download.place), download.ranges),
+        // A server that is busy or briefly failing: the load waits for a Retry.
+        Err(problem) if is_temporary(problem) => (status_of(&problem.place), false),
+        Err(problem) => return run.fail(problem.clone()),
+    };
+    let begin = Request::Begin {
+        label: run.label.clone(),
+        link,
+        documents,
+        url: Some(url.to_string()),
+        ranges,
+        status: Some(status),
+    };
+    if ask(&mut run, begin, None).await.is_none() {
+        return;
+    }
+    let mut asked_wait = None;
+    let read = match fetched {
+        Ok(download) if run.ctx.view.with_untracked(|v| v.follow.is_some()) => {
+            return super::follow::follow(run, download, url).await;
+        }
+        Ok(download) => pump(&mut run, download).await,
+        Err(problem) => {
+            asked_wait = wait_of(&problem);
+            stop(&mut run, &problem).await
+        }
+    };
+    if let Some(opened) = read {
+        finish(run, opened, Some(url), asked_wait).await;
+    }
+}
+
+/// *Retry* of a source in the worker: reads on from where it stopped (with an HTTP `Range`
+/// where the server serves ranges, else fetching again and skipping what was read), or asks
+/// again for the feed page that failed. What was read stays; nothing is read twice.
+pub(super) async fn retry(ctx: AppCtx) {
+    let Some((url, at)) = ctx.resume.try_update_value(Option::take).flatten() else {
+        return;
+    };
+    let label = ctx
+        .opened
+        .with_untracked(|o| o.as_ref().map(|o| o.label.clone()));
+    let mut run = Run::start(ctx, label.unwrap_or_else(|| url.to_string()));
+    if ask(&mut run, Request::Resume, None).await.is_none() {
+        return;
+    }
+    let mut asked_wait = None;
+    let read = match at {
+        ResumeAt::Page { .. } => ask(&mut run, Request::Status, None).await,
+        ResumeAt::Byte { offset, ranges } => {
+            let from = if ranges { offset } else { 0 };
+            let ask_from = Ask {
+                from,
+                ..Ask::with(Send::Credential)
+            };
+            match Download::fetch(&ctx, &url, ask_from).await {
+                Ok(mut download) => {
+                    download.skip_to(offset);
+                    pump(&mut run, download).await
+                }
+                Err(problem) => {
+                    asked_wait = wait_of(&problem);
+                    stop(&mut run, &problem).await
+                }
+            }
+        }
+    };
+    if let Some(opened) = read {
+        finish(run, opened, Some(url), asked_wait).await;
+    }
+}
+
+/// Reads a local file into the worker, as it is read from the disk, and keeps it so that it
+/// can be read again with other choices.
+pub(super) async fn file(mut run: Run, file: web_sys::File) {
+    let Some((link, documents)) = engine_choices(&run).await else {
+        return;
+    };
+    let begin = Request::Begin {
+        label: run.label.clone(),
+        link,
+        documents,
+        url: None,
+        ranges: false,
+        status: None,
+    };
+    if ask(&mut run, begin, None).await.is_none() {
+        return;
+    }
+    let place = Place::File(file.name());
+    let download = Download::new(file.stream(), place, Some(file.size() as u64));
+    if let Some(opened) = pump(&mut run, download).await {
+        run.ctx.local_text.set_value(Some(Local::File(file)));
+        finish(run, opened, None, None).await;
+    }
+}
+
+/// Reads text (a paste, a host's events, an evidence pack's events) into the worker, and
+/// keeps it so that it can be read again with other choices.
+pub(super) async fn text(mut run: Run, text: String) {
+    let Some((link, documents)) = engine_choices(&run).await else {
+        return;
+    };
+    let begin = Request::Begin {
+        label: run.label.clone(),
+        link,
+        documents,
+        url: None,
+        ranges: false,
+        status: None,
+    };
+    if ask(&mut run, begin, None).await.is_none() {
+        return;
+    }
+    let bytes = Uint8Array::from(text.as_bytes());
+    if ask(&mut run, Request::Feed, Some(bytes)).await.is_none() {
+        return;
+    }
+    if let Some(opened) = ask(&mut run, Request::Finish, None).await {
+        run.ctx.local_text.set_value(Some(Local::Text(text)));
+        finish(run, opened, None, None).await;
+    }
+}
+
+/// Adds records a host page sent to the worker's source. False when no source is open there
+/// for them.
+pub(super) fn append(ctx: AppCtx, lines: String) -> bool {
+    let open = ctx.engine.in_worker.get_untracked() && ctx.complete.get_untracked();
+    if open {
+        leptos::task::spawn_local(async move {
+            let request = Request::Append { text: lines };
+            if let (Answer::Opened(opened), _) = ctx.engine.ask_worker(request, None).await {
+                ctx.opened.set(Some(opened));
+                ctx.engine.changed();
+            }
+        });
+    }
+    open
+}
+
+/// Replays the worker's source with another projection; `Err` says why it cannot be used.
+pub(super) async fn reproject(ctx: AppCtx, text: String) -> Result<(), String> {
+    let request = Request::Reproject {
+        projection: Some(text),
+    };
+    match ctx.engine.ask_worker(request, None).await.0 {
+        Answer::Opened(opened) => {
+            ctx.opened.set(Some(opened));
+            ctx.engine.changed();
+            leptos::task::spawn_local(check(ctx, ctx.load_id.get_value()));
+            Ok(())
+        }
+        Answer::Refused(refusal) => Err(super::engine::refused(&refusal)),
+        other => Err(format!("the engine answered {other:?}")),
+    }
+}
+
+/// The view's choices as the engine reads them (the demo with its own projection), and the
+/// documents the view names by address, fetched without the credential. A document that
+/// cannot be fetched is a problem of the load; the source is read without it. `None` when a
+/// newer load started meanwhile.
+async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
+    let mut view = run.ctx.view.get_untracked();
+    let named = documents_of(&view, DEMO_PROJECTION_URL);
+    if let Some(DocumentSource::Address(address)) = &named.projection {
+        view.projection.get_or_insert_with(|| address.clone());
+    }
+    let mut documents = Vec::new();
+    for source in [named.mapping, named.projection].into_iter().flatten() {
+        let DocumentSource::Address(address) = source else {
+            continue;
+        };
+        let fetched = fetch_document(&run.ctx, &address).await;
+        let unfetched = fetched.is_err();
+        if let Err(problem) = &fetched {
+            let problem = problem.clone();
+            run.ctx.source_problems.update(|all| all.push(problem));
+        }
+        let text = fetched.unwrap_or_default();
+        documents.push(Document {
+            address,
+            text,
+            unfetched,
+        });
+    }
+    run.is_current().then(|| (view.to_query(), documents))
+}
+
+/// Feeds a download's bytes to the engine as they arrive, and ends them: at the end of the
+/// body, when it breaks off or stalls, or when the engine stops at the memory ceiling. Shows
+/// what arrived as soon as the engine holds events. `None` when the load went stale or the
+/// engine could not answer.
+async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
+    let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
+    loop {
+        let read = download.next_chunk_within(1000).await;
+        if !run.is_current() {
+            download.cancel();
+            return None;
+        }
+        match read {
+            Ok(Chunk::Bytes(chunk)) => {
+                let opened = ask(run, Request::Feed, Some(chunk)).await;
+                let Some(opened) = opened else {
+                    download.cancel();
+                    return None;
+                };
+                run.show_bytes(download.received, download.total);
+                show_progress(run, &opened);
+                // The memory ceiling: the engine keeps what it read and wants no more.
+                if opened.wants != Wants::Bytes {
+                    download.cancel();
+                    return Some(opened);
+                }
+            }
+            Ok(Chunk::Quiet) => {}
+            Ok(Chunk::End) => {
+                return match download.place {
+                    Place::Url { status, .. } => {
+                        let request = Request::Stopped {
+                            status,
+                            why: Stop::Ended,
+                        };
+                        ask(run, request, None).await
+                    }
+                    _ => ask(run, Request::Finish, None).await,
+                };
+            }
+            Err(problem) => return stop(run, &problem).await,
+        }
+        // A body that trickles is given up; what came stays, and Retry reads on.
+        if let Some(stalled) = watch.check(js_sys::Date::now(), download.received) {
+            download.cancel();
+            return stop(run, &Problem::new(download.place, stalled)).await;
+        }
+    }
+}
+
+/// Tells the engine that the source stopped as `problem` says.
+async fn stop(run: &mut Run, problem: &Problem) -> Option<Opened> {
+    let why = match &problem.kind {
+        ProblemKind::BrokeOff(message) => Stop::BrokeOff {
+            message: message.clone(),
+        },
+        &ProblemKind::Stalled { n_bytes, seconds } => Stop::Stalled { n_bytes, seconds },
+        ProblemKind::TryLater { answer, wait_s } => Stop::TryLater {
+            answer: answer.clone(),
+            wait_s: *wait_s,
+        },
+        &ProblemKind::NoAnswer { seconds } => Stop::NoAnswer { seconds },
+        other => Stop::Failed {
+            message: other.to_string(),
+        },
+    };
+    let status = status_of(&problem.place);
+    ask(run, Request::Stopped { status, why }, None).await
+}
+
+/// Fetches each page of a feed the engine asks for, then shows the source as read, keeps where
+/// *Retry* reads on from, counts down a wait the server asked for, and runs the checks.
+async fn finish(mut run: Run, opened: Opened, url: Option<Url>, asked_wait: Option<u64>) {
+    let Some(opened) = pages(&mut run, opened).await else {
+        return;
+    };
+    done(&run, opened, url);
+    if let Some(wait_s) = asked_wait {
+        retry_after_wait(run.ctx, wait_s, run.id);
+    }
+}
+
+/// Fetches each page of a feed the engine asks for, until it asks for none. `None` when the
+/// load went stale or the engine could not answer.
+pub(super) async fn pages(run: &mut Run, mut opened: Opened) -> Option<Opened> {
+    let mut n_pages = 1;
+    while let Wants::Page { url: page } = opened.wants.clone() {
+        n_pages += 1;
+        run.show_page(n_pages);
+        let page_url = Url::parse(&page).ok()?;
+        let fetched = fetch_page(&run.ctx, &page_url, &[], None).await;
+        if !run.is_current() {
+            return None;
+        }
+        opened = match fetched {
+            Ok(bytes) => {
+                let request = Request::FeedPage { url: page };
+                ask(run, request, Some(Uint8Array::from(&bytes[..]))).await?
+            }
+            Err(problem) => {
+                let request = Request::PageFailed {
+                    url: page,
+                    status: status_of(&problem.place),
+                    message: problem.kind.to_string(),
+                };
+                ask(run, request, None).await?
+            }
+        };
+    }
+    Some(opened)
+}
+
+/// Shows the source as read (the load done), keeps where *Retry* reads on from, and starts
+/// the checks.
+pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
+    if !run.is_current() {
+        return;
+    }
+    let ctx = run.ctx;
+    ctx.resume.set_value(url.zip(opened.resume.clone()));
+    ctx.can_retry.set(opened.resume.is_some());
+    ctx.opened.set(Some(opened));
+    ctx.progress.set(None);
+    ctx.needs_file.set(None);
+    ctx.complete.set(true);
+    ctx.n_loads.update(|n| *n += 1);
+    ctx.engine.changed();
+    leptos::task::spawn_local(check(ctx, run.id));
+}
+
+/// Asks the worker for the integrity report once the load is done, and shows it while the load
+/// is still the one shown, with the problems the fold found meanwhile.
+pub(super) async fn check(ctx: AppCtx, load: u64) {
+    ctx.report.set(None);
+    let Answer::Integrity(report) = ctx.engine.ask_worker(Request::Integrity, None).await.0 else {
+        return;
+    };
+    if ctx.load_id.get_value() != load {
+        return;
+    }
+    ctx.report.set(Some(Arc::new(report)));
+    // Every stream is folded now: the problems the fold found are said with the others.
+    if let Answer::Opened(opened) = ctx.engine.ask_worker(Request::Status, None).await.0 {
+        if ctx.load_id.get_value() == load {
+            ctx.opened.set(Some(opened));
+        }
+    }
+}
+
+/// Asks the worker one request of the load, with bytes beside it where given. The first asks
+/// of a load make the worker's source the one the panels ask about; a refusal ends the load
+/// with the reason as its problem. `None` when the load went stale or was refused.
+async fn ask(run: &mut Run, request: Request, bytes: Option<Uint8Array>) -> Option<Opened> {
+    let begins = matches!(request, Request::Begin { .. });
+    let answer = run.ctx.engine.ask_worker(request, bytes).await.0;
+    if !run.is_current() {
+        return None;
+    }
+    if begins {
+        // The worker's source is the one the panels ask about from now on.
+        run.ctx.engine.in_worker.set(true);
+        run.ctx.engine.changed();
+    }
+    match answer {
+        Answer::Opened(opened) => Some(opened),
+        other => {
+            refused(run, other);
+            None
+        }
+    }
+}
+
+/// Asks the worker one request of a load, with bytes beside it where given, and hands back its
+/// answer as it is; the worker's source becomes the one the panels ask about.
+pub(super) async fn ask_answer(run: &Run, request: Request, bytes: Option<Uint8Array>) -> Answer {
+    let answer = run.ctx.engine.ask_worker(request, bytes).await.0;
+    if run.is_current() {
+        run.ctx.engine.in_worker.set(true);
+    }
+    answer
+}
+
+/// Ends the load with why the engine did not answer as asked.
+pub(super) fn refused(run: &Run, answer: Answer) {
+    let words = match answer {
+        Answer::Refused(refusal) => super::engine::refused(&refusal),
+        other => format!("the engine answered {other:?}"),
+    };
+    run.fail(Problem::new(Place::Source, ProblemKind::Fetch(words)));
+}
+
+/// How often what the engine holds is shown again while the rest arrives, in milliseconds.
+const SHOW_EVERY_MS: f64 = 500.0;
+
+/// Shows how many events the engine holds, and, once it holds some and then every
+/// `SHOW_EVERY_MS`, what they are, while the rest still arrives.
+pub(super) fn show_progress(run: &mut Run, opened: &Opened) {
+    let now = js_sys::Date::now();
+    let shown = run
+        .ctx
+        .progress
+        .with_untracked(|p| p.as_ref().and_then(|p| p.n_shown));
+    let grown = opened.n_events > shown.unwrap_or(0);
+    let preview = grown && (shown.is_none() || now - run.shown_at >= SHOW_EVERY_MS);
+    run.ctx.progress.update(|progress| {
+        if let Some(progress) = progress {
+            progress.n_events = opened.n_events;
+            if preview {
+                progress.n_shown = Some(opened.n_events);
+            }
+        }
+    });
+    if preview {
+        run.shown_at = now;
+        run.ctx.opened.set(Some(opened.clone()));
+        run.ctx.engine.changed();
+    }
+}
+
+/// The HTTP status a place names (0: none).
+fn status_of(place: &Place) -> u16 {
+    match place {
+        Place::Url { status, .. } => *status,
+        _ => 0,
+    }
+}
+
+/// The wait a server asked for before the load is tried again.
+fn wait_of(problem: &Problem) -> Option<u64> {
+    match problem.kind {
+        ProblemKind::TryLater { wait_s, .. } => wait_s,
+        _ => None,
+    }
+}

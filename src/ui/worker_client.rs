@@ -1,0 +1,194 @@
+//! The page's side of the engine's Web Worker (`crates/worker`): starts it, sends it requests
+//! of the engine protocol as JSON text (a source's bytes beside the request, transferred), and
+//! hands each answer to the request with the same id. The worker says `ready` once its wasm has
+//! loaded; requests wait for that. A worker that cannot start, or that fails, answers every
+//! request waiting and every later one with `Refusal::Unavailable`, in the browser's words.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+/// The worker's loader, beside the page's own files (Trunk names it without a hash).
+const LOADER: &str = "chronoscope-worker_loader.js";
+
+/// A started worker and the requests waiting for its answers.
+pub struct WorkerClient {
+    worker: web_sys::Worker,
+    next_id: Cell<u64>,
+    /// Settles once the worker has said `ready` (or failed).
+    ready: Promise,
+    /// Each waiting request's id, and what settles it with the message that answers it.
+    waiting: Rc<RefCell<HashMap<u64, Function>>>,
+    /// Why the worker cannot answer, once it failed.
+    failed: Rc<RefCell<Option<String>>>,
+    _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl WorkerClient {
+    /// Starts the engine's worker: from where `mount()` said its files are
+    /// (`__chronoscopeWorker`), or beside the page.
+    pub fn start() -> Result<WorkerClient, String> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker = web_sys::Worker::new_with_options(&loader_url(), &options)
+            .map_err(|err| js_text(&err))?;
+        let waiting: Rc<RefCell<HashMap<u64, Function>>> = Rc::default();
+        let failed: Rc<RefCell<Option<String>>> = Rc::default();
+        let mut ready_resolve = None;
+        let ready = Promise::new(&mut |resolve, _| ready_resolve = Some(resolve));
+        // The ready message has id 0, which no request is given.
+        if let Some(resolve) = ready_resolve {
+            waiting.borrow_mut().insert(0, resolve);
+        }
+        let on_message = {
+            let waiting = Rc::clone(&waiting);
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+                let data = ev.data();
+                let id = answer_id(&data);
+                if let Some(settle) = id.and_then(|id| waiting.borrow_mut().remove(&id)) {
+                    let _ = settle.call1(&JsValue::NULL, &data);
+                }
+            })
+        };
+        let on_error = {
+            let (waiting, failed) = (Rc::clone(&waiting), Rc::clone(&failed));
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |ev: web_sys::ErrorEvent| {
+                let why = format!("the engine's worker failed: {}", ev.message());
+                *failed.borrow_mut() = Some(why);
+                // Every request waiting is settled; each then reads `failed`.
+                for (_, settle) in waiting.borrow_mut().drain() {
+                    let _ = settle.call1(&JsValue::NULL, &JsValue::UNDEFINED);
+                }
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(WorkerClient {
+            worker,
+            next_id: Cell::new(1),
+            ready,
+            waiting,
+            failed,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Asks one request, with bytes beside it where given (transferred: the buffer is the
+    /// worker's afterwards), and hands back the answer and any bytes beside it.
+    pub async fn ask(
+        &self,
+        request: Request,
+        bytes: Option<Uint8Array>,
+    ) -> (Answer, Option<Vec<u8>>) {
+        let _ = JsFuture::from(self.ready.clone()).await;
+        if let Some(why) = self.failed.borrow().clone() {
+            return unavailable(why);
+        }
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        let text = match serde_json::to_string(&Envelope::new(id, request)) {
+            Ok(text) => text,
+            Err(err) => return unavailable(format!("the request could not be written: {err}")),
+        };
+        let mut settle = None;
+        let answered = Promise::new(&mut |resolve, _| settle = Some(resolve));
+        if let Some(settle) = settle {
+            self.waiting.borrow_mut().insert(id, settle);
+        }
+        if let Err(err) = self.post(&text, bytes) {
+            self.waiting.borrow_mut().remove(&id);
+            return unavailable(format!("the request could not be sent: {}", js_text(&err)));
+        }
+        let data = JsFuture::from(answered).await.unwrap_or(JsValue::UNDEFINED);
+        if let Some(why) = self.failed.borrow().clone() {
+            return unavailable(why);
+        }
+        read_answer(&data)
+    }
+
+    /// Posts a request's text, with its bytes beside it as `{request, bytes}`.
+    fn post(&self, text: &str, bytes: Option<Uint8Array>) -> Result<(), JsValue> {
+        let Some(bytes) = bytes else {
+            return self.worker.post_message(&JsValue::from_str(text));
+        };
+        // A view of part of a larger buffer is copied into a buffer of its own, which is sent.
+        let buffer =
+            match bytes.byte_offset() == 0 && bytes.byte_length() == bytes.buffer().byte_length() {
+                true => bytes.buffer(),
+                false => Uint8Array::new(&bytes).buffer(),
+            };
+        let message = js_sys::Object::new();
+        Reflect::set(&message, &"request".into(), &JsValue::from_str(text))?;
+        Reflect::set(&message, &"bytes".into(), &buffer)?;
+        self.worker
+            .post_message_with_transfer(&message, &Array::of1(&buffer))
+    }
+}
+
+impl Drop for WorkerClient {
+    /// A panel that is gone stops its engine.
+    fn drop(&mut self) {
+        self.worker.terminate();
+    }
+}
+
+/// The loader's address: where `mount()` said, else beside the page.
+fn loader_url() -> String {
+    let given = Reflect::get(&js_sys::global(), &"__chronoscopeWorker".into())
+        .ok()
+        .and_then(|v| v.as_string());
+    given.unwrap_or_else(|| LOADER.to_string())
+}
+
+/// The id a message from the worker answers: its JSON text's, or its `answer` text's.
+fn answer_id(data: &JsValue) -> Option<u64> {
+    let text = answer_text(data)?;
+    // The body is left as written: only the id is read here.
+    let envelope: Envelope<Box<serde_json::value::RawValue>> = serde_json::from_str(&text).ok()?;
+    Some(envelope.id)
+}
+
+/// A message's answer text: the message itself, or its `answer` beside bytes.
+fn answer_text(data: &JsValue) -> Option<String> {
+    data.as_string().or_else(|| {
+        Reflect::get(data, &"answer".into())
+            .ok()
+            .and_then(|a| a.as_string())
+    })
+}
+
+/// The answer a message holds, and its bytes where some came beside it.
+fn read_answer(data: &JsValue) -> (Answer, Option<Vec<u8>>) {
+    let Some(text) = answer_text(data) else {
+        return unavailable("the worker sent a message that is not an answer".into());
+    };
+    let answer = match serde_json::from_str::<Envelope<Answer>>(&text) {
+        Ok(envelope) => envelope.body,
+        Err(err) => return unavailable(format!("the worker's answer could not be read: {err}")),
+    };
+    let bytes = Reflect::get(data, &"bytes".into())
+        .ok()
+        .filter(|b| b.is_instance_of::<js_sys::ArrayBuffer>())
+        .map(|b| Uint8Array::new(&b).to_vec());
+    (answer, bytes)
+}
+
+fn unavailable(message: String) -> (Answer, Option<Vec<u8>>) {
+    (Answer::Refused(Refusal::Unavailable { message }), None)
+}
+
+fn js_text(value: &JsValue) -> String {
+    value
+        .dyn_ref::<js_sys::Error>()
+        .map(|err| String::from(err.message()))
+        .or_else(|| value.as_string())
+        .unwrap_or_else(|| format!("{value:?}"))
+}
