@@ -9,11 +9,15 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
+use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::context::AppCtx;
 use super::worker_client::WorkerClient;
+
+/// How often `Engine::idle` looks whether the answers are in, in milliseconds.
+const IDLE_LOOK_MS: u32 = 10;
 
 /// Answers requests in the page, for a test: the engine the test holds.
 pub type InPage = Rc<dyn Fn(Request) -> (Answer, Option<Vec<u8>>)>;
@@ -82,6 +86,49 @@ impl Engine {
         answer
     }
 
+    /// Asks the engine for work that goes on behind what is shown (the integrity checks): the
+    /// page is not busy while it waits.
+    pub async fn ask_behind(self, request: Request) -> Answer {
+        if let Some(in_page) = self.in_page.get_value() {
+            return in_page(request).0;
+        }
+        match self.worker.get_value() {
+            Ok(worker) => worker.ask(request, None).await.0,
+            Err(message) => Answer::Refused(Refusal::Unavailable { message }),
+        }
+    }
+
+    /// Sends one request at once where the worker is ready (else as soon as it is), and gives
+    /// what waits for its answer: requests sent one after another are answered in order, so
+    /// that a load can send the next bytes while the engine reads the last.
+    pub fn send(
+        self,
+        request: Request,
+        bytes: Option<js_sys::Uint8Array>,
+    ) -> LocalBoxFuture<'static, (Answer, Option<Vec<u8>>)> {
+        let worker = self.worker.get_value().ok();
+        match worker.filter(|w| w.is_ready() && self.in_page.with_value(Option::is_none)) {
+            Some(worker) => {
+                self.pending.update(|n| *n += 1);
+                let answer = worker.send(request, bytes);
+                async move {
+                    let answer = answer.await;
+                    self.pending.update(|n| *n = n.saturating_sub(1));
+                    answer
+                }
+                .boxed_local()
+            }
+            None => self.ask_worker(request, bytes).boxed_local(),
+        }
+    }
+
+    /// Waits until no request waits for its answer.
+    pub async fn idle(self) {
+        while self.pending.get_untracked() > 0 {
+            gloo_timers::future::TimeoutFuture::new(IDLE_LOOK_MS).await;
+        }
+    }
+
     /// True while a request waits for its answer.
     pub fn busy(self) -> bool {
         self.pending.get() > 0
@@ -147,22 +194,19 @@ pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>
             Ok((file, bytes))
         }
         (Answer::Refused(refusal), _) => Err(refused(&refusal)),
-        (other, _) => Err(format!("the engine answered {other:?}")),
+        (other, _) => Err(unexpected(&other)),
     }
 }
 
 /// A refusal in words, for the page to say.
 pub fn refused(refusal: &Refusal) -> String {
-    match refusal {
-        Refusal::NothingOpen => "nothing is loaded".into(),
-        Refusal::NoMoment { .. } => "no moment is selected".into(),
-        Refusal::NoStream { stream } => format!("there is no stream `{stream}`"),
-        Refusal::NoPosition { stream, pos } => format!("`{stream}` has no event {}", pos + 1),
-        Refusal::Unwritable { message } => format!("the file could not be written: {message}"),
-        Refusal::Query { text, message } => format!("`{text}` cannot be read: {message}"),
-        Refusal::Time { text, message } => format!("`{text}` is not a time: {message}"),
-        Refusal::Document { message } => message.clone(),
-        Refusal::Unavailable { message } => message.clone(),
-        other => format!("the engine refused: {other:?}"),
+    refusal.to_string()
+}
+
+/// An answer that is not the one asked for, in words.
+pub fn unexpected(answer: &Answer) -> String {
+    match answer {
+        Answer::Refused(refusal) => refusal.to_string(),
+        other => format!("the engine answered `{}`", other.name()),
     }
 }

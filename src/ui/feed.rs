@@ -7,6 +7,7 @@
 //! Credentials and a host's headers stay with the page's fetch (`loader::Download::fetch`):
 //! only to their origin, never into a URL, never across a redirect.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
@@ -14,6 +15,7 @@ use chronoscope_core::ingest::setup::{documents_of, DocumentSource};
 use chronoscope_core::origin;
 use chronoscope_core::waiting::StallWatch;
 use chronoscope_protocol::{Answer, Document, Opened, Request, ResumeAt, Stop, Wants};
+use futures::future::LocalBoxFuture;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use url::Url;
@@ -197,7 +199,7 @@ pub(super) async fn reproject(ctx: AppCtx, text: String) -> Result<(), String> {
             Ok(())
         }
         Answer::Refused(refusal) => Err(super::engine::refused(&refusal)),
-        other => Err(format!("the engine answered {other:?}")),
+        other => Err(super::engine::unexpected(&other)),
     }
 }
 
@@ -232,13 +234,18 @@ async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
     run.is_current().then(|| (view.to_query(), documents))
 }
 
+/// How many pieces of a download may be on their way to the engine before the page waits for
+/// its answers: the engine reads one while the page reads the next from the network.
+const MAX_IN_FLIGHT: usize = 8;
+
 /// Feeds a download's bytes to the engine as they arrive, and ends them: at the end of the
 /// body, when it breaks off or stalls, or when the engine stops at the memory ceiling. Shows
 /// what arrived as soon as the engine holds events. `None` when the load went stale or the
 /// engine could not answer.
 async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
     let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
-    loop {
+    let mut in_flight: VecDeque<Fed> = VecDeque::new();
+    let stopped = loop {
         let read = download.next_chunk_within(1000).await;
         if !run.is_current() {
             download.cancel();
@@ -246,44 +253,70 @@ async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
         }
         match read {
             Ok(Chunk::Bytes(chunk)) => {
-                let opened = ask(run, Request::Feed, Some(chunk)).await;
-                let Some(opened) = opened else {
-                    download.cancel();
-                    return None;
-                };
+                in_flight.push_back(run.ctx.engine.send(Request::Feed, Some(chunk)));
                 run.show_bytes(download.received, download.total);
-                show_progress(run, &opened);
-                // The memory ceiling: the engine keeps what it read and wants no more.
-                if opened.wants != Wants::Bytes {
-                    download.cancel();
-                    return Some(opened);
+                while in_flight.len() > MAX_IN_FLIGHT {
+                    // The memory ceiling: the engine keeps what it read and wants no more.
+                    if !take_answer(run, &mut in_flight).await? {
+                        download.cancel();
+                        break;
+                    }
                 }
             }
             Ok(Chunk::Quiet) => {}
             Ok(Chunk::End) => {
-                return match download.place {
-                    Place::Url { status, .. } => {
-                        let request = Request::Stopped {
-                            status,
-                            why: Stop::Ended,
-                        };
-                        ask(run, request, None).await
-                    }
-                    _ => ask(run, Request::Finish, None).await,
+                break match download.place {
+                    Place::Url { status, .. } => Some(Request::Stopped {
+                        status,
+                        why: Stop::Ended,
+                    }),
+                    _ => Some(Request::Finish),
                 };
             }
-            Err(problem) => return stop(run, &problem).await,
+            Err(problem) => break Some(stop_request(&problem)),
         }
         // A body that trickles is given up; what came stays, and Retry reads on.
         if let Some(stalled) = watch.check(js_sys::Date::now(), download.received) {
             download.cancel();
-            return stop(run, &Problem::new(download.place, stalled)).await;
+            break Some(stop_request(&Problem::new(download.place.clone(), stalled)));
+        }
+    };
+    while !in_flight.is_empty() {
+        if !take_answer(run, &mut in_flight).await? {
+            download.cancel();
         }
     }
+    match stopped {
+        Some(request) => ask(run, request, None).await,
+        None => ask(run, Request::Status, None).await,
+    }
+}
+
+/// The answer to a piece of a download sent to the engine.
+type Fed = LocalBoxFuture<'static, (Answer, Option<Vec<u8>>)>;
+
+/// Takes the answer to the oldest piece on its way and shows the progress it says. False when
+/// the engine wants no more bytes; `None` when the load went stale or was refused.
+async fn take_answer(run: &mut Run, in_flight: &mut VecDeque<Fed>) -> Option<bool> {
+    let answer = in_flight.pop_front()?.await.0;
+    if !run.is_current() {
+        return None;
+    }
+    let Answer::Opened(opened) = answer else {
+        refused(run, answer);
+        return None;
+    };
+    show_progress(run, &opened);
+    Some(opened.wants == Wants::Bytes)
 }
 
 /// Tells the engine that the source stopped as `problem` says.
 async fn stop(run: &mut Run, problem: &Problem) -> Option<Opened> {
+    ask(run, stop_request(problem), None).await
+}
+
+/// The request that says the source stopped as `problem` says.
+fn stop_request(problem: &Problem) -> Request {
     let why = match &problem.kind {
         ProblemKind::BrokeOff(message) => Stop::BrokeOff {
             message: message.clone(),
@@ -299,7 +332,7 @@ async fn stop(run: &mut Run, problem: &Problem) -> Option<Opened> {
         },
     };
     let status = status_of(&problem.place);
-    ask(run, Request::Stopped { status, why }, None).await
+    Request::Stopped { status, why }
 }
 
 /// Fetches each page of a feed the engine asks for, then shows the source as read, keeps where
@@ -366,7 +399,13 @@ pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
 /// is still the one shown, with the problems the fold found meanwhile.
 pub(super) async fn check(ctx: AppCtx, load: u64) {
     ctx.report.set(None);
-    let Answer::Integrity(report) = ctx.engine.ask_worker(Request::Integrity, None).await.0 else {
+    // The checks fold every stream first, which takes the engine a while on a large source:
+    // they are asked for once the panels have what they asked for, which would wait behind them.
+    ctx.engine.idle().await;
+    if ctx.load_id.get_value() != load {
+        return;
+    }
+    let Answer::Integrity(report) = ctx.engine.ask_behind(Request::Integrity).await else {
         return;
     };
     if ctx.load_id.get_value() != load {
@@ -416,10 +455,7 @@ pub(super) async fn ask_answer(run: &Run, request: Request, bytes: Option<Uint8A
 
 /// Ends the load with why the engine did not answer as asked.
 pub(super) fn refused(run: &Run, answer: Answer) {
-    let words = match answer {
-        Answer::Refused(refusal) => super::engine::refused(&refusal),
-        other => format!("the engine answered {other:?}"),
-    };
+    let words = super::engine::unexpected(&answer);
     run.fail(Problem::new(Place::Source, ProblemKind::Fetch(words)));
 }
 

@@ -27,6 +27,8 @@ pub struct WorkerClient {
     waiting: Rc<RefCell<HashMap<u64, Function>>>,
     /// Why the worker cannot answer, once it failed.
     failed: Rc<RefCell<Option<String>>>,
+    /// True once the worker has said `ready`: a request can then be sent at once.
+    is_ready: Rc<Cell<bool>>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
@@ -41,6 +43,7 @@ impl WorkerClient {
             .map_err(|err| js_text(&err))?;
         let waiting: Rc<RefCell<HashMap<u64, Function>>> = Rc::default();
         let failed: Rc<RefCell<Option<String>>> = Rc::default();
+        let is_ready: Rc<Cell<bool>> = Rc::default();
         let mut ready_resolve = None;
         let ready = Promise::new(&mut |resolve, _| ready_resolve = Some(resolve));
         // The ready message has id 0, which no request is given.
@@ -48,10 +51,13 @@ impl WorkerClient {
             waiting.borrow_mut().insert(0, resolve);
         }
         let on_message = {
-            let waiting = Rc::clone(&waiting);
+            let (waiting, is_ready) = (Rc::clone(&waiting), Rc::clone(&is_ready));
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let data = ev.data();
                 let id = answer_id(&data);
+                if id == Some(0) {
+                    is_ready.set(true);
+                }
                 if let Some(settle) = id.and_then(|id| waiting.borrow_mut().remove(&id)) {
                     let _ = settle.call1(&JsValue::NULL, &data);
                 }
@@ -76,6 +82,7 @@ impl WorkerClient {
             ready,
             waiting,
             failed,
+            is_ready,
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -89,15 +96,46 @@ impl WorkerClient {
         bytes: Option<Uint8Array>,
     ) -> (Answer, Option<Vec<u8>>) {
         let _ = JsFuture::from(self.ready.clone()).await;
+        self.send(request, bytes).await
+    }
+
+    /// True once the worker has said `ready`, so that `send` may be called.
+    pub fn is_ready(&self) -> bool {
+        self.is_ready.get()
+    }
+
+    /// Sends one request now, before anything waits for its answer (the worker must be
+    /// ready): requests sent one after another are answered in that order, so that a page can
+    /// send the next bytes while the worker reads the last.
+    pub fn send(
+        &self,
+        request: Request,
+        bytes: Option<Uint8Array>,
+    ) -> impl std::future::Future<Output = (Answer, Option<Vec<u8>>)> + 'static {
+        let failed = Rc::clone(&self.failed);
+        let sent = self.post_request(request, bytes);
+        async move {
+            let answered = match sent {
+                Ok(answered) => answered,
+                Err(why) => return unavailable(why),
+            };
+            let data = JsFuture::from(answered).await.unwrap_or(JsValue::UNDEFINED);
+            if let Some(why) = failed.borrow().clone() {
+                return unavailable(why);
+            }
+            read_answer(&data)
+        }
+    }
+
+    /// Posts a request with the next id, and gives the promise its answer settles.
+    fn post_request(&self, request: Request, bytes: Option<Uint8Array>) -> Result<Promise, String> {
         if let Some(why) = self.failed.borrow().clone() {
-            return unavailable(why);
+            return Err(why);
         }
         let id = self.next_id.get();
         self.next_id.set(id + 1);
-        let text = match serde_json::to_string(&Envelope::new(id, request)) {
-            Ok(text) => text,
-            Err(err) => return unavailable(format!("the request could not be written: {err}")),
-        };
+        let text = serde_json::to_string(&Envelope::new(id, request))
+            .map_err(|err| format!("the request could not be written: {err}"))?;
         let mut settle = None;
         let answered = Promise::new(&mut |resolve, _| settle = Some(resolve));
         if let Some(settle) = settle {
@@ -105,13 +143,9 @@ impl WorkerClient {
         }
         if let Err(err) = self.post(&text, bytes) {
             self.waiting.borrow_mut().remove(&id);
-            return unavailable(format!("the request could not be sent: {}", js_text(&err)));
+            return Err(format!("the request could not be sent: {}", js_text(&err)));
         }
-        let data = JsFuture::from(answered).await.unwrap_or(JsValue::UNDEFINED);
-        if let Some(why) = self.failed.borrow().clone() {
-            return unavailable(why);
-        }
-        read_answer(&data)
+        Ok(answered)
     }
 
     /// Posts a request's text, with its bytes beside it as `{request, bytes}`.

@@ -143,6 +143,9 @@ fn the_memory_ceiling_stops_reading_and_keeps_the_events_read() {
     let first = feed(&mut engine, text.as_bytes());
     assert_eq!(first.wants, Wants::Nothing, "reading stopped");
     assert_eq!(first.memory_bytes, Some(300 << 20));
+    // Bytes that were on their way when reading stopped are dropped.
+    let more = lines().replace("po-1", "po-2");
+    assert_eq!(feed(&mut engine, more.as_bytes()).n_events, 3);
     let status = opened(engine.handle(Request::Status));
     assert_eq!(status.n_events, 3);
     assert!(

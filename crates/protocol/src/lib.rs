@@ -705,3 +705,68 @@ pub enum Refusal {
     /// The engine cannot answer at all (its worker did not start, or failed), and why.
     Unavailable { message: String },
 }
+
+impl std::fmt::Display for Refusal {
+    /// Why the request was not answered, as a person reads it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Version { ours, theirs } => {
+                write!(
+                    f,
+                    "the request is of protocol version {theirs}; the engine speaks {ours}"
+                )
+            }
+            Refusal::NotARequest {
+                line,
+                column,
+                message,
+            } => write!(f, "not a request (line {line}, column {column}): {message}"),
+            Refusal::NothingOpen => f.write_str("nothing is loaded"),
+            Refusal::NoAttachment => f.write_str("the request came without its bytes"),
+            Refusal::NotAUrl { url, message } => write!(f, "`{url}` is not a URL: {message}"),
+            Refusal::NoStream { stream } => write!(f, "there is no stream `{stream}`"),
+            Refusal::NoEvent { seq } => write!(f, "the log has no event {}", seq + 1),
+            Refusal::NoPosition { stream, pos } => {
+                write!(f, "`{stream}` has no event {}", pos + 1)
+            }
+            Refusal::NoMoment { .. } => f.write_str("no moment is selected"),
+            Refusal::Unwritable { message } => {
+                write!(f, "the file could not be written: {message}")
+            }
+            Refusal::Query { text, message } => write!(f, "`{text}` cannot be read: {message}"),
+            Refusal::Time { text, message } => write!(f, "`{text}` is not a time: {message}"),
+            Refusal::Document { message } | Refusal::Unavailable { message } => {
+                f.write_str(message)
+            }
+        }
+    }
+}
+
+impl Answer {
+    /// The answer's name, as the protocol writes it (`opened`, `state`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Answer::Ready { .. } => "ready",
+            Answer::Opened(_) => "opened",
+            Answer::Streams { .. } => "streams",
+            Answer::Selected(_) => "selected",
+            Answer::Events { .. } => "events",
+            Answer::Stream(_) => "stream",
+            Answer::Event(_) => "event",
+            Answer::Located { .. } => "located",
+            Answer::Trail(_) => "trail",
+            Answer::Pinned { .. } => "pinned",
+            Answer::PinChecked { .. } => "pin_checked",
+            Answer::File(_) => "file",
+            Answer::Scopes { .. } => "scopes",
+            Answer::State { .. } => "state",
+            Answer::Diff { .. } => "diff",
+            Answer::Blame { .. } => "blame",
+            Answer::Table(_) => "table",
+            Answer::Integrity(_) => "integrity",
+            Answer::Followed { .. } => "followed",
+            Answer::PackOpened(_) => "pack_opened",
+            Answer::Refused(_) => "refused",
+        }
+    }
+}

@@ -436,12 +436,18 @@ impl Engine {
     }
 
     /// Gives the source that is arriving the next `len` bytes, written by `fill`, and reads
-    /// them; past the memory ceiling it stops there, keeping what was read.
+    /// them; past the memory ceiling it stops there, keeping what was read, and drops what
+    /// comes after.
     fn feed(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) -> Answer {
         let gauge = self.gauge;
         let Some(open) = &mut self.open else {
             return Answer::Refused(Refusal::NothingOpen);
         };
+        // Bytes sent after the source stopped wanting them (the memory ceiling; a page sends
+        // several before it hears) are dropped.
+        if open.wants != wire::Wants::Bytes {
+            return self.answer_opened();
+        }
         open.ingest.feed_with(len, fill);
         self.generation += 1;
         open.read_on(self.generation);

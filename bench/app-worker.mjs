@@ -1,0 +1,137 @@
+// An independent probe of the app with its engine in a Web Worker: the built dist/ opened by a deep
+// link (`?src=`) on the benchmark's data, in one headless Chromium run beside the benchmark's peer,
+// a Worker that only JSON.parses each line of the same bytes.
+//
+// For each of LOADS loads (default 10), each in a fresh page, from the data's first byte:
+// - ready: the status line says every event, the list shows rows, the scrubber is there and the
+//   selected stream's state is shown, and the app has every answer it asked for (`aria-busy`);
+// - checked: the integrity report is final;
+// - the main thread's tasks over 50 ms, from the first byte to the report;
+// - the memory the status line reports (the engine's worker and the page).
+// On the last load it presses End and Home 40 times, timing each from the key to the cursor
+// showing the other end (the round trip to the worker included), and to the next frame.
+// Usage: [LOADS=n] node bench/app-worker.mjs DATA.ndjson (run `trunk build --release` first).
+import { createServer } from 'node:http';
+import { existsSync, createReadStream, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, extname, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { JSON_PARSE_WORKER } from './peers.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
+const [dataFile] = process.argv.slice(2);
+const loads = Number(process.env.LOADS || 10);
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+
+const server = createServer((req, res) => {
+  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+  const file = path === '/data.ndjson' ? dataFile : join(root, 'dist', path === '/' ? 'index.html' : path);
+  if (!existsSync(file)) return res.writeHead(404).end();
+  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/x-ndjson', 'content-length': statSync(file).size });
+  createReadStream(file).pipe(res);
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const base = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+// The peer: JSON.parse per line in a Worker, on the same bytes, three times.
+const peerPage = await browser.newPage();
+await peerPage.goto(`${base}config.json`);
+const peer = await peerPage.evaluate(async (parseCode) => {
+  const bytes = new Uint8Array(await (await fetch('/data.ndjson')).arrayBuffer());
+  const parser = new Worker(URL.createObjectURL(new Blob([parseCode], { type: 'text/javascript' })));
+  const runs = [];
+  for (let i = 0; i < 3; i++) {
+    runs.push(await new Promise((resolve) => { parser.onmessage = (e) => resolve(e.data.ms); const copy = bytes.slice(); parser.postMessage(copy, [copy.buffer]); }));
+  }
+  parser.terminate();
+  return { bytes: bytes.length, runs };
+}, JSON_PARSE_WORKER);
+await peerPage.close();
+
+async function load() {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.on('pageerror', (err) => console.error('app:', err.message));
+  await page.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      const summary = document.querySelector('[data-testid=load-summary]')?.textContent ?? '';
+      if (/^[\d,]+ events · /.test(summary)) { window.doneAt = performance.now(); observer.disconnect(); }
+    }).observe(document, { childList: true, subtree: true, characterData: true });
+    window.longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
+      .observe({ type: 'longtask', buffered: true });
+  });
+  await page.goto(`${base}?src=data.ndjson`);
+  const ready = () => {
+    const summary = document.querySelector('[data-testid=load-summary]')?.textContent ?? '';
+    return /^[\d,]+ events · [\d,]+ streams?/.test(summary)
+      && document.querySelector('[data-testid=event-row]') && document.querySelector('[data-testid=scrubber]')
+      && document.querySelector('[data-testid=state-tree] .leaf') && document.querySelector('.app[aria-busy="false"]');
+  };
+  await page.waitForFunction(ready, null, { timeout: 600_000, polling: 'raf' });
+  const readyAt = await page.evaluate(() => performance.now());
+  await page.waitForFunction(() => document.querySelector('[data-testid=integrity-summary]'), null, { timeout: 900_000, polling: 100 });
+  return [page, await page.evaluate((readyAt) => {
+    const data = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/data.ndjson'));
+    const firstByte = data.responseStart;
+    const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
+    return {
+      done: window.doneAt - firstByte, ready: readyAt - firstByte, checked: performance.now() - firstByte, bytesIn: data.responseEnd - firstByte,
+      longTasks: during.filter((t) => t.ms > 50).length, longest: Math.max(0, ...during.map((t) => t.ms)),
+      summary: document.querySelector('[data-testid=load-summary]').textContent,
+      memory: document.querySelector('[data-testid=load-summary]').getAttribute('title'),
+      integrity: document.querySelector('[data-testid=integrity-summary]').textContent,
+    };
+  }, readyAt)];
+}
+
+const runs = [];
+let page;
+for (let i = 0; i < loads; i++) {
+  if (page) await page.close();
+  let run;
+  [page, run] = await load();
+  runs.push(run);
+  console.error(`load ${i + 1}: bytes in ${run.bytesIn.toFixed(0)} ms, read ${run.done.toFixed(0)} ms, ready ${run.ready.toFixed(0)} ms, checked ${run.checked.toFixed(0)} ms, ${run.longTasks} tasks over 50 ms (longest ${run.longest.toFixed(0)} ms)`);
+}
+
+// End and Home, 40 times: from the key to the cursor naming the other end, and to the next frame.
+const jumps = await page.evaluate(async () => {
+  const cursor = () => document.querySelector('[data-testid=cursor]')?.textContent ?? '';
+  const written = [];
+  const painted = [];
+  // The load selects the stream's last event: Home comes first.
+  for (let i = 0; i < 40; i++) {
+    const before = cursor();
+    const t0 = performance.now();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: i % 2 ? 'End' : 'Home', bubbles: true }));
+    await new Promise((resolve) => {
+      const look = () => (cursor() !== before && document.querySelector('.app[aria-busy="false"]')) || performance.now() - t0 > 5000 ? resolve() : setTimeout(look, 0);
+      look();
+    });
+    written.push(performance.now() - t0);
+    await new Promise((resolve) => requestAnimationFrame(() => resolve()));
+    painted.push(performance.now() - t0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { written, painted };
+});
+await browser.close();
+server.close();
+
+const peerMs = median(peer.runs);
+const ready = median(runs.map((r) => r.ready));
+const checked = median(runs.map((r) => r.checked));
+const last = runs.at(-1);
+console.log(`data: ${peer.bytes.toLocaleString('en')} bytes; ${last.summary}`);
+console.log(`| measure | Chronoscope (engine in its worker) | JSON.parse per line in a Worker | ratio (ours / peer) |`);
+console.log(`|---|---|---|---|`);
+console.log(`| ready: list, scrubber and the selected stream's state shown (median of ${loads}) | ${(ready / 1000).toFixed(2)} s | ${(peerMs / 1000).toFixed(2)} s | ${(ready / peerMs).toFixed(2)}× |`);
+console.log(`| everything folded and checked: the integrity report final (median of ${loads}) | ${(checked / 1000).toFixed(2)} s | ${(peerMs / 1000).toFixed(2)} s | ${(checked / peerMs).toFixed(2)}× |`);
+console.log(`| main-thread tasks over 50 ms per load, first byte to report | ${runs.map((r) => r.longTasks).join(', ')}; longest ${Math.max(...runs.map((r) => r.longest)).toFixed(0)} ms | — | — |`);
+console.log(`| End/Home, key to the cursor moved and every answer in; to the next frame (40) | p95 ${percentile(jumps.written, 0.95).toFixed(1)} ms, max ${Math.max(...jumps.written).toFixed(1)} ms; frame p95 ${percentile(jumps.painted, 0.95).toFixed(1)} ms | — | — |`);
+console.log(`| memory at the end (the status line's tooltip) | ${last.memory} | — | — |`);
+console.log(`integrity: ${last.integrity}`);
