@@ -7,7 +7,8 @@
 //! Credentials and a host's headers stay with the page's fetch (`loader::Download::fetch`):
 //! only to their origin, never into a URL, never across a redirect.
 
-use std::collections::VecDeque;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
@@ -15,7 +16,6 @@ use chronoscope_core::ingest::setup::{documents_of, DocumentSource};
 use chronoscope_core::origin;
 use chronoscope_core::waiting::StallWatch;
 use chronoscope_protocol::{Answer, Document, Opened, Request, ResumeAt, Stop, Wants};
-use futures::future::LocalBoxFuture;
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use url::Url;
@@ -121,18 +121,7 @@ pub(super) async fn retry(ctx: AppCtx) {
 /// Reads a local file into the worker, as it is read from the disk, and keeps it so that it
 /// can be read again with other choices.
 pub(super) async fn file(mut run: Run, file: web_sys::File) {
-    let Some((link, documents)) = engine_choices(&run).await else {
-        return;
-    };
-    let begin = Request::Begin {
-        label: run.label.clone(),
-        link,
-        documents,
-        url: None,
-        ranges: false,
-        status: None,
-    };
-    if ask(&mut run, begin, None).await.is_none() {
+    if begin_local(&mut run).await.is_none() {
         return;
     }
     let place = Place::File(file.name());
@@ -146,18 +135,7 @@ pub(super) async fn file(mut run: Run, file: web_sys::File) {
 /// Reads text (a paste, a host's events, an evidence pack's events) into the worker, and
 /// keeps it so that it can be read again with other choices.
 pub(super) async fn text(mut run: Run, text: String) {
-    let Some((link, documents)) = engine_choices(&run).await else {
-        return;
-    };
-    let begin = Request::Begin {
-        label: run.label.clone(),
-        link,
-        documents,
-        url: None,
-        ranges: false,
-        status: None,
-    };
-    if ask(&mut run, begin, None).await.is_none() {
+    if begin_local(&mut run).await.is_none() {
         return;
     }
     let bytes = Uint8Array::from(text.as_bytes());
@@ -168,6 +146,21 @@ pub(super) async fn text(mut run: Run, text: String) {
         run.ctx.local_text.set_value(Some(Local::Text(text)));
         finish(run, opened, None, None).await;
     }
+}
+
+/// Begins a source that has no URL (a file, a text) with the view's choices. `None` when the
+/// load went stale or the engine refused.
+async fn begin_local(run: &mut Run) -> Option<Opened> {
+    let (link, documents) = engine_choices(run).await?;
+    let begin = Request::Begin {
+        label: run.label.clone(),
+        link,
+        documents,
+        url: None,
+        ranges: false,
+        status: None,
+    };
+    ask(run, begin, None).await
 }
 
 /// Adds records a host page sent to the worker's source. False when no source is open there
@@ -244,7 +237,7 @@ const MAX_IN_FLIGHT: usize = 8;
 /// engine could not answer.
 async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
     let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
-    let mut in_flight: VecDeque<Fed> = VecDeque::new();
+    let flight = Rc::new(Flight::default());
     let stopped = loop {
         let read = download.next_chunk_within(1000).await;
         if !run.is_current() {
@@ -253,14 +246,13 @@ async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
         }
         match read {
             Ok(Chunk::Bytes(chunk)) => {
-                in_flight.push_back(run.ctx.engine.send(Request::Feed, Some(chunk)));
+                send_piece(run, &flight, chunk);
                 run.show_bytes(download.received, download.total);
-                while in_flight.len() > MAX_IN_FLIGHT {
-                    // The memory ceiling: the engine keeps what it read and wants no more.
-                    if !take_answer(run, &mut in_flight).await? {
-                        download.cancel();
-                        break;
-                    }
+                flight.wait_below(MAX_IN_FLIGHT).await;
+                // The memory ceiling: the engine keeps what it read and wants no more.
+                if flight.enough.get() || flight.refused.borrow().is_some() {
+                    download.cancel();
+                    break None;
                 }
             }
             Ok(Chunk::Quiet) => {}
@@ -281,10 +273,10 @@ async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
             break Some(stop_request(&Problem::new(download.place.clone(), stalled)));
         }
     };
-    while !in_flight.is_empty() {
-        if !take_answer(run, &mut in_flight).await? {
-            download.cancel();
-        }
+    flight.wait_below(1).await;
+    if let Some(answer) = flight.refused.take() {
+        refused(run, answer);
+        return None;
     }
     match stopped {
         Some(request) => ask(run, request, None).await,
@@ -292,22 +284,51 @@ async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
     }
 }
 
-/// The answer to a piece of a download sent to the engine.
-type Fed = LocalBoxFuture<'static, (Answer, Option<Vec<u8>>)>;
+/// The pieces of a download on their way to the engine.
+#[derive(Default)]
+struct Flight {
+    /// How many wait for their answers.
+    n: Cell<usize>,
+    /// True once the engine wants no more bytes (the memory ceiling).
+    enough: Cell<bool>,
+    /// An answer that was not `opened`, which ends the load.
+    refused: RefCell<Option<Answer>>,
+}
 
-/// Takes the answer to the oldest piece on its way and shows the progress it says. False when
-/// the engine wants no more bytes; `None` when the load went stale or was refused.
-async fn take_answer(run: &mut Run, in_flight: &mut VecDeque<Fed>) -> Option<bool> {
-    let answer = in_flight.pop_front()?.await.0;
-    if !run.is_current() {
-        return None;
+impl Flight {
+    /// Waits until fewer than `n` pieces wait for their answers.
+    async fn wait_below(&self, n: usize) {
+        while self.n.get() >= n {
+            gloo_timers::future::TimeoutFuture::new(1).await;
+        }
     }
-    let Answer::Opened(opened) = answer else {
-        refused(run, answer);
-        return None;
-    };
-    show_progress(run, &opened);
-    Some(opened.wants == Wants::Bytes)
+}
+
+/// Sends a piece of a download to the engine, and handles its answer as soon as it comes, before
+/// any answer to a request sent after it: the count shown is never behind what the panels show.
+fn send_piece(run: &Run, flight: &Rc<Flight>, chunk: Uint8Array) {
+    flight.n.set(flight.n.get() + 1);
+    let answer = run.ctx.engine.send(Request::Feed, Some(chunk));
+    let (ctx, id, shown_at) = (run.ctx, run.id, Rc::clone(&run.shown_at));
+    let flight = Rc::clone(flight);
+    leptos::task::spawn_local(async move {
+        let answer = answer.await.0;
+        flight.n.set(flight.n.get() - 1);
+        if ctx.load_id.get_value() != id {
+            return;
+        }
+        match answer {
+            Answer::Opened(opened) => {
+                show_held(ctx, &shown_at, &opened);
+                if opened.wants != Wants::Bytes {
+                    flight.enough.set(true);
+                }
+            }
+            other => {
+                flight.refused.replace(Some(other));
+            }
+        }
+    });
 }
 
 /// Tells the engine that the source stopped as `problem` says.
@@ -464,15 +485,20 @@ const SHOW_EVERY_MS: f64 = 500.0;
 
 /// Shows how many events the engine holds, and, once it holds some and then every
 /// `SHOW_EVERY_MS`, what they are, while the rest still arrives.
-pub(super) fn show_progress(run: &mut Run, opened: &Opened) {
+pub(super) fn show_progress(run: &Run, opened: &Opened) {
+    show_held(run.ctx, &run.shown_at, opened);
+}
+
+/// `show_progress` for a load's answer handled apart from the load (`shown_at`: when what the
+/// engine holds was last shown).
+fn show_held(ctx: AppCtx, shown_at: &Cell<f64>, opened: &Opened) {
     let now = js_sys::Date::now();
-    let shown = run
-        .ctx
+    let shown = ctx
         .progress
         .with_untracked(|p| p.as_ref().and_then(|p| p.n_shown));
     let grown = opened.n_events > shown.unwrap_or(0);
-    let preview = grown && (shown.is_none() || now - run.shown_at >= SHOW_EVERY_MS);
-    run.ctx.progress.update(|progress| {
+    let preview = grown && (shown.is_none() || now - shown_at.get() >= SHOW_EVERY_MS);
+    ctx.progress.update(|progress| {
         if let Some(progress) = progress {
             progress.n_events = opened.n_events;
             if preview {
@@ -481,9 +507,9 @@ pub(super) fn show_progress(run: &mut Run, opened: &Opened) {
         }
     });
     if preview {
-        run.shown_at = now;
-        run.ctx.opened.set(Some(opened.clone()));
-        run.ctx.engine.changed();
+        shown_at.set(now);
+        ctx.opened.set(Some(opened.clone()));
+        ctx.engine.changed();
     }
 }
 

@@ -86,7 +86,7 @@ pub(super) async fn follow(mut run: Run, download: Download, url: Url) {
                         };
                         n_events = opened.n_events;
                         if !live {
-                            feed::show_progress(&mut run, &opened);
+                            feed::show_progress(&run, &opened);
                         }
                         (false, false)
                     }

@@ -8,6 +8,9 @@
 //! a stale load stops at its next step and shows nothing, so a slow source never replaces the
 //! one the person asked for after it.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Reflect, Uint8Array};
 use leptos::prelude::*;
@@ -144,7 +147,7 @@ pub(super) struct Run {
     pub(super) id: u64,
     pub(super) label: String,
     /// When what the engine holds was last shown while the rest arrives (0: not yet).
-    pub(super) shown_at: f64,
+    pub(super) shown_at: Rc<Cell<f64>>,
 }
 
 impl Run {
@@ -165,7 +168,7 @@ impl Run {
             ctx,
             id,
             label,
-            shown_at: 0.0,
+            shown_at: Rc::default(),
         };
         run.show_bytes(0, None);
         run
@@ -605,7 +608,8 @@ fn build_request(ctx: &AppCtx, url: &Url, ask: Ask<'_>) -> Result<gloo_net::http
     Ok(request.into())
 }
 
-fn js_text(value: &JsValue) -> String {
+/// A JavaScript error or value, in words.
+pub(super) fn js_text(value: &JsValue) -> String {
     value
         .dyn_ref::<js_sys::Error>()
         .map(|err| String::from(err.message()))

@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::loader::js_text;
+
 /// The worker's loader, beside the page's own files (Trunk names it without a hash).
 const LOADER: &str = "chronoscope-worker_loader.js";
 
@@ -217,12 +219,4 @@ fn read_answer(data: &JsValue) -> (Answer, Option<Vec<u8>>) {
 
 fn unavailable(message: String) -> (Answer, Option<Vec<u8>>) {
     (Answer::Refused(Refusal::Unavailable { message }), None)
-}
-
-fn js_text(value: &JsValue) -> String {
-    value
-        .dyn_ref::<js_sys::Error>()
-        .map(|err| String::from(err.message()))
-        .or_else(|| value.as_string())
-        .unwrap_or_else(|| format!("{value:?}"))
 }

@@ -25,6 +25,17 @@ fn lines() -> String {
         .collect()
 }
 
+/// Opens `lines()` whole.
+fn open_lines(engine: &mut Engine) {
+    let answer = engine.handle(Request::Open {
+        label: "po".into(),
+        text: lines(),
+        link: String::new(),
+        documents: vec![],
+    });
+    opened(answer);
+}
+
 fn begin(engine: &mut Engine, link: &str, ranges: bool) -> Opened {
     let answer = engine.handle(Request::Begin {
         label: URL.into(),
@@ -175,12 +186,7 @@ fn the_memory_ceiling_stops_reading_and_keeps_the_events_read() {
 #[test]
 fn a_source_is_replayed_with_another_projection_without_being_read_again() {
     let mut engine = Engine::new();
-    engine.handle(Request::Open {
-        label: "po".into(),
-        text: lines(),
-        link: String::new(),
-        documents: vec![],
-    });
+    open_lines(&mut engine);
     let state = |engine: &mut Engine| match engine.handle(Request::State {
         stream: "po-1".into(),
         pos: Some(2),
@@ -311,12 +317,7 @@ fn a_followed_document_cannot_be_followed_and_keeps_its_events() {
 #[test]
 fn an_evidence_pack_opens_in_the_engine_checked_against_its_manifest_and_its_state() {
     let mut engine = Engine::new();
-    engine.handle(Request::Open {
-        label: "po".into(),
-        text: lines(),
-        link: String::new(),
-        documents: vec![],
-    });
+    open_lines(&mut engine);
     let request = Request::Evidence(EvidenceRequest {
         link: "stream=po-1&v=2".into(),
         page: "https://chronoscope.example/".into(),
