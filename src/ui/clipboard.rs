@@ -27,8 +27,8 @@ pub fn copier() -> Copier {
         let written = window().navigator().clipboard().write_text(&text);
         spawn_local(async move {
             if wasm_bindgen_futures::JsFuture::from(written).await.is_ok() {
-                copied.set(true);
-                set_timeout(move || copied.set(false), SHOWN_FOR);
+                copied.try_set(true);
+                set_timeout(move || _ = copied.try_set(false), SHOWN_FOR);
             }
         });
     });

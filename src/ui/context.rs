@@ -427,9 +427,9 @@ fn moment_of(engine: Engine, view: RwSignal<ViewState>) -> RwSignal<Moment> {
         leptos::task::spawn_local(async move {
             let got = resolve_moment(engine, link).await;
             if asked.get() == generation {
-                moment.set(got);
+                moment.try_set(got);
             }
-            engine.pending.update(|n| *n = n.saturating_sub(1));
+            engine.pending.try_update(|n| *n = n.saturating_sub(1));
         });
     });
     moment

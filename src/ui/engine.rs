@@ -12,6 +12,7 @@ use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
 use futures::future::{FutureExt, LocalBoxFuture};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use send_wrapper::SendWrapper;
 
 use super::context::AppCtx;
 use super::worker_client::WorkerClient;
@@ -41,8 +42,15 @@ pub struct Engine {
 impl Engine {
     /// Starts the panel's engine in its worker.
     pub fn start() -> Engine {
+        let worker = WorkerClient::start().map(Rc::new);
+        if let Ok(worker) = &worker {
+            // A panel that is closed stops its engine, and no answer to it comes afterwards:
+            // nothing is left to write into what was disposed.
+            let closing = SendWrapper::new(Rc::clone(worker));
+            on_cleanup(move || closing.take().close());
+        }
         Engine {
-            worker: StoredValue::new_local(WorkerClient::start().map(Rc::new)),
+            worker: StoredValue::new_local(worker),
             in_page: StoredValue::new_local(None),
             in_worker: RwSignal::new(false),
             generation: RwSignal::new(0),
@@ -59,9 +67,11 @@ impl Engine {
 
     /// Asks the engine one request.
     pub async fn ask(self, request: Request) -> Answer {
-        match self.in_worker.get_untracked() {
-            true => self.ask_worker(request, None).await.0,
-            false => Answer::Refused(Refusal::NothingOpen),
+        match self.in_worker.try_get_untracked() {
+            Some(true) => self.ask_worker(request, None).await.0,
+            Some(false) => Answer::Refused(Refusal::NothingOpen),
+            // The panel is gone: nothing is answered, so nothing goes on after it.
+            None => std::future::pending().await,
         }
     }
 
@@ -72,29 +82,31 @@ impl Engine {
         request: Request,
         bytes: Option<js_sys::Uint8Array>,
     ) -> (Answer, Option<Vec<u8>>) {
-        if let Some(in_page) = self.in_page.get_value() {
+        if let Some(in_page) = self.in_page.try_get_value().flatten() {
             return in_page(request);
         }
-        let Ok(worker) = self.worker.get_value() else {
-            let message = self.worker.with_value(|w| w.as_ref().err().cloned());
-            let message = message.unwrap_or_default();
-            return (Answer::Refused(Refusal::Unavailable { message }), None);
+        let worker = match self.worker.try_get_value() {
+            Some(Ok(worker)) => worker,
+            Some(Err(message)) => return (Answer::Refused(Refusal::Unavailable { message }), None),
+            // The panel is gone: nothing is answered, so nothing goes on after it.
+            None => return std::future::pending().await,
         };
         self.pending.update(|n| *n += 1);
         let answer = worker.ask(request, bytes).await;
-        self.pending.update(|n| *n = n.saturating_sub(1));
+        self.pending.try_update(|n| *n = n.saturating_sub(1));
         answer
     }
 
     /// Asks the engine for work that goes on behind what is shown (the integrity checks): the
     /// page is not busy while it waits.
     pub async fn ask_behind(self, request: Request) -> Answer {
-        if let Some(in_page) = self.in_page.get_value() {
+        if let Some(in_page) = self.in_page.try_get_value().flatten() {
             return in_page(request).0;
         }
-        match self.worker.get_value() {
-            Ok(worker) => worker.ask(request, None).await.0,
-            Err(message) => Answer::Refused(Refusal::Unavailable { message }),
+        match self.worker.try_get_value() {
+            Some(Ok(worker)) => worker.ask(request, None).await.0,
+            Some(Err(message)) => Answer::Refused(Refusal::Unavailable { message }),
+            None => std::future::pending().await,
         }
     }
 
@@ -106,14 +118,15 @@ impl Engine {
         request: Request,
         bytes: Option<js_sys::Uint8Array>,
     ) -> LocalBoxFuture<'static, (Answer, Option<Vec<u8>>)> {
-        let worker = self.worker.get_value().ok();
-        match worker.filter(|w| w.is_ready() && self.in_page.with_value(Option::is_none)) {
+        let worker = self.worker.try_get_value().and_then(Result::ok);
+        let in_page = self.in_page.try_with_value(Option::is_some).unwrap_or(true);
+        match worker.filter(|w| w.is_ready() && !in_page) {
             Some(worker) => {
                 self.pending.update(|n| *n += 1);
                 let answer = worker.send(request, bytes);
                 async move {
                     let answer = answer.await;
-                    self.pending.update(|n| *n = n.saturating_sub(1));
+                    self.pending.try_update(|n| *n = n.saturating_sub(1));
                     answer
                 }
                 .boxed_local()
@@ -124,8 +137,13 @@ impl Engine {
 
     /// Waits until no request waits for its answer.
     pub async fn idle(self) {
-        while self.pending.get_untracked() > 0 {
-            gloo_timers::future::TimeoutFuture::new(IDLE_LOOK_MS).await;
+        loop {
+            match self.pending.try_get_untracked() {
+                Some(0) => return,
+                Some(_) => gloo_timers::future::TimeoutFuture::new(IDLE_LOOK_MS).await,
+                // The panel is gone: it never becomes idle, and nothing goes on after it.
+                None => return std::future::pending().await,
+            }
         }
     }
 
@@ -163,9 +181,9 @@ impl Engine {
             spawn_local(async move {
                 let got = self.ask(request).await;
                 if asked.get() == generation {
-                    answer.set(Some(got));
+                    answer.try_set(Some(got));
                 }
-                self.pending.update(|n| *n = n.saturating_sub(1));
+                self.pending.try_update(|n| *n = n.saturating_sub(1));
             });
         });
         answer.read_only()

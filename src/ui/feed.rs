@@ -212,6 +212,9 @@ async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
             continue;
         };
         let fetched = fetch_document(&run.ctx, &address).await;
+        if !run.is_current() {
+            return None;
+        }
         let unfetched = fetched.is_err();
         if let Err(problem) = &fetched {
             let problem = problem.clone();
@@ -314,7 +317,7 @@ fn send_piece(run: &Run, flight: &Rc<Flight>, chunk: Uint8Array) {
     leptos::task::spawn_local(async move {
         let answer = answer.await.0;
         flight.n.set(flight.n.get() - 1);
-        if ctx.load_id.get_value() != id {
+        if ctx.load_id.try_get_value() != Some(id) {
             return;
         }
         match answer {

@@ -58,7 +58,7 @@ pub(super) fn retry_after_wait(ctx: AppCtx, wait_s: u64, load: u64) {
         for left in (1..=wait_s).rev() {
             ctx.retry_in.set(Some(left));
             TimeoutFuture::new(1000).await;
-            if ctx.load_id.get_value() != load {
+            if ctx.load_id.try_get_value() != Some(load) {
                 return;
             }
         }
@@ -176,7 +176,7 @@ impl Run {
 
     /// True while no newer load has started.
     pub(super) fn is_current(&self) -> bool {
-        self.ctx.load_id.get_value() == self.id
+        self.ctx.load_id.try_get_value() == Some(self.id)
     }
 
     /// Shows how many bytes have arrived, of how many.

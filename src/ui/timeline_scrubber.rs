@@ -68,7 +68,7 @@ fn use_playback(ctx: AppCtx) {
         }
         set_timeout(
             move || {
-                if ctx.playing.get_untracked() {
+                if ctx.playing.try_get_untracked() == Some(true) {
                     ctx.step(1);
                 }
             },

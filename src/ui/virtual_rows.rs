@@ -43,16 +43,17 @@ pub fn use_virtual_rows(
     });
     let rows = Signal::derive(move || geometry.get().rows(scroll_top.get(), overscan));
     // The list never shows more than the window does, even where its box is not bounded.
+    // Run by timers and frames too, which may come after the list is gone: then nothing.
     let measure = move || {
-        if let Some(el) = scroller.get_untracked() {
+        if let Some(el) = scroller.try_get_untracked().flatten() {
             let window_height = window()
                 .inner_height()
                 .ok()
                 .and_then(|h| h.as_f64())
                 .unwrap_or(1_000.0);
             // Not `clamp`, which panics when the window is under 1 px tall (a hidden iframe).
-            viewport.set((el.client_height() as f64).min(window_height).max(1.0));
-            scroll_top.set(el.scroll_top() as f64);
+            viewport.try_set((el.client_height() as f64).min(window_height).max(1.0));
+            scroll_top.try_set(el.scroll_top() as f64);
         }
     };
     let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -67,11 +68,14 @@ pub fn use_virtual_rows(
     let scrolled_here = StoredValue::new(false);
     let scroll_into_view = Callback::new(move |row: usize| {
         request_animation_frame(move || {
-            let Some(el) = scroller.get_untracked() else {
+            let (Some(el), Some(n_rows)) = (
+                scroller.try_get_untracked().flatten(),
+                n_rows.try_get_untracked(),
+            ) else {
                 return;
             };
             let window = ListWindow {
-                n_rows: n_rows.get_untracked(),
+                n_rows,
                 row_height,
                 viewport: el.client_height() as f64,
             };
@@ -81,7 +85,7 @@ pub fn use_virtual_rows(
             }
             measure();
             // Only a scroll that moved the list fires an event to skip.
-            scrolled_here.set_value(el.scroll_top() != before);
+            scrolled_here.try_set_value(el.scroll_top() != before);
         });
     });
     let on_scroll = move |()| {

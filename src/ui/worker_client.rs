@@ -31,6 +31,8 @@ pub struct WorkerClient {
     failed: Rc<RefCell<Option<String>>>,
     /// True once the worker has said `ready`: a request can then be sent at once.
     is_ready: Rc<Cell<bool>>,
+    /// True once its panel closed it.
+    closed: Cell<bool>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
@@ -85,6 +87,7 @@ impl WorkerClient {
             waiting,
             failed,
             is_ready,
+            closed: Cell::new(false),
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -115,8 +118,13 @@ impl WorkerClient {
         bytes: Option<Uint8Array>,
     ) -> impl std::future::Future<Output = (Answer, Option<Vec<u8>>)> + 'static {
         let failed = Rc::clone(&self.failed);
+        let closed = self.closed.get();
         let sent = self.post_request(request, bytes);
         async move {
+            // A closed panel's requests are never answered: nothing goes on after it.
+            if closed {
+                return std::future::pending().await;
+            }
             let answered = match sent {
                 Ok(answered) => answered,
                 Err(why) => return unavailable(why),
@@ -148,6 +156,15 @@ impl WorkerClient {
             return Err(format!("the request could not be sent: {}", js_text(&err)));
         }
         Ok(answered)
+    }
+
+    /// Stops the worker: every request waiting is left unanswered, so that nothing that waits
+    /// for an answer goes on once its panel is gone, and later ones are refused.
+    pub fn close(&self) {
+        self.closed.set(true);
+        self.worker.terminate();
+        self.waiting.borrow_mut().clear();
+        *self.failed.borrow_mut() = Some("the panel was closed".into());
     }
 
     /// Posts a request's text, with its bytes beside it as `{request, bytes}`.

@@ -481,6 +481,16 @@ test('mount() puts two independent panels in one page without an iframe, and des
   await page.evaluate(() => window.third.destroy());
   assert.deepEqual(await counts(), before, 'destroy() removed every listener the panel added');
   assert.equal(await page.evaluate(() => document.getElementById('third').shadowRoot.childElementCount), 0);
+  // A panel destroyed while it still loads: nothing of it writes into what was disposed after
+  // (the last test looks for a panic).
+  await page.evaluate(async () => {
+    const { mount } = await import('/chronoscope-embed.js');
+    const box = document.createElement('div');
+    document.body.append(box);
+    const fourth = await mount(box, { src: '/po-1042.ndjson', stream: 'PO-1042' });
+    fourth.destroy();
+  });
+  await page.waitForTimeout(1000);
   await page.getByTestId('close-badge').click();
   assert.equal(await badge.locator('.chronoscope-root').count(), 0);
   await assertText(po.getByTestId('cursor'), /^v2 · /);
