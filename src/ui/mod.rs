@@ -1,8 +1,8 @@
-//! The browser app: thin Leptos glue over `core`.
+//! The browser app: Leptos panels that render what the engine, in its Web Worker, answers.
 //!
-//! One context (`AppCtx`) holds the view state, which *is* the deep link, and the loaded
-//! timeline. Every panel reads the view through memos over core calls (`select`, `state_after`,
-//! `diff`) and changes it only by writing a new view state, which `url` mirrors into the address
+//! One context (`AppCtx`) holds the view state, which *is* the deep link, and the engine's
+//! answers about the open source. Every panel asks the engine (`engine`) for what the view names
+//! and changes the view only by writing a new view state, which `url` mirrors into the address
 //! bar with `replaceState`. No component keeps a second copy of what the URL says.
 
 mod actions;
