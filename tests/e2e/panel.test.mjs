@@ -328,17 +328,37 @@ test('the event list draws the rows in view after every jump and every scroll, w
   const list = page.locator('.event-scroller');
   const box = await list.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  /**
+   * Asserts that the rows drawn reach from the list's top edge to its bottom one once the list
+   * has settled: two frames after the last look, the scroll is where it was, and the engine has
+   * answered every request (a jump draws its rows when the engine's answer comes; until then the
+   * rows of the last answer stay where they were, and may not cover the list).
+   */
   const covered = async (what) => {
-    const drawn = () => page.evaluate(() => {
+    const look = () => page.evaluate(async () => {
+      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
       const scroller = document.querySelector('.event-scroller');
       const edge = scroller.getBoundingClientRect();
       const rows = [...scroller.querySelectorAll('[data-testid=event-row]')].map((row) => row.getBoundingClientRect());
-      // The rows drawn reach from the list's top edge to its bottom one.
       const bottom = edge.top + scroller.clientHeight;
-      return rows.length > 0 && Math.min(...rows.map((r) => r.top)) <= edge.top + 1 && Math.max(...rows.map((r) => r.bottom)) >= bottom - 1;
+      return {
+        drawn: rows.length > 0 && Math.min(...rows.map((r) => r.top)) <= edge.top + 1 && Math.max(...rows.map((r) => r.bottom)) >= bottom - 1,
+        busy: document.querySelector('.app').getAttribute('aria-busy') === 'true',
+        scrolled: scroller.scrollTop,
+      };
     });
-    for (let i = 0; i < 40 && !(await drawn()); i++) await page.waitForTimeout(50);
-    assert.ok(await drawn(), `rows are drawn over the whole list ${what}`);
+    let last = await look();
+    for (let i = 0; i < 40; i++) {
+      const now = await look();
+      const settled = !now.busy && now.scrolled === last.scrolled;
+      if (settled) {
+        assert.ok(now.drawn, `rows are drawn over the whole list ${what}`);
+        return;
+      }
+      last = now;
+      await page.waitForTimeout(50);
+    }
+    assert.fail(`the list never settled ${what}`);
   };
   /** Scrolls the list with the mouse wheel, as a person does, and waits until it has moved. */
   const wheel = async (dy) => {
