@@ -154,7 +154,7 @@ impl Engine {
 
     /// Says that the engine's source changed in what the panels show: they ask again.
     pub fn changed(self) {
-        self.generation.update(|g| *g += 1);
+        self.generation.try_update(|g| *g += 1);
     }
 
     /// The answer to the request `request` describes (`None`: nothing to ask), asked again

@@ -171,8 +171,7 @@ pub(super) fn append(ctx: AppCtx, lines: String) -> bool {
         leptos::task::spawn_local(async move {
             let request = Request::Append { text: lines };
             if let (Answer::Opened(opened), _) = ctx.engine.ask_worker(request, None).await {
-                ctx.opened.set(Some(opened));
-                ctx.engine.changed();
+                show_changed(ctx, opened);
             }
         });
     }
@@ -186,9 +185,7 @@ pub(super) async fn reproject(ctx: AppCtx, text: String) -> Result<(), String> {
     };
     match ctx.engine.ask_worker(request, None).await.0 {
         Answer::Opened(opened) => {
-            ctx.opened.set(Some(opened));
-            ctx.engine.changed();
-            leptos::task::spawn_local(check(ctx, ctx.load_id.get_value()));
+            show_changed(ctx, opened);
             Ok(())
         }
         Answer::Refused(refusal) => Err(super::engine::refused(&refusal)),
@@ -296,13 +293,26 @@ struct Flight {
     enough: Cell<bool>,
     /// An answer that was not `opened`, which ends the load.
     refused: RefCell<Option<Answer>>,
+    /// What wakes the load waiting in `wait_below` when an answer comes.
+    wake: RefCell<Option<js_sys::Function>>,
 }
 
 impl Flight {
     /// Waits until fewer than `n` pieces wait for their answers.
     async fn wait_below(&self, n: usize) {
         while self.n.get() >= n {
-            gloo_timers::future::TimeoutFuture::new(1).await;
+            let answered = js_sys::Promise::new(&mut |resolve, _| {
+                self.wake.replace(Some(resolve));
+            });
+            let _ = wasm_bindgen_futures::JsFuture::from(answered).await;
+        }
+    }
+
+    /// One piece's answer came: the load waiting for room goes on.
+    fn answered(&self) {
+        self.n.set(self.n.get() - 1);
+        if let Some(wake) = self.wake.take() {
+            let _ = wake.call0(&wasm_bindgen::JsValue::NULL);
         }
     }
 }
@@ -316,7 +326,7 @@ fn send_piece(run: &Run, flight: &Rc<Flight>, chunk: Uint8Array) {
     let flight = Rc::clone(flight);
     leptos::task::spawn_local(async move {
         let answer = answer.await.0;
-        flight.n.set(flight.n.get() - 1);
+        flight.answered();
         if ctx.load_id.try_get_value() != Some(id) {
             return;
         }
@@ -419,6 +429,18 @@ pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
     leptos::task::spawn_local(check(ctx, run.id));
 }
 
+/// Shows the source the engine holds now (grown by live events, or replayed with another
+/// projection), and checks it again.
+/// Called after an answer came, when the panel may be gone: then nothing.
+pub(super) fn show_changed(ctx: AppCtx, opened: Opened) {
+    let Some(load) = ctx.load_id.try_get_value() else {
+        return;
+    };
+    ctx.opened.try_set(Some(opened));
+    ctx.engine.changed();
+    leptos::task::spawn_local(check(ctx, load));
+}
+
 /// Asks the worker for the integrity report once the load is done, and shows it while the load
 /// is still the one shown, with the problems the fold found meanwhile.
 pub(super) async fn check(ctx: AppCtx, load: u64) {
@@ -426,19 +448,19 @@ pub(super) async fn check(ctx: AppCtx, load: u64) {
     // The checks fold every stream first, which takes the engine a while on a large source:
     // they are asked for once the panels have what they asked for, which would wait behind them.
     ctx.engine.idle().await;
-    if ctx.load_id.get_value() != load {
+    if ctx.load_id.try_get_value() != Some(load) {
         return;
     }
     let Answer::Integrity(report) = ctx.engine.ask_behind(Request::Integrity).await else {
         return;
     };
-    if ctx.load_id.get_value() != load {
+    if ctx.load_id.try_get_value() != Some(load) {
         return;
     }
     ctx.report.set(Some(Arc::new(report)));
     // Every stream is folded now: the problems the fold found are said with the others.
     if let Answer::Opened(opened) = ctx.engine.ask_worker(Request::Status, None).await.0 {
-        if ctx.load_id.get_value() == load {
+        if ctx.load_id.try_get_value() == Some(load) {
             ctx.opened.set(Some(opened));
         }
     }
@@ -448,17 +470,7 @@ pub(super) async fn check(ctx: AppCtx, load: u64) {
 /// of a load make the worker's source the one the panels ask about; a refusal ends the load
 /// with the reason as its problem. `None` when the load went stale or was refused.
 async fn ask(run: &mut Run, request: Request, bytes: Option<Uint8Array>) -> Option<Opened> {
-    let begins = matches!(request, Request::Begin { .. });
-    let answer = run.ctx.engine.ask_worker(request, bytes).await.0;
-    if !run.is_current() {
-        return None;
-    }
-    if begins {
-        // The worker's source is the one the panels ask about from now on.
-        run.ctx.engine.in_worker.set(true);
-        run.ctx.engine.changed();
-    }
-    match answer {
+    match ask_answer(run, request, bytes).await? {
         Answer::Opened(opened) => Some(opened),
         other => {
             refused(run, other);
@@ -468,13 +480,23 @@ async fn ask(run: &mut Run, request: Request, bytes: Option<Uint8Array>) -> Opti
 }
 
 /// Asks the worker one request of a load, with bytes beside it where given, and hands back its
-/// answer as it is; the worker's source becomes the one the panels ask about.
-pub(super) async fn ask_answer(run: &Run, request: Request, bytes: Option<Uint8Array>) -> Answer {
+/// answer as it is. A request that opens a source (`begin`, `open_pack`) makes the worker's
+/// source the one the panels ask about. `None` when the load went stale.
+pub(super) async fn ask_answer(
+    run: &Run,
+    request: Request,
+    bytes: Option<Uint8Array>,
+) -> Option<Answer> {
+    let opens = matches!(request, Request::Begin { .. } | Request::OpenPack { .. });
     let answer = run.ctx.engine.ask_worker(request, bytes).await.0;
-    if run.is_current() {
-        run.ctx.engine.in_worker.set(true);
+    if !run.is_current() {
+        return None;
     }
-    answer
+    if opens {
+        run.ctx.engine.in_worker.set(true);
+        run.ctx.engine.changed();
+    }
+    Some(answer)
 }
 
 /// Ends the load with why the engine did not answer as asked.

@@ -179,7 +179,7 @@ pub(super) async fn follow(mut run: Run, download: Download, url: Url) {
                         match next.and_then(|next| Url::parse(&next).ok()) {
                             Some(next) => *page = next,
                             None => {
-                                show_grown(ctx, opened);
+                                feed::show_changed(ctx, opened);
                                 break;
                             }
                         }
@@ -245,13 +245,6 @@ async fn step(
             None
         }
     }
-}
-
-/// Shows the source the engine holds now, grown by live events, and checks it again.
-fn show_grown(ctx: AppCtx, opened: Opened) {
-    ctx.opened.set(Some(opened));
-    ctx.engine.changed();
-    leptos::task::spawn_local(feed::check(ctx, ctx.load_id.get_value()));
 }
 
 /// Asks for a feed page with the long-poll headers, as a promise of its bytes, which the loop
@@ -342,7 +335,7 @@ impl Shown {
             ctx.n_new.set(new);
         }
         if let Answer::Opened(opened) = ctx.engine.ask(Request::Status).await {
-            show_grown(ctx, opened);
+            feed::show_changed(ctx, opened);
         }
         *self = Shown {
             at: now,

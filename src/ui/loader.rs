@@ -85,10 +85,9 @@ pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
     };
     let run = Run::start(ctx, format!("evidence pack {name}"));
     let request = Request::OpenPack { name: name.clone() };
-    let answer = feed::ask_answer(&run, request, Some(bytes)).await;
-    if !run.is_current() {
+    let Some(answer) = feed::ask_answer(&run, request, Some(bytes)).await else {
         return;
-    }
+    };
     let pack = match answer {
         Answer::PackOpened(pack) => pack,
         Answer::Refused(refusal) => {

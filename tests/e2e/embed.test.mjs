@@ -198,6 +198,8 @@ test('append adds live events without moving a pinned selection; with Follow the
   since = await count(page);
   await page.getByTestId('host-hub').click();
   await assertText(frame.getByTestId('load-summary'), /^5 events/);
+  // The integrity report speaks of the events appended too: they are checked again.
+  await assertText(frame.getByTestId('integrity-summary'), / in 5 events/);
   assert.equal(await rows(frame).count(), 5);
   await rows(frame).filter({ hasText: 'BadgeIssued' }).first().waitFor();
   await assertText(frame.getByTestId('cursor'), /^v2 · /);
