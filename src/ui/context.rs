@@ -1,7 +1,5 @@
 //! The app-wide context: the view state (the deep link), the loaded data, and memos over them.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -10,17 +8,16 @@ use serde_json::Value;
 
 use super::clipboard::copier;
 use super::engine::Engine;
+use super::moment::{write_moment, Moments};
 use chronoscope_core::decode::Problem;
-use chronoscope_core::diff::{Difference, Op};
+use chronoscope_core::diff::Difference;
 use chronoscope_core::follow::FollowStatus;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{Credential, HostHeaders};
 use chronoscope_core::selection::Selection;
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
-use chronoscope_protocol::{
-    Answer, ChangeOp, Integrity, Opened, PinCheck, Request, ResumeAt, StreamInfo,
-};
+use chronoscope_protocol::{Answer, Integrity, Opened, PinCheck, Request, ResumeAt, StreamInfo};
 
 /// How many colours event types cycle through (see `--kind-N` in the style sheet).
 pub const N_KIND_COLOURS: usize = 12;
@@ -138,6 +135,7 @@ pub struct AppCtx {
     /// The position last asked for (`select_position`) and how many such moves still wait for
     /// the engine: a key pressed meanwhile moves on from there, not from the selection shown.
     moving: StoredValue<Moving>,
+    moments: Moments,
 }
 
 /// A moment as a move wrote it into the view: its version, and which event with that version.
@@ -160,7 +158,8 @@ impl AppCtx {
         let report = RwSignal::new(None);
         let complete = RwSignal::new(false);
         let engine = Engine::start();
-        let moment = moment_of(engine, view);
+        let moments = Moments::follow(engine, view);
+        let moment = moments.shown;
         let stream = Memo::new(move |_| moment.with(|m| m.selection.stream.clone()));
         let cursor = Memo::new(move |_| moment.with(|m| m.cursor));
         let compare_version = Memo::new(move |_| moment.with(|m| m.compare_version));
@@ -241,6 +240,7 @@ impl AppCtx {
             follow_paused: RwSignal::new(false),
             n_new: RwSignal::new(0),
             moving: StoredValue::new(Moving::default()),
+            moments,
         }
     }
 
@@ -283,33 +283,15 @@ impl AppCtx {
             moving.n_waiting += 1;
         });
         leptos::task::spawn_local(async move {
-            let request = Request::Events {
-                stream: stream.clone(),
-                from: pos,
-                len: 1,
-                filter: None,
-                find: None,
-            };
-            if let Answer::Events { rows, .. } = ctx.engine.ask(request).await {
-                // Only where the stream is still the one shown.
-                let here = ctx
-                    .stream
-                    .with_untracked(|s| s.as_deref() == Some(stream.as_str()));
-                if let Some(row) = rows.first().filter(|_| here) {
-                    let dup = (row.occurrence > 1).then_some(row.occurrence);
-                    ctx.moving.update_value(|moving| {
-                        if let Some((_, at, written)) = &mut moving.asked {
-                            if *at == pos {
-                                *written = Some((row.version, dup));
-                            }
+            if let Some(named) = ctx.moments.move_to(ctx.engine, ctx.view, pos).await {
+                ctx.moving.update_value(|moving| {
+                    if let Some((_, at, written)) = &mut moving.asked {
+                        if *at == pos {
+                            *written = Some(named);
                         }
-                    });
-                    ctx.view.update(|view| {
-                        view.version = Some(row.version);
-                        view.dup = dup;
-                        view.time = None;
-                    });
-                }
+                    }
+                });
+                ctx.view.update(|view| write_moment(view, named));
             }
             ctx.moving
                 .update_value(|m| m.n_waiting = m.n_waiting.saturating_sub(1));
@@ -396,120 +378,6 @@ fn status_of(engine: Engine) -> RwSignal<Option<Opened>> {
         }
     });
     opened
-}
-
-/// The moment shown: the view resolved by the engine (`select`), its event as links name it, the
-/// state then and at the comparison point, and what changed between them. Every panel shows
-/// one moment: these change together, never the cursor before its state.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Moment {
-    selection: Selection,
-    cursor: Option<Cursor>,
-    compare_version: Option<u64>,
-    state: Value,
-    compare_state: Value,
-    changes: Vec<Difference>,
-}
-
-/// The moment the view names, asked again whenever the view or the source changes; an answer
-/// to a view that has since changed is dropped.
-fn moment_of(engine: Engine, view: RwSignal<ViewState>) -> RwSignal<Moment> {
-    let moment = RwSignal::new(Moment::default());
-    let asked = Rc::new(Cell::new(0u64));
-    Effect::new(move |_| {
-        engine.generation.track();
-        engine.in_worker.track();
-        let link = view.with(ViewState::to_query);
-        let generation = asked.get() + 1;
-        asked.set(generation);
-        let asked = Rc::clone(&asked);
-        engine.pending.update(|n| *n += 1);
-        leptos::task::spawn_local(async move {
-            let got = resolve_moment(engine, link).await;
-            if asked.get() == generation {
-                moment.try_set(got);
-            }
-            engine.pending.try_update(|n| *n = n.saturating_sub(1));
-        });
-    });
-    moment
-}
-
-/// Asks the engine for the moment a link names: where it is, then (at once) the state there,
-/// the state at the comparison point and the changes between them.
-async fn resolve_moment(engine: Engine, link: String) -> Moment {
-    let Answer::Selected(selected) = engine.ask(Request::Select { link }).await else {
-        return Moment::default();
-    };
-    let mut moment = resolved(selected);
-    let Some(stream) = moment.selection.stream.clone() else {
-        return moment;
-    };
-    let (pos, compare) = (moment.selection.pos, moment.selection.compare);
-    let state_at = |pos| {
-        let stream = stream.clone();
-        async move {
-            match engine.ask(Request::State { stream, pos }).await {
-                Answer::State { state } => state,
-                _ => Value::Null,
-            }
-        }
-    };
-    let diff = async {
-        let stream = stream.clone();
-        match engine
-            .ask(Request::Diff {
-                stream,
-                from: compare,
-                to: pos,
-            })
-            .await
-        {
-            Answer::Diff { changes } => changes.into_iter().map(difference).collect(),
-            _ => Vec::new(),
-        }
-    };
-    let (state, compare_state, changes) = futures::join!(state_at(pos), state_at(compare), diff);
-    moment.state = state;
-    moment.compare_state = compare_state;
-    moment.changes = changes;
-    moment
-}
-
-fn resolved(selected: chronoscope_protocol::Selected) -> Moment {
-    let cursor = selected.cursor.map(|c| Cursor {
-        version: c.version,
-        occurrence: c.occurrence,
-        time: c.time,
-    });
-    Moment {
-        selection: Selection {
-            stream: selected.stream,
-            pos: selected.pos,
-            compare: selected.compare,
-            compare_pinned: selected.compare_pinned,
-            notes: selected.notes,
-        },
-        cursor,
-        compare_version: selected.compare_version,
-        ..Moment::default()
-    }
-}
-
-/// A change as the change list shows it.
-fn difference(change: chronoscope_protocol::Change) -> Difference {
-    Difference {
-        op: match change.op {
-            ChangeOp::Add => Op::Add,
-            ChangeOp::Remove => Op::Remove,
-            ChangeOp::Replace => Op::Replace,
-            ChangeOp::Move => Op::Move,
-        },
-        path: change.path,
-        from: change.from,
-        before: change.before,
-        after: change.after,
-    }
 }
 
 /// A link's `h=` speaks of the moment the link was made at: once the person moves away from it

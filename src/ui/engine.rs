@@ -152,39 +152,57 @@ impl Engine {
         self.pending.get() > 0
     }
 
+    /// Counts as answered a request counted in `pending`, once what its answer set off has run:
+    /// the effects it woke, which may ask more, run before the next task. Until then the page
+    /// is still busy, so that it never says it is done between an answer and what follows it.
+    pub fn settled(self) {
+        set_timeout(
+            move || {
+                self.pending.try_update(|n| *n = n.saturating_sub(1));
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+
     /// Says that the engine's source changed in what the panels show: they ask again.
     pub fn changed(self) {
         self.generation.try_update(|g| *g += 1);
     }
 
     /// The answer to the request `request` describes (`None`: nothing to ask), asked again
-    /// whenever the request or the loaded source changes. The last answer stays until the
-    /// next one comes, and an answer to a request that has since changed is dropped.
+    /// whenever the request or the loaded source changes; the same request about the same
+    /// source is not asked again. The last answer stays until the next one comes, and an
+    /// answer to a request that has since changed is dropped.
     pub fn answer_to(
         self,
         request: impl Fn() -> Option<Request> + 'static,
     ) -> ReadSignal<Option<Answer>> {
         let answer = RwSignal::new(None);
         let asked = Rc::new(Cell::new(0u64));
-        Effect::new(move |_| {
-            self.generation.track();
-            self.in_worker.track();
+        Effect::new(move |last: Option<Option<(u64, bool, Request)>>| {
+            let source = (self.generation.get(), self.in_worker.get());
             let Some(request) = request() else {
                 answer.set(None);
-                return;
+                return None;
             };
+            let this = (source.0, source.1, request);
+            if last.flatten().as_ref() == Some(&this) {
+                return Some(this);
+            }
             let generation = asked.get() + 1;
             asked.set(generation);
             let asked = Rc::clone(&asked);
             // Counted from now, not from when the task starts: the page is busy meanwhile.
             self.pending.update(|n| *n += 1);
+            let request = this.2.clone();
             spawn_local(async move {
                 let got = self.ask(request).await;
                 if asked.get() == generation {
                     answer.try_set(Some(got));
                 }
-                self.pending.try_update(|n| *n = n.saturating_sub(1));
+                self.settled();
             });
+            Some(this)
         });
         answer.read_only()
     }

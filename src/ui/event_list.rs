@@ -32,14 +32,18 @@ struct ListSummary {
 pub fn EventList() -> impl IntoView {
     let ctx = use_app();
     let filter = move || ctx.view.with(|v| v.filter.clone());
+    // Unfiltered, the selected event's row is its position: the list is not asked again when
+    // only the selection moves, and scrolls to it as soon as the moment is shown.
     let summary = ctx.engine.answer_memo(
         move || {
+            let filter = filter();
+            let find = filter.as_ref().and_then(|_| ctx.selection.with(|s| s.pos));
             Some(Request::Events {
                 stream: ctx.stream.get()?,
                 from: 0,
                 len: 0,
-                filter: filter(),
-                find: ctx.selection.with(|s| s.pos),
+                filter,
+                find,
             })
         },
         |answer| match answer {
@@ -56,7 +60,13 @@ pub fn EventList() -> impl IntoView {
             _ => None,
         },
     );
-    let summary = Memo::new(move |_| summary.get().unwrap_or_default());
+    let summary = Memo::new(move |_| {
+        let mut summary = summary.get().unwrap_or_default();
+        if filter().is_none() {
+            summary.selected_row = ctx.selection.with(|s| s.pos);
+        }
+        summary
+    });
     let UseVirtualRowsReturn {
         scroller,
         geometry,
@@ -82,12 +92,15 @@ pub fn EventList() -> impl IntoView {
     // Keep the selected event in view when its row moves (the selection moved, or a filter
     // changed the rows before it); not when rows are only added after it, as a followed source
     // grows: the measuring would cost a layout on every repaint.
+    // A row the list does not reach yet (its length not yet answered for a stream just
+    // chosen) is scrolled to once it does.
     Effect::new(move |shown_row: Option<Option<usize>>| {
-        let row = summary.with(|s| s.selected_row);
-        if let Some(row) = row.filter(|&row| shown_row != Some(Some(row))) {
+        let (row, n_rows) = summary.with(|s| (s.selected_row, s.n_rows));
+        let reachable = row.filter(|&row| row < n_rows);
+        if let Some(row) = reachable.filter(|&row| shown_row != Some(Some(row))) {
             scroll_into_view.run(row);
         }
-        row
+        reachable
     });
     // Each row drawn at its place, from the window's first row on.
     let rows = move || {

@@ -33,6 +33,7 @@ mod load_status;
 mod loader;
 mod long_text;
 mod model_panel;
+mod moment;
 mod paste_box;
 mod period_table;
 mod problem_list;

@@ -36,12 +36,13 @@ pub fn use_virtual_rows(
     let scroller = NodeRef::<html::Div>::new();
     let scroll_top = RwSignal::new(0.0);
     let viewport = RwSignal::new(480.0);
-    let geometry = Signal::derive(move || ListWindow {
+    // Memos: a list whose rows did not change is not asked for them again.
+    let geometry = Memo::new(move |_| ListWindow {
         n_rows: n_rows.get(),
         row_height,
         viewport: viewport.get(),
     });
-    let rows = Signal::derive(move || geometry.get().rows(scroll_top.get(), overscan));
+    let rows = Memo::new(move |_| geometry.get().rows(scroll_top.get(), overscan));
     // The list never shows more than the window does, even where its box is not bounded.
     // Run by timers and frames too, which may come after the list is gone: then nothing.
     let measure = move || {
@@ -52,8 +53,9 @@ pub fn use_virtual_rows(
                 .and_then(|h| h.as_f64())
                 .unwrap_or(1_000.0);
             // Not `clamp`, which panics when the window is under 1 px tall (a hidden iframe).
-            viewport.try_set((el.client_height() as f64).min(window_height).max(1.0));
-            scroll_top.try_set(el.scroll_top() as f64);
+            let height = (el.client_height() as f64).min(window_height).max(1.0);
+            set_if_changed(viewport, height);
+            set_if_changed(scroll_top, el.scroll_top() as f64);
         }
     };
     let on_resize = window_event_listener(leptos::ev::resize, move |_| measure());
@@ -67,6 +69,22 @@ pub fn use_virtual_rows(
     // the frame that shows the jump.
     let scrolled_here = StoredValue::new(false);
     let scroll_into_view = Callback::new(move |row: usize| {
+        // The rows there are asked for at once, from the geometry measured last; the list
+        // itself scrolls on the next frame, when it has its new height.
+        if let (Some(n_rows), Some(shown), Some(top)) = (
+            n_rows.try_get_untracked(),
+            viewport.try_get_untracked(),
+            scroll_top.try_get_untracked(),
+        ) {
+            let window = ListWindow {
+                n_rows,
+                row_height,
+                viewport: shown,
+            };
+            if let Some(top) = window.scroll_into_view(row, top) {
+                set_if_changed(scroll_top, top.round());
+            }
+        }
         request_animation_frame(move || {
             let (Some(el), Some(n_rows)) = (
                 scroller.try_get_untracked().flatten(),
@@ -96,10 +114,17 @@ pub fn use_virtual_rows(
     };
     UseVirtualRowsReturn {
         scroller,
-        geometry,
-        rows,
+        geometry: geometry.into(),
+        rows: rows.into(),
         scroll_top: scroll_top.into(),
         on_scroll: Callback::new(on_scroll),
         scroll_into_view,
+    }
+}
+
+/// Sets a measure only when it changed: the rows drawn from it are not asked for again.
+fn set_if_changed(signal: RwSignal<f64>, value: f64) {
+    if signal.try_get_untracked().is_some_and(|now| now != value) {
+        signal.try_set(value);
     }
 }

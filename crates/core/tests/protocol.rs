@@ -178,7 +178,29 @@ proptest! {
             prop_assert_eq!((&selected.stream, selected.pos, selected.compare), (&expected.stream, expected.pos, expected.compare));
             prop_assert_eq!(selected.compare_version, expected.compare.map(|p| timeline.head_at(&stream, p).unwrap().version));
             prop_assert_eq!(&selected.notes, &expected.notes);
-            prop_assert_eq!(selected.cursor.map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
+            prop_assert_eq!(selected.cursor.as_ref().map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
+
+            // The moment in one answer: the selection, both states and the diff, as asked apart.
+            let Answer::Moment(moment) = ask(&mut engine, 6, Request::Moment { link: link.clone(), at: None }) else { panic!() };
+            prop_assert_eq!(&moment.selected, &selected);
+            prop_assert_eq!(&moment.state, &timeline.state_after(&stream, expected.pos));
+            prop_assert_eq!(&moment.compare_state, &timeline.state_after(&stream, expected.compare));
+            let Answer::Diff { changes } = ask(&mut engine, 3, Request::Diff { stream: stream.clone(), from: expected.compare, to: expected.pos }) else { panic!() };
+            prop_assert_eq!(&moment.changes, &changes);
+
+            // Moved to a position: the event there, named as a link names it, which selects it.
+            let Answer::Moment(moved) = ask(&mut engine, 6, Request::Moment { link: link.clone(), at: Some(a) }) else { panic!() };
+            let at = if a < len { a } else { expected.pos.unwrap_or(0) };
+            let head = timeline.head_at(&stream, at).unwrap();
+            prop_assert_eq!(moved.selected.pos, Some(at));
+            let cursor = moved.selected.cursor.clone().unwrap();
+            prop_assert_eq!((cursor.version, cursor.occurrence), (head.version, timeline.occurrence_at(&stream, at)));
+            let dup = if cursor.occurrence > 1 { format!("&dup={}", cursor.occurrence) } else { String::new() };
+            let written = format!("stream={stream}&v={}{dup}", cursor.version);
+            let Answer::Moment(again) = ask(&mut engine, 6, Request::Moment { link: written, at: None }) else { panic!() };
+            prop_assert_eq!(&again.selected.pos, &moved.selected.pos);
+            prop_assert_eq!(&again.state, &moved.state);
+            prop_assert_eq!(&again.changes, &moved.changes);
         }
 
         let at = format!("2026-03-31T23:{:02}:00Z", a % 60);

@@ -119,6 +119,16 @@ pub enum Request {
     /// Resolves a view (a deep link's query) to positions: the stream, the moment, the
     /// comparison point.
     Select { link: String },
+    /// The moment a view names, with all that the panels show of it, in one answer: where it is
+    /// (as `select` answers), the state there and at the comparison point, and the changes
+    /// between them. With `at`, the moment is the event at that position of the view's stream
+    /// instead (a key or a click that moves by position); the answer's cursor names it as links
+    /// do, for the page to write into its view.
+    Moment {
+        link: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<usize>,
+    },
     /// Up to `len` rows of a stream's event list, from row `from`; with `filter` (the list's
     /// filter, as in a deep link's `filter=`) only the events it matches are rows.
     Events {
@@ -282,6 +292,7 @@ pub enum Answer {
         n_matching: usize,
     },
     Selected(Selected),
+    Moment(Box<Moment>),
     Events {
         /// The row of the first of `rows` in the list (the request's `from`).
         from: usize,
@@ -557,6 +568,18 @@ pub struct Selected {
     pub notes: Vec<String>,
 }
 
+/// A moment resolved against the open source, with what the panels show of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Moment {
+    pub selected: Selected,
+    /// The state after the selected event (`null` before the stream's first event).
+    pub state: Value,
+    /// The state at the comparison point.
+    pub compare_state: Value,
+    /// What changed from the comparison point to the selected event.
+    pub changes: Vec<Change>,
+}
+
 /// An event as the scrubber and links name it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
@@ -750,6 +773,7 @@ impl Answer {
             Answer::Opened(_) => "opened",
             Answer::Streams { .. } => "streams",
             Answer::Selected(_) => "selected",
+            Answer::Moment(_) => "moment",
             Answer::Events { .. } => "events",
             Answer::Stream(_) => "stream",
             Answer::Event(_) => "event",

@@ -778,7 +778,11 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             selected,
             max,
         } => streams(timeline, &filter, selected.as_deref(), max),
-        Request::Select { link } => Answer::Selected(selected(timeline, &link)),
+        Request::Select { link } => {
+            let (view, _) = ViewState::from_query(&link);
+            Answer::Selected(selected(timeline, &view))
+        }
+        Request::Moment { link, at } => Answer::Moment(Box::new(moment(timeline, &link, at))),
         Request::Events {
             stream,
             from,
@@ -930,15 +934,14 @@ fn streams(
 }
 
 /// A view resolved against the source, with the selected event as links name it.
-fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
-    let (view, _) = ViewState::from_query(link);
+fn selected(timeline: &Timeline, view: &ViewState) -> wire::Selected {
     let Selection {
         stream,
         pos,
         compare,
         compare_pinned,
         notes,
-    } = select(timeline, &view);
+    } = select(timeline, view);
     let cursor = stream.as_deref().zip(pos).and_then(|(stream, pos)| {
         let head = timeline.head_at(stream, pos)?;
         Some(wire::Cursor {
@@ -960,6 +963,51 @@ fn selected(timeline: &Timeline, link: &str) -> wire::Selected {
         cursor,
         notes,
     }
+}
+
+/// The moment a view names, or the event at `at` of the view's stream, with the state there,
+/// the state at the comparison point and the changes between them.
+fn moment(timeline: &Timeline, link: &str, at: Option<usize>) -> wire::Moment {
+    let (mut view, _) = ViewState::from_query(link);
+    if let Some(pos) = at {
+        move_to(timeline, &mut view, pos);
+    }
+    let selected = selected(timeline, &view);
+    let Some(stream) = selected.stream.as_deref() else {
+        return wire::Moment {
+            selected,
+            state: serde_json::Value::Null,
+            compare_state: serde_json::Value::Null,
+            changes: Vec::new(),
+        };
+    };
+    let (pos, compare) = (selected.pos, selected.compare);
+    let state = timeline.state_after(stream, pos);
+    let compare_state = timeline.state_after(stream, compare);
+    // Only the paths the events between the two moments wrote are walked.
+    let touched = timeline.touched_between(stream, compare, pos);
+    let changes = diff_touched(&compare_state, &state, &touched);
+    wire::Moment {
+        changes: changes.into_iter().map(change).collect(),
+        selected,
+        state,
+        compare_state,
+    }
+}
+
+/// Moves a view to the event at `pos` of its stream, named as links name it (its version, and
+/// which event with that version); a position past the stream's end leaves the view as it is.
+fn move_to(timeline: &Timeline, view: &mut ViewState, pos: usize) {
+    let Some(stream) = select(timeline, view).stream else {
+        return;
+    };
+    let Some(head) = timeline.head_at(&stream, pos) else {
+        return;
+    };
+    let occurrence = timeline.occurrence_at(&stream, pos);
+    view.version = Some(head.version);
+    view.dup = (occurrence > 1).then_some(occurrence);
+    view.time = None;
 }
 
 fn change(difference: Difference) -> wire::Change {
