@@ -24,13 +24,17 @@ fn main() -> std::io::Result<()> {
         ranges: false,
         status: None,
     });
+    // Each answer written as the worker writes it, as JSON text.
+    let mut answered = 0;
     for piece in bytes.chunks(PIECE) {
-        engine.answer_attached(Envelope::new(1, Request::Feed), piece.len(), |into| {
+        let answer = engine.answer_attached(Envelope::new(1, Request::Feed), piece.len(), |into| {
             into.copy_from_slice(piece)
         });
+        answered += serde_json::to_string(&answer).map_or(0, |text| text.len());
     }
     engine.handle(Request::Finish);
     let read = start.elapsed();
+    println!("answers to the pieces: {answered} bytes of JSON");
     if std::env::var_os("ONLY_READ").is_some() {
         println!("read {read:?}");
         return Ok(());

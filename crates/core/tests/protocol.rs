@@ -708,6 +708,73 @@ fn open_answers_once_indexed_and_the_fold_that_follows_changes_no_answer() {
 }
 
 #[test]
+fn a_moment_folds_the_stream_it_selects_as_select_does() {
+    let text = source(
+        &(0..300)
+            .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
+            .collect::<Vec<_>>(),
+    );
+    let mut engine = Engine::new();
+    engine.handle(open(&text, ""));
+    engine.handle(Request::Moment {
+        link: "stream=po-2".into(),
+        at: Some(3),
+    });
+    let Answer::Opened(status) = engine.handle(Request::Status) else {
+        panic!()
+    };
+    assert_eq!(status.n_folded, 100, "the selected stream, and only it");
+}
+
+#[test]
+fn a_check_asked_while_streams_are_folded_waits_and_the_requests_after_it_are_answered() {
+    let text = source(
+        &(0..300)
+            .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
+            .collect::<Vec<_>>(),
+    );
+    let mut engine = Engine::new();
+    engine.handle(open(&text, ""));
+    assert!(engine.has_work());
+    let integrity = json!({"v": VERSION, "id": 41, "body": {"ask": "integrity"}}).to_string();
+    let status = json!({"v": VERSION, "id": 42, "body": {"ask": "status"}}).to_string();
+    assert_eq!(
+        engine.answer_json_unless_folding(&integrity),
+        None,
+        "it waits for the fold"
+    );
+    let answered = engine
+        .answer_json_unless_folding(&status)
+        .expect("answered at once");
+    let answered: Envelope<Answer> = serde_json::from_str(&answered).unwrap();
+    assert_eq!(answered.id, 42);
+    assert!(
+        engine.answers_ready().is_empty(),
+        "nothing before the fold is done"
+    );
+    while engine.work(7) {
+        assert!(engine.answers_ready().is_empty());
+    }
+    let ready = engine.answers_ready();
+    assert_eq!(ready.len(), 1);
+    let waited: Envelope<Answer> = serde_json::from_str(&ready[0].0).unwrap();
+    assert_eq!(waited.id, 41);
+    // The same report as a check asked of the source folded at once.
+    let mut folded = Engine::new();
+    folded.handle(open(&text, ""));
+    let Answer::Integrity(expected) = folded.handle(Request::Integrity) else {
+        panic!()
+    };
+    assert_eq!(waited.body, Answer::Integrity(expected));
+    assert!(
+        engine.answers_ready().is_empty(),
+        "each answer is given once"
+    );
+    // Once everything is folded, a check is answered at once.
+    assert!(engine.answer_json_unless_folding(&integrity).is_some());
+}
+
+#[test]
 fn a_patch_that_cannot_be_applied_is_a_problem_once_its_stream_is_folded() {
     let text = format!(
         "{PO}{}\n",

@@ -12,7 +12,10 @@
 //!
 //! Between requests it folds the open source a slice at a time (`Engine::work`), each slice
 //! queued behind any request that came meanwhile, so that a request waits for one slice at
-//! most.
+//! most. A request that needs every stream folded (`integrity`, `evidence`) waits for the last
+//! slice, and the requests after it are answered meanwhile
+//! (`Engine::answer_json_unless_folding`). Slices are queued as messages on a channel of the
+//! worker's own, not as timers, which browsers hold back by 4 ms each once they nest.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -21,7 +24,7 @@ use chronoscope_core::engine::Engine;
 use chronoscope_protocol::{Answer, Envelope, VERSION};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, MessagePort};
 
 /// The most events one background slice folds. In this worker the benchmark's million events
 /// were folded and checked in 3.3 s after they were indexed (`bench/worker-engine.mjs`), about
@@ -33,6 +36,9 @@ struct Worker {
     engine: RefCell<Engine>,
     slice_queued: Cell<bool>,
     scope: DedicatedWorkerGlobalScope,
+    /// Where a message queues the next slice (`None` where the channel could not be made: the
+    /// slices then wait for timers).
+    slices: Option<MessagePort>,
 }
 
 fn main() {
@@ -40,18 +46,32 @@ fn main() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let mut engine = Engine::new();
     engine.set_memory_gauge(memory_bytes);
+    let channel = MessageChannel::new().ok();
     let worker = Rc::new(Worker {
         engine: RefCell::new(engine),
         slice_queued: Cell::new(false),
         scope: scope.clone(),
+        slices: channel.as_ref().map(MessageChannel::port2),
     });
+    if let Some(channel) = &channel {
+        let next = Rc::clone(&worker);
+        let on_slice = Closure::<dyn FnMut(MessageEvent)>::new(move |_| run_slice(&next));
+        channel
+            .port1()
+            .set_onmessage(Some(on_slice.as_ref().unchecked_ref()));
+        on_slice.forget();
+    }
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let mut engine = worker.engine.borrow_mut();
-        let answer = answer(&mut engine, &ev.data());
-        match engine.take_attachment() {
-            Some(bytes) => post_with_bytes(&worker.scope, &answer, &bytes),
-            None => post(&worker.scope, &answer),
+        if let Some(answer) = answer(&mut engine, &ev.data()) {
+            match engine.take_attachment() {
+                Some(bytes) => post_with_bytes(&worker.scope, &answer, &bytes),
+                None => post(&worker.scope, &answer),
+            }
         }
+        // A request may have left nothing to fold (another source opened): what waited for
+        // the fold is answered now.
+        post_ready(&worker.scope, &mut engine);
         drop(engine);
         queue_slice(&worker);
     });
@@ -64,10 +84,11 @@ fn main() {
 }
 
 /// The engine's answer to one message: text, or a request with bytes beside it. Anything else
-/// is answered as the empty text, which is no request either.
-fn answer(engine: &mut Engine, data: &JsValue) -> String {
+/// is answered as the empty text, which is no request either. `None` for a request that waits
+/// for the fold.
+fn answer(engine: &mut Engine, data: &JsValue) -> Option<String> {
     if let Some(text) = data.as_string() {
-        return engine.answer_json(&text);
+        return engine.answer_json_unless_folding(&text);
     }
     let field = |name: &str| js_sys::Reflect::get(data, &JsValue::from_str(name)).ok();
     let request = field("request").and_then(|r| r.as_string());
@@ -76,9 +97,9 @@ fn answer(engine: &mut Engine, data: &JsValue) -> String {
         (Some(request), Some(bytes)) => {
             let bytes = js_sys::Uint8Array::new(&bytes);
             let len = bytes.length() as usize;
-            engine.answer_json_attached(&request, len, |into| bytes.copy_to(into))
+            Some(engine.answer_json_attached(&request, len, |into| bytes.copy_to(into)))
         }
-        _ => engine.answer_json(""),
+        _ => Some(engine.answer_json("")),
     }
 }
 
@@ -88,16 +109,39 @@ fn queue_slice(worker: &Rc<Worker>) {
     if worker.slice_queued.get() || !worker.engine.borrow().has_work() {
         return;
     }
-    let next = Rc::clone(worker);
-    let slice = Closure::once_into_js(move || {
-        next.slice_queued.set(false);
-        next.engine.borrow_mut().work(SLICE);
-        queue_slice(&next);
-    });
-    let queued = worker
-        .scope
-        .set_timeout_with_callback_and_timeout_and_arguments_0(slice.unchecked_ref(), 0);
-    worker.slice_queued.set(queued.is_ok());
+    let queued = match &worker.slices {
+        Some(port) => port.post_message(&JsValue::NULL).is_ok(),
+        None => {
+            let next = Rc::clone(worker);
+            let slice = Closure::once_into_js(move || run_slice(&next));
+            let scope = &worker.scope;
+            scope
+                .set_timeout_with_callback_and_timeout_and_arguments_0(slice.unchecked_ref(), 0)
+                .is_ok()
+        }
+    };
+    worker.slice_queued.set(queued);
+}
+
+/// Folds one slice, answers the requests that waited for the fold once it is done, and queues
+/// the next slice.
+fn run_slice(worker: &Rc<Worker>) {
+    worker.slice_queued.set(false);
+    let mut engine = worker.engine.borrow_mut();
+    engine.work(SLICE);
+    post_ready(&worker.scope, &mut engine);
+    drop(engine);
+    queue_slice(worker);
+}
+
+/// Posts the answers to the requests that waited for the fold, once it is done.
+fn post_ready(scope: &DedicatedWorkerGlobalScope, engine: &mut Engine) {
+    for (answer, bytes) in engine.answers_ready() {
+        match bytes {
+            Some(bytes) => post_with_bytes(scope, &answer, &bytes),
+            None => post(scope, &answer),
+        }
+    }
 }
 
 /// Posts an answer with its bytes beside it, `{answer, bytes}`, the buffer transferred.

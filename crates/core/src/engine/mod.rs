@@ -56,6 +56,9 @@ pub struct Engine {
     /// How many bytes of memory the engine holds, where whoever runs it can tell: a source
     /// arriving stops at the view's memory ceiling (`mem=`) when it reaches it.
     gauge: Option<fn() -> u64>,
+    /// Requests that wait for every stream to be folded (`answer_json_unless_folding`), in the
+    /// order they came.
+    waiting: std::collections::VecDeque<Envelope<Request>>,
 }
 
 /// What the engine answers from: a source as read, wherever it is held. An `Engine` holds its
@@ -186,7 +189,51 @@ impl Engine {
     /// or a native process is sent and sends back. Text that is not a request is refused with
     /// the place where reading it stopped.
     pub fn answer_json(&mut self, text: &str) -> String {
-        self.answer_read(text, Engine::answer)
+        let answer = self.answer_read(text, |engine, request| Some(engine.answer(request)));
+        answer.unwrap_or_default()
+    }
+
+    /// `answer_json`, except for a request that needs every stream folded (`integrity`,
+    /// `evidence`) while the background fold is not done: it waits (`None`), and the requests
+    /// after it are answered meanwhile; `answers_ready` gives its answer once `work` has folded
+    /// everything. A worker answers so, to stay responsive while it folds a large source in
+    /// slices; folding it all at once kept every request behind it waiting (3.1 s on 1,000,000
+    /// events).
+    pub fn answer_json_unless_folding(&mut self, text: &str) -> Option<String> {
+        let mut waits = false;
+        let answer = self.answer_read(text, |engine, request| {
+            if engine.waits_for_fold(&request) {
+                waits = true;
+                engine.waiting.push_back(request);
+                return None;
+            }
+            Some(engine.answer(request))
+        });
+        answer.filter(|_| !waits)
+    }
+
+    /// True when the request needs every stream folded and they are not yet.
+    fn waits_for_fold(&self, request: &Envelope<Request>) -> bool {
+        let needs_all = matches!(request.body, Request::Integrity | Request::Evidence(_));
+        request.v == wire::VERSION && needs_all && self.has_work()
+    }
+
+    /// The answers to the requests that waited for the fold, as JSON with any bytes beside
+    /// each, once it is done (none before).
+    pub fn answers_ready(&mut self) -> Vec<(String, Option<Vec<u8>>)> {
+        if self.has_work() {
+            return Vec::new();
+        }
+        let waiting: Vec<_> = self.waiting.drain(..).collect();
+        waiting
+            .into_iter()
+            .map(|request| {
+                let answer = self.answer(request);
+                let text =
+                    serde_json::to_string(&answer).unwrap_or_else(|err| unwritable_answer(&err));
+                (text, self.take_attachment())
+            })
+            .collect()
     }
 
     /// `answer_json` for a request that came with bytes beside it (`answer_attached`).
@@ -196,20 +243,22 @@ impl Engine {
         len: usize,
         fill: impl FnOnce(&mut [u8]),
     ) -> String {
-        self.answer_read(text, |engine, request| {
-            engine.answer_attached(request, len, fill)
-        })
+        let answer = self.answer_read(text, |engine, request| {
+            Some(engine.answer_attached(request, len, fill))
+        });
+        answer.unwrap_or_default()
     }
 
     /// Reads a request from the protocol's JSON, has `answer` answer it, and writes the answer
-    /// as JSON; text that is not a request is refused with where reading it stopped.
+    /// as JSON (`None` where `answer` keeps the request for later); text that is not a request
+    /// is refused with where reading it stopped.
     fn answer_read(
         &mut self,
         text: &str,
-        answer: impl FnOnce(&mut Engine, Envelope<Request>) -> Envelope<Answer>,
-    ) -> String {
+        answer: impl FnOnce(&mut Engine, Envelope<Request>) -> Option<Envelope<Answer>>,
+    ) -> Option<String> {
         let answer = match serde_json::from_str(text) {
-            Ok(request) => answer(self, request),
+            Ok(request) => answer(self, request)?,
             Err(err) => Envelope::new(
                 request_id(text),
                 Answer::Refused(Refusal::NotARequest {
@@ -219,7 +268,7 @@ impl Engine {
                 }),
             ),
         };
-        serde_json::to_string(&answer).unwrap_or_else(|err| unwritable_answer(&err))
+        Some(serde_json::to_string(&answer).unwrap_or_else(|err| unwritable_answer(&err)))
     }
 
     /// Answers `open_attached` with the `len` bytes of its source, written by `fill` straight
@@ -711,11 +760,13 @@ fn answer_about(open: &mut OpenSource, cache: &mut ListCache, request: Request) 
         open.ingest.run();
     }
     let answer = ask(&open.source(), cache, request);
-    if let Answer::Selected(wire::Selected {
-        stream: Some(stream),
-        ..
-    }) = &answer
-    {
+    // The stream a view selects is folded at once: its moments are asked for next.
+    let selected = match &answer {
+        Answer::Selected(selected) => selected.stream.as_deref(),
+        Answer::Moment(moment) => moment.selected.stream.as_deref(),
+        _ => None,
+    };
+    if let Some(stream) = selected {
         open.ingest.fold_stream(stream);
     }
     answer
