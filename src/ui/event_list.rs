@@ -91,9 +91,8 @@ pub fn EventList() -> impl IntoView {
     });
     // Keep the selected event in view when its row moves (the selection moved, or a filter
     // changed the rows before it); not when rows are only added after it, as a followed source
-    // grows: the measuring would cost a layout on every repaint.
-    // A row the list does not reach yet (its length not yet answered for a stream just
-    // chosen) is scrolled to once it does.
+    // grows: the measuring would cost a layout on every repaint. A row the list does not reach
+    // yet (its length not yet answered for a stream just chosen) is scrolled to once it does.
     Effect::new(move |shown_row: Option<Option<usize>>| {
         let (row, n_rows) = summary.with(|s| (s.selected_row, s.n_rows));
         let reachable = row.filter(|&row| row < n_rows);

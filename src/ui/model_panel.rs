@@ -2,6 +2,7 @@
 //! custom mapping, each as JSON with its errors named, loadable from a URL and kept in the link;
 //! and the zone in which times without one are read.
 
+use chronoscope_protocol::{Answer, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::{JsCast, JsValue};
@@ -9,9 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button, target_within};
+use super::engine::unexpected;
 use super::feed::reproject as reproject_in_worker;
 use super::loader::fetch_projection;
-use chronoscope_core::decode::mapping::Mapping;
 
 /// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
 /// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle
@@ -196,18 +197,24 @@ fn apply_projection(ctx: AppCtx, panel: &web_sys::Element, text: String, link_va
     });
 }
 
+/// Asks the engine whether the mapping can be used, and loads the source again with it.
 fn apply_mapping(ctx: AppCtx, panel: &web_sys::Element) {
-    match Mapping::parse(&field(panel, "mapping-text")) {
-        Ok(mapping) => {
-            show_error(panel, "mapping", None);
-            ctx.view.update(|v| {
-                v.mapping = Some(mapping.to_json());
-                v.format = Some("mapping".into());
-            });
-            reload_source(ctx);
+    let panel = panel.clone();
+    let text = field(&panel, "mapping-text");
+    spawn_local(async move {
+        let request = Request::CheckMapping { text };
+        match ctx.engine.ask_worker(request, None).await.0 {
+            Answer::MappingChecked { mapping } => {
+                show_error(&panel, "mapping", None);
+                ctx.view.update(|v| {
+                    v.mapping = Some(mapping);
+                    v.format = Some("mapping".into());
+                });
+                reload_source(ctx);
+            }
+            other => show_error(&panel, "mapping", Some(&unexpected(&other))),
         }
-        Err(err) => show_error(panel, "mapping", Some(&err)),
-    }
+    });
 }
 
 /// The projection the loaded data is read with, or an empty one to start from.
@@ -222,7 +229,7 @@ fn initial_mapping(ctx: AppCtx) -> String {
     ctx.view.with_untracked(|v| {
         v.mapping
             .as_deref()
-            .and_then(|m| Mapping::parse(m).ok())
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
             .and_then(|m| serde_json::to_string_pretty(&m).ok())
             .unwrap_or_else(|| {
                 "{\n  \"stream\": [\"/table_name\", \"/record_id\"],\n  \"type\": \"/action\",\n  \"time\": \"/created_at\",\n  \"user\": \"/user\",\n  \"data\": \"/new_values\",\n  \"data_is\": \"merge\"\n}".into()

@@ -82,7 +82,9 @@ pub fn use_virtual_rows(
                 viewport: shown,
             };
             if let Some(top) = window.scroll_into_view(row, top) {
-                set_if_changed(scroll_top, top.round());
+                // As far as the list can scroll, as the browser will have it.
+                let furthest = (window.spacer_height() - shown).max(0.0);
+                set_if_changed(scroll_top, top.min(furthest).round());
             }
         }
         request_animation_frame(move || {

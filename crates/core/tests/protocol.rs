@@ -648,13 +648,18 @@ fn the_native_process_answers_the_same_requests_line_by_line() {
     );
 }
 
-#[test]
-fn open_answers_once_indexed_and_the_fold_that_follows_changes_no_answer() {
-    let text = source(
+/// 300 timed events, one after another in each of the three streams in turn (100 each).
+fn three_streams_of_100() -> String {
+    source(
         &(0..300)
             .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
             .collect::<Vec<_>>(),
-    );
+    )
+}
+
+#[test]
+fn open_answers_once_indexed_and_the_fold_that_follows_changes_no_answer() {
+    let text = three_streams_of_100();
     let mut engine = Engine::new();
     let Answer::Opened(opened) = engine.handle(open(&text, "")) else {
         panic!()
@@ -708,12 +713,42 @@ fn open_answers_once_indexed_and_the_fold_that_follows_changes_no_answer() {
 }
 
 #[test]
-fn a_moment_folds_the_stream_it_selects_as_select_does() {
-    let text = source(
-        &(0..300)
-            .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
-            .collect::<Vec<_>>(),
+fn a_mapping_is_checked_without_a_source_as_a_load_would_read_it() {
+    let mut engine = Engine::new();
+    let text =
+        r#"{"stream": ["/table_name", "/record_id"], "type": "/action", "time": "/created_at"}"#;
+    let Answer::MappingChecked { mapping } =
+        engine.handle(Request::CheckMapping { text: text.into() })
+    else {
+        panic!("a usable mapping is answered")
+    };
+    // As a link carries it: the mapping itself, written again.
+    let expected = chronoscope_core::decode::mapping::Mapping::parse(text)
+        .unwrap()
+        .to_json();
+    assert_eq!(mapping, expected);
+    let bad = r#"{"stream": "table_name", "type": "/action", "time": "/changed_at"}"#;
+    let Answer::Refused(refusal) = engine.handle(Request::CheckMapping { text: bad.into() }) else {
+        panic!("a mapping with a bare name is refused")
+    };
+    assert_eq!(
+        refusal.to_string(),
+        "`table_name` is not a JSON Pointer (it must start with `/`)"
     );
+    let Answer::Refused(refusal) = engine.handle(Request::CheckMapping { text: "{".into() }) else {
+        panic!("text that is not JSON is refused")
+    };
+    assert!(
+        refusal
+            .to_string()
+            .starts_with("the mapping is not valid: "),
+        "{refusal}"
+    );
+}
+
+#[test]
+fn a_moment_folds_the_stream_it_selects_as_select_does() {
+    let text = three_streams_of_100();
     let mut engine = Engine::new();
     engine.handle(open(&text, ""));
     engine.handle(Request::Moment {
@@ -728,11 +763,7 @@ fn a_moment_folds_the_stream_it_selects_as_select_does() {
 
 #[test]
 fn a_check_asked_while_streams_are_folded_waits_and_the_requests_after_it_are_answered() {
-    let text = source(
-        &(0..300)
-            .map(|i| (i % 3, i % 3, Some(i % 2), true, i % 3, (i % 5) as i64))
-            .collect::<Vec<_>>(),
-    );
+    let text = three_streams_of_100();
     let mut engine = Engine::new();
     engine.handle(open(&text, ""));
     assert!(engine.has_work());

@@ -159,6 +159,10 @@ pub enum Request {
     /// Checks the view's pin (`h=`, `hx=`) against the data up to its moment: whether the
     /// data is the same as when the link was made.
     CheckPin { link: String },
+    /// Reads a mapping document (`fmt=mapping`) as a load would use it, without loading:
+    /// answered with the mapping as a link carries it (`map=`), or refused with why it cannot be
+    /// used. Needs no source open.
+    CheckMapping { text: String },
     /// A file of the view (a deep link's query), which says what it covers in its first line.
     Export { what: ExportKind, link: String },
     /// What the exports of the view would cover, in words, before any is written.
@@ -317,6 +321,10 @@ pub enum Answer {
         query: String,
     },
     /// What checking a link's pin found; `None` when the link has no pin.
+    /// A mapping that can be used, as a link carries it (`map=`).
+    MappingChecked {
+        mapping: String,
+    },
     PinChecked {
         check: Option<PinCheck>,
     },
@@ -781,6 +789,7 @@ impl Answer {
             Answer::Trail(_) => "trail",
             Answer::Pinned { .. } => "pinned",
             Answer::PinChecked { .. } => "pin_checked",
+            Answer::MappingChecked { .. } => "mapping_checked",
             Answer::File(_) => "file",
             Answer::Scopes { .. } => "scopes",
             Answer::State { .. } => "state",

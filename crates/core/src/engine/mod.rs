@@ -368,6 +368,7 @@ impl Engine {
             | Request::OpenPack { .. } => Answer::Refused(Refusal::NoAttachment),
             Request::Follow(step) => self.follow(step, Vec::new()),
             Request::Status if self.open.is_some() => self.answer_opened(),
+            Request::CheckMapping { text } => check_mapping(&text),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
                 Some(open) => answer_about(open, &mut self.list_cache, request),
@@ -874,6 +875,7 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             query: files::pinned(timeline, &link),
         },
         Request::Scopes { link } => files::scopes(timeline, &link),
+        Request::CheckMapping { text } => check_mapping(&text),
         Request::CheckPin { link } => Answer::PinChecked {
             check: files::check_link_pin(timeline, &link),
         },
@@ -1013,6 +1015,16 @@ fn selected(timeline: &Timeline, view: &ViewState) -> wire::Selected {
         compare_version,
         cursor,
         notes,
+    }
+}
+
+/// A mapping document as a load would use it: as a link carries it, or why it cannot be used.
+fn check_mapping(text: &str) -> Answer {
+    match crate::decode::mapping::Mapping::parse(text) {
+        Ok(mapping) => Answer::MappingChecked {
+            mapping: mapping.to_json(),
+        },
+        Err(message) => Answer::Refused(Refusal::Document { message }),
     }
 }
 
