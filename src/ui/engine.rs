@@ -152,10 +152,21 @@ impl Engine {
         self.pending.get() > 0
     }
 
+    /// `ask`, counted in `pending` from this call, not from when the task that awaits it
+    /// starts (the page is busy meanwhile), until what its answer set off has run (`settled`).
+    pub fn ask_counted(self, request: Request) -> impl std::future::Future<Output = Answer> {
+        self.pending.update(|n| *n += 1);
+        async move {
+            let answer = self.ask(request).await;
+            self.settled();
+            answer
+        }
+    }
+
     /// Counts as answered a request counted in `pending`, once what its answer set off has run:
     /// the effects it woke, which may ask more, run before the next task. Until then the page
     /// is still busy, so that it never says it is done between an answer and what follows it.
-    pub fn settled(self) {
+    fn settled(self) {
         set_timeout(
             move || {
                 self.pending.try_update(|n| *n = n.saturating_sub(1));
@@ -196,14 +207,12 @@ impl Engine {
             let generation = asked.get() + 1;
             asked.set(generation);
             let asked = Rc::clone(&asked);
-            // Counted from now, not from when the task starts: the page is busy meanwhile.
-            self.pending.update(|n| *n += 1);
+            let got = self.ask_counted(request);
             spawn_local(async move {
-                let got = self.ask(request).await;
+                let got = got.await;
                 if asked.get() == generation {
                     answer.try_set(Some(got));
                 }
-                self.settled();
             });
             key
         });

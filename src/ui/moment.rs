@@ -62,17 +62,15 @@ impl Moments {
     /// Asks for the moment a link names, and shows it unless another was asked for meanwhile.
     fn ask(self, engine: Engine, link: String) {
         let asked = self.next_ask();
-        engine.pending.update(|n| *n += 1);
+        let answer = engine.ask_counted(Request::Moment { link, at: None });
         leptos::task::spawn_local(async move {
-            let request = Request::Moment { link, at: None };
-            let moment = match engine.ask(request).await {
+            let moment = match answer.await {
                 Answer::Moment(moment) => moment_of(*moment),
                 _ => Moment::default(),
             };
             if self.asked.try_get_value() == Some(asked) {
                 self.shown.try_set(moment);
             }
-            engine.settled();
         });
     }
 
@@ -98,10 +96,7 @@ impl Moments {
             link: asked_view.to_query(),
             at: Some(pos),
         };
-        engine.pending.update(|n| *n += 1);
-        let answer = engine.ask(request).await;
-        engine.settled();
-        let Answer::Moment(answer) = answer else {
+        let Answer::Moment(answer) = engine.ask_counted(request).await else {
             return None;
         };
         let moment = moment_of(*answer);

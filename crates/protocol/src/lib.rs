@@ -320,11 +320,11 @@ pub enum Answer {
         /// The pinned view as a deep link's query (without `?`).
         query: String,
     },
-    /// What checking a link's pin found; `None` when the link has no pin.
     /// A mapping that can be used, as a link carries it (`map=`).
     MappingChecked {
         mapping: String,
     },
+    /// What checking a link's pin found; `None` when the link has no pin.
     PinChecked {
         check: Option<PinCheck>,
     },

@@ -64,10 +64,7 @@ fn main() {
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let mut engine = worker.engine.borrow_mut();
         if let Some(answer) = answer(&mut engine, &ev.data()) {
-            match engine.take_attachment() {
-                Some(bytes) => post_with_bytes(&worker.scope, &answer, &bytes),
-                None => post(&worker.scope, &answer),
-            }
+            post_answer(&worker.scope, &answer, engine.take_attachment());
         }
         // A request may have left nothing to fold (another source opened): what waited for
         // the fold is answered now.
@@ -137,10 +134,15 @@ fn run_slice(worker: &Rc<Worker>) {
 /// Posts the answers to the requests that waited for the fold, once it is done.
 fn post_ready(scope: &DedicatedWorkerGlobalScope, engine: &mut Engine) {
     for (answer, bytes) in engine.answers_ready() {
-        match bytes {
-            Some(bytes) => post_with_bytes(scope, &answer, &bytes),
-            None => post(scope, &answer),
-        }
+        post_answer(scope, &answer, bytes);
+    }
+}
+
+/// Posts an answer, with the bytes that go beside it where it has some.
+fn post_answer(scope: &DedicatedWorkerGlobalScope, text: &str, bytes: Option<Vec<u8>>) {
+    match bytes {
+        Some(bytes) => post_with_bytes(scope, text, &bytes),
+        None => post(scope, text),
     }
 }
 

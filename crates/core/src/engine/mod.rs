@@ -224,8 +224,7 @@ impl Engine {
         if self.has_work() {
             return Vec::new();
         }
-        let waiting: Vec<_> = self.waiting.drain(..).collect();
-        waiting
+        std::mem::take(&mut self.waiting)
             .into_iter()
             .map(|request| {
                 let answer = self.answer(request);
@@ -894,11 +893,8 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             at_moments(timeline, &stream, &[from, to], |[from, to]| {
                 let before = timeline.state_after(&stream, from);
                 let after = timeline.state_after(&stream, to);
-                // Only the paths the events between the two moments wrote are walked.
-                let touched = timeline.touched_between(&stream, from, to);
-                let changes = diff_touched(&before, &after, &touched);
                 Answer::Diff {
-                    changes: changes.into_iter().map(change).collect(),
+                    changes: changes_between(timeline, &stream, (from, &before), (to, &after)),
                 }
             })
         }
@@ -1047,15 +1043,26 @@ fn moment(timeline: &Timeline, link: &str, at: Option<usize>) -> wire::Moment {
     let (pos, compare) = (selected.pos, selected.compare);
     let state = timeline.state_after(stream, pos);
     let compare_state = timeline.state_after(stream, compare);
-    // Only the paths the events between the two moments wrote are walked.
-    let touched = timeline.touched_between(stream, compare, pos);
-    let changes = diff_touched(&compare_state, &state, &touched);
+    let changes = changes_between(timeline, stream, (compare, &compare_state), (pos, &state));
     wire::Moment {
-        changes: changes.into_iter().map(change).collect(),
+        changes,
         selected,
         state,
         compare_state,
     }
+}
+
+/// What changed in a stream from one moment to another, given the states at both: only the
+/// paths the events between them wrote are walked.
+fn changes_between(
+    timeline: &Timeline,
+    stream: &str,
+    (from, before): (Option<usize>, &serde_json::Value),
+    (to, after): (Option<usize>, &serde_json::Value),
+) -> Vec<wire::Change> {
+    let touched = timeline.touched_between(stream, from, to);
+    let changes = diff_touched(before, after, &touched);
+    changes.into_iter().map(change).collect()
 }
 
 /// Moves a view to the event at `pos` of its stream, named as links name it (its version, and
