@@ -39,17 +39,9 @@ pub fn PeriodTableView() -> impl IntoView {
             .with(|v| v.where_query.as_deref().map(parse_state_query))
             .transpose()
     };
+    // The table as a whole (its columns, moment and counts): its answer for no rows.
     let table = ctx.engine.answer_memo(
-        move || {
-            let (time, columns, where_query) = ctx
-                .view
-                .with(|v| (v.time.clone(), v.columns.clone(), v.where_query.clone()));
-            Some(Request::Table {
-                at: time.filter(|t| parse_instant(t).is_ok()),
-                columns,
-                query: where_query.filter(|_| query().is_ok()),
-            })
-        },
+        move || Some(table_request(ctx, 0, 0)),
         |answer| match answer {
             Answer::Table(table) => Some(table),
             _ => None,
@@ -104,6 +96,21 @@ pub fn PeriodTableView() -> impl IntoView {
     }
 }
 
+/// Asks for up to `len` rows of the table from row `from`, at the view's moment, in its
+/// columns, with its query (left out while it cannot be read, whose error is shown).
+fn table_request(ctx: AppCtx, from: usize, len: usize) -> Request {
+    let (time, columns, where_query) = ctx
+        .view
+        .with(|v| (v.time.clone(), v.columns.clone(), v.where_query.clone()));
+    Request::Table {
+        at: time.filter(|t| parse_instant(t).is_ok()),
+        columns,
+        query: where_query.filter(|text| parse_state_query(text).is_ok()),
+        from,
+        len: Some(len),
+    }
+}
+
 /// The summary line: how many streams, at which moment, how many began later or did not
 /// match.
 fn summary(ctx: AppCtx, table: &Table) -> String {
@@ -116,20 +123,18 @@ fn summary(ctx: AppCtx, table: &Table) -> String {
         n => format!("; {} began later", count(n)),
     };
     let matched = match ctx.view.with(|v| v.where_query.is_some()) {
-        true => format!(" of {} match", count(table.rows.len() + table.n_unmatched)),
+        true => format!(" of {} match", count(table.n_rows + table.n_unmatched)),
         false => String::new(),
     };
-    format!(
-        "{} streams{matched} {moment}{later}",
-        count(table.rows.len())
-    )
+    format!("{} streams{matched} {moment}{later}", count(table.n_rows))
 }
 
-/// The table's head and the rows in view, between two spacer rows that stand for the others.
+/// The table's head and the rows in view, between two spacer rows that stand for the others:
+/// the engine's answer for the window in view.
 #[component]
 fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
     let ctx = use_app();
-    let n_rows = Signal::derive(move || table.with(|t| t.as_ref().map_or(0, |t| t.rows.len())));
+    let n_rows = Signal::derive(move || table.with(|t| t.as_ref().map_or(0, |t| t.n_rows)));
     let UseVirtualRowsReturn {
         scroller,
         geometry,
@@ -138,34 +143,43 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
         on_scroll,
         ..
     } = use_virtual_rows(n_rows, ROW_HEIGHT, OVERSCAN);
-    let shown = move || match n_rows.get() {
-        n if n <= ALL_ROWS_UP_TO => (0, n),
-        _ => rows.get(),
-    };
+    let window = ctx.engine.answer_memo(
+        move || {
+            let (first, end) = match n_rows.get() {
+                n if n <= ALL_ROWS_UP_TO => (0, n),
+                _ => rows.get(),
+            };
+            Some(table_request(ctx, first, end - first))
+        },
+        |answer| match answer {
+            Answer::Table(table) => Some(table),
+            _ => None,
+        },
+    );
     // The spacers' heights: above the first row drawn, and below the last.
     let spacers = move || {
-        let (first, end) = shown();
-        let window = geometry.get();
+        let (first, n_drawn) =
+            window.with(|w| w.as_ref().map_or((0, 0), |w| (w.from, w.rows.len())));
+        let geometry = geometry.get();
         let above = match n_rows.get() {
             n if n <= ALL_ROWS_UP_TO => 0.0,
-            _ => window.row_top(first, scroll_top.get()),
+            _ => geometry.row_top(first, scroll_top.get()),
         };
-        let below = (window.spacer_height() - above - (end - first) as f64 * ROW_HEIGHT).max(0.0);
+        let below = (geometry.spacer_height() - above - n_drawn as f64 * ROW_HEIGHT).max(0.0);
         (above, below)
     };
     let row_id = move || match ctx.view.with(|v| v.where_query.is_some()) {
         true => "match-row",
         false => "table-row",
     };
-    let columns = move || table.with(|t| t.as_ref().map(|t| t.columns.clone()).unwrap_or_default());
-    let visible = move || {
-        let (first, end) = shown();
-        table.with(|t| {
-            t.as_ref()
-                .map(|t| t.rows.get(first..end).unwrap_or_default().to_vec())
-                .unwrap_or_default()
-        })
+    // The rows' own columns, which the head names too.
+    let columns = move || {
+        window
+            .with(|w| w.as_ref().map(|w| w.columns.clone()))
+            .or_else(|| table.with(|t| t.as_ref().map(|t| t.columns.clone())))
+            .unwrap_or_default()
     };
+    let visible = move || window.with(|w| w.as_ref().map(|w| w.rows.clone()).unwrap_or_default());
     let span = move || columns().len() + 3;
     view! {
         <div class="table-scroll" node_ref=scroller on:scroll=move |_| on_scroll.run(())>

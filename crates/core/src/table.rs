@@ -68,9 +68,46 @@ pub fn period_table(
     columns: Option<Vec<String>>,
     query: Option<&StateQuery>,
 ) -> PeriodTable {
-    let mut states = Vec::new();
+    let index = table_index(timeline, at, query);
+    let columns = columns.unwrap_or_else(|| index.common_columns.clone());
+    let rows = table_rows(timeline, &index, &columns, 0..index.rows.len());
+    PeriodTable {
+        at,
+        columns,
+        rows,
+        n_not_yet: index.n_not_yet,
+        n_unmatched: index.n_unmatched,
+    }
+}
+
+/// Which streams the table lists as of a moment, and the event each stands at, without their
+/// cells: computed once over every stream, then read a window at a time (`table_rows`), so
+/// that a table of millions of streams is never built whole to show sixty rows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableIndex {
+    /// The moment; `None`: after each stream's latest event.
+    pub at: Option<DateTime<Utc>>,
+    /// The columns shown when none are chosen: the scalar fields most listed states have.
+    pub common_columns: Vec<String>,
+    /// Each listed stream, as its index in `Timeline::stream_facts`, and its position then.
+    pub rows: Vec<(usize, usize)>,
+    /// Streams whose first event came after the moment, which have no row.
+    pub n_not_yet: usize,
+    /// Streams whose state did not match the query, which have no row.
+    pub n_unmatched: usize,
+}
+
+/// The streams the table lists as of `at`, those matching `query` when there is one, with
+/// the fields most of their states have. Each state is read once and not kept.
+pub fn table_index(
+    timeline: &Timeline,
+    at: Option<DateTime<Utc>>,
+    query: Option<&StateQuery>,
+) -> TableIndex {
+    let mut rows = Vec::new();
+    let mut fields = FieldCounts::default();
     let (mut n_not_yet, mut n_unmatched) = (0, 0);
-    for facts in timeline.stream_facts() {
+    for (idx, facts) in timeline.stream_facts().enumerate() {
         let stream = facts.name;
         let pos = match at {
             Some(at) => timeline.position_at_time(stream, at),
@@ -85,14 +122,36 @@ pub fn period_table(
             n_unmatched += 1;
             continue;
         }
-        states.push((stream, pos, state));
+        fields.add(&state);
+        rows.push((idx, pos));
     }
-    let columns =
-        columns.unwrap_or_else(|| common_fields(states.iter().map(|(_, _, s)| s), DEFAULT_COLUMNS));
-    let rows = states
-        .into_iter()
-        .filter_map(|(stream, pos, state)| {
+    TableIndex {
+        at,
+        common_columns: fields.most(DEFAULT_COLUMNS),
+        rows,
+        n_not_yet,
+        n_unmatched,
+    }
+}
+
+/// The rows of `index` in `range` (clamped to it), each with its value in every column.
+pub fn table_rows(
+    timeline: &Timeline,
+    index: &TableIndex,
+    columns: &[String],
+    range: std::ops::Range<usize>,
+) -> Vec<TableRow> {
+    let end = range.end.min(index.rows.len());
+    let listed = index
+        .rows
+        .get(range.start.min(end)..end)
+        .unwrap_or_default();
+    listed
+        .iter()
+        .filter_map(|&(idx, pos)| {
+            let stream = timeline.stream_name(idx)?;
             let head = timeline.head_at(stream, pos)?;
+            let state = timeline.state_after(stream, Some(pos));
             Some(TableRow {
                 stream: stream.to_string(),
                 pos,
@@ -104,46 +163,52 @@ pub fn period_table(
                     .collect(),
             })
         })
-        .collect();
-    PeriodTable {
-        at,
-        columns,
-        rows,
-        n_not_yet,
-        n_unmatched,
-    }
+        .collect()
 }
 
 /// The top-level fields holding a string, number or boolean in the most states, most common
 /// first (ties in the order first met), at most `n`.
 pub fn common_fields<'a>(states: impl Iterator<Item = &'a Value>, n: usize) -> Vec<String> {
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for state in states {
+    let mut fields = FieldCounts::default();
+    states.for_each(|state| fields.add(state));
+    fields.most(n)
+}
+
+/// How many states have each top-level scalar field, in the order fields were first met.
+#[derive(Default)]
+struct FieldCounts {
+    counts: Vec<(String, usize)>,
+}
+
+impl FieldCounts {
+    /// Counts the top-level fields of `state` that hold a string, number or boolean.
+    fn add(&mut self, state: &Value) {
         let Some(object) = state.as_object() else {
-            continue;
+            return;
         };
         for (key, value) in object {
             if !matches!(value, Value::String(_) | Value::Number(_) | Value::Bool(_)) {
                 continue;
             }
             let path = format!("/{}", crate::diff::escape_token(key));
-            match counts.iter_mut().find(|(p, _)| *p == path) {
+            match self.counts.iter_mut().find(|(p, _)| *p == path) {
                 Some((_, count)) => *count += 1,
-                None => counts.push((path, 1)),
+                None => self.counts.push((path, 1)),
             }
         }
     }
-    // Picked one at a time rather than sorted: a sort's code would cost bundle for a handful
-    // of fields. Equal counts keep the order first met.
-    let mut chosen = Vec::new();
-    while chosen.len() < n {
-        let Some(best) = (0..counts.len()).max_by_key(|&i| (counts[i].1, std::cmp::Reverse(i)))
-        else {
-            break;
-        };
-        chosen.push(counts.remove(best).0);
+
+    /// The `n` fields most states have, most common first; equal counts keep the order first
+    /// met (the sort is stable).
+    fn most(mut self, n: usize) -> Vec<String> {
+        self.counts
+            .sort_by_key(|&(_, count)| std::cmp::Reverse(count));
+        self.counts
+            .into_iter()
+            .take(n)
+            .map(|(path, _)| path)
+            .collect()
     }
-    chosen
 }
 
 /// The position of the event that last set `column` in `stream` at or before `pos`: the last

@@ -910,6 +910,11 @@ impl Timeline {
         })
     }
 
+    /// The name of the stream at `idx` in the order `stream_facts` gives; `None` past the end.
+    pub fn stream_name(&self, idx: usize) -> Option<&str> {
+        self.streams.get(idx).map(|line| line.name.as_str())
+    }
+
     /// How records kept in place are read back, if any are.
     pub fn reader(&self) -> Option<RecordReader> {
         self.reader

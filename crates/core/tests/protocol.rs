@@ -14,7 +14,7 @@ use chronoscope_core::integrity::pin::pin;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::query::parse_state_query;
 use chronoscope_core::selection::select;
-use chronoscope_core::table::period_table;
+use chronoscope_core::table::{parse_columns, period_table};
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
@@ -205,12 +205,22 @@ proptest! {
 
         let at = format!("2026-03-31T23:{:02}:00Z", a % 60);
         let query = format!("{}>={}", FIELDS[f], b as i64 % 5 - 2);
-        let Answer::Table(table) = ask(&mut engine, 7, Request::Table { at: Some(at.clone()), columns: None, query: Some(query.clone()) }) else { panic!() };
+        let Answer::Table(table) = ask(&mut engine, 7, Request::Table { at: Some(at.clone()), columns: None, query: Some(query.clone()), from: 0, len: None }) else { panic!() };
         let expected = period_table(timeline, Some(parse_instant(&at).unwrap()), None, Some(&parse_state_query(&query).unwrap()));
         prop_assert_eq!(&table.columns, &expected.columns);
-        prop_assert_eq!((table.n_not_yet, table.n_unmatched), (expected.n_not_yet, expected.n_unmatched));
+        prop_assert_eq!((table.n_rows, table.n_not_yet, table.n_unmatched), (expected.rows.len(), expected.n_not_yet, expected.n_unmatched));
         let rows: Vec<_> = table.rows.iter().map(|r| (&r.stream, r.pos, r.version, r.time, &r.cells)).collect();
         let want: Vec<_> = expected.rows.iter().map(|r| (&r.stream, r.pos, r.version, r.time, &r.cells)).collect();
+        prop_assert_eq!(rows, want);
+        // A window of the same table in other columns: the rows there, as the whole table in
+        // those columns has them.
+        let (from, len) = (a % 5, b % 4);
+        let columns = FIELDS[f].to_string();
+        let Answer::Table(window) = ask(&mut engine, 8, Request::Table { at: Some(at.clone()), columns: Some(columns.clone()), query: Some(query.clone()), from, len: Some(len) }) else { panic!() };
+        let expected = period_table(timeline, Some(parse_instant(&at).unwrap()), Some(parse_columns(&columns)), Some(&parse_state_query(&query).unwrap()));
+        prop_assert_eq!((window.from, window.n_rows), (from.min(expected.rows.len()), expected.rows.len()));
+        let rows: Vec<_> = window.rows.iter().map(|r| (&r.stream, r.pos, &r.cells)).collect();
+        let want: Vec<_> = expected.rows.iter().skip(from).take(len).map(|r| (&r.stream, r.pos, &r.cells)).collect();
         prop_assert_eq!(rows, want);
 
         let Answer::Integrity(report) = ask(&mut engine, 8, Request::Integrity) else { panic!() };
@@ -492,6 +502,8 @@ fn a_query_or_time_that_cannot_be_read_is_refused_with_why() {
         at: None,
         columns: None,
         query: Some("status=\"draft".into()),
+        from: 0,
+        len: None,
     });
     let Answer::Refused(Refusal::Query { text, message }) = answer else {
         panic!("{answer:?}")
@@ -502,6 +514,8 @@ fn a_query_or_time_that_cannot_be_read_is_refused_with_why() {
         at: Some("quarter end".into()),
         columns: None,
         query: None,
+        from: 0,
+        len: None,
     });
     assert!(
         matches!(answer, Answer::Refused(Refusal::Time { .. })),
@@ -984,6 +998,37 @@ fn a_filtered_list_counts_the_events_appended_after_it_was_first_filtered() {
     };
     assert_eq!((n_rows, found_row), (2, Some(1)));
     assert_eq!(rows.iter().map(|r| r.pos).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn a_table_kept_between_windows_counts_the_streams_appended_after_it() {
+    let mut engine = Engine::new();
+    engine.handle(open(PO, ""));
+    let window = |from| Request::Table {
+        at: None,
+        columns: Some("/status".into()),
+        query: Some("status=approved".into()),
+        from,
+        len: Some(1),
+    };
+    let Answer::Table(table) = engine.handle(window(0)) else {
+        panic!()
+    };
+    assert_eq!((table.n_rows, table.rows.len()), (1, 1));
+    let more = r#"{"stream":"po-2","type":"PoApproved","time":"2026-04-01T00:00:00Z","data":{"status":"approved"}}"#;
+    engine.handle(Request::Append {
+        text: format!("{more}\n"),
+    });
+    let Answer::Table(table) = engine.handle(window(1)) else {
+        panic!()
+    };
+    assert_eq!((table.from, table.n_rows), (1, 2));
+    let shown: Vec<_> = table
+        .rows
+        .iter()
+        .map(|r| (r.stream.as_str(), r.cells.clone()))
+        .collect();
+    assert_eq!(shown, [("po-2", vec![Some(json!("approved"))])]);
 }
 
 /// A KurrentDB feed of `n` events in pages of 5, newest first, each page linking to the next.

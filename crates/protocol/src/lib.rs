@@ -182,11 +182,17 @@ pub enum Request {
     Blame { stream: String, path: String },
     /// Every stream as of `at` (RFC 3339; `None`: the latest), in `columns` (comma-separated
     /// state paths; `None`: the common fields), only those whose state matches `query` (the
-    /// deep link's `where=`).
+    /// deep link's `where=`): up to `len` rows from row `from` (`None`: every row). The engine
+    /// keeps the last table's streams, so that another window or other columns of the same
+    /// table are not computed over every stream again.
     Table {
         at: Option<String>,
         columns: Option<String>,
         query: Option<String>,
+        #[serde(default, skip_serializing_if = "is_zero")]
+        from: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        len: Option<usize>,
     },
     /// Every integrity check of the open source.
     Integrity,
@@ -650,12 +656,16 @@ pub struct FieldChange {
     pub after: Option<Value>,
 }
 
-/// Every stream as of one moment.
+/// Every stream as of one moment, or the window of it that was asked for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     pub at: Option<DateTime<Utc>>,
     pub columns: Vec<String>,
+    /// The table's rows from row `from` on, as many as were asked for.
     pub rows: Vec<TableRow>,
+    pub from: usize,
+    /// How many rows the whole table has.
+    pub n_rows: usize,
     /// Streams whose first event came after the moment.
     pub n_not_yet: usize,
     /// Streams whose state did not match the query.
@@ -802,4 +812,9 @@ impl Answer {
             Answer::Refused(_) => "refused",
         }
     }
+}
+
+/// True for 0: a field left out of a message when it says nothing.
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -78,6 +78,21 @@ pub fn long_stream_ndjson(n_events: usize) -> String {
     out
 }
 
+/// `n_streams` purchase orders of one small event each (`po-0000000`, …), one per second from
+/// 2026-01-01: the shape of a source with millions of aggregates, where the stream list, the
+/// period-end table and `where=` have a row per stream.
+pub fn many_streams_ndjson(n_streams: usize) -> String {
+    let mut out = String::with_capacity(n_streams * 170);
+    for k in 0..n_streams {
+        let user = format!("user-{:02}", k % 40);
+        let body = json!({"type": "PoCreated", "data": {
+            "status": STATUSES[k % 4], "vendor": format!("V-{}", k % 997),
+            "total": (k % 10_000) as f64 / 4.0}});
+        push_event(&mut out, &format!("po-{k:07}"), 1, k, &user, &body);
+    }
+    out
+}
+
 /// A status change by `user`, merged into the state.
 fn status_changed(status: &str, user: &str) -> serde_json::Value {
     json!({"type": "PoStatusChanged", "data": {

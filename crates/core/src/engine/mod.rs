@@ -17,8 +17,8 @@
 
 mod detail;
 mod files;
+mod table;
 
-pub use detail::ListCache;
 pub use files::evidence;
 
 use std::sync::Arc;
@@ -37,10 +37,7 @@ use crate::integrity::{check, Finding, Report};
 use crate::link::ViewState;
 use crate::problem::{Place, Problem, ProblemKind};
 use crate::projection::Projection;
-use crate::query::parse_state_query;
 use crate::selection::{select, Selection};
-use crate::table::{parse_columns, period_table, PeriodTable};
-use crate::time::parse_instant;
 use crate::timeline::Timeline;
 use crate::view::streams::shortlist;
 
@@ -50,7 +47,7 @@ pub struct Engine {
     open: Option<OpenSource>,
     /// How many times a source was opened or appended to: the generation of the open one.
     generation: u64,
-    list_cache: ListCache,
+    caches: Caches,
     /// The bytes of the last answer that has some beside it (an evidence pack), until taken.
     attachment: Option<Vec<u8>>,
     /// How many bytes of memory the engine holds, where whoever runs it can tell: a source
@@ -61,9 +58,7 @@ pub struct Engine {
     waiting: std::collections::VecDeque<Envelope<Request>>,
 }
 
-/// What the engine answers from: a source as read, wherever it is held. An `Engine` holds its
-/// own (`OpenSource`); a page that has read a source itself asks about it through
-/// `answer_from`, with the same answers.
+/// What the engine answers from: a source as read (an `Engine` holds its own, `OpenSource`).
 #[derive(Clone, Debug)]
 pub struct Source<'a> {
     pub label: &'a str,
@@ -84,26 +79,13 @@ pub struct Source<'a> {
     pub resume: Option<wire::ResumeAt>,
 }
 
-/// Answers a question about a source read elsewhere: everything but opening, appending and
-/// packing evidence, which need an `Engine` (they are refused as if nothing were open).
-pub fn answer_from(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
-    match request {
-        Request::Open { .. }
-        | Request::OpenAttached { .. }
-        | Request::Append { .. }
-        | Request::Begin { .. }
-        | Request::Feed
-        | Request::Finish
-        | Request::Resume
-        | Request::FeedPage { .. }
-        | Request::PageFailed { .. }
-        | Request::Stopped { .. }
-        | Request::Reproject { .. }
-        | Request::Follow(_)
-        | Request::OpenPack { .. }
-        | Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
-        request => ask(source, cache, request),
-    }
+/// What the engine keeps between answers about one source, so that the next window of a long
+/// list or table is not worked out over the whole source again. Each cache knows the source
+/// generation it was made from.
+#[derive(Debug, Default)]
+struct Caches {
+    list: detail::ListCache,
+    table: table::TableCache,
 }
 
 /// A source read by `Open`, kept open for `Append`.
@@ -370,7 +352,7 @@ impl Engine {
             Request::CheckMapping { text } => check_mapping(&text),
             Request::Evidence(request) => self.evidence(&request),
             request => match &mut self.open {
-                Some(open) => answer_about(open, &mut self.list_cache, request),
+                Some(open) => answer_about(open, &mut self.caches, request),
                 None => Answer::Refused(Refusal::NothingOpen),
             },
         }
@@ -755,11 +737,11 @@ fn index(ingest: &mut Ingest) {
 /// Answers a question about the open source, with what it needs folded: everything before
 /// the integrity checks, which read the problems the fold finds; and, after `select`, the
 /// stream it selected (the one shown), so that it is folded before the others.
-fn answer_about(open: &mut OpenSource, cache: &mut ListCache, request: Request) -> Answer {
+fn answer_about(open: &mut OpenSource, caches: &mut Caches, request: Request) -> Answer {
     if request == Request::Integrity {
         open.ingest.run();
     }
-    let answer = ask(&open.source(), cache, request);
+    let answer = ask(&open.source(), caches, request);
     // The stream a view selects is folded at once: its moments are asked for next.
     let selected = match &answer {
         Answer::Selected(selected) => selected.stream.as_deref(),
@@ -807,7 +789,7 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
 }
 
 /// Answers a question about a source.
-fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
+fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
     let timeline = source.timeline;
     match request {
         Request::Open { .. }
@@ -849,7 +831,7 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
                     filter: filter.as_deref(),
                     find,
                 };
-                detail::event_rows(timeline, source.generation, cache, asked)
+                detail::event_rows(timeline, source.generation, &mut caches.list, asked)
             }
             Err(refusal) => Answer::Refused(refusal),
         },
@@ -904,13 +886,21 @@ fn ask(source: &Source<'_>, cache: &mut ListCache, request: Request) -> Answer {
             },
             Err(refusal) => Answer::Refused(refusal),
         },
-        Request::Table { at, columns, query } => {
-            match table(
-                timeline,
-                at.as_deref(),
-                columns.as_deref(),
-                query.as_deref(),
-            ) {
+        Request::Table {
+            at,
+            columns,
+            query,
+            from,
+            len,
+        } => {
+            let asked = table::TableAsked {
+                at: at.as_deref(),
+                columns: columns.as_deref(),
+                query: query.as_deref(),
+                from,
+                len,
+            };
+            match table::table(timeline, source.generation, &mut caches.table, asked) {
                 Ok(table) => Answer::Table(table),
                 Err(refusal) => Answer::Refused(refusal),
             }
@@ -1111,61 +1101,6 @@ fn blame(timeline: &Timeline, stream: &str, path: &str) -> Vec<wire::FieldChange
             })
         })
         .collect()
-}
-
-/// The period-end table, or why its moment or query cannot be read.
-fn table(
-    timeline: &Timeline,
-    at: Option<&str>,
-    columns: Option<&str>,
-    query: Option<&str>,
-) -> Result<wire::Table, Refusal> {
-    let at = at
-        .map(|text| {
-            parse_instant(text).map_err(|err| Refusal::Time {
-                text: text.to_string(),
-                message: err.to_string(),
-            })
-        })
-        .transpose()?;
-    let query = query
-        .map(|text| {
-            parse_state_query(text).map_err(|err| Refusal::Query {
-                text: text.to_string(),
-                message: err.to_string(),
-            })
-        })
-        .transpose()?;
-    // A query's own moment (`where=… as of …`) comes before the table's.
-    let at = query.as_ref().and_then(|q| q.as_of).or(at);
-    let columns = columns.map(parse_columns);
-    Ok(wire_table(period_table(
-        timeline,
-        at,
-        columns,
-        query.as_ref(),
-    )))
-}
-
-fn wire_table(table: PeriodTable) -> wire::Table {
-    let rows = table
-        .rows
-        .into_iter()
-        .map(|row| wire::TableRow {
-            stream: row.stream,
-            pos: row.pos,
-            version: row.version,
-            time: row.time,
-            cells: row.cells,
-        })
-        .collect();
-    wire::Table {
-        at: table.at,
-        columns: table.columns,
-        rows,
-        n_not_yet: table.n_not_yet,
-        n_unmatched: table.n_unmatched,
-    }
 }
 
 /// The integrity report as the protocol says it.
