@@ -188,7 +188,17 @@ impl Engine {
         self,
         request: impl Fn() -> Option<Request> + 'static,
     ) -> ReadSignal<Option<Answer>> {
+        self.answer_and_wait(request).0
+    }
+
+    /// `answer_to`, and whether its answer is still awaited: true from the moment the request
+    /// changes until its answer comes, while the last answer is still shown.
+    pub fn answer_and_wait(
+        self,
+        request: impl Fn() -> Option<Request> + 'static,
+    ) -> (ReadSignal<Option<Answer>>, ReadSignal<bool>) {
         let answer = RwSignal::new(None);
+        let waiting = RwSignal::new(false);
         let asked = Rc::new(Cell::new(0u64));
         // The request is compared as the JSON it is sent as: deriving `PartialEq` for every
         // request added 1.2 KB after brotli to the first load (350,790 B, over its budget).
@@ -196,6 +206,7 @@ impl Engine {
             let source = (self.generation.get(), self.in_worker.get());
             let Some(request) = request() else {
                 answer.set(None);
+                waiting.set(false);
                 return None;
             };
             let key = serde_json::to_string(&request)
@@ -208,15 +219,17 @@ impl Engine {
             asked.set(generation);
             let asked = Rc::clone(&asked);
             let got = self.ask_counted(request);
+            waiting.set(true);
             spawn_local(async move {
                 let got = got.await;
                 if asked.get() == generation {
                     answer.try_set(Some(got));
+                    waiting.try_set(false);
                 }
             });
             key
         });
-        answer.read_only()
+        (answer.read_only(), waiting.read_only())
     }
 
     /// `answer_to`, read by `read` (`None` while nothing is asked, or while the answer is not

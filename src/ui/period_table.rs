@@ -39,14 +39,16 @@ pub fn PeriodTableView() -> impl IntoView {
             .with(|v| v.where_query.as_deref().map(parse_state_query))
             .transpose()
     };
-    // The table as a whole (its columns, moment and counts): its answer for no rows.
-    let table = ctx.engine.answer_memo(
-        move || Some(table_request(ctx, 0, 0)),
-        |answer| match answer {
-            Answer::Table(table) => Some(table),
-            _ => None,
-        },
-    );
+    // The table as a whole (its columns, moment and counts): its answer for no rows. Working
+    // it out over millions of streams takes seconds, which the page says.
+    let (answer, working) = ctx
+        .engine
+        .answer_and_wait(move || Some(table_request(ctx, 0, 0)));
+    let table = Memo::new(move |_| match answer.get() {
+        Some(Answer::Table(table)) => Some(table),
+        _ => None,
+    });
+    let n_streams = move || ctx.opened.with(|o| o.as_ref().map_or(0, |o| o.n_streams));
     let columns_text = RwSignal::new(String::new());
     Effect::new(move |_| {
         columns_text
@@ -89,6 +91,11 @@ pub fn PeriodTableView() -> impl IntoView {
                 <button type="button" data-testid="table-close" on:click=move |_| ctx.view.update(|v| { v.panel = None; v.where_query = None; })>"Back to the stream"</button>
             </div>
             <p class="table-summary" data-testid="table-summary">{summary}</p>
+            {move || working.get().then(|| view! {
+                <p class="table-working" role="status" data-testid="table-working">
+                    {format!("Reading {} streams as of this moment…", count(n_streams()))}
+                </p>
+            })}
             {move || failed.get().or_else(|| query().err().map(|e| format!("where: {e}")))
                 .map(|why| view! { <p class="export-failed" role="alert" data-testid="where-error">{why}</p> })}
             <TableRows table/>

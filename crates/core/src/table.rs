@@ -104,33 +104,81 @@ pub fn table_index(
     at: Option<DateTime<Utc>>,
     query: Option<&StateQuery>,
 ) -> TableIndex {
-    let mut rows = Vec::new();
-    let mut fields = FieldCounts::default();
-    let (mut n_not_yet, mut n_unmatched) = (0, 0);
-    for (idx, facts) in timeline.stream_facts().enumerate() {
-        let stream = facts.name;
-        let pos = match at {
+    let mut scan = TableScan::new(at, query.cloned());
+    scan.scan(timeline, usize::MAX);
+    scan.finish()
+}
+
+/// A `TableIndex` being worked out a number of streams at a time, so that whoever does it can
+/// answer other things in between: with millions of streams it takes seconds.
+#[derive(Clone, Debug)]
+pub struct TableScan {
+    at: Option<DateTime<Utc>>,
+    query: Option<StateQuery>,
+    /// The next stream to read, as its index in `Timeline::stream_facts`.
+    next: usize,
+    rows: Vec<(usize, usize)>,
+    fields: FieldCounts,
+    n_not_yet: usize,
+    n_unmatched: usize,
+}
+
+impl TableScan {
+    /// A scan of the streams as of `at` (`None`: each one's latest event), listing those whose
+    /// state matches `query`.
+    pub fn new(at: Option<DateTime<Utc>>, query: Option<StateQuery>) -> TableScan {
+        TableScan {
+            at,
+            query,
+            next: 0,
+            rows: Vec::new(),
+            fields: FieldCounts::default(),
+            n_not_yet: 0,
+            n_unmatched: 0,
+        }
+    }
+
+    /// Reads up to `budget` more streams; true while some remain.
+    pub fn scan(&mut self, timeline: &Timeline, budget: usize) -> bool {
+        let end = timeline.n_streams().min(self.next.saturating_add(budget));
+        for idx in self.next..end {
+            self.read_stream(timeline, idx);
+        }
+        self.next = end;
+        self.next < timeline.n_streams()
+    }
+
+    /// Lists the stream at `idx` if it had begun by the moment and its state then matches.
+    fn read_stream(&mut self, timeline: &Timeline, idx: usize) {
+        let Some(stream) = timeline.stream_name(idx) else {
+            return;
+        };
+        let pos = match self.at {
             Some(at) => timeline.position_at_time(stream, at),
             None => timeline.stream_len(stream).checked_sub(1),
         };
         let Some(pos) = pos else {
-            n_not_yet += 1;
-            continue;
+            self.n_not_yet += 1;
+            return;
         };
         let state = timeline.state_after(stream, Some(pos));
-        if query.is_some_and(|q| !q.matches(&state)) {
-            n_unmatched += 1;
-            continue;
+        if self.query.as_ref().is_some_and(|q| !q.matches(&state)) {
+            self.n_unmatched += 1;
+            return;
         }
-        fields.add(&state);
-        rows.push((idx, pos));
+        self.fields.add(&state);
+        self.rows.push((idx, pos));
     }
-    TableIndex {
-        at,
-        common_columns: fields.most(DEFAULT_COLUMNS),
-        rows,
-        n_not_yet,
-        n_unmatched,
+
+    /// The streams listed, once every stream is read.
+    pub fn finish(self) -> TableIndex {
+        TableIndex {
+            at: self.at,
+            common_columns: self.fields.most(DEFAULT_COLUMNS),
+            rows: self.rows,
+            n_not_yet: self.n_not_yet,
+            n_unmatched: self.n_unmatched,
+        }
     }
 }
 
@@ -175,7 +223,7 @@ pub fn common_fields<'a>(states: impl Iterator<Item = &'a Value>, n: usize) -> V
 }
 
 /// How many states have each top-level scalar field, in the order fields were first met.
-#[derive(Default)]
+#[derive(Clone, Debug, Default)]
 struct FieldCounts {
     counts: Vec<(String, usize)>,
 }

@@ -100,11 +100,21 @@ fn open(text: &str, link: &str) -> Request {
 }
 
 /// Asks through JSON, as a worker or a native process is asked, and checks that the answer
-/// read back from its JSON is what was sent.
+/// read back from its JSON is what was sent. A file's text, which comes beside the answer as
+/// its bytes, is put back in it, as the page reads it; a pack's bytes are left beside it.
 fn ask(engine: &mut Engine, id: u64, request: Request) -> Answer {
     let text = serde_json::to_string(&Envelope::new(id, request)).unwrap();
-    let answer: Envelope<Answer> = serde_json::from_str(&engine.answer_json(&text)).unwrap();
+    let mut answer: Envelope<Answer> = serde_json::from_str(&engine.answer_json(&text)).unwrap();
     assert_eq!((answer.v, answer.id), (VERSION, id));
+    match &mut answer.body {
+        Answer::File(file) if file.mime != "application/zip" => {
+            assert_eq!(file.text, None, "a file's text comes beside its answer");
+            file.text = engine
+                .take_attachment()
+                .and_then(|bytes| String::from_utf8(bytes).ok());
+        }
+        _ => (),
+    }
     answer.body
 }
 
@@ -784,12 +794,12 @@ fn a_check_asked_while_streams_are_folded_waits_and_the_requests_after_it_are_an
     let integrity = json!({"v": VERSION, "id": 41, "body": {"ask": "integrity"}}).to_string();
     let status = json!({"v": VERSION, "id": 42, "body": {"ask": "status"}}).to_string();
     assert_eq!(
-        engine.answer_json_unless_folding(&integrity),
+        engine.answer_json_or_wait(&integrity),
         None,
         "it waits for the fold"
     );
     let answered = engine
-        .answer_json_unless_folding(&status)
+        .answer_json_or_wait(&status)
         .expect("answered at once");
     let answered: Envelope<Answer> = serde_json::from_str(&answered).unwrap();
     assert_eq!(answered.id, 42);
@@ -816,7 +826,89 @@ fn a_check_asked_while_streams_are_folded_waits_and_the_requests_after_it_are_an
         "each answer is given once"
     );
     // Once everything is folded, a check is answered at once.
-    assert!(engine.answer_json_unless_folding(&integrity).is_some());
+    assert!(engine.answer_json_or_wait(&integrity).is_some());
+}
+
+/// A source of `n` streams of one event each, `{"status": "s<k % 4>"}`.
+fn streams_of_one(n: usize) -> String {
+    (0..n)
+        .map(|k| {
+            format!(
+                "{{\"stream\":\"s-{k}\",\"type\":\"Opened\",\"time\":\"2026-01-01T00:00:00Z\",\"data\":{{\"status\":\"s{}\"}}}}\n",
+                k % 4
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_table_waits_while_its_streams_are_worked_out_and_a_later_table_replaces_it() {
+    let text = streams_of_one(1_000);
+    let mut engine = Engine::new();
+    engine.handle(open(&text, ""));
+    while engine.work(usize::MAX) {}
+    let table = |id: u64, query: &str| {
+        json!({"v": VERSION, "id": id, "body": {"ask": "table", "at": null, "columns": null, "query": query, "len": 2}}).to_string()
+    };
+    let status = json!({"v": VERSION, "id": 3, "body": {"ask": "status"}}).to_string();
+    assert_eq!(
+        engine.answer_json_or_wait(&table(1, "status=s1")),
+        None,
+        "it waits"
+    );
+    assert!(engine.has_work());
+    engine.work(100);
+    let early = engine.answers_ready();
+    assert!(early.is_empty(), "not after one slice: {early:?}");
+    assert!(
+        engine.answer_json_or_wait(&status).is_some(),
+        "answered meanwhile"
+    );
+    // Another table replaces the first, which is refused as superseded.
+    assert_eq!(engine.answer_json_or_wait(&table(2, "status=s2")), None);
+    let ready = engine.answers_ready();
+    let ids: Vec<_> = ready
+        .iter()
+        .map(|(text, _)| serde_json::from_str::<Envelope<Answer>>(text).unwrap())
+        .map(|a| (a.id, a.body))
+        .collect();
+    assert_eq!(ids, [(1, Answer::Refused(Refusal::Superseded))]);
+    let mut slices = 0;
+    while engine.work(100) {
+        slices += 1;
+        assert!(engine.answers_ready().is_empty());
+    }
+    assert_eq!(slices, 9, "1,000 streams in slices of 100");
+    let ready = engine.answers_ready();
+    assert_eq!(ready.len(), 1);
+    let waited: Envelope<Answer> = serde_json::from_str(&ready[0].0).unwrap();
+    assert_eq!(waited.id, 2);
+    // The same as the table asked of an engine that works it out at once.
+    let mut direct = Engine::new();
+    direct.handle(open(&text, ""));
+    let asked = Request::Table {
+        at: None,
+        columns: None,
+        query: Some("status=s2".into()),
+        from: 0,
+        len: Some(2),
+    };
+    let expected = direct.handle(asked);
+    let Answer::Table(shown) = &expected else {
+        panic!("{expected:?}")
+    };
+    assert_eq!(
+        (
+            shown.n_rows,
+            shown.rows.len(),
+            shown.rows[1].stream.as_str()
+        ),
+        (250, 2, "s-6")
+    );
+    assert_eq!(waited.body, expected);
+    // Kept: asked again, it is answered at once.
+    assert!(engine.answer_json_or_wait(&table(4, "status=s2")).is_some());
+    assert!(!engine.has_work());
 }
 
 #[test]

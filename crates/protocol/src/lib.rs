@@ -745,6 +745,9 @@ pub enum Refusal {
     Document { message: String },
     /// The engine cannot answer at all (its worker did not start, or failed), and why.
     Unavailable { message: String },
+    /// Another request of the same kind came before this one could be answered, and replaced
+    /// it (a table being worked out, when another table is asked for).
+    Superseded,
 }
 
 impl std::fmt::Display for Refusal {
@@ -779,6 +782,7 @@ impl std::fmt::Display for Refusal {
             Refusal::Document { message } | Refusal::Unavailable { message } => {
                 f.write_str(message)
             }
+            Refusal::Superseded => f.write_str("a later request replaced this one"),
         }
     }
 }

@@ -10,11 +10,12 @@
 //! bytes beside it (an evidence pack) is sent the same way, `{answer, bytes}`, its buffer
 //! transferred.
 //!
-//! Between requests it folds the open source a slice at a time (`Engine::work`), each slice
-//! queued behind any request that came meanwhile, so that a request waits for one slice at
-//! most. A request that needs every stream folded (`integrity`, `evidence`) waits for the last
-//! slice, and the requests after it are answered meanwhile
-//! (`Engine::answer_json_unless_folding`). Slices are queued as messages on a channel of the
+//! Between requests it does its background work a slice at a time (`Engine::work`): folding
+//! the open source, and working out a table over every stream. Each slice is queued behind any
+//! request that came meanwhile, so that a request waits for one slice at most. A request that
+//! needs that work done (`integrity` and `evidence` every stream folded, `table` its streams)
+//! waits for its last slice, and the requests after it are answered meanwhile
+//! (`Engine::answer_json_or_wait`). Slices are queued as messages on a channel of the
 //! worker's own, not as timers, which browsers hold back by 4 ms each once they nest.
 
 use std::cell::{Cell, RefCell};
@@ -66,8 +67,8 @@ fn main() {
         if let Some(answer) = answer(&mut engine, &ev.data()) {
             post_answer(&worker.scope, &answer, engine.take_attachment());
         }
-        // A request may have left nothing to fold (another source opened): what waited for
-        // the fold is answered now.
+        // A request may have ended a wait (another source opened, another table asked for):
+        // what waited is answered now.
         post_ready(&worker.scope, &mut engine);
         drop(engine);
         queue_slice(&worker);
@@ -82,10 +83,10 @@ fn main() {
 
 /// The engine's answer to one message: text, or a request with bytes beside it. Anything else
 /// is answered as the empty text, which is no request either. `None` for a request that waits
-/// for the fold.
+/// for background work.
 fn answer(engine: &mut Engine, data: &JsValue) -> Option<String> {
     if let Some(text) = data.as_string() {
-        return engine.answer_json_unless_folding(&text);
+        return engine.answer_json_or_wait(&text);
     }
     let field = |name: &str| js_sys::Reflect::get(data, &JsValue::from_str(name)).ok();
     let request = field("request").and_then(|r| r.as_string());
@@ -120,7 +121,7 @@ fn queue_slice(worker: &Rc<Worker>) {
     worker.slice_queued.set(queued);
 }
 
-/// Folds one slice, answers the requests that waited for the fold once it is done, and queues
+/// Does one slice of background work, answers the requests whose wait it ended, and queues
 /// the next slice.
 fn run_slice(worker: &Rc<Worker>) {
     worker.slice_queued.set(false);
@@ -131,7 +132,7 @@ fn run_slice(worker: &Rc<Worker>) {
     queue_slice(worker);
 }
 
-/// Posts the answers to the requests that waited for the fold, once it is done.
+/// Posts the answers to the requests whose background work is done.
 fn post_ready(scope: &DedicatedWorkerGlobalScope, engine: &mut Engine) {
     for (answer, bytes) in engine.answers_ready() {
         post_answer(scope, &answer, bytes);

@@ -3,7 +3,7 @@
 //! answer per line on standard output, so that the same requests the browser's engine answers
 //! can be asked of files and memory larger than a browser allows. A line that is not a request
 //! is answered with a refusal that says where reading it stopped; the process goes on. An answer
-//! with bytes beside it (an evidence pack: a file without text) is followed by one more line,
+//! with bytes beside it (a file: an export or an evidence pack, sent without its text) is followed by one more line,
 //! `{"attached_base64": "…"}`, the bytes in standard base64. After each answer it folds what is
 //! left of the source before it reads the next request.
 
