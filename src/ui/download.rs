@@ -3,9 +3,9 @@
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Offers bytes to the person as a file download.
-pub fn download(name: &str, mime: &str, bytes: &[u8]) -> Result<(), JsValue> {
+pub fn download(name: &str, mime: &str, bytes: &js_sys::Uint8Array) -> Result<(), JsValue> {
     let parts = js_sys::Array::new();
-    parts.push(&js_sys::Uint8Array::from(bytes));
+    parts.push(bytes);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)?;

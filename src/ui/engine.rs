@@ -81,9 +81,10 @@ impl Engine {
         self,
         request: Request,
         bytes: Option<js_sys::Uint8Array>,
-    ) -> (Answer, Option<Vec<u8>>) {
+    ) -> (Answer, Option<js_sys::Uint8Array>) {
         if let Some(in_page) = self.in_page.try_get_value().flatten() {
-            return in_page(request);
+            let (answer, bytes) = in_page(request);
+            return (answer, bytes.map(|b| js_sys::Uint8Array::from(&b[..])));
         }
         let worker = match self.worker.try_get_value() {
             Some(Ok(worker)) => worker,
@@ -117,7 +118,7 @@ impl Engine {
         self,
         request: Request,
         bytes: Option<js_sys::Uint8Array>,
-    ) -> LocalBoxFuture<'static, (Answer, Option<Vec<u8>>)> {
+    ) -> LocalBoxFuture<'static, (Answer, Option<js_sys::Uint8Array>)> {
         let worker = self.worker.try_get_value().and_then(Result::ok);
         let in_page = self.in_page.try_with_value(Option::is_some).unwrap_or(true);
         match worker.filter(|w| w.is_ready() && !in_page) {
@@ -246,13 +247,16 @@ impl Engine {
 
 /// Asks the engine for a file (`export` or `evidence`) and hands back the file and its bytes,
 /// or why there is none, in words.
-pub async fn ask_file(ctx: AppCtx, request: Request) -> Result<(FileOut, Vec<u8>), String> {
+pub async fn ask_file(
+    ctx: AppCtx,
+    request: Request,
+) -> Result<(FileOut, js_sys::Uint8Array), String> {
     match ctx.engine.ask_worker(request, None).await {
         (Answer::File(file), Some(bytes)) => Ok((file, bytes)),
-        // The text is handed over as the bytes, not copied: an event list can be 300 MB.
+        // An engine in the page (a test) answers with the text.
         (Answer::File(mut file), None) => {
-            let bytes = file.text.take().unwrap_or_default().into_bytes();
-            Ok((file, bytes))
+            let text = file.text.take().unwrap_or_default();
+            Ok((file, js_sys::Uint8Array::from(text.as_bytes())))
         }
         (Answer::Refused(refusal), _) => Err(refused(&refusal)),
         (other, _) => Err(unexpected(&other)),
