@@ -11,28 +11,12 @@
 // On the last load it presses End and Home 40 times, timing each from the key to the cursor (with
 // its state: one answer) showing the other end, to every answer in, and to the next frame.
 // Usage: [LOADS=n] node bench/app-worker.mjs DATA.ndjson (run `trunk build --release` first).
-import { createServer } from 'node:http';
-import { existsSync, createReadStream, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { JSON_PARSE_WORKER } from './peers.mjs';
+import { chromium, serveDist } from './serve.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
 const [dataFile] = process.argv.slice(2);
 const loads = Number(process.env.LOADS || 10);
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = path === '/data.ndjson' ? dataFile : join(root, 'dist', path === '/' ? 'index.html' : path);
-  if (!existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/x-ndjson', 'content-length': statSync(file).size });
-  createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveDist(dataFile);
 const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const percentile = (xs, p) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))];

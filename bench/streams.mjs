@@ -15,31 +15,16 @@
 // The page answers if no main-thread task lasts 200 ms or more; a step's time is what the
 // person waits for its answer, which may be the engine's work in its worker.
 // Usage: node bench/streams.mjs DATA.ndjson (run `trunk build --release` first).
-import { createServer } from 'node:http';
-import { existsSync, createReadStream, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { root, chromium, serveDist } from './serve.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
 const [dataFile] = process.argv.slice(2);
 const N = Number(process.env.STREAMS || 2_000_000);
 // What the page should show for N streams, passed to the checks that run in the page.
 const name = (k) => `po-${String(k).padStart(7, '0')}`;
 const lastApproved = N - 1 - ((N - 1 - 1) % 4 + 4) % 4;
 const c = { last: name(N - 1), count: N.toLocaleString('en'), quarter: Math.ceil((N - 1) / 4).toLocaleString('en'), lastMatch: name(lastApproved) };
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = path === '/data.ndjson' ? dataFile : join(root, 'dist', path === '/' ? 'index.html' : path);
-  if (!existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/x-ndjson', 'content-length': statSync(file).size });
-  createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveDist(dataFile);
 const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, acceptDownloads: true });
 page.on('pageerror', (err) => console.error('app:', err.message));

@@ -6,27 +6,11 @@
 // worker; the source's bytes are transferred beside the request (`open_attached`), as the peer's
 // are.
 // Usage: [RUNS=n] node bench/worker-engine.mjs DATA.ndjson (run `trunk build --release` first).
-import { createServer } from 'node:http';
-import { readFileSync, existsSync, createReadStream, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join, extname, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { JSON_PARSE_WORKER } from './peers.mjs';
+import { chromium, serveDist } from './serve.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { chromium } = createRequire(join(root, 'tools', 'package.json'))('playwright-core');
 const [dataFile] = process.argv.slice(2);
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
-
-const server = createServer((req, res) => {
-  const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-  const file = path === '/data.ndjson' ? dataFile : join(root, 'dist', path === '/' ? 'index.html' : path);
-  if (!existsSync(file)) return res.writeHead(404).end();
-  res.writeHead(200, { 'content-type': types[extname(file)] || 'application/octet-stream', 'content-length': statSync(file).size });
-  createReadStream(file).pipe(res);
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const base = `http://127.0.0.1:${server.address().port}/`;
+const { server, base } = await serveDist(dataFile);
 const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH || '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--js-flags=--max-old-space-size=8192'] });
 const page = await browser.newPage();
 await page.goto(`${base}config.json`);
