@@ -10,7 +10,7 @@ use chronoscope_core::query::parse_state_query;
 use chronoscope_core::table::{cell_text, parse_columns};
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::view::shown::shown_id;
-use chronoscope_core::view::text::{count, decimal};
+use chronoscope_core::view::text::{count, counted, decimal};
 use chronoscope_protocol::{Answer, ExportKind, Request, Table, TableRow};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -133,7 +133,10 @@ fn summary(ctx: AppCtx, table: &Table) -> String {
         true => format!(" of {} match", count(table.n_rows + table.n_unmatched)),
         false => String::new(),
     };
-    format!("{} streams{matched} {moment}{later}", count(table.n_rows))
+    format!(
+        "{}{matched} {moment}{later}",
+        counted(table.n_rows, "stream")
+    )
 }
 
 /// The table's head and the rows in view, between two spacer rows that stand for the others:

@@ -1152,7 +1152,13 @@ test('where= lists the aggregates whose state matches at the moment, and a bad q
   await typed.getByTestId('where').press('Enter');
   await assertText(typed.getByTestId('where-error'), /^where: column 15: > needs a number, not "lots"$/);
   await queryWhen(typed, (search) => new URLSearchParams(search).get('where') === 'status=closed /total>lots');
-  for (const p of [all, found, typed]) await p.context().close();
+  // As of the log's first event, one stream has begun: the summary says "1 stream".
+  const first = demoLines.map((e) => e.time).sort((a, b) => Date.parse(a) - Date.parse(b))[0];
+  assert.equal(streamsBegunBy(first)[0], 1);
+  const early = await open(`?t=${encodeURIComponent(first)}&view=table`);
+  await waitForDemo(early);
+  await assertText(early.getByTestId('table-summary'), /^1 stream as of /);
+  for (const p of [all, found, typed, early]) await p.context().close();
 });
 
 test('the event query: a deep link with a type, a version range, a time range, payload text and a condition lists exactly the events that match', async () => {
