@@ -68,11 +68,19 @@ pub fn period_table(
     columns: Option<Vec<String>>,
     query: Option<&StateQuery>,
 ) -> PeriodTable {
-    let index = table_index(timeline, at, query);
+    whole_table(timeline, &table_index(timeline, at, query), columns)
+}
+
+/// The whole table an index lists, in `columns` (`None`: the fields most of its states have).
+pub fn whole_table(
+    timeline: &Timeline,
+    index: &TableIndex,
+    columns: Option<Vec<String>>,
+) -> PeriodTable {
     let columns = columns.unwrap_or_else(|| index.common_columns.clone());
-    let rows = table_rows(timeline, &index, &columns, 0..index.rows.len());
+    let rows = table_rows(timeline, index, &columns, 0..index.rows.len());
     PeriodTable {
-        at,
+        at: index.at,
         columns,
         rows,
         n_not_yet: index.n_not_yet,

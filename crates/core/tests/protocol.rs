@@ -14,7 +14,7 @@ use chronoscope_core::integrity::pin::pin;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::query::parse_state_query;
 use chronoscope_core::selection::select;
-use chronoscope_core::table::{parse_columns, period_table};
+use chronoscope_core::table::{parse_columns, period_table, table_csv};
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
@@ -232,6 +232,10 @@ proptest! {
         let rows: Vec<_> = window.rows.iter().map(|r| (&r.stream, r.pos, &r.cells)).collect();
         let want: Vec<_> = expected.rows.iter().skip(from).take(len).map(|r| (&r.stream, r.pos, &r.cells)).collect();
         prop_assert_eq!(rows, want);
+        // The same table's CSV, from the table kept: as the core writes the whole table.
+        let view = ViewState { time: Some(at.clone()), where_query: Some(query.clone()), columns: Some(columns.clone()), ..ViewState::default() };
+        let Answer::File(file) = ask(&mut engine, 9, Request::Export { what: ExportKind::TableCsv, link: view.to_query() }) else { panic!() };
+        prop_assert_eq!(file.text, Some(table_csv(&expected, "generated")));
 
         let Answer::Integrity(report) = ask(&mut engine, 8, Request::Integrity) else { panic!() };
         let expected = check(timeline, direct.detection.format, &direct.problems);

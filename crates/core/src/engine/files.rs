@@ -13,12 +13,10 @@ use crate::export::{self, Scope};
 use crate::integrity::pin::{check_pin, pin};
 use crate::integrity::Report;
 use crate::link::ViewState;
-use crate::query::parse_state_query;
 use crate::selection::{select, Selection};
-use crate::table::{parse_columns, period_table, table_csv};
-use crate::time::parse_instant;
 use crate::timeline::Timeline;
 
+use super::table::{table_export, TableCache};
 use super::Source;
 
 /// A view resolved against the source, with its moment: the selection, its stream and
@@ -101,15 +99,17 @@ fn changes(timeline: &Timeline, moment: &Moment) -> Vec<Difference> {
     )
 }
 
-/// A file of the view.
+/// A file of the view; the period-end table from the table kept (`tables`) where it is the
+/// view's.
 pub(super) fn export(
     source: &Source<'_>,
+    tables: &mut TableCache,
     what: ExportKind,
     link: &str,
 ) -> Result<wire::FileOut, Refusal> {
     let timeline = source.timeline;
     match what {
-        ExportKind::TableCsv => Ok(table_export(source, link)),
+        ExportKind::TableCsv => Ok(table_export(source, tables, link)),
         ExportKind::EventsCsv | ExportKind::EventsJsonl => list_export(timeline, what, link),
         ExportKind::State | ExportKind::DiffJson | ExportKind::DiffCsv => {
             moment_export(timeline, what, &moment(timeline, link)?)
@@ -220,29 +220,6 @@ fn file(name: String, mime: &str, scope: &Scope, text: Option<String>) -> wire::
         mime: mime.to_string(),
         scope: scope.text(),
         text,
-    }
-}
-
-/// The period-end table of the view as CSV. A `where=` or `t=` that cannot be read is not
-/// applied, in the table as here (the page says why beside it).
-fn table_export(source: &Source<'_>, link: &str) -> wire::FileOut {
-    let (view, _) = ViewState::from_query(link);
-    let query = view
-        .where_query
-        .as_deref()
-        .and_then(|text| parse_state_query(text).ok());
-    let at = query
-        .as_ref()
-        .and_then(|q| q.as_of)
-        .or_else(|| view.time.as_deref().and_then(|t| parse_instant(t).ok()));
-    let columns = view.columns.as_deref().map(parse_columns);
-    let table = period_table(source.timeline, at, columns, query.as_ref());
-    let moment = view.time.unwrap_or_else(|| "latest".into());
-    wire::FileOut {
-        name: format!("period-end-{}.csv", moment.replace(':', "")),
-        mime: "text/csv".into(),
-        scope: format!("{} streams as of {moment}", table.rows.len()),
-        text: Some(table_csv(&table, source.label)),
     }
 }
 

@@ -53,8 +53,8 @@ pub struct Engine {
     /// How many bytes of memory the engine holds, where whoever runs it can tell: a source
     /// arriving stops at the view's memory ceiling (`mem=`) when it reaches it.
     gauge: Option<fn() -> u64>,
-    /// Requests that wait for every stream to be folded (`answer_json_or_wait`), in the
-    /// order they came.
+    /// Requests that wait for background work (`answer_json_or_wait`): every stream folded,
+    /// or a table's streams worked out; in the order they came.
     waiting: std::collections::VecDeque<Envelope<Request>>,
 }
 
@@ -921,10 +921,12 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
         Request::CheckPin { link } => Answer::PinChecked {
             check: files::check_link_pin(timeline, &link),
         },
-        Request::Export { what, link } => match files::export(source, what, &link) {
-            Ok(file) => Answer::File(file),
-            Err(refusal) => Answer::Refused(refusal),
-        },
+        Request::Export { what, link } => {
+            match files::export(source, &mut caches.table, what, &link) {
+                Ok(file) => Answer::File(file),
+                Err(refusal) => Answer::Refused(refusal),
+            }
+        }
         // Packed by `Engine::evidence`, which keeps the pack's bytes; never asked here.
         Request::Evidence(_) => Answer::Refused(Refusal::NothingOpen),
         Request::State { stream, pos } => {

@@ -1,7 +1,8 @@
 //! The engine's period-end table (`table`, the deep link's `view=table` and `where=`): which
 //! streams it lists is worked out once over every stream and kept (`TableCache`), and each
 //! answer is the window of rows the panel shows, with their cells. With millions of streams,
-//! scrolling the table or choosing other columns reads only the rows in view.
+//! scrolling the table or choosing other columns reads only the rows in view, and its CSV
+//! (`table_export`) is written from the same kept streams.
 //!
 //! Working a table out over every stream takes seconds with millions of them (2.7 s for
 //! 2,000,000 in the worker), so a worker does it in slices (`TableCache::scan`), answering other
@@ -12,10 +13,14 @@ use chrono::{DateTime, Utc};
 use chronoscope_protocol as wire;
 use chronoscope_protocol::Refusal;
 
+use crate::link::ViewState;
 use crate::query::{parse_state_query, StateQuery};
-use crate::table::{parse_columns, table_rows, TableIndex, TableRow, TableScan};
+use crate::table::{parse_columns, table_csv, table_rows, whole_table};
+use crate::table::{TableIndex, TableRow, TableScan};
 use crate::time::parse_instant;
 use crate::timeline::Timeline;
+
+use super::Source;
 
 /// The last table's streams, kept while the source, the moment and the query stay the same,
 /// and the table being worked out in slices, if one is.
@@ -59,24 +64,38 @@ pub(super) struct TableAsked<'a> {
     pub len: Option<usize>,
 }
 
-/// Reads a table request's moment and query, for a source of `generation`: a query's own
-/// moment (`where=… as of …`) comes before the table's.
+/// Reads a table request's moment and query, for a source of `generation`, or says why one
+/// of them cannot be read.
 pub(super) fn read_table(
     generation: u64,
     at: Option<&str>,
     query: Option<&str>,
 ) -> Result<TableRead, Refusal> {
     let at = at.map(read_instant).transpose()?;
-    let read_query = query.map(read_query).transpose()?;
-    let at = read_query.as_ref().and_then(|q| q.as_of).or(at);
-    Ok(TableRead {
-        key: TableKey {
-            generation,
-            at,
-            query: query.map(str::to_string),
-        },
-        query: read_query,
-    })
+    let query = query
+        .map(|text| read_query(text).map(|read| (text, read)))
+        .transpose()?;
+    Ok(TableRead::new(generation, at, query))
+}
+
+impl TableRead {
+    /// The table as of `at` that lists the streams matching `query` (its text and itself read):
+    /// a query's own moment (`where=… as of …`) comes before the table's.
+    fn new(
+        generation: u64,
+        at: Option<DateTime<Utc>>,
+        query: Option<(&str, StateQuery)>,
+    ) -> TableRead {
+        let at = query.as_ref().and_then(|(_, q)| q.as_of).or(at);
+        TableRead {
+            key: TableKey {
+                generation,
+                at,
+                query: query.as_ref().map(|(text, _)| text.to_string()),
+            },
+            query: query.map(|(_, read)| read),
+        }
+    }
 }
 
 impl TableCache {
@@ -177,6 +196,33 @@ pub(super) fn table(
         n_not_yet: index.n_not_yet,
         n_unmatched: index.n_unmatched,
     })
+}
+
+/// The period-end table of the view as CSV, from the table kept where it is the view's (the
+/// panel shows the table before it is exported). A `where=` or `t=` that cannot be read is
+/// not applied, in the table as here (the page says why beside it).
+pub(super) fn table_export(
+    source: &Source<'_>,
+    cache: &mut TableCache,
+    link: &str,
+) -> wire::FileOut {
+    let (view, _) = ViewState::from_query(link);
+    let at = view.time.as_deref().and_then(|t| parse_instant(t).ok());
+    let query = view
+        .where_query
+        .as_deref()
+        .and_then(|text| Some((text, parse_state_query(text).ok()?)));
+    let read = TableRead::new(source.generation, at, query);
+    let index = cache.index(source.timeline, read);
+    let columns = view.columns.as_deref().map(parse_columns);
+    let table = whole_table(source.timeline, index, columns);
+    let moment = view.time.unwrap_or_else(|| "latest".into());
+    wire::FileOut {
+        name: format!("period-end-{}.csv", moment.replace(':', "")),
+        mime: "text/csv".into(),
+        scope: format!("{} streams as of {moment}", table.rows.len()),
+        text: Some(table_csv(&table, source.label)),
+    }
 }
 
 fn read_instant(text: &str) -> Result<DateTime<Utc>, Refusal> {
