@@ -162,7 +162,7 @@ fn start_first_load(ctx: AppCtx, view: &ViewState) {
     }
     let view = view.clone();
     spawn_local(async move {
-        let allowed = match fetch_document(&ctx, CONFIG_URL).await {
+        let allowed = match fetch_document(CONFIG_URL).await {
             Ok(text) => Allowlist::sources_from_config(&text).unwrap_or_default(),
             Err(_) => Allowlist::default(),
         };

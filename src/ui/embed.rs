@@ -134,7 +134,7 @@ pub fn answer(ctx: AppCtx, host: HostCell, text: &str) -> Option<String> {
 /// Reads `config.json` (absent: only the panel's own origin may drive it), says `ready`, then
 /// takes the messages that waited.
 async fn read_allowlist(ctx: AppCtx, host: HostCell) {
-    let allowlist = match fetch_document(&ctx, CONFIG_URL).await {
+    let allowlist = match fetch_document(CONFIG_URL).await {
         Ok(text) => Allowlist::from_config(&text).unwrap_or_else(|err| {
             warn(&format!(
                 "Chronoscope: {err}; only this page's own origin may drive the panel"

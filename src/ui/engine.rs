@@ -8,8 +8,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use chronoscope_protocol::{Answer, FileOut, Refusal, Request};
-use futures::future::{FutureExt, LocalBoxFuture};
+use chronoscope_protocol::{Answer, FileOut, Read, Refusal, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
@@ -98,6 +97,29 @@ impl Engine {
         answer
     }
 
+    /// Asks the engine's worker to read a source itself (`read`, `read_on`, `read_file` with
+    /// the `File`), handing each notice of how far it has come to `noticed`; gives the last
+    /// answer. The page is busy while it reads. An engine in the page (a test) reads nothing.
+    pub async fn read(
+        self,
+        request: Request,
+        file: Option<web_sys::File>,
+        noticed: impl Fn(Box<Read>) + 'static,
+    ) -> Answer {
+        if let Some(in_page) = self.in_page.try_get_value().flatten() {
+            return in_page(request).0;
+        }
+        let worker = match self.worker.try_get_value() {
+            Some(Ok(worker)) => worker,
+            Some(Err(message)) => return Answer::Refused(Refusal::Unavailable { message }),
+            None => return std::future::pending().await,
+        };
+        self.pending.update(|n| *n += 1);
+        let answer = worker.read(request, file, Rc::new(noticed)).await;
+        self.pending.try_update(|n| *n = n.saturating_sub(1));
+        answer
+    }
+
     /// Asks the engine for work that goes on behind what is shown (the integrity checks): the
     /// page is not busy while it waits.
     pub async fn ask_behind(self, request: Request) -> Answer {
@@ -108,31 +130,6 @@ impl Engine {
             Some(Ok(worker)) => worker.ask(request, None).await.0,
             Some(Err(message)) => Answer::Refused(Refusal::Unavailable { message }),
             None => std::future::pending().await,
-        }
-    }
-
-    /// Sends one request at once where the worker is ready (else as soon as it is), and gives
-    /// what waits for its answer: requests sent one after another are answered in order, so
-    /// that a load can send the next bytes while the engine reads the last.
-    pub fn send(
-        self,
-        request: Request,
-        bytes: Option<js_sys::Uint8Array>,
-    ) -> LocalBoxFuture<'static, (Answer, Option<js_sys::Uint8Array>)> {
-        let worker = self.worker.try_get_value().and_then(Result::ok);
-        let in_page = self.in_page.try_with_value(Option::is_some).unwrap_or(true);
-        match worker.filter(|w| w.is_ready() && !in_page) {
-            Some(worker) => {
-                self.pending.update(|n| *n += 1);
-                let answer = worker.send(request, bytes);
-                async move {
-                    let answer = answer.await;
-                    self.pending.try_update(|n| *n = n.saturating_sub(1));
-                    answer
-                }
-                .boxed_local()
-            }
-            None => self.ask_worker(request, bytes).boxed_local(),
         }
     }
 
@@ -206,6 +203,8 @@ impl Engine {
         Effect::new(move |last: Option<Option<(u64, bool, String)>>| {
             let source = (self.generation.get(), self.in_worker.get());
             let Some(request) = request() else {
+                // An answer still on its way is to a request no longer asked: it is dropped.
+                asked.set(asked.get() + 1);
                 answer.set(None);
                 waiting.set(false);
                 return None;

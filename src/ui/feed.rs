@@ -1,33 +1,34 @@
-//! Loading into the engine's worker: the page fetches a URL, reads a file or takes text, and
-//! feeds the bytes to the engine as they arrive (`begin`, `feed`, then `finish` or `stopped`),
-//! fetching each page of a feed the engine asks for. The engine reads them (decoding, indexing,
-//! the fold, the checks) in its worker, so that the page only moves bytes and renders; what it
-//! answers (`Opened`) says how far it has come, what it wants next and where *Retry* reads on.
+//! Loading into the engine's worker. A URL or a file is read by the worker itself (`read`,
+//! `read_on`, `read_file`: the worker fetches the URL and each page of a feed, or reads the
+//! `File` it is handed), so that a source's bytes never cross the page; the page shows how far
+//! it has come from the worker's notices, then the source as read. Text (a paste, a host's
+//! events) is handed over whole. A followed source (`follow=`) is read the same way, and its
+//! connection kept open by the worker (`ui::follow` shows it). The engine reads everything it is given
+//! (decoding, indexing, the fold, the checks); what it answers (`Opened`) says how far it has
+//! come, what it wants next and where *Retry* reads on.
 //!
-//! Credentials and a host's headers stay with the page's fetch (`loader::Download::fetch`):
-//! only to their origin, never into a URL, never across a redirect.
+//! The credential and a host's headers go to the worker with the request only for the source's
+//! origin (`core::origin::secrets_for`), and from there only to that origin, never across a
+//! redirect (`chronoscope-fetch`).
 
-use std::cell::{Cell, RefCell};
-use std::rc::Rc;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::ingest::setup::{documents_of, DocumentSource};
 use chronoscope_core::origin;
-use chronoscope_core::waiting::StallWatch;
-use chronoscope_protocol::{Answer, Document, Opened, Request, ResumeAt, Stop, Wants};
+use chronoscope_protocol::{Answer, Document, Opened, Read, ReadUrl, Request, Unread, Wants};
 use js_sys::Uint8Array;
 use leptos::prelude::*;
 use url::Url;
 
 use super::context::{AppCtx, Local};
 use super::loader::{
-    fetch_document, fetch_page, is_temporary, page_address, retry_after_wait, Ask, Chunk, Download,
-    Run, Send, DEMO_PROJECTION_URL,
+    fetch_document, fetch_page, page_address, retry_after_wait, secrets, Run, DEMO_PROJECTION_URL,
 };
 
-/// Reads a URL into the worker from its start.
-pub(super) async fn url(mut run: Run, address: String) {
+/// Reads a URL into the worker from its start: the worker fetches it, unless it is followed.
+pub(super) async fn url(run: Run, address: String) {
     let url = match origin::resolve(&address, &page_address()) {
         Ok(url) => url,
         Err(err) => {
@@ -41,94 +42,120 @@ pub(super) async fn url(mut run: Run, address: String) {
     let Some((link, documents)) = engine_choices(&run).await else {
         return;
     };
-    let fetched = Download::fetch(&run.ctx, &url, Ask::with(Send::Credential)).await;
-    if !run.is_current() {
-        return;
-    }
-    let (status, ranges) = match &fetched {
-        Ok(download) => (status_of(&download.place), download.ranges),
-        // A server that is busy or briefly failing: the load waits for a Retry.
-        Err(problem) if is_temporary(problem) => (status_of(&problem.place), false),
-        Err(problem) => return run.fail(problem.clone()),
-    };
-    let begin = Request::Begin {
+    let request = Request::Read(Box::new(ReadUrl {
         label: run.label.clone(),
         link,
         documents,
-        url: Some(url.to_string()),
-        ranges,
-        status: Some(status),
-    };
-    if ask(&mut run, begin, None).await.is_none() {
-        return;
+        url: url.to_string(),
+        secrets: secrets(&run.ctx, &url),
+    }));
+    if run.ctx.view.with_untracked(|v| v.follow.is_some()) {
+        return super::follow::follow(run, request).await;
     }
-    let mut asked_wait = None;
-    let read = match fetched {
-        Ok(download) if run.ctx.view.with_untracked(|v| v.follow.is_some()) => {
-            return super::follow::follow(run, download, url).await;
-        }
-        Ok(download) => pump(&mut run, download).await,
-        Err(problem) => {
-            asked_wait = wait_of(&problem);
-            stop(&mut run, &problem).await
-        }
-    };
-    if let Some(opened) = read {
-        finish(run, opened, Some(url), asked_wait).await;
-    }
+    read(run, request, None, Some(url)).await;
 }
 
-/// *Retry* of a source in the worker: reads on from where it stopped (with an HTTP `Range`
-/// where the server serves ranges, else fetching again and skipping what was read), or asks
-/// again for the feed page that failed. What was read stays; nothing is read twice.
+/// *Retry* of a source in the worker: the worker reads on from where it stopped (with an HTTP
+/// `Range` where the server serves ranges, else fetching again and skipping what was read), or
+/// fetches again the feed page that failed. What was read stays; nothing is read twice.
 pub(super) async fn retry(ctx: AppCtx) {
-    let Some((url, at)) = ctx.resume.try_update_value(Option::take).flatten() else {
+    let Some((url, _)) = ctx.resume.try_update_value(Option::take).flatten() else {
         return;
     };
     let label = ctx
         .opened
         .with_untracked(|o| o.as_ref().map(|o| o.label.clone()));
-    let mut run = Run::start(ctx, label.unwrap_or_else(|| url.to_string()));
-    if ask(&mut run, Request::Resume, None).await.is_none() {
+    let run = Run::start(ctx, label.unwrap_or_else(|| url.to_string()));
+    let secrets = secrets(&ctx, &url);
+    read(run, Request::ReadOn { secrets }, None, Some(url)).await;
+}
+
+/// Reads a local file in the worker, as it is read from the disk, and keeps it so that it can
+/// be read again with other choices.
+pub(super) async fn file(run: Run, file: web_sys::File) {
+    let Some((link, documents)) = engine_choices(&run).await else {
         return;
-    }
-    let mut asked_wait = None;
-    let read = match at {
-        ResumeAt::Page { .. } => ask(&mut run, Request::Status, None).await,
-        ResumeAt::Byte { offset, ranges } => {
-            let from = if ranges { offset } else { 0 };
-            let ask_from = Ask {
-                from,
-                ..Ask::with(Send::Credential)
-            };
-            match Download::fetch(&ctx, &url, ask_from).await {
-                Ok(mut download) => {
-                    download.skip_to(offset);
-                    pump(&mut run, download).await
-                }
-                Err(problem) => {
-                    asked_wait = wait_of(&problem);
-                    stop(&mut run, &problem).await
-                }
-            }
-        }
     };
-    if let Some(opened) = read {
-        finish(run, opened, Some(url), asked_wait).await;
+    let request = Request::ReadFile {
+        label: run.label.clone(),
+        link,
+        documents,
+    };
+    let ctx = run.ctx;
+    if read(run, request, Some(file.clone()), None).await {
+        ctx.local_text.set_value(Some(Local::File(file)));
     }
 }
 
-/// Reads a local file into the worker, as it is read from the disk, and keeps it so that it
-/// can be read again with other choices.
-pub(super) async fn file(mut run: Run, file: web_sys::File) {
-    if begin_local(&mut run).await.is_none() {
-        return;
+/// Has the engine's worker read a source itself, showing how far it has come as its notices
+/// arrive, then shows the source as read, or why nothing could be. True when a source was read
+/// (the load still the one shown).
+async fn read(run: Run, request: Request, file: Option<web_sys::File>, url: Option<Url>) -> bool {
+    let shows = run.clone();
+    let began = Cell::new(false);
+    let noticed = move |read: Box<Read>| {
+        if shows.is_current() {
+            show_read(&shows, &began, &read);
+        }
+    };
+    let answer = run.ctx.engine.read(request, file, noticed).await;
+    if !run.is_current() {
+        return false;
     }
-    let place = Place::File(file.name());
-    let download = Download::new(file.stream(), place, Some(file.size() as u64));
-    if let Some(opened) = pump(&mut run, download).await {
-        run.ctx.local_text.set_value(Some(Local::File(file)));
-        finish(run, opened, None, None).await;
+    let read = match answer {
+        Answer::Read(read) => *read,
+        other => {
+            refused(&run, other);
+            return false;
+        }
+    };
+    match (read.opened, read.unread) {
+        (Some(opened), _) => {
+            run.ctx.engine.in_worker.set(true);
+            let id = run.id;
+            let ctx = run.ctx;
+            done(&run, opened, url);
+            if let Some(wait_s) = read.wait_s {
+                retry_after_wait(ctx, wait_s, id);
+            }
+            true
+        }
+        (None, Some(unread)) => {
+            run.fail(unread_problem(unread));
+            false
+        }
+        (None, None) => false,
+    }
+}
+
+/// Shows a read's notice: the bytes that arrived, the page of a feed, and what the engine
+/// holds. The first notice makes the worker's source the one the panels ask about.
+pub(super) fn show_read(run: &Run, began: &Cell<bool>, read: &Read) {
+    run.show_bytes(read.received, read.total);
+    if read.page > 1 {
+        run.show_page(read.page);
+    }
+    let Some(opened) = &read.opened else {
+        return;
+    };
+    if !began.replace(true) {
+        run.ctx.engine.in_worker.set(true);
+        run.ctx.engine.changed();
+    }
+    show_progress(run, opened);
+}
+
+/// A URL the worker could not read, as the problem the page shows.
+pub(super) fn unread_problem(unread: Unread) -> Problem {
+    let Unread {
+        url,
+        status,
+        redirected,
+        message,
+    } = unread;
+    match redirected {
+        true => Problem::new(Place::Redirected { url }, ProblemKind::RedirectNotFollowed),
+        false => Problem::new(Place::Url { url, status }, ProblemKind::Fetch(message)),
     }
 }
 
@@ -208,7 +235,7 @@ async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
         let DocumentSource::Address(address) = source else {
             continue;
         };
-        let fetched = fetch_document(&run.ctx, &address).await;
+        let fetched = fetch_document(&address).await;
         if !run.is_current() {
             return None;
         }
@@ -225,148 +252,6 @@ async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
         });
     }
     run.is_current().then(|| (view.to_query(), documents))
-}
-
-/// How many pieces of a download may be on their way to the engine before the page waits for
-/// its answers: the engine reads one while the page reads the next from the network.
-const MAX_IN_FLIGHT: usize = 8;
-
-/// Feeds a download's bytes to the engine as they arrive, and ends them: at the end of the
-/// body, when it breaks off or stalls, or when the engine stops at the memory ceiling. Shows
-/// what arrived as soon as the engine holds events. `None` when the load went stale or the
-/// engine could not answer.
-async fn pump(run: &mut Run, mut download: Download) -> Option<Opened> {
-    let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
-    let flight = Rc::new(Flight::default());
-    let stopped = loop {
-        let read = download.next_chunk_within(1000).await;
-        if !run.is_current() {
-            download.cancel();
-            return None;
-        }
-        match read {
-            Ok(Chunk::Bytes(chunk)) => {
-                send_piece(run, &flight, chunk);
-                run.show_bytes(download.received, download.total);
-                flight.wait_below(MAX_IN_FLIGHT).await;
-                // The memory ceiling: the engine keeps what it read and wants no more.
-                if flight.enough.get() || flight.refused.borrow().is_some() {
-                    download.cancel();
-                    break None;
-                }
-            }
-            Ok(Chunk::Quiet) => {}
-            Ok(Chunk::End) => {
-                break match download.place {
-                    Place::Url { status, .. } => Some(Request::Stopped {
-                        status,
-                        why: Stop::Ended,
-                    }),
-                    _ => Some(Request::Finish),
-                };
-            }
-            Err(problem) => break Some(stop_request(&problem)),
-        }
-        // A body that trickles is given up; what came stays, and Retry reads on.
-        if let Some(stalled) = watch.check(js_sys::Date::now(), download.received) {
-            download.cancel();
-            break Some(stop_request(&Problem::new(download.place.clone(), stalled)));
-        }
-    };
-    flight.wait_below(1).await;
-    if let Some(answer) = flight.refused.take() {
-        refused(run, answer);
-        return None;
-    }
-    match stopped {
-        Some(request) => ask(run, request, None).await,
-        None => ask(run, Request::Status, None).await,
-    }
-}
-
-/// The pieces of a download on their way to the engine.
-#[derive(Default)]
-struct Flight {
-    /// How many wait for their answers.
-    n: Cell<usize>,
-    /// True once the engine wants no more bytes (the memory ceiling).
-    enough: Cell<bool>,
-    /// An answer that was not `opened`, which ends the load.
-    refused: RefCell<Option<Answer>>,
-    /// What wakes the load waiting in `wait_below` when an answer comes.
-    wake: RefCell<Option<js_sys::Function>>,
-}
-
-impl Flight {
-    /// Waits until fewer than `n` pieces wait for their answers.
-    async fn wait_below(&self, n: usize) {
-        while self.n.get() >= n {
-            let answered = js_sys::Promise::new(&mut |resolve, _| {
-                self.wake.replace(Some(resolve));
-            });
-            let _ = wasm_bindgen_futures::JsFuture::from(answered).await;
-        }
-    }
-
-    /// One piece's answer came: the load waiting for room goes on.
-    fn answered(&self) {
-        self.n.set(self.n.get() - 1);
-        if let Some(wake) = self.wake.take() {
-            let _ = wake.call0(&wasm_bindgen::JsValue::NULL);
-        }
-    }
-}
-
-/// Sends a piece of a download to the engine, and handles its answer as soon as it comes, before
-/// any answer to a request sent after it: the count shown is never behind what the panels show.
-fn send_piece(run: &Run, flight: &Rc<Flight>, chunk: Uint8Array) {
-    flight.n.set(flight.n.get() + 1);
-    let answer = run.ctx.engine.send(Request::Feed, Some(chunk));
-    let (ctx, id, shown_at) = (run.ctx, run.id, Rc::clone(&run.shown_at));
-    let flight = Rc::clone(flight);
-    leptos::task::spawn_local(async move {
-        let answer = answer.await.0;
-        flight.answered();
-        if ctx.load_id.try_get_value() != Some(id) {
-            return;
-        }
-        match answer {
-            Answer::Opened(opened) => {
-                show_held(ctx, &shown_at, &opened);
-                if opened.wants != Wants::Bytes {
-                    flight.enough.set(true);
-                }
-            }
-            other => {
-                flight.refused.replace(Some(other));
-            }
-        }
-    });
-}
-
-/// Tells the engine that the source stopped as `problem` says.
-async fn stop(run: &mut Run, problem: &Problem) -> Option<Opened> {
-    ask(run, stop_request(problem), None).await
-}
-
-/// The request that says the source stopped as `problem` says.
-fn stop_request(problem: &Problem) -> Request {
-    let why = match &problem.kind {
-        ProblemKind::BrokeOff(message) => Stop::BrokeOff {
-            message: message.clone(),
-        },
-        &ProblemKind::Stalled { n_bytes, seconds } => Stop::Stalled { n_bytes, seconds },
-        ProblemKind::TryLater { answer, wait_s } => Stop::TryLater {
-            answer: answer.clone(),
-            wait_s: *wait_s,
-        },
-        &ProblemKind::NoAnswer { seconds } => Stop::NoAnswer { seconds },
-        other => Stop::Failed {
-            message: other.to_string(),
-        },
-    };
-    let status = status_of(&problem.place);
-    Request::Stopped { status, why }
 }
 
 /// Fetches each page of a feed the engine asks for, then shows the source as read, keeps where
@@ -401,7 +286,7 @@ pub(super) async fn pages(run: &mut Run, mut opened: Opened) -> Option<Opened> {
             Err(problem) => {
                 let request = Request::PageFailed {
                     url: page,
-                    status: status_of(&problem.place),
+                    status: problem.status(),
                     message: problem.kind.to_string(),
                 };
                 ask(run, request, None).await?
@@ -535,21 +420,5 @@ fn show_held(ctx: AppCtx, shown_at: &Cell<f64>, opened: &Opened) {
         shown_at.set(now);
         ctx.opened.set(Some(opened.clone()));
         ctx.engine.changed();
-    }
-}
-
-/// The HTTP status a place names (0: none).
-fn status_of(place: &Place) -> u16 {
-    match place {
-        Place::Url { status, .. } => *status,
-        _ => 0,
-    }
-}
-
-/// The wait a server asked for before the load is tried again.
-fn wait_of(problem: &Problem) -> Option<u64> {
-    match problem.kind {
-        ProblemKind::TryLater { wait_s, .. } => wait_s,
-        _ => None,
     }
 }

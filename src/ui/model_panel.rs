@@ -12,7 +12,7 @@ use super::context::{use_app, AppCtx};
 use super::dom::{append_element, clicked_button, target_within};
 use super::engine::unexpected;
 use super::feed::reproject as reproject_in_worker;
-use super::loader::fetch_projection;
+use super::loader::fetch_document;
 
 /// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
 /// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle
@@ -63,7 +63,7 @@ pub fn ModelPanel() -> impl IntoView {
         };
         let url = field(&panel, "projection-url");
         spawn_local(async move {
-            match fetch_projection(&ctx, &url).await {
+            match fetch_document(&url).await {
                 Ok(text) => {
                     set_field(&panel, "projection-text", &text);
                     apply_projection(ctx, &panel, text, url);

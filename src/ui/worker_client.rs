@@ -8,13 +8,13 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
+use chronoscope_protocol::{Answer, Envelope, Read, Refusal, Request};
 use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::loader::js_text;
+use chronoscope_fetch::js_text;
 
 /// The worker's loader, beside the page's own files (Trunk names it without a hash).
 const LOADER: &str = "chronoscope-worker_loader.js";
@@ -27,10 +27,10 @@ pub struct WorkerClient {
     ready: Promise,
     /// Each waiting request's id, and what settles it with the message that answers it.
     waiting: Rc<RefCell<HashMap<u64, Function>>>,
+    /// The reads waiting (`read`, `read_on`, `read_file`), and what each hands its notices to.
+    notices: Notices,
     /// Why the worker cannot answer, once it failed.
     failed: Rc<RefCell<Option<String>>>,
-    /// True once the worker has said `ready`: a request can then be sent at once.
-    is_ready: Rc<Cell<bool>>,
     /// True once its panel closed it.
     closed: Cell<bool>,
     _on_message: Closure<dyn FnMut(web_sys::MessageEvent)>,
@@ -47,20 +47,21 @@ impl WorkerClient {
             .map_err(|err| js_text(&err))?;
         let waiting: Rc<RefCell<HashMap<u64, Function>>> = Rc::default();
         let failed: Rc<RefCell<Option<String>>> = Rc::default();
-        let is_ready: Rc<Cell<bool>> = Rc::default();
         let mut ready_resolve = None;
         let ready = Promise::new(&mut |resolve, _| ready_resolve = Some(resolve));
         // The ready message has id 0, which no request is given.
         if let Some(resolve) = ready_resolve {
             waiting.borrow_mut().insert(0, resolve);
         }
+        let notices: Notices = Rc::default();
         let on_message = {
-            let (waiting, is_ready) = (Rc::clone(&waiting), Rc::clone(&is_ready));
+            let waiting = Rc::clone(&waiting);
+            let notices = Rc::clone(&notices);
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
                 let data = ev.data();
                 let id = answer_id(&data);
-                if id == Some(0) {
-                    is_ready.set(true);
+                if id.is_some_and(|id| was_notice(&notices, id, &data)) {
+                    return;
                 }
                 if let Some(settle) = id.and_then(|id| waiting.borrow_mut().remove(&id)) {
                     let _ = settle.call1(&JsValue::NULL, &data);
@@ -85,8 +86,8 @@ impl WorkerClient {
             next_id: Cell::new(1),
             ready,
             waiting,
+            notices,
             failed,
-            is_ready,
             closed: Cell::new(false),
             _on_message: on_message,
             _on_error: on_error,
@@ -101,25 +102,48 @@ impl WorkerClient {
         bytes: Option<Uint8Array>,
     ) -> (Answer, Option<Uint8Array>) {
         let _ = JsFuture::from(self.ready.clone()).await;
-        self.send(request, bytes).await
+        let sent = self.post_request(request, bytes);
+        self.answered(sent).await
     }
 
-    /// True once the worker has said `ready`, so that `send` may be called.
-    pub fn is_ready(&self) -> bool {
-        self.is_ready.get()
-    }
-
-    /// Sends one request now, before anything waits for its answer (the worker must be
-    /// ready): requests sent one after another are answered in that order, so that a page can
-    /// send the next bytes while the worker reads the last.
-    pub fn send(
+    /// Asks the worker to read a source itself (`read`, `read_on`, or `read_file` with the
+    /// `File` beside it), hands each notice of how far it has come to `noticed`, and gives the
+    /// read's last answer.
+    pub async fn read(
         &self,
         request: Request,
-        bytes: Option<Uint8Array>,
+        file: Option<web_sys::File>,
+        noticed: Rc<dyn Fn(Box<Read>)>,
+    ) -> Answer {
+        let _ = JsFuture::from(self.ready.clone()).await;
+        let id = self.next_id.get();
+        self.notices.borrow_mut().insert(id, noticed);
+        let sent = match file {
+            Some(file) => self.post_with_file(request, file),
+            None => self.post_request(request, None),
+        };
+        let answer = self.answered(sent).await.0;
+        self.notices.borrow_mut().remove(&id);
+        answer
+    }
+
+    /// Posts a request with a `File` beside it, `{request, file}`: the worker reads the file.
+    fn post_with_file(&self, request: Request, file: web_sys::File) -> Result<Promise, String> {
+        let message = js_sys::Object::new();
+        let _ = Reflect::set(&message, &"file".into(), &file);
+        self.post_request_as(request, move |worker, text| {
+            Reflect::set(&message, &"request".into(), &JsValue::from_str(text))?;
+            worker.worker.post_message(&message)
+        })
+    }
+
+    /// What waits for the answer to a request posted (or why it could not be).
+    fn answered(
+        &self,
+        sent: Result<Promise, String>,
     ) -> impl std::future::Future<Output = (Answer, Option<Uint8Array>)> + 'static {
         let failed = Rc::clone(&self.failed);
         let closed = self.closed.get();
-        let sent = self.post_request(request, bytes);
         async move {
             // A closed panel's requests are never answered: nothing goes on after it.
             if closed {
@@ -139,6 +163,16 @@ impl WorkerClient {
 
     /// Posts a request with the next id, and gives the promise its answer settles.
     fn post_request(&self, request: Request, bytes: Option<Uint8Array>) -> Result<Promise, String> {
+        self.post_request_as(request, |worker, text| worker.post(text, bytes))
+    }
+
+    /// Gives a request the next id, has `post` post its text, and gives the promise its answer
+    /// settles.
+    fn post_request_as(
+        &self,
+        request: Request,
+        post: impl FnOnce(&Self, &str) -> Result<(), JsValue>,
+    ) -> Result<Promise, String> {
         if let Some(why) = self.failed.borrow().clone() {
             return Err(why);
         }
@@ -151,7 +185,7 @@ impl WorkerClient {
         if let Some(settle) = settle {
             self.waiting.borrow_mut().insert(id, settle);
         }
-        if let Err(err) = self.post(&text, bytes) {
+        if let Err(err) = post(self, &text) {
             self.waiting.borrow_mut().remove(&id);
             return Err(format!("the request could not be sent: {}", js_text(&err)));
         }
@@ -190,6 +224,24 @@ impl Drop for WorkerClient {
     /// A panel that is gone stops its engine.
     fn drop(&mut self) {
         self.worker.terminate();
+    }
+}
+
+/// The reads waiting for their last answers, by id, and what each hands its notices to.
+type Notices = Rc<RefCell<HashMap<u64, Rc<dyn Fn(Box<Read>)>>>>;
+
+/// Hands a read's notice (a `read` answer that is not its last) to what waits for it; false
+/// for any other message.
+fn was_notice(notices: &Notices, id: u64, data: &JsValue) -> bool {
+    let Some(noticed) = notices.borrow().get(&id).cloned() else {
+        return false;
+    };
+    match read_answer(data).0 {
+        Answer::Read(read) if !read.done => {
+            noticed(read);
+            true
+        }
+        _ => false,
     }
 }
 

@@ -10,6 +10,7 @@
 //! A credential is typed for one origin and is only ever sent to that origin: a feed whose links
 //! lead to another server, or a URL typed later for another server, never receives it.
 
+use chronoscope_protocol::Secrets;
 use url::Url;
 
 /// Why a source address cannot be used.
@@ -173,5 +174,33 @@ impl HostHeaders {
             true => &self.headers,
             false => &[],
         }
+    }
+}
+
+/// The headers a request to `url` may carry, for the engine's side to send: the credential as
+/// `Authorization` where it was typed for `url`'s origin, and a host page's headers where they
+/// are for it. Nothing for any other origin.
+pub fn secrets_for(credential: &Credential, host: Option<&HostHeaders>, url: &Url) -> Secrets {
+    let mut headers: Vec<(String, String)> = credential
+        .header_for(url)
+        .map(|header| ("Authorization".to_string(), header))
+        .into_iter()
+        .collect();
+    headers.extend(host.map_or(&[][..], |host| host.to(url)).iter().cloned());
+    Secrets {
+        origin: match headers.is_empty() {
+            true => String::new(),
+            false => url.origin().ascii_serialization(),
+        },
+        headers,
+    }
+}
+
+/// The headers of `secrets` that a request to `url` carries: all of them when `url` has their
+/// origin, else none (a feed's page on another host, say).
+pub fn secrets_to<'a>(secrets: &'a Secrets, url: &Url) -> &'a [(String, String)] {
+    match !secrets.origin.is_empty() && url.origin().ascii_serialization() == secrets.origin {
+        true => &secrets.headers,
+        false => &[],
     }
 }

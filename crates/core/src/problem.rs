@@ -36,6 +36,16 @@ pub enum Place {
     Source,
 }
 
+impl Place {
+    /// The HTTP status a URL's place names (0: none, or not a URL).
+    pub fn status(&self) -> u16 {
+        match self {
+            Place::Url { status, .. } => *status,
+            _ => 0,
+        }
+    }
+}
+
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -75,6 +85,43 @@ impl Problem {
     /// What is wrong, for people.
     pub fn message(&self) -> String {
         self.kind.to_string()
+    }
+
+    /// The HTTP status its place names (0: none).
+    pub fn status(&self) -> u16 {
+        self.place.status()
+    }
+
+    /// The wait, in seconds, a server asked for before the load is tried again.
+    pub fn wait_s(&self) -> Option<u64> {
+        match self.kind {
+            ProblemKind::TryLater { wait_s, .. } => wait_s,
+            _ => None,
+        }
+    }
+
+    /// The `stopped` request that tells the engine a download stopped as this problem says
+    /// (the engine's `stopped` reads it back into the same problem).
+    pub fn stop_request(&self) -> chronoscope_protocol::Request {
+        use chronoscope_protocol::Stop;
+        let why = match &self.kind {
+            ProblemKind::BrokeOff(message) => Stop::BrokeOff {
+                message: message.clone(),
+            },
+            &ProblemKind::Stalled { n_bytes, seconds } => Stop::Stalled { n_bytes, seconds },
+            ProblemKind::TryLater { answer, wait_s } => Stop::TryLater {
+                answer: answer.clone(),
+                wait_s: *wait_s,
+            },
+            &ProblemKind::NoAnswer { seconds } => Stop::NoAnswer { seconds },
+            other => Stop::Failed {
+                message: other.to_string(),
+            },
+        };
+        chronoscope_protocol::Request::Stopped {
+            status: self.status(),
+            why,
+        }
     }
 }
 

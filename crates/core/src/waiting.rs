@@ -108,6 +108,20 @@ pub fn retries_by_itself(wait_s: u64, n_tried: u32) -> bool {
     wait_s <= AUTO_RETRY_MAX_S && n_tried < AUTO_RETRIES
 }
 
+/// A status that says to try again later: 408, 429, 500, 502, 503 or 504.
+pub fn is_temporary_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
+}
+
+/// A problem after which a load waits for a *Retry*: an answer that says to try again later,
+/// or none at all.
+pub fn is_temporary(kind: &ProblemKind) -> bool {
+    matches!(
+        kind,
+        ProblemKind::TryLater { .. } | ProblemKind::NoAnswer { .. }
+    )
+}
+
 /// The words of *Retry* while it counts down.
 pub fn countdown_words(seconds_left: u64) -> String {
     format!("Retry in {seconds_left} s")

@@ -3,7 +3,11 @@
 
 use chronoscope_core::embed::Allowlist;
 use chronoscope_core::link::ViewState;
-use chronoscope_core::origin::{foreign_origins, resolve, with_embed, Credential, Secret};
+use chronoscope_core::origin::{
+    foreign_origins, resolve, secrets_for, secrets_to, with_embed, Credential, HostHeaders, Secret,
+};
+use chronoscope_protocol::Secrets;
+use url::Url;
 
 const PAGE: &str = "http://127.0.0.1:8080/index.html?src=x";
 
@@ -163,4 +167,39 @@ fn config_json_lists_the_origins_a_link_may_fetch_from_without_asking() {
         .unwrap()
         .origins
         .is_empty());
+}
+
+#[test]
+fn the_engines_side_is_given_headers_only_for_the_sources_origin_and_sends_them_nowhere_else() {
+    let source = Url::parse("https://cambium.example:8443/api/po/1042/events").unwrap();
+    let secret = Secret::Bearer {
+        token: "t0ken".into(),
+    };
+    let credential = Credential::for_url(secret, &source);
+    let host = HostHeaders::for_url(&source, vec![("X-Tenant".into(), "acme".into())]);
+    let secrets = secrets_for(&credential, Some(&host), &source);
+    assert_eq!(secrets.origin, "https://cambium.example:8443");
+    assert_eq!(
+        secrets.headers,
+        [
+            ("Authorization".to_string(), "Bearer t0ken".to_string()),
+            ("X-Tenant".to_string(), "acme".to_string())
+        ]
+    );
+    // A feed's next page on the same origin carries them; one on another host or port does not.
+    let page = Url::parse("https://cambium.example:8443/api/po/1042/events?page=2").unwrap();
+    assert_eq!(secrets_to(&secrets, &page).len(), 2);
+    for elsewhere in [
+        "https://cambium.example/api",
+        "https://evil.example:8443/api",
+        "http://cambium.example:8443/api",
+    ] {
+        let url = Url::parse(elsewhere).unwrap();
+        assert!(secrets_to(&secrets, &url).is_empty(), "{elsewhere}");
+    }
+    // A source on another origin than the credential's is given nothing to send.
+    let other = Url::parse("https://other.example/events").unwrap();
+    let none = secrets_for(&credential, Some(&host), &other);
+    assert_eq!(none, Secrets::default());
+    assert!(secrets_to(&none, &other).is_empty());
 }

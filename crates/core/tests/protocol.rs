@@ -260,6 +260,11 @@ proptest! {
             prop_assert_eq!(&rows.iter().map(|r| r.pos).collect::<Vec<_>>(), &shown);
             prop_assert_eq!(found_row, shown.binary_search(&pos).ok());
 
+            // How many of the stream's events the log's first `upto` hold: counted event by event.
+            let upto = bins % (timeline.len() + 2);
+            let Answer::Counted { n } = ask(&mut engine, 2, Request::Count { stream: stream.clone(), upto }) else { panic!() };
+            prop_assert_eq!(n, (0..upto.min(timeline.len())).filter(|&idx| timeline.event(idx).stream == stream).count());
+
             let Answer::Stream(info) = ask(&mut engine, 2, Request::Stream { stream: stream.clone(), bins }) else { panic!() };
             let mut kinds = timeline.stream_kinds(&stream);
             kinds.sort_by_key(|kind| timeline.kind_index(kind));

@@ -85,6 +85,26 @@ pub enum Request {
     Feed,
     /// Ends the bytes of a source opened with `begin`.
     Finish,
+    /// Reads a URL on the engine's side: its worker fetches it there (the source's bytes never
+    /// cross the page), begins it with these choices, reads it as it arrives and fetches each
+    /// page of a feed it asks for. The answer is `read`: notices while it reads, then the last
+    /// one (`Read::done`). A newer read, or a source opened meanwhile, supersedes it. Only an
+    /// engine in a worker reads URLs; one called directly refuses.
+    Read(Box<ReadUrl>),
+    /// *Retry* on the engine's side: reads on from where the source stopped (a `Range` where
+    /// the server serves ranges, else fetching again and skipping what was read), or fetches
+    /// again the feed page that failed. Answered like `read`.
+    ReadOn { secrets: Secrets },
+    /// Stops following the source being read (`follow=` turned off): the read's connection
+    /// closes, and its last answer says the source as it stands. Answered `opened`.
+    Unfollow,
+    /// Reads the file handed over beside the request (a `File`, read in the worker as it is
+    /// read from the disk) with the view's choices. Answered like `read`.
+    ReadFile {
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+    },
     /// The bytes of a source opened with `begin` stopped, as `why` says: a download whose body
     /// ended (which may still have been cut mid-line), broke off or stalled. The problem is at
     /// the source's URL and this status (its file, for a file); what came stays, and the answer
@@ -144,6 +164,9 @@ pub enum Request {
     /// What the timeline shows of a stream: its event types, its span in time and how its
     /// events spread over that span in `bins` bins (at most `MAX_BINS`).
     Stream { stream: String, bins: usize },
+    /// How many of a stream's events are among the log's first `upto` events: what a stream
+    /// held when the log was that long (a followed source, when it caught up).
+    Count { stream: String, upto: usize },
     /// One event in full: its record as stored, what it changed in words, and its stored and
     /// upcast data where it was upcast.
     Event { stream: String, pos: usize },
@@ -275,6 +298,75 @@ pub enum ResumeAt {
     Page { url: String },
 }
 
+/// A URL to read on the engine's side, and the view's choices to read it with (as `begin`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadUrl {
+    pub label: String,
+    pub link: String,
+    pub documents: Vec<Document>,
+    /// Absolute: the page resolved it against its own address.
+    pub url: String,
+    pub secrets: Secrets,
+}
+
+/// Headers that go only to one origin (scheme, host and port): the user's credential as
+/// `Authorization` and a host page's headers. A request to any other origin carries none, and
+/// a request that carries some follows no redirect. They are never written into a link.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Secrets {
+    /// As `https://host:port`; empty when there are no headers.
+    pub origin: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// How far a source read on the engine's side has come (`read`, `read_on`, `read_file`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Read {
+    /// False for a notice while it reads; true for the last answer.
+    pub done: bool,
+    /// Bytes of the source that arrived, counted from its start, and how many it has where the
+    /// server or the file says.
+    pub received: u64,
+    pub total: Option<u64>,
+    /// The page of a feed being read (1: the first, or a source that is not a feed).
+    pub page: usize,
+    /// The source as the engine holds it; `None` when nothing could be read (`unread`).
+    pub opened: Option<Opened>,
+    /// Why nothing could be read: the URL was not answered, or answered with an error that
+    /// waiting will not mend. What was open before stays open.
+    pub unread: Option<Unread>,
+    /// The wait, in seconds, the server asked for before *Retry* (`Retry-After`).
+    pub wait_s: Option<u64>,
+    /// Where following a source (`follow=`) stands; `None` while it catches up, and for a
+    /// source that is not followed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub following: Option<Following>,
+}
+
+/// Where following a source stands, in a `read` notice.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Following {
+    /// It caught up: what arrived is the source, shown as a load is; what comes next is live.
+    /// Said once.
+    CaughtUp,
+    /// Live: events are read as they come.
+    Live,
+    /// The connection dropped; the next try is in this many seconds.
+    Reconnecting { wait_s: u64 },
+}
+
+/// A URL that could not be read, at its place.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unread {
+    pub url: String,
+    /// The HTTP status it answered with (0: none).
+    pub status: u16,
+    /// True when it answered with a redirect that was not followed.
+    pub redirected: bool,
+    pub message: String,
+}
+
 /// A document a view names by address (`map=`, `proj=`), with the text fetched from it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Document {
@@ -316,6 +408,10 @@ pub enum Answer {
         found_row: Option<usize>,
     },
     Stream(StreamInfo),
+    /// How many of the stream's events `count` found.
+    Counted {
+        n: usize,
+    },
     Event(EventDetail),
     Located {
         stream: String,
@@ -364,6 +460,8 @@ pub enum Answer {
     },
     /// An evidence pack, opened.
     PackOpened(PackOpened),
+    /// A source read on the engine's side: a notice while it reads, or the last answer.
+    Read(Box<Read>),
     /// The request could not be answered, and why.
     Refused(Refusal),
 }
@@ -798,6 +896,7 @@ impl Answer {
             Answer::Moment(_) => "moment",
             Answer::Events { .. } => "events",
             Answer::Stream(_) => "stream",
+            Answer::Counted { .. } => "counted",
             Answer::Event(_) => "event",
             Answer::Located { .. } => "located",
             Answer::Trail(_) => "trail",
@@ -813,6 +912,7 @@ impl Answer {
             Answer::Integrity(_) => "integrity",
             Answer::Followed { .. } => "followed",
             Answer::PackOpened(_) => "pack_opened",
+            Answer::Read(_) => "read",
             Answer::Refused(_) => "refused",
         }
     }

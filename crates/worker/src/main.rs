@@ -18,6 +18,8 @@
 //! (`Engine::answer_json_or_wait`). Slices are queued as messages on a channel of the
 //! worker's own, not as timers, which browsers hold back by 4 ms each once they nest.
 
+mod read;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -36,6 +38,10 @@ const SLICE: usize = 5_000;
 struct Worker {
     engine: RefCell<Engine>,
     slice_queued: Cell<bool>,
+    /// How many reads were asked for (`read`): only the last may begin its source.
+    n_reads: Cell<u64>,
+    /// The read (by its place in `n_reads`) whose following the page stopped (`unfollow`).
+    unfollowed: Cell<u64>,
     scope: DedicatedWorkerGlobalScope,
     /// Where a message queues the next slice (`None` where the channel could not be made: the
     /// slices then wait for timers).
@@ -51,6 +57,8 @@ fn main() {
     let worker = Rc::new(Worker {
         engine: RefCell::new(engine),
         slice_queued: Cell::new(false),
+        n_reads: Cell::new(0),
+        unfollowed: Cell::new(0),
         scope: scope.clone(),
         slices: channel.as_ref().map(MessageChannel::port2),
     });
@@ -63,6 +71,9 @@ fn main() {
         on_slice.forget();
     }
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        if let Some((id, ask)) = read::ask_of(&ev.data()) {
+            return read::start(&worker, id, ask);
+        }
         let mut engine = worker.engine.borrow_mut();
         if let Some(answer) = answer(&mut engine, &ev.data()) {
             post_answer(&worker.scope, &answer, engine.take_attachment());
@@ -78,6 +89,20 @@ fn main() {
     let ready = Envelope::new(0, Answer::Ready { version: VERSION });
     if let Ok(text) = serde_json::to_string(&ready) {
         post(&scope, &text);
+    }
+}
+
+impl Worker {
+    /// After a read moved the engine on: answers the requests whose wait that ended, and
+    /// queues the background work it brought.
+    fn after_engine_moved(self: &Rc<Worker>) {
+        post_ready(&self.scope, &mut self.engine.borrow_mut());
+        queue_slice(self);
+    }
+
+    /// Posts an answer's text to the page.
+    fn post_text(&self, text: &str) {
+        post(&self.scope, text);
     }
 }
 

@@ -47,6 +47,8 @@ pub struct Engine {
     open: Option<OpenSource>,
     /// How many times a source was opened or appended to: the generation of the open one.
     generation: u64,
+    /// How many sources were opened: the identity of the open one.
+    n_opened: u64,
     caches: Caches,
     /// The bytes of the last answer that has some beside it (an evidence pack), until taken.
     attachment: Option<Vec<u8>>,
@@ -400,11 +402,26 @@ impl Engine {
             Request::Status if self.open.is_some() => self.answer_opened(),
             Request::CheckMapping { text } => check_mapping(&text),
             Request::Evidence(request) => self.evidence(&request),
+            Request::Read(_)
+            | Request::ReadOn { .. }
+            | Request::ReadFile { .. }
+            | Request::Unfollow => Answer::Refused(reads_elsewhere()),
             request => match &mut self.open {
                 Some(open) => answer_about(open, &mut self.caches, request),
                 None => Answer::Refused(Refusal::NothingOpen),
             },
         }
+    }
+
+    /// How many sources were opened so far: a read that began one goes on only while it is
+    /// still the one open.
+    pub fn n_opened(&self) -> u64 {
+        self.n_opened
+    }
+
+    /// The URL the open source is read from, if it has one: where *Retry* fetches the rest.
+    pub fn source_url(&self) -> Option<&url::Url> {
+        self.open.as_ref()?.ingest.source_url()
     }
 
     /// The bytes that came with the last answer that has some (`Answer::File` without text),
@@ -474,6 +491,7 @@ impl Engine {
         index(&mut ingest);
         let ingest_detection = ingest.detection();
         self.generation += 1;
+        self.n_opened += 1;
         let open = self.open.insert(OpenSource {
             label,
             ingest,
@@ -506,6 +524,7 @@ impl Engine {
         let mut ingest = Ingest::new(prepared.setup);
         ingest.serves_ranges(ranges);
         self.generation += 1;
+        self.n_opened += 1;
         let open = self.open.insert(OpenSource {
             label,
             detection: ingest.detection(),
@@ -849,6 +868,14 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
     }
 }
 
+/// Why an engine called directly does not read a URL or a file itself: only its worker has
+/// the browser's `fetch` and `File` (`crates/worker`'s `read`).
+fn reads_elsewhere() -> Refusal {
+    Refusal::Unavailable {
+        message: "this engine reads no URL or file itself: its worker does".into(),
+    }
+}
+
 /// Answers a question about a source.
 fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
     let timeline = source.timeline;
@@ -867,6 +894,10 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
         | Request::Follow(_)
         | Request::OpenPack { .. }
         | Request::Status => Answer::Opened(opened(source)),
+        Request::Read(_)
+        | Request::ReadOn { .. }
+        | Request::ReadFile { .. }
+        | Request::Unfollow => Answer::Refused(reads_elsewhere()),
         Request::Streams {
             filter,
             selected,
@@ -898,6 +929,14 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
         },
         Request::Stream { stream, bins } => match known(timeline, &stream) {
             Ok(()) => Answer::Stream(detail::stream_info(timeline, &stream, bins)),
+            Err(refusal) => Answer::Refused(refusal),
+        },
+        Request::Count { stream, upto } => match known(timeline, &stream) {
+            Ok(()) => Answer::Counted {
+                n: timeline
+                    .stream_log_positions(&stream)
+                    .partition_point(|&idx| idx < upto),
+            },
             Err(refusal) => Answer::Refused(refusal),
         },
         Request::Event { stream, pos } => at_moments(timeline, &stream, &[Some(pos)], |_| {

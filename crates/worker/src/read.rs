@@ -1,0 +1,525 @@
+//! Reading a source in the worker (`read`, `read_on`, `read_file`): the worker fetches a URL
+//! itself, or reads the `File` it was handed, and feeds the bytes straight to its engine as
+//! they arrive, so that a source's bytes never cross the page. It fetches each page of a feed
+//! the engine asks for, stops a body that stalls, stops at the memory ceiling, and tells the
+//! page how far it has come (`Answer::Read` notices) and, last, where the read ended.
+//!
+//! What to make of what arrives is the engine's (`core::ingest`), and the rules of a request
+//! are the core's (`chronoscope-fetch`, `core::origin`, `core::waiting`): the headers the page
+//! sent go only to their origin. A read stops at its next step once another source is opened
+//! (`Engine::n_opened`), and answers that it was superseded.
+
+mod follow;
+
+use std::rc::Rc;
+
+use chronoscope_core::decode::{Place, Problem};
+use chronoscope_core::link::ViewState;
+use chronoscope_core::waiting::{is_temporary, StallWatch};
+use chronoscope_fetch::{fetch_all, Ask, Chunk, Download};
+use chronoscope_protocol::{
+    Answer, Document, Envelope, Following, Opened, Read, ReadUrl, Refusal, Request, ResumeAt,
+    Secrets, Stop, Unread, Wants,
+};
+use url::Url;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::Worker;
+
+/// The least time between two notices of a read, in milliseconds: the page shows a count and,
+/// every half second, a preview; a notice per piece of a 303 MB download would be thousands.
+const NOTICE_EVERY_MS: f64 = 100.0;
+
+/// How long the next piece is waited for before the stall watch looks again.
+const QUIET_MS: i32 = 1000;
+
+/// A read the page asked for.
+pub enum ReadAsk {
+    Url(Box<ReadUrl>),
+    On(Secrets),
+    Unfollow,
+    File {
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+        file: web_sys::File,
+    },
+}
+
+/// The read a message asks for, with its id: `read` or `read_on` as text, or `read_file` as
+/// `{request, file}`. `None` for any other message, which the engine answers.
+pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
+    if let Some(text) = data.as_string() {
+        // Only a message that names a read is read twice; the engine reads the others.
+        if !text.contains(r#""ask":"read"#) && !text.contains(r#""ask":"unfollow""#) {
+            return None;
+        }
+        let envelope: Envelope<Request> = serde_json::from_str(&text).ok()?;
+        return match envelope.body {
+            Request::Read(read) => Some((envelope.id, ReadAsk::Url(read))),
+            Request::ReadOn { secrets } => Some((envelope.id, ReadAsk::On(secrets))),
+            Request::Unfollow => Some((envelope.id, ReadAsk::Unfollow)),
+            _ => None,
+        };
+    }
+    let field = |name: &str| js_sys::Reflect::get(data, &JsValue::from_str(name)).ok();
+    let file = field("file")?.dyn_into::<web_sys::File>().ok()?;
+    let text = field("request")?.as_string()?;
+    let envelope: Envelope<Request> = serde_json::from_str(&text).ok()?;
+    match envelope.body {
+        Request::ReadFile {
+            label,
+            link,
+            documents,
+        } => Some((
+            envelope.id,
+            ReadAsk::File {
+                label,
+                link,
+                documents,
+                file,
+            },
+        )),
+        _ => None,
+    }
+}
+
+/// Reads what `ask` says, in the worker's background, and answers the request `id`.
+pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
+    if let ReadAsk::Unfollow = ask {
+        return unfollow(worker, id);
+    }
+    worker.n_reads.set(worker.n_reads.get() + 1);
+    let reader = Reader {
+        worker: Rc::clone(worker),
+        id,
+        asked_as: (worker.n_reads.get(), worker.engine.borrow().n_opened()),
+        opened_as: None,
+        received: 0,
+        total: None,
+        page: 1,
+        noticed_at: f64::NEG_INFINITY,
+        held: None,
+    };
+    wasm_bindgen_futures::spawn_local(async move {
+        match ask {
+            ReadAsk::Url(read) => reader.read_url(*read).await,
+            ReadAsk::On(secrets) => reader.read_on(secrets).await,
+            ReadAsk::Unfollow => {}
+            ReadAsk::File {
+                label,
+                link,
+                documents,
+                file,
+            } => reader.read_file(label, link, documents, file).await,
+        }
+    });
+}
+
+/// Stops following the source being read (the last read asked for), and answers `id` with the
+/// source as it stands; the read then ends.
+fn unfollow(worker: &Rc<Worker>, id: u64) {
+    worker.unfollowed.set(worker.n_reads.get());
+    let answer = worker.engine.borrow_mut().handle(Request::Status);
+    let text = serde_json::to_string(&Envelope::new(id, answer)).unwrap_or_default();
+    worker.post_text(&text);
+}
+
+/// One read: the request it answers, the source it began, and how far it has come.
+struct Reader {
+    worker: Rc<Worker>,
+    id: u64,
+    /// Which read this is, and how many sources the engine had opened when it was asked for:
+    /// it begins its source only while no other read was asked for and nothing was opened.
+    asked_as: (u64, u64),
+    /// The engine's `n_opened` once this read began its source (or found it open, for
+    /// `read_on`): the read goes on while it is still the one open.
+    opened_as: Option<u64>,
+    received: u64,
+    total: Option<u64>,
+    page: usize,
+    noticed_at: f64,
+    /// A notice held back by `NOTICE_EVERY_MS`, said when the source goes quiet.
+    held: Option<(Opened, Option<Following>)>,
+}
+
+/// How a read ended, for its last answer.
+enum Ended {
+    /// Read to its end or its stop, with the wait a server asked for before *Retry*.
+    Read(Box<Opened>, Option<u64>),
+    /// Nothing could be read.
+    Unread(Unread),
+    /// The engine answered a step otherwise than with the source (a refusal).
+    Answered(Box<Answer>),
+    /// Another source was opened meanwhile.
+    Superseded,
+}
+
+impl Reader {
+    /// Fetches a URL, begins it as a source and reads it to its end.
+    async fn read_url(mut self, read: ReadUrl) {
+        let ended = match Url::parse(&read.url) {
+            Ok(url) => self.fetch_and_read(read, url).await,
+            Err(err) => Ended::Unread(Unread {
+                url: read.url,
+                status: 0,
+                redirected: false,
+                message: err.to_string(),
+            }),
+        };
+        self.end(ended);
+    }
+
+    async fn fetch_and_read(&mut self, read: ReadUrl, url: Url) -> Ended {
+        let secrets = read.secrets;
+        let view = ViewState::from_query(&read.link).0;
+        let fetched = Download::fetch(&url, Ask::with(Some(&secrets))).await;
+        let (status, ranges) = match &fetched {
+            Ok(download) => (download.place.status(), download.ranges),
+            // A server that is busy or briefly failing: the source begins, and waits for a Retry.
+            Err(problem) if is_temporary(&problem.kind) => (problem.status(), false),
+            Err(problem) => return Ended::Unread(unread(problem)),
+        };
+        let begin = Request::Begin {
+            label: read.label,
+            link: read.link,
+            documents: read.documents,
+            url: Some(url.to_string()),
+            ranges,
+            status: Some(status),
+        };
+        if let Err(ended) = self.begin(begin) {
+            return ended;
+        }
+        let read = match fetched {
+            Ok(download) => match view.follow {
+                Some(mode) => {
+                    let memory_mb = view.memory_mb;
+                    self.follow(download, url, &secrets, mode, memory_mb).await
+                }
+                None => self.read_body(download, &secrets).await,
+            },
+            Err(problem) => {
+                let wait_s = problem.wait_s();
+                match self.opened(problem.stop_request()) {
+                    Ok(opened) => self.read_pages(opened, &secrets, wait_s).await,
+                    Err(ended) => Err(ended),
+                }
+            }
+        };
+        read.unwrap_or_else(|ended| ended)
+    }
+
+    /// *Retry*: reads on from where the open source stopped.
+    async fn read_on(mut self, secrets: Secrets) {
+        let ended = self.read_on_from(secrets).await;
+        self.end(ended.unwrap_or_else(|ended| ended));
+    }
+
+    async fn read_on_from(&mut self, secrets: Secrets) -> Result<Ended, Ended> {
+        let url = self.worker.engine.borrow().source_url().cloned();
+        self.opened_as = Some(self.worker.engine.borrow().n_opened());
+        let at = self.opened(Request::Status)?.resume;
+        let resumed = self.opened(Request::Resume)?;
+        let (Some(url), Some(ResumeAt::Byte { offset, ranges })) = (url, at) else {
+            // A feed reads on from the page that failed, which the engine asks for again.
+            return self.read_pages(resumed, &secrets, None).await;
+        };
+        let from = if ranges { offset } else { 0 };
+        let ask = Ask {
+            from,
+            ..Ask::with(Some(&secrets))
+        };
+        self.received = offset;
+        match Download::fetch(&url, ask).await {
+            Ok(mut download) => {
+                download.skip_to(offset);
+                self.read_body(download, &secrets).await
+            }
+            Err(problem) => {
+                let wait_s = problem.wait_s();
+                let opened = self.opened(problem.stop_request())?;
+                self.read_pages(opened, &secrets, wait_s).await
+            }
+        }
+    }
+
+    /// Reads a file the page handed over, as it is read from the disk.
+    async fn read_file(
+        mut self,
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+        file: web_sys::File,
+    ) {
+        let begin = Request::Begin {
+            label,
+            link,
+            documents,
+            url: None,
+            ranges: false,
+            status: None,
+        };
+        let ended = match self.begin(begin) {
+            Ok(()) => {
+                let place = Place::File(file.name());
+                let download = Download::new(file.stream(), place, Some(file.size() as u64));
+                let read = self.read_body(download, &Secrets::default()).await;
+                read.unwrap_or_else(|ended| ended)
+            }
+            Err(ended) => ended,
+        };
+        self.end(ended);
+    }
+
+    /// Begins the source, which this read then reads while it is the one open; unless another
+    /// read was asked for, or another source opened, while this one waited for its answer.
+    fn begin(&mut self, begin: Request) -> Result<(), Ended> {
+        let now = (
+            self.worker.n_reads.get(),
+            self.worker.engine.borrow().n_opened(),
+        );
+        if now != self.asked_as {
+            return Err(Ended::Superseded);
+        }
+        let began = self.ask(begin);
+        self.opened_as = Some(self.worker.engine.borrow().n_opened());
+        match began {
+            Answer::Opened(_) => Ok(()),
+            other => Err(Ended::Answered(Box::new(other))),
+        }
+    }
+
+    /// Feeds a body's bytes to the engine as they arrive, and ends them: at the end of the
+    /// body, when it breaks off or stalls, or when the engine stops at the memory ceiling;
+    /// then reads the pages of a feed.
+    async fn read_body(
+        &mut self,
+        mut download: Download,
+        secrets: &Secrets,
+    ) -> Result<Ended, Ended> {
+        let mut watch = StallWatch::new(js_sys::Date::now(), download.received);
+        self.total = download.total;
+        let stopped = loop {
+            let read = download.next_chunk_within(QUIET_MS).await;
+            if !self.is_current() {
+                download.cancel();
+                return Err(Ended::Superseded);
+            }
+            match read {
+                Ok(Chunk::Bytes(chunk)) => {
+                    self.received = download.received;
+                    let opened = self.feed(&chunk)?;
+                    // The memory ceiling: the engine keeps what it read and wants no more.
+                    let enough = opened.wants != Wants::Bytes;
+                    self.notice(opened);
+                    if enough {
+                        download.cancel();
+                        break Request::Status;
+                    }
+                }
+                Ok(Chunk::Quiet) => {}
+                Ok(Chunk::End) => break end_request(&download.place),
+                Err(problem) => break problem.stop_request(),
+            }
+            // A body that trickles is given up; what came stays, and Retry reads on.
+            if let Some(stalled) = watch.check(js_sys::Date::now(), download.received) {
+                download.cancel();
+                break Problem::new(download.place.clone(), stalled).stop_request();
+            }
+        };
+        let opened = self.opened(stopped)?;
+        self.read_pages(opened, secrets, None).await
+    }
+
+    /// Fetches each page of a feed the engine asks for, until it asks for none.
+    async fn read_pages(
+        &mut self,
+        mut opened: Opened,
+        secrets: &Secrets,
+        wait_s: Option<u64>,
+    ) -> Result<Ended, Ended> {
+        while let Wants::Page { url: page } = opened.wants.clone() {
+            self.page += 1;
+            self.notice(opened);
+            let fetched = match Url::parse(&page) {
+                Ok(page_url) => fetch_all(&page_url, Some(secrets), &[], None).await,
+                Err(err) => Err(chronoscope_fetch::fetch_problem(&page, 0, err.to_string())),
+            };
+            if !self.is_current() {
+                return Err(Ended::Superseded);
+            }
+            opened = match fetched {
+                Ok(bytes) => self.feed_page(page, &bytes)?,
+                Err(problem) => self.opened(Request::PageFailed {
+                    url: page,
+                    status: problem.status(),
+                    message: problem.kind.to_string(),
+                })?,
+            };
+        }
+        Ok(Ended::Read(Box::new(opened), wait_s))
+    }
+
+    /// True while no other read was asked for, and no other source opened since this read
+    /// began its own.
+    fn is_current(&self) -> bool {
+        let opened_now = self.worker.engine.borrow().n_opened();
+        self.worker.n_reads.get() == self.asked_as.0
+            && self
+                .opened_as
+                .is_none_or(|opened_as| opened_as == opened_now)
+    }
+
+    /// True once the page asked to stop following this read's source.
+    fn unfollowed(&self) -> bool {
+        self.worker.unfollowed.get() == self.asked_as.0
+    }
+
+    /// The engine's answer to one request of the read, with bytes beside it.
+    fn ask_attached(&self, request: Request, bytes: &[u8]) -> Answer {
+        let request = Envelope::new(self.id, request);
+        let answer =
+            self.worker
+                .engine
+                .borrow_mut()
+                .answer_attached(request, bytes.len(), |into| into.copy_from_slice(bytes));
+        self.worker.after_engine_moved();
+        answer.body
+    }
+
+    /// The engine's answer to one request of the read.
+    fn ask(&self, request: Request) -> Answer {
+        let answer = self.worker.engine.borrow_mut().handle(request);
+        self.worker.after_engine_moved();
+        answer
+    }
+
+    /// The source after one request of the read, or how the read ends when the engine
+    /// answers otherwise.
+    fn opened(&mut self, request: Request) -> Result<Opened, Ended> {
+        as_opened(self.ask(request))
+    }
+
+    /// Feeds one piece of the body to the engine, copied once from the browser's memory.
+    fn feed(&mut self, chunk: &js_sys::Uint8Array) -> Result<Opened, Ended> {
+        let len = chunk.length() as usize;
+        let request = Envelope::new(self.id, Request::Feed);
+        let answer = self
+            .worker
+            .engine
+            .borrow_mut()
+            .answer_attached(request, len, |into| chunk.copy_to(into));
+        self.worker.after_engine_moved();
+        as_opened(answer.body)
+    }
+
+    /// Gives the engine a page of a feed.
+    fn feed_page(&mut self, url: String, bytes: &[u8]) -> Result<Opened, Ended> {
+        as_opened(self.ask_attached(Request::FeedPage { url }, bytes))
+    }
+
+    /// Tells the page how far the read has come, at most every `NOTICE_EVERY_MS`.
+    fn notice(&mut self, opened: Opened) {
+        self.notice_following(opened, None);
+    }
+
+    /// `notice`, saying where following stands; one held back is said by `flush_notice`.
+    fn notice_following(&mut self, opened: Opened, following: Option<Following>) {
+        let now = js_sys::Date::now();
+        if now - self.noticed_at < NOTICE_EVERY_MS {
+            self.held = Some((opened, following));
+            return;
+        }
+        self.noticed_at = now;
+        self.held = None;
+        self.post_read(false, Some(opened), None, None, following);
+    }
+
+    /// Says the notice held back, if any: the source went quiet after it.
+    fn flush_notice(&mut self) {
+        if let Some((opened, following)) = self.held.take() {
+            self.noticed_at = js_sys::Date::now();
+            self.post_read(false, Some(opened), None, None, following);
+        }
+    }
+
+    /// Says at once where following stands (caught up, reconnecting).
+    fn say(&mut self, opened: Opened, following: Following) {
+        self.held = None;
+        self.noticed_at = js_sys::Date::now();
+        self.post_read(false, Some(opened), None, None, Some(following));
+    }
+
+    /// The read's last answer.
+    fn end(self, ended: Ended) {
+        match ended {
+            Ended::Read(opened, wait_s) => self.post_read(true, Some(*opened), None, wait_s, None),
+            Ended::Unread(unread) => self.post_read(true, None, Some(unread), None, None),
+            Ended::Answered(answer) => self.post(*answer),
+            Ended::Superseded => self.post(Answer::Refused(Refusal::Superseded)),
+        }
+    }
+
+    /// Posts a `read` answer: a notice, or the last one.
+    fn post_read(
+        &self,
+        done: bool,
+        opened: Option<Opened>,
+        unread: Option<Unread>,
+        wait_s: Option<u64>,
+        following: Option<Following>,
+    ) {
+        let read = Read {
+            done,
+            received: self.received,
+            total: self.total,
+            page: self.page,
+            opened,
+            unread,
+            wait_s,
+            following,
+        };
+        self.post(Answer::Read(Box::new(read)));
+    }
+
+    fn post(&self, answer: Answer) {
+        let text = serde_json::to_string(&Envelope::new(self.id, answer)).unwrap_or_default();
+        self.worker.post_text(&text);
+    }
+}
+
+/// The source, from an answer that is one; else how the read ends.
+fn as_opened(answer: Answer) -> Result<Opened, Ended> {
+    match answer {
+        Answer::Opened(opened) => Ok(opened),
+        other => Err(Ended::Answered(Box::new(other))),
+    }
+}
+
+/// A fetch that failed before anything was read, as the page shows it.
+fn unread(problem: &Problem) -> Unread {
+    let (url, status, redirected) = match &problem.place {
+        Place::Url { url, status } => (url.clone(), *status, false),
+        Place::Redirected { url } => (url.clone(), 0, true),
+        other => (other.to_string(), 0, false),
+    };
+    Unread {
+        url,
+        status,
+        redirected,
+        message: problem.kind.to_string(),
+    }
+}
+
+/// The request that ends a body that came to its end: a download's `stopped` with `ended`
+/// (its last line may still have been cut), a file's `finish`.
+fn end_request(place: &Place) -> Request {
+    match place {
+        &Place::Url { status, .. } => Request::Stopped {
+            status,
+            why: Stop::Ended,
+        },
+        _ => Request::Finish,
+    }
+}
