@@ -637,6 +637,8 @@ test('real exports load by deep link with no format hint: Django dumpdata, CSV, 
     const page = await open(`?src=/real/${src}&stream=${encodeURIComponent(stream)}&v=${version}&view=raw`);
     await assertText(summary(page), new RegExp(`^${count}$`));
     await assertText(page.getByTestId('format-detected'), format);
+    // The count shows while the source is read; the link's moment once it is.
+    await assertText(cursor(page), new RegExp(`^v${version} · `));
     const state = JSON.parse(await page.getByTestId('state-json').textContent());
     assert.ok(check(state), `${src}: ${JSON.stringify(state)}`);
     await page.context().close();
