@@ -12,7 +12,7 @@
 // its state: one answer) showing the other end, to every answer in, and to the next frame.
 // Usage: [LOADS=n] node bench/app-worker.mjs DATA.ndjson (run `trunk build --release` first).
 import { JSON_PARSE_WORKER } from './peers.mjs';
-import { chromium, serveDist } from './serve.mjs';
+import { chromium, serveDist, watchFirstByte } from './serve.mjs';
 
 const [dataFile] = process.argv.slice(2);
 const loads = Number(process.env.LOADS || 10);
@@ -48,6 +48,7 @@ async function load() {
     new PerformanceObserver((list) => list.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, ms: e.duration })))
       .observe({ type: 'longtask', buffered: true });
   });
+  const firstByteOf = watchFirstByte(page, '/data.ndjson');
   await page.goto(`${base}?src=data.ndjson`);
   const ready = () => {
     const summary = document.querySelector('[data-testid=load-summary]')?.textContent ?? '';
@@ -71,18 +72,17 @@ async function load() {
     return { ms: performance.now() - t0, checking: !document.querySelector('[data-testid=integrity-summary]') };
   });
   await page.waitForFunction(() => document.querySelector('[data-testid=integrity-summary]'), null, { timeout: 900_000, polling: 100 });
-  return [page, await page.evaluate(({ readyAt, duringCheck }) => {
-    const data = performance.getEntriesByType('resource').find((e) => e.name.endsWith('/data.ndjson'));
-    const firstByte = data.responseStart;
+  const { firstByte, bytesIn } = await firstByteOf();
+  return [page, await page.evaluate(({ readyAt, duringCheck, firstByte, bytesIn }) => {
     const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
     return {
-      duringCheck: duringCheck.ms, stillChecking: duringCheck.checking, done: window.doneAt - firstByte, ready: readyAt - firstByte, checked: performance.now() - firstByte, bytesIn: data.responseEnd - firstByte,
+      duringCheck: duringCheck.ms, stillChecking: duringCheck.checking, done: window.doneAt - firstByte, ready: readyAt - firstByte, checked: performance.now() - firstByte, bytesIn,
       longTasks: during.filter((t) => t.ms > 50).length, longest: Math.max(0, ...during.map((t) => t.ms)),
       summary: document.querySelector('[data-testid=load-summary]').textContent,
       memory: document.querySelector('[data-testid=load-summary]').getAttribute('title'),
       integrity: document.querySelector('[data-testid=integrity-summary]').textContent,
     };
-  }, { readyAt, duringCheck })];
+  }, { readyAt, duringCheck, firstByte, bytesIn })];
 }
 
 const runs = [];

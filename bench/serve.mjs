@@ -22,3 +22,22 @@ export async function serveDist(dataFile) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, base: `http://127.0.0.1:${server.address().port}/` };
 }
+
+/**
+ * Watches a page for the request of a path ending in `suffix`, made by the page or by its
+ * engine's worker (which fetches a source itself), and gives a function that resolves to when
+ * that response's first byte came, on the page's clock (`performance.now()`); `null` until it
+ * finished. Worker requests are not in the page's resource timing, so Playwright's timing of
+ * the request is read, which has the time it started since the epoch.
+ */
+export function watchFirstByte(page, suffix) {
+  let timing = null;
+  page.context().on('requestfinished', (request) => {
+    if (request.url().endsWith(suffix)) timing = request.timing();
+  });
+  return async () => {
+    if (!timing) return null;
+    const origin = await page.evaluate(() => performance.timeOrigin);
+    return { firstByte: timing.startTime + timing.responseStart - origin, bytesIn: timing.responseEnd - timing.responseStart };
+  };
+}
