@@ -5,214 +5,148 @@
 use chronoscope_protocol::{Answer, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use wasm_bindgen::{JsCast, JsValue};
 
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx};
-use super::dom::{append_element, clicked_button, target_within};
+use super::dom::append_element;
 use super::engine::unexpected;
 use super::feed::reproject as reproject_in_worker;
 use super::loader::fetch_document;
 
-/// The projection and mapping editors. Written with DOM calls, with one handler for clicks and
-/// one for the URL form, rather than a `view!`: the panel's generic view code cost the bundle
-/// about 4 KB it did not have once live following came (see `follow_bar`).
+/// What the editors hold: each text as typed, the projection's URL, and each editor's error.
+/// The signals are what the panel knows; the fields only show them and report typing.
+#[derive(Clone, Copy)]
+struct Editors {
+    projection: RwSignal<String>,
+    mapping: RwSignal<String>,
+    projection_url: RwSignal<String>,
+    projection_error: RwSignal<Option<String>>,
+    mapping_error: RwSignal<Option<String>>,
+}
+
+/// The projection and mapping editors.
 #[component]
 pub fn ModelPanel() -> impl IntoView {
     let ctx = use_app();
-    let panel = NodeRef::<leptos::html::Section>::new();
-    Effect::new(move |_| {
-        if let Some(panel) = panel.get() {
-            // Only element creation can fail here, which a browser does not refuse.
-            let _ = write_editors(ctx, &panel);
-        }
-    });
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        let Some(panel) = panel.get_untracked() else {
-            return;
-        };
-        if let Some(link) = target_within(&ev, "a") {
-            // The saved file is the mapping as it reads now.
-            let text = field(&panel, "mapping-text");
-            let href = format!(
-                "data:application/json;charset=utf-8,{}",
-                js_sys::encode_uri_component(&text)
-            );
-            let _ = link.set_attribute("href", &href);
-            return;
-        }
-        match clicked_button(&ev)
-            .and_then(|b| b.get_attribute("data-testid"))
-            .as_deref()
-        {
-            Some("projection-apply") => {
-                let text = field(&panel, "projection-text");
-                let compact = serde_json::from_str::<serde_json::Value>(&text)
-                    .map(|v| v.to_string())
-                    .unwrap_or_else(|_| text.clone());
-                apply_projection(ctx, &panel, text, compact);
-            }
-            Some("mapping-apply") => apply_mapping(ctx, &panel),
-            _ => {}
-        }
+    let editors = Editors {
+        projection: RwSignal::new(initial_projection(ctx)),
+        mapping: RwSignal::new(initial_mapping(ctx)),
+        projection_url: RwSignal::new(String::new()),
+        projection_error: RwSignal::new(None),
+        mapping_error: RwSignal::new(None),
     };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+    let apply = move |_| {
+        let text = editors.projection.get_untracked();
+        let compact = serde_json::from_str::<serde_json::Value>(&text)
+            .map(|v| v.to_string())
+            .unwrap_or_else(|_| text.clone());
+        apply_projection(ctx, editors, text, compact);
+    };
+    let load = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(panel) = panel.get_untracked() else {
-            return;
-        };
-        let url = field(&panel, "projection-url");
+        let url = editors.projection_url.get_untracked();
         spawn_local(async move {
             match fetch_document(&url).await {
                 Ok(text) => {
-                    set_field(&panel, "projection-text", &text);
-                    apply_projection(ctx, &panel, text, url);
+                    editors.projection.set(text.clone());
+                    apply_projection(ctx, editors, text, url);
                 }
-                Err(problem) => show_error(&panel, "projection", Some(&problem.to_string())),
+                Err(problem) => editors.projection_error.set(Some(problem.to_string())),
             }
         });
     };
-    view! {
-        <section class="model-panel" aria-label="Projection and mapping" node_ref=panel
-            on:click=on_click on:submit=on_submit></section>
-    }
-}
-
-/// The two editors: each a heading, its text, its actions, and (`show_error`) its error.
-fn write_editors(ctx: AppCtx, panel: &web_sys::Element) -> Result<(), JsValue> {
-    let editors = [
-        (
-            "projection",
-            "Projection: rules per event type, and upcasters",
-            "Projection JSON",
-            initial_projection(ctx),
-        ),
-        (
-            "mapping",
-            "Custom mapping: JSON Pointers into each record",
-            "Mapping JSON",
-            initial_mapping(ctx),
-        ),
-    ];
-    for (id, title, label, text) in editors {
-        let column = append_element(
-            panel,
-            "div",
-            &[("class", "model-column"), ("data-editor", id)],
-            None,
-        )?;
-        append_element(&column, "h3", &[], Some(title))?;
-        let testid = format!("{id}-text");
-        let attributes = [
-            ("data-testid", testid.as_str()),
-            ("aria-label", label),
-            ("spellcheck", "false"),
-        ];
-        append_element(&column, "textarea", &attributes, None)?;
-        set_field(panel, &testid, &text);
-        append_element(&column, "div", &[("class", "model-actions")], None)?;
-    }
-    let actions = panel.query_selector_all(".model-actions")?;
-    let (Some(projection), Some(mapping)) = (actions.get(0), actions.get(1)) else {
-        return Ok(());
+    // The saved file is the mapping as it reads now.
+    let mapping_file = move || {
+        let text = editors.mapping.get();
+        format!(
+            "data:application/json;charset=utf-8,{}",
+            js_sys::encode_uri_component(&text)
+        )
     };
-    let (projection, mapping): (web_sys::Element, web_sys::Element) =
-        (projection.unchecked_into(), mapping.unchecked_into());
-    let button = [("type", "button"), ("data-testid", "projection-apply")];
-    append_element(&projection, "button", &button, Some("Apply projection"))?;
-    let form = append_element(&projection, "form", &[], None)?;
-    let url = [
-        ("type", "text"),
-        ("data-testid", "projection-url"),
-        ("placeholder", "or load one from a URL"),
-        ("aria-label", "Projection URL"),
-    ];
-    append_element(&form, "input", &url, None)?;
-    append_element(&form, "button", &[("type", "submit")], Some("Load"))?;
-    let button = [("type", "button"), ("data-testid", "mapping-apply")];
-    append_element(
-        &mapping,
-        "button",
-        &button,
-        Some("Read the source with this mapping"),
-    )?;
-    let save = [
-        ("class", "button"),
-        ("download", "chronoscope-mapping.json"),
-        ("href", "#"),
-    ];
-    append_element(&mapping, "a", &save, Some("Save mapping"))?;
-    Ok(())
-}
-
-/// The text of the field with this `data-testid` (a textarea or an input).
-fn field(panel: &web_sys::Element, testid: &str) -> String {
-    let found = panel
-        .query_selector(&format!("[data-testid={testid}]"))
-        .ok()
-        .flatten();
-    match found {
-        Some(found) => js_sys::Reflect::get(&found, &"value".into())
-            .ok()
-            .and_then(|v| v.as_string())
-            .unwrap_or_default(),
-        None => String::new(),
+    view! {
+        <section class="model-panel" aria-label="Projection and mapping">
+            <div class="model-column" data-editor="projection">
+                <h3>"Projection: rules per event type, and upcasters"</h3>
+                <EditorText id="projection" label="Projection JSON" text=editors.projection />
+                <div class="model-actions">
+                    <button type="button" data-testid="projection-apply" on:click=apply>
+                        "Apply projection"
+                    </button>
+                    <form on:submit=load>
+                        <input type="text" data-testid="projection-url"
+                            placeholder="or load one from a URL" aria-label="Projection URL"
+                            prop:value=move || editors.projection_url.get()
+                            on:input=move |ev| editors.projection_url.set(event_target_value(&ev)) />
+                        <button type="submit">"Load"</button>
+                    </form>
+                </div>
+                <EditorError id="projection" error=editors.projection_error />
+            </div>
+            <div class="model-column" data-editor="mapping">
+                <h3>"Custom mapping: JSON Pointers into each record"</h3>
+                <EditorText id="mapping" label="Mapping JSON" text=editors.mapping />
+                <div class="model-actions">
+                    <button type="button" data-testid="mapping-apply"
+                        on:click=move |_| apply_mapping(ctx, editors)>
+                        "Read the source with this mapping"
+                    </button>
+                    <a class="button" download="chronoscope-mapping.json" href=mapping_file>
+                        "Save mapping"
+                    </a>
+                </div>
+                <EditorError id="mapping" error=editors.mapping_error />
+            </div>
+        </section>
     }
 }
 
-fn set_field(panel: &web_sys::Element, testid: &str, text: &str) {
-    if let Ok(Some(found)) = panel.query_selector(&format!("[data-testid={testid}]")) {
-        let _ = js_sys::Reflect::set(&found, &"value".into(), &text.into());
+/// An editor's text area, showing `text` and writing what is typed into it.
+#[component]
+fn EditorText(id: &'static str, label: &'static str, text: RwSignal<String>) -> impl IntoView {
+    view! {
+        <textarea data-testid=format!("{id}-text") aria-label=label spellcheck="false"
+            prop:value=move || text.get()
+            on:input=move |ev| text.set(event_target_value(&ev))></textarea>
     }
 }
 
-/// Shows an editor's error below it (`{id}-error`), or removes the one shown.
-fn show_error(panel: &web_sys::Element, id: &str, error: Option<&str>) {
-    let testid = format!("{id}-error");
-    if let Ok(Some(shown)) = panel.query_selector(&format!("[data-testid={testid}]")) {
-        shown.remove();
-    }
-    let column = panel
-        .query_selector(&format!("[data-editor={id}]"))
-        .ok()
-        .flatten();
-    if let (Some(error), Some(column)) = (error, column) {
-        let attributes = [
-            ("class", "model-error"),
-            ("data-testid", testid.as_str()),
-            ("role", "alert"),
-        ];
-        let _ = append_element(&column, "p", &attributes, Some(error));
+/// An editor's error, when it has one (`{id}-error`).
+#[component]
+fn EditorError(id: &'static str, error: RwSignal<Option<String>>) -> impl IntoView {
+    move || {
+        error.get().map(|error| {
+            view! {
+                <p class="model-error" data-testid=format!("{id}-error") role="alert">{error}</p>
+            }
+        })
     }
 }
 
-fn apply_projection(ctx: AppCtx, panel: &web_sys::Element, text: String, link_value: String) {
-    let panel = panel.clone();
+fn apply_projection(ctx: AppCtx, editors: Editors, text: String, link_value: String) {
     spawn_local(async move {
         let error = reproject_in_worker(ctx, text).await.err();
         if error.is_none() {
             ctx.view.update(|v| v.projection = Some(link_value));
         }
-        show_error(&panel, "projection", error.as_deref());
+        editors.projection_error.set(error);
     });
 }
 
 /// Asks the engine whether the mapping can be used, and loads the source again with it.
-fn apply_mapping(ctx: AppCtx, panel: &web_sys::Element) {
-    let panel = panel.clone();
-    let text = field(&panel, "mapping-text");
+fn apply_mapping(ctx: AppCtx, editors: Editors) {
+    let text = editors.mapping.get_untracked();
     spawn_local(async move {
         let request = Request::CheckMapping { text };
         match ctx.engine.ask_worker(request, None).await.0 {
             Answer::MappingChecked { mapping } => {
-                show_error(&panel, "mapping", None);
+                editors.mapping_error.set(None);
                 ctx.view.update(|v| {
                     v.mapping = Some(mapping);
                     v.format = Some("mapping".into());
                 });
                 reload_source(ctx);
             }
-            other => show_error(&panel, "mapping", Some(&unexpected(&other))),
+            other => editors.mapping_error.set(Some(unexpected(&other))),
         }
     });
 }
