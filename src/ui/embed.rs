@@ -332,7 +332,7 @@ fn report_loads(ctx: AppCtx, host: HostCell) {
         }
         leptos::task::spawn_local(async move {
             if let Answer::Opened(opened) = ctx.engine.ask(Request::Status).await {
-                let n_problems = opened.problems.len();
+                let n_problems = opened.n_problems;
                 let message = embed::loaded(opened.n_events, opened.n_streams, n_problems);
                 post_to_host(host, message);
             }

@@ -21,7 +21,7 @@ pub fn LoadSummary() -> impl IntoView {
         }
         ctx.opened.with(|opened| match opened {
             Some(opened) => {
-                let n_problems = opened.problems.len();
+                let n_problems = opened.n_problems;
                 let summary = loaded_summary(opened.n_events, opened.n_streams, n_problems);
                 match ctx.pack.with(Option::is_some) {
                     true => format!("{summary} · from an evidence pack"),

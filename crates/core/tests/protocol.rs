@@ -20,7 +20,8 @@ use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::change_words;
 use chronoscope_protocol::{
-    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants, VERSION,
+    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants,
+    MAX_PROBLEM_LINES, VERSION,
 };
 use proptest::prelude::*;
 
@@ -551,6 +552,24 @@ fn bad_lines_are_problems_at_their_place_and_the_good_events_stay() {
     };
     assert_eq!(opened.n_events, 2);
     assert_eq!(opened.problems.len(), 1, "{:?}", opened.problems);
+    assert!(
+        opened.problems[0].place.contains('3'),
+        "{:?}",
+        opened.problems[0]
+    );
+}
+
+#[test]
+fn an_answer_lists_the_first_problems_and_counts_them_all() {
+    let mut engine = Engine::new();
+    let bad = "{\"stream\":\n".repeat(MAX_PROBLEM_LINES + 50);
+    let Answer::Opened(opened) = engine.handle(open(&format!("{PO}{bad}"), "")) else {
+        panic!()
+    };
+    assert_eq!(opened.n_events, 2);
+    assert_eq!(opened.n_problems, MAX_PROBLEM_LINES + 50);
+    assert_eq!(opened.problems.len(), MAX_PROBLEM_LINES);
+    // The first ones, in the order of the source: lines 3 onwards.
     assert!(
         opened.problems[0].place.contains('3'),
         "{:?}",

@@ -466,6 +466,10 @@ pub enum Answer {
     Refused(Refusal),
 }
 
+/// The most problem lines an answer lists (`Opened::problems`); the rest are counted. A source
+/// with a million bad lines would otherwise send them all with every notice of its read.
+pub const MAX_PROBLEM_LINES: usize = 200;
+
 /// The most bins `Stream` answers with.
 pub const MAX_BINS: usize = 4096;
 
@@ -610,10 +614,13 @@ pub struct Opened {
     /// What the source wants next, while it arrives.
     #[serde(default)]
     pub wants: Wants,
-    /// Everything that could not be read or used, each at its place; the good events stay.
+    /// Everything that could not be read or used, each at its place; the good events stay:
+    /// the first `MAX_PROBLEM_LINES` of them, and how many there are in all (`n_problems`).
     /// An event that cannot be applied is found when its stream is folded: ask `status`
     /// again; the list is final once `n_folded` is `n_events`.
     pub problems: Vec<ProblemLine>,
+    #[serde(default)]
+    pub n_problems: usize,
     /// Where *Retry* reads on from, when the source broke off or a feed page failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resume: Option<ResumeAt>,

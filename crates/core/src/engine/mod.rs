@@ -837,11 +837,15 @@ fn answer_about(open: &mut OpenSource, caches: &mut Caches, request: Request) ->
 /// What the protocol says of an open source.
 fn opened(source: &Source<'_>) -> wire::Opened {
     let (timeline, detection) = (source.timeline, source.detection);
-    let problems = source
-        .setup_problems
-        .iter()
-        .chain(source.problems)
-        .chain(timeline.problems())
+    let all = || {
+        source
+            .setup_problems
+            .iter()
+            .chain(source.problems)
+            .chain(timeline.problems())
+    };
+    let problems = all()
+        .take(wire::MAX_PROBLEM_LINES)
         .map(problem_line)
         .collect();
     wire::Opened {
@@ -854,6 +858,7 @@ fn opened(source: &Source<'_>) -> wire::Opened {
         reason: detection.reason.clone(),
         wants: source.wants.clone(),
         problems,
+        n_problems: all().count(),
         resume: source.resume.clone(),
         naive_times: timeline.has_naive_times(),
         projection: source.projection_text.map(str::to_string),
