@@ -351,28 +351,11 @@ pub(super) async fn check(ctx: AppCtx, load: u64) {
     }
 }
 
-/// Asks the worker one request of the load, with bytes beside it where given. The first asks
-/// of a load make the worker's source the one the panels ask about; a refusal ends the load
-/// with the reason as its problem. `None` when the load went stale or was refused.
+/// Asks the worker one request of the load (text handed over whole), with bytes beside it
+/// where given. `begin` makes the worker's source the one the panels ask about; a refusal ends
+/// the load with the reason as its problem. `None` when the load went stale or was refused.
 async fn ask(run: &mut Run, request: Request, bytes: Option<Uint8Array>) -> Option<Opened> {
-    match ask_answer(run, request, bytes).await? {
-        Answer::Opened(opened) => Some(opened),
-        other => {
-            refused(run, other);
-            None
-        }
-    }
-}
-
-/// Asks the worker one request of a load, with bytes beside it where given, and hands back its
-/// answer as it is. A request that opens a source (`begin`, `open_pack`) makes the worker's
-/// source the one the panels ask about. `None` when the load went stale.
-pub(super) async fn ask_answer(
-    run: &Run,
-    request: Request,
-    bytes: Option<Uint8Array>,
-) -> Option<Answer> {
-    let opens = matches!(request, Request::Begin { .. } | Request::OpenPack { .. });
+    let opens = matches!(request, Request::Begin { .. });
     let answer = run.ctx.engine.ask_worker(request, bytes).await.0;
     if !run.is_current() {
         return None;
@@ -381,7 +364,13 @@ pub(super) async fn ask_answer(
         run.ctx.engine.in_worker.set(true);
         run.ctx.engine.changed();
     }
-    Some(answer)
+    match answer {
+        Answer::Opened(opened) => Some(opened),
+        other => {
+            refused(run, other);
+            None
+        }
+    }
 }
 
 /// Ends the load with why the engine did not answer as asked.

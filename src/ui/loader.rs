@@ -13,10 +13,8 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
-use js_sys::Uint8Array;
 use leptos::prelude::*;
 use url::Url;
-use wasm_bindgen_futures::JsFuture;
 
 use super::context::{AppCtx, Local, PackInfo, Progress};
 use super::feed;
@@ -24,7 +22,7 @@ use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin;
 use chronoscope_core::waiting::retries_by_itself;
-use chronoscope_fetch::{fetch_all, fetch_problem, js_text};
+use chronoscope_fetch::{fetch_all, fetch_problem};
 use chronoscope_protocol::{Answer, Request, Secrets};
 
 /// Where the bundled demo is served from.
@@ -80,15 +78,17 @@ pub async fn load_file(ctx: AppCtx, file: web_sys::File) {
 pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
     let name = file.name();
     let place = || Place::File(name.clone());
-    let bytes = match JsFuture::from(file.array_buffer()).await {
-        Ok(buffer) => Uint8Array::new(&buffer),
-        Err(err) => return pack_failed(ctx, place(), format!("cannot be read: {}", js_text(&err))),
-    };
     let run = Run::start(ctx, format!("evidence pack {name}"));
+    // The worker reads the file: its bytes never cross the page.
     let request = Request::OpenPack { name: name.clone() };
-    let Some(answer) = feed::ask_answer(&run, request, Some(bytes)).await else {
+    let answer = ctx.engine.read(request, Some(file.clone()), |_| {}).await;
+    if !run.is_current() {
         return;
-    };
+    }
+    if matches!(answer, Answer::PackOpened(_)) {
+        ctx.engine.in_worker.set(true);
+        ctx.engine.changed();
+    }
     let pack = match answer {
         Answer::PackOpened(pack) => pack,
         Answer::Refused(refusal) => {

@@ -1,5 +1,5 @@
-//! Reading a source in the worker (`read`, `read_on`, `read_file`): the worker fetches a URL
-//! itself, or reads the `File` it was handed, and feeds the bytes straight to its engine as
+//! Reading a source in the worker (`read`, `read_on`, `read_file`, and `open_pack` with its
+//! `File`): the worker fetches a URL itself, or reads the `File` it was handed, and feeds the bytes straight to its engine as
 //! they arrive, so that a source's bytes never cross the page. It fetches each page of a feed
 //! the engine asks for, stops a body that stalls, stops at the memory ceiling, and tells the
 //! page how far it has come (`Answer::Read` notices) and, last, where the read ended.
@@ -44,6 +44,11 @@ pub enum ReadAsk {
         documents: Vec<Document>,
         file: web_sys::File,
     },
+    /// An evidence pack handed over as its `File`, opened by the engine once read whole.
+    Pack {
+        name: String,
+        file: web_sys::File,
+    },
 }
 
 /// The read a message asks for, with its id: `read` or `read_on` as text, or `read_file` as
@@ -80,6 +85,7 @@ pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
                 file,
             },
         )),
+        Request::OpenPack { name } => Some((envelope.id, ReadAsk::Pack { name, file })),
         _ => None,
     }
 }
@@ -112,6 +118,7 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
                 documents,
                 file,
             } => reader.read_file(label, link, documents, file).await,
+            ReadAsk::Pack { name, file } => reader.open_pack(name, file).await,
         }
     });
 }
@@ -270,6 +277,27 @@ impl Reader {
             Err(ended) => ended,
         };
         self.end(ended);
+    }
+
+    /// Reads an evidence pack's file whole, and has the engine open it (`open_pack`).
+    async fn open_pack(self, name: String, file: web_sys::File) {
+        let read = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await;
+        let answer = match read {
+            Ok(buffer) => {
+                let bytes = js_sys::Uint8Array::new(&buffer);
+                let request = Envelope::new(self.id, Request::OpenPack { name });
+                let len = bytes.length() as usize;
+                let mut engine = self.worker.engine.borrow_mut();
+                let answer = engine.answer_attached(request, len, |into| bytes.copy_to(into));
+                drop(engine);
+                self.worker.after_engine_moved();
+                answer.body
+            }
+            Err(err) => Answer::Refused(Refusal::Document {
+                message: format!("cannot be read: {}", chronoscope_fetch::js_text(&err)),
+            }),
+        };
+        self.end(Ended::Answered(Box::new(answer)));
     }
 
     /// Begins the source, which this read then reads while it is the one open; unless another
