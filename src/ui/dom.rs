@@ -11,14 +11,6 @@ pub fn clicked_button(ev: &web_sys::MouseEvent) -> Option<web_sys::Element> {
     target_within(ev, "button")
 }
 
-/// The number in attribute `name` of the element matching `within` that a click on a list
-/// landed in (a row's position, an event's index in the log), if it has one.
-pub fn clicked_number(ev: &web_sys::Event, within: &str, name: &str) -> Option<usize> {
-    target_within(ev, within)
-        .and_then(|element| element.get_attribute(name))
-        .and_then(|number| number.parse().ok())
-}
-
 /// The element matching `selector` that an event's target is in (or is), if any.
 pub fn target_within(ev: &web_sys::Event, selector: &str) -> Option<web_sys::Element> {
     ev.target()

@@ -5,8 +5,8 @@
 
 use leptos::prelude::*;
 
-use super::context::{use_app, PackInfo};
-use super::dom::{append_element, clicked_number};
+use super::context::{use_app, AppCtx, PackInfo};
+use super::dom::append_element;
 use chronoscope_protocol::{Finding, Integrity as Report};
 use wasm_bindgen::JsValue;
 
@@ -19,107 +19,72 @@ pub fn IntegrityBar() -> impl IntoView {
     }
 }
 
-/// How many findings are listed in the page; the rest are counted, and all of them are in the
-/// evidence pack's `integrity.json`.
-const MAX_LISTED: usize = 500;
-
-/// The report: a summary line that opens the list of findings, each with a button to its
-/// event. Written with DOM text calls rather than `view!`, for the bundle's budget (see
-/// `period_table`).
+/// The report: a summary line that opens the list of findings (the first the engine lists,
+/// the rest counted), each with a button to its event; until the checks have run, a line of
+/// the same height that holds its place, so that the panes below do not move when it comes (a
+/// list scrolled to a linked event stays).
 #[component]
 fn IntegrityReport() -> impl IntoView {
     let ctx = use_app();
-    let report_box = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if let Some(report_box) = report_box.get() {
-            report_box.set_text_content(None);
-            // Only element creation can fail here, which a browser does not refuse.
-            let _ = ctx.report.with(|r| write_report(&report_box, r.as_deref()));
+    move || match ctx.report.get() {
+        None => view! {
+            <p class="integrity pending" data-testid="integrity-pending">
+                "Integrity: checked once the load is complete"
+            </p>
         }
+        .into_any(),
+        Some(report) => report_view(ctx, &report).into_any(),
+    }
+}
+
+fn report_view(ctx: AppCtx, report: &Report) -> impl IntoView {
+    let n_more = report.n_findings.saturating_sub(report.findings.len());
+    let more = (n_more > 0).then(|| {
+        let words = format!("and {n_more} more; the evidence pack's integrity.json lists them all");
+        view! { <p class="findings-more">{words}</p> }
     });
-    let on_click = move |ev: leptos::ev::MouseEvent| {
-        if let Some(idx) = clicked_number(&ev, "button", "data-log-idx") {
+    let findings = report
+        .findings
+        .iter()
+        .map(|finding| finding_view(ctx, finding))
+        .collect_view();
+    view! {
+        <details class="integrity" data-testid="integrity">
+            <summary>
+                <span class="integrity-result" data-testid="integrity-summary"
+                    data-result=report.result.clone()>{report.summary.clone()}</span>
+            </summary>
+            <ul class="findings">{findings}</ul>
+            {more}
+            <p class="not-checked">{format!("Not checked: {}", report.not_checked.join("; "))}</p>
+        </details>
+    }
+}
+
+/// One finding, as text, with a button to its event where it has one.
+fn finding_view(ctx: AppCtx, finding: &Finding) -> impl IntoView {
+    let place = match (&finding.stream, finding.version) {
+        (Some(stream), Some(version)) => format!("{stream} v{version}"),
+        _ => "source".to_string(),
+    };
+    let log_idx = finding.log_idx;
+    let select = move |_| {
+        if let Some(idx) = log_idx {
             ctx.select_log_event(idx);
         }
     };
-    view! { <div node_ref=report_box on:click=on_click></div> }
-}
-
-/// Writes the report, or, until the checks have run, a line of the same height that holds its
-/// place, so that the panes below do not move when it comes (a list scrolled to a linked event
-/// stays).
-fn write_report(parent: &web_sys::Element, report: Option<&Report>) -> Result<(), JsValue> {
-    let Some(report) = report else {
-        let pending = [
-            ("class", "integrity pending"),
-            ("data-testid", "integrity-pending"),
-        ];
-        let words = "Integrity: checked once the load is complete";
-        return append_element(parent, "p", &pending, Some(words)).map(drop);
-    };
-    let details = [("class", "integrity"), ("data-testid", "integrity")];
-    let details = append_element(parent, "details", &details, None)?;
-    let summary = append_element(&details, "summary", &[], None)?;
-    let result = [
-        ("class", "integrity-result"),
-        ("data-testid", "integrity-summary"),
-        ("data-result", report.result.as_str()),
-    ];
-    append_element(&summary, "span", &result, Some(&report.summary))?;
-    let list = append_element(&details, "ul", &[("class", "findings")], None)?;
-    write_findings(&list, report.findings.iter().take(MAX_LISTED))?;
-    let n_more = report.findings.len().saturating_sub(MAX_LISTED);
-    if n_more > 0 {
-        let more = format!("and {n_more} more; the evidence pack's integrity.json lists them all");
-        append_element(&details, "p", &[("class", "findings-more")], Some(&more))?;
+    view! {
+        <li data-testid="integrity-finding" data-kind=finding.kind.clone()
+            data-stream=finding.stream.clone().unwrap_or_default()
+            data-version=finding.version.map(|v| v.to_string()).unwrap_or_default()
+            class=format!("finding {}", finding.severity)>
+            <span class="severity">{finding.severity.clone()}</span>
+            <button type="button" class="link-button" disabled=log_idx.is_none() on:click=select>
+                {place}
+            </button>
+            {format!(" {}", finding.message)}
+        </li>
     }
-    let not_checked = format!("Not checked: {}", report.not_checked.join("; "));
-    append_element(
-        &details,
-        "p",
-        &[("class", "not-checked")],
-        Some(&not_checked),
-    )
-    .map(drop)
-}
-
-/// Writes one item per finding into the list, as text.
-fn write_findings<'a>(
-    list: &web_sys::Element,
-    findings: impl Iterator<Item = &'a Finding>,
-) -> Result<(), JsValue> {
-    for finding in findings {
-        let place = match (&finding.stream, finding.version) {
-            (Some(stream), Some(version)) => format!("{stream} v{version}"),
-            _ => "source".to_string(),
-        };
-        let severity = finding.severity.as_str();
-        let (class, version) = (
-            format!("finding {severity}"),
-            finding.version.map(|v| v.to_string()).unwrap_or_default(),
-        );
-        let item = [
-            ("data-testid", "integrity-finding"),
-            ("data-kind", finding.kind.as_str()),
-            ("data-stream", finding.stream.as_deref().unwrap_or_default()),
-            ("data-version", &version),
-            ("class", &class),
-        ];
-        let item = append_element(list, "li", &item, None)?;
-        append_element(&item, "span", &[("class", "severity")], Some(severity))?;
-        let button = append_element(
-            &item,
-            "button",
-            &[("type", "button"), ("class", "link-button")],
-            Some(&place),
-        )?;
-        match finding.log_idx {
-            Some(idx) => button.set_attribute("data-log-idx", &idx.to_string())?,
-            None => button.set_attribute("disabled", "")?,
-        }
-        item.append_child(&document().create_text_node(&format!(" {}", finding.message)))?;
-    }
-    Ok(())
 }
 
 /// What checking the link's `h=` found, while the view is at the link's moment; and, for data

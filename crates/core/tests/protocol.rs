@@ -20,7 +20,7 @@ use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::change_words;
 use chronoscope_protocol::{
-    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants,
+    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants, MAX_FINDINGS,
     MAX_PROBLEM_LINES, VERSION,
 };
 use proptest::prelude::*;
@@ -575,6 +575,27 @@ fn an_answer_lists_the_first_problems_and_counts_them_all() {
         "{:?}",
         opened.problems[0]
     );
+}
+
+#[test]
+fn an_integrity_answer_lists_the_first_findings_and_counts_them_all() {
+    // Each stream skips a version: one finding per stream.
+    let mut text = String::new();
+    for n in 0..MAX_FINDINGS + 10 {
+        for version in [1, 3] {
+            text.push_str(&format!(
+                "{{\"stream\":\"s-{n}\",\"version\":{version},\"time\":\"2026-01-01T00:00:00Z\",\"type\":\"Set\",\"data\":{{}}}}\n"
+            ));
+        }
+    }
+    let mut engine = Engine::new();
+    engine.handle(open(&text, ""));
+    let Answer::Integrity(report) = engine.handle(Request::Integrity) else {
+        panic!()
+    };
+    assert_eq!(report.n_findings, MAX_FINDINGS + 10);
+    assert_eq!(report.findings.len(), MAX_FINDINGS);
+    assert_eq!(report.findings[0].stream.as_deref(), Some("s-0"));
 }
 
 #[test]

@@ -797,10 +797,17 @@ pub struct Integrity {
     pub n_events: usize,
     pub n_streams: usize,
     pub n_chained: usize,
+    /// The first `MAX_FINDINGS` findings, and how many there are in all (an evidence pack's
+    /// `integrity.json` has every one).
     pub findings: Vec<Finding>,
+    #[serde(default)]
+    pub n_findings: usize,
     /// What was not checked, in words.
     pub not_checked: Vec<String>,
 }
+
+/// The most findings an `integrity` answer lists; the rest are counted.
+pub const MAX_FINDINGS: usize = 500;
 
 /// One thing the checks found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

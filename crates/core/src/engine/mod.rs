@@ -1218,7 +1218,13 @@ pub fn integrity(report: &Report) -> wire::Integrity {
         n_events: report.n_events,
         n_streams: report.n_streams,
         n_chained: report.n_chained,
-        findings: report.findings.iter().map(finding).collect(),
+        findings: report
+            .findings
+            .iter()
+            .take(wire::MAX_FINDINGS)
+            .map(finding)
+            .collect(),
+        n_findings: report.findings.len(),
         not_checked: report.not_checked.clone(),
     }
 }
