@@ -7,10 +7,13 @@
 //   selected stream's state is shown, and the app has every answer it asked for (`aria-busy`);
 // - checked: the integrity report is final;
 // - the main thread's tasks over 50 ms, from the first byte to the report;
-// - the memory the status line reports (the engine's worker and the page).
+// - the memory the status line reports (the engine's worker and the page);
+// - right after ready: the first state of the log's last stream, never opened before, from the
+//   click on it (found with the stream filter) to its state shown.
 // On the last load it presses End and Home 40 times, timing each from the key to the cursor (with
 // its state: one answer) showing the other end, to every answer in, and to the next frame.
 // Usage: [LOADS=n] node bench/app-worker.mjs DATA.ndjson (run `trunk build --release` first).
+import { openSync, readSync, fstatSync, closeSync } from 'node:fs';
 import { JSON_PARSE_WORKER } from './peers.mjs';
 import { chromium, serveDist, watchFirstByte } from './serve.mjs';
 
@@ -36,6 +39,17 @@ const peer = await peerPage.evaluate(async (parseCode) => {
 }, JSON_PARSE_WORKER);
 await peerPage.close();
 
+/** The stream of the data's last line: the benchmark data's last stream (`gen-bench`). */
+async function lastStreamName() {
+  const fd = openSync(dataFile, 'r');
+  const size = fstatSync(fd).size;
+  const tail = Buffer.alloc(Math.min(size, 65536));
+  readSync(fd, tail, 0, tail.length, size - tail.length);
+  closeSync(fd);
+  const lines = tail.toString('utf8').trim().split('\n');
+  return JSON.parse(lines[lines.length - 1]).stream;
+}
+
 async function load() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.on('pageerror', (err) => console.error('app:', err.message));
@@ -58,6 +72,23 @@ async function load() {
   };
   await page.waitForFunction(ready, null, { timeout: 600_000, polling: 'raf' });
   const readyAt = await page.evaluate(() => performance.now());
+  // The first state of a stream never opened before, while every other stream is still being
+  // folded behind: the last stream of the log, found by the stream filter, then clicked; from
+  // the click to its state shown.
+  const lastStream = await lastStreamName();
+  await page.getByTestId('stream-filter').fill(lastStream);
+  const row = page.locator(`[data-testid=stream-row][data-stream="${lastStream}"]`);
+  await row.waitFor();
+  const firstState = await row.evaluate(async (el, name) => {
+    const shown = () => document.querySelector('[data-testid=state-tree]')?.textContent.includes(name.toUpperCase());
+    const t0 = performance.now();
+    el.click();
+    await new Promise((resolve) => {
+      const look = () => shown() || performance.now() - t0 > 60_000 ? resolve() : requestAnimationFrame(look);
+      look();
+    });
+    return { ms: performance.now() - t0, checking: !document.querySelector('[data-testid=integrity-summary]') };
+  }, lastStream);
   // Home, pressed while the engine folds and checks everything behind what is shown: from the
   // key to the cursor, state and changes shown.
   const duringCheck = await page.evaluate(async () => {
@@ -73,16 +104,16 @@ async function load() {
   });
   await page.waitForFunction(() => document.querySelector('[data-testid=integrity-summary]'), null, { timeout: 900_000, polling: 100 });
   const { firstByte, bytesIn } = await firstByteOf();
-  return [page, await page.evaluate(({ readyAt, duringCheck, firstByte, bytesIn }) => {
+  return [page, await page.evaluate(({ readyAt, duringCheck, firstState, firstByte, bytesIn }) => {
     const during = window.longTasks.filter((t) => t.start + t.ms >= firstByte);
     return {
-      duringCheck: duringCheck.ms, stillChecking: duringCheck.checking, done: window.doneAt - firstByte, ready: readyAt - firstByte, checked: performance.now() - firstByte, bytesIn,
+      duringCheck: duringCheck.ms, stillChecking: duringCheck.checking, firstState: firstState.ms, firstStateChecking: firstState.checking, done: window.doneAt - firstByte, ready: readyAt - firstByte, checked: performance.now() - firstByte, bytesIn,
       longTasks: during.filter((t) => t.ms > 50).length, longest: Math.max(0, ...during.map((t) => t.ms)),
       summary: document.querySelector('[data-testid=load-summary]').textContent,
       memory: document.querySelector('[data-testid=load-summary]').getAttribute('title'),
       integrity: document.querySelector('[data-testid=integrity-summary]').textContent,
     };
-  }, { readyAt, duringCheck, firstByte, bytesIn })];
+  }, { readyAt, duringCheck, firstState, firstByte, bytesIn })];
 }
 
 const runs = [];
@@ -92,7 +123,7 @@ for (let i = 0; i < loads; i++) {
   let run;
   [page, run] = await load();
   runs.push(run);
-  console.error(`load ${i + 1}: bytes in ${run.bytesIn.toFixed(0)} ms, read ${run.done.toFixed(0)} ms, ready ${run.ready.toFixed(0)} ms, Home while checking ${run.duringCheck.toFixed(0)} ms${run.stillChecking ? '' : ' (the check was done)'}, checked ${run.checked.toFixed(0)} ms, ${run.longTasks} tasks over 50 ms (longest ${run.longest.toFixed(0)} ms)`);
+  console.error(`load ${i + 1}: bytes in ${run.bytesIn.toFixed(0)} ms, read ${run.done.toFixed(0)} ms, ready ${run.ready.toFixed(0)} ms, a stream never opened ${run.firstState.toFixed(0)} ms${run.firstStateChecking ? '' : ' (the check was done)'}, Home while checking ${run.duringCheck.toFixed(0)} ms${run.stillChecking ? '' : ' (the check was done)'}, checked ${run.checked.toFixed(0)} ms, ${run.longTasks} tasks over 50 ms (longest ${run.longest.toFixed(0)} ms)`);
 }
 
 // End and Home, 40 times: from the key to the cursor naming the other end, and to the next frame.
@@ -143,6 +174,7 @@ console.log(`|---|---|---|---|`);
 console.log(`| ready: list, scrubber and the selected stream's state shown (median of ${loads}) | ${(ready / 1000).toFixed(2)} s | ${(peerMs / 1000).toFixed(2)} s | ${(ready / peerMs).toFixed(2)}× |`);
 console.log(`| everything folded and checked: the integrity report final (median of ${loads}) | ${(checked / 1000).toFixed(2)} s | ${(peerMs / 1000).toFixed(2)} s | ${(checked / peerMs).toFixed(2)}× |`);
 console.log(`| main-thread tasks over 50 ms per load, first byte to report | ${runs.map((r) => r.longTasks).join(', ')}; longest ${Math.max(...runs.map((r) => r.longest)).toFixed(0)} ms | — | — |`);
+console.log(`| the first state of a stream never opened before (the log's last, ${runs[0].firstStateChecking ? 'while the rest is folded' : 'after the check'}): click to state shown | ${runs.map((r) => r.firstState.toFixed(0)).join(', ')} ms | — | — |`);
 console.log(`| Home pressed once ready, while everything is folded and checked: key to the cursor and state shown | ${runs.map((r) => r.duringCheck.toFixed(0)).join(', ')} ms | — | — |`);
 console.log(`| End/Home (40): key to the cursor, state and changes shown; to the next frame | p95 ${percentile(jumps.moved, 0.95).toFixed(1)} ms, max ${Math.max(...jumps.moved).toFixed(1)} ms; frame p95 ${percentile(jumps.movedFrame, 0.95).toFixed(1)} ms, max ${Math.max(...jumps.movedFrame).toFixed(1)} ms | — | — |`);
 console.log(`| End/Home (40): key to every answer in (the list's rows too); to the next frame | p95 ${percentile(jumps.written, 0.95).toFixed(1)} ms, max ${Math.max(...jumps.written).toFixed(1)} ms; frame p95 ${percentile(jumps.painted, 0.95).toFixed(1)} ms | — | — |`);
