@@ -99,32 +99,41 @@ async fn read(run: Run, request: Request, file: Option<web_sys::File>, url: Opti
         }
     };
     let answer = run.ctx.engine.read(request, file, noticed).await;
-    if !run.is_current() {
+    let Some((opened, wait_s)) = last_read(&run, answer) else {
         return false;
+    };
+    let (ctx, id) = (run.ctx, run.id);
+    done(&run, opened, url);
+    if let Some(wait_s) = wait_s {
+        retry_after_wait(ctx, wait_s, id);
+    }
+    true
+}
+
+/// The source a read's last answer says, with the wait a server asked for before *Retry*;
+/// the worker's source is then the one the panels ask about. `None` when the load went stale,
+/// or nothing could be read (the load then shows why).
+pub(super) fn last_read(run: &Run, answer: Answer) -> Option<(Opened, Option<u64>)> {
+    if !run.is_current() {
+        return None;
     }
     let read = match answer {
         Answer::Read(read) => *read,
         other => {
-            refused(&run, other);
-            return false;
+            refused(run, other);
+            return None;
         }
     };
     match (read.opened, read.unread) {
         (Some(opened), _) => {
             run.ctx.engine.in_worker.set(true);
-            let id = run.id;
-            let ctx = run.ctx;
-            done(&run, opened, url);
-            if let Some(wait_s) = read.wait_s {
-                retry_after_wait(ctx, wait_s, id);
-            }
-            true
+            Some((opened, read.wait_s))
         }
         (None, Some(unread)) => {
             run.fail(unread_problem(unread));
-            false
+            None
         }
-        (None, None) => false,
+        (None, None) => None,
     }
 }
 
@@ -146,7 +155,7 @@ pub(super) fn show_read(run: &Run, began: &Cell<bool>, read: &Read) {
 }
 
 /// A URL the worker could not read, as the problem the page shows.
-pub(super) fn unread_problem(unread: Unread) -> Problem {
+fn unread_problem(unread: Unread) -> Problem {
     let Unread {
         url,
         status,

@@ -59,15 +59,11 @@ pub(super) async fn follow(run: Run, request: Request) {
     if !run.is_current() {
         return;
     }
-    match answer {
-        Answer::Read(read) => match (read.opened, read.unread) {
-            (Some(opened), _) if heard.caught_up.get().is_some() => feed::show_changed(ctx, opened),
-            // A source that cannot be followed (a JSON document) is shown as a load is.
-            (Some(opened), _) => feed::done(&run, opened, None),
-            (None, Some(unread)) => run.fail(feed::unread_problem(unread)),
-            (None, None) => {}
-        },
-        other => feed::refused(&run, other),
+    match feed::last_read(&run, answer) {
+        Some((opened, _)) if heard.caught_up.get().is_some() => feed::show_changed(ctx, opened),
+        // A source that cannot be followed (a JSON document) is shown as a load is.
+        Some((opened, _)) => feed::done(&run, opened, None),
+        None => {}
     }
     say(ctx, FollowState::Off, 0);
 }

@@ -100,9 +100,10 @@ impl Worker {
         queue_slice(self);
     }
 
-    /// Posts an answer's text to the page.
-    fn post_text(&self, text: &str) {
-        post(&self.scope, text);
+    /// Posts the answer to request `id` to the page, as the protocol's JSON.
+    fn post_answer(&self, id: u64, answer: Answer) {
+        let text = serde_json::to_string(&Envelope::new(id, answer)).unwrap_or_default();
+        post(&self.scope, &text);
     }
 }
 

@@ -1,6 +1,6 @@
 //! Reading a source in the worker (`read`, `read_on`, `read_file`, and `open_pack` with its
-//! `File`): the worker fetches a URL itself, or reads the `File` it was handed, and feeds the bytes straight to its engine as
-//! they arrive, so that a source's bytes never cross the page. It fetches each page of a feed
+//! `File`): the worker fetches a URL itself, or reads the `File` it was handed, and feeds the
+//! bytes straight to its engine as they arrive, so that a source's bytes never cross the page. It fetches each page of a feed
 //! the engine asks for, stops a body that stalls, stops at the memory ceiling, and tells the
 //! page how far it has come (`Answer::Read` notices) and, last, where the read ended.
 //!
@@ -51,8 +51,9 @@ pub enum ReadAsk {
     },
 }
 
-/// The read a message asks for, with its id: `read` or `read_on` as text, or `read_file` as
-/// `{request, file}`. `None` for any other message, which the engine answers.
+/// The read a message asks for, with its id: `read`, `read_on` or `unfollow` as text, or
+/// `read_file` or `open_pack` as `{request, file}`. `None` for any other message, which the
+/// engine answers.
 pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
     if let Some(text) = data.as_string() {
         // Only a message that names a read is read twice; the engine reads the others.
@@ -128,8 +129,7 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
 fn unfollow(worker: &Rc<Worker>, id: u64) {
     worker.unfollowed.set(worker.n_reads.get());
     let answer = worker.engine.borrow_mut().handle(Request::Status);
-    let text = serde_json::to_string(&Envelope::new(id, answer)).unwrap_or_default();
-    worker.post_text(&text);
+    worker.post_answer(id, answer);
 }
 
 /// One read: the request it answers, the source it began, and how far it has come.
@@ -166,7 +166,10 @@ impl Reader {
     /// Fetches a URL, begins it as a source and reads it to its end.
     async fn read_url(mut self, read: ReadUrl) {
         let ended = match Url::parse(&read.url) {
-            Ok(url) => self.fetch_and_read(read, url).await,
+            Ok(url) => {
+                let read = self.fetch_and_read(read, url).await;
+                read.unwrap_or_else(|ended| ended)
+            }
             Err(err) => Ended::Unread(Unread {
                 url: read.url,
                 status: 0,
@@ -177,7 +180,7 @@ impl Reader {
         self.end(ended);
     }
 
-    async fn fetch_and_read(&mut self, read: ReadUrl, url: Url) -> Ended {
+    async fn fetch_and_read(&mut self, read: ReadUrl, url: Url) -> Result<Ended, Ended> {
         let secrets = read.secrets;
         let view = ViewState::from_query(&read.link).0;
         let fetched = Download::fetch(&url, Ask::with(Some(&secrets))).await;
@@ -185,7 +188,7 @@ impl Reader {
             Ok(download) => (download.place.status(), download.ranges),
             // A server that is busy or briefly failing: the source begins, and waits for a Retry.
             Err(problem) if is_temporary(&problem.kind) => (problem.status(), false),
-            Err(problem) => return Ended::Unread(unread(problem)),
+            Err(problem) => return Ok(Ended::Unread(unread(problem))),
         };
         let begin = Request::Begin {
             label: read.label,
@@ -195,10 +198,8 @@ impl Reader {
             ranges,
             status: Some(status),
         };
-        if let Err(ended) = self.begin(begin) {
-            return ended;
-        }
-        let read = match fetched {
+        self.begin(begin)?;
+        match fetched {
             Ok(download) => match view.follow {
                 Some(mode) => {
                     let memory_mb = view.memory_mb;
@@ -206,15 +207,8 @@ impl Reader {
                 }
                 None => self.read_body(download, &secrets).await,
             },
-            Err(problem) => {
-                let wait_s = problem.wait_s();
-                match self.opened(problem.stop_request()) {
-                    Ok(opened) => self.read_pages(opened, &secrets, wait_s).await,
-                    Err(ended) => Err(ended),
-                }
-            }
-        };
-        read.unwrap_or_else(|ended| ended)
+            Err(problem) => self.stopped_by(&problem, &secrets).await,
+        }
     }
 
     /// *Retry*: reads on from where the open source stopped.
@@ -243,12 +237,15 @@ impl Reader {
                 download.skip_to(offset);
                 self.read_body(download, &secrets).await
             }
-            Err(problem) => {
-                let wait_s = problem.wait_s();
-                let opened = self.opened(problem.stop_request())?;
-                self.read_pages(opened, &secrets, wait_s).await
-            }
+            Err(problem) => self.stopped_by(&problem, &secrets).await,
         }
+    }
+
+    /// A fetch that failed after the source began (a server that asked to wait, or did not
+    /// answer): the source stops there, keeping the wait asked for before *Retry*.
+    async fn stopped_by(&mut self, problem: &Problem, secrets: &Secrets) -> Result<Ended, Ended> {
+        let opened = self.opened(problem.stop_request())?;
+        self.read_pages(opened, secrets, problem.wait_s()).await
     }
 
     /// Reads a file the page handed over, as it is read from the disk.
@@ -285,13 +282,7 @@ impl Reader {
         let answer = match read {
             Ok(buffer) => {
                 let bytes = js_sys::Uint8Array::new(&buffer);
-                let request = Envelope::new(self.id, Request::OpenPack { name });
-                let len = bytes.length() as usize;
-                let mut engine = self.worker.engine.borrow_mut();
-                let answer = engine.answer_attached(request, len, |into| bytes.copy_to(into));
-                drop(engine);
-                self.worker.after_engine_moved();
-                answer.body
+                self.ask_with_js_bytes(Request::OpenPack { name }, &bytes)
             }
             Err(err) => Answer::Refused(Refusal::Document {
                 message: format!("cannot be read: {}", chronoscope_fetch::js_text(&err)),
@@ -378,7 +369,9 @@ impl Reader {
                 return Err(Ended::Superseded);
             }
             opened = match fetched {
-                Ok(bytes) => self.feed_page(page, &bytes)?,
+                Ok(bytes) => {
+                    as_opened(self.ask_with_bytes(Request::FeedPage { url: page }, &bytes))?
+                }
                 Err(problem) => self.opened(Request::PageFailed {
                     url: page,
                     status: problem.status(),
@@ -404,16 +397,27 @@ impl Reader {
         self.worker.unfollowed.get() == self.asked_as.0
     }
 
-    /// The engine's answer to one request of the read, with bytes beside it.
-    fn ask_attached(&self, request: Request, bytes: &[u8]) -> Answer {
+    /// The engine's answer to one request of the read, with `len` bytes beside it, which
+    /// `fill` writes straight into the engine's memory.
+    fn ask_attached(&self, request: Request, len: usize, fill: impl FnOnce(&mut [u8])) -> Answer {
         let request = Envelope::new(self.id, request);
-        let answer =
-            self.worker
-                .engine
-                .borrow_mut()
-                .answer_attached(request, bytes.len(), |into| into.copy_from_slice(bytes));
+        let answer = self
+            .worker
+            .engine
+            .borrow_mut()
+            .answer_attached(request, len, fill);
         self.worker.after_engine_moved();
         answer.body
+    }
+
+    /// `ask_attached` with bytes in the browser's memory, copied once.
+    fn ask_with_js_bytes(&self, request: Request, bytes: &js_sys::Uint8Array) -> Answer {
+        self.ask_attached(request, bytes.length() as usize, |into| bytes.copy_to(into))
+    }
+
+    /// `ask_attached` with bytes in the worker's own memory.
+    fn ask_with_bytes(&self, request: Request, bytes: &[u8]) -> Answer {
+        self.ask_attached(request, bytes.len(), |into| into.copy_from_slice(bytes))
     }
 
     /// The engine's answer to one request of the read.
@@ -429,22 +433,9 @@ impl Reader {
         as_opened(self.ask(request))
     }
 
-    /// Feeds one piece of the body to the engine, copied once from the browser's memory.
+    /// Feeds one piece of the body to the engine.
     fn feed(&mut self, chunk: &js_sys::Uint8Array) -> Result<Opened, Ended> {
-        let len = chunk.length() as usize;
-        let request = Envelope::new(self.id, Request::Feed);
-        let answer = self
-            .worker
-            .engine
-            .borrow_mut()
-            .answer_attached(request, len, |into| chunk.copy_to(into));
-        self.worker.after_engine_moved();
-        as_opened(answer.body)
-    }
-
-    /// Gives the engine a page of a feed.
-    fn feed_page(&mut self, url: String, bytes: &[u8]) -> Result<Opened, Ended> {
-        as_opened(self.ask_attached(Request::FeedPage { url }, bytes))
+        as_opened(self.ask_with_js_bytes(Request::Feed, chunk))
     }
 
     /// Tells the page how far the read has come, at most every `NOTICE_EVERY_MS`.
@@ -512,8 +503,7 @@ impl Reader {
     }
 
     fn post(&self, answer: Answer) {
-        let text = serde_json::to_string(&Envelope::new(self.id, answer)).unwrap_or_default();
-        self.worker.post_text(&text);
+        self.worker.post_answer(self.id, answer);
     }
 }
 

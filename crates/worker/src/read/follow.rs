@@ -204,7 +204,7 @@ impl Reader {
     fn step(&mut self, step: FollowStep, bytes: Option<&[u8]>) -> Result<Followed, Ended> {
         let request = Request::Follow(step);
         let answer = match bytes {
-            Some(bytes) => self.ask_attached(request, bytes),
+            Some(bytes) => self.ask_with_bytes(request, bytes),
             None => self.ask(request),
         };
         match answer {
