@@ -46,7 +46,7 @@ pub enum Change {
     /// `data` is applied to the state as an RFC 7396 JSON Merge Patch.
     Merge,
     /// An RFC 6902 JSON Patch is applied to the state.
-    #[serde(deserialize_with = "crate::decode::canonical::deserialize_patch")]
+    #[serde(deserialize_with = "crate::patch::deserialize_patch")]
     Patch(json_patch::Patch),
     /// The value replaces the state.
     Snapshot(Value),

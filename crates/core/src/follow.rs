@@ -26,19 +26,11 @@
 use sse_parse::SseParser;
 use url::Url;
 
-use crate::ingest::MEMORY_BUDGET_MB;
+pub use crate::link::FollowMode;
+use crate::link::MEMORY_BUDGET_MB;
+use crate::number::counted;
+pub use crate::problem::Unfollowable;
 use crate::problem::{Place, Problem, ProblemKind};
-use crate::view::text::counted;
-
-/// How a deep link asks to follow its source (`follow=1|sse|ndjson|poll`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FollowMode {
-    /// The transport is read from the response (`follow=1`).
-    Auto,
-    Sse,
-    Ndjson,
-    Poll,
-}
 
 /// The way new events come.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,27 +59,6 @@ pub const LONG_POLL_HEADERS: [(&str, &str); 2] =
     [("Kurrent-LongPoll", "30"), ("ES-LongPoll", "30")];
 
 impl FollowMode {
-    /// Reads a `follow=` value.
-    pub fn parse(text: &str) -> Option<FollowMode> {
-        match text {
-            "1" => Some(FollowMode::Auto),
-            "sse" => Some(FollowMode::Sse),
-            "ndjson" => Some(FollowMode::Ndjson),
-            "poll" => Some(FollowMode::Poll),
-            _ => None,
-        }
-    }
-
-    /// The `follow=` value.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FollowMode::Auto => "1",
-            FollowMode::Sse => "sse",
-            FollowMode::Ndjson => "ndjson",
-            FollowMode::Poll => "poll",
-        }
-    }
-
     /// The transport for a response: the one asked for, else server-sent events for
     /// `text/event-stream`, long-polling for a KurrentDB feed, and streamed NDJSON otherwise.
     pub fn transport(self, content_type: Option<&str>, is_feed: bool) -> Transport {
@@ -105,15 +76,6 @@ impl FollowMode {
             FollowMode::Auto => Transport::Ndjson,
         }
     }
-}
-
-/// Why a source cannot be followed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Unfollowable {
-    #[error("it is one JSON document, neither lines nor a KurrentDB feed")]
-    Document,
-    #[error("its last feed page links to no newer page")]
-    NoNewerPage,
 }
 
 /// One followed source: where its records stand, and how to reconnect.

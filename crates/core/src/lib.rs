@@ -5,19 +5,20 @@
 //! benchmarked without a browser. Everything that decides anything lives here; the browser side
 //! only moves bytes and renders.
 //!
-//! Data flows one way. Every source goes through `ingest`, the step machine that cuts bytes into
-//! lines, chooses the format, has records decoded (`decode`) into canonical events (`event`),
-//! upcasts them (`projection`), and indexes and folds them (`reduce`) into the `timeline` with
-//! its snapshots. A deep link (`link`) is resolved against the timeline (`selection`); two states
-//! are compared (`diff`), and one field is followed through every moment (`blame`); `origin`
-//! says where sources live and where a credential may go; `view` holds what the page shows
-//! without a browser (summary lines, the stream shortlist, moving the selection, the event
-//! list's geometry); `embed` is the contract with a page that embeds the panel; `table` is every stream as of one moment, and `query` the state query that picks them;
-//! `waiting` says how long a server is waited for, and when a load is tried again; `engine`
-//! answers the panel's requests of the engine protocol (`chronoscope-protocol`) by calling the rest.
+//! Its modules stand in layers, each importing only from its own and those below, never in a
+//! loop (`tests/layers.rs` checks both): **foundations** (`event`, `patch`, `depth`, `diff`,
+//! `problem`, `time`, `number`, `origin`, `waiting`, `csv_out`, `stored_zip`); **reading** what
+//! comes in (`decode`, `link`, `projection`); **replay** (`reduce`, `timeline`, `ingest`, the
+//! one way in for events whatever the source, and `follow`); **the auditor's questions**
+//! (`blame`, `query`, `event_query`, `trail`, `table`, `selection`, and `view`, what the page
+//! shows without a browser); **contracts with the outside** (`export`, `integrity`,
+//! `evidence`, `embed`); and **the protocol**: `engine` answers the panel's requests of the
+//! engine protocol (`chronoscope-protocol`) by calling the rest.
 
 pub mod blame;
+pub mod csv_out;
 pub mod decode;
+pub mod depth;
 pub mod diff;
 pub mod embed;
 pub mod engine;
@@ -31,6 +32,7 @@ pub mod integrity;
 pub mod link;
 pub mod number;
 pub mod origin;
+pub mod patch;
 pub mod problem;
 pub mod projection;
 pub mod query;

@@ -9,8 +9,48 @@
 //!
 //! No credential ever goes in a link: a `src` with a user or password is refused.
 
-use crate::follow::FollowMode;
 use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
+/// The hex digits of `h=`.
+pub const PIN_HEX: usize = 16;
+
+/// How much memory the page may hold while it reads, in MB, unless the link says otherwise
+/// (`mem=`). WebAssembly's 32-bit memory ends at 4,096 MB, and a load past that would end the
+/// app; reading stops at the budget, with room left for the replay of what was read.
+pub const MEMORY_BUDGET_MB: u64 = 3_072;
+
+/// How a deep link asks to follow its source (`follow=1|sse|ndjson|poll`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FollowMode {
+    /// The transport is read from the response (`follow=1`).
+    Auto,
+    Sse,
+    Ndjson,
+    Poll,
+}
+
+impl FollowMode {
+    /// Reads a `follow=` value.
+    pub fn parse(text: &str) -> Option<FollowMode> {
+        match text {
+            "1" => Some(FollowMode::Auto),
+            "sse" => Some(FollowMode::Sse),
+            "ndjson" => Some(FollowMode::Ndjson),
+            "poll" => Some(FollowMode::Poll),
+            _ => None,
+        }
+    }
+
+    /// The `follow=` value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FollowMode::Auto => "1",
+            FollowMode::Sse => "sse",
+            FollowMode::Ndjson => "ndjson",
+            FollowMode::Poll => "poll",
+        }
+    }
+}
 
 /// Characters escaped in a query value: those with a meaning in a query or URL, and space.
 const VALUE: &AsciiSet = &CONTROLS
@@ -284,7 +324,7 @@ impl ViewState {
 
 /// A pin as `h=` carries it: 16 hex digits.
 fn is_pin(value: &str) -> bool {
-    value.len() == crate::integrity::pin::PIN_HEX && value.bytes().all(|b| b.is_ascii_hexdigit())
+    value.len() == PIN_HEX && value.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it (chrono's own reading of an

@@ -12,6 +12,28 @@
 
 use std::cmp::Ordering;
 
+/// `2013` -> `2,013`. Hand-written: the number-formatting crates bring locale tables for one
+/// thousands separator.
+pub fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (idx, ch) in digits.chars().enumerate() {
+        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `3 events`, `1 stream`: a count and its noun, plural when it is not one.
+pub fn counted(n: usize, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        n => format!("{} {noun}s", count(n)),
+    }
+}
+
 /// The most zeros an addition may write to line two numbers up (`1e4000 + 1` is fine,
 /// `1e999999 + 1` would be a megabyte of zeros and is refused).
 const MAX_ALIGNMENT: i64 = 4_096;

@@ -1,8 +1,12 @@
 //! Problems: what went wrong on the way in (a fetch, a line, a record, a page of a feed, the
 //! replay of an event), each with the place it happened, so that a person can find it. Every
-//! stage reports into the same list, and none of them stops a load.
+//! stage reports into the same list, and none of them stops a load. The error types of the
+//! stages (`DecodeError`, `ReduceError`, `Unfollowable`) are here too, below the stages that
+//! return them, so that a problem can name any of them.
 
 use std::fmt;
+
+use crate::depth::MAX_DEPTH;
 
 /// Where a problem was found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,13 +135,100 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Why a record could not be read as its format. The common failures are their own variants;
+/// a format's own rules (CloudEvents' required attributes, Debezium's operations) are `Refused`,
+/// in the words of that format's documentation.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// The record is not the kind of value the format reads.
+    #[error("expected {0}")]
+    Expected(&'static str),
+    /// A field the format needs is absent or null.
+    #[error("missing `{0}`")]
+    Missing(String),
+    /// A field that must not be empty is.
+    #[error("`{0}` is empty")]
+    Empty(String),
+    /// A field of the wrong kind.
+    #[error("`{field}` must be {expected}, found {found}")]
+    WrongType {
+        field: String,
+        expected: &'static str,
+        found: String,
+    },
+    /// Text that is not JSON.
+    #[error("not valid JSON: {0}")]
+    NotJson(String),
+    /// A time that cannot be read.
+    #[error(transparent)]
+    Time(#[from] crate::time::TimeError),
+    /// A value the format's own rules refuse, in its words.
+    #[error("{0}")]
+    Refused(String),
+    /// A failure within one part of the record (an entry of a feed, of an EF event).
+    #[error("{part}: {error}")]
+    In {
+        part: String,
+        error: Box<DecodeError>,
+    },
+}
+
+impl From<String> for DecodeError {
+    fn from(message: String) -> DecodeError {
+        DecodeError::Refused(message)
+    }
+}
+
+impl From<&str> for DecodeError {
+    fn from(message: &str) -> DecodeError {
+        DecodeError::Refused(message.to_string())
+    }
+}
+
+impl DecodeError {
+    /// This error, said of one part of the record.
+    pub fn within(self, part: String) -> DecodeError {
+        DecodeError::In {
+            part,
+            error: Box::new(self),
+        }
+    }
+}
+
+/// Why an event could not be applied to the state.
+#[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReduceError {
+    /// json-patch's own error: which operation, at which path, and why.
+    #[error("json patch operation {operation} at `{path}` failed: {reason}")]
+    Patch {
+        operation: usize,
+        path: String,
+        reason: String,
+    },
+    #[error("{0}")]
+    Projection(String),
+    #[error("the record cannot be read again: {0}")]
+    Record(String),
+    #[error("the state would nest more than {max} levels deep", max = MAX_DEPTH)]
+    TooDeep,
+}
+
+/// Why a source cannot be followed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unfollowable {
+    #[error("it is one JSON document, neither lines nor a KurrentDB feed")]
+    Document,
+    #[error("its last feed page links to no newer page")]
+    NoNewerPage,
+}
+
 /// What went wrong. Messages are lowercase, without a trailing period, as people read them
 /// after the place.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ProblemKind {
     /// A record its format's decoder could not read.
     #[error("{0}")]
-    Record(crate::decode::DecodeError),
+    Record(DecodeError),
     /// Text that is not JSON where JSON was expected.
     #[error("not valid JSON at column {column}: {message}")]
     Json { column: usize, message: String },
@@ -175,7 +266,7 @@ pub enum ProblemKind {
     VersionNotAfter { version: u64, previous: u64 },
     /// An event that could not be applied: the state stays as the other events make it.
     #[error("{0}; the state is left as it was")]
-    Replay(crate::reduce::ReduceError),
+    Replay(ReduceError),
     /// An upcaster that failed on an event.
     #[error("{0}")]
     Upcast(String),
@@ -197,7 +288,7 @@ pub enum ProblemKind {
     EventTooLong { after: u64, limit_bytes: usize },
     /// Follow was asked for a source that cannot be followed; what was read stays.
     #[error("the source cannot be followed: {0}")]
-    CannotFollow(crate::follow::Unfollowable),
+    CannotFollow(Unfollowable),
     /// A mapping or projection document that cannot be used.
     #[error("{0}")]
     Document(String),
@@ -211,7 +302,7 @@ pub enum ProblemKind {
     #[error("the download stalled ({n_bytes} bytes in the last {seconds} s), so Chronoscope stopped waiting; Retry reads on")]
     Stalled { n_bytes: u64, seconds: u64 },
     /// Reading stopped at the memory ceiling (`ingest::over_budget`); the events read are kept.
-    #[error("Chronoscope's memory reached its budget of {budget_mb} MB, so reading stopped: the {} events read are kept and shown, and the rest of the source was not read (mem= in the link sets the budget, up to 4096)", crate::view::text::count(*n_events))]
+    #[error("Chronoscope's memory reached its budget of {budget_mb} MB, so reading stopped: the {} events read are kept and shown, and the rest of the source was not read (mem= in the link sets the budget, up to 4096)", crate::number::count(*n_events))]
     Ceiling { budget_mb: u64, n_events: usize },
     /// An answer that asks to be tried later (408, 429, 5xx), with the wait its `Retry-After`
     /// asks for.

@@ -28,9 +28,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::depth::{exceeds_depth, MAX_DEPTH};
 use crate::event::Event;
 use crate::number::Decimal;
-use crate::reduce::{exceeds_depth, MAX_DEPTH};
 use crate::time::format_utc;
 
 /// A projection document: rules per event type, and upcasters.
@@ -43,11 +43,44 @@ pub struct Projection {
     pub upcasters: Vec<Upcaster>,
     /// The hash chain the store's records carry, if any (`integrity::chain`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chain: Option<crate::integrity::chain::ChainRule>,
+    pub chain: Option<ChainRule>,
     /// Where events carry their correlation and causation ids, for the trail (`core::trail`);
     /// absent: the defaults for the source's format.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub trail: Option<crate::trail::TrailPointers>,
+    pub trail: Option<TrailPointers>,
+}
+
+/// A hash chain described in a projection file, which `integrity::chain` checks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainRule {
+    /// A JSON Pointer to the event's own hash in its record (hex).
+    pub hash: String,
+    /// A JSON Pointer to the previous event's hash in its record (hex).
+    pub previous: String,
+    /// The hash function: `sha256` (the default), the only one known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
+    /// What is hashed, one of two: the bytes of the value at this pointer, exactly as stored
+    /// (`""`: the whole record)…
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_bytes: Option<String>,
+    /// …or these values, joined by `|`: a string's text (unescaped), any other value as written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub over_fields: Option<Vec<String>>,
+    /// True when each stream has its own chain; false: one chain through the log, in its order.
+    #[serde(default)]
+    pub per_stream: bool,
+}
+
+/// Where an event's correlation and causation ids are: JSON Pointers into the event
+/// (`/meta/...` or `/data/...`), the first present one wins; `trail` follows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrailPointers {
+    pub correlation: Vec<String>,
+    #[serde(default)]
+    pub causation: Vec<String>,
 }
 
 /// One rule: an operation on a path of the state, with a value from the event or a literal.

@@ -12,37 +12,14 @@
 //! be built. An event that would make the state deeper is reported and leaves it as it was.
 
 use serde_json::Value;
-use thiserror::Error;
 
+use crate::depth::{exceeds_depth, MAX_DEPTH};
 use crate::event::{Change, Event};
+pub use crate::problem::ReduceError;
 use crate::projection::Projection;
-
-/// The deepest a state may nest. States are kept as JSON text and read back without
-/// serde_json's 128-level limit, so the bound is only there so that no recursion over a state
-/// (writing, reading, comparing, rendering) can run away: patches and projection rules could
-/// otherwise nest one deep value inside another, event after event.
-pub const MAX_DEPTH: usize = 256;
 
 /// The deepest a value read from a record can nest (serde_json's limit).
 const RECORD_DEPTH: usize = 128;
-
-/// Why an event could not be applied to the state.
-#[derive(Clone, Debug, Error, PartialEq, Eq)]
-pub enum ReduceError {
-    /// json-patch's own error: which operation, at which path, and why.
-    #[error("json patch operation {operation} at `{path}` failed: {reason}")]
-    Patch {
-        operation: usize,
-        path: String,
-        reason: String,
-    },
-    #[error("{0}")]
-    Projection(String),
-    #[error("the record cannot be read again: {0}")]
-    Record(String),
-    #[error("the state would nest more than {max} levels deep", max = MAX_DEPTH)]
-    TooDeep,
-}
 
 /// Applies one event to a state, by the projection's rules where it has rules for the event's
 /// type, else by the event's own change. On error the state is unchanged.
@@ -136,16 +113,4 @@ fn keep_shallow(state: &mut Value, before: Value) -> Result<(), ReduceError> {
         return Err(ReduceError::TooDeep);
     }
     Ok(())
-}
-
-/// True when a value nests more than `max` levels; stops looking as soon as it does, so that a
-/// runaway value costs no more than `max` levels of recursion.
-pub fn exceeds_depth(value: &Value, max: usize) -> bool {
-    match value {
-        Value::Array(items) => max == 0 || items.iter().any(|item| exceeds_depth(item, max - 1)),
-        Value::Object(fields) => {
-            max == 0 || fields.values().any(|field| exceeds_depth(field, max - 1))
-        }
-        _ => false,
-    }
 }

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::blame::{field_history, value_at};
-use crate::export::{comment_line, push_csv_row};
+use crate::csv_out::{comment_line, push_csv_row};
 use crate::query::StateQuery;
 use crate::time::format_utc;
 use crate::timeline::Timeline;

@@ -1279,7 +1279,7 @@ fn state_text(state: &Value) -> Box<str> {
 }
 
 /// Reads JSON the timeline wrote itself (a state, an event's body). States are kept within
-/// `reduce::MAX_DEPTH` levels, but the wrappers around an event's body add a few more, so the
+/// `depth::MAX_DEPTH` levels, but the wrappers around an event's body add a few more, so the
 /// text is read without serde_json's 128-level limit; it was bounded when it was written.
 fn read_own<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, serde_json::Error> {
     let mut deserializer = serde_json::Deserializer::from_str(text);

@@ -10,24 +10,14 @@
 //! `meta.causation_id` and `meta.causationId`. Axon's metadata names these differently: its
 //! `traceId` is the correlation and its `correlationId` the cause, so Axon sources read them so.
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::decode::Format;
 use crate::event::Event;
 use crate::event_query::has_escapes;
 use crate::projection::Projection;
+pub use crate::projection::TrailPointers;
 use crate::timeline::Timeline;
-
-/// Where an event's correlation and causation ids are: JSON Pointers into the event
-/// (`/meta/...` or `/data/...`), the first present one wins.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TrailPointers {
-    pub correlation: Vec<String>,
-    #[serde(default)]
-    pub causation: Vec<String>,
-}
 
 /// The pointers a trail uses: the projection's `trail`, else the defaults for the format.
 pub fn trail_pointers(projection: Option<&Projection>, format: Format) -> TrailPointers {

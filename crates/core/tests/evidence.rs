@@ -378,7 +378,7 @@ fn a_cell_that_begins_like_a_formula_is_text_unless_it_is_a_plain_number() {
     // values the way the events CSV writes them instead: alone in a cell.
     let mut alone = String::new();
     for cell in cells {
-        chronoscope_core::export::push_csv_row(&mut alone, &[cell.to_string()]);
+        chronoscope_core::csv_out::push_csv_row(&mut alone, &[cell.to_string()]);
     }
     let written: Vec<&str> = alone.split("\r\n").filter(|r| !r.is_empty()).collect();
     assert_eq!(

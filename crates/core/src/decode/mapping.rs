@@ -221,7 +221,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         DataIs::Merge => Change::Merge,
         DataIs::State => Change::Snapshot(data.clone()),
         DataIs::Patch => Change::Patch(
-            super::canonical::patch_from_text(&data.to_string())
+            crate::patch::patch_from_text(&data.to_string())
                 .map_err(|err| format!("the data is not an RFC 6902 JSON Patch: {err}"))?,
         ),
         DataIs::Changes => Change::Fields(new_values_of_changes(&data)?),

@@ -38,66 +38,17 @@ use rustc_hash::FxHashMap;
 
 use crate::event::{Change, Event};
 
-pub use crate::problem::{Place, Problem, ProblemKind};
+pub use crate::problem::{DecodeError, Place, Problem, ProblemKind};
 
-/// Why a record could not be read as its format. The common failures are their own variants;
-/// a format's own rules (CloudEvents' required attributes, Debezium's operations) are `Refused`,
-/// in the words of that format's documentation.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum DecodeError {
-    /// The record is not the kind of value the format reads.
-    #[error("expected {0}")]
-    Expected(&'static str),
-    /// A field the format needs is absent or null.
-    #[error("missing `{0}`")]
-    Missing(String),
-    /// A field that must not be empty is.
-    #[error("`{0}` is empty")]
-    Empty(String),
-    /// A field of the wrong kind.
-    #[error("`{field}` must be {expected}, found {found}")]
-    WrongType {
-        field: String,
-        expected: &'static str,
-        found: String,
-    },
-    /// Text that is not JSON.
-    #[error("not valid JSON: {0}")]
-    NotJson(String),
-    /// A time that cannot be read.
-    #[error(transparent)]
-    Time(#[from] crate::time::TimeError),
-    /// A value the format's own rules refuse, in its words.
-    #[error("{0}")]
-    Refused(String),
-    /// A failure within one part of the record (an entry of a feed, of an EF event).
-    #[error("{part}: {error}")]
-    In {
-        part: String,
-        error: Box<DecodeError>,
-    },
-}
+/// The key of the first line of Chronoscope's own JSONL export (`export`), which carries the
+/// scope.
+pub const EXPORT_HEADER: &str = "chronoscope_export";
 
-impl From<String> for DecodeError {
-    fn from(message: String) -> DecodeError {
-        DecodeError::Refused(message)
-    }
-}
-
-impl From<&str> for DecodeError {
-    fn from(message: &str) -> DecodeError {
-        DecodeError::Refused(message.to_string())
-    }
-}
-
-impl DecodeError {
-    /// This error, said of one part of the record.
-    pub fn within(self, part: String) -> DecodeError {
-        DecodeError::In {
-            part,
-            error: Box::new(self),
-        }
-    }
+/// True for the scope line of Chronoscope's own JSONL export, which carries no event.
+pub fn is_export_header(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|object| object.len() == 1 && object.contains_key(EXPORT_HEADER))
 }
 
 /// The source formats Chronoscope reads.
@@ -679,5 +630,5 @@ pub fn order_by_position<T: BorrowMut<Event>>(items: &mut [T]) {
 fn is_scope_line(text: &str) -> bool {
     let prefix = concat!("{\"", "chronoscope_export", "\"");
     text.trim_start().starts_with(prefix)
-        && serde_json::from_str::<Value>(text).is_ok_and(|v| crate::export::is_export_header(&v))
+        && serde_json::from_str::<Value>(text).is_ok_and(|v| is_export_header(&v))
 }

@@ -143,11 +143,6 @@ pub enum KeptSource {
     Nothing,
 }
 
-/// How much memory the page may hold while it reads, in MB, unless the link says otherwise
-/// (`mem=`). WebAssembly's 32-bit memory ends at 4,096 MB, and a load past that would end the
-/// app; reading stops at the budget, with room left for the replay of what was read.
-pub const MEMORY_BUDGET_MB: u64 = 3_072;
-
 /// Whether `memory_bytes` in use has reached a budget of `budget_mb`: then reading stops
 /// (`Ingest::stop_at_ceiling`).
 pub fn over_budget(memory_bytes: u64, budget_mb: u64) -> bool {

@@ -24,34 +24,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 
 use crate::diff::unescape_token;
-
-/// A hash chain described in a projection file.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ChainRule {
-    /// A JSON Pointer to the event's own hash in its record (hex).
-    pub hash: String,
-    /// A JSON Pointer to the previous event's hash in its record (hex).
-    pub previous: String,
-    /// The hash function: `sha256` (the default), the only one known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub algorithm: Option<String>,
-    /// What is hashed, one of two: the bytes of the value at this pointer, exactly as stored
-    /// (`""`: the whole record)…
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub over_bytes: Option<String>,
-    /// …or these values, joined by `|`: a string's text (unescaped), any other value as written.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub over_fields: Option<Vec<String>>,
-    /// True when each stream has its own chain; false: one chain through the log, in its order.
-    #[serde(default)]
-    pub per_stream: bool,
-}
+pub use crate::projection::ChainRule;
 
 /// What a chain says about one event, read from its record.
 #[derive(Clone, Debug, PartialEq, Eq)]

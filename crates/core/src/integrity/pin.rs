@@ -16,10 +16,8 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::link::PIN_HEX;
 use crate::timeline::Timeline;
-
-/// The hex digits of `h=`.
-pub const PIN_HEX: usize = 16;
 
 /// The most checkpoints `hx=` carries.
 pub const MAX_MARKS: usize = 64;

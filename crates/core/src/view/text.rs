@@ -2,29 +2,7 @@
 //! a load in progress or done, and the list of problems from every stage.
 
 use crate::decode::Problem;
-
-/// `2013` -> `2,013`. Hand-written: the number-formatting crates bring locale tables for one
-/// thousands separator.
-pub fn count(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (idx, ch) in digits.chars().enumerate() {
-        if idx > 0 && (digits.len() - idx).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// `3 events`, `1 stream`: a count and its noun, plural when it is not one.
-pub fn counted(n: usize, noun: &str) -> String {
-    match n {
-        1 => format!("1 {noun}"),
-        n => format!("{} {noun}s", count(n)),
-    }
-}
-
+pub use crate::number::{count, counted};
 /// Byte counts for progress: `1.2 MB`. In integers, as `decimal` says why.
 pub fn bytes(n: u64) -> String {
     match n {
