@@ -625,12 +625,14 @@ test('a KurrentDB stream shorter than a page, opened by its plain URL, has its d
   await page.context().close();
 });
 
-test('real exports load by deep link with no format hint: Django dumpdata, CSV, simple-history, eventsourcing', async () => {
+test('real exports load by deep link with no format hint: Django dumpdata, CSV, simple-history, reversion, eventsourcing', async () => {
   for (const [src, format, count, stream, version, check] of [
     ['django-dumpdata-auditlog-natural.json', /django-auditlog \(detected\)/, '6 events · 2 streams', 'cambium.purchaseorder:1', 4,
       (s) => s.status === 'approved' && s.approved_by === 'dana.reyes' && s.total === '12999.99'],
     ['django-auditlog.csv', /django-auditlog \(detected\)/, '6 events · 2 streams', '6:1', 2, (s) => s.total === '12999.99' && s.status === 'draft'],
     ['simple-history.csv', /django-simple-history \(detected\)/, '6 events · 2 streams', '1', 3, (s) => s.status === 'submitted'],
+    ['reversion-dumpdata-natural.json', /django-reversion \(detected\)/, '5 events · 2 streams', 'purchasing.purchaseorder:1', 2,
+      (s) => s.total === '160.00' && s.lines.length === 2 && s.lines[0].unit_price === '0.30'],
     ['eventsourcing-sqlite.json', /Python eventsourcing \(detected\)/, '4 events · 2 streams', '7b3480b4a86e5a78a835b9cc9dcec48d', 2,
       (s) => s.sku === 'BOLT-M8' && s.number === 'PO-2001'],
   ]) {

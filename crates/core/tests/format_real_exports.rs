@@ -564,3 +564,167 @@ proptest::proptest! {
         }
     }
 }
+
+/// One version of an order as django-reversion's own API gives it (`make_exports.py` wrote them
+/// from `Version.objects.get_for_object_reference`): its revision's time, user and comment, and
+/// `Version.field_dict` without the primary key, which the serialised fields leave out (it is
+/// in the stream's name).
+struct ReversionVersion {
+    time: String,
+    user: String,
+    comment: String,
+    state: Value,
+}
+
+fn reversion_expected() -> Vec<(String, bool, Vec<ReversionVersion>)> {
+    let expected: Value = serde_json::from_str(&real("reversion-expected.json")).expect("JSON");
+    let Value::Object(orders) = expected else {
+        panic!("reversion-expected.json is an object of orders");
+    };
+    orders
+        .into_iter()
+        .map(|(pk, order)| {
+            let versions = order["versions"]
+                .as_array()
+                .expect("versions")
+                .iter()
+                .map(|version| {
+                    let mut state = version["field_dict"].clone();
+                    state.as_object_mut().expect("fields").remove("id");
+                    ReversionVersion {
+                        time: version["date_created"].as_str().expect("time").into(),
+                        user: version["user"].as_str().expect("user").into(),
+                        comment: version["comment"].as_str().expect("comment").into(),
+                        state,
+                    }
+                })
+                .collect();
+            let exists = order["exists"].as_bool().expect("exists");
+            (format!("purchasing.purchaseorder:{pk}"), exists, versions)
+        })
+        .collect()
+}
+
+fn comments(timeline: &Timeline, stream: &str) -> Vec<String> {
+    (0..timeline.stream_len(stream))
+        .map(|pos| {
+            let log_idx = timeline.stream_log_positions(stream)[pos];
+            let event = timeline.event(log_idx);
+            event.meta["comment"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn django_reversion_dumpdata_gives_every_version_as_reversions_own_api_does() {
+    for (name, users_by_name) in [
+        ("reversion-dumpdata-natural.json", true),
+        ("reversion-dumpdata.json", false),
+    ] {
+        let timeline = load_clean(name, Format::Reversion);
+        let expected = reversion_expected();
+        assert_eq!(expected.len(), 2, "PO-3001 and PO-3002");
+        for (stream, _, versions) in &expected {
+            let states_wanted: Vec<Value> = versions.iter().map(|v| v.state.clone()).collect();
+            assert_eq!(states(&timeline, stream), states_wanted, "{name} {stream}");
+            let heads = heads(&timeline, stream);
+            let times: Vec<&str> = heads.iter().map(|h| h.1.as_str()).collect();
+            let times_wanted: Vec<&str> = versions.iter().map(|v| v.time.as_str()).collect();
+            assert_eq!(times, times_wanted, "{name} {stream}");
+            let kinds: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
+            assert_eq!(kinds[0], "created", "{name}");
+            assert!(
+                kinds[1..].iter().all(|k| *k == "changed"),
+                "{name}: {kinds:?}"
+            );
+            let users: Vec<Option<String>> = heads.into_iter().map(|h| h.2).collect();
+            let users_wanted: Vec<Option<String>> = versions
+                .iter()
+                .map(|v| match (users_by_name, v.user.as_str()) {
+                    (true, user) => Some(user.to_string()),
+                    // Plain `dumpdata` writes the user's id: ana.silva is 1, dana.reyes 2.
+                    (false, "ana.silva") => Some("1".into()),
+                    (false, _) => Some("2".into()),
+                })
+                .collect();
+            assert_eq!(users, users_wanted, "{name} {stream}");
+            let comments_wanted: Vec<String> = versions.iter().map(|v| v.comment.clone()).collect();
+            assert_eq!(
+                comments(&timeline, stream),
+                comments_wanted,
+                "{name} {stream}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_deleted_object_keeps_its_last_version_as_django_reversion_keeps_no_deletion() {
+    let timeline = load_clean("reversion-dumpdata-natural.json", Format::Reversion);
+    let (stream, exists, versions) = reversion_expected()
+        .into_iter()
+        .find(|(_, exists, _)| !exists)
+        .expect("PO-3002 was deleted");
+    assert!(!exists);
+    assert_eq!(timeline.stream_len(&stream), versions.len());
+    assert_eq!(
+        timeline.state_after(&stream, Some(versions.len() - 1)),
+        versions.last().expect("a version").state
+    );
+}
+
+#[test]
+fn a_line_price_changed_and_a_line_removed_are_changes_of_the_lines_matched_by_key() {
+    let timeline = load_clean("reversion-dumpdata-natural.json", Format::Reversion);
+    let stream = "purchasing.purchaseorder:1";
+    let [created, repriced, trimmed, ..] = &states(&timeline, stream)[..] else {
+        panic!("PO-3001 has four versions");
+    };
+    assert!(created["lines"].is_array(), "lines are a real array");
+    let paths = |before: &Value, after: &Value| -> Vec<(String, Option<Value>, Option<Value>)> {
+        chronoscope_core::diff::diff(before, after)
+            .into_iter()
+            .map(|d| (d.path, d.before, d.after))
+            .collect()
+    };
+    assert_eq!(
+        paths(created, repriced),
+        [
+            (
+                "/lines/0/unit_price".to_string(),
+                Some(json!("0.25")),
+                Some(json!("0.30"))
+            ),
+            (
+                "/total".to_string(),
+                Some(json!("140.00")),
+                Some(json!("160.00"))
+            ),
+        ]
+    );
+    let removed = paths(repriced, trimmed);
+    assert_eq!(removed[0].0, "/lines/1", "{removed:?}");
+    assert_eq!(
+        removed[0].1.as_ref().map(|l| &l["sku"]),
+        Some(&json!("NUT-M8"))
+    );
+    assert_eq!(
+        removed[0].2, None,
+        "the NUT-M8 line is removed, not the BOLT-M8 one changed"
+    );
+}
+
+#[test]
+fn django_reversion_version_table_alone_replays_and_says_its_times_are_elsewhere() {
+    for name in ["reversion-version.csv", "reversion-version-sqlite.json"] {
+        let timeline = load_clean(name, Format::Reversion);
+        for (stream, _, versions) in reversion_expected() {
+            let states_wanted: Vec<Value> = versions.iter().map(|v| v.state.clone()).collect();
+            assert_eq!(states(&timeline, &stream), states_wanted, "{name} {stream}");
+            assert!(!timeline.stream_has_times(&stream), "{name} {stream}");
+        }
+    }
+}

@@ -24,6 +24,7 @@ pub mod laravel;
 pub mod mapping;
 pub mod marten;
 pub mod paper_trail;
+pub mod reversion;
 pub(crate) mod rows;
 pub mod simple_history;
 
@@ -74,6 +75,9 @@ pub enum Format {
     DjangoAuditlog,
     /// django-simple-history `Historical…` rows, as table rows or Django's `dumpdata`.
     SimpleHistory,
+    /// django-reversion's revisions and versions, as Django's `dumpdata` or the version table's
+    /// rows.
+    Reversion,
     /// The Python `eventsourcing` package's `stored_events` rows.
     EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
@@ -89,7 +93,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 15] = [
+    pub const ALL: [Format; 16] = [
         Format::Kurrent,
         Format::EventSourcingDb,
         Format::CloudEvents,
@@ -99,6 +103,7 @@ impl Format {
         Format::PaperTrail,
         Format::DjangoAuditlog,
         Format::SimpleHistory,
+        Format::Reversion,
         Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
@@ -120,6 +125,7 @@ impl Format {
             Format::PaperTrail => "paper_trail versions",
             Format::DjangoAuditlog => "django-auditlog",
             Format::SimpleHistory => "django-simple-history",
+            Format::Reversion => "django-reversion",
             Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
@@ -141,6 +147,7 @@ impl Format {
             Format::PaperTrail => "paper-trail",
             Format::DjangoAuditlog => "django-auditlog",
             Format::SimpleHistory => "django-simple-history",
+            Format::Reversion => "django-reversion",
             Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
@@ -175,6 +182,7 @@ impl Format {
             Format::PaperTrail => paper_trail::looks_like(value),
             Format::DjangoAuditlog => django_auditlog::looks_like(value),
             Format::SimpleHistory => simple_history::looks_like(value),
+            Format::Reversion => reversion::looks_like(value),
             Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
@@ -200,6 +208,8 @@ impl Format {
             Format::PaperTrail => vec![paper_trail::decode(value, options)],
             Format::DjangoAuditlog => vec![django_auditlog::decode(value, options)],
             Format::SimpleHistory => vec![simple_history::decode(value, options)],
+            // Read by `Decoder::decode`, which keeps the revisions it needs.
+            Format::Reversion => reversion::decode(value, &mut Default::default(), options),
             Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
@@ -479,6 +489,8 @@ pub struct Decoder {
     next_seq: u64,
     /// The last version and time of each stream so far.
     last: FxHashMap<String, (u64, DateTime<Utc>)>,
+    /// django-reversion's revisions, which its versions read their time and user from.
+    revisions: reversion::Revisions,
 }
 
 impl Decoder {
@@ -492,6 +504,7 @@ impl Decoder {
             options,
             next_seq: 0,
             last: FxHashMap::default(),
+            revisions: reversion::Revisions::default(),
         }
     }
 
@@ -514,6 +527,11 @@ impl Decoder {
             let drafts = match (self.format, serde_json::from_str::<Value>) {
                 (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
                 (format, parse) => match parse(record.text) {
+                    Ok(value) if format == Format::Reversion => reversion::decode(
+                        rows::dumpdata_row(value),
+                        &mut self.revisions,
+                        &self.options,
+                    ),
                     Ok(value) => format.decode(value, &self.options),
                     Err(err) => vec![Err(DecodeError::NotJson(err.to_string()))],
                 },
