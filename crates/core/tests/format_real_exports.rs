@@ -728,3 +728,102 @@ fn django_reversion_version_table_alone_replays_and_says_its_times_are_elsewhere
         }
     }
 }
+
+/// PO-4001's and PO-4002's rows after each audited statement, as PostgreSQL gave them
+/// (`row_to_json`, `null` once deleted; `make_exports.py`). hstore keeps every value as text, so
+/// a number is compared as the text PostgreSQL writes for it (`140.00`); JSON held in a column
+/// (the `lines`) is compared as JSON.
+fn audit_trigger_expected() -> Vec<(String, Vec<Value>)> {
+    let expected: Value = serde_json::from_str(&real("audit-trigger-expected.json")).expect("JSON");
+    let Value::Object(streams) = expected else {
+        panic!("audit-trigger-expected.json is an object of streams");
+    };
+    let as_text = |row: &Value| match row {
+        Value::Object(columns) => Value::Object(
+            columns
+                .iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        Value::Number(n) => Value::String(n.to_string()),
+                        other => other.clone(),
+                    };
+                    (key.clone(), value)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    streams
+        .into_iter()
+        .map(|(stream, rows)| {
+            let rows = rows.as_array().expect("rows").iter().map(as_text).collect();
+            (stream, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_audit_triggers_before_images_never_leave_a_row_one_step_behind() {
+    for name in ["audit-logged-actions.csv", "audit-logged-actions.json"] {
+        let timeline = load_clean(name, Format::AuditTrigger);
+        let expected = audit_trigger_expected();
+        assert_eq!(expected.len(), 2, "PO-4001 and PO-4002");
+        for (stream, rows) in expected {
+            assert_eq!(states(&timeline, &stream), rows, "{name} {stream}");
+        }
+        let heads = heads(&timeline, "purchase_order:4001");
+        let kinds: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
+        assert_eq!(kinds, ["insert", "update", "update", "update"], "{name}");
+        let users: Vec<Option<&str>> = heads.iter().map(|h| h.2.as_deref()).collect();
+        assert_eq!(
+            users,
+            [
+                Some("ana.silva"),
+                Some("ana.silva"),
+                Some("dana.reyes"),
+                Some("dana.reyes")
+            ],
+            "{name}: the session user each statement ran as"
+        );
+        let kinds: Vec<String> = heads_of(&timeline, "purchase_order:4002");
+        assert_eq!(kinds, ["insert", "delete"], "{name}");
+    }
+}
+
+/// A number exactly as written (`json!(0.30)` would be the float 0.3).
+fn exact(number: &str) -> Value {
+    serde_json::from_str(number).expect("a JSON number")
+}
+
+#[test]
+fn the_audit_triggers_jsonb_lines_are_arrays_whose_changes_are_matched_by_key() {
+    let timeline = load_clean("audit-logged-actions.csv", Format::AuditTrigger);
+    let states = states(&timeline, "purchase_order:4001");
+    let diff: Vec<(String, Option<Value>, Option<Value>)> =
+        chronoscope_core::diff::diff(&states[0], &states[1])
+            .into_iter()
+            .map(|d| (d.path, d.before, d.after))
+            .collect();
+    assert_eq!(
+        diff,
+        [
+            (
+                "/lines/0/unit_price".to_string(),
+                Some(exact("0.25")),
+                Some(exact("0.30"))
+            ),
+            (
+                "/total".to_string(),
+                Some(json!("140.00")),
+                Some(json!("160.00"))
+            ),
+        ]
+    );
+    let removed = chronoscope_core::diff::diff(&states[1], &states[2]);
+    assert_eq!(removed[0].path, "/lines/1");
+    assert_eq!(
+        removed[0].before.as_ref().map(|l| &l["sku"]),
+        Some(&json!("NUT-M8"))
+    );
+    assert_eq!(removed[0].after, None);
+}

@@ -10,6 +10,7 @@
 //! its place (line or array element) and what is wrong, and every good record still decodes.
 
 pub mod audit_net;
+pub mod audit_trigger;
 pub mod axon;
 pub mod canonical;
 pub mod cloudevents;
@@ -19,6 +20,7 @@ pub mod django_auditlog;
 pub mod envers;
 pub mod eventsourcing;
 pub mod eventsourcingdb;
+pub mod hstore;
 pub mod kurrent;
 pub mod laravel;
 pub mod mapping;
@@ -78,6 +80,8 @@ pub enum Format {
     /// django-reversion's revisions and versions, as Django's `dumpdata` or the version table's
     /// rows.
     Reversion,
+    /// The PostgreSQL audit trigger's `audit.logged_actions` rows (hstore or JSON columns).
+    AuditTrigger,
     /// The Python `eventsourcing` package's `stored_events` rows.
     EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
@@ -93,7 +97,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 16] = [
+    pub const ALL: [Format; 17] = [
         Format::Kurrent,
         Format::EventSourcingDb,
         Format::CloudEvents,
@@ -104,6 +108,7 @@ impl Format {
         Format::DjangoAuditlog,
         Format::SimpleHistory,
         Format::Reversion,
+        Format::AuditTrigger,
         Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
@@ -126,6 +131,7 @@ impl Format {
             Format::DjangoAuditlog => "django-auditlog",
             Format::SimpleHistory => "django-simple-history",
             Format::Reversion => "django-reversion",
+            Format::AuditTrigger => "PostgreSQL audit trigger",
             Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
@@ -148,6 +154,7 @@ impl Format {
             Format::DjangoAuditlog => "django-auditlog",
             Format::SimpleHistory => "django-simple-history",
             Format::Reversion => "django-reversion",
+            Format::AuditTrigger => "audit-trigger",
             Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
@@ -183,6 +190,7 @@ impl Format {
             Format::DjangoAuditlog => django_auditlog::looks_like(value),
             Format::SimpleHistory => simple_history::looks_like(value),
             Format::Reversion => reversion::looks_like(value),
+            Format::AuditTrigger => audit_trigger::looks_like(value),
             Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
@@ -210,6 +218,7 @@ impl Format {
             Format::SimpleHistory => vec![simple_history::decode(value, options)],
             // Read by `Decoder::decode`, which keeps the revisions it needs.
             Format::Reversion => reversion::decode(value, &mut Default::default(), options),
+            Format::AuditTrigger => vec![audit_trigger::decode(value, options)],
             Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
