@@ -14,6 +14,7 @@ pub mod audit_trigger;
 pub mod axon;
 pub mod canonical;
 pub mod cloudevents;
+pub mod continuum;
 pub mod csv_text;
 pub mod debezium;
 pub mod django_auditlog;
@@ -82,6 +83,8 @@ pub enum Format {
     Reversion,
     /// The PostgreSQL audit trigger's `audit.logged_actions` rows (hstore or JSON columns).
     AuditTrigger,
+    /// SQLAlchemy-Continuum version rows, alone or joined with their transactions.
+    Continuum,
     /// The Python `eventsourcing` package's `stored_events` rows.
     EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
@@ -97,7 +100,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 17] = [
+    pub const ALL: [Format; 18] = [
         Format::Kurrent,
         Format::EventSourcingDb,
         Format::CloudEvents,
@@ -109,6 +112,7 @@ impl Format {
         Format::SimpleHistory,
         Format::Reversion,
         Format::AuditTrigger,
+        Format::Continuum,
         Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
@@ -132,6 +136,7 @@ impl Format {
             Format::SimpleHistory => "django-simple-history",
             Format::Reversion => "django-reversion",
             Format::AuditTrigger => "PostgreSQL audit trigger",
+            Format::Continuum => "SQLAlchemy-Continuum",
             Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
@@ -155,6 +160,7 @@ impl Format {
             Format::SimpleHistory => "django-simple-history",
             Format::Reversion => "django-reversion",
             Format::AuditTrigger => "audit-trigger",
+            Format::Continuum => "continuum",
             Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
@@ -191,6 +197,7 @@ impl Format {
             Format::SimpleHistory => simple_history::looks_like(value),
             Format::Reversion => reversion::looks_like(value),
             Format::AuditTrigger => audit_trigger::looks_like(value),
+            Format::Continuum => continuum::looks_like(value),
             Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
@@ -219,6 +226,7 @@ impl Format {
             // Read by `Decoder::decode`, which keeps the revisions it needs.
             Format::Reversion => reversion::decode(value, &mut Default::default(), options),
             Format::AuditTrigger => vec![audit_trigger::decode(value, options)],
+            Format::Continuum => vec![continuum::decode(value, options)],
             Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
