@@ -940,3 +940,89 @@ fn continuum_rows_joined_with_their_transactions_have_its_time_and_user() {
         "the version table alone has no time"
     );
 }
+
+/// One pghistory event as its own event model gives it (`make_pghistory.py`): the label, the
+/// time, the context's user, and the object's state after it (`null` after a delete).
+struct PgHistoryEvent {
+    label: String,
+    time: String,
+    user: String,
+    state: Value,
+}
+
+fn pghistory_expected() -> Vec<(String, Vec<PgHistoryEvent>)> {
+    let expected: Value = serde_json::from_str(&real("pghistory-expected.json")).expect("JSON");
+    let Value::Object(orders) = expected else {
+        panic!("pghistory-expected.json is an object of orders");
+    };
+    orders
+        .into_iter()
+        .map(|(pk, order)| {
+            let events = order["events"]
+                .as_array()
+                .expect("events")
+                .iter()
+                .map(|e| {
+                    let label = e["label"].as_str().expect("label").to_string();
+                    PgHistoryEvent {
+                        state: match label.as_str() {
+                            "delete" => Value::Null,
+                            _ => e["row"].clone(),
+                        },
+                        label,
+                        time: e["created_at"]
+                            .as_str()
+                            .expect("time")
+                            .replace("+00:00", "Z"),
+                        user: e["user"].as_str().expect("user").to_string(),
+                    }
+                })
+                .collect();
+            (pk, events)
+        })
+        .collect()
+}
+
+#[test]
+fn django_pghistory_events_replay_as_its_own_event_model_gives_them() {
+    for (name, prefix) in [
+        ("pghistory.csv", ""),
+        ("pghistory-psql.json", ""),
+        ("pghistory-dumpdata.json", "pgpurchasing.purchaseorder:"),
+    ] {
+        let timeline = load_clean(name, Format::PgHistory);
+        let expected = pghistory_expected();
+        assert_eq!(expected.len(), 2, "PO-6001 and PO-6002");
+        for (pk, events) in &expected {
+            let stream = format!("{prefix}{pk}");
+            let got = states(&timeline, &stream);
+            assert_eq!(got.len(), events.len(), "{name} {stream}");
+            for (state, wanted) in got.iter().zip(events) {
+                assert!(
+                    same_by_value(state, &wanted.state),
+                    "{name} {stream} {}: {state} against {}",
+                    wanted.label,
+                    wanted.state
+                );
+            }
+            let heads = heads(&timeline, &stream);
+            let labels: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
+            let labels_wanted: Vec<&str> = events.iter().map(|e| e.label.as_str()).collect();
+            assert_eq!(labels, labels_wanted, "{name} {stream}");
+            let users: Vec<Option<&str>> = heads.iter().map(|h| h.2.as_deref()).collect();
+            let users_wanted: Vec<Option<&str>> =
+                events.iter().map(|e| Some(e.user.as_str())).collect();
+            assert_eq!(users, users_wanted, "{name} {stream}");
+            // Django's `dumpdata` writes times to the millisecond; psql to the microsecond.
+            for (head, wanted) in heads.iter().zip(events) {
+                let wanted_ms = format!("{}Z", &wanted.time[..23]);
+                assert!(
+                    head.1 == wanted.time || head.1 == wanted_ms,
+                    "{name} {stream}: {} against {}",
+                    head.1,
+                    wanted.time
+                );
+            }
+        }
+    }
+}

@@ -27,6 +27,7 @@ pub mod laravel;
 pub mod mapping;
 pub mod marten;
 pub mod paper_trail;
+pub mod pghistory;
 pub mod reversion;
 pub(crate) mod rows;
 pub mod simple_history;
@@ -85,6 +86,8 @@ pub enum Format {
     AuditTrigger,
     /// SQLAlchemy-Continuum version rows, alone or joined with their transactions.
     Continuum,
+    /// django-pghistory event rows, as table rows or Django's `dumpdata`.
+    PgHistory,
     /// The Python `eventsourcing` package's `stored_events` rows.
     EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
@@ -100,7 +103,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 18] = [
+    pub const ALL: [Format; 19] = [
         Format::Kurrent,
         Format::EventSourcingDb,
         Format::CloudEvents,
@@ -113,6 +116,7 @@ impl Format {
         Format::Reversion,
         Format::AuditTrigger,
         Format::Continuum,
+        Format::PgHistory,
         Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
@@ -137,6 +141,7 @@ impl Format {
             Format::Reversion => "django-reversion",
             Format::AuditTrigger => "PostgreSQL audit trigger",
             Format::Continuum => "SQLAlchemy-Continuum",
+            Format::PgHistory => "django-pghistory",
             Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
@@ -161,6 +166,7 @@ impl Format {
             Format::Reversion => "django-reversion",
             Format::AuditTrigger => "audit-trigger",
             Format::Continuum => "continuum",
+            Format::PgHistory => "django-pghistory",
             Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
@@ -198,6 +204,7 @@ impl Format {
             Format::Reversion => reversion::looks_like(value),
             Format::AuditTrigger => audit_trigger::looks_like(value),
             Format::Continuum => continuum::looks_like(value),
+            Format::PgHistory => pghistory::looks_like(value),
             Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
@@ -227,6 +234,7 @@ impl Format {
             Format::Reversion => reversion::decode(value, &mut Default::default(), options),
             Format::AuditTrigger => vec![audit_trigger::decode(value, options)],
             Format::Continuum => vec![continuum::decode(value, options)],
+            Format::PgHistory => vec![pghistory::decode(value, options)],
             Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
