@@ -317,6 +317,38 @@ fn with_mapping(mapping: &str) -> Setup {
     }
 }
 
+/// A history table with no type column, read by a mapping that names none and drops the
+/// bookkeeping columns that change on every row.
+#[test]
+fn a_mapping_without_a_type_reads_changes_and_drops_the_bookkeeping_columns() {
+    let setup = with_mapping(
+        r#"{"stream": "/id", "time": "/history_date", "user": "/history_user_id", "data_is": "state",
+            "drop": ["history_id", "history_date", "history_type", "history_user_id", "history_change_reason"]}"#,
+    );
+    let outcome = Ingest::read_all(setup, &real("simple-history-sqlite.json"));
+    assert_eq!(outcome.problems, vec![]);
+    let timeline = &outcome.timeline;
+    assert!(timeline.stream_heads("1").all(|h| h.kind == "change"));
+    let last = timeline.state_after("1", Some(3));
+    let columns: Vec<&str> = last
+        .as_object()
+        .expect("a row")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(columns, ["id", "number", "status", "total", "approved_by"]);
+    assert_eq!(last["approved_by"], json!("dana.reyes"));
+    // `keep` names the only columns kept instead.
+    let setup = with_mapping(
+        r#"{"stream": "/id", "time": "/history_date", "data_is": "state", "keep": ["status"]}"#,
+    );
+    let outcome = Ingest::read_all(setup, &real("simple-history-sqlite.json"));
+    assert_eq!(
+        outcome.timeline.state_after("1", Some(3)),
+        json!({"status": "approved"})
+    );
+}
+
 #[test]
 fn a_mapping_reads_through_json_held_in_a_text_column() {
     let setup = with_mapping(

@@ -261,9 +261,14 @@ fn a_bad_mapping_says_what_is_wrong() {
             .unwrap_err()
             .contains("`table` is not a JSON Pointer")
     );
-    assert!(Mapping::parse(r#"{"stream": "/s", "time": "/t"}"#)
+    assert!(Mapping::parse(r#"{"time": "/t"}"#)
         .unwrap_err()
-        .contains("missing field `type`"));
+        .contains("missing field `stream`"));
+    assert!(
+        Mapping::parse(r#"{"stream": "/s", "keep": ["a"], "drop": ["b"]}"#)
+            .unwrap_err()
+            .contains("both keeps and drops columns")
+    );
     // `time` may be left out (stores with only a sequence): see format_real_exports.rs.
     assert!(Mapping::parse(r#"{"stream": "/s", "type": "/a"}"#).is_ok());
     assert!(

@@ -11,6 +11,11 @@
 //!  "user": "/user_email", "data": "/new_values", "data_is": "merge"}
 //! ```
 //!
+//! `type` may be left out, as many history tables have none: every event is then a `change`.
+//! `drop` names columns of the data to leave out of the state (a history id, a context id, a
+//! transaction id, which change on every row and would show in every diff); `keep` instead names
+//! the only ones to keep. Both name top-level keys of the data, and a mapping has one or neither.
+//!
 //! `correlation` and `causation` say where the ids that tie events of one business transaction
 //! together are (the trail, `core::trail`).
 //!
@@ -34,8 +39,9 @@ use crate::event::Change;
 #[serde(deny_unknown_fields)]
 pub struct Mapping {
     pub stream: Pointers,
-    #[serde(rename = "type")]
-    pub kind: String,
+    /// Where the type is; absent: every event is a `change` (`UNTYPED`).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
     /// Where the time is; absent for stores with only a sequence: events then replay and scrub
     /// by version, and have no time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -51,6 +57,12 @@ pub struct Mapping {
     pub data: Option<String>,
     #[serde(default)]
     pub data_is: DataIs,
+    /// The data's columns to leave out of the state; the rest are kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drop: Vec<String>,
+    /// The data's only columns to keep in the state; empty: all of them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keep: Vec<String>,
     /// Where the correlation and causation ids are, for the trail (`core::trail`); they are
     /// kept as `meta.correlation_id` and `meta.causation_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +70,9 @@ pub struct Mapping {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation: Option<String>,
 }
+
+/// The type of every event of a mapping that names no `type`.
+pub const UNTYPED: &str = "change";
 
 /// One JSON Pointer, or several whose values are joined with `:`. Read through `PointerList`
 /// rather than as an untagged enum, whose buffering (serde's `Content`) cost the bundle
@@ -123,6 +138,12 @@ impl Mapping {
     pub fn parse(text: &str) -> Result<Mapping, String> {
         let mapping: Mapping =
             serde_json::from_str(text).map_err(|err| format!("the mapping is not valid: {err}"))?;
+        if !mapping.keep.is_empty() && !mapping.drop.is_empty() {
+            return Err(
+                "the mapping both keeps and drops columns: name the columns to `keep`, or those to `drop`, not both"
+                    .into(),
+            );
+        }
         for pointer in mapping.pointers() {
             if !pointer.is_empty() && !pointer.starts_with('/') {
                 return Err(format!(
@@ -138,14 +159,29 @@ impl Mapping {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The data with the columns `drop` names left out, or only those `keep` names; data that is
+    /// not an object stays as it is.
+    fn columns_kept(&self, data: Value) -> Value {
+        match data {
+            Value::Object(columns) if !self.keep.is_empty() || !self.drop.is_empty() => {
+                let kept = |key: &String| match self.keep.is_empty() {
+                    true => !self.drop.contains(key),
+                    false => self.keep.contains(key),
+                };
+                Value::Object(columns.into_iter().filter(|(key, _)| kept(key)).collect())
+            }
+            other => other,
+        }
+    }
+
     fn pointers(&self) -> Vec<&str> {
         let mut all: Vec<&str> = match &self.stream {
             Pointers::One(p) => vec![p],
             Pointers::Many(ps) => ps.iter().map(String::as_str).collect(),
         };
-        all.push(&self.kind);
         all.extend(
             [
+                &self.kind,
                 &self.time,
                 &self.version,
                 &self.user,
@@ -183,7 +219,10 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
             .collect::<Result<Vec<_>, _>>()?
             .join(":"),
     };
-    let kind = required(&mapping.kind, "type")?;
+    let kind = match &mapping.kind {
+        Some(pointer) => required(pointer, "type")?,
+        None => UNTYPED.to_string(),
+    };
     let mut meta = Map::new();
     let time = match &mapping.time {
         Some(pointer) => {
@@ -217,6 +256,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
             .unwrap_or(Value::Null),
         None => value.clone(),
     };
+    let data = mapping.columns_kept(data);
     let change = match mapping.data_is {
         DataIs::Merge => Change::Merge,
         DataIs::State => Change::Snapshot(data.clone()),
