@@ -608,33 +608,42 @@ struct ReversionVersion {
     state: Value,
 }
 
-fn reversion_expected() -> Vec<(String, bool, Vec<ReversionVersion>)> {
-    let expected: Value = serde_json::from_str(&real("reversion-expected.json")).expect("JSON");
+/// The orders of an `…-expected.json` that `make_exports.py` or `make_pghistory.py` wrote from a
+/// tool's own API: each order's key, whether it still exists, and its entries under `list`
+/// (versions, events), each read by `read`.
+fn expected_orders<T>(
+    file: &str,
+    list: &str,
+    read: impl Fn(&Value) -> T,
+) -> Vec<(String, bool, Vec<T>)> {
+    let expected: Value = serde_json::from_str(&real(file)).expect("JSON");
     let Value::Object(orders) = expected else {
-        panic!("reversion-expected.json is an object of orders");
+        panic!("{file} is an object of orders");
     };
     orders
         .into_iter()
         .map(|(pk, order)| {
-            let versions = order["versions"]
-                .as_array()
-                .expect("versions")
-                .iter()
-                .map(|version| {
-                    let mut state = version["field_dict"].clone();
-                    state.as_object_mut().expect("fields").remove("id");
-                    ReversionVersion {
-                        time: version["date_created"].as_str().expect("time").into(),
-                        user: version["user"].as_str().expect("user").into(),
-                        comment: version["comment"].as_str().expect("comment").into(),
-                        state,
-                    }
-                })
-                .collect();
+            let entries = order[list].as_array().expect("entries").iter().map(&read);
             let exists = order["exists"].as_bool().expect("exists");
-            (format!("purchasing.purchaseorder:{pk}"), exists, versions)
+            (pk, exists, entries.collect())
         })
         .collect()
+}
+
+fn reversion_expected() -> Vec<(String, bool, Vec<ReversionVersion>)> {
+    expected_orders("reversion-expected.json", "versions", |version| {
+        let mut state = version["field_dict"].clone();
+        state.as_object_mut().expect("fields").remove("id");
+        ReversionVersion {
+            time: version["date_created"].as_str().expect("time").into(),
+            user: version["user"].as_str().expect("user").into(),
+            comment: version["comment"].as_str().expect("comment").into(),
+            state,
+        }
+    })
+    .into_iter()
+    .map(|(pk, exists, versions)| (format!("purchasing.purchaseorder:{pk}"), exists, versions))
+    .collect()
 }
 
 fn comments(timeline: &Timeline, stream: &str) -> Vec<String> {
@@ -893,32 +902,19 @@ struct ContinuumVersion {
 }
 
 fn continuum_expected() -> Vec<(String, Vec<ContinuumVersion>)> {
-    let expected: Value = serde_json::from_str(&real("continuum-expected.json")).expect("JSON");
-    let Value::Object(orders) = expected else {
-        panic!("continuum-expected.json is an object of orders");
-    };
-    orders
-        .into_iter()
-        .map(|(pk, order)| {
-            let versions = order["versions"]
-                .as_array()
-                .expect("versions")
-                .iter()
-                .map(|v| {
-                    let state = match v["operation_type"].as_u64() {
-                        Some(2) => Value::Null,
-                        _ => v["state"].clone(),
-                    };
-                    ContinuumVersion {
-                        state,
-                        time: format!("{}Z", v["issued_at"].as_str().expect("time")),
-                        user: v["user"].as_str().expect("user").to_string(),
-                    }
-                })
-                .collect();
-            (pk, versions)
-        })
-        .collect()
+    expected_orders("continuum-expected.json", "versions", |v| {
+        ContinuumVersion {
+            state: match v["operation_type"].as_u64() {
+                Some(2) => Value::Null,
+                _ => v["state"].clone(),
+            },
+            time: format!("{}Z", v["issued_at"].as_str().expect("time")),
+            user: v["user"].as_str().expect("user").to_string(),
+        }
+    })
+    .into_iter()
+    .map(|(pk, _, versions)| (pk, versions))
+    .collect()
 }
 
 #[test]
@@ -983,36 +979,24 @@ struct PgHistoryEvent {
 }
 
 fn pghistory_expected() -> Vec<(String, Vec<PgHistoryEvent>)> {
-    let expected: Value = serde_json::from_str(&real("pghistory-expected.json")).expect("JSON");
-    let Value::Object(orders) = expected else {
-        panic!("pghistory-expected.json is an object of orders");
-    };
-    orders
-        .into_iter()
-        .map(|(pk, order)| {
-            let events = order["events"]
-                .as_array()
-                .expect("events")
-                .iter()
-                .map(|e| {
-                    let label = e["label"].as_str().expect("label").to_string();
-                    PgHistoryEvent {
-                        state: match label.as_str() {
-                            "delete" => Value::Null,
-                            _ => e["row"].clone(),
-                        },
-                        label,
-                        time: e["created_at"]
-                            .as_str()
-                            .expect("time")
-                            .replace("+00:00", "Z"),
-                        user: e["user"].as_str().expect("user").to_string(),
-                    }
-                })
-                .collect();
-            (pk, events)
-        })
-        .collect()
+    expected_orders("pghistory-expected.json", "events", |e| {
+        let label = e["label"].as_str().expect("label").to_string();
+        PgHistoryEvent {
+            state: match label.as_str() {
+                "delete" => Value::Null,
+                _ => e["row"].clone(),
+            },
+            label,
+            time: e["created_at"]
+                .as_str()
+                .expect("time")
+                .replace("+00:00", "Z"),
+            user: e["user"].as_str().expect("user").to_string(),
+        }
+    })
+    .into_iter()
+    .map(|(pk, _, events)| (pk, events))
+    .collect()
 }
 
 #[test]
