@@ -625,7 +625,7 @@ test('a KurrentDB stream shorter than a page, opened by its plain URL, has its d
   await page.context().close();
 });
 
-test('real exports load by deep link with no format hint: Django dumpdata, CSV, simple-history, reversion, pghistory, audit trigger, Continuum, eventsourcing', async () => {
+test('real exports load by deep link with no format hint: Django dumpdata, CSV, simple-history, reversion, pghistory, audit trigger, Continuum, Emmett, eventsourcing', async () => {
   for (const [src, format, count, stream, version, check] of [
     ['django-dumpdata-auditlog-natural.json', /django-auditlog \(detected\)/, '6 events · 2 streams', 'cambium.purchaseorder:1', 4,
       (s) => s.status === 'approved' && s.approved_by === 'dana.reyes' && s.total === '12999.99'],
@@ -638,6 +638,9 @@ test('real exports load by deep link with no format hint: Django dumpdata, CSV, 
       (s) => s.total === '160.00' && s.lines.length === 2 && s.lines[0].unit_price === 0.3 && s.lines[1].sku === 'NUT-M8'],
     ['pghistory.csv', /django-pghistory \(detected\)/, '6 events · 2 streams', '1', 2,
       (s) => s.total === '160.00' && s.lines.length === 2 && s.lines[0].unit_price === '0.30'],
+    // Emmett's domain events, with the projection that says what its evolve does.
+    ['emmett-messages-sqlite.json&proj=/real/emmett.projection.json', /Emmett \(detected\)/, '6 events · 2 streams', 'purchaseOrder-7001', 3,
+      (s) => s.total === '120.00' && s.lines.length === 1 && s.lines[0].unit_price === '0.30' && s.status === 'draft'],
     ['continuum-version-transaction-sqlite.json', /SQLAlchemy-Continuum \(detected\)/, '6 events · 2 streams', '5001', 3,
       (s) => s.total === 120 && s.lines.length === 1 && s.lines[0].unit_price === '0.30'],
     ['eventsourcing-sqlite.json', /Python eventsourcing \(detected\)/, '4 events · 2 streams', '7b3480b4a86e5a78a835b9cc9dcec48d', 2,

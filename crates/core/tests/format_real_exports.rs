@@ -1042,3 +1042,39 @@ fn django_pghistory_events_replay_as_its_own_event_model_gives_them() {
         }
     }
 }
+
+/// Emmett's exports read with the projection that says what the application's `evolve` does
+/// (`emmett.projection.json`), against the state Emmett's own `aggregateStream` gives after each
+/// event with that `evolve` (`make_emmett.mjs`; `null` once cancelled).
+#[test]
+fn emmett_messages_replay_with_a_projection_as_its_own_aggregate_stream_gives_them() {
+    let projection =
+        chronoscope_core::projection::Projection::parse(&real("emmett.projection.json")).unwrap();
+    let expected: Value = serde_json::from_str(&real("emmett-expected.json")).expect("JSON");
+    let expected = expected.as_object().expect("streams");
+    assert_eq!(expected.len(), 2, "PO-7001 and PO-7002");
+    for name in [
+        "emmett-messages-sqlite.json",
+        "emmett-messages.csv",
+        "emmett-readstream.ndjson",
+    ] {
+        let setup = Setup {
+            projection: Some(std::sync::Arc::new(projection.clone())),
+            ..Setup::default()
+        };
+        let outcome = Ingest::read_all(setup, &real(name));
+        assert_eq!(outcome.detection.format, Format::Emmett, "{name}");
+        assert_eq!(outcome.problems, vec![], "{name}");
+        assert_eq!(outcome.timeline.problems(), &[], "{name}");
+        for (stream, wanted) in expected {
+            let wanted = wanted.as_array().expect("states");
+            assert_eq!(&states(&outcome.timeline, stream), wanted, "{name} {stream}");
+        }
+        let users: Vec<Option<String>> = heads(&outcome.timeline, "purchaseOrder-7001")
+            .into_iter()
+            .map(|h| h.2)
+            .collect();
+        let wanted = ["ana.silva", "ana.silva", "dana.reyes", "dana.reyes"];
+        assert_eq!(users, wanted.map(|u| Some(u.to_string())), "{name}");
+    }
+}

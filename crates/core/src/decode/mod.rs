@@ -18,6 +18,7 @@ pub mod continuum;
 pub mod csv_text;
 pub mod debezium;
 pub mod django_auditlog;
+pub mod emmett;
 pub mod envers;
 pub mod eventsourcing;
 pub mod eventsourcingdb;
@@ -88,6 +89,8 @@ pub enum Format {
     Continuum,
     /// django-pghistory event rows, as table rows or Django's `dumpdata`.
     PgHistory,
+    /// Emmett's `emt_messages` rows, or its `readStream` events as JSON lines.
+    Emmett,
     /// The Python `eventsourcing` package's `stored_events` rows.
     EventSourcing,
     /// Audit.NET events, including Entity Framework entries.
@@ -103,7 +106,7 @@ pub enum Format {
 impl Format {
     /// Every format, in the order detection tries them; canonical is the fallback, and the
     /// custom mapping is only ever chosen, never detected.
-    pub const ALL: [Format; 19] = [
+    pub const ALL: [Format; 20] = [
         Format::Kurrent,
         Format::EventSourcingDb,
         Format::CloudEvents,
@@ -117,6 +120,7 @@ impl Format {
         Format::AuditTrigger,
         Format::Continuum,
         Format::PgHistory,
+        Format::Emmett,
         Format::EventSourcing,
         Format::AuditNet,
         Format::Envers,
@@ -142,6 +146,7 @@ impl Format {
             Format::AuditTrigger => "PostgreSQL audit trigger",
             Format::Continuum => "SQLAlchemy-Continuum",
             Format::PgHistory => "django-pghistory",
+            Format::Emmett => "Emmett",
             Format::EventSourcing => "Python eventsourcing",
             Format::AuditNet => "Audit.NET",
             Format::Envers => "Hibernate Envers",
@@ -167,6 +172,7 @@ impl Format {
             Format::AuditTrigger => "audit-trigger",
             Format::Continuum => "continuum",
             Format::PgHistory => "django-pghistory",
+            Format::Emmett => "emmett",
             Format::EventSourcing => "eventsourcing",
             Format::AuditNet => "audit-net",
             Format::Envers => "envers",
@@ -205,6 +211,7 @@ impl Format {
             Format::AuditTrigger => audit_trigger::looks_like(value),
             Format::Continuum => continuum::looks_like(value),
             Format::PgHistory => pghistory::looks_like(value),
+            Format::Emmett => emmett::looks_like(value),
             Format::EventSourcing => eventsourcing::looks_like(value),
             Format::AuditNet => audit_net::looks_like(value),
             Format::Envers => envers::looks_like(value),
@@ -235,6 +242,7 @@ impl Format {
             Format::AuditTrigger => vec![audit_trigger::decode(value, options)],
             Format::Continuum => vec![continuum::decode(value, options)],
             Format::PgHistory => vec![pghistory::decode(value, options)],
+            Format::Emmett => vec![emmett::decode(value, options)],
             Format::EventSourcing => vec![eventsourcing::decode(value, options)],
             Format::AuditNet => audit_net::decode(value, options),
             Format::Envers => vec![envers::decode(value, options)],
