@@ -1068,7 +1068,11 @@ fn emmett_messages_replay_with_a_projection_as_its_own_aggregate_stream_gives_th
         assert_eq!(outcome.timeline.problems(), &[], "{name}");
         for (stream, wanted) in expected {
             let wanted = wanted.as_array().expect("states");
-            assert_eq!(&states(&outcome.timeline, stream), wanted, "{name} {stream}");
+            assert_eq!(
+                &states(&outcome.timeline, stream),
+                wanted,
+                "{name} {stream}"
+            );
         }
         let users: Vec<Option<String>> = heads(&outcome.timeline, "purchaseOrder-7001")
             .into_iter()

@@ -197,6 +197,9 @@ pub struct Ingest {
     /// Events with a store position, held to be put in the store's order before indexing.
     held: Vec<Held>,
     held_ordered: bool,
+    /// True once any event without a store position was read: the source is then kept in its
+    /// own order, whichever events were held, so that it reads the same in any blocks.
+    unpositioned: bool,
     problems: Vec<Problem>,
     kept: KeptSource,
     /// True once the source has ended (`finish` or `broke_off`).
@@ -242,6 +245,7 @@ impl Ingest {
             timeline,
             held: Vec::new(),
             held_ordered: false,
+            unpositioned: false,
             problems: Vec::new(),
             kept: KeptSource::Nothing,
             ended: false,
@@ -992,6 +996,7 @@ impl Ingest {
         // Events without a store position are indexed as they come; the others wait to be put
         // in the store's order, unless the load is over (appended events keep their order).
         let positioned = events.iter().any(|held| held.event.position.is_some());
+        self.unpositioned |= events.iter().any(|held| held.event.position.is_none());
         if (!positioned && self.held.is_empty()) || self.held_ordered {
             for held in events {
                 held.index(&mut self.timeline);
@@ -1004,7 +1009,11 @@ impl Ingest {
     /// Indexes up to `budget` held events, in the store's order.
     fn index_held(&mut self, budget: usize) {
         if !self.held_ordered {
-            order_by_position(&mut self.held);
+            // Only a source whose every event has a position is put in the store's order (as
+            // `order_by_position` does for one read whole).
+            if !self.unpositioned {
+                order_by_position(&mut self.held);
+            }
             self.held.reverse();
             self.held_ordered = true;
         }
