@@ -254,6 +254,27 @@ fn a_custom_mapping_reads_cambium_audit_logs() {
     assert_eq!(Mapping::parse(&mapping.to_json()).unwrap(), mapping);
 }
 
+/// Natural keys, as Django's `dumpdata --natural-foreign` writes foreign keys, give readable
+/// stream names and authors rather than JSON.
+#[test]
+fn a_mapping_reads_natural_keys_as_their_parts_joined() {
+    let options = DecodeOptions {
+        mapping: Some(
+            Mapping::parse(
+                r#"{"stream": ["/content_type", "/object_pk"], "time": "/timestamp", "user": "/actor", "data": "/changes", "data_is": "changes"}"#,
+            )
+            .unwrap(),
+        ),
+        ..DecodeOptions::default()
+    };
+    let record = r#"{"content_type": ["purchasing", "purchaseorder"], "object_pk": "1", "timestamp": "2026-03-30T09:00:00Z", "actor": ["ana.silva"], "changes": {"status": ["draft", "approved"]}}"#;
+    let (decoded, _) = decode_text_with(record, Some(Format::Mapping), options);
+    assert_eq!(decoded.problems, vec![]);
+    assert_eq!(decoded.events[0].stream, "purchasing.purchaseorder:1");
+    assert_eq!(decoded.events[0].user(), Some("ana.silva"));
+    assert_eq!(decoded.events[0].kind, "change", "no type: a change");
+}
+
 #[test]
 fn a_bad_mapping_says_what_is_wrong() {
     assert!(

@@ -19,6 +19,10 @@
 //! `correlation` and `causation` say where the ids that tie events of one business transaction
 //! together are (the trail, `core::trail`).
 //!
+//! A natural key (`["purchasing", "purchaseorder"]`, as Django's `--natural-foreign` writes a
+//! foreign key) names a stream, a type or an author by its parts joined with `.`
+//! (`purchasing.purchaseorder:1`), not as JSON.
+//!
 //! A pointer reads through text that holds JSON (`/state/timestamp/_data_` inside a `state`
 //! column of JSON text), and `data` held as JSON text is parsed. `time` may be left out for
 //! stores that keep only a sequence: the events then replay and scrub by version.
@@ -30,7 +34,7 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rows::{json_in_text, new_values_of_changes, text, value_time};
+use super::rows::{json_in_text, key_text, new_values_of_changes, text, value_time};
 use super::{DecodeError, DecodeOptions, Draft};
 use crate::event::Change;
 
@@ -207,7 +211,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
     let get = |pointer: &str| pointer_through_text(&value, pointer).filter(|v| !v.is_null());
     let required = |pointer: &str, what: &str| {
         get(pointer)
-            .map(|v| text(&v))
+            .map(|v| key_text(&v))
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("no {what} at `{pointer}`"))
     };
@@ -232,7 +236,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         None => None,
     };
     if let Some(user) = mapping.user.as_deref().and_then(get) {
-        meta.insert("user".into(), Value::String(text(&user)));
+        meta.insert("user".into(), Value::String(key_text(&user)));
     }
     for (pointer, key) in [
         (&mapping.correlation, "correlation_id"),
