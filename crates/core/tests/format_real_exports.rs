@@ -893,6 +893,26 @@ fn same_by_value(a: &Value, b: &Value) -> bool {
     }
 }
 
+/// Asserts that a stream's state after each of its events is the one wanted, numbers compared by
+/// value (`same_by_value`); returns the states.
+fn assert_states_by_value(
+    timeline: &Timeline,
+    stream: &str,
+    wanted: &[&Value],
+    name: &str,
+) -> Vec<Value> {
+    let got = states(timeline, stream);
+    assert_eq!(got.len(), wanted.len(), "{name} {stream}");
+    for (pos, (state, wanted)) in got.iter().zip(wanted).enumerate() {
+        assert!(
+            same_by_value(state, wanted),
+            "{name} {stream} v{}: {state} against {wanted}",
+            pos + 1
+        );
+    }
+    got
+}
+
 /// One version as SQLAlchemy-Continuum's own API gives it (`make_exports.py`): the state after
 /// its transaction (`null` after a delete), the transaction's time and its user.
 struct ContinuumVersion {
@@ -928,16 +948,8 @@ fn sqlalchemy_continuum_versions_replay_as_its_own_api_gives_them() {
         let expected = continuum_expected();
         assert_eq!(expected.len(), 2, "PO-5001 and PO-5002");
         for (stream, versions) in &expected {
-            let got = states(&timeline, stream);
-            assert_eq!(got.len(), versions.len(), "{name} {stream}");
-            for (pos, (state, wanted)) in got.iter().zip(versions).enumerate() {
-                assert!(
-                    same_by_value(state, &wanted.state),
-                    "{name} {stream} v{}: {state} against {}",
-                    pos + 1,
-                    wanted.state
-                );
-            }
+            let wanted: Vec<&Value> = versions.iter().map(|v| &v.state).collect();
+            let got = assert_states_by_value(&timeline, stream, &wanted, name);
             assert!(got[0]["lines"].is_array(), "{name}: lines are a real array");
         }
     }
@@ -1011,16 +1023,8 @@ fn django_pghistory_events_replay_as_its_own_event_model_gives_them() {
         assert_eq!(expected.len(), 2, "PO-6001 and PO-6002");
         for (pk, events) in &expected {
             let stream = format!("{prefix}{pk}");
-            let got = states(&timeline, &stream);
-            assert_eq!(got.len(), events.len(), "{name} {stream}");
-            for (state, wanted) in got.iter().zip(events) {
-                assert!(
-                    same_by_value(state, &wanted.state),
-                    "{name} {stream} {}: {state} against {}",
-                    wanted.label,
-                    wanted.state
-                );
-            }
+            let wanted: Vec<&Value> = events.iter().map(|e| &e.state).collect();
+            assert_states_by_value(&timeline, &stream, &wanted, name);
             let heads = heads(&timeline, &stream);
             let labels: Vec<&str> = heads.iter().map(|h| h.0.as_str()).collect();
             let labels_wanted: Vec<&str> = events.iter().map(|e| e.label.as_str()).collect();

@@ -16,7 +16,7 @@
 
 use serde_json::{Map, Value};
 
-use super::rows::{as_u64, column, has_all, json_in_text, required_text, row_time, text};
+use super::rows::{as_u64, column, has_all, object_columns, required_text, row_time, text};
 use super::{hstore, DecodeError, DecodeOptions, Draft};
 use crate::event::Change;
 
@@ -106,19 +106,14 @@ fn stream_name(row: &Map<String, Value>, id: &str) -> Result<String, DecodeError
 /// A row's columns from hstore text, or from the JSON object `row_to_json` writes; a value that
 /// is JSON text (an object or an array) is read as JSON.
 fn columns(value: &Value, name: &str) -> Result<Map<String, Value>, DecodeError> {
-    let pairs = match value {
-        Value::Object(pairs) => pairs.clone(),
-        Value::String(text) => {
-            hstore::parse(text).map_err(|err| err.within(format!("`{name}`")))?
-        }
-        _ => {
-            return Err(DecodeError::Expected(
-                "hstore text or a JSON object of columns",
-            ))
-        }
-    };
-    Ok(pairs
-        .into_iter()
-        .map(|(key, value)| (key, json_in_text(&value)))
-        .collect())
+    let all = |_: &str| true;
+    match value {
+        Value::Object(pairs) => Ok(object_columns(pairs, all)),
+        Value::String(text) => hstore::parse(text)
+            .map(|pairs| object_columns(&pairs, all))
+            .map_err(|err| err.within(format!("`{name}`"))),
+        _ => Err(DecodeError::Expected(
+            "hstore text or a JSON object of columns",
+        )),
+    }
 }

@@ -13,7 +13,7 @@
 
 use serde_json::{Map, Value};
 
-use super::rows::{as_u64, column, has_all, json_in_text, required_text, row_time, text};
+use super::rows::{as_u64, column, has_all, object_columns, required_text, row_time, text};
 use super::{DecodeError, DecodeOptions, Draft};
 use crate::event::Change;
 
@@ -85,8 +85,5 @@ fn object_state(row: &Map<String, Value>) -> Map<String, Value> {
         key.strip_suffix("_mod")
             .is_some_and(|base| row.contains_key(base))
     };
-    row.iter()
-        .filter(|(key, _)| !BOOKKEEPING.contains(&key.as_str()) && !is_mod_flag(key))
-        .map(|(key, value)| (key.clone(), json_in_text(value)))
-        .collect()
+    object_columns(row, |key| !BOOKKEEPING.contains(&key) && !is_mod_flag(key))
 }

@@ -221,7 +221,13 @@ impl Format {
     }
 
     /// Decodes one record into zero or more events; each failure is described on its own.
-    fn decode(self, value: Value, options: &DecodeOptions) -> Vec<Result<Draft, DecodeError>> {
+    /// `revisions` are the django-reversion revisions read so far, which its versions need.
+    fn decode(
+        self,
+        value: Value,
+        options: &DecodeOptions,
+        revisions: &mut reversion::Revisions,
+    ) -> Vec<Result<Draft, DecodeError>> {
         let value = match self {
             Format::Canonical | Format::Mapping => value,
             _ => rows::dumpdata_row(value),
@@ -237,8 +243,7 @@ impl Format {
             Format::PaperTrail => vec![paper_trail::decode(value, options)],
             Format::DjangoAuditlog => vec![django_auditlog::decode(value, options)],
             Format::SimpleHistory => vec![simple_history::decode(value, options)],
-            // Read by `Decoder::decode`, which keeps the revisions it needs.
-            Format::Reversion => reversion::decode(value, &mut Default::default(), options),
+            Format::Reversion => reversion::decode(value, revisions, options),
             Format::AuditTrigger => vec![audit_trigger::decode(value, options)],
             Format::Continuum => vec![continuum::decode(value, options)],
             Format::PgHistory => vec![pghistory::decode(value, options)],
@@ -560,12 +565,7 @@ impl Decoder {
             let drafts = match (self.format, serde_json::from_str::<Value>) {
                 (Format::Canonical, _) => vec![canonical::decode_text(record.text)],
                 (format, parse) => match parse(record.text) {
-                    Ok(value) if format == Format::Reversion => reversion::decode(
-                        rows::dumpdata_row(value),
-                        &mut self.revisions,
-                        &self.options,
-                    ),
-                    Ok(value) => format.decode(value, &self.options),
+                    Ok(value) => format.decode(value, &self.options, &mut self.revisions),
                     Err(err) => vec![Err(DecodeError::NotJson(err.to_string()))],
                 },
             };

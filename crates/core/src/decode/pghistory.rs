@@ -13,7 +13,9 @@
 
 use serde_json::{Map, Value};
 
-use super::rows::{as_u64, column, has_all, json_in_text, required_text, row_time, text};
+use super::rows::{
+    as_u64, column, has_all, json_in_text, object_columns, required_text, row_time, text,
+};
 use super::{DecodeError, DecodeOptions, Draft};
 use crate::event::Change;
 
@@ -43,11 +45,9 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         ),
         None => object_id,
     };
-    let state: Map<String, Value> = row
-        .iter()
-        .filter(|(key, _)| !key.starts_with("pgh_") && *key != "model" && *key != "pk")
-        .map(|(key, value)| (key.clone(), json_in_text(value)))
-        .collect();
+    let state = object_columns(row, |key| {
+        !key.starts_with("pgh_") && key != "model" && key != "pk"
+    });
     let change = match label.contains("delete") {
         true => Change::Delete,
         false => Change::Snapshot(Value::Object(state.clone())),

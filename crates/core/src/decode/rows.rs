@@ -56,6 +56,15 @@ pub fn json_in_text(value: &Value) -> Value {
     }
 }
 
+/// A row's columns that `keep` says are the object's own, each holding JSON text read as JSON
+/// (`json_in_text`): the state of history tables that store the whole object in a row.
+pub fn object_columns(row: &Map<String, Value>, keep: impl Fn(&str) -> bool) -> Map<String, Value> {
+    row.iter()
+        .filter(|(key, _)| keep(key))
+        .map(|(key, value)| (key.clone(), json_in_text(value)))
+        .collect()
+}
+
 /// The time of a row from the first of these columns: RFC 3339, psql text, naive text (read
 /// in the chosen zone and noted in `meta.time_zone_assumed`), or epoch milliseconds (a number,
 /// or text of digits).
