@@ -234,6 +234,13 @@ pub enum ProblemKind {
     Json { column: usize, message: String },
     #[error("the source is empty")]
     Empty,
+    /// Records that no format recognises and no mapping could be inferred for: one problem for
+    /// the source, saying what its first records have, instead of the same one on each record.
+    #[error(
+        "no format fits these records, and no mapping could be inferred ({why}); the first records have {}. Choose the format if you know it, or finish the mapping started for you under Projection… and read the source with it",
+        key_list(.keys)
+    )]
+    NoFormat { keys: Vec<String>, why: String },
     /// CSV that cannot be read.
     #[error("not valid CSV: {0}")]
     Csv(String),
@@ -315,5 +322,18 @@ fn wait_words(wait_s: Option<u64>) -> String {
     match wait_s {
         Some(seconds) => format!("; it asks to be tried again in {seconds} s (Retry-After)"),
         None => String::new(),
+    }
+}
+
+/// Keys as a list for people: `` `a`, `b` and 3 more ``.
+fn key_list(keys: &[String]) -> String {
+    const SHOWN: usize = 12;
+    let mut list: Vec<String> = keys.iter().take(SHOWN).map(|k| format!("`{k}`")).collect();
+    if keys.len() > SHOWN {
+        list.push(format!("{} more", keys.len() - SHOWN));
+    }
+    match list.len() {
+        0 => "no keys".into(),
+        _ => format!("the keys {}", list.join(", ")),
     }
 }

@@ -145,7 +145,22 @@ fn truncates_messages_and_transaction_markers_are_events_that_leave_rows_alone()
 #[test]
 fn the_unwrapped_row_form_carries_no_table_or_time_and_is_reported() {
     let (decoded, detection) = decode_corpus(&format!("{SERDE}/serde-unwrapped.json"));
-    assert_eq!(detection.format, Format::Canonical);
+    // No format fits and nothing names a time or a version: one problem for the source, which
+    // names the keys the record has, and no event made up.
+    assert_eq!(detection.format, Format::Mapping);
     assert!(decoded.events.is_empty());
-    assert_eq!(decoded.problems[0].message(), "missing `stream`");
+    assert_eq!(decoded.problems.len(), 1);
+    let message = decoded.problems[0].message();
+    assert!(
+        message.starts_with("no format fits these records"),
+        "{message}"
+    );
+    assert!(
+        message.contains("no column is a time or a version"),
+        "{message}"
+    );
+    assert!(
+        message.contains("`id`, `first_name`, `last_name`, `email`"),
+        "{message}"
+    );
 }

@@ -8,6 +8,8 @@
 
 mod common;
 
+use common::{assert_states_by_value, states};
+
 use chronoscope_core::decode::mapping::Mapping;
 use chronoscope_core::decode::{DecodeOptions, Format, Place, Problem, ProblemKind};
 use chronoscope_core::ingest::{Ingest, Outcome, Setup};
@@ -42,12 +44,6 @@ fn load_clean(name: &str, format: Format) -> Timeline {
     assert_eq!(outcome.problems, vec![], "{name}");
     assert_eq!(outcome.timeline.problems(), &[], "{name}");
     outcome.timeline
-}
-
-fn states(timeline: &Timeline, stream: &str) -> Vec<Value> {
-    (0..timeline.stream_len(stream))
-        .map(|pos| timeline.state_after(stream, Some(pos)))
-        .collect()
 }
 
 fn heads(timeline: &Timeline, stream: &str) -> Vec<(String, String, Option<String>)> {
@@ -867,50 +863,6 @@ fn the_audit_triggers_jsonb_lines_are_arrays_whose_changes_are_matched_by_key() 
         Some(&json!("NUT-M8"))
     );
     assert_eq!(removed[0].after, None);
-}
-
-/// Two values equal, numbers compared by value: SQLite keeps a `Numeric(12, 2)` of 140.00 as the
-/// integer 140 (`"140"` in a CSV cell, which is text), and Continuum's API gives it back as
-/// `Decimal("140.00")`.
-fn same_by_value(a: &Value, b: &Value) -> bool {
-    let number_text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    };
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| same_by_value(v, w)))
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_by_value(v, w))
-        }
-        (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
-            a == b || chronoscope_core::number::same_value(&number_text(a), &number_text(b))
-        }
-        _ => a == b,
-    }
-}
-
-/// Asserts that a stream's state after each of its events is the one wanted, numbers compared by
-/// value (`same_by_value`); returns the states.
-fn assert_states_by_value(
-    timeline: &Timeline,
-    stream: &str,
-    wanted: &[&Value],
-    name: &str,
-) -> Vec<Value> {
-    let got = states(timeline, stream);
-    assert_eq!(got.len(), wanted.len(), "{name} {stream}");
-    for (pos, (state, wanted)) in got.iter().zip(wanted).enumerate() {
-        assert!(
-            same_by_value(state, wanted),
-            "{name} {stream} v{}: {state} against {wanted}",
-            pos + 1
-        );
-    }
-    got
 }
 
 /// One version as SQLAlchemy-Continuum's own API gives it (`make_exports.py`): the state after

@@ -16,6 +16,15 @@
 //! transaction id, which change on every row and would show in every diff); `keep` instead names
 //! the only ones to keep. Both name top-level keys of the data, and a mapping has one or neither.
 //!
+//! A history table that stores the row *before* each change beside the changed fields is read
+//! with `"data_is": "before"` and `changes` naming the changed fields: the state after is the
+//! before-image with the changes over it, never the before-image alone, which would leave every
+//! aggregate one step behind. `deletes` lists the type values that end the aggregate
+//! (`["delete", "D"]`), compared without regard to case.
+//!
+//! Data held as JSON text or PostgreSQL hstore text is read as JSON, and so is each of its
+//! columns (and each column of a whole record) whose text holds a JSON object or array.
+//!
 //! `correlation` and `causation` say where the ids that tie events of one business transaction
 //! together are (the trail, `core::trail`).
 //!
@@ -34,8 +43,10 @@ use std::borrow::Cow;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::rows::{json_in_text, key_text, new_values_of_changes, text, value_time};
-use super::{DecodeError, DecodeOptions, Draft};
+use super::rows::{
+    json_in_text, key_text, new_values_of_changes, object_columns, text, value_time,
+};
+use super::{hstore, DecodeError, DecodeOptions, Draft};
 use crate::event::Change;
 
 /// Where each part of an event is in a record.
@@ -61,6 +72,12 @@ pub struct Mapping {
     pub data: Option<String>,
     #[serde(default)]
     pub data_is: DataIs,
+    /// Where the changed fields are, with `data_is: before`: they go over the before-image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
+    /// The type values that end the aggregate (its state becomes `null`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deletes: Vec<String>,
     /// The data's columns to leave out of the state; the rest are kept.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub drop: Vec<String>,
@@ -135,6 +152,8 @@ pub enum DataIs {
     Patch,
     State,
     Changes,
+    /// The row before the change; `changes` (if any) go over it to give the state after.
+    Before,
 }
 
 impl Mapping {
@@ -145,6 +164,12 @@ impl Mapping {
         if !mapping.keep.is_empty() && !mapping.drop.is_empty() {
             return Err(
                 "the mapping both keeps and drops columns: name the columns to `keep`, or those to `drop`, not both"
+                    .into(),
+            );
+        }
+        if mapping.changes.is_some() && mapping.data_is != DataIs::Before {
+            return Err(
+                "`changes` go over a before-image: they are read only with `\"data_is\": \"before\"`"
                     .into(),
             );
         }
@@ -191,6 +216,7 @@ impl Mapping {
                 &self.user,
                 &self.id,
                 &self.data,
+                &self.changes,
                 &self.correlation,
                 &self.causation,
             ]
@@ -254,15 +280,27 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         ),
         None => None,
     };
-    let data = match &mapping.data {
-        Some(pointer) => get(pointer)
-            .map(|v| json_in_text(&v))
-            .unwrap_or(Value::Null),
-        None => value.clone(),
+    let mut data = match &mapping.data {
+        Some(pointer) => get(pointer).map_or(Ok(Value::Null), |v| structured(&v, pointer))?,
+        None => structured(&value, "")?,
     };
-    let data = mapping.columns_kept(data);
+    data = mapping.columns_kept(data);
+    if mapping.data_is == DataIs::Before {
+        let changes = match &mapping.changes {
+            Some(pointer) => get(pointer).map_or(Ok(Value::Null), |v| structured(&v, pointer))?,
+            None => Value::Null,
+        };
+        meta.insert("row_before".into(), data.clone());
+        data = after_image(data, mapping.columns_kept(changes));
+    }
+    let deleted = mapping
+        .deletes
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case(&kind));
     let change = match mapping.data_is {
+        _ if deleted => Change::Delete,
         DataIs::Merge => Change::Merge,
+        DataIs::Before => Change::Snapshot(data.clone()),
         DataIs::State => Change::Snapshot(data.clone()),
         DataIs::Patch => Change::Patch(
             crate::patch::patch_from_text(&data.to_string())
@@ -281,6 +319,36 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         meta,
         change,
     })
+}
+
+/// A value as the state reads it: JSON text and hstore text (`"k"=>"v"`) read as what they
+/// hold, and each column of an object whose text holds a JSON object or array read as JSON.
+fn structured(value: &Value, pointer: &str) -> Result<Value, DecodeError> {
+    let value = match value {
+        Value::String(text)
+            if !text.trim_start().starts_with(['{', '[']) && text.contains("=>") =>
+        {
+            Value::Object(hstore::parse(text).map_err(|err| err.within(format!("`{pointer}`")))?)
+        }
+        other => json_in_text(other),
+    };
+    Ok(match value {
+        Value::Object(columns) => Value::Object(object_columns(&columns, |_| true)),
+        other => other,
+    })
+}
+
+/// The state after a change: the before-image with the changed fields over it (an insert's
+/// row, or a delete's, has no changes and is the row itself).
+fn after_image(before: Value, changes: Value) -> Value {
+    match (before, changes) {
+        (Value::Object(mut row), Value::Object(changes)) => {
+            row.extend(changes);
+            Value::Object(row)
+        }
+        (before, Value::Null) => before,
+        (_, changes) => changes,
+    }
 }
 
 /// The value a JSON Pointer names, reading through text that holds JSON on the way: with

@@ -23,6 +23,7 @@ pub mod envers;
 pub mod eventsourcing;
 pub mod eventsourcingdb;
 pub mod hstore;
+pub mod infer;
 pub mod kurrent;
 pub mod laravel;
 pub mod mapping;
@@ -280,40 +281,195 @@ impl Default for DecodeOptions {
 pub struct Detection {
     pub format: Format,
     pub reason: String,
+    /// What inference made of records no format recognises: the mapping they are read with,
+    /// or what was seen when nothing fits (`infer`). `None` when a format or the person chose.
+    pub inferred: Option<infer::Inference>,
+    /// The columns of the first records whose text holds JSON (or hstore) and whose contents
+    /// the events' data shows as JSON (`columns_read_as_json`).
+    pub json_columns: Vec<String>,
 }
 
-/// Guesses the format of a source from its first record that is valid JSON.
+impl Detection {
+    pub fn new(format: Format, reason: impl Into<String>) -> Detection {
+        Detection {
+            format,
+            reason: reason.into(),
+            inferred: None,
+            json_columns: Vec::new(),
+        }
+    }
+
+    /// The one problem of records that nothing fits: what was seen, and what to try; it stands
+    /// for the identical problem every record would have.
+    pub fn problem(&self) -> Option<Problem> {
+        match &self.inferred {
+            Some(infer::Inference::Unfit { keys, why, .. }) => Some(Problem::new(
+                Place::Source,
+                ProblemKind::NoFormat {
+                    keys: keys.clone(),
+                    why: why.clone(),
+                },
+            )),
+            _ => None,
+        }
+    }
+
+    /// The mapping inferred for the records, when they are read with one.
+    pub fn inferred_mapping(&self) -> Option<&mapping::Mapping> {
+        match &self.inferred {
+            Some(infer::Inference::Mapped { mapping, .. }) => Some(mapping),
+            _ => None,
+        }
+    }
+}
+
+/// Guesses the format of a source from its first record that is valid JSON; when no format
+/// recognises it, a mapping is inferred from the first records (`undetected`).
 pub fn detect(records: &[Record<'_>]) -> Detection {
-    let first = records
+    let sample: Vec<Value> = records
         .iter()
         .take(DETECT_LINES)
-        .find_map(|record| serde_json::from_str::<Value>(record.text).ok());
-    first
-        .and_then(|value| {
-            Format::ALL.into_iter().find_map(|format| {
-                format
-                    .recognise(&value)
-                    .map(|reason| Detection { format, reason })
-            })
+        .filter_map(|record| serde_json::from_str::<Value>(record.text).ok())
+        .filter(|value| !is_export_header(value))
+        .collect();
+    let recognised = sample.first().and_then(|value| {
+        Format::ALL.into_iter().find_map(|format| {
+            format
+                .recognise(value)
+                .map(|reason| Detection::new(format, reason))
         })
-        .unwrap_or(Detection {
-            format: Format::Canonical,
-            reason: "no format matched, so records are read as Chronoscope events".into(),
-        })
+    });
+    recognised.unwrap_or_else(|| undetected(&sample))
+}
+
+/// How records no format recognises are read: as Chronoscope events when they look like them
+/// (a record has a `stream`) or are not rows at all; otherwise with a mapping inferred from
+/// them, or, when none can be, not at all, with one problem saying what was seen.
+fn undetected(sample: &[Value]) -> Detection {
+    let rows = !sample.is_empty() && sample.iter().all(Value::is_object);
+    if !rows || sample.iter().any(|value| value.get("stream").is_some()) {
+        return Detection::new(
+            Format::Canonical,
+            "no format matched, so records are read as Chronoscope events",
+        );
+    }
+    let inference = infer::infer(sample);
+    let reason = match &inference {
+        infer::Inference::Mapped { reading, .. } => format!("read as a history table: {reading}"),
+        infer::Inference::Unfit { why, .. } => {
+            format!("no format fits, and no mapping could be inferred: {why}")
+        }
+    };
+    Detection {
+        inferred: Some(inference),
+        ..Detection::new(Format::Mapping, reason)
+    }
 }
 
 /// Guesses the format of a whole source's text. For NDJSON only the first lines are looked at,
 /// so that a large source is not split twice.
 pub fn detect_text(text: &str) -> Detection {
+    detect(&head_records(text))
+}
+
+/// How a source's records are read: the format chosen (`chosen`, or `Mapping` when the options
+/// carry a mapping), or detected, with the mapping inferred where no format fits; and which
+/// columns of the first records hold JSON in text that is read as JSON.
+pub fn reading_of(text: &str, chosen: Option<Format>, options: &DecodeOptions) -> Detection {
+    let head = head_records(text);
+    let chosen = chosen.or(options.mapping.as_ref().map(|_| Format::Mapping));
+    let mut detection = match chosen {
+        Some(Format::Mapping) if options.mapping.is_some() => Detection::new(
+            Format::Mapping,
+            "read with the mapping given (the link's `map=`)",
+        ),
+        Some(format) => Detection::new(format, "chosen by the user"),
+        None => detect(&head),
+    };
+    let mut options = options.clone();
+    if let Some(mapping) = detection.inferred_mapping() {
+        options.mapping = Some(mapping.clone());
+    }
+    detection.json_columns = columns_read_as_json(&head, detection.format, &options);
+    detection
+}
+
+/// The first records of a text: for NDJSON the first lines only, so that a large source is not
+/// split twice.
+fn head_records(text: &str) -> Vec<Record<'_>> {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();
     if is_ndjson(trimmed) {
         let head_end = trimmed
             .match_indices('\n')
             .nth(DETECT_LINES - 1)
             .map_or(trimmed.len(), |(idx, _)| idx);
-        return detect(&split_records(&trimmed[..head_end]).0);
+        return split_records(&trimmed[..head_end]).0;
     }
-    detect(&split_records(text).0)
+    let mut records = split_records(text).0;
+    records.truncate(DETECT_LINES);
+    records
+}
+
+/// The columns of these records whose text holds a JSON object or array (or hstore pairs) and
+/// whose contents the decoded events show as JSON: the keys of the object are the keys of the
+/// event's data (or of an object in it), or the array is one of its values.
+pub fn columns_read_as_json(
+    records: &[Record<'_>],
+    format: Format,
+    options: &DecodeOptions,
+) -> Vec<String> {
+    let mut decoder = Decoder::with_options(format, options.clone());
+    let mut found: Vec<String> = Vec::new();
+    for record in records {
+        let Ok(value) = serde_json::from_str::<Value>(record.text) else {
+            continue;
+        };
+        let (mut events, mut problems) = (Vec::new(), Vec::new());
+        decoder.decode(std::slice::from_ref(record), &mut events, &mut problems);
+        let row = rows::dumpdata_row(value);
+        for (name, cell) in row.as_object().into_iter().flatten() {
+            let Some(held) = cell.is_string().then(|| infer::structured(cell)).flatten() else {
+                continue;
+            };
+            let shown = events.iter().any(|event| shows(&event.data, &held));
+            if shown && !found.contains(name) {
+                found.push(name.clone());
+            }
+        }
+    }
+    found
+}
+
+/// True when data shows a value read from text. An object is shown when some of its columns
+/// are in the data (or in an object in it) and each of those has the same value there (a reader
+/// may leave bookkeeping columns out); an array when it is the data or one of its values, or
+/// when one of its elements, or an object in one, is shown (django-reversion's
+/// `[{"model": …, "fields": {…}}]`).
+fn shows(data: &Value, held: &Value) -> bool {
+    let holds = |object: &Value| match (object.as_object(), held.as_object()) {
+        (Some(object), Some(held)) => {
+            let mut shared = held
+                .iter()
+                .filter_map(|(key, v)| Some((object.get(key)?, v)));
+            let first = shared.next();
+            first.is_some_and(|(a, b)| a == b) && shared.all(|(a, b)| a == b)
+        }
+        _ => false,
+    };
+    let inner = || data.as_object().into_iter().flat_map(|o| o.values());
+    match held {
+        Value::Object(_) => holds(data) || inner().any(holds),
+        Value::Array(elements) => {
+            data == held
+                || inner().any(|value| value == held)
+                || elements.iter().any(|element| {
+                    let objects = element.as_object().into_iter().flat_map(|o| o.values());
+                    shows(data, element)
+                        || objects.filter(|v| v.is_object()).any(|v| shows(data, v))
+                })
+        }
+        _ => false,
+    }
 }
 
 /// How many records detection looks at.
@@ -647,13 +803,21 @@ pub fn decode_text_with(
     options: DecodeOptions,
 ) -> (Decoded, Detection) {
     let (records, mut problems) = split_records(text);
-    let detection = match format {
-        Some(format) => Detection {
-            format,
-            reason: "chosen by the user".into(),
-        },
-        None => detect(&records),
-    };
+    let detection = reading_of(text, format, &options);
+    let mut options = options;
+    if let Some(mapping) = detection.inferred_mapping() {
+        options.mapping = Some(mapping.clone());
+    }
+    if let Some(problem) = detection.problem() {
+        problems.push(problem);
+        return (
+            Decoded {
+                events: Vec::new(),
+                problems,
+            },
+            detection,
+        );
+    }
     let mut events = Vec::with_capacity(records.len());
     Decoder::with_options(detection.format, options).decode(&records, &mut events, &mut problems);
     order_by_position(&mut events);

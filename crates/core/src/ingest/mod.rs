@@ -36,7 +36,7 @@ use url::Url;
 
 use crate::decode::csv_text::{csv_records, looks_like_csv};
 use crate::decode::{
-    detect_text, is_ndjson, json_from_bytes, next_ndjson_lines, order_by_position, split_records,
+    is_ndjson, json_from_bytes, next_ndjson_lines, order_by_position, reading_of, split_records,
     DecodeError, DecodeOptions, Decoder, Detection, Format, LineCursor, Place, Problem,
     ProblemKind, Record, RecordPlace,
 };
@@ -690,9 +690,11 @@ impl Ingest {
 
     /// The format records are read as, and why; before the first records, the default.
     pub fn detection(&self) -> Detection {
-        self.detection.clone().unwrap_or_else(|| Detection {
-            format: self.setup.format.unwrap_or(Format::Canonical),
-            reason: "nothing was read".into(),
+        self.detection.clone().unwrap_or_else(|| {
+            Detection::new(
+                self.setup.format.unwrap_or(Format::Canonical),
+                "nothing was read",
+            )
         })
     }
 
@@ -872,24 +874,18 @@ impl Ingest {
         });
     }
 
-    /// Chooses the format from the first text read: the person's choice, a mapping, or what
-    /// the records look like.
+    /// Chooses the format from the first text read: the person's choice, a mapping, what the
+    /// records look like, or a mapping inferred from them (which the records are then read
+    /// with, as if it were given).
     fn choose_format(&mut self, text: &str) {
-        let chosen = self.setup.format.or(self
-            .setup
-            .options
-            .mapping
-            .is_some()
-            .then_some(Format::Mapping));
-        let detection = match chosen {
-            Some(format) => Detection {
-                format,
-                reason: "chosen by the user".into(),
-            },
-            None => detect_text(text),
-        };
-        if detection.format == Format::Mapping && self.setup.options.mapping.is_none() {
-            // One problem for the source, rather than the same one on every record.
+        let detection = reading_of(text, self.setup.format, &self.setup.options);
+        if let Some(mapping) = detection.inferred_mapping() {
+            self.setup.options.mapping = Some(mapping.clone());
+        }
+        // One problem for the source, rather than the same one on every record.
+        if let Some(problem) = detection.problem() {
+            self.problems.push(problem);
+        } else if detection.format == Format::Mapping && self.setup.options.mapping.is_none() {
             let refused = DecodeError::Refused(NO_MAPPING.into());
             self.problems
                 .push(Problem::new(Place::Source, ProblemKind::Record(refused)));

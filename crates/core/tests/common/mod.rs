@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use chronoscope_core::decode::{decode_text, Format};
 use chronoscope_core::event::Event;
+use chronoscope_core::timeline::Timeline;
 use serde_json::Value;
 
 /// A file of the shared corpus, which lies beside the repository (`../shared/corpus`).
@@ -98,4 +99,55 @@ pub fn kurrent_entries(range: std::ops::Range<usize>) -> Vec<Value> {
                 "data": serde_json::json!({"n": n}).to_string(), "title": format!("{n}@po")})
         })
         .collect()
+}
+
+/// The state of a stream after each of its events.
+pub fn states(timeline: &Timeline, stream: &str) -> Vec<Value> {
+    (0..timeline.stream_len(stream))
+        .map(|pos| timeline.state_after(stream, Some(pos)))
+        .collect()
+}
+
+/// Two values equal, numbers compared by value: SQLite keeps a `Numeric(12, 2)` of 140.00 as the
+/// integer 140 (`"140"` in a CSV cell, which is text), and Continuum's API gives it back as
+/// `Decimal("140.00")`.
+pub fn same_by_value(a: &Value, b: &Value) -> bool {
+    let number_text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_by_value(v, w)))
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(v, w)| same_by_value(v, w))
+        }
+        (Value::Number(_) | Value::String(_), Value::Number(_) | Value::String(_)) => {
+            a == b || chronoscope_core::number::same_value(&number_text(a), &number_text(b))
+        }
+        _ => a == b,
+    }
+}
+
+/// Asserts that a stream's state after each of its events is the one wanted, numbers compared by
+/// value (`same_by_value`); returns the states.
+pub fn assert_states_by_value(
+    timeline: &Timeline,
+    stream: &str,
+    wanted: &[&Value],
+    name: &str,
+) -> Vec<Value> {
+    let got = states(timeline, stream);
+    assert_eq!(got.len(), wanted.len(), "{name} {stream}");
+    for (pos, (state, wanted)) in got.iter().zip(wanted).enumerate() {
+        assert!(
+            same_by_value(state, wanted),
+            "{name} {stream} v{}: {state} against {wanted}",
+            pos + 1
+        );
+    }
+    got
 }
