@@ -314,6 +314,10 @@ pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
     let ctx = run.ctx;
     ctx.resume.set_value(url.zip(opened.resume.clone()));
     ctx.can_retry.set(opened.resume.is_some());
+    // The link keeps the mapping inference found, so that it reopens the same reading.
+    if let Some(mapping) = opened.mapping_inferred.clone() {
+        ctx.view.update(|v| v.mapping = Some(mapping));
+    }
     ctx.opened.set(Some(opened));
     ctx.progress.set(None);
     ctx.needs_file.set(None);

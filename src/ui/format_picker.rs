@@ -1,4 +1,5 @@
-//! The source's format: which one was detected (and why, on hover), as the engine says (its
+//! The source's format: which one was detected (and why, on hover), inferred (a mapping for a
+//! history table no format knows; the status line says how it reads), as the engine says (its
 //! `status`), or chosen; choosing one reads the source again with it, and the link keeps the
 //! choice (`fmt=`).
 
@@ -13,8 +14,14 @@ use chronoscope_core::decode::Format;
 pub fn FormatPicker() -> impl IntoView {
     let ctx = use_app();
     let on_format = move |key: String| {
-        ctx.view
-            .update(|view| view.format = (!key.is_empty()).then_some(key));
+        ctx.view.update(|view| {
+            // A mapping is read only as the custom mapping: any other choice, or detection,
+            // leaves it (and an inferred one) out.
+            if key != "mapping" {
+                view.mapping = None;
+            }
+            view.format = (!key.is_empty()).then_some(key);
+        });
         reload_source(ctx);
     };
     let why = move || {
@@ -29,7 +36,11 @@ pub fn FormatPicker() -> impl IntoView {
         let chosen = ctx.view.with(|v| v.format.is_some() || v.mapping.is_some());
         ctx.opened.with(|opened| {
             opened.as_ref().map(|opened| {
-                let how = if chosen { "chosen" } else { "detected" };
+                let how = match (&opened.mapping_inferred, chosen) {
+                    (Some(_), _) => "inferred",
+                    (None, true) => "chosen",
+                    (None, false) => "detected",
+                };
                 format!("{} · {} ({how})", opened.label, opened.format_label)
             })
         })

@@ -9,6 +9,7 @@ use super::follow_bar::FollowBar;
 use super::integrity_report::IntegrityBar;
 use super::loader::memory_bytes;
 use chronoscope_core::view::text::{count, loaded_summary};
+use chronoscope_protocol::Opened;
 
 /// `Loading demo… 120 KB of 480 KB · 300 events`, then `1,971 events · 76 streams`, with a
 /// progress bar while the size is known; below it, what the integrity checks found.
@@ -49,12 +50,32 @@ pub fn LoadSummary() -> impl IntoView {
     view! {
         <div class="status-line">
             <span data-testid="load-summary" title=memory>{summary}</span>
+            <span class="reading" data-testid="source-reading">{move || ctx.opened.with(reading)}</span>
             {move || fraction().map(|f| view! { <progress max="1000" value=((f * 1000.0).round() as u32).to_string()></progress> })}
             <FollowBar/>
             <span class="drop-hint">"Drop a file anywhere to open it"</span>
         </div>
         <IntegrityBar/>
     }
+}
+
+/// How the source was read, where the format alone does not say: the reading inferred for a
+/// history table, and the columns whose JSON in text was read as JSON.
+fn reading(opened: &Option<Opened>) -> String {
+    let Some(opened) = opened else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    if opened.mapping_inferred.is_some() {
+        parts.push(opened.reason.clone());
+    }
+    if !opened.json_columns.is_empty() {
+        parts.push(format!(
+            "JSON in text read as JSON: {}",
+            opened.json_columns.join(", ")
+        ));
+    }
+    parts.join("; ")
 }
 
 /// Asks for the local file a deep link names, which a link cannot carry.

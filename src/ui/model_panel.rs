@@ -158,10 +158,16 @@ fn initial_projection(ctx: AppCtx) -> String {
         .unwrap_or_else(|| "{\n  \"rules\": {},\n  \"upcasters\": []\n}".into())
 }
 
-/// The link's mapping, or an example for an `audit_logs`-like table.
+/// The link's mapping (which may be the one inferred), the one the engine started when nothing
+/// fit, or an example for an `audit_logs`-like table.
 fn initial_mapping(ctx: AppCtx) -> String {
+    let started = ctx
+        .opened
+        .with_untracked(|o| o.as_ref().and_then(|o| o.mapping_started.clone()));
     ctx.view.with_untracked(|v| {
         v.mapping
+            .clone()
+            .or(started)
             .as_deref()
             .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok())
             .and_then(|m| serde_json::to_string_pretty(&m).ok())

@@ -38,6 +38,15 @@ pub fn SourceBar() -> impl IntoView {
         open_demo(ctx);
     };
     let toggle = |open: RwSignal<bool>| move |_| open.update(|o| *o = !*o);
+    // When nothing fits, the mapping editor opens with a mapping started for the source.
+    Effect::new(move |_| {
+        if ctx
+            .opened
+            .with(|o| o.as_ref().is_some_and(|o| o.mapping_started.is_some()))
+        {
+            model_open.set(true);
+        }
+    });
     let menu_open = RwSignal::new(false);
     view! {
         <header class="top">

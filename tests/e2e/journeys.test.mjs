@@ -657,6 +657,43 @@ test('real exports load by deep link with no format hint: Django dumpdata, CSV, 
   }
 });
 
+test('a history table no reader knows is read by inference, says how, keeps the reading in the link, and nothing-fits is one message with the mapping editor open', async () => {
+  const stream = 'purchase_order:4001';
+  const page = await open(`?src=/formats/inferred/po_change.csv&stream=${encodeURIComponent(stream)}&v=2&view=raw`);
+  await assertText(summary(page), /^6 events · 2 streams$/);
+  await assertText(page.getByTestId('format-detected'), /po_change\.csv · Custom mapping \(inferred\)$/);
+  await assertText(page.getByTestId('source-reading'),
+    /^CSV with a header row; read as a history table: stream = entity \+ entity_id, time = at, author = actor, type = action, data = before \+ changes \(before-image \+ changed fields\); JSON in text read as JSON: changes, before$/);
+  await assertText(cursor(page), /^v2 · /);
+  // The row before the update with the changed fields over it: the state after, not before.
+  let state = JSON.parse(await page.getByTestId('state-json').textContent());
+  assert.equal(state.total, 160);
+  assert.deepEqual(state.lines.map((l) => l.unit_price), [0.3, 0.1]);
+  // The link carries the inferred mapping, and the editor shows it to be corrected.
+  const settled = new URL(await settledUrl(page));
+  const map = JSON.parse(settled.searchParams.get('map'));
+  assert.deepEqual([map.data, map.data_is, map.changes], ['/before', 'before', '/changes']);
+  await page.getByTestId('model-toggle').click();
+  assert.deepEqual(JSON.parse(await page.getByTestId('mapping-text').inputValue()), map);
+  await page.context().close();
+  // The link reopens the same reading, now from its own mapping.
+  const again = await open(settled.search);
+  await assertText(summary(again), /^6 events · 2 streams$/);
+  await assertText(again.getByTestId('format-detected'), /Custom mapping \(chosen\)/);
+  await assertText(cursor(again), /^v2 · /);
+  state = JSON.parse(await again.getByTestId('state-json').textContent());
+  assert.equal(state.total, 160);
+  await again.context().close();
+  // Records nothing fits: one message naming their keys, and a mapping started in the editor.
+  const unknown = await open('?src=/corpus/debezium/core_serde_test_resources/serde-unwrapped.json');
+  const errors = unknown.getByTestId('load-error');
+  await assertText(errors.first(), /no format fits these records, and no mapping could be inferred \(no column is a time or a version\); the first records have the keys `id`, `first_name`, `last_name`, `email`/);
+  assert.equal(await errors.count(), 1);
+  const started = JSON.parse(await unknown.getByTestId('mapping-text').inputValue());
+  assert.equal(started.stream, '/id');
+  await unknown.context().close();
+});
+
 test('a store without times replays by version, shows "—" for times, and says what needs them', async () => {
   const map = JSON.stringify({ stream: '/originator_id', type: '/topic', version: '/originator_version', data: '/state' });
   const stream = '7b3480b4a86e5a78a835b9cc9dcec48d';

@@ -634,6 +634,18 @@ pub struct Opened {
     /// memory).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_bytes: Option<u64>,
+    /// The mapping inferred for records no format recognises, as JSON, which they were read
+    /// with: the panel keeps it in the link (`map=`), so that the link reopens the same reading
+    /// even if inference changes, and shows it in the mapping editor to be corrected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_inferred: Option<String>,
+    /// When nothing fits and nothing could be inferred: a mapping started from what was found,
+    /// as JSON, for the person to finish in the mapping editor (the problems say what was seen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mapping_started: Option<String>,
+    /// The columns whose JSON (or hstore) held in text was read as JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub json_columns: Vec<String>,
 }
 
 /// What an open source wants next.

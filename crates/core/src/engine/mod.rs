@@ -27,6 +27,8 @@ use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
 use crate::blame::field_history;
+use crate::decode::infer::Inference;
+use crate::decode::mapping::Mapping;
 use crate::decode::Detection;
 use crate::diff::{diff_touched, Difference, Op};
 use crate::evidence::{check_state, reopen};
@@ -864,6 +866,12 @@ fn opened(source: &Source<'_>) -> wire::Opened {
         naive_times: timeline.has_naive_times(),
         projection: source.projection_text.map(str::to_string),
         memory_bytes: None,
+        mapping_inferred: detection.inferred_mapping().map(Mapping::to_json),
+        mapping_started: match &detection.inferred {
+            Some(Inference::Unfit { start, .. }) => Some(start.to_json()),
+            _ => None,
+        },
+        json_columns: detection.json_columns.clone(),
     }
 }
 
