@@ -57,16 +57,28 @@ impl OpCheck<'_> {
 /// Reads a JSON Patch from its text with this module's reader of operations (`OpCheck`,
 /// `read_patch`), rather than with json-patch's own `Deserialize`: that internally tagged enum
 /// put about 14 KB of code in the bundle beside this reader. Says which operation is wrong.
-pub fn patch_from_text(text: &str) -> Result<json_patch::Patch, String> {
-    let ops: Vec<OpCheck<'_>> = serde_json::from_str(text).map_err(|err| err.to_string())?;
+pub fn patch_from_text(text: &str) -> Result<json_patch::Patch, PatchTextError> {
+    let ops: Vec<OpCheck<'_>> =
+        serde_json::from_str(text).map_err(|err| PatchTextError::Json(err.to_string()))?;
     if let Some(n) = ops.iter().position(|op| !op.is_valid()) {
-        return Err(format!(
-            "operation {} is not a valid `{}` (an `op` of add, remove, replace, move, copy or test; a `path`, and a `from`, that are JSON Pointers; a `value` where the op needs one)",
-            n + 1,
-            ops[n].op
-        ));
+        return Err(PatchTextError::Operation {
+            n: n + 1,
+            op: ops[n].op.to_string(),
+        });
     }
-    read_patch(&ops).ok_or_else(|| "an operation's value cannot be read".to_string())
+    read_patch(&ops).ok_or(PatchTextError::Value)
+}
+
+/// What is wrong with a JSON Patch's text, and in which operation (counted from 1).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatchTextError {
+    /// Not a JSON array of operations; serde_json's message names the line and column.
+    #[error("{0}")]
+    Json(String),
+    #[error("operation {n} is not a valid `{op}` (an `op` of add, remove, replace, move, copy or test; a `path`, and a `from`, that are JSON Pointers; a `value` where the op needs one)")]
+    Operation { n: usize, op: String },
+    #[error("an operation's value cannot be read")]
+    Value,
 }
 
 /// `Change::Patch` as the timeline reads it back (`serde(deserialize_with)`): with

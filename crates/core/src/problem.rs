@@ -165,6 +165,12 @@ pub enum DecodeError {
     /// A value the format's own rules refuse, in its words.
     #[error("{0}")]
     Refused(String),
+    /// A JSON Patch that cannot be read: where in the record it is, and what is wrong.
+    #[error("{part} is not an RFC 6902 JSON Patch: {error}")]
+    Patch {
+        part: &'static str,
+        error: crate::patch::PatchTextError,
+    },
     /// A failure within one part of the record (an entry of a feed, of an EF event).
     #[error("{part}: {error}")]
     In {
@@ -205,8 +211,16 @@ pub enum ReduceError {
         path: String,
         reason: String,
     },
-    #[error("{0}")]
-    Projection(String),
+    /// Rule `n` (from 1) of the projection's rules for an event type failed.
+    #[error("projection rule {n} of {kind}: {message}")]
+    Projection {
+        kind: String,
+        n: usize,
+        message: String,
+    },
+    /// The rules of an event type would nest the state too deep to read back.
+    #[error("the rules of {kind} would nest the state more than {max} levels deep", max = MAX_DEPTH)]
+    RulesTooDeep { kind: String },
     #[error("the record cannot be read again: {0}")]
     Record(String),
     #[error("the state would nest more than {max} levels deep", max = MAX_DEPTH)]

@@ -31,6 +31,7 @@ use serde_json::{json, Map, Value};
 use crate::depth::{exceeds_depth, MAX_DEPTH};
 use crate::event::Event;
 use crate::number::Decimal;
+use crate::problem::ReduceError;
 use crate::time::format_utc;
 
 /// A projection document: rules per event type, and upcasters.
@@ -200,11 +201,42 @@ fn default_version_at() -> String {
     "/meta/schema_version".into()
 }
 
+/// What is wrong with a projection document.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ProjectionError {
+    /// Not JSON, or not a projection's fields; serde_json's message names the line and column.
+    #[error("the projection is not valid: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    /// Rule `n` (from 1) of an event type cannot be used.
+    #[error("rule {n} of {kind}: {message}")]
+    Rule {
+        kind: String,
+        n: usize,
+        message: String,
+    },
+    #[error("the chain's algorithm `{algorithm}` is not sha256")]
+    ChainAlgorithm { algorithm: String },
+    #[error("the chain needs one of `over_bytes` and `over_fields`")]
+    ChainOver,
+    #[error("trail pointer `{pointer}` must start with /meta/ or /data/")]
+    TrailPointer { pointer: String },
+    #[error("the trail needs at least one correlation pointer")]
+    TrailWithoutCorrelation,
+}
+
 impl Projection {
     /// Reads a projection document, naming what is wrong with it.
-    pub fn parse(text: &str) -> Result<Projection, String> {
-        let projection: Projection = serde_json::from_str(text)
-            .map_err(|err| format!("the projection is not valid: {err}"))?;
+    pub fn parse(text: &str) -> Result<Projection, ProjectionError> {
+        let projection: Projection =
+            serde_json::from_str(text).map_err(|err| ProjectionError::Json {
+                line: err.line(),
+                column: err.column(),
+                message: err.to_string(),
+            })?;
         if let Some(chain) = &projection.chain {
             chain.check()?;
         }
@@ -213,8 +245,11 @@ impl Projection {
         }
         for (kind, rules) in &projection.rules {
             for (idx, rule) in rules.iter().enumerate() {
-                rule.check()
-                    .map_err(|err| format!("rule {} of {kind}: {err}", idx + 1))?;
+                rule.check().map_err(|message| ProjectionError::Rule {
+                    kind: kind.clone(),
+                    n: idx + 1,
+                    message,
+                })?;
             }
         }
         Ok(projection)
@@ -227,7 +262,7 @@ impl Projection {
 
     /// Applies the event type's rules to the state. On error the state is unchanged, and the
     /// error names the rule.
-    pub fn apply(&self, state: &mut Value, event: &Event) -> Result<(), String> {
+    pub fn apply(&self, state: &mut Value, event: &Event) -> Result<(), ReduceError> {
         let Some(rules) = self.rules.get(&event.kind) else {
             return Ok(());
         };
@@ -235,14 +270,17 @@ impl Projection {
         let mut next = state.clone();
         for (idx, rule) in rules.iter().enumerate() {
             rule.apply(&mut next, &view)
-                .map_err(|err| format!("projection rule {} of {}: {err}", idx + 1, event.kind))?;
+                .map_err(|message| ReduceError::Projection {
+                    kind: event.kind.clone(),
+                    n: idx + 1,
+                    message,
+                })?;
         }
         // Rules can put any value at any depth; a state too deep to read back is refused.
         if exceeds_depth(&next, MAX_DEPTH) {
-            return Err(format!(
-                "the rules of {} would nest the state more than {MAX_DEPTH} levels deep",
-                event.kind
-            ));
+            return Err(ReduceError::RulesTooDeep {
+                kind: event.kind.clone(),
+            });
         }
         *state = next;
         Ok(())

@@ -29,9 +29,7 @@ pub fn apply_with(
     projection: Option<&Projection>,
 ) -> Result<(), ReduceError> {
     match projection {
-        Some(projection) if projection.has_rules(&event.kind) => projection
-            .apply(state, event)
-            .map_err(ReduceError::Projection),
+        Some(projection) if projection.has_rules(&event.kind) => projection.apply(state, event),
         _ => apply(state, event),
     }
 }

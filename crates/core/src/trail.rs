@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::decode::Format;
 use crate::event::Event;
 use crate::event_query::has_escapes;
-use crate::projection::Projection;
 pub use crate::projection::TrailPointers;
+use crate::projection::{Projection, ProjectionError};
 use crate::timeline::Timeline;
 
 /// The pointers a trail uses: the projection's `trail`, else the defaults for the format.
@@ -48,19 +48,17 @@ impl TrailPointers {
     }
 
     /// Refuses pointers that do not start with `/meta/` or `/data/`, naming the pointer.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ProjectionError> {
         let bad = self
             .correlation
             .iter()
             .chain(&self.causation)
             .find(|p| !(p.starts_with("/meta/") || p.starts_with("/data/")));
         match bad {
-            Some(pointer) => Err(format!(
-                "trail pointer `{pointer}` must start with /meta/ or /data/"
-            )),
-            None if self.correlation.is_empty() => {
-                Err("the trail needs at least one correlation pointer".into())
-            }
+            Some(pointer) => Err(ProjectionError::TrailPointer {
+                pointer: pointer.clone(),
+            }),
+            None if self.correlation.is_empty() => Err(ProjectionError::TrailWithoutCorrelation),
             None => Ok(()),
         }
     }

@@ -7,7 +7,7 @@
 mod common;
 
 use chronoscope_core::decode::infer::Inference;
-use chronoscope_core::decode::mapping::{DataIs, Mapping, Pointers};
+use chronoscope_core::decode::mapping::{DataIs, Mapping, MappingError, Pointers};
 use chronoscope_core::decode::{DecodeOptions, Format};
 use chronoscope_core::ingest::{Ingest, Outcome, Setup};
 use common::{assert_states_by_value, states};
@@ -274,9 +274,11 @@ fn a_before_image_alone_is_not_read_as_the_state() {
 #[test]
 fn changes_are_refused_without_a_before_image() {
     let refused = Mapping::parse(r#"{"stream": "/id", "changes": "/changed", "data_is": "merge"}"#);
+    let refused = refused.unwrap_err();
+    assert_eq!(refused, MappingError::ChangesWithoutBefore);
     assert_eq!(
-        refused.err().as_deref(),
-        Some("`changes` go over a before-image: they are read only with `\"data_is\": \"before\"`")
+        refused.to_string(),
+        "`changes` go over a before-image: they are read only with `\"data_is\": \"before\"`"
     );
 }
 

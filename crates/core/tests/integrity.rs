@@ -10,7 +10,7 @@ use chronoscope_core::ingest::{Ingest, Outcome, Setup};
 use chronoscope_core::integrity::chain::esdb_link;
 use chronoscope_core::integrity::pin::{check_pin, pin, PinCheck};
 use chronoscope_core::integrity::{check, Report};
-use chronoscope_core::projection::Projection;
+use chronoscope_core::projection::{Projection, ProjectionError};
 use common::corpus_path;
 
 fn vectors() -> Vec<String> {
@@ -378,15 +378,19 @@ fn a_chain_with_another_algorithm_is_refused_by_name() {
     let refused = Projection::parse(
         r#"{"chain": {"hash": "/h", "previous": "/p", "algorithm": "md5", "over_bytes": "/data"}}"#,
     );
+    let refused = refused.unwrap_err();
     assert_eq!(
         refused,
-        Err("the chain's algorithm `md5` is not sha256".to_string())
+        ProjectionError::ChainAlgorithm {
+            algorithm: "md5".into()
+        }
+    );
+    assert_eq!(
+        refused.to_string(),
+        "the chain's algorithm `md5` is not sha256"
     );
     let neither = Projection::parse(r#"{"chain": {"hash": "/h", "previous": "/p"}}"#);
-    assert_eq!(
-        neither,
-        Err("the chain needs one of `over_bytes` and `over_fields`".to_string())
-    );
+    assert_eq!(neither.unwrap_err(), ProjectionError::ChainOver);
 }
 
 #[test]

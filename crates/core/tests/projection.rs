@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use chronoscope_core::decode::Place;
 use chronoscope_core::ingest::index::{project, reproject};
-use chronoscope_core::projection::Projection;
+use chronoscope_core::projection::{Projection, ProjectionError};
 use chronoscope_core::timeline::Timeline;
 use common::events;
 use serde_json::json;
@@ -119,18 +119,31 @@ fn a_rule_that_fails_names_the_rule_and_the_event_and_changes_nothing() {
 #[test]
 fn a_bad_projection_document_says_which_rule_is_wrong() {
     let no_value = r#"{"rules": {"PoApproved": [{"op": "set", "path": "/status"}, {"op": "set", "path": "/x", "literal": 1}]}}"#;
+    let error = Projection::parse(no_value).unwrap_err();
     assert_eq!(
-        Projection::parse(no_value).unwrap_err(),
+        error,
+        ProjectionError::Rule {
+            kind: "PoApproved".into(),
+            n: 1,
+            message: "needs a `value` pointer or a `literal`".into()
+        }
+    );
+    assert_eq!(
+        error.to_string(),
         "rule 1 of PoApproved: needs a `value` pointer or a `literal`"
     );
     let bad_op = r#"{"rules": {"PoApproved": [{"op": "explode"}]}}"#;
-    assert!(Projection::parse(bad_op)
-        .unwrap_err()
-        .contains("unknown variant `explode`"));
+    match Projection::parse(bad_op).unwrap_err() {
+        ProjectionError::Json { line, message, .. } => {
+            assert_eq!(line, 1);
+            assert!(message.contains("unknown variant `explode`"), "{message}");
+        }
+        other => panic!("not a JSON error: {other:?}"),
+    }
     let bad_pointer =
         r#"{"rules": {"PoApproved": [{"op": "set", "path": "status", "literal": 1}]}}"#;
     assert_eq!(
-        Projection::parse(bad_pointer).unwrap_err(),
+        Projection::parse(bad_pointer).unwrap_err().to_string(),
         "rule 1 of PoApproved: `status` is not a JSON Pointer"
     );
 }

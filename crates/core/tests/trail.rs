@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use chronoscope_core::decode::mapping::Mapping;
 use chronoscope_core::decode::{DecodeOptions, Format};
 use chronoscope_core::ingest::{Ingest, Outcome, Setup};
-use chronoscope_core::projection::Projection;
+use chronoscope_core::projection::{Projection, ProjectionError};
 use chronoscope_core::timeline::Timeline;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail, TrailEntry, TrailPointers};
 use chronoscope_samples::demo::demo_ndjson;
@@ -163,10 +163,11 @@ fn a_projection_and_a_mapping_say_where_the_ids_are() {
             ("b".into(), "Picked".into(), 1)
         ]
     );
-    assert!(
-        Projection::parse(r#"{"trail": {"correlation": ["/stream"]}}"#)
-            .unwrap_err()
-            .contains("`/stream` must start with /meta/ or /data/")
+    assert_eq!(
+        Projection::parse(r#"{"trail": {"correlation": ["/stream"]}}"#).unwrap_err(),
+        ProjectionError::TrailPointer {
+            pointer: "/stream".into()
+        }
     );
 
     // A mapping's `correlation` and `causation` land where the defaults look.

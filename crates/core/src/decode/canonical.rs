@@ -230,8 +230,9 @@ pub fn decode(value: Value) -> Result<Draft, DecodeError> {
     let change = if let Some(snapshot) = object.remove("snapshot") {
         Change::Snapshot(snapshot)
     } else if let Some(patch) = object.remove("patch") {
-        let patch = patch_from_text(&patch.to_string()).map_err(|err| {
-            DecodeError::Refused(format!("`patch` is not an RFC 6902 JSON Patch: {err}"))
+        let patch = patch_from_text(&patch.to_string()).map_err(|error| DecodeError::Patch {
+            part: "`patch`",
+            error,
         })?;
         Change::Patch(patch)
     } else if object.contains_key("data") {

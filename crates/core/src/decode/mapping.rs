@@ -92,6 +92,24 @@ pub struct Mapping {
     pub causation: Option<String>,
 }
 
+/// What is wrong with a mapping document.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum MappingError {
+    /// Not JSON, or not a mapping's fields; serde_json's message names the line and column.
+    #[error("the mapping is not valid: {message}")]
+    Json {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    #[error("the mapping both keeps and drops columns: name the columns to `keep`, or those to `drop`, not both")]
+    KeepsAndDrops,
+    #[error("`changes` go over a before-image: they are read only with `\"data_is\": \"before\"`")]
+    ChangesWithoutBefore,
+    #[error("`{pointer}` is not a JSON Pointer (it must start with `/`)")]
+    NotAPointer { pointer: String },
+}
+
 /// The type of every event of a mapping that names no `type`.
 pub const UNTYPED: &str = "change";
 
@@ -158,29 +176,28 @@ pub enum DataIs {
 
 impl Mapping {
     /// Reads a mapping document, naming what is wrong with it.
-    pub fn parse(text: &str) -> Result<Mapping, String> {
-        let mapping: Mapping =
-            serde_json::from_str(text).map_err(|err| format!("the mapping is not valid: {err}"))?;
+    pub fn parse(text: &str) -> Result<Mapping, MappingError> {
+        let mapping: Mapping = serde_json::from_str(text).map_err(|err| MappingError::Json {
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+        })?;
         if !mapping.keep.is_empty() && !mapping.drop.is_empty() {
-            return Err(
-                "the mapping both keeps and drops columns: name the columns to `keep`, or those to `drop`, not both"
-                    .into(),
-            );
+            return Err(MappingError::KeepsAndDrops);
         }
         if mapping.changes.is_some() && mapping.data_is != DataIs::Before {
-            return Err(
-                "`changes` go over a before-image: they are read only with `\"data_is\": \"before\"`"
-                    .into(),
-            );
+            return Err(MappingError::ChangesWithoutBefore);
         }
-        for pointer in mapping.pointers() {
-            if !pointer.is_empty() && !pointer.starts_with('/') {
-                return Err(format!(
-                    "`{pointer}` is not a JSON Pointer (it must start with `/`)"
-                ));
-            }
+        match mapping
+            .pointers()
+            .into_iter()
+            .find(|p| !p.is_empty() && !p.starts_with('/'))
+        {
+            Some(pointer) => Err(MappingError::NotAPointer {
+                pointer: pointer.to_string(),
+            }),
+            None => Ok(mapping),
         }
-        Ok(mapping)
     }
 
     /// The mapping as compact JSON, as it goes into a link or a file.
@@ -302,10 +319,12 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
         DataIs::Merge => Change::Merge,
         DataIs::Before => Change::Snapshot(data.clone()),
         DataIs::State => Change::Snapshot(data.clone()),
-        DataIs::Patch => Change::Patch(
-            crate::patch::patch_from_text(&data.to_string())
-                .map_err(|err| format!("the data is not an RFC 6902 JSON Patch: {err}"))?,
-        ),
+        DataIs::Patch => Change::Patch(crate::patch::patch_from_text(&data.to_string()).map_err(
+            |error| DecodeError::Patch {
+                part: "the data",
+                error,
+            },
+        )?),
         DataIs::Changes => Change::Fields(new_values_of_changes(&data)?),
     };
     Ok(Draft {

@@ -582,7 +582,10 @@ impl Engine {
         };
         let projection = match text.as_deref().map(Projection::parse).transpose() {
             Ok(projection) => projection.map(Arc::new),
-            Err(message) => return Answer::Refused(Refusal::Document { message }),
+            Err(error) => {
+                let message = error.to_string();
+                return Answer::Refused(Refusal::Document { message });
+            }
         };
         open.ingest.reproject(projection);
         open.projection_text = text;
@@ -1126,7 +1129,9 @@ fn check_mapping(text: &str) -> Answer {
         Ok(mapping) => Answer::MappingChecked {
             mapping: mapping.to_json(),
         },
-        Err(message) => Answer::Refused(Refusal::Document { message }),
+        Err(error) => Answer::Refused(Refusal::Document {
+            message: error.to_string(),
+        }),
     }
 }
 

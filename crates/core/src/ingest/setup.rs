@@ -122,14 +122,17 @@ pub fn prepare(
 }
 
 /// A document's text, parsed; a problem that names the document when it cannot be.
-fn read<T>(
+fn read<T, E: std::fmt::Display>(
     source: &DocumentSource,
     param: &str,
     text: Result<String, Problem>,
-    parse: impl Fn(&str) -> Result<T, String>,
+    parse: impl Fn(&str) -> Result<T, E>,
 ) -> Result<(T, String), Problem> {
     let text = text?;
-    parse(&text)
-        .map(|parsed| (parsed, text))
-        .map_err(|message| Problem::new(source.place(param), ProblemKind::Document(message)))
+    parse(&text).map(|parsed| (parsed, text)).map_err(|error| {
+        Problem::new(
+            source.place(param),
+            ProblemKind::Document(error.to_string()),
+        )
+    })
 }

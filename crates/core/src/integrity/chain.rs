@@ -29,6 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::diff::unescape_token;
 pub use crate::projection::ChainRule;
+use crate::projection::ProjectionError;
 
 /// What a chain says about one event, read from its record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,17 +63,19 @@ pub fn hex(bytes: &[u8]) -> String {
 
 impl ChainRule {
     /// Refuses a rule this version cannot apply, naming what is wrong.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), ProjectionError> {
         if let Some(other) = self
             .algorithm
             .as_deref()
             .filter(|a| *a != "sha256" && *a != "SHA-256")
         {
-            return Err(format!("the chain's algorithm `{other}` is not sha256"));
+            return Err(ProjectionError::ChainAlgorithm {
+                algorithm: other.to_string(),
+            });
         }
         match (&self.over_bytes, &self.over_fields) {
             (Some(_), None) | (None, Some(_)) => Ok(()),
-            _ => Err("the chain needs one of `over_bytes` and `over_fields`".into()),
+            _ => Err(ProjectionError::ChainOver),
         }
     }
 
