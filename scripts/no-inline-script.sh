@@ -5,9 +5,9 @@
 set -eu
 dir="${TRUNK_STAGING_DIR:?run by trunk as a post_build hook}"
 html="$dir/index.html"
-perl -0ne 'print $1 if m{<script type="module">\s*(.*?)\s*</script>}s' "$html" > "$dir/boot.js"
+perl -0ne 'print $1 if m{<script type="?module"?>\s*(.*?)\s*</script>}s' "$html" > "$dir/boot.js"
 if [ ! -s "$dir/boot.js" ]; then
   echo "no inline loader found in $html" >&2
   exit 1
 fi
-perl -0pi -e 's{<script type="module">.*?</script>}{<script type="module" src="./boot.js"></script>}s' "$html"
+perl -0pi -e 's{<script type="?module"?>.*?</script>}{<script type="module" src="./boot.js"></script>}s' "$html"
