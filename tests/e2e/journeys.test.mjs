@@ -905,15 +905,20 @@ test('every format loads from a URL and from a file, is detected, and shows the 
   }
 });
 
-test('a custom mapping typed in the app reads Cambium audit logs, and the link carries it', async () => {
+test('Cambium audit logs open by inference, a mapping typed in the app reads them as written, and the link carries it', async () => {
   const page = await open('?src=formats/cambium-audit-logs.json');
-  await assertText(summary(page), /^0 events · 0 streams · 4 problems$/);
+  await assertText(summary(page), /^4 events · 2 streams$/);
+  await assertText(page.getByTestId('format-detected'), /Custom mapping \(inferred\)/);
+  await assertText(page.getByTestId('source-reading'),
+    /^read as a history table: stream = table_name \+ record_id, time = changed_at, author = changed_by, type = action, data = new_data \(the fields changed, merged into the state\); JSON in text read as JSON: new_data$/);
   await page.getByTestId('model-toggle').click();
+  assert.equal(JSON.parse(await page.getByTestId('mapping-text').inputValue()).data, '/new_data');
   await page.getByTestId('mapping-text').fill(readFileSync(join(formatFixtures, 'cambium-audit-logs.mapping.json'), 'utf8'));
   await page.getByTestId('mapping-apply').click();
   await assertText(summary(page), /^4 events · 2 streams$/);
   await assertText(page.getByTestId('format-detected'), /Custom mapping \(chosen\)/);
-  const params = new URLSearchParams(await queryWhen(page, (search) => /[?&]map=/.test(search)));
+  // The link had the inferred mapping; now it has the one typed, chosen.
+  const params = new URLSearchParams(await queryWhen(page, (search) => /[?&]fmt=mapping/.test(search)));
   assert.equal(params.get('src'), 'formats/cambium-audit-logs.json');
   assert.equal(params.get('fmt'), 'mapping');
   assert.deepEqual(JSON.parse(params.get('map')), JSON.parse(readFileSync(join(formatFixtures, 'cambium-audit-logs.mapping.json'), 'utf8')));
