@@ -521,3 +521,147 @@ fn only_the_framing_page_of_an_allowed_origin_is_heard_and_long_messages_or_queu
         "no queue once config.json is read"
     );
 }
+
+/// The host's message schemas in `embed/` and the panel's readers (`embed::read`) agree field by
+/// field: every payload field a schema describes is read (a value of a type the schema refuses
+/// is rejected, naming the field, and a value it allows is taken), and every field the readers
+/// ask for is one a schema describes.
+#[test]
+fn the_host_message_schemas_and_the_readers_agree_field_by_field() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../embed");
+    let mut described = vec!["ns", "v", "type", "id", "reply_to", "payload"]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+    for kind in HOST_TYPES {
+        let schema = parsed(&std::fs::read_to_string(format!("{dir}/{kind}.schema.json")).unwrap());
+        let payload = &schema["properties"]["payload"];
+        let required: Vec<&str> = payload["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let properties = payload["properties"]
+            .as_object()
+            .expect("payload properties");
+        for (field, spec) in properties {
+            described.push(field.clone());
+            // The other required fields, valid, so that only this one is in question.
+            let base = |value: Value| {
+                let mut payload = serde_json::Map::new();
+                for other in required.iter().filter(|r| **r != field) {
+                    payload.insert(other.to_string(), valid_value(other, &properties[*other]));
+                }
+                payload.insert(field.clone(), value);
+                host(kind, Value::Object(payload))
+            };
+            let refused = wrong_value(spec);
+            match embed::read(&base(refused.clone())) {
+                Err(rejected) => match rejected.error {
+                    MessageError::Payload {
+                        kind: k, field: f, ..
+                    } => {
+                        assert_eq!(
+                            (k, f.as_str()),
+                            (kind, field.as_str()),
+                            "{kind}.{field} = {refused}"
+                        )
+                    }
+                    other => panic!("{kind}.{field} = {refused}: {other}"),
+                },
+                other => panic!("{kind}.{field} = {refused} is not refused: {other:?}"),
+            }
+            let allowed = valid_value(field, spec);
+            assert!(
+                matches!(embed::read(&base(allowed.clone())), Ok(Some(_))),
+                "{kind}.{field} = {allowed} is refused"
+            );
+        }
+    }
+    let source =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/embed.rs")).unwrap();
+    for name in fields_asked_for(&source) {
+        assert!(
+            described.contains(&name),
+            "embed.rs reads `{name}`, which no schema describes"
+        );
+    }
+}
+
+/// The JSON types a schema's property allows (`type`, or the types of `oneOf`; `enum` values).
+fn allowed_types(spec: &Value) -> Vec<String> {
+    let of = |s: &Value| s["type"].as_str().map(String::from);
+    let mut types: Vec<String> = of(spec).into_iter().collect();
+    types.extend(
+        spec["oneOf"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(of),
+    );
+    if spec.get("enum").is_some() {
+        types.push("string".into());
+    }
+    types
+}
+
+/// A value of a JSON type the property does not allow.
+fn wrong_value(spec: &Value) -> Value {
+    let allowed = allowed_types(spec);
+    [
+        ("number", json!(7.5)),
+        ("string", json!("x")),
+        ("boolean", json!(true)),
+        ("array", json!([])),
+    ]
+    .into_iter()
+    .find(|(t, _)| {
+        !allowed
+            .iter()
+            .any(|a| a == t || (*t == "number" && a == "integer"))
+    })
+    .map(|(_, v)| v)
+    .expect("some type is refused")
+}
+
+/// A value the property allows, and the reader takes.
+fn valid_value(field: &str, spec: &Value) -> Value {
+    if let Some(first) = spec["enum"].as_array().and_then(|e| e.first()) {
+        return first.clone();
+    }
+    match (field, allowed_types(spec).first().map(String::as_str)) {
+        ("t", _) => json!("2026-01-01T00:00:00Z"),
+        ("cmp", _) => json!("v:1"),
+        (_, Some("integer")) => json!(1),
+        (_, Some("boolean")) => json!(true),
+        (_, Some("object")) => json!({}),
+        (_, Some("array")) => json!([]),
+        _ => json!("x"),
+    }
+}
+
+/// The names `embed.rs` reads from a payload or an envelope: the literal given to a `Fields`
+/// reader (`string`, `bool`, `object`, `document`, `records`) or to `get` / `contains_key`.
+fn fields_asked_for(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for call in [
+        "string(\"",
+        "bool(\"",
+        "object(\"",
+        "document(\"",
+        "records(\"",
+        "get(\"",
+        "contains_key(\"",
+    ] {
+        for (at, _) in source.match_indices(call) {
+            let rest = &source[at + call.len()..];
+            if let Some(end) = rest.find('"') {
+                names.push(rest[..end].to_string());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
