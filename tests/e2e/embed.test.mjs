@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFileSync, readdirSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist, settledUrl } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, settledUrl, checkPageErrorsAfterEachTest } from './support.mjs';
 
 const Ajv2020 = requireTool('ajv/dist/2020').default;
 const ajv = new Ajv2020({ allErrors: true, strict: false });
@@ -30,6 +30,7 @@ const po = [
 /** Every request any server here saw: which server, the path with its query, the headers. */
 const requests = [];
 const problems = [];
+checkPageErrorsAfterEachTest(problems);
 let host, panel, source, stranger, elsewhere, browser;
 
 /** A plain server on 127.0.0.1 whose requests are recorded, answering with `handle`. */
@@ -498,8 +499,4 @@ test('mount() puts two independent panels in one page without an iframe, and des
   await assertText(po.getByTestId('cursor'), /^v2 · /);
   await page.screenshot({ path: join(shots, 'embed-mount-1280.png') });
   await context.close();
-});
-
-test('no page panicked or logged an error', () => {
-  assert.deepEqual(problems, []);
 });

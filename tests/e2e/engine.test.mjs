@@ -5,10 +5,11 @@
 // (The panel does not ask the worker yet: this is the worker the panel will move to.)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, assertText, serveDist } from './support.mjs';
+import { launchChromium, assertText, serveDist, checkPageErrorsAfterEachTest } from './support.mjs';
 
 let server, base, browser;
 const problems = [];
+checkPageErrorsAfterEachTest(problems);
 
 before(async () => {
   ({ server, base } = await serveDist());
@@ -114,8 +115,4 @@ test('the worker answers the engine protocol with the state the panel shows for 
   assert.equal(pack.bytes.head, 'PK');
   assert.ok(pack.bytes.length > 1000, `${pack.bytes.length} bytes`);
   await page.close();
-});
-
-test('no page panicked or broke its Content-Security-Policy', () => {
-  assert.deepEqual(problems, []);
 });

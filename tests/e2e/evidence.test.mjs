@@ -8,7 +8,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -49,6 +49,7 @@ const sources = {
 
 let server, base, browser;
 const problems = [];
+checkPageErrorsAfterEachTest(problems);
 
 before(async () => {
   ({ server, base } = await serveDist(sources));
@@ -60,7 +61,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  assert.deepEqual(problems, [], 'no page errors');
 });
 
 async function open(url, options = {}) {

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 const shots = join(root, 'target', 'screenshots');
@@ -63,6 +63,7 @@ class LiveLog {
 const logs = new Map();
 let server, base, browser;
 const problems = [];
+checkPageErrorsAfterEachTest(problems);
 
 function serveLive(req, res, path) {
   const match = path.match(/^\/live\/([a-z]+)\/(.*)$/);
@@ -168,7 +169,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   server?.close();
-  assert.deepEqual(problems, [], 'no page errors or CSP violations');
 });
 
 async function open(query, viewport = { width: 1400, height: 900 }, colorScheme = 'light') {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered, checkPageErrorsAfterEachTest } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -55,6 +55,7 @@ const sources = {
 
 let server, base, browser;
 const problems = [];
+checkPageErrorsAfterEachTest(problems);
 
 before(async () => {
   ({ server, base } = await serveDist(sources, async (req, res, path) => {
@@ -420,8 +421,4 @@ test('the diff and the tree name keyed lines by their key', async () => {
   await page.getByTestId('tab-tree').click();
   await assertText(page.getByTestId('state-tree'), /\[lineId=L2\]/);
   await page.context().close();
-});
-
-test('no page panicked or logged an error', () => {
-  assert.deepEqual(problems, []);
 });

@@ -1,6 +1,7 @@
 // What the end-to-end test files share: Chromium, a text assertion that waits, and a source
 // sent slowly in pieces so that a load can be watched.
 import assert from 'node:assert/strict';
+import { afterEach } from 'node:test';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -132,3 +133,18 @@ export async function serveDist(sources = {}, extra = () => false) {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, base: `http://127.0.0.1:${server.address().port}/` };
 }
+
+/**
+ * Checks after each test that the pages it opened neither panicked nor logged an error, so that a
+ * failure names its own test: `problems` is the suite's list, which its pages' listeners fill,
+ * and `allowed` the errors a suite provokes on purpose (a source that answers 401, a download
+ * that is cut off), as patterns; a panic is never allowed.
+ */
+export function checkPageErrorsAfterEachTest(problems, allowed = []) {
+  afterEach(() => {
+    // A panic is never allowed, whatever page it came from.
+    const found = problems.splice(0).filter((p) => /panicked/.test(p) || !allowed.some((re) => re.test(p)));
+    assert.deepEqual(found, [], 'no page panicked, logged an error or broke its Content-Security-Policy');
+  });
+}
+
