@@ -78,7 +78,7 @@ fn finding_view(ctx: AppCtx, finding: &Finding) -> impl IntoView {
             data-stream=finding.stream.clone().unwrap_or_default()
             data-version=finding.version.map(|v| v.to_string()).unwrap_or_default()
             class=format!("finding {}", finding.severity)>
-            <span class="severity">{finding.severity.clone()}</span>
+            <span class="severity">{finding.severity.clone()}</span>" "
             <button type="button" class="link-button" disabled=log_idx.is_none() on:click=select>
                 {place}
             </button>

@@ -303,7 +303,7 @@ test('a message that does not fit the contract gets an error that names the prob
   await post(page, { ns: 'somebody-else', v: 1, type: 'seek', id: 'not-ours' });
   const answer = (id) => waitFor(page, (m) => m.type === 'reply' && m.reply_to === id, since);
   assert.deepEqual((await answer('bad-v')).payload, { ok: false, error: 'version 2 is not known; this panel speaks version 1' });
-  assert.deepEqual((await answer('bad-seek')).payload, { ok: false, error: 'seek: v to be a whole number' });
+  assert.deepEqual((await answer('bad-seek')).payload, { ok: false, error: 'seek: v must be a whole number' });
   assert.deepEqual((await answer('bad-theme')).payload, { ok: false, error: 'theme: vars.--bg needs a plain CSS value' });
   const error = await waitFor(page, (m) => m.type === 'error', since);
   assert.match(error.payload.message, /type "fly" is not known/);
@@ -461,7 +461,7 @@ test('mount() puts two independent panels in one page without an iframe, and des
   await page.getByTestId('host-hub').click();
   await assertText(po.getByTestId('load-summary'), /^5 events/);
   const thrown = await page.evaluate(() => { try { window.panels.po.seek({ v: 'x' }); return null; } catch (err) { return err.message; } });
-  assert.equal(thrown, 'Chronoscope: seek: v to be a whole number');
+  assert.equal(thrown, 'Chronoscope: seek: v must be a whole number');
 
   const cdp = await context.newCDPSession(page);
   const listeners = async (expression) => {

@@ -152,6 +152,8 @@ test("EventSourcingDB's own vectors verify, and a changed byte is a hash mismatc
   await summary(tampered).click();
   assert.deepEqual(await listed(tampered), [['hash-mismatch', '/users/arno', '1']]);
   await assertText(findings(tampered), /hash mismatch: the event carries 64d040f/);
+  // The severity and the place read as words apart, to a screen reader and in a copied line.
+  await assertText(findings(tampered), /^manipulation \/users\/arno/i);
   await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').first().waitFor();
   assert.equal(await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').count(), 1);
   await page.context().close();

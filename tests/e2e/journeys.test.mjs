@@ -1402,6 +1402,8 @@ test('the page runs under a strict CSP: no inline script, no inline style, and a
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval';/);
   assert.match(csp, /base-uri 'none'/);
   assert.equal(await page.locator('script:not([src])').count(), 0, 'no inline script in the page');
+  // The page names an empty icon, so the browser asks for no favicon.ico (which logged a 404).
+  assert.ok(!requested.some((url) => url.startsWith('/favicon.ico')), requested.join(' '));
   assert.equal(await page.evaluate(() => typeof window.wasmBindings), 'undefined', 'no global bindings');
   // The guard every journey runs under: an inline script is refused, and the refusal is an error.
   const caught = new Promise((resolve) => page.once('pageerror', (err) => resolve(err.message)));

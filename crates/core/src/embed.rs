@@ -210,7 +210,7 @@ pub fn read(text: &str) -> Result<Option<HostMessage>, Rejected> {
     let payload = match envelope.get("payload") {
         None => &empty,
         Some(Value::Object(payload)) => payload,
-        Some(_) => return Err(reject(needs(kind, "payload", "to be an object"))),
+        Some(_) => return Err(reject(needs(kind, "payload", "must be an object"))),
     };
     let command = command(kind, payload).map_err(reject)?;
     Ok(Some(HostMessage { id, command }))
@@ -223,7 +223,7 @@ fn command(kind: &str, payload: &Map<String, Value>) -> Result<Command, MessageE
         "append" => Ok(Command::Append {
             lines: fields
                 .records("events")?
-                .ok_or_else(|| fields.needs("events", "to be an array of records"))?,
+                .ok_or_else(|| fields.needs("events", "must be an array of records"))?,
         }),
         "seek" => seek(&fields).map(Command::Seek),
         "view" => view_change(&fields).map(Command::View),
@@ -257,13 +257,13 @@ fn seek(fields: &Fields) -> Result<Seek, MessageError> {
         None | Some(Value::Null) => None,
         Some(v) => Some(
             v.as_u64()
-                .ok_or_else(|| fields.needs("v", "to be a whole number"))?,
+                .ok_or_else(|| fields.needs("v", "must be a whole number"))?,
         ),
     };
     let time = fields.string("t")?;
     if let Some(time) = &time {
         crate::time::parse_instant(time)
-            .map_err(|_| fields.needs("t", "to be an RFC 3339 instant"))?;
+            .map_err(|_| fields.needs("t", "must be an RFC 3339 instant"))?;
     }
     Ok(Seek {
         stream: fields.string("stream")?,
@@ -277,7 +277,7 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
         None => None,
         Some(text) => Some(
             Panel::parse(&text)
-                .ok_or_else(|| fields.needs("view", "to be tree, raw, diff or table"))?,
+                .ok_or_else(|| fields.needs("view", "must be tree, raw, diff or table"))?,
         ),
     };
     let compare = match fields.payload.get("cmp") {
@@ -285,10 +285,10 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
         Some(Value::Null) => Some(None),
         Some(Value::String(text)) => {
             Some(Some(Compare::parse(text).ok_or_else(|| {
-                fields.needs("cmp", "to be v:N or t:INSTANT")
+                fields.needs("cmp", "must be v:N or t:INSTANT")
             })?))
         }
-        Some(_) => return Err(fields.needs("cmp", "to be a string or null")),
+        Some(_) => return Err(fields.needs("cmp", "must be a string or null")),
     };
     Ok(ViewChange {
         panel,
@@ -300,7 +300,7 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
 fn theme(fields: &Fields) -> Result<Theme, MessageError> {
     let mode = fields.string("mode")?;
     if mode.as_deref().is_some_and(|m| m != "light" && m != "dark") {
-        return Err(fields.needs("mode", "to be light or dark"));
+        return Err(fields.needs("mode", "must be light or dark"));
     }
     let mut vars = Vec::new();
     for (name, value) in fields.object("vars")?.into_iter().flatten() {
@@ -372,7 +372,7 @@ impl Fields<'_> {
         match self.payload.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(self.needs(field, "to be a string")),
+            Some(_) => Err(self.needs(field, "must be a string")),
         }
     }
 
@@ -380,7 +380,7 @@ impl Fields<'_> {
         match self.payload.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(_) => Err(self.needs(field, "to be true or false")),
+            Some(_) => Err(self.needs(field, "must be true or false")),
         }
     }
 
@@ -388,7 +388,7 @@ impl Fields<'_> {
         match self.payload.get(field) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Object(map)) => Ok(Some(map)),
-            Some(_) => Err(self.needs(field, "to be an object")),
+            Some(_) => Err(self.needs(field, "must be an object")),
         }
     }
 
@@ -407,7 +407,7 @@ impl Fields<'_> {
             Some(Value::Array(records)) => Ok(Some(
                 records.iter().map(|r| format!("{r}\n")).collect::<String>(),
             )),
-            Some(_) => Err(self.needs(field, "to be an array of records")),
+            Some(_) => Err(self.needs(field, "must be an array of records")),
         }
     }
 }

@@ -60,33 +60,33 @@ fn an_unknown_version_or_type_is_rejected_with_the_id_to_reply_to() {
 #[test]
 fn payload_errors_name_the_message_type_and_the_field() {
     let cases = [
-        ("seek", json!({"v": -1}), "seek: v to be a whole number"),
-        ("seek", json!({"v": 1.5}), "seek: v to be a whole number"),
+        ("seek", json!({"v": -1}), "seek: v must be a whole number"),
+        ("seek", json!({"v": 1.5}), "seek: v must be a whole number"),
         (
             "seek",
             json!({"t": "yesterday"}),
-            "seek: t to be an RFC 3339 instant",
+            "seek: t must be an RFC 3339 instant",
         ),
-        ("seek", json!({"stream": 7}), "seek: stream to be a string"),
+        ("seek", json!({"stream": 7}), "seek: stream must be a string"),
         (
             "view",
             json!({"view": "graph"}),
-            "view: view to be tree, raw, diff or table",
+            "view: view must be tree, raw, diff or table",
         ),
         (
             "view",
             json!({"cmp": "v:x"}),
-            "view: cmp to be v:N or t:INSTANT",
+            "view: cmp must be v:N or t:INSTANT",
         ),
         (
             "append",
             json!({}),
-            "append: events to be an array of records",
+            "append: events must be an array of records",
         ),
         (
             "append",
             json!({"events": "{}"}),
-            "append: events to be an array of records",
+            "append: events must be an array of records",
         ),
         (
             "load",
@@ -101,7 +101,7 @@ fn payload_errors_name_the_message_type_and_the_field() {
         (
             "load",
             json!({"follow": "yes"}),
-            "load: follow to be true or false",
+            "load: follow must be true or false",
         ),
         (
             "load",
@@ -116,7 +116,7 @@ fn payload_errors_name_the_message_type_and_the_field() {
         (
             "theme",
             json!({"mode": "sepia"}),
-            "theme: mode to be light or dark",
+            "theme: mode must be light or dark",
         ),
         (
             "theme",
@@ -140,7 +140,7 @@ fn payload_errors_name_the_message_type_and_the_field() {
         assert_eq!(id.as_deref(), Some("m1"));
     }
     let (_, error) = rejected(r#"{"ns": "chronoscope", "v": 1, "type": "seek", "payload": 3}"#);
-    assert_eq!(error, "seek: payload to be an object");
+    assert_eq!(error, "seek: payload must be an object");
     let (id, error) = rejected("{not json");
     assert_eq!(id, None);
     assert!(error.starts_with("the message is not JSON"), "{error}");
@@ -370,7 +370,7 @@ fn the_panels_messages_are_envelopes_with_their_payloads() {
     assert_eq!(answer["type"], "reply");
     assert_eq!(
         answer["payload"],
-        json!({"ok": false, "error": "seek: v to be a whole number"})
+        json!({"ok": false, "error": "seek: v must be a whole number"})
     );
     let rejected =
         embed::read(r#"{"ns": "chronoscope", "v": 1, "type": "x"}"#).expect_err("no such type");
