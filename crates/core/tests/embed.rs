@@ -67,7 +67,11 @@ fn payload_errors_name_the_message_type_and_the_field() {
             json!({"t": "yesterday"}),
             "seek: t must be an RFC 3339 instant",
         ),
-        ("seek", json!({"stream": 7}), "seek: stream must be a string"),
+        (
+            "seek",
+            json!({"stream": 7}),
+            "seek: stream must be a string",
+        ),
         (
             "view",
             json!({"view": "graph"}),
