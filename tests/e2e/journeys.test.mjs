@@ -619,6 +619,8 @@ test('a KurrentDB stream shorter than a page, opened by its plain URL, has its d
   requested.length = 0;
   const page = await open('?src=/streams/order-55&stream=order-55&v=6&view=raw');
   await assertText(summary(page), /^7 events · 1 stream$/);
+  // The count shows while the source is read; the link's moment once it is.
+  await assertText(cursor(page), /^v6 · /);
   const state = JSON.parse(await page.getByTestId('state-json').textContent());
   assert.deepEqual(state, { poNumber: 'PO-9001', status: 'draft', n: 6 });
   const feed = requested.filter((u) => u.startsWith('/streams/order-55'));
