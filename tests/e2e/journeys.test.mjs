@@ -935,6 +935,8 @@ test('Cambium audit logs open by inference, a mapping typed in the app reads the
   const byUrl = await open('?src=formats/cambium-audit-logs.json&map=formats/cambium-audit-logs.mapping.json&proj=formats/cambium-audit-logs.projection.json&stream=badges:7&view=raw');
   await assertText(summary(byUrl), /^4 events · 2 streams$/);
   await assertText(byUrl.getByTestId('format-detected'), /Custom mapping \(chosen\)/);
+  // The count shows while the source is read; the stream's head once it is.
+  await assertText(cursor(byUrl), /^v\d+ · /);
   assert.deepEqual(JSON.parse(await byUrl.getByTestId('state-json').textContent()), { holder: 'ana.silva', status: 'requested', inserts: 1 });
   await byUrl.context().close();
 
