@@ -24,9 +24,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::Value;
 
-use super::mapping::{DataIs, Mapping, Pointers};
-use super::rows::{as_u64, is_dumpdata, json_in_text, key_text};
-use super::{hstore, DecodeOptions};
+use super::mapping::{self, DataIs, Mapping, Pointers};
+use super::rows::{as_u64, is_dumpdata, key_text};
+use super::DecodeOptions;
 use crate::time::{from_epoch_millis, parse_db_time};
 
 /// What inference made of the first records.
@@ -181,17 +181,11 @@ fn cells(record: &Value) -> Vec<(String, String, &Value)> {
 pub(super) fn structured(value: &Value) -> Option<Value> {
     match value {
         Value::Object(_) | Value::Array(_) => Some(value.clone()),
-        Value::String(text) if text.trim_start().starts_with(['{', '[']) => {
-            Some(json_in_text(value)).filter(|v| !v.is_string())
-        }
-        Value::String(text) if text.contains("=>") => hstore::parse(text).ok().map(|pairs| {
-            Value::Object(
-                pairs
-                    .into_iter()
-                    .map(|(k, v)| (k, json_in_text(&v)))
-                    .collect(),
-            )
-        }),
+        // Read as a mapping reads its data (`mapping::structured`); text that holds neither
+        // stays text, which is not a payload.
+        Value::String(_) => mapping::structured(value, "")
+            .ok()
+            .filter(|v| !v.is_string()),
         _ => None,
     }
 }

@@ -342,7 +342,7 @@ pub fn decode(value: Value, options: &DecodeOptions) -> Result<Draft, DecodeErro
 
 /// A value as the state reads it: JSON text and hstore text (`"k"=>"v"`) read as what they
 /// hold, and each column of an object whose text holds a JSON object or array read as JSON.
-fn structured(value: &Value, pointer: &str) -> Result<Value, DecodeError> {
+pub(super) fn structured(value: &Value, pointer: &str) -> Result<Value, DecodeError> {
     let value = match value {
         Value::String(text)
             if !text.trim_start().starts_with(['{', '[']) && text.contains("=>") =>
