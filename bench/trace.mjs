@@ -35,7 +35,7 @@ await page.addInitScript(() => new MutationObserver((_, observer) => {
 }).observe(document, { childList: true, subtree: true }));
 await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'disabled-by-default-v8.cpu_profiler', 'blink.user_timing', 'toplevel'] });
 await page.goto(`http://127.0.0.1:${server.address().port}/?src=events.ndjson`);
-await page.waitForFunction(() => / events · \d+ streams?$/.test(document.querySelector('[data-testid=load-summary]')?.textContent || '')
+await page.waitForFunction(() => / events · [\d,]+ streams?$/.test(document.querySelector('[data-testid=load-summary]')?.textContent || '')
   && !document.querySelector('.load-status progress'), null, { timeout: 600_000, polling: 500 });
 await page.waitForTimeout(300);
 const trace = JSON.parse((await browser.stopTracing()).toString()).traceEvents;
@@ -91,4 +91,38 @@ for (const task of tasks) {
     .filter(([, ms]) => ms >= 0.5).map(([kind, ms]) => `${kind} ${ms.toFixed(1)}`);
   console.log(`task at ${at(task.ts)}, ${(task.dur / 1000).toFixed(1)} ms: ${work.join(', ')}`);
   for (const line of functionsIn(task.ts, task.ts + task.dur)) console.log(`    ${line}`);
+}
+
+// The engine's worker: where its time went over the whole load, by function, on its own (self)
+// and with what it called (total), from the worker thread's CPU samples.
+const workerThread = trace.find((e) => e.name === 'thread_name' && e.args.name === 'DedicatedWorker thread');
+const workerProfile = workerThread && trace.find((e) => e.name === 'Profile' && e.pid === workerThread.pid && e.tid === workerThread.tid);
+if (!workerProfile) console.log('the trace has no CPU profile of the engine\'s worker');
+if (workerProfile) {
+  const wFrames = new Map();
+  const wParents = new Map();
+  const wSamples = [];
+  for (const chunk of trace.filter((e) => e.name === 'ProfileChunk' && e.id === workerProfile.id && e.pid === workerThread.pid)) {
+    const { cpuProfile = {} } = chunk.args.data;
+    for (const node of cpuProfile.nodes || []) {
+      wFrames.set(node.id, node.callFrame);
+      if (node.parent) wParents.set(node.id, node.parent);
+    }
+    wSamples.push(...(cpuProfile.samples || []));
+  }
+  const wName = (id) => (wFrames.get(id)?.functionName || '(idle or JS)').replace(/::h[0-9a-f]{16}$/, '');
+  const own = new Map();
+  const total = new Map();
+  for (const id of wSamples) {
+    own.set(wName(id), (own.get(wName(id)) || 0) + 1);
+    const seenHere = new Set();
+    for (let node = id; node; node = wParents.get(node)) seenHere.add(wName(node));
+    for (const fn of seenHere) total.set(fn, (total.get(fn) || 0) + 1);
+  }
+  const top = (counts) => [...counts].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))
+    .map(([fn, n]) => `    ${(100 * n / wSamples.length).toFixed(1)}% ${fn.slice(0, 120)}`);
+  console.log(`the engine's worker, ${wSamples.length} samples; by own time:`);
+  console.log(top(own).join('\n'));
+  console.log('with what each called:');
+  console.log(top(total).join('\n'));
 }

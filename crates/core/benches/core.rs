@@ -8,6 +8,7 @@
 use std::hint::black_box;
 
 use chronoscope_core::blame::field_history;
+use chronoscope_core::decode::canonical::{decode_lean, decode_lean_by_serde};
 use chronoscope_core::decode::{decode_text, Format};
 use chronoscope_core::diff::{diff, diff_touched};
 use chronoscope_core::event_query::parse_event_query;
@@ -30,6 +31,22 @@ const N_EVENTS: usize = 100_000;
 fn decode_100k_events(bencher: divan::Bencher) {
     let text = bench_ndjson(N_EVENTS);
     bencher.bench(|| decode_text(black_box(&text), Some(Format::Canonical)));
+}
+
+/// What indexing reads of each record (`decode_lean`: stream, type, time, version, id, author,
+/// the rest checked), by the quick scan and by serde.
+#[divan::bench(args = ["quick scan", "serde"], sample_count = 10)]
+fn index_fields_of_100k_records(bencher: divan::Bencher, way: &str) {
+    let text = bench_ndjson(N_EVENTS);
+    let read = match way {
+        "serde" => decode_lean_by_serde,
+        _ => decode_lean,
+    };
+    bencher.bench(|| {
+        text.lines()
+            .filter(|line| read(black_box(line)).is_some())
+            .count()
+    });
 }
 
 /// The app's own ingest (`core::ingest`), fed 64 KB at a time as a download arrives, stepping

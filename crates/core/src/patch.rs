@@ -38,20 +38,30 @@ impl OpCheck<'_> {
     /// The rules json-patch applies when it reads an operation: a known `op`, the fields that
     /// op needs, and JSON Pointers that are empty or start with `/`, with `~` escapes only.
     pub fn is_valid(&self) -> bool {
-        let pointer = |p: &str| {
-            (p.is_empty() || p.starts_with('/'))
-                && p.split('~')
-                    .skip(1)
-                    .all(|rest| rest.starts_with(['0', '1']))
-        };
-        pointer(&self.path)
-            && match self.op.as_ref() {
-                "add" | "replace" | "test" => self.value.is_some(),
-                "remove" => true,
-                "move" | "copy" => self.from.as_deref().is_some_and(pointer),
-                _ => false,
-            }
+        op_is_valid(
+            &self.op,
+            &self.path,
+            self.from.as_deref(),
+            self.value.is_some(),
+        )
     }
+}
+
+/// `OpCheck::is_valid` for an operation's parts, wherever they were read from.
+pub(crate) fn op_is_valid(op: &str, path: &str, from: Option<&str>, has_value: bool) -> bool {
+    let pointer = |p: &str| {
+        (p.is_empty() || p.starts_with('/'))
+            && p.split('~')
+                .skip(1)
+                .all(|rest| rest.starts_with(['0', '1']))
+    };
+    pointer(path)
+        && match op {
+            "add" | "replace" | "test" => has_value,
+            "remove" => true,
+            "move" | "copy" => from.is_some_and(pointer),
+            _ => false,
+        }
 }
 
 /// Reads a JSON Patch from its text with this module's reader of operations (`OpCheck`,

@@ -481,10 +481,7 @@ impl Timeline {
         if !self.drops_resent {
             return false;
         }
-        let held = self
-            .position_of_version(stream, version)
-            .and_then(|pos| self.stream_log_positions(stream).get(pos).copied());
-        let Some(log_idx) = held else {
+        let Some(log_idx) = self.held_version(stream, version) else {
             return false;
         };
         let same = match (text, self.stored_bytes(log_idx), id, self.id_at(log_idx)) {
@@ -494,6 +491,19 @@ impl Timeline {
         };
         self.n_resent += usize::from(same);
         same
+    }
+
+    /// The log position of the stream's event with this version, found with one lookup of the
+    /// stream; a version past the last of a stream whose versions ascend (the usual case while
+    /// loading) is found missing without a search.
+    fn held_version(&self, stream: &str, version: u64) -> Option<usize> {
+        let line = self.line(stream)?;
+        let &last = line.event_idx.last()?;
+        if line.versions_ascend && version > self.version_at(last) {
+            return None;
+        }
+        let pos = self.position_in_line(line, version)?;
+        line.event_idx.get(pos).copied()
     }
 
     /// Adds a problem found while indexing (an upcaster that failed on an event).
@@ -1152,7 +1162,11 @@ impl Timeline {
 
     /// The position of the event with this version in a stream.
     pub fn position_of_version(&self, stream: &str, version: u64) -> Option<usize> {
-        let line = self.line(stream)?;
+        self.position_in_line(self.line(stream)?, version)
+    }
+
+    /// `position_of_version` in a stream's line.
+    fn position_in_line(&self, line: &StreamLine, version: u64) -> Option<usize> {
         let version_at = |idx: &usize| self.version_at(*idx);
         if line.versions_ascend {
             line.event_idx

@@ -200,3 +200,177 @@ fn a_broken_pretty_printed_object_is_one_problem_at_its_line() {
     assert_eq!(decoded.problems.len(), 1);
     assert_eq!(decoded.problems[0].place, Place::Line(4));
 }
+
+/// Every text file under a folder, recursively.
+fn text_files(dir: &std::path::Path, found: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            text_files(&path, found);
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            found.push(text);
+        }
+    }
+}
+
+/// The records of a text: each line, and each element of a JSON array or `events` wrapper,
+/// compact and pretty-printed.
+fn candidate_records(text: &str) -> Vec<String> {
+    let mut records: Vec<String> = text.lines().map(str::to_string).collect();
+    if let Ok(value) = serde_json::from_str::<serde_json::Value>(text) {
+        let elements = value
+            .as_array()
+            .or_else(|| value.get("events").and_then(|events| events.as_array()));
+        for element in elements.into_iter().flatten() {
+            records.push(element.to_string());
+            records.push(serde_json::to_string_pretty(element).unwrap());
+        }
+    }
+    records
+}
+
+/// The quick scan of a record's index fields (`decode::lean_scan`) and serde's reading agree on
+/// every record of the shared corpus, the fixtures, the demo and the benchmark's data; the
+/// benchmark's records are all read by the scan.
+#[test]
+fn the_quick_scan_of_index_fields_agrees_with_serde_on_every_record_found() {
+    use chronoscope_core::decode::canonical::{decode_lean, decode_lean_by_serde};
+    use chronoscope_core::decode::lean_scan::scan;
+    let root = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."));
+    let mut texts = Vec::new();
+    for dir in ["../shared/corpus", "tests/fixtures", "demo"] {
+        text_files(&root.join(dir), &mut texts);
+    }
+    let bench = chronoscope_samples::bench_data::bench_ndjson(2_000);
+    for line in bench.lines() {
+        assert!(scan(line).is_some(), "the scan gave up on {line}");
+    }
+    texts.push(bench);
+    let (mut n_records, mut n_read) = (0, 0);
+    for text in &texts {
+        for record in candidate_records(text) {
+            assert_eq!(
+                decode_lean(&record),
+                decode_lean_by_serde(&record),
+                "{record}"
+            );
+            n_records += 1;
+            n_read += usize::from(decode_lean(&record).is_some());
+        }
+    }
+    eprintln!("{n_records} records, {n_read} read as canonical by both");
+    assert!(n_read > 2_000 && n_records > 10_000);
+}
+
+/// A small deterministic generator (xorshift), so that a failure can be replayed.
+struct Xorshift(u64);
+
+impl Xorshift {
+    fn next(&mut self, below: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % below as u64) as usize
+    }
+}
+
+/// What the mutations insert: JSON's punctuation, escapes, numbers and literals good and bad,
+/// control characters, duplicate fields.
+const PIECES: &[&str] = &[
+    "\"",
+    "\\",
+    "\\u00e9",
+    "\\u12",
+    "\\x",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "0",
+    "01",
+    "-",
+    "1e5",
+    "1.",
+    ".5",
+    "-0",
+    "1E+2",
+    " ",
+    "\t",
+    "\r\n",
+    "null",
+    "nul",
+    "true",
+    "fals",
+    "\u{1}",
+    "é",
+    "\"user\":\"x\",",
+    "\"user\":7,",
+    "\"stream\":\"s\",",
+    "\"version\":3,",
+    "\"version\":-3,",
+    "\"version\":3.0,",
+    "\"id\":\"e\",",
+    "\"id\":5,",
+    "\"meta\":{\"user\":\"u\"},",
+    "\"meta\":[],",
+    "\"patch\":[{\"op\":\"add\",\"path\":\"/a\",\"value\":1}],",
+    "\"patch\":[{\"op\":\"jump\"}],",
+    "\"time_zone_assumed\":1,",
+    "\"ty\\u0070e\":\"T\",",
+    "\"time\":\"2026-13-01T00:00:00Z\",",
+];
+
+/// One random change: delete a character, insert a piece, or repeat a span.
+fn mutate(record: &str, rng: &mut Xorshift) -> String {
+    let bounds: Vec<usize> = record
+        .char_indices()
+        .map(|(at, _)| at)
+        .chain([record.len()])
+        .collect();
+    let at = bounds[rng.next(bounds.len())];
+    let mut out = record.to_string();
+    match rng.next(3) {
+        0 if at < record.len() => {
+            let len = record[at..].chars().next().map_or(0, char::len_utf8);
+            out.replace_range(at..at + len, "");
+        }
+        1 => out.insert_str(at, PIECES[rng.next(PIECES.len())]),
+        _ => {
+            let end = bounds[rng.next(bounds.len())].max(at);
+            let span = record[at..end].to_string();
+            out.insert_str(end, &span);
+        }
+    }
+    out
+}
+
+/// The scan and serde agree on 40,000 records changed at random (a few changes each), among
+/// which the scan reads some and leaves others to serde.
+#[test]
+fn the_quick_scan_agrees_with_serde_on_mutated_records() {
+    use chronoscope_core::decode::canonical::{decode_lean, decode_lean_by_serde};
+    use chronoscope_core::decode::lean_scan::scan;
+    let mut seeds: Vec<String> = GOOD.lines().map(str::to_string).collect();
+    seeds.extend(
+        chronoscope_samples::bench_data::bench_ndjson(50)
+            .lines()
+            .map(str::to_string),
+    );
+    seeds.push(r#"{"stream":"a","type":"T","time":"2026-01-01T00:00:00Z","version":null,"id":null,"meta":null,"patch":[{"op":"remove","path":"/x"}]}"#.into());
+    let mut rng = Xorshift(0x9e37_79b9_7f4a_7c15);
+    let (mut n_scanned, mut n_read) = (0, 0);
+    for n in 0..40_000 {
+        let mut record = seeds[n % seeds.len()].clone();
+        for _ in 0..=rng.next(3) {
+            record = mutate(&record, &mut rng);
+        }
+        let quick = decode_lean(&record);
+        assert_eq!(quick, decode_lean_by_serde(&record), "{record}");
+        n_scanned += usize::from(scan(&record).is_some());
+        n_read += usize::from(quick.is_some());
+    }
+    eprintln!("40,000 mutants: {n_scanned} scanned, {n_read} read");
+    assert!(n_scanned > 5_000 && n_read > 5_000 && n_scanned < 40_000);
+}

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::lean_scan::{self, Scanned};
 use super::{DecodeError, Draft};
 use crate::event::Change;
 use crate::patch::{patch_from_text, present, read_patch, OpCheck};
@@ -97,6 +98,7 @@ fn decode_fast(text: &str) -> Option<Draft> {
 /// (`meta.user` that is not a string, a bad time, a patch that is not RFC 6902) makes
 /// `decode_lean` give up, and the record goes the full way through `decode_text`, which names
 /// the problem.
+#[derive(Debug, PartialEq)]
 pub struct Lean<'a> {
     pub stream: Cow<'a, str>,
     pub kind: Cow<'a, str>,
@@ -130,10 +132,43 @@ struct LeanFields<'a> {
 struct MetaUser<'a> {
     #[serde(default, borrow)]
     user: Option<Cow<'a, str>>,
+    /// Whether `meta` names it (as the full reading's `meta.contains_key` does), whatever its
+    /// value: `present` makes a `null` count too.
+    #[serde(default, deserialize_with = "present")]
+    time_zone_assumed: Option<serde::de::IgnoredAny>,
 }
 
 /// Reads a well-formed record as `Lean`; `None` for anything `decode_text` should look at.
 pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
+    match lean_scan::scan(text) {
+        Some(scanned) => lean_of_scanned(scanned),
+        None => decode_lean_by_serde(text),
+    }
+}
+
+/// `decode_lean`'s answer from what the quick scan found: the same checks as serde's way.
+fn lean_of_scanned(scanned: Scanned<'_>) -> Option<Lean<'_>> {
+    if scanned.stream.is_empty() || scanned.kind.is_empty() {
+        return None;
+    }
+    if scanned.patch == Some(false) {
+        return None;
+    }
+    let time = parse_instant(scanned.time).ok()?;
+    Some(Lean {
+        stream: Cow::Borrowed(scanned.stream),
+        kind: Cow::Borrowed(scanned.kind),
+        time,
+        version: scanned.version,
+        id: scanned.id.map(str::to_string),
+        user: scanned.user.map(Cow::Borrowed),
+        zone_assumed: scanned.zone_assumed,
+    })
+}
+
+/// `decode_lean` by serde, for the records the quick scan is not sure of (public so that a test
+/// can hold the two ways side by side).
+pub fn decode_lean_by_serde(text: &str) -> Option<Lean<'_>> {
     let fields: LeanFields<'_> = serde_json::from_str(text).ok()?;
     if fields.stream.is_empty() || fields.kind.is_empty() {
         return None;
@@ -146,8 +181,11 @@ pub fn decode_lean(text: &str) -> Option<Lean<'_>> {
         None => (None, false),
         Some(meta) if meta.get() == "null" => (None, false),
         Some(meta) if meta.get().starts_with('{') => {
-            let MetaUser { user } = serde_json::from_str(meta.get()).ok()?;
-            (user, meta.get().contains("\"time_zone_assumed\""))
+            let MetaUser {
+                user,
+                time_zone_assumed,
+            } = serde_json::from_str(meta.get()).ok()?;
+            (user, time_zone_assumed.is_some())
         }
         Some(_) => return None,
     };

@@ -26,6 +26,7 @@ pub mod hstore;
 pub mod infer;
 pub mod kurrent;
 pub mod laravel;
+pub mod lean_scan;
 pub mod mapping;
 pub mod marten;
 pub mod paper_trail;
@@ -608,7 +609,7 @@ pub fn next_ndjson_lines(
     let mut records = Vec::new();
     while records.len() < n && cursor.pos < text.len() {
         let rest = text.get(cursor.pos..).unwrap_or_default();
-        let len = rest.find('\n').unwrap_or(rest.len());
+        let len = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
         let raw = &rest[..len];
         let raw = match *cursor {
             LineCursor::START => raw.strip_prefix('\u{feff}').unwrap_or(raw),

@@ -8,7 +8,7 @@
 //! that is not UTF-8 is left out of its block (as an empty line, so that line numbers stay true)
 //! and named as a problem: one bad byte costs one line, never the rest of the source. No crate
 //! was found that splits a byte stream into numbered lines with this UTF-8 policy; the cutting
-//! is a few `memchr`-like scans over a buffer.
+//! is a few `memchr` scans over a buffer.
 
 use std::sync::Arc;
 
@@ -199,13 +199,13 @@ fn lines_as_text(bytes: Vec<u8>, first_line: usize, first_byte: usize) -> (Strin
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| b == b'\n').count()
+    memchr::memchr_iter(b'\n', bytes).count()
 }
 
 fn last_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().rposition(|&b| b == b'\n')
+    memchr::memrchr(b'\n', bytes)
 }
 
 fn first_newline(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    memchr::memchr(b'\n', bytes)
 }

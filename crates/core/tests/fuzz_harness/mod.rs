@@ -46,6 +46,17 @@ pub fn ingest(data: &[u8]) {
         "the same source read in {} blocks",
         pieces.len()
     );
+    quick_scan_agrees(source);
+}
+
+/// Each line of a source gets the same index fields from the quick scan
+/// (`decode::lean_scan`) as from serde.
+fn quick_scan_agrees(source: &[u8]) {
+    use chronoscope_core::decode::canonical::{decode_lean, decode_lean_by_serde};
+    let text = String::from_utf8_lossy(source);
+    for line in text.lines() {
+        assert_eq!(decode_lean(line), decode_lean_by_serde(line), "{line}");
+    }
 }
 
 /// Reads a source fed in the given pieces, stepping `budget` at a time after each (also used
