@@ -1,0 +1,167 @@
+//! `chronoscope`: Chronoscope's engine as a command, for what has to be checked without a
+//! browser: re-verifying an evidence pack (`verify`), a source's integrity report (`check`),
+//! and a stream's state at a moment (`state`). Each runs the same engine as the app, asked
+//! through the same protocol (`session`), and writes what people read or, with `--json`, what
+//! scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
+//! finding and no problem, 1 when not, 2 when the command could not answer (a file that cannot
+//! be read, a stream that is not there).
+
+mod report;
+mod session;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chronoscope_core::link::ViewState;
+use chronoscope_protocol::{Answer, Request};
+use clap::{Parser, Subcommand};
+
+use session::{unexpected, CliError, Session};
+
+/// Chronoscope without a browser: verify evidence packs, check sources, print states.
+#[derive(Parser)]
+#[command(name = "chronoscope", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Re-verifies an evidence pack: every file against its manifest, and its state.json
+    /// against the replay of its events. Exits 0 when it verifies, 1 when it does not.
+    Verify {
+        /// The pack (`chronoscope-evidence-….zip`).
+        pack: PathBuf,
+        /// Writes the verdict as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints a source's integrity report and the problems found reading it. Exits 0 when there
+    /// is neither a finding nor a problem, 1 otherwise.
+    Check {
+        /// The source: any file the app reads.
+        source: PathBuf,
+        /// A deep link's query with the reading's choices (`fmt=`, `tz=`, `map=`, `proj=`); a
+        /// mapping or projection named by address is read from that path.
+        #[arg(long, default_value = "")]
+        link: String,
+        /// Writes the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Prints the state of a stream after its last event at or before a moment (or at a
+    /// version), as JSON with every number as written.
+    State {
+        source: PathBuf,
+        #[arg(long)]
+        stream: String,
+        /// An instant, as a deep link's `t=` takes it (RFC 3339).
+        #[arg(long, conflicts_with = "version")]
+        at: Option<String>,
+        /// A version of the stream.
+        #[arg(long)]
+        version: Option<u64>,
+        /// A deep link's query with the reading's choices, as for `check`.
+        #[arg(long, default_value = "")]
+        link: String,
+        /// Writes the stream, the event's version and time, and the state as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let verdict = match cli.command {
+        Command::Verify { pack, json } => verify(&pack, json),
+        Command::Check { source, link, json } => check(&source, &link, json),
+        Command::State {
+            source,
+            stream,
+            at,
+            version,
+            link,
+            json,
+        } => state(&source, &link, &stream, at, version, json),
+    };
+    match verdict {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(err) => {
+            eprintln!("chronoscope: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// True when the pack verifies.
+fn verify(pack: &std::path::Path, json: bool) -> Result<bool, CliError> {
+    let (mut session, opened) = Session::open_pack(pack)?;
+    let integrity = integrity(&mut session)?;
+    let verified = opened.tampered.is_empty();
+    match json {
+        true => report::print_json(&report::verify_json(&opened, &integrity)),
+        false => print!("{}", report::verify_text(&opened, &integrity)),
+    }
+    Ok(verified)
+}
+
+/// True when the source has no finding and no problem.
+fn check(source: &std::path::Path, link: &str, json: bool) -> Result<bool, CliError> {
+    let (mut session, opened) = Session::open_source(source, link)?;
+    let integrity = integrity(&mut session)?;
+    let clean = integrity.n_findings == 0 && opened.n_problems == 0;
+    match json {
+        true => report::print_json(&report::check_json(&opened, &integrity)),
+        false => print!("{}", report::check_text(&opened, &integrity)),
+    }
+    Ok(clean)
+}
+
+fn integrity(session: &mut Session) -> Result<chronoscope_protocol::Integrity, CliError> {
+    match session.ask(Request::Integrity)? {
+        Answer::Integrity(integrity) => Ok(integrity),
+        other => Err(unexpected("integrity", &other)),
+    }
+}
+
+/// Prints the state; true once it is printed.
+fn state(
+    source: &std::path::Path,
+    link: &str,
+    stream: &str,
+    at: Option<String>,
+    version: Option<u64>,
+    json: bool,
+) -> Result<bool, CliError> {
+    let (mut session, _) = Session::open_source(source, link)?;
+    let (mut view, _) = ViewState::from_query(link);
+    view.stream = Some(stream.to_string());
+    view.time = at;
+    view.version = version;
+    let request = Request::Moment {
+        link: view.to_query(),
+        at: None,
+    };
+    let moment = match session.ask(request)? {
+        Answer::Moment(moment) => moment,
+        other => return Err(unexpected("moment", &other)),
+    };
+    if moment.selected.stream.as_deref() != Some(stream) {
+        return Err(CliError::NotFound(format!(
+            "no stream `{stream}` in the source"
+        )));
+    }
+    for note in &moment.selected.notes {
+        eprintln!("chronoscope: {note}");
+    }
+    match json {
+        true => report::print_json(&report::state_json(stream, &moment)),
+        false => {
+            eprintln!("{}", report::moment_line(stream, &moment));
+            report::print_json(&moment.state);
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,187 @@
+//! One source open in the engine, asked through the engine protocol exactly as the panel asks
+//! its worker: a file is opened with `open_attached` (its bytes beside the request), an evidence
+//! pack with `open_pack`; the engine then folds everything before the command asks its
+//! questions (`status`, `integrity`, `moment`), so that every answer is final.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chronoscope_core::engine::Engine;
+use chronoscope_core::link::ViewState;
+use chronoscope_protocol::{Answer, Document, Envelope, Opened, PackOpened, Refusal, Request};
+
+/// Why a command could not give its answer.
+#[derive(Debug)]
+pub enum CliError {
+    /// A file could not be read.
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// The engine refused a request.
+    Refused { asked: String, refusal: Refusal },
+    /// The engine answered a request with an answer of another kind.
+    Unexpected { asked: String, answer: &'static str },
+    /// Something the person asked for is not there (a stream, a moment).
+    NotFound(String),
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Read { path, error } => write!(f, "{}: {error}", path.display()),
+            CliError::Refused { asked, refusal } => write!(f, "{asked}: {refusal}"),
+            CliError::Unexpected { asked, answer } => {
+                write!(f, "{asked}: the engine answered `{answer}`")
+            }
+            CliError::NotFound(what) => f.write_str(what),
+        }
+    }
+}
+
+/// The engine with one source (or pack) open.
+pub struct Session {
+    engine: Engine,
+    next_id: u64,
+}
+
+impl Session {
+    /// Opens a source file with the choices of a deep link's query (`fmt=`, `tz=`, `map=`,
+    /// `proj=`); a mapping or projection the link names by address is read from that path.
+    pub fn open_source(path: &Path, link: &str) -> Result<(Session, Opened), CliError> {
+        let bytes = read(path)?;
+        let documents = documents_of(link)?;
+        let mut session = Session::new();
+        let request = Request::OpenAttached {
+            label: label_of(path),
+            link: link.to_string(),
+            documents,
+        };
+        let answer = session.ask_with_bytes(request, &bytes);
+        let opened = match session.expect(answer, "open")? {
+            Answer::Opened(opened) => opened,
+            other => return Err(unexpected("open", &other)),
+        };
+        session.fold_everything();
+        // Asked again once everything is folded: an event that cannot be applied is found when
+        // its stream is folded.
+        let opened = match session.ask(Request::Status)? {
+            Answer::Opened(status) => status,
+            _ => opened,
+        };
+        Ok((session, opened))
+    }
+
+    /// Opens an evidence pack: the engine checks each file against the manifest and the
+    /// pack's `state.json` against the replay of its events.
+    pub fn open_pack(path: &Path) -> Result<(Session, PackOpened), CliError> {
+        let bytes = read(path)?;
+        let mut session = Session::new();
+        let request = Request::OpenPack {
+            name: label_of(path),
+        };
+        let answer = session.ask_with_bytes(request, &bytes);
+        match session.expect(answer, "open_pack")? {
+            Answer::PackOpened(pack) => {
+                session.fold_everything();
+                Ok((session, pack))
+            }
+            other => Err(unexpected("open_pack", &other)),
+        }
+    }
+
+    /// Asks the engine one request about what is open.
+    pub fn ask(&mut self, request: Request) -> Result<Answer, CliError> {
+        let asked = request_name(&request);
+        let id = self.next_id();
+        let answer = self.engine.answer(Envelope::new(id, request)).body;
+        self.expect(answer, &asked)
+    }
+
+    fn new() -> Session {
+        Session {
+            engine: Engine::new(),
+            next_id: 1,
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn ask_with_bytes(&mut self, request: Request, bytes: &[u8]) -> Answer {
+        let id = self.next_id();
+        let envelope = Envelope::new(id, request);
+        let answer = self
+            .engine
+            .answer_attached(envelope, bytes.len(), |into| into.copy_from_slice(bytes));
+        answer.body
+    }
+
+    fn expect(&self, answer: Answer, asked: &str) -> Result<Answer, CliError> {
+        match answer {
+            Answer::Refused(refusal) => Err(CliError::Refused {
+                asked: asked.to_string(),
+                refusal,
+            }),
+            answer => Ok(answer),
+        }
+    }
+
+    fn fold_everything(&mut self) {
+        while self.engine.work(usize::MAX) {}
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|error| CliError::Read {
+        path: path.to_path_buf(),
+        error,
+    })
+}
+
+/// The documents a link names by address (`map=`, `proj=`), read from those paths.
+fn documents_of(link: &str) -> Result<Vec<Document>, CliError> {
+    let (view, _) = ViewState::from_query(link);
+    let named = [&view.mapping, &view.projection];
+    named
+        .into_iter()
+        .flatten()
+        .filter(|value| !value.trim_start().starts_with('{'))
+        .map(|address| {
+            let path = Path::new(address);
+            let text = String::from_utf8(read(path)?).map_err(|err| CliError::Read {
+                path: path.to_path_buf(),
+                error: std::io::Error::new(std::io::ErrorKind::InvalidData, err),
+            })?;
+            Ok(Document {
+                address: address.clone(),
+                text,
+                unfetched: false,
+            })
+        })
+        .collect()
+}
+
+fn label_of(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// A request's name as the protocol writes it (`integrity`, `moment`, …).
+fn request_name(request: &Request) -> String {
+    serde_json::to_value(request)
+        .ok()
+        .and_then(|value| value.get("ask")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| "request".into())
+}
+
+pub fn unexpected(asked: &str, answer: &Answer) -> CliError {
+    CliError::Unexpected {
+        asked: asked.to_string(),
+        answer: answer.name(),
+    }
+}

@@ -1,0 +1,188 @@
+//! The `chronoscope` command run as a person or a script runs it: on EventSourcingDB's own
+//! hash-chain test vectors (as shipped, and with one character changed), on the bundled demo,
+//! and on an evidence pack the engine writes (as written, and with one byte changed). Each test
+//! checks the exit status and what was written.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use chronoscope_core::engine::Engine;
+use chronoscope_protocol::{Answer, Envelope, EvidenceRequest, Request};
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+fn vectors() -> PathBuf {
+    root().join("../shared/corpus/eventsourcingdb/backup-testvectors.ndjson")
+}
+
+fn demo() -> PathBuf {
+    root().join("demo/cambium-demo.ndjson")
+}
+
+fn chronoscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chronoscope"))
+        .args(args)
+        .output()
+        .expect("the command runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A scratch folder of this test's own, emptied first.
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch folder");
+    dir
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+#[test]
+fn check_passes_a_verified_hash_chain_and_fails_it_with_one_character_changed() {
+    let out = chronoscope(&["check", arg(&vectors())]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report = text(&out.stdout);
+    assert!(report.contains("5 events, 3 streams"), "{report}");
+    assert!(report.contains("integrity: intact"), "{report}");
+
+    let shipped = std::fs::read_to_string(vectors()).expect("the vectors");
+    let changed = shipped.replacen("/users/arno", "/users/arnO", 1);
+    assert_ne!(changed, shipped);
+    let dir = scratch("check");
+    let tampered = dir.join("tampered.ndjson");
+    std::fs::write(&tampered, changed).expect("written");
+    let out = chronoscope(&["check", arg(&tampered)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("integrity: findings"));
+
+    let out = chronoscope(&["check", "--json", arg(&tampered)]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["clean"], false);
+    assert_eq!(report["integrity"]["result"], "findings");
+    assert!(report["integrity"]["n_findings"].as_u64() >= Some(1));
+    assert_eq!(report["events"]["n_events"], 5);
+}
+
+#[test]
+fn check_counts_a_line_it_cannot_read_as_a_problem_and_fails() {
+    let dir = scratch("problems");
+    let source = dir.join("broken.ndjson");
+    let mut text_in = std::fs::read_to_string(demo()).expect("the demo");
+    text_in.push_str("{\"stream\": \"po-9\", \"type\":\n");
+    std::fs::write(&source, text_in).expect("written");
+    let out = chronoscope(&["check", "--json", arg(&source)]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["events"]["n_problems"], 1);
+    let problem = report["events"]["problems"][0].as_str().unwrap_or_default();
+    assert!(problem.starts_with("line 1972"), "{problem}");
+}
+
+#[test]
+fn state_prints_a_stream_at_a_moment_and_at_a_version() {
+    let demo = demo();
+    let args = ["state", arg(&demo), "--stream", "po-1017"];
+    let out = chronoscope(&[&args[..], &["--at", "2026-02-01T00:00:00Z", "--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let at: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(at["stream"], "po-1017");
+    assert_eq!(at["version"], 6);
+    assert_eq!(at["time"], "2026-01-31T22:42:00Z");
+    assert_eq!(at["state"]["poNumber"], "PO-1017");
+
+    let out = chronoscope(&[&args[..], &["--version", "1"]].concat());
+    assert_eq!(out.status.code(), Some(0));
+    let first: Value = serde_json::from_slice(&out.stdout).expect("the state as JSON");
+    assert_eq!(first["status"], "draft");
+    assert!(text(&out.stderr).contains("po-1017 after version 1"));
+}
+
+#[test]
+fn state_of_a_stream_that_is_not_there_says_so_and_exits_2() {
+    let out = chronoscope(&["state", arg(&demo()), "--stream", "po-0000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(text(&out.stderr).contains("no stream `po-0000`"));
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_named_and_exits_2() {
+    let out = chronoscope(&["check", "no/such/file.ndjson"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no/such/file.ndjson"));
+}
+
+/// An evidence pack of the demo's po-1017 at version 6, written by the engine as the app
+/// writes one.
+fn demo_pack() -> Vec<u8> {
+    let mut engine = Engine::new();
+    let text = std::fs::read_to_string(demo()).expect("the demo");
+    let open = Request::Open {
+        label: "cambium-demo.ndjson".into(),
+        text,
+        link: String::new(),
+        documents: Vec::new(),
+    };
+    assert!(matches!(
+        engine.answer(Envelope::new(1, open)).body,
+        Answer::Opened(_)
+    ));
+    while engine.work(usize::MAX) {}
+    let evidence = Request::Evidence(EvidenceRequest {
+        link: "stream=po-1017&v=6".into(),
+        page: "https://chronoscope.example/".into(),
+        whole_source: false,
+        exported: "2026-12-07T12:00:00Z".parse().expect("a time"),
+        exported_local: "2026-12-07 13:00:00 +01:00".into(),
+        app_version: "test".into(),
+    });
+    let answer = engine.answer(Envelope::new(2, evidence)).body;
+    assert!(matches!(answer, Answer::File(_)), "{answer:?}");
+    engine.take_attachment().expect("the pack's bytes")
+}
+
+#[test]
+fn verify_passes_a_pack_as_written_and_fails_it_with_one_byte_changed() {
+    let dir = scratch("verify");
+    let bytes = demo_pack();
+    let pack = dir.join("pack.zip");
+    std::fs::write(&pack, &bytes).expect("written");
+    let out = chronoscope(&["verify", arg(&pack)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let report = text(&out.stdout);
+    assert!(
+        report.contains("verified: every file matches the manifest"),
+        "{report}"
+    );
+    assert!(report.contains("view: "), "{report}");
+
+    let at = bytes
+        .windows(8)
+        .position(|window| window == b"PO-1017\"")
+        .expect("the pack holds the PO number");
+    let mut changed = bytes.clone();
+    changed[at + 6] = b'8';
+    let tampered = dir.join("tampered.zip");
+    std::fs::write(&tampered, &changed).expect("written");
+    let out = chronoscope(&["verify", arg(&tampered)]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("NOT VERIFIED"));
+
+    let out = chronoscope(&["verify", "--json", arg(&tampered)]);
+    let verdict: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(verdict["verified"], false);
+    let tampered = verdict["tampered"].as_array().expect("a list");
+    assert!(!tampered.is_empty());
+    assert!(tampered[0]
+        .as_str()
+        .is_some_and(|what| what.contains("was changed after the pack was made")));
+}
