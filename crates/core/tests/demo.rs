@@ -149,3 +149,65 @@ fn the_demo_shows_a_verified_hash_chain_and_a_deliberate_gap() {
         "1 finding: 1 gap in 1,971 events, 76 streams"
     );
 }
+
+/// The README's text between `before` and the next backtick, its line breaks as spaces.
+fn readme_example(readme: &str, before: &str) -> String {
+    let start = readme.find(before).expect("the README has the example") + before.len();
+    let end = start + readme[start..].find('`').expect("the example ends");
+    readme[start..end]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The README's and the guide's examples of `where=` and `q=`, and the README's deep link, asked of the demo as the app opens
+/// it (with its projection): each finds something, so that a person trying them sees what
+/// they are for.
+#[test]
+fn the_readme_s_examples_find_something_in_the_demo() {
+    use chronoscope_core::event_query::parse_event_query;
+    use chronoscope_core::link::ViewState;
+    use chronoscope_core::query::parse_state_query;
+    use chronoscope_core::selection::select;
+    use chronoscope_core::table::period_table;
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../");
+    let readme = std::fs::read_to_string(format!("{root}README.md")).expect("the README");
+    let guide = std::fs::read_to_string(format!("{root}docs/guide.md")).expect("the guide");
+    let (decoded, _) = decode_text(&demo_ndjson(), None);
+    let projection = Projection::parse(&demo_projection()).unwrap();
+    let timeline = project(decoded.events, Some(Arc::new(projection)));
+
+    let where_examples = [
+        readme_example(&readme, "(*Where*, `where=`): `"),
+        readme_example(&guide, "the moment, for example `"),
+    ];
+    for example in where_examples {
+        let query = parse_state_query(&example).expect("the where= example reads");
+        let table = period_table(&timeline, query.as_of, None, Some(&query));
+        assert!(!table.rows.is_empty(), "`{example}` lists nothing");
+    }
+    let q_examples = [
+        readme_example(&readme, "(`q=`): `"),
+        readme_example(&guide, "keyed terms ask more, for\n  example `"),
+    ];
+    for example in q_examples {
+        let query = parse_event_query(&example).expect("the q= example reads");
+        let n_found: usize = timeline
+            .streams()
+            .iter()
+            .map(|stream| query.positions(&timeline, &stream.name).len())
+            .sum();
+        assert!(n_found > 0, "`{example}` finds no event");
+    }
+
+    let link = readme_example(&readme, "Example: `?");
+    let (view, _) = ViewState::from_query(&link);
+    let selection = select(&timeline, &view);
+    assert_eq!(selection.stream, view.stream, "{link}");
+    let pos = selection.pos.expect("a selected event");
+    let stream = view.stream.as_deref().unwrap_or_default();
+    assert_eq!(
+        timeline.position_of_version(stream, view.version.unwrap_or(0)),
+        Some(pos)
+    );
+}
