@@ -1134,6 +1134,26 @@ test('failed fetches say which URL and what status, and nothing panics', async (
   for (const p of [missing, unreachable, fixture, secret, script, inline]) await p.context().close();
 });
 
+test('the period-end table at 480 px scrolls sideways inside itself and shades the edge with more columns, light and dark', async () => {
+  for (const scheme of ['light', 'dark']) {
+    const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total,/supplier,/currency', { viewport: { width: 480, height: 800 }, colorScheme: scheme });
+    await waitForDemo(page);
+    await page.getByTestId('table-row').first().waitFor();
+    const scroller = page.locator('.table-scroll');
+    const sides = () => scroller.evaluate((el) => ({ hidden: el.scrollWidth - el.clientWidth, at: el.scrollLeft, shades: getComputedStyle(el).backgroundImage.split('radial-gradient').length - 1 }));
+    const start = await sides();
+    assert.ok(start.hidden > 0, `columns are out of view at 480 px: ${JSON.stringify(start)}`);
+    assert.equal(start.shades, 2, 'a shade for each edge');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page itself does not scroll sideways (${overflow}px)`);
+    await page.screenshot({ path: join(artifacts, `narrow-${scheme}-table.png`) });
+    await scroller.evaluate((el) => { el.scrollLeft = el.scrollWidth; });
+    assert.ok((await sides()).at > 0, 'the table scrolls to its last column');
+    await page.screenshot({ path: join(artifacts, `narrow-${scheme}-table-scrolled.png`) });
+    await page.context().close();
+  }
+});
+
 test('the period-end table: every stream at quarter end, each row its stream\'s state, a cell opens the event that set it', async () => {
   const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', { acceptDownloads: true });
   await waitForDemo(page);
