@@ -1,6 +1,7 @@
 //! `chronoscope`: Chronoscope's engine as a command, for what has to be checked without a
 //! browser: re-verifying an evidence pack (`verify`), a source's integrity report (`check`),
-//! and a stream's state at a moment (`state`). Each runs the same engine as the app, asked
+//! the events of every stream a query matches (`search`), and a stream's state at a moment
+//! (`state`). Each runs the same engine as the app, asked
 //! through the same protocol (`session`), and writes what people read or, with `--json`, what
 //! scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
 //! finding and no problem, 1 when not, 2 when the command could not answer (a file that cannot
@@ -18,7 +19,7 @@ use clap::{Parser, Subcommand};
 
 use session::{unexpected, CliError, Session};
 
-/// Chronoscope without a browser: verify evidence packs, check sources, print states.
+/// Chronoscope without a browser: verify evidence packs, check sources, search events, print states.
 #[derive(Parser)]
 #[command(name = "chronoscope", version)]
 struct Cli {
@@ -50,6 +51,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lists the events of every stream that an event query matches (as a deep link's `q=`:
+    /// `type:Approved author:dana after:2026-03-01 /data/total>10000`), in log order. Exits 0
+    /// when something matches, 1 when nothing does.
+    Search {
+        source: PathBuf,
+        /// The event query.
+        query: String,
+        /// A deep link's query with the reading's choices, as for `check`.
+        #[arg(long, default_value = "")]
+        link: String,
+        /// Writes the matches as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Prints the state of a stream after its last event at or before a moment (or at a
     /// version), as JSON with every number as written.
     State {
@@ -76,6 +91,12 @@ fn main() -> ExitCode {
     let verdict = match cli.command {
         Command::Verify { pack, json } => verify(&pack, json),
         Command::Check { source, link, json } => check(&source, &link, json),
+        Command::Search {
+            source,
+            query,
+            link,
+            json,
+        } => search(&source, &link, &query, json),
         Command::State {
             source,
             stream,
@@ -124,6 +145,37 @@ fn integrity(session: &mut Session) -> Result<chronoscope_protocol::Integrity, C
         Answer::Integrity(integrity) => Ok(integrity),
         other => Err(unexpected("integrity", &other)),
     }
+}
+
+/// Prints the matches; true when there is one.
+fn search(source: &std::path::Path, link: &str, query: &str, json: bool) -> Result<bool, CliError> {
+    let (mut session, _) = Session::open_source(source, link)?;
+    let request = Request::Search {
+        query: query.to_string(),
+        from: 0,
+        len: usize::MAX,
+    };
+    let (rows, problem) = match session.ask(request)? {
+        Answer::Events {
+            rows,
+            filter_problem,
+            ..
+        } => (rows, filter_problem),
+        other => return Err(unexpected("search", &other)),
+    };
+    if let Some(problem) = problem {
+        return Err(CliError::NotFound(format!(
+            "the query cannot be read: {problem}"
+        )));
+    }
+    match json {
+        true => report::print_json(&report::search_json(query, &rows)),
+        false => {
+            print!("{}", report::search_text(&rows));
+            eprintln!("{}", report::search_summary(query, &rows));
+        }
+    }
+    Ok(!rows.is_empty())
 }
 
 /// Prints the state; true once it is printed.

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use chronoscope_protocol::{Finding, Integrity, Moment, Opened, PackOpened};
+use chronoscope_protocol::{EventRow, Finding, Integrity, Moment, Opened, PackOpened};
 use serde_json::{json, Value};
 
 pub fn print_json(value: &Value) {
@@ -157,4 +157,51 @@ fn count(n: usize, noun: &str) -> String {
         1 => format!("1 {noun}"),
         n => format!("{n} {noun}s"),
     }
+}
+
+/// The matches of a search, one per line: stream, version, time, type and author, tab-separated.
+pub fn search_text(rows: &[EventRow]) -> String {
+    let mut out = String::new();
+    for row in rows {
+        let _ = writeln!(
+            out,
+            "{}\tv{}\t{}\t{}\t{}",
+            row.stream.as_deref().unwrap_or_default(),
+            row.version,
+            row.time
+                .map_or_else(|| "no time".to_string(), |time| instant(&time)),
+            row.kind,
+            row.user.as_deref().unwrap_or("")
+        );
+    }
+    out
+}
+
+/// How many events in how many streams matched.
+pub fn search_summary(query: &str, rows: &[EventRow]) -> String {
+    let streams: std::collections::BTreeSet<_> = rows
+        .iter()
+        .filter_map(|row| row.stream.as_deref())
+        .collect();
+    format!(
+        "{} in {} match `{query}`",
+        count(rows.len(), "event"),
+        count(streams.len(), "stream")
+    )
+}
+
+pub fn search_json(query: &str, rows: &[EventRow]) -> Value {
+    json!({
+        "query": query,
+        "n_matches": rows.len(),
+        "matches": rows.iter().map(|row| json!({
+            "stream": row.stream,
+            "version": row.version,
+            "pos": row.pos,
+            "time": row.time.map(|time| instant(&time)),
+            "type": row.kind,
+            "author": row.user,
+            "id": row.id,
+        })).collect::<Vec<_>>(),
+    })
 }

@@ -186,3 +186,60 @@ fn verify_passes_a_pack_as_written_and_fails_it_with_one_byte_changed() {
         .as_str()
         .is_some_and(|what| what.contains("was changed after the pack was made")));
 }
+
+#[test]
+fn search_lists_every_stream_s_matching_events_in_log_order() {
+    let query = "type:Approved author:dana after:2026-03-01 before:2026-04-01";
+    // The same question asked of the demo's lines directly.
+    let lines = std::fs::read_to_string(demo()).expect("the demo");
+    let expected: Vec<(String, u64)> = lines
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|event| {
+            let time = event["time"].as_str().unwrap_or_default();
+            event["type"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Approved")
+                && event["meta"]["user"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .contains("dana")
+                && ("2026-03-01".."2026-04-01").contains(&time)
+        })
+        .map(|event| {
+            let stream = event["stream"].as_str().unwrap_or_default().to_string();
+            (stream, event["version"].as_u64().unwrap_or_default())
+        })
+        .collect();
+    assert!(expected.len() > 3);
+
+    let out = chronoscope(&["search", "--json", arg(&demo()), query]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let found: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(found["n_matches"], expected.len());
+    let matches: Vec<(String, u64)> = found["matches"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|m| {
+            (
+                m["stream"].as_str().unwrap_or_default().to_string(),
+                m["version"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(matches, expected);
+
+    let out = chronoscope(&["search", arg(&demo()), query]);
+    let lines: Vec<String> = text(&out.stdout).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), expected.len());
+    assert!(lines[0].starts_with(&format!("{}\tv{}\t2026-03-", expected[0].0, expected[0].1)));
+    assert!(text(&out.stderr).contains(&format!("{} events in", expected.len())));
+
+    let out = chronoscope(&["search", arg(&demo()), "author:nobody"]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = chronoscope(&["search", arg(&demo()), "v:ten"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("the query cannot be read: column 1"));
+}

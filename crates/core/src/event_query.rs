@@ -214,22 +214,34 @@ impl EventQuery {
             .stream_log_positions(stream)
             .iter()
             .enumerate()
-            .filter(|&(_, &idx)| {
-                let (head, ids) = (timeline.head(idx), timeline.name_ids(idx));
-                let mut event = None;
-                self.terms.iter().enumerate().all(|(k, term)| {
-                    if !term.test.reads_body() {
-                        return term.negated != term.test.holds_on_head(&head, names.of(k, ids));
-                    }
-                    if !term.negated && !term.test.could_be_in(timeline.stored_text(idx)) {
-                        return false;
-                    }
-                    let event = event.get_or_insert_with(|| timeline.event(idx));
-                    term.negated != term.test.holds_on_body(event)
-                })
-            })
+            .filter(|&(_, &idx)| self.holds_at(timeline, &names, idx))
             .map(|(pos, _)| pos)
             .collect()
+    }
+
+    /// The places in the whole log (ascending) of the events of every stream that match: the
+    /// search across streams (`Request::Search`), with the same tests as `positions`.
+    pub fn log_positions(&self, timeline: &Timeline) -> Vec<usize> {
+        let names = NameMatches::new(self, timeline);
+        (0..timeline.len())
+            .filter(|&idx| self.holds_at(timeline, &names, idx))
+            .collect()
+    }
+
+    /// Whether the event at a place in the log matches every term.
+    fn holds_at(&self, timeline: &Timeline, names: &NameMatches, idx: usize) -> bool {
+        let (head, ids) = (timeline.head(idx), timeline.name_ids(idx));
+        let mut event = None;
+        self.terms.iter().enumerate().all(|(k, term)| {
+            if !term.test.reads_body() {
+                return term.negated != term.test.holds_on_head(&head, names.of(k, ids));
+            }
+            if !term.negated && !term.test.could_be_in(timeline.stored_text(idx)) {
+                return false;
+            }
+            let event = event.get_or_insert_with(|| timeline.event(idx));
+            term.negated != term.test.holds_on_body(event)
+        })
     }
 }
 

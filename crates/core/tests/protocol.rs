@@ -245,6 +245,29 @@ proptest! {
     }
 
     #[test]
+    fn a_search_across_streams_finds_in_log_order_what_each_stream_s_filter_finds(specs in specs(), k in 0..KINDS.len(), from in 0usize..30, len in 1usize..50) {
+        let text = source(&specs);
+        let (mut engine, direct) = opened(&text);
+        let timeline = &direct.timeline;
+        let query = format!("type:{}", KINDS[k]);
+        let mut expected: Vec<(usize, String, usize)> = Vec::new();
+        for summary in timeline.streams() {
+            let log = timeline.stream_log_positions(&summary.name);
+            for pos in filtered_positions(timeline, &summary.name, &query).unwrap().unwrap() {
+                expected.push((log[pos], summary.name.clone(), pos));
+            }
+        }
+        expected.sort();
+        let Answer::Events { rows, n_rows, filter_problem, from: start, .. } = ask(&mut engine, 1, Request::Search { query, from, len }) else { panic!() };
+        prop_assert_eq!(filter_problem, None);
+        prop_assert_eq!(n_rows, expected.len());
+        prop_assert_eq!(start, from.min(expected.len()));
+        let window: Vec<_> = expected.iter().skip(from).take(len).map(|(_, stream, pos)| (stream.clone(), *pos)).collect();
+        let found: Vec<_> = rows.iter().map(|row| (row.stream.clone().unwrap_or_default(), row.pos)).collect();
+        prop_assert_eq!(found, window);
+    }
+
+    #[test]
     fn what_the_panel_draws_of_a_stream_and_an_event_is_what_the_core_says(specs in specs(), a in 0usize..40, k in 0..KINDS.len(), bins in 1usize..60) {
         let text = source(&specs);
         let (mut engine, direct) = opened(&text);
@@ -1243,4 +1266,25 @@ fn a_feed_is_read_page_by_page_as_the_engine_asks_for_each_page() {
     // Read whole once the page came: the problem of the failed try is gone with it.
     assert_eq!(opened.n_events, 12);
     assert_eq!(opened.problems, vec![]);
+}
+
+#[test]
+fn a_search_whose_query_cannot_be_read_finds_nothing_and_says_why() {
+    let (mut engine, _) = opened(&three_streams_of_100());
+    let request = Request::Search {
+        query: "v:ten".into(),
+        from: 0,
+        len: 10,
+    };
+    let Answer::Events {
+        rows,
+        n_rows,
+        filter_problem,
+        ..
+    } = ask(&mut engine, 1, request)
+    else {
+        panic!("an events answer")
+    };
+    assert_eq!((rows.len(), n_rows), (0, 0));
+    assert!(filter_problem.is_some_and(|why| why.contains("v:")));
 }

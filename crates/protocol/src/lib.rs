@@ -161,6 +161,15 @@ pub enum Request {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         find: Option<usize>,
     },
+    /// Up to `len` of the events of every stream that the event query `query` (as `q=`)
+    /// matches, in log order, from match `from`: answered as `events`, each row naming its
+    /// stream, `n_rows` counting every match, and `filter_problem` saying why a query that
+    /// cannot be read matched nothing.
+    Search {
+        query: String,
+        from: usize,
+        len: usize,
+    },
     /// What the timeline shows of a stream: its event types, its span in time and how its
     /// events spread over that span in `bins` bins (at most `MAX_BINS`).
     Stream { stream: String, bins: usize },
@@ -735,6 +744,9 @@ pub struct EventRow {
     pub kind: String,
     pub id: Option<String>,
     pub user: Option<String>,
+    /// The event's stream, in the rows of a search across streams (`Search`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
 }
 
 /// One change between two states.

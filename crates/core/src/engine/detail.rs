@@ -5,7 +5,7 @@
 use chronoscope_protocol as wire;
 
 use crate::event::Event;
-use crate::event_query::filtered_positions;
+use crate::event_query::{filtered_positions, parse_event_query};
 use crate::timeline::Timeline;
 use crate::trail::{trail_of, trail_pointers, Trail};
 use crate::view::list_window::Shown;
@@ -112,7 +112,35 @@ pub(super) fn event_row(timeline: &Timeline, stream: &str, pos: usize) -> Option
         kind: head.kind.to_string(),
         id: head.id.map(str::to_string),
         user: head.user.map(str::to_string),
+        stream: None,
     })
+}
+
+/// The search across streams: a window of the events of every stream that the event query
+/// matches, in log order, each row naming its stream. A query that cannot be read matches
+/// nothing, and says why.
+pub(super) fn search(timeline: &Timeline, query: &str, from: usize, len: usize) -> wire::Answer {
+    let (matches, problem) = match parse_event_query(query) {
+        Ok(query) => (query.log_positions(timeline), None),
+        Err(err) => (Vec::new(), Some(err.to_string())),
+    };
+    let end = matches.len().min(from.saturating_add(len));
+    let start = from.min(end);
+    let rows = matches[start..end]
+        .iter()
+        .filter_map(|&log_idx| {
+            let (stream, mut row) = locate(timeline, log_idx as u64)?;
+            row.stream = Some(stream);
+            Some(row)
+        })
+        .collect();
+    wire::Answer::Events {
+        from: start,
+        rows,
+        n_rows: matches.len(),
+        filter_problem: problem,
+        found_row: None,
+    }
 }
 
 /// The stream and row of the event at a place in the log.

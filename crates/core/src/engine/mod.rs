@@ -925,6 +925,7 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
             Answer::Selected(selected(timeline, &view))
         }
         Request::Moment { link, at } => Answer::Moment(Box::new(moment(timeline, &link, at))),
+        Request::Search { query, from, len } => detail::search(timeline, &query, from, len),
         Request::Events {
             stream,
             from,
