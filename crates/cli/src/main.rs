@@ -17,7 +17,7 @@ use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{Answer, Request};
 use clap::{Parser, Subcommand};
 
-use session::{unexpected, CliError, Session};
+use session::{unexpected, CliError, Fold, Session};
 
 /// Chronoscope without a browser: verify evidence packs, check sources, search events, print states.
 #[derive(Parser)]
@@ -130,7 +130,7 @@ fn verify(pack: &std::path::Path, json: bool) -> Result<bool, CliError> {
 
 /// True when the source has no finding and no problem.
 fn check(source: &std::path::Path, link: &str, json: bool) -> Result<bool, CliError> {
-    let (mut session, opened) = Session::open_source(source, link)?;
+    let (mut session, opened) = Session::open_source(source, link, Fold::Everything)?;
     let integrity = integrity(&mut session)?;
     let clean = integrity.n_findings == 0 && opened.n_problems == 0;
     match json {
@@ -149,7 +149,7 @@ fn integrity(session: &mut Session) -> Result<chronoscope_protocol::Integrity, C
 
 /// Prints the matches; true when there is one.
 fn search(source: &std::path::Path, link: &str, query: &str, json: bool) -> Result<bool, CliError> {
-    let (mut session, _) = Session::open_source(source, link)?;
+    let (mut session, _) = Session::open_source(source, link, Fold::IndexOnly)?;
     let request = Request::Search {
         query: query.to_string(),
         from: 0,
@@ -187,7 +187,7 @@ fn state(
     version: Option<u64>,
     json: bool,
 ) -> Result<bool, CliError> {
-    let (mut session, _) = Session::open_source(source, link)?;
+    let (mut session, _) = Session::open_source(source, link, Fold::IndexOnly)?;
     let (mut view, _) = ViewState::from_query(link);
     view.stream = Some(stream.to_string());
     view.time = at;

@@ -1,14 +1,19 @@
 //! One source open in the engine, asked through the engine protocol exactly as the panel asks
-//! its worker: a file is opened with `open_attached` (its bytes beside the request), an evidence
-//! pack with `open_pack`; the engine then folds everything before the command asks its
-//! questions (`status`, `integrity`, `moment`), so that every answer is final.
+//! its worker: a file is read a megabyte at a time (`begin`, `feed` with the bytes beside it,
+//! `finish`), an evidence pack is opened with `open_pack`; the engine then folds everything
+//! before the command asks its questions (`status`, `integrity`, `moment`, `search`), so that
+//! every answer is final.
 
 use std::fmt;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{Answer, Document, Envelope, Opened, PackOpened, Refusal, Request};
+
+/// How much of a source file is fed to the engine at a time: as the worker feeds a download.
+const FEED_BYTES: usize = 1 << 20;
 
 /// Why a command could not give its answer.
 #[derive(Debug)]
@@ -39,6 +44,13 @@ impl fmt::Display for CliError {
     }
 }
 
+/// How much of a source is folded before the command asks its questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fold {
+    Everything,
+    IndexOnly,
+}
+
 /// The engine with one source (or pack) open.
 pub struct Session {
     engine: Engine,
@@ -48,20 +60,30 @@ pub struct Session {
 impl Session {
     /// Opens a source file with the choices of a deep link's query (`fmt=`, `tz=`, `map=`,
     /// `proj=`); a mapping or projection the link names by address is read from that path.
-    pub fn open_source(path: &Path, link: &str) -> Result<(Session, Opened), CliError> {
-        let bytes = read(path)?;
+    /// With `Fold::Everything`, every stream is folded before it answers, so that the problems
+    /// it lists are final (an event that cannot be applied is found by its stream's fold); a
+    /// state or a search needs only the index (index-first: a stream not folded yet is replayed
+    /// from its events, with the same answers).
+    pub fn open_source(path: &Path, link: &str, fold: Fold) -> Result<(Session, Opened), CliError> {
         let documents = documents_of(link)?;
         let mut session = Session::new();
-        let request = Request::OpenAttached {
+        let begin = Request::Begin {
             label: label_of(path),
             link: link.to_string(),
             documents,
+            url: None,
+            ranges: false,
+            status: None,
         };
-        let answer = session.ask_with_bytes(request, &bytes);
-        let opened = match session.expect(answer, "open")? {
+        session.ask(begin)?;
+        session.feed_file(path)?;
+        let opened = match session.ask(Request::Finish)? {
             Answer::Opened(opened) => opened,
-            other => return Err(unexpected("open", &other)),
+            other => return Err(unexpected("finish", &other)),
         };
+        if fold == Fold::IndexOnly {
+            return Ok((session, opened));
+        }
         session.fold_everything();
         // Asked again once everything is folded: an event that cannot be applied is found when
         // its stream is folded.
@@ -96,6 +118,25 @@ impl Session {
         let id = self.next_id();
         let answer = self.engine.answer(Envelope::new(id, request)).body;
         self.expect(answer, &asked)
+    }
+
+    /// Feeds a file to the source begun, a piece at a time as a download arrives, so that its
+    /// bytes are held once (by the engine), not twice.
+    fn feed_file(&mut self, path: &Path) -> Result<(), CliError> {
+        let failed = |error| CliError::Read {
+            path: path.to_path_buf(),
+            error,
+        };
+        let mut file = std::fs::File::open(path).map_err(failed)?;
+        let mut piece = vec![0; FEED_BYTES];
+        loop {
+            let n = file.read(&mut piece).map_err(failed)?;
+            if n == 0 {
+                return Ok(());
+            }
+            let answer = self.ask_with_bytes(Request::Feed, &piece[..n]);
+            self.expect(answer, "feed")?;
+        }
     }
 
     fn new() -> Session {

@@ -243,3 +243,23 @@ fn search_lists_every_stream_s_matching_events_in_log_order() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("the query cannot be read: column 1"));
 }
+
+#[test]
+fn a_source_of_many_megabytes_is_read_whole_a_piece_at_a_time() {
+    let dir = scratch("large");
+    let source = dir.join("bench.ndjson");
+    let text = chronoscope_samples::bench_data::bench_ndjson(12_000);
+    assert!(text.len() > 3 << 20, "several pieces of a megabyte");
+    std::fs::write(&source, &text).expect("written");
+    let out = chronoscope(&["check", "--json", arg(&source)]);
+    assert_eq!(out.status.code(), Some(0), "{}", text_of(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(report["events"]["n_events"], 12_000);
+    assert_eq!(report["events"]["n_streams"], 240);
+    assert_eq!(report["events"]["n_problems"], 0);
+    assert_eq!(report["integrity"]["result"], "unchecked");
+}
+
+fn text_of(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
