@@ -518,6 +518,7 @@ pub struct EvidenceRequest {
     pub page: String,
     /// The whole source rather than the stream up to the moment.
     pub whole_source: bool,
+    #[serde(with = "instant")]
     pub exported: DateTime<Utc>,
     pub exported_local: String,
     pub app_version: String,
@@ -543,6 +544,7 @@ pub struct StreamInfo {
     /// its index in the log's types (`kind_index`), so it keeps it from stream to stream.
     pub kinds: Vec<KindInfo>,
     /// The first and last event's times; `None` when its events have no times.
+    #[serde(default, with = "instant::span")]
     pub span: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// The events over the span, in equal bins (empty without a span).
     pub density: Vec<Bin>,
@@ -727,6 +729,7 @@ pub struct Cursor {
     /// Which event with this version it is (from 1), where a stream repeats versions.
     pub occurrence: u64,
     /// `None` when the source gave the event no time.
+    #[serde(default, with = "instant::maybe")]
     pub time: Option<DateTime<Utc>>,
 }
 
@@ -740,6 +743,7 @@ pub struct EventRow {
     /// Which event with this version it is (from 1), where a stream repeats versions: a link
     /// names the event by both (`v=`, `dup=`).
     pub occurrence: u64,
+    #[serde(default, with = "instant::maybe")]
     pub time: Option<DateTime<Utc>>,
     pub kind: String,
     pub id: Option<String>,
@@ -779,6 +783,7 @@ pub enum ChangeOp {
 pub struct FieldChange {
     pub pos: usize,
     pub version: u64,
+    #[serde(default, with = "instant::maybe")]
     pub time: Option<DateTime<Utc>>,
     pub user: Option<String>,
     pub before: Option<Value>,
@@ -788,6 +793,7 @@ pub struct FieldChange {
 /// Every stream as of one moment, or the window of it that was asked for.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Table {
+    #[serde(default, with = "instant::maybe")]
     pub at: Option<DateTime<Utc>>,
     pub columns: Vec<String>,
     /// The table's rows from row `from` on, as many as were asked for.
@@ -808,6 +814,7 @@ pub struct TableRow {
     pub stream: String,
     pub pos: usize,
     pub version: u64,
+    #[serde(default, with = "instant::maybe")]
     pub time: Option<DateTime<Utc>>,
     pub cells: Vec<Option<Value>>,
 }
@@ -959,4 +966,77 @@ impl Answer {
 /// True for 0: a field left out of a message when it says nothing.
 fn is_zero(n: &usize) -> bool {
     *n == 0
+}
+
+/// Instants on the wire: RFC 3339 text in UTC, read with chrono's strict RFC 3339 parser. chrono's
+/// own serde reading takes the lenient `parse_rfc3339_relaxed`, which brought its generic format
+/// parser (`format::parse::parse_internal`, 5.6 KB before compression) into the panel, whose
+/// first load has a budget; what is written is what chrono's serde writes.
+mod instant {
+    use chrono::{DateTime, SecondsFormat, Utc};
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &DateTime<Utc>, to: S) -> Result<S::Ok, S::Error> {
+        to.serialize_str(&time.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(from)?;
+        read(&text).map_err(D::Error::custom)
+    }
+
+    fn read(text: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+        DateTime::parse_from_rfc3339(text).map(|time| time.with_timezone(&Utc))
+    }
+
+    /// An instant that may be missing (`null`).
+    pub mod maybe {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            time: &Option<DateTime<Utc>>,
+            to: S,
+        ) -> Result<S::Ok, S::Error> {
+            match time {
+                Some(time) => super::serialize(time, to),
+                None => to.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            from: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            let text = Option::<String>::deserialize(from)?;
+            text.map(|text| read(&text).map_err(D::Error::custom))
+                .transpose()
+        }
+    }
+
+    /// A span of two instants that may be missing.
+    pub mod span {
+        use super::*;
+        use serde::Serialize;
+
+        pub fn serialize<S: Serializer>(
+            span: &Option<(DateTime<Utc>, DateTime<Utc>)>,
+            to: S,
+        ) -> Result<S::Ok, S::Error> {
+            let text = |time: &DateTime<Utc>| time.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+            span.as_ref()
+                .map(|(first, last)| (text(first), text(last)))
+                .serialize(to)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            from: D,
+        ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, D::Error> {
+            let texts = Option::<(String, String)>::deserialize(from)?;
+            texts
+                .map(|(first, last)| -> Result<_, chrono::ParseError> {
+                    Ok((read(&first)?, read(&last)?))
+                })
+                .transpose()
+                .map_err(D::Error::custom)
+        }
+    }
 }
