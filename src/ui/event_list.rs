@@ -1,4 +1,5 @@
-//! The selected stream's events (version, type, time, author), filtered by `q`, virtualized:
+//! The selected stream's events (version, type, time, author), filtered by `q`, or with *Every
+//! stream* (`scope=all`) the events of every stream `q` matches (`search`), virtualized:
 //! only the rows in view (plus a few) are in the DOM, whatever the stream's length; the
 //! geometry (`ListWindow`) keeps every row reachable past the browser's tallest element. The
 //! rows are the engine's answer to `events` for the window in view, and the list's length, the
@@ -32,19 +33,31 @@ struct ListSummary {
 pub fn EventList() -> impl IntoView {
     let ctx = use_app();
     let filter = move || ctx.view.with(|v| v.filter.clone());
+    let search_all = move || ctx.view.with(|v| v.search_all);
+    // A window of the list: the stream's events under the filter, or, searching every stream
+    // (`scope=all`), the events of every stream the filter matches.
+    let asked = move |from: usize, len: usize, find: Option<usize>| {
+        let filter = filter();
+        if search_all() {
+            let query = filter.unwrap_or_default();
+            return Some(Request::Search { query, from, len });
+        }
+        Some(Request::Events {
+            stream: ctx.stream.get()?,
+            from,
+            len,
+            filter,
+            find,
+        })
+    };
     // Unfiltered, the selected event's row is its position: the list is not asked again when
     // only the selection moves, and scrolls to it as soon as the moment is shown.
     let summary = ctx.engine.answer_memo(
         move || {
-            let filter = filter();
-            let find = filter.as_ref().and_then(|_| ctx.selection.with(|s| s.pos));
-            Some(Request::Events {
-                stream: ctx.stream.get()?,
-                from: 0,
-                len: 0,
-                filter,
-                find,
-            })
+            let find = filter()
+                .and_then(|_| ctx.selection.with(|s| s.pos))
+                .filter(|_| !search_all());
+            asked(0, 0, find)
         },
         |answer| match answer {
             Answer::Events {
@@ -62,7 +75,7 @@ pub fn EventList() -> impl IntoView {
     );
     let summary = Memo::new(move |_| {
         let mut summary = summary.get().unwrap_or_default();
-        if filter().is_none() {
+        if filter().is_none() && !search_all() {
             summary.selected_row = ctx.selection.with(|s| s.pos);
         }
         summary
@@ -81,13 +94,7 @@ pub fn EventList() -> impl IntoView {
     );
     let window = ctx.engine.answer_to(move || {
         let (first, end) = window_rows.get();
-        Some(Request::Events {
-            stream: ctx.stream.get()?,
-            from: first,
-            len: end - first,
-            filter: filter(),
-            find: None,
-        })
+        asked(first, end - first, None)
     });
     // Keep the selected event in view when its row moves (the selection moved, or a filter
     // changed the rows before it); not when rows are only added after it, as a followed source
@@ -117,7 +124,7 @@ pub fn EventList() -> impl IntoView {
     };
     // Said when the filter hides the selected event, which the state still shows.
     let hidden_selection = move || {
-        ctx.selection.with(|s| s.pos)?;
+        ctx.selection.with(|s| s.pos).filter(|_| !search_all())?;
         let hidden = summary.with(|s| s.selected_row.is_none());
         let version = ctx.cursor.get()?.version;
         hidden.then(|| format!("The selected event, v{version}, is hidden by the filter."))
@@ -143,11 +150,22 @@ pub fn EventList() -> impl IntoView {
                         ctx.view.update(|v| v.filter = (!text.is_empty()).then_some(text));
                     }
                 />
+                <label class="search-all">
+                    <input type="checkbox" data-testid="search-all" prop:checked=search_all
+                        on:change=move |ev| {
+                            let all = event_target_checked(&ev);
+                            ctx.view.update(|v| v.search_all = all);
+                        }
+                    />
+                    "Every stream"
+                </label>
                 <span class="match-count">{move || format!("{} shown", count(summary.with(|s| s.n_rows)))}</span>
             </div>
             {move || filter_error().map(|text| view! { <p class="filter-error" data-testid="filter-error" role="alert">{text}</p> })}
             {move || hidden_selection().map(|text| view! { <p class="selection-hidden" data-testid="selection-hidden" role="status">{text}</p> })}
-            <div class="event-scroller" node_ref=scroller role="listbox" tabindex="0" aria-label="Events of the stream" on:scroll=move |_| on_scroll.run(())>
+            <div class="event-scroller" class:across=search_all node_ref=scroller role="listbox" tabindex="0"
+                aria-label=move || if search_all() { "Events of every stream" } else { "Events of the stream" }
+                on:scroll=move |_| on_scroll.run(())>
                 <div class="event-spacer"
                     style:height=move || format!("{}px", decimal(geometry.get().spacer_height()))>
                     {move || rows().into_iter().map(|(row, top)| event_row(ctx, row, top)).collect_view()}
@@ -157,15 +175,35 @@ pub fn EventList() -> impl IntoView {
     }
 }
 
-/// One row: the event's version, its type in its colour, its author and its time, drawn at
-/// `top`; a click selects it.
+/// One row: the event's version, its type in its colour, its author and its time (and, in a
+/// search of every stream, its stream), drawn at `top`; a click selects it, opening its stream.
 fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
     let pos = row.pos;
-    let selected = move || ctx.selection.with(|s| s.pos == Some(pos)).to_string();
-    let pinned = move || {
-        ctx.selection
-            .with(|s| s.compare_pinned && s.compare == Some(pos))
+    let stream = row.stream.clone();
+    let in_view = {
+        let stream = stream.clone();
+        move || stream.is_none() || ctx.stream.with(|shown| *shown == stream)
     };
+    let selected = {
+        let in_view = in_view.clone();
+        move || (in_view() && ctx.selection.with(|s| s.pos == Some(pos))).to_string()
+    };
+    let pinned = move || {
+        in_view()
+            && ctx
+                .selection
+                .with(|s| s.compare_pinned && s.compare == Some(pos))
+    };
+    let (version, occurrence) = (row.version, row.occurrence);
+    let select = {
+        let stream = stream.clone();
+        move |_| match stream.clone() {
+            Some(stream) => ctx.select_event(stream, version, occurrence),
+            None => ctx.select_position(pos),
+        }
+    };
+    let stream_cell =
+        stream.map(|stream| view! { <span class="stream">{shown_id(&stream).into_owned()}</span> });
     let title = row.time.map_or_else(
         || NO_TIME.to_string(),
         |time| format!("{} · local {}", utc(&time), local(&time)),
@@ -179,7 +217,8 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
     view! {
         <div class="event-row" class:pinned=pinned role="option" data-testid="event-row"
             data-version=row.version data-pos=pos aria-selected=selected title=title
-            style:top=format!("{}px", decimal(top)) on:click=move |_| ctx.select_position(pos)>
+            style:top=format!("{}px", decimal(top)) on:click=select>
+            {stream_cell}
             <span class="version">{row.version}</span>
             <span class=kind_class data-marker=marker>{row.kind}</span>
             <span class="user">{user}</span>

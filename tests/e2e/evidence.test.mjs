@@ -244,6 +244,52 @@ test('an evidence pack reopens with every request blocked: same state, verified;
   await offline.context().close();
 });
 
+test('a search of every stream lists dana\'s March approvals with their streams, keeps scope=all in the link, opens one, and exports them', async () => {
+  const query = 'type:Approved author:dana after:2026-03-01 before:2026-04-01';
+  // The same question asked of the demo's lines directly.
+  const expected = readFileSync(join(root, 'demo', 'cambium-demo.ndjson'), 'utf8').trim().split('\n').map(JSON.parse)
+    .filter((e) => e.type.includes('Approved') && (e.meta?.user ?? '').includes('dana') && e.time >= '2026-03-01' && e.time < '2026-04-01')
+    .map((e) => [e.stream, String(e.version)]);
+  assert.ok(expected.length > 3 && new Set(expected.map(([stream]) => stream)).size > 3);
+  const page = await open(`?stream=po-1029&q=${encodeURIComponent(query)}`);
+  await assertText(cursor(page), /^v\d+ · /);
+  await page.getByTestId('search-all').check();
+  await queryMatches(page, /[?&]scope=all(&|$)/);
+  const rows = page.getByTestId('event-row');
+  await assertText(page.locator('.match-count'), new RegExp(`^${expected.length} shown$`));
+  await rows.nth(expected.length - 1).waitFor();
+  const listed = await rows.evaluateAll((els) => els.map((el) => [el.querySelector('.stream')?.textContent, el.dataset.version]));
+  assert.deepEqual(listed, expected);
+  assert.equal(await page.getByRole('listbox', { name: 'Events of every stream' }).count(), 1);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(shots, 'search-all-1400-light.png') });
+
+  // A result opens its stream at that event; the search stays.
+  const [stream, version] = expected[1];
+  await rows.nth(1).click();
+  await assertText(cursor(page), new RegExp(`^v${version} · `));
+  const search = new URLSearchParams(await queryMatches(page, new RegExp(`[?&]stream=${stream}&v=${version}&`)));
+  assert.equal(search.get('scope'), 'all');
+  assert.equal(await rows.nth(1).getAttribute('aria-selected'), 'true');
+
+  // The results export as the event list does, saying their scope.
+  await page.getByTestId('export-toggle').click();
+  const scope = await assertText(page.getByTestId('export-list-scope'), new RegExp(`^${expected.length} events of the whole source, filter '${query}'$`));
+  const csv = (await download(page, 'export-events-csv')).bytes.toString('utf8').split('\r\n').filter(Boolean);
+  assert.equal(csv[0], `# ${scope}`);
+  assert.deepEqual(csv.slice(2).map((row) => row.split(',').slice(1, 3)), expected);
+
+  // The link reopens the same search, here at 480 px in the dark.
+  const narrow = await open(`?${search}`, { viewport: { width: 480, height: 800 }, colorScheme: 'dark' });
+  await assertText(cursor(narrow), new RegExp(`^v${version} · `));
+  assert.ok(await narrow.getByTestId('search-all').isChecked());
+  await assertText(narrow.locator('.match-count'), new RegExp(`^${expected.length} shown$`));
+  assert.ok((await sideways(narrow)) <= 0, 'the page does not scroll sideways');
+  await narrow.screenshot({ path: join(shots, 'search-all-480-dark.png') });
+  await page.context().close();
+  await narrow.context().close();
+});
+
 test('exports say their scope: the filtered event list as CSV and JSONL, the state and the diff', async () => {
   const page = await open('?stream=po-1029&v=5&q=PoLine');
   await assertText(cursor(page), /^v5 · /);

@@ -101,6 +101,8 @@ pub struct ViewState {
     pub panel: Option<Panel>,
     /// `q`: the event-list filter.
     pub filter: Option<String>,
+    /// `scope=all`: the event list searches every stream with `q`, not only the one shown.
+    pub search_all: bool,
     /// `blame`: the field whose history is shown, as a blame path (`/lines/L2/qty`).
     pub blame: Option<String>,
     /// `trail`: the trail of the selected event across streams is shown (`trail=1`).
@@ -235,6 +237,8 @@ impl ViewState {
                     None => ignored.push(format!("view={value} is not tree, raw, diff or table")),
                 },
                 "q" => view.filter = Some(value),
+                "scope" if value == "all" => view.search_all = true,
+                "scope" => ignored.push(format!("scope={value} is not all")),
                 "blame" if value.starts_with('/') => view.blame = Some(value),
                 "blame" => ignored.push(format!("blame={value} is not a path like /lines/L2/qty")),
                 "trail" if value == "1" => view.trail = true,
@@ -286,6 +290,7 @@ impl ViewState {
         put("cmp", self.compare.as_ref().map(Compare::to_param));
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
+        put("scope", self.search_all.then(|| "all".to_string()));
         put("blame", self.blame.clone());
         put("trail", self.trail.then(|| "1".to_string()));
         put("follow", self.follow.map(|mode| mode.as_str().to_string()));

@@ -40,6 +40,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         compare: Some(Compare::Version(12)),
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
+        search_all: true,
         blame: Some("/lines/L~12/qty".into()),
         trail: true,
         follow: Some(FollowMode::Sse),
@@ -53,6 +54,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
     let query = view.to_query();
     assert!(query.contains("t=2026-04-01T01:59:59%2B02:00"), "{query}");
     assert!(query.contains("&trail=1&follow=sse&mem=2048&"), "{query}");
+    assert!(query.contains("&q=a%2Bb%3Dc%25&scope=all&"), "{query}");
     let (back, ignored) = ViewState::from_query(&format!("?{query}"));
     assert!(ignored.is_empty());
     assert_eq!(back, view);
@@ -181,14 +183,14 @@ mod random_views {
             (src, file, format, mapping, projection) in (some(text()), some(text()), some(text()), some(text()), some(text())),
             naive_offset in some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"),
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
-            (compare, panel, filter) in (some(compare()), some(panel()), some(text())),
+            (compare, panel, filter, search_all) in (some(compare()), some(panel()), some(text()), any::<bool>()),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
             (pin, pin_marks, follow, memory_mb) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow()), some(1u64..=4096)),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
-                compare, panel, filter, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
+                compare, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
             }
         }
     }
@@ -229,4 +231,14 @@ fn the_table_replaces_the_stream_view_for_view_table_or_a_where_query() {
     assert!(shows("where=status%3Dclosed&t=2026-03-31T23:59:59Z"));
     assert!(!shows("view=diff&stream=po-1"));
     assert!(!shows(""));
+}
+
+#[test]
+fn scope_all_searches_every_stream_and_another_scope_is_ignored_with_a_word() {
+    let (view, ignored) = ViewState::from_query("q=author%3Adana&scope=all");
+    assert!(view.search_all && ignored.is_empty());
+    assert_eq!(view.to_query(), "q=author:dana&scope=all");
+    let (view, ignored) = ViewState::from_query("scope=stream");
+    assert!(!view.search_all);
+    assert_eq!(ignored, vec!["scope=stream is not all".to_string()]);
 }

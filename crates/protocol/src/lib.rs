@@ -1017,19 +1017,17 @@ mod instant {
         use super::*;
         use serde::Serialize;
 
-        pub fn serialize<S: Serializer>(
-            span: &Option<(DateTime<Utc>, DateTime<Utc>)>,
-            to: S,
-        ) -> Result<S::Ok, S::Error> {
+        /// The first and the last instant.
+        type Span = Option<(DateTime<Utc>, DateTime<Utc>)>;
+
+        pub fn serialize<S: Serializer>(span: &Span, to: S) -> Result<S::Ok, S::Error> {
             let text = |time: &DateTime<Utc>| time.to_rfc3339_opts(SecondsFormat::AutoSi, true);
             span.as_ref()
                 .map(|(first, last)| (text(first), text(last)))
                 .serialize(to)
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(
-            from: D,
-        ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, D::Error> {
+        pub fn deserialize<'de, D: Deserializer<'de>>(from: D) -> Result<Span, D::Error> {
             let texts = Option::<(String, String)>::deserialize(from)?;
             texts
                 .map(|(first, last)| -> Result<_, chrono::ParseError> {

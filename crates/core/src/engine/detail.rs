@@ -116,14 +116,43 @@ pub(super) fn event_row(timeline: &Timeline, stream: &str, pos: usize) -> Option
     })
 }
 
+/// The last search across streams, kept so that scrolling its results does not search the
+/// whole log again for every window: what it depends on (the source's generation, the log's
+/// length, the query), the places in the log that matched, and why the query cannot be read.
+#[derive(Debug, Default)]
+pub struct SearchCache {
+    key: Option<(u64, usize, String)>,
+    matches: Vec<usize>,
+    problem: Option<String>,
+}
+
+impl SearchCache {
+    fn search(&mut self, timeline: &Timeline, generation: u64, query: &str) -> &SearchCache {
+        let key = (generation, timeline.len(), query.to_string());
+        if self.key.as_ref() != Some(&key) {
+            (self.matches, self.problem) = match parse_event_query(query) {
+                Ok(query) => (query.log_positions(timeline), None),
+                Err(err) => (Vec::new(), Some(err.to_string())),
+            };
+            self.key = Some(key);
+        }
+        self
+    }
+}
+
 /// The search across streams: a window of the events of every stream that the event query
 /// matches, in log order, each row naming its stream. A query that cannot be read matches
 /// nothing, and says why.
-pub(super) fn search(timeline: &Timeline, query: &str, from: usize, len: usize) -> wire::Answer {
-    let (matches, problem) = match parse_event_query(query) {
-        Ok(query) => (query.log_positions(timeline), None),
-        Err(err) => (Vec::new(), Some(err.to_string())),
-    };
+pub(super) fn search(
+    timeline: &Timeline,
+    generation: u64,
+    cache: &mut SearchCache,
+    asked: (&str, usize, usize),
+) -> wire::Answer {
+    let (query, from, len) = asked;
+    let SearchCache {
+        matches, problem, ..
+    } = cache.search(timeline, generation, query);
     let end = matches.len().min(from.saturating_add(len));
     let start = from.min(end);
     let rows = matches[start..end]
@@ -138,7 +167,7 @@ pub(super) fn search(timeline: &Timeline, query: &str, from: usize, len: usize) 
         from: start,
         rows,
         n_rows: matches.len(),
-        filter_problem: problem,
+        filter_problem: problem.clone(),
         found_row: None,
     }
 }

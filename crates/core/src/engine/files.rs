@@ -7,7 +7,7 @@ use chronoscope_protocol as wire;
 use chronoscope_protocol::{ExportKind, Refusal};
 
 use crate::diff::{diff, Difference};
-use crate::event_query::filtered_positions;
+use crate::event_query::{filtered_positions, parse_event_query};
 use crate::evidence::{evidence_files, write_pack, EvidenceInput};
 use crate::export::{self, Scope};
 use crate::integrity::pin::{check_pin, pin};
@@ -168,8 +168,11 @@ pub(super) fn scopes(timeline: &Timeline, link: &str) -> wire::Answer {
 
 /// The view's stream, the scope of its event list as filtered (a filter that cannot be read
 /// is not applied, in the list as here), and the log positions of the list's events.
-fn listed(timeline: &Timeline, link: &str) -> Result<(String, Scope, Vec<usize>), Refusal> {
+fn listed(timeline: &Timeline, link: &str) -> Result<(Option<String>, Scope, Vec<usize>), Refusal> {
     let (view, _) = ViewState::from_query(link);
+    if view.search_all {
+        return searched(timeline, view.filter.unwrap_or_default());
+    }
     let stream = select(timeline, &view)
         .stream
         .ok_or(Refusal::NoMoment { stream: None })?;
@@ -188,7 +191,27 @@ fn listed(timeline: &Timeline, link: &str) -> Result<(String, Scope, Vec<usize>)
         filter: shown.is_some().then_some(filter),
         as_of: None,
     };
-    Ok((stream, scope, positions))
+    Ok((Some(stream), scope, positions))
+}
+
+/// The events of every stream the view's query matches (`scope=all`), in log order; a query
+/// that cannot be read is refused, as the list shows nothing for it.
+fn searched(
+    timeline: &Timeline,
+    filter: String,
+) -> Result<(Option<String>, Scope, Vec<usize>), Refusal> {
+    let query = parse_event_query(&filter).map_err(|err| Refusal::Query {
+        text: filter.clone(),
+        message: err.to_string(),
+    })?;
+    let positions = query.log_positions(timeline);
+    let scope = Scope {
+        n_events: positions.len(),
+        stream: None,
+        filter: Some(filter),
+        as_of: None,
+    };
+    Ok((None, scope, positions))
 }
 
 /// The event list of the view's stream as filtered.
@@ -210,7 +233,7 @@ fn list_export(
             "text/csv",
         ),
     };
-    let name = export::file_name(Some(&stream), None, name);
+    let name = export::file_name(stream.as_deref(), None, name);
     Ok(file(name, mime, &scope, Some(text)))
 }
 

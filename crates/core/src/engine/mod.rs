@@ -90,6 +90,7 @@ pub struct Source<'a> {
 #[derive(Debug, Default)]
 struct Caches {
     list: detail::ListCache,
+    search: detail::SearchCache,
     table: table::TableCache,
 }
 
@@ -925,7 +926,10 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
             Answer::Selected(selected(timeline, &view))
         }
         Request::Moment { link, at } => Answer::Moment(Box::new(moment(timeline, &link, at))),
-        Request::Search { query, from, len } => detail::search(timeline, &query, from, len),
+        Request::Search { query, from, len } => {
+            let asked = (query.as_str(), from, len);
+            detail::search(timeline, source.generation, &mut caches.search, asked)
+        }
         Request::Events {
             stream,
             from,
