@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use wasm_bindgen::JsCast;
 
 use super::actions::open_file;
 use super::context::{use_app, AppCtx};
@@ -122,9 +123,30 @@ fn shell(ctx: AppCtx, embedded: bool, keys_here: bool) -> impl IntoView {
             on:drop=on_drop
             on:keydown=move |ev| if keys_here { on_key(ctx, &ev) }
         >
+            <button type="button" class="skip-link" data-testid="skip-link" on:click=skip_to_timeline>
+                "Skip to the timeline"
+            </button>
             <SourceBar/>
             <Inspector/>
         </div>
+    }
+}
+
+/// The skip link: the keyboard goes to this panel's timeline slider, past the source bar and
+/// the stream list.
+fn skip_to_timeline(ev: web_sys::MouseEvent) {
+    let slider = ev
+        .current_target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .and_then(|link| link.closest(".app").ok().flatten())
+        .and_then(|app| {
+            app.query_selector(".timeline input[type=range]")
+                .ok()
+                .flatten()
+        })
+        .and_then(|slider| slider.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(slider) = slider {
+        let _ = slider.focus();
     }
 }
 

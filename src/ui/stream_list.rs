@@ -37,6 +37,17 @@ pub fn StreamList() -> impl IntoView {
         },
     );
     let shown = Memo::new(move |_| shown.get().unwrap_or_default());
+    // The list is one Tab stop (the listbox pattern): the selected stream's row, or, once the
+    // filter is used, the first row, which is the first match (the engine lists a selected
+    // stream that does not match last).
+    let tab_stop = Memo::new(move |_| {
+        let filtering = stream_filter.with(|filter| !filter.trim().is_empty());
+        let selected = ctx.stream.get().filter(|_| !filtering);
+        shown.with(|(listed, _)| match selected {
+            Some(name) if listed.iter().any(|row| row.name == name) => Some(name),
+            _ => listed.first().map(|row| row.name.clone()),
+        })
+    });
     let listed = move || shown.with(|(streams, _)| streams.clone());
     let selected = move || ctx.stream.get();
     let more = move || {
@@ -72,7 +83,7 @@ pub fn StreamList() -> impl IntoView {
             </select>
             <ul class="stream-list" role="listbox" aria-label="Streams">
                 <For each=listed key=|row| (row.name.clone(), row.n_events) let:row>
-                    <StreamRowItem row/>
+                    <StreamRowItem row tab_stop/>
                 </For>
             </ul>
             {move || more().map(|text| view! { <p class="stream-more" data-testid="stream-more">{text}</p> })}
@@ -104,9 +115,10 @@ fn StreamOption(row: StreamRow) -> impl IntoView {
     view! { <option value=row.name prop:selected=selected>{label}</option> }
 }
 
-/// A stream in the list: its name, as shown (`view::shown`), and its number of events.
+/// A stream in the list: its name, as shown (`view::shown`), and its number of events. Enter or
+/// Space opens it; the arrows, Home and End move the focus along the list.
 #[component]
-fn StreamRowItem(row: StreamRow) -> impl IntoView {
+fn StreamRowItem(row: StreamRow, tab_stop: Memo<Option<String>>) -> impl IntoView {
     let ctx = use_app();
     let shown = shown_id(&row.name).into_owned();
     let is_selected = {
@@ -120,18 +132,54 @@ fn StreamRowItem(row: StreamRow) -> impl IntoView {
     let on_key = {
         let name = row.name.clone();
         move |ev: leptos::ev::KeyboardEvent| {
-            if ev.key() == "Enter" || ev.key() == " " {
-                ev.prevent_default();
-                choose(ctx, name.clone());
+            let key = ev.key();
+            match key.as_str() {
+                "Enter" | " " => choose(ctx, name.clone()),
+                "ArrowDown" | "ArrowUp" | "Home" | "End" => move_focus(&ev, &key),
+                _ => return,
             }
+            // The page's own keys (Space plays, Home and End move the timeline) stay out.
+            ev.prevent_default();
+            ev.stop_propagation();
+        }
+    };
+    let tabindex = {
+        let name = row.name.clone();
+        move || match tab_stop.with(|stop| stop.as_deref() == Some(name.as_str())) {
+            true => "0",
+            false => "-1",
         }
     };
     view! {
         <li role="option" data-testid="stream-row" data-stream=row.name.clone()
-            aria-selected=move || is_selected().to_string() tabindex="0" title=shown.clone()
+            aria-selected=move || is_selected().to_string() tabindex=tabindex title=shown.clone()
             on:click=on_click on:keydown=on_key>
             <span class="name">{shown.clone()}</span>
             <span class="count">{count(row.n_events)}</span>
         </li>
+    }
+}
+
+/// Moves the focus from a row of the list to the next or previous one, or to the first or last.
+fn move_focus(ev: &leptos::ev::KeyboardEvent, key: &str) {
+    use wasm_bindgen::JsCast;
+    let Some(row) = ev
+        .current_target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+    else {
+        return;
+    };
+    let next = match key {
+        "ArrowDown" => row.next_element_sibling(),
+        "ArrowUp" => row.previous_element_sibling(),
+        "Home" => row
+            .parent_element()
+            .and_then(|list| list.first_element_child()),
+        _ => row
+            .parent_element()
+            .and_then(|list| list.last_element_child()),
+    };
+    if let Some(next) = next.and_then(|next| next.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = next.focus();
     }
 }

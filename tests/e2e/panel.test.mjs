@@ -199,6 +199,42 @@ test('everything is reachable by keyboard: streams, the slider with its value te
   await page.keyboard.press('Enter');
   await assertText(page.locator('[data-testid=stream-row][aria-selected=true]'), new RegExp(focused));
   await queryMatches(page, new RegExp(`stream=${focused}`));
+
+  // The stream list is one Tab stop (the listbox pattern); the arrows, Home and End move along
+  // it without moving the timeline, and Tab leaves it.
+  const rows = page.locator('[data-testid=stream-row]');
+  assert.equal(await page.locator('[data-testid=stream-row][tabindex="0"]').count(), 1);
+  const names = await rows.evaluateAll((els) => els.map((el) => el.dataset.stream));
+  const active = () => page.evaluate(() => document.activeElement?.dataset.stream);
+  const at = names.indexOf(focused);
+  const moment = await assertText(page.getByTestId('cursor'), /^v\d+ · /);
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await active(), names[at + 1]);
+  await page.keyboard.press('End');
+  assert.equal(await active(), names[names.length - 1]);
+  await page.keyboard.press('ArrowUp');
+  assert.equal(await active(), names[names.length - 2]);
+  await page.keyboard.press('Home');
+  assert.equal(await active(), names[0]);
+  await queryMatches(page, new RegExp(`stream=${focused}(&|$)`));
+  assert.equal(await page.getByTestId('cursor').textContent(), moment, 'Home and End in the list left the timeline alone');
+
+  // After filtering, the keyboard goes to the first match, not to the selected stream.
+  await page.getByTestId('stream-filter').fill('badge-00');
+  await assertText(rows.first(), /^badge-00/);
+  await page.getByTestId('stream-filter').press('Tab');
+  const match = await active();
+  assert.match(match, /^badge-00/);
+  await page.keyboard.press('Enter');
+  await queryMatches(page, new RegExp(`stream=${match}(&|$)`));
+
+  // The skip link is the first Tab stop, and takes the keyboard to the timeline's slider.
+  const first = await page.evaluate(() => document.querySelector('.app').querySelector('a[href], button, input, select, [tabindex="0"]')?.dataset.testid);
+  assert.equal(first, 'skip-link');
+  await page.getByTestId('skip-link').focus();
+  assert.ok(await page.getByTestId('skip-link').isVisible(), 'it shows when it has the focus');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), 'scrubber');
   await page.context().close();
 });
 

@@ -20,8 +20,10 @@ pub fn shortlist(
     let mut listed: Vec<StreamSummary> = matching.into_iter().take(max).cloned().collect();
     if let Some(selected) = selected {
         if !listed.iter().any(|s| s.name == selected) {
+            // Last, not first: after filtering, the first row is the first match, where the
+            // keyboard goes; the selected stream stays listed for the picker to show it.
             if let Some(summary) = all.iter().find(|s| s.name == selected) {
-                listed.insert(0, summary.clone());
+                listed.push(summary.clone());
             }
         }
     }
