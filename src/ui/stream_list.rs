@@ -116,7 +116,7 @@ fn StreamOption(row: StreamRow) -> impl IntoView {
 }
 
 /// A stream in the list: its name, as shown (`view::shown`), and its number of events. Enter or
-/// Space opens it; the arrows, Home and End move the focus along the list.
+/// Space opens it; the arrows move the focus along the list.
 #[component]
 fn StreamRowItem(row: StreamRow, tab_stop: Memo<Option<String>>) -> impl IntoView {
     let ctx = use_app();
@@ -135,10 +135,11 @@ fn StreamRowItem(row: StreamRow, tab_stop: Memo<Option<String>>) -> impl IntoVie
             let key = ev.key();
             match key.as_str() {
                 "Enter" | " " => choose(ctx, name.clone()),
-                "ArrowDown" | "ArrowUp" | "Home" | "End" => move_focus(&ev, &key),
+                "ArrowDown" | "ArrowUp" => move_focus(&ev, &key),
                 _ => return,
             }
-            // The page's own keys (Space plays, Home and End move the timeline) stay out.
+            // Space opens the stream here, and does not also play. Home and End are left to the
+            // page, where they move the timeline to its ends.
             ev.prevent_default();
             ev.stop_propagation();
         }
@@ -160,7 +161,7 @@ fn StreamRowItem(row: StreamRow, tab_stop: Memo<Option<String>>) -> impl IntoVie
     }
 }
 
-/// Moves the focus from a row of the list to the next or previous one, or to the first or last.
+/// Moves the focus from a row of the list to the next or the previous one.
 fn move_focus(ev: &leptos::ev::KeyboardEvent, key: &str) {
     use wasm_bindgen::JsCast;
     let Some(row) = ev
@@ -171,13 +172,7 @@ fn move_focus(ev: &leptos::ev::KeyboardEvent, key: &str) {
     };
     let next = match key {
         "ArrowDown" => row.next_element_sibling(),
-        "ArrowUp" => row.previous_element_sibling(),
-        "Home" => row
-            .parent_element()
-            .and_then(|list| list.first_element_child()),
-        _ => row
-            .parent_element()
-            .and_then(|list| list.last_element_child()),
+        _ => row.previous_element_sibling(),
     };
     if let Some(next) = next.and_then(|next| next.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = next.focus();

@@ -73,17 +73,33 @@ impl<'a> Cursor<'a> {
 
     /// The top-level object and its fields.
     fn record(&mut self) -> Option<Scanned<'a>> {
-        self.eat(b'{')?;
         let mut fields = Fields::default();
-        self.skip_ws();
-        if self.peek()? == b'}' {
+        let n_members = self.members(|cursor, key| cursor.field(key, &mut fields))?;
+        if n_members == 0 {
             return None;
         }
+        fields.into_scanned()
+    }
+
+    /// Walks an object's members, giving `member` each key with the cursor at its value, which
+    /// `member` reads; how many members there were.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<usize> {
+        self.eat(b'{')?;
+        self.skip_ws();
+        if self.peek()? == b'}' {
+            self.at += 1;
+            return Some(0);
+        }
+        let mut n = 0;
         loop {
             let key = self.plain_string()?;
             self.eat(b':')?;
             self.skip_ws();
-            self.field(key, &mut fields)?;
+            member(self, key)?;
+            n += 1;
             self.skip_ws();
             match self.peek()? {
                 b',' => {
@@ -92,12 +108,19 @@ impl<'a> Cursor<'a> {
                 }
                 b'}' => {
                     self.at += 1;
-                    break;
+                    return Some(n);
                 }
                 _ => return None,
             }
         }
-        fields.into_scanned()
+    }
+
+    /// `null`, or a string as `plain_string` reads one.
+    fn string_or_null(&mut self) -> Option<Option<&'a str>> {
+        match self.null()? {
+            true => Some(None),
+            false => self.plain_string().map(Some),
+        }
     }
 
     /// One top-level field's value.
@@ -114,10 +137,7 @@ impl<'a> Cursor<'a> {
                 set_once(&mut fields.version, version)
             }
             "id" => {
-                let id = match self.null()? {
-                    true => None,
-                    false => Some(self.plain_string()?),
-                };
+                let id = self.string_or_null()?;
                 set_once(&mut fields.id, id)
             }
             "meta" => {
@@ -138,45 +158,16 @@ impl<'a> Cursor<'a> {
         if self.null()? {
             return Some(None);
         }
-        self.eat(b'{')?;
         let mut user: Option<Option<&'a str>> = None;
         let mut zone_assumed = None;
-        self.skip_ws();
-        if self.peek()? == b'}' {
-            self.at += 1;
-        } else {
-            loop {
-                let key = self.plain_string()?;
-                self.eat(b':')?;
-                self.skip_ws();
-                match key {
-                    "user" => {
-                        let value = match self.null()? {
-                            true => None,
-                            false => Some(self.plain_string()?),
-                        };
-                        set_once(&mut user, value)?;
-                    }
-                    "time_zone_assumed" => {
-                        self.value(1)?;
-                        set_once(&mut zone_assumed, ())?;
-                    }
-                    _ => self.value(1)?,
-                }
-                self.skip_ws();
-                match self.peek()? {
-                    b',' => {
-                        self.at += 1;
-                        self.skip_ws();
-                    }
-                    b'}' => {
-                        self.at += 1;
-                        break;
-                    }
-                    _ => return None,
-                }
+        self.members(|cursor, key| match key {
+            "user" => set_once(&mut user, cursor.string_or_null()?),
+            "time_zone_assumed" => {
+                cursor.value(1)?;
+                set_once(&mut zone_assumed, ())
             }
-        }
+            _ => cursor.value(1),
+        })?;
         Some(Some((user.flatten(), zone_assumed.is_some())))
     }
 
@@ -207,45 +198,17 @@ impl<'a> Cursor<'a> {
 
     /// One operation of a patch, and whether json-patch accepts it.
     fn operation(&mut self) -> Option<bool> {
-        self.eat(b'{')?;
         let (mut op, mut path, mut from, mut value) = (None, None, None, None);
-        self.skip_ws();
-        if self.peek()? == b'}' {
-            return None;
-        }
-        loop {
-            let key = self.plain_string()?;
-            self.eat(b':')?;
-            self.skip_ws();
-            match key {
-                "op" => set_once(&mut op, self.plain_string()?)?,
-                "path" => set_once(&mut path, self.plain_string()?)?,
-                "from" => {
-                    let found = match self.null()? {
-                        true => None,
-                        false => Some(self.plain_string()?),
-                    };
-                    set_once(&mut from, found)?;
-                }
-                "value" => {
-                    self.value(2)?;
-                    set_once(&mut value, ())?;
-                }
-                _ => self.value(2)?,
+        self.members(|cursor, key| match key {
+            "op" => set_once(&mut op, cursor.plain_string()?),
+            "path" => set_once(&mut path, cursor.plain_string()?),
+            "from" => set_once(&mut from, cursor.string_or_null()?),
+            "value" => {
+                cursor.value(2)?;
+                set_once(&mut value, ())
             }
-            self.skip_ws();
-            match self.peek()? {
-                b',' => {
-                    self.at += 1;
-                    self.skip_ws();
-                }
-                b'}' => {
-                    self.at += 1;
-                    break;
-                }
-                _ => return None,
-            }
-        }
+            _ => cursor.value(2),
+        })?;
         Some(op_is_valid(op?, path?, from.flatten(), value.is_some()))
     }
 
