@@ -7,7 +7,7 @@
 //! the record) took 0.61 s, serde skipping the whole record as `IgnoredAny` 0.30 s, and jiter
 //! 0.45 s; this scan takes 0.30 s and `decode_lean` with it 0.34 s. `cargo bench --profile worker
 //! -p chronoscope-core --bench core -- index_fields` times 100,000 records: 35 ms against serde's
-//! 100 ms (medians). At opt-level "z" the scan is the slower (144 ms against 122 ms), so the
+//! 100 ms (medians), and 56–57 ms against 100–104 ms in three later runs. At opt-level "z" the scan is the slower (144 ms against 122 ms), so the
 //! engine is built at 3 wherever it reads sources (the worker, `chronoscope` installed with
 //! `--profile worker`). It only ever says *yes* to a record serde reads the same way: anything it
 //! is not sure of (an escape in a key or in a field it reads, a number that is not a plain whole
@@ -35,6 +35,10 @@ pub struct Scanned<'a> {
 
 /// Deeper than this, the scan leaves the record to serde (whose own limit is 128).
 const MAX_DEPTH: usize = 128;
+
+/// The brackets of an object and of an array.
+const OBJECT: (u8, u8) = (b'{', b'}');
+const ARRAY: (u8, u8) = (b'[', b']');
 
 /// Scans a record; `None` when it is not sure the record is one serde reads the same way.
 pub fn scan(text: &str) -> Option<Scanned<'_>> {
@@ -74,45 +78,47 @@ impl<'a> Cursor<'a> {
     /// The top-level object and its fields.
     fn record(&mut self) -> Option<Scanned<'a>> {
         let mut fields = Fields::default();
-        let n_members = self.members(|cursor, key| cursor.field(key, &mut fields))?;
-        if n_members == 0 {
-            return None;
-        }
+        self.members(|cursor, key| cursor.field(key, &mut fields))?;
         fields.into_scanned()
     }
 
-    /// Walks an object's members, giving `member` each key with the cursor at its value, which
-    /// `member` reads; how many members there were.
-    fn members(
+    /// Walks the items of an object or an array, from `open` to `close`, giving `item` the
+    /// cursor at each (past any whitespace), which it reads.
+    fn items(
         &mut self,
-        mut member: impl FnMut(&mut Self, &'a str) -> Option<()>,
-    ) -> Option<usize> {
-        self.eat(b'{')?;
+        (open, close): (u8, u8),
+        mut item: impl FnMut(&mut Self) -> Option<()>,
+    ) -> Option<()> {
+        self.eat(open)?;
         self.skip_ws();
-        if self.peek()? == b'}' {
+        if self.peek()? == close {
             self.at += 1;
-            return Some(0);
+            return Some(());
         }
-        let mut n = 0;
         loop {
-            let key = self.plain_string()?;
-            self.eat(b':')?;
             self.skip_ws();
-            member(self, key)?;
-            n += 1;
+            item(self)?;
             self.skip_ws();
             match self.peek()? {
-                b',' => {
+                b',' => self.at += 1,
+                b if b == close => {
                     self.at += 1;
-                    self.skip_ws();
-                }
-                b'}' => {
-                    self.at += 1;
-                    return Some(n);
+                    return Some(());
                 }
                 _ => return None,
             }
         }
+    }
+
+    /// Walks an object's members, keys read as `plain_string` reads them, giving `member` each
+    /// key with the cursor at its value, which `member` reads.
+    fn members(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.items(OBJECT, |cursor| {
+            let key = cursor.plain_string()?;
+            cursor.eat(b':')?;
+            cursor.skip_ws();
+            member(cursor, key)
+        })
     }
 
     /// `null`, or a string as `plain_string` reads one.
@@ -175,25 +181,12 @@ impl<'a> Cursor<'a> {
     /// and `path` strings, `from` a string or `null`, `value` present); whether every operation
     /// is one json-patch accepts.
     fn patch(&mut self) -> Option<bool> {
-        self.eat(b'[')?;
-        self.skip_ws();
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(true);
-        }
         let mut valid = true;
-        loop {
-            valid &= self.operation()?;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(valid);
-                }
-                _ => return None,
-            }
-        }
+        self.items(ARRAY, |cursor| {
+            valid &= cursor.operation()?;
+            Some(())
+        })?;
+        Some(valid)
     }
 
     /// One operation of a patch, and whether json-patch accepts it.
@@ -268,54 +261,21 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// An object whose keys may hold escapes, as any JSON object's may.
     fn object(&mut self, depth: usize) -> Option<()> {
-        self.at += 1;
-        self.skip_ws();
-        if self.peek()? == b'}' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            self.skip_ws();
-            if self.peek()? != b'"' {
+        self.items(OBJECT, |cursor| {
+            if cursor.peek()? != b'"' {
                 return None;
             }
-            self.string()?;
-            self.eat(b':')?;
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b'}' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+            cursor.string()?;
+            cursor.eat(b':')?;
+            cursor.skip_ws();
+            cursor.value(depth)
+        })
     }
 
     fn array(&mut self, depth: usize) -> Option<()> {
-        self.at += 1;
-        self.skip_ws();
-        if self.peek()? == b']' {
-            self.at += 1;
-            return Some(());
-        }
-        loop {
-            self.skip_ws();
-            self.value(depth)?;
-            self.skip_ws();
-            match self.peek()? {
-                b',' => self.at += 1,
-                b']' => {
-                    self.at += 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
-        }
+        self.items(ARRAY, |cursor| cursor.value(depth))
     }
 
     /// A string, its escapes checked as serde checks them when it skips one (`\u` takes any four
