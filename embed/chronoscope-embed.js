@@ -42,7 +42,7 @@ async function loadApp() {
 
 /**
  * Mounts a panel into `element` and loads what `options` says: `{src | text | events, format,
- * projection, map, stream, v, t, headers, follow, theme: {mode, vars}}`.
+ * projection, map, stream, v, t, headers, follow, link_base, link, theme: {mode, vars}}`.
  */
 export async function mount(element, options = {}) {
   const { bindings, css } = await (app ??= loadApp());

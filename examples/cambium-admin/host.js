@@ -13,6 +13,12 @@ const panelOrigin = panelUrl.origin;
 const frame = document.getElementById('panel');
 frame.src = new URL('?embed=1', panelUrl).href;
 
+// The panel's links come back to this page, with the view in `chronoscope`; opened so, the
+// page hands it back to the panel with the order's events.
+const reopen = params.get('chronoscope');
+const linkBase = new URL(location.href);
+linkBase.searchParams.delete('chronoscope');
+
 let nextId = 1;
 /** Sends a message to the panel, only to its origin. */
 function send(type, payload) {
@@ -36,7 +42,8 @@ window.addEventListener('message', (ev) => {
   if (!message || message.ns !== 'chronoscope') return;
   if (message.type === 'ready') {
     theme();
-    send('load', { events: history, stream: STREAM });
+    const moment = reopen ? { link: reopen } : { stream: STREAM };
+    send('load', { events: history, link_base: linkBase.href, ...moment });
   } else if (message.type === 'selected') {
     const { v, stream } = message.payload;
     document.getElementById('viewing').textContent = v == null ? `before ${stream}'s first event` : `viewing v${v} of ${stream}`;

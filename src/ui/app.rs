@@ -8,6 +8,7 @@ use super::actions::open_file;
 use super::context::{use_app, AppCtx};
 use super::embed::{self, CONFIG_URL};
 use super::event_list::EventList;
+use super::format::knows_zone;
 use super::keyboard::{on_key, use_keyboard};
 use super::loader::{fetch_document, load_url, DEMO_URL};
 use super::period_table::PeriodTableView;
@@ -24,7 +25,13 @@ use chronoscope_core::origin::foreign_origins;
 /// The whole app, as mounted on the page.
 #[component]
 pub fn App() -> impl IntoView {
-    let (view, ignored) = read_view();
+    let (mut view, mut ignored) = read_view();
+    if let Some(zone) = view.zone.take() {
+        match knows_zone(&zone) {
+            true => view.zone = Some(zone),
+            false => ignored.push(format!("zone={zone} is not a time zone this browser knows")),
+        }
+    }
     let ctx = AppCtx::new(view.clone());
     provide_context(ctx);
     ctx.source_problems.set(
@@ -184,7 +191,7 @@ fn start_first_load(ctx: AppCtx, view: &ViewState) {
     }
     let view = view.clone();
     spawn_local(async move {
-        let allowed = match fetch_document(CONFIG_URL).await {
+        let allowed = match fetch_document(ctx.engine, CONFIG_URL).await {
             Ok(text) => Allowlist::sources_from_config(&text).unwrap_or_default(),
             Err(_) => Allowlist::default(),
         };

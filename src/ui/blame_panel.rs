@@ -8,7 +8,7 @@ use chronoscope_protocol::{Answer, FieldChange, Request};
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::format::{local, utc_or_dash, NO_TIME};
+use super::format::{utc_or_dash, NO_TIME};
 
 /// The history of the field named by `blame=`, when there is one.
 #[component]
@@ -63,7 +63,7 @@ fn BlameEntry(change: FieldChange) -> impl IntoView {
     let pos = change.pos;
     let current = move || ctx.selection.with(|s| s.pos == Some(pos)).to_string();
     let when_local = match change.time {
-        Some(time) => format!("local {}", local(&time)),
+        Some(time) => ctx.in_zone(&time),
         None => NO_TIME.into(),
     };
     let text = |v: Option<serde_json::Value>| v.map_or("absent".to_string(), |v| v.to_string());

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use super::clipboard::copier;
 use super::engine::Engine;
+use super::format::zoned;
 use super::moment::{write_moment, Moments};
 use chronoscope_core::decode::Problem;
 use chronoscope_core::diff::Difference;
@@ -90,6 +91,9 @@ pub struct AppCtx {
     pub opened: RwSignal<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
     pub stream_info: Memo<Option<StreamInfo>>,
+    /// The display zone (`zone=`): every time is shown in UTC and in it, named. `None`: the
+    /// browser's own zone.
+    pub zone: Memo<Option<String>>,
     /// The selected stream alone: what depends only on the stream (its density, its event types,
     /// the list's rows) is not redone when only the moment moves.
     pub stream: Memo<Option<String>>,
@@ -118,6 +122,8 @@ pub struct AppCtx {
     pub load_id: StoredValue<u64>,
     /// Whether the selection moves to each new head when live events arrive.
     pub follow: RwSignal<bool>,
+    /// The host page's address that reopens the panel (`load`'s `link_base`): links go there.
+    pub host_link_base: RwSignal<Option<String>>,
     /// Headers the host sent for its source's origin; in memory only, never in a link.
     pub host_headers: StoredValue<Option<HostHeaders>>,
     /// True when a download broke off (or a feed page failed) and *Retry* can read on.
@@ -203,6 +209,7 @@ impl AppCtx {
         );
         forget_pin_when_moved(view, complete);
         AppCtx {
+            zone: Memo::new(move |_| view.with(|v| v.zone.clone())),
             view,
             engine,
             opened,
@@ -233,6 +240,7 @@ impl AppCtx {
             load_id: StoredValue::new(0),
             follow: RwSignal::new(false),
             host_headers: StoredValue::new(None),
+            host_link_base: RwSignal::new(None),
             can_retry: RwSignal::new(false),
             retry_in: RwSignal::new(None),
             auto_retries: StoredValue::new(0),
@@ -263,6 +271,11 @@ impl AppCtx {
                 kinds.iter().find(|k| k.kind == kind).map(|k| k.kind_index)
             })
             .unwrap_or(0)
+    }
+
+    /// An instant in the display zone, named (`format::zoned`); tracks the zone.
+    pub fn in_zone(&self, time: &DateTime<Utc>) -> String {
+        self.zone.with(|zone| zoned(time, zone.as_deref()))
     }
 
     /// The number of events in the selected stream.

@@ -134,7 +134,7 @@ pub fn answer(ctx: AppCtx, host: HostCell, text: &str) -> Option<String> {
 /// Reads `config.json` (absent: only the panel's own origin may drive it), says `ready`, then
 /// takes the messages that waited.
 async fn read_allowlist(ctx: AppCtx, host: HostCell) {
-    let allowlist = match fetch_document(CONFIG_URL).await {
+    let allowlist = match fetch_document(ctx.engine, CONFIG_URL).await {
         Ok(text) => Allowlist::from_config(&text).unwrap_or_else(|err| {
             warn(&format!(
                 "Chronoscope: {err}; only this page's own origin may drive the panel"
@@ -265,6 +265,7 @@ fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
         _ => None,
     };
     ctx.host_headers.set_value(headers);
+    ctx.host_link_base.set(request.link_base.clone());
     ctx.follow.set(request.follow);
     ctx.source_problems.set(Vec::new());
     ctx.pack.set(None);
@@ -355,7 +356,8 @@ fn report_selection(ctx: AppCtx, host: HostCell) {
         let version = cursor.map(|c| c.version);
         leptos::task::spawn_local(async move {
             let link = pinned_address(ctx, &view).await;
-            let message = embed::selected(&stream, version, time.as_deref(), &link);
+            let link = link.as_deref().map_err(|no_link| *no_link);
+            let message = embed::selected(&stream, version, time.as_deref(), link);
             if last_said.with_value(|last| *last != message) {
                 last_said.set_value(message.clone());
                 post_to_host(host, message);

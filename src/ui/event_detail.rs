@@ -8,7 +8,7 @@ use chronoscope_protocol::{Answer, EventDetail as Detail, Request, Upcast};
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::format::{local, utc, NO_TIME};
+use super::format::{utc, NO_TIME};
 use super::long_text::LongText;
 
 /// A card describing the event whose after-state is shown.
@@ -66,13 +66,14 @@ fn card(detail: Detail) -> impl IntoView {
     }
 }
 
-/// The event's time in UTC and in local time, or that it has none.
+/// The event's time in UTC and in the display zone, or that it has none.
 fn times(time: Option<chrono::DateTime<chrono::Utc>>) -> impl IntoView {
+    let ctx = use_app();
     match time {
         None => format!("— ({NO_TIME})").into_any(),
         Some(time) => view! {
             <span title="UTC">{utc(&time)}</span>
-            <span class="local" title="Your local time">{format!("local {}", local(&time))}</span>
+            <span class="local" title="The display zone (Times in)">{move || ctx.in_zone(&time)}</span>
         }
         .into_any(),
     }

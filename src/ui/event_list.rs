@@ -11,7 +11,7 @@ use chronoscope_protocol::{Answer, EventRow, Request};
 use leptos::prelude::*;
 
 use super::context::{use_app, AppCtx};
-use super::format::{local, short_utc, utc, NO_TIME};
+use super::format::{short_utc, utc, NO_TIME};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 
 /// The height of one row, in CSS pixels; the style sheet uses the same.
@@ -204,10 +204,17 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
     };
     let stream_cell =
         stream.map(|stream| view! { <span class="stream">{shown_id(&stream).into_owned()}</span> });
-    let title = row.time.map_or_else(
+    // Read where the rows are drawn, so that they are drawn again when the report comes.
+    let finding = finding_on(ctx, row.seq);
+    let when = row.time.map_or_else(
         || NO_TIME.to_string(),
-        |time| format!("{} · local {}", utc(&time), local(&time)),
+        |time| format!("{} · {}", utc(&time), ctx.in_zone(&time)),
     );
+    let flagged = finding.is_some();
+    let title = match finding {
+        Some(finding) => format!("{when}\n⚠ {finding}"),
+        None => when,
+    };
     let kind_class = format!("kind {}", ctx.kind_colour(&row.kind));
     let marker = ctx.kind_marker(&row.kind);
     let time = row
@@ -215,14 +222,27 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
         .map_or_else(|| "—".to_string(), |time| short_utc(&time));
     let user = shown_id(row.user.as_deref().unwrap_or("—")).into_owned();
     view! {
-        <div class="event-row" class:pinned=pinned role="option" data-testid="event-row"
+        <div class="event-row" class:pinned=pinned class:flagged=flagged role="option" data-testid="event-row"
             data-version=row.version data-pos=pos aria-selected=selected title=title
             style:top=format!("{}px", decimal(top)) on:click=select>
             {stream_cell}
-            <span class="version">{row.version}</span>
+            <span class="version">
+                {flagged.then(|| view! { <span class="flag" data-testid="row-flag">"⚠ "</span> })}
+                {row.version}
+            </span>
             <span class=kind_class data-marker=marker>{row.kind}</span>
             <span class="user">{user}</span>
             <span class="time">{time}</span>
         </div>
     }
+}
+
+/// What the integrity report found about the event at `seq` in the log (the first finding, of
+/// those the report lists), once the checks have run.
+fn finding_on(ctx: AppCtx, seq: u64) -> Option<String> {
+    ctx.report.with(|report| {
+        let findings = &report.as_ref()?.findings;
+        let found = findings.iter().find(|f| f.log_idx == Some(seq as usize))?;
+        Some(found.message.clone())
+    })
 }

@@ -132,9 +132,11 @@ async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
     let link = ctx.view.with_untracked(|v| v.to_query());
     let request = match wanted {
         Wanted::File(what) => Request::Export { what, link },
-        Wanted::Evidence { whole_source } => {
-            Request::Evidence(evidence_request(link, whole_source))
-        }
+        Wanted::Evidence { whole_source } => Request::Evidence(evidence_request(
+            link,
+            whole_source,
+            ctx.zone.get_untracked(),
+        )),
     };
     let saved = ask_file(ctx, request).await.and_then(|(file, bytes)| {
         download(&file.name, &file.mime, &bytes)
@@ -144,8 +146,8 @@ async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
 }
 
 /// What a pack holds beside the data: the page's address, for its link, and the time now, in
-/// UTC and local time.
-fn evidence_request(link: String, whole_source: bool) -> EvidenceRequest {
+/// UTC and in the display zone, named.
+fn evidence_request(link: String, whole_source: bool, zone: Option<String>) -> EvidenceRequest {
     let location = window().location();
     let page = format!(
         "{}{}",
@@ -158,7 +160,7 @@ fn evidence_request(link: String, whole_source: bool) -> EvidenceRequest {
         page,
         whole_source,
         exported,
-        exported_local: super::format::local(&exported),
+        exported_local: super::format::zoned(&exported, zone.as_deref()),
         app_version: env!("CARGO_PKG_VERSION").into(),
     }
 }

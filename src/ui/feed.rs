@@ -24,7 +24,7 @@ use url::Url;
 
 use super::context::{AppCtx, Local};
 use super::loader::{
-    fetch_document, fetch_page, page_address, retry_after_wait, secrets, Run, DEMO_PROJECTION_URL,
+    fetch_document, page_address, retry_after_wait, secrets, Run, DEMO_PROJECTION_URL,
 };
 
 /// Reads a URL into the worker from its start: the worker fetches it, unless it is followed.
@@ -244,7 +244,7 @@ async fn engine_choices(run: &Run) -> Option<(String, Vec<Document>)> {
         let DocumentSource::Address(address) = source else {
             continue;
         };
-        let fetched = fetch_document(&address).await;
+        let fetched = fetch_document(run.ctx.engine, &address).await;
         if !run.is_current() {
             return None;
         }
@@ -283,24 +283,9 @@ pub(super) async fn pages(run: &mut Run, mut opened: Opened) -> Option<Opened> {
         n_pages += 1;
         run.show_page(n_pages);
         let page_url = Url::parse(&page).ok()?;
-        let fetched = fetch_page(&run.ctx, &page_url, &[], None).await;
-        if !run.is_current() {
-            return None;
-        }
-        opened = match fetched {
-            Ok(bytes) => {
-                let request = Request::FeedPage { url: page };
-                ask(run, request, Some(Uint8Array::from(&bytes[..]))).await?
-            }
-            Err(problem) => {
-                let request = Request::PageFailed {
-                    url: page,
-                    status: problem.status(),
-                    message: problem.kind.to_string(),
-                };
-                ask(run, request, None).await?
-            }
-        };
+        let secrets = secrets(&run.ctx, &page_url);
+        // The worker fetches the page and reads it: its bytes never cross the page.
+        opened = ask(run, Request::FetchPage { url: page, secrets }, None).await?;
     }
     Some(opened)
 }

@@ -17,12 +17,12 @@ use leptos::prelude::*;
 use url::Url;
 
 use super::context::{AppCtx, Local, PackInfo, Progress};
+use super::engine::Engine;
 use super::feed;
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin;
 use chronoscope_core::waiting::retries_by_itself;
-use chronoscope_fetch::{fetch_all, fetch_problem};
 use chronoscope_protocol::{Answer, Request, Secrets};
 
 /// Where the bundled demo is served from.
@@ -221,30 +221,37 @@ pub(super) fn page_address() -> String {
 
 /// Fetches a whole document (a mapping, a projection, the page's `config.json`) as text, never
 /// with the credential: a view's documents, and a projection someone asked for in the editor.
-pub async fn fetch_document(address: &str) -> Result<String, Problem> {
+/// The engine's worker fetches it; the page makes no request of its own.
+pub async fn fetch_document(engine: Engine, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
-        .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
-    let bytes = fetch_all(&url, None, &[], None).await?;
-    String::from_utf8(bytes).map_err(|_| {
-        Problem::new(
-            Place::Url {
-                url: url.to_string(),
-                status: 200,
-            },
-            ProblemKind::NotUtf8,
-        )
-    })
+        .map_err(|err| fetched_problem(address, 0, err.to_string()))?;
+    let request = Request::Fetch {
+        url: url.to_string(),
+        secrets: None,
+    };
+    match engine.ask_worker(request, None).await.0 {
+        Answer::Fetched { text } => Ok(text),
+        Answer::FetchFailed {
+            url,
+            status,
+            message,
+        } => Err(fetched_problem(&url, status, message)),
+        Answer::Refused(refusal) => Err(fetched_problem(url.as_str(), 0, refusal.to_string())),
+        other => Err(fetched_problem(
+            url.as_str(),
+            0,
+            super::engine::unexpected(&other),
+        )),
+    }
 }
 
-/// Fetches one page of a feed with extra headers (a long-poll's), with the credential and a
-/// host's headers if the page is on their origin; `abort` can cancel the request.
-pub(super) async fn fetch_page(
-    ctx: &AppCtx,
-    url: &Url,
-    extra: &[(&str, &str)],
-    abort: Option<&web_sys::AbortSignal>,
-) -> Result<Vec<u8>, Problem> {
-    fetch_all(url, Some(&secrets(ctx, url)), extra, abort).await
+/// A document that could not be fetched: a problem at its URL and status.
+fn fetched_problem(url: &str, status: u16, message: String) -> Problem {
+    let place = Place::Url {
+        url: url.to_string(),
+        status,
+    };
+    Problem::new(place, ProblemKind::Fetch(message))
 }
 
 /// The headers a request to `url` may carry: the credential typed for its origin, and a host

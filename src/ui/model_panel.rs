@@ -46,7 +46,7 @@ pub fn ModelPanel() -> impl IntoView {
         ev.prevent_default();
         let url = editors.projection_url.get_untracked();
         spawn_local(async move {
-            match fetch_document(&url).await {
+            match fetch_document(ctx.engine, &url).await {
                 Ok(text) => {
                     editors.projection.set(text.clone());
                     apply_projection(ctx, editors, text, url);

@@ -122,7 +122,7 @@ fn table_request(ctx: AppCtx, from: usize, len: usize) -> Request {
 /// match.
 fn summary(ctx: AppCtx, table: &Table) -> String {
     let moment = match &table.at {
-        Some(at) => format!("as of {}", utc(at)),
+        Some(at) => format!("as of {} · {}", utc(at), ctx.in_zone(at)),
         None => "as of each stream's latest event".into(),
     };
     let later = match table.n_not_yet {

@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::context::{use_app, Cursor};
 use super::dom::{append_element, clicked_button};
-use super::format::{local, utc_or_dash};
+use super::format::utc_or_dash;
 
 /// The buttons, the slider and the cursor text.
 #[component]
@@ -35,7 +35,7 @@ pub fn ScrubControls() -> impl IntoView {
         ctx.cursor
             .get()
             .and_then(|c| c.time)
-            .map(|time| format!("local {}", local(&time)))
+            .map(|time| ctx.in_zone(&time))
     };
     // Made once with DOM calls and then updated in place, with one handler for the buttons,
     // for the bundle's budget (see `follow_bar`).

@@ -14,7 +14,7 @@ use super::load_status::{AskBeforeFetch, LoadSummary, NeedsFile};
 use super::model_panel::{ModelPanel, NaiveTimeNote};
 use super::paste_box::PasteBox;
 use super::problem_list::{ProblemList, ViewNotes};
-use super::url::{copy_link, pinned_link};
+use super::url::{copy_link, no_link, pinned_link};
 use chronoscope_core::embed::{full_view, is_compact};
 use chronoscope_core::origin::Credential;
 
@@ -86,7 +86,11 @@ pub fn SourceBar() -> impl IntoView {
             </Show>
             <ExportMenu/>
             <button type="button" class="primary" data-testid="copy-link" on:click=move |_| copy_link(ctx)
-                title="Copy a link to this exact view, pinned to its data by h= (c)">
+                disabled=move || no_link(ctx).is_some()
+                title=move || no_link(ctx).map_or_else(
+                    || "Copy a link to this exact view, pinned to its data by h= (c)".to_string(),
+                    |no_link| no_link.to_string(),
+                )>
                 {move || if ctx.link_copied.get() { "Link copied" } else { "Copy link" }}
             </button>
         </div>
@@ -117,12 +121,34 @@ fn PanelControls() -> impl IntoView {
     // The same stream and moment; no `h=`, which would hash the stream on every move.
     let full_link = move || {
         let view = ctx.view.with(full_view);
-        pinned_link(&view, &ctx.selection.get(), ctx.cursor.get())
+        let base = ctx.host_link_base.get();
+        pinned_link(
+            &view,
+            &ctx.selection.get(),
+            ctx.cursor.get(),
+            base.as_deref(),
+        )
+    };
+    let open = move || {
+        match full_link() {
+        Ok(link) => {
+            let label = match ctx.host_link_base.with(Option::is_some) {
+                true => "Open on the host's page",
+                false => "Open in full view",
+            };
+            view! { <a class="button" data-testid="open-full" href=link target="_blank" rel="noopener">{label}</a> }
+                .into_any()
+        }
+        Err(no_link) => view! {
+            <span class="no-link" data-testid="no-link" title=no_link.to_string()>"Data from the host: no link"</span>
+        }
+        .into_any(),
+    }
     };
     view! {
         <label class="follow" title="Move to each new event as it arrives">
             <input type="checkbox" data-testid="follow" bind:checked=ctx.follow/>"Follow"
         </label>
-        <a class="button" data-testid="open-full" href=full_link target="_blank" rel="noopener">"Open in full view"</a>
+        {open}
     }
 }

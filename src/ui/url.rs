@@ -8,6 +8,7 @@ use gloo_timers::callback::Timeout;
 use leptos::prelude::*;
 
 use super::context::{AppCtx, Cursor};
+use chronoscope_core::embed::{link_to, NoLink, FROM_HOST};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::selection::Selection;
 use chronoscope_protocol::{Answer, Request};
@@ -60,47 +61,66 @@ fn write_view(view: &ViewState) {
 }
 
 /// A link to the view shown, pinned to its stream and moment (by version, where the view is not
-/// at a time), without `h=`: what a link that is made on every move can afford.
-pub fn pinned_link(view: &ViewState, selection: &Selection, cursor: Option<Cursor>) -> String {
+/// at a time), without `h=`: what a link that is made on every move can afford. It goes where
+/// `embed::link_to` says: this page, or the host's `link_base`.
+pub fn pinned_link(
+    view: &ViewState,
+    selection: &Selection,
+    cursor: Option<Cursor>,
+    link_base: Option<&str>,
+) -> Result<String, NoLink> {
     let mut pinned = view.clone();
     pinned.stream = selection.stream.clone().or(pinned.stream);
     if let (None, Some(cursor)) = (&pinned.time, cursor) {
         pinned.version = Some(cursor.version);
         pinned.dup = (cursor.occurrence > 1).then_some(cursor.occurrence);
     }
-    address_with(&pinned.to_query())
+    link_to(&pinned, &page_address(), link_base)
 }
 
-/// The page's address with this query.
-fn address_with(query: &str) -> String {
+/// The page's origin and path.
+fn page_address() -> String {
     let location = window().location();
     let origin = location.origin().unwrap_or_default();
     let path = location.pathname().unwrap_or_default();
-    format!("{origin}{path}?{query}")
+    format!("{origin}{path}")
 }
 
 /// A link that reopens `view` exactly even when the source grows: the engine pins its stream
 /// and moment to what is shown now, and `h=` to the data up to it (`integrity::pin`).
-pub async fn pinned_address(ctx: AppCtx, view: &ViewState) -> String {
+pub async fn pinned_address(ctx: AppCtx, view: &ViewState) -> Result<String, NoLink> {
     let request = Request::Pin {
         link: view.to_query(),
     };
+    let link_base = ctx.host_link_base.get_untracked();
     match ctx.engine.ask(request).await {
-        Answer::Pinned { query } => address_with(&query),
+        Answer::Pinned { query } => link_to(
+            &ViewState::from_query(&query).0,
+            &page_address(),
+            link_base.as_deref(),
+        ),
         _ => pinned_link(
             view,
             &ctx.selection.get_untracked(),
             ctx.cursor.get_untracked(),
+            link_base.as_deref(),
         ),
     }
 }
 
 /// Copies a link to the view shown, pinned to its stream, version and data, and says so for a
-/// moment.
+/// moment. Where no link can reopen it, the button says why instead (`no_link`).
 pub fn copy_link(ctx: AppCtx) {
     let view = ctx.view.get_untracked();
     spawn_local(async move {
-        let link = pinned_address(ctx, &view).await;
-        ctx.copy_to_clipboard.run(link);
+        if let Ok(link) = pinned_address(ctx, &view).await {
+            ctx.copy_to_clipboard.run(link);
+        }
     });
+}
+
+/// Why no link can reopen the view shown (data the host sent, with no `link_base`), if so.
+pub fn no_link(ctx: AppCtx) -> Option<NoLink> {
+    let from_host = ctx.view.with(|v| v.file.as_deref() == Some(FROM_HOST));
+    (from_host && ctx.host_link_base.with(Option::is_none)).then_some(NoLink)
 }

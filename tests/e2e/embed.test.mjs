@@ -98,7 +98,7 @@ after(async () => {
 });
 
 /** Opens the example host page with the panel beside it; records what the panel posts. */
-async function openHost({ width = 1280, height = 900, dark = false } = {}) {
+async function openHost({ width = 1280, height = 900, dark = false, url = null } = {}) {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme: dark ? 'dark' : 'light' });
   const page = await context.newPage();
   const consoleLines = [];
@@ -114,7 +114,7 @@ async function openHost({ width = 1280, height = 900, dark = false } = {}) {
       if (ev.origin === panelOrigin && ev.data && ev.data.ns === 'chronoscope') window.received.push(ev.data);
     });
   }, panel.base.replace(/\/$/, ''));
-  await page.goto(`${host.base}index.html?panel=${encodeURIComponent(panel.base)}`);
+  await page.goto(url ?? `${host.base}index.html?panel=${encodeURIComponent(panel.base)}`);
   return { page, consoleLines, frame: page.frameLocator('#panel') };
 }
 
@@ -168,6 +168,32 @@ test('ready comes first; the host loads its events, seeks, and the selected link
   assert.equal(selected.payload.t, '2026-03-30T09:04:00Z');
   await assertText(page.getByTestId('host-viewing'), /^viewing v2 of PO-1042$/);
   await assertText(frame.getByTestId('cursor'), /^v2 · /);
+
+  // The host's events came as data, and the host gave its page as link_base: the link opens
+  // the host's page, which hands the view back to a new panel with its events.
+  const hostLink = new URL(selected.payload.link);
+  assert.equal(hostLink.origin, new URL(host.base).origin, selected.payload.link);
+  const carried = new URLSearchParams(hostLink.searchParams.get('chronoscope'));
+  assert.deepEqual([carried.get('stream'), carried.get('v')], ['PO-1042', '2']);
+  assert.match(carried.get('h'), /^[0-9a-f]{16}$/, 'pinned to the data');
+  assert.equal(carried.get('file'), null, 'no (from the host) that opens nothing');
+  assert.match(await frame.getByTestId('open-full').getAttribute('href'), /chronoscope=/);
+  assert.match(await frame.getByTestId('open-full').textContent(), /host's page/);
+  const again = await openHost({ url: selected.payload.link });
+  await waitFor(again.page, (m) => m.type === 'loaded');
+  await assertText(again.frame.getByTestId('cursor'), /^v2 · 2026-03-30T09:04:00Z/);
+  await assertText(again.page.getByTestId('host-viewing'), /^viewing v2 of PO-1042$/);
+  await again.page.screenshot({ path: join(shots, 'embed-reopened-1280-light.png') });
+  await again.page.context().close();
+
+  // Without a link_base, data from the host has no link, and the panel says so.
+  since = await count(page);
+  await post(page, envelope('load', { events: [{ stream: 'PO-7', version: 1, type: 'PoCreated', time: '2026-03-01T00:00:00Z', data: {} }] }, 'load-nolink'));
+  const unlinked = await waitFor(page, (m) => m.type === 'selected' && m.payload.stream === 'PO-7', since);
+  assert.equal(unlinked.payload.link, null);
+  assert.match(unlinked.payload.no_link, /gave no link_base/);
+  await assertText(frame.getByTestId('no-link'), /^Data from the host: no link$/);
+  assert.equal(await frame.getByTestId('open-full').count(), 0);
 
   // A source the link can carry: the link opens the same stream and version, in a full page.
   since = await count(page);

@@ -156,6 +156,15 @@ test("EventSourcingDB's own vectors verify, and a changed byte is a hash mismatc
   await assertText(findings(tampered), /^manipulation \/users\/arno/i);
   await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').first().waitFor();
   assert.equal(await tampered.locator('[data-testid=strip-finding][data-kind=hash-mismatch]').count(), 1);
+  // The event's row in the list is marked too, and says what was found.
+  const flagged = tampered.locator('[data-testid=event-row].flagged');
+  await flagged.first().waitFor();
+  assert.equal(await flagged.count(), 1);
+  assert.equal(await flagged.getAttribute('data-version'), '1');
+  assert.equal(await flagged.getByTestId('row-flag').count(), 1);
+  assert.match(await flagged.getAttribute('title'), /\n⚠ hash mismatch: the event carries 64d040f/);
+  assert.equal(await tampered.locator('[data-testid=event-row]:not(.flagged) [data-testid=row-flag]').count(), 0);
+  await tampered.screenshot({ path: join(shots, 'tampered-row-1400-light.png') });
   await page.context().close();
   await tampered.context().close();
 });

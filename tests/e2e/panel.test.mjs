@@ -73,8 +73,8 @@ after(async () => {
   server?.close();
 });
 
-async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme });
+async function open(url, { width = 1400, height = 900, scheme = 'light', timezoneId = undefined } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme, timezoneId });
   const page = await context.newPage();
   page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
   page.on('console', (msg) => {
@@ -261,6 +261,61 @@ test('labels say what happened: the projection rule, the stored bytes, the activ
   assert.equal((timeline.match(/local /g) ?? []).length, 1, `one local reading in the timeline: ${timeline}`);
   await page.context().close();
   await asOf.context().close();
+});
+
+/** `2026-03-04 18:15:00 +08:00`: an instant at a fixed offset of `hours`, as the page writes it. */
+function atOffset(iso, hours) {
+  const wall = new Date(Date.parse(iso) + hours * 3600e3).toISOString();
+  const sign = hours < 0 ? '-' : '+';
+  return `${wall.slice(0, 10)} ${wall.slice(11, 19)} ${sign}${String(Math.abs(hours)).padStart(2, '0')}:00`;
+}
+
+test('a display zone: times in UTC and the zone, named; the link keeps it; a quarter end typed in it', async () => {
+  const approved = demo.find((e) => e.type === 'PoApproved');
+  // An auditor in Lisbon reviewing a Singapore subsidiary (Singapore keeps +08:00 all year).
+  const page = await open(`?stream=${approved.stream}&v=${approved.version}&zone=Asia/Singapore`, { timezoneId: 'Europe/Lisbon' });
+  await waitForDemo(page);
+  const detail = page.getByTestId('event-time');
+  await assertText(detail, new RegExp(`Asia/Singapore ${atOffset(approved.time, 8)}$`));
+  assert.match(await detail.textContent(), new RegExp(approved.time.replace('.000Z', 'Z')));
+  assert.match(await cursor(page).getAttribute('title'), new RegExp(`^Asia/Singapore ${atOffset(approved.time, 8)}$`));
+  const row = page.locator(`[data-testid=event-row][data-version="${approved.version}"]`);
+  assert.match(await row.getAttribute('title'), /· Asia\/Singapore /);
+  assert.equal(await page.getByTestId('zone').inputValue(), 'Asia/Singapore');
+  await page.screenshot({ path: join(shots, 'zone-1400-light.png') });
+
+  // Quarter end in Singapore, typed as its wall clock, is the instant 8 hours earlier in UTC.
+  await page.getByTestId('as-of').fill('2026-03-31 23:59:59');
+  await assertText(page.getByTestId('as-of-hint'), /^UTC 2026-03-31T15:59:59Z · Asia\/Singapore 2026-03-31 23:59:59 \+08:00$/);
+  await page.getByTestId('as-of').press('Enter');
+  await queryMatches(page, /zone=Asia\/Singapore.*t=2026-03-31T15:59:59Z/);
+
+  // Another zone, chosen from the browser's list: every time follows, and so does the link.
+  await page.getByTestId('zone').fill('America/New_York');
+  await page.getByTestId('zone').press('Tab');
+  await queryMatches(page, /zone=America\/New_York/);
+  await assertText(page.getByTestId('as-of-hint'), /· America\/New_York 2026-03-31 11:59:59 -04:00$/);
+  // A name the browser does not know changes nothing, and says so.
+  await page.getByTestId('zone').fill('Mars/Olympus_Mons');
+  await page.getByTestId('zone').press('Tab');
+  await assertText(page.getByTestId('zone-hint'), /^not a time zone this browser knows$/);
+  assert.equal(await page.getByTestId('zone').getAttribute('aria-invalid'), 'true');
+  await queryMatches(page, /zone=America\/New_York/);
+  // Emptied, the browser's own zone is shown, as local.
+  await page.getByTestId('zone').fill('');
+  await page.getByTestId('zone').press('Tab');
+  await assertText(page.getByTestId('as-of-hint'), /· local 2026-03-31 16:59:59 \+01:00$/);
+  assert.deepEqual(await axeViolations(page), [], 'axe, with a zone chosen');
+  await page.context().close();
+
+  // A link's zone the browser does not know is said, and times show in local time.
+  const unknown = await open(`?stream=${approved.stream}&zone=Mars/Olympus_Mons`, { width: 480, height: 800, scheme: 'dark', timezoneId: 'Europe/Lisbon' });
+  await waitForDemo(unknown);
+  await assertText(unknown.getByTestId('load-error').first(), /zone=Mars\/Olympus_Mons is not a time zone this browser knows/);
+  await assertText(unknown.getByTestId('event-time'), / local \d{4}-/);
+  await unknown.getByTestId('time-toggle').click();
+  await unknown.screenshot({ path: join(shots, 'zone-480-dark.png') });
+  await unknown.context().close();
 });
 
 test('loading: the count is never behind the rows, and the header keeps its shape when a URL is entered', async () => {

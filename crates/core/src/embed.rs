@@ -132,6 +132,48 @@ pub struct LoadRequest {
     pub headers: Vec<(String, String)>,
     /// Whether the selection follows each new head.
     pub follow: bool,
+    /// `link_base`: the host page's address that reopens this panel. The panel's links (its
+    /// `selected` link, *Open in full view*, *Copy link*) go there, with the view in the
+    /// `chronoscope` parameter (`LINK_PARAM`).
+    pub link_base: Option<String>,
+    /// `link`: the view a link of the panel's carried (the host page's `chronoscope`
+    /// parameter): its stream, moment, panel, filter, zone and pin are shown on this load.
+    pub link: Option<Box<ViewState>>,
+}
+
+/// The parameter of the host's `link_base` that carries the view.
+pub const LINK_PARAM: &str = "chronoscope";
+
+/// Why the panel offers no link to what it shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the data came from the host page, which gave no link_base: no link can reopen it")]
+pub struct NoLink;
+
+/// The link that reopens `view` (a full view, pinned): on the host's page where the host gave a
+/// `link_base`, with the view (less the source, which the host sends again) in its
+/// `chronoscope` parameter; otherwise on this page (`page`: its origin and path). Data the host
+/// sent as text has no link without a `link_base`.
+pub fn link_to(view: &ViewState, page: &str, link_base: Option<&str>) -> Result<String, NoLink> {
+    match link_base.and_then(|base| Url::parse(base).ok()) {
+        Some(mut base) => {
+            let moment = ViewState {
+                src: None,
+                file: None,
+                format: None,
+                mapping: None,
+                projection: None,
+                follow: None,
+                memory_mb: None,
+                extra: Vec::new(),
+                ..view.clone()
+            };
+            base.query_pairs_mut()
+                .append_pair(LINK_PARAM, &moment.to_query());
+            Ok(base.into())
+        }
+        None if view.file.as_deref() == Some(FROM_HOST) => Err(NoLink),
+        None => Ok(format!("{page}?{}", view.to_query())),
+    }
 }
 
 /// `seek`: a stream and a moment, as the deep link's `stream`, `v` and `t`.
@@ -249,7 +291,40 @@ fn load(fields: &Fields) -> Result<LoadRequest, MessageError> {
         seek: seek(fields)?,
         headers: headers(fields)?,
         follow: fields.bool("follow")?.unwrap_or(false),
+        link_base: link_base(fields)?,
+        link: linked_view(fields)?,
     })
+}
+
+/// `link_base`: an http or https address, with no credentials in it.
+fn link_base(fields: &Fields) -> Result<Option<String>, MessageError> {
+    let Some(text) = fields.string("link_base")? else {
+        return Ok(None);
+    };
+    let plain = |url: &Url| {
+        matches!(url.scheme(), "http" | "https")
+            && url.username().is_empty()
+            && url.password().is_none()
+    };
+    match Url::parse(&text) {
+        Ok(url) if plain(&url) => Ok(Some(url.into())),
+        _ => Err(fields.needs(
+            "link_base",
+            "must be an http or https address without credentials",
+        )),
+    }
+}
+
+/// `link`: a view as a deep link's query writes it; a parameter that cannot mean anything is
+/// named, as a link's would be.
+fn linked_view(fields: &Fields) -> Result<Option<Box<ViewState>>, MessageError> {
+    let Some(text) = fields.string("link")? else {
+        return Ok(None);
+    };
+    match ViewState::from_query(&text) {
+        (_, ignored) if !ignored.is_empty() => Err(fields.needs("link", &ignored.join("; "))),
+        (view, _) => Ok(Some(Box::new(view))),
+    }
 }
 
 fn seek(fields: &Fields) -> Result<Seek, MessageError> {
@@ -415,17 +490,25 @@ impl Fields<'_> {
 impl LoadRequest {
     /// The view this load shows: the host's choices, with the page's own parameters (`embed`,
     /// `theme`) kept. Data sent as text is named `(from the host)`, which a link cannot carry.
+    ///
+    /// A `link` gives the rest of the view (the moment, the panel, the filter, the zone, the
+    /// pin); a seek (`stream`, `v`, `t`) wins over the link's moment.
     pub fn view(&self, current: &ViewState) -> ViewState {
+        let linked = self.link.as_deref().cloned().unwrap_or_default();
         let mut view = ViewState {
             src: self.src.clone(),
             file: self.text.as_ref().map(|_| FROM_HOST.to_string()),
             format: self.format.clone(),
             mapping: self.mapping.clone(),
             projection: self.projection.clone(),
+            follow: None,
+            memory_mb: None,
             extra: current.extra.clone(),
-            ..ViewState::default()
+            ..linked
         };
-        self.seek.apply(&mut view);
+        if self.link.is_none() || self.seek.is_given() {
+            self.seek.apply(&mut view);
+        }
         view
     }
 }
@@ -434,6 +517,11 @@ impl LoadRequest {
 pub const FROM_HOST: &str = "(from the host)";
 
 impl Seek {
+    /// Whether the message names a stream or a moment.
+    pub fn is_given(&self) -> bool {
+        self.stream.is_some() || self.version.is_some() || self.time.is_some()
+    }
+
     /// Moves the view to this moment. A version wins over a time, as in a link; a seek without
     /// either goes to the head.
     pub fn apply(&self, view: &mut ViewState) {
@@ -609,13 +697,18 @@ pub fn loaded(n_events: usize, n_streams: usize, n_problems: usize) -> String {
     )
 }
 
-/// `selected`: the moment shown, and a pinned link that reopens it.
-pub fn selected(stream: &str, version: Option<u64>, time: Option<&str>, link: &str) -> String {
-    envelope(
-        "selected",
-        None,
-        json!({"stream": stream, "v": version, "t": time, "link": link}),
-    )
+/// `selected`: the moment shown, and a pinned link that reopens it, or why there is none.
+pub fn selected(
+    stream: &str,
+    version: Option<u64>,
+    time: Option<&str>,
+    link: Result<&str, NoLink>,
+) -> String {
+    let mut payload = json!({"stream": stream, "v": version, "t": time, "link": link.ok()});
+    if let (Err(no_link), Some(fields)) = (link, payload.as_object_mut()) {
+        fields.insert("no_link".into(), no_link.to_string().into());
+    }
+    envelope("selected", None, payload)
 }
 
 /// `resize`: the content's height in CSS pixels.

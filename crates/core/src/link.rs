@@ -86,6 +86,10 @@ pub struct ViewState {
     pub projection: Option<String>,
     /// `tz`: the offset (`+02:00`) in which times without a zone are read. `None`: UTC.
     pub naive_offset: Option<String>,
+    /// `zone`: the IANA time zone (`Asia/Singapore`) every time is also shown in, named, beside
+    /// UTC. `None`: the browser's own zone. It changes how times are shown, never which instant
+    /// `t` means.
+    pub zone: Option<String>,
     /// `stream`: the stream inspected. `None`: the first stream.
     pub stream: Option<String>,
     /// `v`: the selected version. Wins over `t`.
@@ -218,6 +222,10 @@ impl ViewState {
                     Some(_) => view.naive_offset = Some(value),
                     None => ignored.push(format!("tz={value} is not an offset like +02:00")),
                 },
+                "zone" if is_zone_name(&value) => view.zone = Some(value),
+                "zone" => ignored.push(format!(
+                    "zone={value} is not a time zone name like Asia/Singapore"
+                )),
                 "stream" => view.stream = Some(value),
                 "v" => match value.parse() {
                     Ok(version) => view.version = Some(version),
@@ -283,6 +291,7 @@ impl ViewState {
         put("map", self.mapping.clone());
         put("proj", self.projection.clone());
         put("tz", self.naive_offset.clone());
+        put("zone", self.zone.clone());
         put("stream", self.stream.clone());
         put("v", self.version.map(|v| v.to_string()));
         put("dup", self.dup.map(|n| n.to_string()));
@@ -330,6 +339,19 @@ impl ViewState {
 /// A pin as `h=` carries it: 16 hex digits.
 fn is_pin(value: &str) -> bool {
     value.len() == PIN_HEX && value.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The form of an IANA time zone name (`UTC`, `Asia/Singapore`, `America/Argentina/Buenos_Aires`,
+/// `Etc/GMT-8`): words of letters, digits, `_`, `-` and `+` between slashes, starting with a
+/// letter. Whether such a zone exists is for the browser, whose zone rules show the times.
+pub fn is_zone_name(text: &str) -> bool {
+    let word = |word: &str| {
+        word.starts_with(|c: char| c.is_ascii_alphabetic())
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+    };
+    text.len() <= 64 && text.split('/').all(word)
 }
 
 /// An offset like `+02:00`, `-05:30` or `Z`, as `tz` takes it (chrono's own reading of an

@@ -4,7 +4,7 @@
 //! of fractional digits up to nanoseconds, and converts to UTC, so that times from different
 //! sources compare correctly.
 
-use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, FixedOffset, Offset, SecondsFormat, TimeZone, Utc};
 
 /// Why a text is not a time.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +15,8 @@ pub enum TimeError {
     NotATime { text: String },
     #[error("`{text}` does not exist at offset {offset}")]
     NoSuchLocalTime { text: String, offset: FixedOffset },
+    #[error("`{text}` does not exist in {zone}: its clocks skip it")]
+    SkippedInZone { text: String, zone: String },
 }
 
 /// Parses an RFC 3339 instant (`2026-03-31T23:59:59Z`, `2026-04-01T01:59:59+02:00`) into UTC.
@@ -24,6 +26,39 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
         .map_err(|err| TimeError::NotRfc3339 {
             text: text.to_string(),
             reason: err.to_string(),
+        })
+}
+
+/// Reads a time typed by a person who shows times in `zone`: with an offset (`…Z`, `…+08:00`) it
+/// is that instant; without one (`2026-03-31 23:59:59`, `2026-03-31T23:59`) it is the zone's
+/// wall-clock time, whose offset at each instant `offset_at` gives (the zone's rules, which the
+/// browser knows). Where the clocks went back and the wall time happened twice, the earlier
+/// instant is meant; where they skipped it, it is refused.
+pub fn parse_in_zone(
+    text: &str,
+    zone: &str,
+    offset_at: impl Fn(DateTime<Utc>) -> Option<FixedOffset>,
+) -> Result<DateTime<Utc>, TimeError> {
+    let read = parse_db_time(text, Utc.fix())?;
+    if !read.naive {
+        return Ok(read.time);
+    }
+    let wall = read.time.naive_utc();
+    let day = chrono::TimeDelta::days(1);
+    // The offsets in force a day either side cover any one change of the zone's clocks.
+    let offsets = [wall - day, wall + day].map(|near| offset_at(near.and_utc()));
+    offsets
+        .into_iter()
+        .flatten()
+        .filter_map(|offset| {
+            let time =
+                (wall - chrono::TimeDelta::seconds(offset.local_minus_utc().into())).and_utc();
+            (offset_at(time) == Some(offset)).then_some(time)
+        })
+        .min()
+        .ok_or_else(|| TimeError::SkippedInZone {
+            text: text.trim().to_string(),
+            zone: zone.to_string(),
         })
 }
 
@@ -175,5 +210,40 @@ mod tests {
         let err = parse_instant("last tuesday").unwrap_err();
         assert!(matches!(&err, TimeError::NotRfc3339 { text, .. } if text == "last tuesday"));
         assert!(err.to_string().contains("last tuesday"), "{err}");
+    }
+
+    /// Lisbon's rules in 2026: +00:00, +01:00 from 29 March 01:00 UTC to 25 October 01:00 UTC.
+    fn lisbon(time: DateTime<Utc>) -> Option<FixedOffset> {
+        let summer = parse_instant("2026-03-29T01:00:00Z").unwrap()
+            ..parse_instant("2026-10-25T01:00:00Z").unwrap();
+        FixedOffset::east_opt(if summer.contains(&time) { 3600 } else { 0 })
+    }
+
+    #[test]
+    fn a_time_without_an_offset_is_the_zones_wall_clock() {
+        let read = |text| parse_in_zone(text, "Europe/Lisbon", lisbon).map(|t| format_utc(&t));
+        assert_eq!(read("2026-03-31 23:59:59").unwrap(), "2026-03-31T22:59:59Z");
+        assert_eq!(read("2026-01-15T08:00:00").unwrap(), "2026-01-15T08:00:00Z");
+        // An offset written wins over the zone's.
+        assert_eq!(
+            read("2026-03-31T23:59:59+08:00").unwrap(),
+            "2026-03-31T15:59:59Z"
+        );
+        // Clocks went back at 02:00: 01:30 happened twice; the earlier is meant.
+        assert_eq!(read("2026-10-25 01:30:00").unwrap(), "2026-10-25T00:30:00Z");
+        let singapore = |_| FixedOffset::east_opt(8 * 3600);
+        let quarter_end = parse_in_zone("2026-03-31 23:59:59", "Asia/Singapore", singapore);
+        assert_eq!(format_utc(&quarter_end.unwrap()), "2026-03-31T15:59:59Z");
+    }
+
+    #[test]
+    fn a_wall_time_the_zone_skips_is_refused_naming_the_zone() {
+        let err = parse_in_zone("2026-03-29 01:30:00", "Europe/Lisbon", lisbon).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "`2026-03-29 01:30:00` does not exist in Europe/Lisbon: its clocks skip it"
+        );
+        let err = parse_in_zone("31/03/2026", "Europe/Lisbon", lisbon).unwrap_err();
+        assert!(matches!(err, TimeError::NotATime { .. }), "{err}");
     }
 }

@@ -3,7 +3,8 @@
 //! the shape their JSON Schemas in `embed/` describe.
 
 use chronoscope_core::embed::{
-    self, origin_alone, Allowlist, Command, HostMessage, MessageError, Seek, HOST_TYPES,
+    self, origin_alone, Allowlist, Command, HostMessage, MessageError, NoLink, Seek, HOST_TYPES,
+    LINK_PARAM,
 };
 use chronoscope_core::link::{Compare, Panel, ViewState};
 use serde_json::{json, Value};
@@ -353,7 +354,7 @@ fn the_panels_messages_are_envelopes_with_their_payloads() {
         "po-1",
         Some(3),
         None,
-        "https://c.example/?stream=po-1&v=3",
+        Ok("https://c.example/?stream=po-1&v=3"),
     ));
     assert_eq!(
         selected["payload"],
@@ -399,9 +400,10 @@ fn every_message_type_has_a_json_schema_that_matches_what_the_panel_writes() {
                 "s",
                 Some(1),
                 Some("2026-01-01T00:00:00Z"),
-                "https://c.example/",
+                Ok("https://c.example/"),
             ),
         ),
+        ("selected", embed::selected("s", None, None, Err(NoLink))),
         ("resize", embed::resize(1)),
         ("reply", embed::reply("m", Err("no"))),
         ("error", embed::error("no")),
@@ -636,6 +638,7 @@ fn valid_value(field: &str, spec: &Value) -> Value {
     }
     match (field, allowed_types(spec).first().map(String::as_str)) {
         ("t", _) => json!("2026-01-01T00:00:00Z"),
+        ("link_base", _) => json!("https://cambium.example/po/1042"),
         ("cmp", _) => json!("v:1"),
         (_, Some("integer")) => json!(1),
         (_, Some("boolean")) => json!(true),
@@ -668,4 +671,119 @@ fn fields_asked_for(source: &str) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+#[test]
+fn a_host_link_base_gets_the_panels_links_and_a_load_with_its_link_reopens_the_moment() {
+    let Command::Load(load) = command(
+        "load",
+        json!({"events": [{"a": 1}], "link_base": "https://cambium.example/po/1042?tab=history"}),
+    ) else {
+        panic!("not a load");
+    };
+    let base = load.link_base.clone();
+    assert_eq!(
+        base.as_deref(),
+        Some("https://cambium.example/po/1042?tab=history")
+    );
+    let embedded = ViewState {
+        extra: vec![("embed".into(), "1".into())],
+        ..ViewState::default()
+    };
+    // The moment the person reached in the panel, pinned.
+    let shown = ViewState {
+        stream: Some("po-1042 & co".into()),
+        version: Some(4),
+        panel: Some(Panel::Diff),
+        zone: Some("Asia/Singapore".into()),
+        pin: Some("0123456789abcdef".into()),
+        ..load.view(&embedded)
+    };
+    let page = "https://chronoscope.example/";
+    let link = embed::link_to(&shown, page, base.as_deref()).expect("a link");
+    let url = url::Url::parse(&link).unwrap();
+    assert_eq!(
+        url.origin().ascii_serialization(),
+        "https://cambium.example"
+    );
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert_eq!(pairs[0], ("tab".into(), "history".into()));
+    assert_eq!(pairs[1].0, LINK_PARAM);
+    let carried = &pairs[1].1;
+    assert!(
+        !carried.contains("from the host") && !carried.contains("embed"),
+        "{carried}"
+    );
+
+    // The host's page opens with that parameter and hands it back with its own events.
+    let Command::Load(again) = command("load", json!({"events": [{"a": 1}], "link": carried}))
+    else {
+        panic!("not a load");
+    };
+    let reopened = again.view(&embedded);
+    assert_eq!(reopened.stream.as_deref(), Some("po-1042 & co"));
+    assert_eq!(reopened.version, Some(4));
+    assert_eq!(reopened.panel, Some(Panel::Diff));
+    assert_eq!(reopened.zone.as_deref(), Some("Asia/Singapore"));
+    assert_eq!(reopened.pin.as_deref(), Some("0123456789abcdef"));
+    assert_eq!(reopened.file.as_deref(), Some(embed::FROM_HOST));
+    assert_eq!(reopened.extra, embedded.extra);
+
+    // A seek in the same load wins over the link's moment, and its pin goes with it.
+    let Command::Load(sought) = command(
+        "load",
+        json!({"events": [{"a": 1}], "link": carried, "v": 2}),
+    ) else {
+        panic!("not a load");
+    };
+    let sought = sought.view(&embedded);
+    assert_eq!((sought.version, sought.pin), (Some(2), None));
+    assert_eq!(sought.panel, Some(Panel::Diff));
+}
+
+#[test]
+fn without_a_link_base_data_from_the_host_has_no_link_and_a_url_source_links_to_the_page() {
+    let page = "https://chronoscope.example/";
+    let Command::Load(load) = command("load", json!({"events": [{"a": 1}], "stream": "s"})) else {
+        panic!("not a load");
+    };
+    let view = load.view(&ViewState::default());
+    assert_eq!(embed::link_to(&view, page, None), Err(NoLink));
+    let said = parsed(&embed::selected("s", Some(1), None, Err(NoLink)));
+    assert_eq!(said["payload"]["link"], Value::Null);
+    assert!(said["payload"]["no_link"]
+        .as_str()
+        .is_some_and(|why| why.contains("link_base")));
+    let Command::Load(load) = command("load", json!({"src": "/api/po/7", "stream": "s"})) else {
+        panic!("not a load");
+    };
+    let view = load.view(&ViewState::default());
+    assert_eq!(
+        embed::link_to(&view, page, None).as_deref(),
+        Ok("https://chronoscope.example/?src=/api/po/7&stream=s")
+    );
+}
+
+#[test]
+fn a_link_base_must_be_a_plain_web_address_and_a_link_a_readable_view() {
+    for bad in [
+        "javascript:alert(1)",
+        "/po/1042",
+        "https://user:pw@cambium.example/",
+        "data:text/html,x",
+    ] {
+        let (_, error) = rejected(&host("load", json!({"events": [], "link_base": bad})));
+        assert_eq!(
+            error, "load: link_base must be an http or https address without credentials",
+            "{bad}"
+        );
+    }
+    let (_, error) = rejected(&host(
+        "load",
+        json!({"events": [], "link": "v=x&zone=Asia/"}),
+    ));
+    assert_eq!(
+        error,
+        "load: link v=x is not a version number; zone=Asia/ is not a time zone name like Asia/Singapore"
+    );
 }

@@ -33,6 +33,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         mapping: Some(r#"{"stream":"/table_name","type":"/action","time":"/changed_at"}"#.into()),
         projection: Some("https://cambium.example/po.projection.json".into()),
         naive_offset: Some("+02:00".into()),
+        zone: Some("America/Argentina/Buenos_Aires".into()),
         stream: Some("po/1042 #ü".into()),
         version: Some(0),
         dup: Some(2),
@@ -181,7 +182,7 @@ mod random_views {
     prop_compose! {
         fn view()(
             (src, file, format, mapping, projection) in (some(text()), some(text()), some(text()), some(text()), some(text())),
-            naive_offset in some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"),
+            (naive_offset, zone) in (some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"), some("[A-Z][a-z]{1,8}(/[A-Z][a-z_+-]{0,8}){0,2}")),
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
             (compare, panel, filter, search_all) in (some(compare()), some(panel()), some(text()), any::<bool>()),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
@@ -189,7 +190,7 @@ mod random_views {
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
-                src, file, format, mapping, projection, naive_offset, stream, version, dup, time,
+                src, file, format, mapping, projection, naive_offset, zone, stream, version, dup, time,
                 compare, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
             }
         }
@@ -241,4 +242,41 @@ fn scope_all_searches_every_stream_and_another_scope_is_ignored_with_a_word() {
     let (view, ignored) = ViewState::from_query("scope=stream");
     assert!(!view.search_all);
     assert_eq!(ignored, vec!["scope=stream is not all".to_string()]);
+}
+
+#[test]
+fn zone_names_the_zone_times_are_shown_in_and_a_value_that_is_no_zone_name_is_ignored() {
+    let (view, ignored) = ViewState::from_query("t=2026-03-31T15:59:59Z&zone=Asia/Singapore");
+    assert_eq!(view.zone.as_deref(), Some("Asia/Singapore"));
+    assert_eq!(view.time.as_deref(), Some("2026-03-31T15:59:59Z"));
+    assert!(ignored.is_empty());
+    assert_eq!(
+        view.to_query(),
+        "zone=Asia/Singapore&t=2026-03-31T15:59:59Z"
+    );
+    for good in [
+        "UTC",
+        "Etc/GMT-8",
+        "America/Port-au-Prince",
+        "America/Argentina/Buenos_Aires",
+    ] {
+        assert!(chronoscope_core::link::is_zone_name(good), "{good}");
+    }
+    for bad in [
+        "-08:00",
+        "Asia/",
+        "/UTC",
+        "Asia//Singapore",
+        "Asia/Sing apore",
+        "<b>",
+    ] {
+        let (view, ignored) = ViewState::from_query(&format!("zone={bad}"));
+        assert_eq!(view.zone, None, "{bad}");
+        assert_eq!(
+            ignored,
+            [format!(
+                "zone={bad} is not a time zone name like Asia/Singapore"
+            )]
+        );
+    }
 }

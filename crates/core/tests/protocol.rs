@@ -18,7 +18,7 @@ use chronoscope_core::table::{parse_columns, period_table, table_csv};
 use chronoscope_core::time::parse_instant;
 use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
-use chronoscope_core::view::text::change_words;
+use chronoscope_core::view::text::{change_line, change_words};
 use chronoscope_protocol::{
     Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants, MAX_FINDINGS,
     MAX_PROBLEM_LINES, VERSION,
@@ -181,6 +181,19 @@ proptest! {
             for (got, want) in changes.iter().zip(&expected) {
                 prop_assert_eq!((got.pos, &got.before, &got.after), (want.pos, &want.before, &want.after));
                 prop_assert_eq!(got.user.as_deref(), timeline.head_at(&stream, want.pos).unwrap().user);
+            }
+
+            // The printed report's history: each event up to the moment, with what it changed,
+            // as a diff from the event before would say.
+            let Answer::History(history) = ask(&mut engine, 5, Request::History { stream: stream.clone(), upto: pa, max: b }) else { panic!() };
+            let end = pa.map_or(len, |p| p + 1);
+            let first = end.saturating_sub(b);
+            prop_assert_eq!((history.n_left_out, history.n_after, history.rows.len()), (first, len - end, end - first));
+            for (row, pos) in history.rows.iter().zip(first..end) {
+                prop_assert_eq!(row.row.pos, pos);
+                let before = timeline.state_after(&stream, pos.checked_sub(1));
+                let lines: Vec<String> = diff(&before, &timeline.state_after(&stream, Some(pos))).iter().map(change_line).collect();
+                prop_assert_eq!(&row.changes, &lines);
             }
 
             let link = format!("stream={stream}&v={}", b + 1);

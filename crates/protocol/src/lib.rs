@@ -95,6 +95,18 @@ pub enum Request {
     /// the server serves ranges, else fetching again and skipping what was read), or fetches
     /// again the feed page that failed. Answered like `read`.
     ReadOn { secrets: Secrets },
+    /// Fetches a whole document (a mapping, a projection, the page's `config.json`) on the
+    /// engine's side, with `secrets` (a credential or a host's headers) for their origin only:
+    /// answered `fetched`, or `fetch_failed` naming the URL and status. Only an engine in a
+    /// worker fetches; one called directly refuses.
+    Fetch {
+        url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        secrets: Option<Secrets>,
+    },
+    /// Fetches the feed page the open source asked for (`Wants::Page`) on the engine's side and
+    /// reads it, or its failure, as `feed_page` and `page_failed` would: answered `opened`.
+    FetchPage { url: String, secrets: Secrets },
     /// Stops following the source being read (`follow=` turned off): the read's connection
     /// closes, and its last answer says the source as it stands. Answered `opened`.
     Unfollow,
@@ -228,6 +240,14 @@ pub enum Request {
     },
     /// Every integrity check of the open source.
     Integrity,
+    /// The history of `stream` up to the moment `upto` (`None`: its last event), for the
+    /// printed report: its last `max` events up to there (at most `MAX_HISTORY`), each with
+    /// what it changed.
+    History {
+        stream: String,
+        upto: Option<usize>,
+        max: usize,
+    },
     /// Replays the open source with another projection (its text; `None`: none), which the
     /// view's `proj=` now names.
     Reproject { projection: Option<String> },
@@ -455,6 +475,18 @@ pub enum Answer {
     },
     Blame {
         changes: Vec<FieldChange>,
+    },
+    History(History),
+    /// A document fetched (`Fetch`), as text.
+    Fetched {
+        text: String,
+    },
+    /// A document that could not be fetched (`Fetch`): where, the HTTP status (0: none), and
+    /// why, in words.
+    FetchFailed {
+        url: String,
+        status: u16,
+        message: String,
     },
     Table(Table),
     Integrity(Integrity),
@@ -753,6 +785,28 @@ pub struct EventRow {
     pub stream: Option<String>,
 }
 
+/// The most events a `history` answer lists.
+pub const MAX_HISTORY: usize = 5_000;
+
+/// A stream's history up to a moment (`Request::History`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct History {
+    /// The events, oldest first, each with what it changed.
+    pub rows: Vec<HistoryRow>,
+    /// How many of the stream's events up to the moment come before the first row, left out.
+    pub n_left_out: usize,
+    /// How many of the stream's events come after the moment.
+    pub n_after: usize,
+}
+
+/// An event of a history, and what it changed in the stream's state, a change a line
+/// (`replace /status: "draft" → "approved"`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub row: EventRow,
+    pub changes: Vec<String>,
+}
+
 /// One change between two states.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Change {
@@ -953,6 +1007,9 @@ impl Answer {
             Answer::State { .. } => "state",
             Answer::Diff { .. } => "diff",
             Answer::Blame { .. } => "blame",
+            Answer::History(_) => "history",
+            Answer::Fetched { .. } => "fetched",
+            Answer::FetchFailed { .. } => "fetch_failed",
             Answer::Table(_) => "table",
             Answer::Integrity(_) => "integrity",
             Answer::Followed { .. } => "followed",

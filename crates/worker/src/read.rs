@@ -1,6 +1,8 @@
 //! Reading a source in the worker (`read`, `read_on`, `read_file`, and `open_pack` with its
 //! `File`): the worker fetches a URL itself, or reads the `File` it was handed, and feeds the
-//! bytes straight to its engine as they arrive, so that a source's bytes never cross the page. It fetches each page of a feed
+//! bytes straight to its engine as they arrive, so that a source's bytes never cross the page.
+//! It also fetches the documents a view names (`fetch`) and the feed pages a source read from
+//! text asks for (`fetch_page`), so that the page makes no request of its own. It fetches each page of a feed
 //! the engine asks for, stops a body that stalls, stops at the memory ceiling, and tells the
 //! page how far it has come (`Answer::Read` notices) and, last, where the read ended.
 //!
@@ -13,10 +15,10 @@ mod follow;
 
 use std::rc::Rc;
 
-use chronoscope_core::decode::{Place, Problem};
+use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::waiting::{is_temporary, StallWatch};
-use chronoscope_fetch::{fetch_all, Ask, Chunk, Download};
+use chronoscope_fetch::{fetch_all, fetch_problem, Ask, Chunk, Download};
 use chronoscope_protocol::{
     Answer, Document, Envelope, Following, Opened, Read, ReadUrl, Refusal, Request, ResumeAt,
     Secrets, Stop, Unread, Wants,
@@ -49,6 +51,16 @@ pub enum ReadAsk {
         name: String,
         file: web_sys::File,
     },
+    /// A document for the page (`fetch`): no read, so it supersedes none.
+    Document {
+        url: String,
+        secrets: Option<Secrets>,
+    },
+    /// A feed page the open source asked for (`fetch_page`), read into it.
+    Page {
+        url: String,
+        secrets: Secrets,
+    },
 }
 
 /// The read a message asks for, with its id: `read`, `read_on` or `unfollow` as text, or
@@ -57,7 +69,8 @@ pub enum ReadAsk {
 pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
     if let Some(text) = data.as_string() {
         // Only a message that names a read is read twice; the engine reads the others.
-        if !text.contains(r#""ask":"read"#) && !text.contains(r#""ask":"unfollow""#) {
+        let names = [r#""ask":"read"#, r#""ask":"unfollow""#, r#""ask":"fetch"#];
+        if !names.iter().any(|name| text.contains(name)) {
             return None;
         }
         let envelope: Envelope<Request> = serde_json::from_str(&text).ok()?;
@@ -65,6 +78,12 @@ pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
             Request::Read(read) => Some((envelope.id, ReadAsk::Url(read))),
             Request::ReadOn { secrets } => Some((envelope.id, ReadAsk::On(secrets))),
             Request::Unfollow => Some((envelope.id, ReadAsk::Unfollow)),
+            Request::Fetch { url, secrets } => {
+                Some((envelope.id, ReadAsk::Document { url, secrets }))
+            }
+            Request::FetchPage { url, secrets } => {
+                Some((envelope.id, ReadAsk::Page { url, secrets }))
+            }
             _ => None,
         };
     }
@@ -93,9 +112,12 @@ pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
 
 /// Reads what `ask` says, in the worker's background, and answers the request `id`.
 pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
-    if let ReadAsk::Unfollow = ask {
-        return unfollow(worker, id);
-    }
+    let ask = match ask {
+        ReadAsk::Unfollow => return unfollow(worker, id),
+        ReadAsk::Document { url, secrets } => return fetch_document(worker, id, url, secrets),
+        ReadAsk::Page { url, secrets } => return fetch_page(worker, id, url, secrets),
+        ask => ask,
+    };
     worker.n_reads.set(worker.n_reads.get() + 1);
     let reader = Reader {
         worker: Rc::clone(worker),
@@ -112,7 +134,7 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
         match ask {
             ReadAsk::Url(read) => reader.read_url(*read).await,
             ReadAsk::On(secrets) => reader.read_on(secrets).await,
-            ReadAsk::Unfollow => {}
+            ReadAsk::Unfollow | ReadAsk::Document { .. } | ReadAsk::Page { .. } => {}
             ReadAsk::File {
                 label,
                 link,
@@ -122,6 +144,71 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
             ReadAsk::Pack { name, file } => reader.open_pack(name, file).await,
         }
     });
+}
+
+/// Fetches a document for the page and answers `id` with its text, or with where and why it
+/// could not be had.
+fn fetch_document(worker: &Rc<Worker>, id: u64, url: String, secrets: Option<Secrets>) {
+    let worker = Rc::clone(worker);
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = match fetch_url(&url, secrets.as_ref()).await {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => Answer::Fetched { text },
+                Err(_) => fetch_failed(&Problem::new(
+                    Place::Url { url, status: 200 },
+                    ProblemKind::NotUtf8,
+                )),
+            },
+            Err(problem) => fetch_failed(&problem),
+        };
+        worker.post_answer(id, answer);
+    });
+}
+
+/// Fetches the feed page the open source asked for, reads it (or its failure) into the engine,
+/// and answers `id` with the source as it stands then.
+fn fetch_page(worker: &Rc<Worker>, id: u64, url: String, secrets: Secrets) {
+    let worker = Rc::clone(worker);
+    wasm_bindgen_futures::spawn_local(async move {
+        let fetched = fetch_url(&url, Some(&secrets)).await;
+        let mut engine = worker.engine.borrow_mut();
+        let answer = match fetched {
+            Ok(bytes) => {
+                let request = Envelope::new(id, Request::FeedPage { url });
+                engine.answer_attached(request, bytes.len(), |into| into.copy_from_slice(&bytes))
+            }
+            Err(problem) => engine.answer(Envelope::new(
+                id,
+                Request::PageFailed {
+                    url,
+                    status: problem.status(),
+                    message: problem.kind.to_string(),
+                },
+            )),
+        };
+        drop(engine);
+        worker.post_answer(id, answer.body);
+        worker.after_engine_moved();
+    });
+}
+
+/// The bytes at `url`, read whole; a URL that cannot be read is a problem at it.
+async fn fetch_url(url: &str, secrets: Option<&Secrets>) -> Result<Vec<u8>, Problem> {
+    let parsed = Url::parse(url).map_err(|err| fetch_problem(url, 0, err.to_string()))?;
+    fetch_all(&parsed, secrets, &[], None).await
+}
+
+/// A fetch that failed, as the page is told: where, its status, and why.
+fn fetch_failed(problem: &Problem) -> Answer {
+    let url = match &problem.place {
+        Place::Url { url, .. } => url.clone(),
+        _ => String::new(),
+    };
+    Answer::FetchFailed {
+        url,
+        status: problem.status(),
+        message: problem.kind.to_string(),
+    }
 }
 
 /// Stops following the source being read (the last read asked for), and answers `id` with the

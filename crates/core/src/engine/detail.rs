@@ -1,15 +1,17 @@
 //! The engine's answers about one stream or one event: what the timeline draws of a stream (its
 //! event types, its span and density), an event in full (its record as stored, its change in
-//! words, its upcast data), a window of the event list under a filter, and an event's trail.
+//! words, its upcast data), a window of the event list under a filter, an event's trail, and a
+//! stream's history with what each event changed (the printed report).
 
 use chronoscope_protocol as wire;
 
+use crate::diff::diff;
 use crate::event::Event;
 use crate::event_query::{filtered_positions, parse_event_query};
 use crate::timeline::Timeline;
 use crate::trail::{trail_of, trail_pointers, Trail};
 use crate::view::list_window::Shown;
-use crate::view::text::change_words;
+use crate::view::text::{change_line, change_words};
 
 /// The event list's last filtering, kept so that scrolling a filtered list does not filter
 /// the stream again for every window.
@@ -320,4 +322,36 @@ fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> Option<w
         depth: entry.depth,
         caused_by: entry.caused_by,
     })
+}
+
+/// The history of a stream up to the event at `upto` (`None`: its last): the last `max` events
+/// up to there (at most `MAX_HISTORY`), each with what it changed, in one replay of the stream.
+pub(super) fn history(
+    timeline: &Timeline,
+    stream: &str,
+    upto: Option<usize>,
+    max: usize,
+) -> wire::History {
+    let n_events = timeline.stream_len(stream);
+    let end = upto.map_or(n_events, |pos| pos.saturating_add(1).min(n_events));
+    let first = end.saturating_sub(max.min(wire::MAX_HISTORY));
+    let mut rows = Vec::with_capacity(end - first);
+    let mut before = serde_json::Value::Null;
+    timeline.replay_stream(stream, |pos, state| {
+        if (first..end).contains(&pos) {
+            let changes = diff(&before, state).iter().map(change_line).collect();
+            if let Some(row) = event_row(timeline, stream, pos) {
+                rows.push(wire::HistoryRow { row, changes });
+            }
+        }
+        // Only the state before the first row and those after it are kept to compare with.
+        if pos.saturating_add(1) >= first && pos < end {
+            before = state.clone();
+        }
+    });
+    wire::History {
+        rows,
+        n_left_out: first,
+        n_after: n_events - end,
+    }
 }

@@ -409,6 +409,8 @@ impl Engine {
             Request::Read(_)
             | Request::ReadOn { .. }
             | Request::ReadFile { .. }
+            | Request::Fetch { .. }
+            | Request::FetchPage { .. }
             | Request::Unfollow => Answer::Refused(reads_elsewhere()),
             request => match &mut self.open {
                 Some(open) => answer_about(open, &mut self.caches, request),
@@ -890,7 +892,7 @@ fn problem_line(problem: &Problem) -> wire::ProblemLine {
 /// the browser's `fetch` and `File` (`crates/worker`'s `read`).
 fn reads_elsewhere() -> Refusal {
     Refusal::Unavailable {
-        message: "this engine reads no URL or file itself: its worker does".into(),
+        message: "this engine reads or fetches no URL or file itself: its worker does".into(),
     }
 }
 
@@ -915,6 +917,8 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
         Request::Read(_)
         | Request::ReadOn { .. }
         | Request::ReadFile { .. }
+        | Request::Fetch { .. }
+        | Request::FetchPage { .. }
         | Request::Unfollow => Answer::Refused(reads_elsewhere()),
         Request::Streams {
             filter,
@@ -1004,6 +1008,10 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
                 }
             })
         }
+        Request::History { stream, upto, max } => match known(timeline, &stream) {
+            Ok(()) => Answer::History(detail::history(timeline, &stream, upto, max)),
+            Err(refusal) => Answer::Refused(refusal),
+        },
         Request::Blame { stream, path } => match known(timeline, &stream) {
             Ok(()) => Answer::Blame {
                 changes: blame(timeline, &stream, &path),

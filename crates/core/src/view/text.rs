@@ -176,9 +176,42 @@ pub fn change_words(
     .to_string()
 }
 
+/// One change in a line, as the printed report lists it: `replace /status: "draft" → "approved"`,
+/// `add /lines/L2: {…}`, `remove /note: "x"`, `move /lines/1: from /lines/0`. Values are
+/// written whole, as JSON.
+pub fn change_line(change: &crate::diff::Difference) -> String {
+    use crate::diff::Op;
+    let value =
+        |v: &Option<serde_json::Value>| v.as_ref().map_or_else(String::new, |v| v.to_string());
+    let what = match change.op {
+        Op::Add => value(&change.after),
+        Op::Remove => value(&change.before),
+        Op::Replace => format!("{} → {}", value(&change.before), value(&change.after)),
+        Op::Move => format!("from {}", change.from.as_deref().unwrap_or("")),
+    };
+    format!("{} {}: {what}", change.op.as_str(), change.path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_change_is_one_line_with_its_values_whole() {
+        use crate::diff::diff;
+        use serde_json::json;
+        let before = json!({"status": "draft", "note": "x", "lines": [{"id": "L1"}]});
+        let after = json!({"status": "approved", "lines": [{"id": "L1"}, {"id": "L2", "qty": 2}]});
+        let lines: Vec<String> = diff(&before, &after).iter().map(change_line).collect();
+        assert_eq!(
+            lines,
+            [
+                "replace /status: \"draft\" → \"approved\"",
+                "remove /note: \"x\"",
+                "add /lines/1: {\"id\":\"L2\",\"qty\":2}",
+            ]
+        );
+    }
 
     #[test]
     fn a_load_says_how_much_of_it_the_list_shows_until_it_ends() {
