@@ -1158,7 +1158,7 @@ test('the period-end table: every stream at quarter end, each row its stream\'s 
   const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', { acceptDownloads: true });
   await waitForDemo(page);
   const [nAt, nLater] = streamsBegunBy('2026-03-31T23:59:59Z');
-  await assertText(page.getByTestId('table-summary'), new RegExp(`^${nAt} streams as of 2026-03-31T23:59:59Z; ${nLater} began later$`));
+  await assertText(page.getByTestId('table-summary'), new RegExp(`^${nAt} streams as of 2026-03-31T23:59:59Z · local [^;]+; ${nLater} began later$`));
   const rows = page.getByTestId('table-row');
   assert.equal(await rows.count(), nAt);
   await queryIs(page, '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total');

@@ -1,7 +1,7 @@
 //! `chronoscope`: Chronoscope's engine as a command, for what has to be checked without a
 //! browser: re-verifying an evidence pack (`verify`), a source's integrity report (`check`),
-//! the events of every stream a query matches (`search`), and a stream's state at a moment
-//! (`state`). Each runs the same engine as the app, asked
+//! the events of every stream a query matches (`search`), a stream's state at a moment
+//! (`state`), and its history up to a moment, with what each event changed (`history`). Each runs the same engine as the app, asked
 //! through the same protocol (`session`), and writes what people read or, with `--json`, what
 //! scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
 //! finding and no problem, 1 when not, 2 when the command could not answer (a file that cannot
@@ -14,12 +14,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use chronoscope_core::link::ViewState;
-use chronoscope_protocol::{Answer, Request};
+use chronoscope_protocol::{Answer, Request, MAX_HISTORY};
 use clap::{Parser, Subcommand};
 
 use session::{unexpected, CliError, Fold, Session};
 
-/// Chronoscope without a browser: verify evidence packs, check sources, search events, print states.
+/// Chronoscope without a browser: verify evidence packs, check sources, search events, print states and histories.
 #[derive(Parser)]
 #[command(name = "chronoscope", version)]
 struct Cli {
@@ -67,23 +67,31 @@ enum Command {
     },
     /// Prints the state of a stream after its last event at or before a moment (or at a
     /// version), as JSON with every number as written.
-    State {
-        source: PathBuf,
-        #[arg(long)]
-        stream: String,
-        /// An instant, as a deep link's `t=` takes it (RFC 3339).
-        #[arg(long, conflicts_with = "version")]
-        at: Option<String>,
-        /// A version of the stream.
-        #[arg(long)]
-        version: Option<u64>,
-        /// A deep link's query with the reading's choices, as for `check`.
-        #[arg(long, default_value = "")]
-        link: String,
-        /// Writes the stream, the event's version and time, and the state as one JSON object.
-        #[arg(long)]
-        json: bool,
-    },
+    State(StreamAt),
+    /// Prints a stream's events up to a moment (or a version; without either, all of them),
+    /// oldest first, each with its version, time, type, author and what it changed in the
+    /// stream's state, a change a line.
+    History(StreamAt),
+}
+
+/// A stream and a moment of it in a source, as `state` and `history` take them.
+#[derive(clap::Args)]
+struct StreamAt {
+    source: PathBuf,
+    #[arg(long)]
+    stream: String,
+    /// An instant, as a deep link's `t=` takes it (RFC 3339).
+    #[arg(long, conflicts_with = "version")]
+    at: Option<String>,
+    /// A version of the stream.
+    #[arg(long)]
+    version: Option<u64>,
+    /// A deep link's query with the reading's choices, as for `check`.
+    #[arg(long, default_value = "")]
+    link: String,
+    /// Writes the answer as one JSON object.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -97,14 +105,8 @@ fn main() -> ExitCode {
             link,
             json,
         } => search(&source, &link, &query, json),
-        Command::State {
-            source,
-            stream,
-            at,
-            version,
-            link,
-            json,
-        } => state(&source, &link, &stream, at, version, json),
+        Command::State(asked) => state(asked),
+        Command::History(asked) => history(asked),
     };
     match verdict {
         Ok(true) => ExitCode::SUCCESS,
@@ -179,19 +181,30 @@ fn search(source: &std::path::Path, link: &str, query: &str, json: bool) -> Resu
 }
 
 /// Prints the state; true once it is printed.
-fn state(
-    source: &std::path::Path,
-    link: &str,
-    stream: &str,
-    at: Option<String>,
-    version: Option<u64>,
-    json: bool,
-) -> Result<bool, CliError> {
-    let (mut session, _) = Session::open_source(source, link, Fold::IndexOnly)?;
-    let (mut view, _) = ViewState::from_query(link);
-    view.stream = Some(stream.to_string());
-    view.time = at;
-    view.version = version;
+fn state(asked: StreamAt) -> Result<bool, CliError> {
+    let (mut session, _) = Session::open_source(&asked.source, &asked.link, Fold::IndexOnly)?;
+    let moment = moment_of(&mut session, &asked)?;
+    let stream = asked.stream.as_str();
+    match asked.json {
+        true => report::print_json(&report::state_json(stream, &moment)),
+        false => {
+            eprintln!("{}", report::moment_line(stream, &moment));
+            report::print_json(&moment.state);
+        }
+    }
+    Ok(true)
+}
+
+/// The moment `asked` names (neither a time nor a version: the stream's last event), as the
+/// engine selects it; the notes it made (a version not there, say) are written to stderr.
+fn moment_of(
+    session: &mut Session,
+    asked: &StreamAt,
+) -> Result<Box<chronoscope_protocol::Moment>, CliError> {
+    let (mut view, _) = ViewState::from_query(&asked.link);
+    view.stream = Some(asked.stream.clone());
+    view.time = asked.at.clone();
+    view.version = asked.version;
     let request = Request::Moment {
         link: view.to_query(),
         at: None,
@@ -200,19 +213,37 @@ fn state(
         Answer::Moment(moment) => moment,
         other => return Err(unexpected("moment", &other)),
     };
-    if moment.selected.stream.as_deref() != Some(stream) {
+    if moment.selected.stream.as_deref() != Some(asked.stream.as_str()) {
         return Err(CliError::NotFound(format!(
-            "no stream `{stream}` in the source"
+            "no stream `{}` in the source",
+            asked.stream
         )));
     }
     for note in &moment.selected.notes {
         eprintln!("chronoscope: {note}");
     }
-    match json {
-        true => report::print_json(&report::state_json(stream, &moment)),
+    Ok(moment)
+}
+
+/// Prints the history; true once it is printed.
+fn history(asked: StreamAt) -> Result<bool, CliError> {
+    let (mut session, _) = Session::open_source(&asked.source, &asked.link, Fold::IndexOnly)?;
+    let moment = moment_of(&mut session, &asked)?;
+    let stream = asked.stream.as_str();
+    let request = Request::History {
+        stream: stream.to_string(),
+        upto: moment.selected.pos,
+        max: MAX_HISTORY,
+    };
+    let history = match session.ask(request)? {
+        Answer::History(history) => history,
+        other => return Err(unexpected("history", &other)),
+    };
+    match asked.json {
+        true => report::print_json(&report::history_json(stream, &history)),
         false => {
-            eprintln!("{}", report::moment_line(stream, &moment));
-            report::print_json(&moment.state);
+            print!("{}", report::history_text(&history));
+            eprintln!("{}", report::history_summary(stream, &history));
         }
     }
     Ok(true)

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use chronoscope_protocol::{EventRow, Finding, Integrity, Moment, Opened, PackOpened};
+use chronoscope_protocol::{EventRow, Finding, History, Integrity, Moment, Opened, PackOpened};
 use serde_json::{json, Value};
 
 pub fn print_json(value: &Value) {
@@ -202,6 +202,56 @@ pub fn search_json(query: &str, rows: &[EventRow]) -> Value {
             "type": row.kind,
             "author": row.user,
             "id": row.id,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A history, an event to a line (version, time, type and author, tab-separated), each followed
+/// by what it changed, a change to an indented line.
+pub fn history_text(history: &History) -> String {
+    let mut out = String::new();
+    for event in &history.rows {
+        let row = &event.row;
+        let time = row
+            .time
+            .map_or_else(|| "no time".to_string(), |time| instant(&time));
+        let user = row.user.as_deref().unwrap_or("");
+        let _ = writeln!(out, "v{}\t{time}\t{}\t{user}", row.version, row.kind);
+        for change in &event.changes {
+            let _ = writeln!(out, "\t{change}");
+        }
+        if event.changes.is_empty() {
+            let _ = writeln!(out, "\tno change");
+        }
+    }
+    out
+}
+
+/// How many events the history lists, and how many it leaves out before and after.
+pub fn history_summary(stream: &str, history: &History) -> String {
+    let mut summary = format!("{} of {stream}", count(history.rows.len(), "event"));
+    if history.n_left_out > 0 {
+        let _ = write!(summary, "; the first {} left out", history.n_left_out);
+    }
+    let _ = write!(
+        summary,
+        "; {} after the moment",
+        count(history.n_after, "event")
+    );
+    summary
+}
+
+pub fn history_json(stream: &str, history: &History) -> Value {
+    json!({
+        "stream": stream,
+        "n_left_out": history.n_left_out,
+        "n_after": history.n_after,
+        "events": history.rows.iter().map(|event| json!({
+            "version": event.row.version,
+            "time": event.row.time.map(|time| instant(&time)),
+            "type": event.row.kind,
+            "author": event.row.user,
+            "changes": event.changes,
         })).collect::<Vec<_>>(),
     })
 }

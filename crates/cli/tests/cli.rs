@@ -107,6 +107,60 @@ fn state_prints_a_stream_at_a_moment_and_at_a_version() {
 }
 
 #[test]
+fn history_lists_a_streams_events_up_to_a_moment_with_what_each_changed() {
+    let demo = demo();
+    let lines = std::fs::read_to_string(&demo).expect("the demo");
+    let of_stream: Vec<Value> = lines
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|event| event["stream"] == "po-1017")
+        .collect();
+    let until = "2026-02-01T00:00:00Z";
+    let before: Vec<&Value> = of_stream
+        .iter()
+        .filter(|event| event["time"].as_str().is_some_and(|time| time <= until))
+        .collect();
+    let args = ["history", arg(&demo), "--stream", "po-1017", "--at", until];
+    let out = chronoscope(&[&args[..], &["--json"]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let history: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let events = history["events"].as_array().expect("events");
+    let versions: Vec<&Value> = events.iter().map(|e| &e["version"]).collect();
+    let expected: Vec<&Value> = before.iter().map(|e| &e["version"]).collect();
+    assert_eq!(versions, expected);
+    assert_eq!(history["n_after"], of_stream.len() - before.len());
+    assert_eq!(events[0]["type"], before[0]["type"]);
+    let first: Vec<&str> = events[0]["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(first.contains(&r#"add /poNumber: "PO-1017""#), "{first:?}");
+    assert!(
+        events
+            .iter()
+            .all(|e| e["changes"].as_array().is_some_and(|c| !c.is_empty())),
+        "every event of a purchase order changes it"
+    );
+
+    // For people: an event a line, its changes indented under it; the counts on stderr.
+    let out = chronoscope(&args);
+    assert_eq!(out.status.code(), Some(0));
+    let printed = text(&out.stdout);
+    assert!(printed.starts_with("v1\t"), "{printed}");
+    assert!(
+        printed.contains("\n\tadd /poNumber: \"PO-1017\"\n"),
+        "{printed}"
+    );
+    let summary = text(&out.stderr);
+    assert!(
+        summary.contains(&format!("{} events of po-1017", before.len())),
+        "{summary}"
+    );
+}
+
+#[test]
 fn state_of_a_stream_that_is_not_there_says_so_and_exits_2() {
     let out = chronoscope(&["state", arg(&demo()), "--stream", "po-0000"]);
     assert_eq!(out.status.code(), Some(2));

@@ -240,8 +240,8 @@ pub enum Request {
     },
     /// Every integrity check of the open source.
     Integrity,
-    /// The history of `stream` up to the moment `upto` (`None`: its last event), for the
-    /// printed report: its last `max` events up to there (at most `MAX_HISTORY`), each with
+    /// The history of `stream` up to the event at `upto` (`None`: before its first event, as a
+    /// selection says it): its last `max` events up to there (at most `MAX_HISTORY`), each with
     /// what it changed.
     History {
         stream: String,

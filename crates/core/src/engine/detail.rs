@@ -324,7 +324,7 @@ fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> Option<w
     })
 }
 
-/// The history of a stream up to the event at `upto` (`None`: its last): the last `max` events
+/// The history of a stream up to the event at `upto` (`None`: before its first): the last `max` events
 /// up to there (at most `MAX_HISTORY`), each with what it changed, in one replay of the stream.
 pub(super) fn history(
     timeline: &Timeline,
@@ -333,7 +333,7 @@ pub(super) fn history(
     max: usize,
 ) -> wire::History {
     let n_events = timeline.stream_len(stream);
-    let end = upto.map_or(n_events, |pos| pos.saturating_add(1).min(n_events));
+    let end = upto.map_or(0, |pos| pos.saturating_add(1).min(n_events));
     let first = end.saturating_sub(max.min(wire::MAX_HISTORY));
     let mut rows = Vec::with_capacity(end - first);
     let mut before = serde_json::Value::Null;
