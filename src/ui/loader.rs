@@ -23,6 +23,7 @@ use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin;
 use chronoscope_core::waiting::retries_by_itself;
+use chronoscope_fetch::fetch_problem;
 use chronoscope_protocol::{Answer, Request, Secrets};
 
 /// Where the bundled demo is served from.
@@ -224,7 +225,7 @@ pub(super) fn page_address() -> String {
 /// The engine's worker fetches it; the page makes no request of its own.
 pub async fn fetch_document(engine: Engine, address: &str) -> Result<String, Problem> {
     let url = origin::resolve(address, &page_address())
-        .map_err(|err| fetched_problem(address, 0, err.to_string()))?;
+        .map_err(|err| fetch_problem(address, 0, err.to_string()))?;
     let request = Request::Fetch {
         url: url.to_string(),
         secrets: None,
@@ -235,23 +236,14 @@ pub async fn fetch_document(engine: Engine, address: &str) -> Result<String, Pro
             url,
             status,
             message,
-        } => Err(fetched_problem(&url, status, message)),
-        Answer::Refused(refusal) => Err(fetched_problem(url.as_str(), 0, refusal.to_string())),
-        other => Err(fetched_problem(
+        } => Err(fetch_problem(&url, status, message)),
+        Answer::Refused(refusal) => Err(fetch_problem(url.as_str(), 0, refusal.to_string())),
+        other => Err(fetch_problem(
             url.as_str(),
             0,
             super::engine::unexpected(&other),
         )),
     }
-}
-
-/// A document that could not be fetched: a problem at its URL and status.
-fn fetched_problem(url: &str, status: u16, message: String) -> Problem {
-    let place = Place::Url {
-        url: url.to_string(),
-        status,
-    };
-    Problem::new(place, ProblemKind::Fetch(message))
 }
 
 /// The headers a request to `url` may carry: the credential typed for its origin, and a host

@@ -1,9 +1,9 @@
 //! `chronoscope`: Chronoscope's engine as a command, for what has to be checked without a
 //! browser: re-verifying an evidence pack (`verify`), a source's integrity report (`check`),
 //! the events of every stream a query matches (`search`), a stream's state at a moment
-//! (`state`), and its history up to a moment, with what each event changed (`history`). Each runs the same engine as the app, asked
-//! through the same protocol (`session`), and writes what people read or, with `--json`, what
-//! scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
+//! (`state`), and its history up to a moment, with what each event changed (`history`). Each
+//! runs the same engine as the app, asked through the same protocol (`session`), and writes what
+//! people read or, with `--json`, what scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
 //! finding and no problem, 1 when not, 2 when the command could not answer (a file that cannot
 //! be read, a stream that is not there).
 
@@ -19,7 +19,8 @@ use clap::{Parser, Subcommand};
 
 use session::{unexpected, CliError, Fold, Session};
 
-/// Chronoscope without a browser: verify evidence packs, check sources, search events, print states and histories.
+/// Chronoscope without a browser: verify evidence packs, check sources, search events, print
+/// states and histories.
 #[derive(Parser)]
 #[command(name = "chronoscope", version)]
 struct Cli {

@@ -30,7 +30,7 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>, TimeError> {
 }
 
 /// Reads a time typed by a person who shows times in `zone`: with an offset (`…Z`, `…+08:00`) it
-/// is that instant; without one (`2026-03-31 23:59:59`, `2026-03-31T23:59`) it is the zone's
+/// is that instant; without one (`2026-03-31 23:59:59`, `2026-03-31T23:59:59.5`) it is the zone's
 /// wall-clock time, whose offset at each instant `offset_at` gives (the zone's rules, which the
 /// browser knows). Where the clocks went back and the wall time happened twice, the earlier
 /// instant is meant; where they skipped it, it is refused.
@@ -51,8 +51,10 @@ pub fn parse_in_zone(
         .into_iter()
         .flatten()
         .filter_map(|offset| {
-            let time =
-                (wall - chrono::TimeDelta::seconds(offset.local_minus_utc().into())).and_utc();
+            let time = offset
+                .from_local_datetime(&wall)
+                .single()?
+                .with_timezone(&Utc);
             (offset_at(time) == Some(offset)).then_some(time)
         })
         .min()

@@ -2,9 +2,10 @@
 //! `File`): the worker fetches a URL itself, or reads the `File` it was handed, and feeds the
 //! bytes straight to its engine as they arrive, so that a source's bytes never cross the page.
 //! It also fetches the documents a view names (`fetch`) and the feed pages a source read from
-//! text asks for (`fetch_page`), so that the page makes no request of its own. It fetches each page of a feed
-//! the engine asks for, stops a body that stalls, stops at the memory ceiling, and tells the
-//! page how far it has come (`Answer::Read` notices) and, last, where the read ended.
+//! text asks for (`fetch_page`), so that the page makes no request of its own. It fetches each
+//! page of a feed the engine asks for, stops a body that stalls, stops at the memory ceiling,
+//! and tells the page how far it has come (`Answer::Read` notices) and, last, where the read
+//! ended.
 //!
 //! What to make of what arrives is the engine's (`core::ingest`), and the rules of a request
 //! are the core's (`chronoscope-fetch`, `core::origin`, `core::waiting`): the headers the page
@@ -177,14 +178,7 @@ fn fetch_page(worker: &Rc<Worker>, id: u64, url: String, secrets: Secrets) {
                 let request = Envelope::new(id, Request::FeedPage { url });
                 engine.answer_attached(request, bytes.len(), |into| into.copy_from_slice(&bytes))
             }
-            Err(problem) => engine.answer(Envelope::new(
-                id,
-                Request::PageFailed {
-                    url,
-                    status: problem.status(),
-                    message: problem.kind.to_string(),
-                },
-            )),
+            Err(problem) => engine.answer(Envelope::new(id, page_failed(url, &problem))),
         };
         drop(engine);
         worker.post_answer(id, answer.body);
@@ -196,6 +190,15 @@ fn fetch_page(worker: &Rc<Worker>, id: u64, url: String, secrets: Secrets) {
 async fn fetch_url(url: &str, secrets: Option<&Secrets>) -> Result<Vec<u8>, Problem> {
     let parsed = Url::parse(url).map_err(|err| fetch_problem(url, 0, err.to_string()))?;
     fetch_all(&parsed, secrets, &[], None).await
+}
+
+/// A feed page that could not be fetched, as the engine is told it.
+fn page_failed(url: String, problem: &Problem) -> Request {
+    Request::PageFailed {
+        url,
+        status: problem.status(),
+        message: problem.kind.to_string(),
+    }
 }
 
 /// A fetch that failed, as the page is told: where, its status, and why.
@@ -448,10 +451,7 @@ impl Reader {
         while let Wants::Page { url: page } = opened.wants.clone() {
             self.page += 1;
             self.notice(opened);
-            let fetched = match Url::parse(&page) {
-                Ok(page_url) => fetch_all(&page_url, Some(secrets), &[], None).await,
-                Err(err) => Err(chronoscope_fetch::fetch_problem(&page, 0, err.to_string())),
-            };
+            let fetched = fetch_url(&page, Some(secrets)).await;
             if !self.is_current() {
                 return Err(Ended::Superseded);
             }
@@ -459,11 +459,7 @@ impl Reader {
                 Ok(bytes) => {
                     as_opened(self.ask_with_bytes(Request::FeedPage { url: page }, &bytes))?
                 }
-                Err(problem) => self.opened(Request::PageFailed {
-                    url: page,
-                    status: problem.status(),
-                    message: problem.kind.to_string(),
-                })?,
+                Err(problem) => self.opened(page_failed(page, &problem))?,
             };
         }
         Ok(Ended::Read(Box::new(opened), wait_s))

@@ -7,12 +7,12 @@
 //! the record) took 0.61 s, serde skipping the whole record as `IgnoredAny` 0.30 s, and jiter
 //! 0.45 s; this scan takes 0.30 s and `decode_lean` with it 0.34 s. `cargo bench --profile worker
 //! -p chronoscope-core --bench core -- index_fields` times 100,000 records: 35 ms against serde's
-//! 100 ms (medians), and 56–57 ms against 100–104 ms in three later runs. At opt-level "z" the scan is the slower (144 ms against 122 ms), so the
-//! engine is built at 3 wherever it reads sources (the worker, `chronoscope` installed with
-//! `--profile worker`). It only ever says *yes* to a record serde reads the same way: anything it
-//! is not sure of (an escape in a key or in a field it reads, a number that is not a plain whole
-//! number, a duplicate field, nesting past 128 levels) makes it answer `None`, and the record is
-//! read by serde as before. Tests hold the two side by side on every record of the corpus and on
+//! 100 ms (medians), and 56–57 ms against 100–104 ms in three later runs. At opt-level "z" the
+//! scan is the slower (144 ms against 122 ms), so the engine is built at 3 wherever it reads
+//! sources (the worker, `chronoscope` installed with `--profile worker`). It only ever says *yes*
+//! to a record serde reads the same way: anything it is not sure of (an escape in a key or in a
+//! field it reads, a number that is not a plain whole number, a duplicate field, nesting past 128
+//! levels) makes it answer `None`, and the record is read by serde as before. Tests hold the two side by side on every record of the corpus and on
 //! 40,000 mutated ones (`crates/core/tests/decode_canonical.rs`), and the `ingest` fuzz target on
 //! every line it makes.
 

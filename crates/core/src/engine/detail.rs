@@ -324,8 +324,9 @@ fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> Option<w
     })
 }
 
-/// The history of a stream up to the event at `upto` (`None`: before its first): the last `max` events
-/// up to there (at most `MAX_HISTORY`), each with what it changed, in one replay of the stream.
+/// The history of a stream up to the event at `upto` (`None`: before its first): the last `max`
+/// events up to there (at most `MAX_HISTORY`), each with what it changed, in one replay of the
+/// stream.
 pub(super) fn history(
     timeline: &Timeline,
     stream: &str,
