@@ -30,10 +30,11 @@ if ! wasm-bindgen --version 2>/dev/null | grep -q " ${bindgen_version}\$"; then
   cargo install wasm-bindgen-cli --version "${bindgen_version}" --force
 fi
 
-# Debian's binaryen (108) breaks the bundle; tools/ pins binaryen 132 from npm, with Playwright.
-if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -d tools/node_modules/playwright-core ] \
+# Debian's binaryen (108) breaks the bundle; tools/ pins binaryen 132 from npm, with esbuild and Playwright.
+if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/esbuild ] \
+  || [ ! -d tools/node_modules/playwright-core ] \
   || [ ! -d tools/node_modules/axe-core ]; then
-  step "installing node tools (binaryen, playwright-core, axe-core)"
+  step "installing node tools (binaryen, esbuild, playwright-core, axe-core)"
   (cd tools && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
 fi
 
