@@ -12,6 +12,7 @@ use super::format::knows_zone;
 use super::keyboard::{on_key, use_keyboard};
 use super::loader::{fetch_document, load_url, DEMO_URL};
 use super::period_table::PeriodTableView;
+use super::print_report::PrintReport;
 use super::source_bar::SourceBar;
 use super::state_panel::StatePanel;
 use super::stream_list::StreamList;
@@ -135,6 +136,7 @@ fn shell(ctx: AppCtx, embedded: bool, keys_here: bool) -> impl IntoView {
             </button>
             <SourceBar/>
             <Inspector/>
+            <PrintReport/>
         </div>
     }
 }

@@ -10,11 +10,12 @@ use super::clipboard::copier;
 use super::engine::Engine;
 use super::format::zoned;
 use super::moment::{write_moment, Moments};
+use super::print_report::Printed;
 use chronoscope_core::decode::Problem;
 use chronoscope_core::diff::Difference;
 use chronoscope_core::follow::FollowStatus;
 use chronoscope_core::link::ViewState;
-use chronoscope_core::origin::{Credential, HostHeaders};
+use chronoscope_core::origin::{Credential, Secrets};
 use chronoscope_core::selection::Selection;
 use chronoscope_core::view::moves::step_target;
 pub use chronoscope_core::view::text::Progress;
@@ -124,8 +125,10 @@ pub struct AppCtx {
     pub follow: RwSignal<bool>,
     /// The host page's address that reopens the panel (`load`'s `link_base`): links go there.
     pub host_link_base: RwSignal<Option<String>>,
+    /// The printed report last made, for the moment it was made at.
+    pub printed: RwSignal<Option<Arc<Printed>>>,
     /// Headers the host sent for its source's origin; in memory only, never in a link.
-    pub host_headers: StoredValue<Option<HostHeaders>>,
+    pub host_headers: StoredValue<Option<Secrets>>,
     /// True when a download broke off (or a feed page failed) and *Retry* can read on.
     pub can_retry: RwSignal<bool>,
     /// The seconds left before a load that a server asked to wait (`Retry-After`) is tried
@@ -241,6 +244,7 @@ impl AppCtx {
             follow: RwSignal::new(false),
             host_headers: StoredValue::new(None),
             host_link_base: RwSignal::new(None),
+            printed: RwSignal::new(None),
             can_retry: RwSignal::new(false),
             retry_in: RwSignal::new(None),
             auto_retries: StoredValue::new(0),

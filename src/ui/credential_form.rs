@@ -10,7 +10,7 @@ use wasm_bindgen::JsValue;
 
 use super::context::use_app;
 use super::dom::{append_element, element};
-use chronoscope_core::origin::{resolve, Credential, Secret};
+use chronoscope_core::origin::{credential_for, resolve, Credential, Secret};
 
 /// The credential types offered: the select's values and their words.
 const SCHEMES: [(&str, &str); 3] = [
@@ -56,7 +56,7 @@ pub fn CredentialForm(
         };
         let secret = read_secret(&form);
         ctx.credential.set(match untrack(origin) {
-            Some(url) => Credential::for_url(secret, &url),
+            Some(url) => credential_for(secret, &url),
             None => Credential {
                 secret,
                 origin: None,

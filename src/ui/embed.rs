@@ -18,7 +18,7 @@ use super::context::AppCtx;
 use super::loader::{append_live, fetch_document, load_text, load_url};
 use super::url::pinned_address;
 use chronoscope_core::embed::{self, Allowlist, Command, LoadRequest, Theme};
-use chronoscope_core::origin::{self, HostHeaders};
+use chronoscope_core::origin;
 use chronoscope_core::time::format_utc;
 use chronoscope_protocol::{Answer, Request};
 
@@ -260,7 +260,7 @@ fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
         Some(src) if !request.headers.is_empty() => {
             let page = window().location().href().unwrap_or_default();
             let url = origin::resolve(src, &page).map_err(|err| format!("load: {err}"))?;
-            Some(HostHeaders::for_url(&url, request.headers.clone()))
+            Some(origin::host_headers(&url, request.headers.clone()))
         }
         _ => None,
     };

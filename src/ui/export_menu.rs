@@ -1,5 +1,5 @@
-//! The export menu: an evidence pack, the state, the diff and the event list as files, each
-//! with its scope said beside it and inside it. The engine writes every file (`export`,
+//! The export menu: the printed report, an evidence pack, the state, the diff and the event list
+//! as files, each with its scope said beside it and inside it. The engine writes every file (`export`,
 //! `evidence`) and says each scope (`scopes`); this menu asks, and saves what it is given.
 
 use chronoscope_protocol::{Answer, EvidenceRequest, ExportKind, Request};
@@ -9,19 +9,26 @@ use leptos::task::spawn_local;
 use super::context::{use_app, AppCtx};
 use super::download::download;
 use super::engine::ask_file;
+use super::print_report::print_report;
+use super::url::page_address;
 
 /// What a button of the menu asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wanted {
-    Evidence { whole_source: bool },
+    Evidence {
+        whole_source: bool,
+    },
     File(ExportKind),
+    /// The printed report (`print_report`), which the browser's print dialog makes a PDF of.
+    Report,
 }
 
 /// One export: its test id, its label, and what it asks for.
 type Export = (&'static str, &'static str, Wanted);
 
 /// What is exported at the selected moment (the stream up to it).
-const MOMENT_EXPORTS: [Export; 5] = [
+const MOMENT_EXPORTS: [Export; 6] = [
+    ("print-report-button", "Printed report", Wanted::Report),
     (
         "export-evidence",
         "Evidence pack (.zip)",
@@ -131,6 +138,7 @@ pub fn ExportMenu() -> impl IntoView {
 async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
     let link = ctx.view.with_untracked(|v| v.to_query());
     let request = match wanted {
+        Wanted::Report => return failed.set(print_report(ctx).await.err()),
         Wanted::File(what) => Request::Export { what, link },
         Wanted::Evidence { whole_source } => Request::Evidence(evidence_request(
             link,
@@ -148,12 +156,7 @@ async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
 /// What a pack holds beside the data: the page's address, for its link, and the time now, in
 /// UTC and in the display zone, named.
 fn evidence_request(link: String, whole_source: bool, zone: Option<String>) -> EvidenceRequest {
-    let location = window().location();
-    let page = format!(
-        "{}{}",
-        location.origin().unwrap_or_default(),
-        location.pathname().unwrap_or_default()
-    );
+    let page = page_address();
     let exported = chrono::Utc::now();
     EvidenceRequest {
         link,

@@ -7,9 +7,9 @@
 //! (decoding, indexing, the fold, the checks); what it answers (`Opened`) says how far it has
 //! come, what it wants next and where *Retry* reads on.
 //!
-//! The credential and a host's headers go to the worker with the request only for the source's
-//! origin (`core::origin::secrets_for`), and from there only to that origin, never across a
-//! redirect (`chronoscope-fetch`).
+//! The credential and a host's headers go to the worker with the request, each with the origin
+//! it is for; the worker sends a request only what is for its origin (`core::origin::secrets_for`),
+//! never across a redirect (`chronoscope-fetch`).
 
 use std::cell::Cell;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use url::Url;
 
 use super::context::{AppCtx, Local};
 use super::loader::{
-    fetch_document, page_address, retry_after_wait, secrets, Run, DEMO_PROJECTION_URL,
+    fetch_document, keys, page_address, retry_after_wait, Run, DEMO_PROJECTION_URL,
 };
 
 /// Reads a URL into the worker from its start: the worker fetches it, unless it is followed.
@@ -47,7 +47,7 @@ pub(super) async fn url(run: Run, address: String) {
         link,
         documents,
         url: url.to_string(),
-        secrets: secrets(&run.ctx, &url),
+        keys: keys(&run.ctx),
     }));
     if run.ctx.view.with_untracked(|v| v.follow.is_some()) {
         return super::follow::follow(run, request).await;
@@ -66,8 +66,8 @@ pub(super) async fn retry(ctx: AppCtx) {
         .opened
         .with_untracked(|o| o.as_ref().map(|o| o.label.clone()));
     let run = Run::start(ctx, label.unwrap_or_else(|| url.to_string()));
-    let secrets = secrets(&ctx, &url);
-    read(run, Request::ReadOn { secrets }, None, Some(url)).await;
+    let keys = keys(&ctx);
+    read(run, Request::ReadOn { keys }, None, Some(url)).await;
 }
 
 /// Reads a local file in the worker, as it is read from the disk, and keeps it so that it can
@@ -282,10 +282,9 @@ pub(super) async fn pages(run: &mut Run, mut opened: Opened) -> Option<Opened> {
     while let Wants::Page { url: page } = opened.wants.clone() {
         n_pages += 1;
         run.show_page(n_pages);
-        let page_url = Url::parse(&page).ok()?;
-        let secrets = secrets(&run.ctx, &page_url);
         // The worker fetches the page and reads it: its bytes never cross the page.
-        opened = ask(run, Request::FetchPage { url: page, secrets }, None).await?;
+        let keys = keys(&run.ctx);
+        opened = ask(run, Request::FetchPage { url: page, keys }, None).await?;
     }
     Some(opened)
 }

@@ -1,12 +1,14 @@
 //! The keyboard map: ←/→ one event, PgUp/PgDn ten, Home/End the ends, Space play or pause,
-//! `/` the filter, `c` copy the link. Keys typed into a field are left to the field.
+//! `/` the filter, `c` copy the link, Ctrl+P (⌘P) print the report of the moment shown. Keys typed into a field are left to the field.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::context::AppCtx;
+use super::print_report::print_report;
 use super::url::copy_link;
 use chronoscope_core::link::ViewState;
+use leptos::task::spawn_local;
 
 /// Installs the keyboard map on the window for the app's lifetime.
 pub fn use_keyboard(ctx: AppCtx) {
@@ -17,6 +19,12 @@ pub fn use_keyboard(ctx: AppCtx) {
 /// What a key does. A panel mounted in a page takes keys on its own element instead of the
 /// window, so that two panels on one page do not both move.
 pub fn on_key(ctx: AppCtx, ev: &web_sys::KeyboardEvent) {
+    if is_print(ev) && ctx.stream.get_untracked().is_some() {
+        ev.prevent_default();
+        return spawn_local(async move {
+            let _ = print_report(ctx).await;
+        });
+    }
     if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || typing_in_a_field(ev) {
         return;
     }
@@ -42,6 +50,11 @@ pub fn on_key(ctx: AppCtx, ev: &web_sys::KeyboardEvent) {
         _ => return,
     }
     ev.prevent_default();
+}
+
+/// Ctrl+P, or ⌘P: the browser's print, which prints the report of the moment shown.
+fn is_print(ev: &web_sys::KeyboardEvent) -> bool {
+    (ev.ctrl_key() || ev.meta_key()) && !ev.alt_key() && ev.key().eq_ignore_ascii_case("p")
 }
 
 fn typing_in_a_field(ev: &web_sys::KeyboardEvent) -> bool {

@@ -14,7 +14,6 @@ use std::rc::Rc;
 
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
-use url::Url;
 
 use super::context::{AppCtx, Local, PackInfo, Progress};
 use super::engine::Engine;
@@ -24,7 +23,7 @@ use chronoscope_core::link::ViewState;
 use chronoscope_core::origin;
 use chronoscope_core::waiting::retries_by_itself;
 use chronoscope_fetch::fetch_problem;
-use chronoscope_protocol::{Answer, Request, Secrets};
+use chronoscope_protocol::{Answer, Keys, Request};
 
 /// Where the bundled demo is served from.
 pub const DEMO_URL: &str = "demo/cambium-demo.ndjson";
@@ -246,12 +245,14 @@ pub async fn fetch_document(engine: Engine, address: &str) -> Result<String, Pro
     }
 }
 
-/// The headers a request to `url` may carry: the credential typed for its origin, and a host
-/// page's headers for it (`core::origin::secrets_for`).
-pub(super) fn secrets(ctx: &AppCtx, url: &Url) -> Secrets {
-    let credential = ctx.credential.get_untracked();
-    ctx.host_headers
-        .with_value(|host| origin::secrets_for(&credential, host.as_ref(), url))
+/// What a source's requests may carry, each part for its own origin: the credential typed for
+/// one, and a host page's headers for its source's. The engine's side sends each request only
+/// what is for its origin (`core::origin::secrets_for`).
+pub(super) fn keys(ctx: &AppCtx) -> Keys {
+    Keys {
+        credential: ctx.credential.get_untracked(),
+        host: ctx.host_headers.get_value(),
+    }
 }
 
 /// The size of the page's WebAssembly memory, in bytes.

@@ -36,6 +36,7 @@ mod model_panel;
 mod moment;
 mod paste_box;
 mod period_table;
+mod print_report;
 mod problem_list;
 mod scrub_controls;
 mod source_bar;

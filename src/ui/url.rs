@@ -79,7 +79,7 @@ pub fn pinned_link(
 }
 
 /// The page's origin and path.
-fn page_address() -> String {
+pub fn page_address() -> String {
     let location = window().location();
     let origin = location.origin().unwrap_or_default();
     let path = location.pathname().unwrap_or_default();

@@ -4,7 +4,7 @@
 // headless Chromium. Screenshots are kept under target/screenshots/ as CI artifacts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered, checkPageErrorsAfterEachTest } from './support.mjs';
 
@@ -317,6 +317,62 @@ test('a display zone: times in UTC and the zone, named; the link keeps it; a qua
   await unknown.getByTestId('time-toggle').click();
   await unknown.screenshot({ path: join(shots, 'zone-480-dark.png') });
   await unknown.context().close();
+});
+
+test('a printed report: the moment, its pinned link, the verdict, the events with what each changed, the state; alone in print', async () => {
+  const approved = demo.find((e) => e.type === 'PoApproved');
+  const upTo = demo.slice(0, demo.indexOf(approved) + 1).filter((e) => e.stream === approved.stream);
+  const page = await open(`?stream=${approved.stream}&v=${approved.version}&zone=Asia/Singapore`, { timezoneId: 'Europe/Lisbon' });
+  await waitForDemo(page);
+  await assertText(cursor(page), new RegExp(`^v${approved.version} · `));
+  await assertText(page.getByTestId('integrity-summary'), /^\d+ finding/);
+  const verdict = await page.getByTestId('integrity-summary').textContent();
+  // The dialog itself cannot be driven headless: print() is counted instead.
+  await page.evaluate(() => { window.printed = 0; window.print = () => { window.printed += 1; }; });
+  const report = page.getByTestId('print-report');
+  assert.equal(await report.isVisible(), false, 'never on screen');
+  await page.getByTestId('export-toggle').click();
+  await page.getByTestId('print-report-button').click();
+  await page.waitForFunction(() => window.printed === 1);
+  const texts = await report.locator('p').allTextContents();
+  const classes = await report.locator('p').evaluateAll((ps) => ps.map((p) => p.className));
+  const of = (kind) => texts.filter((_, i) => classes[i] === `r-${kind}`);
+  assert.deepEqual(of('title'), [`Chronoscope report: ${approved.stream}`]);
+  assert.ok(of('field').includes(`Integrity: ${verdict}`), of('field').join('\n'));
+  const link = of('field').find((t) => t.startsWith('Link: '));
+  assert.match(link, new RegExp(`^Link: http://127\\.0\\.0\\.1:\\d+/\\?.*stream=${approved.stream}.*&v=${approved.version}.*&h=[0-9a-f]{16}`));
+  assert.match(link, /zone=Asia\/Singapore/);
+  assert.ok(of('field').some((t) => /^Printed: \d{4}-\d\d-\d\dT[\d:.]+Z · Asia\/Singapore /.test(t)), of('field').join('\n'));
+  const events = of('event');
+  assert.equal(events.length, upTo.length, 'every event of the stream up to the moment');
+  const time = approved.time.replace('.000Z', 'Z');
+  assert.match(events.at(-1), new RegExp(`^v${approved.version} · PoApproved · .+ ${time} · Asia/Singapore ${atOffset(approved.time, 8)}$`));
+  assert.ok(of('change').some((t) => /(replace|add) \/status: (".*" → )?"approved"/.test(t)), of('change').join('\n'));
+  assert.equal(JSON.parse(of('code')[0]).status, 'approved');
+
+  // In print, the report alone; the page's own panes are not printed.
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await report.isVisible(), true);
+  assert.equal(await page.locator('.source-bar').isVisible(), false);
+  assert.equal(await page.locator('main.inspector').isVisible(), false);
+  const pdf = await page.pdf({ format: 'A4', margin: { top: '12mm', bottom: '12mm', left: '12mm', right: '12mm' } });
+  assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+  writeFileSync(join(shots, 'report.pdf'), pdf);
+  await page.screenshot({ path: join(shots, 'report-print-1400.png'), fullPage: true });
+  await page.emulateMedia({ media: 'screen' });
+
+  // Ctrl+P makes it too; a report of another moment is not printed for this one, and printing
+  // the page then says how to make one.
+  await page.keyboard.press('Control+p');
+  await page.waitForFunction(() => window.printed === 2);
+  await page.keyboard.press('Home');
+  await assertText(cursor(page), /^v\d+ · /);
+  await page.waitForFunction(() => !document.querySelector('[data-testid=print-report] p'));
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('main.inspector').isVisible(), true, 'the page as shown');
+  const note = await report.evaluate((el) => getComputedStyle(el, '::before').content);
+  assert.match(note, /use Export → Printed report, or Ctrl\+P/);
+  await page.context().close();
 });
 
 test('loading: the count is never behind the rows, and the header keeps its shape when a URL is entered', async () => {

@@ -10,7 +10,7 @@
 //! A credential is typed for one origin and is only ever sent to that origin: a feed whose links
 //! lead to another server, or a URL typed later for another server, never receives it.
 
-use chronoscope_protocol::Secrets;
+pub use chronoscope_protocol::{Credential, Keys, Secret, Secrets};
 use url::Url;
 
 /// Why a source address cannot be used.
@@ -93,100 +93,55 @@ pub fn with_embed(url: &Url) -> Url {
     url
 }
 
-/// A credential typed by a person, for the origin (scheme, host and port) it was typed for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Credential {
-    pub secret: Secret,
-    /// The origin it may be sent to, as `https://host:port`; `None`: nowhere yet.
-    pub origin: Option<String>,
+/// A credential for the origin of `url`.
+pub fn credential_for(secret: Secret, url: &Url) -> Credential {
+    Credential {
+        secret,
+        origin: Some(url.origin().ascii_serialization()),
+    }
 }
 
-/// The secret part of a credential.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Secret {
-    #[default]
-    None,
-    Basic {
-        user: String,
-        password: String,
-    },
-    Bearer {
-        token: String,
-    },
+/// The `Authorization` header of `credential` for a request to `url`: only when `url` has the
+/// credential's own origin.
+pub fn header_for(credential: &Credential, url: &Url) -> Option<String> {
+    let origin = credential.origin.as_deref()?;
+    (url.origin().ascii_serialization() == origin)
+        .then(|| header(&credential.secret))
+        .flatten()
 }
 
-impl Credential {
-    /// A credential for the origin of `url`.
-    pub fn for_url(secret: Secret, url: &Url) -> Credential {
-        Credential {
-            secret,
-            origin: Some(url.origin().ascii_serialization()),
-        }
-    }
-
-    /// True when there is no secret.
-    pub fn is_none(&self) -> bool {
-        self.secret == Secret::None
-    }
-
-    /// The `Authorization` header for a request to `url`: only when `url` has the credential's
-    /// own origin.
-    pub fn header_for(&self, url: &Url) -> Option<String> {
-        let origin = self.origin.as_deref()?;
-        (url.origin().ascii_serialization() == origin)
-            .then(|| self.header())
-            .flatten()
-    }
-
-    fn header(&self) -> Option<String> {
-        use base64::Engine;
-        match &self.secret {
-            Secret::None => None,
-            Secret::Basic { user, password } => Some(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-            )),
-            Secret::Bearer { token } => Some(format!("Bearer {}", token.trim())),
-        }
+fn header(secret: &Secret) -> Option<String> {
+    use base64::Engine;
+    match secret {
+        Secret::None => None,
+        Secret::Basic { user, password } => Some(format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+        )),
+        Secret::Bearer { token } => Some(format!("Bearer {}", token.trim())),
     }
 }
 
 /// Headers a host page asked to send with its source (`core::embed`'s `load`), for the origin
-/// of that source only; kept in memory, never in a link.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct HostHeaders {
-    pub origin: String,
-    pub headers: Vec<(String, String)>,
-}
-
-impl HostHeaders {
-    /// Headers for requests to `url`'s origin.
-    pub fn for_url(url: &Url, headers: Vec<(String, String)>) -> HostHeaders {
-        HostHeaders {
-            origin: url.origin().ascii_serialization(),
-            headers,
-        }
-    }
-
-    /// The headers for a request to `url`: none unless it has their origin.
-    pub fn to(&self, url: &Url) -> &[(String, String)] {
-        match url.origin().ascii_serialization() == self.origin {
-            true => &self.headers,
-            false => &[],
-        }
+/// of that source (`url`) only; kept in memory, never in a link.
+pub fn host_headers(url: &Url, headers: Vec<(String, String)>) -> Secrets {
+    Secrets {
+        origin: url.origin().ascii_serialization(),
+        headers,
     }
 }
 
-/// The headers a request to `url` may carry, for the engine's side to send: the credential as
+/// The headers a request to `url` may carry, as the engine's side sends them: the credential as
 /// `Authorization` where it was typed for `url`'s origin, and a host page's headers where they
 /// are for it. Nothing for any other origin.
-pub fn secrets_for(credential: &Credential, host: Option<&HostHeaders>, url: &Url) -> Secrets {
-    let mut headers: Vec<(String, String)> = credential
-        .header_for(url)
+pub fn secrets_for(keys: &Keys, url: &Url) -> Secrets {
+    let mut headers: Vec<(String, String)> = header_for(&keys.credential, url)
         .map(|header| ("Authorization".to_string(), header))
         .into_iter()
         .collect();
-    headers.extend(host.map_or(&[][..], |host| host.to(url)).iter().cloned());
+    if let Some(host) = &keys.host {
+        headers.extend(secrets_to(host, url).iter().cloned());
+    }
     Secrets {
         origin: match headers.is_empty() {
             true => String::new(),

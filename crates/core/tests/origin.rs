@@ -4,7 +4,8 @@
 use chronoscope_core::embed::Allowlist;
 use chronoscope_core::link::ViewState;
 use chronoscope_core::origin::{
-    foreign_origins, resolve, secrets_for, secrets_to, with_embed, Credential, HostHeaders, Secret,
+    credential_for, foreign_origins, header_for, host_headers, resolve, secrets_for, secrets_to,
+    with_embed, Credential, Keys, Secret,
 };
 use chronoscope_protocol::Secrets;
 use url::Url;
@@ -21,12 +22,12 @@ fn basic() -> Secret {
 #[test]
 fn a_credential_goes_only_to_the_origin_it_was_typed_for() {
     let typed_for = resolve("/secure/streams/po", PAGE).unwrap();
-    let credential = Credential::for_url(basic(), &typed_for);
+    let credential = credential_for(basic(), &typed_for);
     assert_eq!(credential.origin.as_deref(), Some("http://127.0.0.1:8080"));
-    let header = credential.header_for(&typed_for);
+    let header = header_for(&credential, &typed_for);
     assert_eq!(header.as_deref(), Some("Basic YWRtaW46Y2hhbmdlaXQ="));
     let same_origin_page = resolve("/secure/streams/po/0/forward/20", PAGE).unwrap();
-    assert_eq!(credential.header_for(&same_origin_page), header);
+    assert_eq!(header_for(&credential, &same_origin_page), header);
     for elsewhere in [
         "http://127.0.0.1:8081/streams/po",
         "https://127.0.0.1:8080/streams/po",
@@ -35,7 +36,7 @@ fn a_credential_goes_only_to_the_origin_it_was_typed_for() {
         "//evil.example/streams/po",
     ] {
         let url = resolve(elsewhere, PAGE).unwrap();
-        assert_eq!(credential.header_for(&url), None, "{elsewhere}");
+        assert_eq!(header_for(&credential, &url), None, "{elsewhere}");
     }
 }
 
@@ -46,7 +47,7 @@ fn a_credential_typed_before_any_source_goes_nowhere() {
         origin: None,
     };
     let url = resolve("/streams/po", PAGE).unwrap();
-    assert_eq!(credential.header_for(&url), None);
+    assert_eq!(header_for(&credential, &url), None);
     assert!(!credential.is_none());
     assert!(Credential::default().is_none());
 }
@@ -54,14 +55,14 @@ fn a_credential_typed_before_any_source_goes_nowhere() {
 #[test]
 fn a_bearer_token_is_sent_trimmed() {
     let url = resolve("https://es.example/streams/po", PAGE).unwrap();
-    let credential = Credential::for_url(
+    let credential = credential_for(
         Secret::Bearer {
             token: " abc.def \n".into(),
         },
         &url,
     );
     assert_eq!(
-        credential.header_for(&url).as_deref(),
+        header_for(&credential, &url).as_deref(),
         Some("Bearer abc.def")
     );
 }
@@ -175,9 +176,13 @@ fn the_engines_side_is_given_headers_only_for_the_sources_origin_and_sends_them_
     let secret = Secret::Bearer {
         token: "t0ken".into(),
     };
-    let credential = Credential::for_url(secret, &source);
-    let host = HostHeaders::for_url(&source, vec![("X-Tenant".into(), "acme".into())]);
-    let secrets = secrets_for(&credential, Some(&host), &source);
+    let credential = credential_for(secret, &source);
+    let host = host_headers(&source, vec![("X-Tenant".into(), "acme".into())]);
+    let keys = Keys {
+        credential,
+        host: Some(host),
+    };
+    let secrets = secrets_for(&keys, &source);
     assert_eq!(secrets.origin, "https://cambium.example:8443");
     assert_eq!(
         secrets.headers,
@@ -199,7 +204,7 @@ fn the_engines_side_is_given_headers_only_for_the_sources_origin_and_sends_them_
     }
     // A source on another origin than the credential's is given nothing to send.
     let other = Url::parse("https://other.example/events").unwrap();
-    let none = secrets_for(&credential, Some(&host), &other);
+    let none = secrets_for(&keys, &other);
     assert_eq!(none, Secrets::default());
     assert!(secrets_to(&none, &other).is_empty());
 }

@@ -20,8 +20,8 @@ use chronoscope_core::trail::{trail_of, trail_pointers, Trail};
 use chronoscope_core::view::streams::shortlist;
 use chronoscope_core::view::text::{change_line, change_words};
 use chronoscope_protocol::{
-    Answer, Document, Envelope, EvidenceRequest, ExportKind, Refusal, Request, Wants, MAX_FINDINGS,
-    MAX_PROBLEM_LINES, VERSION,
+    Answer, Document, Envelope, EvidenceRequest, ExportKind, LineKind, Refusal, Request, Wants,
+    MAX_FINDINGS, MAX_PROBLEM_LINES, VERSION,
 };
 use proptest::prelude::*;
 
@@ -225,6 +225,31 @@ proptest! {
             prop_assert_eq!(&again.selected.pos, &moved.selected.pos);
             prop_assert_eq!(&again.state, &moved.state);
             prop_assert_eq!(&again.changes, &moved.changes);
+
+            // The printed report of the link's moment: the verdict, the link pinned to the data,
+            // every event up to the moment, the state and what changed, as asked apart.
+            let printed = parse_instant("2026-12-07T08:00:00Z").unwrap();
+            let asked = Request::Report { link: link.clone(), page: "https://c.example/".into(), link_base: None, printed };
+            let Answer::Report { lines } = ask(&mut engine, 9, asked) else { panic!() };
+            let has = |kind: LineKind, text: &str| lines.iter().any(|l| l.kind == kind && l.text == text);
+            let verdict = check(timeline, direct.detection.format, &direct.problems).summary;
+            prop_assert!(has(LineKind::Field, &format!("Integrity: {verdict}")), "{lines:?}");
+            let Answer::Pinned { query } = ask(&mut engine, 9, Request::Pin { link: link.clone() }) else { panic!() };
+            prop_assert!(has(LineKind::Field, &format!("Link: https://c.example/?{query}")), "{lines:?}");
+            prop_assert!(lines.iter().any(|l| l.text == "Printed:" && l.time == Some(printed)));
+            let events: Vec<_> = lines.iter().filter(|l| l.kind == LineKind::Event).collect();
+            prop_assert_eq!(events.len(), expected.pos.map_or(0, |p| p + 1));
+            for (line, pos) in events.iter().zip(0..) {
+                let head = timeline.head_at(&stream, pos).unwrap();
+                prop_assert!(line.text.starts_with(&format!("v{} · {} · ", head.version, head.kind)), "{line:?}");
+                prop_assert_eq!(line.time, head.timed.then_some(head.time));
+            }
+            let state = chronoscope_core::export::pretty(&timeline.state_after(&stream, expected.pos));
+            prop_assert!(has(LineKind::Code, &state), "{lines:?}");
+            for change in diff(&timeline.state_after(&stream, expected.compare), &timeline.state_after(&stream, expected.pos)) {
+                let words = change_line(&change);
+                prop_assert!(has(LineKind::Change, &words), "{words} in {lines:?}");
+            }
         }
 
         let at = format!("2026-03-31T23:{:02}:00Z", a % 60);
@@ -1300,4 +1325,28 @@ fn a_search_whose_query_cannot_be_read_finds_nothing_and_says_why() {
     };
     assert_eq!((rows.len(), n_rows), (0, 0));
     assert!(filter_problem.is_some_and(|why| why.contains("v:")));
+}
+
+#[test]
+fn a_report_line_is_written_with_its_kinds_name_and_an_unknown_kind_is_named() {
+    let line = chronoscope_protocol::ReportLine {
+        kind: LineKind::Event,
+        text: "v3 · PoApproved · dana".into(),
+        time: None,
+    };
+    let text = serde_json::to_string(&line).unwrap();
+    assert_eq!(
+        text,
+        r#"{"kind":"event","text":"v3 · PoApproved · dana","time":null}"#
+    );
+    assert_eq!(
+        serde_json::from_str::<chronoscope_protocol::ReportLine>(&text).unwrap(),
+        line
+    );
+    let err = serde_json::from_str::<LineKind>(r#""footnote""#).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("`footnote` is not a kind of report line"),
+        "{err}"
+    );
 }

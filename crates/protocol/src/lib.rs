@@ -94,7 +94,7 @@ pub enum Request {
     /// *Retry* on the engine's side: reads on from where the source stopped (a `Range` where
     /// the server serves ranges, else fetching again and skipping what was read), or fetches
     /// again the feed page that failed. Answered like `read`.
-    ReadOn { secrets: Secrets },
+    ReadOn { keys: Keys },
     /// Fetches a whole document (a mapping, a projection, the page's `config.json`) on the
     /// engine's side, with `secrets` (a credential or a host's headers) for their origin only:
     /// answered `fetched`, or `fetch_failed` naming the URL and status. Only an engine in a
@@ -106,7 +106,7 @@ pub enum Request {
     },
     /// Fetches the feed page the open source asked for (`Wants::Page`) on the engine's side and
     /// reads it, or its failure, as `feed_page` and `page_failed` would: answered `opened`.
-    FetchPage { url: String, secrets: Secrets },
+    FetchPage { url: String, keys: Keys },
     /// Stops following the source being read (`follow=` turned off): the read's connection
     /// closes, and its last answer says the source as it stands. Answered `opened`.
     Unfollow,
@@ -240,6 +240,19 @@ pub enum Request {
     },
     /// Every integrity check of the open source.
     Integrity,
+    /// The printed report of the view `link` (a deep link's query) at its moment, laid out as
+    /// lines: the source, the integrity verdict, the moment, `printed` and the link that
+    /// reopens it (on `page`, or the host's `link_base`), the stream's events up to the moment
+    /// with what each changed, the state then and what changed since the comparison point.
+    /// Waits, as `integrity` does, until everything is folded.
+    Report {
+        link: String,
+        page: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        link_base: Option<String>,
+        #[serde(with = "instant")]
+        printed: DateTime<Utc>,
+    },
     /// The history of `stream` up to the event at `upto` (`None`: before its first event, as a
     /// selection says it): its last `max` events up to there (at most `MAX_HISTORY`), each with
     /// what it changed.
@@ -335,11 +348,54 @@ pub struct ReadUrl {
     pub documents: Vec<Document>,
     /// Absolute: the page resolved it against its own address.
     pub url: String,
-    pub secrets: Secrets,
+    pub keys: Keys,
+}
+
+/// What requests to sources' servers may carry, each part for its own origin: a person's
+/// credential and a host page's headers. The engine's side works out, for each request, what
+/// goes to that request's origin (`chronoscope_core::origin::secrets_for`): nothing for any
+/// other. Never written into a link.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keys {
+    #[serde(default, skip_serializing_if = "Credential::is_none")]
+    pub credential: Credential,
+    /// A host page's headers for its source's origin (`load`'s `headers`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<Secrets>,
+}
+
+/// A credential typed by a person, for the origin (scheme, host and port) it was typed for.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub secret: Secret,
+    /// The origin it may be sent to, as `https://host:port`; `None`: nowhere yet.
+    pub origin: Option<String>,
+}
+
+impl Credential {
+    /// True when there is no secret.
+    pub fn is_none(&self) -> bool {
+        self.secret == Secret::None
+    }
+}
+
+/// The secret part of a credential.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Secret {
+    #[default]
+    None,
+    Basic {
+        user: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
 }
 
 /// Headers that go only to one origin (scheme, host and port): the user's credential as
-/// `Authorization` and a host page's headers. A request to any other origin carries none, and
+/// `Authorization` and a host page's headers, as the engine's side sends them (`Keys`). A request to any other origin carries none, and
 /// a request that carries some follows no redirect. They are never written into a link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secrets {
@@ -477,6 +533,10 @@ pub enum Answer {
         changes: Vec<FieldChange>,
     },
     History(History),
+    /// The printed report (`Report`), a line at a time.
+    Report {
+        lines: Vec<ReportLine>,
+    },
     /// A document fetched (`Fetch`), as text.
     Fetched {
         text: String,
@@ -785,6 +845,92 @@ pub struct EventRow {
     pub stream: Option<String>,
 }
 
+/// A line of the printed report: what it is, its text, and the instant it names, which the
+/// page writes after the text, in UTC and in its display zone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportLine {
+    pub kind: LineKind,
+    pub text: String,
+    #[serde(default, with = "instant::maybe")]
+    pub time: Option<DateTime<Utc>>,
+}
+
+/// What a line of the printed report is, which its style follows; written as its name
+/// (`"event"`). Read through a `String` rather than as a serde enum: the derived enum reader cost
+/// the panel 1.5 KB of wasm before `wasm-opt` (twiggy), this one a match.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "&'static str", try_from = "String")]
+pub enum LineKind {
+    Title,
+    /// `Label: value`, in the report's head.
+    Field,
+    Heading,
+    /// An event: its version, type and author (its time beside them).
+    Event,
+    /// One change to the state, under its event or under the last heading.
+    Change,
+    Note,
+    /// The state, as pretty JSON.
+    Code,
+}
+
+impl LineKind {
+    const ALL: [LineKind; 7] = [
+        LineKind::Title,
+        LineKind::Field,
+        LineKind::Heading,
+        LineKind::Event,
+        LineKind::Change,
+        LineKind::Note,
+        LineKind::Code,
+    ];
+
+    /// The class the page's style sheet gives the kind's lines (`r-event`, …): `r-` and its name.
+    pub fn class(self) -> &'static str {
+        match self {
+            LineKind::Title => "r-title",
+            LineKind::Field => "r-field",
+            LineKind::Heading => "r-heading",
+            LineKind::Event => "r-event",
+            LineKind::Change => "r-change",
+            LineKind::Note => "r-note",
+            LineKind::Code => "r-code",
+        }
+    }
+
+    /// The kind's name, as the protocol writes it.
+    pub fn name(self) -> &'static str {
+        &self.class()[2..]
+    }
+}
+
+impl From<LineKind> for &'static str {
+    fn from(kind: LineKind) -> &'static str {
+        kind.name()
+    }
+}
+
+/// A report line's kind that the protocol does not have.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownLineKind(String);
+
+impl std::fmt::Display for UnknownLineKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` is not a kind of report line", self.0)
+    }
+}
+
+impl TryFrom<String> for LineKind {
+    type Error = UnknownLineKind;
+
+    fn try_from(name: String) -> Result<LineKind, UnknownLineKind> {
+        LineKind::ALL
+            .into_iter()
+            .find(|kind| kind.name() == name)
+            .ok_or(UnknownLineKind(name))
+    }
+}
+
 /// The most events a `history` answer lists.
 pub const MAX_HISTORY: usize = 5_000;
 
@@ -1008,6 +1154,7 @@ impl Answer {
             Answer::Diff { .. } => "diff",
             Answer::Blame { .. } => "blame",
             Answer::History(_) => "history",
+            Answer::Report { .. } => "report",
             Answer::Fetched { .. } => "fetched",
             Answer::FetchFailed { .. } => "fetch_failed",
             Answer::Table(_) => "table",

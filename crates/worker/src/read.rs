@@ -8,8 +8,8 @@
 //! ended.
 //!
 //! What to make of what arrives is the engine's (`core::ingest`), and the rules of a request
-//! are the core's (`chronoscope-fetch`, `core::origin`, `core::waiting`): the headers the page
-//! sent go only to their origin. A read stops at its next step once another source is opened
+//! are the core's (`chronoscope-fetch`, `core::origin`, `core::waiting`): from the credential
+//! and host headers the page sends (`Keys`), each request carries only what is for its origin. A read stops at its next step once another source is opened
 //! (`Engine::n_opened`), and answers that it was superseded.
 
 mod follow;
@@ -18,6 +18,7 @@ use std::rc::Rc;
 
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
 use chronoscope_core::link::ViewState;
+use chronoscope_core::origin::{secrets_for, Keys};
 use chronoscope_core::waiting::{is_temporary, StallWatch};
 use chronoscope_fetch::{fetch_all, fetch_problem, Ask, Chunk, Download};
 use chronoscope_protocol::{
@@ -39,7 +40,7 @@ const QUIET_MS: i32 = 1000;
 /// A read the page asked for.
 pub enum ReadAsk {
     Url(Box<ReadUrl>),
-    On(Secrets),
+    On(Keys),
     Unfollow,
     File {
         label: String,
@@ -60,7 +61,7 @@ pub enum ReadAsk {
     /// A feed page the open source asked for (`fetch_page`), read into it.
     Page {
         url: String,
-        secrets: Secrets,
+        keys: Keys,
     },
 }
 
@@ -77,14 +78,12 @@ pub fn ask_of(data: &JsValue) -> Option<(u64, ReadAsk)> {
         let envelope: Envelope<Request> = serde_json::from_str(&text).ok()?;
         return match envelope.body {
             Request::Read(read) => Some((envelope.id, ReadAsk::Url(read))),
-            Request::ReadOn { secrets } => Some((envelope.id, ReadAsk::On(secrets))),
+            Request::ReadOn { keys } => Some((envelope.id, ReadAsk::On(keys))),
             Request::Unfollow => Some((envelope.id, ReadAsk::Unfollow)),
             Request::Fetch { url, secrets } => {
                 Some((envelope.id, ReadAsk::Document { url, secrets }))
             }
-            Request::FetchPage { url, secrets } => {
-                Some((envelope.id, ReadAsk::Page { url, secrets }))
-            }
+            Request::FetchPage { url, keys } => Some((envelope.id, ReadAsk::Page { url, keys })),
             _ => None,
         };
     }
@@ -116,7 +115,7 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
     let ask = match ask {
         ReadAsk::Unfollow => return unfollow(worker, id),
         ReadAsk::Document { url, secrets } => return fetch_document(worker, id, url, secrets),
-        ReadAsk::Page { url, secrets } => return fetch_page(worker, id, url, secrets),
+        ReadAsk::Page { url, keys } => return fetch_page(worker, id, url, keys),
         ask => ask,
     };
     worker.n_reads.set(worker.n_reads.get() + 1);
@@ -134,7 +133,7 @@ pub fn start(worker: &Rc<Worker>, id: u64, ask: ReadAsk) {
     wasm_bindgen_futures::spawn_local(async move {
         match ask {
             ReadAsk::Url(read) => reader.read_url(*read).await,
-            ReadAsk::On(secrets) => reader.read_on(secrets).await,
+            ReadAsk::On(keys) => reader.read_on(keys).await,
             ReadAsk::Unfollow | ReadAsk::Document { .. } | ReadAsk::Page { .. } => {}
             ReadAsk::File {
                 label,
@@ -166,10 +165,12 @@ fn fetch_document(worker: &Rc<Worker>, id: u64, url: String, secrets: Option<Sec
     });
 }
 
-/// Fetches the feed page the open source asked for, reads it (or its failure) into the engine,
-/// and answers `id` with the source as it stands then.
-fn fetch_page(worker: &Rc<Worker>, id: u64, url: String, secrets: Secrets) {
+/// Fetches the feed page the open source asked for, with what `keys` allow for its origin,
+/// reads it (or its failure) into the engine, and answers `id` with the source as it stands then.
+fn fetch_page(worker: &Rc<Worker>, id: u64, url: String, keys: Keys) {
     let worker = Rc::clone(worker);
+    let secrets =
+        Url::parse(&url).map_or_else(|_| Secrets::default(), |page| secrets_for(&keys, &page));
     wasm_bindgen_futures::spawn_local(async move {
         let fetched = fetch_url(&url, Some(&secrets)).await;
         let mut engine = worker.engine.borrow_mut();
@@ -271,7 +272,7 @@ impl Reader {
     }
 
     async fn fetch_and_read(&mut self, read: ReadUrl, url: Url) -> Result<Ended, Ended> {
-        let secrets = read.secrets;
+        let secrets = secrets_for(&read.keys, &url);
         let view = ViewState::from_query(&read.link).0;
         let fetched = Download::fetch(&url, Ask::with(Some(&secrets))).await;
         let (status, ranges) = match &fetched {
@@ -302,7 +303,9 @@ impl Reader {
     }
 
     /// *Retry*: reads on from where the open source stopped.
-    async fn read_on(mut self, secrets: Secrets) {
+    async fn read_on(mut self, keys: Keys) {
+        let source = self.worker.engine.borrow().source_url().cloned();
+        let secrets = source.map_or_else(Secrets::default, |url| secrets_for(&keys, &url));
         let ended = self.read_on_from(secrets).await;
         self.end(ended.unwrap_or_else(|ended| ended));
     }

@@ -17,6 +17,7 @@
 
 mod detail;
 mod files;
+mod report;
 mod table;
 
 pub use files::evidence;
@@ -207,7 +208,7 @@ impl Engine {
             return false;
         }
         match &request.body {
-            Request::Integrity | Request::Evidence(_) => self.is_folding(),
+            Request::Integrity | Request::Evidence(_) | Request::Report { .. } => self.is_folding(),
             Request::Table { .. } => match self.table_read(request) {
                 Some(read) => self.caches.table.begin(read),
                 None => false,
@@ -827,7 +828,7 @@ fn index(ingest: &mut Ingest) {
 /// the integrity checks, which read the problems the fold finds; and, after `select`, the
 /// stream it selected (the one shown), so that it is folded before the others.
 fn answer_about(open: &mut OpenSource, caches: &mut Caches, request: Request) -> Answer {
-    if request == Request::Integrity {
+    if matches!(request, Request::Integrity | Request::Report { .. }) {
         open.ingest.run();
     }
     let answer = ask(&open.source(), caches, request);
@@ -1007,6 +1008,22 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
                     changes: changes_between(timeline, &stream, (from, &before), (to, &after)),
                 }
             })
+        }
+        Request::Report {
+            link,
+            page,
+            link_base,
+            printed,
+        } => {
+            let asked = report::Asked {
+                link: &link,
+                page: &page,
+                link_base: link_base.as_deref(),
+                printed,
+            };
+            Answer::Report {
+                lines: report::report(source, &asked),
+            }
         }
         Request::History { stream, upto, max } => match known(timeline, &stream) {
             Ok(()) => Answer::History(detail::history(timeline, &stream, upto, max)),
