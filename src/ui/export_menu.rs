@@ -1,6 +1,7 @@
 //! The export menu: the printed report, an evidence pack, the state, the diff and the event list
-//! as files, each with its scope said beside it and inside it. The engine writes every file (`export`,
-//! `evidence`) and says each scope (`scopes`); this menu asks, and saves what it is given.
+//! as files, each with its scope said beside it and inside it. The engine writes every file
+//! (`export`, `evidence`, `report`) and says each scope (`scopes`); this menu asks, and saves
+//! what it is given.
 
 use chronoscope_protocol::{Answer, EvidenceRequest, ExportKind, Request};
 use leptos::prelude::*;

@@ -1,5 +1,6 @@
 //! The keyboard map: ←/→ one event, PgUp/PgDn ten, Home/End the ends, Space play or pause,
-//! `/` the filter, `c` copy the link, Ctrl+P (⌘P) print the report of the moment shown. Keys typed into a field are left to the field.
+//! `/` the filter, `c` copy the link, Ctrl+P (⌘P) print the report of the moment shown. Keys
+//! typed into a field are left to the field.
 
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;

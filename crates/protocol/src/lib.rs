@@ -395,8 +395,9 @@ pub enum Secret {
 }
 
 /// Headers that go only to one origin (scheme, host and port): the user's credential as
-/// `Authorization` and a host page's headers, as the engine's side sends them (`Keys`). A request to any other origin carries none, and
-/// a request that carries some follows no redirect. They are never written into a link.
+/// `Authorization` and a host page's headers, as the engine's side sends them (`Keys`). A
+/// request to any other origin carries none, and a request that carries some follows no
+/// redirect. They are never written into a link.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Secrets {
     /// As `https://host:port`; empty when there are no headers.

@@ -9,8 +9,9 @@
 //!
 //! What to make of what arrives is the engine's (`core::ingest`), and the rules of a request
 //! are the core's (`chronoscope-fetch`, `core::origin`, `core::waiting`): from the credential
-//! and host headers the page sends (`Keys`), each request carries only what is for its origin. A read stops at its next step once another source is opened
-//! (`Engine::n_opened`), and answers that it was superseded.
+//! and host headers the page sends (`Keys`), each request carries only what is for its origin.
+//! A read stops at its next step once another source is opened (`Engine::n_opened`), and
+//! answers that it was superseded.
 
 mod follow;
 
