@@ -1,11 +1,12 @@
 //! `chronoscope`: Chronoscope's engine as a command, for what has to be checked without a
 //! browser: re-verifying an evidence pack (`verify`), a source's integrity report (`check`),
 //! the events of every stream a query matches (`search`), a stream's state at a moment
-//! (`state`), and its history up to a moment, with what each event changed (`history`). Each
-//! runs the same engine as the app, asked through the same protocol (`session`), and writes what
-//! people read or, with `--json`, what scripts read. The exit status says the verdict: 0 when the pack verifies or the source has no
-//! finding and no problem, 1 when not, 2 when the command could not answer (a file that cannot
-//! be read, a stream that is not there).
+//! (`state`), its history up to a moment, with what each event changed (`history`), and the
+//! printed report of a moment (`report`). Each runs the same engine as the app, asked through
+//! the same protocol (`session`), and writes what people read or, with `--json`, what scripts
+//! read. The exit status says the verdict: 0 when the pack verifies or the source has no finding
+//! and no problem, 1 when not, 2 when the command could not answer (a file that cannot be read,
+//! a stream that is not there).
 
 mod report;
 mod session;
@@ -73,6 +74,10 @@ enum Command {
     /// oldest first, each with its version, time, type, author and what it changed in the
     /// stream's state, a change a line.
     History(StreamAt),
+    /// Prints the report of a stream's moment, to file: the source, the integrity verdict, the
+    /// moment and its deep link pinned to the data (`h=`), the events up to the moment with what
+    /// each changed, the state then and what changed since the event before. Times in UTC.
+    Report(StreamAt),
 }
 
 /// A stream and a moment of it in a source, as `state` and `history` take them.
@@ -108,6 +113,7 @@ fn main() -> ExitCode {
         } => search(&source, &link, &query, json),
         Command::State(asked) => state(asked),
         Command::History(asked) => history(asked),
+        Command::Report(asked) => print_report(asked),
     };
     match verdict {
         Ok(true) => ExitCode::SUCCESS,
@@ -246,6 +252,31 @@ fn history(asked: StreamAt) -> Result<bool, CliError> {
             print!("{}", report::history_text(&history));
             eprintln!("{}", report::history_summary(stream, &history));
         }
+    }
+    Ok(true)
+}
+
+/// Prints the report, a line at a time (`--json`: the engine's lines); true once it is printed.
+fn print_report(asked: StreamAt) -> Result<bool, CliError> {
+    let (mut session, _) = Session::open_source(&asked.source, &asked.link, Fold::Everything)?;
+    let moment = moment_of(&mut session, &asked)?;
+    let (mut view, _) = ViewState::from_query(&asked.link);
+    view.stream = Some(asked.stream.clone());
+    view.version = moment.selected.cursor.as_ref().map(|cursor| cursor.version);
+    view.time = asked.at.clone().filter(|_| view.version.is_none());
+    let request = Request::Report {
+        link: view.to_query(),
+        page: String::new(),
+        link_base: None,
+        printed: chrono::Utc::now(),
+    };
+    let lines = match session.ask(request)? {
+        Answer::Report { lines } => lines,
+        other => return Err(unexpected("report", &other)),
+    };
+    match asked.json {
+        true => report::print_json(&serde_json::json!({ "lines": lines })),
+        false => print!("{}", report::report_text(&lines)),
     }
     Ok(true)
 }

@@ -5,7 +5,9 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use chronoscope_protocol::{EventRow, Finding, History, Integrity, Moment, Opened, PackOpened};
+use chronoscope_protocol::{
+    EventRow, Finding, History, Integrity, LineKind, Moment, Opened, PackOpened, ReportLine,
+};
 use serde_json::{json, Value};
 
 pub fn print_json(value: &Value) {
@@ -254,4 +256,26 @@ pub fn history_json(stream: &str, history: &History) -> Value {
             "changes": event.changes,
         })).collect::<Vec<_>>(),
     })
+}
+
+/// The report for people: each line as its kind sets it out (a title or heading underlined, a
+/// change indented), its instant after its text, in UTC.
+pub fn report_text(lines: &[ReportLine]) -> String {
+    let mut out = String::new();
+    for line in lines {
+        let text = match &line.time {
+            Some(time) => format!("{} {}", line.text, instant(time)),
+            None => line.text.clone(),
+        };
+        let _ = match line.kind {
+            LineKind::Title | LineKind::Heading => {
+                writeln!(out, "\n{text}\n{}", "=".repeat(text.chars().count()))
+            }
+            LineKind::Change => writeln!(out, "    {text}"),
+            LineKind::Field | LineKind::Event | LineKind::Note | LineKind::Code => {
+                writeln!(out, "{text}")
+            }
+        };
+    }
+    out
 }

@@ -161,6 +161,58 @@ fn history_lists_a_streams_events_up_to_a_moment_with_what_each_changed() {
 }
 
 #[test]
+fn report_prints_the_verdict_the_pinned_link_the_events_and_the_state_of_a_moment() {
+    let demo = demo();
+    let args = [
+        "report",
+        arg(&demo),
+        "--stream",
+        "po-1017",
+        "--version",
+        "6",
+    ];
+    let out = chronoscope(&args);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("\nIntegrity: 1 finding: 1 gap in 1,971 events, 76 streams\n"),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("\nMoment: v6 2026-01-31T22:42:00Z\n"),
+        "{printed}"
+    );
+    let link = printed
+        .lines()
+        .find_map(|line| line.strip_prefix("Link: ?"))
+        .expect("a link");
+    let (view, ignored) = chronoscope_core::link::ViewState::from_query(link);
+    assert!(ignored.is_empty(), "{ignored:?}");
+    assert_eq!(
+        (view.stream.as_deref(), view.version),
+        (Some("po-1017"), Some(6))
+    );
+    assert!(view.pin.is_some(), "pinned to the data: {link}");
+    assert!(
+        printed.contains("\n    add /poNumber: \"PO-1017\"\n"),
+        "{printed}"
+    );
+
+    // The state in the report is the one `state` prints.
+    let out = chronoscope(&["state", arg(&demo), "--stream", "po-1017", "--version", "6"]);
+    let state: Value = serde_json::from_slice(&out.stdout).expect("the state");
+    let after = printed
+        .split("State at the moment\n===================\n")
+        .nth(1)
+        .expect("the state's heading");
+    let shown = after
+        .split("\nWhat changed since")
+        .next()
+        .expect("the state");
+    assert_eq!(serde_json::from_str::<Value>(shown).expect("JSON"), state);
+}
+
+#[test]
 fn state_of_a_stream_that_is_not_there_says_so_and_exits_2() {
     let out = chronoscope(&["state", arg(&demo()), "--stream", "po-0000"]);
     assert_eq!(out.status.code(), Some(2));
