@@ -93,6 +93,7 @@ pub fn reset_selection(view: &mut ViewState) {
     view.dup = None;
     view.time = None;
     view.compare = None;
+    view.compare_with = None;
     view.filter = None;
 }
 

@@ -86,8 +86,9 @@ pub struct AppCtx {
     pub selection: Memo<Selection>,
     /// Where the panels' requests go (`ui::engine`).
     pub engine: Engine,
-    /// The comparison point's version, for people; `None` before the stream's first event.
-    pub compare_version: Memo<Option<u64>>,
+    /// The comparison point as links name it, for people; `None` before its stream's first
+    /// event.
+    pub compare_cursor: Memo<Option<Cursor>>,
     /// The loaded source as the engine has it: its counts, its format and its problems.
     pub opened: RwSignal<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
@@ -171,7 +172,7 @@ impl AppCtx {
         let moment = moments.shown;
         let stream = Memo::new(move |_| moment.with(|m| m.selection.stream.clone()));
         let cursor = Memo::new(move |_| moment.with(|m| m.cursor));
-        let compare_version = Memo::new(move |_| moment.with(|m| m.compare_version));
+        let compare_cursor = Memo::new(move |_| moment.with(|m| m.compare_cursor));
         let selection = Memo::new(move |_| moment.with(|m| m.selection.clone()));
         let state = Memo::new(move |_| moment.with(|m| m.state.clone()));
         let compare_state = Memo::new(move |_| moment.with(|m| m.compare_state.clone()));
@@ -217,7 +218,7 @@ impl AppCtx {
             engine,
             opened,
             stream_info,
-            compare_version,
+            compare_cursor,
             progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),

@@ -192,7 +192,7 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
         in_view()
             && ctx
                 .selection
-                .with(|s| s.compare_pinned && s.compare == Some(pos))
+                .with(|s| s.compare_pinned && s.compare_stream.is_none() && s.compare == Some(pos))
     };
     let (version, occurrence) = (row.version, row.occurrence);
     let select = {

@@ -24,19 +24,25 @@ pub fn JsonTree(
     /// The value to show.
     #[prop(into)]
     value: Signal<Value>,
+    /// True when the value is not the selected stream's, whose fields' histories the keys
+    /// would name.
+    #[prop(optional, into)]
+    not_blamed: MaybeProp<bool>,
 ) -> impl IntoView {
     // Inside the app a key names its field's history (`blame=`); the tree also works alone.
     let ctx = use_context::<AppCtx>();
+    let can_blame = move || ctx.is_some() && not_blamed.get() != Some(true);
     let tree = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(tree) = tree.get() {
             tree.set_text_content(None);
             // Only element creation can fail here, which a browser does not refuse.
-            let _ = value.with(|v| write_node(&tree, None, "", v, ctx.is_some()));
+            let can_blame = can_blame();
+            let _ = value.with(|v| write_node(&tree, None, "", v, can_blame));
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {
-        let can_blame = ctx.is_some();
+        let can_blame = untrack(can_blame);
         if let Some(button) = target_within(&ev, "button.more") {
             let _ = value.with_untracked(|v| show_more_of(&button, v, can_blame));
         } else if let Some(details) = target_within(&ev, "summary").and_then(|s| s.parent_element())

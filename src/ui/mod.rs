@@ -39,6 +39,7 @@ mod period_table;
 mod print_report;
 mod problem_list;
 mod scrub_controls;
+mod side_by_side;
 mod source_bar;
 mod state_panel;
 mod stream_list;

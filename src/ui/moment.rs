@@ -20,7 +20,7 @@ use super::engine::Engine;
 pub struct Moment {
     pub selection: Selection,
     pub cursor: Option<Cursor>,
-    pub compare_version: Option<u64>,
+    pub compare_cursor: Option<Cursor>,
     pub state: Value,
     pub compare_state: Value,
     pub changes: Vec<Difference>,
@@ -136,21 +136,22 @@ pub fn write_moment(view: &mut ViewState, (version, dup): (u64, Option<u64>)) {
 /// A moment as the engine answered it.
 fn moment_of(answer: chronoscope_protocol::Moment) -> Moment {
     let selected = answer.selected;
-    let cursor = selected.cursor.map(|c| Cursor {
+    let cursor_of = |c: chronoscope_protocol::Cursor| Cursor {
         version: c.version,
         occurrence: c.occurrence,
         time: c.time,
-    });
+    };
     Moment {
         selection: Selection {
             stream: selected.stream,
             pos: selected.pos,
             compare: selected.compare,
+            compare_stream: selected.compare_stream,
             compare_pinned: selected.compare_pinned,
             notes: selected.notes,
         },
-        cursor,
-        compare_version: selected.compare_version,
+        cursor: selected.cursor.map(cursor_of),
+        compare_cursor: selected.compare_cursor.map(cursor_of),
         state: answer.state,
         compare_state: answer.compare_state,
         changes: answer.changes.into_iter().map(difference).collect(),

@@ -4,7 +4,8 @@
 //! field's history; the table exports as CSV with its moment and source. The table is the
 //! engine's answer to `table`, and its CSV the engine's file; this panel shows the rows in
 //! view (all of them up to `ALL_ROWS_UP_TO`, so that the browser's find works on a small table;
-//! past that, a window, however many streams there are).
+//! past that, a window, however many streams there are). The table's buttons are one Tab stop
+//! (the grid pattern): the arrow keys, Home and End move the focus from cell to cell.
 
 use chronoscope_core::query::parse_state_query;
 use chronoscope_core::table::{cell_text, parse_columns};
@@ -189,10 +190,29 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
             .or_else(|| table.with(|t| t.as_ref().map(|t| t.columns.clone())))
             .unwrap_or_default()
     };
-    let visible = move || window.with(|w| w.as_ref().map(|w| w.rows.clone()).unwrap_or_default());
+    let visible = move || {
+        window.with(|w| {
+            w.as_ref()
+                .map(|w| (w.from..).zip(w.rows.clone()).collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+    };
     let span = move || columns().len() + 3;
+    let focus = Focus::new();
+    // A cell asked for by a key that was not drawn yet is focused once its row is.
+    Effect::new(move |_| {
+        window.track();
+        focus.show_pending(scroller);
+    });
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let n_columns = columns().len() + 1;
+        if focus.key(&ev.key(), n_rows.get_untracked(), n_columns) {
+            ev.prevent_default();
+            focus.show(scroller, ROW_HEIGHT);
+        }
+    };
     view! {
-        <div class="table-scroll" node_ref=scroller on:scroll=move |_| on_scroll.run(())>
+        <div class="table-scroll" node_ref=scroller on:scroll=move |_| on_scroll.run(()) on:keydown=on_key>
             <table>
                 <thead>
                     <tr>
@@ -206,7 +226,7 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
                     <tr class="spacer" aria-hidden="true"><td colspan=span style:height=move || format!("{}px", decimal(spacers().0))></td></tr>
                     {move || {
                         let (columns, row_id) = (columns(), row_id());
-                        visible().into_iter().map(|row| table_row(ctx, row, &columns, row_id)).collect_view()
+                        visible().into_iter().map(|(n, row)| table_row(ctx, (n, row), &columns, row_id, focus)).collect_view()
                     }}
                     <tr class="spacer" aria-hidden="true"><td colspan=span style:height=move || format!("{}px", decimal(spacers().1))></td></tr>
                 </tbody>
@@ -219,21 +239,24 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
 /// button per cell (which opens the event that last set it).
 fn table_row(
     ctx: AppCtx,
-    row: TableRow,
+    (n, row): (usize, TableRow),
     columns: &[String],
     row_id: &'static str,
+    focus: Focus,
 ) -> impl IntoView {
     let stream = row.stream.clone();
     let cells = row
         .cells
         .iter()
         .zip(columns)
-        .map(|(value, column)| {
+        .enumerate()
+        .map(|(c, (value, column))| {
             let (stream, column) = (stream.clone(), column.clone());
             let at = (row.pos, row.version);
             let open = move |_| spawn_local(open_setter(ctx, stream.clone(), at, column.clone()));
             view! {
-                <td><button class="cell" data-testid="table-cell" on:click=open
+                <td><button class="cell" data-testid="table-cell" on:click=open data-cell=cell_name((n, c + 1))
+                    tabindex=focus.tab_index((n, c + 1)) on:focus=move |_| focus.at.set((n, c + 1))
                     title="Open the event that set this, with the field's history">{cell_text(value)}</button></td>
             }
         })
@@ -245,12 +268,89 @@ fn table_row(
     let time = row.time.as_ref().map(utc).unwrap_or_else(|| "—".into());
     view! {
         <tr data-testid=row_id data-stream=stream.clone() data-version=row.version>
-            <th><button class="cell" on:click=open>{shown_id(&stream).into_owned()}</button></th>
+            <th><button class="cell" on:click=open data-cell=cell_name((n, 0)) tabindex=focus.tab_index((n, 0))
+                on:focus=move |_| focus.at.set((n, 0))>{shown_id(&stream).into_owned()}</button></th>
             <td>{format!("v{}", row.version)}</td>
             <td>{time}</td>
             {cells}
         </tr>
     }
+}
+
+/// The cell of the table the keyboard is on, by row and column (0: the stream's name), the one
+/// button of the table in the Tab order; and whether a key moved it to a row not drawn yet.
+#[derive(Clone, Copy)]
+struct Focus {
+    at: RwSignal<(usize, usize)>,
+    pending: StoredValue<bool>,
+}
+
+impl Focus {
+    fn new() -> Focus {
+        Focus {
+            at: RwSignal::new((0, 0)),
+            pending: StoredValue::new(false),
+        }
+    }
+
+    /// `0` for the cell the keyboard is on, `-1` for the others.
+    fn tab_index(self, cell: (usize, usize)) -> impl Fn() -> &'static str + Send + Sync + Copy {
+        move || match self.at.get() == cell {
+            true => "0",
+            false => "-1",
+        }
+    }
+
+    /// Moves to the cell a key names, in a table of `n_rows` rows and `n_columns` buttons a row;
+    /// false for a key that does not move in a grid.
+    fn key(self, key: &str, n_rows: usize, n_columns: usize) -> bool {
+        let (row, column) = self.at.get_untracked();
+        let last_row = n_rows.saturating_sub(1);
+        let next = match key {
+            "ArrowDown" => ((row + 1).min(last_row), column),
+            "ArrowUp" => (row.saturating_sub(1), column),
+            "ArrowRight" => (row, (column + 1).min(n_columns.saturating_sub(1))),
+            "ArrowLeft" => (row, column.saturating_sub(1)),
+            "Home" => (row, 0),
+            "End" => (row, n_columns.saturating_sub(1)),
+            _ => return false,
+        };
+        self.at.set(next);
+        true
+    }
+
+    /// Focuses the cell the keyboard is on; when its row is not drawn, scrolls to it, and the
+    /// cell is focused once it is (`show_pending`).
+    fn show(self, scroller: NodeRef<leptos::html::Div>, row_height: f64) {
+        self.pending.set_value(true);
+        self.show_pending(scroller);
+        if let (true, Some(scroller)) = (self.pending.get_value(), scroller.get_untracked()) {
+            let row = self.at.get_untracked().0;
+            scroller.set_scroll_top((row as f64 * row_height) as i32);
+        }
+    }
+
+    /// Focuses the cell a key moved to, if one is waiting and its row is drawn.
+    fn show_pending(self, scroller: NodeRef<leptos::html::Div>) {
+        use wasm_bindgen::JsCast;
+        if !self.pending.get_value() {
+            return;
+        }
+        let selector = format!("[data-cell=\"{}\"]", cell_name(self.at.get_untracked()));
+        let cell = scroller
+            .get_untracked()
+            .and_then(|scroller| scroller.query_selector(&selector).ok().flatten())
+            .and_then(|cell| cell.dyn_into::<web_sys::HtmlElement>().ok());
+        if let Some(cell) = cell {
+            self.pending.set_value(false);
+            let _ = cell.focus();
+        }
+    }
+}
+
+/// A cell's name in the page (`data-cell`): its row and column, `12.3`.
+fn cell_name((row, column): (usize, usize)) -> String {
+    format!("{row}.{column}")
 }
 
 /// Opens a stream at the table's moment (leaving the table and its query).

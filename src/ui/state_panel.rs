@@ -10,8 +10,10 @@ use super::diff_list::DiffList;
 use super::dom::{append_element, append_long_text, clicked_button, show_more, target_within};
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
+use super::side_by_side::SideBySide;
 use super::trail_panel::TrailPanel;
 use chronoscope_core::link::{Compare, Panel};
+use chronoscope_core::selection::Selection;
 use wasm_bindgen::JsValue;
 
 /// Tabs over the state and the change list, with the comparison controls.
@@ -25,14 +27,9 @@ pub fn StatePanel() -> impl IntoView {
     });
     let Copier { copy, copied } = copier();
     let compare_label = move || {
-        let selection = ctx.selection.get();
-        let compare_version = ctx.compare_version.get();
-        match (selection.compare_pinned, compare_version) {
-            (false, Some(version)) => format!("previous event (v{version})"),
-            (false, None) => "before the first event".to_string(),
-            (true, Some(version)) => format!("pinned v{version}"),
-            (true, None) => "pinned: before the first event".to_string(),
-        }
+        let version = ctx.compare_cursor.get().map(|c| c.version);
+        ctx.selection
+            .with(|selection| compare_words(selection, version))
     };
     // The tool bar is made once with DOM calls and then updated in place, for the bundle's
     // budget (see `follow_bar`), with one click handler for all its buttons.
@@ -55,7 +52,10 @@ pub fn StatePanel() -> impl IntoView {
             Some("open-table") => open_table(ctx),
             Some("open-trail") => ctx.view.update(|v| v.trail = !v.trail),
             Some("pin") => pin_here(ctx),
-            Some("unpin") => ctx.view.update(|v| v.compare = None),
+            Some("unpin") => ctx.view.update(|v| {
+                v.compare = None;
+                v.compare_with = None;
+            }),
             Some(tab) => {
                 if let Some(panel) = tab.strip_prefix("tab-").and_then(Panel::parse) {
                     ctx.view.update(|v| v.panel = Some(panel));
@@ -83,9 +83,23 @@ pub fn StatePanel() -> impl IntoView {
                         <p class="diff-caption">{move || format!("{} change(s) from {} to the selected moment", ctx.changes.with(Vec::len), compare_label())}</p>
                         <DiffList changes=ctx.changes before_state=ctx.compare_state after_state=ctx.state/>
                     }.into_any(),
+                    Panel::Side => view! { <SideBySide compare_label/> }.into_any(),
                 }}
             </div>
         </section>
+    }
+}
+
+/// What the diff compares with, in words: the previous event, a pinned version, or another
+/// stream's moment (`with=`).
+fn compare_words(selection: &Selection, version: Option<u64>) -> String {
+    let point = version.map_or_else(|| "before the first event".into(), |v| format!("v{v}"));
+    match (&selection.compare_stream, selection.compare_pinned, version) {
+        (Some(other), _, _) => format!("{other} {point}"),
+        (None, true, Some(_)) => format!("pinned {point}"),
+        (None, true, None) => format!("pinned: {point}"),
+        (None, false, Some(_)) => format!("previous event ({point})"),
+        (None, false, None) => point,
     }
 }
 
@@ -99,10 +113,11 @@ struct BarShows {
 }
 
 /// The tabs over the panel body, with their words.
-const TABS: [(Panel, &str); 3] = [
+const TABS: [(Panel, &str); 4] = [
     (Panel::Tree, "Tree"),
     (Panel::Raw, "Raw"),
     (Panel::Diff, "Diff"),
+    (Panel::Side, "Side by side"),
 ];
 
 /// The tool bar's buttons after the tabs, each named by its `data-testid`, with its words and

@@ -99,7 +99,8 @@ fn choose(ctx: AppCtx, name: String) {
         view.stream = Some(name);
         view.version = None;
         view.dup = None;
-        if matches!(view.compare, Some(Compare::Version(_))) {
+        // A version pinned in another stream (`with=`) is that stream's, and stays.
+        if view.compare_with.is_none() && matches!(view.compare, Some(Compare::Version(_))) {
             view.compare = None;
         }
     });

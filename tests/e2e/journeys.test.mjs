@@ -1154,6 +1154,33 @@ test('the period-end table at 480 px scrolls sideways inside itself and shades t
   }
 });
 
+test('the period-end table is one Tab stop: the arrows, Home and End move from cell to cell, Enter opens one', async () => {
+  const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total');
+  await waitForDemo(page);
+  await page.getByTestId('table-row').first().waitFor();
+  const stops = await page.locator('.table-scroll button').evaluateAll((buttons) => buttons.filter((b) => b.tabIndex >= 0).length);
+  assert.equal(stops, 1, 'one button of the table in the Tab order');
+  const focused = () => page.evaluate(() => document.activeElement?.dataset.cell ?? document.activeElement?.dataset.testid);
+  await page.getByTestId('table-close').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await focused(), '0.0', 'Tab reaches the first stream name');
+  for (const [key, cell] of [['ArrowDown', '1.0'], ['ArrowRight', '1.1'], ['End', '1.2'], ['ArrowRight', '1.2'], ['Home', '1.0'], ['ArrowUp', '0.0'], ['ArrowUp', '0.0'], ['ArrowDown', '1.0'], ['ArrowRight', '1.1']]) {
+    await page.keyboard.press(key);
+    assert.equal(await focused(), cell, `after ${key}`);
+  }
+  // Tab leaves the table, Shift+Tab comes back to the same cell, and the URL never moved.
+  await page.keyboard.press('Tab');
+  assert.ok(!/^\d+\.\d+$/.test(await focused() ?? ''), 'Tab leaves the table');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await focused(), '1.1');
+  await queryIs(page, '?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total');
+  const stream = await page.getByTestId('table-row').nth(1).getAttribute('data-stream');
+  await page.keyboard.press('Enter');
+  const opened = new URLSearchParams(await queryWhen(page, (search) => /[?&]blame=/.test(search)));
+  assert.deepEqual([opened.get('stream'), opened.get('blame')], [stream, '/status']);
+  await page.context().close();
+});
+
 test('the period-end table: every stream at quarter end, each row its stream\'s state, a cell opens the event that set it', async () => {
   const page = await open('?t=2026-03-31T23:59:59Z&view=table&cols=/status,/total', { acceptDownloads: true });
   await waitForDemo(page);

@@ -375,6 +375,86 @@ test('a printed report: the moment, its pinned link, the verdict, the events wit
   await page.context().close();
 });
 
+test('side by side: a PO at quarter end and at year end, then beside its delivery badge; linked, stacked when narrow, by keyboard', async () => {
+  const events = (stream) => demo.filter((e) => e.stream === stream);
+  // The last event of a stream at or before an instant: the state as of it.
+  const asOf = (stream, instant) => events(stream).filter((e) => Date.parse(e.time) <= Date.parse(instant)).at(-1);
+  // A PO that changed after quarter end, whose delivery badge was issued before it.
+  const badge = demo.find((e) => e.stream.startsWith('badge-po-') && asOf(e.stream, '2026-03-31T23:59:59Z')
+    && asOf(e.stream.replace('badge-', ''), '2026-03-31T23:59:59Z') !== events(e.stream.replace('badge-', '')).at(-1));
+  const po = badge.stream.replace('badge-', '');
+  const quarter = asOf(po, '2026-03-31T23:59:59Z');
+  const year = asOf(po, '2026-12-31T23:59:59Z');
+  const page = await open(`?stream=${po}&t=2026-12-31T23:59:59Z&cmp=t:2026-03-31T23:59:59Z&view=side`);
+  await waitForDemo(page);
+  const compare = page.getByRole('region', { name: /^Comparison point: / });
+  const moment = page.getByRole('region', { name: /^Moment: / });
+  await assertText(compare.locator('h3'), new RegExp(`^Comparison point: ${po} v${quarter.version}$`));
+  await assertText(moment.locator('h3'), new RegExp(`^Moment: ${po} v${year.version}$`));
+  assert.match(await compare.locator('.side-time').textContent(), new RegExp(`^${quarter.time.replace('.000Z', 'Z')} · local `));
+  assert.match(await moment.locator('.side-time').textContent(), new RegExp(`^${year.time.replace('.000Z', 'Z')} · local `));
+  assert.equal(await page.getByRole('tab', { name: 'Side by side' }).getAttribute('aria-selected'), 'true');
+  // Both states are there, each its own; the changes between them are counted and listed.
+  assert.match(await compare.getByTestId('state-tree').textContent(), /poNumber/);
+  const caption = await page.getByTestId('side-caption').textContent();
+  const n = Number(caption.match(/^(\d+) change/)[1]);
+  assert.ok(n > 0, caption);
+  assert.equal(await page.locator('.diff-entry').count(), Math.min(n, 200));
+  await page.screenshot({ path: join(shots, 'side-1400-light.png') });
+
+  // Beside its delivery badge, as of the same moment: typed, kept in the link, read back.
+  await page.getByTestId('compare-with').fill(badge.stream);
+  await page.getByTestId('compare-with').press('Tab');
+  await queryMatches(page, new RegExp(`with=${badge.stream}`));
+  const badgeThen = asOf(badge.stream, '2026-03-31T23:59:59Z');
+  await assertText(compare.locator('h3'), new RegExp(`^Comparison point: ${badge.stream} v${badgeThen.version}$`));
+  assert.match(await compare.getByTestId('state-tree').textContent(), /badgeId/);
+  assert.equal(await compare.locator('button.key').count(), 0, 'another stream\'s fields have no history here');
+  await assertText(page.getByTestId('compare'), new RegExp(`compare with: ${badge.stream} v${badgeThen.version}$`));
+  assert.deepEqual(await axeViolations(page), [], 'axe, side by side');
+  const link = page.url();
+
+  // Without cmp=, the other stream as of the moment; Unpin compares with the previous event.
+  await page.goto(`${base}?stream=${po}&t=2026-12-31T23:59:59Z&view=side&with=${badge.stream}`);
+  await waitForDemo(page);
+  const badgeAtYear = asOf(badge.stream, year.time);
+  await assertText(compare.locator('h3'), new RegExp(`^Comparison point: ${badge.stream} v${badgeAtYear.version}$`));
+  await page.getByTestId('unpin').click();
+  await assertText(compare.locator('h3'), new RegExp(`^Comparison point: ${po} v${year.version - 1}$`));
+  await page.waitForFunction(() => !/with=/.test(window.location.search));
+  await page.context().close();
+
+  // The link reopens the same two columns, at 480 px stacked, in dark.
+  const narrow = await open(link.slice(base.length), { width: 480, height: 900, scheme: 'dark' });
+  await waitForDemo(narrow);
+  const left = narrow.getByRole('region', { name: /^Comparison point: / });
+  const right = narrow.getByRole('region', { name: /^Moment: / });
+  await assertText(left.locator('h3'), new RegExp(`^Comparison point: ${badge.stream} v${badgeThen.version}$`));
+  const [a, b] = [await left.boundingBox(), await right.boundingBox()];
+  assert.ok(a.y + a.height <= b.y, `stacked: ${JSON.stringify([a, b])}`);
+  assert.equal(await sideways(narrow), 0);
+  await left.scrollIntoViewIfNeeded();
+  await narrow.screenshot({ path: join(shots, 'side-480-dark.png') });
+  // By keyboard: the tab is reached and chosen with Enter; a stream the source lacks is said.
+  await narrow.getByRole('tab', { name: 'Tree' }).focus();
+  await narrow.keyboard.press('Enter');
+  await queryMatches(narrow, /view=tree/);
+  await narrow.getByRole('tab', { name: 'Side by side' }).focus();
+  await narrow.keyboard.press('Enter');
+  await queryMatches(narrow, /view=side/);
+  await narrow.getByTestId('compare-with').fill('po-none');
+  await narrow.getByTestId('compare-with').press('Enter');
+  await assertText(narrow.getByTestId('view-note'), new RegExp(`stream \`po-none\` is not in this source; comparing within \`${po}\``));
+  await narrow.context().close();
+  for (const [width, scheme] of [[1400, 'dark'], [480, 'light']]) {
+    const shot = await open(link.slice(base.length), { width, height: 900, scheme });
+    await waitForDemo(shot);
+    await assertText(shot.getByRole('region', { name: /^Comparison point: / }).locator('h3'), new RegExp(badge.stream));
+    await shot.screenshot({ path: join(shots, `side-${width}-${scheme}.png`) });
+    await shot.context().close();
+  }
+});
+
 test('loading: the count is never behind the rows, and the header keeps its shape when a URL is entered', async () => {
   const page = await open('?src=/slow/demo.ndjson');
   const counts = new Set();

@@ -184,13 +184,14 @@ pub struct Seek {
     pub time: Option<String>,
 }
 
-/// `view`: the panel, the comparison point and the filter, as the deep link's `view`, `cmp`
-/// and `q`. Each is changed only when the payload has it; `cmp: null` goes back to comparing
-/// with the previous event.
+/// `view`: the panel, the comparison point, the stream it is in and the filter, as the deep
+/// link's `view`, `cmp`, `with` and `q`. Each is changed only when the payload has it;
+/// `cmp: null` goes back to comparing with the previous event, `with: null` to the stream shown.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ViewChange {
     pub panel: Option<Panel>,
     pub compare: Option<Option<Compare>>,
+    pub compare_with: Option<Option<String>>,
     pub filter: Option<String>,
 }
 
@@ -352,7 +353,7 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
         None => None,
         Some(text) => Some(
             Panel::parse(&text)
-                .ok_or_else(|| fields.needs("view", "must be tree, raw, diff or table"))?,
+                .ok_or_else(|| fields.needs("view", "must be tree, raw, diff, side or table"))?,
         ),
     };
     let compare = match fields.payload.get("cmp") {
@@ -365,9 +366,16 @@ fn view_change(fields: &Fields) -> Result<ViewChange, MessageError> {
         }
         Some(_) => return Err(fields.needs("cmp", "must be a string or null")),
     };
+    let compare_with = match fields.payload.get("with") {
+        None => None,
+        Some(Value::Null) => Some(None),
+        Some(Value::String(stream)) => Some(Some(stream.clone())),
+        Some(_) => return Err(fields.needs("with", "must be a stream name or null")),
+    };
     Ok(ViewChange {
         panel,
         compare,
+        compare_with,
         filter: fields.string("q")?,
     })
 }
@@ -544,6 +552,9 @@ impl ViewChange {
         }
         if let Some(compare) = &self.compare {
             view.compare = compare.clone();
+        }
+        if let Some(compare_with) = &self.compare_with {
+            view.compare_with = compare_with.clone();
         }
         if let Some(filter) = &self.filter {
             view.filter = (!filter.is_empty()).then(|| filter.clone());

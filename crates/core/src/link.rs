@@ -101,6 +101,9 @@ pub struct ViewState {
     pub time: Option<String>,
     /// `cmp`: the pinned comparison point. `None`: the previous event.
     pub compare: Option<Compare>,
+    /// `with`: the stream the comparison point is in, when it is another stream (a PO beside
+    /// its delivery badge). `None`: the stream inspected.
+    pub compare_with: Option<String>,
     /// `view`: the panel shown. `None`: the tree.
     pub panel: Option<Panel>,
     /// `q`: the event-list filter.
@@ -144,6 +147,8 @@ pub enum Panel {
     Tree,
     Raw,
     Diff,
+    /// The comparison point and the moment side by side, with what changed between them.
+    Side,
     /// The period-end table: every stream as of the moment (`core::table`).
     Table,
 }
@@ -154,6 +159,7 @@ impl Panel {
             Panel::Tree => "tree",
             Panel::Raw => "raw",
             Panel::Diff => "diff",
+            Panel::Side => "side",
             Panel::Table => "table",
         }
     }
@@ -163,6 +169,7 @@ impl Panel {
             "tree" => Some(Panel::Tree),
             "raw" => Some(Panel::Raw),
             "diff" => Some(Panel::Diff),
+            "side" => Some(Panel::Side),
             "table" => Some(Panel::Table),
             _ => None,
         }
@@ -240,9 +247,12 @@ impl ViewState {
                     Some(compare) => view.compare = Some(compare),
                     None => ignored.push(format!("cmp={value} is not v:N or t:INSTANT")),
                 },
+                "with" => view.compare_with = Some(value),
                 "view" => match Panel::parse(&value) {
                     Some(panel) => view.panel = Some(panel),
-                    None => ignored.push(format!("view={value} is not tree, raw, diff or table")),
+                    None => ignored.push(format!(
+                        "view={value} is not tree, raw, diff, side or table"
+                    )),
                 },
                 "q" => view.filter = Some(value),
                 "scope" if value == "all" => view.search_all = true,
@@ -297,6 +307,7 @@ impl ViewState {
         put("dup", self.dup.map(|n| n.to_string()));
         put("t", self.time.clone());
         put("cmp", self.compare.as_ref().map(Compare::to_param));
+        put("with", self.compare_with.clone());
         put("view", self.panel.map(|p| p.as_str().to_string()));
         put("q", self.filter.clone());
         put("scope", self.search_all.then(|| "all".to_string()));

@@ -76,12 +76,17 @@ fn payload_errors_name_the_message_type_and_the_field() {
         (
             "view",
             json!({"view": "graph"}),
-            "view: view must be tree, raw, diff or table",
+            "view: view must be tree, raw, diff, side or table",
         ),
         (
             "view",
             json!({"cmp": "v:x"}),
             "view: cmp must be v:N or t:INSTANT",
+        ),
+        (
+            "view",
+            json!({"with": 7}),
+            "view: with must be a stream name or null",
         ),
         (
             "append",
@@ -238,7 +243,16 @@ fn seek_and_view_change_the_view_as_the_deep_link_parameters_do() {
     assert_eq!(view.panel, Some(Panel::Diff));
     assert_eq!(view.compare, Some(Compare::Version(2)));
     assert_eq!(view.filter.as_deref(), Some("Approved"));
-    let Command::View(change) = command("view", json!({"view": "tree", "cmp": null})) else {
+    let Command::View(change) = command("view", json!({"view": "side", "with": "badge-po-2"}))
+    else {
+        panic!("not a view");
+    };
+    change.apply(&mut view);
+    assert_eq!(view.panel, Some(Panel::Side));
+    assert_eq!(view.compare_with.as_deref(), Some("badge-po-2"));
+    assert_eq!(view.compare, Some(Compare::Version(2)), "cmp stays");
+    let Command::View(change) = command("view", json!({"view": "tree", "cmp": null, "with": null}))
+    else {
         panic!("not a view");
     };
     change.apply(&mut view);
@@ -246,6 +260,7 @@ fn seek_and_view_change_the_view_as_the_deep_link_parameters_do() {
         (view.panel, view.compare.clone(), view.filter.as_deref()),
         (None, None, Some("Approved"))
     );
+    assert_eq!(view.compare_with, None);
 }
 
 #[test]

@@ -39,6 +39,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         dup: Some(2),
         time: Some("2026-04-01T01:59:59+02:00".into()),
         compare: Some(Compare::Version(12)),
+        compare_with: Some("badge-po-1042".into()),
         panel: Some(Panel::Raw),
         filter: Some("a+b=c%".into()),
         search_all: true,
@@ -81,7 +82,7 @@ fn meaningless_values_are_ignored_and_explained() {
         vec![
             "v=abc is not a version number",
             "cmp=x:1 is not v:N or t:INSTANT",
-            "view=chart is not tree, raw, diff or table",
+            "view=chart is not tree, raw, diff, side or table",
             "h=xyz is not 16 hex digits"
         ]
     );
@@ -175,6 +176,7 @@ mod random_views {
             Just(Panel::Tree),
             Just(Panel::Raw),
             Just(Panel::Diff),
+            Just(Panel::Side),
             Just(Panel::Table)
         ]
     }
@@ -184,14 +186,14 @@ mod random_views {
             (src, file, format, mapping, projection) in (some(text()), some(text()), some(text()), some(text()), some(text())),
             (naive_offset, zone) in (some("[+-](0[0-9]|1[0-3]):[0-5][0-9]"), some("[A-Z][a-z]{1,8}(/[A-Z][a-z_+-]{0,8}){0,2}")),
             (stream, version, dup, time) in (some(text()), some(any::<u64>()), some(2u64..), some("[a-zA-Z0-9 :+.&=%-]{0,12}")),
-            (compare, panel, filter, search_all) in (some(compare()), some(panel()), some(text()), any::<bool>()),
+            (compare, compare_with, panel, filter, search_all) in (some(compare()), some(text()), some(panel()), some(text()), any::<bool>()),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
             (pin, pin_marks, follow, memory_mb) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow()), some(1u64..=4096)),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, zone, stream, version, dup, time,
-                compare, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
+                compare, compare_with, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
             }
         }
     }

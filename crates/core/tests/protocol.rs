@@ -200,7 +200,7 @@ proptest! {
             let Answer::Selected(selected) = ask(&mut engine, 6, Request::Select { link: link.clone() }) else { panic!() };
             let expected = select(timeline, &ViewState::from_query(&link).0);
             prop_assert_eq!((&selected.stream, selected.pos, selected.compare), (&expected.stream, expected.pos, expected.compare));
-            prop_assert_eq!(selected.compare_version, expected.compare.map(|p| timeline.head_at(&stream, p).unwrap().version));
+            prop_assert_eq!(selected.compare_cursor.as_ref().map(|c| c.version), expected.compare.map(|p| timeline.head_at(&stream, p).unwrap().version));
             prop_assert_eq!(&selected.notes, &expected.notes);
             prop_assert_eq!(selected.cursor.as_ref().map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
 
@@ -211,6 +211,22 @@ proptest! {
             prop_assert_eq!(&moment.compare_state, &timeline.state_after(&stream, expected.compare));
             let Answer::Diff { changes } = ask(&mut engine, 3, Request::Diff { stream: stream.clone(), from: expected.compare, to: expected.pos }) else { panic!() };
             prop_assert_eq!(&moment.changes, &changes);
+
+            // Side by side with another stream (`with=`): its state where the core puts the
+            // comparison point, named by its cursor, and every path compared.
+            for other in timeline.streams().into_iter().map(|s| s.name).filter(|name| *name != stream) {
+                let with = format!("{link}&with={other}");
+                let Answer::Moment(side) = ask(&mut engine, 6, Request::Moment { link: with.clone(), at: None }) else { panic!() };
+                let expected = select(timeline, &ViewState::from_query(&with).0);
+                prop_assert_eq!(side.selected.compare_stream.as_deref(), Some(other.as_str()));
+                prop_assert_eq!((side.selected.pos, side.selected.compare), (expected.pos, expected.compare));
+                prop_assert_eq!(side.selected.compare_cursor.as_ref().map(|c| c.version), expected.compare.map(|p| timeline.head_at(&other, p).unwrap().version));
+                let before = timeline.state_after(&other, expected.compare);
+                prop_assert_eq!(&side.compare_state, &before);
+                let words: Vec<_> = side.changes.iter().map(|c| c.path.clone()).collect();
+                let want: Vec<_> = diff(&before, &side.state).into_iter().map(|d| d.path).collect();
+                prop_assert_eq!(words, want);
+            }
 
             // Moved to a position: the event there, named as a link names it, which selects it.
             let Answer::Moment(moved) = ask(&mut engine, 6, Request::Moment { link: link.clone(), at: Some(a) }) else { panic!() };

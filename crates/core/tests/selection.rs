@@ -126,3 +126,53 @@ fn dup_round_trips_in_a_link_and_refuses_what_cannot_mean_anything() {
     assert_eq!(view.dup, None);
     assert_eq!(ignored, ["dup=1 is not a number from 2"]);
 }
+
+#[test]
+fn with_puts_the_comparison_point_in_another_stream_as_of_the_moment_or_as_cmp_says() {
+    let timeline = timeline();
+    // po-1 v3 is at 2026-04-02; po-2 then is after its only event.
+    let selection = select(&timeline, &view("stream=po-1&with=po-2"));
+    assert_eq!(selection.compare_stream.as_deref(), Some("po-2"));
+    assert_eq!((selection.pos, selection.compare), (Some(2), Some(0)));
+    assert!(selection.compare_pinned);
+    assert_eq!(selection.compared_with(&timeline), "v1 of po-2");
+    assert_eq!(selection.compare_state(&timeline)["status"], "draft");
+    // po-1 v1 (2026-01-05) is before po-2 began.
+    let before = select(&timeline, &view("stream=po-1&v=1&with=po-2"));
+    assert_eq!(before.compare, None);
+    assert_eq!(
+        before.compared_with(&timeline),
+        "the empty state before po-2's first event"
+    );
+    let by_version = select(&timeline, &view("stream=po-2&with=po-1&cmp=v:2"));
+    assert_eq!(
+        (by_version.compare_in(), by_version.compare),
+        (Some("po-1"), Some(1))
+    );
+    let by_time = select(
+        &timeline,
+        &view("stream=po-2&with=po-1&cmp=t:2026-03-01T00:00:00Z"),
+    );
+    assert_eq!(by_time.compare, Some(1));
+    assert!(by_time.notes.is_empty(), "{:?}", by_time.notes);
+}
+
+#[test]
+fn with_naming_no_other_stream_compares_within_the_stream_and_says_so() {
+    let timeline = timeline();
+    let missing = select(&timeline, &view("stream=po-1&with=po-9"));
+    assert_eq!((missing.compare_stream, missing.compare), (None, Some(1)));
+    assert_eq!(
+        missing.notes,
+        ["stream `po-9` is not in this source; comparing within `po-1`"]
+    );
+    let same = select(&timeline, &view("stream=po-1&with=po-1"));
+    assert_eq!((same.compare_stream, same.compare), (None, Some(1)));
+    assert!(same.notes.is_empty());
+    let no_version = select(&timeline, &view("stream=po-1&with=po-2&cmp=v:7"));
+    assert_eq!(no_version.compare, Some(0));
+    assert_eq!(
+        no_version.notes,
+        ["`po-2` has no version 7 to compare with; showing its latest"]
+    );
+}

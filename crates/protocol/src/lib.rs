@@ -792,11 +792,16 @@ pub struct Selected {
     /// The stream shown; `None` only when the source has no events.
     pub stream: Option<String>,
     pub pos: Option<usize>,
+    /// The comparison point's position, in `compare_stream` when it names one.
     pub compare: Option<usize>,
-    /// True when the comparison point was pinned by the link (`cmp=`), not the previous event.
+    /// The stream the comparison point is in, when the link put it in another one (`with=`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_stream: Option<String>,
+    /// True when the comparison point was pinned by the link (`cmp=`, `with=`), not the
+    /// previous event.
     pub compare_pinned: bool,
-    /// The comparison point's version; `None` before the stream's first event.
-    pub compare_version: Option<u64>,
+    /// The comparison point as links name it; `None` before its stream's first event.
+    pub compare_cursor: Option<Cursor>,
     /// The selected event as links name it; `None` before the stream's first event.
     pub cursor: Option<Cursor>,
     /// What in the view could not be found, for the page to say.

@@ -80,21 +80,10 @@ pub(super) fn check_link_pin(timeline: &Timeline, link: &str) -> Option<wire::Pi
     })
 }
 
-/// The comparison point in words: `v56`, or the empty state before the first event.
-fn compared_with(timeline: &Timeline, moment: &Moment) -> String {
-    moment
-        .selection
-        .compare
-        .and_then(|pos| timeline.head_at(&moment.stream, pos))
-        .map(|head| format!("v{}", head.version))
-        .unwrap_or_else(|| "the empty state before the first event".into())
-}
-
 /// What changed from the comparison point to the moment.
 fn changes(timeline: &Timeline, moment: &Moment) -> Vec<Difference> {
-    let before = timeline.state_after(&moment.stream, moment.selection.compare);
     diff(
-        &before,
+        &moment.selection.compare_state(timeline),
         &timeline.state_after(&moment.stream, Some(moment.pos)),
     )
 }
@@ -134,12 +123,12 @@ fn moment_export(
             (text, "state.json", "application/json")
         }
         ExportKind::DiffCsv => {
-            let from = compared_with(timeline, moment);
+            let from = moment.selection.compared_with(timeline);
             let text = export::diff_csv(&changes(timeline, moment), &from, &scope);
             (text, "diff.csv", "text/csv")
         }
         _ => {
-            let from = compared_with(timeline, moment);
+            let from = moment.selection.compared_with(timeline);
             let text = export::diff_json(&changes(timeline, moment), &from, &scope);
             (text, "diff.json", "application/json")
         }
@@ -265,7 +254,7 @@ pub fn evidence(
         whole_source: request.whole_source,
         state: &state,
         diff: &changes,
-        compared_with: compared_with(timeline, &moment),
+        compared_with: moment.selection.compared_with(timeline),
         projection: source.projection_text,
         mapping: moment.view.mapping.as_deref(),
         report,

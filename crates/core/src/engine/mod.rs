@@ -31,7 +31,7 @@ use crate::blame::field_history;
 use crate::decode::infer::Inference;
 use crate::decode::mapping::Mapping;
 use crate::decode::Detection;
-use crate::diff::{diff_touched, Difference, Op};
+use crate::diff::{diff, diff_touched, Difference, Op};
 use crate::evidence::{check_state, reopen};
 use crate::ingest::setup::{prepare, DocumentSource, Documents};
 use crate::ingest::{over_budget, ResumePoint};
@@ -41,7 +41,7 @@ use crate::link::ViewState;
 use crate::link::MEMORY_BUDGET_MB;
 use crate::problem::{Place, Problem, ProblemKind};
 use crate::projection::Projection;
-use crate::selection::{select, Selection};
+use crate::selection::select;
 use crate::timeline::Timeline;
 use crate::view::streams::shortlist;
 
@@ -1121,36 +1121,32 @@ fn streams(
     }
 }
 
-/// A view resolved against the source, with the selected event as links name it.
+/// A view resolved against the source, with the selected event and the comparison point as
+/// links name them.
 fn selected(timeline: &Timeline, view: &ViewState) -> wire::Selected {
-    let Selection {
-        stream,
-        pos,
-        compare,
-        compare_pinned,
-        notes,
-    } = select(timeline, view);
-    let cursor = stream.as_deref().zip(pos).and_then(|(stream, pos)| {
-        let head = timeline.head_at(stream, pos)?;
-        Some(wire::Cursor {
-            version: head.version,
-            occurrence: timeline.occurrence_at(stream, pos),
-            time: head.timed.then_some(head.time),
-        })
-    });
-    let compare_version = stream
-        .as_deref()
-        .zip(compare)
-        .and_then(|(stream, pos)| Some(timeline.head_at(stream, pos)?.version));
+    let selection = select(timeline, view);
+    let cursor_of = |stream: Option<&str>, pos: Option<usize>| cursor(timeline, stream?, pos?);
     wire::Selected {
-        stream,
-        pos,
-        compare,
-        compare_pinned,
-        compare_version,
-        cursor,
-        notes,
+        cursor: cursor_of(selection.stream.as_deref(), selection.pos),
+        compare_cursor: cursor_of(selection.compare_in(), selection.compare),
+        stream: selection.stream,
+        pos: selection.pos,
+        compare: selection.compare,
+        compare_stream: selection.compare_stream,
+        compare_pinned: selection.compare_pinned,
+        notes: selection.notes,
     }
+}
+
+/// The event at `pos` of `stream` as links name it: its version, which event with that
+/// version it is, and its time.
+fn cursor(timeline: &Timeline, stream: &str, pos: usize) -> Option<wire::Cursor> {
+    let head = timeline.head_at(stream, pos)?;
+    Some(wire::Cursor {
+        version: head.version,
+        occurrence: timeline.occurrence_at(stream, pos),
+        time: head.timed.then_some(head.time),
+    })
 }
 
 /// A mapping document as a load would use it: as a link carries it, or why it cannot be used.
@@ -1183,8 +1179,19 @@ fn moment(timeline: &Timeline, link: &str, at: Option<usize>) -> wire::Moment {
     };
     let (pos, compare) = (selected.pos, selected.compare);
     let state = timeline.state_after(stream, pos);
-    let compare_state = timeline.state_after(stream, compare);
-    let changes = changes_between(timeline, stream, (compare, &compare_state), (pos, &state));
+    let (compare_state, changes) = match selected.compare_stream.as_deref() {
+        // Two streams share no events: every path is compared.
+        Some(other) => {
+            let before = timeline.state_after(other, compare);
+            let changes = diff(&before, &state).into_iter().map(change).collect();
+            (before, changes)
+        }
+        None => {
+            let before = timeline.state_after(stream, compare);
+            let changes = changes_between(timeline, stream, (compare, &before), (pos, &state));
+            (before, changes)
+        }
+    };
     wire::Moment {
         changes,
         selected,

@@ -44,15 +44,12 @@ pub(super) fn report(source: &Source<'_>, asked: &Asked<'_>) -> Vec<ReportLine> 
     let state = timeline.state_after(&stream, selection.pos);
     lines.push(line(LineKind::Heading, "State at the moment".into()));
     lines.push(line(LineKind::Code, crate::export::pretty(&state)));
-    let since = match selection
-        .compare
-        .and_then(|pos| timeline.head_at(&stream, pos))
-    {
-        Some(head) => format!("What changed since v{}", head.version),
-        None => "What changed since the stream began".into(),
+    let since = match (selection.compare, &selection.compare_stream) {
+        (None, None) => "What changed since the stream began".into(),
+        _ => format!("What changed since {}", selection.compared_with(timeline)),
     };
     lines.push(line(LineKind::Heading, since));
-    let before = timeline.state_after(&stream, selection.compare);
+    let before = selection.compare_state(timeline);
     let changes = diff(&before, &state);
     if changes.is_empty() {
         lines.push(line(LineKind::Note, "Nothing.".into()));
