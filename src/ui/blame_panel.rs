@@ -1,7 +1,8 @@
 //! Field history beside the state: every event that changed the field clicked in the tree
 //! (`blame=` in the link), with its version, time (UTC and local), author, and the value before
-//! and after. Clicking an entry selects that event. The history is the engine's answer to
-//! `blame`; this panel only shows it.
+//! and after. Clicking an entry selects that event. The entries are one Tab stop (`roving`),
+//! with the arrow keys, Home and End. The history is the engine's answer to `blame`; this panel
+//! only shows it.
 
 use chronoscope_core::view::shown::shown_id;
 use chronoscope_protocol::{Answer, FieldChange, Request};
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::{utc_or_dash, NO_TIME};
+use super::roving::{cell_name, Roving};
 
 /// The history of the field named by `blame=`, when there is one.
 #[component]
@@ -28,6 +30,9 @@ pub fn BlamePanel() -> impl IntoView {
         },
     );
     let changes = Memo::new(move |_| changes.get().unwrap_or_default());
+    let roving = Roving::new();
+    let on_key =
+        move |ev: leptos::ev::KeyboardEvent| roving.on_list_key(&ev, changes.with(Vec::len));
     move || {
         path().map(|path| {
             view! {
@@ -37,9 +42,9 @@ pub fn BlamePanel() -> impl IntoView {
                         <span class="match-count">{move || format!("{} change(s)", changes.with(Vec::len))}</span>
                         <button type="button" data-testid="blame-close" on:click=move |_| ctx.view.update(|v| v.blame = None)>"Close"</button>
                     </div>
-                    <ol class="blame-list">
-                        <For each=move || changes.get() key=entry_key let:change>
-                            <BlameEntry change/>
+                    <ol class="blame-list" on:keydown=on_key>
+                        <For each=move || changes.get().into_iter().enumerate() key=|(n, change)| (*n, entry_key(change)) let:((n, change))>
+                            <BlameEntry change n roving/>
                         </For>
                     </ol>
                 </section>
@@ -58,7 +63,7 @@ fn entry_key(change: &FieldChange) -> String {
 
 /// One change of the field: a button that selects its event.
 #[component]
-fn BlameEntry(change: FieldChange) -> impl IntoView {
+fn BlameEntry(change: FieldChange, n: usize, roving: Roving) -> impl IntoView {
     let ctx = use_app();
     let pos = change.pos;
     let current = move || ctx.selection.with(|s| s.pos == Some(pos)).to_string();
@@ -73,6 +78,7 @@ fn BlameEntry(change: FieldChange) -> impl IntoView {
         <li>
             <button type="button" class="blame-entry" data-testid="blame-entry"
                 data-version=change.version data-pos=pos title=when_local aria-current=current
+                data-cell=cell_name((n, 0)) tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.at.set((n, 0))
                 on:click=move |_| ctx.select_position(pos)>
                 <span class="version">{format!("v{}", change.version)}</span>
                 <span class="time">{utc_or_dash(change.time)}</span>

@@ -38,6 +38,7 @@ mod paste_box;
 mod period_table;
 mod print_report;
 mod problem_list;
+mod roving;
 mod scrub_controls;
 mod side_by_side;
 mod source_bar;

@@ -5,7 +5,7 @@
 //! engine's answer to `table`, and its CSV the engine's file; this panel shows the rows in
 //! view (all of them up to `ALL_ROWS_UP_TO`, so that the browser's find works on a small table;
 //! past that, a window, however many streams there are). The table's buttons are one Tab stop
-//! (the grid pattern): the arrow keys, Home and End move the focus from cell to cell.
+//! (`roving`, the grid pattern): the arrow keys, Home and End move the focus from cell to cell.
 
 use chronoscope_core::query::parse_state_query;
 use chronoscope_core::table::{cell_text, parse_columns};
@@ -21,6 +21,7 @@ use super::context::{use_app, AppCtx};
 use super::download::download;
 use super::engine::ask_file;
 use super::format::utc;
+use super::roving::{cell_name, Roving};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
 
 /// Up to this many rows, every row is in the page; past it, only those in view.
@@ -198,17 +199,25 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
         })
     };
     let span = move || columns().len() + 3;
-    let focus = Focus::new();
+    let focus = Roving::new();
     // A cell asked for by a key that was not drawn yet is focused once its row is.
     Effect::new(move |_| {
         window.track();
-        focus.show_pending(scroller);
+        if let Some(scroller) = scroller.get() {
+            focus.show_pending(&scroller);
+        }
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         let n_columns = columns().len() + 1;
-        if focus.key(&ev.key(), n_rows.get_untracked(), n_columns) {
-            ev.prevent_default();
-            focus.show(scroller, ROW_HEIGHT);
+        if !focus.key(&ev.key(), n_rows.get_untracked(), n_columns) {
+            return;
+        }
+        ev.prevent_default();
+        if let Some(scroller) = scroller.get_untracked() {
+            if !focus.show_pending(&scroller) {
+                let row = focus.at.get_untracked().0;
+                scroller.set_scroll_top((row as f64 * ROW_HEIGHT) as i32);
+            }
         }
     };
     view! {
@@ -242,7 +251,7 @@ fn table_row(
     (n, row): (usize, TableRow),
     columns: &[String],
     row_id: &'static str,
-    focus: Focus,
+    focus: Roving,
 ) -> impl IntoView {
     let stream = row.stream.clone();
     let cells = row
@@ -275,82 +284,6 @@ fn table_row(
             {cells}
         </tr>
     }
-}
-
-/// The cell of the table the keyboard is on, by row and column (0: the stream's name), the one
-/// button of the table in the Tab order; and whether a key moved it to a row not drawn yet.
-#[derive(Clone, Copy)]
-struct Focus {
-    at: RwSignal<(usize, usize)>,
-    pending: StoredValue<bool>,
-}
-
-impl Focus {
-    fn new() -> Focus {
-        Focus {
-            at: RwSignal::new((0, 0)),
-            pending: StoredValue::new(false),
-        }
-    }
-
-    /// `0` for the cell the keyboard is on, `-1` for the others.
-    fn tab_index(self, cell: (usize, usize)) -> impl Fn() -> &'static str + Send + Sync + Copy {
-        move || match self.at.get() == cell {
-            true => "0",
-            false => "-1",
-        }
-    }
-
-    /// Moves to the cell a key names, in a table of `n_rows` rows and `n_columns` buttons a row;
-    /// false for a key that does not move in a grid.
-    fn key(self, key: &str, n_rows: usize, n_columns: usize) -> bool {
-        let (row, column) = self.at.get_untracked();
-        let last_row = n_rows.saturating_sub(1);
-        let next = match key {
-            "ArrowDown" => ((row + 1).min(last_row), column),
-            "ArrowUp" => (row.saturating_sub(1), column),
-            "ArrowRight" => (row, (column + 1).min(n_columns.saturating_sub(1))),
-            "ArrowLeft" => (row, column.saturating_sub(1)),
-            "Home" => (row, 0),
-            "End" => (row, n_columns.saturating_sub(1)),
-            _ => return false,
-        };
-        self.at.set(next);
-        true
-    }
-
-    /// Focuses the cell the keyboard is on; when its row is not drawn, scrolls to it, and the
-    /// cell is focused once it is (`show_pending`).
-    fn show(self, scroller: NodeRef<leptos::html::Div>, row_height: f64) {
-        self.pending.set_value(true);
-        self.show_pending(scroller);
-        if let (true, Some(scroller)) = (self.pending.get_value(), scroller.get_untracked()) {
-            let row = self.at.get_untracked().0;
-            scroller.set_scroll_top((row as f64 * row_height) as i32);
-        }
-    }
-
-    /// Focuses the cell a key moved to, if one is waiting and its row is drawn.
-    fn show_pending(self, scroller: NodeRef<leptos::html::Div>) {
-        use wasm_bindgen::JsCast;
-        if !self.pending.get_value() {
-            return;
-        }
-        let selector = format!("[data-cell=\"{}\"]", cell_name(self.at.get_untracked()));
-        let cell = scroller
-            .get_untracked()
-            .and_then(|scroller| scroller.query_selector(&selector).ok().flatten())
-            .and_then(|cell| cell.dyn_into::<web_sys::HtmlElement>().ok());
-        if let Some(cell) = cell {
-            self.pending.set_value(false);
-            let _ = cell.focus();
-        }
-    }
-}
-
-/// A cell's name in the page (`data-cell`): its row and column, `12.3`.
-fn cell_name((row, column): (usize, usize)) -> String {
-    format!("{row}.{column}")
 }
 
 /// Opens a stream at the table's moment (leaving the table and its query).

@@ -1,7 +1,7 @@
 //! The trail beside the state (`trail=1`): every event that shares the selected event's
 //! correlation id, across streams, as a causation tree (an event sits under the one that caused
-//! it). Clicking an entry opens its stream at that event. The trail is the engine's answer to
-//! `trail`; this panel only shows it.
+//! it). Clicking an entry opens its stream at that event; the entries are one Tab stop (`roving`).
+//! The trail is the engine's answer to `trail`; this panel only shows it.
 
 use chronoscope_core::view::shown::shown_id;
 use chronoscope_protocol::{Answer, Request, Trail, TrailStep};
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 
 use super::context::use_app;
 use super::format::utc_or_dash;
+use super::roving::{cell_name, Roving};
 
 /// The deepest indentation drawn; deeper causes are said in the entry's title.
 const MAX_DRAWN_DEPTH: usize = 6;
@@ -74,19 +75,22 @@ fn found(correlation: String, steps: Vec<TrailStep>) -> impl IntoView {
         "{correlation}: {} event(s), in time order by cause",
         steps.len()
     );
+    let roving = Roving::new();
+    let n_steps = steps.len();
     let entries: Vec<_> = steps
         .iter()
-        .map(|step| {
+        .enumerate()
+        .map(|(n, step)| {
             let cause = match step.caused_by.and_then(|k| steps.get(k)) {
                 Some(cause) => format!("caused by {}", place(cause)),
                 None => "no cause in this trail".into(),
             };
-            view! { <TrailEntry step=step.clone() cause/> }
+            view! { <TrailEntry step=step.clone() cause n roving/> }
         })
         .collect();
     view! {
         <p data-testid="trail-heading">{heading}</p>
-        <ol class="blame-list">{entries}</ol>
+        <ol class="blame-list" on:keydown=move |ev| roving.on_list_key(&ev, n_steps)>{entries}</ol>
     }
 }
 
@@ -97,7 +101,7 @@ fn place(step: &TrailStep) -> String {
 
 /// One event of the trail: a button that opens its stream at it.
 #[component]
-fn TrailEntry(step: TrailStep, cause: String) -> impl IntoView {
+fn TrailEntry(step: TrailStep, cause: String, n: usize, roving: Roving) -> impl IntoView {
     let ctx = use_app();
     let depth = step.depth.min(MAX_DRAWN_DEPTH);
     let marker = if step.depth > 0 { "↳ " } else { "" };
@@ -118,7 +122,8 @@ fn TrailEntry(step: TrailStep, cause: String) -> impl IntoView {
         <li data-depth=depth>
             <button type="button" class="blame-entry trail-entry" data-testid="trail-entry"
                 data-stream=step.stream.clone() data-version=version title=cause
-                aria-current=current on:click=select>
+                aria-current=current on:click=select data-cell=cell_name((n, 0))
+                tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.at.set((n, 0))>
                 <span class="version">{place}</span>
                 <span class="values">{step.row.kind.clone()}</span>
                 <span class="time">{utc_or_dash(step.row.time)}</span>

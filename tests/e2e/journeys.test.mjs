@@ -580,7 +580,19 @@ test('field history: a click on a field lists every event that set it, an entry 
   assert.deepEqual(versions, expected);
   const last = await page.getByTestId('blame-entry').last().textContent();
   assert.ok(last.startsWith(`v${expected.at(-1)}`) && last.endsWith(`→ "${status}"`), last);
-  await page.getByTestId('blame-entry').nth(1).click();
+  // The entries are one Tab stop: the arrows and End move along them, Enter opens one.
+  const entryStops = await page.getByTestId('blame-entry').evaluateAll((els) => els.filter((el) => el.tabIndex >= 0).length);
+  assert.equal(entryStops, 1);
+  await page.getByTestId('blame-close').focus();
+  await page.keyboard.press('Tab');
+  const onEntry = () => page.evaluate(() => document.activeElement?.dataset.version);
+  assert.equal(await onEntry(), expected[0]);
+  await page.keyboard.press('End');
+  assert.equal(await onEntry(), expected.at(-1));
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await onEntry(), expected[1]);
+  await page.keyboard.press('Enter');
   await assertText(cursor(page), new RegExp(`^v${expected[1]} · `));
   const again = await open(`?stream=${approval.stream}&blame=/status`);
   await waitForDemo(again);
@@ -1317,8 +1329,13 @@ test('the trail of an approval: its delivery badge and its receipts, across stre
   assert.equal(await entries.first().getAttribute('aria-current'), 'true');
   assert.equal(await entries.nth(1).getAttribute('title'), `caused by ${approval.stream} v${approval.version}`);
 
-  // The badge opens its own stream at its event; the trail stays, with the badge current.
-  await entries.nth(1).click();
+  // The badge opens its own stream at its event, reached by keyboard (the entries are one Tab
+  // stop); the trail stays, with the badge current.
+  assert.equal(await entries.evaluateAll((els) => els.filter((el) => el.tabIndex >= 0).length), 1);
+  await entries.first().focus();
+  await page.keyboard.press('ArrowDown');
+  assert.equal(await page.evaluate(() => document.activeElement?.dataset.stream), trail[1].stream);
+  await page.keyboard.press('Enter');
   await assertText(cursor(page), /^v1 · /);
   const params = new URLSearchParams(await queryWhen(page, (search) => new URLSearchParams(search).get('v') === '1'));
   assert.deepEqual([params.get('stream'), params.get('v'), params.get('trail')], [trail[1].stream, '1', '1']);
