@@ -125,7 +125,7 @@ fn mount_inspector(text: String, query: &str) -> (web_sys::HtmlElement, AppCtx) 
         let ctx = AppCtx::new(view);
         provide_context(ctx);
         ctx.engine.answer_with(engine_with(text));
-        ctx.complete.set(true);
+        ctx.load.complete.set(true);
         ctx_in.set(Some(ctx));
         view! { <Inspector/> }
     });

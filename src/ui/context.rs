@@ -63,7 +63,11 @@ pub struct Cursor {
 pub struct AppCtx {
     /// The view state. Writing it updates the URL.
     pub view: RwSignal<ViewState>,
-    pub progress: RwSignal<Option<Progress>>,
+    /// The load under way or last done: its progress, whether it is complete, its report, and
+    /// what *Retry* needs.
+    pub load: LoadState,
+    /// Following a source that grows: whether to move to each new head, and where it stands.
+    pub follow: FollowState,
     /// Problems that are not the data's: a failed fetch, a link parameter that was ignored.
     pub source_problems: RwSignal<Vec<Problem>>,
     /// The other sites a deep link would fetch from, while the person is asked whether to.
@@ -72,14 +76,6 @@ pub struct AppCtx {
     pub needs_file: RwSignal<Option<String>>,
     /// The evidence pack the data came from, if it did.
     pub pack: RwSignal<Option<PackInfo>>,
-    /// The integrity report of the loaded data, once its checks have run (after the load).
-    pub report: RwSignal<Option<Arc<Integrity>>>,
-    /// True once the source is read (not while a load or a preview of it is shown).
-    pub complete: RwSignal<bool>,
-    /// How many loads have completed: each says `loaded` to a host.
-    pub n_loads: RwSignal<u64>,
-    /// Where *Retry* reads on from in the worker's source, and from which URL.
-    pub resume: StoredValue<Option<(url::Url, ResumeAt)>>,
     /// What checking the link's `h=` against the loaded data found, while the view is still at
     /// the link's moment.
     pub link_check: Memo<Option<PinCheck>>,
@@ -119,29 +115,12 @@ pub struct AppCtx {
     pub credential: RwSignal<Credential>,
     /// A local file or paste, kept so that choosing another format can read it again.
     pub local_text: StoredValue<Option<Local>, LocalStorage>,
-    /// The identity of the latest load; an older load that is still running stops, and shows
-    /// nothing.
-    pub load_id: StoredValue<u64>,
-    /// Whether the selection moves to each new head when live events arrive.
-    pub follow: RwSignal<bool>,
     /// The host page's address that reopens the panel (`load`'s `link_base`): links go there.
     pub host_link_base: RwSignal<Option<String>>,
     /// The printed report last made, for the moment it was made at.
     pub printed: RwSignal<Option<Arc<Printed>>>,
     /// Headers the host sent for its source's origin; in memory only, never in a link.
     pub host_headers: StoredValue<Option<Secrets>>,
-    /// True when a download broke off (or a feed page failed) and *Retry* can read on.
-    pub can_retry: RwSignal<bool>,
-    /// The seconds left before a load that a server asked to wait (`Retry-After`) is tried
-    /// again by itself, and how many times it was tried so (`core::waiting`).
-    pub retry_in: RwSignal<Option<u64>>,
-    pub auto_retries: StoredValue<u32>,
-    /// Where following the source stands (`ui::follow`).
-    pub follow_status: RwSignal<FollowStatus>,
-    /// True while *Pause* holds new events back.
-    pub follow_paused: RwSignal<bool>,
-    /// New events of the selected stream since the moment shown was pinned.
-    pub n_new: RwSignal<usize>,
     /// The position last asked for (`select_position`) and how many such moves still wait for
     /// the engine: a key pressed meanwhile moves on from there, not from the selection shown.
     moving: StoredValue<Moving>,
@@ -161,12 +140,101 @@ struct Moving {
     n_waiting: u32,
 }
 
+/// The load under way or last done.
+#[derive(Clone, Copy)]
+pub struct LoadState {
+    /// The identity of the latest load; an older load that is still running stops, and shows
+    /// nothing.
+    pub id: StoredValue<u64>,
+    pub progress: RwSignal<Option<Progress>>,
+    /// True once the source is read (not while a load or a preview of it is shown).
+    pub complete: RwSignal<bool>,
+    /// How many loads have completed: each says `loaded` to a host.
+    pub n_loads: RwSignal<u64>,
+    /// The integrity report of the loaded data, once its checks have run (after the load).
+    pub report: RwSignal<Option<Arc<Integrity>>>,
+    /// Where *Retry* reads on from in the worker's source, and from which URL.
+    pub resume: StoredValue<Option<(url::Url, ResumeAt)>>,
+    /// True when a download broke off (or a feed page failed) and *Retry* can read on.
+    pub can_retry: RwSignal<bool>,
+    /// The seconds left before a load that a server asked to wait (`Retry-After`) is tried
+    /// again by itself, and how many times it was tried so (`core::waiting`).
+    pub retry_in: RwSignal<Option<u64>>,
+    pub auto_retries: StoredValue<u32>,
+}
+
+impl LoadState {
+    fn new() -> LoadState {
+        LoadState {
+            id: StoredValue::new(0),
+            progress: RwSignal::new(None),
+            complete: RwSignal::new(false),
+            n_loads: RwSignal::new(0),
+            report: RwSignal::new(None),
+            resume: StoredValue::new(None),
+            can_retry: RwSignal::new(false),
+            retry_in: RwSignal::new(None),
+            auto_retries: StoredValue::new(0),
+        }
+    }
+
+    /// Starts a load, which makes every older load stale: nothing of the last one's report,
+    /// completeness or retry stays. Returns the new load's identity.
+    pub fn start(self) -> u64 {
+        let id = self.id.get_value().wrapping_add(1);
+        self.id.set_value(id);
+        self.can_retry.set(false);
+        self.retry_in.set(None);
+        self.report.set(None);
+        self.complete.set(false);
+        self.resume.set_value(None);
+        id
+    }
+
+    /// True while the load `id` is the latest.
+    pub fn is_current(self, id: u64) -> bool {
+        self.id.try_get_value() == Some(id)
+    }
+}
+
+/// Following a source that grows (`ui::follow`).
+#[derive(Clone, Copy)]
+pub struct FollowState {
+    /// Whether the selection moves to each new head when live events arrive.
+    pub on: RwSignal<bool>,
+    /// Where following the source stands.
+    pub status: RwSignal<FollowStatus>,
+    /// True while *Pause* holds new events back.
+    pub paused: RwSignal<bool>,
+    /// New events of the selected stream since the moment shown was pinned.
+    pub n_new: RwSignal<usize>,
+}
+
+impl FollowState {
+    fn new() -> FollowState {
+        FollowState {
+            on: RwSignal::new(false),
+            status: RwSignal::new(FollowStatus::default()),
+            paused: RwSignal::new(false),
+            n_new: RwSignal::new(0),
+        }
+    }
+
+    /// Forgets the source followed: an older load that was followed stops at its next look,
+    /// and its status goes with it.
+    pub fn reset(self) {
+        self.status.set(FollowStatus::default());
+        self.paused.set(false);
+        self.n_new.set(0);
+    }
+}
+
 impl AppCtx {
     /// Creates the context in the current reactive owner.
     pub fn new(view: ViewState) -> AppCtx {
         let view = RwSignal::new(view);
-        let report = RwSignal::new(None);
-        let complete = RwSignal::new(false);
+        let load = LoadState::new();
+        let complete = load.complete;
         let engine = Engine::start();
         let moments = Moments::follow(engine, view);
         let moment = moments.shown;
@@ -215,19 +283,16 @@ impl AppCtx {
         AppCtx {
             zone: Memo::new(move |_| view.with(|v| v.zone.clone())),
             view,
+            load,
+            follow: FollowState::new(),
             engine,
             opened,
             stream_info,
             compare_cursor,
-            progress: RwSignal::new(None),
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             ask_to_fetch: RwSignal::new(None),
             pack: RwSignal::new(None),
-            report,
-            complete,
-            n_loads: RwSignal::new(0),
-            resume: StoredValue::new(None),
             link_check,
             selection,
             stream,
@@ -241,17 +306,9 @@ impl AppCtx {
             copy_to_clipboard: link_copier.copy,
             credential: RwSignal::new(Credential::default()),
             local_text: StoredValue::new_local(None),
-            load_id: StoredValue::new(0),
-            follow: RwSignal::new(false),
             host_headers: StoredValue::new(None),
             host_link_base: RwSignal::new(None),
             printed: RwSignal::new(None),
-            can_retry: RwSignal::new(false),
-            retry_in: RwSignal::new(None),
-            auto_retries: StoredValue::new(0),
-            follow_status: RwSignal::new(FollowStatus::default()),
-            follow_paused: RwSignal::new(false),
-            n_new: RwSignal::new(0),
             moving: StoredValue::new(Moving::default()),
             moments,
         }

@@ -66,7 +66,7 @@ pub fn DensityStrip() -> impl IntoView {
         asked.update_value(|n| *n += 1);
         let generation = asked.get_value();
         let (Some((_, first, last)), Some(stream), Some(report)) =
-            (density.get(), ctx.stream.get(), ctx.report.get())
+            (density.get(), ctx.stream.get(), ctx.load.report.get())
         else {
             findings.set(Vec::new());
             return;

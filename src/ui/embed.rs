@@ -266,13 +266,13 @@ fn load(ctx: AppCtx, request: LoadRequest) -> Result<(), String> {
     };
     ctx.host_headers.set_value(headers);
     ctx.host_link_base.set(request.link_base.clone());
-    ctx.follow.set(request.follow);
+    ctx.follow.on.set(request.follow);
     ctx.source_problems.set(Vec::new());
     ctx.pack.set(None);
     // The old data goes first, so that nothing says a moment of it under the new view.
     ctx.engine.in_worker.set(false);
     ctx.opened.set(None);
-    ctx.complete.set(false);
+    ctx.load.complete.set(false);
     ctx.view.update(|view| *view = request.view(view));
     match (request.src, request.text) {
         (Some(src), _) => spawn_local(load_url(ctx, src.clone(), src)),
@@ -295,7 +295,7 @@ fn append(ctx: AppCtx, lines: String) {
             let cursor = ctx.cursor.get_untracked()?;
             Some((stream, cursor.version, cursor.occurrence))
         });
-    let follow = ctx.follow.get_untracked();
+    let follow = ctx.follow.on.get_untracked();
     ctx.view.update(|view| embed::keep_place(view, follow, at));
     if !append_live(ctx, &lines) {
         ctx.view
@@ -328,7 +328,7 @@ fn apply_theme(theme: &Theme, root: Option<web_sys::HtmlElement>) -> Result<(), 
 /// engine counts.
 fn report_loads(ctx: AppCtx, host: HostCell) {
     Effect::new(move |_| {
-        if ctx.n_loads.get() == 0 {
+        if ctx.load.n_loads.get() == 0 {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -346,7 +346,7 @@ fn report_loads(ctx: AppCtx, host: HostCell) {
 fn report_selection(ctx: AppCtx, host: HostCell) {
     let last_said = StoredValue::new(String::new());
     Effect::new(move |_| {
-        let complete = ctx.complete.get();
+        let complete = ctx.load.complete.get();
         let (selection, cursor) = (ctx.selection.get(), ctx.cursor.get());
         let Some(stream) = selection.stream.clone().filter(|_| complete) else {
             return;

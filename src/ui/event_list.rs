@@ -240,7 +240,7 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
 /// What the integrity report found about the event at `seq` in the log (the first finding, of
 /// those the report lists), once the checks have run.
 fn finding_on(ctx: AppCtx, seq: u64) -> Option<String> {
-    ctx.report.with(|report| {
+    ctx.load.report.with(|report| {
         let findings = &report.as_ref()?.findings;
         let found = findings.iter().find(|f| f.log_idx == Some(seq as usize))?;
         Some(found.message.clone())

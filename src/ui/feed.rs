@@ -59,7 +59,7 @@ pub(super) async fn url(run: Run, address: String) {
 /// `Range` where the server serves ranges, else fetching again and skipping what was read), or
 /// fetches again the feed page that failed. What was read stays; nothing is read twice.
 pub(super) async fn retry(ctx: AppCtx) {
-    let Some((url, _)) = ctx.resume.try_update_value(Option::take).flatten() else {
+    let Some((url, _)) = ctx.load.resume.try_update_value(Option::take).flatten() else {
         return;
     };
     let label = ctx
@@ -202,7 +202,7 @@ async fn begin_local(run: &mut Run) -> Option<Opened> {
 /// Adds records a host page sent to the worker's source. False when no source is open there
 /// for them.
 pub(super) fn append(ctx: AppCtx, lines: String) -> bool {
-    let open = ctx.engine.in_worker.get_untracked() && ctx.complete.get_untracked();
+    let open = ctx.engine.in_worker.get_untracked() && ctx.load.complete.get_untracked();
     if open {
         leptos::task::spawn_local(async move {
             let request = Request::Append { text: lines };
@@ -296,17 +296,17 @@ pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
         return;
     }
     let ctx = run.ctx;
-    ctx.resume.set_value(url.zip(opened.resume.clone()));
-    ctx.can_retry.set(opened.resume.is_some());
+    ctx.load.resume.set_value(url.zip(opened.resume.clone()));
+    ctx.load.can_retry.set(opened.resume.is_some());
     // The link keeps the mapping inference found, so that it reopens the same reading.
     if let Some(mapping) = opened.mapping_inferred.clone() {
         ctx.view.update(|v| v.mapping = Some(mapping));
     }
     ctx.opened.set(Some(opened));
-    ctx.progress.set(None);
+    ctx.load.progress.set(None);
     ctx.needs_file.set(None);
-    ctx.complete.set(true);
-    ctx.n_loads.update(|n| *n += 1);
+    ctx.load.complete.set(true);
+    ctx.load.n_loads.update(|n| *n += 1);
     ctx.engine.changed();
     leptos::task::spawn_local(check(ctx, run.id));
 }
@@ -315,7 +315,7 @@ pub(super) fn done(run: &Run, opened: Opened, url: Option<Url>) {
 /// projection), and checks it again.
 /// Called after an answer came, when the panel may be gone: then nothing.
 pub(super) fn show_changed(ctx: AppCtx, opened: Opened) {
-    let Some(load) = ctx.load_id.try_get_value() else {
+    let Some(load) = ctx.load.id.try_get_value() else {
         return;
     };
     ctx.opened.try_set(Some(opened));
@@ -326,23 +326,23 @@ pub(super) fn show_changed(ctx: AppCtx, opened: Opened) {
 /// Asks the worker for the integrity report once the load is done, and shows it while the load
 /// is still the one shown, with the problems the fold found meanwhile.
 pub(super) async fn check(ctx: AppCtx, load: u64) {
-    ctx.report.set(None);
+    ctx.load.report.set(None);
     // The checks fold every stream first, which takes the engine a while on a large source:
     // they are asked for once the panels have what they asked for, which would wait behind them.
     ctx.engine.idle().await;
-    if ctx.load_id.try_get_value() != Some(load) {
+    if !ctx.load.is_current(load) {
         return;
     }
     let Answer::Integrity(report) = ctx.engine.ask_behind(Request::Integrity).await else {
         return;
     };
-    if ctx.load_id.try_get_value() != Some(load) {
+    if !ctx.load.is_current(load) {
         return;
     }
-    ctx.report.set(Some(Arc::new(report)));
+    ctx.load.report.set(Some(Arc::new(report)));
     // Every stream is folded now: the problems the fold found are said with the others.
     if let Answer::Opened(opened) = ctx.engine.ask_worker(Request::Status, None).await.0 {
-        if ctx.load_id.try_get_value() == Some(load) {
+        if ctx.load.is_current(load) {
             ctx.opened.set(Some(opened));
         }
     }
@@ -390,11 +390,12 @@ pub(super) fn show_progress(run: &Run, opened: &Opened) {
 fn show_held(ctx: AppCtx, shown_at: &Cell<f64>, opened: &Opened) {
     let now = js_sys::Date::now();
     let shown = ctx
+        .load
         .progress
         .with_untracked(|p| p.as_ref().and_then(|p| p.n_shown));
     let grown = opened.n_events > shown.unwrap_or(0);
     let preview = grown && (shown.is_none() || now - shown_at.get() >= SHOW_EVERY_MS);
-    ctx.progress.update(|progress| {
+    ctx.load.progress.update(|progress| {
         if let Some(progress) = progress {
             progress.n_events = opened.n_events;
             if preview {

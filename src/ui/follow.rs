@@ -43,7 +43,7 @@ struct Heard {
 /// then live, until Follow is turned off or a newer load starts.
 pub(super) async fn follow(run: Run, request: Request) {
     let ctx = run.ctx;
-    ctx.n_new.set(0);
+    ctx.follow.n_new.set(0);
     let heard = Rc::new(Heard::default());
     let noticed = {
         let (run, heard) = (run.clone(), Rc::clone(&heard));
@@ -87,7 +87,7 @@ fn hear(run: &Run, heard: &Heard, read: Read) {
         }
         (Following::Live, Some(opened)) => {
             heard.n_events.set(opened.n_events);
-            if ctx.follow_status.get_untracked().state == FollowState::Reconnecting {
+            if ctx.follow.status.get_untracked().state == FollowState::Reconnecting {
                 say(ctx, FollowState::Live, 0);
             }
         }
@@ -128,7 +128,7 @@ const LIVE: FollowStatus = FollowStatus {
 };
 
 fn say(ctx: AppCtx, state: FollowState, wait_s: u64) {
-    ctx.follow_status.set(FollowStatus {
+    ctx.follow.status.set(FollowStatus {
         state,
         n_held: 0,
         wait_s,
@@ -150,8 +150,8 @@ impl Shown {
     /// new events.
     async fn update(&mut self, ctx: AppCtx, n_events: usize) {
         let (paused, state) = (
-            ctx.follow_paused.get_untracked(),
-            ctx.follow_status.get_untracked(),
+            ctx.follow.paused.get_untracked(),
+            ctx.follow.status.get_untracked(),
         );
         let n_held = if paused {
             n_events.saturating_sub(self.n)
@@ -168,7 +168,7 @@ impl Shown {
             _ => state,
         };
         if status != state {
-            ctx.follow_status.set(status);
+            ctx.follow.status.set(status);
         }
         let now = js_sys::Date::now();
         if paused || n_events == self.n || now - self.at < SHOW_EVERY_MS {
@@ -176,7 +176,7 @@ impl Shown {
         }
         let stream = ctx.stream.get_untracked();
         let at = ctx.cursor.get_untracked().zip(stream.clone());
-        let head = ctx.follow.get_untracked();
+        let head = ctx.follow.on.get_untracked();
         ctx.view
             .update(|view| keep_place(view, head, at.map(|(c, s)| (s, c.version, c.occurrence))));
         let stream = match stream {
@@ -187,11 +187,11 @@ impl Shown {
             // A counter speaks of one stream: choosing another starts it again.
             let new = match &self.stream {
                 Some((before_name, before)) if before_name == name => {
-                    ctx.n_new.get_untracked() + after.saturating_sub(*before)
+                    ctx.follow.n_new.get_untracked() + after.saturating_sub(*before)
                 }
                 _ => 0,
             };
-            ctx.n_new.set(new);
+            ctx.follow.n_new.set(new);
         }
         if let Answer::Opened(opened) = ctx.engine.ask(Request::Status).await {
             feed::show_changed(ctx, opened);

@@ -39,8 +39,8 @@ pub fn FollowBar() -> impl IntoView {
         let control = clicked_button(&ev).and_then(|b| b.get_attribute("data-testid"));
         match control.as_deref() {
             Some("follow-toggle") => toggle_follow(ctx),
-            Some("follow-pause") => ctx.follow_paused.update(|p| *p = !*p),
-            Some("follow-head") => ctx.follow.update(|head| *head = !*head),
+            Some("follow-pause") => ctx.follow.paused.update(|p| *p = !*p),
+            Some("follow-head") => ctx.follow.on.update(|head| *head = !*head),
             Some("new-events") => jump_to_head(ctx),
             _ => {}
         }
@@ -53,14 +53,14 @@ fn toggle_follow(ctx: AppCtx) {
     let start = ctx.view.with_untracked(|v| v.follow.is_none());
     ctx.view
         .update(|v| v.follow = start.then_some(FollowMode::Auto));
-    ctx.follow_paused.set(false);
+    ctx.follow.paused.set(false);
     if start {
         reload_source(ctx);
     }
 }
 
 fn jump_to_head(ctx: AppCtx) {
-    ctx.n_new.set(0);
+    ctx.follow.n_new.set(0);
     ctx.view.update(|v| {
         v.version = None;
         v.dup = None;
@@ -72,10 +72,10 @@ fn jump_to_head(ctx: AppCtx) {
 fn show_controls(ctx: AppCtx, bar: &web_sys::Element) -> Result<(), JsValue> {
     let on = ctx.view.with(|v| v.follow.is_some());
     let url_source = ctx.view.with(|v| v.src.is_some());
-    let status = ctx.follow_status.get();
-    let paused = ctx.follow_paused.get();
-    let head = ctx.follow.get();
-    let n_new = ctx.n_new.get();
+    let status = ctx.follow.status.get();
+    let paused = ctx.follow.paused.get();
+    let head = ctx.follow.on.get();
+    let n_new = ctx.follow.n_new.get();
     if bar.first_element_child().is_none() {
         for (testid, tag, words) in CONTROLS {
             append_element(bar, tag, &[("data-testid", testid)], Some(words))?;

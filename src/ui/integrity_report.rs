@@ -26,7 +26,7 @@ pub fn IntegrityBar() -> impl IntoView {
 #[component]
 fn IntegrityReport() -> impl IntoView {
     let ctx = use_app();
-    move || match ctx.report.get() {
+    move || match ctx.load.report.get() {
         None => view! {
             <p class="integrity pending" data-testid="integrity-pending">
                 "Integrity: checked once the load is complete"

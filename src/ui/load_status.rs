@@ -17,7 +17,7 @@ use chronoscope_protocol::Opened;
 pub fn LoadSummary() -> impl IntoView {
     let ctx = use_app();
     let summary = move || {
-        if let Some(progress) = ctx.progress.get() {
+        if let Some(progress) = ctx.load.progress.get() {
             return progress.summary();
         }
         ctx.opened.with(|opened| match opened {
@@ -46,7 +46,11 @@ pub fn LoadSummary() -> impl IntoView {
             None => format!("WebAssembly memory: {} MB", words(page)),
         }
     };
-    let fraction = move || ctx.progress.with(|p| p.as_ref().and_then(|p| p.fraction()));
+    let fraction = move || {
+        ctx.load
+            .progress
+            .with(|p| p.as_ref().and_then(|p| p.fraction()))
+    };
     view! {
         <div class="status-line">
             <span data-testid="load-summary" title=memory>{summary}</span>

@@ -5,7 +5,7 @@
 //! shows how far they came, and fetches the documents a view names, with the credential and a
 //! host's headers only ever to their origin.
 //!
-//! Every load has an identity (`AppCtx::load_id`). Starting a load makes every older one stale:
+//! Every load has an identity (`LoadState::id`). Starting a load makes every older one stale:
 //! a stale load stops at its next step and shows nothing, so a slow source never replaces the
 //! one the person asked for after it.
 
@@ -34,7 +34,7 @@ pub const DEMO_PROJECTION_URL: &str = "demo/cambium.projection.json";
 /// Fetches a URL and loads it, NDJSON as it arrives; a KurrentDB feed page by page; a followed
 /// source (`follow=`) live. A failed fetch becomes a problem naming the URL and status.
 pub async fn load_url(ctx: AppCtx, url: String, label: String) {
-    ctx.auto_retries.set_value(0);
+    ctx.load.auto_retries.set_value(0);
     feed::url(Run::start(ctx, label), url).await
 }
 
@@ -48,20 +48,20 @@ pub async fn retry(ctx: AppCtx) {
 /// Counts down the wait a server asked for, on *Retry*, then reads on by itself, unless it has
 /// done so `AUTO_RETRIES` times in a row, the wait is too long, or another load started.
 pub(super) fn retry_after_wait(ctx: AppCtx, wait_s: u64, load: u64) {
-    let tried = ctx.auto_retries.get_value();
+    let tried = ctx.load.auto_retries.get_value();
     if !retries_by_itself(wait_s, tried) {
         return;
     }
-    ctx.auto_retries.set_value(tried + 1);
+    ctx.load.auto_retries.set_value(tried + 1);
     leptos::task::spawn_local(async move {
         for left in (1..=wait_s).rev() {
-            ctx.retry_in.set(Some(left));
+            ctx.load.retry_in.set(Some(left));
             TimeoutFuture::new(1000).await;
-            if ctx.load_id.try_get_value() != Some(load) {
+            if !ctx.load.is_current(load) {
                 return;
             }
         }
-        ctx.retry_in.set(None);
+        ctx.load.retry_in.set(None);
         retry(ctx).await;
     });
 }
@@ -92,7 +92,7 @@ pub async fn load_pack(ctx: AppCtx, file: web_sys::File) {
     let pack = match answer {
         Answer::PackOpened(pack) => pack,
         Answer::Refused(refusal) => {
-            ctx.progress.set(None);
+            ctx.load.progress.set(None);
             return pack_failed(ctx, place(), super::engine::refused(&refusal));
         }
         other => return feed::refused(&run, other),
@@ -148,17 +148,8 @@ pub(super) struct Run {
 impl Run {
     /// Starts a load, which makes every older load stale.
     pub(super) fn start(ctx: AppCtx, label: String) -> Run {
-        let id = ctx.load_id.get_value().wrapping_add(1);
-        ctx.load_id.set_value(id);
-        ctx.can_retry.set(false);
-        ctx.retry_in.set(None);
-        ctx.report.set(None);
-        ctx.complete.set(false);
-        ctx.resume.set_value(None);
-        // An older load that was followed stops at its next look; its status goes with it.
-        ctx.follow_status.set(Default::default());
-        ctx.follow_paused.set(false);
-        ctx.n_new.set(0);
+        let id = ctx.load.start();
+        ctx.follow.reset();
         let run = Run {
             ctx,
             id,
@@ -171,12 +162,12 @@ impl Run {
 
     /// True while no newer load has started.
     pub(super) fn is_current(&self) -> bool {
-        self.ctx.load_id.try_get_value() == Some(self.id)
+        self.ctx.load.is_current(self.id)
     }
 
     /// Shows how many bytes have arrived, of how many.
     pub(super) fn show_bytes(&self, bytes: u64, total_bytes: Option<u64>) {
-        self.ctx.progress.update(|progress| {
+        self.ctx.load.progress.update(|progress| {
             let (n_events, n_shown) = progress
                 .as_ref()
                 .map_or((0, None), |p| (p.n_events, p.n_shown));
@@ -193,7 +184,7 @@ impl Run {
 
     /// Says which page of a feed is being read.
     pub(super) fn show_page(&self, page: usize) {
-        self.ctx.progress.update(|progress| {
+        self.ctx.load.progress.update(|progress| {
             if let Some(progress) = progress {
                 progress.label = format!("{}, page {page}", self.label);
             }
@@ -205,7 +196,7 @@ impl Run {
         if !self.is_current() {
             return;
         }
-        self.ctx.progress.set(None);
+        self.ctx.load.progress.set(None);
         self.ctx.opened.set(None);
         self.ctx.engine.in_worker.set(false);
         self.ctx

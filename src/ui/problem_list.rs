@@ -31,8 +31,9 @@ pub fn ProblemList() -> impl IntoView {
     });
     let n_more = move || problems.with(|(lines, n_all)| n_all.saturating_sub(lines.len()));
     let retry_words = move || {
-        ctx.can_retry.get().then(|| {
-            ctx.retry_in
+        ctx.load.can_retry.get().then(|| {
+            ctx.load
+                .retry_in
                 .get()
                 .map_or_else(|| "Retry".to_string(), countdown_words)
         })
@@ -65,7 +66,7 @@ pub fn ViewNotes() -> impl IntoView {
     let list = NodeRef::<leptos::html::Ul>::new();
     Effect::new(move |_| {
         if let Some(list) = list.get() {
-            let loading = ctx.progress.with(Option::is_some);
+            let loading = ctx.load.progress.with(Option::is_some);
             let notes = if loading {
                 Vec::new()
             } else {

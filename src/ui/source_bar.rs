@@ -147,7 +147,7 @@ fn PanelControls() -> impl IntoView {
     };
     view! {
         <label class="follow" title="Move to each new event as it arrives">
-            <input type="checkbox" data-testid="follow" bind:checked=ctx.follow/>"Follow"
+            <input type="checkbox" data-testid="follow" bind:checked=ctx.follow.on/>"Follow"
         </label>
         {open}
     }

@@ -204,13 +204,20 @@ fn the_readme_s_examples_find_something_in_the_demo() {
     // another stream of the demo.
     let quarters = readme_example(&readme, "one PO at quarter end\n  and at year end (`?");
     let selection = select(&timeline, &ViewState::from_query(&quarters).0);
-    assert!(selection.notes.is_empty(), "{quarters}: {:?}", selection.notes);
+    assert!(
+        selection.notes.is_empty(),
+        "{quarters}: {:?}",
+        selection.notes
+    );
     assert_ne!(selection.compare, selection.pos, "{quarters}");
     let badge = readme_example(&readme, "(*Compare with stream*, `?");
     let selection = select(&timeline, &ViewState::from_query(&badge).0);
     assert!(selection.notes.is_empty(), "{badge}: {:?}", selection.notes);
     assert_eq!(selection.compare_stream.as_deref(), Some("badge-po-1012"));
-    assert!(selection.compare.is_some(), "{badge}: the badge was issued by then");
+    assert!(
+        selection.compare.is_some(),
+        "{badge}: the badge was issued by then"
+    );
 
     let link = readme_example(&readme, "Example: `?");
     let (view, _) = ViewState::from_query(&link);
