@@ -306,7 +306,8 @@ impl Follow {
 }
 
 /// The address with `from=N` in its query, replacing any `from` it had. Written by hand: the
-/// url crate's query serializer cost the bundle a kilobyte for this one parameter.
+/// url crate's `query_pairs_mut` would write every other pair again in its own encoding (`%20`
+/// as `+`, `~` as `%7E`), where the server is asked with its own query byte for byte.
 pub fn with_from(url: &Url, n: u64) -> Url {
     let mut url = url.clone();
     let mut query: Vec<&str> = url

@@ -6,9 +6,9 @@
 //! exactly on their decimal digits (`0.1 + 0.2` is `0.3`; `1250.50 + 10` is `1260.50`, keeping
 //! the finer of the two scales, as an amount is written).
 //!
-//! Hand-written because no crate fit: `rust_decimal` stops at 28 digits, and `bigdecimal` brings
-//! big-integer arithmetic and several KB of bundle for what is here a comparison and an addition
-//! of digit strings.
+//! Hand-written because no crate fit: `rust_decimal` stops at 28 digits, and `bigdecimal` keeps
+//! its own scale rules and big-integer arithmetic for what is here a comparison and an addition
+//! of digit strings, written back with the finer of the two scales as the source wrote them.
 
 use std::cmp::Ordering;
 
@@ -58,7 +58,7 @@ impl Decimal {
             None => (false, text),
         };
         let (mantissa, power) = match rest.find(['e', 'E']) {
-            Some(at) => (&rest[..at], exponent(&rest[at + 1..])?),
+            Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().ok()?),
             None => (rest, 0),
         };
         // One pass over the mantissa: digits, and at most one point with digits on both sides.
@@ -191,28 +191,6 @@ impl std::fmt::Display for Decimal {
         let (whole, fraction) = padded.split_at(padded.len() - scale);
         write!(f, "{sign}{whole}.{fraction}")
     }
-}
-
-/// An exponent as JSON writes one (`400`, `+400`, `-3`), if it fits an `i64`. Read by hand:
-/// `str::parse` would add its own copy of an integer reader to the bundle.
-fn exponent(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    if digits.is_empty() {
-        return None;
-    }
-    digits.bytes().try_fold(0i64, |value, byte| {
-        let digit = i64::from(byte.checked_sub(b'0').filter(|d| *d <= 9)?);
-        let value = value.checked_mul(10)?;
-        if negative {
-            value.checked_sub(digit)
-        } else {
-            value.checked_add(digit)
-        }
-    })
 }
 
 /// Whether two numbers as written have the same value.

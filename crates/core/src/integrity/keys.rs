@@ -3,8 +3,9 @@
 //! amounts shows one of them. The integrity checks scan each stored record for this.
 //!
 //! Hand-written: serde_json has no hook that sees a repeated key, and a visitor of our own would
-//! have its reader compiled into the bundle once more, where this scanner only has to find
-//! strings and the braces around them in text that was read as JSON already.
+//! read every record a second time in full (numbers, escapes, nesting into values), where this
+//! scanner only has to find strings and the braces around them in text that was read as JSON
+//! already.
 
 use rustc_hash::FxHashSet;
 
