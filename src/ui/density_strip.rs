@@ -4,10 +4,8 @@
 
 use leptos::prelude::*;
 
-use wasm_bindgen::JsCast;
 
 use super::context::{kind_colour, use_app, N_DENSITY_BINS};
-use super::dom::append_element;
 use chronoscope_core::time::format_utc;
 use chronoscope_core::view::moves::{percent_of_span, time_at_fraction};
 use chronoscope_core::view::text::decimal;
@@ -44,15 +42,13 @@ pub fn DensityStrip() -> impl IntoView {
             view.time = Some(format_utc(&time));
         });
     };
-    let svg = NodeRef::<leptos::svg::Svg>::new();
-    Effect::new(move |_| {
-        let bins = density.get().map(|(bins, _, _)| bins).unwrap_or_default();
-        if let Some(svg) = svg.get() {
-            // Only element creation can fail here, which a browser does not refuse.
-            let _ = write_bars(&svg, &bins);
-        }
-    });
-    // A closure, not a memo: the answer is a lookup, and a memo costs the bundle more.
+    let bars = move || {
+        density.with(|density| {
+            let bins = density.as_ref().map_or(&[][..], |(bins, _, _)| bins.as_slice());
+            bars(bins)
+        })
+    };
+    // A closure, not a memo: the answer is a lookup.
     let no_times = move || {
         ctx.stream_info
             .with(|info| info.as_ref().is_some_and(|info| info.span.is_none()))
@@ -95,19 +91,19 @@ pub fn DensityStrip() -> impl IntoView {
         });
     });
     // Marks only: a click on the strip there selects the moment, and the report lists each
-    // finding with a button to its event. Written with DOM calls rather than a `view!` per
-    // mark, for the bundle's budget (see `period_table`).
-    let marks = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        let findings = findings.get();
-        if let Some(marks) = marks.get() {
-            marks.set_text_content(None);
-            for (x, message, kind) in findings {
-                // Only element creation can fail here, which a browser does not refuse.
-                let _ = write_mark(&marks, x, &message, &kind);
-            }
-        }
-    });
+    // finding with a button to its event.
+    let marks = move || {
+        findings
+            .get()
+            .into_iter()
+            .map(|(x, message, kind)| {
+                view! {
+                    <span class="strip-finding" data-testid="strip-finding" data-kind=kind
+                        title=format!("Integrity finding: {message}") style:left=format!("{}%", decimal(x))>"!"</span>
+                }
+            })
+            .collect_view()
+    };
     view! {
         <Show when=no_times>
             <p class="strip-note" data-testid="no-times">
@@ -116,56 +112,25 @@ pub fn DensityStrip() -> impl IntoView {
             </p>
         </Show>
         <div class="strip" class:hidden=no_times title="Events over time; click to see the state as of that moment" on:click=on_click>
-            <svg viewBox=format!("0 0 {N_DENSITY_BINS} 20") preserveAspectRatio="none" aria-hidden="true" node_ref=svg></svg>
+            <svg viewBox=format!("0 0 {N_DENSITY_BINS} 20") preserveAspectRatio="none" aria-hidden="true">{bars}</svg>
             {move || cursor_x().map(|x| view! { <div class="strip-cursor" style:left=format!("{}%", decimal(x))></div> })}
-            <div class="strip-marks" node_ref=marks></div>
+            <div class="strip-marks">{marks}</div>
         </div>
     }
 }
 
-/// One bar per slice with events, as tall as its share of the busiest slice, written with DOM
-/// calls rather than a `view!` per bar, for the bundle's budget (see `period_table`).
-fn write_bars(svg: &web_sys::Element, bins: &[Bin]) -> Result<(), wasm_bindgen::JsValue> {
-    svg.set_text_content(None);
+/// One bar per slice with events, as tall as its share of the busiest slice.
+fn bars(bins: &[Bin]) -> impl IntoView {
     let max = bins.iter().map(|b| b.n_events).max().unwrap_or(1).max(1) as f64;
-    for (idx, bin) in bins.iter().enumerate().filter(|(_, bin)| bin.n_events > 0) {
-        let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
-        let rect = document().create_element_ns(Some("http://www.w3.org/2000/svg"), "rect")?;
-        let (x, y, height) = (idx.to_string(), decimal(20.0 - height), decimal(height));
-        let class = kind_colour(bin.main_kind.unwrap_or(0));
-        for (name, value) in [
-            ("class", class.as_str()),
-            ("x", &x),
-            ("y", &y),
-            ("width", "0.85"),
-            ("height", &height),
-        ] {
-            rect.set_attribute(name, value)?;
-        }
-        svg.append_child(&rect)?;
-    }
-    Ok(())
-}
-
-/// One finding's mark on the strip, where it falls in time.
-fn write_mark(
-    marks: &web_sys::Element,
-    x: f64,
-    message: &str,
-    kind: &str,
-) -> Result<(), wasm_bindgen::JsValue> {
-    let title = format!("Integrity finding: {message}");
-    let mark = [
-        ("class", "strip-finding"),
-        ("data-testid", "strip-finding"),
-        ("data-kind", kind),
-        ("title", &title),
-    ];
-    let mark = append_element(marks, "span", &mark, Some("!"))?;
-    // Set through the CSSOM, which a CSP without 'unsafe-inline' allows.
-    if let Some(mark) = mark.dyn_ref::<web_sys::HtmlElement>() {
-        mark.style()
-            .set_property("left", &format!("{}%", decimal(x)))?;
-    }
-    Ok(())
+    bins.iter()
+        .enumerate()
+        .filter(|(_, bin)| bin.n_events > 0)
+        .map(|(idx, bin)| {
+            let height = 3.0 + 17.0 * (bin.n_events as f64 / max);
+            let class = kind_colour(bin.main_kind.unwrap_or(0));
+            view! {
+                <rect class=class x=idx.to_string() y=decimal(20.0 - height) width="0.85" height=decimal(height)></rect>
+            }
+        })
+        .collect_view()
 }

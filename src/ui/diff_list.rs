@@ -1,6 +1,7 @@
 //! The change list: one row per change, with its JSON Pointer and the values before and after.
-//! Rows are written with DOM text calls rather than a `view!` per row: the generic view code cost
-//! the bundle more than its budget had left (see `period_table`).
+//! Rows are written with DOM text calls, a window of `CHILD_WINDOW` at a time with *show more*,
+//! and long values a window of text at a time, so that a diff of a large state neither builds
+//! a reactive view per row nor holds the tab.
 
 use leptos::prelude::*;
 

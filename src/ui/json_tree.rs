@@ -16,9 +16,9 @@ use chronoscope_core::view::text::{more_members_words, CHILD_WINDOW};
 const OPEN_DEPTH: usize = 2;
 
 /// A JSON value as a tree of `<details>` elements, written with DOM text calls rather than a
-/// `view!` per node, for the bundle's budget (see `period_table`). It is written lazily, so that
-/// a 50 MB event does not hold the tab: a collapsed node's members when it is first opened, at
-/// most `CHILD_WINDOW` members and a `TEXT_WINDOW` of a string at a time, with *show more*.
+/// `view!` per node, and lazily, so that a 50 MB event does not hold the tab: a collapsed node's
+/// members when it is first opened, at most `CHILD_WINDOW` members and a `TEXT_WINDOW` of a
+/// string at a time, with *show more*.
 #[component]
 pub fn JsonTree(
     /// The value to show.

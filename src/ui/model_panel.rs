@@ -8,7 +8,6 @@ use leptos::task::spawn_local;
 
 use super::actions::reload_source;
 use super::context::{use_app, AppCtx};
-use super::dom::append_element;
 use super::engine::unexpected;
 use super::feed::reproject as reproject_in_worker;
 use super::loader::fetch_document;
@@ -185,35 +184,36 @@ pub fn NaiveTimeNote() -> impl IntoView {
         ctx.opened
             .with(|o| o.as_ref().is_some_and(|o| o.naive_times))
     });
-    // Options written with DOM calls rather than a `view!` per offset, for the bundle's budget
-    // (see `period_table`).
-    let select = NodeRef::<leptos::html::Select>::new();
-    Effect::new(move |_| {
-        let current = ctx
-            .view
+    let current = move || {
+        ctx.view
             .with(|v| v.naive_offset.clone())
-            .unwrap_or_else(|| "+00:00".into());
-        if let Some(select) = select.get() {
-            select.set_text_content(None);
-            let whole = (-12..=14)
-                .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()));
-            for offset in whole.chain(["+05:30".to_string(), "+09:30".to_string()]) {
-                // Only element creation can fail here, which a browser does not refuse.
-                let _ = append_element(&select, "option", &[("value", &offset)], Some(&offset));
-            }
-            select.set_value(&current);
-        }
-    });
+            .unwrap_or_else(|| "+00:00".into())
+    };
+    // Every whole hour from -12:00 to +14:00, and India's and central Australia's half hours.
+    let options = move || {
+        (-12..=14)
+            .map(|h: i32| format!("{}{:02}:00", if h < 0 { '-' } else { '+' }, h.abs()))
+            .chain(["+05:30".to_string(), "+09:30".to_string()])
+            .map(|offset| {
+                let selected = {
+                    let offset = offset.clone();
+                    move || current() == offset
+                };
+                let label = offset.clone();
+                view! { <option value=offset prop:selected=selected>{label}</option> }
+            })
+            .collect_view()
+    };
     move || {
         assumed.get().then(|| {
             view! {
                 <div class="naive-note" data-testid="naive-time-note">
                     "This source writes times without a zone; they are read at UTC offset "
-                    <select data-testid="naive-offset" aria-label="Offset of times without a zone" node_ref=select on:change=move |ev| {
+                    <select data-testid="naive-offset" aria-label="Offset of times without a zone" on:change=move |ev| {
                         let value = event_target_value(&ev);
                         ctx.view.update(|v| v.naive_offset = (value != "+00:00").then_some(value));
                         reload_source(ctx);
-                    }></select>
+                    }>{options()}</select>
                     "."
                 </div>
             }

@@ -1,13 +1,10 @@
 //! What went wrong, and what in the link could not be found: every problem of the source, its
 //! decoding and its replay, each with its place; and the notes of the view.
-//!
-//! The notes are written with DOM calls rather than `view!`, for the bundle's budget (see
-//! `follow_bar`); each list is hidden while it is empty.
+//! Each list is hidden while it is empty.
 
 use leptos::prelude::*;
 
 use super::context::use_app;
-use super::dom::append_element;
 use super::loader::retry;
 use chronoscope_core::view::text::{count, counted, problem_lines};
 use chronoscope_core::waiting::countdown_words;
@@ -63,21 +60,13 @@ pub fn ProblemList() -> impl IntoView {
 #[component]
 pub fn ViewNotes() -> impl IntoView {
     let ctx = use_app();
-    let list = NodeRef::<leptos::html::Ul>::new();
-    Effect::new(move |_| {
-        if let Some(list) = list.get() {
-            let loading = ctx.load.progress.with(Option::is_some);
-            let notes = if loading {
-                Vec::new()
-            } else {
-                ctx.selection.get().notes
-            };
-            list.set_text_content(None);
-            let _ = list.toggle_attribute_with_force("hidden", notes.is_empty());
-            for note in &notes {
-                let _ = append_element(&list, "li", &[("data-testid", "view-note")], Some(note));
-            }
-        }
+    let notes = Memo::new(move |_| match ctx.load.progress.with(Option::is_some) {
+        true => Vec::new(),
+        false => ctx.selection.with(|s| s.notes.clone()),
     });
-    view! { <ul class="view-notes" hidden=true node_ref=list></ul> }
+    view! {
+        <ul class="view-notes" hidden=move || notes.with(Vec::is_empty)>
+            {move || notes.get().into_iter().map(|note| view! { <li data-testid="view-note">{note}</li> }).collect_view()}
+        </ul>
+    }
 }

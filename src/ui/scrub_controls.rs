@@ -37,8 +37,9 @@ pub fn ScrubControls() -> impl IntoView {
             .and_then(|c| c.time)
             .map(|time| ctx.in_zone(&time))
     };
-    // Made once with DOM calls and then updated in place, with one handler for the buttons,
-    // for the bundle's budget (see `follow_bar`).
+    // Made once with DOM calls and updated in place by one effect: the slider's `max` must
+    // change before its `value` (a browser clamps a value past the old `max`), an order that
+    // separate reactive attributes do not promise.
     let row = NodeRef::<leptos::html::Div>::new();
     Effect::new(move |_| {
         if let Some(row) = row.get() {

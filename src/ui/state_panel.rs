@@ -1,5 +1,6 @@
 //! The state panel: the aggregate's state at the selected moment as a tree or raw JSON, or what
-//! changed since the comparison point (the previous event, or a pinned moment).
+//! changed since the comparison point (the previous event, or a pinned moment), or both moments
+//! side by side; a tool bar of tabs and of what the state is compared with.
 
 use leptos::prelude::*;
 
@@ -7,14 +8,13 @@ use super::blame_panel::BlamePanel;
 use super::clipboard::{copier, Copier};
 use super::context::{use_app, AppCtx};
 use super::diff_list::DiffList;
-use super::dom::{append_element, append_long_text, clicked_button, show_more, target_within};
+use super::dom::{append_long_text, show_more, target_within};
 use super::event_detail::EventDetail;
 use super::json_tree::JsonTree;
 use super::side_by_side::SideBySide;
 use super::trail_panel::TrailPanel;
 use chronoscope_core::link::{Compare, Panel};
 use chronoscope_core::selection::Selection;
-use wasm_bindgen::JsValue;
 
 /// Tabs over the state and the change list, with the comparison controls.
 #[component]
@@ -31,43 +31,37 @@ pub fn StatePanel() -> impl IntoView {
         ctx.selection
             .with(|selection| compare_words(selection, version))
     };
-    // The tool bar is made once with DOM calls and then updated in place, for the bundle's
-    // budget (see `follow_bar`), with one click handler for all its buttons.
-    let bar = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
-        if let Some(bar) = bar.get() {
-            let shown = BarShows {
-                panel: panel(),
-                trail: ctx.view.with(|v| v.trail),
-                compare: compare_label(),
-                pinned: ctx.selection.with(|s| s.compare_pinned),
-            };
-            // Only element creation can fail here, which a browser does not refuse.
-            let _ = show_bar(&bar, &shown);
+    let trail = move || ctx.view.with(|v| v.trail);
+    let pinned = move || ctx.selection.with(|s| s.compare_pinned);
+    let unpin = move |_| {
+        ctx.view.update(|v| {
+            v.compare = None;
+            v.compare_with = None;
+        })
+    };
+    let tabs = TABS.map(|(shown, words)| {
+        view! {
+            <button type="button" role="tab" data-testid=format!("tab-{}", shown.as_str())
+                aria-selected=move || (panel() == shown).to_string()
+                on:click=move |_| ctx.view.update(|v| v.panel = Some(shown))>{words}</button>
         }
     });
-    let on_bar_click = move |ev: leptos::ev::MouseEvent| {
-        let action = clicked_button(&ev).and_then(|b| b.get_attribute("data-testid"));
-        match action.as_deref() {
-            Some("open-table") => open_table(ctx),
-            Some("open-trail") => ctx.view.update(|v| v.trail = !v.trail),
-            Some("pin") => pin_here(ctx),
-            Some("unpin") => ctx.view.update(|v| {
-                v.compare = None;
-                v.compare_with = None;
-            }),
-            Some(tab) => {
-                if let Some(panel) = tab.strip_prefix("tab-").and_then(Panel::parse) {
-                    ctx.view.update(|v| v.panel = Some(panel));
-                }
-            }
-            None => {}
-        }
-    };
     view! {
         <section class="state" aria-label="State">
             <EventDetail/>
-            <div class="tabs" node_ref=bar on:click=on_bar_click></div>
+            <div class="tabs">
+                <div class="tab-list" role="tablist" aria-label="How the state is shown">{tabs}</div>
+                <button type="button" data-testid="open-table" on:click=move |_| open_table(ctx)
+                    title="Every stream as of this moment, in a table (view=table)">"All streams"</button>
+                <button type="button" data-testid="open-trail" aria-pressed=move || trail().to_string()
+                    on:click=move |_| ctx.view.update(|v| v.trail = !v.trail)
+                    title="Every event of this business transaction, across streams (trail=1)">"Trail"</button>
+                <span class="compare" data-testid="compare">{move || format!("compare with: {}", compare_label())}</span>
+                <button type="button" data-testid="pin" on:click=move |_| pin_here(ctx)
+                    title="Compare other moments with this one">"Pin this moment"</button>
+                <button type="button" data-testid="unpin" hidden=move || !pinned() on:click=unpin
+                    title="Compare with the previous event again">"Unpin"</button>
+            </div>
             <BlamePanel/>
             <TrailPanel/>
             <div class="panel-body">
@@ -103,15 +97,6 @@ fn compare_words(selection: &Selection, version: Option<u64>) -> String {
     }
 }
 
-/// What the tool bar shows: the panel's tab, whether the trail is open, what the diff compares
-/// with, and whether that is pinned.
-struct BarShows {
-    panel: Panel,
-    trail: bool,
-    compare: String,
-    pinned: bool,
-}
-
 /// The tabs over the panel body, with their words.
 const TABS: [(Panel, &str); 4] = [
     (Panel::Tree, "Tree"),
@@ -119,94 +104,6 @@ const TABS: [(Panel, &str); 4] = [
     (Panel::Diff, "Diff"),
     (Panel::Side, "Side by side"),
 ];
-
-/// The tool bar's buttons after the tabs, each named by its `data-testid`, with its words and
-/// title.
-const BAR_BUTTONS: [(&str, &str, &str); 4] = [
-    (
-        "open-table",
-        "All streams",
-        "Every stream as of this moment, in a table (view=table)",
-    ),
-    (
-        "open-trail",
-        "Trail",
-        "Every event of this business transaction, across streams (trail=1)",
-    ),
-    (
-        "pin",
-        "Pin this moment",
-        "Compare other moments with this one",
-    ),
-    ("unpin", "Unpin", "Compare with the previous event again"),
-];
-
-/// Makes the tool bar the first time, then sets what it shows.
-fn show_bar(bar: &web_sys::Element, shown: &BarShows) -> Result<(), JsValue> {
-    if bar.first_element_child().is_none() {
-        let tabs = [
-            ("class", "tab-list"),
-            ("role", "tablist"),
-            ("aria-label", "How the state is shown"),
-        ];
-        let tabs = append_element(bar, "div", &tabs, None)?;
-        for (panel, words) in TABS {
-            let testid = format!("tab-{}", panel.as_str());
-            let attrs = [
-                ("type", "button"),
-                ("role", "tab"),
-                ("data-testid", &testid),
-            ];
-            append_element(&tabs, "button", &attrs, Some(words))?;
-        }
-        for (testid, words, title) in BAR_BUTTONS {
-            let attrs = [
-                ("type", "button"),
-                ("data-testid", testid),
-                ("title", title),
-            ];
-            append_element(bar, "button", &attrs, Some(words))?;
-            if testid == "open-trail" {
-                append_element(
-                    bar,
-                    "span",
-                    &[("class", "compare"), ("data-testid", "compare")],
-                    None,
-                )?;
-            }
-        }
-    }
-    let set = |selector: &str, name: &str, value: &str| -> Result<(), JsValue> {
-        match bar.query_selector(selector)? {
-            Some(element) => element.set_attribute(name, value),
-            None => Ok(()),
-        }
-    };
-    for (panel, _) in TABS {
-        let selected = if shown.panel == panel {
-            "true"
-        } else {
-            "false"
-        };
-        set(
-            &format!("[data-testid=tab-{}]", panel.as_str()),
-            "aria-selected",
-            selected,
-        )?;
-    }
-    set(
-        "[data-testid=open-trail]",
-        "aria-pressed",
-        &shown.trail.to_string(),
-    )?;
-    if let Some(compare) = bar.query_selector("[data-testid=compare]")? {
-        compare.set_text_content(Some(&format!("compare with: {}", shown.compare)));
-    }
-    if let Some(unpin) = bar.query_selector("[data-testid=unpin]")? {
-        unpin.toggle_attribute_with_force("hidden", !shown.pinned)?;
-    }
-    Ok(())
-}
 
 /// Pins the moment shown as the one the diff compares with, and shows the diff.
 fn pin_here(ctx: AppCtx) {

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
 use super::density_strip::DensityStrip;
-use super::dom::append_element;
 use super::scrub_controls::ScrubControls;
 
 /// The pause between two steps while playing.
@@ -18,27 +17,17 @@ pub fn TimelineScrubber() -> impl IntoView {
     let ctx = use_app();
     use_playback(ctx);
     let details_open = RwSignal::new(false);
-    // The legend, written with DOM text calls rather than a `view!` per type, for the bundle's
-    // budget (see `period_table`).
-    let legend = NodeRef::<leptos::html::Ul>::new();
-    Effect::new(move |_| {
-        let kinds = ctx.stream_kinds.get();
-        if let Some(legend) = legend.get() {
-            legend.set_text_content(None);
-            for name in kinds {
+    // The legend: a swatch and the name of each event type of the stream.
+    let legend = move || {
+        ctx.stream_kinds
+            .get()
+            .into_iter()
+            .map(|name| {
                 let swatch = format!("swatch {}", ctx.kind_colour(&name));
-                let swatch = [
-                    ("class", swatch.as_str()),
-                    ("data-marker", ctx.kind_marker(&name)),
-                ];
-                // Only element creation can fail here, which a browser does not refuse.
-                let _ = append_element(&legend, "li", &[], None).and_then(|item| {
-                    append_element(&item, "span", &swatch, None)?;
-                    item.append_child(&document().create_text_node(&name))
-                });
-            }
-        }
-    });
+                view! { <li><span class=swatch data-marker=ctx.kind_marker(&name)></span>{name}</li> }
+            })
+            .collect_view()
+    };
     view! {
         <section class="timeline" aria-label="Timeline">
             <DensityStrip/>
@@ -48,7 +37,7 @@ pub fn TimelineScrubber() -> impl IntoView {
                 aria-expanded=move || if details_open.get() { "true" } else { "false" }
                 on:click=move |_| details_open.update(|o| *o = !*o)>"Legend and as of ▾"</button>
             <div id="time-row" class="time-row" class:open=move || details_open.get()>
-                <ul class="legend" node_ref=legend></ul>
+                <ul class="legend">{legend}</ul>
                 <AsOfBox/>
             </div>
         </section>
