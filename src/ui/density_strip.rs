@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 
-
 use super::context::{kind_colour, use_app, N_DENSITY_BINS};
 use chronoscope_core::time::format_utc;
 use chronoscope_core::view::moves::{percent_of_span, time_at_fraction};
@@ -44,7 +43,9 @@ pub fn DensityStrip() -> impl IntoView {
     };
     let bars = move || {
         density.with(|density| {
-            let bins = density.as_ref().map_or(&[][..], |(bins, _, _)| bins.as_slice());
+            let bins = density
+                .as_ref()
+                .map_or(&[][..], |(bins, _, _)| bins.as_slice());
             bars(bins)
         })
     };
