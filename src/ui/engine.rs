@@ -26,7 +26,7 @@ pub type InPage = Rc<dyn Fn(Request) -> (Answer, Option<Vec<u8>>)>;
 #[derive(Clone, Copy)]
 pub struct Engine {
     /// The engine's worker; `Err` when it could not be started, and why.
-    worker: StoredValue<Result<Rc<WorkerClient>, String>, LocalStorage>,
+    worker: StoredValue<Result<Rc<WorkerClient>, Refusal>, LocalStorage>,
     /// An engine in the page that answers instead of the worker (tests).
     in_page: StoredValue<Option<InPage>, LocalStorage>,
     /// True while a source is open in the engine for the panels to ask about.
@@ -87,7 +87,7 @@ impl Engine {
         }
         let worker = match self.worker.try_get_value() {
             Some(Ok(worker)) => worker,
-            Some(Err(message)) => return (Answer::Refused(Refusal::Unavailable { message }), None),
+            Some(Err(refusal)) => return (Answer::Refused(refusal), None),
             // The panel is gone: nothing is answered, so nothing goes on after it.
             None => return std::future::pending().await,
         };
@@ -111,7 +111,7 @@ impl Engine {
         }
         let worker = match self.worker.try_get_value() {
             Some(Ok(worker)) => worker,
-            Some(Err(message)) => return Answer::Refused(Refusal::Unavailable { message }),
+            Some(Err(refusal)) => return Answer::Refused(refusal),
             None => return std::future::pending().await,
         };
         self.pending.update(|n| *n += 1);
@@ -128,7 +128,7 @@ impl Engine {
         }
         match self.worker.try_get_value() {
             Some(Ok(worker)) => worker.ask(request, None).await.0,
-            Some(Err(message)) => Answer::Refused(Refusal::Unavailable { message }),
+            Some(Err(refusal)) => Answer::Refused(refusal),
             None => std::future::pending().await,
         }
     }

@@ -39,12 +39,16 @@ pub struct WorkerClient {
 
 impl WorkerClient {
     /// Starts the engine's worker: from where `mount()` said its files are
-    /// (`__chronoscopeWorker`), or beside the page.
-    pub fn start() -> Result<WorkerClient, String> {
+    /// (`__chronoscopeWorker`), or beside the page. A browser that refuses to start it is
+    /// `Refusal::Unavailable`, in its own words, which every request is then answered with.
+    pub fn start() -> Result<WorkerClient, Refusal> {
         let options = web_sys::WorkerOptions::new();
         options.set_type(web_sys::WorkerType::Module);
-        let worker = web_sys::Worker::new_with_options(&loader_url(), &options)
-            .map_err(|err| js_text(&err))?;
+        let worker = web_sys::Worker::new_with_options(&loader_url(), &options).map_err(|err| {
+            Refusal::Unavailable {
+                message: js_text(&err),
+            }
+        })?;
         let waiting: Rc<RefCell<HashMap<u64, Function>>> = Rc::default();
         let failed: Rc<RefCell<Option<String>>> = Rc::default();
         let mut ready_resolve = None;
