@@ -30,9 +30,8 @@ pub fn BlamePanel() -> impl IntoView {
         },
     );
     let changes = Memo::new(move |_| changes.get().unwrap_or_default());
-    let roving = Roving::new();
-    let on_key =
-        move |ev: leptos::ev::KeyboardEvent| roving.on_list_key(&ev, changes.with(Vec::len));
+    let roving = Roving::new(Signal::derive(move || (changes.with(Vec::len), 1)));
+    let on_key = move |ev: leptos::ev::KeyboardEvent| roving.on_list_key(&ev);
     move || {
         path().map(|path| {
             view! {
@@ -78,7 +77,7 @@ fn BlameEntry(change: FieldChange, n: usize, roving: Roving) -> impl IntoView {
         <li>
             <button type="button" class="blame-entry" data-testid="blame-entry"
                 data-version=change.version data-pos=pos title=when_local aria-current=current
-                data-cell=cell_name((n, 0)) tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.at.set((n, 0))
+                data-cell=cell_name((n, 0)) tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.focused((n, 0))
                 on:click=move |_| ctx.select_position(pos)>
                 <span class="version">{format!("v{}", change.version)}</span>
                 <span class="time">{utc_or_dash(change.time)}</span>

@@ -199,7 +199,7 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
         })
     };
     let span = move || columns().len() + 3;
-    let focus = Roving::new();
+    let focus = Roving::new(Signal::derive(move || (n_rows.get(), columns().len() + 1)));
     // A cell asked for by a key that was not drawn yet is focused once its row is.
     Effect::new(move |_| {
         window.track();
@@ -208,15 +208,13 @@ fn TableRows(table: Memo<Option<Table>>) -> impl IntoView {
         }
     });
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
-        let n_columns = columns().len() + 1;
-        if !focus.key(&ev.key(), n_rows.get_untracked(), n_columns) {
+        if !focus.key(&ev.key()) {
             return;
         }
         ev.prevent_default();
         if let Some(scroller) = scroller.get_untracked() {
             if !focus.show_pending(&scroller) {
-                let row = focus.at.get_untracked().0;
-                scroller.set_scroll_top((row as f64 * ROW_HEIGHT) as i32);
+                scroller.set_scroll_top((focus.row() as f64 * ROW_HEIGHT) as i32);
             }
         }
     };
@@ -265,7 +263,7 @@ fn table_row(
             let open = move |_| spawn_local(open_setter(ctx, stream.clone(), at, column.clone()));
             view! {
                 <td><button class="cell" data-testid="table-cell" on:click=open data-cell=cell_name((n, c + 1))
-                    tabindex=focus.tab_index((n, c + 1)) on:focus=move |_| focus.at.set((n, c + 1))
+                    tabindex=focus.tab_index((n, c + 1)) on:focus=move |_| focus.focused((n, c + 1))
                     title="Open the event that set this, with the field's history">{cell_text(value)}</button></td>
             }
         })
@@ -278,7 +276,7 @@ fn table_row(
     view! {
         <tr data-testid=row_id data-stream=stream.clone() data-version=row.version>
             <th><button class="cell" on:click=open data-cell=cell_name((n, 0)) tabindex=focus.tab_index((n, 0))
-                on:focus=move |_| focus.at.set((n, 0))>{shown_id(&stream).into_owned()}</button></th>
+                on:focus=move |_| focus.focused((n, 0))>{shown_id(&stream).into_owned()}</button></th>
             <td>{format!("v{}", row.version)}</td>
             <td>{time}</td>
             {cells}

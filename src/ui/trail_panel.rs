@@ -75,8 +75,7 @@ fn found(correlation: String, steps: Vec<TrailStep>) -> impl IntoView {
         "{correlation}: {} event(s), in time order by cause",
         steps.len()
     );
-    let roving = Roving::new();
-    let n_steps = steps.len();
+    let roving = Roving::new(Signal::stored((steps.len(), 1)));
     let entries: Vec<_> = steps
         .iter()
         .enumerate()
@@ -90,7 +89,7 @@ fn found(correlation: String, steps: Vec<TrailStep>) -> impl IntoView {
         .collect();
     view! {
         <p data-testid="trail-heading">{heading}</p>
-        <ol class="blame-list" on:keydown=move |ev| roving.on_list_key(&ev, n_steps)>{entries}</ol>
+        <ol class="blame-list" on:keydown=move |ev| roving.on_list_key(&ev)>{entries}</ol>
     }
 }
 
@@ -123,7 +122,7 @@ fn TrailEntry(step: TrailStep, cause: String, n: usize, roving: Roving) -> impl 
             <button type="button" class="blame-entry trail-entry" data-testid="trail-entry"
                 data-stream=step.stream.clone() data-version=version title=cause
                 aria-current=current on:click=select data-cell=cell_name((n, 0))
-                tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.at.set((n, 0))>
+                tabindex=roving.tab_index((n, 0)) on:focus=move |_| roving.focused((n, 0))>
                 <span class="version">{place}</span>
                 <span class="values">{step.row.kind.clone()}</span>
                 <span class="time">{utc_or_dash(step.row.time)}</span>

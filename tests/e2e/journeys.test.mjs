@@ -594,6 +594,11 @@ test('field history: a click on a field lists every event that set it, an entry 
   assert.equal(await onEntry(), expected[1]);
   await page.keyboard.press('Enter');
   await assertText(cursor(page), new RegExp(`^v${expected[1]} · `));
+  // A shorter history keeps its Tab stop, though the keyboard was on the second entry.
+  await page.locator('[data-testid=tree-key][data-pointer="/poNumber"]').click();
+  await queryMatches(page, /&blame=\/poNumber$/);
+  await assertText(page.locator('.blame .match-count'), /^1 change\(s\)$/);
+  assert.equal(await page.getByTestId('blame-entry').evaluateAll((els) => els.filter((el) => el.tabIndex >= 0).length), 1);
   const again = await open(`?stream=${approval.stream}&blame=/status`);
   await waitForDemo(again);
   await again.getByTestId('blame-entry').first().waitFor();
