@@ -105,11 +105,13 @@ const TABS: [(Panel, &str); 4] = [
     (Panel::Side, "Side by side"),
 ];
 
-/// Pins the moment shown as the one the diff compares with, and shows the diff.
+/// Pins the moment shown as the one the diff compares with, and shows the diff. The version is
+/// the stream shown's: a comparison point in another stream (`with=`) goes.
 fn pin_here(ctx: AppCtx) {
     if let Some(version) = ctx.cursor.get_untracked().map(|c| c.version) {
         ctx.view.update(|v| {
             v.compare = Some(Compare::Version(version));
+            v.compare_with = None;
             v.panel = Some(Panel::Diff);
         });
     }

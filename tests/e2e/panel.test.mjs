@@ -413,6 +413,10 @@ test('side by side: a PO at quarter end and at year end, then beside its deliver
   await assertText(page.getByTestId('compare'), new RegExp(`compare with: ${badge.stream} v${badgeThen.version}$`));
   assert.deepEqual(await axeViolations(page), [], 'axe, side by side');
   const link = page.url();
+  // Pinning the moment shown pins it in its own stream: the other stream goes.
+  await page.getByTestId('pin').click();
+  await assertText(page.getByTestId('compare'), new RegExp(`compare with: pinned v${year.version}$`));
+  await page.waitForFunction(() => !/with=/.test(window.location.search));
 
   // Without cmp=, the other stream as of the moment; Unpin compares with the previous event.
   await page.goto(`${base}?stream=${po}&t=2026-12-31T23:59:59Z&view=side&with=${badge.stream}`);
