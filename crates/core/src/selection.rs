@@ -4,9 +4,10 @@
 //! write; this module resolves them against the timeline into positions, following the link
 //! contract: a missing stream is the first one, `v` wins over `t`, neither means the latest event,
 //! and no `cmp` means the previous event. `with` puts the comparison point in another stream:
-//! there, no `cmp` means that stream as of the moment's time. A time is only read in a stream whose events have
-//! times (a store that keeps only a sequence has none). Anything that cannot be found is
-//! explained in `notes` rather than failing, and the nearest sensible moment is shown instead.
+//! there, no `cmp` means that stream as of the moment's time. A time is only read in a stream
+//! whose events have times (a store that keeps only a sequence has none). Anything that cannot
+//! be found is explained in `notes` rather than failing, and the nearest sensible moment is
+//! shown instead.
 
 use crate::link::{Compare, ViewState};
 use crate::time::parse_instant;
@@ -205,15 +206,6 @@ fn compare_in_other(
     notes: &mut Vec<String>,
 ) -> Option<usize> {
     let latest = timeline.stream_len(other).checked_sub(1);
-    let as_of = |time: &str, notes: &mut Vec<String>| match parse_instant(time) {
-        Ok(time) => timeline.position_at_time(other, time),
-        Err(err) => {
-            notes.push(format!(
-                "comparison point: {err}; showing `{other}`'s latest"
-            ));
-            latest
-        }
-    };
     match &view.compare {
         Some(Compare::Version(version)) => {
             timeline.position_of_version(other, *version).or_else(|| {
@@ -227,7 +219,15 @@ fn compare_in_other(
             notes.push(no_times(other, "a comparison time"));
             latest
         }
-        Some(Compare::Time(time)) => as_of(time, notes),
+        Some(Compare::Time(time)) => match parse_instant(time) {
+            Ok(time) => timeline.position_at_time(other, time),
+            Err(err) => {
+                notes.push(format!(
+                    "comparison point: {err}; showing `{other}`'s latest"
+                ));
+                latest
+            }
+        },
         None => match pos.and_then(|pos| timeline.head_at(stream, pos)) {
             Some(head) if head.timed => timeline.position_at_time(other, head.time),
             Some(_) => {

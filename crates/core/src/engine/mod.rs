@@ -1179,18 +1179,15 @@ fn moment(timeline: &Timeline, link: &str, at: Option<usize>) -> wire::Moment {
     };
     let (pos, compare) = (selected.pos, selected.compare);
     let state = timeline.state_after(stream, pos);
-    let (compare_state, changes) = match selected.compare_stream.as_deref() {
+    let other = selected.compare_stream.as_deref();
+    let compare_state = timeline.state_after(other.unwrap_or(stream), compare);
+    let changes = match other {
         // Two streams share no events: every path is compared.
-        Some(other) => {
-            let before = timeline.state_after(other, compare);
-            let changes = diff(&before, &state).into_iter().map(change).collect();
-            (before, changes)
-        }
-        None => {
-            let before = timeline.state_after(stream, compare);
-            let changes = changes_between(timeline, stream, (compare, &before), (pos, &state));
-            (before, changes)
-        }
+        Some(_) => diff(&compare_state, &state)
+            .into_iter()
+            .map(change)
+            .collect(),
+        None => changes_between(timeline, stream, (compare, &compare_state), (pos, &state)),
     };
     wire::Moment {
         changes,
