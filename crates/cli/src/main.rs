@@ -9,6 +9,7 @@
 //! a stream that is not there).
 
 mod report;
+mod serve;
 mod session;
 
 use std::path::PathBuf;
@@ -78,6 +79,22 @@ enum Command {
     /// moment and its deep link pinned to the data (`h=`), the events up to the moment with what
     /// each changed, the state then and what changed since the event before. Times in UTC.
     Report(StreamAt),
+    /// Runs the engine here and serves it to the panel in a browser over a WebSocket on
+    /// 127.0.0.1, for sources larger than a browser holds: open the panel with
+    /// `?engine=ws://127.0.0.1:PORT` and give it the token printed at start. It reads only the
+    /// sources it is given.
+    Serve {
+        /// The sources the panel may open: any file the app reads.
+        #[arg(required = true)]
+        sources: Vec<PathBuf>,
+        /// The port on 127.0.0.1 (0: any free one).
+        #[arg(long, default_value_t = serve::DEFAULT_PORT)]
+        port: u16,
+        /// A page allowed to connect, as its origin (`http://127.0.0.1:8080`); may be given more
+        /// than once. Without one: the demo as `trunk serve` serves it.
+        #[arg(long = "origin")]
+        origins: Vec<String>,
+    },
 }
 
 /// A stream and a moment of it in a source, as `state` and `history` take them.
@@ -114,12 +131,33 @@ fn main() -> ExitCode {
         Command::State(asked) => state(asked),
         Command::History(asked) => history(asked),
         Command::Report(asked) => print_report(asked),
+        Command::Serve {
+            sources,
+            port,
+            origins,
+        } => return serve(&sources, port, &origins),
     };
     match verdict {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(err) => {
             eprintln!("chronoscope: {err}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Serves the engine until the process ends; exit 2 when it cannot start.
+fn serve(sources: &[PathBuf], port: u16, origins: &[String]) -> ExitCode {
+    match serve::Server::bind(sources, port, origins) {
+        Ok(server) => {
+            print!("{}", server.greeting());
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+            server.run();
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("chronoscope serve: {err}");
             ExitCode::from(2)
         }
     }

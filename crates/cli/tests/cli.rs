@@ -1,7 +1,9 @@
 //! The `chronoscope` command run as a person or a script runs it: on EventSourcingDB's own
 //! hash-chain test vectors (as shipped, and with one character changed), on the bundled demo,
 //! and on an evidence pack the engine writes (as written, and with one byte changed). Each test
-//! checks the exit status and what was written.
+//! checks the exit status and what was written. `serve` is asked over a WebSocket (`serve`).
+
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

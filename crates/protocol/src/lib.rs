@@ -110,8 +110,13 @@ pub enum Request {
     /// Stops following the source being read (`follow=` turned off): the read's connection
     /// closes, and its last answer says the source as it stands. Answered `opened`.
     Unfollow,
+    /// The sources a native engine (`chronoscope serve`) was started with, which `read_file`
+    /// names by their label instead of handing a `File` over. Answered `served`; an engine in
+    /// a worker serves none.
+    Served,
     /// Reads the file handed over beside the request (a `File`, read in the worker as it is
-    /// read from the disk) with the view's choices. Answered like `read`.
+    /// read from the disk) with the view's choices; a native engine reads the source it serves
+    /// under `label` instead. Answered like `read`.
     ReadFile {
         label: String,
         link: String,
@@ -464,6 +469,13 @@ pub struct Document {
     pub unfetched: bool,
 }
 
+/// A source a native engine serves: the file's name, and its size in bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedSource {
+    pub label: String,
+    pub bytes: u64,
+}
+
 /// What the engine answers.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -537,6 +549,10 @@ pub enum Answer {
     /// The printed report (`Report`), a line at a time.
     Report {
         lines: Vec<ReportLine>,
+    },
+    /// The sources a native engine serves (`Served`), by label, each with its size in bytes.
+    Served {
+        sources: Vec<ServedSource>,
     },
     /// A document fetched (`Fetch`), as text.
     Fetched {
@@ -1161,6 +1177,7 @@ impl Answer {
             Answer::Blame { .. } => "blame",
             Answer::History(_) => "history",
             Answer::Report { .. } => "report",
+            Answer::Served { .. } => "served",
             Answer::Fetched { .. } => "fetched",
             Answer::FetchFailed { .. } => "fetch_failed",
             Answer::Table(_) => "table",

@@ -407,6 +407,9 @@ impl Engine {
             Request::Status if self.open.is_some() => self.answer_opened(),
             Request::CheckMapping { text } => check_mapping(&text),
             Request::Evidence(request) => self.evidence(&request),
+            Request::Served => Answer::Served {
+                sources: Vec::new(),
+            },
             Request::Read(_)
             | Request::ReadOn { .. }
             | Request::ReadFile { .. }
@@ -916,6 +919,7 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
         | Request::OpenPack { .. }
         | Request::Status => Answer::Opened(opened(source)),
         Request::Read(_)
+        | Request::Served
         | Request::ReadOn { .. }
         | Request::ReadFile { .. }
         | Request::Fetch { .. }

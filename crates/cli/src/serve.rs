@@ -1,0 +1,527 @@
+//! `chronoscope serve`: the engine as a native process that the panel in a browser asks over a
+//! WebSocket instead of its Web Worker, with the same protocol (`chronoscope-protocol`), for
+//! sources larger than a browser holds.
+//!
+//! What guards it: it listens on 127.0.0.1 only; a connection must come from a page whose
+//! `Origin` is on its allowlist and name the server by a loopback `Host` (so that a page that
+//! rebinds a name of its own to 127.0.0.1 is refused); the first message must be the random
+//! token printed at start, else the connection closes; and the only files it reads are the
+//! sources it was started with, named by their labels (`served`, `read_file`). Each connection
+//! has an engine of its own, as each panel has its own worker.
+//!
+//! A message is one request of the protocol as JSON text, answered by the answer as JSON text,
+//! as the worker's are. A request with bytes beside it, and an answer with some (an evidence
+//! pack), is one binary message: the JSON's length in four bytes (big-endian), the JSON, then
+//! the bytes. Between requests the engine does its background work a slice at a time, as in
+//! the worker, and answers what waited for it.
+
+use std::fmt;
+use std::io::{ErrorKind, Read as _};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chronoscope_core::engine::Engine;
+use chronoscope_protocol::{
+    Answer, Document, Envelope, Opened, Read, Refusal, Request, ServedSource, VERSION,
+};
+use tungstenite::handshake::server::{ErrorResponse, Request as Handshake, Response};
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::CloseFrame;
+use tungstenite::{Message, WebSocket};
+
+/// The port it listens on unless told otherwise (`--port`).
+pub const DEFAULT_PORT: u16 = 9107;
+
+/// The pages allowed to connect unless told otherwise: the demo as `trunk serve` serves it.
+pub const DEFAULT_ORIGINS: [&str; 2] = ["http://127.0.0.1:8080", "http://localhost:8080"];
+
+/// The most events one background slice folds between two looks at the socket: as the worker's.
+const SLICE: usize = 5_000;
+
+/// How much of a served file is fed to the engine at a time.
+const FEED_BYTES: usize = 1 << 20;
+
+/// The least time between two notices of a read, as the worker's.
+const NOTICE_EVERY: Duration = Duration::from_millis(100);
+
+/// How long a connection has to send its token.
+const TOKEN_WAIT: Duration = Duration::from_secs(10);
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub enum ServeError {
+    /// A source cannot be read.
+    Source {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    /// Two sources have the same file name, which is how the panel names them.
+    SameLabel { label: String },
+    /// The port cannot be listened on.
+    Listen { port: u16, error: std::io::Error },
+    /// No random token could be drawn.
+    Token(String),
+}
+
+impl fmt::Display for ServeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServeError::Source { path, error } => write!(f, "{}: {error}", path.display()),
+            ServeError::SameLabel { label } => {
+                write!(f, "two sources are named `{label}`: rename one")
+            }
+            ServeError::Listen { port, error } => write!(f, "127.0.0.1:{port}: {error}"),
+            ServeError::Token(why) => write!(f, "no token could be drawn: {why}"),
+        }
+    }
+}
+
+/// A source the server reads for a panel that names it.
+#[derive(Clone, Debug)]
+struct Served {
+    label: String,
+    path: PathBuf,
+    bytes: u64,
+}
+
+/// What every connection checks against: the token, the pages allowed, the port, the sources.
+struct Guard {
+    token: String,
+    origins: Vec<String>,
+    port: u16,
+    served: Vec<Served>,
+}
+
+/// The server, listening.
+pub struct Server {
+    listener: TcpListener,
+    guard: Arc<Guard>,
+}
+
+impl Server {
+    /// Listens on 127.0.0.1:`port` (0: any free port) for pages of `origins` (none given: the
+    /// demo's), serving `sources`, each of which must be a file that can be read.
+    pub fn bind(sources: &[PathBuf], port: u16, origins: &[String]) -> Result<Server, ServeError> {
+        let served = served_of(sources)?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
+            .map_err(|error| ServeError::Listen { port, error })?;
+        let port = listener
+            .local_addr()
+            .map_err(|error| ServeError::Listen { port, error })?
+            .port();
+        let origins = match origins.is_empty() {
+            true => DEFAULT_ORIGINS.iter().map(|o| o.to_string()).collect(),
+            false => origins
+                .iter()
+                .map(|o| o.trim_end_matches('/').to_string())
+                .collect(),
+        };
+        let guard = Guard {
+            token: new_token()?,
+            origins,
+            port,
+            served,
+        };
+        Ok(Server {
+            listener,
+            guard: Arc::new(guard),
+        })
+    }
+
+    /// The address a panel connects to (`engine=`).
+    pub fn address(&self) -> String {
+        format!("ws://127.0.0.1:{}", self.guard.port)
+    }
+
+    /// What to tell the person who started it: where, the token, the sources, the pages.
+    pub fn greeting(&self) -> String {
+        let guard = &self.guard;
+        let mut text = format!("chronoscope serve: the engine is at {}\n", self.address());
+        text += &format!("token: {}\n", guard.token);
+        for served in &guard.served {
+            text += &format!("source: {} ({} bytes)\n", served.label, served.bytes);
+        }
+        text += &format!("pages allowed: {}\n", guard.origins.join(", "));
+        text += &format!(
+            "Open the panel with ?engine={} and give it the token when it asks.\n",
+            self.address()
+        );
+        text
+    }
+
+    /// Answers connections until the process ends, each on a thread of its own.
+    pub fn run(self) {
+        for stream in self.listener.incoming().flatten() {
+            let guard = Arc::clone(&self.guard);
+            std::thread::spawn(move || {
+                if let Err(err) = connection(stream, &guard) {
+                    eprintln!("chronoscope serve: a connection ended: {err}");
+                }
+            });
+        }
+    }
+}
+
+/// The sources by label (their file names), each checked to be a file that can be read.
+fn served_of(sources: &[PathBuf]) -> Result<Vec<Served>, ServeError> {
+    let mut served: Vec<Served> = Vec::new();
+    for path in sources {
+        let failed = |error| ServeError::Source {
+            path: path.clone(),
+            error,
+        };
+        let meta = std::fs::metadata(path).map_err(failed)?;
+        std::fs::File::open(path).map_err(failed)?;
+        if !meta.is_file() {
+            let error = std::io::Error::new(ErrorKind::InvalidInput, "not a file");
+            return Err(failed(error));
+        }
+        let label = label_of(path);
+        if served.iter().any(|s| s.label == label) {
+            return Err(ServeError::SameLabel { label });
+        }
+        served.push(Served {
+            label,
+            path: path.clone(),
+            bytes: meta.len(),
+        });
+    }
+    Ok(served)
+}
+
+fn label_of(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |name| name.to_string_lossy().into_owned(),
+    )
+}
+
+/// 128 random bits, in hex.
+fn new_token() -> Result<String, ServeError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|err| ServeError::Token(err.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// One connection: the handshake, the token, then requests until it closes.
+// The handshake's callback returns tungstenite's own error response, large as it is.
+#[allow(clippy::result_large_err)]
+fn connection(stream: TcpStream, guard: &Guard) -> Result<(), tungstenite::Error> {
+    let socket =
+        tungstenite::accept_hdr(stream, |asked: &Handshake, response: Response| match guard
+            .refuses(asked)
+        {
+            Some(why) => Err(refusal_response(why)),
+            None => Ok(response),
+        })
+        .map_err(|err| match err {
+            tungstenite::HandshakeError::Failure(err) => err,
+            tungstenite::HandshakeError::Interrupted(_) => tungstenite::Error::ConnectionClosed,
+        })?;
+    let mut session = Session {
+        socket,
+        engine: Engine::new(),
+        served: guard.served.clone(),
+    };
+    if !session.token_given(&guard.token)? {
+        return session.close(CloseCode::Policy, "the token is not this engine's");
+    }
+    session.send(Envelope::new(0, Answer::Ready { version: VERSION }))?;
+    session.answer_until_closed()
+}
+
+impl Guard {
+    /// Why a handshake is refused: a `Host` that is not this server on loopback, or an
+    /// `Origin` that is not on the allowlist (a page's scripts cannot change either).
+    fn refuses(&self, asked: &Handshake) -> Option<String> {
+        let header = |name| asked.headers().get(name).and_then(|v| v.to_str().ok());
+        let host = header("host").unwrap_or_default();
+        let hosts = ["127.0.0.1", "localhost", "[::1]"].map(|h| format!("{h}:{}", self.port));
+        if !hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
+            return Some(format!("the host `{host}` is not this server"));
+        }
+        let origin = header("origin").unwrap_or_default();
+        if !self.origins.iter().any(|o| o.eq_ignore_ascii_case(origin)) {
+            return Some(format!(
+                "pages of `{origin}` may not connect (--origin allows one)"
+            ));
+        }
+        None
+    }
+}
+
+fn refusal_response(why: String) -> ErrorResponse {
+    let mut response = ErrorResponse::new(Some(why));
+    *response.status_mut() = tungstenite::http::StatusCode::FORBIDDEN;
+    response
+}
+
+/// A connection's socket, its engine and the sources it may read.
+struct Session {
+    socket: WebSocket<TcpStream>,
+    engine: Engine,
+    served: Vec<Served>,
+}
+
+impl Session {
+    /// True when the first message is the token (compared in time that does not depend on
+    /// where it differs).
+    fn token_given(&mut self, token: &str) -> Result<bool, tungstenite::Error> {
+        self.socket.get_ref().set_read_timeout(Some(TOKEN_WAIT))?;
+        let given = match self.socket.read() {
+            Ok(Message::Text(text)) => text.to_string(),
+            Ok(_) => return Ok(false),
+            Err(tungstenite::Error::Io(err)) if is_timeout(&err) => return Ok(false),
+            Err(err) => return Err(err),
+        };
+        let same = given.len() == token.len()
+            && given
+                .bytes()
+                .zip(token.bytes())
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0;
+        Ok(same)
+    }
+
+    /// Answers requests, and does background work between them, until the page closes.
+    fn answer_until_closed(&mut self) -> Result<(), tungstenite::Error> {
+        loop {
+            // With work to do, the socket is only looked at; without, it is waited on.
+            let wait = self.engine.has_work().then_some(Duration::from_millis(1));
+            self.socket.get_ref().set_read_timeout(wait)?;
+            match self.socket.read() {
+                Ok(Message::Text(text)) => self.on_text(&text)?,
+                Ok(Message::Binary(bytes)) => self.on_binary(&bytes)?,
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(err)) if is_timeout(&err) => {
+                    self.engine.work(SLICE);
+                }
+                Err(err) if is_gone(&err) => return Ok(()),
+                Err(err) => return Err(err),
+            }
+            for (answer, bytes) in self.engine.answers_ready() {
+                self.send_text(answer, bytes)?;
+            }
+        }
+    }
+
+    /// A request as JSON text: `served` and `read_file` are the server's, any other the
+    /// engine's.
+    fn on_text(&mut self, text: &str) -> Result<(), tungstenite::Error> {
+        let ours = [r#""ask":"served""#, r#""ask":"read_file""#];
+        if ours.iter().any(|name| text.contains(name)) {
+            if let Ok(envelope) = serde_json::from_str::<Envelope<Request>>(text) {
+                match envelope.body {
+                    Request::Served => return self.send(Envelope::new(envelope.id, self.list())),
+                    Request::ReadFile {
+                        label,
+                        link,
+                        documents,
+                    } => return self.read_served(envelope.id, label, link, documents),
+                    _ => {}
+                }
+            }
+        }
+        if let Some(answer) = self.engine.answer_json_or_wait(text) {
+            let bytes = self.engine.take_attachment();
+            self.send_text(answer, bytes)?;
+        }
+        Ok(())
+    }
+
+    /// A request with bytes beside it: the JSON's length in four bytes, the JSON, the bytes.
+    fn on_binary(&mut self, message: &[u8]) -> Result<(), tungstenite::Error> {
+        let answer = match split_frame(message) {
+            Some((request, bytes)) => {
+                let len = bytes.len();
+                self.engine
+                    .answer_json_attached(request, len, |into| into.copy_from_slice(bytes))
+            }
+            None => self.engine.answer_json(""),
+        };
+        let bytes = self.engine.take_attachment();
+        self.send_text(answer, bytes)
+    }
+
+    fn list(&self) -> Answer {
+        let sources = self.served.iter().map(|s| ServedSource {
+            label: s.label.clone(),
+            bytes: s.bytes,
+        });
+        Answer::Served {
+            sources: sources.collect(),
+        }
+    }
+
+    /// Reads the source served under `label` into the engine a megabyte at a time, with a
+    /// notice of how far it has come at most every `NOTICE_EVERY`, and last the source read.
+    fn read_served(
+        &mut self,
+        id: u64,
+        label: String,
+        link: String,
+        documents: Vec<Document>,
+    ) -> Result<(), tungstenite::Error> {
+        let Some(served) = self.served.iter().find(|s| s.label == label).cloned() else {
+            let names: Vec<&str> = self.served.iter().map(|s| s.label.as_str()).collect();
+            let message = format!(
+                "this engine serves no source `{label}`; it serves: {}",
+                names.join(", ")
+            );
+            let refusal = Answer::Refused(Refusal::Unavailable { message });
+            return self.send(Envelope::new(id, refusal));
+        };
+        let begin = Request::Begin {
+            label,
+            link,
+            documents,
+            url: None,
+            ranges: false,
+            status: None,
+        };
+        if let refused @ Answer::Refused(_) = self.engine.handle(begin) {
+            return self.send(Envelope::new(id, refused));
+        }
+        let mut reading = Reading {
+            id,
+            received: 0,
+            total: served.bytes,
+            noticed_at: Instant::now(),
+        };
+        let last = match self.feed_file(&served.path, &mut reading)? {
+            Ok(()) => self.engine.handle(Request::Finish),
+            Err(error) => self.engine.handle(Request::Stopped {
+                status: 0,
+                why: chronoscope_protocol::Stop::BrokeOff {
+                    message: error.to_string(),
+                },
+            }),
+        };
+        match last {
+            Answer::Opened(opened) => self.send(reading.answer(true, opened)),
+            other => self.send(Envelope::new(id, other)),
+        }
+    }
+
+    /// Feeds the file to the source begun; the outer error is the socket's, the inner the
+    /// file's, after which what was read stays.
+    fn feed_file(
+        &mut self,
+        path: &Path,
+        reading: &mut Reading,
+    ) -> Result<Result<(), std::io::Error>, tungstenite::Error> {
+        let mut file = match std::fs::File::open(path) {
+            Ok(file) => file,
+            Err(error) => return Ok(Err(error)),
+        };
+        let mut piece = vec![0; FEED_BYTES];
+        loop {
+            let n = match file.read(&mut piece) {
+                Ok(0) => return Ok(Ok(())),
+                Ok(n) => n,
+                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
+                Err(error) => return Ok(Err(error)),
+            };
+            reading.received += n as u64;
+            let feed = Envelope::new(reading.id, Request::Feed);
+            let answer = self
+                .engine
+                .answer_attached(feed, n, |into| into.copy_from_slice(&piece[..n]));
+            if let Answer::Opened(opened) = answer.body {
+                if reading.noticed_at.elapsed() >= NOTICE_EVERY {
+                    reading.noticed_at = Instant::now();
+                    self.send(reading.answer(false, opened))?;
+                }
+            }
+        }
+    }
+
+    fn send(&mut self, envelope: Envelope<Answer>) -> Result<(), tungstenite::Error> {
+        let text = serde_json::to_string(&envelope).unwrap_or_default();
+        self.send_text(text, None)
+    }
+
+    /// Sends an answer, with its bytes beside it in one binary message where it has some.
+    fn send_text(
+        &mut self,
+        text: String,
+        bytes: Option<Vec<u8>>,
+    ) -> Result<(), tungstenite::Error> {
+        let message = match bytes {
+            Some(bytes) => Message::Binary(join_frame(&text, &bytes).into()),
+            None => Message::Text(text.into()),
+        };
+        self.socket.send(message)
+    }
+
+    fn close(&mut self, code: CloseCode, why: &str) -> Result<(), tungstenite::Error> {
+        let frame = CloseFrame {
+            code,
+            reason: why.into(),
+        };
+        self.socket.close(Some(frame))?;
+        // The close is sent once the page's reply to it is read (or the page is gone).
+        while self.socket.read().is_ok() {}
+        Ok(())
+    }
+}
+
+/// How far a read of a served source has come.
+struct Reading {
+    id: u64,
+    received: u64,
+    total: u64,
+    noticed_at: Instant,
+}
+
+impl Reading {
+    fn answer(&self, done: bool, opened: Opened) -> Envelope<Answer> {
+        let read = Read {
+            done,
+            received: self.received,
+            total: Some(self.total),
+            page: 1,
+            opened: Some(opened),
+            unread: None,
+            wait_s: None,
+            following: None,
+        };
+        Envelope::new(self.id, Answer::Read(Box::new(read)))
+    }
+}
+
+/// True for a page that closed the connection, or went away without closing it.
+fn is_gone(err: &tungstenite::Error) -> bool {
+    use tungstenite::error::ProtocolError::ResetWithoutClosingHandshake;
+    matches!(
+        err,
+        tungstenite::Error::ConnectionClosed
+            | tungstenite::Error::AlreadyClosed
+            | tungstenite::Error::Protocol(ResetWithoutClosingHandshake)
+    )
+}
+
+fn is_timeout(err: &std::io::Error) -> bool {
+    matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
+}
+
+/// A binary message's JSON and the bytes after it; `None` when it is too short for the length
+/// it says, or the JSON is not UTF-8.
+pub fn split_frame(message: &[u8]) -> Option<(&str, &[u8])> {
+    let (len, rest) = message.split_first_chunk::<4>()?;
+    let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+    let json = rest.get(..len)?;
+    Some((std::str::from_utf8(json).ok()?, rest.get(len..)?))
+}
+
+/// A binary message of JSON and bytes beside it.
+pub fn join_frame(json: &str, bytes: &[u8]) -> Vec<u8> {
+    let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+    let mut frame = Vec::with_capacity(4 + json.len() + bytes.len());
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(json.as_bytes());
+    frame.extend_from_slice(bytes);
+    frame
+}
