@@ -186,6 +186,10 @@ pub fn Inspector() -> impl IntoView {
 /// Starts the first load, once any other site the link fetches from is allowed: by
 /// `config.json`, or by the person, who is asked first (`AskBeforeFetch`).
 fn start_first_load(ctx: AppCtx, view: &ViewState) {
+    if let Some(engine) = view.engine.clone() {
+        // Nothing is read until the person connects to that engine, or declines.
+        return ctx.ask_to_connect.set(Some(engine));
+    }
     let page = window().location().href().unwrap_or_default();
     let foreign = foreign_origins(&view.fetched_addresses(), &page);
     if foreign.is_empty() {

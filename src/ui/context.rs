@@ -42,6 +42,8 @@ pub struct PackInfo {
 pub enum Local {
     /// A file the person chose or dropped, read again from the disk.
     File(web_sys::File),
+    /// A source a native engine serves (`chronoscope serve`), by its label.
+    Served(String),
     /// Pasted text, or a host's events.
     Text(String),
     /// An evidence pack, opened again.
@@ -72,6 +74,9 @@ pub struct AppCtx {
     pub source_problems: RwSignal<Vec<Problem>>,
     /// The other sites a deep link would fetch from, while the person is asked whether to.
     pub ask_to_fetch: RwSignal<Option<Vec<String>>>,
+    /// The native engine a deep link names (`engine=`), while the person is asked whether to
+    /// connect to it.
+    pub ask_to_connect: RwSignal<Option<String>>,
     /// The local file a deep link needs before it can be shown, if any.
     pub needs_file: RwSignal<Option<String>>,
     /// The evidence pack the data came from, if it did.
@@ -292,6 +297,7 @@ impl AppCtx {
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             ask_to_fetch: RwSignal::new(None),
+            ask_to_connect: RwSignal::new(None),
             pack: RwSignal::new(None),
             link_check,
             selection,

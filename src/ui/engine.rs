@@ -3,12 +3,15 @@
 //! (`ui::worker_client`), which the loader feeds the bytes it fetched. The panel's own wasm holds
 //! no engine: it renders what the answers say.
 //!
+//! A native engine (`chronoscope serve`, `engine=`) can take the worker's place once the person
+//! connects to it (`Engine::connect`): the same requests then go over its WebSocket.
+//!
 //! A test can answer the panel from an engine in the page instead (`Engine::answer_with`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use chronoscope_protocol::{Answer, FileOut, Read, Refusal, Request};
+use chronoscope_protocol::{Answer, FileOut, Read, Refusal, Request, ServedSource};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
@@ -22,11 +25,16 @@ const IDLE_LOOK_MS: u32 = 10;
 /// Answers requests in the page, for a test: the engine the test holds.
 pub type InPage = Rc<dyn Fn(Request) -> (Answer, Option<Vec<u8>>)>;
 
+/// The engine the panel asks: its worker, or a native engine connected in its place; `Err`
+/// when the worker could not be started, and why. Shared with what closes it with the panel.
+type Slot = Rc<RefCell<Result<Rc<WorkerClient>, Refusal>>>;
+
 /// Where the panel's requests go: the engine's worker, or, in a test, an engine in the page.
 #[derive(Clone, Copy)]
 pub struct Engine {
-    /// The engine's worker; `Err` when it could not be started, and why.
-    worker: StoredValue<Result<Rc<WorkerClient>, Refusal>, LocalStorage>,
+    worker: StoredValue<Slot, LocalStorage>,
+    /// The native engine answering instead of the worker (`engine=`), once connected.
+    pub native: RwSignal<Option<String>>,
     /// An engine in the page that answers instead of the worker (tests).
     in_page: StoredValue<Option<InPage>, LocalStorage>,
     /// True while a source is open in the engine for the panels to ask about.
@@ -41,15 +49,18 @@ pub struct Engine {
 impl Engine {
     /// Starts the panel's engine in its worker.
     pub fn start() -> Engine {
-        let worker = WorkerClient::start().map(Rc::new);
-        if let Ok(worker) = &worker {
-            // A panel that is closed stops its engine, and no answer to it comes afterwards:
-            // nothing is left to write into what was disposed.
-            let closing = SendWrapper::new(Rc::clone(worker));
-            on_cleanup(move || closing.take().close());
-        }
+        let worker: Slot = Rc::new(RefCell::new(WorkerClient::start().map(Rc::new)));
+        // A panel that is closed stops its engine, and no answer to it comes afterwards:
+        // nothing is left to write into what was disposed.
+        let closing = SendWrapper::new(Rc::clone(&worker));
+        on_cleanup(move || {
+            if let Ok(engine) = &*closing.take().borrow() {
+                engine.close();
+            }
+        });
         Engine {
             worker: StoredValue::new_local(worker),
+            native: RwSignal::new(None),
             in_page: StoredValue::new_local(None),
             in_worker: RwSignal::new(false),
             generation: RwSignal::new(0),
@@ -85,7 +96,7 @@ impl Engine {
             let (answer, bytes) = in_page(request);
             return (answer, bytes.map(|b| js_sys::Uint8Array::from(&b[..])));
         }
-        let worker = match self.worker.try_get_value() {
+        let worker = match self.client() {
             Some(Ok(worker)) => worker,
             Some(Err(refusal)) => return (Answer::Refused(refusal), None),
             // The panel is gone: nothing is answered, so nothing goes on after it.
@@ -109,7 +120,7 @@ impl Engine {
         if let Some(in_page) = self.in_page.try_get_value().flatten() {
             return in_page(request).0;
         }
-        let worker = match self.worker.try_get_value() {
+        let worker = match self.client() {
             Some(Ok(worker)) => worker,
             Some(Err(refusal)) => return Answer::Refused(refusal),
             None => return std::future::pending().await,
@@ -126,11 +137,37 @@ impl Engine {
         if let Some(in_page) = self.in_page.try_get_value().flatten() {
             return in_page(request).0;
         }
-        match self.worker.try_get_value() {
+        match self.client() {
             Some(Ok(worker)) => worker.ask(request, None).await.0,
             Some(Err(refusal)) => Answer::Refused(refusal),
             None => std::future::pending().await,
         }
+    }
+
+    /// The engine asked now; `None` once the panel is gone.
+    fn client(self) -> Option<Result<Rc<WorkerClient>, Refusal>> {
+        self.worker
+            .try_get_value()
+            .map(|slot| slot.borrow().clone())
+    }
+
+    /// Connects to the native engine at `address` (`chronoscope serve`) with its `token`, and
+    /// has it answer every request from now on in place of the worker, which is stopped. Gives
+    /// the sources it serves, or why it could not connect, in words.
+    pub async fn connect(self, address: &str, token: String) -> Result<Vec<ServedSource>, String> {
+        let client = WorkerClient::connect(address, token).map_err(|r| refused(&r))?;
+        let client = Rc::new(client);
+        let sources = match client.ask(Request::Served, None).await.0 {
+            Answer::Served { sources } => sources,
+            other => return Err(unexpected(&other)),
+        };
+        let slot = self.worker.try_get_value().ok_or("the panel was closed")?;
+        if let Ok(worker) = slot.replace(Ok(client)) {
+            worker.close();
+        }
+        self.in_worker.set(false);
+        self.native.set(Some(address.to_string()));
+        Ok(sources)
     }
 
     /// Waits until no request waits for its answer.

@@ -87,6 +87,24 @@ pub(super) async fn file(run: Run, file: web_sys::File) {
     }
 }
 
+/// Has a native engine read the source it serves under the run's label, as a file is read,
+/// and keeps the label so that it can be read again with other choices.
+pub(super) async fn served(run: Run) {
+    let Some((link, documents)) = engine_choices(&run).await else {
+        return;
+    };
+    let label = run.label.clone();
+    let request = Request::ReadFile {
+        label: label.clone(),
+        link,
+        documents,
+    };
+    let ctx = run.ctx;
+    if read(run, request, None, None).await {
+        ctx.local_text.set_value(Some(Local::Served(label)));
+    }
+}
+
 /// Has the engine's worker read a source itself, showing how far it has come as its notices
 /// arrive, then shows the source as read, or why nothing could be. True when a source was read
 /// (the load still the one shown).

@@ -24,9 +24,10 @@ pub fn LoadSummary() -> impl IntoView {
             Some(opened) => {
                 let n_problems = opened.n_problems;
                 let summary = loaded_summary(opened.n_events, opened.n_streams, n_problems);
-                match ctx.pack.with(Option::is_some) {
-                    true => format!("{summary} · from an evidence pack"),
-                    false => summary,
+                match (ctx.pack.with(Option::is_some), ctx.engine.native.get()) {
+                    (true, _) => format!("{summary} · from an evidence pack"),
+                    (false, Some(engine)) => format!("{summary} · read by the engine at {engine}"),
+                    (false, None) => summary,
                 }
             }
             None => "Nothing loaded".to_string(),

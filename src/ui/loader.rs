@@ -132,7 +132,13 @@ pub async fn load_kept(ctx: AppCtx, kept: Local, label: String) {
         Local::File(file) => load_file(ctx, file).await,
         Local::Text(text) => load_text(ctx, text, label).await,
         Local::Pack(file) => load_pack(ctx, file).await,
+        Local::Served(label) => load_served(ctx, label).await,
     }
+}
+
+/// Has the native engine the panel is connected to read the source it serves under `label`.
+pub async fn load_served(ctx: AppCtx, label: String) {
+    feed::served(Run::start(ctx, label)).await
 }
 
 /// One load: its identity, what it is called, and when it last showed what the engine holds.

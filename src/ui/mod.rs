@@ -10,6 +10,7 @@ mod app;
 mod as_of_box;
 mod blame_panel;
 mod clipboard;
+mod connect;
 mod context;
 mod credential_form;
 mod density_strip;

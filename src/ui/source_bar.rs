@@ -6,6 +6,7 @@
 use leptos::prelude::*;
 
 use super::actions::{input_file, open_demo, open_file, open_url};
+use super::connect::AskToConnect;
 use super::context::use_app;
 use super::credential_form::CredentialForm;
 use super::export_menu::ExportMenu;
@@ -107,6 +108,7 @@ pub fn SourceBar() -> impl IntoView {
         </Show>
         <NeedsFile/>
         <AskBeforeFetch/>
+        <AskToConnect/>
         <ProblemList/>
         <ViewNotes/>
         </header>

@@ -156,7 +156,9 @@ impl Server {
         for stream in self.listener.incoming().flatten() {
             let guard = Arc::clone(&self.guard);
             std::thread::spawn(move || {
-                if let Err(err) = connection(stream, &guard) {
+                // A page that went away is no news; anything else is said.
+                let ended = connection(stream, &guard);
+                if let Some(err) = ended.err().filter(|err| !is_gone(err)) {
                     eprintln!("chronoscope serve: a connection ended: {err}");
                 }
             });
@@ -307,19 +309,27 @@ impl Session {
         }
     }
 
-    /// A request as JSON text: `served` and `read_file` are the server's, any other the
-    /// engine's.
+    /// A request as JSON text: `served` and `read_file` are the server's, and so is refusing
+    /// to read or fetch anything else; any other request is the engine's.
     fn on_text(&mut self, text: &str) -> Result<(), tungstenite::Error> {
-        let ours = [r#""ask":"served""#, r#""ask":"read_file""#];
+        let ours = [r#""ask":"served""#, r#""ask":"read"#, r#""ask":"fetch"#];
         if ours.iter().any(|name| text.contains(name)) {
             if let Ok(envelope) = serde_json::from_str::<Envelope<Request>>(text) {
+                let id = envelope.id;
                 match envelope.body {
-                    Request::Served => return self.send(Envelope::new(envelope.id, self.list())),
+                    Request::Served => return self.send(Envelope::new(id, self.list())),
                     Request::ReadFile {
                         label,
                         link,
                         documents,
-                    } => return self.read_served(envelope.id, label, link, documents),
+                    } => return self.read_served(id, label, link, documents),
+                    Request::Read(_)
+                    | Request::ReadOn { .. }
+                    | Request::Fetch { .. }
+                    | Request::FetchPage { .. } => {
+                        let refusal = self.reads_only_its_own("");
+                        return self.send(Envelope::new(id, refusal));
+                    }
                     _ => {}
                 }
             }
@@ -329,6 +339,22 @@ impl Session {
             self.send_text(answer, bytes)?;
         }
         Ok(())
+    }
+
+    /// The refusal of a read of anything but a source it serves (`label`, where one is named).
+    fn reads_only_its_own(&self, label: &str) -> Answer {
+        let names: Vec<&str> = self.served.iter().map(|s| s.label.as_str()).collect();
+        let message = match label {
+            "" => format!(
+                "this engine reads only the sources it was started with: {}",
+                names.join(", ")
+            ),
+            label => format!(
+                "this engine serves no source `{label}`; it serves: {}",
+                names.join(", ")
+            ),
+        };
+        Answer::Refused(Refusal::Unavailable { message })
     }
 
     /// A request with bytes beside it: the JSON's length in four bytes, the JSON, the bytes.
@@ -365,12 +391,7 @@ impl Session {
         documents: Vec<Document>,
     ) -> Result<(), tungstenite::Error> {
         let Some(served) = self.served.iter().find(|s| s.label == label).cloned() else {
-            let names: Vec<&str> = self.served.iter().map(|s| s.label.as_str()).collect();
-            let message = format!(
-                "this engine serves no source `{label}`; it serves: {}",
-                names.join(", ")
-            );
-            let refusal = Answer::Refused(Refusal::Unavailable { message });
+            let refusal = self.reads_only_its_own(&label);
             return self.send(Envelope::new(id, refusal));
         };
         let begin = Request::Begin {

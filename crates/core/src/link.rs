@@ -128,6 +128,10 @@ pub struct ViewState {
     pub pin: Option<String>,
     /// `hx`: the pin's checkpoints, `k.marks`, which find the first event that differs.
     pub pin_marks: Option<String>,
+    /// `engine`: a native engine (`chronoscope serve`) on this machine that the panel asks
+    /// instead of its worker, once the person agrees and gives its token: `ws://127.0.0.1:PORT`
+    /// (or `localhost`, `[::1]`), never another host, so that a link cannot send the token away.
+    pub engine: Option<String>,
     /// Parameters this version does not know, raw, in their order (`embed`, `theme`, a host's own).
     pub extra: Vec<(String, String)>,
 }
@@ -274,6 +278,12 @@ impl ViewState {
                 "h" if is_pin(&value) => view.pin = Some(value.to_ascii_lowercase()),
                 "h" => ignored.push(format!("h={value} is not 16 hex digits")),
                 "hx" => view.pin_marks = Some(value),
+                "engine" => match native_engine(&value) {
+                    Some(address) => view.engine = Some(address),
+                    None => ignored.push(format!(
+                        "engine={value} is not ws://127.0.0.1:PORT (an engine on this machine)"
+                    )),
+                },
                 // Kept as written, but for a leading `?`, which would read as the query's own
                 // when the link is written with this parameter first (found by the fuzzer).
                 _ => view.extra.push((
@@ -319,6 +329,7 @@ impl ViewState {
         put("where", self.where_query.clone());
         put("h", self.pin.clone());
         put("hx", self.pin_marks.clone());
+        put("engine", self.engine.clone());
         let known = pairs
             .into_iter()
             .map(|(key, value)| format!("{key}={value}"));
@@ -382,6 +393,22 @@ pub fn parse_offset(text: &str) -> Option<chrono::FixedOffset> {
 /// The URL is read as the browser reads it, so `//user:pass@host` and backslashes are caught.
 pub fn check_source(src: &str) -> Result<(), crate::origin::AddressError> {
     crate::origin::check_no_credentials("src", src)
+}
+
+/// A native engine's address as a link may name it, written `ws://HOST:PORT`: a WebSocket on
+/// this machine's loopback, with a port (80 when none is written) and nothing else (no user,
+/// path, query or fragment).
+pub fn native_engine(value: &str) -> Option<String> {
+    let url = url::Url::parse(value).ok()?;
+    let host = url.host_str()?;
+    let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(&host);
+    let bare = url.username().is_empty()
+        && url.password().is_none()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none();
+    let port = url.port_or_known_default()?;
+    (url.scheme() == "ws" && loopback && bare).then(|| format!("ws://{host}:{port}"))
 }
 
 /// Refuses a mapping or projection address (`map=`, `proj=`) that carries credentials, as

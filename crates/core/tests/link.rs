@@ -51,6 +51,7 @@ fn every_parameter_round_trips_from_view_to_url_and_back() {
         where_query: Some("status=approved /total>10000".into()),
         pin: Some("0123456789abcdef".into()),
         pin_marks: Some("3.AbC-_x".into()),
+        engine: Some("ws://127.0.0.1:9107".into()),
         extra: vec![("host".into(), "x".into())],
     };
     let query = view.to_query();
@@ -96,6 +97,40 @@ fn credentials_are_never_accepted_in_a_source_link() {
     assert!(ignored[0].contains("credentials"));
     assert!(check_source("https://es.example/streams/po?user=a@b").is_ok());
     assert!(check_source("demo/cambium-demo.ndjson").is_ok());
+}
+
+#[test]
+fn engine_names_only_a_native_engine_on_this_machine() {
+    for (given, kept) in [
+        ("ws://127.0.0.1:9107", "ws://127.0.0.1:9107"),
+        ("ws://127.0.0.1:9107/", "ws://127.0.0.1:9107"),
+        ("WS://LOCALHOST:80", "ws://localhost:80"),
+        ("ws://[::1]:9107", "ws://[::1]:9107"),
+        ("ws://127.0.0.1", "ws://127.0.0.1:80"),
+    ] {
+        let (view, ignored) = ViewState::from_query(&format!("engine={given}"));
+        assert_eq!(view.engine.as_deref(), Some(kept), "{given}");
+        assert!(ignored.is_empty(), "{given}: {ignored:?}");
+    }
+    for refused in [
+        "ws://evil.example:9107",
+        "wss://127.0.0.1:9107",
+        "http://127.0.0.1:9107",
+        "ws://user:pw@127.0.0.1:9107",
+        "ws://127.0.0.1:9107/other",
+        "ws://127.0.0.1:9107?token=x",
+        "ws://127.0.0.2:9107",
+        "ws://127.0.0.1.evil.example:9107",
+    ] {
+        let (view, ignored) = ViewState::from_query(&format!("engine={refused}"));
+        assert_eq!(view.engine, None, "{refused}");
+        assert_eq!(
+            ignored,
+            vec![format!(
+                "engine={refused} is not ws://127.0.0.1:PORT (an engine on this machine)"
+            )]
+        );
+    }
 }
 
 #[test]
@@ -189,11 +224,12 @@ mod random_views {
             (compare, compare_with, panel, filter, search_all) in (some(compare()), some(text()), some(panel()), some(text()), any::<bool>()),
             (blame, trail, columns, where_query) in (some("/[a-zA-Z0-9~/ &=+%]{0,10}"), any::<bool>(), some(text()), some(text())),
             (pin, pin_marks, follow, memory_mb) in (some("[0-9a-f]{16}"), some("[0-9]{1,2}\\.[A-Za-z0-9_-]{0,12}"), some(follow()), some(1u64..=4096)),
+            engine in some("ws://(127\\.0\\.0\\.1|localhost|\\[::1\\]):[1-9][0-9]{0,3}"),
             extra in proptest::collection::vec(("x[a-z]{1,5}", "[a-z0-9]{0,6}"), 0..3),
         ) -> ViewState {
             ViewState {
                 src, file, format, mapping, projection, naive_offset, zone, stream, version, dup, time,
-                compare, compare_with, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, extra,
+                compare, compare_with, panel, filter, search_all, blame, trail, follow, memory_mb, columns, where_query, pin, pin_marks, engine, extra,
             }
         }
     }

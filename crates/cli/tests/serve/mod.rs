@@ -264,6 +264,22 @@ fn only_the_sources_it_was_started_with_are_read() {
             "{text}"
         );
     }
+    let url = chronoscope_protocol::ReadUrl {
+        label: "x".into(),
+        link: String::new(),
+        documents: Vec::new(),
+        url: "file:///etc/passwd".into(),
+        keys: Default::default(),
+    };
+    let fetch = Request::Fetch {
+        url: "http://127.0.0.1:1/x".into(),
+        secrets: None,
+    };
+    for (id, request) in (4..).zip([Request::Read(Box::new(url)), fetch]) {
+        let text = serde_json::to_string(&ask(&mut socket, id, request)).expect("an answer");
+        let said = "this engine reads only the sources it was started with: cambium-demo.ndjson";
+        assert!(text.contains(said), "{text}");
+    }
 }
 
 #[test]
