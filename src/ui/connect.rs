@@ -11,7 +11,6 @@ use super::app::load_first;
 use super::context::{use_app, AppCtx};
 use super::loader::load_served;
 use chronoscope_core::decode::{Place, Problem, ProblemKind};
-use chronoscope_protocol::ServedSource;
 
 /// Asks before the panel connects to the native engine a link names, with the token field.
 #[component]
@@ -74,22 +73,19 @@ pub fn AskToConnect() -> impl IntoView {
 
 /// Opens the source the link names by its file name (`file=`) among those the engine serves,
 /// else its first, which the link then names; a name it does not serve is said.
-fn open_served(ctx: AppCtx, sources: &[ServedSource]) {
+fn open_served(ctx: AppCtx, sources: &[String]) {
     let wanted = ctx.view.with_untracked(|view| view.file.clone());
-    let served = |name: &String| sources.iter().any(|s| &s.label == name);
+    let served = |name: &String| sources.contains(name);
     let label = match (wanted, sources.first()) {
         (Some(wanted), _) if served(&wanted) => wanted,
         (wanted, Some(first)) => {
             if let Some(wanted) = wanted {
-                let why = format!(
-                    "the engine serves no file `{wanted}`: showing `{}`",
-                    first.label
-                );
+                let why = format!("the engine serves no file `{wanted}`: showing `{first}`");
                 let problem = Problem::new(Place::File(wanted), ProblemKind::Document(why));
                 ctx.source_problems
                     .update(|problems| problems.push(problem));
             }
-            first.label.clone()
+            first.clone()
         }
         (_, None) => return,
     };

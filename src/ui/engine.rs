@@ -11,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use chronoscope_protocol::{Answer, FileOut, Read, Refusal, Request, ServedSource};
+use chronoscope_protocol::{Answer, FileOut, Read, Refusal, Request};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use send_wrapper::SendWrapper;
@@ -153,12 +153,12 @@ impl Engine {
 
     /// Connects to the native engine at `address` (`chronoscope serve`) with its `token`, and
     /// has it answer every request from now on in place of the worker, which is stopped. Gives
-    /// the sources it serves, or why it could not connect, in words.
-    pub async fn connect(self, address: &str, token: String) -> Result<Vec<ServedSource>, String> {
+    /// the labels of the sources it serves, or why it could not connect, in words.
+    pub async fn connect(self, address: &str, token: String) -> Result<Vec<String>, String> {
         let client = WorkerClient::connect(address, token).map_err(|r| refused(&r))?;
         let client = Rc::new(client);
         let sources = match client.ask(Request::Served, None).await.0 {
-            Answer::Served { sources } => sources,
+            Answer::Served(sources) => sources,
             other => return Err(unexpected(&other)),
         };
         let slot = self.worker.try_get_value().ok_or("the panel was closed")?;

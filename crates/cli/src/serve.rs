@@ -23,9 +23,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronoscope_core::engine::Engine;
-use chronoscope_protocol::{
-    Answer, Document, Envelope, Opened, Read, Refusal, Request, ServedSource, VERSION,
-};
+use chronoscope_protocol::{Answer, Document, Envelope, Opened, Read, Refusal, Request, VERSION};
 use tungstenite::handshake::server::{ErrorResponse, Request as Handshake, Response};
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
@@ -215,7 +213,10 @@ fn connection(stream: TcpStream, guard: &Guard) -> Result<(), tungstenite::Error
         tungstenite::accept_hdr(stream, |asked: &Handshake, response: Response| match guard
             .refuses(asked)
         {
-            Some(why) => Err(refusal_response(why)),
+            Some(why) => {
+                eprintln!("chronoscope serve: refused a connection: {why}");
+                Err(refusal_response(why))
+            }
             None => Ok(response),
         })
         .map_err(|err| match err {
@@ -372,13 +373,7 @@ impl Session {
     }
 
     fn list(&self) -> Answer {
-        let sources = self.served.iter().map(|s| ServedSource {
-            label: s.label.clone(),
-            bytes: s.bytes,
-        });
-        Answer::Served {
-            sources: sources.collect(),
-        }
+        Answer::Served(self.served.iter().map(|s| s.label.clone()).collect())
     }
 
     /// Reads the source served under `label` into the engine a megabyte at a time, with a
@@ -513,13 +508,16 @@ impl Reading {
     }
 }
 
-/// True for a page that closed the connection, or went away without closing it.
+/// True for a page that closed the connection, went away without closing it, or was refused
+/// at the handshake.
 fn is_gone(err: &tungstenite::Error) -> bool {
     use tungstenite::error::ProtocolError::ResetWithoutClosingHandshake;
     matches!(
         err,
         tungstenite::Error::ConnectionClosed
             | tungstenite::Error::AlreadyClosed
+            // A handshake refused, which was said with its reason.
+            | tungstenite::Error::Http(_)
             | tungstenite::Error::Protocol(ResetWithoutClosingHandshake)
     )
 }

@@ -407,9 +407,7 @@ impl Engine {
             Request::Status if self.open.is_some() => self.answer_opened(),
             Request::CheckMapping { text } => check_mapping(&text),
             Request::Evidence(request) => self.evidence(&request),
-            Request::Served => Answer::Served {
-                sources: Vec::new(),
-            },
+            Request::Served => Answer::Served(Vec::new()),
             Request::Read(_)
             | Request::ReadOn { .. }
             | Request::ReadFile { .. }
