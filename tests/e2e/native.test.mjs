@@ -1,0 +1,162 @@
+// The panel with a native engine (issue 35): `chronoscope serve` is started as a person starts it,
+// on the bundled demo, and the built dist/ opens a link that names it (`engine=`). The panel
+// asks before it connects, takes the token from the person, then shows what the engine in its
+// own worker shows for the same source and link. A wrong token, an engine that is not there,
+// and a link that names another host are each said, and the browser's own engine stays usable.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { root, requireTool, launchChromium, assertText, serveDist, answered, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
+
+const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
+const shots = join(root, 'target', 'screenshots');
+const demoFile = join(root, 'demo', 'cambium-demo.ndjson');
+const binary = join(root, 'target', 'debug', 'chronoscope');
+
+let server, base, browser;
+const engines = [];
+const problems = [];
+// Chromium logs a WebSocket that was refused or found no server; the page says why itself.
+checkPageErrorsAfterEachTest(problems, [/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/]);
+
+/** Starts `chronoscope serve` on a free port for `origin`; resolves to its address and token. */
+async function startEngine(origin) {
+  const child = spawn(binary, ['serve', demoFile, '--port', '0', '--origin', origin], { stdio: ['ignore', 'pipe', 'inherit'] });
+  engines.push(child);
+  const greeting = {};
+  for await (const line of createInterface({ input: child.stdout })) {
+    const address = /^chronoscope serve: the engine is at (ws:\/\/\S+)$/.exec(line);
+    if (address) greeting.address = address[1];
+    if (line.startsWith('token: ')) greeting.token = line.slice('token: '.length);
+    if (line.startsWith('Open the panel')) break;
+  }
+  assert.match(greeting.address ?? '', /^ws:\/\/127\.0\.0\.1:\d+$/);
+  assert.match(greeting.token ?? '', /^[0-9a-f]{32}$/);
+  return greeting;
+}
+
+before(async () => {
+  if (!existsSync(binary)) {
+    const built = spawnSync('cargo', ['build', '-p', 'chronoscope-cli'], { cwd: root, stdio: 'inherit' });
+    assert.equal(built.status, 0, 'cargo build -p chronoscope-cli');
+  }
+  ({ server, base } = await serveDist());
+  browser = await launchChromium();
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  for (const child of engines) child.kill();
+  await browser?.close();
+  server?.close();
+});
+
+async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
+  });
+  await page.goto(base + url);
+  return page;
+}
+
+const summary = (page) => page.getByTestId('load-summary');
+
+/** The serious and critical violations axe-core finds on the page. */
+async function axeViolations(page) {
+  await page.evaluate(axeSource);
+  return page.evaluate(async () => (await window.axe.run()).violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`));
+}
+
+/** What the panel shows of a moment: the cursor, the state, the events listed. */
+async function shown(page) {
+  await answered(page);
+  return {
+    cursor: await page.getByTestId('cursor').textContent(),
+    state: JSON.parse(await page.getByTestId('state-json').textContent()),
+    rows: await page.locator('[data-testid=event-row]').count(),
+  };
+}
+
+test('with the token, the panel reads the served source through the native engine and shows what its worker shows', async () => {
+  const engine = await startEngine(base.replace(/\/$/, ''));
+  const link = `stream=po-1012&v=3&view=raw`;
+  const page = await open(`?engine=${engine.address}&${link}`);
+  // Nothing is read before the person connects.
+  await page.getByTestId('ask-to-connect').waitFor();
+  await assertText(page.getByTestId('connect-address'), new RegExp(`^${engine.address}$`));
+  assert.equal(await summary(page).textContent(), 'Nothing loaded');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(shots, 'native-ask-light-1400.png') });
+  // The token is never written into the page's address.
+  await page.getByTestId('connect-token').fill(engine.token);
+  await page.getByTestId('connect-open').click();
+  await assertText(summary(page), new RegExp(`^1,971 events · 76 streams · read by the engine at ${engine.address}$`));
+  await page.getByTestId('ask-to-connect').waitFor({ state: 'detached' });
+  await queryMatches(page, /file=cambium-demo\.ndjson/);
+  assert.ok(!page.url().includes(engine.token));
+  const native = await shown(page);
+
+  // The same file and link in the browser's own engine: the served file is not the demo, so
+  // it is read without the demo's projection; `src=` reads it the same way.
+  const here = await open(`?src=demo/cambium-demo.ndjson&${link}`);
+  await assertText(summary(here), /^1,971 events · 76 streams$/);
+  assert.deepEqual(native, await shown(here));
+  assert.match(native.cursor, /^v3 · /);
+
+  // Another moment, by the keyboard: asked of the native engine, answered as the worker answers.
+  await page.keyboard.press('ArrowRight');
+  await here.keyboard.press('ArrowRight');
+  await assertText(page.getByTestId('cursor'), /^v4 · /);
+  await assertText(here.getByTestId('cursor'), /^v4 · /);
+  assert.deepEqual(await shown(page), await shown(here));
+  await page.context().close();
+  await here.context().close();
+});
+
+test('the connect form in light and dark at 480 and 1400 px, and its words for a wrong token', async () => {
+  const engine = await startEngine(base.replace(/\/$/, ''));
+  for (const scheme of ['light', 'dark']) {
+    for (const width of [480, 1400]) {
+      const page = await open(`?engine=${engine.address}`, { width, height: 800, scheme });
+      await page.getByTestId('connect-token').fill('not the token');
+      await page.getByTestId('connect-open').click();
+      await assertText(page.getByTestId('connect-failed'), new RegExp(`^the engine at ${engine.address} refused: the token is not this engine's$`));
+      const sideways = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.equal(sideways, 0, `no sideways scroll at ${width} px`);
+      assert.deepEqual(await axeViolations(page), []);
+      await page.screenshot({ path: join(shots, `native-refused-${scheme}-${width}.png`) });
+      await page.context().close();
+    }
+  }
+});
+
+test('an engine that is not there, or that does not allow this page, is said; the browser\'s engine then reads the link', async () => {
+  // An engine started for another page: the browser cannot see why the handshake failed.
+  const other = await startEngine('https://cambium.example');
+  const page = await open(`?engine=${other.address}&stream=po-1012&v=3`);
+  await page.getByTestId('connect-token').fill(other.token);
+  await page.getByTestId('connect-open').click();
+  await assertText(page.getByTestId('connect-failed'), new RegExp(`^no engine let this page in at ${other.address}: is \`chronoscope serve\` running there, and does it allow this page's origin \\(--origin\\)\\?$`));
+  // The token field keeps what was typed, for another try; declining reads the demo here.
+  await page.getByTestId('connect-cancel').click();
+  await assertText(summary(page), /^1,971 events · 76 streams$/);
+  await assertText(page.getByTestId('cursor'), /^v3 · /);
+  await queryMatches(page, /^\?stream=po-1012&v=3$/);
+  await page.context().close();
+});
+
+test('a link that names an engine on another host is ignored with a word, and never asks for a token', async () => {
+  const page = await open('?engine=ws://evil.example:9107&stream=po-1012');
+  await assertText(summary(page), /^1,971 events · 76 streams$/);
+  assert.equal(await page.getByTestId('ask-to-connect').count(), 0);
+  await assertText(page.getByText(/engine=ws:\/\/evil\.example:9107 is not ws:\/\/127\.0\.0\.1:PORT/), /an engine on this machine/);
+  await page.context().close();
+});
