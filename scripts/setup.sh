@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Chronoscope needs to build and test, skipping whatever is already there:
 # the wasm32 target, trunk 0.21.14, the wasm-bindgen-cli that matches Cargo.lock, a working
-# wasm-opt and Playwright (npm, in tools/), and Debian's Chromium and chromedriver.
+# wasm-opt and Playwright (npm, in tools/), Debian's postgresql, and Debian's Chromium and
+# chromedriver.
 # Usage: scripts/setup.sh [--no-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +37,15 @@ if [ ! -x tools/node_modules/.bin/wasm-opt ] || [ ! -x tools/node_modules/.bin/e
   || [ ! -d tools/node_modules/axe-core ]; then
   step "installing node tools (binaryen, esbuild, playwright-core, axe-core)"
   (cd tools && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+fi
+
+# The tests that read tables where they live start a PostgreSQL cluster of their own.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  step "installing Debian's postgresql"
+  sudo_cmd=""
+  [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y postgresql
 fi
 
 if [ "$want_browser" = 1 ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; }; then

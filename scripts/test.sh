@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
+# A PostgreSQL cluster of the tests' own, stopped when this script exits.
+source scripts/postgres.sh
 
 step() { printf '\n== %s\n' "$*"; }
 

@@ -11,6 +11,7 @@
 mod report;
 mod serve;
 mod session;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -84,9 +85,11 @@ enum Command {
     /// `?engine=ws://127.0.0.1:PORT` and give it the token printed at start. It reads only the
     /// sources it is given.
     Serve {
-        /// The sources the panel may open: any file the app reads.
+        /// The sources the panel may open: any file the app reads, or a PostgreSQL table read
+        /// where it lives, `postgres://user@host:port/db?table=audit_logs` (`&key=COLUMN` when
+        /// its primary key is not one column); its password from PGPASSWORD or ~/.pgpass.
         #[arg(required = true)]
-        sources: Vec<PathBuf>,
+        sources: Vec<String>,
         /// The port on 127.0.0.1 (0: any free one).
         #[arg(long, default_value_t = serve::DEFAULT_PORT)]
         port: u16,
@@ -148,7 +151,7 @@ fn main() -> ExitCode {
 }
 
 /// Serves the engine until the process ends; exit 2 when it cannot start.
-fn serve(sources: &[PathBuf], port: u16, origins: &[String]) -> ExitCode {
+fn serve(sources: &[String], port: u16, origins: &[String]) -> ExitCode {
     match serve::Server::bind(sources, port, origins) {
         Ok(server) => {
             print!("{}", server.greeting());

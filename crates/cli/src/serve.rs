@@ -7,7 +7,8 @@
 //! rebinds a name of its own to 127.0.0.1 is refused); the first message must be the random
 //! token printed at start, else the connection closes; and the only files it reads are the
 //! sources it was started with, named by their labels (`served`, `read_file`). Each connection
-//! has an engine of its own, as each panel has its own worker.
+//! has an engine of its own, as each panel has its own worker. A source is a file, or a
+//! PostgreSQL table read where it lives (`crate::table`).
 //!
 //! A message is one request of the protocol as JSON text, answered by the answer as JSON text,
 //! as the worker's are. A request with bytes beside it, and an answer with some (an evidence
@@ -19,6 +20,8 @@ use std::fmt;
 use std::io::{ErrorKind, Read as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+
+use crate::table::{TableError, TableSource};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -50,11 +53,13 @@ const TOKEN_WAIT: Duration = Duration::from_secs(10);
 /// Why the server could not start.
 #[derive(Debug)]
 pub enum ServeError {
-    /// A source cannot be read.
+    /// A source file cannot be read.
     Source {
         path: PathBuf,
         error: std::io::Error,
     },
+    /// A source table's address cannot be read.
+    Table(TableError),
     /// Two sources have the same file name, which is how the panel names them.
     SameLabel { label: String },
     /// The port cannot be listened on.
@@ -67,6 +72,7 @@ impl fmt::Display for ServeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ServeError::Source { path, error } => write!(f, "{}: {error}", path.display()),
+            ServeError::Table(err) => write!(f, "{err}"),
             ServeError::SameLabel { label } => {
                 write!(f, "two sources are named `{label}`: rename one")
             }
@@ -76,12 +82,22 @@ impl fmt::Display for ServeError {
     }
 }
 
-/// A source the server reads for a panel that names it.
+/// A source the server reads for a panel that names it, by its label.
 #[derive(Clone, Debug)]
 struct Served {
     label: String,
-    path: PathBuf,
-    bytes: u64,
+    origin: Origin,
+}
+
+/// Where a source's records come from.
+#[derive(Clone, Debug)]
+enum Origin {
+    /// A file, and its size in bytes.
+    File {
+        path: PathBuf,
+        bytes: u64,
+    },
+    Table(Box<TableSource>),
 }
 
 /// What every connection checks against: the token, the pages allowed, the port, the sources.
@@ -101,7 +117,7 @@ pub struct Server {
 impl Server {
     /// Listens on 127.0.0.1:`port` (0: any free port) for pages of `origins` (none given: the
     /// demo's), serving `sources`, each of which must be a file that can be read.
-    pub fn bind(sources: &[PathBuf], port: u16, origins: &[String]) -> Result<Server, ServeError> {
+    pub fn bind(sources: &[String], port: u16, origins: &[String]) -> Result<Server, ServeError> {
         let served = served_of(sources)?;
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
             .map_err(|error| ServeError::Listen { port, error })?;
@@ -139,7 +155,10 @@ impl Server {
         let mut text = format!("chronoscope serve: the engine is at {}\n", self.address());
         text += &format!("token: {}\n", guard.token);
         for served in &guard.served {
-            text += &format!("source: {} ({} bytes)\n", served.label, served.bytes);
+            text += &match &served.origin {
+                Origin::File { bytes, .. } => format!("source: {} ({bytes} bytes)\n", served.label),
+                Origin::Table(_) => format!("source: {} (a PostgreSQL table)\n", served.label),
+            };
         }
         text += &format!("pages allowed: {}\n", guard.origins.join(", "));
         text += &format!(
@@ -164,31 +183,43 @@ impl Server {
     }
 }
 
-/// The sources by label (their file names), each checked to be a file that can be read.
-fn served_of(sources: &[PathBuf]) -> Result<Vec<Served>, ServeError> {
+/// The sources by label (a file's name, a table's name), each file checked to be one that can
+/// be read, each table's address to name a table (the table itself is read when opened).
+fn served_of(sources: &[String]) -> Result<Vec<Served>, ServeError> {
     let mut served: Vec<Served> = Vec::new();
-    for path in sources {
-        let failed = |error| ServeError::Source {
-            path: path.clone(),
-            error,
+    for source in sources {
+        let (label, origin) = match TableSource::parse(source) {
+            Some(table) => {
+                let table = table.map_err(ServeError::Table)?;
+                (table.table.clone(), Origin::Table(Box::new(table)))
+            }
+            None => file_source(Path::new(source))?,
         };
-        let meta = std::fs::metadata(path).map_err(failed)?;
-        std::fs::File::open(path).map_err(failed)?;
-        if !meta.is_file() {
-            let error = std::io::Error::new(ErrorKind::InvalidInput, "not a file");
-            return Err(failed(error));
-        }
-        let label = label_of(path);
         if served.iter().any(|s| s.label == label) {
             return Err(ServeError::SameLabel { label });
         }
-        served.push(Served {
-            label,
-            path: path.clone(),
-            bytes: meta.len(),
-        });
+        served.push(Served { label, origin });
     }
     Ok(served)
+}
+
+/// A file source, by its name, once it is known to be a file that can be opened.
+fn file_source(path: &Path) -> Result<(String, Origin), ServeError> {
+    let failed = |error| ServeError::Source {
+        path: path.to_path_buf(),
+        error,
+    };
+    let meta = std::fs::metadata(path).map_err(failed)?;
+    std::fs::File::open(path).map_err(failed)?;
+    if !meta.is_file() {
+        let error = std::io::Error::new(ErrorKind::InvalidInput, "not a file");
+        return Err(failed(error));
+    }
+    let origin = Origin::File {
+        path: path.to_path_buf(),
+        bytes: meta.len(),
+    };
+    Ok((label_of(path), origin))
 }
 
 fn label_of(path: &Path) -> String {
@@ -403,16 +434,21 @@ impl Session {
         let mut reading = Reading {
             id,
             received: 0,
-            total: served.bytes,
+            total: None,
             noticed_at: Instant::now(),
         };
-        let last = match self.feed_file(&served.path, &mut reading)? {
+        let fed = match &served.origin {
+            Origin::File { path, bytes } => {
+                reading.total = Some(*bytes);
+                self.feed_file(path, &mut reading)?
+            }
+            Origin::Table(table) => self.feed_table(table, &mut reading)?,
+        };
+        let last = match fed {
             Ok(()) => self.engine.handle(Request::Finish),
-            Err(error) => self.engine.handle(Request::Stopped {
+            Err(message) => self.engine.handle(Request::Stopped {
                 status: 0,
-                why: chronoscope_protocol::Stop::BrokeOff {
-                    message: error.to_string(),
-                },
+                why: chronoscope_protocol::Stop::Failed { message },
             }),
         };
         match last {
@@ -427,10 +463,10 @@ impl Session {
         &mut self,
         path: &Path,
         reading: &mut Reading,
-    ) -> Result<Result<(), std::io::Error>, tungstenite::Error> {
+    ) -> Result<Result<(), String>, tungstenite::Error> {
         let mut file = match std::fs::File::open(path) {
             Ok(file) => file,
-            Err(error) => return Ok(Err(error)),
+            Err(error) => return Ok(Err(error.to_string())),
         };
         let mut piece = vec![0; FEED_BYTES];
         loop {
@@ -438,20 +474,46 @@ impl Session {
                 Ok(0) => return Ok(Ok(())),
                 Ok(n) => n,
                 Err(error) if error.kind() == ErrorKind::Interrupted => continue,
-                Err(error) => return Ok(Err(error)),
+                Err(error) => return Ok(Err(error.to_string())),
             };
-            reading.received += n as u64;
-            let feed = Envelope::new(reading.id, Request::Feed);
-            let answer = self
-                .engine
-                .answer_attached(feed, n, |into| into.copy_from_slice(&piece[..n]));
-            if let Answer::Opened(opened) = answer.body {
-                if reading.noticed_at.elapsed() >= NOTICE_EVERY {
-                    reading.noticed_at = Instant::now();
-                    self.send(reading.answer(false, opened))?;
-                }
+            self.feed(&piece[..n], reading)?;
+        }
+    }
+
+    /// Feeds a table's rows to the source begun, a keyset page at a time; errors as for a file.
+    fn feed_table(
+        &mut self,
+        table: &TableSource,
+        reading: &mut Reading,
+    ) -> Result<Result<(), String>, tungstenite::Error> {
+        let mut rows = match table.open() {
+            Ok(rows) => rows,
+            Err(error) => return Ok(Err(error.to_string())),
+        };
+        loop {
+            match rows.next_page() {
+                Ok(Some(page)) => self.feed(&page, reading)?,
+                Ok(None) => return Ok(Ok(())),
+                Err(error) => return Ok(Err(error.to_string())),
             }
         }
+    }
+
+    /// Feeds bytes to the source begun, and says how far the read has come at most every
+    /// `NOTICE_EVERY`.
+    fn feed(&mut self, bytes: &[u8], reading: &mut Reading) -> Result<(), tungstenite::Error> {
+        reading.received += bytes.len() as u64;
+        let feed = Envelope::new(reading.id, Request::Feed);
+        let answer = self
+            .engine
+            .answer_attached(feed, bytes.len(), |into| into.copy_from_slice(bytes));
+        if let Answer::Opened(opened) = answer.body {
+            if reading.noticed_at.elapsed() >= NOTICE_EVERY {
+                reading.noticed_at = Instant::now();
+                self.send(reading.answer(false, opened))?;
+            }
+        }
+        Ok(())
     }
 
     fn send(&mut self, envelope: Envelope<Answer>) -> Result<(), tungstenite::Error> {
@@ -488,7 +550,8 @@ impl Session {
 struct Reading {
     id: u64,
     received: u64,
-    total: u64,
+    /// A file's size; a table's is not known before it is read.
+    total: Option<u64>,
     noticed_at: Instant,
 }
 
@@ -497,7 +560,7 @@ impl Reading {
         let read = Read {
             done,
             received: self.received,
-            total: Some(self.total),
+            total: self.total,
             page: 1,
             opened: Some(opened),
             unread: None,

@@ -15,6 +15,8 @@ use tungstenite::{Message, WebSocket};
 
 use super::{arg, demo};
 
+mod tables;
+
 /// The demo's page, which the server allows without `--origin`.
 const DEMO_PAGE: &str = "http://127.0.0.1:8080";
 
