@@ -18,13 +18,15 @@ const binary = join(root, 'target', 'debug', 'chronoscope');
 
 let server, base, browser;
 const engines = [];
+/** Sources served from memory, added by the tests. */
+const memory = {};
 const problems = [];
 // Chromium logs a WebSocket that was refused or found no server; the page says why itself.
 checkPageErrorsAfterEachTest(problems, [/WebSocket connection to 'ws:\/\/127\.0\.0\.1:\d+\/' failed/]);
 
 /** Starts `chronoscope serve` on a free port for `origin`; resolves to its address and token. */
-async function startEngine(origin) {
-  const child = spawn(binary, ['serve', demoFile, '--port', '0', '--origin', origin], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function startEngine(origin, sources = [demoFile]) {
+  const child = spawn(binary, ['serve', ...sources, '--port', '0', '--origin', origin], { stdio: ['ignore', 'pipe', 'inherit'] });
   engines.push(child);
   const greeting = {};
   for await (const line of createInterface({ input: child.stdout })) {
@@ -43,7 +45,7 @@ before(async () => {
     const built = spawnSync('cargo', ['build', '-p', 'chronoscope-cli'], { cwd: root, stdio: 'inherit' });
     assert.equal(built.status, 0, 'cargo build -p chronoscope-cli');
   }
-  ({ server, base } = await serveDist());
+  ({ server, base } = await serveDist(memory));
   browser = await launchChromium();
   mkdirSync(shots, { recursive: true });
 });
@@ -159,4 +161,47 @@ test('a link that names an engine on another host is ignored with a word, and ne
   assert.equal(await page.getByTestId('ask-to-connect').count(), 0);
   await assertText(page.getByText(/engine=ws:\/\/evil\.example:9107 is not ws:\/\/127\.0\.0\.1:PORT/), /an engine on this machine/);
   await page.context().close();
+});
+
+/** Runs SQL with psql against `address`; gives what it printed, unaligned. */
+function psql(address, sql) {
+  const run = spawnSync('psql', [address, '-v', 'ON_ERROR_STOP=1', '-At', '-c', sql], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  assert.equal(run.status, 0, run.stderr);
+  return run.stdout;
+}
+
+test('a PostgreSQL table read where it lives: the panel shows what the browser shows of its export', async () => {
+  const cluster = process.env.CHRONOSCOPE_PG;
+  assert.ok(cluster, 'CHRONOSCOPE_PG names the cluster scripts/test.sh starts');
+  const db = `journey_${process.pid}`;
+  psql(cluster, `DROP DATABASE IF EXISTS ${db}`);
+  psql(cluster, `CREATE DATABASE ${db}`);
+  const address = cluster.replace(/\/[^/]*$/, `/${db}`);
+  // Cambium's audit_logs: 12,000 changes to 300 purchase orders, more than one page of rows.
+  psql(address, `CREATE TABLE audit_logs (audit_id bigserial PRIMARY KEY, table_name text, record_id bigint,
+      action text, changed_by text, changed_at timestamp, new_data jsonb);
+    INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
+    SELECT 'purchase_orders', 1000 + g % 300, CASE WHEN g < 300 THEN 'INSERT' ELSE 'UPDATE' END,
+      'user-' || g % 7 || '@cambium.example', timestamp '2026-01-01' + g * interval '1 minute',
+      jsonb_build_object('status', (ARRAY['draft','submitted','approved'])[1 + g % 3], 'total', round(g * 1.25, 2))
+    FROM generate_series(0, 11999) AS g`);
+  memory['/mem/audit_logs.json'] = psql(address, 'SELECT json_agg(t ORDER BY audit_id) FROM audit_logs t');
+  const engine = await startEngine(base.replace(/\/$/, ''), [`${address}?table=audit_logs`]);
+  const link = 'stream=purchase_orders%3A1042&t=2026-01-05T00:00:00Z&view=raw';
+  const page = await open(`?engine=${engine.address}&${link}`);
+  await page.getByTestId('connect-token').fill(engine.token);
+  await page.getByTestId('connect-open').click();
+  await assertText(summary(page), new RegExp(`^12,000 events · 300 streams · read by the engine at ${engine.address}$`));
+  await queryMatches(page, /file=audit_logs/);
+  // The password-free address of the database never reaches the page.
+  assert.ok(!page.url().includes('postgres'));
+  const native = await shown(page);
+  const here = await open(`?src=/mem/audit_logs.json&${link}`);
+  await assertText(summary(here), /^12,000 events · 300 streams$/);
+  assert.deepEqual(native, await shown(here));
+  assert.match(native.cursor, /^v\d+ · /);
+  assert.equal(typeof native.state.total, 'number');
+  await page.context().close();
+  await here.context().close();
+  psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`);
 });

@@ -147,6 +147,11 @@ fn a_table_read_where_it_lives_in_keyset_pages_answers_as_its_export_does() {
         let there = ask(&mut socket, id, question.clone());
         let here = export.answer(Envelope::new(id, question)).body;
         assert!(!matches!(there, Answer::Refused(_)), "{there:?}");
+        if let Answer::Moment(moment) = &there {
+            let stream = moment.selected.stream.as_deref().unwrap_or_default();
+            assert!(stream.starts_with("purchase_orders:1"), "{stream}");
+            assert!(moment.selected.cursor.is_some(), "{moment:?}");
+        }
         assert_eq!(there, here);
     }
 
