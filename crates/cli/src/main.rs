@@ -45,8 +45,9 @@ enum Command {
     /// Prints a source's integrity report and the problems found reading it. Exits 0 when there
     /// is neither a finding nor a problem, 1 otherwise.
     Check {
-        /// The source: any file the app reads.
-        source: PathBuf,
+        /// The source: any file the app reads, or a PostgreSQL table where it lives
+        /// (`postgres://user@host:port/db?table=audit_logs`, as for `serve`).
+        source: String,
         /// A deep link's query with the reading's choices (`fmt=`, `tz=`, `map=`, `proj=`); a
         /// mapping or projection named by address is read from that path.
         #[arg(long, default_value = "")]
@@ -59,7 +60,8 @@ enum Command {
     /// `type:Approved author:dana after:2026-03-01 /data/total>10000`), in log order. Exits 0
     /// when something matches, 1 when nothing does.
     Search {
-        source: PathBuf,
+        /// The source, as for `check`.
+        source: String,
         /// The event query.
         query: String,
         /// A deep link's query with the reading's choices, as for `check`.
@@ -103,7 +105,8 @@ enum Command {
 /// A stream and a moment of it in a source, as `state` and `history` take them.
 #[derive(clap::Args)]
 struct StreamAt {
-    source: PathBuf,
+    /// The source, as for `check`.
+    source: String,
     #[arg(long)]
     stream: String,
     /// An instant, as a deep link's `t=` takes it (RFC 3339).
@@ -179,7 +182,7 @@ fn verify(pack: &std::path::Path, json: bool) -> Result<bool, CliError> {
 }
 
 /// True when the source has no finding and no problem.
-fn check(source: &std::path::Path, link: &str, json: bool) -> Result<bool, CliError> {
+fn check(source: &str, link: &str, json: bool) -> Result<bool, CliError> {
     let (mut session, opened) = Session::open_source(source, link, Fold::Everything)?;
     let integrity = integrity(&mut session)?;
     let clean = integrity.n_findings == 0 && opened.n_problems == 0;
@@ -198,7 +201,7 @@ fn integrity(session: &mut Session) -> Result<chronoscope_protocol::Integrity, C
 }
 
 /// Prints the matches; true when there is one.
-fn search(source: &std::path::Path, link: &str, query: &str, json: bool) -> Result<bool, CliError> {
+fn search(source: &str, link: &str, query: &str, json: bool) -> Result<bool, CliError> {
     let (mut session, _) = Session::open_source(source, link, Fold::IndexOnly)?;
     let request = Request::Search {
         query: query.to_string(),

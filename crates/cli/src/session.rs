@@ -1,5 +1,5 @@
 //! One source open in the engine, asked through the engine protocol exactly as the panel asks
-//! its worker: a file is read a megabyte at a time (`begin`, `feed` with the bytes beside it,
+//! its worker: a file is read a megabyte at a time (a PostgreSQL table a keyset page at a time) (`begin`, `feed` with the bytes beside it,
 //! `finish`), an evidence pack is opened with `open_pack`; the engine then folds everything
 //! before the command asks its questions (`status`, `integrity`, `moment`, `search`), so that
 //! every answer is final.
@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{Answer, Document, Envelope, Opened, PackOpened, Refusal, Request};
+
+use crate::table::{TableError, TableSource};
 
 /// How much of a source file is fed to the engine at a time: as the worker feeds a download.
 const FEED_BYTES: usize = 1 << 20;
@@ -29,6 +31,8 @@ pub enum CliError {
     Unexpected { asked: String, answer: &'static str },
     /// Something the person asked for is not there (a stream, a moment).
     NotFound(String),
+    /// A PostgreSQL table could not be read.
+    Table(TableError),
 }
 
 impl fmt::Display for CliError {
@@ -40,6 +44,7 @@ impl fmt::Display for CliError {
                 write!(f, "{asked}: the engine answered `{answer}`")
             }
             CliError::NotFound(what) => f.write_str(what),
+            CliError::Table(err) => write!(f, "{err}"),
         }
     }
 }
@@ -64,11 +69,23 @@ impl Session {
     /// it lists are final (an event that cannot be applied is found by its stream's fold); a
     /// state or a search needs only the index (index-first: a stream not folded yet is replayed
     /// from its events, with the same answers).
-    pub fn open_source(path: &Path, link: &str, fold: Fold) -> Result<(Session, Opened), CliError> {
+    /// A source that is a `postgres://` address is a table, read in keyset pages.
+    pub fn open_source(
+        source: &str,
+        link: &str,
+        fold: Fold,
+    ) -> Result<(Session, Opened), CliError> {
+        let table = TableSource::parse(source)
+            .transpose()
+            .map_err(CliError::Table)?;
+        let path = Path::new(source);
         let documents = documents_of(link)?;
         let mut session = Session::new();
+        let label = table
+            .as_ref()
+            .map_or_else(|| label_of(path), |t| t.table.clone());
         let begin = Request::Begin {
-            label: label_of(path),
+            label,
             link: link.to_string(),
             documents,
             url: None,
@@ -76,7 +93,10 @@ impl Session {
             status: None,
         };
         session.ask(begin)?;
-        session.feed_file(path)?;
+        match &table {
+            Some(table) => session.feed_table(table)?,
+            None => session.feed_file(path)?,
+        }
         let opened = match session.ask(Request::Finish)? {
             Answer::Opened(opened) => opened,
             other => return Err(unexpected("finish", &other)),
@@ -137,6 +157,16 @@ impl Session {
             let answer = self.ask_with_bytes(Request::Feed, &piece[..n]);
             self.expect(answer, "feed")?;
         }
+    }
+
+    /// Feeds a table's rows to the source begun, a keyset page at a time.
+    fn feed_table(&mut self, table: &TableSource) -> Result<(), CliError> {
+        let mut rows = table.open().map_err(CliError::Table)?;
+        while let Some(page) = rows.next_page().map_err(CliError::Table)? {
+            let answer = self.ask_with_bytes(Request::Feed, &page);
+            self.expect(answer, "feed")?;
+        }
+        Ok(())
     }
 
     fn new() -> Session {

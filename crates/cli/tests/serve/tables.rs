@@ -202,3 +202,37 @@ fn a_table_that_cannot_be_read_in_pages_is_a_problem_that_names_it() {
         assert_eq!(problems, [(label.to_string(), said.to_string())]);
     }
 }
+
+#[test]
+fn the_commands_read_a_table_where_it_lives_as_they_read_its_export() {
+    let (address, mut client) = database("commands");
+    client.batch_execute(AUDIT_LOGS).expect("audit_logs");
+    let sql = "SELECT json_agg(t ORDER BY audit_id)::text FROM audit_logs t";
+    let export: String = client.query_one(sql, &[]).expect("the export").get(0);
+    let dir = crate::scratch("tables-commands");
+    let file = dir.join("audit_logs");
+    std::fs::write(&file, export).expect("the export written");
+    let table = format!("{address}?table=audit_logs");
+    let file = crate::arg(&file).to_string();
+    for command in [
+        vec!["check"],
+        vec!["state", "--stream", "purchase_orders:1042", "--at", "2026-01-09T12:00:00Z"],
+        vec!["history", "--stream", "purchase_orders:1042", "--version", "20"],
+        vec!["search", "type:INSERT author:user-3@cambium.example"],
+    ] {
+        let run = |source: &str| {
+            let mut args = vec![command[0], source];
+            args.extend(&command[1..]);
+            crate::chronoscope(&args)
+        };
+        let (there, here) = (run(&table), run(&file));
+        assert_eq!(there.status.code(), Some(0), "{}", crate::text(&there.stderr));
+        assert_eq!(crate::text(&there.stdout), crate::text(&here.stdout), "{command:?}");
+        assert_eq!(crate::text(&there.stderr), crate::text(&here.stderr), "{command:?}");
+        assert!(!there.stdout.is_empty());
+    }
+    let password = format!("{}?table=audit_logs", address.replacen("postgres@", "postgres:pw@", 1));
+    let refused = crate::chronoscope(&["check", &password]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(crate::text(&refused.stderr).contains("put it in PGPASSWORD or ~/.pgpass"));
+}
