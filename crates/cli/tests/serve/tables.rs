@@ -216,8 +216,20 @@ fn the_commands_read_a_table_where_it_lives_as_they_read_its_export() {
     let file = crate::arg(&file).to_string();
     for command in [
         vec!["check"],
-        vec!["state", "--stream", "purchase_orders:1042", "--at", "2026-01-09T12:00:00Z"],
-        vec!["history", "--stream", "purchase_orders:1042", "--version", "20"],
+        vec![
+            "state",
+            "--stream",
+            "purchase_orders:1042",
+            "--at",
+            "2026-01-09T12:00:00Z",
+        ],
+        vec![
+            "history",
+            "--stream",
+            "purchase_orders:1042",
+            "--version",
+            "20",
+        ],
         vec!["search", "type:INSERT author:user-3@cambium.example"],
     ] {
         let run = |source: &str| {
@@ -226,12 +238,28 @@ fn the_commands_read_a_table_where_it_lives_as_they_read_its_export() {
             crate::chronoscope(&args)
         };
         let (there, here) = (run(&table), run(&file));
-        assert_eq!(there.status.code(), Some(0), "{}", crate::text(&there.stderr));
-        assert_eq!(crate::text(&there.stdout), crate::text(&here.stdout), "{command:?}");
-        assert_eq!(crate::text(&there.stderr), crate::text(&here.stderr), "{command:?}");
+        assert_eq!(
+            there.status.code(),
+            Some(0),
+            "{}",
+            crate::text(&there.stderr)
+        );
+        assert_eq!(
+            crate::text(&there.stdout),
+            crate::text(&here.stdout),
+            "{command:?}"
+        );
+        assert_eq!(
+            crate::text(&there.stderr),
+            crate::text(&here.stderr),
+            "{command:?}"
+        );
         assert!(!there.stdout.is_empty());
     }
-    let password = format!("{}?table=audit_logs", address.replacen("postgres@", "postgres:pw@", 1));
+    let password = format!(
+        "{}?table=audit_logs",
+        address.replacen("postgres@", "postgres:pw@", 1)
+    );
     let refused = crate::chronoscope(&["check", &password]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(crate::text(&refused.stderr).contains("put it in PGPASSWORD or ~/.pgpass"));
