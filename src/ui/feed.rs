@@ -87,8 +87,9 @@ pub(super) async fn file(run: Run, file: web_sys::File) {
     }
 }
 
-/// Has a native engine read the source it serves under the run's label, as a file is read,
-/// and keeps the label so that it can be read again with other choices.
+/// Has a native engine read the source it serves under the run's label, as a file is read (a
+/// table with `follow=` is followed), and keeps the label so that it can be read again with
+/// other choices.
 pub(super) async fn served(run: Run) {
     let Some((link, documents)) = engine_choices(&run).await else {
         return;
@@ -100,6 +101,12 @@ pub(super) async fn served(run: Run) {
         documents,
     };
     let ctx = run.ctx;
+    if ctx.view.with_untracked(|v| v.follow.is_some()) {
+        // A table is followed by its engine, which says where following stands as a URL's
+        // worker does; a file is read once.
+        ctx.local_text.set_value(Some(Local::Served(label)));
+        return super::follow::follow(run, request).await;
+    }
     if read(run, request, None, None).await {
         ctx.local_text.set_value(Some(Local::Served(label)));
     }

@@ -77,7 +77,11 @@ fn hear(run: &Run, heard: &Heard, read: Read) {
     };
     match (following, read.opened) {
         (Following::CaughtUp, Some(opened)) => {
-            // Caught up: what arrived is the source, shown as a load is.
+            // Caught up: what arrived is the source, shown as a load is; a source that caught
+            // up before any notice of its progress (a small table) is the engine's from now.
+            if !heard.began.replace(true) {
+                ctx.engine.in_worker.set(true);
+            }
             heard.n_events.set(opened.n_events);
             heard
                 .caught_up

@@ -1,4 +1,5 @@
-//! The follow controls (`follow=`), on the load's status line: *Follow* keeps a URL source open
+//! The follow controls (`follow=`), on the load's status line: *Follow* keeps a URL source (or a
+//! native engine's table) open
 //! and shows new events as they come; the status says live, paused or reconnecting; *Pause*
 //! holds new events back; *Head* moves the moment shown to each new head; and, while a moment
 //! is pinned, a counter of the stream's new events jumps to its head.
@@ -12,30 +13,32 @@ use super::actions::reload_source;
 use super::context::{use_app, AppCtx};
 use chronoscope_core::follow::{n_new_events, FollowMode};
 
-/// The follow controls; shown for a source read from a URL.
+/// The follow controls; shown for a source read from a URL, or by a native engine.
 #[component]
 pub fn FollowBar() -> impl IntoView {
     let ctx = use_app();
     let on = move || ctx.view.with(|v| v.follow.is_some());
-    let url_source = move || ctx.view.with(|v| v.src.is_some());
+    // A URL is followed by the worker; a native engine follows the tables it serves.
+    let followable =
+        move || ctx.view.with(|v| v.src.is_some()) || ctx.engine.native.with(Option::is_some);
     let state = move || ctx.follow.status.with(|status| status.data_state());
     let label = move || ctx.follow.status.with(|status| status.label());
     let head = move || ctx.follow.on.get();
     let n_new = move || ctx.follow.n_new.get();
     view! {
         <span class="follow-bar">
-            <button type="button" data-testid="follow-toggle" hidden=move || !url_source()
+            <button type="button" data-testid="follow-toggle" hidden=move || !followable()
                 aria-pressed=move || on().to_string() on:click=move |_| toggle_follow(ctx)
                 title="Keep the source open and show new events (follow=1)">"Follow"</button>
-            <span data-testid="follow-status" role="status" hidden=move || !url_source() data-state=state>{label}</span>
-            <button type="button" data-testid="follow-pause" hidden=move || !(url_source() && on())
+            <span data-testid="follow-status" role="status" hidden=move || !followable() data-state=state>{label}</span>
+            <button type="button" data-testid="follow-pause" hidden=move || !(followable() && on())
                 on:click=move |_| ctx.follow.paused.update(|p| *p = !*p)>
                 {move || if ctx.follow.paused.get() { "Resume" } else { "Pause" }}
             </button>
-            <button type="button" data-testid="follow-head" hidden=move || !(url_source() && on())
+            <button type="button" data-testid="follow-head" hidden=move || !(followable() && on())
                 aria-pressed=move || head().to_string() on:click=move |_| ctx.follow.on.update(|h| *h = !*h)
                 title="Move to each new event as it arrives">"Head"</button>
-            <button type="button" data-testid="new-events" hidden=move || !(url_source() && n_new() > 0 && !head())
+            <button type="button" data-testid="new-events" hidden=move || !(followable() && n_new() > 0 && !head())
                 on:click=move |_| jump_to_head(ctx) title="Go to the stream's newest event">{move || n_new_events(n_new())}</button>
         </span>
     }

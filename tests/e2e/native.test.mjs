@@ -205,3 +205,42 @@ test('a PostgreSQL table read where it lives: the panel shows what the browser s
   await here.context().close();
   psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`);
 });
+
+test('a PostgreSQL table followed through the native engine shows rows inserted after it caught up', async () => {
+  const cluster = process.env.CHRONOSCOPE_PG;
+  assert.ok(cluster, 'CHRONOSCOPE_PG names the cluster scripts/test.sh starts');
+  const db = `journey_follow_${process.pid}`;
+  psql(cluster, `DROP DATABASE IF EXISTS ${db}`);
+  psql(cluster, `CREATE DATABASE ${db}`);
+  const address = cluster.replace(/\/[^/]*$/, `/${db}`);
+  psql(address, `CREATE TABLE audit_logs (audit_id bigserial PRIMARY KEY, table_name text, record_id bigint,
+      action text, changed_by text, changed_at timestamp, new_data jsonb);
+    INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
+    SELECT 'purchase_orders', 1000 + g % 10, CASE WHEN g < 10 THEN 'INSERT' ELSE 'UPDATE' END, 'ana.silva',
+      timestamp '2026-03-01' + g * interval '1 hour', jsonb_build_object('status', 'draft', 'n', g)
+    FROM generate_series(0, 99) AS g`);
+  const engine = await startEngine(base.replace(/\/$/, ''), [`${address}?table=audit_logs`]);
+  const page = await open(`?engine=${engine.address}&stream=purchase_orders%3A1007&view=raw&follow=1`);
+  await page.getByTestId('connect-token').fill(engine.token);
+  await page.getByTestId('connect-open').click();
+  await assertText(summary(page), new RegExp(`^100 events · 10 streams · read by the engine at ${engine.address}$`));
+  await page.waitForFunction(() => document.querySelector('[data-testid=follow-status]')?.dataset.state === 'live');
+  assert.equal(await page.getByTestId('follow-toggle').getAttribute('aria-pressed'), 'true');
+  // An approval of PO 1007 lands in the table; the panel shows it without being asked.
+  psql(address, `INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
+    VALUES ('purchase_orders', 1007, 'UPDATE', 'dana.reyes', '2026-03-06 09:00', '{"status": "approved"}')`);
+  await assertText(summary(page), /^101 events · 10 streams · /);
+  // The stream shown learns of its new event once the grown source is next shown: End goes to
+  // its last event as it is known then.
+  for (let i = 0; i < 20 && !/^v11 · /.test(await page.getByTestId('cursor').textContent()); i++) {
+    await page.keyboard.press('End');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await assertText(page.getByTestId('cursor'), /^v11 · 2026-03-06T09:00:00Z$/);
+  assert.equal(JSON.parse(await page.getByTestId('state-json').textContent()).status, 'approved');
+  // Follow off: the engine stops asking, and the link no longer says follow.
+  await page.getByTestId('follow-toggle').click();
+  await queryMatches(page, /^(?!.*follow=)/);
+  await page.context().close();
+  psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`);
+});

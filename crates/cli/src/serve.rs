@@ -14,23 +14,28 @@
 //! as the worker's are. A request with bytes beside it, and an answer with some (an evidence
 //! pack), is one binary message: the JSON's length in four bytes (big-endian), the JSON, then
 //! the bytes. Between requests the engine does its background work a slice at a time, as in
-//! the worker, and answers what waited for it.
+//! the worker, and answers what waited for it. A table read with `follow=` is asked every
+//! second for the rows after the last one read, which are appended as a followed download's
+//! lines are, until the page says `unfollow` or reads another source.
 
 use std::fmt;
 use std::io::{ErrorKind, Read as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-
-use crate::table::{TableError, TableSource};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chronoscope_core::engine::Engine;
-use chronoscope_protocol::{Answer, Document, Envelope, Opened, Read, Refusal, Request, VERSION};
+use chronoscope_core::link::ViewState;
+use chronoscope_protocol::{
+    Answer, Document, Envelope, FollowStep, Following, Opened, Read, Refusal, Request, VERSION,
+};
 use tungstenite::handshake::server::{ErrorResponse, Request as Handshake, Response};
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
+
+use crate::table::{TableError, TableReader, TableSource};
 
 /// The port it listens on unless told otherwise (`--port`).
 pub const DEFAULT_PORT: u16 = 9107;
@@ -46,6 +51,9 @@ const FEED_BYTES: usize = 1 << 20;
 
 /// The least time between two notices of a read, as the worker's.
 const NOTICE_EVERY: Duration = Duration::from_millis(100);
+
+/// How often a followed table (`follow=`) is asked for rows after the last one read.
+const POLL_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a connection has to send its token.
 const TOKEN_WAIT: Duration = Duration::from_secs(10);
@@ -258,6 +266,7 @@ fn connection(stream: TcpStream, guard: &Guard) -> Result<(), tungstenite::Error
         socket,
         engine: Engine::new(),
         served: guard.served.clone(),
+        following: None,
     };
     if !session.token_given(&guard.token)? {
         return session.close(CloseCode::Policy, "the token is not this engine's");
@@ -297,6 +306,16 @@ struct Session {
     socket: WebSocket<TcpStream>,
     engine: Engine,
     served: Vec<Served>,
+    /// The table being followed, if one is.
+    following: Option<Followed>,
+}
+
+/// A table followed after it caught up: the read's request and how far it came, what reads
+/// the rows after the last one, and when to ask next.
+struct Followed {
+    reading: Reading,
+    rows: TableReader,
+    next_poll: Instant,
 }
 
 impl Session {
@@ -322,15 +341,14 @@ impl Session {
     /// Answers requests, and does background work between them, until the page closes.
     fn answer_until_closed(&mut self) -> Result<(), tungstenite::Error> {
         loop {
-            // With work to do, the socket is only looked at; without, it is waited on.
-            let wait = self.engine.has_work().then_some(Duration::from_millis(1));
-            self.socket.get_ref().set_read_timeout(wait)?;
+            self.socket.get_ref().set_read_timeout(self.wait())?;
             match self.socket.read() {
                 Ok(Message::Text(text)) => self.on_text(&text)?,
                 Ok(Message::Binary(bytes)) => self.on_binary(&bytes)?,
                 Ok(_) => {}
                 Err(tungstenite::Error::Io(err)) if is_timeout(&err) => {
                     self.engine.work(SLICE);
+                    self.poll_if_due()?;
                 }
                 Err(err) if is_gone(&err) => return Ok(()),
                 Err(err) => return Err(err),
@@ -341,10 +359,26 @@ impl Session {
         }
     }
 
-    /// A request as JSON text: `served` and `read_file` are the server's, and so is refusing
-    /// to read or fetch anything else; any other request is the engine's.
+    /// How long the socket is waited on: a moment with background work to do, until the next
+    /// poll of a followed table, else until a message comes.
+    fn wait(&self) -> Option<Duration> {
+        let least = Duration::from_millis(1);
+        if self.engine.has_work() {
+            return Some(least);
+        }
+        let poll = self.following.as_ref()?.next_poll;
+        Some(poll.saturating_duration_since(Instant::now()).max(least))
+    }
+
+    /// A request as JSON text: `served`, `read_file` and `unfollow` are the server's, and so is
+    /// refusing to read or fetch anything else; any other request is the engine's.
     fn on_text(&mut self, text: &str) -> Result<(), tungstenite::Error> {
-        let ours = [r#""ask":"served""#, r#""ask":"read"#, r#""ask":"fetch"#];
+        let ours = [
+            r#""ask":"served""#,
+            r#""ask":"read"#,
+            r#""ask":"fetch"#,
+            r#""ask":"unfollow""#,
+        ];
         if ours.iter().any(|name| text.contains(name)) {
             if let Ok(envelope) = serde_json::from_str::<Envelope<Request>>(text) {
                 let id = envelope.id;
@@ -354,7 +388,15 @@ impl Session {
                         label,
                         link,
                         documents,
-                    } => return self.read_served(id, label, link, documents),
+                    } => {
+                        self.stop_following(Answer::Refused(Refusal::Superseded))?;
+                        return self.read_served(id, label, link, documents);
+                    }
+                    Request::Unfollow => {
+                        let status = self.engine.handle(Request::Status);
+                        self.stop_following(status.clone())?;
+                        return self.send(Envelope::new(id, status));
+                    }
                     Request::Read(_)
                     | Request::ReadOn { .. }
                     | Request::Fetch { .. }
@@ -420,6 +462,7 @@ impl Session {
             let refusal = self.reads_only_its_own(&label);
             return self.send(Envelope::new(id, refusal));
         };
+        let follows = ViewState::from_query(&link).0.follow.is_some();
         let begin = Request::Begin {
             label,
             link,
@@ -442,7 +485,10 @@ impl Session {
                 reading.total = Some(*bytes);
                 self.feed_file(path, &mut reading)?
             }
-            Origin::Table(table) => self.feed_table(table, &mut reading)?,
+            Origin::Table(table) => match self.feed_table(table, &mut reading)? {
+                Ok(rows) if follows => return self.follow(reading, rows),
+                fed => fed.map(|_| ()),
+            },
         };
         let last = match fed {
             Ok(()) => self.engine.handle(Request::Finish),
@@ -452,8 +498,77 @@ impl Session {
             }),
         };
         match last {
-            Answer::Opened(opened) => self.send(reading.answer(true, opened)),
+            Answer::Opened(opened) => self.send(reading.answer(true, opened, None)),
             other => self.send(Envelope::new(id, other)),
+        }
+    }
+
+    /// The table caught up: what was read is the source, and the rows after it are asked for
+    /// every `POLL_EVERY` from now on.
+    fn follow(&mut self, reading: Reading, rows: TableReader) -> Result<(), tungstenite::Error> {
+        let live = FollowStep::Live { ended: false };
+        match self.engine.handle(Request::Follow(live)) {
+            Answer::Followed { opened, .. } => {
+                self.send(reading.answer(false, opened, Some(Following::CaughtUp)))?;
+                self.following = Some(Followed {
+                    reading,
+                    rows,
+                    next_poll: Instant::now() + POLL_EVERY,
+                });
+                Ok(())
+            }
+            other => self.send(Envelope::new(reading.id, other)),
+        }
+    }
+
+    /// Asks a followed table for its new rows once it is time, and appends them. A table that
+    /// can no longer be read ends the follow, with the problem.
+    fn poll_if_due(&mut self) -> Result<(), tungstenite::Error> {
+        let Some(followed) = &mut self.following else {
+            return Ok(());
+        };
+        if Instant::now() < followed.next_poll {
+            return Ok(());
+        }
+        followed.next_poll = Instant::now() + POLL_EVERY;
+        let (id, page) = (followed.reading.id, followed.rows.next_page());
+        match page {
+            Ok(None) => Ok(()),
+            Ok(Some(rows)) => {
+                followed.reading.received += rows.len() as u64;
+                let lines = Envelope::new(id, Request::Follow(FollowStep::Lines));
+                let answer = self
+                    .engine
+                    .answer_attached(lines, rows.len(), |into| into.copy_from_slice(&rows));
+                match answer.body {
+                    Answer::Followed { opened, .. } => {
+                        let notice = followed
+                            .reading
+                            .answer(false, opened, Some(Following::Live));
+                        self.send(notice)
+                    }
+                    _ => Ok(()),
+                }
+            }
+            Err(error) => {
+                let why = chronoscope_protocol::Stop::Failed {
+                    message: error.to_string(),
+                };
+                let stopped = self.engine.handle(Request::Stopped { status: 0, why });
+                self.stop_following(stopped)
+            }
+        }
+    }
+
+    /// Ends following a table, if one is followed: its read's last answer is `last` (the
+    /// source as it stands, or why the read ended).
+    fn stop_following(&mut self, last: Answer) -> Result<(), tungstenite::Error> {
+        let Some(followed) = self.following.take() else {
+            return Ok(());
+        };
+        match last {
+            Answer::Opened(opened) => self.send(followed.reading.answer(true, opened, None)),
+            other => self.send(Envelope::new(followed.reading.id, other)),
         }
     }
 
@@ -480,12 +595,13 @@ impl Session {
         }
     }
 
-    /// Feeds a table's rows to the source begun, a keyset page at a time; errors as for a file.
+    /// Feeds a table's rows to the source begun, a keyset page at a time, and gives what reads
+    /// the rows after them; errors as for a file.
     fn feed_table(
         &mut self,
         table: &TableSource,
         reading: &mut Reading,
-    ) -> Result<Result<(), String>, tungstenite::Error> {
+    ) -> Result<Result<TableReader, String>, tungstenite::Error> {
         let mut rows = match table.open() {
             Ok(rows) => rows,
             Err(error) => return Ok(Err(error.to_string())),
@@ -493,7 +609,7 @@ impl Session {
         loop {
             match rows.next_page() {
                 Ok(Some(page)) => self.feed(&page, reading)?,
-                Ok(None) => return Ok(Ok(())),
+                Ok(None) => return Ok(Ok(rows)),
                 Err(error) => return Ok(Err(error.to_string())),
             }
         }
@@ -510,7 +626,7 @@ impl Session {
         if let Answer::Opened(opened) = answer.body {
             if reading.noticed_at.elapsed() >= NOTICE_EVERY {
                 reading.noticed_at = Instant::now();
-                self.send(reading.answer(false, opened))?;
+                self.send(reading.answer(false, opened, None))?;
             }
         }
         Ok(())
@@ -556,7 +672,8 @@ struct Reading {
 }
 
 impl Reading {
-    fn answer(&self, done: bool, opened: Opened) -> Envelope<Answer> {
+    /// The read's answer: a notice (`done` false), with where following stands, or its last.
+    fn answer(&self, done: bool, opened: Opened, following: Option<Following>) -> Envelope<Answer> {
         let read = Read {
             done,
             received: self.received,
@@ -565,7 +682,7 @@ impl Reading {
             opened: Some(opened),
             unread: None,
             wait_s: None,
-            following: None,
+            following,
         };
         Envelope::new(self.id, Answer::Read(Box::new(read)))
     }

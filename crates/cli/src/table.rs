@@ -125,7 +125,6 @@ impl TableSource {
                 "{select} WHERE t.{key} > $1::text::{key_type} ORDER BY t.{key} LIMIT {PAGE_ROWS}"
             ),
             last: None,
-            done: false,
         })
     }
 }
@@ -151,21 +150,17 @@ pub struct TableReader {
     next: String,
     /// The key of the last row read, as text.
     last: Option<String>,
-    done: bool,
 }
 
 impl TableReader {
-    /// The next page of rows, a JSON object a line; `None` once every row was read.
+    /// The next page of rows after the last one read, a JSON object a line; `None` when there
+    /// is none (yet: a followed table is asked again).
     pub fn next_page(&mut self) -> Result<Option<Vec<u8>>, TableError> {
-        if self.done {
-            return Ok(None);
-        }
         let rows = match &self.last {
             None => self.client.query(self.first.as_str(), &[]),
             Some(last) => self.client.query(self.next.as_str(), &[last]),
         }
         .map_err(TableError::Server)?;
-        self.done = (rows.len() as i64) < PAGE_ROWS;
         let mut page = Vec::new();
         for row in &rows {
             let json: String = row.get(0);

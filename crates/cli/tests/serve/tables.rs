@@ -10,7 +10,10 @@ use chronoscope_core::engine::Engine;
 use chronoscope_protocol::{Answer, Envelope, Request};
 use postgres::{Client, NoTls};
 
-use super::{ask, ready, serve};
+use chronoscope_protocol::Following;
+use tungstenite::Message;
+
+use super::{ask, next_text, ready, serve};
 
 /// The cluster's address, with its own database for each test.
 fn database(name: &str) -> (String, Client) {
@@ -263,4 +266,84 @@ fn the_commands_read_a_table_where_it_lives_as_they_read_its_export() {
     let refused = crate::chronoscope(&["check", &password]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(crate::text(&refused.stderr).contains("put it in PGPASSWORD or ~/.pgpass"));
+}
+
+/// The next answer that comes, whatever request it answers.
+fn next_answer(socket: &mut tungstenite::WebSocket<std::net::TcpStream>) -> Envelope<Answer> {
+    serde_json::from_str(&next_text(socket)).expect("an answer")
+}
+
+#[test]
+fn a_followed_table_appends_the_rows_inserted_after_it_caught_up_until_unfollowed() {
+    let (address, mut client) = database("follow");
+    client.batch_execute(MT_EVENTS).expect("mt_events");
+    let server = serve(&[&format!("{address}?table=mt_events")]);
+    let mut socket = ready(&server);
+    let read = Request::ReadFile {
+        label: "mt_events".into(),
+        link: "follow=1".into(),
+        documents: Vec::new(),
+    };
+    let text = serde_json::to_string(&Envelope::new(1, read)).expect("json");
+    socket.send(Message::text(text)).expect("sent");
+    // Notices until it caught up, with every row read then.
+    let caught_up = loop {
+        let answer = next_answer(&mut socket);
+        assert_eq!(answer.id, 1);
+        let Answer::Read(read) = answer.body else {
+            panic!("{:?}", answer.body)
+        };
+        assert!(!read.done, "a followed table's read goes on");
+        if read.following == Some(Following::CaughtUp) {
+            break read.opened.expect("the source");
+        }
+    };
+    assert_eq!(caught_up.n_events, 300);
+
+    // Two events of a new stream, inserted by another client: a notice says they are live.
+    client
+        .batch_execute(
+            "INSERT INTO mt_events (seq_id, id, stream_id, version, data, type, user_name)
+             SELECT 300 + g, gen_random_uuid(), '5f2a1b9e-0000-4000-8000-000000000099', g,
+                    jsonb_build_object('late', g), 'po_late', 'dana.reyes'
+             FROM generate_series(1, 2) AS g",
+        )
+        .expect("two rows more");
+    let live = loop {
+        let answer = next_answer(&mut socket);
+        let Answer::Read(read) = answer.body else {
+            panic!("{:?}", answer.body)
+        };
+        assert_eq!(read.following, Some(Following::Live));
+        let opened = read.opened.expect("the source");
+        if opened.n_events == 302 {
+            break opened;
+        }
+    };
+    assert_eq!(live.n_streams, 4);
+    let moment = Request::Moment {
+        link: "stream=5f2a1b9e-0000-4000-8000-000000000099&v=2".into(),
+        at: None,
+    };
+    let Answer::Moment(moment) = ask(&mut socket, 2, moment) else {
+        panic!("a moment")
+    };
+    assert_eq!(moment.state, serde_json::json!({"late": 2}));
+
+    // Unfollowed: the read's last answer, then the answer to `unfollow`, the same source.
+    let text = serde_json::to_string(&Envelope::new(3, Request::Unfollow)).expect("json");
+    socket.send(Message::text(text)).expect("sent");
+    let last = next_answer(&mut socket);
+    let Answer::Read(read) = last.body else {
+        panic!("{:?}", last.body)
+    };
+    assert_eq!((last.id, read.done), (1, true));
+    assert_eq!(read.opened.expect("the source").n_events, 302);
+    let unfollowed = next_answer(&mut socket);
+    assert_eq!(unfollowed.id, 3);
+    assert!(
+        matches!(unfollowed.body, Answer::Opened(_)),
+        "{:?}",
+        unfollowed.body
+    );
 }
