@@ -170,17 +170,25 @@ function psql(address, sql) {
   return run.stdout;
 }
 
-test('a PostgreSQL table read where it lives: the panel shows what the browser shows of its export', async () => {
+/**
+ * A database of the test's own in the cluster scripts/test.sh starts, with Cambium's
+ * `audit_logs` table filled by `insert`; resolves to its address and what drops it.
+ */
+function auditDatabase(name, insert) {
   const cluster = process.env.CHRONOSCOPE_PG;
   assert.ok(cluster, 'CHRONOSCOPE_PG names the cluster scripts/test.sh starts');
-  const db = `journey_${process.pid}`;
+  const db = `${name}_${process.pid}`;
   psql(cluster, `DROP DATABASE IF EXISTS ${db}`);
   psql(cluster, `CREATE DATABASE ${db}`);
   const address = cluster.replace(/\/[^/]*$/, `/${db}`);
-  // Cambium's audit_logs: 12,000 changes to 300 purchase orders, more than one page of rows.
   psql(address, `CREATE TABLE audit_logs (audit_id bigserial PRIMARY KEY, table_name text, record_id bigint,
-      action text, changed_by text, changed_at timestamp, new_data jsonb);
-    INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
+      action text, changed_by text, changed_at timestamp, new_data jsonb); ${insert}`);
+  return { address, drop: () => psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`) };
+}
+
+test('a PostgreSQL table read where it lives: the panel shows what the browser shows of its export', async () => {
+  // Cambium's audit_logs: 12,000 changes to 300 purchase orders, more than one page of rows.
+  const { address, drop } = auditDatabase('journey', `INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
     SELECT 'purchase_orders', 1000 + g % 300, CASE WHEN g < 300 THEN 'INSERT' ELSE 'UPDATE' END,
       'user-' || g % 7 || '@cambium.example', timestamp '2026-01-01' + g * interval '1 minute',
       jsonb_build_object('status', (ARRAY['draft','submitted','approved'])[1 + g % 3], 'total', round(g * 1.25, 2))
@@ -203,19 +211,11 @@ test('a PostgreSQL table read where it lives: the panel shows what the browser s
   assert.equal(typeof native.state.total, 'number');
   await page.context().close();
   await here.context().close();
-  psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`);
+  drop();
 });
 
 test('a PostgreSQL table followed through the native engine shows rows inserted after it caught up', async () => {
-  const cluster = process.env.CHRONOSCOPE_PG;
-  assert.ok(cluster, 'CHRONOSCOPE_PG names the cluster scripts/test.sh starts');
-  const db = `journey_follow_${process.pid}`;
-  psql(cluster, `DROP DATABASE IF EXISTS ${db}`);
-  psql(cluster, `CREATE DATABASE ${db}`);
-  const address = cluster.replace(/\/[^/]*$/, `/${db}`);
-  psql(address, `CREATE TABLE audit_logs (audit_id bigserial PRIMARY KEY, table_name text, record_id bigint,
-      action text, changed_by text, changed_at timestamp, new_data jsonb);
-    INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
+  const { address, drop } = auditDatabase('journey_follow', `INSERT INTO audit_logs (table_name, record_id, action, changed_by, changed_at, new_data)
     SELECT 'purchase_orders', 1000 + g % 10, CASE WHEN g < 10 THEN 'INSERT' ELSE 'UPDATE' END, 'ana.silva',
       timestamp '2026-03-01' + g * interval '1 hour', jsonb_build_object('status', 'draft', 'n', g)
     FROM generate_series(0, 99) AS g`);
@@ -242,5 +242,5 @@ test('a PostgreSQL table followed through the native engine shows rows inserted 
   await page.getByTestId('follow-toggle').click();
   await queryMatches(page, /^(?!.*follow=)/);
   await page.context().close();
-  psql(cluster, `DROP DATABASE ${db} WITH (FORCE)`);
+  drop();
 });

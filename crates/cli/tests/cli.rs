@@ -245,17 +245,22 @@ fn demo_pack() -> Vec<u8> {
         Answer::Opened(_)
     ));
     while engine.work(usize::MAX) {}
-    let evidence = Request::Evidence(EvidenceRequest {
+    let evidence = evidence_request();
+    let answer = engine.answer(Envelope::new(2, evidence)).body;
+    assert!(matches!(answer, Answer::File(_)), "{answer:?}");
+    engine.take_attachment().expect("the pack's bytes")
+}
+
+/// The evidence pack of the demo's po-1017 at v6, as the panel asks for it.
+fn evidence_request() -> Request {
+    Request::Evidence(EvidenceRequest {
         link: "stream=po-1017&v=6".into(),
         page: "https://chronoscope.example/".into(),
         whole_source: false,
         exported: "2026-12-07T12:00:00Z".parse().expect("a time"),
         exported_local: "2026-12-07 13:00:00 +01:00".into(),
         app_version: "test".into(),
-    });
-    let answer = engine.answer(Envelope::new(2, evidence)).body;
-    assert!(matches!(answer, Answer::File(_)), "{answer:?}");
-    engine.take_attachment().expect("the pack's bytes")
+    })
 }
 
 #[test]

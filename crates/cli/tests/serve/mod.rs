@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 use chronoscope_core::engine::Engine;
-use chronoscope_protocol::{Answer, Envelope, EvidenceRequest, Request};
+use chronoscope_protocol::{Answer, Envelope, Request};
 use tungstenite::handshake::client::generate_key;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
@@ -129,9 +129,14 @@ fn ask(socket: &mut WebSocket<TcpStream>, id: u64, request: Request) -> Answer {
 /// The demo opened in an engine in this process, everything folded.
 fn in_process() -> Engine {
     let text = std::fs::read_to_string(demo()).expect("the demo");
+    opened_in_process("cambium-demo.ndjson", text)
+}
+
+/// `text` opened as `label` in an engine in this process, everything folded.
+fn opened_in_process(label: &str, text: String) -> Engine {
     let mut engine = Engine::new();
     let open = Request::Open {
-        label: "cambium-demo.ndjson".into(),
+        label: label.into(),
         text,
         link: String::new(),
         documents: Vec::new(),
@@ -303,14 +308,7 @@ fn requests_and_answers_with_bytes_beside_them_are_binary_messages() {
         opened.body
     );
 
-    let evidence = Request::Evidence(EvidenceRequest {
-        link: "stream=po-1017&v=6".into(),
-        page: "https://chronoscope.example/".into(),
-        whole_source: false,
-        exported: "2026-12-07T12:00:00Z".parse().expect("a time"),
-        exported_local: "2026-12-07 13:00:00 +01:00".into(),
-        app_version: "test".into(),
-    });
+    let evidence = crate::evidence_request();
     let json = serde_json::to_string(&Envelope::new(2, evidence)).expect("a request");
     socket
         .send(Message::text(json))

@@ -88,16 +88,7 @@ FROM generate_series(1, 300) AS g;
 fn exported(client: &mut Client, table: &str, key: &str) -> Engine {
     let sql = format!("SELECT json_agg(t ORDER BY {key})::text FROM {table} t");
     let text: String = client.query_one(&sql, &[]).expect("the export").get(0);
-    let mut engine = Engine::new();
-    let open = Request::Open {
-        label: table.into(),
-        text,
-        link: String::new(),
-        documents: Vec::new(),
-    };
-    engine.answer(Envelope::new(1, open));
-    while engine.work(usize::MAX) {}
-    engine
+    super::opened_in_process(table, text)
 }
 
 fn read(table: &str) -> Request {
