@@ -35,6 +35,7 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
+use crate::session::{label_of, FEED_BYTES};
 use crate::table::{TableError, TableReader, TableSource};
 
 /// The port it listens on unless told otherwise (`--port`).
@@ -45,9 +46,6 @@ pub const DEFAULT_ORIGINS: [&str; 2] = ["http://127.0.0.1:8080", "http://localho
 
 /// The most events one background slice folds between two looks at the socket: as the worker's.
 const SLICE: usize = 5_000;
-
-/// How much of a served file is fed to the engine at a time.
-const FEED_BYTES: usize = 1 << 20;
 
 /// The least time between two notices of a read, as the worker's.
 const NOTICE_EVERY: Duration = Duration::from_millis(100);
@@ -228,13 +226,6 @@ fn file_source(path: &Path) -> Result<(String, Origin), ServeError> {
         bytes: meta.len(),
     };
     Ok((label_of(path), origin))
-}
-
-fn label_of(path: &Path) -> String {
-    path.file_name().map_or_else(
-        || path.display().to_string(),
-        |name| name.to_string_lossy().into_owned(),
-    )
 }
 
 /// 128 random bits, in hex.

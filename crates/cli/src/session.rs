@@ -1,6 +1,6 @@
 //! One source open in the engine, asked through the engine protocol exactly as the panel asks
-//! its worker: a file is read a megabyte at a time (a PostgreSQL table a keyset page at a time) (`begin`, `feed` with the bytes beside it,
-//! `finish`), an evidence pack is opened with `open_pack`; the engine then folds everything
+//! its worker: a file is read a megabyte at a time, a PostgreSQL table a keyset page at a time
+//! (`begin`, `feed` with the bytes beside it, `finish`), an evidence pack is opened with `open_pack`; the engine then folds everything
 //! before the command asks its questions (`status`, `integrity`, `moment`, `search`), so that
 //! every answer is final.
 
@@ -14,8 +14,9 @@ use chronoscope_protocol::{Answer, Document, Envelope, Opened, PackOpened, Refus
 
 use crate::table::{TableError, TableSource};
 
-/// How much of a source file is fed to the engine at a time: as the worker feeds a download.
-const FEED_BYTES: usize = 1 << 20;
+/// How much of a source file is fed to the engine at a time: as the worker feeds a download
+/// (and `serve` a served file).
+pub const FEED_BYTES: usize = 1 << 20;
 
 /// Why a command could not give its answer.
 #[derive(Debug)]
@@ -235,7 +236,8 @@ fn documents_of(link: &str) -> Result<Vec<Document>, CliError> {
         .collect()
 }
 
-fn label_of(path: &Path) -> String {
+/// A file source's label: its name.
+pub fn label_of(path: &Path) -> String {
     path.file_name().map_or_else(
         || path.display().to_string(),
         |name| name.to_string_lossy().into_owned(),
