@@ -8,6 +8,7 @@
 //! and no problem, 1 when not, 2 when the command could not answer (a file that cannot be read,
 //! a stream that is not there).
 
+mod mapped;
 mod report;
 mod serve;
 mod session;

@@ -19,12 +19,13 @@
 //! lines are, until the page says `unfollow` or reads another source.
 
 use std::fmt;
-use std::io::{ErrorKind, Read as _};
+use std::io::ErrorKind;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{
@@ -35,7 +36,8 @@ use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::CloseFrame;
 use tungstenite::{Message, WebSocket};
 
-use crate::session::{label_of, FEED_BYTES};
+use crate::mapped::SourceFile;
+use crate::session::label_of;
 use crate::table::{TableError, TableReader, TableSource};
 
 /// The port it listens on unless told otherwise (`--port`).
@@ -563,26 +565,30 @@ impl Session {
         }
     }
 
-    /// Feeds the file to the source begun; the outer error is the socket's, the inner the
-    /// file's, after which what was read stays.
+    /// Feeds the file to the source begun, mapped and a slice at a time (`SourceFile`); the
+    /// outer error is the socket's, the inner the file's, after which what was read stays.
     fn feed_file(
         &mut self,
         path: &Path,
         reading: &mut Reading,
     ) -> Result<Result<(), String>, tungstenite::Error> {
-        let mut file = match std::fs::File::open(path) {
+        let file = match SourceFile::open(path) {
             Ok(file) => file,
             Err(error) => return Ok(Err(error.to_string())),
         };
-        let mut piece = vec![0; FEED_BYTES];
-        loop {
-            let n = match file.read(&mut piece) {
-                Ok(0) => return Ok(Ok(())),
-                Ok(n) => n,
-                Err(error) if error.kind() == ErrorKind::Interrupted => continue,
-                Err(error) => return Ok(Err(error.to_string())),
-            };
-            self.feed(&piece[..n], reading)?;
+        let mut socket_error = None;
+        let fed = file.each_slice(
+            |slice| {
+                self.feed(slice, reading).map_err(|error| {
+                    socket_error = Some(error);
+                    String::new()
+                })
+            },
+            |error| error.to_string(),
+        );
+        match socket_error {
+            Some(error) => Err(error),
+            None => Ok(fed),
         }
     }
 
@@ -599,7 +605,7 @@ impl Session {
         };
         loop {
             match rows.next_page() {
-                Ok(Some(page)) => self.feed(&page, reading)?,
+                Ok(Some(page)) => self.feed(Bytes::from(page), reading)?,
                 Ok(None) => return Ok(Ok(rows)),
                 Err(error) => return Ok(Err(error.to_string())),
             }
@@ -608,12 +614,10 @@ impl Session {
 
     /// Feeds bytes to the source begun, and says how far the read has come at most every
     /// `NOTICE_EVERY`.
-    fn feed(&mut self, bytes: &[u8], reading: &mut Reading) -> Result<(), tungstenite::Error> {
+    fn feed(&mut self, bytes: Bytes, reading: &mut Reading) -> Result<(), tungstenite::Error> {
         reading.received += bytes.len() as u64;
         let feed = Envelope::new(reading.id, Request::Feed);
-        let answer = self
-            .engine
-            .answer_attached(feed, bytes.len(), |into| into.copy_from_slice(bytes));
+        let answer = self.engine.answer_shared(feed, bytes);
         if let Answer::Opened(opened) = answer.body {
             if reading.noticed_at.elapsed() >= NOTICE_EVERY {
                 reading.noticed_at = Instant::now();

@@ -1,22 +1,19 @@
 //! One source open in the engine, asked through the engine protocol exactly as the panel asks
-//! its worker: a file is read a megabyte at a time, a PostgreSQL table a keyset page at a time
-//! (`begin`, `feed` with the bytes beside it, `finish`), an evidence pack is opened with `open_pack`; the engine then folds everything
-//! before the command asks its questions (`status`, `integrity`, `moment`, `search`), so that
-//! every answer is final.
+//! its worker (`begin`, `feed` with the bytes beside it, `finish`): a file mapped into memory
+//! and given a slice at a time, a PostgreSQL table a keyset page at a time; an evidence pack is
+//! opened with `open_pack`. The engine then folds everything before the command asks its
+//! questions (`status`, `integrity`, `moment`, `search`), so that every answer is final.
 
 use std::fmt;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{Answer, Document, Envelope, Opened, PackOpened, Refusal, Request};
 
+use crate::mapped::SourceFile;
 use crate::table::{TableError, TableSource};
-
-/// How much of a source file is fed to the engine at a time: as the worker feeds a download
-/// (and `serve` a served file).
-pub const FEED_BYTES: usize = 1 << 20;
 
 /// Why a command could not give its answer.
 #[derive(Debug)]
@@ -141,31 +138,30 @@ impl Session {
         self.expect(answer, &asked)
     }
 
-    /// Feeds a file to the source begun, a piece at a time as a download arrives, so that its
-    /// bytes are held once (by the engine), not twice.
+    /// Feeds a file to the source begun, mapped into memory and given a slice at a time, so
+    /// that the engine reads its records where they are (`SourceFile`).
     fn feed_file(&mut self, path: &Path) -> Result<(), CliError> {
         let failed = |error| CliError::Read {
             path: path.to_path_buf(),
             error,
         };
-        let mut file = std::fs::File::open(path).map_err(failed)?;
-        let mut piece = vec![0; FEED_BYTES];
-        loop {
-            let n = file.read(&mut piece).map_err(failed)?;
-            if n == 0 {
-                return Ok(());
-            }
-            let answer = self.ask_with_bytes(Request::Feed, &piece[..n]);
-            self.expect(answer, "feed")?;
-        }
+        let file = SourceFile::open(path).map_err(failed)?;
+        file.each_slice(|slice| self.feed_shared(slice), failed)
+    }
+
+    /// Feeds bytes to the source begun, shared rather than copied.
+    fn feed_shared(&mut self, bytes: Bytes) -> Result<(), CliError> {
+        let id = self.next_id();
+        let feed = Envelope::new(id, Request::Feed);
+        let answer = self.engine.answer_shared(feed, bytes).body;
+        self.expect(answer, "feed").map(drop)
     }
 
     /// Feeds a table's rows to the source begun, a keyset page at a time.
     fn feed_table(&mut self, table: &TableSource) -> Result<(), CliError> {
         let mut rows = table.open().map_err(CliError::Table)?;
         while let Some(page) = rows.next_page().map_err(CliError::Table)? {
-            let answer = self.ask_with_bytes(Request::Feed, &page);
-            self.expect(answer, "feed")?;
+            self.feed_shared(Bytes::from(page))?;
         }
         Ok(())
     }

@@ -16,6 +16,7 @@
 //! engine protocol (`chronoscope-protocol`) by calling the rest.
 
 pub mod blame;
+pub mod cores;
 pub mod csv_out;
 pub mod decode;
 pub mod depth;
@@ -38,6 +39,7 @@ pub mod projection;
 pub mod query;
 pub mod reduce;
 pub mod selection;
+pub mod source_text;
 pub mod stored_zip;
 pub mod table;
 pub mod time;

@@ -474,6 +474,101 @@ fn bytes_written_straight_into_the_ingest_read_as_fed_bytes_do() {
     assert_same_outcome(&ingest.into_outcome(), whole, 250);
 }
 
+#[test]
+fn a_large_source_given_as_shared_slices_is_indexed_as_bytes_fed_in_pieces_are() {
+    let text = large_awkward_source();
+    assert!(text.len() > 17 << 20, "more than 64 blocks of 256 KB");
+    let mut fed = Ingest::new(Setup::default());
+    for piece in text.chunks(1 << 20) {
+        fed.feed(piece);
+        fed.run_until_indexed();
+    }
+    let fed = indexed(fed);
+    assert_eq!(fed.timeline.len(), 60_003);
+    assert_eq!(fed.problems.len(), 2, "{:?}", fed.problems);
+    assert!(names_line(&fed.problems[0], 101), "{:?}", fed.problems);
+    assert!(names_line(&fed.problems[1], 40_001), "{:?}", fed.problems);
+    let back = fed.timeline.problems();
+    assert!(
+        matches!(back, [p] if p.kind == ProblemKind::VersionNotAfter { version: 1, previous: 1 })
+    );
+    let shared = bytes::Bytes::from(text);
+    for slice_bytes in [5_000_000, shared.len()] {
+        let mut ingest = Ingest::new(Setup::default());
+        let mut at = 0;
+        while at < shared.len() {
+            let end = shared.len().min(at + slice_bytes);
+            ingest.feed_shared(shared.slice(at..end));
+            ingest.run_until_indexed();
+            at = end;
+        }
+        assert_same_index(&indexed(ingest), &fed, slice_bytes);
+    }
+}
+
+/// What an ingest indexed once its source ended, not folded.
+fn indexed(mut ingest: Ingest) -> Outcome {
+    ingest.finish();
+    assert_eq!(ingest.run_until_indexed(), None);
+    ingest.into_outcome()
+}
+
+/// The same problems, streams, event heads and records pointed at; the events themselves and
+/// the states where the awkward lines are (all 60,000 read back took most of a minute
+/// unoptimized).
+fn assert_same_index(a: &Outcome, b: &Outcome, slice_bytes: usize) {
+    let (a, b, context) = (
+        &a.timeline,
+        &b.timeline,
+        format!("slices of {slice_bytes} B"),
+    );
+    assert_eq!(a.problems(), b.problems(), "{context}");
+    assert_eq!(a.streams(), b.streams(), "{context}");
+    for idx in 0..b.len() {
+        assert_eq!(a.head(idx), b.head(idx), "{context}: event {idx}");
+        assert_eq!(
+            a.stored_bytes(idx),
+            b.stored_bytes(idx),
+            "{context}: event {idx}"
+        );
+    }
+    for idx in [
+        0, 99, 100, 19_998, 19_999, 20_000, 29_998, 39_998, 49_997, 60_002,
+    ] {
+        assert_eq!(a.event(idx), b.event(idx), "{context}: event {idx}");
+    }
+    for stream in ["x", "y", "po-000000", "po-000100"] {
+        assert_eq!(
+            a.state_after(stream, None),
+            b.state_after(stream, None),
+            "{stream}"
+        );
+    }
+}
+
+/// 60,000 benchmark events (about 18 MB) with lines put in among them: one that is not UTF-8
+/// (line 101), an event without a version (20,001), one whose version goes back (30,001), one
+/// that is not JSON (40,001), and a patch that fails (50,001).
+fn large_awkward_source() -> Vec<u8> {
+    let text = chronoscope_samples::bench_data::bench_ndjson(60_000);
+    let mut lines: Vec<Vec<u8>> = text.lines().map(|l| l.as_bytes().to_vec()).collect();
+    let back = r#"{"stream":"x","version":1,"type":"T","time":"2026-01-01T00:00:03Z","data":{}}"#;
+    let put = [
+        (100, b"{\"stream\":\"x\",\"note\":\"\xff\"}".to_vec()),
+        (20_000, line("x", 1, r#""data":{"n":1}"#).into_bytes()),
+        (30_000, back.as_bytes().to_vec()),
+        (40_000, b"{not json".to_vec()),
+        (
+            50_000,
+            line("y", 2, r#""patch":[{"op":"remove","path":"/nope"}]"#).into_bytes(),
+        ),
+    ];
+    for (at, bytes) in put {
+        lines.insert(at, bytes);
+    }
+    lines.join(&b"\n"[..])
+}
+
 /// The awkward source, and the outcome of reading it in one piece.
 static AWKWARD: LazyLock<(String, Outcome)> = LazyLock::new(|| {
     let text = awkward_source();

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     (
         "foundations",
         &[
+            "cores",
             "csv_out",
             "depth",
             "diff",
@@ -30,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "origin",
             "patch",
             "problem",
+            "source_text",
             "stored_zip",
             "time",
             "waiting",

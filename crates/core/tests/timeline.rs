@@ -443,7 +443,7 @@ fn states_are_right_before_folding_and_folding_in_slices_gives_the_same_timeline
     use chronoscope_core::ingest::index::index_canonical;
     let text = demo_ndjson();
     let (folded, _) = from_source(&text, 300);
-    let source = std::sync::Arc::new(text.clone());
+    let source = chronoscope_core::source_text::SourceText::from(text.clone());
     let records: Vec<_> = ndjson_records(&source).collect();
     let mut sliced = Timeline::default();
     let mut problems = Vec::new();

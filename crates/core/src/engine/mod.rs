@@ -24,6 +24,7 @@ pub use files::evidence;
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use chronoscope_protocol as wire;
 use chronoscope_protocol::{Answer, Envelope, Refusal, Request};
 
@@ -330,7 +331,7 @@ impl Engine {
                 Envelope::new(request.id, body)
             }
             Request::Feed if request.v == wire::VERSION => {
-                let body = self.feed(len, fill);
+                let body = self.feed(|ingest| ingest.feed_with(len, fill));
                 Envelope::new(request.id, body)
             }
             Request::FeedPage { url } if request.v == wire::VERSION => {
@@ -361,6 +362,19 @@ impl Engine {
             }
             _ if request.v != wire::VERSION => self.answer(request),
             _ => Envelope::new(request.id, Answer::Refused(Refusal::NoAttachment)),
+        }
+    }
+
+    /// Answers `feed` with the source's bytes shared rather than copied (a file the native
+    /// command maps into memory): NDJSON is then read where the bytes are, its blocks on every
+    /// core (`Ingest::feed_shared`). Any other request is answered as `answer_attached` would.
+    pub fn answer_shared(&mut self, request: Envelope<Request>, bytes: Bytes) -> Envelope<Answer> {
+        match request.body {
+            Request::Feed if request.v == wire::VERSION => {
+                let body = self.feed(|ingest| ingest.feed_shared(bytes));
+                Envelope::new(request.id, body)
+            }
+            _ => self.answer_attached(request, bytes.len(), |into| into.copy_from_slice(&bytes)),
         }
     }
 
@@ -557,7 +571,7 @@ impl Engine {
     /// Gives the source that is arriving the next `len` bytes, written by `fill`, and reads
     /// them; past the memory ceiling it stops there, keeping what was read, and drops what
     /// comes after.
-    fn feed(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) -> Answer {
+    fn feed(&mut self, give: impl FnOnce(&mut Ingest)) -> Answer {
         let gauge = self.gauge;
         let Some(open) = &mut self.open else {
             return Answer::Refused(Refusal::NothingOpen);
@@ -567,7 +581,7 @@ impl Engine {
         if open.wants != wire::Wants::Bytes {
             return self.answer_opened();
         }
-        open.ingest.feed_with(len, fill);
+        give(&mut open.ingest);
         self.generation += 1;
         open.read_on(self.generation);
         let used = gauge.map(|gauge| gauge());

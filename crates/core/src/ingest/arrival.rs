@@ -3,10 +3,17 @@
 //! download (`download_ended`), broken off (`broke_off`), at the memory ceiling, or read on
 //! from where they stopped (`resume`); lines added to a loaded source (`append`).
 
+use bytes::Bytes;
+
 use super::{
-    last_line_is_whole, shape_of, Fault, Ingest, KeptSource, ResumePoint, Shape, SNIFF_BYTES,
+    last_line_is_whole, shape_of, Fault, Ingest, KeptSource, ResumePoint, Shape, BLOCK_BYTES,
+    SNIFF_BYTES,
 };
 use crate::decode::{Place, Problem, ProblemKind};
+
+/// How much of shared bytes decides their shape: as much as the native command once fed at a
+/// time.
+const SHARED_SNIFF_BYTES: usize = 1 << 20;
 
 impl Ingest {
     /// Takes bytes of the source as they arrive.
@@ -20,6 +27,32 @@ impl Ingest {
     pub fn feed_with(&mut self, len: usize, fill: impl FnOnce(&mut [u8])) {
         self.blocks.push_with(len, fill);
         self.sniff_shape();
+    }
+
+    /// Takes bytes of the source shared rather than copied (a file the native command maps
+    /// into memory, given a slice at a time): NDJSON is cut into blocks that are slices of
+    /// those bytes, read where they are (`LineBlocks::take_shared`), and `step` decodes the
+    /// blocks queued on every core where the build has threads. The shape is decided from the
+    /// first megabyte, as when the bytes come in pieces of that size; a document is taken as
+    /// `feed` takes it.
+    pub fn feed_shared(&mut self, bytes: Bytes) {
+        if self.shape == Shape::Unknown && self.blocks.pending().is_empty() {
+            let sniffed = &bytes[..bytes.len().min(SHARED_SNIFF_BYTES)];
+            if sniffed.len() >= SNIFF_BYTES {
+                self.shape = shape_of(sniffed);
+            }
+        }
+        if self.shape != Shape::Lines {
+            return self.feed(&bytes);
+        }
+        let first_bytes = if self.n_blocks == 0 {
+            SNIFF_BYTES
+        } else {
+            BLOCK_BYTES
+        };
+        for block in self.blocks.take_shared(bytes, first_bytes, BLOCK_BYTES) {
+            self.take_block(block);
+        }
     }
 
     /// Decides the shape once enough has come. The whole lines of NDJSON are cut into blocks

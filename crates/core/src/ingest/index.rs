@@ -8,10 +8,12 @@
 //! Replaying a loaded log with another projection (`reproject`) goes through the same stages:
 //! each event goes back to its stored form, is upcast by the new projection, and is indexed.
 
+use crate::source_text::SourceText;
 use std::ops::Range;
 use std::sync::Arc;
 
-use crate::decode::{canonical, Decoder, Record, RecordPlace};
+use crate::decode::canonical::{self, Lean};
+use crate::decode::{Decoder, Record, RecordPlace};
 use crate::event::Event;
 use crate::problem::{Place, Problem, ProblemKind};
 use crate::projection::Projection;
@@ -78,7 +80,7 @@ pub fn reproject(timeline: &Timeline, projection: Option<Arc<Projection>>) -> Ti
 pub fn index_event(
     timeline: &mut Timeline,
     mut event: Event,
-    at: Option<(&Arc<String>, Range<usize>)>,
+    at: Option<(&SourceText, Range<usize>)>,
     line: Option<usize>,
 ) {
     let messages = match timeline.projection().filter(|p| p.has_upcasters()) {
@@ -99,16 +101,52 @@ pub fn index_event(
 pub fn index_canonical(
     timeline: &mut Timeline,
     decoder: &mut Decoder,
-    text: &Arc<String>,
+    text: &SourceText,
     records: &[Record<'_>],
+    problems: &mut Vec<Problem>,
+) {
+    let upcasting = timeline.projection().is_some_and(Projection::has_upcasters);
+    let scanned: Vec<Scanned<'_>> = records
+        .iter()
+        .map(|record| Scanned::of(*record, upcasting))
+        .collect();
+    index_scanned(timeline, decoder, text, &scanned, problems);
+}
+
+/// A canonical record, and what the index needs of it when it can be read the short way
+/// (`canonical::decode_lean`): read apart from indexing, so that the blocks of a large source
+/// can be read on every core and indexed in order after (`Ingest::step`).
+#[derive(Debug)]
+pub struct Scanned<'a> {
+    pub record: Record<'a>,
+    pub lean: Option<Lean<'a>>,
+}
+
+impl<'a> Scanned<'a> {
+    /// Reads a record the short way, unless upcasters might change it (they need it in full).
+    pub fn of(record: Record<'a>, upcasting: bool) -> Scanned<'a> {
+        let lean = match upcasting {
+            true => None,
+            false => canonical::decode_lean(record.text),
+        };
+        Scanned { record, lean }
+    }
+}
+
+/// Indexes canonical records of one source text already read (`Scanned::of`): the short way
+/// where it can, else each decoded in full.
+pub fn index_scanned(
+    timeline: &mut Timeline,
+    decoder: &mut Decoder,
+    text: &SourceText,
+    records: &[Scanned<'_>],
     problems: &mut Vec<Problem>,
 ) {
     // The records this indexes stay in place, and are read back the canonical way.
     timeline.set_reader(CANONICAL_READER);
-    let upcasting = timeline.projection().is_some_and(Projection::has_upcasters);
     let base = text.as_ptr() as usize;
     let mut events = Vec::with_capacity(1);
-    for record in records {
+    for Scanned { record, lean } in records {
         let line = match record.place {
             RecordPlace::Line(line) => Some(line),
             RecordPlace::Element(_) => None,
@@ -119,11 +157,18 @@ pub fn index_canonical(
         // the timeline's 32-bit offsets.
         let in_text = text.get(range.clone()).map(str::as_ptr) == Some(record.text.as_ptr())
             && range.end <= u32::MAX as usize;
-        if in_text
-            && !upcasting
-            && index_lean(timeline, decoder, text, range.clone(), record.text, line)
-        {
-            continue;
+        if let Some(lean) = lean.as_ref().filter(|_| in_text) {
+            if index_lean(
+                timeline,
+                decoder,
+                text,
+                range.clone(),
+                record.text,
+                lean,
+                line,
+            ) {
+                continue;
+            }
         }
         decoder.decode(std::slice::from_ref(record), &mut events, problems);
         let at = (in_text && events.len() == 1).then(|| (text, range.clone()));
@@ -133,19 +178,17 @@ pub fn index_canonical(
     }
 }
 
-/// Indexes a well-formed record that no projection rule touches, reading only what the index
-/// needs; false for anything else, which takes the full way.
+/// Indexes a well-formed record read the short way (`lean`), unless a projection rule touches
+/// its type; false then, and it takes the full way.
 fn index_lean(
     timeline: &mut Timeline,
     decoder: &mut Decoder,
-    text: &Arc<String>,
+    text: &SourceText,
     range: Range<usize>,
     record: &str,
+    lean: &Lean<'_>,
     line: Option<usize>,
 ) -> bool {
-    let Some(lean) = canonical::decode_lean(record) else {
-        return false;
-    };
     if timeline
         .projection()
         .is_some_and(|p| p.has_rules(&lean.kind))
@@ -169,7 +212,7 @@ fn index_lean(
             user: lean.user.as_deref(),
             version,
             time: lean.time,
-            id: lean.id,
+            id: lean.id.clone(),
             zone_assumed: lean.zone_assumed,
             line,
         },

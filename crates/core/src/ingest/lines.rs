@@ -10,9 +10,13 @@
 //! was found that splits a byte stream into numbered lines with this UTF-8 policy; the cutting
 //! is a few `memchr` scans over a buffer.
 
-use std::sync::Arc;
+use std::ops::Range;
 
+use bytes::Bytes;
+
+use crate::cores;
 use crate::decode::{Place, Problem, ProblemKind};
+use crate::source_text::SourceText;
 
 /// Bytes received but not yet handed out, and where they sit in the source.
 #[derive(Clone, Debug, Default)]
@@ -31,7 +35,7 @@ pub struct LineBlocks {
 pub struct LineBlock {
     /// The lines, each ending in a newline except perhaps the source's last. A line that was not
     /// UTF-8 is empty here.
-    pub text: Arc<String>,
+    pub text: SourceText,
     /// The number (from 1) of the block's first line in the source.
     pub first_line: usize,
     /// Lines left out because they are not UTF-8, each named by line and byte.
@@ -88,6 +92,71 @@ impl LineBlocks {
         let cut = last_newline(&pending[..limit])
             .or_else(|| first_newline(&pending[limit..]).map(|at| limit + at))?;
         Some(self.take(cut + 1))
+    }
+
+    /// Takes shared bytes (a mapped file, or a slice of one) in blocks of whole lines, each a
+    /// slice of those bytes rather than a copy: the first of about `first_bytes`, then of about
+    /// `block_bytes`. A line that began in bytes held before is copied whole into a block of its
+    /// own, and what follows the last newline is held, as `push` holds it, so that a file can
+    /// be given a slice at a time. Each block's lines are counted and checked as UTF-8 on every
+    /// core (`cores::map`); a block that is not UTF-8 is copied, its bad lines left out and
+    /// named, as `take` does.
+    pub fn take_shared(
+        &mut self,
+        bytes: Bytes,
+        first_bytes: usize,
+        block_bytes: usize,
+    ) -> Vec<LineBlock> {
+        let mut blocks = Vec::new();
+        let mut bytes = bytes;
+        if !self.pending().is_empty() {
+            let Some(end) = first_newline(&bytes) else {
+                self.push(&bytes);
+                return blocks;
+            };
+            self.push(&bytes[..=end]);
+            blocks.extend(self.take_rest());
+            bytes = bytes.slice(end + 1..);
+        }
+        let ranges = block_ranges(&bytes, first_bytes, block_bytes);
+        let checked = cores::map(&ranges, |range| {
+            let block = bytes.slice(range.clone());
+            let n_lines = count_newlines(&block);
+            (n_lines, SourceText::try_from(block).ok())
+        });
+        for (range, (n_lines, text)) in ranges.iter().zip(checked) {
+            let text = text.ok_or_else(|| &bytes[range.clone()]);
+            blocks.push(self.shared_block(range.len(), n_lines, text));
+        }
+        let end = ranges.last().map_or(0, |range| range.end);
+        self.push(&bytes[end..]);
+        blocks
+    }
+
+    /// Hands out a block cut from shared bytes (`take_shared`), of `n` bytes and `n_lines`
+    /// newlines, as the text it is or, where it is not UTF-8, as `take` would.
+    fn shared_block(
+        &mut self,
+        n: usize,
+        n_lines: usize,
+        text: Result<SourceText, &[u8]>,
+    ) -> LineBlock {
+        let first_line = self.next_line;
+        let first_byte = self.offset;
+        self.next_line += n_lines;
+        self.offset += n;
+        let (text, problems) = match text {
+            Ok(text) => (text, Vec::new()),
+            Err(bytes) => {
+                let (text, problems) = lines_as_text(bytes.to_vec(), first_line, first_byte);
+                (SourceText::from(text), problems)
+            }
+        };
+        LineBlock {
+            text,
+            first_line,
+            problems,
+        }
     }
 
     /// Takes everything held, the last line even without a newline: the source has ended.
@@ -161,7 +230,7 @@ impl LineBlocks {
         self.offset += n;
         let (text, problems) = lines_as_text(bytes, first_line, first_byte);
         LineBlock {
-            text: Arc::new(text),
+            text: SourceText::from(text),
             first_line,
             problems,
         }
@@ -196,6 +265,30 @@ fn lines_as_text(bytes: Vec<u8>, first_line: usize, first_byte: usize) -> (Strin
         line_start += line.len();
     }
     (text, problems)
+}
+
+/// The blocks of whole lines of `bytes`: each ends at the last newline within its size (the
+/// first `first_bytes`, then `block_bytes`), or, where a line is longer, at the first newline
+/// after; the bytes after the last newline are in no block.
+fn block_ranges(bytes: &[u8], first_bytes: usize, block_bytes: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::with_capacity(bytes.len() / block_bytes.max(1) + 1);
+    let mut start = 0;
+    loop {
+        let size = if ranges.is_empty() {
+            first_bytes
+        } else {
+            block_bytes
+        };
+        let rest = &bytes[start..];
+        let limit = size.max(1).min(rest.len());
+        let cut = last_newline(&rest[..limit])
+            .or_else(|| first_newline(&rest[limit..]).map(|at| limit + at));
+        let Some(at) = cut else {
+            return ranges;
+        };
+        ranges.push(start..start + at + 1);
+        start += at + 1;
+    }
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {

@@ -2,7 +2,7 @@
 //! the next one is, and a followed source's live end (`go_live`, a polled page, a connection
 //! ended and made again).
 
-use std::sync::Arc;
+use crate::source_text::SourceText;
 
 use serde_json::Value;
 use url::Url;
@@ -106,7 +106,7 @@ impl Ingest {
     }
 
     /// Takes one page of a feed: its entries are decoded, and the next page is asked for.
-    pub(super) fn take_page(&mut self, url: &Url, text: Arc<String>, page: &Value) {
+    pub(super) fn take_page(&mut self, url: &Url, text: SourceText, page: &Value) {
         let Some(pager) = &mut self.pager else {
             return self.queue_records(text, None);
         };

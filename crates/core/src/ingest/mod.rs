@@ -34,6 +34,7 @@ pub mod pages;
 pub mod setup;
 mod stepping;
 
+use crate::source_text::SourceText;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
@@ -143,7 +144,7 @@ pub enum KeptSource {
     /// NDJSON, as the blocks of whole lines it was read in (with their UTF-8 problems).
     Lines(Vec<LineBlock>),
     /// One JSON document.
-    Whole(Arc<String>),
+    Whole(SourceText),
     /// Nothing could be kept (a feed read page by page is fetched again).
     Nothing,
 }
@@ -176,10 +177,10 @@ enum Shape {
 #[derive(Debug)]
 enum Work {
     /// NDJSON lines of the text, from the cursor.
-    Lines { text: Arc<String>, at: LineCursor },
+    Lines { text: SourceText, at: LineCursor },
     /// The records of a document (or of one page of a feed), from the `next`th.
     Records {
-        text: Arc<String>,
+        text: SourceText,
         records: Vec<(RecordPlace, Range<usize>)>,
         next: usize,
         page: Option<usize>,
@@ -368,7 +369,7 @@ impl Ingest {
 #[derive(Debug)]
 struct Held {
     event: Event,
-    text: Arc<String>,
+    text: SourceText,
     range: Range<usize>,
     line: Option<usize>,
 }
@@ -430,14 +431,14 @@ fn could_be_lines(pending: &[u8]) -> bool {
 }
 
 /// A feed page's text and JSON, or the problem that names its URL.
-fn read_page(url: &Url, bytes: Vec<u8>) -> Result<(Arc<String>, Value), Problem> {
+fn read_page(url: &Url, bytes: Vec<u8>) -> Result<(SourceText, Value), Problem> {
     let place = || Place::Url {
         url: url.to_string(),
         status: 200,
     };
     let text = String::from_utf8(bytes).map_err(|_| Problem::new(place(), ProblemKind::NotUtf8))?;
     match serde_json::from_str::<Value>(&text) {
-        Ok(page) => Ok((Arc::new(text), page)),
+        Ok(page) => Ok((SourceText::from(text), page)),
         Err(err) => Err(Problem::new(
             place(),
             ProblemKind::Json {

@@ -2,22 +2,28 @@
 //! or CSV read whole, the format chosen, records decoded and indexed a slice at a time, then the
 //! fold — so that a large source is read without freezing its caller.
 
-use std::sync::Arc;
+use crate::source_text::SourceText;
 
 use serde_json::Value;
 
-use super::index::index_canonical;
+use super::index::{index_canonical, index_scanned, Scanned};
 use super::lines::LineBlock;
 use super::pages::Pager;
 use super::{
     on_page, Held, Ingest, KeptSource, Preview, Shape, Step, Work, BLOCK_BYTES, NO_MAPPING,
     PREVIEW_MAX_EVENTS, SNIFF_BYTES,
 };
+use crate::cores;
 use crate::decode::csv_text::{csv_records, looks_like_csv};
 use crate::decode::{
     next_ndjson_lines, order_by_position, reading_of, split_records, DecodeError, Decoder, Format,
     LineCursor, Place, Problem, ProblemKind, Record, RecordPlace,
 };
+use crate::projection::Projection;
+
+/// How many blocks of lines are decoded together on every core (`decode_blocks_together`):
+/// 16 MB, enough to keep every core busy, few enough that what they read is held briefly.
+const GROUP_BLOCKS: usize = 64;
 
 impl Ingest {
     /// Does a bounded amount of work: decodes up to `budget` records, or folds up to `budget`
@@ -54,7 +60,9 @@ impl Ingest {
             self.cut_block();
         }
         if !self.work.is_empty() {
-            self.decode_some(budget);
+            if budget < usize::MAX || !self.decode_blocks_together() {
+                self.decode_some(budget);
+            }
             return Some(Step::Working);
         }
         if let Some(url) = &self.awaiting {
@@ -161,7 +169,7 @@ impl Ingest {
 
     /// Starts decoding a whole document; a KurrentDB feed is read page by page instead, and CSV
     /// row by row.
-    pub(super) fn start_document(&mut self, text: Arc<String>) {
+    pub(super) fn start_document(&mut self, text: SourceText) {
         if looks_like_csv(&text) {
             return self.start_csv(text);
         }
@@ -187,7 +195,7 @@ impl Ingest {
 
     /// Reads CSV with a header row: its rows become JSON records, which the format reads as it
     /// reads table rows exported as JSON.
-    pub(super) fn start_csv(&mut self, text: Arc<String>) {
+    pub(super) fn start_csv(&mut self, text: SourceText) {
         let mut rows = csv_records(&text, &[]);
         if self.decoder.is_none() {
             self.choose_format(&rows.json);
@@ -200,7 +208,7 @@ impl Ingest {
             rows = csv_records(&text, &["data", "meta", "snapshot", "patch"]);
         }
         self.kept = KeptSource::Whole(text);
-        let json = Arc::new(rows.json);
+        let json = SourceText::from(rows.json);
         self.problems.extend(rows.problems);
         self.work.push_back(Work::Records {
             text: json,
@@ -221,7 +229,7 @@ impl Ingest {
     }
 
     /// Queues the records of a document (or a page of one) for decoding.
-    pub(super) fn queue_records(&mut self, text: Arc<String>, page: Option<usize>) {
+    pub(super) fn queue_records(&mut self, text: SourceText, page: Option<usize>) {
         let (records, problems) = split_records(&text);
         let base = text.as_ptr() as usize;
         let records = records
@@ -304,20 +312,78 @@ impl Ingest {
         if done {
             let finished = self.work.pop_front();
             if matches!(finished, Some(Work::Lines { .. })) {
-                self.n_blocks_done += 1;
-                // A block of a source still arriving: time for a preview, while previews are
-                // cheap.
-                let n = self.timeline.len();
-                if !self.ended && n <= PREVIEW_MAX_EVENTS && n >= self.previewed * 3 / 2 {
-                    self.preview = Preview::Folding;
-                    self.previewed = n.max(1);
-                }
+                self.block_done();
             }
         }
     }
 
+    /// Counts a block of lines decoded to its end. A block of a source still arriving: time
+    /// for a preview, while previews are cheap.
+    fn block_done(&mut self) {
+        self.n_blocks_done += 1;
+        let n = self.timeline.len();
+        if !self.ended && n <= PREVIEW_MAX_EVENTS && n >= self.previewed * 3 / 2 {
+            self.preview = Preview::Folding;
+            self.previewed = n.max(1);
+        }
+    }
+
+    /// Where the build has threads (the native command), decodes the blocks of Chronoscope's
+    /// own lines queued next on every core, `GROUP_BLOCKS` at a time, while the group before is
+    /// indexed in order: the same results as `decode_some` a block at a time. False, with
+    /// nothing done, where there are not two such blocks to share out, or no threads.
+    fn decode_blocks_together(&mut self) -> bool {
+        if !cfg!(feature = "parallel") {
+            return false;
+        }
+        let Some(decoder) = self.decoder.as_mut() else {
+            return false;
+        };
+        if decoder.format() != Format::Canonical {
+            return false;
+        }
+        let blocks: Vec<(SourceText, LineCursor)> = self
+            .work
+            .iter()
+            .map_while(|work| match work {
+                Work::Lines { text, at } => Some((text.clone(), *at)),
+                Work::Records { .. } => None,
+            })
+            .collect();
+        if blocks.len() < 2 {
+            return false;
+        }
+        let upcasting = self
+            .timeline
+            .projection()
+            .is_some_and(Projection::has_upcasters);
+        let (timeline, problems) = (&mut self.timeline, &mut self.problems);
+        let mut groups = blocks.chunks(GROUP_BLOCKS);
+        let mut scanned = groups.next().map(|group| scan_group(group, upcasting));
+        let mut n_events = 0;
+        while let Some(current) = scanned.take() {
+            let index = || {
+                let n_before = timeline.len();
+                for (text, records) in &current {
+                    index_scanned(timeline, decoder, text, records, problems);
+                }
+                timeline.len() - n_before
+            };
+            let scan_next = || groups.next().map(|group| scan_group(group, upcasting));
+            let (n, next) = cores::join(index, scan_next);
+            n_events += n;
+            scanned = next;
+        }
+        self.n_events += n_events;
+        for _ in &blocks {
+            self.work.pop_front();
+            self.block_done();
+        }
+        true
+    }
+
     /// Decodes one slice of records and indexes its events, or holds them to be ordered.
-    pub(super) fn take_slice(&mut self, text: &Arc<String>, slice: &[Record<'_>]) {
+    pub(super) fn take_slice(&mut self, text: &SourceText, slice: &[Record<'_>]) {
         let Some(decoder) = self.decoder.as_mut() else {
             return;
         };
@@ -386,4 +452,28 @@ impl Ingest {
             held.index(&mut self.timeline);
         }
     }
+}
+
+/// The records of each block of a group, read on every core (`scan_lines`).
+fn scan_group(
+    group: &[(SourceText, LineCursor)],
+    upcasting: bool,
+) -> Vec<(&SourceText, Vec<Scanned<'_>>)> {
+    cores::map(group, |(text, at)| (text, scan_lines(text, *at, upcasting)))
+}
+
+/// The records of a block of lines from `at` on, each read the short way where it can
+/// (`Scanned::of`).
+fn scan_lines(text: &SourceText, at: LineCursor, upcasting: bool) -> Vec<Scanned<'_>> {
+    let mut at = at;
+    next_ndjson_lines(text, &mut at, usize::MAX)
+        .into_iter()
+        .map(|(place, range)| {
+            let record = Record {
+                place,
+                text: text.get(range).unwrap_or_default(),
+            };
+            Scanned::of(record, upcasting)
+        })
+        .collect()
 }

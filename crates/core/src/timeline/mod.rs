@@ -34,6 +34,7 @@
 //! them back, `fold` replays streams and keeps their snapshots, and `query` answers what the
 //! views ask of the streams (positions, times, heads, names, density).
 
+use crate::source_text::SourceText;
 use std::num::NonZeroU32;
 use std::ops::Range;
 use std::sync::Arc;
@@ -74,7 +75,7 @@ pub struct Timeline {
     /// The versions that do not fit in 32 bits (`Stored::version`), by log position, ascending.
     big_versions: Vec<(usize, u64)>,
     /// Source texts that events point into (`Body::Source`).
-    sources: Vec<Arc<String>>,
+    sources: Vec<SourceText>,
     /// How events kept as their records (`Body::Source`) are read back.
     reader: Option<RecordReader>,
     streams: Vec<StreamLine>,
@@ -211,7 +212,7 @@ pub struct IndexedRecord<'a> {
 pub enum StoredForm<'a> {
     /// An event kept as its record in a source text, as it was indexed.
     Record {
-        source: &'a Arc<String>,
+        source: &'a SourceText,
         range: Range<usize>,
         record: IndexedRecord<'a>,
     },
@@ -219,7 +220,7 @@ pub enum StoredForm<'a> {
     /// into a source.
     Event {
         event: Box<Event>,
-        at: Option<(&'a Arc<String>, Range<usize>)>,
+        at: Option<(&'a SourceText, Range<usize>)>,
         line: Option<usize>,
     },
 }

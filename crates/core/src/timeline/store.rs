@@ -3,9 +3,9 @@
 //! the source text or compact JSON, with events sent again dropped and names kept once each; and
 //! an event read back from its body.
 
+use crate::source_text::{same_text, SourceText};
 use std::num::NonZeroU32;
 use std::ops::Range;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -37,7 +37,7 @@ impl Timeline {
     /// the text: the event must then be pushed decoded.
     pub fn push_record(
         &mut self,
-        source: &Arc<String>,
+        source: &SourceText,
         range: Range<usize>,
         record: IndexedRecord<'_>,
     ) -> bool {
@@ -72,7 +72,7 @@ impl Timeline {
     pub fn push_event(
         &mut self,
         event: Event,
-        at: Option<(&Arc<String>, Range<usize>)>,
+        at: Option<(&SourceText, Range<usize>)>,
         line: Option<usize>,
     ) {
         let text = at
@@ -258,17 +258,13 @@ impl Timeline {
 
     /// Where a record in a source text is, as a `Body::Source`, if the timeline can read it
     /// back from there.
-    pub(super) fn source_body(
-        &mut self,
-        source: &Arc<String>,
-        range: Range<usize>,
-    ) -> Option<Body> {
+    pub(super) fn source_body(&mut self, source: &SourceText, range: Range<usize>) -> Option<Body> {
         self.reader?;
         self.span(source, range).map(Body::Source)
     }
 
     /// The source text and range of a span.
-    pub(super) fn span_at(&self, span: Span) -> (&Arc<String>, Range<usize>) {
+    pub(super) fn span_at(&self, span: Span) -> (&SourceText, Range<usize>) {
         let start = span.start as usize;
         (
             &self.sources[span.source.get() as usize - 1],
@@ -278,12 +274,12 @@ impl Timeline {
 
     /// Keeps a source text (once) and says where a record in it is; `None` when the range is
     /// not in the text or past the 32-bit offsets.
-    pub(super) fn span(&mut self, source: &Arc<String>, range: Range<usize>) -> Option<Span> {
+    pub(super) fn span(&mut self, source: &SourceText, range: Range<usize>) -> Option<Span> {
         source.get(range.clone())?;
         let start = u32::try_from(range.start).ok()?;
         let len = u32::try_from(range.len()).ok()?;
         let source_idx = match self.sources.last() {
-            Some(last) if Arc::ptr_eq(last, source) => self.sources.len() - 1,
+            Some(last) if same_text(last, source) => self.sources.len() - 1,
             _ => {
                 self.sources.push(source.clone());
                 self.sources.len() - 1
