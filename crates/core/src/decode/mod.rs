@@ -677,13 +677,22 @@ fn json_problem(err: &serde_json::Error) -> Problem {
 
 /// Turns records into events, a slice at a time, giving each event its log position and, where
 /// the source has none, its version within its stream.
+/// A stream's last version and time, and its slot: streams are numbered in the order they were
+/// first placed (`Decoder::place_in_slot`).
+#[derive(Clone, Copy, Debug)]
+struct Last {
+    version: u64,
+    time: DateTime<Utc>,
+    slot: usize,
+}
+
 #[derive(Debug)]
 pub struct Decoder {
     format: Format,
     options: DecodeOptions,
     next_seq: u64,
-    /// The last version and time of each stream so far.
-    last: FxHashMap<String, (u64, DateTime<Utc>)>,
+    /// The last version and time of each stream so far, and its slot.
+    last: FxHashMap<String, Last>,
     /// django-reversion's revisions, which its versions read their time and user from.
     revisions: reversion::Revisions,
 }
@@ -739,7 +748,7 @@ impl Decoder {
     }
 
     fn finish(&mut self, mut draft: Draft) -> Event {
-        let last_time = self.last.get(&draft.stream).map(|&(_, time)| time);
+        let last_time = self.last.get(&draft.stream).map(|last| last.time);
         let time = draft.time.unwrap_or_else(|| {
             draft.meta.insert("time_absent".into(), Value::Bool(true));
             last_time.unwrap_or(DateTime::UNIX_EPOCH)
@@ -763,24 +772,43 @@ impl Decoder {
     /// Gives the next event of a stream its log position and, where the source has none, its
     /// version: one more than the stream's last.
     pub fn place(&mut self, stream: &str, version: Option<u64>, time: DateTime<Utc>) -> (u64, u64) {
+        let (seq, version, _) = self.place_in_slot(stream, version, time);
+        (seq, version)
+    }
+
+    /// `place`, and the stream's slot: its number in the order streams were first placed, which
+    /// is the order a timeline that indexes every event placed adds them, so that the timeline
+    /// can find the stream there rather than look its name up again (it checks the name).
+    pub fn place_in_slot(
+        &mut self,
+        stream: &str,
+        version: Option<u64>,
+        time: DateTime<Utc>,
+    ) -> (u64, u64, usize) {
+        let n_streams = self.last.len();
         // Only a stream seen for the first time costs a copy of its name.
-        let version = match self.last.get_mut(stream) {
+        let (version, slot) = match self.last.get_mut(stream) {
             Some(last) => {
                 // After u64::MAX there is no next version: the event repeats it, which the
                 // timeline reports, rather than wrap to 0.
-                let version = version.unwrap_or(last.0.saturating_add(1));
-                *last = (version, time);
-                version
+                let version = version.unwrap_or(last.version.saturating_add(1));
+                (last.version, last.time) = (version, time);
+                (version, last.slot)
             }
             None => {
                 let version = version.unwrap_or(1);
-                self.last.insert(stream.to_string(), (version, time));
-                version
+                let last = Last {
+                    version,
+                    time,
+                    slot: n_streams,
+                };
+                self.last.insert(stream.to_string(), last);
+                (version, n_streams)
             }
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        (seq, version)
+        (seq, version, slot)
     }
 }
 

@@ -201,7 +201,7 @@ fn index_lean(
             return true;
         }
     }
-    let (seq, version) = decoder.place(&lean.stream, lean.version, lean.time);
+    let (seq, version, slot) = decoder.place_in_slot(&lean.stream, lean.version, lean.time);
     timeline.push_record(
         text,
         range,
@@ -215,6 +215,7 @@ fn index_lean(
             id: lean.id.clone(),
             zone_assumed: lean.zone_assumed,
             line,
+            stream_hint: Some(slot),
         },
     )
 }

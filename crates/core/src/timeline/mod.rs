@@ -205,6 +205,9 @@ pub struct IndexedRecord<'a> {
     pub zone_assumed: bool,
     /// The line of the source the record is on, where the source has lines.
     pub line: Option<usize>,
+    /// Where the stream may be among the timeline's streams (`Decoder::place_in_slot`): used
+    /// when the stream there has this name, else the name is looked up.
+    pub stream_hint: Option<usize>,
 }
 
 /// An event in the form the source stored it, for replaying a log with another projection.
