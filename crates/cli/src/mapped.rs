@@ -40,6 +40,18 @@ impl SourceFile {
         }
     }
 
+    /// The file's bytes whole: shared where it is mapped, else read.
+    pub fn bytes(self) -> std::io::Result<Bytes> {
+        match self {
+            SourceFile::Mapped(bytes) => Ok(bytes),
+            SourceFile::Unmapped(mut file) => {
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)?;
+                Ok(Bytes::from(bytes))
+            }
+        }
+    }
+
     /// Gives the file's bytes to `take` a slice at a time (each shared where the file is
     /// mapped, else a piece read into a buffer), until `take` fails or the file ends.
     pub fn each_slice<E>(

@@ -115,13 +115,22 @@ impl Session {
     /// Opens an evidence pack: the engine checks each file against the manifest and the
     /// pack's `state.json` against the replay of its events.
     pub fn open_pack(path: &Path) -> Result<(Session, PackOpened), CliError> {
-        let bytes = read(path)?;
+        let failed = |error| CliError::Read {
+            path: path.to_path_buf(),
+            error,
+        };
+        let bytes = SourceFile::open(path)
+            .and_then(SourceFile::bytes)
+            .map_err(failed)?;
         let mut session = Session::new();
         let request = Request::OpenPack {
             name: label_of(path),
         };
-        let answer = session.ask_with_bytes(request, &bytes);
-        match session.expect(answer, "open_pack")? {
+        let id = session.next_id();
+        let answer = session
+            .engine
+            .answer_shared(Envelope::new(id, request), bytes);
+        match session.expect(answer.body, "open_pack")? {
             Answer::PackOpened(pack) => {
                 session.fold_everything();
                 Ok((session, pack))
@@ -176,15 +185,6 @@ impl Session {
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id
-    }
-
-    fn ask_with_bytes(&mut self, request: Request, bytes: &[u8]) -> Answer {
-        let id = self.next_id();
-        let envelope = Envelope::new(id, request);
-        let answer = self
-            .engine
-            .answer_attached(envelope, bytes.len(), |into| into.copy_from_slice(bytes));
-        answer.body
     }
 
     fn expect(&self, answer: Answer, asked: &str) -> Result<Answer, CliError> {

@@ -367,12 +367,16 @@ impl Engine {
 
     /// Answers `feed` with the source's bytes shared rather than copied (a file the native
     /// command maps into memory): NDJSON is then read where the bytes are, its blocks on every
-    /// core (`Ingest::feed_shared`). Any other request is answered as `answer_attached` would.
+    /// core (`Ingest::feed_shared`); `open_pack` reads the pack where it is. Any other request
+    /// is answered as `answer_attached` would.
     pub fn answer_shared(&mut self, request: Envelope<Request>, bytes: Bytes) -> Envelope<Answer> {
         match request.body {
             Request::Feed if request.v == wire::VERSION => {
                 let body = self.feed(|ingest| ingest.feed_shared(bytes));
                 Envelope::new(request.id, body)
+            }
+            Request::OpenPack { name } if request.v == wire::VERSION => {
+                Envelope::new(request.id, self.open_pack(&name, &bytes))
             }
             _ => self.answer_attached(request, bytes.len(), |into| into.copy_from_slice(&bytes)),
         }
