@@ -14,7 +14,9 @@
 //!    chosen, or detected from the first records.
 //! 3. **Decoding and indexing**, a bounded number of records per step. Events without a store
 //!    position are indexed as they come; events with one (Marten, Axon) are held, put in the
-//!    store's order, then indexed. Upcasting happens as each event is indexed.
+//!    store's order, then indexed. Upcasting happens as each event is indexed. Where the build
+//!    has threads (the native command) and a source was given as shared bytes (`feed_shared`),
+//!    the blocks of Chronoscope's own records are scanned on every core and indexed in order.
 //! 4. **Paging.** A KurrentDB feed is read forwards page by page (`pages::Pager`); `step` asks for
 //!    each page's URL in turn.
 //! 5. **Folding**, a bounded number of events per step, a stream at a time (`Timeline::fold_some`).
