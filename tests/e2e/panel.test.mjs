@@ -108,6 +108,9 @@ test('repeated versions: the keyboard and a click reach the second v4, and its l
   const page = await open('?src=/mem/repeated.ndjson&stream=po-dup&v=4');
   await assertText(summary(page), /^4 events · 1 stream · 1 problem$/);
   await assertText(cursor(page), /^v4 · /);
+  // Every answer the load asked for is in before the first key: in one CI run of 93 journeys
+  // the key pressed at once left the cursor on the first v4 (not reproduced in 28 runs since).
+  await answered(page);
   await page.keyboard.press('ArrowRight');
   await assertText(cursor(page), /^v4 \(repeat 2\) · /);
   await queryMatches(page, /v=4&dup=2/);
