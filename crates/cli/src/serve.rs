@@ -40,6 +40,12 @@ use crate::mapped::SourceFile;
 use crate::session::label_of;
 use crate::table::{TableError, TableReader, TableSource};
 
+/// Why feeding a file stopped: the socket failed, or the file could not be read further.
+enum Stop {
+    Socket(tungstenite::Error),
+    File(String),
+}
+
 /// The port it listens on unless told otherwise (`--port`).
 pub const DEFAULT_PORT: u16 = 9107;
 
@@ -576,19 +582,14 @@ impl Session {
             Ok(file) => file,
             Err(error) => return Ok(Err(error.to_string())),
         };
-        let mut socket_error = None;
         let fed = file.each_slice(
-            |slice| {
-                self.feed(slice, reading).map_err(|error| {
-                    socket_error = Some(error);
-                    String::new()
-                })
-            },
-            |error| error.to_string(),
+            |slice| self.feed(slice, reading).map_err(Stop::Socket),
+            |error| Stop::File(error.to_string()),
         );
-        match socket_error {
-            Some(error) => Err(error),
-            None => Ok(fed),
+        match fed {
+            Ok(()) => Ok(Ok(())),
+            Err(Stop::File(message)) => Ok(Err(message)),
+            Err(Stop::Socket(error)) => Err(error),
         }
     }
 

@@ -126,11 +126,8 @@ impl Session {
         let request = Request::OpenPack {
             name: label_of(path),
         };
-        let id = session.next_id();
-        let answer = session
-            .engine
-            .answer_shared(Envelope::new(id, request), bytes);
-        match session.expect(answer.body, "open_pack")? {
+        let answer = session.ask_shared(request, bytes);
+        match session.expect(answer, "open_pack")? {
             Answer::PackOpened(pack) => {
                 session.fold_everything();
                 Ok((session, pack))
@@ -160,10 +157,16 @@ impl Session {
 
     /// Feeds bytes to the source begun, shared rather than copied.
     fn feed_shared(&mut self, bytes: Bytes) -> Result<(), CliError> {
-        let id = self.next_id();
-        let feed = Envelope::new(id, Request::Feed);
-        let answer = self.engine.answer_shared(feed, bytes).body;
+        let answer = self.ask_shared(Request::Feed, bytes);
         self.expect(answer, "feed").map(drop)
+    }
+
+    /// Asks a request with bytes beside it, shared rather than copied.
+    fn ask_shared(&mut self, request: Request, bytes: Bytes) -> Answer {
+        let id = self.next_id();
+        self.engine
+            .answer_shared(Envelope::new(id, request), bytes)
+            .body
     }
 
     /// Feeds a table's rows to the source begun, a keyset page at a time.

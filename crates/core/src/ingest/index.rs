@@ -8,7 +8,6 @@
 //! Replaying a loaded log with another projection (`reproject`) goes through the same stages:
 //! each event goes back to its stored form, is upcast by the new projection, and is indexed.
 
-use crate::source_text::SourceText;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -17,6 +16,7 @@ use crate::decode::{Decoder, Record, RecordPlace};
 use crate::event::Event;
 use crate::problem::{Place, Problem, ProblemKind};
 use crate::projection::Projection;
+use crate::source_text::SourceText;
 use crate::timeline::{IndexedRecord, RecordBody, RecordReader, StoredForm, Timeline};
 
 /// How the timeline reads back a canonical record it keeps in place.

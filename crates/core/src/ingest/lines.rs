@@ -11,6 +11,7 @@
 //! is a few `memchr` scans over a buffer.
 
 use std::ops::Range;
+use std::string::FromUtf8Error;
 
 use bytes::Bytes;
 
@@ -88,9 +89,7 @@ impl LineBlocks {
         if pending.len() < min_bytes.max(1) {
             return None;
         }
-        let limit = max_bytes.min(pending.len());
-        let cut = last_newline(&pending[..limit])
-            .or_else(|| first_newline(&pending[limit..]).map(|at| limit + at))?;
+        let cut = line_cut(pending, max_bytes)?;
         Some(self.take(cut + 1))
     }
 
@@ -125,38 +124,12 @@ impl LineBlocks {
             (n_lines, SourceText::try_from(block).ok())
         });
         for (range, (n_lines, text)) in ranges.iter().zip(checked) {
-            let text = text.ok_or_else(|| &bytes[range.clone()]);
-            blocks.push(self.shared_block(range.len(), n_lines, text));
+            let text = text.ok_or_else(|| bytes[range.clone()].to_vec());
+            blocks.push(self.hand_out(range.len(), n_lines, text));
         }
         let end = ranges.last().map_or(0, |range| range.end);
         self.push(&bytes[end..]);
         blocks
-    }
-
-    /// Hands out a block cut from shared bytes (`take_shared`), of `n` bytes and `n_lines`
-    /// newlines, as the text it is or, where it is not UTF-8, as `take` would.
-    fn shared_block(
-        &mut self,
-        n: usize,
-        n_lines: usize,
-        text: Result<SourceText, &[u8]>,
-    ) -> LineBlock {
-        let first_line = self.next_line;
-        let first_byte = self.offset;
-        self.next_line += n_lines;
-        self.offset += n;
-        let (text, problems) = match text {
-            Ok(text) => (text, Vec::new()),
-            Err(bytes) => {
-                let (text, problems) = lines_as_text(bytes.to_vec(), first_line, first_byte);
-                (SourceText::from(text), problems)
-            }
-        };
-        LineBlock {
-            text,
-            first_line,
-            problems,
-        }
     }
 
     /// Takes everything held, the last line even without a newline: the source has ended.
@@ -224,13 +197,34 @@ impl LineBlocks {
             self.buffer = Vec::new();
             self.start = 0;
         }
+        let n_lines = count_newlines(&bytes);
+        let text = String::from_utf8(bytes)
+            .map(SourceText::from)
+            .map_err(FromUtf8Error::into_bytes);
+        self.hand_out(n, n_lines, text)
+    }
+
+    /// Hands out the next `n` bytes of the source, `n_lines` newlines, as a block: the text
+    /// they are or, where they are not UTF-8, their lines with each bad one left out and named.
+    fn hand_out(
+        &mut self,
+        n: usize,
+        n_lines: usize,
+        text: Result<SourceText, Vec<u8>>,
+    ) -> LineBlock {
         let first_line = self.next_line;
         let first_byte = self.offset;
-        self.next_line += count_newlines(&bytes);
+        self.next_line += n_lines;
         self.offset += n;
-        let (text, problems) = lines_as_text(bytes, first_line, first_byte);
+        let (text, problems) = match text {
+            Ok(text) => (text, Vec::new()),
+            Err(bytes) => {
+                let (text, problems) = lines_as_text(bytes, first_line, first_byte);
+                (SourceText::from(text), problems)
+            }
+        };
         LineBlock {
-            text: SourceText::from(text),
+            text,
             first_line,
             problems,
         }
@@ -279,16 +273,19 @@ fn block_ranges(bytes: &[u8], first_bytes: usize, block_bytes: usize) -> Vec<Ran
         } else {
             block_bytes
         };
-        let rest = &bytes[start..];
-        let limit = size.max(1).min(rest.len());
-        let cut = last_newline(&rest[..limit])
-            .or_else(|| first_newline(&rest[limit..]).map(|at| limit + at));
-        let Some(at) = cut else {
+        let Some(at) = line_cut(&bytes[start..], size) else {
             return ranges;
         };
         ranges.push(start..start + at + 1);
         start += at + 1;
     }
+}
+
+/// Where a block of whole lines of about `size` bytes at the start of `bytes` ends: its last
+/// newline within `size`, or, where a line is longer, the first newline after.
+fn line_cut(bytes: &[u8], size: usize) -> Option<usize> {
+    let limit = size.min(bytes.len());
+    last_newline(&bytes[..limit]).or_else(|| first_newline(&bytes[limit..]).map(|at| limit + at))
 }
 
 fn count_newlines(bytes: &[u8]) -> usize {

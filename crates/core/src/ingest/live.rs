@@ -2,8 +2,6 @@
 //! the next one is, and a followed source's live end (`go_live`, a polled page, a connection
 //! ended and made again).
 
-use crate::source_text::SourceText;
-
 use serde_json::Value;
 use url::Url;
 
@@ -12,6 +10,7 @@ use super::{
     could_be_lines, last_line_is_whole, read_page, shape_of, Fault, Ingest, ResumePoint, Shape,
 };
 use crate::decode::Problem;
+use crate::source_text::SourceText;
 
 impl Ingest {
     /// Gives the page `Step::Fetch` asked for.

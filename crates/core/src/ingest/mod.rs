@@ -36,7 +36,6 @@ pub mod pages;
 pub mod setup;
 mod stepping;
 
-use crate::source_text::SourceText;
 use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
@@ -50,6 +49,7 @@ use crate::decode::{
 };
 use crate::event::Event;
 use crate::projection::Projection;
+use crate::source_text::SourceText;
 use crate::timeline::Timeline;
 use index::index_event;
 use lines::{LineBlock, LineBlocks};

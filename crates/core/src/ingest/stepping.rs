@@ -2,8 +2,6 @@
 //! or CSV read whole, the format chosen, records decoded and indexed a slice at a time, then the
 //! fold — so that a large source is read without freezing its caller.
 
-use crate::source_text::SourceText;
-
 use serde_json::Value;
 
 use super::index::{index_canonical, index_scanned, Scanned};
@@ -20,6 +18,7 @@ use crate::decode::{
     LineCursor, Place, Problem, ProblemKind, Record, RecordPlace,
 };
 use crate::projection::Projection;
+use crate::source_text::SourceText;
 
 /// How many blocks of lines are decoded together on every core (`decode_blocks_together`):
 /// 16 MB, enough to keep every core busy, few enough that what they read is held briefly.

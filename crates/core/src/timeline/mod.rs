@@ -34,7 +34,6 @@
 //! them back, `fold` replays streams and keeps their snapshots, and `query` answers what the
 //! views ask of the streams (positions, times, heads, names, density).
 
-use crate::source_text::SourceText;
 use std::num::NonZeroU32;
 use std::ops::Range;
 use std::sync::Arc;
@@ -47,6 +46,7 @@ use serde_json::{Map, Value};
 use crate::event::{Change, Event};
 use crate::problem::Problem;
 use crate::projection::Projection;
+use crate::source_text::SourceText;
 
 mod fold;
 mod query;

@@ -3,7 +3,6 @@
 //! the source text or compact JSON, with events sent again dropped and names kept once each; and
 //! an event read back from its body.
 
-use crate::source_text::{same_text, SourceText};
 use std::num::NonZeroU32;
 use std::ops::Range;
 
@@ -16,6 +15,7 @@ use super::{
 };
 use crate::event::{Change, Event};
 use crate::problem::{Place, Problem, ProblemKind};
+use crate::source_text::{same_text, SourceText};
 
 impl Timeline {
     /// Appends events to the log and folds them into their streams' states.
