@@ -9,7 +9,7 @@ use chronoscope::ui::{AppCtx, DiffList, InPage, Inspector, JsonTree, LongText};
 use chronoscope_core::diff::diff;
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
-use chronoscope_protocol::{Answer, Request};
+use chronoscope_protocol::{Answer, Refusal, Request};
 use gloo_timers::future::TimeoutFuture;
 use leptos::prelude::*;
 use serde_json::{json, Value};
@@ -118,13 +118,18 @@ fn long_stream(n: usize) -> String {
 /// Mounts the inspector over a source open in an engine in the page, and hands back its
 /// context.
 fn mount_inspector(text: String, query: &str) -> (web_sys::HtmlElement, AppCtx) {
+    mount_inspector_on(engine_with(text), query)
+}
+
+/// Mounts the inspector over an engine in the page, and hands back its context.
+fn mount_inspector_on(engine: InPage, query: &str) -> (web_sys::HtmlElement, AppCtx) {
     let ctx_out = Rc::new(Cell::new(None));
     let ctx_in = ctx_out.clone();
     let view = ViewState::from_query(query).0;
     let container = mount(move || {
         let ctx = AppCtx::new(view);
         provide_context(ctx);
-        ctx.engine.answer_with(engine_with(text));
+        ctx.engine.answer_with(engine);
         ctx.load.complete.set(true);
         ctx_in.set(Some(ctx));
         view! { <Inspector/> }
@@ -151,6 +156,16 @@ async fn json_tree_shows_untrusted_keys_and_values_as_text() {
 }
 
 /// Clicks an element as a person would, so that the tree's delegated handler sees it.
+/// Presses a key on the window, as the keyboard map hears it.
+fn press(key: &str) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_bubbles(true);
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    window().dispatch_event(&event).unwrap();
+}
+
 fn click(element: &web_sys::Element) {
     element.unchecked_ref::<web_sys::HtmlElement>().click();
 }
@@ -258,14 +273,6 @@ async fn event_list_renders_only_the_visible_rows_of_a_long_stream() {
 async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
     let (container, ctx) = mount_inspector(long_stream(50), "view=raw");
     settle().await;
-    let press = |key: &str| {
-        let init = web_sys::KeyboardEventInit::new();
-        init.set_key(key);
-        init.set_bubbles(true);
-        let event =
-            web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
-        window().dispatch_event(&event).unwrap();
-    };
     press("ArrowLeft");
     settle().await;
     assert_eq!(ctx.view.get_untracked().version, Some(49));
@@ -298,6 +305,30 @@ async fn keyboard_and_clicks_move_the_selection_and_the_view_state() {
         selected.get_attribute("data-version").as_deref(),
         Some("48")
     );
+}
+
+#[wasm_bindgen_test]
+async fn the_keys_move_within_the_stream_before_the_streams_own_answer_has_come() {
+    // An engine whose answer to `Stream` never comes in time: it is refused, as a busy engine
+    // leaves it unanswered, so the panel knows the stream only from the moment it shows.
+    let engine = engine_with(long_stream(30));
+    let without_stream_answers: InPage = Rc::new(move |request| match request {
+        Request::Stream { .. } => (Answer::Refused(Refusal::NothingOpen), None),
+        request => engine(request),
+    });
+    let (_container, ctx) = mount_inspector_on(without_stream_answers, "v=10");
+    settle().await;
+    assert!(ctx.stream_info.get_untracked().is_none());
+    assert_eq!(ctx.stream_len(), 30);
+    press("ArrowRight");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(11));
+    press("End");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(30));
+    press("ArrowRight");
+    settle().await;
+    assert_eq!(ctx.view.get_untracked().version, Some(30));
 }
 
 #[wasm_bindgen_test]

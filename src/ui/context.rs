@@ -346,10 +346,17 @@ impl AppCtx {
         self.zone.with(|zone| zoned(time, zone.as_deref()))
     }
 
-    /// The number of events in the selected stream.
+    /// The number of events in the selected stream: as the stream's answer says, or until
+    /// that has come for the stream shown, as the moment's answer said.
     pub fn stream_len(&self) -> usize {
-        self.stream_info
-            .with(|info| info.as_ref().map_or(0, |info| info.n_events))
+        let (stream, n_in_moment) = self
+            .moments
+            .shown
+            .with(|m| (m.selection.stream.clone(), m.n_events));
+        self.stream_info.with(|info| match info {
+            Some(info) if Some(&info.name) == stream.as_ref() => info.n_events,
+            _ => n_in_moment,
+        })
     }
 
     /// Selects the state after the event at `pos` of the selected stream: the engine says which

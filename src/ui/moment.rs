@@ -21,6 +21,8 @@ pub struct Moment {
     pub selection: Selection,
     pub cursor: Option<Cursor>,
     pub compare_cursor: Option<Cursor>,
+    /// How many events the stream shown has, as the engine said with the moment.
+    pub n_events: usize,
     pub state: Value,
     pub compare_state: Value,
     pub changes: Vec<Difference>,
@@ -152,6 +154,7 @@ fn moment_of(answer: chronoscope_protocol::Moment) -> Moment {
         },
         cursor: selected.cursor.map(cursor_of),
         compare_cursor: selected.compare_cursor.map(cursor_of),
+        n_events: selected.n_events,
         state: answer.state,
         compare_state: answer.compare_state,
         changes: answer.changes.into_iter().map(difference).collect(),

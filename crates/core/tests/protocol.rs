@@ -203,6 +203,7 @@ proptest! {
             prop_assert_eq!(selected.compare_cursor.as_ref().map(|c| c.version), expected.compare.map(|p| timeline.head_at(&stream, p).unwrap().version));
             prop_assert_eq!(&selected.notes, &expected.notes);
             prop_assert_eq!(selected.cursor.as_ref().map(|c| c.version), expected.pos.map(|p| timeline.head_at(&stream, p).unwrap().version));
+            prop_assert_eq!(selected.n_events, len);
 
             // The moment in one answer: the selection, both states and the diff, as asked apart.
             let Answer::Moment(moment) = ask(&mut engine, 6, Request::Moment { link: link.clone(), at: None }) else { panic!() };

@@ -812,6 +812,10 @@ pub struct Selected {
     pub compare_cursor: Option<Cursor>,
     /// The selected event as links name it; `None` before the stream's first event.
     pub cursor: Option<Cursor>,
+    /// How many events the stream shown has: the keys move within it before the stream's own
+    /// answer (`Stream`) has come.
+    #[serde(default)]
+    pub n_events: usize,
     /// What in the view could not be found, for the page to say.
     pub notes: Vec<String>,
 }

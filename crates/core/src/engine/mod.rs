@@ -1149,6 +1149,10 @@ fn selected(timeline: &Timeline, view: &ViewState) -> wire::Selected {
     wire::Selected {
         cursor: cursor_of(selection.stream.as_deref(), selection.pos),
         compare_cursor: cursor_of(selection.compare_in(), selection.compare),
+        n_events: selection
+            .stream
+            .as_deref()
+            .map_or(0, |stream| timeline.stream_len(stream)),
         stream: selection.stream,
         pos: selection.pos,
         compare: selection.compare,
