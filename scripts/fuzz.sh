@@ -7,7 +7,7 @@
 # libFuzzer's instrumentation needs rustc's nightly flags (-Zsanitizer). This machine has one
 # stable toolchain and cannot fetch nightly, so the flags are unlocked on stable with
 # RUSTC_BOOTSTRAP=1 (the same compiler, its unstable options allowed). New inputs that reach new
-# code are kept in fuzz/corpus/<target>, which CI replays on stable (crates/core/tests/fuzz_corpus.rs);
+# code are kept in fuzz/corpus/<target>, which CI replays on stable (crates/core/tests/suite/fuzz_corpus.rs);
 # a crash is written to fuzz/artifacts/<target> and becomes a regression test there.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,7 +1,7 @@
-//! Fuzz target: `link` in `crates/core/tests/fuzz_harness`, fed any bytes.
+//! Fuzz target: `link` in `crates/core/tests/suite/fuzz_harness`, fed any bytes.
 #![no_main]
 
-#[path = "../../crates/core/tests/fuzz_harness/mod.rs"]
+#[path = "../../crates/core/tests/suite/fuzz_harness/mod.rs"]
 #[allow(dead_code)]
 mod harness;
 

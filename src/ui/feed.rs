@@ -213,14 +213,7 @@ pub(super) async fn text(mut run: Run, text: String) {
 /// load went stale or the engine refused.
 async fn begin_local(run: &mut Run) -> Option<Opened> {
     let (link, documents) = engine_choices(run).await?;
-    let begin = Request::Begin {
-        label: run.label.clone(),
-        link,
-        documents,
-        url: None,
-        ranges: false,
-        status: None,
-    };
+    let begin = Request::begin_local(run.label.clone(), link, documents);
     ask(run, begin, None).await
 }
 

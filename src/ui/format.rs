@@ -129,8 +129,9 @@ pub fn short_utc(time: &DateTime<Utc>) -> String {
     format!("{} {:02}:{:02}Z", date(time), time.hour(), time.minute())
 }
 
-/// `2026-03-04`. Written out rather than with chrono's `format`, whose format-string machinery
-/// costs the bundle more than these lines.
+/// `2026-03-04`. Written out rather than with chrono's `format`: `format("%Y-%m-%d")` here was
+/// the panel's only use of chrono's format strings, and it added 8,210 bytes after brotli to the
+/// first load (356,488 B, over its 350,000 B budget; measured on 2026-12-07).
 fn date<Tz: TimeZone>(time: &DateTime<Tz>) -> String {
     format!("{:04}-{:02}-{:02}", time.year(), time.month(), time.day())
 }

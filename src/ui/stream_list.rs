@@ -1,7 +1,10 @@
 //! The streams (aggregates) in the loaded data, with event counts; a picker in narrow panels.
 //! A source can have tens of thousands of streams, so the list shows those that match the
 //! stream filter, up to `MAX_LISTED`, and says how many more there are. The shortlist is the
-//! engine's answer to `streams`; this list only shows it.
+//! engine's answer to `streams`; this list only shows it. The list is one Tab stop, as a
+//! listbox with a selection is: the selected stream's row, or while filtering the first match. It does not use
+//! `roving`, whose stop moves with the focus: here ↑ and ↓ move the focus, Enter opens, and
+//! Home and End stay the timeline's.
 
 use chronoscope_core::link::Compare;
 use chronoscope_core::view::shown::shown_id;

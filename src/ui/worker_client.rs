@@ -323,8 +323,9 @@ fn own_buffer(bytes: &Uint8Array) -> js_sys::ArrayBuffer {
     }
 }
 
-/// A socket's binary message (the answer's length in four bytes, the answer, its bytes) as a
-/// worker's `{answer, bytes}`; any other message as it came.
+/// A socket's binary message (`chronoscope_protocol::frame`: the answer's length in four bytes,
+/// the answer, its bytes) as a worker's `{answer, bytes}`; any other message as it came. Read
+/// here in JavaScript's memory, so that the bytes are not copied into the panel's.
 fn unframed(data: JsValue) -> JsValue {
     let Some(buffer) = data.dyn_ref::<js_sys::ArrayBuffer>() else {
         return data;

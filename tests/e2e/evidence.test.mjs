@@ -8,7 +8,7 @@ import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest, openPage } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -63,13 +63,7 @@ after(async () => {
   server?.close();
 });
 
-async function open(url, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, acceptDownloads: true, ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
-  await page.goto(base + url);
-  return page;
-}
+const open = (url, options = {}) => openPage(browser, problems, base + url, { acceptDownloads: true, ...options });
 
 const summary = (page) => page.getByTestId('integrity-summary');
 const findings = (page) => page.locator('[data-testid=integrity-finding]');

@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, queryWhen, queryMatches, checkPageErrorsAfterEachTest, openPage } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 const shots = join(root, 'target', 'screenshots');
@@ -171,12 +171,7 @@ after(async () => {
   server?.close();
 });
 
-async function open(query, viewport = { width: 1400, height: 900 }, colorScheme = 'light') {
-  const page = await browser.newPage({ viewport, colorScheme });
-  page.on('pageerror', (err) => problems.push(`${query}: ${err.message}`));
-  await page.goto(`${base}${query}`);
-  return page;
-}
+const open = (query, viewport = { width: 1400, height: 900 }, colorScheme = 'light') => openPage(browser, problems, base + query, { viewport, colorScheme });
 
 const status = (page) => page.getByTestId('follow-status');
 const summary = (page) => page.getByTestId('load-summary');

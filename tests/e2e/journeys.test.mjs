@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { readFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join, extname } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly, queryWhen, queryIs, queryMatches, settledUrl, serveDist, answered, checkPageErrorsAfterEachTest } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly, queryWhen, queryIs, queryMatches, settledUrl, serveDist, answered, checkPageErrorsAfterEachTest, openPage } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -341,17 +341,7 @@ after(async () => {
 });
 
 /** A new page that records console errors and uncaught exceptions (a Rust panic is both). */
-async function open(url, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
-  });
-  page.on('dialog', (dialog) => { problems.push(`dialog opened: ${dialog.message()}`); dialog.dismiss(); });
-  await page.goto(base + url);
-  return page;
-}
+const open = (url, options = {}) => openPage(browser, problems, base + url, { dialogs: true, ...options });
 
 const summary = (page) => page.getByTestId('load-summary');
 

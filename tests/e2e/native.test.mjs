@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { root, requireTool, launchChromium, assertText, serveDist, answered, queryMatches, checkPageErrorsAfterEachTest } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, serveDist, answered, queryMatches, checkPageErrorsAfterEachTest, openPage } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 const shots = join(root, 'target', 'screenshots');
@@ -56,16 +56,7 @@ after(async () => {
   server?.close();
 });
 
-async function open(url, { width = 1400, height = 900, scheme = 'light' } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
-  });
-  await page.goto(base + url);
-  return page;
-}
+const open = (url, { width = 1400, height = 900, scheme = 'light' } = {}) => openPage(browser, problems, base + url, { viewport: { width, height }, colorScheme: scheme });
 
 const summary = (page) => page.getByTestId('load-summary');
 

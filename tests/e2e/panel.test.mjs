@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered, checkPageErrorsAfterEachTest } from './support.mjs';
+import { root, requireTool, launchChromium, assertText, sendSlowly, serveDist, queryMatches, answered, checkPageErrorsAfterEachTest, openPage } from './support.mjs';
 
 const axeSource = readFileSync(requireTool.resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -73,16 +73,8 @@ after(async () => {
   server?.close();
 });
 
-async function open(url, { width = 1400, height = 900, scheme = 'light', timezoneId = undefined } = {}) {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme: scheme, timezoneId });
-  const page = await context.newPage();
-  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
-  });
-  await page.goto(base + url);
-  return page;
-}
+const open = (url, { width = 1400, height = 900, scheme = 'light', timezoneId = undefined } = {}) =>
+  openPage(browser, problems, base + url, { viewport: { width, height }, colorScheme: scheme, timezoneId });
 
 const summary = (page) => page.getByTestId('load-summary');
 const cursor = (page) => page.getByTestId('cursor');

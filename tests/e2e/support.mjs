@@ -79,6 +79,24 @@ export const queryMatches = (page, pattern) => queryWhen(page, (search) => patte
  * The address once the app has written its view: unchanged for 600 ms, more than twice the
  * time the app waits for a view to settle. For checks of what the address never holds.
  */
+/**
+ * A new page, in a browser context of its own with these `options` (viewport, colorScheme,
+ * timezoneId, acceptDownloads…), at `url`. It records into `problems` what the page throws and
+ * the errors it logs (a Rust panic is both), but not a resource that failed to load, which the
+ * page says itself; with `dialogs`, it also records and dismisses any dialog the page opens.
+ */
+export async function openPage(browser, problems, url, { dialogs = false, ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, ...options });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => problems.push(`${url}: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !/Failed to load resource/.test(msg.text())) problems.push(`${url}: ${msg.text()}`);
+  });
+  if (dialogs) page.on('dialog', (dialog) => { problems.push(`dialog opened: ${dialog.message()}`); dialog.dismiss(); });
+  await page.goto(url);
+  return page;
+}
+
 /** Waits until the page has every answer it asked the engine for (`aria-busy` on the app). */
 export async function answered(page) {
   await page.waitForSelector('.app[aria-busy="false"]', { state: 'attached' });

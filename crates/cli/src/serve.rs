@@ -29,7 +29,8 @@ use bytes::Bytes;
 use chronoscope_core::engine::Engine;
 use chronoscope_core::link::ViewState;
 use chronoscope_protocol::{
-    Answer, Document, Envelope, FollowStep, Following, Opened, Read, Refusal, Request, VERSION,
+    frame, Answer, Document, Envelope, FollowStep, Following, Opened, Read, Refusal, Request,
+    VERSION,
 };
 use tungstenite::handshake::server::{ErrorResponse, Request as Handshake, Response};
 use tungstenite::protocol::frame::coding::CloseCode;
@@ -432,7 +433,7 @@ impl Session {
 
     /// A request with bytes beside it: the JSON's length in four bytes, the JSON, the bytes.
     fn on_binary(&mut self, message: &[u8]) -> Result<(), tungstenite::Error> {
-        let answer = match split_frame(message) {
+        let answer = match frame::split(message) {
             Some((request, bytes)) => {
                 let len = bytes.len();
                 self.engine
@@ -462,14 +463,7 @@ impl Session {
             return self.send(Envelope::new(id, refusal));
         };
         let follows = ViewState::from_query(&link).0.follow.is_some();
-        let begin = Request::Begin {
-            label,
-            link,
-            documents,
-            url: None,
-            ranges: false,
-            status: None,
-        };
+        let begin = Request::begin_local(label, link, documents);
         if let refused @ Answer::Refused(_) = self.engine.handle(begin) {
             return self.send(Envelope::new(id, refused));
         }
@@ -640,7 +634,7 @@ impl Session {
         bytes: Option<Vec<u8>>,
     ) -> Result<(), tungstenite::Error> {
         let message = match bytes {
-            Some(bytes) => Message::Binary(join_frame(&text, &bytes).into()),
+            Some(bytes) => Message::Binary(frame::join(&text, &bytes).into()),
             None => Message::Text(text.into()),
         };
         self.socket.send(message)
@@ -700,23 +694,4 @@ fn is_gone(err: &tungstenite::Error) -> bool {
 
 fn is_timeout(err: &std::io::Error) -> bool {
     matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut)
-}
-
-/// A binary message's JSON and the bytes after it; `None` when it is too short for the length
-/// it says, or the JSON is not UTF-8.
-pub fn split_frame(message: &[u8]) -> Option<(&str, &[u8])> {
-    let (len, rest) = message.split_first_chunk::<4>()?;
-    let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
-    let json = rest.get(..len)?;
-    Some((std::str::from_utf8(json).ok()?, rest.get(len..)?))
-}
-
-/// A binary message of JSON and bytes beside it.
-pub fn join_frame(json: &str, bytes: &[u8]) -> Vec<u8> {
-    let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
-    let mut frame = Vec::with_capacity(4 + json.len() + bytes.len());
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(json.as_bytes());
-    frame.extend_from_slice(bytes);
-    frame
 }

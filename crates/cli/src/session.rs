@@ -82,14 +82,7 @@ impl Session {
         let label = table
             .as_ref()
             .map_or_else(|| label_of(path), |t| t.table.clone());
-        let begin = Request::Begin {
-            label,
-            link: link.to_string(),
-            documents,
-            url: None,
-            ranges: false,
-            status: None,
-        };
+        let begin = Request::begin_local(label, link.to_string(), documents);
         session.ask(begin)?;
         match &table {
             Some(table) => session.feed_table(table)?,

@@ -16,14 +16,7 @@ fn main() -> std::io::Result<()> {
     let bytes = std::fs::read(&path)?;
     let start = Instant::now();
     let mut engine = Engine::new();
-    engine.handle(Request::Begin {
-        label: path.clone(),
-        link: String::new(),
-        documents: vec![],
-        url: None,
-        ranges: false,
-        status: None,
-    });
+    engine.handle(Request::begin_local(path.clone(), String::new(), vec![]));
     // Each answer written as the worker writes it, as JSON text.
     let mut answered = 0;
     for piece in bytes.chunks(PIECE) {

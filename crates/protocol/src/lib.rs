@@ -276,6 +276,21 @@ pub enum Request {
     OpenPack { name: String },
 }
 
+impl Request {
+    /// `begin` for a source that has no URL: a file, a text, a table; its bytes come with
+    /// `feed`.
+    pub fn begin_local(label: String, link: String, documents: Vec<Document>) -> Request {
+        Request::Begin {
+            label,
+            link,
+            documents,
+            url: None,
+            ranges: false,
+            status: None,
+        }
+    }
+}
+
 /// One step of following a source (`Request::Follow`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
@@ -1195,6 +1210,30 @@ fn is_zero(n: &usize) -> bool {
 /// own serde reading takes the lenient `parse_rfc3339_relaxed`, which brought its generic format
 /// parser (`format::parse::parse_internal`, 5.6 KB before compression) into the panel, whose
 /// first load has a budget; what is written is what chrono's serde writes.
+/// A request or an answer with bytes beside it, as one binary WebSocket message: the JSON's
+/// length in four bytes (big-endian), the JSON, then the bytes. A worker sends the two apart
+/// (`{answer, bytes}`); a socket sends them in one message.
+pub mod frame {
+    /// A binary message's JSON and the bytes after it; `None` when it is too short for the length
+    /// it says, or the JSON is not UTF-8.
+    pub fn split(message: &[u8]) -> Option<(&str, &[u8])> {
+        let (len, rest) = message.split_first_chunk::<4>()?;
+        let len = usize::try_from(u32::from_be_bytes(*len)).ok()?;
+        let json = rest.get(..len)?;
+        Some((std::str::from_utf8(json).ok()?, rest.get(len..)?))
+    }
+
+    /// A binary message of JSON and bytes beside it.
+    pub fn join(json: &str, bytes: &[u8]) -> Vec<u8> {
+        let len = u32::try_from(json.len()).unwrap_or(u32::MAX);
+        let mut frame = Vec::with_capacity(4 + json.len() + bytes.len());
+        frame.extend_from_slice(&len.to_be_bytes());
+        frame.extend_from_slice(json.as_bytes());
+        frame.extend_from_slice(bytes);
+        frame
+    }
+}
+
 mod instant {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};

@@ -350,14 +350,7 @@ impl Reader {
         documents: Vec<Document>,
         file: web_sys::File,
     ) {
-        let begin = Request::Begin {
-            label,
-            link,
-            documents,
-            url: None,
-            ranges: false,
-            status: None,
-        };
+        let begin = Request::begin_local(label, link, documents);
         let ended = match self.begin(begin) {
             Ok(()) => {
                 let place = Place::File(file.name());

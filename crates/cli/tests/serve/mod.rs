@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 use chronoscope_core::engine::Engine;
-use chronoscope_protocol::{Answer, Envelope, Request};
+use chronoscope_protocol::{frame, Answer, Envelope, Request};
 use tungstenite::handshake::client::generate_key;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::{Message, WebSocket};
@@ -299,7 +299,7 @@ fn requests_and_answers_with_bytes_beside_them_are_binary_messages() {
     };
     let json = serde_json::to_string(&Envelope::new(1, open)).expect("a request");
     socket
-        .send(Message::binary(frame(&json, &bytes)))
+        .send(Message::binary(frame::join(&json, &bytes)))
         .expect("the request is sent");
     let opened: Envelope<Answer> = serde_json::from_str(&next_text(&mut socket)).expect("json");
     assert!(
@@ -322,11 +322,4 @@ fn requests_and_answers_with_bytes_beside_them_are_binary_messages() {
     assert!(matches!(answer.body, Answer::File(_)), "{:?}", answer.body);
     // The pack is a zip file.
     assert_eq!(&message[4 + len..4 + len + 4], b"PK\x03\x04");
-}
-
-fn frame(json: &str, bytes: &[u8]) -> Vec<u8> {
-    let mut frame = (json.len() as u32).to_be_bytes().to_vec();
-    frame.extend_from_slice(json.as_bytes());
-    frame.extend_from_slice(bytes);
-    frame
 }

@@ -13,7 +13,7 @@
 //! to a record serde reads the same way: anything it is not sure of (an escape in a key or in a
 //! field it reads, a number that is not a plain whole number, a duplicate field, nesting past 128
 //! levels) makes it answer `None`, and the record is read by serde as before. Tests hold the two side by side on every record of the corpus and on
-//! 40,000 mutated ones (`crates/core/tests/decode_canonical.rs`), and the `ingest` fuzz target on
+//! 40,000 mutated ones (`crates/core/tests/suite/decode_canonical.rs`), and the `ingest` fuzz target on
 //! every line it makes.
 
 use crate::patch::op_is_valid;

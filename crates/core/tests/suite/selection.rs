@@ -1,6 +1,6 @@
 //! Resolving a deep link's view state against a timeline.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::link::ViewState;
 use chronoscope_core::selection::select;

@@ -25,7 +25,7 @@ use chronoscope_protocol::{
 };
 use proptest::prelude::*;
 
-mod common;
+use crate::common;
 use serde_json::{json, Value};
 
 /// One generated event: its stream (of three), its type, its author, whether it has a time,

@@ -1,6 +1,6 @@
 //! The structural diff: readable changes, arrays matched by identity key.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::diff::{diff, diff_touched, Difference, Op};
 use chronoscope_core::timeline::Timeline;

@@ -1,6 +1,6 @@
 //! Replay, snapshots and temporal queries over the timeline.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{decode_text, Format, Place, Problem};
 use chronoscope_core::ingest::index::{project, reproject};

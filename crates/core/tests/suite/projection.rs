@@ -1,7 +1,7 @@
 //! Declarative projections and upcasters: rules per event type, errors that name the rule and
 //! the event, and old event shapes folding into the same state as new ones.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

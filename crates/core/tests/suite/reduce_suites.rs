@@ -1,7 +1,7 @@
 //! The peer suites for JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7396), run as they are
 //! through Chronoscope's reducer.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{decode_text, Format};
 use chronoscope_core::reduce;

@@ -3,9 +3,9 @@
 //! and every problem names its place. Each defect listed in issue 8 has a test here (or, for
 //! the browser-only ones, a journey in `tests/e2e/`).
 
-mod common;
+use crate::common;
 #[allow(dead_code)]
-mod fuzz_harness;
+use crate::fuzz_harness;
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};

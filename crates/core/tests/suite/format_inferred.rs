@@ -4,7 +4,7 @@
 //! PostgreSQL's own row (`row_to_json`, null once deleted) went into `expected.json`: every
 //! inferred reading must give those states, lines as arrays, and never one step behind.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::infer::Inference;
 use chronoscope_core::decode::mapping::{DataIs, Mapping, MappingError, Pointers};

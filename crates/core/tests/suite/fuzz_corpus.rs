@@ -2,7 +2,7 @@
 //! they found (`tests/fuzz_regressions/<target>`) through the fuzz targets' own bodies
 //! (`tests/fuzz_harness`). The fuzzers themselves run outside CI: `scripts/fuzz.sh`.
 
-mod fuzz_harness;
+use crate::fuzz_harness;
 
 use std::fs;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! their text through ingest, replay and the diff; the diff and the state query compare them by
 //! value; a projection's `increment` adds them exactly and never wraps.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! Debezium change events from the corpus: row state replaced by `after`, deletes ending the
 //! aggregate, commit times, and 64-bit counters kept exact.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{decode_text, Format};
 use chronoscope_core::timeline::Timeline;

@@ -6,7 +6,7 @@
 //! purchase order, PO-1042, is created on 2026-03-30, its total changed, submitted on 03-31 and
 //! approved by dana.reyes on 04-01; PO-1043 is created and deleted.
 
-mod common;
+use crate::common;
 
 use common::{assert_states_by_value, states};
 

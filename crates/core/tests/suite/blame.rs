@@ -2,7 +2,7 @@
 //! brute-force replay (the state after every position, read through the timeline's snapshots)
 //! on every demo stream and on random streams.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! KurrentDB / EventStoreDB AtomPub samples from the corpus, decoded as a reader of the HTTP API
 //! documentation would expect.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{kurrent, Format};
 use chronoscope_core::timeline::Timeline;

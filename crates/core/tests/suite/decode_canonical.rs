@@ -1,7 +1,7 @@
 //! Decoding canonical events: the three container shapes, defaults, and bad input that becomes
 //! problems naming their place while the good events still load.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{decode_text, split_records, Format, Place};
 use chronoscope_core::event::Change;

@@ -1,7 +1,7 @@
 //! The CloudEvents sdk-java fixtures and the spec's own examples, decoded or rejected as the
 //! CloudEvents 1.0 specification says.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{decode_text, Format};
 use common::{corpus_path, decode_corpus};

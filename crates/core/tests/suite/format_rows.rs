@@ -3,7 +3,7 @@
 //! corpus's real one; the other rows are written here after each project's documented schema
 //! (the corpus has their schemas, not rows).
 
-mod common;
+use crate::common;
 
 use chrono::FixedOffset;
 use chronoscope_core::decode::mapping::{Mapping, MappingError};

@@ -3,7 +3,7 @@
 //! pause and resume, and the reconnect back-off. Whatever the break, the events read equal the
 //! source read whole: no gap, no duplicate.
 
-mod common;
+use crate::common;
 
 use chronoscope_core::decode::{Format, Place, ProblemKind};
 use chronoscope_core::follow::{
