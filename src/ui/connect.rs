@@ -35,7 +35,7 @@ pub fn AskToConnect() -> impl IntoView {
                     open_served(ctx, &sources);
                 }
                 Err(why) => {
-                    failed.try_set(Some(why));
+                    failed.try_set(Some(why.to_string()));
                 }
             }
         });

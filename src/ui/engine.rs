@@ -154,14 +154,14 @@ impl Engine {
     /// Connects to the native engine at `address` (`chronoscope serve`) with its `token`, and
     /// has it answer every request from now on in place of the worker, which is stopped. Gives
     /// the labels of the sources it serves, or why it could not connect, in words.
-    pub async fn connect(self, address: &str, token: String) -> Result<Vec<String>, String> {
-        let client = WorkerClient::connect(address, token).map_err(|r| refused(&r))?;
+    pub async fn connect(self, address: &str, token: String) -> Result<Vec<String>, NotDone> {
+        let client = WorkerClient::connect(address, token).map_err(NotDone::Refused)?;
         let client = Rc::new(client);
         let sources = match client.ask(Request::Served, None).await.0 {
             Answer::Served(sources) => sources,
             other => return Err(unexpected(&other)),
         };
-        let slot = self.worker.try_get_value().ok_or("the panel was closed")?;
+        let slot = self.worker.try_get_value().ok_or(NotDone::Closed)?;
         if let Ok(worker) = slot.replace(Ok(client)) {
             worker.close();
         }
@@ -286,7 +286,7 @@ impl Engine {
 pub async fn ask_file(
     ctx: AppCtx,
     request: Request,
-) -> Result<(FileOut, js_sys::Uint8Array), String> {
+) -> Result<(FileOut, js_sys::Uint8Array), NotDone> {
     match ctx.engine.ask_worker(request, None).await {
         (Answer::File(file), Some(bytes)) => Ok((file, bytes)),
         // An engine in the page (a test) answers with the text.
@@ -294,7 +294,6 @@ pub async fn ask_file(
             let text = file.text.take().unwrap_or_default();
             Ok((file, js_sys::Uint8Array::from(text.as_bytes())))
         }
-        (Answer::Refused(refusal), _) => Err(refused(&refusal)),
         (other, _) => Err(unexpected(&other)),
     }
 }
@@ -304,10 +303,35 @@ pub fn refused(refusal: &Refusal) -> String {
     refusal.to_string()
 }
 
-/// An answer that is not the one asked for, in words.
-pub fn unexpected(answer: &Answer) -> String {
+/// An answer that is not the one asked for, as why it was not.
+pub fn unexpected(answer: &Answer) -> NotDone {
     match answer {
-        Answer::Refused(refusal) => refusal.to_string(),
-        other => format!("the engine answered `{}`", other.name()),
+        Answer::Refused(refusal) => NotDone::Refused(refusal.clone()),
+        other => NotDone::Answered(other.name()),
+    }
+}
+
+/// Why the engine, or the browser, did not do what the panel asked; the panel says it in the
+/// words of its `Display`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NotDone {
+    /// The engine refused the request.
+    Refused(Refusal),
+    /// The engine gave another answer than the one asked for (its name).
+    Answered(&'static str),
+    /// The panel was closed while it waited.
+    Closed,
+    /// The browser refused to save the file of this name.
+    NotSaved(String),
+}
+
+impl std::fmt::Display for NotDone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotDone::Refused(refusal) => write!(f, "{refusal}"),
+            NotDone::Answered(name) => write!(f, "the engine answered `{name}`"),
+            NotDone::Closed => f.write_str("the panel was closed"),
+            NotDone::NotSaved(name) => write!(f, "the browser refused to save {name}"),
+        }
     }
 }

@@ -9,7 +9,7 @@ use leptos::task::spawn_local;
 
 use super::context::{use_app, AppCtx};
 use super::download::download;
-use super::engine::ask_file;
+use super::engine::{ask_file, NotDone};
 use super::print_report::print_report;
 use super::url::page_address;
 
@@ -139,7 +139,7 @@ pub fn ExportMenu() -> impl IntoView {
 async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
     let link = ctx.view.with_untracked(|v| v.to_query());
     let request = match wanted {
-        Wanted::Report => return failed.set(print_report(ctx).await.err()),
+        Wanted::Report => return failed.set(print_report(ctx).await.err().map(|e| e.to_string())),
         Wanted::File(what) => Request::Export { what, link },
         Wanted::Evidence { whole_source } => Request::Evidence(evidence_request(
             link,
@@ -148,10 +148,9 @@ async fn save(ctx: AppCtx, wanted: Wanted, failed: RwSignal<Option<String>>) {
         )),
     };
     let saved = ask_file(ctx, request).await.and_then(|(file, bytes)| {
-        download(&file.name, &file.mime, &bytes)
-            .map_err(|_| format!("the browser refused to save {}", file.name))
+        download(&file.name, &file.mime, &bytes).map_err(|_| NotDone::NotSaved(file.name))
     });
-    failed.set(saved.err());
+    failed.set(saved.err().map(|why| why.to_string()));
 }
 
 /// What a pack holds beside the data: the page's address, for its link, and the time now, in

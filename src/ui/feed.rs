@@ -243,7 +243,7 @@ pub(super) async fn reproject(ctx: AppCtx, text: String) -> Result<(), String> {
             Ok(())
         }
         Answer::Refused(refusal) => Err(super::engine::refused(&refusal)),
-        other => Err(super::engine::unexpected(&other)),
+        other => Err(super::engine::unexpected(&other).to_string()),
     }
 }
 
@@ -390,7 +390,7 @@ async fn ask(run: &mut Run, request: Request, bytes: Option<Uint8Array>) -> Opti
 
 /// Ends the load with why the engine did not answer as asked.
 pub(super) fn refused(run: &Run, answer: Answer) {
-    let words = super::engine::unexpected(&answer);
+    let words = super::engine::unexpected(&answer).to_string();
     run.fail(Problem::new(Place::Source, ProblemKind::Fetch(words)));
 }
 

@@ -237,7 +237,7 @@ pub async fn fetch_document(engine: Engine, address: &str) -> Result<String, Pro
         other => Err(fetch_problem(
             url.as_str(),
             0,
-            super::engine::unexpected(&other),
+            super::engine::unexpected(&other).to_string(),
         )),
     }
 }

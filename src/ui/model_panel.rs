@@ -145,7 +145,9 @@ fn apply_mapping(ctx: AppCtx, editors: Editors) {
                 });
                 reload_source(ctx);
             }
-            other => editors.mapping_error.set(Some(unexpected(&other))),
+            other => editors
+                .mapping_error
+                .set(Some(unexpected(&other).to_string())),
         }
     });
 }

@@ -19,7 +19,7 @@ use leptos::task::spawn_local;
 use super::as_of_box::AsOfBox;
 use super::context::{use_app, AppCtx};
 use super::download::download;
-use super::engine::ask_file;
+use super::engine::{ask_file, NotDone};
 use super::format::utc;
 use super::roving::{cell_name, Roving};
 use super::virtual_rows::{use_virtual_rows, UseVirtualRowsReturn};
@@ -332,8 +332,7 @@ async fn export_csv(ctx: AppCtx, failed: RwSignal<Option<String>>) {
         link,
     };
     let saved = ask_file(ctx, request).await.and_then(|(file, bytes)| {
-        download(&file.name, &file.mime, &bytes)
-            .map_err(|_| format!("the browser refused to save {}", file.name))
+        download(&file.name, &file.mime, &bytes).map_err(|_| NotDone::NotSaved(file.name))
     });
-    failed.set(saved.err());
+    failed.set(saved.err().map(|why| why.to_string()));
 }

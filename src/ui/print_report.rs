@@ -29,7 +29,7 @@ fn moment_shown(ctx: AppCtx) -> (Option<String>, Option<usize>) {
 
 /// Makes the report of the moment shown, then opens the print dialog once it is drawn; says why
 /// where the engine cannot make it.
-pub async fn print_report(ctx: AppCtx) -> Result<(), String> {
+pub async fn print_report(ctx: AppCtx) -> Result<(), super::engine::NotDone> {
     let moment = moment_shown(ctx);
     let request = Request::Report {
         link: ctx.view.with_untracked(|v| v.to_query()),

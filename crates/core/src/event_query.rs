@@ -214,7 +214,7 @@ impl EventQuery {
             .stream_log_positions(stream)
             .iter()
             .enumerate()
-            .filter(|&(_, &idx)| self.holds_at(timeline, &names, idx))
+            .filter(|&(_, &idx)| self.holds_at(timeline, &names, idx as usize))
             .map(|(pos, _)| pos)
             .collect()
     }

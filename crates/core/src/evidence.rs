@@ -242,7 +242,7 @@ pub fn evidence_files(input: &EvidenceInput<'_>) -> PackFiles<'static> {
             .stream_log_positions(input.stream)
             .iter()
             .take(input.pos + 1)
-            .copied()
+            .map(|&idx| idx as usize)
             .collect(),
     };
     let records: Vec<String> = positions

@@ -201,6 +201,17 @@ impl DecodeError {
     }
 }
 
+/// Why a record the timeline keeps in a source text could not be read back.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordUnread {
+    /// The timeline was given no `RecordReader` for its records.
+    #[error("the timeline has no reader for its records")]
+    NoReader,
+    /// The record's decoder refused it.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+}
+
 /// Why an event could not be applied to the state.
 #[derive(Clone, Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ReduceError {
@@ -222,7 +233,7 @@ pub enum ReduceError {
     #[error("the rules of {kind} would nest the state more than {max} levels deep", max = MAX_DEPTH)]
     RulesTooDeep { kind: String },
     #[error("the record cannot be read again: {0}")]
-    Record(String),
+    Record(RecordUnread),
     #[error("the state would nest more than {max} levels deep", max = MAX_DEPTH)]
     TooDeep,
 }

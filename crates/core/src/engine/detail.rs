@@ -180,10 +180,7 @@ pub(super) fn locate(timeline: &Timeline, seq: u64) -> Option<(String, wire::Eve
         .ok()
         .filter(|&idx| idx < timeline.len())?;
     let stream = timeline.head(log_idx).stream.to_string();
-    let pos = timeline
-        .stream_log_positions(&stream)
-        .binary_search(&log_idx)
-        .ok()?;
+    let pos = timeline.position_in_stream(&stream, log_idx)?;
     let row = event_row(timeline, &stream, pos)?;
     Some((stream, row))
 }
@@ -288,7 +285,7 @@ pub(super) fn trail(
     stream: &str,
     pos: usize,
 ) -> Option<wire::Trail> {
-    let log_idx = *timeline.stream_log_positions(stream).get(pos)?;
+    let log_idx = timeline.log_position(stream, pos)?;
     let pointers = trail_pointers(timeline.projection(), format);
     Some(match trail_of(timeline, log_idx, &pointers) {
         Trail::NoCorrelation { looked_at } => wire::Trail {
@@ -312,10 +309,7 @@ pub(super) fn trail(
 
 fn trail_step(timeline: &Timeline, entry: &crate::trail::TrailEntry) -> Option<wire::TrailStep> {
     let stream = timeline.head(entry.log_idx).stream.to_string();
-    let pos = timeline
-        .stream_log_positions(&stream)
-        .binary_search(&entry.log_idx)
-        .ok()?;
+    let pos = timeline.position_in_stream(&stream, entry.log_idx)?;
     Some(wire::TrailStep {
         row: event_row(timeline, &stream, pos)?,
         stream,

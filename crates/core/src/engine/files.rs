@@ -171,8 +171,11 @@ fn listed(timeline: &Timeline, link: &str) -> Result<(Option<String>, Scope, Vec
         .ok()
         .flatten();
     let positions: Vec<usize> = match &shown {
-        Some(shown) => shown.iter().filter_map(|&p| all.get(p).copied()).collect(),
-        None => all.to_vec(),
+        Some(shown) => shown
+            .iter()
+            .filter_map(|&p| all.get(p).map(|&idx| idx as usize))
+            .collect(),
+        None => all.iter().map(|&idx| idx as usize).collect(),
     };
     let scope = Scope {
         n_events: positions.len(),

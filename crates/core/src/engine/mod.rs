@@ -982,7 +982,7 @@ fn ask(source: &Source<'_>, caches: &mut Caches, request: Request) -> Answer {
             Ok(()) => Answer::Counted {
                 n: timeline
                     .stream_log_positions(&stream)
-                    .partition_point(|&idx| idx < upto),
+                    .partition_point(|&idx| (idx as usize) < upto),
             },
             Err(refusal) => Answer::Refused(refusal),
         },

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::decode::canonical::{self, Lean};
 use crate::decode::{Decoder, Record, RecordPlace};
 use crate::event::Event;
-use crate::problem::{Place, Problem, ProblemKind};
+use crate::problem::{DecodeError, Place, Problem, ProblemKind};
 use crate::projection::Projection;
 use crate::source_text::SourceText;
 use crate::timeline::{IndexedRecord, RecordBody, RecordReader, StoredForm, Timeline};
@@ -25,14 +25,12 @@ pub const CANONICAL_READER: RecordReader = RecordReader {
     body: canonical_body,
 };
 
-fn canonical_body(text: &str) -> Result<RecordBody, String> {
-    canonical::decode_text(text)
-        .map(|draft| RecordBody {
-            data: draft.data,
-            meta: draft.meta,
-            change: draft.change,
-        })
-        .map_err(|err| err.to_string())
+fn canonical_body(text: &str) -> Result<RecordBody, DecodeError> {
+    canonical::decode_text(text).map(|draft| RecordBody {
+        data: draft.data,
+        meta: draft.meta,
+        change: draft.change,
+    })
 }
 
 /// A timeline of decoded events read with a projection: each event is upcast, then indexed,

@@ -305,7 +305,7 @@ pub struct Checker<'a> {
     format: Format,
     rule: Option<&'a ChainRule>,
     /// Each stream's log positions, when each stream has its own chain.
-    per_stream: Option<Vec<&'a [usize]>>,
+    per_stream: Option<Vec<&'a [u32]>>,
     phase: Phase,
     /// Where the phase is: a chain or stream, and a position in it.
     at: (usize, usize),
@@ -444,7 +444,7 @@ impl<'a> Checker<'a> {
     /// The log position of the event at `pos` of chain `chain`, if there is one.
     fn chain_event(&self, chain: usize, pos: usize) -> Option<usize> {
         match &self.per_stream {
-            Some(streams) => streams.get(chain)?.get(pos).copied(),
+            Some(streams) => streams.get(chain)?.get(pos).map(|&idx| idx as usize),
             None => (chain == 0 && pos < self.timeline.len()).then_some(pos),
         }
     }
@@ -517,7 +517,7 @@ impl<'a> Checker<'a> {
     }
 
     fn check_event_of_stream(&mut self, facts: &StreamFacts<'_>, pos: usize, versions: bool) {
-        let log_idx = facts.event_idx[pos];
+        let log_idx = facts.event_idx[pos] as usize;
         if pos > 0 && versions {
             if let Some(kind) = version_finding(facts.version(pos - 1), facts.version(pos)) {
                 self.findings.push(finding_at(self.timeline, log_idx, kind));
@@ -599,7 +599,11 @@ fn check_after_delete(timeline: &Timeline, facts: &StreamFacts<'_>, findings: &m
             deleted_version: facts.version(ended),
             n_after,
         };
-        findings.push(finding_at(timeline, facts.event_idx[ended + 1], kind));
+        findings.push(finding_at(
+            timeline,
+            facts.event_idx[ended + 1] as usize,
+            kind,
+        ));
     }
 }
 

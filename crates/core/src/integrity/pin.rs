@@ -169,7 +169,7 @@ fn records_up_to<'a>(timeline: &'a Timeline, stream: &str, pos: usize) -> Option
     let positions = timeline.stream_log_positions(stream).get(..=pos)?;
     positions
         .iter()
-        .map(|&log_idx| timeline.stored_bytes(log_idx))
+        .map(|&log_idx| timeline.stored_bytes(log_idx as usize))
         .collect()
 }
 

@@ -62,7 +62,7 @@ impl Timeline {
         let mut snapshots = Vec::new();
         let mut ended_at = line.ended_at;
         for pos in line.folded..end {
-            let idx = line.event_idx[pos];
+            let idx = line.event_idx[pos] as usize;
             let had_state = !state.is_null();
             if let Err(err) = self.apply_event(&mut state, idx) {
                 let place = self.place_of_stored(idx);
@@ -99,7 +99,7 @@ impl Timeline {
     /// when a state kept as text cannot be read back, which only a bug could cause.
     pub(super) fn replay_from_start(&self, line: &StreamLine, n_applied: usize) -> Value {
         let mut state = Value::Null;
-        for &idx in line.event_idx.iter().take(n_applied) {
+        for idx in line.log_idxs().take(n_applied) {
             let _ = self.apply_event(&mut state, idx);
         }
         state
@@ -156,7 +156,7 @@ impl Timeline {
             }
             // Indexing checked the record, so this only fails where that check and the full
             // reading disagree; the event then leaves the state as it was, and says why.
-            (reader.body)(text).map_err(ReduceError::Record)?;
+            (reader.body)(text).map_err(|err| ReduceError::Record(err.into()))?;
         }
         if ruled {
             return Ok(None);
@@ -186,7 +186,7 @@ impl Timeline {
             // stream gives the same state.
             Err(_) => return self.replay_from_start(line, n_applied),
         };
-        for &idx in &line.event_idx[start..n_applied] {
+        for idx in line.log_idxs().take(n_applied).skip(start) {
             // A failed event is reported when it is folded; replay skips it the same way.
             let _ = self.apply_event(&mut state, idx);
         }
@@ -210,7 +210,7 @@ impl Timeline {
             return Touched::everything();
         }
         let mut touched = Touched::default();
-        for &idx in &line.event_idx[start..end] {
+        for idx in line.log_idxs().take(end).skip(start) {
             match self.change_of(idx) {
                 Ok(Some((change, data))) => touched.add_change(&change, &data),
                 Ok(None) => return Touched::everything(),
@@ -228,7 +228,7 @@ impl Timeline {
             return;
         };
         let mut state = Value::Null;
-        for (pos, &idx) in line.event_idx.iter().enumerate() {
+        for (pos, idx) in line.log_idxs().enumerate() {
             // A failed event is reported when it is folded; replay skips it the same way.
             let _ = self.apply_event(&mut state, idx);
             visit(pos, &state);

@@ -22,9 +22,21 @@ impl Timeline {
         self.events.len() == 0
     }
 
-    /// The log positions of a stream's events, in order.
-    pub fn stream_log_positions(&self, stream: &str) -> &[usize] {
+    /// The log positions of a stream's events, in order (in 32 bits, as the timeline keeps
+    /// them: a log holds fewer than 2³² events).
+    pub fn stream_log_positions(&self, stream: &str) -> &[u32] {
         self.line(stream).map_or(&[], |line| &line.event_idx)
+    }
+
+    /// The log position of the event at `pos` of a stream.
+    pub fn log_position(&self, stream: &str, pos: usize) -> Option<usize> {
+        self.line(stream)?.log_idx(pos)
+    }
+
+    /// Where the event at `log_idx` of the log is in its stream.
+    pub fn position_in_stream(&self, stream: &str, log_idx: usize) -> Option<usize> {
+        let idx = u32::try_from(log_idx).ok()?;
+        self.line(stream)?.event_idx.binary_search(&idx).ok()
     }
 
     /// Every stream's index, for integrity checks.
@@ -130,30 +142,30 @@ impl Timeline {
     /// The event at a position (from 0) of a stream.
     pub fn event_at(&self, stream: &str, pos: usize) -> Option<Event> {
         let line = self.line(stream)?;
-        line.event_idx.get(pos).map(|&idx| self.event(idx))
+        line.log_idx(pos).map(|idx| self.event(idx))
     }
 
     /// What lists show of the event at a position of a stream.
     pub fn head_at(&self, stream: &str, pos: usize) -> Option<EventHead<'_>> {
         let line = self.line(stream)?;
-        line.event_idx.get(pos).map(|&idx| self.head(idx))
+        line.log_idx(pos).map(|idx| self.head(idx))
     }
 
     /// The events of a stream, in order, each parsed from its compact form.
     pub fn stream_events<'a>(&'a self, stream: &str) -> impl Iterator<Item = Event> + 'a {
         self.stream_idxs(stream)
             .iter()
-            .map(move |&idx| self.event(idx))
+            .map(move |&idx| self.event(idx as usize))
     }
 
     /// What lists show of the events of a stream, in order.
     pub fn stream_heads<'a>(&'a self, stream: &str) -> impl Iterator<Item = EventHead<'a>> + 'a {
         self.stream_idxs(stream)
             .iter()
-            .map(move |&idx| self.head(idx))
+            .map(move |&idx| self.head(idx as usize))
     }
 
-    pub(super) fn stream_idxs(&self, stream: &str) -> &[usize] {
+    pub(super) fn stream_idxs(&self, stream: &str) -> &[u32] {
         self.line(stream)
             .map_or(&[][..], |line| &line.event_idx[..])
     }
@@ -175,7 +187,7 @@ impl Timeline {
         let line = self.line(stream)?;
         let n_before = if line.max_time.is_empty() {
             line.event_idx
-                .partition_point(|&idx| self.events[idx].time <= time)
+                .partition_point(|&idx| self.events[idx as usize].time <= time)
         } else {
             line.max_time.partition_point(|&t| t <= time)
         };
@@ -189,7 +201,7 @@ impl Timeline {
 
     /// `position_of_version` in a stream's line.
     pub(super) fn position_in_line(&self, line: &StreamLine, version: u64) -> Option<usize> {
-        let version_at = |idx: &usize| self.version_at(*idx);
+        let version_at = |idx: &u32| self.version_at(*idx as usize);
         if line.versions_ascend {
             line.event_idx
                 .binary_search_by_key(&version, version_at)
@@ -212,7 +224,7 @@ impl Timeline {
         line.event_idx
             .iter()
             .enumerate()
-            .filter(|(_, &idx)| self.version_at(idx) == version)
+            .filter(|(_, &idx)| self.version_at(idx as usize) == version)
             .nth(nth)
             .map(|(pos, _)| pos)
     }
@@ -226,13 +238,13 @@ impl Timeline {
         if line.versions_ascend {
             return 1;
         }
-        let Some(&log_idx) = line.event_idx.get(pos) else {
+        let Some(log_idx) = line.log_idx(pos) else {
             return 1;
         };
         let version = self.version_at(log_idx);
         1 + line.event_idx[..pos]
             .iter()
-            .filter(|&&idx| self.version_at(idx) == version)
+            .filter(|&&idx| self.version_at(idx as usize) == version)
             .count() as u64
     }
 
@@ -247,7 +259,7 @@ impl Timeline {
         let events = || {
             self.stream_idxs(stream)
                 .iter()
-                .map(|&idx| &self.events[idx])
+                .map(|&idx| &self.events[idx as usize])
         };
         if let (Some(first), Some(last), true) = (events().next(), events().next_back(), n_bins > 0)
         {

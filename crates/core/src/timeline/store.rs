@@ -11,10 +11,10 @@ use serde_json::{Map, Value};
 
 use super::{
     aside, compact, line_number, read_own, seq_kept, unreadable, Body, BodyFields, IndexedRecord,
-    RecordBody, Span, Stored, StoredForm, StreamLine, Timeline, BIG_VERSION,
+    JsonBody, RecordBody, Span, Stored, StoredForm, StreamLine, Timeline, BIG_VERSION,
 };
 use crate::event::{Change, Event};
-use crate::problem::{Place, Problem, ProblemKind};
+use crate::problem::{Place, Problem, ProblemKind, RecordUnread};
 use crate::source_text::{same_text, SourceText};
 
 impl Timeline {
@@ -89,7 +89,7 @@ impl Timeline {
         let raw = at.and_then(|(source, range)| self.span(source, range));
         let body = match raw {
             Some(span) if event.stored.is_none() && self.reader.is_some() => Body::Source(span),
-            raw => compact(&event, raw),
+            raw => self.keep_json(compact(&event, raw)),
         };
         if event.meta.contains_key("time_absent") {
             self.streams[stream as usize].n_untimed += 1;
@@ -187,12 +187,12 @@ impl Timeline {
     /// loading) is found missing without a search.
     pub(super) fn held_version(&self, stream: &str, version: u64) -> Option<usize> {
         let line = self.line(stream)?;
-        let &last = line.event_idx.last()?;
+        let last = line.log_idx(line.event_idx.len().checked_sub(1)?)?;
         if line.versions_ascend && version > self.version_at(last) {
             return None;
         }
         let pos = self.position_in_line(line, version)?;
-        line.event_idx.get(pos).copied()
+        line.log_idx(pos)
     }
 
     /// Adds a problem found while indexing (an upcaster that failed on an event).
@@ -215,7 +215,7 @@ impl Timeline {
     pub(super) fn stored_form(&self, idx: usize, decoded: bool) -> StoredForm<'_> {
         let stored = &self.events[idx];
         let line = stored.line.map(|line| line.get() as usize);
-        let at = stored.body.span().map(|span| self.span_at(span));
+        let at = self.span_of(&stored.body).map(|span| self.span_at(span));
         match at {
             Some((source, range))
                 if !decoded
@@ -309,7 +309,7 @@ impl Timeline {
     /// Puts the next event of a stream in the stream's indexes, to be folded later.
     pub(super) fn index(&mut self, stream: usize, kind: u32, version: u64, time: DateTime<Utc>) {
         let log_idx = self.events.len();
-        let previous = self.streams[stream].event_idx.last().copied();
+        let previous = self.streams[stream].log_idxs().next_back();
         let prev_version = previous.map(|idx| self.version_at(idx));
         let prev_time = previous.map(|idx| self.events[idx].time);
         let line = &mut self.streams[stream];
@@ -335,12 +335,12 @@ impl Timeline {
             (Some(&max_time), _) => line.max_time.push(max_time.max(time)),
             (None, Some(prev_time)) if time < prev_time => {
                 let events = &self.events;
-                line.max_time = line.event_idx.iter().map(|&i| events[i].time).collect();
+                line.max_time = line.log_idxs().map(|i| events[i].time).collect();
                 line.max_time.push(prev_time);
             }
             (None, _) => {}
         }
-        line.event_idx.push(log_idx);
+        line.event_idx.push(seq_kept(log_idx as u64));
         self.fold_from = self.fold_from.min(stream);
     }
 
@@ -385,8 +385,8 @@ impl Timeline {
     pub fn event(&self, log_idx: usize) -> Event {
         let stored = &self.events[log_idx];
         let (data, meta, change, upcast_from) = match &stored.body {
-            Body::Json(json) => {
-                let text = &json.text;
+            &Body::Json(n) => {
+                let text = &self.bodies[n as usize].text;
                 match read_own::<BodyFields<Value, Map<String, Value>, Change, Value>>(text) {
                     Ok(body) => (body.data, body.meta, body.change, body.stored),
                     // The timeline wrote this text itself, so this cannot happen; if it ever
@@ -398,7 +398,7 @@ impl Timeline {
                 Ok(record) => (record.data, record.meta, record.change, None),
                 // Only where indexing's check and the full reading disagree: the event is
                 // shown with its record as data, changing nothing.
-                Err(message) => unreadable(self.text_of(&stored.body), message),
+                Err(unread) => unreadable(self.text_of(&stored.body), unread.to_string()),
             },
         };
         Event {
@@ -417,19 +417,35 @@ impl Timeline {
     }
 
     /// A record kept in a source, read back.
-    pub(super) fn read_record(&self, text: &str) -> Result<RecordBody, String> {
+    pub(super) fn read_record(&self, text: &str) -> Result<RecordBody, RecordUnread> {
         match self.reader {
-            Some(reader) => (reader.body)(text),
-            None => Err("the timeline has no reader for its records".into()),
+            Some(reader) => Ok((reader.body)(text)?),
+            None => Err(RecordUnread::NoReader),
         }
     }
 
     /// The text of a record in a source.
-    pub(super) fn text_of<'a>(&'a self, body: &'a Body) -> &'a str {
-        match body {
-            Body::Json(json) => &json.text,
-            &Body::Source(span) => self.span_text(span),
+    pub(super) fn text_of(&self, body: &Body) -> &str {
+        match *body {
+            Body::Json(n) => &self.bodies[n as usize].text,
+            Body::Source(span) => self.span_text(span),
         }
+    }
+
+    /// Where the event's record is in a source text, if the timeline keeps it.
+    fn span_of(&self, body: &Body) -> Option<Span> {
+        match *body {
+            Body::Source(span) => Some(span),
+            Body::Json(n) => self.bodies[n as usize].span,
+        }
+    }
+
+    /// Keeps an event's body as JSON, aside, and names it. A log holds fewer than 2³² events
+    /// (`Stored::seq` is 32 bits too), so every body's number fits.
+    fn keep_json(&mut self, body: JsonBody) -> Body {
+        let n = u32::try_from(self.bodies.len()).unwrap_or(u32::MAX);
+        self.bodies.push(body);
+        Body::Json(n)
     }
 
     /// The text a span points at (empty if it were ever out of its source, which `span`
@@ -443,7 +459,7 @@ impl Timeline {
     /// line without its line end, an element of an array, an entry of a feed page), where the
     /// timeline keeps it; `None` for an event made without a record (a test's, a sample's).
     pub fn stored_bytes(&self, log_idx: usize) -> Option<&str> {
-        let span = self.events[log_idx].body.span()?;
+        let span = self.span_of(&self.events[log_idx].body)?;
         Some(self.span_text(span))
     }
 
@@ -456,7 +472,7 @@ impl Timeline {
     /// it, where the timeline keeps it (Chronoscope's own records, which it points into);
     /// `None` for events kept decoded.
     pub fn record_text_at(&self, stream: &str, pos: usize) -> Option<&str> {
-        let log_idx = *self.line(stream)?.event_idx.get(pos)?;
+        let log_idx = self.line(stream)?.log_idx(pos)?;
         self.record_text(log_idx)
     }
 

@@ -31,7 +31,7 @@ fn brute_force(timeline: &Timeline, stream: &str, test: EventTest) -> Vec<usize>
         .stream_log_positions(stream)
         .iter()
         .enumerate()
-        .filter(|(_, &idx)| test(&timeline.event(idx)))
+        .filter(|(_, &idx)| test(&timeline.event(idx as usize)))
         .map(|(pos, _)| pos)
         .collect()
 }

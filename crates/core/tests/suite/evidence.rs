@@ -155,7 +155,12 @@ fn a_file_that_is_not_a_zip_is_refused_with_a_reason() {
 #[test]
 fn the_event_list_exports_as_csv_with_its_scope_quotes_and_no_formulas() {
     let outcome = load(PO);
-    let positions = outcome.timeline.stream_log_positions("po-1").to_vec();
+    let positions = outcome
+        .timeline
+        .stream_log_positions("po-1")
+        .iter()
+        .map(|&i| i as usize)
+        .collect::<Vec<_>>();
     let scope = Scope {
         n_events: positions.len(),
         stream: Some("po-1".into()),
@@ -337,7 +342,11 @@ fn the_jsonl_export_of_upcast_events_reads_back_with_the_projection_to_the_same_
         .find(|&idx| timeline.event(idx).stored.is_some())
         .expect("the demo has upcast events");
     let stream = timeline.head(upcast).stream.to_string();
-    let positions = timeline.stream_log_positions(&stream).to_vec();
+    let positions: Vec<usize> = timeline
+        .stream_log_positions(&stream)
+        .iter()
+        .map(|&i| i as usize)
+        .collect();
     let scope = Scope {
         n_events: positions.len(),
         stream: Some(stream.clone()),
@@ -401,7 +410,12 @@ fn a_cell_that_begins_like_a_formula_is_text_unless_it_is_a_plain_number() {
 #[test]
 fn a_line_break_in_a_scope_cannot_add_rows_to_a_csv() {
     let outcome = load(PO);
-    let positions = outcome.timeline.stream_log_positions("po-1").to_vec();
+    let positions = outcome
+        .timeline
+        .stream_log_positions("po-1")
+        .iter()
+        .map(|&i| i as usize)
+        .collect::<Vec<_>>();
     let scope = Scope {
         n_events: positions.len(),
         stream: Some("po-1".into()),

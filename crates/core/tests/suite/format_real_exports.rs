@@ -645,7 +645,7 @@ fn reversion_expected() -> Vec<(String, bool, Vec<ReversionVersion>)> {
 fn comments(timeline: &Timeline, stream: &str) -> Vec<String> {
     (0..timeline.stream_len(stream))
         .map(|pos| {
-            let log_idx = timeline.stream_log_positions(stream)[pos];
+            let log_idx = timeline.stream_log_positions(stream)[pos] as usize;
             let event = timeline.event(log_idx);
             event.meta["comment"]
                 .as_str()

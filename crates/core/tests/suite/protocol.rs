@@ -309,7 +309,7 @@ proptest! {
         for summary in timeline.streams() {
             let log = timeline.stream_log_positions(&summary.name);
             for pos in filtered_positions(timeline, &summary.name, &query).unwrap().unwrap() {
-                expected.push((log[pos], summary.name.clone(), pos));
+                expected.push((log[pos] as usize, summary.name.clone(), pos));
             }
         }
         expected.sort();
@@ -365,7 +365,7 @@ proptest! {
             let Answer::Located { stream: found, row } = ask(&mut engine, 4, Request::Locate { seq }) else { panic!() };
             prop_assert_eq!((&found, row.pos, row.seq), (&stream, pos, seq));
             let Answer::Trail(trail) = ask(&mut engine, 4, Request::Trail { stream: stream.clone(), pos }) else { panic!() };
-            let log_idx = timeline.stream_log_positions(&stream)[pos];
+            let log_idx = timeline.stream_log_positions(&stream)[pos] as usize;
             match trail_of(timeline, log_idx, &trail_pointers(None, direct.detection.format)) {
                 Trail::NoCorrelation { looked_at } => {
                     prop_assert_eq!(trail.correlation, None);
@@ -377,7 +377,7 @@ proptest! {
                     let want: Vec<_> = entries.iter().map(|e| (e.log_idx, e.depth, e.caused_by)).collect();
                     prop_assert_eq!(steps, want);
                     for step in &trail.steps {
-                        prop_assert_eq!(timeline.stream_log_positions(&step.stream)[step.row.pos], step.row.seq as usize);
+                        prop_assert_eq!(u64::from(timeline.stream_log_positions(&step.stream)[step.row.pos]), step.row.seq);
                     }
                 }
             }
@@ -412,7 +412,7 @@ proptest! {
             let list = format!("stream={stream}&q=type:{}", KINDS[k]);
             let Answer::File(file) = ask(&mut engine, 8, Request::Export { what: ExportKind::EventsJsonl, link: list }) else { panic!() };
             let all = timeline.stream_log_positions(&stream);
-            let positions: Vec<usize> = shown.iter().map(|&p| all[p]).collect();
+            let positions: Vec<usize> = shown.iter().map(|&p| all[p] as usize).collect();
             let scope = Scope { n_events: positions.len(), stream: Some(stream.clone()), filter: Some(filter), as_of: None };
             prop_assert_eq!(file.text, Some(events_jsonl(timeline, &positions, &scope)));
         }
