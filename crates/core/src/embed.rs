@@ -9,8 +9,10 @@
 //! deployment's `config.json` (`Allowlist`), never from a link; with no config, only the
 //! panel's own origin may. A theme may set only the custom properties named in `THEME_VARS`.
 //!
-//! Payloads are read from `serde_json::Value` by hand rather than with derived `Deserialize`:
-//! the derives cost bundle size, and by hand each error names the field and what it needs.
+//! Payloads are read from `serde_json::Value` by hand rather than with derived `Deserialize`, so
+//! that each error names the message, the field and what it needs in the host developer's terms
+//! (`seek: v must be a whole number`), where serde's would name a Rust type and a column; the
+//! JSON Schemas in `embed/` are checked against what these functions take by a test.
 
 use serde_json::{json, Map, Value};
 use url::Url;

@@ -2,7 +2,7 @@
 //! no answer, a body that trickles (a slow-loris server), and an answer that asks to be tried
 //! later (`Retry-After`). The browser side only keeps the clock and the bytes; the rules are here.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::problem::ProblemKind;
 
@@ -69,37 +69,10 @@ pub fn retry_after(value: &str, now: DateTime<Utc>) -> Option<u64> {
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(seconds);
     }
-    let when = http_date(value)?.and_utc().timestamp();
-    Some(when.saturating_sub(now.timestamp()).max(0) as u64)
-}
-
-/// Reads the three forms of an HTTP date. Hand-written: the httpdate crate's reader, inlined
-/// here, cost the bundle 5 KB, and chrono's RFC 2822 reader more, over its 350 KB budget; the
-/// three forms differ only in their separators and in where the month and year stand.
-fn http_date(value: &str) -> Option<NaiveDateTime> {
-    let tokens: Vec<&str> = value
-        .split([' ', ',', '-', ':'])
-        .filter(|t| !t.is_empty())
-        .collect();
-    // The weekday comes first and is not checked.
-    let (day, month, year, clock) = match tokens.as_slice() {
-        [_, month, day, h, m, s, year] => (day, month, year, [h, m, s]),
-        [_, day, month, year, h, m, s, "GMT"] => (day, month, year, [h, m, s]),
-        _ => return None,
-    };
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let month = MONTHS.iter().position(|m| m == month)? as u32 + 1;
-    let year: i32 = match year.parse().ok()? {
-        // RFC 850's two-digit year, read as the nearest such year (RFC 9110 asks for no more
-        // than 50 years ahead).
-        yy @ 0..=69 if year.len() == 2 => 2000 + yy,
-        yy if year.len() == 2 => 1900 + yy,
-        yyyy => yyyy,
-    };
-    let [h, m, s] = clock.map(|part| part.parse::<u32>().ok());
-    NaiveDate::from_ymd_opt(year, month, day.parse().ok()?)?.and_hms_opt(h?, m?, s?)
+    let when = httpdate::parse_http_date(value).ok()?;
+    let when = when.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    let now = u64::try_from(now.timestamp()).unwrap_or(0);
+    Some(when.saturating_sub(now))
 }
 
 /// Whether a load asked to wait `wait_s` seconds is tried again by itself, after `n_tried`

@@ -168,7 +168,7 @@ fn decode_base64(encoded: &str, is_json: bool) -> Result<Value, DecodeError> {
         .decode(encoded.trim())
         .map_err(|err| format!("`data_base64` is not base64: {err}"))?;
     if is_json {
-        if let Some(value) = super::json_from_bytes(&bytes) {
+        if let Ok(value) = serde_json::from_slice(&bytes) {
             return Ok(value);
         }
     }

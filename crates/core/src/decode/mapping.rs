@@ -114,8 +114,9 @@ pub enum MappingError {
 pub const UNTYPED: &str = "change";
 
 /// One JSON Pointer, or several whose values are joined with `:`. Read through `PointerList`
-/// rather than as an untagged enum, whose buffering (serde's `Content`) cost the bundle
-/// kilobytes.
+/// rather than as an untagged enum, so that a value of another kind is refused in words that
+/// say what was expected ("expected a JSON Pointer or an array of them"), where an untagged
+/// enum says only that the data "did not match any variant".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(untagged, from = "PointerList")]
 pub enum Pointers {

@@ -560,13 +560,6 @@ pub fn split_records(text: &str) -> (Vec<Record<'_>>, Vec<Problem>) {
     split_lines(text)
 }
 
-/// JSON read from bytes, through `serde_json::from_str` after a UTF-8 check: every other
-/// reader in the app reads `&str`, and `from_slice` would add a second copy of serde_json's
-/// reader to the bundle.
-pub(crate) fn json_from_bytes<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Option<T> {
-    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
-}
-
 /// True when the text is NDJSON: its first line is a whole JSON object and more lines follow.
 pub fn is_ndjson(text: &str) -> bool {
     let trimmed = text.trim_start_matches('\u{feff}').trim_start();

@@ -7,9 +7,9 @@
 //! the states, however large. Operations that add, remove or move an element mark its parent's
 //! members as changed, since they shift an array's indexes.
 //!
-//! A node keeps its members in a short list ordered by token rather than a map (a map, and the
-//! sort its indexes then needed, cost the bundle 1.5 KB); past `MAX_MEMBERS` written members,
-//! the node is walked whole instead.
+//! A node keeps its members in a short list ordered by token rather than a map, so that the walk
+//! meets array indexes in order without sorting them; past `MAX_MEMBERS` written members, the
+//! node is walked whole instead.
 
 use serde_json::{Map, Value};
 

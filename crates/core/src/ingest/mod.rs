@@ -44,8 +44,8 @@ use serde_json::Value;
 use url::Url;
 
 use crate::decode::{
-    is_ndjson, json_from_bytes, DecodeOptions, Decoder, Detection, Format, LineCursor, Place,
-    Problem, ProblemKind, RecordPlace,
+    is_ndjson, DecodeOptions, Decoder, Detection, Format, LineCursor, Place, Problem, ProblemKind,
+    RecordPlace,
 };
 use crate::event::Event;
 use crate::projection::Projection;
@@ -419,7 +419,7 @@ fn last_line_is_whole(pending: &[u8]) -> Option<bool> {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(pending, |at| &pending[at + 1..]);
-    (!last.trim_ascii().is_empty()).then(|| json_from_bytes::<Value>(last).is_some())
+    (!last.trim_ascii().is_empty()).then(|| serde_json::from_slice::<Value>(last).is_ok())
 }
 
 /// Whether what a live source sent so far, short of the 16 KB that decide its shape, can be
@@ -428,7 +428,7 @@ fn last_line_is_whole(pending: &[u8]) -> Option<bool> {
 fn could_be_lines(pending: &[u8]) -> bool {
     match pending.iter().position(|&b| b == b'\n') {
         None => true,
-        Some(end) => json_from_bytes::<Value>(&pending[..end]).is_some(),
+        Some(end) => serde_json::from_slice::<Value>(&pending[..end]).is_ok(),
     }
 }
 

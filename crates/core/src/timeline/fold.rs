@@ -141,8 +141,6 @@ impl Timeline {
     /// The change the event at a log position makes, and its data (which a merge merges);
     /// `None` when a projection rule applies the event instead. An event in a source that no
     /// rule touches is read back from its change alone, without parsing the rest of its record.
-    /// Kept out of line: its two callers would each carry a copy (1 KB of bundle).
-    #[inline(never)]
     pub(super) fn change_of(&self, log_idx: usize) -> Result<Option<(Change, Value)>, ReduceError> {
         let stored = &self.events[log_idx];
         let ruled = self
