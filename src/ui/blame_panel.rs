@@ -65,7 +65,7 @@ fn entry_key(change: &FieldChange) -> String {
 fn BlameEntry(change: FieldChange, n: usize, roving: Roving) -> impl IntoView {
     let ctx = use_app();
     let pos = change.pos;
-    let current = move || ctx.selection.with(|s| s.pos == Some(pos)).to_string();
+    let current = move || ctx.shown.selection.with(|s| s.pos == Some(pos)).to_string();
     let when_local = match change.time {
         Some(time) => ctx.in_zone(&time),
         None => NO_TIME.into(),

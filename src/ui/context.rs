@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::clipboard::copier;
 use super::engine::Engine;
 use super::format::zoned;
-use super::moment::{write_moment, Moments};
+use super::moment::{write_moment, Moment, Moments};
 use super::print_report::Printed;
 use chronoscope_core::decode::Problem;
 use chronoscope_core::diff::Difference;
@@ -84,12 +84,10 @@ pub struct AppCtx {
     /// What checking the link's `h=` against the loaded data found, while the view is still at
     /// the link's moment.
     pub link_check: Memo<Option<PinCheck>>,
-    pub selection: Memo<Selection>,
+    /// The moment shown: the selection, its event, both states and what changed.
+    pub shown: Shown,
     /// Where the panels' requests go (`ui::engine`).
     pub engine: Engine,
-    /// The comparison point as links name it, for people; `None` before its stream's first
-    /// event.
-    pub compare_cursor: Memo<Option<Cursor>>,
     /// The loaded source as the engine has it: its counts, its format and its problems.
     pub opened: RwSignal<Option<Opened>>,
     /// The selected stream as the timeline draws it: its types, its span, its density.
@@ -100,15 +98,9 @@ pub struct AppCtx {
     /// The selected stream alone: what depends only on the stream (its density, its event types,
     /// the list's rows) is not redone when only the moment moves.
     pub stream: Memo<Option<String>>,
-    /// The selected event's version and time, read once from the index for every panel that
-    /// shows or links to it; `None` before the stream's first event.
-    pub cursor: Memo<Option<Cursor>>,
     /// The event types of the selected stream, in order of first appearance in the log; an
     /// event type's colour is its index here, so colours are distinct within a stream.
     pub stream_kinds: Memo<Vec<String>>,
-    pub state: Memo<Value>,
-    pub compare_state: Memo<Value>,
-    pub changes: Memo<Vec<Difference>>,
     pub playing: RwSignal<bool>,
     /// True for a moment after the link was copied, by the button or by `c`: once the browser
     /// has taken the text, never where it refuses.
@@ -234,6 +226,34 @@ impl FollowState {
     }
 }
 
+/// What every panel shows of the moment shown, each part a memo of its own, so that a panel is
+/// redrawn only when its part changes.
+#[derive(Clone, Copy)]
+pub struct Shown {
+    pub selection: Memo<Selection>,
+    /// The selected event's version and time; `None` before the stream's first event.
+    pub cursor: Memo<Option<Cursor>>,
+    /// The comparison point as links name it; `None` before its stream's first event.
+    pub compare_cursor: Memo<Option<Cursor>>,
+    pub state: Memo<Value>,
+    pub compare_state: Memo<Value>,
+    pub changes: Memo<Vec<Difference>>,
+}
+
+impl Shown {
+    /// The parts of the moment the engine last answered with.
+    fn of(moment: RwSignal<Moment>) -> Shown {
+        Shown {
+            selection: Memo::new(move |_| moment.with(|m| m.selection.clone())),
+            cursor: Memo::new(move |_| moment.with(|m| m.cursor)),
+            compare_cursor: Memo::new(move |_| moment.with(|m| m.compare_cursor)),
+            state: Memo::new(move |_| moment.with(|m| m.state.clone())),
+            compare_state: Memo::new(move |_| moment.with(|m| m.compare_state.clone())),
+            changes: Memo::new(move |_| moment.with(|m| m.changes.clone())),
+        }
+    }
+}
+
 impl AppCtx {
     /// Creates the context in the current reactive owner.
     pub fn new(view: ViewState) -> AppCtx {
@@ -244,12 +264,7 @@ impl AppCtx {
         let moments = Moments::follow(engine, view);
         let moment = moments.shown;
         let stream = Memo::new(move |_| moment.with(|m| m.selection.stream.clone()));
-        let cursor = Memo::new(move |_| moment.with(|m| m.cursor));
-        let compare_cursor = Memo::new(move |_| moment.with(|m| m.compare_cursor));
-        let selection = Memo::new(move |_| moment.with(|m| m.selection.clone()));
-        let state = Memo::new(move |_| moment.with(|m| m.state.clone()));
-        let compare_state = Memo::new(move |_| moment.with(|m| m.compare_state.clone()));
-        let changes = Memo::new(move |_| moment.with(|m| m.changes.clone()));
+        let shown = Shown::of(moment);
         let opened = status_of(engine);
         let stream_info = engine.answer_memo(
             move || {
@@ -293,20 +308,15 @@ impl AppCtx {
             engine,
             opened,
             stream_info,
-            compare_cursor,
             source_problems: RwSignal::new(Vec::new()),
             needs_file: RwSignal::new(None),
             ask_to_fetch: RwSignal::new(None),
             ask_to_connect: RwSignal::new(None),
             pack: RwSignal::new(None),
             link_check,
-            selection,
+            shown,
             stream,
-            cursor,
             stream_kinds,
-            state,
-            compare_state,
-            changes,
             playing: RwSignal::new(false),
             link_copied: link_copier.copied,
             copy_to_clipboard: link_copier.copy,
@@ -435,7 +445,7 @@ impl AppCtx {
 
     /// Moves the selection by `delta` events, staying within the stream.
     pub fn step(&self, delta: isize) {
-        let shown = self.selection.with_untracked(|s| s.pos);
+        let shown = self.shown.selection.with_untracked(|s| s.pos);
         let pos = self.asked_position().or(shown);
         if let Some(target) = step_target(pos, delta, self.stream_len()) {
             self.select_position(target);

@@ -24,7 +24,7 @@ pub fn DensityStrip() -> impl IntoView {
     });
     let cursor_x = move || {
         let (_, first, last) = density.get()?;
-        let time = ctx.cursor.get()?.time?;
+        let time = ctx.shown.cursor.get()?.time?;
         Some(percent_of_span(first, last, time))
     };
     let on_click = move |ev: leptos::ev::MouseEvent| {

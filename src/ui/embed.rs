@@ -289,10 +289,11 @@ const HOST_LABEL: &str = "events from the host";
 /// loaded yet, they are the start of a source.
 fn append(ctx: AppCtx, lines: String) {
     let at = ctx
+        .shown
         .selection
         .with_untracked(|s| s.stream.clone())
         .and_then(|stream| {
-            let cursor = ctx.cursor.get_untracked()?;
+            let cursor = ctx.shown.cursor.get_untracked()?;
             Some((stream, cursor.version, cursor.occurrence))
         });
     let follow = ctx.follow.on.get_untracked();
@@ -347,7 +348,7 @@ fn report_selection(ctx: AppCtx, host: HostCell) {
     let last_said = StoredValue::new(String::new());
     Effect::new(move |_| {
         let complete = ctx.load.complete.get();
-        let (selection, cursor) = (ctx.selection.get(), ctx.cursor.get());
+        let (selection, cursor) = (ctx.shown.selection.get(), ctx.shown.cursor.get());
         let Some(stream) = selection.stream.clone().filter(|_| complete) else {
             return;
         };

@@ -17,7 +17,7 @@ pub fn EventDetail() -> impl IntoView {
     let ctx = use_app();
     let detail = ctx.engine.answer_memo(
         move || {
-            let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
+            let (stream, pos) = (ctx.stream.get()?, ctx.shown.selection.with(|s| s.pos)?);
             Some(Request::Event { stream, pos })
         },
         |answer| match answer {
@@ -26,7 +26,7 @@ pub fn EventDetail() -> impl IntoView {
         },
     );
     move || {
-        let selected = ctx.selection.with(|s| s.pos).is_some();
+        let selected = ctx.shown.selection.with(|s| s.pos).is_some();
         match detail.get().filter(|_| selected) {
             Some(detail) => card(detail).into_any(),
             None => view! {

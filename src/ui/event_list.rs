@@ -55,7 +55,7 @@ pub fn EventList() -> impl IntoView {
     let summary = ctx.engine.answer_memo(
         move || {
             let find = filter()
-                .and_then(|_| ctx.selection.with(|s| s.pos))
+                .and_then(|_| ctx.shown.selection.with(|s| s.pos))
                 .filter(|_| !search_all());
             asked(0, 0, find)
         },
@@ -76,7 +76,7 @@ pub fn EventList() -> impl IntoView {
     let summary = Memo::new(move |_| {
         let mut summary = summary.get().unwrap_or_default();
         if filter().is_none() && !search_all() {
-            summary.selected_row = ctx.selection.with(|s| s.pos);
+            summary.selected_row = ctx.shown.selection.with(|s| s.pos);
         }
         summary
     });
@@ -124,9 +124,12 @@ pub fn EventList() -> impl IntoView {
     };
     // Said when the filter hides the selected event, which the state still shows.
     let hidden_selection = move || {
-        ctx.selection.with(|s| s.pos).filter(|_| !search_all())?;
+        ctx.shown
+            .selection
+            .with(|s| s.pos)
+            .filter(|_| !search_all())?;
         let hidden = summary.with(|s| s.selected_row.is_none());
-        let version = ctx.cursor.get()?.version;
+        let version = ctx.shown.cursor.get()?.version;
         hidden.then(|| format!("The selected event, v{version}, is hidden by the filter."))
     };
     let filter_error = move || {
@@ -186,11 +189,12 @@ fn event_row(ctx: AppCtx, row: EventRow, top: f64) -> impl IntoView {
     };
     let selected = {
         let in_view = in_view.clone();
-        move || (in_view() && ctx.selection.with(|s| s.pos == Some(pos))).to_string()
+        move || (in_view() && ctx.shown.selection.with(|s| s.pos == Some(pos))).to_string()
     };
     let pinned = move || {
         in_view()
             && ctx
+                .shown
                 .selection
                 .with(|s| s.compare_pinned && s.compare_stream.is_none() && s.compare == Some(pos))
     };

@@ -179,7 +179,7 @@ impl Shown {
             return;
         }
         let stream = ctx.stream.get_untracked();
-        let at = ctx.cursor.get_untracked().zip(stream.clone());
+        let at = ctx.shown.cursor.get_untracked().zip(stream.clone());
         let head = ctx.follow.on.get_untracked();
         ctx.view
             .update(|view| keep_place(view, head, at.map(|(c, s)| (s, c.version, c.occurrence))));

@@ -24,7 +24,7 @@ pub struct Printed {
 
 /// The stream and position shown now.
 fn moment_shown(ctx: AppCtx) -> (Option<String>, Option<usize>) {
-    (ctx.stream.get(), ctx.selection.with(|s| s.pos))
+    (ctx.stream.get(), ctx.shown.selection.with(|s| s.pos))
 }
 
 /// Makes the report of the moment shown, then opens the print dialog once it is drawn; says why

@@ -62,7 +62,7 @@ pub fn ViewNotes() -> impl IntoView {
     let ctx = use_app();
     let notes = Memo::new(move |_| match ctx.load.progress.with(Option::is_some) {
         true => Vec::new(),
-        false => ctx.selection.with(|s| s.notes.clone()),
+        false => ctx.shown.selection.with(|s| s.notes.clone()),
     });
     view! {
         <ul class="view-notes" hidden=move || notes.with(Vec::is_empty)>

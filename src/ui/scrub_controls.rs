@@ -16,7 +16,7 @@ pub fn ScrubControls() -> impl IntoView {
     let n_events = Memo::new(move |_| ctx.stream_len());
     let cursor_text = move || {
         let view = ctx.view.get();
-        match (ctx.cursor.get(), &view.time) {
+        match (ctx.shown.cursor.get(), &view.time) {
             (Some(cursor), Some(as_of)) => {
                 format!(
                     "{} · {} · as of {as_of}",
@@ -32,7 +32,8 @@ pub fn ScrubControls() -> impl IntoView {
         }
     };
     let cursor_local = move || {
-        ctx.cursor
+        ctx.shown
+            .cursor
             .get()
             .and_then(|c| c.time)
             .map(|time| ctx.in_zone(&time))
@@ -46,7 +47,7 @@ pub fn ScrubControls() -> impl IntoView {
             let shown = Shown {
                 playing: ctx.playing.get(),
                 max: n_events.get().saturating_sub(1),
-                pos: ctx.selection.get().pos.unwrap_or(0),
+                pos: ctx.shown.selection.get().pos.unwrap_or(0),
                 cursor: cursor_text(),
                 local: cursor_local().unwrap_or_default(),
             };

@@ -19,10 +19,15 @@ pub fn SideBySide(
     compare_label: impl Fn() -> String + Send + Sync + Copy + 'static,
 ) -> impl IntoView {
     let ctx = use_app();
-    let compare_stream = move || ctx.selection.with(|s| s.compare_in().map(str::to_string));
-    let other_stream = Signal::derive(move || ctx.selection.with(|s| s.compare_stream.is_some()));
+    let compare_stream = move || {
+        ctx.shown
+            .selection
+            .with(|s| s.compare_in().map(str::to_string))
+    };
+    let other_stream =
+        Signal::derive(move || ctx.shown.selection.with(|s| s.compare_stream.is_some()));
     let caption = move || {
-        let n = ctx.changes.with(Vec::len);
+        let n = ctx.shown.changes.with(Vec::len);
         format!(
             "{n} change(s) from the comparison point ({}) to the moment",
             compare_label()
@@ -32,18 +37,18 @@ pub fn SideBySide(
         <CompareWith/>
         <div class="side" data-testid="side-by-side">
             <section aria-labelledby="side-compare-title" data-testid="side-compare">
-                <h3 id="side-compare-title">{move || title("Comparison point", compare_stream(), ctx.compare_cursor.get())}</h3>
-                <p class="side-time">{move || when(ctx, ctx.compare_cursor.get())}</p>
-                <JsonTree value=ctx.compare_state not_blamed=other_stream/>
+                <h3 id="side-compare-title">{move || title("Comparison point", compare_stream(), ctx.shown.compare_cursor.get())}</h3>
+                <p class="side-time">{move || when(ctx, ctx.shown.compare_cursor.get())}</p>
+                <JsonTree value=ctx.shown.compare_state not_blamed=other_stream/>
             </section>
             <section aria-labelledby="side-moment-title" data-testid="side-moment">
-                <h3 id="side-moment-title">{move || title("Moment", ctx.stream.get(), ctx.cursor.get())}</h3>
-                <p class="side-time">{move || when(ctx, ctx.cursor.get())}</p>
-                <JsonTree value=ctx.state/>
+                <h3 id="side-moment-title">{move || title("Moment", ctx.stream.get(), ctx.shown.cursor.get())}</h3>
+                <p class="side-time">{move || when(ctx, ctx.shown.cursor.get())}</p>
+                <JsonTree value=ctx.shown.state/>
             </section>
         </div>
         <p class="diff-caption" data-testid="side-caption">{caption}</p>
-        <DiffList changes=ctx.changes before_state=ctx.compare_state after_state=ctx.state/>
+        <DiffList changes=ctx.shown.changes before_state=ctx.shown.compare_state after_state=ctx.shown.state/>
     }
 }
 

@@ -126,8 +126,8 @@ fn PanelControls() -> impl IntoView {
         let base = ctx.host_link_base.get();
         pinned_link(
             &view,
-            &ctx.selection.get(),
-            ctx.cursor.get(),
+            &ctx.shown.selection.get(),
+            ctx.shown.cursor.get(),
             base.as_deref(),
         )
     };

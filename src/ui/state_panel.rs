@@ -22,17 +22,19 @@ pub fn StatePanel() -> impl IntoView {
     let ctx = use_app();
     let panel = move || ctx.view.with(|v| v.panel.unwrap_or(Panel::Tree));
     let raw = Memo::new(move |_| {
-        ctx.state
+        ctx.shown
+            .state
             .with(|s| serde_json::to_string_pretty(s).unwrap_or_default())
     });
     let Copier { copy, copied } = copier();
     let compare_label = move || {
-        let version = ctx.compare_cursor.get().map(|c| c.version);
-        ctx.selection
+        let version = ctx.shown.compare_cursor.get().map(|c| c.version);
+        ctx.shown
+            .selection
             .with(|selection| compare_words(selection, version))
     };
     let trail = move || ctx.view.with(|v| v.trail);
-    let pinned = move || ctx.selection.with(|s| s.compare_pinned);
+    let pinned = move || ctx.shown.selection.with(|s| s.compare_pinned);
     let unpin = move |_| {
         ctx.view.update(|v| {
             v.compare = None;
@@ -66,7 +68,7 @@ pub fn StatePanel() -> impl IntoView {
             <TrailPanel/>
             <div class="panel-body">
                 {move || match panel() {
-                    Panel::Tree | Panel::Table => view! { <JsonTree value=ctx.state/> }.into_any(),
+                    Panel::Tree | Panel::Table => view! { <JsonTree value=ctx.shown.state/> }.into_any(),
                     Panel::Raw => view! {
                         <div class="raw">
                             <button type="button" class="copy" on:click=move |_| copy.run(raw.get_untracked())>{move || if copied.get() { "Copied" } else { "Copy" }}</button>
@@ -74,8 +76,8 @@ pub fn StatePanel() -> impl IntoView {
                         </div>
                     }.into_any(),
                     Panel::Diff => view! {
-                        <p class="diff-caption">{move || format!("{} change(s) from {} to the selected moment", ctx.changes.with(Vec::len), compare_label())}</p>
-                        <DiffList changes=ctx.changes before_state=ctx.compare_state after_state=ctx.state/>
+                        <p class="diff-caption">{move || format!("{} change(s) from {} to the selected moment", ctx.shown.changes.with(Vec::len), compare_label())}</p>
+                        <DiffList changes=ctx.shown.changes before_state=ctx.shown.compare_state after_state=ctx.shown.state/>
                     }.into_any(),
                     Panel::Side => view! { <SideBySide compare_label/> }.into_any(),
                 }}
@@ -108,7 +110,7 @@ const TABS: [(Panel, &str); 4] = [
 /// Pins the moment shown as the one the diff compares with, and shows the diff. The version is
 /// the stream shown's: a comparison point in another stream (`with=`) goes.
 fn pin_here(ctx: AppCtx) {
-    if let Some(version) = ctx.cursor.get_untracked().map(|c| c.version) {
+    if let Some(version) = ctx.shown.cursor.get_untracked().map(|c| c.version) {
         ctx.view.update(|v| {
             v.compare = Some(Compare::Version(version));
             v.compare_with = None;
@@ -146,7 +148,7 @@ fn RawText(text: Memo<String>) -> impl IntoView {
 
 /// Shows every stream as of the moment shown: the `t` in force, or the selected event's time.
 fn open_table(ctx: AppCtx) {
-    let time = ctx.cursor.get_untracked().and_then(|c| c.time);
+    let time = ctx.shown.cursor.get_untracked().and_then(|c| c.time);
     ctx.view.update(|view| {
         view.panel = Some(Panel::Table);
         if view.time.is_none() {

@@ -50,7 +50,7 @@ fn use_playback(ctx: AppCtx) {
         if !ctx.playing.get() {
             return;
         }
-        let at_end = ctx.selection.with(|s| s.pos) == ctx.stream_len().checked_sub(1);
+        let at_end = ctx.shown.selection.with(|s| s.pos) == ctx.stream_len().checked_sub(1);
         if at_end {
             ctx.playing.set(false);
             return;

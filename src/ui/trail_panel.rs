@@ -21,7 +21,7 @@ pub fn TrailPanel() -> impl IntoView {
     let shown = move || ctx.view.with(|v| v.trail);
     let trail = ctx.engine.answer_memo(
         move || {
-            let (stream, pos) = (ctx.stream.get()?, ctx.selection.with(|s| s.pos)?);
+            let (stream, pos) = (ctx.stream.get()?, ctx.shown.selection.with(|s| s.pos)?);
             shown().then_some(Request::Trail { stream, pos })
         },
         |answer| match answer {
@@ -30,7 +30,7 @@ pub fn TrailPanel() -> impl IntoView {
         },
     );
     let body = move || {
-        let selected = ctx.selection.with(|s| s.pos).and(trail.get());
+        let selected = ctx.shown.selection.with(|s| s.pos).and(trail.get());
         match selected {
             None => note("Select an event to see its trail.".into()).into_any(),
             Some(Trail {
@@ -110,7 +110,7 @@ fn TrailEntry(step: TrailStep, cause: String, n: usize, roving: Roving) -> impl 
         let stream = stream.clone();
         move || {
             let here = ctx.stream.with(|s| s.as_deref() == Some(stream.as_str()))
-                && ctx.selection.with(|s| s.pos == Some(row.pos));
+                && ctx.shown.selection.with(|s| s.pos == Some(row.pos));
             here.to_string()
         }
     };

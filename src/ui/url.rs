@@ -101,8 +101,8 @@ pub async fn pinned_address(ctx: AppCtx, view: &ViewState) -> Result<String, NoL
         ),
         _ => pinned_link(
             view,
-            &ctx.selection.get_untracked(),
-            ctx.cursor.get_untracked(),
+            &ctx.shown.selection.get_untracked(),
+            ctx.shown.cursor.get_untracked(),
             link_base.as_deref(),
         ),
     }

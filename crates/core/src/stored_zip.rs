@@ -1,8 +1,10 @@
 //! Zip files whose entries are stored, not compressed: what evidence packs are.
 //!
-//! Hand-written, because the `zip` crate does not fit the bundle: with its `indexmap`,
-//! `crc32fast` tables and reader for every zip variant it added about 20 KB after brotli
-//! (measured with twiggy), for a pack that needs only stored entries. What is written is plain
+//! Hand-written rather than the `zip` crate's reader, because a pack is evidence: `zip` 2.6.1
+//! keeps a zip's entries in a map by name (`IndexMap`, `read.rs`), so of two entries with one
+//! name it keeps one and says nothing, and it does not check that entries' bytes are apart;
+//! this reader refuses both, and reads each entry in place, a slice of the pack (which `verify`
+//! maps rather than copies). The writer is the reader's mirror. What is written is plain
 //! PKZIP (APPNOTE 6.3: local headers, a central directory, its end record; UTF-8 names, no
 //! extra fields, 1980-01-01 as every entry's time so that the same files give the same bytes),
 //! which every zip tool lists and extracts. Reading takes what it wrote, and names any entry it
@@ -265,22 +267,8 @@ fn put_u32(out: &mut Vec<u8>, value: u32) {
     out.extend_from_slice(&value.to_le_bytes());
 }
 
-/// CRC-32 (IEEE, as zip uses it), a byte at a time. The table is made on each call rather than
-/// kept: 1 KB of arithmetic against packs of megabytes, and nothing in the bundle's data.
+/// CRC-32 (IEEE, as zip uses it), by `crc32fast` (with the CPU's carry-less multiply where it
+/// has one).
 pub fn crc32(bytes: &[u8]) -> u32 {
-    let mut table = [0u32; 256];
-    for (n, entry) in table.iter_mut().enumerate() {
-        let mut c = n as u32;
-        for _ in 0..8 {
-            c = if c & 1 == 1 {
-                0xedb8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-        *entry = c;
-    }
-    !bytes.iter().fold(!0u32, |crc, &byte| {
-        table[((crc ^ u32::from(byte)) & 0xff) as usize] ^ (crc >> 8)
-    })
+    crc32fast::hash(bytes)
 }
