@@ -121,8 +121,8 @@ pub fn csv_records(text: &str, json_columns: &[&str]) -> CsvRecords {
 
 /// The rows of a CSV text, each with the line it starts on, read with `csv-core` (the `csv`
 /// crate's parser: quotes, doubled quotes, newlines inside quoted cells, CRLF). The `csv` crate
-/// itself would do this loop, but with it the app was 351.5 KB brotli, over its 350 KB budget
-/// (348.5 KB with this loop); and its line numbers lag by one after a CRLF (csv 1.4).
+/// itself would do this loop, but its line numbers lag by one after a CRLF (csv 1.4), and a bad
+/// row's problem names its line.
 struct Rows<'a> {
     text: &'a str,
     reader: csv_core::Reader,
