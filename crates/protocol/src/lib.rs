@@ -1206,10 +1206,6 @@ fn is_zero(n: &usize) -> bool {
     *n == 0
 }
 
-/// Instants on the wire: RFC 3339 text in UTC, read with chrono's strict RFC 3339 parser. chrono's
-/// own serde reading takes the lenient `parse_rfc3339_relaxed`, which brought its generic format
-/// parser (`format::parse::parse_internal`, 5.6 KB before compression) into the panel, whose
-/// first load has a budget; what is written is what chrono's serde writes.
 /// A request or an answer with bytes beside it, as one binary WebSocket message: the JSON's
 /// length in four bytes (big-endian), the JSON, then the bytes. A worker sends the two apart
 /// (`{answer, bytes}`); a socket sends them in one message.
@@ -1234,6 +1230,10 @@ pub mod frame {
     }
 }
 
+/// Instants on the wire: RFC 3339 text in UTC, read with chrono's strict RFC 3339 parser. chrono's
+/// own serde reading takes the lenient `parse_rfc3339_relaxed`, which brought its generic format
+/// parser (`format::parse::parse_internal`, 5.6 KB before compression) into the panel, whose
+/// first load has a budget; what is written is what chrono's serde writes.
 mod instant {
     use chrono::{DateTime, SecondsFormat, Utc};
     use serde::{de::Error as _, Deserialize, Deserializer, Serializer};

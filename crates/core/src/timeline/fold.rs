@@ -184,7 +184,7 @@ impl Timeline {
             // stream gives the same state.
             Err(_) => return self.replay_from_start(line, n_applied),
         };
-        for idx in line.log_idxs().take(n_applied).skip(start) {
+        for idx in line.log_idxs_in(start..n_applied) {
             // A failed event is reported when it is folded; replay skips it the same way.
             let _ = self.apply_event(&mut state, idx);
         }
@@ -208,7 +208,7 @@ impl Timeline {
             return Touched::everything();
         }
         let mut touched = Touched::default();
-        for idx in line.log_idxs().take(end).skip(start) {
+        for idx in line.log_idxs_in(start..end) {
             match self.change_of(idx) {
                 Ok(Some((change, data))) => touched.add_change(&change, &data),
                 Ok(None) => return Touched::everything(),

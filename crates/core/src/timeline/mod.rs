@@ -347,7 +347,12 @@ impl StreamLine {
 
     /// The log positions of the stream's events, in order.
     fn log_idxs(&self) -> impl DoubleEndedIterator<Item = usize> + '_ {
-        self.event_idx.iter().map(|&idx| idx as usize)
+        self.log_idxs_in(0..self.event_idx.len())
+    }
+
+    /// The log positions of the stream's events at the positions `range`, in order.
+    fn log_idxs_in(&self, range: Range<usize>) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        self.event_idx[range].iter().map(|&idx| idx as usize)
     }
 
     fn new(name: String) -> StreamLine {

@@ -153,21 +153,20 @@ impl Timeline {
 
     /// The events of a stream, in order, each parsed from its compact form.
     pub fn stream_events<'a>(&'a self, stream: &str) -> impl Iterator<Item = Event> + 'a {
-        self.stream_idxs(stream)
-            .iter()
-            .map(move |&idx| self.event(idx as usize))
+        self.stream_log_idxs(stream).map(move |idx| self.event(idx))
     }
 
     /// What lists show of the events of a stream, in order.
     pub fn stream_heads<'a>(&'a self, stream: &str) -> impl Iterator<Item = EventHead<'a>> + 'a {
-        self.stream_idxs(stream)
-            .iter()
-            .map(move |&idx| self.head(idx as usize))
+        self.stream_log_idxs(stream).map(move |idx| self.head(idx))
     }
 
-    pub(super) fn stream_idxs(&self, stream: &str) -> &[u32] {
-        self.line(stream)
-            .map_or(&[][..], |line| &line.event_idx[..])
+    /// The log positions of a stream's events, in order; none for a stream the log lacks.
+    pub(super) fn stream_log_idxs(
+        &self,
+        stream: &str,
+    ) -> impl DoubleEndedIterator<Item = usize> + '_ {
+        self.line(stream).into_iter().flat_map(StreamLine::log_idxs)
     }
 
     /// The names of every event type and every author, numbered as `name_ids` numbers them.
@@ -256,11 +255,7 @@ impl Timeline {
     /// of the 1M-event load's last task (a CPU profile).
     pub fn density(&self, stream: &str, n_bins: usize) -> Vec<DensityBin> {
         let mut counts = vec![vec![0usize; self.kinds.names.len()]; n_bins];
-        let events = || {
-            self.stream_idxs(stream)
-                .iter()
-                .map(|&idx| &self.events[idx as usize])
-        };
+        let events = || self.stream_log_idxs(stream).map(|idx| &self.events[idx]);
         if let (Some(first), Some(last), true) = (events().next(), events().next_back(), n_bins > 0)
         {
             let starts = slice_starts(first.time, last.time, n_bins);

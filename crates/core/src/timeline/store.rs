@@ -187,7 +187,7 @@ impl Timeline {
     /// loading) is found missing without a search.
     pub(super) fn held_version(&self, stream: &str, version: u64) -> Option<usize> {
         let line = self.line(stream)?;
-        let last = line.log_idx(line.event_idx.len().checked_sub(1)?)?;
+        let last = line.log_idxs().next_back()?;
         if line.versions_ascend && version > self.version_at(last) {
             return None;
         }
